@@ -1,0 +1,194 @@
+"""python -m bot: run, check-config, migrate, backup, invite."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+from bot import logs
+from bot.config import ConfigError, Settings, load_settings
+from storage.db import Database, StorageError
+
+log = logging.getLogger("bot")
+
+
+def _settings(path: str) -> Settings:
+    try:
+        return load_settings(path)
+    except ConfigError as exc:
+        print(f"The configuration in {exc.path} cannot be used:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem.key}: {problem.value}\n      fix: {problem.fix}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    settings = _settings(args.config)
+    print(
+        f"{args.config} is fine: {settings.establishment.name}, {len(settings.topics)} topics,"
+        f" {len(settings.wings)} wings, {len(settings.admins)} admin(s)."
+    )
+    if settings.token() is None:
+        print(f"Note: the environment variable {settings.telegram.token_env} is not set yet.")
+    return 0
+
+
+async def _open(settings: Settings) -> Database:
+    try:
+        return await Database.open(settings.database_path)
+    except StorageError as exc:
+        print(str(exc), file=sys.stderr)
+        raise SystemExit(3) from None
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    settings = _settings(args.config)
+
+    async def go() -> None:
+        db = await _open(settings)
+        print(f"{settings.database_path}: schema version {await db.schema_version()}")
+        await db.close()
+
+    asyncio.run(go())
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    settings = _settings(args.config)
+
+    async def go() -> None:
+        db = await _open(settings)
+        await db.backup(args.path)
+        await db.close()
+        print(f"Backup written to {args.path}")
+
+    asyncio.run(go())
+    return 0
+
+
+def cmd_invite(args: argparse.Namespace) -> int:
+    """Make an invite code from the server itself (for the first staff, or when locked out)."""
+    from bot.council import access
+    from bot.council.clock import SystemClock
+    from storage.people import PersonRow
+
+    settings = _settings(args.config)
+
+    async def go() -> None:
+        db = await _open(settings)
+        system = PersonRow(0, None, "admin", "active", "en", True, None, "server console", False)
+        async with db.transaction() as tx:
+            made = await access.create_invite(
+                tx,
+                SystemClock(),
+                settings,
+                actor=system,
+                role=args.role,
+                wing=args.wing,
+                label=args.label,
+            )
+        await db.close()
+        # Printed to the console for the operator; never logged.
+        print(
+            f"Invite code for {made.role}: {made.code}  (runs out {made.expires_at:%Y-%m-%d %H:%M} UTC)"
+        )
+
+    asyncio.run(go())
+    return 0
+
+
+def _no_token_message(settings: Settings) -> str:
+    return (
+        f"No bot token is set, so the bot cannot reach Telegram.\n"
+        f"  1. Talk to @BotFather on Telegram and create a bot. It gives you a token.\n"
+        f"  2. Set it in the environment:  export {settings.telegram.token_env}=123456:ABC...\n"
+        f"  3. Run `make run` again.\n"
+        f"The configuration ({settings.path}) is fine and the database is ready at"
+        f" {settings.database_path}."
+    )
+
+
+async def serve(settings: Settings, token: str) -> None:
+    from bot.app import build_application, on_start, start_background, stop_background
+
+    db = await _open(settings)
+    app = build_application(settings, db, token=token)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with app:
+        await on_start(app)
+        await start_background(app)
+        await app.start()
+        assert app.updater is not None
+        if settings.telegram.webhook_url:
+            import os
+
+            await app.updater.start_webhook(
+                listen=settings.telegram.webhook_listen,
+                port=settings.telegram.webhook_port,
+                webhook_url=settings.telegram.webhook_url,
+                secret_token=os.environ.get(settings.telegram.webhook_secret_env) or None,
+            )
+        else:
+            await app.updater.start_polling()
+        log.info(
+            "The council bot is running for %s. Press Ctrl+C to stop.", settings.establishment.name
+        )
+        await stop.wait()
+        await app.updater.stop()
+        await stop_background(app)
+        await app.stop()
+    await db.close()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = _settings(args.config)
+    token = settings.token()
+    logs.install([token] if token else [])
+    if token is None:
+
+        async def prepare() -> None:
+            db = await _open(settings)
+            await db.close()
+
+        asyncio.run(prepare())
+        print(_no_token_message(settings))
+        return 0
+    asyncio.run(serve(settings, token))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="The council bot.")
+    parser.add_argument("--config", default="config.toml", help="path to config.toml")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the bot").set_defaults(fn=cmd_run)
+    sub.add_parser("check-config", help="check the configuration file").set_defaults(
+        fn=cmd_check_config
+    )
+    sub.add_parser("migrate", help="create or upgrade the database").set_defaults(fn=cmd_migrate)
+    backup = sub.add_parser("backup", help="copy the database safely while the bot runs")
+    backup.add_argument("path")
+    backup.set_defaults(fn=cmd_backup)
+    invite = sub.add_parser("invite", help="make an invite code from the server console")
+    invite.add_argument(
+        "--role", required=True, choices=["member", "chair", "family", "staff", "observer", "admin"]
+    )
+    invite.add_argument("--wing", default=None)
+    invite.add_argument("--label", default=None)
+    invite.set_defaults(fn=cmd_invite)
+    # Accept --config after the sub-command too: `python -m bot run --config x.toml`.
+    for p in sub.choices.values():
+        p.add_argument("--config", default=argparse.SUPPRESS, help="path to config.toml")
+    args = parser.parse_args(argv)
+    result: int = args.fn(args)
+    return result
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

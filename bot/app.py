@@ -1,0 +1,97 @@
+"""Builds the python-telegram-bot Application: request, handlers, error handler, jobs, sender."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import BotCommand, BotCommandScopeDefault, Update
+from telegram.constants import ChatType
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.request import BaseRequest
+
+import handlers
+from bot import i18n
+from bot.config import Settings
+from bot.council.clock import Clock, SystemClock
+from bot.services import Services
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+CouncilApp = Application[Any, Any, Any, Any, Any, Any]
+
+
+def build_application(
+    settings: Settings,
+    db: Database,
+    *,
+    token: str,
+    clock: Clock | None = None,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+    base_url: str | None = None,
+) -> CouncilApp:
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(base_url or settings.telegram.base_url)
+        .base_file_url(settings.telegram.base_file_url)
+        # Handlers hold no state between updates (it is in the database), so updates may overlap.
+        .concurrent_updates(64)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(get_updates_request or request)
+    app: CouncilApp = builder.build()
+    app.bot_data["services"] = Services(settings, db, clock or SystemClock())
+    handlers.register(app)
+    app.add_error_handler(on_error)
+    return app
+
+
+def services(app: CouncilApp) -> Services:
+    found = app.bot_data["services"]
+    assert isinstance(found, Services)
+    return found
+
+
+async def on_start(app: CouncilApp) -> None:
+    """After app.initialize(): learn the bot's name and set the public command list."""
+    svc = services(app)
+    svc.bot_username = app.bot.username or ""
+    # Strangers see only /start and /help: no hint of what members can do.
+    for lang in i18n.LANGUAGES:
+        commands = [
+            BotCommand("start", i18n.t(lang, "commands.start")),
+            BotCommand("help", i18n.t(lang, "commands.help")),
+        ]
+        await app.bot.set_my_commands(
+            commands,
+            scope=BotCommandScopeDefault(),
+            language_code=None if lang == "en" else lang,
+        )
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    # The log filter strips tokens and codes; the update itself is never logged (it holds text).
+    log.error("error while handling an update", exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if update.effective_chat.type != ChatType.PRIVATE:
+        return
+    svc = context.application.bot_data.get("services")
+    lang = svc.settings.establishment.default_language if isinstance(svc, Services) else "en"
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        await context.bot.send_message(update.effective_chat.id, i18n.t(lang, "common.error"))
+    except Exception:
+        log.warning("could not tell the user about the error")
+
+
+async def start_background(app: CouncilApp) -> None:
+    """Start the outbox sender and rebuild the timers from the database (see bot/delivery.py)."""
+
+
+async def stop_background(app: CouncilApp) -> None:
+    """Stop the outbox sender cleanly; unsent notices stay in the outbox for the next start."""

@@ -1,0 +1,418 @@
+"""config.toml -> frozen, typed settings. Every problem names the key, the bad value and the fix."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+LANGUAGES = ("en", "cy")
+ROLES = ("member", "chair", "family", "staff", "observer", "admin")
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,19}$")
+_DURATION = re.compile(r"^(\d{1,4})([mhd])$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    key: str
+    value: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.value} -> {self.fix}"
+
+
+class ConfigError(Exception):
+    def __init__(self, path: str, problems: list[Problem]) -> None:
+        self.path = path
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{path} has {len(problems)} problem(s):\n{lines}")
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """A configurable choice (topic or wing) with its label in each language."""
+
+    id: str
+    labels: dict[str, str]
+
+    def label(self, lang: str) -> str:
+        return self.labels.get(lang) or self.labels["en"]
+
+
+@dataclass(frozen=True)
+class Establishment:
+    name: str
+    timezone: ZoneInfo
+    default_language: str
+
+
+@dataclass(frozen=True)
+class Telegram:
+    token_env: str
+    base_url: str
+    base_file_url: str
+    webhook_url: str
+    webhook_secret_env: str
+    webhook_listen: str
+    webhook_port: int
+
+
+@dataclass(frozen=True)
+class Invites:
+    expiry: timedelta
+    max_failures: int
+    failure_window: timedelta
+    lockout: timedelta
+
+
+@dataclass(frozen=True)
+class Delivery:
+    rate_per_second: float
+    per_chat_interval_s: float
+    quiet_start: time
+    quiet_end: time
+    timer_grace: timedelta
+    max_attempts: int
+
+
+@dataclass(frozen=True)
+class Safeguarding:
+    contacts: tuple[int, ...]
+    phrases: tuple[str, ...]
+    message: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Settings:
+    path: str
+    establishment: Establishment
+    telegram: Telegram
+    admins: tuple[int, ...]
+    database_path: Path
+    invites: Invites
+    topics: tuple[Labelled, ...]
+    wings: tuple[Labelled, ...]
+    complaints_route: dict[str, str]
+    delivery: Delivery
+    reminder_offsets: tuple[timedelta, ...]
+    poll_min_votes: int
+    poll_closing_soon: timedelta
+    retention: timedelta
+    safeguarding: Safeguarding
+    local_host: str
+    local_port: int
+    report_min_cell: int
+    followup_escalate_after: timedelta
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def token(self) -> str | None:
+        value = os.environ.get(self.telegram.token_env, "").strip()
+        return value or None
+
+    def topic(self, topic_id: str) -> Labelled | None:
+        return next((t for t in self.topics if t.id == topic_id), None)
+
+    def wing(self, wing_id: str) -> Labelled | None:
+        return next((w for w in self.wings if w.id == wing_id), None)
+
+
+class _Reader:
+    """Reads values out of the TOML tree, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.problems: list[Problem] = []
+
+    def raw(self, key: str) -> Any:
+        node: Any = self.data
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return None
+            node = node[part]
+        return node
+
+    def bad(self, key: str, value: Any, fix: str) -> None:
+        shown = "(missing)" if value is None else repr(value)
+        self.problems.append(Problem(key, shown, fix))
+
+    def text(self, key: str, default: str | None = None, *, max_len: int = 200) -> str:
+        value = self.raw(key)
+        if value is None and default is not None:
+            return default
+        if not isinstance(value, str) or not value.strip() or len(value) > max_len:
+            self.bad(key, value, f"set it to a text of 1 to {max_len} characters")
+            return default or ""
+        return value.strip()
+
+    def integer(self, key: str, default: int, lo: int, hi: int) -> int:
+        value = self.raw(key)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            self.bad(key, value, f"set it to a whole number from {lo} to {hi}")
+            return default
+        return value
+
+    def number(self, key: str, default: float, lo: float, hi: float) -> float:
+        value = self.raw(key)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
+            self.bad(key, value, f"set it to a number from {lo} to {hi}")
+            return default
+        return float(value)
+
+    def clock_time(self, key: str, default: str) -> time:
+        value = self.raw(key)
+        value = default if value is None else value
+        try:
+            if not isinstance(value, str) or not re.fullmatch(r"\d{2}:\d{2}", value):
+                raise ValueError
+            return time.fromisoformat(value)
+        except ValueError:
+            self.bad(key, value, 'write a 24-hour time like "21:30"')
+            return time.fromisoformat(default)
+
+    def duration(self, key: str, value: Any) -> timedelta | None:
+        match = _DURATION.match(value) if isinstance(value, str) else None
+        if not match:
+            self.bad(key, value, 'write a duration like "7d", "1d", "1h" or "30m"')
+            return None
+        amount, unit = int(match.group(1)), match.group(2)
+        return {"m": timedelta(minutes=amount), "h": timedelta(hours=amount)}.get(
+            unit, timedelta(days=amount)
+        )
+
+    def user_ids(self, key: str, *, required: bool) -> tuple[int, ...]:
+        value = self.raw(key)
+        if value is None and not required:
+            return ()
+        if (
+            not isinstance(value, list)
+            or (required and not value)
+            or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
+        ):
+            need = "at least one" if required else "zero or more"
+            self.bad(key, value, f"list {need} numeric Telegram user ids, like [123456789]")
+            return ()
+        return tuple(value)
+
+    def choices(self, key: str) -> tuple[Labelled, ...]:
+        value = self.raw(key)
+        if not isinstance(value, list) or not value:
+            self.bad(key, value, f'add at least one [[{key}]] table with id = "..." and en = "..."')
+            return ()
+        seen: set[str] = set()
+        out: list[Labelled] = []
+        for index, entry in enumerate(value):
+            where = f"{key}[{index}]"
+            if not isinstance(entry, dict):
+                self.bad(
+                    where, entry, 'write it as a table: { id = "food", en = "Food", cy = "Bwyd" }'
+                )
+                continue
+            ident = entry.get("id")
+            if not isinstance(ident, str) or not _ID.match(ident) or ident in seen:
+                self.bad(
+                    f"{where}.id",
+                    ident,
+                    "use a unique short id: lower-case letters, digits, - or _, up to 20",
+                )
+                continue
+            seen.add(ident)
+            labels: dict[str, str] = {}
+            for lang in LANGUAGES:
+                label = entry.get(lang)
+                if label is None and lang != "en":
+                    continue
+                if not isinstance(label, str) or not label.strip() or len(label) > 40:
+                    self.bad(f"{where}.{lang}", label, "give a label of 1 to 40 characters")
+                    continue
+                labels[lang] = label.strip()
+            if "en" in labels:
+                out.append(Labelled(ident, labels))
+        return tuple(out)
+
+    def per_language(self, key: str, *, required: bool, max_len: int = 1000) -> dict[str, str]:
+        value = self.raw(key)
+        if value is None and not required:
+            return {}
+        if not isinstance(value, dict) or not isinstance(value.get("en"), str):
+            self.bad(key, value, 'give the text in each language: { en = "...", cy = "..." }')
+            return {}
+        out: dict[str, str] = {}
+        for lang, text in value.items():
+            if lang not in LANGUAGES:
+                self.bad(f"{key}.{lang}", lang, f"use one of the languages {', '.join(LANGUAGES)}")
+            elif not isinstance(text, str) or not text.strip() or len(text) > max_len:
+                self.bad(f"{key}.{lang}", text, f"give a text of 1 to {max_len} characters")
+            else:
+                out[lang] = text.strip()
+        return out
+
+
+def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
+    r = _Reader(data)
+
+    name = r.text("establishment.name", max_len=80)
+    tz_name = r.raw("establishment.timezone") or "Europe/London"
+    try:
+        zone = ZoneInfo(str(tz_name))
+    except (ZoneInfoNotFoundError, ValueError):
+        r.bad("establishment.timezone", tz_name, 'use an IANA time zone like "Europe/London"')
+        zone = ZoneInfo("Europe/London")
+    default_language = r.raw("establishment.default_language") or "en"
+    if default_language not in LANGUAGES:
+        r.bad("establishment.default_language", default_language, f"use one of {LANGUAGES}")
+        default_language = "en"
+
+    token_env = r.text("telegram.token_env", "TELEGRAM_BOT_TOKEN", max_len=64)
+    if not re.fullmatch(r"[A-Z_][A-Z0-9_]*", token_env):
+        r.bad(
+            "telegram.token_env", token_env, "name an environment variable, like TELEGRAM_BOT_TOKEN"
+        )
+    base_url = r.text("telegram.base_url", "https://api.telegram.org/bot", max_len=300)
+    base_file_url = r.text(
+        "telegram.base_file_url", "https://api.telegram.org/file/bot", max_len=300
+    )
+    for key, url in (("telegram.base_url", base_url), ("telegram.base_file_url", base_file_url)):
+        if not re.match(r"^https?://[^\s/]+", url):
+            r.bad(
+                key,
+                url,
+                "give a full address starting with https:// (or http:// on a closed network)",
+            )
+    webhook_url = str(r.raw("telegram.webhook_url") or "")
+    if webhook_url and not webhook_url.startswith("https://"):
+        r.bad(
+            "telegram.webhook_url",
+            webhook_url,
+            "leave it empty for long polling, or give an https:// address",
+        )
+
+    admins = r.user_ids("admins.telegram_ids", required=True)
+
+    db_path = Path(r.text("database.path", "data/council.sqlite3", max_len=500))
+
+    invites = Invites(
+        expiry=timedelta(days=r.integer("invites.expiry_days", 7, 1, 90)),
+        max_failures=r.integer("invites.max_failures", 5, 1, 50),
+        failure_window=timedelta(minutes=r.integer("invites.failure_window_minutes", 60, 1, 1440)),
+        lockout=timedelta(minutes=r.integer("invites.lockout_minutes", 60, 1, 10080)),
+    )
+
+    topics = r.choices("topics")
+    wings = r.choices("wings")
+    complaints = r.per_language("complaints.route", required=True)
+
+    delivery = Delivery(
+        rate_per_second=r.number("delivery.rate_per_second", 25, 1, 30),
+        per_chat_interval_s=r.number("delivery.per_chat_interval_seconds", 1.0, 0.0, 60.0),
+        quiet_start=r.clock_time("delivery.quiet_hours_start", "21:30"),
+        quiet_end=r.clock_time("delivery.quiet_hours_end", "07:30"),
+        timer_grace=timedelta(hours=r.integer("delivery.timer_grace_hours", 6, 0, 168)),
+        max_attempts=r.integer("delivery.max_attempts", 8, 1, 100),
+    )
+
+    offsets_raw = r.raw("meetings.reminder_offsets")
+    offsets_raw = ["7d", "1d", "1h"] if offsets_raw is None else offsets_raw
+    offsets: list[timedelta] = []
+    if not isinstance(offsets_raw, list) or len(offsets_raw) > 6:
+        r.bad(
+            "meetings.reminder_offsets",
+            offsets_raw,
+            'list up to 6 durations, like ["7d", "1d", "1h"]',
+        )
+    else:
+        for i, item in enumerate(offsets_raw):
+            d = r.duration(f"meetings.reminder_offsets[{i}]", item)
+            if d is not None:
+                offsets.append(d)
+
+    closing_soon = r.duration("polls.closing_soon", r.raw("polls.closing_soon") or "24h")
+
+    phrases_raw = r.raw("safeguarding.phrases")
+    phrases: tuple[str, ...] = ()
+    if not isinstance(phrases_raw, list) or not all(
+        isinstance(p, str) and p.strip() for p in phrases_raw
+    ):
+        r.bad(
+            "safeguarding.phrases",
+            phrases_raw,
+            'list the words and phrases to watch for, like ["end it all"]',
+        )
+    else:
+        phrases = tuple(p.strip().casefold() for p in phrases_raw)
+    safeguarding = Safeguarding(
+        contacts=r.user_ids("safeguarding.contacts", required=False),
+        phrases=phrases,
+        message=r.per_language("safeguarding.message", required=False),
+    )
+
+    settings = Settings(
+        path=path,
+        establishment=Establishment(name, zone, default_language),
+        telegram=Telegram(
+            token_env=token_env,
+            base_url=base_url,
+            base_file_url=base_file_url,
+            webhook_url=webhook_url,
+            webhook_secret_env=r.text(
+                "telegram.webhook_secret_env", "TELEGRAM_WEBHOOK_SECRET", max_len=64
+            ),
+            webhook_listen=r.text("telegram.webhook_listen", "127.0.0.1", max_len=64),
+            webhook_port=r.integer("telegram.webhook_port", 8443, 1, 65535),
+        ),
+        admins=admins,
+        database_path=db_path,
+        invites=invites,
+        topics=topics,
+        wings=wings,
+        complaints_route=complaints,
+        delivery=delivery,
+        reminder_offsets=tuple(sorted(offsets, reverse=True)),
+        poll_min_votes=r.integer("polls.min_votes", 5, 1, 1000),
+        poll_closing_soon=closing_soon or timedelta(hours=24),
+        retention=timedelta(days=r.integer("retention.days", 730, 30, 3650)),
+        safeguarding=safeguarding,
+        local_host=r.text("local.host", "127.0.0.1", max_len=64),
+        local_port=r.integer("local.port", 8080, 1, 65535),
+        report_min_cell=r.integer("reports.min_cell", 5, 1, 100),
+        followup_escalate_after=timedelta(days=r.integer("outcomes.escalate_after_days", 7, 1, 90)),
+    )
+    if r.problems:
+        raise ConfigError(path, r.problems)
+    return settings
+
+
+def load_settings(path: str | os.PathLike[str]) -> Settings:
+    p = Path(path)
+    if not p.exists():
+        raise ConfigError(
+            str(p),
+            [Problem("(file)", str(p), "copy config.example.toml to config.toml and edit it")],
+        )
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            str(p), [Problem("(syntax)", str(exc), "fix the TOML syntax at that line")]
+        ) from exc
+    settings = parse_settings(data, str(p))
+    if not settings.database_path.is_absolute():
+        # Relative database paths are relative to the config file, not to wherever the bot starts.
+        settings = _with_db(settings, (p.parent / settings.database_path).resolve())
+    return settings
+
+
+def _with_db(settings: Settings, db: Path) -> Settings:
+    from dataclasses import replace
+
+    return replace(settings, database_path=db)

@@ -1,0 +1,243 @@
+"""Roles, invites, lockout and revocation. Codes are random, single use, expiring, and stored
+only as a keyed hash; guessing is locked out, and the lockout is stored so a restart keeps it."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.config import Settings
+from bot.council import audit, roles
+from bot.council.clock import Clock
+from storage import conversation as conversation_store
+from storage import invites as invite_store
+from storage import people
+from storage.clock import from_db, to_db
+from storage.db import Tx
+from storage.people import PersonRow as Person
+
+__all__ = ["Person"]
+
+# No look-alikes: no 0/O, 1/I/L, so a code read aloud or copied from paper is typed right.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 12
+_CODE_SHAPE = re.compile(rf"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
+
+
+def person_ref(person_id: int) -> str:
+    return f"P-{person_id:04d}"
+
+
+def parse_person_ref(text: str) -> int | None:
+    match = re.fullmatch(r"\s*[Pp]-?(\d{1,9})\s*", text)
+    return int(match.group(1)) if match else None
+
+
+def normalise_code(raw: str) -> str:
+    return re.sub(r"[\s-]", "", raw).upper()
+
+
+def looks_like_code(raw: str) -> bool:
+    return bool(_CODE_SHAPE.match(normalise_code(raw)))
+
+
+async def _code_hash(tx: Tx, code: str) -> str:
+    pepper = await invite_store.secret(tx, "invite_pepper", secrets.token_hex(32))
+    return hmac.new(pepper.encode(), code.encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class NewInvite:
+    code: str
+    role: str
+    wing: str | None
+    expires_at: datetime
+
+
+class NotAllowed(Exception):
+    """The actor's role does not allow this action."""
+
+
+async def create_invite(
+    tx: Tx,
+    clock: Clock,
+    settings: Settings,
+    *,
+    actor: Person,
+    role: str,
+    wing: str | None,
+    label: str | None,
+) -> NewInvite:
+    if not roles.may_invite(actor.role, role):
+        raise NotAllowed(f"{actor.role} may not invite {role}")
+    if role in roles.WINGED and (wing is None or settings.wing(wing) is None):
+        raise ValueError("a member or chair invite needs a configured wing")
+    now = clock.now()
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    expires = now + settings.invites.expiry
+    invite_id = await invite_store.add(
+        tx,
+        code_hash=await _code_hash(tx, code),
+        role=role,
+        wing=wing if role in roles.WINGED else None,
+        label=label,
+        created_by=actor.id,
+        now=to_db(now),
+        expires_at=to_db(expires),
+    )
+    # The audit line names the invite by its row id, never by the code.
+    await audit.record(
+        tx,
+        clock,
+        actor_id=actor.id,
+        actor_role=actor.role,
+        action="invite.create",
+        subject=f"invite:{invite_id}",
+        detail={"role": role, "wing": wing, "label": label},
+    )
+    return NewInvite(code, role, wing, expires)
+
+
+@dataclass(frozen=True)
+class Redemption:
+    """What came of an attempt to join. Exactly one field says so."""
+
+    person: Person | None = None
+    already_member: bool = False
+    bad_code: bool = False
+    locked_until: datetime | None = None
+
+
+async def lockout_until(tx: Tx, clock: Clock, tg_user_id: int) -> datetime | None:
+    until = await invite_store.locked_until(tx, tg_user_id)
+    if until is None:
+        return None
+    moment = from_db(until)
+    return moment if moment > clock.now() else None
+
+
+async def redeem(
+    tx: Tx, clock: Clock, settings: Settings, *, tg_user_id: int, raw_code: str
+) -> Redemption:
+    now = clock.now()
+    locked = await lockout_until(tx, clock, tg_user_id)
+    if locked is not None:
+        return Redemption(locked_until=locked)
+    existing = await people.by_tg_user(tx, tg_user_id)
+    if existing is not None and existing.status == "active":
+        return Redemption(person=existing, already_member=True)
+
+    code = normalise_code(raw_code)
+    invite = None
+    if _CODE_SHAPE.match(code):
+        invite = await invite_store.by_hash(tx, await _code_hash(tx, code))
+    if invite is None or invite.used_at is not None or from_db(invite.expires_at) <= now:
+        await invite_store.record_failure(tx, tg_user_id, to_db(now))
+        window_start = to_db(now - settings.invites.failure_window)
+        if (
+            await invite_store.failures_since(tx, tg_user_id, window_start)
+            >= settings.invites.max_failures
+        ):
+            until = now + settings.invites.lockout
+            await invite_store.lock(tx, tg_user_id, to_db(until))
+            return Redemption(locked_until=until)
+        return Redemption(bad_code=True)
+
+    person_id = await people.upsert_member(
+        tx,
+        tg_user_id=tg_user_id,
+        role=invite.role,
+        wing=invite.wing,
+        label=invite.label,
+        language=settings.establishment.default_language,
+        now=to_db(now),
+    )
+    if not await invite_store.mark_used(tx, invite.id, person_id, to_db(now)):
+        raise RuntimeError(
+            "invite used twice in one transaction"
+        )  # the lock makes this unreachable
+    await invite_store.clear_failures(tx, tg_user_id)
+    await conversation_store.clear(tx, person_id)
+    person = await people.by_id(tx, person_id)
+    assert person is not None
+    return Redemption(person=person)
+
+
+async def admit_configured_admin(
+    tx: Tx, clock: Clock, settings: Settings, tg_user_id: int
+) -> Person | None:
+    """The first admins are named in config and need no code."""
+    if tg_user_id not in settings.admins:
+        return None
+    existing = await people.by_tg_user(tx, tg_user_id)
+    if existing is not None and existing.status == "active" and existing.role == roles.ADMIN:
+        return existing
+    now = to_db(clock.now())
+    person_id = await people.upsert_member(
+        tx,
+        tg_user_id=tg_user_id,
+        role=roles.ADMIN,
+        wing=None,
+        label="configured admin",
+        language=settings.establishment.default_language,
+        now=now,
+    )
+    await audit.record(
+        tx,
+        clock,
+        actor_id=person_id,
+        actor_role=roles.ADMIN,
+        action="admin.admitted_from_config",
+        subject=person_ref(person_id),
+    )
+    return await people.by_id(tx, person_id)
+
+
+async def load(tx: Tx, tg_user_id: int) -> Person | None:
+    """The person behind a Telegram user, or None for a stranger (revoked and departed included)."""
+    person = await people.by_tg_user(tx, tg_user_id)
+    if person is None or person.status != "active":
+        return None
+    return person
+
+
+async def choose_language(tx: Tx, clock: Clock, person: Person, language: str) -> Person:
+    await people.set_language(tx, person.id, language, to_db(clock.now()))
+    updated = await people.by_id(tx, person.id)
+    assert updated is not None
+    return updated
+
+
+@dataclass(frozen=True)
+class Revocation:
+    done: bool
+    target: Person | None
+    reason: str  # "revoked", "unknown", "self", "not_allowed", "already"
+
+
+async def revoke(tx: Tx, clock: Clock, *, actor: Person, target_id: int) -> Revocation:
+    target = await people.by_id(tx, target_id)
+    if target is None:
+        return Revocation(False, None, "unknown")
+    if target.id == actor.id:
+        return Revocation(False, target, "self")
+    if not roles.may_revoke(actor.role, target.role):
+        return Revocation(False, target, "not_allowed")
+    if target.status != "active":
+        return Revocation(False, target, "already")
+    await people.set_status(tx, target.id, "revoked", to_db(clock.now()))
+    await conversation_store.clear(tx, target.id)
+    await audit.record(
+        tx,
+        clock,
+        actor_id=actor.id,
+        actor_role=actor.role,
+        action="person.revoke",
+        subject=person_ref(target.id),
+        detail={"role": target.role},
+    )
+    return Revocation(True, target, "revoked")

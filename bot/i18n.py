@@ -1,0 +1,88 @@
+"""Translation catalogues: bot/locale/<lang>/*.toml, one file per part of the bot, flattened to
+"section.key" ids. Babel formats dates in the reader's language and the establishment's zone."""
+
+from __future__ import annotations
+
+import string
+import tomllib
+from datetime import datetime
+from functools import cache
+from importlib import resources
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+
+from storage.clock import from_db
+
+LANGUAGES = ("en", "cy")
+LANGUAGE_NAMES = {"en": "English", "cy": "Cymraeg"}
+FALLBACK = "en"
+
+
+def _flatten(prefix: str, node: dict[str, Any], out: dict[str, str]) -> None:
+    for key, value in node.items():
+        name = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict):
+            _flatten(name, value, out)
+        elif isinstance(value, str):
+            out[name] = value
+        else:
+            raise TypeError(f"catalogue entry {name} must be text")
+
+
+@cache
+def catalogue(lang: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    folder = resources.files("bot.locale").joinpath(lang)
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            part: dict[str, str] = {}
+            _flatten("", tomllib.loads(entry.read_text(encoding="utf-8")), part)
+            clash = set(part) & set(out)
+            if clash:
+                raise ValueError(f"{lang}/{entry.name} repeats ids {sorted(clash)}")
+            out.update(part)
+    return out
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def has(message_id: str) -> bool:
+    return message_id in catalogue(FALLBACK)
+
+
+def format_when(moment: datetime, lang: str, zone: ZoneInfo) -> str:
+    return format_datetime(moment, "EEEE d MMMM y, HH:mm", tzinfo=zone, locale=lang)
+
+
+def format_day(moment: datetime, lang: str, zone: ZoneInfo) -> str:
+    return format_datetime(moment, "d MMM y", tzinfo=zone, locale=lang)
+
+
+def resolve(value: Any, lang: str, zone: ZoneInfo) -> Any:
+    """Turn a stored parameter into text for this reader (see bot.council.notices helpers)."""
+    if isinstance(value, dict):
+        if "$dt" in value:
+            return format_when(from_db(value["$dt"]), lang, zone)
+        if "$label" in value:
+            labels = value["$label"]
+            return labels.get(lang) or labels.get(FALLBACK) or ""
+        if "$msg" in value:
+            return t(lang, value["$msg"])
+    if isinstance(value, datetime):
+        return format_when(value, lang, zone)
+    return value
+
+
+def t(lang: str, message_id: str, zone: ZoneInfo | None = None, **params: Any) -> str:
+    texts = catalogue(lang) if lang in LANGUAGES else catalogue(FALLBACK)
+    template = texts.get(message_id) or catalogue(FALLBACK).get(message_id)
+    if template is None:
+        raise KeyError(f"no catalogue entry {message_id!r}")
+    if not params:
+        return template
+    values = {k: resolve(v, lang, zone or ZoneInfo("Europe/London")) for k, v in params.items()}
+    return template.format_map(values)

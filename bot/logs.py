@@ -1,0 +1,53 @@
+"""Logging that can never carry the bot token or an invite code, whatever a library prints."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from bot.council.access import CODE_ALPHABET, CODE_LENGTH
+
+_CODE = re.compile(rf"(?<![A-Za-z0-9])[{CODE_ALPHABET}]{{{CODE_LENGTH}}}(?![A-Za-z0-9])")
+_START_ARG = re.compile(r"(/start(?:@\w+)?\s+|start=)\S+", re.IGNORECASE)
+_TOKEN_SHAPE = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
+
+
+class Redactor(logging.Filter):
+    def __init__(self, secrets: list[str] | None = None) -> None:
+        super().__init__()
+        self.secrets = [s for s in (secrets or []) if s]
+
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "[redacted]")
+        text = _TOKEN_SHAPE.sub("[token]", text)
+        text = _START_ARG.sub(lambda m: m.group(1) + "[code]", text)
+        return _CODE.sub("[code]", text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = self.redact(record.getMessage())
+        record.args = None
+        if record.exc_info:
+            formatter = logging.Formatter()
+            record.exc_text = self.redact(formatter.formatException(record.exc_info))
+            record.exc_info = None
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        return True
+
+
+def install(secrets: list[str] | None = None, level: int = logging.INFO) -> Redactor:
+    """Redact at every handler of the root logger, so records from any library pass through it."""
+    redactor = Redactor(secrets)
+    root = logging.getLogger()
+    if not root.handlers:
+        console = logging.StreamHandler()
+        console.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(console)
+    for handler in root.handlers:
+        handler.addFilter(redactor)
+    root.setLevel(level)
+    # httpx logs every request URL at INFO, and the URL holds the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    return redactor

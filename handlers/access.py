@@ -1,0 +1,335 @@
+"""Joining, language, help, menu, invites, people and revocation, audit log reading."""
+
+from __future__ import annotations
+
+from bot import i18n
+from bot.council import access, audit, roles
+from bot.council.text import clean
+from handlers.base import Button, Call, Reply, Result, stranger
+from handlers.callbacks import pack
+from storage import audit as audit_store
+from storage import people as people_store
+
+PAGE = 8
+
+
+def language_buttons() -> list[list[Button]]:
+    return [[Button(i18n.LANGUAGE_NAMES[lang], pack("lang", lang)) for lang in i18n.LANGUAGES]]
+
+
+def menu_buttons(call: Call) -> list[list[Button]]:
+    from handlers import COMMANDS
+
+    role = call.me.role
+    entries = [c for c in COMMANDS if c.menu_id and role in c.spec.roles]
+    rows: list[list[Button]] = []
+    for index in range(0, len(entries), 2):
+        rows.append(
+            [call.button(c.menu_id or "", pack("menu", c.name)) for c in entries[index : index + 2]]
+        )
+    return rows
+
+
+def menu_reply(call: Call, message_id: str = "menu.title", *, edit: bool = False) -> Reply:
+    return call.reply(message_id, buttons=menu_buttons(call), edit=edit)
+
+
+async def start(call: Call) -> Result:
+    code = call.args[0] if call.args else ""
+    if call.person is not None:
+        if code:
+            return menu_reply(call, "join.already")
+        return menu_reply(call, "menu.welcome_back")
+    if not code:
+        return stranger(call)
+    settings, clock = call.services.settings, call.services.clock
+    outcome = await access.redeem(call.tx, clock, settings, tg_user_id=call.user_id, raw_code=code)
+    if outcome.locked_until is not None:
+        return call.reply("join.locked")
+    if outcome.bad_code or outcome.person is None:
+        return call.reply("join.bad_code")
+    call.person = outcome.person
+    await audit.record(
+        call.tx,
+        clock,
+        actor_id=outcome.person.id,
+        actor_role=outcome.person.role,
+        action="person.join",
+        subject=access.person_ref(outcome.person.id),
+    )
+    # Both languages at once: the person has not chosen yet.
+    text = f"{i18n.t('en', 'join.pick_language')}\n{i18n.t('cy', 'join.pick_language')}"
+    return Reply(text, language_buttons())
+
+
+async def pick_language(call: Call) -> Result:
+    lang = call.callback.arg(0) if call.callback else None
+    if lang not in i18n.LANGUAGES:
+        call.toast = call.t("common.stale_button")
+        return None
+    first_time = not call.me.language_chosen
+    call.person = await access.choose_language(call.tx, call.services.clock, call.me, lang)
+    call.lang = lang
+    call.commands_changed = True
+    if first_time:
+        welcome = call.t(
+            f"welcome.{call.me.role}", establishment=call.services.settings.establishment.name
+        )
+        return [
+            Reply(welcome, edit=True),
+            call.reply("welcome.safeguarding"),
+            menu_reply(call),
+        ]
+    return menu_reply(call, "language.changed", edit=True)
+
+
+async def language(call: Call) -> Result:
+    return Reply(call.t("language.pick"), language_buttons())
+
+
+async def menu(call: Call) -> Result:
+    return menu_reply(call)
+
+
+async def menu_button(call: Call) -> Result:
+    from handlers import COMMAND_BY_NAME
+
+    name = call.callback.arg(0) if call.callback else None
+    command = COMMAND_BY_NAME.get(name or "")
+    if command is None or command.menu_id is None or call.me.role not in command.spec.roles:
+        call.toast = call.t("common.not_for_you")
+        return None
+    return await command.spec.fn(call)
+
+
+async def help_(call: Call) -> Result:
+    from handlers import COMMANDS
+
+    if call.person is None:
+        return stranger(call)
+    lines = [call.t("help.title")]
+    for command in COMMANDS:
+        if command.help_id and call.me.role in command.spec.roles:
+            lines.append(f"/{command.name} - {call.t(command.help_id)}")
+    return Reply("\n".join(lines), menu_buttons(call))
+
+
+async def whoami(call: Call) -> Result:
+    me = call.me
+    wing = call.services.settings.wing(me.wing) if me.wing else None
+    return call.reply(
+        "whoami.text",
+        role=call.t(f"role.{me.role}"),
+        establishment=call.services.settings.establishment.name,
+        ref=access.person_ref(me.id),
+        wing=wing.label(call.lang) if wing else call.t("whoami.no_wing"),
+        language=i18n.LANGUAGE_NAMES[me.language],
+    )
+
+
+# --- invites ---------------------------------------------------------------------------------
+
+
+async def invite(call: Call) -> Result:
+    await call.end_flow()
+    buttons = [
+        [call.button(f"role.{role}", pack("inv", role))]
+        for role in roles.MAY_INVITE.get(call.me.role, ())
+    ]
+    return call.reply("invite.pick_role", buttons=buttons)
+
+
+async def invite_role(call: Call) -> Result:
+    role = call.callback.arg(0) if call.callback else None
+    if role is None or not roles.may_invite(call.me.role, role):
+        call.toast = call.t("common.not_for_you")
+        return None
+    if role in roles.WINGED:
+        wings = call.services.settings.wings
+        buttons = [[Button(w.label(call.lang), pack("invw", role, w.id))] for w in wings]
+        return call.reply("invite.pick_wing", buttons=buttons, edit=True)
+    return await _ask_label(call, role, None)
+
+
+async def invite_wing(call: Call) -> Result:
+    role = call.callback.arg(0) if call.callback else None
+    wing = call.callback.arg(1) if call.callback else None
+    if (
+        role is None
+        or not roles.may_invite(call.me.role, role)
+        or wing is None
+        or call.services.settings.wing(wing) is None
+    ):
+        call.toast = call.t("common.stale_button")
+        return None
+    return await _ask_label(call, role, wing)
+
+
+async def _ask_label(call: Call, role: str, wing: str | None) -> Result:
+    await call.begin("invite", "label", {"role": role, "wing": wing})
+    return call.reply(
+        "invite.ask_label", buttons=[[call.button("invite.skip_label", pack("invskip"))]], edit=True
+    )
+
+
+async def invite_label(call: Call) -> Result:
+    cleaned = clean(call.text, max_len=60)
+    if not cleaned.ok:
+        return call.reply("invite.label_problem")
+    return await _make_invite(call, cleaned.text)
+
+
+async def invite_skip_label(call: Call) -> Result:
+    if call.state is None or call.state.flow != "invite":
+        call.toast = call.t("common.stale_button")
+        return None
+    return await _make_invite(call, None)
+
+
+async def _make_invite(call: Call, label: str | None) -> Result:
+    state = call.state
+    if state is None or state.flow != "invite":
+        return call.reply("common.use_menu")
+    role, wing = state.data.get("role"), state.data.get("wing")
+    await call.end_flow()
+    if not isinstance(role, str) or not roles.may_invite(call.me.role, role):
+        return call.reply("common.not_for_role")
+    made = await access.create_invite(
+        call.tx,
+        call.services.clock,
+        call.services.settings,
+        actor=call.me,
+        role=role,
+        wing=wing if isinstance(wing, str) else None,
+        label=label,
+    )
+    username = call.services.bot_username
+    link = f"https://t.me/{username}?start={made.code}" if username else "-"
+    return call.reply(
+        "invite.made",
+        role=call.t(f"role.{role}"),
+        code=made.code,
+        link=link,
+        expires=made.expires_at,
+    )
+
+
+# --- people and revocation ------------------------------------------------------------------
+
+
+async def people(call: Call) -> Result:
+    return await _people_page(call, 0, edit=False)
+
+
+async def people_page(call: Call) -> Result:
+    page = call.callback.int_arg(0) if call.callback else None
+    return await _people_page(call, page or 0, edit=True)
+
+
+async def _people_page(call: Call, page: int, *, edit: bool) -> Result:
+    total = await people_store.count_active(call.tx)
+    rows = await people_store.active_page(call.tx, limit=PAGE, offset=page * PAGE)
+    if not rows:
+        return call.reply("people.none", edit=edit)
+    lines = [call.t("people.title", count=total)]
+    buttons: list[list[Button]] = []
+    for person in rows:
+        lines.append(_person_line(call, person))
+        if person.id != call.me.id and roles.may_revoke(call.me.role, person.role):
+            ref = access.person_ref(person.id)
+            buttons.append([call.button("people.remove", pack("rvk", person.id), ref=ref)])
+    nav: list[Button] = []
+    if page > 0:
+        nav.append(call.button("common.previous", pack("ppl", page - 1)))
+    if (page + 1) * PAGE < total:
+        nav.append(call.button("common.next", pack("ppl", page + 1)))
+    if nav:
+        buttons.append(nav)
+    return Reply("\n".join(lines), buttons, edit)
+
+
+def _person_line(call: Call, person: access.Person) -> str:
+    wing = call.services.settings.wing(person.wing) if person.wing else None
+    return call.t(
+        "people.line",
+        ref=access.person_ref(person.id),
+        role=call.t(f"role.{person.role}"),
+        wing=wing.label(call.lang) if wing else "-",
+        label=person.label or "-",
+    )
+
+
+async def revoke(call: Call) -> Result:
+    target = access.parse_person_ref(call.args[0]) if call.args else None
+    if target is None:
+        return call.reply("revoke.usage")
+    return await _revoke_question(call, target, edit=False)
+
+
+async def revoke_ask(call: Call) -> Result:
+    target = call.callback.int_arg(0) if call.callback else None
+    if target is None:
+        call.toast = call.t("common.stale_button")
+        return None
+    return await _revoke_question(call, target, edit=False)
+
+
+async def _revoke_question(call: Call, target_id: int, *, edit: bool) -> Result:
+    target = await people_store.by_id(call.tx, target_id)
+    if target is None or target.status != "active":
+        return call.reply("revoke.unknown", edit=edit)
+    if target.id == call.me.id or not roles.may_revoke(call.me.role, target.role):
+        return call.reply("revoke.not_allowed", edit=edit)
+    buttons = [
+        [
+            call.button("revoke.yes", pack("rvky", target.id)),
+            call.button("revoke.no", pack("rvkn", target.id)),
+        ]
+    ]
+    return call.reply(
+        "revoke.confirm", buttons=buttons, edit=edit, person=_person_line(call, target)
+    )
+
+
+async def revoke_confirm(call: Call) -> Result:
+    target = call.callback.int_arg(0) if call.callback else None
+    if target is None:
+        call.toast = call.t("common.stale_button")
+        return None
+    outcome = await access.revoke(call.tx, call.services.clock, actor=call.me, target_id=target)
+    if outcome.done:
+        return call.reply("revoke.done", edit=True, ref=access.person_ref(target))
+    message = {"already": "revoke.already", "unknown": "revoke.unknown"}.get(
+        outcome.reason, "revoke.not_allowed"
+    )
+    return call.reply(message, edit=True)
+
+
+async def revoke_keep(call: Call) -> Result:
+    return call.reply("revoke.kept", edit=True)
+
+
+# --- audit log --------------------------------------------------------------------------------
+
+
+async def audit_log(call: Call) -> Result:
+    return await _audit_page(call, None, edit=False)
+
+
+async def audit_page(call: Call) -> Result:
+    before = call.callback.int_arg(0) if call.callback else None
+    return await _audit_page(call, before, edit=True)
+
+
+async def _audit_page(call: Call, before: int | None, *, edit: bool) -> Result:
+    rows = await audit_store.page(call.tx, limit=10, before_id=before)
+    if not rows:
+        return call.reply("audit.none", edit=edit)
+    lines = [call.t("audit.title")]
+    for row in rows:
+        actor = access.person_ref(row.actor_id) if row.actor_id else call.t("audit.system")
+        lines.append(
+            f"{row.at[:16].replace('T', ' ')} · {actor} · {row.action} · {row.subject or '-'}"
+        )
+    buttons = [[call.button("common.older", pack("aud", rows[-1].id))]] if len(rows) == 10 else []
+    return Reply("\n".join(lines), buttons, edit)

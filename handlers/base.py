@@ -1,0 +1,331 @@
+"""The one wrapper every update goes through: private chats only, load the person, check the role,
+run the handler inside one transaction, then render what it returned. No path can forget a step."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Update,
+)
+from telegram.constants import ChatType, MessageLimit
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import ContextTypes
+
+from bot import i18n
+from bot.council import access, safeguarding
+from bot.council.access import Person
+from bot.services import Services
+from handlers.callbacks import Callback
+from storage import conversation
+from storage.clock import to_db
+from storage.conversation import ConversationRow
+from storage.db import Tx
+
+log = logging.getLogger(__name__)
+
+STRANGERS = frozenset({"*stranger*"})  # marker: the handler also serves people with no role
+
+
+@dataclass
+class Button:
+    label: str
+    data: str = ""
+    url: str = ""
+
+
+@dataclass
+class Reply:
+    text: str
+    buttons: list[list[Button]] = field(default_factory=list)
+    edit: bool = False  # for a button press: replace the pressed message instead of a new one
+    document: tuple[str, bytes] | None = None
+    photo: bytes | None = None
+
+
+Result = Reply | list[Reply] | None
+
+
+@dataclass
+class Call:
+    """Everything a handler needs about the update, with the transaction already open."""
+
+    services: Services
+    tx: Tx
+    person: Person | None
+    lang: str
+    user_id: int
+    chat_id: int
+    tg_language: str | None
+    text: str = ""
+    args: list[str] = field(default_factory=list)
+    callback: Callback | None = None
+    state: ConversationRow | None = None
+    toast: str | None = None
+    toast_alert: bool = False
+    commands_changed: bool = False
+    extra: list[Reply] = field(default_factory=list)
+
+    @property
+    def me(self) -> Person:
+        assert self.person is not None, "the wrapper checked the role"
+        return self.person
+
+    def t(self, message_id: str, **params: Any) -> str:
+        return i18n.t(
+            self.lang, message_id, self.services.settings.establishment.timezone, **params
+        )
+
+    def reply(
+        self,
+        message_id: str,
+        *,
+        buttons: list[list[Button]] | None = None,
+        edit: bool = False,
+        **params: Any,
+    ) -> Reply:
+        return Reply(self.t(message_id, **params), buttons or [], edit)
+
+    def button(self, message_id: str, data: str, **params: Any) -> Button:
+        return Button(self.t(message_id, **params), data)
+
+    async def begin(self, flow: str, step: str, data: dict[str, Any] | None = None) -> None:
+        now = to_db(self.services.clock.now())
+        await conversation.put(self.tx, self.me.id, flow, step, data or {}, now)
+
+    async def end_flow(self) -> bool:
+        return await conversation.clear(self.tx, self.me.id)
+
+
+Handler = Callable[[Call], Awaitable[Result]]
+
+
+@dataclass(frozen=True)
+class Spec:
+    fn: Handler
+    roles: frozenset[str]
+
+
+def language_for(person: Person | None, tg_language: str | None, services: Services) -> str:
+    if person is not None:
+        return person.language
+    if tg_language and tg_language.lower().startswith("cy"):
+        return "cy"
+    return services.settings.establishment.default_language
+
+
+def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    services = context.application.bot_data["services"]
+    assert isinstance(services, Services)
+    return services
+
+
+async def run(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    spec: Spec | None,
+    *,
+    kind: str,
+    callback: Callback | None = None,
+    text: str = "",
+    args: list[str] | None = None,
+) -> None:
+    """kind is "command", "button", "text" or "other" (a photo, a sticker...)."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return
+    services = services_of(context)
+    query = update.callback_query
+    if chat.type != ChatType.PRIVATE:
+        # In a group the bot says one line when addressed and nothing else.
+        if kind in ("command", "button"):
+            line = i18n.t(language_for(None, user.language_code, services), "common.private_only")
+            if query is not None:
+                await _answer(query, line, alert=False)
+            else:
+                await context.bot.send_message(chat.id, line)
+        return
+
+    settings, clock = services.settings, services.clock
+    async with services.db.transaction() as tx:
+        person = await access.load(tx, user.id)
+        if person is None and user.id in settings.admins:
+            person = await access.admit_configured_admin(tx, clock, settings, user.id)
+        lang = language_for(person, user.language_code, services)
+        call = Call(
+            services=services,
+            tx=tx,
+            person=person,
+            lang=lang,
+            user_id=user.id,
+            chat_id=chat.id,
+            tg_language=user.language_code,
+            text=text,
+            args=args or [],
+            callback=callback,
+        )
+        if person is not None:
+            call.state = await conversation.get(tx, person.id)
+        replies = await _decide(call, spec, kind)
+
+    await _render(update, context, call, replies)
+
+
+async def _decide(call: Call, spec: Spec | None, kind: str) -> list[Reply]:
+    person = call.person
+    settings = call.services.settings
+    support: list[Reply] = []
+    if kind == "text" and safeguarding.suggests_risk(settings, call.text):
+        # Checked for everyone, before anything else, so no free-text path can skip it.
+        if person is not None:
+            where = call.state.flow if call.state else "message"
+            await safeguarding.screen(
+                call.tx, call.services.clock, settings, person=person, text=call.text, where=where
+            )
+        support.append(Reply(_support_text(call)))
+
+    if spec is None:
+        if kind == "button":
+            call.toast = call.t("common.stale_button")
+            return support
+        if person is None:
+            return [*support, stranger(call)]
+        if kind == "text":
+            return [*support, call.reply("common.use_menu")]
+        key = "common.text_only" if call.state else "common.only_text_and_buttons"
+        return [*support, call.reply(key)]
+
+    if person is None and not spec.roles & STRANGERS:
+        if kind == "button":
+            call.toast = call.t("common.not_for_you")
+            return support
+        return [*support, stranger(call)]
+    if person is not None and person.role not in spec.roles:
+        if kind == "button":
+            call.toast = call.t("common.not_for_you")
+            return support
+        return [*support, call.reply("common.not_for_role")]
+
+    result = await spec.fn(call)
+    replies = [] if result is None else [result] if isinstance(result, Reply) else list(result)
+    return [*support, *replies, *call.extra]
+
+
+def stranger(call: Call) -> Reply:
+    return call.reply("common.stranger", establishment=call.services.settings.establishment.name)
+
+
+def _support_text(call: Call) -> str:
+    custom = call.services.settings.safeguarding.message
+    return custom.get(call.lang) or custom.get("en") or call.t("safeguarding.support")
+
+
+def markup(buttons: list[list[Button]]) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(b.label, url=b.url)
+                if b.url
+                else InlineKeyboardButton(b.label, callback_data=b.data)
+                for b in row
+            ]
+            for row in buttons
+        ]
+    )
+
+
+def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
+    """Telegram takes 4096 characters a message: split long text at line ends."""
+    if len(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        parts.append(current)
+    return parts
+
+
+async def _answer(query: CallbackQuery, text: str | None, *, alert: bool) -> None:
+    try:
+        await query.answer(text=text, show_alert=alert)
+    except BadRequest:
+        # A press older than Telegram's answer window: nothing useful to do.
+        log.info("callback query too old to answer")
+
+
+async def _render(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, call: Call, replies: list[Reply]
+) -> None:
+    query = update.callback_query
+    if query is not None:
+        await _answer(query, call.toast, alert=call.toast_alert)
+    bot = context.bot
+    for reply in replies:
+        try:
+            if reply.document is not None:
+                name, data = reply.document
+                await bot.send_document(
+                    call.chat_id, InputFile(data, filename=name), caption=reply.text
+                )
+                continue
+            if reply.photo is not None:
+                await bot.send_photo(call.chat_id, reply.photo, caption=reply.text[:1024])
+                continue
+            chunks = split_text(reply.text)
+            if reply.edit and query is not None and query.message is not None and len(chunks) == 1:
+                try:
+                    await query.edit_message_text(chunks[0], reply_markup=markup(reply.buttons))
+                    continue
+                except BadRequest as exc:
+                    if "not modified" in str(exc).lower():
+                        continue
+                    # The pressed message can no longer be edited: say it in a new message.
+            for index, chunk in enumerate(chunks):
+                last = index == len(chunks) - 1
+                await bot.send_message(
+                    call.chat_id, chunk, reply_markup=markup(reply.buttons) if last else None
+                )
+        except Forbidden:
+            # They blocked the bot between pressing and our answer: nothing to tell them.
+            log.info("reply not delivered: the user blocked the bot")
+            return
+    if call.commands_changed and call.person is not None:
+        await _set_chat_commands(context, call.chat_id, call.person.role, call.lang)
+
+
+async def _set_chat_commands(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, role: str, lang: str
+) -> None:
+    """The command list a joined person sees: their role's commands, in their language."""
+    from handlers import COMMANDS
+
+    listed = [c for c in COMMANDS if c.help_id and role in c.spec.roles]
+    commands = [BotCommand(c.name, i18n.t(lang, c.help_id or "")[:256]) for c in listed]
+    try:
+        await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
+    except TelegramError:
+        log.info("could not set the chat's command list")

@@ -1,0 +1,47 @@
+"""Callback data: a compact, versioned "1:kind:arg:arg", parsed in one place, under 64 bytes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+VERSION = "1"
+MAX_BYTES = 64
+_ARG = re.compile(r"^[A-Za-z0-9_.\-]{1,24}$")
+
+
+@dataclass(frozen=True)
+class Callback:
+    kind: str
+    args: tuple[str, ...]
+
+    def int_arg(self, index: int) -> int | None:
+        """An argument as a positive number, or None when missing or forged."""
+        if index >= len(self.args) or not self.args[index].isdigit():
+            return None
+        value = int(self.args[index])
+        return value if 0 <= value < 2**62 else None
+
+    def arg(self, index: int) -> str | None:
+        return self.args[index] if index < len(self.args) else None
+
+
+def pack(kind: str, *args: str | int) -> str:
+    parts = [VERSION, kind, *(str(a) for a in args)]
+    for part in parts[1:]:
+        if not _ARG.match(part):
+            raise ValueError(f"callback part {part!r} is not compact")
+    data = ":".join(parts)
+    if len(data.encode()) > MAX_BYTES:
+        raise ValueError(f"callback data over {MAX_BYTES} bytes: {data}")
+    return data
+
+
+def unpack(data: str | None) -> Callback | None:
+    """None for anything not made by pack() of this version: old, forged or garbled data."""
+    if not data or len(data.encode()) > MAX_BYTES:
+        return None
+    parts = data.split(":")
+    if len(parts) < 2 or parts[0] != VERSION or not all(_ARG.match(p) for p in parts[1:]):
+        return None
+    return Callback(parts[1], tuple(parts[2:]))

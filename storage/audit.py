@@ -1,0 +1,69 @@
+"""The append-only audit log of staff and admin actions."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from storage.db import Tx
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    id: int
+    at: str
+    actor_id: int | None
+    actor_role: str | None
+    action: str
+    subject: str | None
+    detail: dict[str, Any]
+
+
+async def append(
+    tx: Tx,
+    *,
+    at: str,
+    actor_id: int | None,
+    actor_role: str | None,
+    action: str,
+    subject: str | None,
+    detail: dict[str, Any],
+) -> int:
+    return await tx.insert(
+        "INSERT INTO audit_log (at, actor_id, actor_role, action, subject, detail)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            at,
+            actor_id,
+            actor_role,
+            action,
+            subject,
+            json.dumps(detail, ensure_ascii=False, sort_keys=True),
+        ),
+    )
+
+
+async def page(tx: Tx, *, limit: int, before_id: int | None = None) -> list[AuditRow]:
+    sql = "SELECT id, at, actor_id, actor_role, action, subject, detail FROM audit_log"
+    params: list[Any] = []
+    if before_id is not None:
+        sql += " WHERE id < ?"
+        params.append(before_id)
+    rows = await tx.all(sql + " ORDER BY id DESC LIMIT ?", [*params, limit])
+    return [
+        AuditRow(
+            r["id"],
+            r["at"],
+            r["actor_id"],
+            r["actor_role"],
+            r["action"],
+            r["subject"],
+            json.loads(r["detail"]),
+        )
+        for r in rows
+    ]
+
+
+async def count(tx: Tx) -> int:
+    return int(await tx.value("SELECT COUNT(*) FROM audit_log"))

@@ -1,0 +1,171 @@
+"""The outbox: every notice is a row before it is a message. Keys make queueing idempotent."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from storage.db import Tx
+
+
+@dataclass(frozen=True)
+class NoticeRow:
+    id: int
+    key: str
+    chat_id: int
+    person_id: int | None
+    message: str
+    params: dict[str, Any]
+    buttons: list[list[dict[str, str]]] | None
+    urgent: bool
+    not_before: str
+    expires_at: str | None
+    status: str
+    attempts: int
+
+
+_COLUMNS = (
+    "id, key, chat_id, person_id, message, params, buttons, urgent, not_before, expires_at,"
+    " status, attempts"
+)
+
+
+def _notice(row: Any) -> NoticeRow:
+    return NoticeRow(
+        id=row["id"],
+        key=row["key"],
+        chat_id=row["chat_id"],
+        person_id=row["person_id"],
+        message=row["message"],
+        params=json.loads(row["params"]),
+        buttons=json.loads(row["buttons"]) if row["buttons"] else None,
+        urgent=bool(row["urgent"]),
+        not_before=row["not_before"],
+        expires_at=row["expires_at"],
+        status=row["status"],
+        attempts=row["attempts"],
+    )
+
+
+async def enqueue(
+    tx: Tx,
+    *,
+    key: str,
+    chat_id: int,
+    person_id: int | None,
+    message: str,
+    params: dict[str, Any],
+    buttons: list[list[dict[str, str]]] | None,
+    urgent: bool,
+    not_before: str,
+    expires_at: str | None,
+    now: str,
+) -> bool:
+    """True if queued now; False if a notice with this key was queued before (never twice)."""
+    changed = await tx.execute(
+        "INSERT OR IGNORE INTO outbox (key, chat_id, person_id, message, params, buttons, urgent,"
+        " not_before, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            key,
+            chat_id,
+            person_id,
+            message,
+            json.dumps(params, ensure_ascii=False, sort_keys=True),
+            json.dumps(buttons, ensure_ascii=False) if buttons else None,
+            int(urgent),
+            not_before,
+            expires_at,
+            now,
+        ),
+    )
+    return changed == 1
+
+
+async def due(tx: Tx, now: str, limit: int) -> list[NoticeRow]:
+    """Queued notices whose time has come, oldest first; 'sending' ones are crash leftovers."""
+    rows = await tx.all(
+        f"SELECT {_COLUMNS} FROM outbox WHERE status IN ('queued','sending') AND not_before <= ?"
+        " ORDER BY not_before, id LIMIT ?",
+        (now, limit),
+    )
+    return [_notice(r) for r in rows]
+
+
+async def next_due_at(tx: Tx) -> str | None:
+    value = await tx.value(
+        "SELECT MIN(not_before) FROM outbox WHERE status IN ('queued','sending')"
+    )
+    return None if value is None else str(value)
+
+
+async def get(tx: Tx, notice_id: int) -> NoticeRow | None:
+    row = await tx.one(f"SELECT {_COLUMNS} FROM outbox WHERE id = ?", (notice_id,))
+    return None if row is None else _notice(row)
+
+
+async def by_key(tx: Tx, key: str) -> NoticeRow | None:
+    row = await tx.one(f"SELECT {_COLUMNS} FROM outbox WHERE key = ?", (key,))
+    return None if row is None else _notice(row)
+
+
+async def mark_sending(tx: Tx, notice_id: int) -> None:
+    await tx.execute(
+        "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ?", (notice_id,)
+    )
+
+
+async def mark_sent(tx: Tx, notice_id: int, now: str, tg_message_id: int | None) -> None:
+    await tx.execute(
+        "UPDATE outbox SET status = 'sent', done_at = ?, tg_message_id = ?, last_error = NULL"
+        " WHERE id = ?",
+        (now, tg_message_id, notice_id),
+    )
+
+
+async def retry_later(tx: Tx, notice_id: int, not_before: str, error: str) -> None:
+    await tx.execute(
+        "UPDATE outbox SET status = 'queued', not_before = ?, last_error = ? WHERE id = ?",
+        (not_before, error[:300], notice_id),
+    )
+
+
+async def finish(tx: Tx, notice_id: int, status: str, now: str, reason: str) -> None:
+    """End a notice without sending it: parked (dead letter), dropped (too late) or withdrawn."""
+    await tx.execute(
+        "UPDATE outbox SET status = ?, done_at = ?, last_error = ? WHERE id = ?",
+        (status, now, reason[:300], notice_id),
+    )
+
+
+async def park_chat(tx: Tx, chat_id: int, now: str, reason: str) -> int:
+    """Everything still queued to a chat that blocked the bot stops here."""
+    return await tx.execute(
+        "UPDATE outbox SET status = 'parked', done_at = ?, last_error = ?"
+        " WHERE chat_id = ? AND status IN ('queued','sending')",
+        (now, reason, chat_id),
+    )
+
+
+async def withdraw_prefix(tx: Tx, key_prefix: str, now: str, reason: str) -> int:
+    """Withdraw queued notices whose key starts with a prefix (a cancelled meeting's reminders)."""
+    escaped = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return await tx.execute(
+        "UPDATE outbox SET status = 'withdrawn', done_at = ?, last_error = ?"
+        " WHERE status = 'queued' AND key LIKE ? ESCAPE '\\'",
+        (now, reason, escaped + "%"),
+    )
+
+
+async def counts(tx: Tx) -> dict[str, int]:
+    rows = await tx.all("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")
+    return {r["status"]: r["n"] for r in rows}
+
+
+async def last_parked(tx: Tx, limit: int) -> list[tuple[str, str, str]]:
+    rows = await tx.all(
+        "SELECT key, COALESCE(last_error, ''), COALESCE(done_at, '') FROM outbox"
+        " WHERE status = 'parked' ORDER BY done_at DESC, id DESC LIMIT ?",
+        (limit,),
+    )
+    return [(r[0], r[1], r[2]) for r in rows]

@@ -1,0 +1,101 @@
+"""Timers: everything that must happen at a time is a row; the scheduler only mirrors them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from storage.db import Tx
+
+
+@dataclass(frozen=True)
+class TimerRow:
+    id: int
+    key: str
+    kind: str
+    subject_id: int
+    due_at: str
+    checksum: str
+    payload: dict[str, Any]
+    status: str
+
+
+_COLUMNS = "id, key, kind, subject_id, due_at, checksum, payload, status"
+
+
+def _timer(row: Any) -> TimerRow:
+    return TimerRow(
+        row["id"],
+        row["key"],
+        row["kind"],
+        row["subject_id"],
+        row["due_at"],
+        row["checksum"],
+        json.loads(row["payload"]),
+        row["status"],
+    )
+
+
+async def upsert(
+    tx: Tx,
+    *,
+    key: str,
+    kind: str,
+    subject_id: int,
+    due_at: str,
+    checksum: str,
+    payload: dict[str, Any],
+) -> None:
+    """Same key, new time: the timer is replaced, never duplicated."""
+    await tx.execute(
+        "INSERT INTO timer (key, kind, subject_id, due_at, checksum, payload) VALUES (?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT(key) DO UPDATE SET kind = excluded.kind, subject_id = excluded.subject_id,"
+        " due_at = excluded.due_at, checksum = excluded.checksum, payload = excluded.payload,"
+        " status = 'pending', done_at = NULL",
+        (key, kind, subject_id, due_at, checksum, json.dumps(payload, sort_keys=True)),
+    )
+
+
+async def get(tx: Tx, key: str) -> TimerRow | None:
+    row = await tx.one(f"SELECT {_COLUMNS} FROM timer WHERE key = ?", (key,))
+    return None if row is None else _timer(row)
+
+
+async def pending(tx: Tx) -> list[TimerRow]:
+    rows = await tx.all(
+        f"SELECT {_COLUMNS} FROM timer WHERE status = 'pending' ORDER BY due_at, id"
+    )
+    return [_timer(r) for r in rows]
+
+
+async def pending_due(tx: Tx, now: str) -> list[TimerRow]:
+    rows = await tx.all(
+        f"SELECT {_COLUMNS} FROM timer WHERE status = 'pending' AND due_at <= ? ORDER BY due_at, id",
+        (now,),
+    )
+    return [_timer(r) for r in rows]
+
+
+async def finish(tx: Tx, timer_id: int, status: str, now: str) -> bool:
+    """Move a pending timer to its end state; False if another path already did (fires once)."""
+    changed = await tx.execute(
+        "UPDATE timer SET status = ?, done_at = ? WHERE id = ? AND status = 'pending'",
+        (status, now, timer_id),
+    )
+    return changed == 1
+
+
+async def cancel_prefix(tx: Tx, key_prefix: str, now: str) -> list[str]:
+    escaped = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = await tx.all(
+        "UPDATE timer SET status = 'cancelled', done_at = ?"
+        " WHERE status = 'pending' AND key LIKE ? ESCAPE '\\' RETURNING key",
+        (now, escaped + "%"),
+    )
+    return [r[0] for r in rows]
+
+
+async def counts(tx: Tx) -> dict[str, int]:
+    rows = await tx.all("SELECT status, COUNT(*) AS n FROM timer GROUP BY status")
+    return {r["status"]: r["n"] for r in rows}
