@@ -85,7 +85,8 @@ async def create_invite(
         role=role,
         wing=wing if role in roles.WINGED else None,
         label=label,
-        created_by=actor.id,
+        # Id 0 is the server console (python -m bot invite), which is nobody in the person table.
+        created_by=actor.id or None,
         now=to_db(now),
         expires_at=to_db(expires),
     )
@@ -93,7 +94,7 @@ async def create_invite(
     await audit.record(
         tx,
         clock,
-        actor_id=actor.id,
+        actor_id=actor.id or None,
         actor_role=actor.role,
         action="invite.create",
         subject=f"invite:{invite_id}",
