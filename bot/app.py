@@ -11,7 +11,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
 import handlers
-from bot import i18n
+from bot import delivery, i18n
 from bot.config import Settings
 from bot.council.clock import Clock, SystemClock
 from bot.services import Services
@@ -91,7 +91,9 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def start_background(app: CouncilApp) -> None:
     """Start the outbox sender and rebuild the timers from the database (see bot/delivery.py)."""
+    delivery.start(app)
 
 
 async def stop_background(app: CouncilApp) -> None:
     """Stop the outbox sender cleanly; unsent notices stay in the outbox for the next start."""
+    await delivery.stop(app)

@@ -75,7 +75,8 @@ async def _command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     name = text.split(maxsplit=1)[0].lstrip("/").split("@", 1)[0].lower() if text else ""
     command = COMMAND_BY_NAME.get(name)
     spec = command.spec if command else Spec(common.unknown_command, r.ALL)
-    await run(update, context, spec, kind="command", text=text, args=list(context.args or []))
+    # A MessageHandler gets no context.args (only CommandHandler does): split the text here.
+    await run(update, context, spec, kind="command", text=text, args=text.split()[1:])
 
 
 async def _button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,13 +83,25 @@ async def enqueue(
     return changed == 1
 
 
-async def due(tx: Tx, now: str, limit: int) -> list[NoticeRow]:
-    """Queued notices whose time has come, oldest first; 'sending' ones are crash leftovers."""
-    rows = await tx.all(
-        f"SELECT {_COLUMNS} FROM outbox WHERE status IN ('queued','sending') AND not_before <= ?"
-        " ORDER BY not_before, id LIMIT ?",
-        (now, limit),
-    )
+async def due(
+    tx: Tx,
+    now: str,
+    limit: int,
+    *,
+    skip_ids: Collection[int] = (),
+    skip_chats: Collection[int] = (),
+) -> list[NoticeRow]:
+    """Queued notices whose time has come, oldest first; 'sending' ones are crash leftovers.
+    The sender skips the ones it has in flight and the chats it must not write to yet."""
+    sql = f"SELECT {_COLUMNS} FROM outbox WHERE status IN ('queued','sending') AND not_before <= ?"
+    params: list[Any] = [now]
+    if skip_ids:
+        sql += f" AND id NOT IN ({','.join('?' * len(skip_ids))})"
+        params.extend(skip_ids)
+    if skip_chats:
+        sql += f" AND chat_id NOT IN ({','.join('?' * len(skip_chats))})"
+        params.extend(skip_chats)
+    rows = await tx.all(sql + " ORDER BY not_before, id LIMIT ?", [*params, limit])
     return [_notice(r) for r in rows]
 
 
@@ -126,6 +139,22 @@ async def mark_sent(tx: Tx, notice_id: int, now: str, tg_message_id: int | None)
 async def retry_later(tx: Tx, notice_id: int, not_before: str, error: str) -> None:
     await tx.execute(
         "UPDATE outbox SET status = 'queued', not_before = ?, last_error = ? WHERE id = ?",
+        (not_before, error[:300], notice_id),
+    )
+
+
+async def hold(tx: Tx, notice_id: int, not_before: str) -> None:
+    """Not yet (quiet hours): stays queued, released at not_before."""
+    await tx.execute(
+        "UPDATE outbox SET status = 'queued', not_before = ? WHERE id = ?", (not_before, notice_id)
+    )
+
+
+async def requeue(tx: Tx, notice_id: int, not_before: str, error: str) -> None:
+    """Telegram said wait (429): queued again, and the wait does not use up a try."""
+    await tx.execute(
+        "UPDATE outbox SET status = 'queued', not_before = ?, last_error = ?,"
+        " attempts = MAX(attempts - 1, 0) WHERE id = ?",
         (not_before, error[:300], notice_id),
     )
 

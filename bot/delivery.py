@@ -1,0 +1,520 @@
+"""The outbox sender: the one place that sends notices to the Bot API.
+
+Every notice is a row first (bot.council.notices.notify). One task drains the rows at Telegram's
+pace: at most R a second overall and one per chat interval. A row is marked 'sending' (committed)
+before the call and 'sent' after it, so a crash loses nothing; a row caught in flight by a crash
+is sent again once on restart. See docs/DELIVERY.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import time
+import warnings
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import MessageLimit
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.ext import Application
+
+from bot import i18n
+from bot.config import Settings
+from bot.services import Services
+from storage import outbox
+from storage import people as people_store
+from storage.clock import from_db, to_db
+from storage.outbox import NoticeRow
+
+log = logging.getLogger(__name__)
+
+CouncilApp = Application[Any, Any, Any, Any, Any, Any]
+Monotonic = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+# Sends in flight at once: enough to keep R a second going over a slow network, and the most
+# notices a crash can catch in flight (each is sent at most once more on restart).
+IN_FLIGHT = 16
+BATCH = 64
+# How long the sender naps when nothing is due and nobody wakes it (a safety net only).
+IDLE_NAP_S = 60.0
+MAX_BACKOFF_S = 300.0
+_EPSILON = 1e-6
+
+
+class Pacer:
+    """Telegram's pace: no one-second window holds more than R sends, no chat gets two sends
+    closer than the per-chat interval, and a 429 holds one chat or everything for a while."""
+
+    def __init__(self, rate: float, per_chat_interval: float, monotonic: Monotonic) -> None:
+        self.capacity = max(1, math.floor(rate))
+        self.per_chat_interval = per_chat_interval
+        self.monotonic = monotonic
+        self._recent: deque[float] = deque()  # times of the last `capacity` sends
+        self._chat_ready: dict[int, float] = {}
+        self._last_sent: dict[int, float] = {}
+        self._prior_sent: dict[int, float] = {}  # the send before the last, per chat
+        self._all_ready = 0.0
+
+    def global_wait(self) -> float:
+        now = self.monotonic()
+        wait = self._all_ready - now
+        while self._recent and self._recent[0] + 1.0 <= now:
+            self._recent.popleft()
+        if len(self._recent) >= self.capacity:
+            wait = max(wait, self._recent[0] + 1.0 + _EPSILON - now)
+        return max(wait, 0.0)
+
+    def chat_wait(self, chat_id: int) -> float:
+        return max(self._chat_ready.get(chat_id, 0.0) - self.monotonic(), 0.0)
+
+    def waiting_chats(self) -> set[int]:
+        now = self.monotonic()
+        if len(self._chat_ready) > 10_000:
+            self._chat_ready = {c: t for c, t in self._chat_ready.items() if t > now}
+            self._last_sent = {c: t for c, t in self._last_sent.items() if t > now - 60}
+            self._prior_sent = {c: t for c, t in self._prior_sent.items() if t > now - 60}
+        return {c for c, t in self._chat_ready.items() if t > now}
+
+    def record(self, chat_id: int) -> None:
+        now = self.monotonic()
+        self._recent.append(now)
+        while len(self._recent) > self.capacity:
+            self._recent.popleft()
+        if chat_id in self._last_sent:
+            self._prior_sent[chat_id] = self._last_sent[chat_id]
+        self._last_sent[chat_id] = now
+        self._hold(chat_id, now + self.per_chat_interval + _EPSILON)
+
+    def flooded_chat(self, chat_id: int) -> bool:
+        """Telegram's 429 does not say which limit was hit. One that follows another send to the
+        same chat within a minute is that chat's flood; anything else is the overall limit."""
+        prior = self._prior_sent.get(chat_id)
+        return prior is not None and self.monotonic() - prior < 60.0
+
+    def hold_chat(self, chat_id: int, seconds: float) -> None:
+        self._hold(chat_id, self.monotonic() + seconds)
+
+    def hold_all(self, seconds: float) -> None:
+        self._all_ready = max(self._all_ready, self.monotonic() + seconds)
+
+    def _hold(self, chat_id: int, until: float) -> None:
+        self._chat_ready[chat_id] = max(self._chat_ready.get(chat_id, 0.0), until)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A notice rendered in its reader's language and marked 'sending'."""
+
+    notice_id: int
+    key: str
+    chat_id: int
+    person_id: int | None
+    text: str
+    markup: InlineKeyboardMarkup | None
+    attempt: int
+
+
+def quiet_release(now: datetime, settings: Settings) -> datetime | None:
+    """The end of the quiet hours `now` falls in (establishment time), or None outside them."""
+    zone = settings.establishment.timezone
+    start, end = settings.delivery.quiet_start, settings.delivery.quiet_end
+    if start == end:
+        return None
+    local = now.astimezone(zone)
+    clock_time = local.time().replace(tzinfo=None)
+    if start > end:  # the window crosses midnight, like 21:30 to 07:30
+        if clock_time >= start:
+            day = local.date() + timedelta(days=1)
+        elif clock_time < end:
+            day = local.date()
+        else:
+            return None
+    elif start <= clock_time < end:
+        day = local.date()
+    else:
+        return None
+    return datetime.combine(day, end, tzinfo=zone)
+
+
+def render(
+    notice: NoticeRow, lang: str, settings: Settings
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The notice's text and buttons in the reader's language, as they are now (send time)."""
+    zone = settings.establishment.timezone
+    text = i18n.t(lang, notice.message, zone, **notice.params)
+    if len(text) > MessageLimit.MAX_TEXT_LENGTH:
+        text = text[: MessageLimit.MAX_TEXT_LENGTH - 1] + "…"
+    if not notice.buttons:
+        return text, None
+    rows = [
+        [
+            InlineKeyboardButton(
+                i18n.t(lang, spec["m"], zone) if "m" in spec else spec["x"],
+                callback_data=spec["d"],
+            )
+            for spec in row
+        ]
+        for row in notice.buttons
+    ]
+    return text, InlineKeyboardMarkup(rows)
+
+
+def _retry_seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        # PTB 22 warns that retry_after will become a timedelta; take either.
+        warnings.simplefilter("ignore")
+        value: Any = exc.retry_after
+    if isinstance(value, timedelta):
+        return max(value.total_seconds(), 0.0)
+    return max(float(value), 0.0)
+
+
+def backoff(attempt: int) -> float:
+    """Seconds before try number attempt + 1 after a network error: 1, 2, 4 ... up to 5 minutes."""
+    return float(min(2 ** max(attempt - 1, 0), MAX_BACKOFF_S))
+
+
+class Sender:
+    """Drains the outbox. One per Application; the background task and drain_now share it."""
+
+    def __init__(
+        self,
+        app: CouncilApp,
+        *,
+        monotonic: Monotonic = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+        in_flight: int = IN_FLIGHT,
+    ) -> None:
+        self.app = app
+        services = app.bot_data["services"]
+        assert isinstance(services, Services)
+        self.services = services
+        self.sleep = sleep
+        delivery = services.settings.delivery
+        self.pacer = Pacer(delivery.rate_per_second, delivery.per_chat_interval_s, monotonic)
+        self.max_in_flight = max(1, in_flight)
+        self._in_flight: dict[int, int] = {}  # notice id -> chat id
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._wake = asyncio.Event()
+        self._lock = asyncio.Lock()  # one drain at a time: background pass or drain_now
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    # -- waking -------------------------------------------------------------------------------
+
+    def on_commit(self, kind: str, payload: object) -> None:
+        """Database post-commit listener: a new notice wakes the sender at once."""
+        if kind == "outbox":
+            self._wake.set()
+
+    # -- the background task -----------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._task is None:
+            self._stopping = False
+            self._task = asyncio.create_task(self._run(), name="outbox-sender")
+
+    async def stop(self) -> None:
+        """Finish the sends in flight; everything still queued waits in the outbox."""
+        self._stopping = True
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self._settle_all()
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            try:
+                # Cleared before the pass, so a notice committed during it wakes the next nap.
+                self._wake.clear()
+                await self.drain(paced=True)
+                await self._nap()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The sender must outlive any one bad row or database hiccup.
+                log.exception("outbox sender pass failed; trying again shortly")
+                await self.sleep(1.0)
+
+    async def _nap(self) -> None:
+        """Sleep until woken by a new notice or until the next queued one is due."""
+        if self._stopping:
+            return
+        services = self.services
+        async with services.db.transaction() as tx:
+            next_at = await outbox.next_due_at(tx)
+        nap = IDLE_NAP_S
+        if next_at is not None:
+            nap = min(nap, max((from_db(next_at) - services.clock.now()).total_seconds(), 0.05))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=nap)
+
+    # -- draining -----------------------------------------------------------------------------
+
+    async def drain(self, *, paced: bool) -> int:
+        """Send every notice due now. Paced: at Telegram's pace with sends overlapping, as the
+        background task does. Unpaced: one after another with no waits (drain_now, tests)."""
+        async with self._lock:
+            if paced:
+                return await self._drain_paced()
+            return await self._drain_unpaced()
+
+    async def _drain_unpaced(self) -> int:
+        sent = 0
+        seen: set[int] = set()
+        while True:
+            async with self.services.db.transaction() as tx:
+                batch = await outbox.due(tx, to_db(self.services.clock.now()), BATCH, skip_ids=seen)
+            if not batch:
+                return sent
+            for notice in batch:
+                seen.add(notice.id)
+                prepared = await self._prepare(notice.id)
+                if prepared is not None and await self._send(prepared, paced=False):
+                    sent += 1
+
+    async def _drain_paced(self) -> int:
+        counter = [0]
+        while not self._stopping:
+            blocked = set(self._in_flight.values()) | self.pacer.waiting_chats()
+            async with self.services.db.transaction() as tx:
+                now = to_db(self.services.clock.now())
+                skip = list(self._in_flight)
+                batch = await outbox.due(tx, now, BATCH, skip_ids=skip, skip_chats=blocked)
+                waiting = [] if batch else await outbox.due(tx, now, 1, skip_ids=skip)
+            if not batch and not waiting and not self._in_flight:
+                break
+            progressed = False
+            for notice in batch:
+                if self._stopping:
+                    break
+                await self._wait_global()
+                chat = notice.chat_id
+                if chat in self._in_flight.values() or self.pacer.chat_wait(chat) > 0:
+                    blocked.add(chat)
+                    continue  # a send or a 429 to this chat came in meanwhile
+                while len(self._in_flight) >= self.max_in_flight:
+                    await self._wait_settled()
+                progressed = True
+                prepared = await self._prepare(notice.id)
+                if prepared is None:
+                    continue  # dropped, held for quiet hours or parked
+                self.pacer.record(chat)
+                self._in_flight[prepared.notice_id] = chat
+                task = asyncio.create_task(self._send_tracked(prepared, counter))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+            if not batch and not waiting:
+                await self._wait_settled()
+            elif not progressed:
+                await self._wait_for_chats(blocked)
+        await self._settle_all()
+        return counter[0]
+
+    async def _send_tracked(self, prepared: Prepared, counter: list[int]) -> None:
+        try:
+            if await self._send(prepared, paced=True):
+                counter[0] += 1
+        except Exception:
+            log.exception("notice %s: sending failed unexpectedly", prepared.notice_id)
+        finally:
+            self._in_flight.pop(prepared.notice_id, None)
+
+    async def _wait_global(self) -> None:
+        wait = self.pacer.global_wait()
+        while wait > 0:
+            await self.sleep(wait)
+            wait = self.pacer.global_wait()
+
+    async def _wait_settled(self) -> None:
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), return_when=asyncio.FIRST_COMPLETED)
+
+    async def _wait_for_chats(self, blocked: set[int]) -> None:
+        """Everything due is for chats that must wait: until one is free, or a send settles."""
+        waits = [w for w in (self.pacer.chat_wait(c) for c in blocked) if w > 0]
+        if self._in_flight and not waits:
+            await self._wait_settled()
+            return
+        await self.sleep(min(waits) if waits else 0.05)
+
+    async def _settle_all(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    # -- one notice ---------------------------------------------------------------------------
+
+    async def _prepare(self, notice_id: int) -> Prepared | None:
+        """Decide in one transaction: drop, hold, park, or render and mark 'sending'."""
+        services = self.services
+        settings = services.settings
+        async with services.db.transaction() as tx:
+            notice = await outbox.get(tx, notice_id)
+            if notice is None or notice.status not in ("queued", "sending"):
+                return None
+            now = services.clock.now()
+            stamp = to_db(now)
+            if notice.expires_at is not None and from_db(notice.expires_at) <= now:
+                await outbox.finish(tx, notice.id, "dropped", stamp, "expired before sending")
+                return None
+            lang = settings.establishment.default_language
+            if notice.person_id is not None:
+                person = await people_store.by_id(tx, notice.person_id)
+                if person is None or person.status != "active":
+                    reason = "recipient no longer active"
+                    await outbox.finish(tx, notice.id, "dropped", stamp, reason)
+                    return None
+                if person.unreachable:
+                    reason = "recipient unreachable (blocked the bot)"
+                    await outbox.finish(tx, notice.id, "parked", stamp, reason)
+                    return None
+                lang = person.language
+            if not notice.urgent:
+                release = quiet_release(now, settings)
+                if release is not None:
+                    if notice.expires_at is not None and from_db(notice.expires_at) <= release:
+                        reason = "quiet hours: its moment passes before they end"
+                        await outbox.finish(tx, notice.id, "dropped", stamp, reason)
+                    else:
+                        await outbox.hold(tx, notice.id, to_db(release))
+                    return None
+            try:
+                text, markup = render(notice, lang, settings)
+            except (KeyError, ValueError, IndexError, TypeError) as exc:
+                reason = f"cannot render {notice.message}: {type(exc).__name__} {exc}"
+                await outbox.finish(tx, notice.id, "parked", stamp, reason)
+                log.error("notice %s parked: %s", notice.key, reason)
+                return None
+            # Committed before the call: after a crash this row is sent again (at most once).
+            await outbox.mark_sending(tx, notice.id)
+        return Prepared(
+            notice.id,
+            notice.key,
+            notice.chat_id,
+            notice.person_id,
+            text,
+            markup,
+            notice.attempts + 1,
+        )
+
+    async def _send(self, notice: Prepared, *, paced: bool) -> bool:
+        """One Bot API call and its outcome, recorded. True when Telegram took the message."""
+        try:
+            message = await self.app.bot.send_message(
+                notice.chat_id, notice.text, reply_markup=notice.markup
+            )
+        except RetryAfter as exc:
+            await self._flood(notice, _retry_seconds(exc), paced=paced)
+            return False
+        except Forbidden as exc:
+            await self._blocked(notice, exc)
+            return False
+        except (BadRequest, ChatMigrated) as exc:
+            # BadRequest is a NetworkError in PTB: it must be caught first. Retrying cannot help.
+            await self._park(notice, f"400 {exc.message}")
+            return False
+        except (NetworkError, TelegramError) as exc:
+            await self._network(notice, exc, paced=paced)
+            return False
+        except Exception as exc:
+            log.exception("notice %s: unexpected error while sending", notice.key)
+            await self._park(notice, f"unexpected {type(exc).__name__}")
+            return False
+        async with self.services.db.transaction() as tx:
+            await outbox.mark_sent(
+                tx, notice.notice_id, to_db(self.services.clock.now()), message.message_id
+            )
+        return True
+
+    async def _flood(self, notice: Prepared, seconds: float, *, paced: bool) -> None:
+        """429: hold, then resume; nothing is dropped and the wait does not use up a try."""
+        if paced:
+            self.pacer.hold_chat(notice.chat_id, seconds)
+            if not self.pacer.flooded_chat(notice.chat_id):
+                self.pacer.hold_all(seconds)
+        log.warning("429 from Telegram: waiting %.0f s", seconds)
+        later = self.services.clock.now() + timedelta(seconds=seconds)
+        async with self.services.db.transaction() as tx:
+            await outbox.requeue(
+                tx, notice.notice_id, to_db(later), f"429 retry after {seconds:g}s"
+            )
+
+    async def _blocked(self, notice: Prepared, exc: TelegramError) -> None:
+        """403: they blocked the bot. Mark them unreachable and park all that is queued to them."""
+        now = to_db(self.services.clock.now())
+        async with self.services.db.transaction() as tx:
+            person = (
+                await people_store.by_id(tx, notice.person_id)
+                if notice.person_id is not None
+                else await people_store.by_tg_user(tx, notice.chat_id)
+            )
+            if person is not None:
+                await people_store.set_unreachable(tx, person.id, True, now)
+            parked = await outbox.park_chat(tx, notice.chat_id, now, f"403 {exc.message}"[:300])
+        log.info("a recipient blocked the bot: %d notice(s) parked", parked)
+
+    async def _park(self, notice: Prepared, reason: str) -> None:
+        async with self.services.db.transaction() as tx:
+            await outbox.finish(
+                tx, notice.notice_id, "parked", to_db(self.services.clock.now()), reason
+            )
+        log.warning("notice %s parked: %s", notice.key, reason)
+
+    async def _network(self, notice: Prepared, exc: TelegramError, *, paced: bool) -> None:
+        """A dropped connection or time-out: try again later, up to max_attempts, then park."""
+        reason = f"{type(exc).__name__} {exc.message}"
+        if notice.attempt >= self.services.settings.delivery.max_attempts:
+            await self._park(notice, f"gave up after {notice.attempt} tries: {reason}")
+            return
+        wait = backoff(notice.attempt)
+        if paced:
+            # The network is likely down for everyone: pause rather than hammer it.
+            self.pacer.hold_all(min(wait, 5.0))
+        later = self.services.clock.now() + timedelta(seconds=wait)
+        async with self.services.db.transaction() as tx:
+            await outbox.retry_later(tx, notice.notice_id, to_db(later), reason)
+
+
+def sender_of(app: CouncilApp) -> Sender:
+    sender = app.bot_data.get("sender")
+    if sender is None:
+        sender = Sender(app)
+        app.bot_data["sender"] = sender
+    assert isinstance(sender, Sender)
+    return sender
+
+
+async def drain_now(app: CouncilApp) -> int:
+    """Send every notice due now (by the app's clock) at once, without pacing waits.
+    Returns how many Telegram took. This is what tests use (Harness.deliver)."""
+    return await sender_of(app).drain(paced=False)
+
+
+def start(app: CouncilApp) -> Sender:
+    sender = sender_of(app)
+    sender.services.db.listen(sender.on_commit)
+    sender.start()
+    return sender
+
+
+async def stop(app: CouncilApp) -> None:
+    sender = app.bot_data.get("sender")
+    if isinstance(sender, Sender):
+        await sender.stop()
