@@ -11,7 +11,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
 import handlers
-from bot import delivery, i18n
+from bot import delivery, i18n, logs, scheduler
 from bot.config import Settings
 from bot.council.clock import Clock, SystemClock
 from bot.services import Services
@@ -43,6 +43,8 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(get_updates_request or request)
     app: CouncilApp = builder.build()
+    # Library DEBUG lines would hold button data next to chat ids (a ballot choice): cut them.
+    logs.hide_payloads()
     app.bot_data["services"] = Services(settings, db, clock or SystemClock())
     handlers.register(app)
     app.add_error_handler(on_error)
@@ -90,10 +92,19 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def start_background(app: CouncilApp) -> None:
-    """Start the outbox sender and rebuild the timers from the database (see bot/delivery.py)."""
+    """Start the outbox sender and rebuild the timers from the database (see bot/delivery.py
+    and bot/scheduler.py). Timers due while the bot was down fire here, late, once."""
+    timers = scheduler.scheduler_of(app)
+    timers.listen()
+    await timers.rebuild()
+    if app.job_queue is not None:
+        await app.job_queue.start()
     delivery.start(app)
 
 
 async def stop_background(app: CouncilApp) -> None:
-    """Stop the outbox sender cleanly; unsent notices stay in the outbox for the next start."""
+    """Stop the outbox sender cleanly; unsent notices stay in the outbox for the next start.
+    The job queue stops too: the timer rows stay, and the next start rebuilds it from them."""
     await delivery.stop(app)
+    if app.job_queue is not None:
+        await app.job_queue.stop()

@@ -15,7 +15,7 @@ from telegram.ext import (
 )
 
 from bot.council import roles as r
-from handlers import access, common
+from handlers import access, agenda, common, delivery, polls
 from handlers.base import STRANGERS, Spec, run
 from handlers.callbacks import unpack
 
@@ -34,16 +34,32 @@ def _cmd(
     return Command(name, Spec(fn, roles), help_id, menu_id)  # type: ignore[arg-type]
 
 
+# Polls: staff and the chair create them; members, chairs and families vote (docs/POLLS.md).
+POLL_CREATORS = frozenset({r.STAFF, r.CHAIR})
+POLL_VOTERS = frozenset({r.MEMBER, r.CHAIR, r.FAMILY})
+
 # Commands, in the order /help and the menu show them.
 COMMANDS: list[Command] = [
     _cmd("start", access.start, r.ALL | STRANGERS, None),
     _cmd("menu", access.menu, r.ALL, "help.menu"),
+    # Agenda items (docs/AGENDA.md).
+    _cmd("raise", agenda.raise_start, r.IN_CUSTODY, "agenda.help.raise", "agenda.menu.raise"),
+    _cmd("myitems", agenda.my_items, r.IN_CUSTODY, "agenda.help.myitems", "agenda.menu.myitems"),
+    _cmd("browse", agenda.browse, r.IN_CUSTODY, "agenda.help.browse", "agenda.menu.browse"),
+    _cmd("triage", agenda.triage, r.TRIAGE, "agenda.help.triage", "agenda.menu.triage"),
+    _cmd("keyin", agenda.keyin_start, r.STAFF_SIDE, "agenda.help.keyin", "agenda.menu.keyin"),
     _cmd("invite", access.invite, r.STAFF_SIDE, "help.invite", "menu.invite"),
     _cmd("people", access.people, r.STAFF_SIDE, "help.people", "menu.people"),
     _cmd("revoke", access.revoke, r.STAFF_SIDE, "help.revoke"),
     _cmd("audit", access.audit_log, r.READERS - {r.STAFF}, "help.audit", "menu.audit"),
     _cmd("whoami", access.whoami, r.ALL, "help.whoami", "menu.whoami"),
     _cmd("language", access.language, r.ALL, "help.language", "menu.language"),
+    _cmd("polls", polls.polls_command, r.ALL, "polls.help", "polls.menu"),
+    _cmd("newpoll", polls.new_poll, POLL_CREATORS, "polls.help_new"),
+    _cmd("announce", delivery.announce, r.STAFF_SIDE, "help.announce", "menu.announce"),
+    _cmd(
+        "delivery", delivery.delivery_view, frozenset({r.ADMIN}), "help.delivery", "menu.delivery"
+    ),
     _cmd("cancel", common.cancel, r.ALL, "help.cancel"),
     _cmd("help", access.help_, r.ALL | STRANGERS, "help.help", "menu.help"),
 ]
@@ -61,11 +77,54 @@ BUTTONS: dict[str, Spec] = {
     "rvky": Spec(access.revoke_confirm, r.STAFF_SIDE),
     "rvkn": Spec(access.revoke_keep, r.STAFF_SIDE),
     "aud": Spec(access.audit_page, r.READERS - {r.STAFF}),
+    # Agenda items: raise (ar*), key in (ak*), follow, browse and support, triage, reply.
+    "art": Spec(agenda.raise_topic, r.IN_CUSTODY),
+    "arw": Spec(agenda.raise_wing, r.IN_CUSTODY),
+    "arn": Spec(agenda.raise_name, r.IN_CUSTODY),
+    "are": Spec(agenda.raise_edit, r.IN_CUSTODY),
+    "arf": Spec(agenda.raise_edit_field, r.IN_CUSTODY),
+    "arc": Spec(agenda.raise_confirm, r.IN_CUSTODY),
+    "arx": Spec(agenda.raise_cancel, r.IN_CUSTODY | r.STAFF_SIDE),
+    "akt": Spec(agenda.keyin_topic, r.STAFF_SIDE),
+    "akw": Spec(agenda.keyin_wing, r.STAFF_SIDE),
+    "akc": Spec(agenda.keyin_confirm, r.STAFF_SIDE),
+    "akx": Spec(agenda.raise_cancel, r.STAFF_SIDE),
+    "amy": Spec(agenda.my_items_page, r.IN_CUSTODY),
+    "abr": Spec(agenda.browse_page, r.IN_CUSTODY),
+    "asp": Spec(agenda.support, r.IN_CUSTODY),
+    "atr": Spec(agenda.triage_action, r.TRIAGE),
+    "atn": Spec(agenda.triage_next, r.TRIAGE),
+    "arp": Spec(agenda.reply_start, r.IN_CUSTODY | r.STAFF_SIDE),
+    "ann": Spec(delivery.announce_audience, r.STAFF_SIDE),
+    "anny": Spec(delivery.announce_send, r.STAFF_SIDE),
+    "annn": Spec(delivery.announce_cancel, r.STAFF_SIDE),
+    "pll": Spec(polls.polls_button, r.ALL),
+    "plb": Spec(polls.show_ballot, POLL_VOTERS),
+    "plm": Spec(polls.toggle, POLL_VOTERS),
+    "plt": Spec(polls.choose, POLL_VOTERS),
+    "plc": Spec(polls.confirm, POLL_VOTERS),
+    "plr": Spec(polls.results, r.ALL),
+    "ple": Spec(polls.close_ask, POLL_CREATORS),
+    "plf": Spec(polls.close_confirm, POLL_CREATORS),
+    "pln": Spec(polls.new_poll, POLL_CREATORS),
+    "plo": Spec(polls.options_done, POLL_CREATORS),
+    "plk": Spec(polls.pick_kind, POLL_CREATORS),
+    "pla": Spec(polls.pick_audience, POLL_CREATORS),
+    "plw": Spec(polls.pick_wing, POLL_CREATORS),
+    "plx": Spec(polls.pick_closes, POLL_CREATORS),
+    "ply": Spec(polls.open_poll, POLL_CREATORS),
+    "plq": Spec(polls.cancel_draft, POLL_CREATORS),
 }
 
 # Typed replies, by the flow stored for the person (conversation table).
 FLOWS: dict[str, Spec] = {
     "invite": Spec(access.invite_label, r.STAFF_SIDE),
+    "raise": Spec(agenda.raise_typed, r.IN_CUSTODY),
+    "keyin": Spec(agenda.keyin_typed, r.STAFF_SIDE),
+    "triage": Spec(agenda.triage_typed, r.TRIAGE),
+    "agenda_reply": Spec(agenda.reply_typed, r.IN_CUSTODY | r.STAFF_SIDE),
+    "announce": Spec(delivery.announce_text, r.STAFF_SIDE),
+    "poll_new": Spec(polls.draft_text, POLL_CREATORS),
 }
 
 

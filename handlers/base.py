@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from telegram import (
@@ -27,6 +27,7 @@ from bot.council.access import Person
 from bot.services import Services
 from handlers.callbacks import Callback
 from storage import conversation
+from storage import people as people_store
 from storage.clock import to_db
 from storage.conversation import ConversationRow
 from storage.db import Tx
@@ -160,6 +161,10 @@ async def run(
         person = await access.load(tx, user.id)
         if person is None and user.id in settings.admins:
             person = await access.admit_configured_admin(tx, clock, settings, user.id)
+        if person is not None and person.unreachable:
+            # Any update from them proves they unblocked the bot: notices may be queued again.
+            await people_store.set_unreachable(tx, person.id, False, to_db(clock.now()))
+            person = replace(person, unreachable=False)
         lang = language_for(person, user.language_code, services)
         call = Call(
             services=services,

@@ -198,3 +198,10 @@ async def last_parked(tx: Tx, limit: int) -> list[tuple[str, str, str]]:
         (limit,),
     )
     return [(r[0], r[1], r[2]) for r in rows]
+
+
+async def unreachable_people(tx: Tx) -> int:
+    """Active people the sender cannot reach (they blocked the bot), for the admin's view."""
+    return int(
+        await tx.value("SELECT COUNT(*) FROM person WHERE status = 'active' AND unreachable = 1")
+    )
