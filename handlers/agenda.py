@@ -1,0 +1,762 @@
+"""Agenda items: raise (members), follow (/myitems), browse and support, triage (staff and the
+chair), key in a paper slip (staff), and the member's reply to a question. Thin: the rules are
+in bot.council.agenda; this file reads the update and renders the answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.council import agenda, roles
+from bot.council.agenda import Byline, Draft, ItemRow
+from handlers.base import Button, Call, Reply, Result
+from handlers.callbacks import pack
+from storage.clock import from_db
+
+PAGE = 5
+EXCERPT = 200
+RAISE, KEYIN, TRIAGE, REPLY = "raise", "keyin", "triage", "agenda_reply"
+_RAISE_FIELDS = ("topic", "wing", "text", "hidden")
+# Triage actions in button data: accept, answer, decline, merge, question.
+_TYPED_ACTIONS = {"n": "answer", "d": "decline", "m": "merge", "q": "ask"}
+_WANTED = {
+    "n": agenda.ANSWERED,
+    "d": agenda.DECLINED,
+    "m": agenda.MERGED,
+    "q": agenda.NEEDS_INFO,
+}
+
+
+def _stale(call: Call, message_id: str = "common.stale_button") -> Result:
+    call.toast = call.t(message_id)
+    return None
+
+
+def _excerpt(text: str, limit: int = EXCERPT) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _topic(call: Call, topic_id: str) -> str:
+    topic = call.services.settings.topic(topic_id)
+    return topic.label(call.lang) if topic else topic_id
+
+
+def _wing(call: Call, wing_id: str) -> str:
+    wing = call.services.settings.wing(wing_id)
+    return wing.label(call.lang) if wing else wing_id
+
+
+def _status(call: Call, status: str) -> str:
+    return call.t(f"agenda.status.{status}")
+
+
+def _in_flow(call: Call, flow: str) -> dict[str, Any] | None:
+    if call.state is None or call.state.flow != flow:
+        return None
+    return dict(call.state.data)
+
+
+def _pairs(buttons: list[Button]) -> list[list[Button]]:
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+
+
+# --- raise ----------------------------------------------------------------------------------
+
+
+async def raise_start(call: Call) -> Result:
+    await call.begin(RAISE, "topic", {})
+    return _ask_topic(call, RAISE, edit=False)
+
+
+def _ask_topic(call: Call, flow: str, *, edit: bool) -> Reply:
+    kind, cancel = ("art", "arx") if flow == RAISE else ("akt", "akx")
+    topics = [
+        t for t in call.services.settings.topics if flow == RAISE or t.id != agenda.COMPLAINT_TOPIC
+    ]
+    buttons = _pairs([Button(t.label(call.lang), pack(kind, t.id)) for t in topics])
+    buttons.append([call.button("agenda.cancel", pack(cancel))])
+    return call.reply("agenda.raise.pick_topic", buttons=buttons, edit=edit)
+
+
+def _ask_wing(call: Call, flow: str) -> Reply:
+    kind, cancel = ("arw", "arx") if flow == RAISE else ("akw", "akx")
+    wings = call.services.settings.wings
+    buttons = _pairs([Button(w.label(call.lang), pack(kind, w.id)) for w in wings])
+    buttons.append([call.button("agenda.cancel", pack(cancel))])
+    return call.reply("agenda.raise.pick_wing", buttons=buttons, edit=True)
+
+
+async def raise_topic(call: Call) -> Result:
+    data = _in_flow(call, RAISE)
+    topic = call.callback.arg(0) if call.callback else None
+    if data is None or topic is None or call.services.settings.topic(topic) is None:
+        return _stale(call)
+    if topic == agenda.COMPLAINT_TOPIC:
+        # The council deals with shared issues: a complaint about a person goes another way.
+        await call.end_flow()
+        route = call.services.settings.complaints_route
+        text = route.get(call.lang) or route.get("en", "")
+        return call.reply("agenda.raise.complaint", route=text, edit=True)
+    data["topic"] = topic
+    return await _raise_next(call, data)
+
+
+async def raise_wing(call: Call) -> Result:
+    data = _in_flow(call, RAISE)
+    wing = call.callback.arg(0) if call.callback else None
+    if data is None or wing is None or call.services.settings.wing(wing) is None:
+        return _stale(call)
+    data["wing"] = wing
+    return await _raise_next(call, data)
+
+
+async def raise_name(call: Call) -> Result:
+    data = _in_flow(call, RAISE)
+    choice = call.callback.arg(0) if call.callback else None
+    if data is None or choice not in ("show", "hide"):
+        return _stale(call)
+    data["hidden"] = choice == "hide"
+    return await _raise_next(call, data)
+
+
+async def raise_typed(call: Call) -> Result:
+    data = _in_flow(call, RAISE)
+    if data is None or call.state is None:
+        return call.reply("common.use_menu")
+    if call.state.step != "text":
+        return call.reply("agenda.raise.use_buttons")
+    cleaned = agenda.item_text(call.text)
+    if not cleaned.ok:
+        return _text_problem(call, cleaned.problem, len(cleaned.text))
+    data["text"] = cleaned.text
+    return await _raise_next(call, data, edit=False)
+
+
+def _text_problem(call: Call, problem: str | None, length: int) -> Reply:
+    return call.reply(
+        f"agenda.text.{problem}", length=length, least=agenda.TEXT_MIN, most=agenda.TEXT_MAX
+    )
+
+
+async def _raise_next(call: Call, data: dict[str, Any], *, edit: bool = True) -> Result:
+    """Ask for the first missing part; when nothing is missing, show the summary."""
+    missing = next((f for f in _RAISE_FIELDS if f not in data), None)
+    await call.begin(RAISE, missing or "confirm", data)
+    if missing == "topic":
+        return _ask_topic(call, RAISE, edit=edit)
+    if missing == "wing":
+        return _ask_wing(call, RAISE)
+    if missing == "text":
+        return call.reply(
+            "agenda.raise.ask_text", least=agenda.TEXT_MIN, most=agenda.TEXT_MAX, edit=edit
+        )
+    if missing == "hidden":
+        buttons = [
+            [call.button("agenda.raise.name_show", pack("arn", "show"))],
+            [call.button("agenda.raise.name_hide", pack("arn", "hide"))],
+            [call.button("agenda.cancel", pack("arx"))],
+        ]
+        return call.reply("agenda.raise.ask_name", buttons=buttons, edit=edit)
+    buttons = [
+        [
+            call.button("agenda.raise.confirm", pack("arc")),
+            call.button("agenda.raise.edit", pack("are")),
+        ],
+        [call.button("agenda.cancel", pack("arx"))],
+    ]
+    return call.reply(
+        "agenda.raise.summary",
+        buttons=buttons,
+        edit=edit,
+        topic=_topic(call, data["topic"]),
+        wing=_wing(call, data["wing"]),
+        name=call.t("agenda.raise.name_hidden" if data["hidden"] else "agenda.raise.name_shown"),
+        text=data["text"],
+    )
+
+
+async def raise_edit(call: Call) -> Result:
+    data = _in_flow(call, RAISE)
+    if data is None or call.state is None or call.state.step != "confirm":
+        return _stale(call)
+    buttons = _pairs(
+        [call.button(f"agenda.raise.change_{f}", pack("arf", f)) for f in _RAISE_FIELDS]
+    )
+    buttons.append([call.button("agenda.raise.back", pack("arf", "none"))])
+    return call.reply("agenda.raise.what_to_change", buttons=buttons, edit=True)
+
+
+async def raise_edit_field(call: Call) -> Result:
+    data = _in_flow(call, RAISE)
+    field = call.callback.arg(0) if call.callback else None
+    if data is None or (field not in _RAISE_FIELDS and field != "none"):
+        return _stale(call)
+    data.pop(field or "", None)
+    return await _raise_next(call, data)
+
+
+async def raise_confirm(call: Call) -> Result:
+    data = _in_flow(call, RAISE)
+    if data is None or call.state is None or call.state.step != "confirm":
+        return _stale(call)
+    draft = Draft(data["topic"], data["wing"], data["text"], bool(data["hidden"]))
+    problem = agenda.check_draft(call.services.settings, draft)
+    if problem is not None:
+        # The configuration changed under a stored draft: ask for that part again.
+        data.pop(problem if problem in _RAISE_FIELDS else "topic", None)
+        return await _raise_next(call, data)
+    item = await agenda.raise_item(
+        call.tx, call.services.clock, call.services.settings, person=call.me, draft=draft
+    )
+    await call.end_flow()
+    return call.reply("agenda.raise.done", ref=agenda.ref(item.id), edit=True)
+
+
+async def raise_cancel(call: Call) -> Result:
+    if _in_flow(call, RAISE) is None and _in_flow(call, KEYIN) is None:
+        return _stale(call)
+    await call.end_flow()
+    return call.reply("common.cancelled", edit=True)
+
+
+# --- follow: /myitems and items by reference ------------------------------------------------
+
+
+async def my_items(call: Call) -> Result:
+    if call.args:
+        return await _show_reference(call, call.args[0])
+    return await _my_page(call, 0, edit=False)
+
+
+async def my_items_page(call: Call) -> Result:
+    page = call.callback.int_arg(0) if call.callback else None
+    if page is None:
+        return _stale(call)
+    return await _my_page(call, page, edit=True)
+
+
+async def _my_page(call: Call, page: int, *, edit: bool) -> Result:
+    rows = await agenda.mine(call.tx, call.me, limit=PAGE + 1, offset=page * PAGE)
+    if not rows and page == 0:
+        buttons = [[call.button("agenda.menu.raise", pack("menu", "raise"))]]
+        return call.reply("agenda.mine.none", buttons=buttons, edit=edit)
+    if not rows:
+        return _stale(call)
+    lines = [call.t("agenda.mine.title")]
+    for item in rows[:PAGE]:
+        lines.append("")
+        lines.append(_mine_line(call, item))
+    nav: list[Button] = []
+    if page > 0:
+        nav.append(call.button("common.previous", pack("amy", page - 1)))
+    if len(rows) > PAGE:
+        nav.append(call.button("common.next", pack("amy", page + 1)))
+    return Reply("\n".join(lines), [nav] if nav else [], edit)
+
+
+def _mine_line(call: Call, item: ItemRow) -> str:
+    line = call.t(
+        "agenda.mine.line",
+        ref=agenda.ref(item.id),
+        topic=_topic(call, item.topic),
+        status=_status(call, item.status),
+        text=_excerpt(item.text, 120),
+    )
+    return line + _latest(call, item)
+
+
+def _latest(call: Call, item: ItemRow) -> str:
+    """The latest thing the council said to the submitter about the item."""
+    if item.status == agenda.NEEDS_INFO and item.info_question:
+        return "\n" + call.t("agenda.item.question", question=item.info_question)
+    if item.status == agenda.MERGED and item.merged_into:
+        return "\n" + call.t("agenda.item.merged_into", target=agenda.ref(item.merged_into))
+    if item.status == agenda.DECLINED and item.answer:
+        return "\n" + call.t("agenda.item.reason", reason=item.answer)
+    if item.answer:
+        return "\n" + call.t("agenda.item.answer", answer=item.answer)
+    return ""
+
+
+async def _show_reference(call: Call, raw: str) -> Result:
+    item_id = agenda.parse_ref(raw)
+    seen = await agenda.look_up(call.tx, call.me, item_id) if item_id else None
+    if seen is None:
+        return call.reply("agenda.item.not_found")
+    item = seen.item
+    if call.me.role in roles.TRIAGE and seen.full:
+        return await _triage_view(call, item, waiting=None, edit=False)
+    text = _item_text(call, item, full=seen.full)
+    buttons: list[list[Button]] = []
+    if (
+        item.status in agenda.OPEN
+        and item.submitter_id != call.me.id
+        and not seen.supported
+        and call.me.role in roles.IN_CUSTODY
+    ):
+        buttons.append(
+            [call.button("agenda.browse.support", pack("asp", item.id), ref=agenda.ref(item.id))]
+        )
+    return Reply(text, buttons)
+
+
+def _item_text(call: Call, item: ItemRow, *, full: bool) -> str:
+    head = call.t(
+        "agenda.item.head",
+        ref=agenda.ref(item.id),
+        topic=_topic(call, item.topic),
+        wing=_wing(call, item.wing),
+    )
+    lines = [
+        head,
+        call.t("agenda.item.status", status=_status(call, item.status)),
+        call.t("agenda.item.supporters", count=item.support_count),
+        "",
+        item.text,
+    ]
+    if full:
+        latest = _latest(call, item)
+        if latest:
+            lines.append(latest)
+    elif item.answer and item.status in (agenda.ANSWERED, agenda.OUTCOME_POSTED, agenda.CLOSED):
+        # A published answer is the item's outcome, for everyone to read.
+        lines.append("\n" + call.t("agenda.item.answer", answer=item.answer))
+    return "\n".join(lines)
+
+
+# --- browse and support ---------------------------------------------------------------------
+
+
+async def browse(call: Call) -> Result:
+    if call.args:
+        return await _show_reference(call, call.args[0])
+    return await _browse_page(call, "w", "n", 0, edit=False)
+
+
+async def browse_page(call: Call) -> Result:
+    args = _browse_args(call, 0)
+    if args is None:
+        return _stale(call)
+    return await _browse_page(call, *args, edit=True)
+
+
+def _browse_args(call: Call, start: int) -> tuple[str, str, int] | None:
+    cb = call.callback
+    if cb is None:
+        return None
+    scope, order, page = cb.arg(start), cb.arg(start + 1), cb.int_arg(start + 2)
+    if scope not in ("w", "a") or order not in ("n", "s") or page is None:
+        return None
+    return scope, order, page
+
+
+async def _browse_page(call: Call, scope: str, order: str, page: int, *, edit: bool) -> Result:
+    wing = call.me.wing if scope == "w" else None
+    if scope == "w" and wing is None:
+        scope = "a"
+    shown = await agenda.browse(
+        call.tx, call.me, wing=wing, most_supported=order == "s", page=page, size=PAGE
+    )
+    title = call.t(
+        "agenda.browse.title",
+        scope=_wing(call, wing) if wing else call.t("agenda.browse.everywhere"),
+        order=call.t("agenda.browse.by_support" if order == "s" else "agenda.browse.by_newest"),
+    )
+    lines = [title]
+    buttons: list[list[Button]] = []
+    if not shown.items:
+        lines.append(call.t("agenda.browse.none"))
+    for item in shown.items:
+        mark = ""
+        if item.submitter_id == call.me.id:
+            mark = " " + call.t("agenda.browse.yours")
+        elif item.id in shown.supported:
+            mark = " " + call.t("agenda.browse.you_support")
+        else:
+            buttons.append(
+                [
+                    call.button(
+                        "agenda.browse.support",
+                        pack("asp", item.id, scope, order, page),
+                        ref=agenda.ref(item.id),
+                    )
+                ]
+            )
+        lines.append("")
+        lines.append(
+            call.t(
+                "agenda.browse.line",
+                ref=agenda.ref(item.id),
+                topic=_topic(call, item.topic),
+                wing=_wing(call, item.wing),
+                count=item.support_count,
+                mark=mark,
+                text=_excerpt(item.text),
+            )
+        )
+    nav: list[Button] = []
+    if page > 0:
+        nav.append(call.button("common.previous", pack("abr", scope, order, page - 1)))
+    if shown.more:
+        nav.append(call.button("common.next", pack("abr", scope, order, page + 1)))
+    if nav:
+        buttons.append(nav)
+    other_scope = "a" if scope == "w" else "w"
+    switches = [
+        call.button(
+            "agenda.browse.show_all" if other_scope == "a" else "agenda.browse.show_wing",
+            pack("abr", other_scope, order, 0),
+        ),
+        call.button(
+            "agenda.browse.sort_support" if order == "n" else "agenda.browse.sort_newest",
+            pack("abr", scope, "s" if order == "n" else "n", 0),
+        ),
+    ]
+    if call.me.wing is None:
+        switches = switches[1:]
+    buttons.append(switches)
+    return Reply("\n".join(lines), buttons, edit)
+
+
+async def support(call: Call) -> Result:
+    item_id = call.callback.int_arg(0) if call.callback else None
+    if item_id is None:
+        return _stale(call)
+    result = await agenda.support(call.tx, call.services.clock, person=call.me, item_id=item_id)
+    call.toast = call.t(f"agenda.support.{result}")
+    call.toast_alert = result != "added"
+    back = _browse_args(call, 1)
+    if result == "unknown" or back is None:
+        return None
+    return await _browse_page(call, *back, edit=True)
+
+
+# --- triage ---------------------------------------------------------------------------------
+
+
+async def triage(call: Call) -> Result:
+    if call.args:
+        return await _show_reference(call, call.args[0])
+    await _end_triage_flow(call)
+    return await _next_item(call, None, edit=False)
+
+
+async def triage_next(call: Call) -> Result:
+    after = call.callback.int_arg(0) if call.callback else None
+    if after is None:
+        return _stale(call)
+    await _end_triage_flow(call)
+    return await _next_item(call, after, edit=True)
+
+
+async def _end_triage_flow(call: Call) -> None:
+    if call.state is not None and call.state.flow == TRIAGE:
+        await call.end_flow()
+
+
+async def _next_item(call: Call, after: int | None, *, edit: bool) -> Reply:
+    found = await agenda.queue(call.tx, call.me, after=after)
+    if found.item is None:
+        return call.reply("agenda.triage.empty", edit=edit)
+    return await _triage_view(call, found.item, waiting=found.waiting, edit=edit)
+
+
+async def _triage_view(call: Call, item: ItemRow, *, waiting: int | None, edit: bool) -> Reply:
+    lines: list[str] = []
+    if waiting is not None:
+        lines += [call.t("agenda.triage.waiting", count=waiting), ""]
+    lines.append(
+        call.t(
+            "agenda.item.head",
+            ref=agenda.ref(item.id),
+            topic=_topic(call, item.topic),
+            wing=_wing(call, item.wing),
+        )
+    )
+    lines.append(call.t("agenda.item.status", status=_status(call, item.status)))
+    lines.append(call.t("agenda.triage.raised", when=from_db(item.created_at)))
+    lines.append(_byline(call, await agenda.byline(call.tx, item, call.me), item))
+    if item.support_count:
+        lines.append(call.t("agenda.item.supporters", count=item.support_count))
+    lines += ["", item.text]
+    if item.info_question:
+        lines += ["", call.t("agenda.triage.asked", question=item.info_question)]
+        if item.info_reply:
+            lines.append(call.t("agenda.triage.reply", reply=item.info_reply))
+    latest = _latest(call, item) if item.status not in agenda.UNDECIDED else ""
+    if latest:
+        lines.append(latest)
+    buttons: list[list[Button]] = []
+    if item.status in agenda.UNDECIDED:
+        v = item.version
+        buttons = [
+            [
+                call.button("agenda.triage.accept", pack("atr", "a", item.id, v)),
+                call.button("agenda.triage.answer", pack("atr", "n", item.id, v)),
+            ],
+            [
+                call.button("agenda.triage.decline", pack("atr", "d", item.id, v)),
+                call.button("agenda.triage.merge", pack("atr", "m", item.id, v)),
+            ],
+            [call.button("agenda.triage.ask", pack("atr", "q", item.id, v))],
+        ]
+    elif agenda.may_move(item.status, agenda.MERGED):
+        buttons = [[call.button("agenda.triage.merge", pack("atr", "m", item.id, item.version))]]
+    if waiting is not None:
+        buttons.append([call.button("agenda.triage.skip", pack("atn", item.id))])
+    return Reply("\n".join(lines), buttons, edit)
+
+
+def _byline(call: Call, by: Byline, item: ItemRow) -> str:
+    if by.kind == "keyed":
+        return call.t("agenda.by.keyed", ref=by.ref, reason=item.keyed_reason or "-")
+    if by.kind == "named":
+        return call.t("agenda.by.named", ref=by.ref, label=by.label or "-")
+    return call.t(f"agenda.by.{by.kind}")
+
+
+async def triage_action(call: Call) -> Result:
+    cb = call.callback
+    action = cb.arg(0) if cb else None
+    item_id = cb.int_arg(1) if cb else None
+    version = cb.int_arg(2) if cb else None
+    if cb is None or item_id is None or version is None or action not in ("a", *_TYPED_ACTIONS):
+        return _stale(call)
+    clock, settings = call.services.clock, call.services.settings
+    if action == "a":
+        decided = await agenda.accept(
+            call.tx, clock, settings, actor=call.me, item_id=item_id, version=version
+        )
+        return await _after_decision(call, decided, "agenda.triage.accepted")
+    seen = await agenda.look_up(call.tx, call.me, item_id)
+    wanted = _WANTED[action]
+    if seen is None:
+        return _stale(call)
+    if seen.item.version != version or not agenda.may_move(seen.item.status, wanted):
+        # Dealt with since this button was shown: answered, not obeyed.
+        call.toast = call.t("agenda.triage.handled")
+        call.toast_alert = True
+        return await _next_item(call, None, edit=False)
+    step = _TYPED_ACTIONS[action]
+    await call.begin(TRIAGE, step, {"item": item_id, "version": version})
+    return call.reply(f"agenda.triage.type_{step}", ref=agenda.ref(item_id))
+
+
+async def triage_typed(call: Call) -> Result:
+    data = _in_flow(call, TRIAGE)
+    if data is None or call.state is None:
+        return call.reply("common.use_menu")
+    step, item_id, version = call.state.step, int(data["item"]), int(data["version"])
+    clock, settings = call.services.clock, call.services.settings
+    if step == "merge":
+        target = agenda.parse_ref(call.text)
+        if target is None:
+            return call.reply("agenda.triage.merge_bad_ref")
+        decided = await agenda.merge(
+            call.tx,
+            clock,
+            settings,
+            actor=call.me,
+            item_id=item_id,
+            version=version,
+            target_id=target,
+        )
+        if decided.result in ("self", "loop", "target", "no_target"):
+            # Stay in the step: they may type another reference, or /cancel.
+            return call.reply(f"agenda.triage.merge_{decided.result}", target=agenda.ref(target))
+        await call.end_flow()
+        return await _after_decision(
+            call,
+            decided,
+            "agenda.triage.merged",
+            target=agenda.ref(decided.target.id if decided.target else target),
+        )
+    cleaned = agenda.note_text(call.text)
+    if not cleaned.ok:
+        return call.reply(
+            f"agenda.note.{cleaned.problem}",
+            length=len(cleaned.text),
+            most=agenda.NOTE_MAX,
+        )
+    await call.end_flow()
+    if step == "answer":
+        decided = await agenda.answer(
+            call.tx,
+            clock,
+            settings,
+            actor=call.me,
+            item_id=item_id,
+            version=version,
+            text=cleaned.text,
+        )
+        return await _after_decision(call, decided, "agenda.triage.answered")
+    if step == "decline":
+        decided = await agenda.decline(
+            call.tx,
+            clock,
+            settings,
+            actor=call.me,
+            item_id=item_id,
+            version=version,
+            reason=cleaned.text,
+        )
+        return await _after_decision(call, decided, "agenda.triage.declined")
+    decided = await agenda.ask_info(
+        call.tx,
+        clock,
+        settings,
+        actor=call.me,
+        item_id=item_id,
+        version=version,
+        question=cleaned.text,
+        reply_button={"m": "agenda.notice.reply_button", "d": pack("arp", item_id)},
+    )
+    return await _after_decision(call, decided, "agenda.triage.asked_done")
+
+
+async def _after_decision(
+    call: Call, decided: agenda.Decision, done_id: str, **params: Any
+) -> Result:
+    following = await _next_item(call, None, edit=False)
+    if decided.item is None or decided.result in ("unknown", "refused"):
+        # A forged button, or one for a state the item is no longer in: answered, not obeyed.
+        call.toast = call.t("common.stale_button")
+        return [call.reply("agenda.triage.not_now"), following]
+    ref = agenda.ref(decided.item.id)
+    if decided.done:
+        return [call.reply(done_id, ref=ref, **params), following]
+    # Someone else got there first.
+    if call.callback is not None:
+        call.toast = call.t("agenda.triage.handled")
+    return [call.reply("agenda.triage.handled_ref", ref=ref), following]
+
+
+# --- the member's reply to a question -------------------------------------------------------
+
+
+async def reply_start(call: Call) -> Result:
+    item_id = call.callback.int_arg(0) if call.callback else None
+    item = await agenda.may_reply(call.tx, call.me, item_id) if item_id else None
+    if item is None:
+        return _stale(call, "agenda.reply.not_waiting")
+    await call.begin(REPLY, "text", {"item": item.id})
+    return call.reply(
+        "agenda.reply.ask", ref=agenda.ref(item.id), question=item.info_question or ""
+    )
+
+
+async def reply_typed(call: Call) -> Result:
+    data = _in_flow(call, REPLY)
+    if data is None:
+        return call.reply("common.use_menu")
+    cleaned = agenda.note_text(call.text)
+    if not cleaned.ok:
+        return call.reply(
+            f"agenda.note.{cleaned.problem}", length=len(cleaned.text), most=agenda.NOTE_MAX
+        )
+    await call.end_flow()
+    decided = await agenda.reply_info(
+        call.tx,
+        call.services.clock,
+        call.services.settings,
+        person=call.me,
+        item_id=int(data["item"]),
+        text=cleaned.text,
+    )
+    if not decided.done:
+        return call.reply("agenda.reply.not_waiting")
+    return call.reply("agenda.reply.done", ref=agenda.ref(int(data["item"])))
+
+
+# --- key in a paper slip --------------------------------------------------------------------
+
+
+async def keyin_start(call: Call) -> Result:
+    await call.begin(KEYIN, "topic", {})
+    return _ask_topic(call, KEYIN, edit=False)
+
+
+async def keyin_topic(call: Call) -> Result:
+    data = _in_flow(call, KEYIN)
+    topic = call.callback.arg(0) if call.callback else None
+    settings = call.services.settings
+    if (
+        data is None
+        or topic is None
+        or settings.topic(topic) is None
+        or topic == agenda.COMPLAINT_TOPIC
+    ):
+        return _stale(call)
+    data["topic"] = topic
+    await call.begin(KEYIN, "wing", data)
+    return _ask_wing(call, KEYIN)
+
+
+async def keyin_wing(call: Call) -> Result:
+    data = _in_flow(call, KEYIN)
+    wing = call.callback.arg(0) if call.callback else None
+    if (
+        data is None
+        or "topic" not in data
+        or wing is None
+        or call.services.settings.wing(wing) is None
+    ):
+        return _stale(call)
+    data["wing"] = wing
+    await call.begin(KEYIN, "text", data)
+    return call.reply(
+        "agenda.keyin.ask_text", least=agenda.TEXT_MIN, most=agenda.TEXT_MAX, edit=True
+    )
+
+
+async def keyin_typed(call: Call) -> Result:
+    data = _in_flow(call, KEYIN)
+    if data is None or call.state is None:
+        return call.reply("common.use_menu")
+    if call.state.step == "text":
+        cleaned = agenda.item_text(call.text)
+        if not cleaned.ok:
+            return _text_problem(call, cleaned.problem, len(cleaned.text))
+        data["text"] = cleaned.text
+        await call.begin(KEYIN, "reason", data)
+        return call.reply("agenda.keyin.ask_reason", most=agenda.REASON_MAX)
+    if call.state.step == "reason":
+        cleaned = agenda.reason_text(call.text)
+        if not cleaned.ok:
+            return call.reply("agenda.keyin.reason_problem", most=agenda.REASON_MAX)
+        data["reason"] = cleaned.text
+        await call.begin(KEYIN, "confirm", data)
+        buttons = [
+            [
+                call.button("agenda.raise.confirm", pack("akc")),
+                call.button("agenda.cancel", pack("akx")),
+            ]
+        ]
+        return call.reply(
+            "agenda.keyin.summary",
+            buttons=buttons,
+            topic=_topic(call, data["topic"]),
+            wing=_wing(call, data["wing"]),
+            reason=data["reason"],
+            text=data["text"],
+        )
+    return call.reply("agenda.raise.use_buttons")
+
+
+async def keyin_confirm(call: Call) -> Result:
+    data = _in_flow(call, KEYIN)
+    if data is None or call.state is None or call.state.step != "confirm":
+        return _stale(call)
+    draft = Draft(data["topic"], data["wing"], data["text"], False)
+    if agenda.check_draft(call.services.settings, draft) is not None:
+        await call.end_flow()
+        return call.reply("agenda.keyin.changed", edit=True)
+    item = await agenda.key_in(
+        call.tx,
+        call.services.clock,
+        call.services.settings,
+        actor=call.me,
+        draft=draft,
+        reason=data["reason"],
+    )
+    await call.end_flow()
+    return call.reply("agenda.keyin.done", ref=agenda.ref(item.id), edit=True)
