@@ -349,8 +349,12 @@ class Sender:
 
     async def _wait_for_chats(self, blocked: set[int]) -> None:
         """Everything due is for chats that must wait: until one is free, or a send settles."""
-        waits = [w for w in (self.pacer.chat_wait(c) for c in blocked) if w > 0]
-        if self._in_flight and not waits:
+        busy = set(self._in_flight.values())
+        waits = [self.pacer.chat_wait(c) for c in blocked - busy]
+        if any(w <= 0 for w in waits):
+            return  # a chat came free while we looked
+        if busy:
+            # A send settling frees its chat, and sends settle within a network round trip.
             await self._wait_settled()
             return
         await self.sleep(min(waits) if waits else 0.05)
@@ -371,6 +375,8 @@ class Sender:
                 return None
             now = services.clock.now()
             stamp = to_db(now)
+            if from_db(notice.not_before) > now:
+                return None  # moved back since it was fetched (its chat is waiting)
             if notice.expires_at is not None and from_db(notice.expires_at) <= now:
                 await outbox.finish(tx, notice.id, "dropped", stamp, "expired before sending")
                 return None
@@ -455,6 +461,7 @@ class Sender:
             await outbox.requeue(
                 tx, notice.notice_id, to_db(later), f"429 retry after {seconds:g}s"
             )
+            await outbox.delay_chat(tx, notice.chat_id, to_db(later))
 
     async def _blocked(self, notice: Prepared, exc: TelegramError) -> None:
         """403: they blocked the bot. Mark them unreachable and park all that is queued to them."""
@@ -490,6 +497,7 @@ class Sender:
         later = self.services.clock.now() + timedelta(seconds=wait)
         async with self.services.db.transaction() as tx:
             await outbox.retry_later(tx, notice.notice_id, to_db(later), reason)
+            await outbox.delay_chat(tx, notice.chat_id, to_db(later))
 
 
 def sender_of(app: CouncilApp) -> Sender:

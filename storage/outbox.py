@@ -159,6 +159,16 @@ async def requeue(tx: Tx, notice_id: int, not_before: str, error: str) -> None:
     )
 
 
+async def delay_chat(tx: Tx, chat_id: int, not_before: str) -> None:
+    """Hold everything queued to a chat until not_before, so a retried notice keeps its place
+    and the one queued after it cannot overtake it."""
+    await tx.execute(
+        "UPDATE outbox SET not_before = ? WHERE chat_id = ? AND status = 'queued'"
+        " AND not_before < ?",
+        (not_before, chat_id, not_before),
+    )
+
+
 async def finish(tx: Tx, notice_id: int, status: str, now: str, reason: str) -> None:
     """End a notice without sending it: parked (dead letter), dropped (too late) or withdrawn."""
     await tx.execute(
