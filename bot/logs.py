@@ -36,6 +36,52 @@ class Redactor(logging.Filter):
         return True
 
 
+# python-telegram-bot logs whole updates and Bot API calls at DEBUG (button data, message text
+# and chat ids together), and aiosqlite logs every statement with its parameters. Either would
+# put a voter next to a ballot choice (or a member next to an anonymous item), so those records
+# keep only what the call was (the endpoint, the update's number), never what it carried.
+_PAYLOAD_LOGGERS = (
+    "telegram.Bot",
+    "telegram.ext.ExtBot",
+    "telegram.ext.Application",
+    "telegram.ext",
+    "aiosqlite",
+)
+_PAYLOAD_MESSAGES = frozenset(
+    {
+        "executing %s",
+        "operation %s completed",
+        "returning exception %s",
+        "Calling Bot API endpoint `%s` with parameters `%s`",
+        "Call to Bot API endpoint `%s` finished with return value `%s`",
+        "Processing update %s",
+        "Dropping pending update: %s",
+        "Webhook received data: %s",
+    }
+)
+
+
+class PayloadHider(logging.Filter):
+    """Keeps what a library call was, drops what it carried."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg in _PAYLOAD_MESSAGES and record.args:
+            args = record.args if isinstance(record.args, tuple) else (record.args,)
+            if len(args) == 1:  # an update or raw data: keep only the update's number
+                record.args = (getattr(args[0], "update_id", "[payload]"),)
+            else:  # the endpoint, then what was sent or returned
+                record.args = (args[0], *("[payload]" for _ in args[1:]))
+        return True
+
+
+def hide_payloads() -> None:
+    """Attach the PayloadHider to the library loggers that carry payloads (idempotent)."""
+    for name in _PAYLOAD_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, PayloadHider) for f in logger.filters):
+            logger.addFilter(PayloadHider())
+
+
 def install(secrets: list[str] | None = None, level: int = logging.INFO) -> Redactor:
     """Redact at every handler of the root logger, so records from any library pass through it."""
     redactor = Redactor(secrets)

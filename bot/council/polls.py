@@ -1,0 +1,597 @@
+"""Secret polls: create, open (fix the electorate), vote once, close, publish results.
+
+Ballot secrecy by construction (docs/BALLOT_SECRECY.md): a vote flips the elector's "voted" flag
+and adds one to the chosen options' counts, in one transaction, and nothing else. No row, log
+line, notice or audit entry holds a voter next to a choice. A choice in progress lives only in
+the voter's own chat (the buttons' data), never in the database. Split hidden until close.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.config import Settings
+from bot.council import audit, notices, roles, timers
+from bot.council.access import Person
+from bot.council.clock import Clock
+from bot.council.notices import ButtonSpec
+from bot.council.text import Cleaned, clean
+from storage import people as people_store
+from storage import polls as poll_store
+from storage.clock import from_db, to_db
+from storage.db import Database, Tx
+from storage.polls import PollRow
+from storage.timers import TimerRow
+
+__all__ = ["PollRow"]
+
+MAX_QUESTION = 300
+MAX_OPTION = 100
+MIN_OPTIONS = 2
+MAX_OPTIONS = 10
+MIN_OPEN = timedelta(hours=1)
+MAX_OPEN = timedelta(days=90)
+QUICK_CLOSING = {"1d": timedelta(days=1), "3d": timedelta(days=3), "7d": timedelta(days=7)}
+
+AUDIENCES = ("members", "families", "both")
+AUDIENCE_ROLES: dict[str, tuple[str, ...]] = {
+    "members": (roles.MEMBER, roles.CHAIR),
+    "families": (roles.FAMILY,),
+    "both": (roles.MEMBER, roles.CHAIR, roles.FAMILY),
+}
+CREATORS = frozenset({roles.STAFF, roles.CHAIR})
+VOTERS = frozenset({roles.MEMBER, roles.CHAIR, roles.FAMILY})
+# Who may read turnout of any open poll (never a split): staff run polls, observers monitor.
+TURNOUT_READERS = frozenset({roles.STAFF, roles.OBSERVER, roles.ADMIN})
+
+CLOSE_KIND = "poll_close"
+SOON_KIND = "poll_closing_soon"
+
+# The handler layer turns (poll id, option labels, multiple choice) into ballot buttons; the
+# council never knows the callback format.
+BallotButtons = Callable[[int, list[str], bool], list[list[ButtonSpec]]]
+
+
+# --- creating ------------------------------------------------------------------------------
+
+
+def may_create(role: str) -> bool:
+    return role in CREATORS
+
+
+def audiences_for(role: str) -> tuple[str, ...]:
+    """Staff may ask anyone; the chair asks members only (the council's own polls)."""
+    if role == roles.STAFF:
+        return AUDIENCES
+    if role == roles.CHAIR:
+        return ("members",)
+    return ()
+
+
+@dataclass
+class Draft:
+    """A poll being written, kept in the conversation table between steps."""
+
+    question: str = ""
+    options: list[str] = field(default_factory=list)
+    multiple: bool | None = None
+    audience: str | None = None
+    wing: str | None = None
+    closes_at: str | None = None
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Draft:
+        options = data.get("options")
+        multiple = data.get("multiple")
+        return cls(
+            question=str(data.get("question") or ""),
+            options=[str(o) for o in options] if isinstance(options, list) else [],
+            multiple=multiple if isinstance(multiple, bool) else None,
+            audience=data.get("audience") if data.get("audience") in AUDIENCES else None,
+            wing=data.get("wing") if isinstance(data.get("wing"), str) else None,
+            closes_at=data.get("closes_at") if isinstance(data.get("closes_at"), str) else None,
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "options": self.options,
+            "multiple": self.multiple,
+            "audience": self.audience,
+            "wing": self.wing,
+            "closes_at": self.closes_at,
+        }
+
+
+def check_question(raw: str) -> Cleaned:
+    return clean(raw, min_len=3, max_len=MAX_QUESTION, need_words=True)
+
+
+def check_option(raw: str, existing: list[str]) -> Cleaned:
+    cleaned = clean(raw, max_len=MAX_OPTION, need_words=True)
+    if cleaned.ok and cleaned.text.casefold() in {o.casefold() for o in existing}:
+        return Cleaned(cleaned.text, "duplicate")
+    return cleaned
+
+
+_WHEN = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})[ T]+(\d{1,2})[:.](\d{2})\s*$")
+
+
+def parse_closing(raw: str, settings: Settings, now: datetime) -> tuple[datetime | None, str]:
+    """A typed closing time, read in the establishment's zone. Returns (moment, problem)."""
+    match = _WHEN.match(raw or "")
+    if not match:
+        return None, "format"
+    year, month, day, hour, minute = (int(g) for g in match.groups())
+    try:
+        moment = datetime(year, month, day, hour, minute, tzinfo=settings.establishment.timezone)
+    except ValueError:
+        return None, "format"
+    return moment, closing_problem(moment, now)
+
+
+def closing_problem(moment: datetime, now: datetime) -> str:
+    if moment < now + MIN_OPEN:
+        return "too_soon"
+    if moment > now + MAX_OPEN:
+        return "too_far"
+    return ""
+
+
+def quick_closing(choice: str, now: datetime) -> datetime | None:
+    delta = QUICK_CLOSING.get(choice)
+    return None if delta is None else now + delta
+
+
+def draft_problem(settings: Settings, role: str, draft: Draft, now: datetime) -> str:
+    """Everything re-checked at the moment of opening: the draft came from stored state."""
+    if not may_create(role) or draft.audience not in audiences_for(role):
+        return "not_allowed"
+    if not check_question(draft.question).ok:
+        return "invalid"
+    if not MIN_OPTIONS <= len(draft.options) <= MAX_OPTIONS:
+        return "invalid"
+    seen: list[str] = []
+    for option in draft.options:
+        if not check_option(option, seen).ok:
+            return "invalid"
+        seen.append(option)
+    if draft.multiple is None or draft.closes_at is None:
+        return "invalid"
+    if draft.wing is not None and (
+        draft.audience != "members" or settings.wing(draft.wing) is None
+    ):
+        return "invalid"
+    return closing_problem(from_db(draft.closes_at), now)
+
+
+def reminder_at(opened: datetime, closes: datetime, settings: Settings) -> datetime:
+    """The "closing soon" reminder: the configured time before close (24 h by default), or
+    halfway for polls shorter than twice that."""
+    return max(closes - settings.poll_closing_soon, opened + (closes - opened) / 2)
+
+
+@dataclass(frozen=True)
+class Opened:
+    poll_id: int = 0
+    electorate: int = 0
+    problem: str = ""  # "", "not_allowed", "invalid", "too_soon", "too_far", "no_electors"
+
+
+async def open_poll(
+    tx: Tx,
+    clock: Clock,
+    settings: Settings,
+    *,
+    actor: Person,
+    draft: Draft,
+    ballot_buttons: BallotButtons,
+) -> Opened:
+    """Open a poll in one transaction: the poll, its fixed electorate, one ballot notice per
+    elector, the closing and closing-soon timers, and the audit line."""
+    now = clock.now()
+    problem = draft_problem(settings, actor.role, draft, now)
+    if problem:
+        return Opened(problem=problem)
+    assert draft.audience is not None and draft.closes_at is not None
+    closes = from_db(draft.closes_at)
+    electorate = await people_store.active_with_roles(
+        tx, AUDIENCE_ROLES[draft.audience], draft.wing
+    )
+    if not electorate:
+        return Opened(problem="no_electors")
+    poll_id = await poll_store.create(
+        tx,
+        question=draft.question,
+        labels=draft.options,
+        multiple=bool(draft.multiple),
+        audience=draft.audience,
+        wing=draft.wing,
+        created_by=actor.id,
+        opened_at=to_db(now),
+        closes_at=draft.closes_at,
+    )
+    size = await poll_store.fix_electorate(tx, poll_id, [p.id for p in electorate])
+    buttons = ballot_buttons(poll_id, draft.options, bool(draft.multiple))
+    params = _ballot_params(draft.question, draft.options, bool(draft.multiple), closes)
+    for person in electorate:
+        await notices.notify(
+            tx,
+            clock,
+            key=f"poll:{poll_id}:ballot:{person.id}",
+            message="polls.ballot_notice",
+            params=params,
+            person=person,
+            buttons=buttons,
+            expires_at=closes,
+        )
+    poll = await poll_store.get(tx, poll_id)
+    assert poll is not None
+    check = _checksum(poll)
+    await timers.schedule(
+        tx,
+        key=f"poll:{poll_id}:close",
+        kind=CLOSE_KIND,
+        subject_id=poll_id,
+        due_at=closes,
+        checksum=check,
+    )
+    await timers.schedule(
+        tx,
+        key=f"poll:{poll_id}:soon",
+        kind=SOON_KIND,
+        subject_id=poll_id,
+        due_at=reminder_at(now, closes, settings),
+        checksum=check,
+        # The reminder carries the same ballot buttons: they name the poll, never a person.
+        payload={"buttons": buttons},
+    )
+    await audit.record(
+        tx,
+        clock,
+        actor_id=actor.id,
+        actor_role=actor.role,
+        action="poll.open",
+        subject=poll_ref(poll_id),
+        detail={
+            "audience": draft.audience,
+            "wing": draft.wing,
+            "options": len(draft.options),
+            "multiple": bool(draft.multiple),
+            "closes_at": draft.closes_at,
+            "electorate": size,
+        },
+    )
+    return Opened(poll_id=poll_id, electorate=size)
+
+
+def poll_ref(poll_id: int) -> str:
+    return f"poll:{poll_id}"
+
+
+def _ballot_params(
+    question: str, options: list[str], multiple: bool, closes: datetime
+) -> dict[str, Any]:
+    return {
+        "question": question,
+        "options": numbered(options),
+        "how": notices.catalogue("polls.how_multiple" if multiple else "polls.how_single"),
+        "closes": notices.when(closes),
+    }
+
+
+def numbered(options: list[str]) -> str:
+    return "\n".join(f"{index + 1}. {label}" for index, label in enumerate(options))
+
+
+# --- voting --------------------------------------------------------------------------------
+
+# What a voter is told when a ballot cannot be used. "not_open" is the one answer for an unknown
+# poll, someone else's poll, a forged option and a non-elector alike: it reveals nothing.
+NOT_OPEN = "not_open"
+CLOSED = "closed"
+ALREADY = "already"
+EMPTY = "empty"
+RECORDED = "recorded"
+
+
+def mask_indexes(mask: int, option_count: int) -> list[int]:
+    return [i for i in range(option_count) if mask & (1 << i)]
+
+
+def mask_fits(mask: int, option_count: int, multiple: bool) -> bool:
+    """A selection is a bitmask of option indexes; anything outside the options is forged."""
+    if mask < 0 or mask >= (1 << option_count):
+        return False
+    return multiple or mask == 0 or mask & (mask - 1) == 0
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """What one voter may see of an open poll: its question and options, and their own
+    selection in progress (which came from their own button, not from storage)."""
+
+    poll: PollRow
+    labels: list[str]
+    mask: int
+
+    @property
+    def chosen(self) -> list[str]:
+        return [self.labels[i] for i in mask_indexes(self.mask, len(self.labels))]
+
+
+def is_past_closing(poll: PollRow, clock: Clock) -> bool:
+    return not poll.is_open or from_db(poll.closes_at) <= clock.now()
+
+
+async def ballot(
+    tx: Tx, clock: Clock, settings: Settings, person: Person, poll_id: int, mask: int
+) -> Ballot | str:
+    """The ballot for this elector with this selection, or why not (NOT_OPEN, CLOSED, ALREADY)."""
+    poll = await poll_store.get(tx, poll_id)
+    if poll is None:
+        return NOT_OPEN
+    voted = await poll_store.has_voted(tx, poll.id, person.id)
+    if voted is None:
+        return NOT_OPEN
+    labels = await poll_store.labels(tx, poll.id)
+    if not mask_fits(mask, len(labels), poll.multiple):
+        return NOT_OPEN
+    if is_past_closing(poll, clock):
+        await close_if_due(tx, clock, settings, poll)
+        return CLOSED
+    if voted:
+        return ALREADY
+    return Ballot(poll, labels, mask)
+
+
+async def cast(
+    tx: Tx, clock: Clock, settings: Settings, person: Person, poll_id: int, mask: int
+) -> str:
+    """Record one ballot. Returns RECORDED, ALREADY, CLOSED, NOT_OPEN or EMPTY.
+    The choice is used for the counts and then forgotten: it is not returned, stored or logged."""
+    found = await ballot(tx, clock, settings, person, poll_id, mask)
+    if isinstance(found, str):
+        return found
+    indexes = mask_indexes(mask, len(found.labels))
+    if not indexes:
+        return EMPTY
+    # The elector's flag flips from 0 to 1 at most once; only that press adds to the counts.
+    if not await poll_store.cast(tx, poll_id, person.id, indexes):
+        return ALREADY
+    return RECORDED
+
+
+# --- closing -------------------------------------------------------------------------------
+
+
+def _checksum(poll: PollRow) -> str:
+    return timers.checksum_of(poll.closes_at, poll.status)
+
+
+async def _timer_checksum(tx: Tx, timer: TimerRow) -> str | None:
+    poll = await poll_store.get(tx, timer.subject_id)
+    return None if poll is None else _checksum(poll)
+
+
+async def close(
+    tx: Tx,
+    clock: Clock,
+    settings: Settings,
+    poll_id: int,
+    *,
+    early_by: Person | None = None,
+    by_timer: bool = False,
+) -> bool:
+    """Close once and send the results to the electorate (and the creator). False if closed."""
+    now = clock.now()
+    if not await poll_store.close(tx, poll_id, to_db(now), early=early_by is not None):
+        return False
+    await timers.cancel(tx, clock, f"poll:{poll_id}:soon")
+    if not by_timer:  # the closing timer itself is marked fired by bot.council.timers
+        await timers.cancel(tx, clock, f"poll:{poll_id}:close")
+    poll = await poll_store.get(tx, poll_id)
+    assert poll is not None
+    shown = await results(tx, settings, poll)
+    assert shown is not None
+    message, params = shown.notice()
+    recipients = await poll_store.electors(tx, poll_id)
+    if poll.created_by is not None:
+        creator = await people_store.by_id(tx, poll.created_by)
+        if creator is not None:
+            recipients.append(creator)
+    for person in recipients:
+        await notices.notify(
+            tx,
+            clock,
+            key=f"poll:{poll_id}:result:{person.id}",
+            message=message,
+            params=params,
+            person=person,
+        )
+    if early_by is not None:
+        await audit.record(
+            tx,
+            clock,
+            actor_id=early_by.id,
+            actor_role=early_by.role,
+            action="poll.close_early",
+            subject=poll_ref(poll_id),
+            # Turnout only. Never a count per option, never a choice.
+            detail={"ballots": poll.ballots, "electorate": poll.electorate},
+        )
+    return True
+
+
+async def close_if_due(tx: Tx, clock: Clock, settings: Settings, poll: PollRow) -> bool:
+    """A poll past its closing time closes now, even if its timer was missed while down."""
+    if poll.is_open and from_db(poll.closes_at) <= clock.now():
+        return await close(tx, clock, settings, poll.id)
+    return False
+
+
+async def close_overdue(db: Database, clock: Clock, settings: Settings) -> int:
+    """Close every open poll past its closing time (at start-up: timers missed beyond grace)."""
+    async with db.transaction() as tx:
+        due = await poll_store.overdue(tx, to_db(clock.now()))
+    closed = 0
+    for poll_id in due:
+        async with db.transaction() as tx:
+            closed += await close(tx, clock, settings, poll_id)
+    return closed
+
+
+def may_manage(person: Person, poll: PollRow) -> bool:
+    """Staff manage every poll; a chair manages the polls they created."""
+    return person.role == roles.STAFF or (
+        person.role == roles.CHAIR and poll.created_by == person.id
+    )
+
+
+def may_see_turnout(person: Person, poll: PollRow) -> bool:
+    return person.role in TURNOUT_READERS or may_manage(person, poll)
+
+
+async def close_early(
+    tx: Tx, clock: Clock, settings: Settings, *, actor: Person, poll_id: int
+) -> str:
+    """Returns "closed", "not_allowed" (also for an unknown poll) or "already"."""
+    poll = await poll_store.get(tx, poll_id)
+    if poll is None or not may_manage(actor, poll):
+        return "not_allowed"
+    if not poll.is_open:
+        return "already"
+    await close(tx, clock, settings, poll_id, early_by=actor)
+    return "closed"
+
+
+async def _fire_close(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow) -> None:
+    await close(tx, clock, settings, timer.subject_id, by_timer=True)
+
+
+async def _fire_soon(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow) -> None:
+    poll = await poll_store.get(tx, timer.subject_id)
+    if poll is None or is_past_closing(poll, clock):
+        return
+    closes = from_db(poll.closes_at)
+    buttons = timer.payload.get("buttons")
+    for person in await poll_store.electors(tx, poll.id, not_voted_only=True):
+        await notices.notify(
+            tx,
+            clock,
+            key=f"poll:{poll.id}:soon:{person.id}",
+            message="polls.closing_soon",
+            params={"question": poll.question, "closes": notices.when(closes)},
+            person=person,
+            buttons=buttons if isinstance(buttons, list) else None,
+            expires_at=closes,
+        )
+
+
+timers.register(CLOSE_KIND, fire=_fire_close, checksum=_timer_checksum)
+timers.register(SOON_KIND, fire=_fire_soon, checksum=_timer_checksum)
+
+
+# --- results -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Results:
+    poll: PollRow
+    withheld: bool
+    min_votes: int
+    counts: list[tuple[str, int]]
+
+    @property
+    def turnout_pct(self) -> int:
+        return percent(self.poll.ballots, self.poll.electorate)
+
+    def lines(self) -> str:
+        return "\n".join(
+            f"{label}: {count} ({percent(count, self.poll.ballots)}%)"
+            for label, count in self.counts
+        )
+
+    def notice(self) -> tuple[str, dict[str, Any]]:
+        """The catalogue id and parameters of the results, the same for every reader."""
+        params: dict[str, Any] = {
+            "question": self.poll.question,
+            "voted": self.poll.ballots,
+            "electorate": self.poll.electorate,
+            "turnout": self.turnout_pct,
+        }
+        if self.withheld:
+            return "polls.results_withheld", {**params, "min": self.min_votes}
+        note = "polls.note_multiple" if self.poll.multiple else "polls.note_single"
+        return "polls.results", {**params, "lines": self.lines(), "note": notices.catalogue(note)}
+
+
+def percent(part: int, whole: int) -> int:
+    return round(100 * part / whole) if whole else 0
+
+
+async def results(tx: Tx, settings: Settings, poll: PollRow) -> Results | None:
+    """None while the poll is open: nobody, whatever their role, sees a split before close.
+    Below the minimum number of votes the split stays withheld for good."""
+    if poll.is_open:
+        return None
+    withheld = poll.ballots < settings.poll_min_votes
+    counts = [] if withheld else await poll_store.tallies(tx, poll.id)
+    return Results(poll, withheld, settings.poll_min_votes, counts)
+
+
+async def may_see_results(tx: Tx, person: Person, poll: PollRow) -> bool:
+    if may_see_turnout(person, poll) or poll.created_by == person.id:
+        return True
+    return await poll_store.has_voted(tx, poll.id, person.id) is not None
+
+
+# --- listing -------------------------------------------------------------------------------
+
+LIST_LIMIT = 8
+
+
+@dataclass(frozen=True)
+class Overview:
+    """What /polls shows one person."""
+
+    to_vote: list[tuple[PollRow, bool]]  # open polls I am an elector of, and whether I voted
+    running: list[PollRow]  # open polls whose turnout I may see
+    closed: list[PollRow]  # closed polls whose results I may see
+    may_create: bool
+
+
+async def overview(tx: Tx, clock: Clock, settings: Settings, person: Person) -> Overview:
+    for poll_id in await poll_store.overdue(tx, to_db(clock.now())):
+        await close(tx, clock, settings, poll_id)
+    to_vote: list[tuple[PollRow, bool]] = []
+    closed: dict[int, PollRow] = {}
+    if person.role in VOTERS:
+        to_vote = await poll_store.for_elector(tx, person.id, status="open", limit=LIST_LIMIT)
+        for poll, _ in await poll_store.for_elector(
+            tx, person.id, status="closed", limit=LIST_LIMIT
+        ):
+            closed[poll.id] = poll
+    running: list[PollRow] = []
+    if person.role in TURNOUT_READERS:
+        running = await poll_store.listing(tx, status="open", limit=LIST_LIMIT)
+        for poll in await poll_store.listing(tx, status="closed", limit=LIST_LIMIT):
+            closed[poll.id] = poll
+    elif person.role == roles.CHAIR:
+        running = await poll_store.listing(
+            tx, status="open", limit=LIST_LIMIT, created_by=person.id
+        )
+        for poll in await poll_store.listing(
+            tx, status="closed", limit=LIST_LIMIT, created_by=person.id
+        ):
+            closed[poll.id] = poll
+    newest = sorted(closed.values(), key=lambda p: (p.closed_at or "", p.id), reverse=True)
+    return Overview(to_vote, running, newest[:LIST_LIMIT], may_create(person.role))
+
+
+async def get(tx: Tx, poll_id: int) -> PollRow | None:
+    return await poll_store.get(tx, poll_id)
