@@ -191,6 +191,22 @@ async def test_the_meeting_seam_puts_accepted_items_on_an_agenda_and_tells_peopl
     fan_text = h.tg.last_text(fan.tg_user_id or 0)
     assert fan_text.startswith(f"An issue you support, {agenda.ref(item_id)} (Food), is on")
     assert "Tuesday 1 December 2026, 14:00" in fan_text
+    # Not reached: carried over to a later meeting, still on an agenda, and people are told.
+    later = datetime(2027, 1, 5, 14, 0, tzinfo=UTC)
+    async with h.db.transaction() as tx:
+        carried = await agenda.carry_over(
+            tx, h.clock, h.settings, actor=staff, item_id=item_id, meeting_id=8, when=later
+        )
+        not_listed = await agenda.carry_over(
+            tx, h.clock, h.settings, actor=staff, item_id=fresh, meeting_id=8, when=later
+        )
+    assert carried.done and carried.item is not None
+    assert (carried.item.status, carried.item.meeting_id) == ("on_agenda", 8)
+    assert not_listed.result == "refused"
+    await h.deliver()
+    assert "moves to the council meeting on Tuesday 5 January 2027" in h.tg.last_text(
+        fan.tg_user_id or 0
+    )
     # Taken off the agenda again (a cancelled meeting): back to accepted, meeting cleared.
     async with h.db.transaction() as tx:
         back = await agenda.move(

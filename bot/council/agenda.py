@@ -633,6 +633,41 @@ async def attach_to_meeting(
     )
 
 
+async def carry_over(
+    tx: Tx,
+    clock: Clock,
+    settings: Settings,
+    *,
+    actor: Person | None,
+    item_id: int,
+    meeting_id: int,
+    when: datetime,
+) -> Decision:
+    """Minutes roll an item over to a later meeting: one not reached stays on_agenda (only its
+    meeting moves, so this is the one change allowed without a new status); one discussed
+    without an outcome goes back on_agenda (in TRANSITIONS)."""
+    item = await store.get(tx, item_id)
+    if item is None:
+        return Decision("unknown")
+    if item.status not in (ON_AGENDA, DISCUSSED):
+        return Decision("refused", item)
+    return await _decide(
+        tx,
+        clock,
+        settings,
+        actor=actor,
+        item_id=item_id,
+        version=item.version,
+        new=ON_AGENDA,
+        action="agenda.carry_over",
+        message="agenda.notice.carried",
+        fields={"meeting_id": meeting_id},
+        params={"when": notices.when(when)},
+        detail={"meeting": meeting_id, "from_meeting": item.meeting_id},
+        stay=True,
+    )
+
+
 async def move(
     tx: Tx,
     clock: Clock,
@@ -668,58 +703,6 @@ async def move(
     )
 
 
-# Added by the meetings work (issue 6): minutes roll an item not reached over to the next
-# meeting. It stays on_agenda (no status change, so not in TRANSITIONS); only its meeting moves.
-async def carry_over(
-    tx: Tx,
-    clock: Clock,
-    settings: Settings,
-    *,
-    actor: Person | None,
-    item_id: int,
-    meeting_id: int,
-    when: datetime,
-) -> Decision:
-    item = await store.get(tx, item_id)
-    if item is None:
-        return Decision("unknown")
-    if item.status != ON_AGENDA:
-        return Decision("refused", item)
-    if not await store.change_status(
-        tx,
-        item.id,
-        expected=ON_AGENDA,
-        version=item.version,
-        new=ON_AGENDA,
-        now=to_db(clock.now()),
-        fields={"meeting_id": meeting_id},
-    ):
-        return Decision("handled", item)
-    await audit.record(
-        tx,
-        clock,
-        actor_id=None if actor is None else actor.id,
-        actor_role=None if actor is None else actor.role,
-        action="agenda.carry_over",
-        subject=ref(item.id),
-        detail={"from": item.meeting_id, "to": meeting_id},
-    )
-    updated = await _get(tx, item.id)
-    await _tell(
-        tx,
-        clock,
-        settings,
-        updated,
-        actor=actor,
-        message="agenda.notice.on_agenda",
-        params={"when": notices.when(when)},
-        buttons=None,
-        supporters=await store.supporter_ids(tx, item.id),
-        supporter_message=None,
-    )
-    return Decision("done", updated)
-
-
 # --- the one road for a change of status --------------------------------------------------------
 
 
@@ -740,13 +723,15 @@ async def _decide(
     supporter_message: str | None = None,
     detail: dict[str, Any] | None = None,
     before_notices: Callable[[], Awaitable[None]] | None = None,
+    stay: bool = False,
 ) -> Decision:
+    """stay=True: the status may also stay as it is (an item moved to another meeting)."""
     item = await store.get(tx, item_id)
     if item is None:
         return Decision("unknown")
     if item.version != version:
         return Decision("handled", item)
-    if not may_move(item.status, new):
+    if not may_move(item.status, new) and not (stay and item.status == new):
         return Decision("refused", item)
     fields = dict(fields or {})
     if "published_at" in fields and item.published_at is not None:
