@@ -1,4 +1,4 @@
-"""python -m bot: run, check-config, migrate, backup, invite."""
+"""python -m bot: run, check-config, migrate, backup, invite, export."""
 
 from __future__ import annotations
 
@@ -100,6 +100,35 @@ def cmd_invite(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write a closed consultation's answers as CSV (no names unless given; see CONSULTATIONS.md)."""
+    from bot.council import consultations
+
+    settings = _settings(args.config)
+
+    async def go() -> bytes | str:
+        db = await _open(settings)
+        try:
+            async with db.transaction() as tx:
+                return await consultations.export_csv(
+                    tx, args.id, settings.establishment.default_language
+                )
+        except consultations.Refused as exc:
+            reason = {"not_found": "no such consultation", "not_closed": "it is still open"}
+            return reason.get(exc.reason, exc.reason)
+        finally:
+            await db.close()
+
+    data = asyncio.run(go())
+    if isinstance(data, str):
+        print(f"Consultation {args.id} cannot be exported: {data}.", file=sys.stderr)
+        return 1
+    with open(args.out, "wb") as out:
+        out.write(data)
+    print(f"Consultation {args.id} written to {args.out}")
+    return 0
+
+
 def _no_token_message(settings: Settings) -> str:
     return (
         f"No bot token is set, so the bot cannot reach Telegram.\n"
@@ -182,6 +211,11 @@ def main(argv: list[str] | None = None) -> int:
     invite.add_argument("--wing", default=None)
     invite.add_argument("--label", default=None)
     invite.set_defaults(fn=cmd_invite)
+    export = sub.add_parser("export", help="write a closed consultation's answers to a CSV file")
+    export.add_argument("what", choices=["consultation"])
+    export.add_argument("id", type=int)
+    export.add_argument("--out", required=True, help="the CSV file to write")
+    export.set_defaults(fn=cmd_export)
     # Accept --config after the sub-command too: `python -m bot run --config x.toml`.
     for p in sub.choices.values():
         p.add_argument("--config", default=argparse.SUPPRESS, help="path to config.toml")

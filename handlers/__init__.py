@@ -15,7 +15,7 @@ from telegram.ext import (
 )
 
 from bot.council import roles as r
-from handlers import access, agenda, common, delivery, polls
+from handlers import access, agenda, common, consultations, delivery, polls
 from handlers.base import STRANGERS, Spec, run
 from handlers.callbacks import unpack
 
@@ -38,6 +38,10 @@ def _cmd(
 POLL_CREATORS = frozenset({r.STAFF, r.CHAIR})
 POLL_VOTERS = frozenset({r.MEMBER, r.CHAIR, r.FAMILY})
 
+# Consultations: families, members and chairs answer; staff write them (docs/CONSULTATIONS.md).
+CONSULTEES = frozenset({r.MEMBER, r.CHAIR, r.FAMILY})
+FAMILIES = frozenset({r.FAMILY})
+
 # Commands, in the order /help and the menu show them.
 COMMANDS: list[Command] = [
     _cmd("start", access.start, r.ALL | STRANGERS, None),
@@ -59,6 +63,28 @@ COMMANDS: list[Command] = [
     _cmd("announce", delivery.announce, r.STAFF_SIDE, "help.announce", "menu.announce"),
     _cmd(
         "delivery", delivery.delivery_view, frozenset({r.ADMIN}), "help.delivery", "menu.delivery"
+    ),
+    # Consultations (docs/CONSULTATIONS.md).
+    _cmd(
+        "consultations",
+        consultations.list_,
+        r.ALL,
+        "consultations.help_list",
+        "consultations.menu_list",
+    ),
+    _cmd(
+        "consult",
+        consultations.new,
+        r.STAFF_SIDE,
+        "consultations.help_consult",
+        "consultations.menu_consult",
+    ),
+    _cmd(
+        "leave",
+        consultations.leave,
+        FAMILIES,
+        "consultations.help_leave",
+        "consultations.menu_leave",
     ),
     _cmd("cancel", common.cancel, r.ALL, "help.cancel"),
     _cmd("help", access.help_, r.ALL | STRANGERS, "help.help", "menu.help"),
@@ -114,6 +140,26 @@ BUTTONS: dict[str, Spec] = {
     "plx": Spec(polls.pick_closes, POLL_CREATORS),
     "ply": Spec(polls.open_poll, POLL_CREATORS),
     "plq": Spec(polls.cancel_draft, POLL_CREATORS),
+    # Consultations: open and answer (cs*), staff write them (cn*), families leave (lv*).
+    "cso": Spec(consultations.view, r.ALL),
+    "csq": Spec(consultations.go_to_question, CONSULTEES),
+    "csa": Spec(consultations.pick, CONSULTEES),
+    "csd": Spec(consultations.done_multiple, CONSULTEES),
+    "csk": Spec(consultations.skip, CONSULTEES),
+    "csr": Spec(consultations.review, CONSULTEES),
+    "css": Spec(consultations.submit, CONSULTEES),
+    "csn": Spec(consultations.name_choice, CONSULTEES),
+    "csx": Spec(consultations.summary, r.STAFF_SIDE),
+    "csp": Spec(consultations.report_start, r.STAFF_SIDE),
+    "csy": Spec(consultations.report_publish, r.STAFF_SIDE),
+    "cnk": Spec(consultations.new_kind, r.STAFF_SIDE),
+    "cnm": Spec(consultations.new_more, r.STAFF_SIDE),
+    "cna": Spec(consultations.new_audience, r.STAFF_SIDE),
+    "cnc": Spec(consultations.new_close, r.STAFF_SIDE),
+    "cnp": Spec(consultations.new_publish, r.STAFF_SIDE),
+    "cnx": Spec(consultations.discard, r.STAFF_SIDE),
+    "lvy": Spec(consultations.leave_confirm, FAMILIES),
+    "lvn": Spec(consultations.leave_keep, FAMILIES),
 }
 
 # Typed replies, by the flow stored for the person (conversation table).
@@ -125,6 +171,9 @@ FLOWS: dict[str, Spec] = {
     "agenda_reply": Spec(agenda.reply_typed, r.IN_CUSTODY | r.STAFF_SIDE),
     "announce": Spec(delivery.announce_text, r.STAFF_SIDE),
     "poll_new": Spec(polls.draft_text, POLL_CREATORS),
+    "consult_new": Spec(consultations.new_typed, r.STAFF_SIDE),
+    "consult_answer": Spec(consultations.answer_typed, CONSULTEES),
+    "consult_report": Spec(consultations.report_typed, r.STAFF_SIDE),
 }
 
 

@@ -1,0 +1,705 @@
+"""Consultations: staff ask families and/or members a few questions, answers are private to
+staff, and everyone who took part hears back. See docs/CONSULTATIONS.md.
+
+Privacy by construction: while a consultation is open a participant row names its person so
+they can change their answers; at close that link is cut (who took part goes to a separate
+list used only to send the report back), and the CSV carries no names or ids unless the person
+chose to give a name. Nobody but staff is ever shown another person's answers or presence."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot import i18n
+from bot.config import Settings
+from bot.council import audit, notices, roles, timers
+from bot.council.access import Person, person_ref
+from bot.council.clock import Clock
+from bot.council.notices import ButtonSpec
+from bot.council.text import Cleaned, clean
+from storage import consultations as store
+from storage import people
+from storage import timers as timer_store
+from storage.clock import from_db, to_db
+from storage.consultations import AnswerRow, ConsultationRow, ParticipantRow, QuestionRow
+from storage.db import Tx
+from storage.timers import TimerRow
+
+__all__ = ["AnswerRow", "ConsultationRow", "ParticipantRow", "QuestionRow"]
+
+AUDIENCES = ("families", "members", "both")
+KINDS = ("text", "single", "multiple")
+CLOSE_KIND = "consultation_close"
+TITLE_MAX = 120
+BACKGROUND_MAX = 2000
+PROMPT_MAX = 300
+OPTION_MAX = 60
+ANSWER_MAX = 1000
+REPORT_MAX = 2000
+NAME_MAX = 60
+MAX_QUESTIONS = 10
+MIN_OPTIONS, MAX_OPTIONS = 2, 10
+QUICK_CLOSE_DAYS = (7, 14, 28)
+CLOSE_HOUR = time(17, 0)  # quick closing buttons close at 17:00 establishment time
+MIN_OPEN = timedelta(hours=1)
+
+# Which audience each answering role belongs to, and the group it is counted in.
+_GROUP = {roles.FAMILY: "family", roles.MEMBER: "member", roles.CHAIR: "member"}
+_AUDIENCE_ROLES = {
+    "families": (roles.FAMILY,),
+    "members": (roles.MEMBER, roles.CHAIR),
+    "both": (roles.FAMILY, roles.MEMBER, roles.CHAIR),
+}
+
+ButtonFor = Callable[[int], ButtonSpec]
+
+
+class Refused(Exception):
+    """Why an action was refused: not_found, not_for_you, closed, bad_question, bad_option,
+    bad_draft, not_closed, reported."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+# --- who may see and answer ------------------------------------------------------------------
+
+
+def group_of(role: str) -> str | None:
+    return _GROUP.get(role)
+
+
+def audiences_for(role: str) -> tuple[str, ...]:
+    """The audiences whose consultations a role sees (staff side: all)."""
+    if role in roles.STAFF_SIDE or role == roles.OBSERVER:
+        return AUDIENCES
+    return tuple(a for a in AUDIENCES if role in _AUDIENCE_ROLES[a])
+
+
+def in_audience(role: str, audience: str) -> bool:
+    return role in _AUDIENCE_ROLES.get(audience, ())
+
+
+def is_open(consultation: ConsultationRow, clock: Clock) -> bool:
+    # The timer may be late (the bot was down): the closing time itself is the rule.
+    return consultation.status == "open" and clock.now() < from_db(consultation.closes_at)
+
+
+async def visible(tx: Tx, person: Person, consultation_id: int) -> ConsultationRow:
+    found = await store.get(tx, consultation_id)
+    if found is None:
+        raise Refused("not_found")
+    if person.role in roles.STAFF_SIDE or person.role == roles.OBSERVER:
+        return found
+    if not in_audience(person.role, found.audience):
+        raise Refused("not_for_you")
+    return found
+
+
+async def _answerable(
+    tx: Tx, clock: Clock, person: Person, consultation_id: int
+) -> tuple[ConsultationRow, list[QuestionRow]]:
+    consultation = await visible(tx, person, consultation_id)
+    if group_of(person.role) is None:
+        raise Refused("not_for_you")
+    if not is_open(consultation, clock):
+        raise Refused("closed")
+    return consultation, await store.questions(tx, consultation_id)
+
+
+def _question(questions: list[QuestionRow], position: int) -> QuestionRow:
+    for question in questions:
+        if question.position == position:
+            return question
+    raise Refused("bad_question")
+
+
+# --- drafting (staff) ------------------------------------------------------------------------
+
+
+@dataclass
+class Draft:
+    """A consultation being written, kept in the conversation table between steps."""
+
+    title: str = ""
+    background: str = ""
+    questions: list[tuple[str, str, list[str]]] = field(default_factory=list)  # kind, prompt, opts
+    audience: str = ""
+    closes_at: str = ""
+
+    def to_data(self) -> dict[str, object]:
+        return {
+            "title": self.title,
+            "background": self.background,
+            "questions": [list(q) for q in self.questions],
+            "audience": self.audience,
+            "closes_at": self.closes_at,
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, object]) -> Draft:
+        raw_questions = data.get("questions")
+        questions: list[tuple[str, str, list[str]]] = []
+        if isinstance(raw_questions, list):
+            for q in raw_questions:
+                if isinstance(q, list) and len(q) == 3 and isinstance(q[2], list):
+                    questions.append((str(q[0]), str(q[1]), [str(o) for o in q[2]]))
+        return cls(
+            title=str(data.get("title") or ""),
+            background=str(data.get("background") or ""),
+            questions=questions,
+            audience=str(data.get("audience") or ""),
+            closes_at=str(data.get("closes_at") or ""),
+        )
+
+
+def title_text(raw: str) -> Cleaned:
+    return clean(raw, max_len=TITLE_MAX, need_words=True)
+
+
+def background_text(raw: str) -> Cleaned:
+    return clean(raw, max_len=BACKGROUND_MAX, need_words=True)
+
+
+def prompt_text(raw: str) -> Cleaned:
+    return clean(raw, max_len=PROMPT_MAX, need_words=True)
+
+
+def answer_text(raw: str) -> Cleaned:
+    return clean(raw, max_len=ANSWER_MAX)
+
+
+def report_text(raw: str) -> Cleaned:
+    return clean(raw, max_len=REPORT_MAX, need_words=True)
+
+
+def name_text(raw: str) -> Cleaned:
+    return clean(raw, max_len=NAME_MAX, need_words=True)
+
+
+def options_text(raw: str) -> list[str] | None:
+    """One option a line, 2 to 10, each short enough for a button, no repeats."""
+    options: list[str] = []
+    for line in (raw or "").split("\n"):
+        cleaned = clean(line, max_len=OPTION_MAX)
+        if cleaned.problem == "empty":
+            continue
+        if not cleaned.ok or cleaned.text.casefold() in (o.casefold() for o in options):
+            return None
+        options.append(cleaned.text)
+    return options if MIN_OPTIONS <= len(options) <= MAX_OPTIONS else None
+
+
+_DATE = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?:\s+(\d{1,2})[:.](\d{2}))?\s*$")
+
+
+def parse_closing(raw: str, clock: Clock, zone: ZoneInfo) -> datetime | None:
+    """ "25/12/2026" (closes 23:59) or "25/12/2026 17:00", establishment time; at least an hour
+    ahead. None when it cannot be read or is too soon."""
+    match = _DATE.match(raw or "")
+    if match is None:
+        return None
+    day, month, year, hour, minute = match.groups()
+    try:
+        when_day = date(int(year), int(month), int(day))
+        at = time(int(hour), int(minute)) if hour is not None else time(23, 59)
+    except ValueError:
+        return None
+    moment = datetime.combine(when_day, at, tzinfo=zone)
+    now = clock.now()
+    if moment - now < MIN_OPEN or moment - now > timedelta(days=366):
+        return None
+    return moment
+
+
+def quick_closing(days: int, clock: Clock, zone: ZoneInfo) -> datetime | None:
+    if days not in QUICK_CLOSE_DAYS:
+        return None
+    local_day = clock.now().astimezone(zone).date() + timedelta(days=days)
+    return datetime.combine(local_day, CLOSE_HOUR, tzinfo=zone)
+
+
+def _check_draft(draft: Draft, clock: Clock) -> None:
+    problems = [
+        not title_text(draft.title).ok,
+        not background_text(draft.background).ok,
+        draft.audience not in AUDIENCES,
+        not 1 <= len(draft.questions) <= MAX_QUESTIONS,
+        not draft.closes_at,
+    ]
+    for kind, prompt, options in draft.questions:
+        problems.append(kind not in KINDS or not prompt_text(prompt).ok)
+        if kind == "text":
+            problems.append(bool(options))
+        else:
+            problems.append(options_text("\n".join(options)) != options)
+    if any(problems):
+        raise Refused("bad_draft")
+    if from_db(draft.closes_at) - clock.now() < MIN_OPEN:
+        raise Refused("bad_draft")
+
+
+@dataclass(frozen=True)
+class Published:
+    consultation_id: int
+    invited: int
+
+
+def _close_checksum_of(consultation: ConsultationRow) -> str:
+    return timers.checksum_of(consultation.closes_at, consultation.status)
+
+
+async def publish(
+    tx: Tx,
+    clock: Clock,
+    settings: Settings,
+    *,
+    actor: Person,
+    draft: Draft,
+    open_button: ButtonFor,
+    summary_button: ButtonFor,
+) -> Published:
+    """Store it, invite the audience through the outbox, and set the closing timer: one
+    transaction, so a crash leaves either all of it or none."""
+    if actor.role not in roles.STAFF_SIDE:
+        raise Refused("not_for_you")
+    _check_draft(draft, clock)
+    now = clock.now()
+    consultation_id = await store.add(
+        tx,
+        title=draft.title,
+        background=draft.background,
+        audience=draft.audience,
+        opened_at=to_db(now),
+        closes_at=draft.closes_at,
+        created_by=actor.id or None,
+        questions=draft.questions,
+    )
+    closes = from_db(draft.closes_at)
+    audience = await people.active_with_roles(tx, _AUDIENCE_ROLES[draft.audience])
+    invited = 0
+    for person in audience:
+        invited += await notices.notify(
+            tx,
+            clock,
+            key=f"consultation:{consultation_id}:invite:{person.id}",
+            message="consultations.invite_notice",
+            params={"title": draft.title, "closes": notices.when(closes)},
+            person=person,
+            buttons=[[open_button(consultation_id)]],
+            expires_at=closes,
+        )
+    consultation = await store.get(tx, consultation_id)
+    assert consultation is not None
+    await timers.schedule(
+        tx,
+        key=f"consultation:{consultation_id}:close",
+        kind=CLOSE_KIND,
+        subject_id=consultation_id,
+        due_at=closes,
+        checksum=_close_checksum_of(consultation),
+        payload={"summary_button": summary_button(consultation_id)},
+    )
+    await audit.record(
+        tx,
+        clock,
+        actor_id=actor.id or None,
+        actor_role=actor.role,
+        action="consultation.publish",
+        subject=f"consultation:{consultation_id}",
+        detail={
+            "audience": draft.audience,
+            "questions": len(draft.questions),
+            "closes_at": draft.closes_at,
+            "invited": invited,
+        },
+    )
+    return Published(consultation_id, invited)
+
+
+# --- answering (families and members) --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Progress:
+    consultation: ConsultationRow
+    questions: list[QuestionRow]
+    participant: ParticipantRow | None
+    answers: dict[int, AnswerRow]
+
+    @property
+    def submitted(self) -> bool:
+        return self.participant is not None and self.participant.submitted_at is not None
+
+
+async def progress(tx: Tx, clock: Clock, person: Person, consultation_id: int) -> Progress:
+    """Where this person is with an open consultation (their own answers only)."""
+    consultation, questions = await _answerable(tx, clock, person, consultation_id)
+    mine = await store.participant(tx, consultation_id, person.id)
+    answers = await store.answers(tx, mine.id) if mine is not None else {}
+    return Progress(consultation, questions, mine, answers)
+
+
+async def _mine(tx: Tx, consultation_id: int, person: Person) -> ParticipantRow:
+    grp = group_of(person.role)
+    assert grp is not None  # checked by _answerable
+    return await store.join(tx, consultation_id, person.id, grp)
+
+
+async def choose(
+    tx: Tx, clock: Clock, person: Person, consultation_id: int, position: int, option: int
+) -> list[int]:
+    """Single choice: this option. Multiple choice: this option on or off. Returns the choice."""
+    _, questions = await _answerable(tx, clock, person, consultation_id)
+    question = _question(questions, position)
+    if question.kind == "text" or not 0 <= option < len(question.options):
+        raise Refused("bad_option")
+    mine = await _mine(tx, consultation_id, person)
+    if question.kind == "single":
+        chosen = [option]
+    else:
+        before = (await store.answers(tx, mine.id)).get(position)
+        current = set(before.choice or []) if before else set()
+        current ^= {option}
+        chosen = sorted(current)
+    if chosen:
+        await store.put_answer(tx, mine.id, position, choice=chosen, answer=None)
+    else:
+        await store.clear_answer(tx, mine.id, position)
+    return chosen
+
+
+async def write(
+    tx: Tx, clock: Clock, person: Person, consultation_id: int, position: int, raw: str
+) -> Cleaned:
+    """A typed answer to a free-text question; stored only when it is usable."""
+    _, questions = await _answerable(tx, clock, person, consultation_id)
+    question = _question(questions, position)
+    if question.kind != "text":
+        raise Refused("bad_question")
+    cleaned = answer_text(raw)
+    if cleaned.ok:
+        mine = await _mine(tx, consultation_id, person)
+        await store.put_answer(tx, mine.id, position, choice=None, answer=cleaned.text)
+    return cleaned
+
+
+async def skip(tx: Tx, clock: Clock, person: Person, consultation_id: int, position: int) -> None:
+    _, questions = await _answerable(tx, clock, person, consultation_id)
+    _question(questions, position)
+    mine = await _mine(tx, consultation_id, person)
+    await store.clear_answer(tx, mine.id, position)
+
+
+async def submit(tx: Tx, clock: Clock, person: Person, consultation_id: int) -> bool:
+    """True the first time; False when already submitted (a second device, a double press)."""
+    await _answerable(tx, clock, person, consultation_id)
+    mine = await _mine(tx, consultation_id, person)
+    return await store.submit(tx, mine.id, to_db(clock.now()))
+
+
+async def give_name(
+    tx: Tx, clock: Clock, person: Person, consultation_id: int, name: str | None
+) -> None:
+    """Whether staff see a name with these answers (None: anonymous, the default)."""
+    await _answerable(tx, clock, person, consultation_id)
+    mine = await store.participant(tx, consultation_id, person.id)
+    if mine is None or mine.submitted_at is None:
+        raise Refused("bad_question")
+    await store.set_name(tx, mine.id, name)
+
+
+async def took_part(tx: Tx, consultation_id: int, person: Person) -> bool:
+    """After close: whether this person is on the list that hears back."""
+    return await store.took_part(tx, consultation_id, person.id)
+
+
+# --- staff: counts, close, summary, CSV, report back -----------------------------------------
+
+
+async def taker_count(tx: Tx, consultation_id: int) -> int:
+    return len(await store.takers(tx, consultation_id))
+
+
+@dataclass(frozen=True)
+class Turnout:
+    families: int
+    members: int
+    families_started: int
+    members_started: int
+
+
+async def turnout(tx: Tx, consultation_id: int) -> Turnout:
+    counts = await store.counts(tx, consultation_id)
+    families, members = counts.get("family", (0, 0)), counts.get("member", (0, 0))
+    return Turnout(families[0], members[0], families[1], members[1])
+
+
+async def listed(tx: Tx, person: Person, *, status: str, limit: int) -> list[ConsultationRow]:
+    return await store.listed(tx, status=status, audiences=audiences_for(person.role), limit=limit)
+
+
+async def close(tx: Tx, clock: Clock, consultation_id: int) -> bool:
+    """Close once: drafts go, who took part is set apart from what they said."""
+    if not await store.close(tx, consultation_id, to_db(clock.now())):
+        return False
+    await store.drop_drafts(tx, consultation_id)
+    await store.detach(tx, consultation_id)
+    return True
+
+
+async def _staff_to_tell(tx: Tx, consultation: ConsultationRow) -> list[Person]:
+    staff = await people.active_with_roles(tx, (roles.STAFF,))
+    if consultation.created_by is not None and all(p.id != consultation.created_by for p in staff):
+        creator = await people.by_id(tx, consultation.created_by)
+        if creator is not None and creator.role in roles.STAFF_SIDE:
+            staff.append(creator)
+    return staff
+
+
+async def _fire_close(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow) -> None:
+    await _close_and_tell(tx, clock, timer.subject_id, timer.payload.get("summary_button"))
+
+
+async def close_overdue(tx: Tx, clock: Clock) -> int:
+    """Close what is past its closing time but still open: the timer was missed (the bot was
+    down for longer than the grace period). Closing late is always right; answers were
+    refused from the closing time anyway. Called whenever consultations are looked at."""
+    closed = 0
+    for consultation_id in await store.overdue(tx, to_db(clock.now())):
+        timer = await timer_store.get(tx, f"consultation:{consultation_id}:close")
+        button = timer.payload.get("summary_button") if timer is not None else None
+        closed += await _close_and_tell(tx, clock, consultation_id, button)
+    return closed
+
+
+async def _close_and_tell(tx: Tx, clock: Clock, consultation_id: int, button: object) -> bool:
+    if not await close(tx, clock, consultation_id):
+        return False
+    consultation = await store.get(tx, consultation_id)
+    assert consultation is not None
+    numbers = await turnout(tx, consultation_id)
+    for person in await _staff_to_tell(tx, consultation):
+        await notices.notify(
+            tx,
+            clock,
+            key=f"consultation:{consultation_id}:closed:{person.id}",
+            message="consultations.closed_notice",
+            params={
+                "title": consultation.title,
+                "families": numbers.families,
+                "members": numbers.members,
+            },
+            person=person,
+            buttons=[[button]] if isinstance(button, dict) else None,
+        )
+    return True
+
+
+async def _close_checksum(tx: Tx, timer: TimerRow) -> str | None:
+    consultation = await store.get(tx, timer.subject_id)
+    return None if consultation is None else _close_checksum_of(consultation)
+
+
+timers.register(CLOSE_KIND, fire=_fire_close, checksum=_close_checksum)
+
+
+@dataclass(frozen=True)
+class QuestionSummary:
+    question: QuestionRow
+    answered: int
+    counts: list[int]  # per option, for choice questions
+
+
+@dataclass(frozen=True)
+class Summary:
+    consultation: ConsultationRow
+    turnout: Turnout
+    responses: int
+    questions: list[QuestionSummary]
+
+
+async def summary(tx: Tx, consultation_id: int) -> Summary:
+    """Counts and shares per choice question, answers per text question (after close)."""
+    consultation = await store.get(tx, consultation_id)
+    if consultation is None:
+        raise Refused("not_found")
+    if consultation.status != "closed":
+        raise Refused("not_closed")
+    questions = await store.questions(tx, consultation_id)
+    answers = await store.all_answers(tx, consultation_id)
+    responses = len(await store.submitted_answers(tx, consultation_id))
+    out: list[QuestionSummary] = []
+    for question in questions:
+        given = [a[question.position] for a in answers.values() if question.position in a]
+        counts = [0] * len(question.options)
+        for answer in given:
+            for option in answer.choice or []:
+                if 0 <= option < len(counts):
+                    counts[option] += 1
+        out.append(QuestionSummary(question, len(given), counts))
+    return Summary(consultation, await turnout(tx, consultation_id), responses, out)
+
+
+def _cell(text: str) -> str:
+    # A cell starting like a formula would run in a spreadsheet: make it plain text.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+async def export_csv(tx: Tx, consultation_id: int, lang: str) -> bytes:
+    """Every submitted response, one row each, in random order: no ids, no times, and a name
+    only where the person chose to give one."""
+    consultation = await store.get(tx, consultation_id)
+    if consultation is None:
+        raise Refused("not_found")
+    if consultation.status != "closed":
+        raise Refused("not_closed")
+    questions = await store.questions(tx, consultation_id)
+    answers = await store.all_answers(tx, consultation_id)
+    rows = await store.submitted_answers(tx, consultation_id)
+    # Shuffled, so row order says nothing about who answered first.
+    rows = sorted(rows, key=lambda _row: secrets.randbits(32))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            i18n.t(lang, "consultations.csv_response"),
+            i18n.t(lang, "consultations.csv_group"),
+            i18n.t(lang, "consultations.csv_name"),
+            *(f"{q.position}. {_cell(q.prompt)}" for q in questions),
+        ]
+    )
+    for number, (participant_id, grp, name) in enumerate(rows, start=1):
+        given = answers.get(participant_id, {})
+        cells: list[str] = []
+        for question in questions:
+            answer = given.get(question.position)
+            if answer is None:
+                cells.append("")
+            elif answer.choice is not None:
+                cells.append(
+                    "; ".join(
+                        question.options[i] for i in answer.choice if i < len(question.options)
+                    )
+                )
+            else:
+                cells.append(_cell(answer.answer or ""))
+        writer.writerow(
+            [
+                number,
+                i18n.t(lang, f"consultations.group_{grp}"),
+                _cell(name or ""),
+                *cells,
+            ]
+        )
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+async def staff_view_summary(tx: Tx, clock: Clock, actor: Person, consultation_id: int) -> Summary:
+    """The summary a staff member asked for; the look is audited (answers are personal)."""
+    if actor.role not in roles.STAFF_SIDE:
+        raise Refused("not_for_you")
+    found = await summary(tx, consultation_id)
+    await audit.record(
+        tx,
+        clock,
+        actor_id=actor.id,
+        actor_role=actor.role,
+        action="consultation.summary",
+        subject=f"consultation:{consultation_id}",
+    )
+    return found
+
+
+async def report(
+    tx: Tx,
+    clock: Clock,
+    *,
+    actor: Person,
+    consultation_id: int,
+    heard: str,
+    will_do: str,
+    read_button: ButtonFor,
+) -> int:
+    """Publish "what we heard" and "what we will do" once; everyone who took part gets it in
+    their language. Returns how many were told."""
+    if actor.role not in roles.STAFF_SIDE:
+        raise Refused("not_for_you")
+    consultation = await store.get(tx, consultation_id)
+    if consultation is None:
+        raise Refused("not_found")
+    if consultation.status != "closed":
+        raise Refused("not_closed")
+    heard_text, will_text = report_text(heard), report_text(will_do)
+    if not heard_text.ok or not will_text.ok:
+        raise Refused("bad_draft")
+    done = await store.set_report(
+        tx,
+        consultation_id,
+        heard=heard_text.text,
+        will_do=will_text.text,
+        by=actor.id,
+        now=to_db(clock.now()),
+    )
+    if not done:
+        raise Refused("reported")
+    # Long reports do not fit in one message with their frame: those get a short notice and
+    # the button to read it in full.
+    full = len(consultation.title) + len(heard_text.text) + len(will_text.text) <= 3600
+    told = 0
+    for person_id in await store.takers(tx, consultation_id):
+        person = await people.by_id(tx, person_id)
+        if person is None:
+            continue
+        told += await notices.notify(
+            tx,
+            clock,
+            key=f"consultation:{consultation_id}:report:{person_id}",
+            message="consultations.report_notice" if full else "consultations.report_notice_short",
+            params={"title": consultation.title, "heard": heard_text.text, "will": will_text.text}
+            if full
+            else {"title": consultation.title},
+            person=person,
+            buttons=[[read_button(consultation_id)]],
+        )
+    await audit.record(
+        tx,
+        clock,
+        actor_id=actor.id,
+        actor_role=actor.role,
+        action="consultation.report",
+        subject=f"consultation:{consultation_id}",
+        detail={"told": told},
+    )
+    return told
+
+
+# --- leaving (families) ----------------------------------------------------------------------
+
+
+async def leave(tx: Tx, clock: Clock, person: Person) -> bool:
+    """A family member leaves: access ends, details go, submitted answers stay anonymous,
+    queued notices to them are dropped. False when they had left already."""
+    if person.role != roles.FAMILY:
+        raise Refused("not_for_you")
+    outcome = await store.forget_person(tx, person.id, person.tg_user_id, to_db(clock.now()))
+    if not outcome["left"]:
+        return False
+    await audit.record(
+        tx,
+        clock,
+        actor_id=person.id,
+        actor_role=person.role,
+        action="person.leave",
+        subject=person_ref(person.id),
+        detail={"notices_dropped": outcome["dropped"]},
+    )
+    return True

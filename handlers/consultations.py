@@ -1,0 +1,810 @@
+"""Consultations: staff write and publish them (/consult), families and members answer in private
+(/consultations), staff read the summary and CSV and write back, families may /leave.
+Thin: every rule is in bot/council/consultations.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.council import consultations as council
+from bot.council import roles
+from bot.council.consultations import Draft, Progress, Refused
+from bot.council.notices import ButtonSpec
+from handlers.base import Button, Call, Reply, Result
+from handlers.callbacks import pack
+from storage.clock import from_db, to_db
+
+NEW_FLOW = "consult_new"
+ANSWER_FLOW = "consult_answer"
+REPORT_FLOW = "consult_report"
+LIST_OPEN, LIST_CLOSED = 10, 5
+LABEL_MAX = 40
+
+_REFUSALS = {
+    "not_found": "consultations.not_found",
+    "not_for_you": "consultations.not_for_you",
+    "closed": "consultations.closed_answering",
+    "not_closed": "consultations.not_closed",
+    "reported": "consultations.already_reported",
+    "bad_draft": "consultations.not_ready",
+}
+
+
+def open_button(consultation_id: int) -> ButtonSpec:
+    return {"m": "consultations.open_button", "d": pack("cso", consultation_id)}
+
+
+def summary_button(consultation_id: int) -> ButtonSpec:
+    return {"m": "consultations.summary_button", "d": pack("csx", consultation_id)}
+
+
+def read_button(consultation_id: int) -> ButtonSpec:
+    return {"m": "consultations.read_button", "d": pack("cso", consultation_id)}
+
+
+def _refused(call: Call, exc: Refused) -> Result:
+    """A kind answer that changes nothing: a toast for a button, a message otherwise."""
+    message_id = _REFUSALS.get(exc.reason, "common.stale_button")
+    if call.callback is not None:
+        call.toast = call.t(message_id)
+        call.toast_alert = exc.reason == "closed"
+        return None
+    return call.reply(message_id)
+
+
+def _stale(call: Call) -> Result:
+    call.toast = call.t("common.stale_button")
+    return None
+
+
+def _label(text: str) -> str:
+    return text if len(text) <= LABEL_MAX else text[: LABEL_MAX - 1] + "…"
+
+
+# --- the list and one consultation -----------------------------------------------------------
+
+
+async def list_(call: Call) -> Result:
+    me = call.me
+    await council.close_overdue(call.tx, call.services.clock)
+    staff = me.role in roles.STAFF_SIDE or me.role == roles.OBSERVER
+    opened = await council.listed(call.tx, me, status="open", limit=LIST_OPEN)
+    closed = await council.listed(call.tx, me, status="closed", limit=LIST_CLOSED)
+    buttons: list[list[Button]] = []
+    lines: list[str] = []
+    if opened:
+        lines.append(call.t("consultations.list_open"))
+        for c in opened:
+            if staff:
+                numbers = await council.turnout(call.tx, c.id)
+                lines.append(
+                    call.t(
+                        "consultations.list_line_staff",
+                        title=c.title,
+                        closes=from_db(c.closes_at),
+                        families=numbers.families,
+                        members=numbers.members,
+                    )
+                )
+            else:
+                lines.append(
+                    call.t("consultations.list_line", title=c.title, closes=from_db(c.closes_at))
+                )
+            buttons.append([Button(_label(c.title), pack("cso", c.id))])
+    if closed:
+        lines.append(call.t("consultations.list_closed"))
+        for c in closed:
+            lines.append(call.t("consultations.list_line_closed", title=c.title))
+            buttons.append([Button(_label(c.title), pack("cso", c.id))])
+    if not lines:
+        lines.append(call.t("consultations.list_none"))
+    if me.role in roles.STAFF_SIDE:
+        buttons.append([call.button("consultations.menu_consult", pack("menu", "consult"))])
+    return Reply("\n".join(lines), buttons)
+
+
+async def view(call: Call) -> Result:
+    consultation_id = call.callback.int_arg(0) if call.callback else None
+    if consultation_id is None:
+        return _stale(call)
+    await council.close_overdue(call.tx, call.services.clock)
+    try:
+        consultation = await council.visible(call.tx, call.me, consultation_id)
+    except Refused as exc:
+        return _refused(call, exc)
+    if call.me.role in roles.STAFF_SIDE or call.me.role == roles.OBSERVER:
+        return await _staff_view(call, consultation)
+    if not council.is_open(consultation, call.services.clock):
+        return await _closed_view(call, consultation)
+    try:
+        progress = await council.progress(call.tx, call.services.clock, call.me, consultation_id)
+    except Refused as exc:
+        return _refused(call, exc)
+    return _open_view(call, progress)
+
+
+def _open_view(call: Call, progress: Progress) -> Reply:
+    c = progress.consultation
+    total = len(progress.questions)
+    if progress.submitted:
+        status = call.t("consultations.status_sent")
+    elif progress.answers:
+        status = call.t("consultations.status_draft", answered=len(progress.answers), total=total)
+    else:
+        status = call.t("consultations.status_new")
+    text = call.t(
+        "consultations.view_open",
+        title=c.title,
+        background=c.background,
+        closes=from_db(c.closes_at),
+        total=total,
+    )
+    first = next((q.position for q in progress.questions if q.position not in progress.answers), 1)
+    start_id = "consultations.start" if not progress.answers else "consultations.continue"
+    buttons = [[call.button(start_id, pack("csq", c.id, first, "n"))]]
+    if progress.answers or progress.submitted:
+        buttons.append([call.button("consultations.review_button", pack("csr", c.id))])
+    return Reply(f"{text}\n\n{status}", buttons)
+
+
+async def _closed_view(call: Call, consultation: council.ConsultationRow) -> Reply:
+    lines = [
+        call.t(
+            "consultations.view_closed",
+            title=consultation.title,
+            closed=from_db(consultation.closed_at or consultation.closes_at),
+        )
+    ]
+    if await council.took_part(call.tx, consultation.id, call.me):
+        lines.append(call.t("consultations.you_took_part"))
+    lines.append(_report_text(call, consultation))
+    return Reply("\n\n".join(lines))
+
+
+def _report_text(call: Call, consultation: council.ConsultationRow) -> str:
+    if consultation.reported_at is None:
+        return call.t("consultations.report_pending")
+    return call.t("consultations.report_block", heard=consultation.heard, will=consultation.will_do)
+
+
+async def _staff_view(call: Call, consultation: council.ConsultationRow) -> Reply:
+    numbers = await council.turnout(call.tx, consultation.id)
+    is_open = consultation.status == "open"
+    text = call.t(
+        "consultations.staff_view",
+        title=consultation.title,
+        audience=call.t(f"consultations.audience_{consultation.audience}"),
+        status=call.t(f"consultations.status_{consultation.status}"),
+        closes=from_db(consultation.closes_at),
+        families=numbers.families,
+        families_started=numbers.families_started if is_open else 0,
+        members=numbers.members,
+        members_started=numbers.members_started if is_open else 0,
+    )
+    buttons: list[list[Button]] = []
+    if not is_open:
+        text = f"{text}\n\n{_report_text(call, consultation)}"
+        if call.me.role in roles.STAFF_SIDE:
+            buttons.append(
+                [call.button("consultations.summary_button", pack("csx", consultation.id))]
+            )
+            if consultation.reported_at is None:
+                buttons.append(
+                    [call.button("consultations.report_button", pack("csp", consultation.id))]
+                )
+    return Reply(text, buttons)
+
+
+# --- answering -------------------------------------------------------------------------------
+
+
+def _answer_text(
+    call: Call, question: council.QuestionRow, answer: council.AnswerRow | None
+) -> str:
+    if answer is None:
+        return call.t("consultations.skipped")
+    if answer.choice is not None:
+        return "; ".join(question.options[i] for i in answer.choice if i < len(question.options))
+    return answer.answer or ""
+
+
+async def _leave_answer_flow(call: Call) -> None:
+    if call.state is not None and call.state.flow == ANSWER_FLOW:
+        await call.end_flow()
+
+
+async def _question(call: Call, progress: Progress, position: int, mode: str) -> Result:
+    question = next((q for q in progress.questions if q.position == position), None)
+    if question is None:
+        return _stale(call)
+    c = progress.consultation
+    answer = progress.answers.get(position)
+    lines = [
+        call.t(
+            "consultations.question",
+            number=position,
+            total=len(progress.questions),
+            prompt=question.prompt,
+        )
+    ]
+    buttons: list[list[Button]] = []
+    if question.kind == "text":
+        await call.begin(ANSWER_FLOW, "text", {"c": c.id, "q": position, "m": mode})
+        if answer is not None:
+            lines.append(
+                call.t("consultations.current", answer=_answer_text(call, question, answer))
+            )
+        lines.append(call.t("consultations.type_answer"))
+    else:
+        await _leave_answer_flow(call)
+        chosen = set(answer.choice or []) if answer else set()
+        multiple = question.kind == "multiple"
+        lines.append(call.t("consultations.pick_many" if multiple else "consultations.pick_one"))
+        for index, option in enumerate(question.options):
+            mark = (
+                ("☑ " if index in chosen else "☐ ")
+                if multiple
+                else ("● " if index in chosen else "")
+            )
+            buttons.append([Button(mark + option, pack("csa", c.id, position, index, mode))])
+        if multiple:
+            buttons.append([call.button("consultations.done", pack("csd", c.id, position, mode))])
+    buttons.append(
+        [
+            call.button("consultations.skip", pack("csk", c.id, position, mode)),
+            call.button("consultations.review_button", pack("csr", c.id)),
+        ]
+    )
+    return Reply("\n\n".join(lines), buttons, edit=call.callback is not None)
+
+
+async def _next(call: Call, consultation_id: int, position: int, mode: str) -> Result:
+    """After an answer: the next question, or the review when it was the last or a change."""
+    progress = await council.progress(call.tx, call.services.clock, call.me, consultation_id)
+    last = max(q.position for q in progress.questions)
+    if mode == "r" or position >= last:
+        return await _review(call, progress)
+    return await _question(call, progress, position + 1, mode)
+
+
+async def _review(call: Call, progress: Progress) -> Result:
+    await _leave_answer_flow(call)
+    c = progress.consultation
+    lines = [call.t("consultations.review", title=c.title)]
+    for question in progress.questions:
+        lines.append(
+            call.t(
+                "consultations.review_line",
+                number=question.position,
+                prompt=question.prompt,
+                answer=_answer_text(call, question, progress.answers.get(question.position)),
+            )
+        )
+    closes = from_db(c.closes_at)
+    if progress.submitted:
+        lines.append(call.t("consultations.review_sent", closes=closes))
+    else:
+        lines.append(call.t("consultations.review_unsent"))
+    change = [
+        call.button("consultations.change", pack("csq", c.id, q.position, "r"), number=q.position)
+        for q in progress.questions
+    ]
+    buttons = [change[i : i + 5] for i in range(0, len(change), 5)]
+    if not progress.submitted:
+        buttons.append([call.button("consultations.submit", pack("css", c.id))])
+    return Reply("\n\n".join(lines), buttons, edit=call.callback is not None)
+
+
+def _ids(call: Call, count: int) -> list[int] | None:
+    if call.callback is None:
+        return None
+    values = [call.callback.int_arg(i) for i in range(count)]
+    return None if any(v is None for v in values) else [v for v in values if v is not None]
+
+
+def _mode(call: Call, index: int) -> str:
+    return "r" if call.callback is not None and call.callback.arg(index) == "r" else "n"
+
+
+async def go_to_question(call: Call) -> Result:
+    ids = _ids(call, 2)
+    if ids is None:
+        return _stale(call)
+    try:
+        progress = await council.progress(call.tx, call.services.clock, call.me, ids[0])
+    except Refused as exc:
+        return _refused(call, exc)
+    return await _question(call, progress, ids[1], _mode(call, 2))
+
+
+async def pick(call: Call) -> Result:
+    ids = _ids(call, 3)
+    if ids is None:
+        return _stale(call)
+    consultation_id, position, option = ids
+    clock = call.services.clock
+    try:
+        await council.choose(call.tx, clock, call.me, consultation_id, position, option)
+        progress = await council.progress(call.tx, clock, call.me, consultation_id)
+    except Refused as exc:
+        return _refused(call, exc)
+    call.toast = call.t("consultations.saved")
+    question = next(q for q in progress.questions if q.position == position)
+    if question.kind == "multiple":
+        # Stay on the question: the ticks on the redrawn buttons show the choice.
+        return await _question(call, progress, position, _mode(call, 3))
+    return await _next(call, consultation_id, position, _mode(call, 3))
+
+
+async def done_multiple(call: Call) -> Result:
+    ids = _ids(call, 2)
+    if ids is None:
+        return _stale(call)
+    try:
+        return await _next(call, ids[0], ids[1], _mode(call, 2))
+    except Refused as exc:
+        return _refused(call, exc)
+
+
+async def skip(call: Call) -> Result:
+    ids = _ids(call, 2)
+    if ids is None:
+        return _stale(call)
+    try:
+        await council.skip(call.tx, call.services.clock, call.me, ids[0], ids[1])
+        return await _next(call, ids[0], ids[1], _mode(call, 2))
+    except Refused as exc:
+        return _refused(call, exc)
+
+
+async def review(call: Call) -> Result:
+    ids = _ids(call, 1)
+    if ids is None:
+        return _stale(call)
+    try:
+        progress = await council.progress(call.tx, call.services.clock, call.me, ids[0])
+    except Refused as exc:
+        return _refused(call, exc)
+    return await _review(call, progress)
+
+
+async def submit(call: Call) -> Result:
+    ids = _ids(call, 1)
+    if ids is None:
+        return _stale(call)
+    clock = call.services.clock
+    try:
+        first = await council.submit(call.tx, clock, call.me, ids[0])
+        progress = await council.progress(call.tx, clock, call.me, ids[0])
+    except Refused as exc:
+        return _refused(call, exc)
+    await _leave_answer_flow(call)
+    if not first:
+        return call.reply("consultations.already_sent")
+    closes = from_db(progress.consultation.closes_at)
+    ask = [
+        [call.button("consultations.name_no", pack("csn", ids[0], 0))],
+        [call.button("consultations.name_yes", pack("csn", ids[0], 1))],
+    ]
+    return [
+        call.reply("consultations.thanks", closes=closes, edit=True),
+        call.reply("consultations.ask_name", buttons=ask),
+    ]
+
+
+async def name_choice(call: Call) -> Result:
+    ids = _ids(call, 2)
+    if ids is None or ids[1] not in (0, 1):
+        return _stale(call)
+    try:
+        if ids[1] == 0:
+            await council.give_name(call.tx, call.services.clock, call.me, ids[0], None)
+            await _leave_answer_flow(call)
+            return call.reply("consultations.name_anonymous", edit=True)
+        # Checked now too, so a closed or unsent consultation does not ask for a name.
+        await council.give_name(call.tx, call.services.clock, call.me, ids[0], None)
+    except Refused as exc:
+        return _refused(call, exc)
+    await call.begin(ANSWER_FLOW, "name", {"c": ids[0]})
+    return call.reply("consultations.ask_name_text", edit=True)
+
+
+async def answer_typed(call: Call) -> Result:
+    """Typed replies while answering: a free-text answer, or the name to show staff."""
+    state = call.state
+    assert state is not None
+    consultation_id, position = state.data.get("c"), state.data.get("q")
+    if not isinstance(consultation_id, int):
+        await call.end_flow()
+        return call.reply("common.use_menu")
+    clock = call.services.clock
+    try:
+        if state.step == "name":
+            cleaned = council.name_text(call.text)
+            if not cleaned.ok:
+                return call.reply("consultations.name_problem")
+            await council.give_name(call.tx, clock, call.me, consultation_id, cleaned.text)
+            await call.end_flow()
+            return call.reply("consultations.name_given", name=cleaned.text)
+        if not isinstance(position, int):
+            await call.end_flow()
+            return call.reply("common.use_menu")
+        written = await council.write(call.tx, clock, call.me, consultation_id, position, call.text)
+        if written.problem == "too_long":
+            return call.reply("consultations.answer_too_long", count=len(written.text))
+        if not written.ok:
+            return call.reply("consultations.answer_empty")
+        mode = "r" if state.data.get("m") == "r" else "n"
+        return [
+            call.reply("consultations.saved"),
+            *_as_list(await _next(call, consultation_id, position, mode)),
+        ]
+    except Refused as exc:
+        await call.end_flow()
+        return _refused(call, exc)
+
+
+def _as_list(result: Result) -> list[Reply]:
+    if result is None:
+        return []
+    return [result] if isinstance(result, Reply) else list(result)
+
+
+# --- staff: writing a consultation -----------------------------------------------------------
+
+
+async def new(call: Call) -> Result:
+    await call.begin(NEW_FLOW, "title", Draft().to_data())
+    return call.reply("consultations.ask_title")
+
+
+def _draft_at(call: Call, *steps: str) -> Draft | None:
+    state = call.state
+    if state is None or state.flow != NEW_FLOW or state.step not in steps:
+        return None
+    return Draft.from_data(state.data)
+
+
+async def _to(call: Call, step: str, draft: Draft, **extra: Any) -> None:
+    await call.begin(NEW_FLOW, step, {**draft.to_data(), **extra})
+
+
+def _kind_buttons(call: Call) -> list[list[Button]]:
+    return [[call.button(f"consultations.kind_{k}", pack("cnk", k))] for k in council.KINDS]
+
+
+def _audience_buttons(call: Call) -> list[list[Button]]:
+    return [[call.button(f"consultations.audience_{a}", pack("cna", a))] for a in council.AUDIENCES]
+
+
+def _close_buttons(call: Call) -> list[list[Button]]:
+    return [
+        [call.button("consultations.close_days", pack("cnc", d), days=d)]
+        for d in council.QUICK_CLOSE_DAYS
+    ]
+
+
+def _more_buttons(call: Call) -> list[list[Button]]:
+    return [
+        [call.button("consultations.more_yes", pack("cnm", 1))],
+        [call.button("consultations.more_no", pack("cnm", 0))],
+    ]
+
+
+async def new_typed(call: Call) -> Result:
+    state = call.state
+    assert state is not None
+    draft = Draft.from_data(state.data)
+    step = state.step
+    if step == "title":
+        cleaned = council.title_text(call.text)
+        if not cleaned.ok:
+            return call.reply("consultations.title_problem")
+        draft.title = cleaned.text
+        await _to(call, "background", draft)
+        return call.reply("consultations.ask_background")
+    if step == "background":
+        cleaned = council.background_text(call.text)
+        if not cleaned.ok:
+            return call.reply("consultations.background_problem", count=len(cleaned.text))
+        draft.background = cleaned.text
+        await _to(call, "question", draft)
+        return call.reply("consultations.ask_question", number=1)
+    if step == "question":
+        cleaned = council.prompt_text(call.text)
+        if not cleaned.ok:
+            return call.reply("consultations.question_problem")
+        await _to(call, "kind", draft, prompt=cleaned.text)
+        return call.reply("consultations.ask_kind", buttons=_kind_buttons(call))
+    if step == "options":
+        options = council.options_text(call.text)
+        prompt, kind = state.data.get("prompt"), state.data.get("kind")
+        if options is None:
+            return call.reply("consultations.options_problem")
+        if not isinstance(prompt, str) or kind not in ("single", "multiple"):
+            await call.end_flow()
+            return call.reply("consultations.not_ready")
+        draft.questions.append((str(kind), prompt, options))
+        return await _after_question(call, draft)
+    if step == "close":
+        zone = call.services.settings.establishment.timezone
+        closes = council.parse_closing(call.text, call.services.clock, zone)
+        if closes is None:
+            return call.reply("consultations.close_problem")
+        draft.closes_at = to_db(closes)
+        return await _preview(call, draft)
+    return call.reply("consultations.use_buttons")
+
+
+async def _after_question(call: Call, draft: Draft) -> Result:
+    if len(draft.questions) >= council.MAX_QUESTIONS:
+        await _to(call, "audience", draft)
+        return call.reply("consultations.ask_audience", buttons=_audience_buttons(call))
+    await _to(call, "more", draft)
+    return call.reply(
+        "consultations.ask_more", buttons=_more_buttons(call), number=len(draft.questions)
+    )
+
+
+async def new_kind(call: Call) -> Result:
+    draft = _draft_at(call, "kind")
+    kind = call.callback.arg(0) if call.callback else None
+    prompt = call.state.data.get("prompt") if call.state else None
+    if draft is None or kind not in council.KINDS or not isinstance(prompt, str):
+        return _stale(call)
+    if kind == "text":
+        draft.questions.append(("text", prompt, []))
+        return await _after_question(call, draft)
+    await _to(call, "options", draft, prompt=prompt, kind=kind)
+    return call.reply("consultations.ask_options", edit=True)
+
+
+async def new_more(call: Call) -> Result:
+    draft = _draft_at(call, "more")
+    more = call.callback.int_arg(0) if call.callback else None
+    if draft is None or more not in (0, 1):
+        return _stale(call)
+    if more == 1 and len(draft.questions) < council.MAX_QUESTIONS:
+        await _to(call, "question", draft)
+        return call.reply("consultations.ask_question", number=len(draft.questions) + 1, edit=True)
+    await _to(call, "audience", draft)
+    return call.reply("consultations.ask_audience", buttons=_audience_buttons(call), edit=True)
+
+
+async def new_audience(call: Call) -> Result:
+    draft = _draft_at(call, "audience")
+    audience = call.callback.arg(0) if call.callback else None
+    if draft is None or audience not in council.AUDIENCES:
+        return _stale(call)
+    draft.audience = audience
+    await _to(call, "close", draft)
+    return call.reply("consultations.ask_close", buttons=_close_buttons(call), edit=True)
+
+
+async def new_close(call: Call) -> Result:
+    draft = _draft_at(call, "close")
+    days = call.callback.int_arg(0) if call.callback else None
+    zone = call.services.settings.establishment.timezone
+    closes = council.quick_closing(days or 0, call.services.clock, zone)
+    if draft is None or closes is None:
+        return _stale(call)
+    draft.closes_at = to_db(closes)
+    return await _preview(call, draft)
+
+
+async def _preview(call: Call, draft: Draft) -> Result:
+    await _to(call, "preview", draft)
+    questions: list[str] = []
+    for number, (kind, prompt, options) in enumerate(draft.questions, start=1):
+        questions.append(
+            call.t(
+                "consultations.preview_question",
+                number=number,
+                prompt=prompt,
+                kind=call.t(f"consultations.kind_{kind}"),
+            )
+        )
+        questions.extend(call.t("consultations.preview_option", option=o) for o in options)
+    text = call.t(
+        "consultations.preview",
+        title=draft.title,
+        background=draft.background,
+        questions="\n".join(questions),
+        audience=call.t(f"consultations.audience_{draft.audience}"),
+        closes=from_db(draft.closes_at),
+    )
+    buttons = [
+        [
+            call.button("consultations.publish", pack("cnp")),
+            call.button("consultations.discard", pack("cnx")),
+        ]
+    ]
+    return Reply(text, buttons)
+
+
+async def new_publish(call: Call) -> Result:
+    draft = _draft_at(call, "preview")
+    if draft is None:
+        return _stale(call)
+    await call.end_flow()
+    try:
+        published = await council.publish(
+            call.tx,
+            call.services.clock,
+            call.services.settings,
+            actor=call.me,
+            draft=draft,
+            open_button=open_button,
+            summary_button=summary_button,
+        )
+    except Refused as exc:
+        return call.reply(_REFUSALS.get(exc.reason, "consultations.not_ready"), edit=True)
+    return call.reply(
+        "consultations.published",
+        edit=True,
+        count=published.invited,
+        closes=from_db(draft.closes_at),
+    )
+
+
+async def discard(call: Call) -> Result:
+    state = call.state
+    if state is None or state.flow not in (NEW_FLOW, REPORT_FLOW):
+        return _stale(call)
+    await call.end_flow()
+    return call.reply("consultations.discarded", edit=True)
+
+
+# --- staff: summary, CSV, report back --------------------------------------------------------
+
+
+async def summary(call: Call) -> Result:
+    ids = _ids(call, 1)
+    if ids is None:
+        return _stale(call)
+    await council.close_overdue(call.tx, call.services.clock)
+    try:
+        found = await council.staff_view_summary(call.tx, call.services.clock, call.me, ids[0])
+        data = await council.export_csv(call.tx, ids[0], call.lang)
+    except Refused as exc:
+        return _refused(call, exc)
+    numbers = found.turnout
+    lines = [
+        call.t(
+            "consultations.summary_title",
+            title=found.consultation.title,
+            families=numbers.families,
+            members=numbers.members,
+            responses=found.responses,
+        )
+    ]
+    for item in found.questions:
+        q = item.question
+        if q.kind == "text":
+            lines.append(
+                call.t(
+                    "consultations.summary_text",
+                    number=q.position,
+                    prompt=q.prompt,
+                    answered=item.answered,
+                )
+            )
+            continue
+        block = [
+            call.t(
+                "consultations.summary_choice",
+                number=q.position,
+                prompt=q.prompt,
+                answered=item.answered,
+            )
+        ]
+        for option, count in zip(q.options, item.counts, strict=True):
+            share = round(100 * count / item.answered) if item.answered else 0
+            block.append(
+                call.t("consultations.summary_option", option=option, count=count, share=share)
+            )
+        lines.append("\n".join(block))
+    document = Reply(
+        call.t("consultations.summary_file"),
+        document=(f"consultation-{ids[0]}.csv", data),
+    )
+    return [Reply("\n\n".join(lines)), document]
+
+
+async def report_start(call: Call) -> Result:
+    ids = _ids(call, 1)
+    if ids is None:
+        return _stale(call)
+    try:
+        consultation = await council.visible(call.tx, call.me, ids[0])
+    except Refused as exc:
+        return _refused(call, exc)
+    if consultation.status != "closed":
+        return _refused(call, Refused("not_closed"))
+    if consultation.reported_at is not None:
+        return _refused(call, Refused("reported"))
+    await call.begin(REPORT_FLOW, "heard", {"c": consultation.id})
+    return call.reply("consultations.ask_heard", title=consultation.title)
+
+
+async def report_typed(call: Call) -> Result:
+    state = call.state
+    assert state is not None
+    cleaned = council.report_text(call.text)
+    if state.step not in ("heard", "will"):
+        return call.reply("consultations.use_buttons")
+    if not cleaned.ok:
+        return call.reply("consultations.report_problem", count=len(cleaned.text))
+    if state.step == "heard":
+        await call.begin(REPORT_FLOW, "will", {**state.data, "heard": cleaned.text})
+        return call.reply("consultations.ask_will")
+    data = {**state.data, "will": cleaned.text}
+    await call.begin(REPORT_FLOW, "preview", data)
+    consultation_id = data.get("c")
+    takers = (
+        await council.taker_count(call.tx, consultation_id)
+        if isinstance(consultation_id, int)
+        else 0
+    )
+    report = call.t("consultations.report_block", heard=data.get("heard"), will=cleaned.text)
+    buttons = [
+        [
+            call.button("consultations.report_publish", pack("csy", consultation_id or 0)),
+            call.button("consultations.discard", pack("cnx")),
+        ]
+    ]
+    return call.reply("consultations.report_preview", buttons=buttons, report=report, count=takers)
+
+
+async def report_publish(call: Call) -> Result:
+    ids = _ids(call, 1)
+    state = call.state
+    if (
+        ids is None
+        or state is None
+        or state.flow != REPORT_FLOW
+        or state.step != "preview"
+        or state.data.get("c") != ids[0]
+    ):
+        return _stale(call)
+    await call.end_flow()
+    try:
+        told = await council.report(
+            call.tx,
+            call.services.clock,
+            actor=call.me,
+            consultation_id=ids[0],
+            heard=str(state.data.get("heard") or ""),
+            will_do=str(state.data.get("will") or ""),
+            read_button=read_button,
+        )
+    except Refused as exc:
+        return call.reply(_REFUSALS.get(exc.reason, "consultations.not_ready"), edit=True)
+    return call.reply("consultations.report_published", edit=True, count=told)
+
+
+# --- families: leaving -----------------------------------------------------------------------
+
+
+async def leave(call: Call) -> Result:
+    buttons = [
+        [
+            call.button("consultations.leave_yes", pack("lvy")),
+            call.button("consultations.leave_no", pack("lvn")),
+        ]
+    ]
+    return call.reply("consultations.leave_confirm", buttons=buttons)
+
+
+async def leave_confirm(call: Call) -> Result:
+    try:
+        left = await council.leave(call.tx, call.services.clock, call.me)
+    except Refused as exc:
+        return _refused(call, exc)
+    if not left:
+        return _stale(call)
+    return call.reply("consultations.left", edit=True)
+
+
+async def leave_keep(call: Call) -> Result:
+    return call.reply("consultations.stayed", edit=True)
