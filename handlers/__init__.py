@@ -15,7 +15,7 @@ from telegram.ext import (
 )
 
 from bot.council import roles as r
-from handlers import access, agenda, common, consultations, delivery, polls
+from handlers import access, agenda, common, consultations, delivery, meetings, polls
 from handlers.base import STRANGERS, Spec, run
 from handlers.callbacks import unpack
 
@@ -86,6 +86,12 @@ COMMANDS: list[Command] = [
         "consultations.help_leave",
         "consultations.menu_leave",
     ),
+    # Meetings (docs/MEETINGS.md).
+    _cmd("meeting", meetings.desk, r.STAFF_SIDE, "meetings.help.meeting", "meetings.menu.meeting"),
+    _cmd("schedule", meetings.new_start, r.STAFF_SIDE, "meetings.help.schedule"),
+    _cmd("meetings", meetings.listing, r.ALL, "meetings.help.meetings", "meetings.menu.meetings"),
+    _cmd("agenda", meetings.agenda, r.ALL, "meetings.help.agenda", "meetings.menu.agenda"),
+    _cmd("minutes", meetings.minutes, r.STAFF_SIDE, "meetings.help.minutes", "meetings.menu.minutes"),
     _cmd("cancel", common.cancel, r.ALL, "help.cancel"),
     _cmd("help", access.help_, r.ALL | STRANGERS, "help.help", "menu.help"),
 ]
@@ -160,6 +166,38 @@ BUTTONS: dict[str, Spec] = {
     "cnx": Spec(consultations.discard, r.STAFF_SIDE),
     "lvy": Spec(consultations.leave_confirm, FAMILIES),
     "lvn": Spec(consultations.leave_keep, FAMILIES),
+    # Meetings: answers (rsvp), schedule (mn*), the card, move and cancel (mt*), the agenda's
+    # order (ma*), minutes (mm*). Council code re-checks audience, version and timing.
+    "rsvp": Spec(meetings.rsvp, r.IN_CUSTODY | {r.FAMILY}),
+    "mn": Spec(meetings.new_start, r.STAFF_SIDE),
+    "mnk": Spec(meetings.new_kind, r.STAFF_SIDE),
+    "mna": Spec(meetings.new_audience, r.STAFF_SIDE),
+    "mnw": Spec(meetings.new_wing, r.STAFF_SIDE),
+    "mnd": Spec(meetings.new_day, r.STAFF_SIDE),
+    "mnt": Spec(meetings.new_time, r.STAFF_SIDE),
+    "mnr": Spec(meetings.new_repeat, r.STAFF_SIDE),
+    "mnok": Spec(meetings.new_publish, r.STAFF_SIDE),
+    "mnno": Spec(meetings.new_stop, r.STAFF_SIDE),
+    "mtv": Spec(meetings.view, r.ALL),
+    "mtmv": Spec(meetings.move_start, r.STAFF_SIDE),
+    "mtmvy": Spec(meetings.move_confirm, r.STAFF_SIDE),
+    "mtcx": Spec(meetings.cancel_ask, r.STAFF_SIDE),
+    "mtcxy": Spec(meetings.cancel_confirm, r.STAFF_SIDE),
+    "mtkeep": Spec(meetings.keep, r.STAFF_SIDE),
+    "mag": Spec(meetings.agenda_edit, r.TRIAGE),
+    "magw": Spec(meetings.agenda_waiting, r.TRIAGE),
+    "maga": Spec(meetings.agenda_add, r.TRIAGE),
+    "mau": Spec(meetings.agenda_up, r.TRIAGE),
+    "mad": Spec(meetings.agenda_down, r.TRIAGE),
+    "mas": Spec(meetings.agenda_by_support, r.TRIAGE),
+    "mml": Spec(meetings.minutes_list, r.STAFF_SIDE),
+    "mmn": Spec(meetings.minutes_open, r.STAFF_SIDE),
+    "mma": Spec(meetings.minutes_attended, r.STAFF_SIDE),
+    "mmo": Spec(meetings.minutes_others, r.STAFF_SIDE),
+    "mmd": Spec(meetings.minutes_decisions, r.STAFF_SIDE),
+    "mmk": Spec(meetings.minutes_kind, r.STAFF_SIDE),
+    "mmr": Spec(meetings.minutes_roll_over, r.STAFF_SIDE),
+    "mmf": Spec(meetings.minutes_finish, r.STAFF_SIDE),
 }
 
 # Typed replies, by the flow stored for the person (conversation table).
@@ -174,6 +212,9 @@ FLOWS: dict[str, Spec] = {
     "consult_new": Spec(consultations.new_typed, r.STAFF_SIDE),
     "consult_answer": Spec(consultations.answer_typed, CONSULTEES),
     "consult_report": Spec(consultations.report_typed, r.STAFF_SIDE),
+    "meeting_new": Spec(meetings.new_typed, r.STAFF_SIDE),
+    "meeting_move": Spec(meetings.move_typed, r.STAFF_SIDE),
+    "minutes": Spec(meetings.minutes_typed, r.STAFF_SIDE),
 }
 
 

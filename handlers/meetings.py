@@ -1,0 +1,1001 @@
+"""Meetings: schedule (staff), the meeting card with answers, move and cancel with a confirm,
+/meetings and answers (RSVP) for everyone, /agenda and its order, /minutes. Thin: the rules are
+in bot.council.meetings; this file reads the update and renders the answer."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from babel.dates import format_date
+
+from bot.council import access, roles, when
+from bot.council import agenda as agenda_council
+from bot.council import meetings as council
+from bot.council.meetings import MeetingRow, Plan
+from bot.council.notices import ButtonSpec
+from handlers.base import Button, Call, Reply, Result
+from handlers.callbacks import pack
+from storage.clock import from_db, to_db
+
+NEW, MOVE, MINUTES = "meeting_new", "meeting_move", "minutes"
+PICK_DAYS = 14
+PICK_TIMES = ("0930", "1000", "1100", "1400", "1500", "1800")
+EXCERPT = 120
+
+
+def rsvp_specs(meeting_id: int) -> list[list[ButtonSpec]]:
+    return [
+        [
+            {"m": f"meetings.rsvp.{choice}", "d": pack("rsvp", meeting_id, choice)}
+            for choice in council.ANSWERS
+        ]
+    ]
+
+
+# Notices queued by council code (reminders, moves) carry these buttons.
+council.use_rsvp_buttons(rsvp_specs)
+
+
+def _stale(call: Call, message_id: str = "common.stale_button") -> Result:
+    call.toast = call.t(message_id)
+    return None
+
+
+def _in_flow(call: Call, flow: str) -> dict[str, Any] | None:
+    if call.state is None or call.state.flow != flow:
+        return None
+    return dict(call.state.data)
+
+
+def _moment(meeting: MeetingRow) -> datetime:
+    return from_db(meeting.starts_at)
+
+
+def _wing_label(call: Call, wing: str | None) -> str:
+    found = call.services.settings.wing(wing) if wing else None
+    return found.label(call.lang) if found else call.t("meetings.all_wings")
+
+
+def _rsvp_buttons(call: Call, meeting_id: int) -> list[list[Button]]:
+    return [
+        [
+            call.button(f"meetings.rsvp.{choice}", pack("rsvp", meeting_id, choice))
+            for choice in council.ANSWERS
+        ]
+    ]
+
+
+def _summary(call: Call, meeting: MeetingRow) -> str:
+    return call.t(
+        "meetings.card",
+        ref=council.ref(meeting.id),
+        kind=call.t(f"meetings.kind.{meeting.kind}"),
+        title=meeting.title,
+        when=_moment(meeting),
+        place=meeting.place,
+        audience=call.t(f"meetings.audience.{meeting.audience}"),
+        wing=_wing_label(call, meeting.wing),
+    )
+
+
+def _problem(call: Call, problem: str | None, **params: Any) -> Reply:
+    return call.reply(f"meetings.problem.{problem or 'unreadable'}", **params)
+
+
+# --- schedule (staff) ---------------------------------------------------------------------------
+
+
+async def desk(call: Call) -> Result:
+    """/meeting: the meetings to come, and a button to schedule one."""
+    if call.state is not None and call.state.flow in (NEW, MOVE, MINUTES):
+        await call.end_flow()
+    rows = await council.upcoming_for(call.tx, call.services.clock, call.me, limit=8)
+    buttons = [[call.button("meetings.new", pack("mn"))]]
+    for listed in rows:
+        buttons.append([_open_button(call, listed.meeting)])
+    buttons.append([call.button("meetings.minutes_button", pack("mml"))])
+    key = "meetings.desk" if rows else "meetings.desk_empty"
+    return call.reply(key, buttons=buttons)
+
+
+def _open_button(call: Call, meeting: MeetingRow) -> Button:
+    return call.button(
+        "meetings.open", pack("mtv", meeting.id), when=_short(call, meeting), title=meeting.title
+    )
+
+
+def _short(call: Call, meeting: MeetingRow) -> str:
+    local = _moment(meeting).astimezone(call.services.settings.establishment.timezone)
+    return f"{format_date(local.date(), 'EEE d MMM', locale=call.lang)} {local:%H:%M}"
+
+
+async def new_start(call: Call) -> Result:
+    await call.begin(NEW, "kind", {})
+    buttons = [[call.button(f"meetings.kind.{k}", pack("mnk", k)) for k in council.KINDS]]
+    return call.reply("meetings.ask.kind", buttons=buttons)
+
+
+async def new_kind(call: Call) -> Result:
+    data = _in_flow(call, NEW)
+    kind = call.callback.arg(0) if call.callback else None
+    if data is None or kind not in council.KINDS:
+        return _stale(call)
+    await call.begin(NEW, "title", {"kind": kind})
+    return call.reply("meetings.ask.title", edit=True)
+
+
+async def new_typed(call: Call) -> Result:
+    """The typed steps of scheduling: title, place, date and time, how many."""
+    data = _in_flow(call, NEW)
+    assert data is not None and call.state is not None
+    step = call.state.step
+    if step == "title":
+        title, problem = council.text_problem(call.text, council.TITLE_MAX)
+        if problem:
+            return call.reply("meetings.problem.text", most=council.TITLE_MAX)
+        await call.begin(NEW, "place", {**data, "title": title})
+        return call.reply("meetings.ask.place")
+    if step == "place":
+        place, problem = council.text_problem(call.text, council.PLACE_MAX)
+        if problem:
+            return call.reply("meetings.problem.text", most=council.PLACE_MAX)
+        await call.begin(NEW, "audience", {**data, "place": place})
+        return _ask_audience(call)
+    if step == "when":
+        reading = when.parse(
+            call.text,
+            now=call.services.clock.now(),
+            zone=call.services.settings.establishment.timezone,
+        )
+        if not reading.ok or reading.moment is None:
+            return _problem(call, reading.problem)
+        return await _chosen_when(call, data, reading, edit=False)
+    if step == "count":
+        raw = call.text.strip()
+        most = council.max_count(str(data.get("rule")), int(data.get("every", 1)))
+        if not raw.isdigit() or not 1 <= int(raw) <= 999:
+            return call.reply("meetings.problem.count", most=most)
+        return await _confirm_new(call, {**data, "count": int(raw)}, edit=False)
+    return call.reply("common.use_menu")
+
+
+def _ask_audience(call: Call) -> Reply:
+    buttons = [[call.button(f"meetings.audience.{a}", pack("mna", a))] for a in council.AUDIENCES]
+    return call.reply("meetings.ask.audience", buttons=buttons)
+
+
+async def new_audience(call: Call) -> Result:
+    data = _in_flow(call, NEW)
+    chosen = call.callback.arg(0) if call.callback else None
+    if data is None or chosen not in council.AUDIENCES or "place" not in data:
+        return _stale(call)
+    data["audience"] = chosen
+    if chosen == council.FAMILIES:
+        data["wing"] = None
+        return await _ask_when(call, data)
+    await call.begin(NEW, "wing", data)
+    buttons = [[call.button("meetings.all_wings", pack("mnw", "-"))]]
+    buttons += [
+        [Button(w.label(call.lang), pack("mnw", w.id))] for w in call.services.settings.wings
+    ]
+    return call.reply("meetings.ask.wing", buttons=buttons, edit=True)
+
+
+async def new_wing(call: Call) -> Result:
+    data = _in_flow(call, NEW)
+    wing = call.callback.arg(0) if call.callback else None
+    if data is None or "audience" not in data or wing is None:
+        return _stale(call)
+    if wing != "-" and call.services.settings.wing(wing) is None:
+        return _stale(call)
+    data["wing"] = None if wing == "-" else wing
+    return await _ask_when(call, data)
+
+
+async def _ask_when(call: Call, data: dict[str, Any]) -> Reply:
+    await call.begin(NEW, "when", data)
+    zone = call.services.settings.establishment.timezone
+    today = call.services.clock.now().astimezone(zone).date()
+    days = [today + timedelta(days=n) for n in range(1, PICK_DAYS + 1)]
+    labels = [
+        Button(format_date(d, "EEE d MMM", locale=call.lang), pack("mnd", d.strftime("%Y%m%d")))
+        for d in days
+    ]
+    buttons = [labels[i : i + 4] for i in range(0, len(labels), 4)]
+    return call.reply("meetings.ask.when", buttons=buttons, edit=True)
+
+
+def _picked_day(raw: str | None) -> date | None:
+    if raw is None or len(raw) != 8 or not raw.isdigit():
+        return None
+    try:
+        return date(int(raw[:4]), int(raw[4:6]), int(raw[6:]))
+    except ValueError:
+        return None
+
+
+async def new_day(call: Call) -> Result:
+    data = _in_flow(call, NEW)
+    day = _picked_day(call.callback.arg(0) if call.callback else None)
+    if data is None or day is None or call.state is None or call.state.step != "when":
+        return _stale(call)
+    stamp = day.strftime("%Y%m%d")
+    buttons = [
+        [Button(f"{t[:2]}:{t[2:]}", pack("mnt", stamp, t)) for t in PICK_TIMES[:3]],
+        [Button(f"{t[:2]}:{t[2:]}", pack("mnt", stamp, t)) for t in PICK_TIMES[3:]],
+    ]
+    return call.reply(
+        "meetings.ask.time", buttons=buttons, edit=True, day=format_date(day, locale=call.lang)
+    )
+
+
+async def new_time(call: Call) -> Result:
+    data = _in_flow(call, NEW)
+    day = _picked_day(call.callback.arg(0) if call.callback else None)
+    raw = call.callback.arg(1) if call.callback else None
+    if data is None or day is None or raw not in PICK_TIMES or call.state is None:
+        return _stale(call)
+    if call.state.step != "when":
+        return _stale(call)
+    assert raw is not None
+    reading = when.check_future(
+        when.local_moment(
+            day, time(int(raw[:2]), int(raw[2:])), call.services.settings.establishment.timezone
+        ),
+        now=call.services.clock.now(),
+    )
+    if not reading.ok:
+        return _problem(call, reading.problem)
+    return await _chosen_when(call, data, reading, edit=True)
+
+
+async def _chosen_when(
+    call: Call, data: dict[str, Any], reading: when.Reading, *, edit: bool
+) -> Reply:
+    assert reading.moment is not None
+    data = {**data, "starts_at": to_db(reading.moment), "ambiguous": reading.ambiguous}
+    await call.begin(NEW, "repeat", data)
+    zone = call.services.settings.establishment.timezone
+    local = reading.moment.astimezone(zone).date()
+    nth = council.monthly_position(local)
+    weekday = format_date(local, "EEEE", locale=call.lang)
+    buttons = [
+        [call.button("meetings.repeat.once", pack("mnr", council.ONCE, 1))],
+        [call.button("meetings.repeat.weekly", pack("mnr", council.WEEKLY, 1))],
+        [
+            call.button("meetings.repeat.every", pack("mnr", council.WEEKLY, n), n=n)
+            for n in (2, 3, 4)
+        ],
+        [
+            call.button(
+                "meetings.repeat.monthly",
+                pack("mnr", council.MONTHLY, 1),
+                nth=call.t(f"meetings.nth.{nth}"),
+                weekday=weekday,
+            )
+        ],
+    ]
+    return call.reply("meetings.ask.repeat", buttons=buttons, edit=edit)
+
+
+async def new_repeat(call: Call) -> Result:
+    data = _in_flow(call, NEW)
+    rule = call.callback.arg(0) if call.callback else None
+    every = call.callback.int_arg(1) if call.callback else None
+    if data is None or "starts_at" not in data or every is None or not 1 <= every <= 4:
+        return _stale(call)
+    if rule not in (council.ONCE, council.WEEKLY, council.MONTHLY):
+        return _stale(call)
+    data = {**data, "rule": rule, "every": every if rule == council.WEEKLY else 1}
+    if rule == council.ONCE:
+        return await _confirm_new(call, {**data, "count": 1}, edit=True)
+    await call.begin(NEW, "count", data)
+    most = council.max_count(rule, data["every"])
+    return call.reply("meetings.ask.count", edit=True, most=most)
+
+
+def _plan(data: dict[str, Any]) -> Plan | None:
+    try:
+        return Plan(
+            kind=str(data["kind"]),
+            title=str(data["title"]),
+            place=str(data["place"]),
+            audience=str(data["audience"]),
+            wing=data.get("wing"),
+            starts_at=from_db(str(data["starts_at"])),
+            rule=str(data.get("rule", council.ONCE)),
+            every=int(data.get("every", 1)),
+            count=int(data.get("count", 1)),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+async def _confirm_new(call: Call, data: dict[str, Any], *, edit: bool) -> Reply:
+    plan = _plan(data)
+    if plan is None:
+        await call.end_flow()
+        return call.reply("common.use_menu")
+    settings = call.services.settings
+    found = council.occurrences(plan, settings, call.services.clock.now())
+    if found.problem is not None:
+        # Stay on this step: staff type another number (or /cancel).
+        return _occurrence_problem(call, found.problem, found.detail)
+    await call.begin(NEW, "confirm", data)
+    lines = [
+        call.t(
+            "meetings.confirm.new",
+            kind=call.t(f"meetings.kind.{plan.kind}"),
+            title=plan.title,
+            when=plan.starts_at,
+            place=plan.place,
+            audience=call.t(f"meetings.audience.{plan.audience}"),
+            wing=_wing_label(call, plan.wing),
+        )
+    ]
+    if len(found.moments) > 1:
+        lines.append(
+            call.t("meetings.confirm.series", count=len(found.moments), last=found.moments[-1])
+        )
+    for moment in found.ambiguous:
+        lines.append(call.t("meetings.confirm.ambiguous", when=moment))
+    buttons = [
+        [
+            call.button("meetings.confirm.publish", pack("mnok")),
+            call.button("meetings.confirm.stop", pack("mnno")),
+        ]
+    ]
+    return Reply("\n\n".join(lines), buttons, edit)
+
+
+def _occurrence_problem(call: Call, problem: str, detail: dict[str, Any]) -> Reply:
+    if problem in ("too_many", "too_long"):
+        return call.reply("meetings.problem.too_many", most=detail.get("most", 1))
+    if problem == "gap":
+        return call.reply("meetings.problem.series_gap", day=detail["day"].date().isoformat())
+    return call.reply("meetings.problem.past")
+
+
+async def new_publish(call: Call) -> Result:
+    data = _in_flow(call, NEW)
+    if data is None or call.state is None or call.state.step != "confirm":
+        return _stale(call)
+    plan = _plan(data)
+    await call.end_flow()
+    if plan is None:
+        return call.reply("common.use_menu", edit=True)
+    made = await council.schedule(
+        call.tx, call.services.clock, call.services.settings, actor=call.me, plan=plan
+    )
+    if made.problem is not None:
+        if made.problem in ("too_many", "too_long", "gap", "past"):
+            return _occurrence_problem(call, made.problem, made.detail)
+        return call.reply("common.use_menu")
+    first = made.meetings[0]
+    return call.reply(
+        "meetings.published",
+        edit=True,
+        buttons=[[_open_button(call, first)]],
+        ref=council.ref(first.id),
+        count=len(made.meetings),
+    )
+
+
+async def new_stop(call: Call) -> Result:
+    if _in_flow(call, NEW) is not None:
+        await call.end_flow()
+    return call.reply("common.cancelled", edit=True)
+
+
+# --- the meeting card ---------------------------------------------------------------------------
+
+
+async def view(call: Call) -> Result:
+    meeting_id = call.callback.int_arg(0) if call.callback else None
+    if meeting_id is None:
+        return _stale(call)
+    return await _card(call, meeting_id, edit=False)
+
+
+async def _card(call: Call, meeting_id: int, *, edit: bool) -> Result:
+    meeting = await council.visible(call.tx, call.me, meeting_id)
+    if meeting is None:
+        return _stale(call, "meetings.problem.unknown")
+    lines = [_summary(call, meeting)]
+    if meeting.status == council.CANCELLED:
+        lines.append(call.t("meetings.is_cancelled"))
+    buttons: list[list[Button]] = []
+    if call.me.role in roles.STAFF_SIDE | {roles.OBSERVER}:
+        seen = await council.attendance(call.tx, call.me, meeting.id)
+        lines.append(call.t("meetings.counts", **seen.counts))
+        for choice in council.ANSWERS:
+            if seen.names[choice]:
+                names = ", ".join(_name(p) for p in seen.names[choice])
+                lines.append(f"{call.t(f'meetings.rsvp.{choice}')}: {names}")
+    upcoming = meeting.status == council.SCHEDULED and _moment(meeting) > call.services.clock.now()
+    if call.me.role in roles.STAFF_SIDE and upcoming:
+        buttons.append(
+            [
+                call.button("meetings.move", pack("mtmv", meeting.id, meeting.version)),
+                call.button("meetings.cancel", pack("mtcx", meeting.id, meeting.version)),
+            ]
+        )
+    if council.in_audience(meeting, call.me) and upcoming:
+        mine = await council.answer_of(call.tx, call.me, meeting.id)
+        lines.append(call.t(f"meetings.yours.{mine or 'none'}"))
+        buttons += _rsvp_buttons(call, meeting.id)
+    if call.me.role in roles.TRIAGE and upcoming and council.takes_items(meeting):
+        buttons.append([call.button("meetings.agenda_button", pack("mag", meeting.id))])
+    return Reply("\n".join(lines), buttons, edit)
+
+
+def _name(person: access.Person) -> str:
+    ref = access.person_ref(person.id)
+    return f"{ref} {person.label}" if person.label else ref
+
+
+async def _listed(call: Call) -> list[council.Listed]:
+    return await council.upcoming_for(call.tx, call.services.clock, call.me, limit=20)
+
+
+# --- move and cancel ----------------------------------------------------------------------------
+
+
+async def move_start(call: Call) -> Result:
+    meeting_id = call.callback.int_arg(0) if call.callback else None
+    version = call.callback.int_arg(1) if call.callback else None
+    if meeting_id is None or version is None:
+        return _stale(call)
+    meeting = await council.get(call.tx, meeting_id)
+    if meeting is None or meeting.version != version or meeting.status != council.SCHEDULED:
+        return _stale(call, "meetings.problem.changed")
+    await call.begin(MOVE, "when", {"id": meeting_id, "version": version})
+    return call.reply("meetings.ask.new_when", ref=council.ref(meeting_id), when=_moment(meeting))
+
+
+async def move_typed(call: Call) -> Result:
+    data = _in_flow(call, MOVE)
+    assert data is not None
+    reading = when.parse(
+        call.text,
+        now=call.services.clock.now(),
+        zone=call.services.settings.establishment.timezone,
+    )
+    if not reading.ok or reading.moment is None:
+        return _problem(call, reading.problem)
+    meeting = await council.get(call.tx, int(data["id"]))
+    if meeting is None or meeting.version != int(data["version"]):
+        await call.end_flow()
+        return call.reply("meetings.problem.changed")
+    await call.begin(MOVE, "confirm", {**data, "to": to_db(reading.moment)})
+    lines = [
+        call.t(
+            "meetings.confirm.move",
+            ref=council.ref(meeting.id),
+            title=meeting.title,
+            old=_moment(meeting),
+            new=reading.moment,
+        )
+    ]
+    if reading.ambiguous:
+        lines.append(call.t("meetings.confirm.ambiguous", when=reading.moment))
+    buttons = [
+        [
+            call.button("meetings.confirm.move_yes", pack("mtmvy", meeting.id, meeting.version)),
+            call.button("meetings.confirm.keep", pack("mtkeep")),
+        ]
+    ]
+    return Reply("\n\n".join(lines), buttons)
+
+
+async def move_confirm(call: Call) -> Result:
+    data = _in_flow(call, MOVE)
+    meeting_id = call.callback.int_arg(0) if call.callback else None
+    version = call.callback.int_arg(1) if call.callback else None
+    if (
+        data is None
+        or "to" not in data
+        or meeting_id != data.get("id")
+        or version != data.get("version")
+    ):
+        return _stale(call)
+    await call.end_flow()
+    assert meeting_id is not None and version is not None
+    change = await council.move(
+        call.tx,
+        call.services.clock,
+        call.services.settings,
+        actor=call.me,
+        meeting_id=meeting_id,
+        version=version,
+        starts_at=from_db(str(data["to"])),
+    )
+    if change.done and change.meeting is not None:
+        return call.reply(
+            "meetings.moved", edit=True, ref=council.ref(meeting_id), when=_moment(change.meeting)
+        )
+    return call.reply(f"meetings.refused.{change.result}", edit=True)
+
+
+async def cancel_ask(call: Call) -> Result:
+    meeting_id = call.callback.int_arg(0) if call.callback else None
+    version = call.callback.int_arg(1) if call.callback else None
+    if meeting_id is None or version is None:
+        return _stale(call)
+    meeting = await council.get(call.tx, meeting_id)
+    if meeting is None or meeting.version != version or meeting.status != council.SCHEDULED:
+        return _stale(call, "meetings.problem.changed")
+    buttons = [
+        [
+            call.button("meetings.confirm.cancel_yes", pack("mtcxy", meeting_id, version)),
+            call.button("meetings.confirm.keep", pack("mtkeep")),
+        ]
+    ]
+    return call.reply(
+        "meetings.confirm.cancel",
+        buttons=buttons,
+        ref=council.ref(meeting_id),
+        title=meeting.title,
+        when=_moment(meeting),
+    )
+
+
+async def cancel_confirm(call: Call) -> Result:
+    meeting_id = call.callback.int_arg(0) if call.callback else None
+    version = call.callback.int_arg(1) if call.callback else None
+    if meeting_id is None or version is None:
+        return _stale(call)
+    change = await council.cancel(
+        call.tx,
+        call.services.clock,
+        call.services.settings,
+        actor=call.me,
+        meeting_id=meeting_id,
+        version=version,
+    )
+    if change.done:
+        return call.reply("meetings.cancelled", edit=True, ref=council.ref(meeting_id))
+    return call.reply(f"meetings.refused.{change.result}", edit=True)
+
+
+async def keep(call: Call) -> Result:
+    if _in_flow(call, MOVE) is not None:
+        await call.end_flow()
+    return call.reply("meetings.kept", edit=True)
+
+
+# --- /meetings and answers ----------------------------------------------------------------------
+
+
+async def listing(call: Call) -> Result:
+    rows = await _listed(call)
+    if not rows:
+        return call.reply("meetings.none")
+    lines = [call.t("meetings.list_title")]
+    buttons: list[list[Button]] = []
+    for listed in rows[:10]:
+        meeting = listed.meeting
+        yours = ""
+        if council.in_audience(meeting, call.me):
+            yours = call.t(f"meetings.short.{listed.answer or 'none'}")
+        lines.append(
+            call.t(
+                "meetings.line",
+                ref=council.ref(meeting.id),
+                when=_moment(meeting),
+                title=meeting.title,
+                place=meeting.place,
+                yours=yours,
+            )
+        )
+        buttons.append([_open_button(call, meeting)])
+    return Reply("\n".join(lines), buttons)
+
+
+async def rsvp(call: Call) -> Result:
+    meeting_id = call.callback.int_arg(0) if call.callback else None
+    choice = call.callback.arg(1) if call.callback else None
+    if meeting_id is None or choice not in council.ANSWERS:
+        return _stale(call)
+    assert choice is not None
+    result = await council.answer(
+        call.tx, call.services.clock, person=call.me, meeting_id=meeting_id, choice=choice
+    )
+    if result in ("saved", "same"):
+        call.toast = call.t(f"meetings.saved.{choice}")
+    else:
+        call.toast = call.t(f"meetings.rsvp_refused.{result}")
+        call.toast_alert = result == "not_audience"
+    return None
+
+
+# --- the agenda ---------------------------------------------------------------------------------
+
+
+async def agenda(call: Call) -> Result:
+    """/agenda: the next meeting's agenda for this person, in their language."""
+    meeting = await council.next_meeting(call.tx, call.services.clock, call.me)
+    if meeting is None:
+        return call.reply("meetings.agenda.no_meeting")
+    return await _agenda_view(call, meeting, edit=False)
+
+
+async def _agenda_view(call: Call, meeting: MeetingRow, *, edit: bool) -> Reply:
+    items = await council.agenda_of(call.tx, meeting.id)
+    lines = [call.t("meetings.agenda.title", title=meeting.title, when=_moment(meeting))]
+    if not items:
+        lines.append(call.t("meetings.agenda.empty"))
+    for index, item in enumerate(items, start=1):
+        lines.append(
+            call.t(
+                "meetings.agenda.line",
+                n=index,
+                ref=agenda_council.ref(item.id),
+                topic=_topic(call, item.topic),
+                text=_excerpt(item.text),
+                support=item.support_count,
+            )
+        )
+    buttons: list[list[Button]] = []
+    if call.me.role in roles.TRIAGE and council.takes_items(meeting):
+        buttons.append([call.button("meetings.agenda_button", pack("mag", meeting.id))])
+    return Reply("\n".join(lines), buttons, edit)
+
+
+def _topic(call: Call, topic_id: str) -> str:
+    topic = call.services.settings.topic(topic_id)
+    return topic.label(call.lang) if topic else topic_id
+
+
+def _excerpt(text: str) -> str:
+    return text if len(text) <= EXCERPT else text[: EXCERPT - 1].rstrip() + "…"
+
+
+async def agenda_edit(call: Call) -> Result:
+    meeting_id = call.callback.int_arg(0) if call.callback else None
+    if meeting_id is None:
+        return _stale(call)
+    return await _agenda_editor(call, meeting_id, edit=True)
+
+
+async def _agenda_editor(call: Call, meeting_id: int, *, edit: bool) -> Result:
+    meeting = await council.get(call.tx, meeting_id)
+    if meeting is None or not council.takes_items(meeting):
+        return _stale(call, "meetings.problem.unknown")
+    view = await _agenda_view(call, meeting, edit=edit)
+    items = await council.agenda_of(call.tx, meeting.id)
+    buttons: list[list[Button]] = []
+    for item in items:
+        label = agenda_council.ref(item.id)
+        buttons.append(
+            [
+                Button(f"▲ {label}", pack("mau", meeting.id, item.id)),
+                Button(f"▼ {label}", pack("mad", meeting.id, item.id)),
+            ]
+        )
+    buttons.append(
+        [
+            call.button("meetings.agenda.add", pack("magw", meeting.id)),
+            call.button("meetings.agenda.by_support", pack("mas", meeting.id)),
+        ]
+    )
+    return Reply(view.text, buttons, edit)
+
+
+async def agenda_waiting(call: Call) -> Result:
+    meeting_id = call.callback.int_arg(0) if call.callback else None
+    meeting = await council.get(call.tx, meeting_id) if meeting_id is not None else None
+    if meeting is None:
+        return _stale(call)
+    items = await council.waiting_items(call.tx, call.me, meeting)
+    if not items:
+        return call.reply("meetings.agenda.none_waiting")
+    lines = [call.t("meetings.agenda.waiting_title")]
+    buttons: list[list[Button]] = []
+    for item in items[:10]:
+        lines.append(
+            call.t(
+                "meetings.agenda.line",
+                n="•",
+                ref=agenda_council.ref(item.id),
+                topic=_topic(call, item.topic),
+                text=_excerpt(item.text),
+                support=item.support_count,
+            )
+        )
+        buttons.append(
+            [
+                call.button(
+                    "meetings.agenda.add_one",
+                    pack("maga", meeting.id, item.id),
+                    ref=agenda_council.ref(item.id),
+                )
+            ]
+        )
+    return Reply("\n".join(lines), buttons)
+
+
+async def agenda_add(call: Call) -> Result:
+    meeting_id = call.callback.int_arg(0) if call.callback else None
+    item_id = call.callback.int_arg(1) if call.callback else None
+    if meeting_id is None or item_id is None:
+        return _stale(call)
+    result = await council.attach(
+        call.tx,
+        call.services.clock,
+        call.services.settings,
+        actor=call.me,
+        meeting_id=meeting_id,
+        item_id=item_id,
+    )
+    if result != "done":
+        return _stale(call, f"meetings.agenda.refused.{result}")
+    call.toast = call.t("meetings.agenda.added", ref=agenda_council.ref(item_id))
+    return await _agenda_editor(call, meeting_id, edit=False)
+
+
+async def agenda_up(call: Call) -> Result:
+    return await _agenda_step(call, -1)
+
+
+async def agenda_down(call: Call) -> Result:
+    return await _agenda_step(call, 1)
+
+
+async def _agenda_step(call: Call, step: int) -> Result:
+    meeting_id = call.callback.int_arg(0) if call.callback else None
+    item_id = call.callback.int_arg(1) if call.callback else None
+    if meeting_id is None or item_id is None:
+        return _stale(call)
+    result = await council.reorder(
+        call.tx,
+        call.services.clock,
+        actor=call.me,
+        meeting_id=meeting_id,
+        item_id=item_id,
+        step=step,
+    )
+    if result == "edge":
+        call.toast = call.t("meetings.agenda.edge")
+        return None
+    if result != "done":
+        return _stale(call, f"meetings.agenda.refused.{result}")
+    return await _agenda_editor(call, meeting_id, edit=True)
+
+
+async def agenda_by_support(call: Call) -> Result:
+    meeting_id = call.callback.int_arg(0) if call.callback else None
+    if meeting_id is None:
+        return _stale(call)
+    result = await council.order_by_support(
+        call.tx, call.services.clock, actor=call.me, meeting_id=meeting_id
+    )
+    if result != "done":
+        return _stale(call, f"meetings.agenda.refused.{result}")
+    return await _agenda_editor(call, meeting_id, edit=True)
+
+
+# --- minutes ------------------------------------------------------------------------------------
+
+
+async def minutes(call: Call) -> Result:
+    if _in_flow(call, MINUTES) is not None:
+        await call.end_flow()
+    rows = await council.to_minute(call.tx, call.services.clock, call.me)
+    if not rows:
+        return call.reply("meetings.minutes.none")
+    buttons = [[_minutes_button(call, m)] for m in rows]
+    return call.reply("meetings.minutes.pick", buttons=buttons)
+
+
+def _minutes_button(call: Call, meeting: MeetingRow) -> Button:
+    return call.button(
+        "meetings.open", pack("mmn", meeting.id), when=_short(call, meeting), title=meeting.title
+    )
+
+
+async def minutes_list(call: Call) -> Result:
+    return await minutes(call)
+
+
+async def minutes_open(call: Call) -> Result:
+    meeting_id = call.callback.int_arg(0) if call.callback else None
+    if meeting_id is None:
+        return _stale(call)
+    return await _register(call, meeting_id, edit=True)
+
+
+async def _register(call: Call, meeting_id: int, *, edit: bool) -> Result:
+    found = await council.register(call.tx, call.services.clock, call.me, meeting_id)
+    if isinstance(found, str):
+        return _stale(call, f"meetings.minutes.refused.{found}")
+    lines = [
+        call.t("meetings.minutes.register", title=found.meeting.title, when=_moment(found.meeting)),
+        call.t("meetings.minutes.tally", attended=len(found.attended), others=found.others),
+    ]
+    buttons: list[list[Button]] = []
+    for person, choice in found.people[:40]:
+        mark = "✅" if person.id in found.attended else "▫️"
+        label = f"{mark} {_name(person)} ({call.t(f'meetings.short.{choice}')})"
+        buttons.append([Button(label[:60], pack("mma", meeting_id, person.id))])
+    buttons.append(
+        [
+            Button("− 1", pack("mmo", meeting_id, 0)),
+            call.button("meetings.minutes.others", pack("mmo", meeting_id, 1)),
+        ]
+    )
+    buttons.append([call.button("meetings.minutes.decisions", pack("mmd", meeting_id))])
+    return Reply("\n".join(lines), buttons, edit)
+
+
+async def minutes_attended(call: Call) -> Result:
+    meeting_id = call.callback.int_arg(0) if call.callback else None
+    person_id = call.callback.int_arg(1) if call.callback else None
+    if meeting_id is None or person_id is None:
+        return _stale(call)
+    result = await council.mark_attended(
+        call.tx, call.services.clock, actor=call.me, meeting_id=meeting_id, person_id=person_id
+    )
+    if result != "done":
+        return _stale(call, f"meetings.minutes.refused.{result}")
+    return await _register(call, meeting_id, edit=True)
+
+
+async def minutes_others(call: Call) -> Result:
+    meeting_id = call.callback.int_arg(0) if call.callback else None
+    step = call.callback.int_arg(1) if call.callback else None
+    if meeting_id is None or step not in (0, 1):
+        return _stale(call)
+    result = await council.add_others(
+        call.tx, call.services.clock, actor=call.me, meeting_id=meeting_id, step=1 if step else -1
+    )
+    if result != "done":
+        return _stale(call, f"meetings.minutes.refused.{result}")
+    return await _register(call, meeting_id, edit=True)
+
+
+async def minutes_decisions(call: Call) -> Result:
+    meeting_id = call.callback.int_arg(0) if call.callback else None
+    if meeting_id is None:
+        return _stale(call)
+    return await _decisions(call, meeting_id, edit=True)
+
+
+async def _decisions(call: Call, meeting_id: int, *, edit: bool) -> Result:
+    found = await council.register(call.tx, call.services.clock, call.me, meeting_id)
+    if isinstance(found, str):
+        return _stale(call, f"meetings.minutes.refused.{found}")
+    rows = await council.minutes_items(call.tx, call.services.clock, call.me, meeting_id)
+    lines = [call.t("meetings.minutes.decisions_title", title=found.meeting.title)]
+    buttons: list[list[Button]] = []
+    waiting = 0
+    for row in rows:
+        item = row.item
+        label = agenda_council.ref(item.id)
+        if row.decision is not None:
+            lines.append(
+                call.t(
+                    f"meetings.minutes.done_{row.decision.kind}",
+                    ref=label,
+                    decision=row.decision.decision,
+                    owner=row.decision.owner,
+                    due=row.decision.due_on,
+                )
+            )
+        elif item.status == agenda_council.ON_AGENDA and item.meeting_id == meeting_id:
+            waiting += 1
+            lines.append(call.t("meetings.minutes.open_item", ref=label, text=_excerpt(item.text)))
+            buttons.append(
+                [
+                    call.button(
+                        "meetings.minutes.decided", pack("mmk", meeting_id, item.id, "d"), ref=label
+                    ),
+                    call.button(
+                        "meetings.minutes.in_progress",
+                        pack("mmk", meeting_id, item.id, "p"),
+                        ref=label,
+                    ),
+                ]
+            )
+        else:
+            lines.append(call.t("meetings.minutes.moved_on", ref=label))
+    if not rows:
+        lines.append(call.t("meetings.agenda.empty"))
+    if waiting:
+        buttons.append([call.button("meetings.minutes.roll_over", pack("mmr", meeting_id))])
+    buttons.append(
+        [
+            call.button("meetings.minutes.back", pack("mmn", meeting_id)),
+            call.button("meetings.minutes.finish", pack("mmf", meeting_id)),
+        ]
+    )
+    return Reply("\n".join(lines), buttons, edit)
+
+
+async def minutes_kind(call: Call) -> Result:
+    meeting_id = call.callback.int_arg(0) if call.callback else None
+    item_id = call.callback.int_arg(1) if call.callback else None
+    kind = {"d": council.DECIDED, "p": council.IN_PROGRESS}.get(
+        (call.callback.arg(2) if call.callback else None) or ""
+    )
+    if meeting_id is None or item_id is None or kind is None:
+        return _stale(call)
+    items = await council.minutes_items(call.tx, call.services.clock, call.me, meeting_id)
+    if not any(i.item.id == item_id and i.decision is None for i in items):
+        return _stale(call, "meetings.minutes.refused.handled")
+    await call.begin(MINUTES, "decision", {"meeting": meeting_id, "item": item_id, "kind": kind})
+    return call.reply("meetings.minutes.ask_decision", ref=agenda_council.ref(item_id))
+
+
+async def minutes_typed(call: Call) -> Result:
+    data = _in_flow(call, MINUTES)
+    assert data is not None and call.state is not None
+    step = call.state.step
+    if step == "decision":
+        text, problem = council.decision_text(call.text)
+        if problem:
+            return call.reply("meetings.problem.text", most=council.DECISION_MAX)
+        await call.begin(MINUTES, "owner", {**data, "decision": text})
+        return call.reply("meetings.minutes.ask_owner")
+    if step == "owner":
+        owner, problem = council.owner_text(call.text)
+        if problem:
+            return call.reply("meetings.problem.text", most=council.OWNER_MAX)
+        await call.begin(MINUTES, "due", {**data, "owner": owner})
+        return call.reply("meetings.minutes.ask_due")
+    if step == "due":
+        zone = call.services.settings.establishment.timezone
+        today = call.services.clock.now().astimezone(zone).date()
+        reading = when.parse_day(call.text, today=today)
+        if reading.day is None:
+            return call.reply(f"meetings.problem.due_{reading.problem or 'unreadable'}")
+        await call.end_flow()
+        meeting_id = int(data["meeting"])
+        result = await council.decide(
+            call.tx,
+            call.services.clock,
+            call.services.settings,
+            actor=call.me,
+            meeting_id=meeting_id,
+            item_id=int(data["item"]),
+            kind=str(data["kind"]),
+            decision=str(data.get("decision", "")),
+            owner=str(data.get("owner", "")),
+            due_on=reading.day,
+        )
+        if result != "done":
+            return call.reply(f"meetings.minutes.refused.{result}")
+        recorded = call.reply(
+            "meetings.minutes.recorded", ref=agenda_council.ref(int(data["item"]))
+        )
+        view = await _decisions(call, meeting_id, edit=False)
+        return [recorded] if view is None else [recorded, view] if isinstance(view, Reply) else view
+    return call.reply("common.use_menu")
+
+
+async def minutes_roll_over(call: Call) -> Result:
+    meeting_id = call.callback.int_arg(0) if call.callback else None
+    if meeting_id is None:
+        return _stale(call)
+    moved = await council.roll_over(
+        call.tx, call.services.clock, call.services.settings, actor=call.me, meeting_id=meeting_id
+    )
+    if moved.result == "done" and moved.to is not None:
+        call.toast = call.t(
+            "meetings.minutes.rolled", count=moved.moved, ref=council.ref(moved.to.id)
+        )
+        return await _decisions(call, meeting_id, edit=True)
+    return _stale(call, f"meetings.minutes.refused.{moved.result}")
+
+
+async def minutes_finish(call: Call) -> Result:
+    meeting_id = call.callback.int_arg(0) if call.callback else None
+    if meeting_id is None:
+        return _stale(call)
+    result = await council.finish_minutes(
+        call.tx, call.services.clock, actor=call.me, meeting_id=meeting_id
+    )
+    if result != "done":
+        return _stale(call, f"meetings.minutes.refused.{result}")
+    return call.reply("meetings.minutes.finished", edit=True)
