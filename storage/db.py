@@ -65,14 +65,14 @@ class Tx:
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         await self.conn.executemany(sql, rows)
 
+    # One trip to the database thread per read (execute and fetch together), not three: every
+    # update runs a few of these while holding the database lock (see bench/vote_burst.py).
     async def one(self, sql: str, params: Params = ()) -> Row | None:
-        async with self.conn.execute(sql, params) as cursor:
-            row: Row | None = await cursor.fetchone()
-            return row
+        rows = list(await self.conn.execute_fetchall(sql, params))
+        return rows[0] if rows else None
 
     async def all(self, sql: str, params: Params = ()) -> list[Row]:
-        async with self.conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        return list(await self.conn.execute_fetchall(sql, params))
 
     async def value(self, sql: str, params: Params = ()) -> Any:
         row = await self.one(sql, params)
