@@ -31,9 +31,13 @@ class PollRow:
         return self.status == "open"
 
 
+# Turnout is counted from the electorate while open (a vote writes nothing else), and frozen
+# into poll.ballots at close, so it stays right if a person's data is removed later.
 _COLUMNS = (
     "p.id, p.question, p.multiple, p.audience, p.wing, p.created_by, p.opened_at, p.closes_at,"
-    " p.status, p.closed_at, p.closed_early, p.electorate, p.ballots"
+    " p.status, p.closed_at, p.closed_early, p.electorate,"
+    " CASE WHEN p.status = 'open' THEN (SELECT COUNT(*) FROM poll_elector v"
+    " WHERE v.poll_id = p.id AND v.voted = 1) ELSE p.ballots END AS ballots"
 )
 
 
@@ -102,6 +106,37 @@ async def labels(tx: Tx, poll_id: int) -> list[str]:
     return [r[0] for r in rows]
 
 
+@dataclass(frozen=True)
+class BallotState:
+    """What deciding on one press needs, read in one query: the poll as it is, how many options
+    it has, and whether this person may vote (None: not an elector) or has voted."""
+
+    status: str
+    closes_at: str
+    multiple: bool
+    option_count: int
+    voted: bool | None
+
+
+async def ballot_state(tx: Tx, poll_id: int, person_id: int) -> BallotState | None:
+    row = await tx.one(
+        "SELECT p.status, p.closes_at, p.multiple,"
+        " (SELECT COUNT(*) FROM poll_option o WHERE o.poll_id = p.id) AS option_count,"
+        " e.voted FROM poll p LEFT JOIN poll_elector e ON e.poll_id = p.id AND e.person_id = ?"
+        " WHERE p.id = ?",
+        (person_id, poll_id),
+    )
+    if row is None:
+        return None
+    return BallotState(
+        status=row["status"],
+        closes_at=row["closes_at"],
+        multiple=bool(row["multiple"]),
+        option_count=int(row["option_count"]),
+        voted=None if row["voted"] is None else bool(row["voted"]),
+    )
+
+
 async def has_voted(tx: Tx, poll_id: int, person_id: int) -> bool | None:
     """None when the person is not an elector of this poll."""
     value = await tx.value(
@@ -110,22 +145,31 @@ async def has_voted(tx: Tx, poll_id: int, person_id: int) -> bool | None:
     return None if value is None else bool(value)
 
 
-async def cast(tx: Tx, poll_id: int, person_id: int, option_indexes: list[int]) -> bool:
-    """Record one ballot: flip the elector's flag and, only if it flipped, add to the counts.
-    False when the person is not an elector, has voted already, or the poll is not open."""
-    flipped = await tx.execute(
-        "UPDATE poll_elector SET voted = 1 WHERE poll_id = ? AND person_id = ? AND voted = 0"
-        " AND EXISTS (SELECT 1 FROM poll WHERE id = ? AND status = 'open')",
-        (poll_id, person_id, poll_id),
+async def cast(tx: Tx, poll_id: int, person_id: int, mask: int, now: str) -> bool:
+    """Record one ballot: flip the elector's flag and, only if it flipped, add one to each
+    chosen option's count. The selection is a bitmask of option indexes. The flag flips only
+    for an elector who has not voted, on an open poll before its closing time, with a selection
+    that fits the poll (1 to all of its options; exactly one unless multiple choice).
+    False, with nothing changed, otherwise."""
+    # RETURNING reads the change count in the same round trip as the write.
+    flipped = await tx.all(
+        "UPDATE poll_elector SET voted = 1"
+        " WHERE poll_id = :poll AND person_id = :person AND voted = 0 AND EXISTS ("
+        "  SELECT 1 FROM poll p WHERE p.id = :poll AND p.status = 'open' AND p.closes_at > :now"
+        "  AND :mask > 0"
+        "  AND :mask < (1 << (SELECT COUNT(*) FROM poll_option o WHERE o.poll_id = :poll))"
+        "  AND (p.multiple = 1 OR (:mask & (:mask - 1)) = 0))"
+        " RETURNING voted",
+        {"poll": poll_id, "person": person_id, "mask": mask, "now": now},
     )
-    if flipped != 1:
+    if len(flipped) != 1:
         return False
-    marks = ",".join("?" * len(option_indexes))
-    await tx.execute(
-        f"UPDATE poll_option SET votes = votes + 1 WHERE poll_id = ? AND option_index IN ({marks})",
-        (poll_id, *option_indexes),
+    # tx.all rather than tx.execute: one round trip instead of two.
+    await tx.all(
+        "UPDATE poll_option SET votes = votes + 1"
+        " WHERE poll_id = :poll AND (:mask >> option_index) & 1 = 1",
+        {"poll": poll_id, "mask": mask},
     )
-    await tx.execute("UPDATE poll SET ballots = ballots + 1 WHERE id = ?", (poll_id,))
     return True
 
 
@@ -143,7 +187,8 @@ async def tallies(tx: Tx, poll_id: int) -> list[tuple[str, int]]:
 async def close(tx: Tx, poll_id: int, now: str, *, early: bool) -> bool:
     """Close an open poll; False if it was closed already (closes once)."""
     changed = await tx.execute(
-        "UPDATE poll SET status = 'closed', closed_at = ?, closed_early = ?"
+        "UPDATE poll SET status = 'closed', closed_at = ?, closed_early = ?, ballots ="
+        " (SELECT COUNT(*) FROM poll_elector e WHERE e.poll_id = poll.id AND e.voted = 1)"
         " WHERE id = ? AND status = 'open'",
         (now, int(early), poll_id),
     )

@@ -87,7 +87,14 @@ async def add_people(
 
 
 async def poll_row(h: Harness, poll_id: int) -> dict[str, Any]:
-    return (await h.rows("SELECT * FROM poll WHERE id = ?", (poll_id,)))[0]
+    """The poll's row, with ballots counted from the electorate while it is open."""
+    row = (await h.rows("SELECT * FROM poll WHERE id = ?", (poll_id,)))[0]
+    if row["status"] == "open":
+        voted = await h.rows(
+            "SELECT COUNT(*) AS n FROM poll_elector WHERE poll_id = ? AND voted = 1", (poll_id,)
+        )
+        row["ballots"] = voted[0]["n"]
+    return row
 
 
 async def tallies(h: Harness, poll_id: int) -> list[int]:

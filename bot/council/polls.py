@@ -325,28 +325,38 @@ class Ballot:
 
 
 def is_past_closing(poll: PollRow, clock: Clock) -> bool:
-    return not poll.is_open or from_db(poll.closes_at) <= clock.now()
+    # Stored times are fixed-width UTC text, so text order is time order.
+    return not poll.is_open or poll.closes_at <= to_db(clock.now())
+
+
+async def _check(
+    tx: Tx, clock: Clock, settings: Settings, person: Person, poll_id: int, mask: int
+) -> poll_store.BallotState | str:
+    """May this person use this selection on this poll now? One read, rules applied here."""
+    state = await poll_store.ballot_state(tx, poll_id, person.id)
+    if state is None or state.voted is None:
+        return NOT_OPEN
+    if not mask_fits(mask, state.option_count, state.multiple):
+        return NOT_OPEN
+    if state.status != "open" or state.closes_at <= to_db(clock.now()):
+        if state.status == "open":  # its timer has not run yet (or was missed while down)
+            await close(tx, clock, settings, poll_id)
+        return CLOSED
+    if state.voted:
+        return ALREADY
+    return state
 
 
 async def ballot(
     tx: Tx, clock: Clock, settings: Settings, person: Person, poll_id: int, mask: int
 ) -> Ballot | str:
     """The ballot for this elector with this selection, or why not (NOT_OPEN, CLOSED, ALREADY)."""
+    found = await _check(tx, clock, settings, person, poll_id, mask)
+    if isinstance(found, str):
+        return found
     poll = await poll_store.get(tx, poll_id)
-    if poll is None:
-        return NOT_OPEN
-    voted = await poll_store.has_voted(tx, poll.id, person.id)
-    if voted is None:
-        return NOT_OPEN
-    labels = await poll_store.labels(tx, poll.id)
-    if not mask_fits(mask, len(labels), poll.multiple):
-        return NOT_OPEN
-    if is_past_closing(poll, clock):
-        await close_if_due(tx, clock, settings, poll)
-        return CLOSED
-    if voted:
-        return ALREADY
-    return Ballot(poll, labels, mask)
+    assert poll is not None
+    return Ballot(poll, await poll_store.labels(tx, poll_id), mask)
 
 
 async def cast(
@@ -354,16 +364,15 @@ async def cast(
 ) -> str:
     """Record one ballot. Returns RECORDED, ALREADY, CLOSED, NOT_OPEN or EMPTY.
     The choice is used for the counts and then forgotten: it is not returned, stored or logged."""
-    found = await ballot(tx, clock, settings, person, poll_id, mask)
+    # One statement checks the elector, the poll's state and time and the selection's fit
+    # (the same rules as _check and mask_fits), flips the flag at most once, then counts.
+    if await poll_store.cast(tx, poll_id, person.id, mask, to_db(clock.now())):
+        return RECORDED
+    # Nothing changed: find the kind answer.
+    found = await _check(tx, clock, settings, person, poll_id, mask)
     if isinstance(found, str):
         return found
-    indexes = mask_indexes(mask, len(found.labels))
-    if not indexes:
-        return EMPTY
-    # The elector's flag flips from 0 to 1 at most once; only that press adds to the counts.
-    if not await poll_store.cast(tx, poll_id, person.id, indexes):
-        return ALREADY
-    return RECORDED
+    return EMPTY if mask == 0 else ALREADY
 
 
 # --- closing -------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ CREATE TABLE poll (
     closed_early INTEGER NOT NULL DEFAULT 0,
     -- Fixed when the poll opens: people who join later get no vote in it.
     electorate   INTEGER NOT NULL DEFAULT 0,
-    -- Ballots cast so far (turnout). A count, never a list.
+    -- Ballots cast (turnout), written at close; while open it is counted from poll_elector.
     ballots      INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX poll_status ON poll(status, closes_at);

@@ -1,0 +1,229 @@
+"""Vote burst: 1,000 electors vote within the same second.
+
+    .venv/bin/python bench/vote_burst.py
+
+Everything real except the network: the Application (started, updates through its update queue
+with its concurrency limit), the handlers, the SQLite file, with the Bot API double in-process.
+Three phases on the same harness, in the same run:
+
+1. burst: 1,000 confirm presses arrive spread evenly over one second; for each, the time from
+   the update entering the queue to the bot's answerCallbackQuery (the acknowledgement);
+2. vote throughput: 1,000 confirm presses (a second poll) put on the queue at once;
+3. echo throughput: 1,000 text messages to a trivial echo handler, put on the queue at once.
+   The echo is a handler of this bot like any other, `async def echo(call): return
+   Reply(call.text)`, run by the one wrapper every update goes through (handlers/base.py: load
+   the person, one transaction, render). For reference the run also measures a bare
+   python-telegram-bot echo that skips the wrapper and the database.
+
+Counts are checked against the known choices. The last line printed is one JSON object."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from telegram import Update  # noqa: E402
+from telegram.ext import ApplicationHandlerStop, ContextTypes, MessageHandler, filters  # noqa: E402
+
+from bot.council import roles  # noqa: E402
+from handlers.base import Call, Reply, Spec  # noqa: E402
+from handlers.base import run as run_wrapped  # noqa: E402
+from handlers.callbacks import pack  # noqa: E402
+from tests.harness import Harness, make_harness  # noqa: E402
+from tests.test_polls import add_people, create_poll  # noqa: E402
+
+ELECTORS = 1_000
+OPTIONS = ["North", "South", "East", "West"]
+BURST_S = 1.0
+TIMEOUT_S = 120.0
+
+
+class Stopwatch:
+    """Marks the moment the double receives the bot's acknowledgement of each update."""
+
+    def __init__(self, h: Harness) -> None:
+        self.acked: dict[str, float] = {}
+        self.edits = 0
+        self.echoes = 0
+        original = h.double.handle
+
+        def handle(method: str, params: dict[str, Any], files: Any = None) -> Any:
+            result = original(method, params, files)
+            if method == "answerCallbackQuery":
+                self.acked[str(params.get("callback_query_id"))] = time.perf_counter()
+            elif method == "editMessageText":
+                self.edits += 1
+            elif method == "sendMessage" and str(params.get("text", "")).startswith("echo "):
+                self.echoes += 1
+            return result
+
+        h.double.handle = handle  # type: ignore[method-assign]
+
+    async def until(self, done: Any) -> float:
+        started = time.perf_counter()
+        while not done():
+            if time.perf_counter() - started > TIMEOUT_S:
+                raise SystemExit("the bot did not finish within the timeout")
+            await asyncio.sleep(0.0005)
+        return time.perf_counter()
+
+
+def presses(h: Harness, users: list[int], messages: dict[int, int], poll_id: int) -> list[Update]:
+    """One confirm press per elector, elector n choosing OPTIONS[n % 4]; built before timing."""
+    return [
+        Update.de_json(
+            h.double.callback_update(
+                user, messages[user], pack("plc", poll_id, 1 << (n % len(OPTIONS)))
+            ),
+            h.app.bot,
+        )
+        for n, user in enumerate(users)
+    ]
+
+
+def expected_counts() -> list[int]:
+    return [sum(1 for n in range(ELECTORS) if n % len(OPTIONS) == i) for i in range(len(OPTIONS))]
+
+
+async def counts(h: Harness, poll_id: int) -> list[int]:
+    rows = await h.rows(
+        "SELECT votes FROM poll_option WHERE poll_id = ? ORDER BY option_index", (poll_id,)
+    )
+    return [r["votes"] for r in rows]
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+async def echo_handler(call: Call) -> Reply:
+    return Reply(call.text)
+
+
+ECHO = Spec(echo_handler, roles.ALL)
+
+
+async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A trivial handler of this bot: through the wrapper, like every handler."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    await run_wrapped(update, context, ECHO, kind="text", text=message.text)
+    raise ApplicationHandlerStop
+
+
+async def bare_echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The floor: python-telegram-bot alone, no wrapper, no database."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    await message.reply_text(message.text)
+    raise ApplicationHandlerStop
+
+
+async def run(work: Path) -> dict[str, Any]:
+    h = await make_harness(work)
+    staff = await h.join("staff", wing=None)
+    users = await add_people(h, ELECTORS)
+    burst_poll = await create_poll(h, staff, "Which yard for the open day?", OPTIONS)
+    setup = time.perf_counter()
+    delivered = await h.deliver()
+    print(f"setup: {delivered} ballots delivered in {time.perf_counter() - setup:.1f} s")
+    second_poll = await create_poll(h, staff, "Which yard next time?", OPTIONS)
+    messages = {u: h.double.last(u).message_id for u in users}  # type: ignore[union-attr]
+    watch = Stopwatch(h)
+    h.app.add_handler(MessageHandler(filters.Regex(r"^echo \d+$"), echo), group=-1)
+    h.app.add_handler(MessageHandler(filters.Regex(r"^echo bare \d+$"), bare_echo), group=-2)
+    await h.app.start()
+    queue = h.app.update_queue
+    try:
+        # 1. The burst: arrivals spread evenly over one second.
+        burst = presses(h, users, messages, burst_poll)
+        sent: dict[str, float] = {}
+        start = time.perf_counter()
+        for n, update in enumerate(burst):
+            delay = start + BURST_S * n / ELECTORS - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            assert update.callback_query is not None
+            sent[update.callback_query.id] = time.perf_counter()
+            queue.put_nowait(update)
+        await watch.until(lambda: watch.edits >= ELECTORS)
+        latencies = [(watch.acked[q] - t) * 1000 for q, t in sent.items()]
+        burst_exact = await counts(h, burst_poll) == expected_counts()
+
+        # 2. Vote throughput: everything at once.
+        votes = presses(h, users, messages, second_poll)
+        edits_before = watch.edits
+        start = time.perf_counter()
+        for update in votes:
+            queue.put_nowait(update)
+        end = await watch.until(lambda: watch.edits >= edits_before + ELECTORS)
+        votes_per_s = ELECTORS / (end - start)
+        second_exact = await counts(h, second_poll) == expected_counts()
+
+        # 3. Echo throughput on the same Application and double.
+        echoes = [
+            Update.de_json(h.double.message_update(user, f"echo {n}"), h.app.bot)
+            for n, user in enumerate(users)
+        ]
+        start = time.perf_counter()
+        for update in echoes:
+            queue.put_nowait(update)
+        end = await watch.until(lambda: watch.echoes >= ELECTORS)
+        echo_per_s = ELECTORS / (end - start)
+
+        # For reference: the bare library echo.
+        bare = [
+            Update.de_json(h.double.message_update(user, f"echo bare {n}"), h.app.bot)
+            for n, user in enumerate(users)
+        ]
+        echoes_before = watch.echoes
+        start = time.perf_counter()
+        for update in bare:
+            queue.put_nowait(update)
+        end = await watch.until(lambda: watch.echoes >= echoes_before + ELECTORS)
+        bare_per_s = ELECTORS / (end - start)
+    finally:
+        await h.app.stop()
+        await h.close()
+    ballots = burst_exact and second_exact
+    print(
+        f"bare python-telegram-bot echo (no wrapper, no database): {bare_per_s:.1f}/s;"
+        f" votes are {votes_per_s / bare_per_s:.3f} of it"
+    )
+    return {
+        "votes_per_s": round(votes_per_s, 1),
+        "echo_per_s": round(echo_per_s, 1),
+        "ratio": round(votes_per_s / echo_per_s, 3),
+        "p50_ms": round(percentile(latencies, 0.50), 2),
+        "p99_ms": round(percentile(latencies, 0.99), 2),
+        "counts_exact": ballots,
+    }
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        result = asyncio.run(run(Path(tmp)))
+    print(f"electors: {ELECTORS}, options: {len(OPTIONS)}, burst over {BURST_S:.0f} s")
+    print(
+        f"votes: {result['votes_per_s']}/s; echo through the wrapper: {result['echo_per_s']}/s;"
+        f" ratio {result['ratio']} (aim >= 0.5)"
+    )
+    print(
+        f"update to acknowledgement in the burst: p50 {result['p50_ms']} ms,"
+        f" p99 {result['p99_ms']} ms (aim p99 < 50 ms)"
+    )
+    print(f"counts exact: {result['counts_exact']}")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
