@@ -409,3 +409,44 @@ async def test_supporters_hear_about_an_answer(h: Harness) -> None:
     assert h.tg.last_text(earlier).startswith(
         f"Mae ateb i fater rydych yn ei gefnogi, {ref} (Bwyd):"
     )
+
+
+async def test_supporters_who_came_by_a_merge_hear_it_was_accepted(h: Harness) -> None:
+    owner, earlier = await h.join("member"), await h.join("member")
+    staff = await h.join("staff", wing=None)
+    ref = await raise_item(h, owner)
+    duplicate = await raise_item(h, earlier, f"{ISSUE} Still.")
+    await h.tg.send(staff, f"/triage {duplicate}")
+    await h.tg.press(staff, "Join with another")
+    await h.tg.send(staff, ref)
+    await accept(h, staff, ref)
+    await h.deliver()
+    assert h.tg.last_text(earlier) == (
+        f"An issue you support, {ref} (Food), was accepted. It will go to a council meeting."
+    )
+
+
+async def test_the_keyer_answers_a_question_for_the_writer_of_a_slip(h: Harness) -> None:
+    keyer = await h.join("staff", wing=None)
+    chair = await h.join("chair")
+    await h.tg.send(keyer, "/keyin")
+    await h.tg.press(keyer, "Regime")
+    await h.tg.press(keyer, "A wing")
+    await h.tg.send(keyer, "Association is cut short most evenings.")
+    await h.tg.send(keyer, "Paper slip, no device")
+    await h.tg.press(keyer, "Confirm")
+    ref = ref_in(h.tg.last_text(keyer))
+    await h.tg.send(chair, "/triage")
+    await h.tg.press(chair, "Ask for more information")
+    await h.tg.send(chair, "How many evenings last week?")
+    await h.deliver()
+    assert "How many evenings last week?" in h.tg.last_text(keyer)
+    await h.tg.press(keyer, "Reply")
+    await h.tg.send(keyer, "Four of seven, says the writer.")
+    assert await status_of(h, ref) == "new"
+    audit = await h.rows("SELECT actor_role, action FROM audit_log WHERE subject = ?", (ref,))
+    assert [(a["actor_role"], a["action"]) for a in audit] == [
+        ("staff", "agenda.keyin"),
+        ("chair", "agenda.ask_info"),
+        ("staff", "agenda.reply_info"),
+    ]

@@ -77,7 +77,9 @@ OPEN = frozenset({ACCEPTED, ON_AGENDA})
 # Staff and the chair decide on these in triage.
 UNDECIDED = frozenset({NEW, NEEDS_INFO})
 # Supporters hear about these changes; the rest concern only the submitter.
-TELLS_SUPPORTERS = frozenset({ANSWERED, DECLINED, MERGED, ON_AGENDA, DISCUSSED, OUTCOME_POSTED})
+TELLS_SUPPORTERS = frozenset(
+    {ACCEPTED, ANSWERED, DECLINED, MERGED, ON_AGENDA, DISCUSSED, OUTCOME_POSTED}
+)
 
 COMPLAINT_TOPIC = "complaint"
 TEXT_MIN, TEXT_MAX = 10, 1000
