@@ -632,3 +632,22 @@ def test_export_consultation_on_the_command_line(tmp_path: Path) -> None:
     table = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert table[1][1:] == ["member", "", "From the console", "Afternoon", "Toys; Quiet room"]
     assert main(["--config", str(config), "export", "consultation", "999", "--out", str(out)]) == 1
+
+
+async def test_a_close_missed_while_the_bot_was_down_still_closes(h: Harness) -> None:
+    staff = await h.join("staff", wing=None)
+    family = await h.join("family")
+    cid = await write_consultation(h, staff)
+    await answer_all(h, family, cid)
+    h.clock.advance(timedelta(days=9))  # down past the closing time and the grace period
+    assert await timers.fire_due(h.db, h.clock, h.settings) == {"missed": 1}
+    assert await h.rows("SELECT status FROM consultation") == [{"status": "open"}]
+    # The first look at consultations closes it, and staff are told as if on time.
+    await h.tg.send(family, "/consultations")
+    assert "Closed consultations:" in h.tg.last_text(family)
+    assert await h.rows("SELECT status FROM consultation") == [{"status": "closed"}]
+    assert len(await h.rows("SELECT * FROM consultation_taker")) == 1
+    await h.deliver()
+    assert "has closed" in h.tg.last_text(staff)
+    await h.tg.press(staff, "Summary and answers")
+    assert any(m.kind == "document" for m in h.double.chat(staff))
