@@ -73,7 +73,9 @@ def one_run(work: Path, double: BotApiDouble, base_url: str, user: int) -> tuple
     try:
         while len(double.sent_texts(user)) == before:
             if proc.poll() is not None:
-                raise SystemExit(f"the bot stopped: {proc.stderr.read().decode() if proc.stderr else ''}")
+                raise SystemExit(
+                    f"the bot stopped: {proc.stderr.read().decode() if proc.stderr else ''}"
+                )
             if time.perf_counter() - started > 60:
                 raise SystemExit("the bot did not answer within 60 s")
             time.sleep(0.002)
@@ -100,8 +102,18 @@ def main() -> None:
     print(f"people in database: {USERS}")
     for index, (ready, mem) in enumerate(results, 1):
         print(f"run {index}: ready in {ready:.3f} s, resident memory {mem:.1f} MB")
-    print(f"median ready: {readies[len(readies) // 2]:.3f} s (aim < 2 s); max memory {memory:.1f} MB (aim < 120 MB)")
-    print(json.dumps({"ready_s": round(readies[len(readies) // 2], 3), "rss_mb": round(memory, 1), "users": USERS}))
+    print(
+        f"median ready: {readies[len(readies) // 2]:.3f} s (aim < 2 s); max memory {memory:.1f} MB (aim < 120 MB)"
+    )
+    print(
+        json.dumps(
+            {
+                "ready_s": round(readies[len(readies) // 2], 3),
+                "rss_mb": round(memory, 1),
+                "users": USERS,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

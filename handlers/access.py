@@ -35,7 +35,8 @@ def menu_reply(call: Call, message_id: str = "menu.title", *, edit: bool = False
 
 
 async def start(call: Call) -> Result:
-    code = call.args[0] if call.args else ""
+    # Codes copied from paper may arrive split by spaces: "K7MQ 2XH9 PRT4".
+    code = "".join(call.args)
     if call.person is not None:
         if code:
             return menu_reply(call, "join.already")

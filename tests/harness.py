@@ -19,6 +19,7 @@ from storage.people import PersonRow
 from tests.double import BotApiDouble, DoubleRequest, TelegramDriver
 
 from tests.paths import EXAMPLE_CONFIG, ROOT  # noqa: F401 - re-exported for tests
+
 ADMIN_ID = 100000001  # the admin named in config.example.toml
 START = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)  # a Monday morning, outside quiet hours
 
@@ -99,7 +100,9 @@ class Harness:
         await self.db.close()
 
 
-async def make_harness(tmp_path: Path, *, db_file: str = "council.sqlite3", **changes: Any) -> Harness:
+async def make_harness(
+    tmp_path: Path, *, db_file: str = "council.sqlite3", **changes: Any
+) -> Harness:
     settings = test_settings(tmp_path / db_file, **changes)
     db = await Database.open(settings.database_path)
     clock = FakeClock(START)
@@ -117,4 +120,3 @@ async def make_harness(tmp_path: Path, *, db_file: str = "council.sqlite3", **ch
     await on_start(app)
     tg = TelegramDriver(app, double)
     return Harness(settings, db, clock, double, app, tg)
-
