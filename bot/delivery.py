@@ -54,6 +54,9 @@ BATCH = 64
 IDLE_NAP_S = 60.0
 MAX_BACKOFF_S = 300.0
 _EPSILON = 1e-6
+# A request reaches Telegram a moment after the pacer counts it; this margin keeps Telegram's own
+# count of any one second at R or under despite that jitter.
+WINDOW_S = 1.01
 
 
 class Pacer:
@@ -73,10 +76,10 @@ class Pacer:
     def global_wait(self) -> float:
         now = self.monotonic()
         wait = self._all_ready - now
-        while self._recent and self._recent[0] + 1.0 <= now:
+        while self._recent and self._recent[0] + WINDOW_S <= now:
             self._recent.popleft()
         if len(self._recent) >= self.capacity:
-            wait = max(wait, self._recent[0] + 1.0 + _EPSILON - now)
+            wait = max(wait, self._recent[0] + WINDOW_S - now)
         return max(wait, 0.0)
 
     def chat_wait(self, chat_id: int) -> float:
@@ -210,6 +213,8 @@ class Sender:
         self.max_in_flight = max(1, in_flight)
         self._in_flight: dict[int, int] = {}  # notice id -> chat id
         self._tasks: set[asyncio.Task[None]] = set()
+        self._sent: list[tuple[int, str, int | None]] = []  # sent, not yet marked
+        self._sent_lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()  # one drain at a time: background pass or drain_now
         self._task: asyncio.Task[None] | None = None
@@ -286,9 +291,8 @@ class Sender:
                 return sent
             for notice in batch:
                 seen.add(notice.id)
-                prepared = await self._prepare(notice.id)
-                if prepared is not None and await self._send(prepared, paced=False):
-                    sent += 1
+                for prepared in await self._prepare([notice.id]):
+                    sent += int(await self._send(prepared, paced=False))
 
     async def _drain_paced(self) -> int:
         counter = [0]
@@ -302,31 +306,55 @@ class Sender:
             if not batch and not waiting and not self._in_flight:
                 break
             progressed = False
-            for notice in batch:
-                if self._stopping:
-                    break
-                await self._wait_global()
-                chat = notice.chat_id
-                if chat in self._in_flight.values() or self.pacer.chat_wait(chat) > 0:
-                    blocked.add(chat)
-                    continue  # a send or a 429 to this chat came in meanwhile
+            pending = list(batch)
+            while pending and not self._stopping:
                 while len(self._in_flight) >= self.max_in_flight:
                     await self._wait_settled()
+                # A few at a time, prepared in one transaction before their turn: the database
+                # work hides in the pacing wait, and each send leaves when the pacer says.
+                room = self.max_in_flight - len(self._in_flight)
+                group: list[NoticeRow] = []
+                chats: set[int] = set()
+                rest: list[NoticeRow] = []
+                for notice in pending:
+                    chat = notice.chat_id
+                    if chat in self._in_flight.values() or self.pacer.chat_wait(chat) > 0:
+                        blocked.add(chat)  # a send or a 429 to this chat came in meanwhile
+                    elif chat in chats or len(group) >= room:
+                        rest.append(notice)  # one per chat per group keeps each chat in order
+                    else:
+                        group.append(notice)
+                        chats.add(chat)
+                pending = rest
+                if not group:
+                    break
                 progressed = True
-                prepared = await self._prepare(notice.id)
-                if prepared is None:
-                    continue  # dropped, held for quiet hours or parked
-                self.pacer.record(chat)
-                self._in_flight[prepared.notice_id] = chat
-                task = asyncio.create_task(self._send_tracked(prepared, counter))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                await self._dispatch(await self._prepare([n.id for n in group]), counter)
             if not batch and not waiting:
                 await self._wait_settled()
             elif not progressed:
                 await self._wait_for_chats(blocked)
         await self._settle_all()
         return counter[0]
+
+    async def _dispatch(self, group: list[Prepared], counter: list[int]) -> None:
+        """Send a prepared group, each at its turn. Not yet sent: a crash now costs no duplicate."""
+        for prepared in group:
+            self._in_flight[prepared.notice_id] = prepared.chat_id
+        waiting = list(group)
+        try:
+            while waiting:
+                await self._wait_global()
+                prepared = waiting.pop(0)
+                self.pacer.record(prepared.chat_id)
+                task = asyncio.create_task(self._send_tracked(prepared, counter))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+                # Let the request leave now, so it reaches Telegram when the pacer counted it.
+                await asyncio.sleep(0)
+        finally:
+            for prepared in waiting:  # stopped before their turn: sent after the next start
+                self._in_flight.pop(prepared.notice_id, None)
 
     async def _send_tracked(self, prepared: Prepared, counter: list[int]) -> None:
         try:
@@ -365,60 +393,62 @@ class Sender:
 
     # -- one notice ---------------------------------------------------------------------------
 
-    async def _prepare(self, notice_id: int) -> Prepared | None:
-        """Decide in one transaction: drop, hold, park, or render and mark 'sending'."""
+    async def _prepare(self, notice_ids: list[int]) -> list[Prepared]:
+        """Decide in one transaction for each notice: drop, hold, park, or render and mark
+        'sending'. Returns the ones to send, in queue order."""
         services = self.services
         settings = services.settings
+        ready: list[Prepared] = []
         async with services.db.transaction() as tx:
-            notice = await outbox.get(tx, notice_id)
-            if notice is None or notice.status not in ("queued", "sending"):
-                return None
             now = services.clock.now()
             stamp = to_db(now)
-            if from_db(notice.not_before) > now:
-                return None  # moved back since it was fetched (its chat is waiting)
-            if notice.expires_at is not None and from_db(notice.expires_at) <= now:
-                await outbox.finish(tx, notice.id, "dropped", stamp, "expired before sending")
-                return None
-            lang = settings.establishment.default_language
-            if notice.person_id is not None:
-                person = await people_store.by_id(tx, notice.person_id)
-                if person is None or person.status != "active":
-                    reason = "recipient no longer active"
-                    await outbox.finish(tx, notice.id, "dropped", stamp, reason)
-                    return None
-                if person.unreachable:
-                    reason = "recipient unreachable (blocked the bot)"
-                    await outbox.finish(tx, notice.id, "parked", stamp, reason)
-                    return None
-                lang = person.language
-            if not notice.urgent:
-                release = quiet_release(now, settings)
-                if release is not None:
+            release = quiet_release(now, settings)
+            for row in await outbox.for_sending(tx, notice_ids):
+                notice = row.notice
+                if from_db(notice.not_before) > now:
+                    continue  # moved back since it was fetched (its chat is waiting)
+                if notice.expires_at is not None and from_db(notice.expires_at) <= now:
+                    await outbox.finish(tx, notice.id, "dropped", stamp, "expired before sending")
+                    continue
+                lang = settings.establishment.default_language
+                if notice.person_id is not None:
+                    if row.person_status != "active":
+                        reason = "recipient no longer active"
+                        await outbox.finish(tx, notice.id, "dropped", stamp, reason)
+                        continue
+                    if row.person_unreachable:
+                        reason = "recipient unreachable (blocked the bot)"
+                        await outbox.finish(tx, notice.id, "parked", stamp, reason)
+                        continue
+                    lang = row.person_language or lang
+                if not notice.urgent and release is not None:
                     if notice.expires_at is not None and from_db(notice.expires_at) <= release:
                         reason = "quiet hours: its moment passes before they end"
                         await outbox.finish(tx, notice.id, "dropped", stamp, reason)
                     else:
                         await outbox.hold(tx, notice.id, to_db(release))
-                    return None
-            try:
-                text, markup = render(notice, lang, settings)
-            except (KeyError, ValueError, IndexError, TypeError) as exc:
-                reason = f"cannot render {notice.message}: {type(exc).__name__} {exc}"
-                await outbox.finish(tx, notice.id, "parked", stamp, reason)
-                log.error("notice %s parked: %s", notice.key, reason)
-                return None
-            # Committed before the call: after a crash this row is sent again (at most once).
-            await outbox.mark_sending(tx, notice.id)
-        return Prepared(
-            notice.id,
-            notice.key,
-            notice.chat_id,
-            notice.person_id,
-            text,
-            markup,
-            notice.attempts + 1,
-        )
+                    continue
+                try:
+                    text, markup = render(notice, lang, settings)
+                except (KeyError, ValueError, IndexError, TypeError) as exc:
+                    reason = f"cannot render {notice.message}: {type(exc).__name__} {exc}"
+                    await outbox.finish(tx, notice.id, "parked", stamp, reason)
+                    log.error("notice %s parked: %s", notice.key, reason)
+                    continue
+                ready.append(
+                    Prepared(
+                        notice.id,
+                        notice.key,
+                        notice.chat_id,
+                        notice.person_id,
+                        text,
+                        markup,
+                        notice.attempts + 1,
+                    )
+                )
+            # Committed before the calls: after a crash these are sent again (at most once).
+            await outbox.mark_sending_many(tx, [p.notice_id for p in ready])
+        return ready
 
     async def _send(self, notice: Prepared, *, paced: bool) -> bool:
         """One Bot API call and its outcome, recorded. True when Telegram took the message."""
@@ -443,11 +473,17 @@ class Sender:
             log.exception("notice %s: unexpected error while sending", notice.key)
             await self._park(notice, f"unexpected {type(exc).__name__}")
             return False
-        async with self.services.db.transaction() as tx:
-            await outbox.mark_sent(
-                tx, notice.notice_id, to_db(self.services.clock.now()), message.message_id
-            )
+        await self._record_sent(notice.notice_id, message.message_id)
         return True
+
+    async def _record_sent(self, notice_id: int, message_id: int) -> None:
+        """Mark sent, several sends sharing one commit when they finish together."""
+        self._sent.append((notice_id, to_db(self.services.clock.now()), message_id))
+        async with self._sent_lock:
+            batch, self._sent = self._sent, []
+            if batch:  # empty when an earlier waiter's commit already carried this one
+                async with self.services.db.transaction() as tx:
+                    await outbox.mark_sent_many(tx, batch)
 
     async def _flood(self, notice: Prepared, seconds: float, *, paced: bool) -> None:
         """429: hold, then resume; nothing is dropped and the wait does not use up a try."""

@@ -122,6 +122,58 @@ async def by_key(tx: Tx, key: str) -> NoticeRow | None:
     return None if row is None else _notice(row)
 
 
+@dataclass(frozen=True)
+class Sendable:
+    """A notice with what the sender must know of its recipient now (None: a chat-only notice,
+    or the person is gone)."""
+
+    notice: NoticeRow
+    person_status: str | None
+    person_language: str | None
+    person_unreachable: bool
+
+
+async def for_sending(tx: Tx, notice_ids: Collection[int]) -> list[Sendable]:
+    """The notices still waiting to be sent, with their recipients, in queue order."""
+    if not notice_ids:
+        return []
+    marks = ",".join("?" * len(notice_ids))
+    columns = ", ".join(f"o.{c.strip()}" for c in _COLUMNS.split(","))
+    rows = await tx.all(
+        f"SELECT {columns}, p.status AS person_status, p.language AS person_language,"
+        " p.unreachable AS person_unreachable"
+        " FROM outbox o LEFT JOIN person p ON p.id = o.person_id"
+        f" WHERE o.id IN ({marks}) AND o.status IN ('queued','sending')"
+        " ORDER BY o.not_before, o.id",
+        list(notice_ids),
+    )
+    return [
+        Sendable(
+            _notice(r), r["person_status"], r["person_language"], bool(r["person_unreachable"])
+        )
+        for r in rows
+    ]
+
+
+async def mark_sending_many(tx: Tx, notice_ids: Collection[int]) -> None:
+    """Committed before the calls: after a crash these are sent again (at most once more)."""
+    if notice_ids:
+        marks = ",".join("?" * len(notice_ids))
+        await tx.execute(
+            f"UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id IN ({marks})",
+            list(notice_ids),
+        )
+
+
+async def mark_sent_many(tx: Tx, sent: list[tuple[int, str, int | None]]) -> None:
+    """(notice id, when, Telegram message id) for notices Telegram took."""
+    await tx.executemany(
+        "UPDATE outbox SET status = 'sent', done_at = ?, tg_message_id = ?, last_error = NULL"
+        " WHERE id = ?",
+        [(when, message_id, notice_id) for notice_id, when, message_id in sent],
+    )
+
+
 async def mark_sending(tx: Tx, notice_id: int) -> None:
     await tx.execute(
         "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ?", (notice_id,)
