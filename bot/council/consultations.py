@@ -586,8 +586,10 @@ async def export_csv(tx: Tx, consultation_id: int, lang: str) -> bytes:
                 cells.append("")
             elif answer.choice is not None:
                 cells.append(
-                    "; ".join(
-                        question.options[i] for i in answer.choice if i < len(question.options)
+                    _cell(
+                        "; ".join(
+                            question.options[i] for i in answer.choice if i < len(question.options)
+                        )
                     )
                 )
             else:
