@@ -91,7 +91,9 @@ COMMANDS: list[Command] = [
     _cmd("schedule", meetings.new_start, r.STAFF_SIDE, "meetings.help.schedule"),
     _cmd("meetings", meetings.listing, r.ALL, "meetings.help.meetings", "meetings.menu.meetings"),
     _cmd("agenda", meetings.agenda, r.ALL, "meetings.help.agenda", "meetings.menu.agenda"),
-    _cmd("minutes", meetings.minutes, r.STAFF_SIDE, "meetings.help.minutes", "meetings.menu.minutes"),
+    _cmd(
+        "minutes", meetings.minutes, r.STAFF_SIDE, "meetings.help.minutes", "meetings.menu.minutes"
+    ),
     _cmd("cancel", common.cancel, r.ALL, "help.cancel"),
     _cmd("help", access.help_, r.ALL | STRANGERS, "help.help", "menu.help"),
 ]

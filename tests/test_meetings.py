@@ -439,3 +439,25 @@ async def test_quiet_hours_never_deliver_a_reminder_after_the_start(h: Harness) 
     assert reminders(h, member) == []
     dropped = await h.rows("SELECT status FROM outbox WHERE key LIKE 'meeting:%:reminder:3600:%'")
     assert dropped == [{"status": "dropped"}]
+
+
+async def test_two_cancel_presses_at_once_cancel_once(h: Harness) -> None:
+    import asyncio
+
+    staff = await h.join("staff", wing=None)
+    member = await h.join("member", wing="a")
+    meeting = await schedule(h, staff)
+    await h.deliver()
+    await h.tg.send(staff, "/meeting")
+    await h.tg.press(staff, h.tg.buttons(staff)[1])
+    await h.tg.press(staff, "Cancel meeting")
+    confirm = h.double.last(staff)
+    assert confirm is not None
+    data = pack("mtcxy", meeting, 0)
+    await asyncio.gather(
+        h.tg.press_data(staff, confirm.message_id, data),
+        h.tg.press_data(staff, confirm.message_id, data),
+    )
+    assert len(await h.rows("SELECT * FROM audit_log WHERE action = 'meeting.cancel'")) == 1
+    await h.deliver()
+    assert sum("is cancelled" in t for t in h.tg.texts(member)) == 1

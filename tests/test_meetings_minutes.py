@@ -105,7 +105,7 @@ async def test_members_items_never_go_to_a_meeting_families_attend(h: Harness) -
 
 
 async def test_cancelling_a_meeting_puts_its_items_back_to_wait(h: Harness) -> None:
-    staff, member, _, refs, meeting = await _setup(h)
+    staff, _, _, refs, meeting = await _setup(h)
     await _open_card(h, staff)
     await h.tg.press(staff, "Cancel meeting")
     await h.tg.press(staff, "Yes, cancel it")
@@ -187,7 +187,9 @@ async def test_minutes_record_attendance_decisions_and_roll_over(h: Harness) -> 
 
     await h.tg.press(staff, "Move items not reached to the next meeting")
     assert h.tg.answer_for(staff) == f"1 item(s) moved to M-{later:04d}."
-    moved = await h.rows("SELECT status, meeting_id FROM agenda_item WHERE id = ?", (item_id(refs[2]),))
+    moved = await h.rows(
+        "SELECT status, meeting_id FROM agenda_item WHERE id = ?", (item_id(refs[2]),)
+    )
     assert moved == [{"status": "on_agenda", "meeting_id": later}]
     assert await h.rows(
         "SELECT meeting_id FROM meeting_agenda WHERE item_id = ? ORDER BY meeting_id",
