@@ -219,6 +219,7 @@ class Sender:
         self._lock = asyncio.Lock()  # one drain at a time: background pass or drain_now
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self.listening = False  # registered as the database's post-commit listener
 
     # -- waking -------------------------------------------------------------------------------
 
@@ -553,7 +554,9 @@ async def drain_now(app: CouncilApp) -> int:
 
 def start(app: CouncilApp) -> Sender:
     sender = sender_of(app)
-    sender.services.db.listen(sender.on_commit)
+    if not sender.listening:
+        sender.services.db.listen(sender.on_commit)
+        sender.listening = True
     sender.start()
     return sender
 
