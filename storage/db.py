@@ -165,6 +165,28 @@ class Database:
             applied: list[str] = []
             if not apply:
                 return applied
+            async with self._conn.execute("SELECT version FROM schema_version") as cursor:
+                done = {int(row[0]) for row in await cursor.fetchall()}
+            for migration in migrations:
+                # Any bundled migration not yet recorded runs, even one numbered below the
+                # newest applied (a branch merged late), in number order.
+                if migration.version in done:
+                    continue
+                # executescript commits on its own, so the version row goes in the same script.
+                script = (
+                    "BEGIN;\n"
+                    + migration.sql
+                    + f"\nINSERT INTO schema_version (version, name) VALUES ({migration.version},"
+                    f" '{migration.name}');\nCOMMIT;"
+                )
+                try:
+                    await self._conn.executescript(script)
+                except sqlite3.Error as exc:
+                    if self._conn.in_transaction:
+                        await self._conn.execute("ROLLBACK")
+                    raise StorageError(f"migration {migration.name} failed: {exc}") from exc
+                applied.append(migration.name)
+            return applied
             for migration in migrations:
                 if migration.version <= current:
                     continue

@@ -80,3 +80,31 @@ async def test_online_backup_is_a_consistent_copy(tmp_path: Path) -> None:
     await db.close()
     with sqlite3.connect(tmp_path / "backup" / "copy.sqlite3") as conn:
         assert conn.execute("SELECT value FROM meta WHERE key = 'k'").fetchone() == ("v",)
+
+
+async def test_a_missing_lower_numbered_migration_is_still_applied(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite3"
+    db = await Database.open(path)
+    await db.close()
+    second = bundled_migrations()[1]
+    with sqlite3.connect(path) as conn:
+        # Pretend the database never saw the second migration (merged after a later one ran).
+        conn.execute("DELETE FROM schema_version WHERE version = ?", (second.version,))
+        for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table','trigger','index')"
+            " AND sql IS NOT NULL"
+        ).fetchall():
+            if (
+                f"CREATE TABLE {name}" in second.sql
+                or f"CREATE TABLE IF NOT EXISTS {name}" in second.sql
+            ):
+                conn.execute(f"DROP TABLE {name}")
+    db = await Database.open(path)
+    async with db.transaction() as tx:
+        assert (
+            await tx.value(
+                "SELECT COUNT(*) FROM schema_version WHERE version = ?", (second.version,)
+            )
+            == 1
+        )
+    await db.close()
