@@ -1,4 +1,4 @@
-"""python -m bot: run, check-config, migrate, backup, invite, export."""
+"""python -m bot: run, check-config, migrate, backup, invite, export, board, report."""
 
 from __future__ import annotations
 
@@ -129,6 +129,68 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_board(args: argparse.Namespace) -> int:
+    """The printable outcomes board as an A4 PDF, for one wing or all (docs/OUTCOMES.md)."""
+    from bot.council import board
+    from bot.council.clock import SystemClock
+
+    settings = _settings(args.config)
+    wing = args.wing.strip().lower() if args.wing else None
+    if wing is not None and settings.wing(wing) is None:
+        known = ", ".join(w.id for w in settings.wings)
+        print(f"There is no wing {args.wing!r}. The wings are: {known}.", file=sys.stderr)
+        return 2
+
+    async def go() -> board.Board:
+        db = await _open(settings)
+        try:
+            async with db.transaction() as tx:
+                return await board.gather(tx, SystemClock(), settings, actor=None, wing=wing)
+        finally:
+            await db.close()
+
+    gathered = asyncio.run(go())
+    with open(args.out, "wb") as out:
+        out.write(board.render(gathered))
+    print(f"Board with {len(gathered.entries)} outcome(s) written to {args.out}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """A month's evidence report: PNG charts and CSV files in a folder (docs/REPORTS.md)."""
+    from pathlib import Path
+
+    from bot.council import reports
+    from bot.council.clock import SystemClock
+
+    settings = _settings(args.config)
+    clock = SystemClock()
+    month = reports.parse_month(args.month) if args.month else None
+    if month is None:
+        month = reports.last_full_month(clock, settings)
+        if args.month:
+            print(f"Write the month like 2026-11, not {args.month!r}.", file=sys.stderr)
+            return 2
+
+    async def go() -> reports.Report:
+        db = await _open(settings)
+        try:
+            async with db.transaction() as tx:
+                return await reports.build(tx, clock, settings, viewer=None, month=month)
+        finally:
+            await db.close()
+
+    report = asyncio.run(go())
+    folder = Path(args.out)
+    folder.mkdir(parents=True, exist_ok=True)
+    lang = args.language or settings.establishment.default_language
+    files = reports.charts(report, settings, lang) + reports.csv_files(report, settings, lang)
+    for name, data in files:
+        (folder / name).write_bytes(data)
+    print(f"Report for {month.label}: {len(files)} file(s) written to {folder}")
+    return 0
+
+
 def _no_token_message(settings: Settings) -> str:
     return (
         f"No bot token is set, so the bot cannot reach Telegram.\n"
@@ -216,6 +278,15 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("id", type=int)
     export.add_argument("--out", required=True, help="the CSV file to write")
     export.set_defaults(fn=cmd_export)
+    board_cmd = sub.add_parser("board", help="print the outcomes board as an A4 PDF")
+    board_cmd.add_argument("--wing", default=None, help="a wing id; leave out for all wings")
+    board_cmd.add_argument("--out", required=True, help="the PDF file to write")
+    board_cmd.set_defaults(fn=cmd_board)
+    report = sub.add_parser("report", help="a month's report: charts (PNG) and figures (CSV)")
+    report.add_argument("--month", default=None, help="like 2026-11; default the last full month")
+    report.add_argument("--out", required=True, help="the folder to write the files into")
+    report.add_argument("--language", choices=["en", "cy"], default=None)
+    report.set_defaults(fn=cmd_report)
     # Accept --config after the sub-command too: `python -m bot run --config x.toml`.
     for p in sub.choices.values():
         p.add_argument("--config", default=argparse.SUPPRESS, help="path to config.toml")

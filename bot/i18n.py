@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import string
 import tomllib
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 
 from storage.clock import from_db
 
@@ -67,6 +67,9 @@ def resolve(value: Any, lang: str, zone: ZoneInfo) -> Any:
     if isinstance(value, dict):
         if "$dt" in value:
             return format_when(from_db(value["$dt"]), lang, zone)
+        if "$day" in value:
+            # A calendar day (e.g. an outcome's follow-up date): no time, no zone shift.
+            return format_date(date.fromisoformat(value["$day"]), "EEEE d MMMM y", locale=lang)
         if "$label" in value:
             labels = value["$label"]
             return labels.get(lang) or labels.get(FALLBACK) or ""

@@ -15,7 +15,16 @@ from telegram.ext import (
 )
 
 from bot.council import roles as r
-from handlers import access, agenda, common, consultations, delivery, meetings, polls
+from handlers import (
+    access,
+    agenda,
+    common,
+    consultations,
+    delivery,
+    meetings,
+    outcomes,
+    polls,
+)
 from handlers.base import STRANGERS, Spec, run
 from handlers.callbacks import unpack
 
@@ -93,6 +102,29 @@ COMMANDS: list[Command] = [
     _cmd("agenda", meetings.agenda, r.ALL, "meetings.help.agenda", "meetings.menu.agenda"),
     _cmd(
         "minutes", meetings.minutes, r.STAFF_SIDE, "meetings.help.minutes", "meetings.menu.minutes"
+    ),
+    # Outcomes, the board, reports and one's own record (docs/OUTCOMES.md, docs/REPORTS.md).
+    # The observer reads the board, reports and the audit log; writes nothing.
+    _cmd("outcome", outcomes.outcome_command, r.STAFF_SIDE, "outcomes.help.outcome"),
+    _cmd(
+        "outcomes",
+        outcomes.board_command,
+        r.ALL,
+        "outcomes.help.outcomes",
+        "outcomes.menu.outcomes",
+    ),
+    _cmd(
+        "board", outcomes.print_command, r.STAFF_SIDE, "outcomes.help.board", "outcomes.menu.board"
+    ),
+    _cmd(
+        "report", outcomes.report_command, r.READERS, "outcomes.help.report", "outcomes.menu.report"
+    ),
+    _cmd(
+        "myrecord",
+        outcomes.my_record,
+        r.IN_CUSTODY,
+        "outcomes.help.myrecord",
+        "outcomes.menu.myrecord",
     ),
     _cmd("cancel", common.cancel, r.ALL, "help.cancel"),
     _cmd("help", access.help_, r.ALL | STRANGERS, "help.help", "menu.help"),
@@ -200,6 +232,15 @@ BUTTONS: dict[str, Spec] = {
     "mmk": Spec(meetings.minutes_kind, r.STAFF_SIDE),
     "mmr": Spec(meetings.minutes_roll_over, r.STAFF_SIDE),
     "mmf": Spec(meetings.minutes_finish, r.STAFF_SIDE),
+    # Outcomes: post (oc k/o/y/x; triage's "answer now" starts here too), the board (ocb, ocf
+    # for families), print (obd). Council code re-checks role, road, item version and state.
+    "ock": Spec(outcomes.pick_kind, r.TRIAGE),
+    "oco": Spec(outcomes.owner_me, r.STAFF_SIDE),
+    "ocy": Spec(outcomes.publish, r.TRIAGE),
+    "ocx": Spec(outcomes.cancel, r.TRIAGE),
+    "ocb": Spec(outcomes.board_page, r.IN_CUSTODY | r.READERS),
+    "ocf": Spec(outcomes.family_page, FAMILIES),
+    "obd": Spec(outcomes.print_board, r.STAFF_SIDE),
 }
 
 # Typed replies, by the flow stored for the person (conversation table).
@@ -217,6 +258,7 @@ FLOWS: dict[str, Spec] = {
     "meeting_new": Spec(meetings.new_typed, r.STAFF_SIDE),
     "meeting_move": Spec(meetings.move_typed, r.STAFF_SIDE),
     "minutes": Spec(meetings.minutes_typed, r.STAFF_SIDE),
+    "outcome": Spec(outcomes.typed, r.TRIAGE),
 }
 
 

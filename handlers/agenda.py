@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.council import agenda, roles
+from bot.council import agenda, outcomes, roles
 from bot.council.agenda import Byline, Draft, ItemRow
+from handlers import outcomes as outcome_handlers
 from handlers.base import Button, Call, Reply, Result
 from handlers.callbacks import pack
 from storage.clock import from_db
@@ -536,6 +537,10 @@ async def triage_action(call: Call) -> Result:
         call.toast = call.t("agenda.triage.handled")
         call.toast_alert = True
         return await _next_item(call, None, edit=False)
+    if action == "n":
+        # "Answer now" posts the item's outcome (kind, text, confirm): the one road for outcomes
+        # is bot.council.outcomes.post, through handlers/outcomes.py (docs/OUTCOMES.md).
+        return await outcome_handlers.choose_kind(call, seen.item, outcomes.TRIAGE)
     step = _TYPED_ACTIONS[action]
     await call.begin(TRIAGE, step, {"item": item_id, "version": version})
     return call.reply(f"agenda.triage.type_{step}", ref=agenda.ref(item_id))
@@ -578,17 +583,6 @@ async def triage_typed(call: Call) -> Result:
             most=agenda.NOTE_MAX,
         )
     await call.end_flow()
-    if step == "answer":
-        decided = await agenda.answer(
-            call.tx,
-            clock,
-            settings,
-            actor=call.me,
-            item_id=item_id,
-            version=version,
-            text=cleaned.text,
-        )
-        return await _after_decision(call, decided, "agenda.triage.answered")
     if step == "decline":
         decided = await agenda.decline(
             call.tx,

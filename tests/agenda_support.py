@@ -52,3 +52,11 @@ async def accept(h: Harness, staff: int, ref: str) -> None:
     await h.tg.send(staff, f"/triage {ref}")
     await h.tg.press(staff, "Accept for a meeting")
     assert await status_of(h, ref) == "accepted"
+
+
+async def answer_now(h: Harness, staff: int, text: str, *, kind: str = "Partly resolved") -> None:
+    """Triage's "Answer now" posts an outcome (docs/OUTCOMES.md): kind, text, then confirm."""
+    await h.tg.press(staff, "Answer now")
+    await h.tg.press(staff, kind)
+    await h.tg.send(staff, text)
+    await h.tg.press(staff, "Post it")

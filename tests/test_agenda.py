@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from handlers.callbacks import pack
-from tests.agenda_support import ISSUE, accept, item_id, raise_item, ref_in, status_of
+from tests.agenda_support import ISSUE, accept, answer_now, item_id, raise_item, ref_in, status_of
 from tests.harness import Harness, make_harness
 
 HIDE = "Keep my name hidden from staff"
@@ -265,8 +265,7 @@ async def test_my_items_lists_only_my_own_items_with_status_and_answer(h: Harnes
     refs = [await raise_item(h, member, f"{ISSUE} Number {n}.") for n in range(7)]
     theirs = await raise_item(h, other, "The gym is closed on B wing every evening.")
     await h.tg.send(staff, f"/triage {refs[-1]}")
-    await h.tg.press(staff, "Answer now")
-    await h.tg.send(staff, "The boiler is fixed on Friday.")
+    await answer_now(h, staff, "The boiler is fixed on Friday.")
 
     await h.tg.send(member, "/myitems")
     page = h.tg.last_text(member)

@@ -6,7 +6,15 @@ import asyncio
 import json
 
 from handlers.callbacks import pack
-from tests.agenda_support import ISSUE, accept, item_id, raise_item, ref_in, status_of
+from tests.agenda_support import (
+    ISSUE,
+    accept,
+    answer_now,
+    item_id,
+    raise_item,
+    ref_in,
+    status_of,
+)
 from tests.harness import Harness
 
 HANDLED = "Someone already dealt with this issue."
@@ -70,19 +78,24 @@ async def test_answer_directly_becomes_the_outcome(h: Harness) -> None:
     ref = await raise_item(h, member)
     await h.tg.send(staff, "/triage")
     await h.tg.press(staff, "Answer now")
-    assert h.tg.last_text(staff).startswith(f"Type the answer for {ref}.")
+    # "Answer now" posts an outcome through bot.council.outcomes: kind, text, confirm.
+    await h.tg.press(staff, "Partly resolved")
+    assert h.tg.last_text(staff).startswith(f"{ref}: Partly resolved.\nType the outcome")
     await h.tg.send(staff, "x")
     assert h.tg.last_text(staff) == "That is too short. Please type a little more."
     await h.tg.send(staff, "The boiler is <b>fixed</b> on Friday.")
-    assert f"Done. {ref} is answered. The member will be told." in h.tg.texts(staff)
+    await h.tg.press(staff, "Post it")
+    assert h.tg.last_text(staff).startswith(
+        f"Done. The outcome of {ref} is posted: Partly resolved."
+    )
     rows = await h.rows("SELECT status, answer FROM agenda_item")
     assert rows == [{"status": "answered", "answer": "The boiler is <b>fixed</b> on Friday."}]
     await h.deliver()
     notice = h.double.last(member)
     assert notice is not None and notice.entities == []
-    assert (
-        notice.text
-        == f"Your issue {ref} (Food) has an answer:\nThe boiler is <b>fixed</b> on Friday."
+    assert notice.text == (
+        f"There is an outcome.\nYour issue {ref} (Food): partly resolved.\n"
+        "The boiler is <b>fixed</b> on Friday."
     )
 
 
@@ -317,8 +330,7 @@ async def test_a_hidden_name_never_reaches_staff_or_the_chair(h: Harness) -> Non
     await h.tg.send(chair, f"/triage {hidden}")
     await h.tg.press(chair, "Accept for a meeting")
     await h.tg.send(staff, "/triage")
-    await h.tg.press(staff, "Answer now")
-    await h.tg.send(staff, "We will fix the phones by Friday.")
+    await answer_now(h, staff, "We will fix the phones by Friday.")
 
     audit = await h.rows("SELECT actor_role, action, subject, detail FROM audit_log")
     chair_lines = [a for a in audit if a["subject"] == hidden]
@@ -382,11 +394,13 @@ async def test_staff_key_in_a_paper_slip_and_news_goes_to_them(h: Harness) -> No
         f"Keyed in from a paper slip by P-{keyer_person.id:04d}. Reason: No device"
         in h.tg.last_text(other)
     )
-    await h.tg.press(other, "Answer now")
-    await h.tg.send(other, "Pay rates are reviewed in April.")
+    await answer_now(h, other, "Pay rates are reviewed in April.")
     await h.deliver()
     news = h.tg.last_text(keyer)
-    assert news.startswith(f"Issue {ref} (Work) was keyed in from a paper slip. Status: Answered.")
+    assert news.startswith(
+        f"There is an outcome.\nIssue {ref} (Work) was keyed in from a paper slip."
+        " Outcome: Partly resolved."
+    )
     assert "Pay rates are reviewed in April." in news
     assert "Please tell the person who wrote the slip." in news
 
@@ -402,12 +416,13 @@ async def test_supporters_hear_about_an_answer(h: Harness) -> None:
     await h.tg.press(staff, "Join with another")
     await h.tg.send(staff, ref)
     await h.tg.send(staff, f"/triage {ref}")
-    await h.tg.press(staff, "Answer now")
-    await h.tg.send(staff, "New shower heads are fitted next week.")
+    await answer_now(h, staff, "New shower heads are fitted next week.", kind="Resolved")
     await h.deliver()
-    assert h.tg.last_text(owner).startswith(f"Your issue {ref} (Food) has an answer:")
+    assert h.tg.last_text(owner).startswith(
+        f"There is an outcome.\nYour issue {ref} (Food): resolved."
+    )
     assert h.tg.last_text(earlier).startswith(
-        f"Mae ateb i fater rydych yn ei gefnogi, {ref} (Bwyd):"
+        f"Mae canlyniad.\nMater rydych yn ei gefnogi, {ref} (Bwyd): wedi'i ddatrys."
     )
 
 

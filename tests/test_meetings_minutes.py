@@ -176,7 +176,9 @@ async def test_minutes_record_attendance_decisions_and_roll_over(h: Harness) -> 
             "due_on": "2027-02-01",
         },
     ]
-    assert [await status_of(h, r) for r in refs] == ["outcome_posted", "discussed", "on_agenda"]
+    # Decisions are posted as outcomes (docs/OUTCOMES.md): decided -> resolved, so closed;
+    # in progress -> outcome posted, with its follow-up chase.
+    assert [await status_of(h, r) for r in refs] == ["closed", "outcome_posted", "on_agenda"]
     answer = await h.rows("SELECT answer FROM agenda_item WHERE id = ?", (item_id(refs[0]),))
     assert answer == [{"answer": "Showers will be fixed; boiler part ordered."}]
     # A second decision for the same item (an old button) changes nothing.

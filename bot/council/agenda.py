@@ -390,32 +390,8 @@ async def accept(
     )
 
 
-async def answer(
-    tx: Tx,
-    clock: Clock,
-    settings: Settings,
-    *,
-    actor: Person,
-    item_id: int,
-    version: int,
-    text: str,
-) -> Decision:
-    """Answered directly: the answer is the item's outcome."""
-    _need_triage(actor)
-    cleaned = _checked_note(text)
-    return await _decide(
-        tx,
-        clock,
-        settings,
-        actor=actor,
-        item_id=item_id,
-        version=version,
-        new=ANSWERED,
-        action="agenda.answer",
-        message="agenda.notice.answered",
-        fields={"answer": cleaned, "published_at": to_db(clock.now())},
-        params={"answer": cleaned},
-    )
+# "Answer directly" is an outcome: bot.council.outcomes.post moves the item new -> answered
+# (and on to closed when resolved or not possible), keeps the version and tells everyone.
 
 
 async def decline(

@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.council import agenda as agenda_council
-from bot.council import audit, notices, roles, timers, when
+from bot.council import audit, notices, outcomes, roles, timers, when
 from bot.council.access import Person, person_ref
 from bot.council.clock import Clock
 from bot.council.notices import ButtonSpec
@@ -851,6 +851,14 @@ async def decide(
     owner, owner_problem = owner_text(owner)
     if problem or owner_problem:
         return "text"
+    posting = outcomes.Posting(
+        kind=outcomes.RESOLVED if kind == DECIDED else outcomes.IN_PROGRESS,
+        text=decision,
+        owner_name=owner,
+        follow_up_on=due_on,
+    )
+    if outcomes.problem(posting, on=outcomes.today(clock, settings)) is not None:
+        return "text"
     if item_id not in await store.agenda(tx, meeting.id):
         return "not_on_agenda"
     item = await agenda_store.get(tx, item_id)
@@ -868,7 +876,9 @@ async def decide(
         now=to_db(clock.now()),
     ):
         return "handled"
-    # Through the agenda's own rules: discussed, then (when decided) the outcome is posted.
+    # Through the agenda's own rules: discussed; then the decision becomes the item's outcome
+    # through the one road for outcomes (versions, notices, the follow-up chase): decided ->
+    # resolved, in progress -> in progress with its owner and due date (docs/OUTCOMES.md).
     moved = await agenda_council.move(
         tx,
         clock,
@@ -876,18 +886,20 @@ async def decide(
         actor=actor,
         item_id=item_id,
         new=agenda_council.DISCUSSED,
-        answer_text=decision if kind == IN_PROGRESS else None,
     )
-    if moved.done and kind == DECIDED:
-        moved = await agenda_council.move(
+    if moved.done:
+        posted = await outcomes.post(
             tx,
             clock,
             settings,
             actor=actor,
             item_id=item_id,
-            new=agenda_council.OUTCOME_POSTED,
-            answer_text=decision,
+            version=None,
+            posting=posting,
+            source=outcomes.MINUTES,
+            meeting_id=meeting.id,
         )
+        moved = agenda_council.Decision(posted.result, posted.item)
     if not moved.done:
         raise RuntimeError(f"agenda item {item_id} refused the decision: {moved.result}")
     await audit.record(

@@ -1,0 +1,555 @@
+"""Outcomes and evidence: post or update an outcome (/outcome, and triage's "answer now"), the
+board (/outcomes, and /board as a printable PDF), the month's report (/report) and a member's
+own record (/myrecord). Thin: the rules are in bot.council.outcomes, .reports and .board."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from typing import Any
+
+from bot.council import agenda, outcomes, reports, roles, when
+from bot.council import board as board_council
+from bot.council.access import parse_person_ref, person_ref
+from bot.council.outcomes import OutcomeRow
+from handlers.base import Button, Call, Reply, Result
+from handlers.callbacks import pack
+from storage import people
+from storage.clock import from_db
+
+FLOW = "outcome"
+PAGE = 5
+EXCERPT = 160
+# Kinds and roads in button data, one letter each.
+KIND_CODES = {
+    "r": outcomes.RESOLVED,
+    "p": outcomes.PARTLY,
+    "n": outcomes.NOT_POSSIBLE,
+    "i": outcomes.IN_PROGRESS,
+}
+CODE_OF_KIND = {kind: code for code, kind in KIND_CODES.items()}
+SOURCE_CODES = {"c": outcomes.COMMAND, "t": outcomes.TRIAGE}
+CODE_OF_SOURCE = {source: code for code, source in SOURCE_CODES.items()}
+
+
+def _stale(call: Call, message_id: str = "common.stale_button") -> Result:
+    call.toast = call.t(message_id)
+    return None
+
+
+def _excerpt(text: str, limit: int = EXCERPT) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _topic(call: Call, topic_id: str) -> str:
+    topic = call.services.settings.topic(topic_id)
+    return topic.label(call.lang) if topic else topic_id
+
+
+def _wing(call: Call, wing_id: str) -> str:
+    wing = call.services.settings.wing(wing_id)
+    return wing.label(call.lang) if wing else wing_id
+
+
+def _data(call: Call) -> dict[str, Any] | None:
+    if call.state is None or call.state.flow != FLOW:
+        return None
+    return dict(call.state.data)
+
+
+# --- posting ------------------------------------------------------------------------------------
+
+
+async def outcome_command(call: Call) -> Result:
+    """/outcome A-0042: staff post or update an item's outcome."""
+    if not call.args:
+        await call.begin(FLOW, "ref", {})
+        return call.reply("outcomes.post.ask_ref")
+    return await _pick_kind(call, call.args[0], outcomes.COMMAND)
+
+
+async def _pick_kind(call: Call, raw_ref: str, source: str) -> Result:
+    item_id = agenda.parse_ref(raw_ref)
+    found = (
+        await outcomes.check_item(call.tx, item_id, source) if item_id is not None else "unknown"
+    )
+    if isinstance(found, str):
+        merged_into = await outcomes.merged_into(call.tx, item_id) if item_id else None
+        return _refusal(call, found, item_id, merged_into)
+    return await choose_kind(call, found, source)
+
+
+def _refusal(call: Call, result: str, item_id: int | None, merged_into: int | None) -> Reply:
+    ref = agenda.ref(item_id) if item_id else "-"
+    target = agenda.ref(merged_into) if merged_into else "-"
+    return call.reply(f"outcomes.refused.{result}", ref=ref, target=target)
+
+
+async def choose_kind(call: Call, item: agenda.ItemRow, source: str) -> Reply:
+    """The item, its current outcome, and a button per kind. Also triage's "answer now"."""
+    if call.state is not None and call.state.flow == FLOW:
+        await call.end_flow()
+    lines = [
+        call.t(
+            "outcomes.post.head",
+            ref=agenda.ref(item.id),
+            topic=_topic(call, item.topic),
+            wing=_wing(call, item.wing),
+        ),
+        call.t("agenda.item.status", status=call.t(f"agenda.status.{item.status}")),
+        "",
+        _excerpt(item.text, 400),
+    ]
+    current = await outcomes.latest(call.tx, item.id)
+    if current is not None:
+        lines += ["", call.t("outcomes.post.current", version=current.version)]
+        lines.append(await _outcome_lines(call, current))
+    lines += ["", call.t("outcomes.post.pick_kind")]
+    code, v = CODE_OF_SOURCE[source], item.version
+    kinds = (
+        [outcomes.RESOLVED, outcomes.NOT_POSSIBLE]
+        if item.status == agenda.CLOSED
+        else list(outcomes.KINDS)
+    )
+    buttons = [
+        [
+            call.button(f"outcomes.kind.{kind}", pack("ock", item.id, v, code, CODE_OF_KIND[kind]))
+            for kind in kinds[i : i + 2]
+        ]
+        for i in range(0, len(kinds), 2)
+    ]
+    buttons.append([call.button("outcomes.post.cancel", pack("ocx"))])
+    return Reply("\n".join(lines), buttons)
+
+
+async def pick_kind(call: Call) -> Result:
+    cb = call.callback
+    item_id = cb.int_arg(0) if cb else None
+    version = cb.int_arg(1) if cb else None
+    source = SOURCE_CODES.get((cb.arg(2) if cb else None) or "")
+    kind = KIND_CODES.get((cb.arg(3) if cb else None) or "")
+    if item_id is None or version is None or source is None or kind is None:
+        return _stale(call)
+    if not outcomes.may_post(call.me, source):
+        return _stale(call, "common.not_for_you")
+    found = await outcomes.check_item(call.tx, item_id, source)
+    if isinstance(found, str) or found.version != version:
+        return _stale(call, "outcomes.post.changed")
+    if found.status == agenda.CLOSED and kind not in outcomes.FINAL:
+        return _stale(call, "outcomes.post.changed")
+    await call.begin(
+        FLOW, "text", {"item": item_id, "version": version, "source": source, "kind": kind}
+    )
+    return call.reply(
+        "outcomes.post.ask_text", ref=agenda.ref(item_id), kind=call.t(f"outcomes.kind.{kind}")
+    )
+
+
+def _text_problem(call: Call, problem: str | None, length: int, most: int) -> Reply:
+    return call.reply(f"outcomes.problem.{problem or 'empty'}", length=length, most=most)
+
+
+async def typed(call: Call) -> Result:
+    data = _data(call)
+    if data is None or call.state is None:
+        return call.reply("common.use_menu")
+    step = call.state.step
+    if step == "ref":
+        await call.end_flow()
+        return await _pick_kind(call, call.text, outcomes.COMMAND)
+    if step == "text":
+        cleaned = outcomes.outcome_text(call.text)
+        if not cleaned.ok:
+            return _text_problem(call, cleaned.problem, len(cleaned.text), outcomes.TEXT_MAX)
+        data["text"] = cleaned.text
+        return await _next_step(call, data)
+    if step == "reason":
+        cleaned = outcomes.reason_text(call.text)
+        if not cleaned.ok:
+            return _text_problem(call, cleaned.problem, len(cleaned.text), outcomes.REASON_MAX)
+        data["reason"] = cleaned.text
+        return await _next_step(call, data)
+    if step == "owner":
+        return await _typed_owner(call, data)
+    if step == "date":
+        reading = when.parse_day(
+            call.text, today=outcomes.today(call.services.clock, call.services.settings)
+        )
+        if reading.day is None:
+            return call.reply(f"outcomes.problem.date_{reading.problem or 'unreadable'}")
+        data["date"] = reading.day.isoformat()
+        return await _next_step(call, data)
+    return call.reply("outcomes.post.use_buttons")
+
+
+async def _typed_owner(call: Call, data: dict[str, Any]) -> Result:
+    person_id = parse_person_ref(call.text)
+    if person_id is not None:
+        owner = await people.by_id(call.tx, person_id)
+        if owner is None or owner.status != "active" or owner.role not in roles.STAFF_SIDE:
+            return call.reply("outcomes.problem.not_staff")
+        data["owner_id"], data["owner_name"] = owner.id, None
+        return await _next_step(call, data)
+    cleaned = outcomes.owner_text(call.text)
+    if not cleaned.ok:
+        return _text_problem(call, cleaned.problem, len(cleaned.text), outcomes.OWNER_MAX)
+    data["owner_id"], data["owner_name"] = None, cleaned.text
+    return await _next_step(call, data)
+
+
+async def owner_me(call: Call) -> Result:
+    data = _data(call)
+    item_id = call.callback.int_arg(0) if call.callback else None
+    if (
+        data is None
+        or call.state is None
+        or call.state.step != "owner"
+        or item_id != data.get("item")
+        or call.me.role not in roles.STAFF_SIDE
+    ):
+        return _stale(call)
+    data["owner_id"], data["owner_name"] = call.me.id, None
+    return await _next_step(call, data)
+
+
+async def _next_step(call: Call, data: dict[str, Any]) -> Result:
+    """Ask for what this kind still needs, in order; then show the preview to confirm."""
+    kind, ref = data["kind"], agenda.ref(int(data["item"]))
+    if kind == outcomes.NOT_POSSIBLE and "reason" not in data:
+        await call.begin(FLOW, "reason", data)
+        return call.reply("outcomes.post.ask_reason", ref=ref)
+    if kind == outcomes.IN_PROGRESS and "owner_id" not in data:
+        await call.begin(FLOW, "owner", data)
+        buttons = (
+            [[call.button("outcomes.post.owner_me", pack("oco", int(data["item"])))]]
+            if call.me.role in roles.STAFF_SIDE
+            else []
+        )
+        return call.reply("outcomes.post.ask_owner", ref=ref, buttons=buttons)
+    if kind == outcomes.IN_PROGRESS and "date" not in data:
+        await call.begin(FLOW, "date", data)
+        return call.reply("outcomes.post.ask_date", ref=ref)
+    await call.begin(FLOW, "confirm", data)
+    return await _preview(call, data)
+
+
+async def _owner_text(call: Call, data: dict[str, Any]) -> str:
+    if data.get("owner_name"):
+        return str(data["owner_name"])
+    owner_id = data.get("owner_id")
+    if owner_id is None:
+        return ""
+    owner = await people.by_id(call.tx, int(owner_id))
+    label = (owner.label if owner else "") or ""
+    return f"{label} ({person_ref(int(owner_id))})" if label else person_ref(int(owner_id))
+
+
+async def _preview(call: Call, data: dict[str, Any]) -> Reply:
+    lines = [
+        call.t("outcomes.post.preview", ref=agenda.ref(int(data["item"]))),
+        call.t("outcomes.line.kind", kind=call.t(f"outcomes.kind.{data['kind']}")),
+        str(data["text"]),
+    ]
+    if data.get("reason"):
+        lines.append(call.t("outcomes.line.reason", reason=data["reason"]))
+    if data["kind"] == outcomes.IN_PROGRESS:
+        lines.append(call.t("outcomes.line.owner", owner=await _owner_text(call, data)))
+        lines.append(call.t("outcomes.line.date", date={"$day": data["date"]}))
+    lines += ["", call.t("outcomes.post.who_hears")]
+    item_id, version = int(data["item"]), int(data["version"])
+    buttons = [
+        [
+            call.button("outcomes.post.publish", pack("ocy", item_id, version)),
+            call.button("outcomes.post.cancel", pack("ocx")),
+        ]
+    ]
+    return Reply("\n".join(lines), buttons)
+
+
+async def publish(call: Call) -> Result:
+    data = _data(call)
+    cb = call.callback
+    item_id = cb.int_arg(0) if cb else None
+    version = cb.int_arg(1) if cb else None
+    if (
+        data is None
+        or item_id is None
+        or version is None
+        or call.state is None
+        or call.state.step != "confirm"
+        or item_id != data.get("item")
+        or version != data.get("version")
+    ):
+        # Pressed twice, or an old preview: the first press already did it (or nothing to do).
+        return _stale(call)
+    source = str(data["source"])
+    if not outcomes.may_post(call.me, source):
+        await call.end_flow()
+        return _stale(call, "common.not_for_you")
+    await call.end_flow()
+    posting = outcomes.Posting(
+        kind=str(data["kind"]),
+        text=str(data["text"]),
+        reason=data.get("reason"),
+        owner_id=data.get("owner_id"),
+        owner_name=data.get("owner_name"),
+        follow_up_on=date.fromisoformat(data["date"]) if data.get("date") else None,
+    )
+    posted = await outcomes.post(
+        call.tx,
+        call.services.clock,
+        call.services.settings,
+        actor=call.me,
+        item_id=item_id,
+        version=version,
+        posting=posting,
+        source=source,
+    )
+    ref = agenda.ref(item_id)
+    if not posted.done:
+        if posted.result == "handled":
+            call.toast = call.t("outcomes.post.changed")
+            call.toast_alert = True
+        return _refusal(
+            call, posted.result, item_id, posted.item.merged_into if posted.item else None
+        )
+    call.toast = call.t("outcomes.post.toast")
+    done = call.reply(
+        "outcomes.post.done", ref=ref, kind=call.t(f"outcomes.kind.{posting.kind}"), edit=True
+    )
+    if source == outcomes.TRIAGE:
+        done.buttons = [[call.button("outcomes.post.next_issue", pack("atn", item_id))]]
+    return done
+
+
+async def cancel(call: Call) -> Result:
+    data = _data(call)
+    if data is not None:
+        await call.end_flow()
+    return call.reply("outcomes.post.cancelled", edit=True)
+
+
+# --- reading an outcome ------------------------------------------------------------------------
+
+
+async def _outcome_lines(call: Call, outcome: OutcomeRow) -> str:
+    lines = [
+        call.t(
+            "outcomes.line.kind_on",
+            kind=call.t(f"outcomes.kind.{outcome.kind}"),
+            when=from_db(outcome.posted_at),
+        ),
+        outcome.text,
+    ]
+    if outcome.reason:
+        lines.append(call.t("outcomes.line.reason", reason=outcome.reason))
+    if outcome.kind == outcomes.IN_PROGRESS:
+        lines.append(
+            call.t("outcomes.line.owner", owner=await outcomes.owner_label(call.tx, outcome))
+        )
+        lines.append(call.t("outcomes.line.date", date=outcomes.day(outcome.follow_up_on)))
+    return "\n".join(lines)
+
+
+# --- the board ------------------------------------------------------------------------------------
+
+
+async def board_command(call: Call) -> Result:
+    """/outcomes: members their wing first; staff and observers all wings; families reports back."""
+    if call.me.role == roles.FAMILY:
+        return await _family_page(call, 0, edit=False)
+    scope = call.me.wing if call.me.role in roles.IN_CUSTODY and call.me.wing else "all"
+    return await _board_page(call, scope, 0, edit=False)
+
+
+async def board_page(call: Call) -> Result:
+    cb = call.callback
+    scope = cb.arg(0) if cb else None
+    page = cb.int_arg(1) if cb else None
+    if scope is None or page is None or page > 10_000:
+        return _stale(call)
+    if scope != "all" and call.services.settings.wing(scope) is None:
+        return _stale(call)
+    return await _board_page(call, scope, page, edit=True)
+
+
+async def _board_page(call: Call, scope: str, page: int, *, edit: bool) -> Result:
+    wing = None if scope == "all" else scope
+    found = await outcomes.board(call.tx, call.me, wing=wing, page=page, size=PAGE)
+    where = call.t("outcomes.board.all") if wing is None else _wing(call, wing)
+    lines = [call.t("outcomes.board.heading", where=where)]
+    if not found.entries:
+        lines.append(call.t("outcomes.board.none"))
+    for entry in found.entries:
+        outcome = entry.outcome
+        lines += [
+            "",
+            call.t(
+                "outcomes.board.entry_head",
+                ref=agenda.ref(outcome.item_id),
+                topic=_topic(call, outcome.topic),
+                wing=_wing(call, outcome.wing),
+            ),
+            call.t("outcomes.board.said", text=_excerpt(entry.item_text)),
+            await _outcome_lines(call, outcome),
+        ]
+    buttons: list[list[Button]] = []
+    paging: list[Button] = []
+    if page > 0:
+        paging.append(call.button("outcomes.board.newer", pack("ocb", scope, page - 1)))
+    if found.more:
+        paging.append(call.button("outcomes.board.older", pack("ocb", scope, page + 1)))
+    if paging:
+        buttons.append(paging)
+    scopes = ["all", *(w.id for w in call.services.settings.wings)]
+    buttons.append(
+        [
+            Button(
+                call.t("outcomes.board.all") if s == "all" else _wing(call, s),
+                pack("ocb", s, 0),
+            )
+            for s in scopes
+            if s != scope
+        ]
+    )
+    return Reply("\n".join(lines), buttons, edit)
+
+
+async def family_page(call: Call) -> Result:
+    page = call.callback.int_arg(0) if call.callback else None
+    if page is None or page > 10_000:
+        return _stale(call)
+    return await _family_page(call, page, edit=True)
+
+
+async def _family_page(call: Call, page: int, *, edit: bool) -> Result:
+    found = await outcomes.family_board(call.tx, call.me, page=page, size=PAGE)
+    lines = [call.t("outcomes.family.heading")]
+    if not found.reports:
+        lines.append(call.t("outcomes.family.none"))
+    for report in found.reports:
+        lines += [
+            "",
+            call.t("outcomes.family.title", title=report.title, when=from_db(report.reported_at)),
+            call.t("outcomes.family.heard", text=report.heard),
+            call.t("outcomes.family.will_do", text=report.will_do),
+        ]
+    paging: list[Button] = []
+    if page > 0:
+        paging.append(call.button("outcomes.board.newer", pack("ocf", page - 1)))
+    if found.more:
+        paging.append(call.button("outcomes.board.older", pack("ocf", page + 1)))
+    return Reply("\n".join(lines), [paging] if paging else [], edit)
+
+
+# --- the printable board -----------------------------------------------------------------------
+
+
+async def print_command(call: Call) -> Result:
+    """/board: staff choose a wing or the whole establishment and get an A4 PDF."""
+    wings = call.services.settings.wings
+    buttons = [[Button(w.label(call.lang), pack("obd", w.id))] for w in wings]
+    buttons.append([call.button("outcomes.print.everyone", pack("obd", "all"))])
+    return call.reply("outcomes.print.pick", buttons=buttons)
+
+
+async def print_board(call: Call) -> Result:
+    scope = call.callback.arg(0) if call.callback else None
+    settings = call.services.settings
+    if scope is None or (scope != "all" and settings.wing(scope) is None):
+        return _stale(call)
+    gathered = await board_council.gather(
+        call.tx,
+        call.services.clock,
+        settings,
+        actor=call.me,
+        wing=None if scope == "all" else scope,
+    )
+    # Rendering is CPU work: off the event loop (the bot keeps answering others meanwhile).
+    pdf = await asyncio.to_thread(board_council.render, gathered)
+    call.toast = call.t("outcomes.print.toast")
+    return Reply(
+        call.t("outcomes.print.caption", count=len(gathered.entries)),
+        document=(board_council.file_name(gathered), pdf),
+    )
+
+
+# --- the evidence report -------------------------------------------------------------------------
+
+
+async def report_command(call: Call) -> Result:
+    settings, clock = call.services.settings, call.services.clock
+    if call.args:
+        month = reports.parse_month(call.args[0])
+        if month is None:
+            return call.reply("outcomes.report.bad_month")
+        if reports.is_future(month, clock, settings):
+            return call.reply("outcomes.report.future")
+    else:
+        month = reports.last_full_month(clock, settings)
+    report = await reports.build(call.tx, clock, settings, viewer=call.me, month=month)
+    lang = call.lang
+    name = reports.month_title(month, lang)
+    if report.empty:
+        pictures = await asyncio.to_thread(reports.charts, report, settings, lang)
+        return [Reply(call.t("outcomes.report.nothing", month=name), photo=pictures[0][1])]
+    shown = reports.summary(report, settings)
+    text = call.t(
+        "outcomes.report.summary",
+        month=name,
+        raised=shown.raised,
+        resolved=shown.resolved,
+        open=shown.open,
+        share=shown.share,
+        least=settings.report_min_cell,
+    )
+    pictures = await asyncio.to_thread(reports.charts, report, settings, lang)
+    replies = [Reply(text)]
+    replies += [
+        Reply(call.t("outcomes.report.chart_caption", month=name), photo=png) for _, png in pictures
+    ]
+    replies += [
+        Reply(call.t("outcomes.report.csv_caption"), document=(file_name, data))
+        for file_name, data in reports.csv_files(report, settings, lang)
+    ]
+    return replies
+
+
+# --- a member's own record ---------------------------------------------------------------------
+
+
+async def my_record(call: Call) -> Result:
+    record = await outcomes.my_record(call.tx, call.me)
+    zone = call.services.settings.establishment.timezone
+    role = call.t(f"outcomes.record.role_{record.role}")
+    lines = [call.t("outcomes.record.title")]
+    if record.since is not None:
+        lines.append(
+            call.t(
+                "outcomes.record.role",
+                role=role,
+                since={"$day": record.since.astimezone(zone).date().isoformat()},
+            )
+        )
+    lines += ["", call.t("outcomes.record.meetings", count=record.meetings_attended)]
+    for title, at in record.meetings:
+        lines.append(
+            call.t(
+                "outcomes.record.meeting",
+                title=title,
+                when={"$day": at.astimezone(zone).date().isoformat()},
+            )
+        )
+    lines += ["", call.t("outcomes.record.items", count=record.items_raised)]
+    for entry in record.items:
+        came = (
+            call.t(f"outcomes.kind.{entry.outcome.kind}")
+            if entry.outcome is not None
+            else call.t(f"agenda.status.{entry.status}")
+        )
+        lines.append(call.t("outcomes.record.item", ref=agenda.ref(entry.item_id), result=came))
+    lines += ["", call.t("outcomes.record.consultations", count=record.consultations_answered)]
+    for title in record.consultations:
+        lines.append(call.t("outcomes.record.consultation", title=title))
+    lines += ["", call.t("outcomes.record.footer")]
+    return Reply("\n".join(lines))
