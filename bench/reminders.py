@@ -228,7 +228,7 @@ async def main() -> dict[str, float | int]:
     per_reminder = Counter()
     stale = 0
     for key, done_at in rows:
-        _, meeting_id, _, offset, checksum, person_id = key.split(":")
+        _, meeting_id, _, person_id, offset, checksum = key.split(":")
         per_reminder[(meeting_id, offset, person_id)] += 1
         meeting = finals[int(meeting_id)]
         assert meeting is not None

@@ -437,7 +437,9 @@ async def test_quiet_hours_never_deliver_a_reminder_after_the_start(h: Harness) 
     h.clock.set(datetime(2026, 12, 3, 7, 30, tzinfo=UTC))
     await h.deliver()
     assert reminders(h, member) == []
-    dropped = await h.rows("SELECT status FROM outbox WHERE key LIKE 'meeting:%:reminder:3600:%'")
+    dropped = await h.rows(
+        "SELECT status FROM outbox WHERE key LIKE 'meeting:%:reminder:p%:3600:%'"
+    )
     assert dropped == [{"status": "dropped"}]
 
 
@@ -461,3 +463,23 @@ async def test_two_cancel_presses_at_once_cancel_once(h: Harness) -> None:
     assert len(await h.rows("SELECT * FROM audit_log WHERE action = 'meeting.cancel'")) == 1
     await h.deliver()
     assert sum("is cancelled" in t for t in h.tg.texts(member)) == 1
+
+
+async def test_saying_cant_go_withdraws_a_reminder_already_queued(h: Harness) -> None:
+    staff = await h.join("staff", wing=None)
+    member, other = await h.join("member", wing="a"), await h.join("member", wing="a")
+    meeting = await schedule(h, staff)
+    await h.deliver()
+    h.clock.set(STARTS - timedelta(days=7))
+    assert await timers.fire_due(h.db, h.clock, h.settings) == {"fired": 1}
+    await h.tg.press(member, "Can't go")
+    assert h.tg.answer_for(member) == (
+        "Thank you. You said you can't go. You will get no reminders."
+    )
+    rows = await h.rows(
+        "SELECT person_id, status FROM outbox WHERE key LIKE ? ORDER BY person_id",
+        (f"meeting:{meeting}:reminder:%",),
+    )
+    assert [r["status"] for r in rows] == ["withdrawn", "queued"]
+    await h.deliver()
+    assert reminders(h, member) == [] and len(reminders(h, other)) == 1

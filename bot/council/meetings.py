@@ -64,6 +64,11 @@ def reminder_prefix(meeting_id: int) -> str:
     return f"meeting:{meeting_id}:reminder:"
 
 
+def person_reminders(meeting_id: int, person_id: int) -> str:
+    """The key prefix of one person's reminder notices for a meeting."""
+    return f"{reminder_prefix(meeting_id)}p{person_id}:"
+
+
 def _need_staff(actor: Person) -> None:
     if actor.role not in roles.STAFF_SIDE:
         raise NotAllowed(f"{actor.role} may not manage meetings")
@@ -380,7 +385,7 @@ async def _fire_reminder(tx: Tx, clock: Clock, settings: Settings, timer: TimerR
         await notices.notify(
             tx,
             clock,
-            key=f"{reminder_prefix(meeting.id)}{offset}:{timer.checksum}:{person.id}",
+            key=f"{reminder_prefix(meeting.id)}p{person.id}:{offset}:{timer.checksum}",
             person=person,
             message="meetings.notice.reminder",
             params=params,
@@ -410,6 +415,9 @@ async def answer(tx: Tx, clock: Clock, *, person: Person, meeting_id: int, choic
     if from_db(meeting.starts_at) <= clock.now():
         return "started"
     changed = await store.set_answer(tx, meeting.id, person.id, choice, to_db(clock.now()))
+    if changed and choice == CANT:
+        # A reminder already queued (held by quiet hours) is withdrawn too.
+        await notices.withdraw(tx, clock, person_reminders(meeting.id, person.id), "can't go")
     return "saved" if changed else "same"
 
 
