@@ -15,11 +15,13 @@ Three phases on the same harness, in the same run:
    the person, one transaction, render). For reference the run also measures a bare
    python-telegram-bot echo that skips the wrapper and the database.
 
+Each phase runs three rounds (fresh polls for the same electors) and the medians are reported.
 Counts are checked against the known choices. The last line printed is one JSON object."""
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import sys
 import tempfile
@@ -43,6 +45,8 @@ from tests.test_polls import add_people, create_poll  # noqa: E402
 ELECTORS = 1_000
 OPTIONS = ["North", "South", "East", "West"]
 BURST_S = 1.0
+# Each phase runs this many rounds and the median is reported: the machine is shared.
+REPEATS = 3
 TIMEOUT_S = 120.0
 
 
@@ -128,73 +132,115 @@ async def bare_echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     raise ApplicationHandlerStop
 
 
+async def burst(
+    h: Harness, watch: Stopwatch, users: list[int], messages: dict[int, int], poll_id: int
+) -> tuple[list[float], bool]:
+    """Arrivals spread evenly over one second; milliseconds from update to acknowledgement."""
+    updates = presses(h, users, messages, poll_id)
+    settle()
+    sent: dict[str, float] = {}
+    edits_before = watch.edits
+    start = time.perf_counter()
+    for n, update in enumerate(updates):
+        delay = start + BURST_S * n / ELECTORS - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        assert update.callback_query is not None
+        sent[update.callback_query.id] = time.perf_counter()
+        h.app.update_queue.put_nowait(update)
+    await watch.until(lambda: watch.edits >= edits_before + ELECTORS)
+    latencies = [(watch.acked[q] - t) * 1000 for q, t in sent.items()]
+    return latencies, await counts(h, poll_id) == expected_counts()
+
+
+async def saturate(h: Harness, watch: Stopwatch, updates: list[Update], done: Any) -> float:
+    """Everything on the queue at once; updates a second until the last is answered."""
+    settle()
+    start = time.perf_counter()
+    for update in updates:
+        h.app.update_queue.put_nowait(update)
+    end = await watch.until(done)
+    return len(updates) / (end - start)
+
+
+def settle() -> None:
+    # The updates built for a phase are the benchmark's own objects, not the bot's: keep the
+    # garbage collector from walking them (and the double's records) in the middle of a phase.
+    gc.collect()
+    gc.freeze()
+
+
+def median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
+
+
 async def run(work: Path) -> dict[str, Any]:
     h = await make_harness(work)
     staff = await h.join("staff", wing=None)
     users = await add_people(h, ELECTORS)
-    burst_poll = await create_poll(h, staff, "Which yard for the open day?", OPTIONS)
+    first = await create_poll(h, staff, "Which yard for the open day?", OPTIONS)
     setup = time.perf_counter()
     delivered = await h.deliver()
     print(f"setup: {delivered} ballots delivered in {time.perf_counter() - setup:.1f} s")
-    second_poll = await create_poll(h, staff, "Which yard next time?", OPTIONS)
+    # More polls for the same electors; presses reuse the first ballot messages (the callback
+    # data names the poll), so their ballots need not be delivered.
+    bursts = [first] + [
+        await create_poll(h, staff, f"Burst {r}?", OPTIONS) for r in range(1, REPEATS)
+    ]
+    floods = [await create_poll(h, staff, f"Flood {r}?", OPTIONS) for r in range(REPEATS)]
     messages = {u: h.double.last(u).message_id for u in users}  # type: ignore[union-attr]
     watch = Stopwatch(h)
     h.app.add_handler(MessageHandler(filters.Regex(r"^echo \d+$"), echo), group=-1)
     h.app.add_handler(MessageHandler(filters.Regex(r"^echo bare \d+$"), bare_echo), group=-2)
     await h.app.start()
-    queue = h.app.update_queue
+    p50s: list[float] = []
+    p99s: list[float] = []
+    votes: list[float] = []
+    echoes: list[float] = []
+    bares: list[float] = []
+    exact = True
     try:
-        # 1. The burst: arrivals spread evenly over one second.
-        burst = presses(h, users, messages, burst_poll)
-        sent: dict[str, float] = {}
-        start = time.perf_counter()
-        for n, update in enumerate(burst):
-            delay = start + BURST_S * n / ELECTORS - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            assert update.callback_query is not None
-            sent[update.callback_query.id] = time.perf_counter()
-            queue.put_nowait(update)
-        await watch.until(lambda: watch.edits >= ELECTORS)
-        latencies = [(watch.acked[q] - t) * 1000 for q, t in sent.items()]
-        burst_exact = await counts(h, burst_poll) == expected_counts()
-
-        # 2. Vote throughput: everything at once.
-        votes = presses(h, users, messages, second_poll)
-        edits_before = watch.edits
-        start = time.perf_counter()
-        for update in votes:
-            queue.put_nowait(update)
-        end = await watch.until(lambda: watch.edits >= edits_before + ELECTORS)
-        votes_per_s = ELECTORS / (end - start)
-        second_exact = await counts(h, second_poll) == expected_counts()
-
-        # 3. Echo throughput on the same Application and double.
-        echoes = [
-            Update.de_json(h.double.message_update(user, f"echo {n}"), h.app.bot)
-            for n, user in enumerate(users)
-        ]
-        start = time.perf_counter()
-        for update in echoes:
-            queue.put_nowait(update)
-        end = await watch.until(lambda: watch.echoes >= ELECTORS)
-        echo_per_s = ELECTORS / (end - start)
-
-        # For reference: the bare library echo.
-        bare = [
-            Update.de_json(h.double.message_update(user, f"echo bare {n}"), h.app.bot)
-            for n, user in enumerate(users)
-        ]
-        echoes_before = watch.echoes
-        start = time.perf_counter()
-        for update in bare:
-            queue.put_nowait(update)
-        end = await watch.until(lambda: watch.echoes >= echoes_before + ELECTORS)
-        bare_per_s = ELECTORS / (end - start)
+        for r in range(REPEATS):
+            # 1. The burst: 1,000 confirms within one second.
+            latencies, burst_exact = await burst(h, watch, users, messages, bursts[r])
+            p50s.append(percentile(latencies, 0.50))
+            p99s.append(percentile(latencies, 0.99))
+            # 2. Vote throughput: 1,000 confirms at once.
+            edits = watch.edits
+            votes.append(
+                await saturate(
+                    h,
+                    watch,
+                    presses(h, users, messages, floods[r]),
+                    lambda e=edits: watch.edits >= e + ELECTORS,  # type: ignore[misc]
+                )
+            )
+            flood_exact = await counts(h, floods[r]) == expected_counts()
+            exact = exact and burst_exact and flood_exact
+            # 3. Echo through the wrapper, and the bare library echo, on the same Application.
+            for prefix, out in (("echo", echoes), ("echo bare", bares)):
+                before = watch.echoes
+                updates = [
+                    Update.de_json(h.double.message_update(u, f"{prefix} {n}"), h.app.bot)
+                    for n, u in enumerate(users)
+                ]
+                out.append(
+                    await saturate(
+                        h,
+                        watch,
+                        updates,
+                        lambda b=before: watch.echoes >= b + ELECTORS,  # type: ignore[misc]
+                    )
+                )
+            print(
+                f"round {r + 1}: burst p50 {p50s[-1]:.2f} ms, p99 {p99s[-1]:.2f} ms;"
+                f" votes {votes[-1]:.0f}/s, echo {echoes[-1]:.0f}/s, bare echo {bares[-1]:.0f}/s"
+            )
     finally:
+        gc.unfreeze()
         await h.app.stop()
         await h.close()
-    ballots = burst_exact and second_exact
+    votes_per_s, echo_per_s, bare_per_s = median(votes), median(echoes), median(bares)
     print(
         f"bare python-telegram-bot echo (no wrapper, no database): {bare_per_s:.1f}/s;"
         f" votes are {votes_per_s / bare_per_s:.3f} of it"
@@ -203,16 +249,19 @@ async def run(work: Path) -> dict[str, Any]:
         "votes_per_s": round(votes_per_s, 1),
         "echo_per_s": round(echo_per_s, 1),
         "ratio": round(votes_per_s / echo_per_s, 3),
-        "p50_ms": round(percentile(latencies, 0.50), 2),
-        "p99_ms": round(percentile(latencies, 0.99), 2),
-        "counts_exact": ballots,
+        "p50_ms": round(median(p50s), 2),
+        "p99_ms": round(median(p99s), 2),
+        "counts_exact": exact,
     }
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         result = asyncio.run(run(Path(tmp)))
-    print(f"electors: {ELECTORS}, options: {len(OPTIONS)}, burst over {BURST_S:.0f} s")
+    print(
+        f"electors: {ELECTORS}, options: {len(OPTIONS)}, burst over {BURST_S:.0f} s,"
+        f" medians of {REPEATS} rounds"
+    )
     print(
         f"votes: {result['votes_per_s']}/s; echo through the wrapper: {result['echo_per_s']}/s;"
         f" ratio {result['ratio']} (aim >= 0.5)"
