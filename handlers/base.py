@@ -51,6 +51,9 @@ class Reply:
     edit: bool = False  # for a button press: replace the pressed message instead of a new one
     document: tuple[str, bytes] | None = None
     photo: bytes | None = None
+    # Slow work (drawing charts, a PDF) done after the transaction commits, so the database is
+    # free for everyone else meanwhile. It returns the replies to send in this one's place.
+    later: Callable[[], Awaitable[list[Reply]]] | None = None
 
 
 Result = Reply | list[Reply] | None
@@ -289,7 +292,12 @@ async def _render(
     if query is not None:
         await _answer(query, call.toast, alert=call.toast_alert)
     bot = context.bot
-    for reply in replies:
+    queue = list(replies)
+    while queue:
+        reply = queue.pop(0)
+        if reply.later is not None:
+            queue[0:0] = await reply.later()
+            continue
         try:
             if reply.document is not None:
                 name, data = reply.document

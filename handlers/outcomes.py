@@ -8,6 +8,7 @@ import asyncio
 from datetime import date
 from typing import Any
 
+from bot import i18n
 from bot.council import agenda, outcomes, reports, roles, when
 from bot.council import board as board_council
 from bot.council.access import parse_person_ref, person_ref
@@ -455,23 +456,28 @@ async def print_command(call: Call) -> Result:
 
 async def print_board(call: Call) -> Result:
     scope = call.callback.arg(0) if call.callback else None
-    settings = call.services.settings
+    settings, clock, me = call.services.settings, call.services.clock, call.me
     if scope is None or (scope != "all" and settings.wing(scope) is None):
         return _stale(call)
-    gathered = await board_council.gather(
-        call.tx,
-        call.services.clock,
-        settings,
-        actor=call.me,
-        wing=None if scope == "all" else scope,
-    )
-    # Rendering is CPU work: off the event loop (the bot keeps answering others meanwhile).
-    pdf = await asyncio.to_thread(board_council.render, gathered)
     call.toast = call.t("outcomes.print.toast")
-    return Reply(
-        call.t("outcomes.print.caption", count=len(gathered.entries)),
-        document=(board_council.file_name(gathered), pdf),
-    )
+    db, lang = call.services.db, call.lang
+
+    async def draw() -> list[Reply]:
+        # After the commit: read from a snapshot and draw off the event loop, so nobody waits.
+        async with db.snapshot() as tx:
+            gathered = await board_council.gather(
+                tx, clock, settings, actor=me, wing=None if scope == "all" else scope
+            )
+        pdf = await asyncio.to_thread(board_council.render, gathered)
+        caption = i18n.t(
+            lang,
+            "outcomes.print.caption",
+            settings.establishment.timezone,
+            count=len(gathered.entries),
+        )
+        return [Reply(caption, document=(board_council.file_name(gathered), pdf))]
+
+    return Reply("", later=draw)
 
 
 # --- the evidence report -------------------------------------------------------------------------
@@ -487,32 +493,45 @@ async def report_command(call: Call) -> Result:
             return call.reply("outcomes.report.future")
     else:
         month = reports.last_full_month(clock, settings)
-    report = await reports.build(call.tx, clock, settings, viewer=call.me, month=month)
-    lang = call.lang
+    if not reports.may_read(call.me):
+        return call.reply("common.not_for_role")
+    db, me, lang, zone = call.services.db, call.me, call.lang, settings.establishment.timezone
     name = reports.month_title(month, lang)
-    if report.empty:
+
+    async def build_and_draw() -> list[Reply]:
+        # After the commit: figures from a read-only snapshot, drawing off the event loop, so
+        # a two-year report never holds up anyone's vote or reply.
+        async with db.snapshot() as tx:
+            report = await reports.build(tx, clock, settings, viewer=me, month=month)
         pictures = await asyncio.to_thread(reports.charts, report, settings, lang)
-        return [Reply(call.t("outcomes.report.nothing", month=name), photo=pictures[0][1])]
-    shown = reports.summary(report, settings)
-    text = call.t(
-        "outcomes.report.summary",
-        month=name,
-        raised=shown.raised,
-        resolved=shown.resolved,
-        open=shown.open,
-        share=shown.share,
-        least=settings.report_min_cell,
-    )
-    pictures = await asyncio.to_thread(reports.charts, report, settings, lang)
-    replies = [Reply(text)]
-    replies += [
-        Reply(call.t("outcomes.report.chart_caption", month=name), photo=png) for _, png in pictures
-    ]
-    replies += [
-        Reply(call.t("outcomes.report.csv_caption"), document=(file_name, data))
-        for file_name, data in reports.csv_files(report, settings, lang)
-    ]
-    return replies
+        if report.empty:
+            return [
+                Reply(
+                    i18n.t(lang, "outcomes.report.nothing", zone, month=name), photo=pictures[0][1]
+                )
+            ]
+        shown = reports.summary(report, settings)
+        text = i18n.t(
+            lang,
+            "outcomes.report.summary",
+            zone,
+            month=name,
+            raised=shown.raised,
+            resolved=shown.resolved,
+            open=shown.open,
+            share=shown.share,
+            least=settings.report_min_cell,
+        )
+        chart_caption = i18n.t(lang, "outcomes.report.chart_caption", zone, month=name)
+        csv_caption = i18n.t(lang, "outcomes.report.csv_caption", zone)
+        files = await asyncio.to_thread(reports.csv_files, report, settings, lang)
+        return [
+            Reply(text),
+            *(Reply(chart_caption, photo=png) for _, png in pictures),
+            *(Reply(csv_caption, document=(file_name, data)) for file_name, data in files),
+        ]
+
+    return Reply("", later=build_and_draw)
 
 
 # --- a member's own record ---------------------------------------------------------------------

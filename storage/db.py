@@ -92,6 +92,8 @@ class Database:
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
         self._conn = conn
         self._lock = asyncio.Lock()
+        self._reader: aiosqlite.Connection | None = None
+        self._reader_lock = asyncio.Lock()
         self._listeners: list[Listener] = []
         self.path = path
 
@@ -118,7 +120,27 @@ class Database:
         return db
 
     async def close(self) -> None:
+        if self._reader is not None:
+            await self._reader.close()
+            self._reader = None
         await self._conn.close()
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Tx]:
+        """A read-only, consistent view on a second connection. Long reads (reports, the board,
+        exports) run here: WAL lets them read while the writer goes on, so nobody waits."""
+        async with self._reader_lock:
+            if self._reader is None:
+                uri = f"{self.path.resolve().as_uri()}?mode=ro"
+                self._reader = await aiosqlite.connect(uri, uri=True, isolation_level=None)
+                self._reader.row_factory = sqlite3.Row
+                await self._reader.execute("PRAGMA busy_timeout=5000")
+            reader = self._reader
+            await reader.execute("BEGIN")
+            try:
+                yield Tx(reader)
+            finally:
+                await reader.execute("ROLLBACK")
 
     def listen(self, listener: Listener) -> None:
         self._listeners.append(listener)

@@ -108,3 +108,20 @@ async def test_a_missing_lower_numbered_migration_is_still_applied(tmp_path: Pat
             == 1
         )
     await db.close()
+
+
+async def test_a_snapshot_reads_committed_data_and_cannot_write(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "c.sqlite3")
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO meta (key, value) VALUES ('k', 'v1')")
+    async with db.snapshot() as snap:
+        assert await snap.value("SELECT value FROM meta WHERE key = 'k'") == "v1"
+        # The writer goes on while the snapshot is open, and the snapshot keeps its view.
+        async with db.transaction() as tx:
+            await tx.execute("UPDATE meta SET value = 'v2' WHERE key = 'k'")
+        assert await snap.value("SELECT value FROM meta WHERE key = 'k'") == "v1"
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            await snap.execute("DELETE FROM meta")
+    async with db.snapshot() as snap:
+        assert await snap.value("SELECT value FROM meta WHERE key = 'k'") == "v2"
+    await db.close()
