@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check-config demo bench clean
+.PHONY: run test lint check-config demo bench clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,13 +19,23 @@ config.toml:
 run: $(STAMP) config.toml
 	$(BIN)/python -m bot run --config config.toml
 
+# The local channel with a demo council, in a browser: no Telegram account or token needed.
+demo: $(STAMP) config.toml
+	$(BIN)/python -m bot demo --config config.toml
+
+# The browser tests drive Debian's chromium (Playwright for Python comes with the dev extras;
+# never `playwright install`, which downloads a browser of its own).
+browser:
+	@command -v chromium >/dev/null || [ -x /usr/bin/chromium ] || \
+		(apt-get update && apt-get install -y --no-install-recommends chromium)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint
+test: lint browser
 	$(BIN)/python -m bot check-config --config config.example.toml
 	$(BIN)/python -m pytest
 

@@ -1,4 +1,4 @@
-"""python -m bot: run, check-config, migrate, backup, invite, export, board, report."""
+"""python -m bot: run, demo, check-config, migrate, backup, invite, export, board, report."""
 
 from __future__ import annotations
 
@@ -237,20 +237,70 @@ async def serve(settings: Settings, token: str) -> None:
     await db.close()
 
 
+async def serve_local(settings: Settings, *, seed: bool) -> None:
+    """The bot on the local channel: a Bot API server and chat page on this machine, the bot
+    pointed at it through base_url like any self-hosted Bot API server (docs/LOCAL_CHANNEL.md)."""
+    from bot.council.clock import SystemClock
+    from bot.local import LocalChannel, store_path
+    from bot.local.seed import is_empty, seed_demo
+
+    host, port = settings.local_host, settings.local_port
+    try:
+        channel = await LocalChannel.open(store_path(settings), host=host, port=port)
+    except OSError as exc:
+        print(
+            f"The local channel cannot listen on {host}:{port} ({exc.strerror}).\n"
+            f"  fix: stop what uses that port, or set [local] port in {settings.path}.",
+            file=sys.stderr,
+        )
+        raise SystemExit(4) from None
+    logs.install([channel.token])
+    try:
+        db = await _open(settings)
+        try:
+            if await is_empty(db):
+                seeded = await seed_demo(settings, db, channel.store, SystemClock())
+                print(
+                    f"Made a demo council: {len(seeded.people)} people, items"
+                    f" {', '.join(seeded.items)}, a meeting, a poll and a consultation."
+                )
+            elif seed:
+                print("The database already has people, so no demo was added.")
+        finally:
+            await db.close()
+        print(
+            f"\nOpen {channel.address} in your browser.\n"
+            f"  Choose who you are at the top of the page; each person has their own chat.\n"
+            f"  To use real Telegram instead, stop this (Ctrl+C), set"
+            f" {settings.telegram.token_env}=<token from @BotFather> and start again\n"
+            f"  with a fresh database: the demo people in {settings.database_path} are not real.\n"
+        )
+        await serve(channel.bot_settings(settings), channel.token)
+    finally:
+        await channel.close()
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args.config)
     token = settings.token()
     logs.install([token] if token else [])
     if token is None:
-
-        async def prepare() -> None:
-            db = await _open(settings)
-            await db.close()
-
-        asyncio.run(prepare())
-        print(_no_token_message(settings))
+        print("No bot token is set: starting the local channel instead of Telegram.")
+        asyncio.run(serve_local(settings, seed=False))
         return 0
     asyncio.run(serve(settings, token))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The local channel with a demo council, whether or not a token is set."""
+    from dataclasses import replace
+
+    settings = _settings(args.config)
+    logs.install([])
+    # A demo is tried at any hour: notices are not held back for quiet hours.
+    delivery = replace(settings.delivery, quiet_start=settings.delivery.quiet_end)
+    asyncio.run(serve_local(replace(settings, delivery=delivery), seed=args.seed))
     return 0
 
 
@@ -258,7 +308,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="The council bot.")
     parser.add_argument("--config", default="config.toml", help="path to config.toml")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="run the bot").set_defaults(fn=cmd_run)
+    sub.add_parser(
+        "run", help="run the bot (on the local channel when no token is set)"
+    ).set_defaults(fn=cmd_run)
+    demo = sub.add_parser("demo", help="try the bot in a browser with a demo council")
+    demo.add_argument(
+        "--seed", action="store_true", help="add the demo council (done anyway when empty)"
+    )
+    demo.set_defaults(fn=cmd_demo)
     sub.add_parser("check-config", help="check the configuration file").set_defaults(
         fn=cmd_check_config
     )

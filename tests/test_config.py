@@ -112,16 +112,6 @@ def test_check_config_command(tmp_path: Path) -> None:
     assert run.returncode == 2 and "establishment.timezone" in run.stderr
 
 
-def test_run_without_token_says_what_to_set(tmp_path: Path) -> None:
-    config = tmp_path / "config.toml"
-    config.write_text(EXAMPLE_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
-    result = run_cli("run", "--config", str(config))
-    assert result.returncode == 0
-    assert "TELEGRAM_BOT_TOKEN" in result.stdout
-    assert "@BotFather" in result.stdout
-    assert (tmp_path / "data" / "council.sqlite3").exists()
-
-
 def test_migrate_backup_and_console_invite(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text(EXAMPLE_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")

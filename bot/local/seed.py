@@ -1,0 +1,199 @@
+"""A demo establishment for the local channel, made through the council's own functions.
+
+Everyone joins by a real invite (the configured admin is admitted from config), items are
+raised, triaged and supported, a meeting is scheduled, a poll and a consultation are opened:
+the same rows, notices and timers the bot makes when people do it in the chat. Each demo person
+gets a persona on the page with their own chat.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+import handlers  # noqa: F401 - registers the meeting RSVP buttons used by the notices
+from bot import i18n
+from bot.config import Settings
+from bot.council import access, agenda, consultations, meetings, polls
+from bot.council.clock import Clock
+from bot.local.store import ChannelStore, Persona
+from handlers import consultations as consultation_buttons
+from handlers import polls as poll_buttons
+from storage.clock import to_db
+from storage.db import Database
+from storage.people import PersonRow
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    user_id: int
+    name: str
+    role: str
+    wing: str | None = None
+
+
+# Telegram-like ids. The admin's comes from config ([admins] telegram_ids), so it is admitted.
+DEMO_PEOPLE = (
+    DemoPerson(200000001, "Sam Jones", "member", "a"),
+    DemoPerson(200000002, "Lee Evans", "member", "a"),
+    DemoPerson(200000003, "Ravi Patel", "member", "b"),
+    DemoPerson(200000004, "Tom Price", "member", "b"),
+    DemoPerson(200000005, "Jo Hughes", "chair", "a"),
+    DemoPerson(200000006, "Ms Morgan", "staff"),
+    DemoPerson(200000007, "Mary Jones", "family"),
+    DemoPerson(200000008, "Dylan Evans", "family"),
+    DemoPerson(200000009, "Pat Ellis", "observer"),
+)
+
+ITEMS = (
+    (0, "regime", "a", "The showers on the landing are cold every morning."),
+    (1, "food", "a", "Canteen sheets come back too late to order fresh fruit."),
+    (2, "visits", "b", "The visits booking line is always engaged before ten."),
+    (3, "education", "b", "The library is closed on the evenings we are unlocked."),
+)
+
+
+@dataclass
+class Seeded:
+    people: dict[str, int] = field(default_factory=dict)  # name -> Telegram-like id
+    items: list[str] = field(default_factory=list)
+    meeting: str | None = None
+    poll: str | None = None
+    consultation: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def role_label(settings: Settings, role: str, wing: str | None) -> str:
+    lang = settings.establishment.default_language
+    label = i18n.t(lang, f"role.{role}")
+    label = label[:1].upper() + label[1:]
+    found = settings.wing(wing) if wing else None
+    return f"{label}, {found.label(lang)}" if found else label
+
+
+async def is_empty(db: Database) -> bool:
+    """No one has joined yet: the demo may be seeded without touching anyone's data."""
+    async with db.transaction() as tx:
+        return not await tx.value("SELECT COUNT(*) FROM person")
+
+
+async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock: Clock) -> Seeded:
+    seeded = Seeded()
+    console = PersonRow(0, None, "admin", "active", "en", True, None, "demo seeding", False)
+    lang = settings.establishment.default_language
+    people: dict[int, PersonRow] = {}
+    async with db.transaction() as tx:
+        if settings.admins:
+            admin_id = settings.admins[0]
+            admin = await access.admit_configured_admin(tx, clock, settings, admin_id)
+            if admin is not None:
+                people[admin_id] = await access.choose_language(tx, clock, admin, lang)
+                store.add_persona(
+                    Persona(admin_id, "Alex Admin", role_label(settings, "admin", None), lang)
+                )
+                seeded.people["Alex Admin"] = admin_id
+        for demo in DEMO_PEOPLE:
+            wing = demo.wing if demo.wing and settings.wing(demo.wing) else None
+            if demo.role in ("member", "chair") and wing is None:
+                wing = settings.wings[0].id
+            made = await access.create_invite(
+                tx, clock, settings, actor=console, role=demo.role, wing=wing, label=demo.name
+            )
+            joined = await access.redeem(
+                tx, clock, settings, tg_user_id=demo.user_id, raw_code=made.code
+            )
+            if joined.person is None:
+                seeded.notes.append(f"{demo.name} could not join")
+                continue
+            people[demo.user_id] = await access.choose_language(tx, clock, joined.person, lang)
+            label = role_label(settings, demo.role, wing)
+            store.add_persona(Persona(demo.user_id, demo.name, label, lang))
+            seeded.people[demo.name] = demo.user_id
+
+    members = [people[d.user_id] for d in DEMO_PEOPLE if d.role == "member" and d.user_id in people]
+    chair = next((people[d.user_id] for d in DEMO_PEOPLE if d.role == "chair"), None)
+    staff = next((people[d.user_id] for d in DEMO_PEOPLE if d.role == "staff"), None)
+    if not members or chair is None or staff is None:
+        seeded.notes.append("not enough people joined to seed the rest")
+        return seeded
+    now = clock.now()
+    topics = {t.id for t in settings.topics}
+    wings = {w.id for w in settings.wings}
+
+    async with db.transaction() as tx:
+        raised = []
+        for who, topic, wing, text in ITEMS:
+            if who >= len(members) or topic not in topics or wing not in wings:
+                continue
+            draft = agenda.Draft(topic=topic, wing=wing, text=text, name_hidden=who == 2)
+            item = await agenda.raise_item(tx, clock, settings, person=members[who], draft=draft)
+            raised.append(item)
+            seeded.items.append(agenda.ref(item.id))
+        # The chair accepts the first two; the others wait in /triage for you to try.
+        for item in raised[:2]:
+            await agenda.accept(
+                tx, clock, settings, actor=chair, item_id=item.id, version=item.version
+            )
+        if len(raised) >= 2 and len(members) >= 2:
+            await agenda.support(tx, clock, person=members[1], item_id=raised[0].id)
+
+    zone = settings.establishment.timezone
+    day = (now.astimezone(zone) + timedelta(days=8)).date()
+    async with db.transaction() as tx:
+        plan = meetings.Plan(
+            kind=meetings.COUNCIL,
+            title="Prisoner council",
+            place="Chapel meeting room",
+            audience=meetings.MEMBERS,
+            wing=None,
+            starts_at=datetime.combine(day, time(14, 0), tzinfo=zone),
+        )
+        scheduled = await meetings.schedule(tx, clock, settings, actor=staff, plan=plan)
+        if scheduled.meetings:
+            meeting = scheduled.meetings[0]
+            seeded.meeting = meetings.ref(meeting.id)
+            if raised:
+                await meetings.attach(
+                    tx, clock, settings, actor=staff, meeting_id=meeting.id, item_id=raised[0].id
+                )
+        else:
+            seeded.notes.append(f"meeting not scheduled: {scheduled.problem}")
+
+    async with db.transaction() as tx:
+        poll = polls.Draft(
+            question="Which evening should the gym stay open later?",
+            options=["Tuesday", "Wednesday", "Thursday"],
+            multiple=False,
+            audience="members",
+            closes_at=to_db(now + timedelta(days=3)),
+        )
+        opened = await polls.open_poll(
+            tx, clock, settings, actor=staff, draft=poll, ballot_buttons=poll_buttons.ballot_specs
+        )
+        if opened.poll_id:
+            seeded.poll = polls.poll_ref(opened.poll_id)
+        else:
+            seeded.notes.append(f"poll not opened: {opened.problem}")
+
+    async with db.transaction() as tx:
+        consultation = consultations.Draft(
+            title="Family visits on Saturdays",
+            background="We are planning the visits timetable for next year.",
+            questions=[
+                ("single", "Which Saturday session suits you best?", ["Morning", "Afternoon"]),
+                ("text", "What would make visits easier for your family?", []),
+            ],
+            audience="both",
+            closes_at=to_db(now + timedelta(days=14)),
+        )
+        published = await consultations.publish(
+            tx,
+            clock,
+            settings,
+            actor=staff,
+            draft=consultation,
+            open_button=consultation_buttons.open_button,
+            summary_button=consultation_buttons.summary_button,
+        )
+        seeded.consultation = f"consultation {published.consultation_id}"
+    return seeded
