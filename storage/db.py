@@ -209,23 +209,6 @@ class Database:
                     raise StorageError(f"migration {migration.name} failed: {exc}") from exc
                 applied.append(migration.name)
             return applied
-            for migration in migrations:
-                if migration.version <= current:
-                    continue
-                # executescript commits on its own, so the version row goes in the same script.
-                script = (
-                    "BEGIN;\n"
-                    + migration.sql
-                    + f"\nINSERT INTO schema_version (version, name) VALUES ({migration.version},"
-                    f" '{migration.name}');\nCOMMIT;"
-                )
-                try:
-                    await self._conn.executescript(script)
-                except sqlite3.Error as exc:
-                    await self._conn.execute("ROLLBACK") if self._conn.in_transaction else None
-                    raise StorageError(f"migration {migration.name} failed: {exc}") from exc
-                applied.append(migration.name)
-            return applied
 
     async def migrate(self) -> list[str]:
         return await self._check_version(apply=True)

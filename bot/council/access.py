@@ -13,6 +13,7 @@ from datetime import datetime
 from bot.config import Settings
 from bot.council import audit, roles
 from bot.council.clock import Clock
+from bot.council.roles import NotAllowed
 from storage import conversation as conversation_store
 from storage import invites as invite_store
 from storage import people
@@ -56,10 +57,6 @@ class NewInvite:
     role: str
     wing: str | None
     expires_at: datetime
-
-
-class NotAllowed(Exception):
-    """The actor's role does not allow this action."""
 
 
 async def create_invite(

@@ -19,6 +19,7 @@ from bot.council import audit, notices, roles, safeguarding
 from bot.council.access import Person, person_ref
 from bot.council.clock import Clock
 from bot.council.notices import ButtonSpec
+from bot.council.roles import NotAllowed
 from bot.council.text import Cleaned, clean
 from storage import agenda as store
 from storage import people
@@ -104,10 +105,6 @@ def parse_ref(text: str | None) -> int | None:
 
 def may_move(old: str, new: str) -> bool:
     return new in TRANSITIONS.get(old, frozenset())
-
-
-class NotAllowed(Exception):
-    """The actor's role does not allow this, whatever the button said."""
 
 
 def item_text(raw: str | None) -> Cleaned:

@@ -10,6 +10,7 @@ from bot.config import Settings
 from bot.council import audit, notices, roles
 from bot.council.access import Person
 from bot.council.clock import Clock
+from bot.council.roles import NotAllowed
 from storage import announcements as store
 from storage import people
 from storage.clock import from_db, to_db
@@ -26,10 +27,6 @@ MIN_LEN = 2
 MAX_LEN = 1000
 # A preview left this long is out of date: the audience may have changed since.
 DRAFT_LIFETIME = timedelta(hours=24)
-
-
-class NotAllowed(Exception):
-    """The actor's role may not announce."""
 
 
 async def audience(tx: Tx, name: str, *, actor: Person) -> list[Person]:

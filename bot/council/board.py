@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.council import agenda, outcomes, roles
 from bot.council.access import Person
 from bot.council.clock import Clock
+from bot.council.roles import NotAllowed
 from storage.db import Tx
 
 # What a notice board shows: the latest outcomes of the last three months, at most this many.
@@ -26,10 +27,6 @@ WINDOW = timedelta(days=92)
 MOST = 40
 EXCERPT = 300
 BOTH = ("en", "cy")
-
-
-class NotAllowed(Exception):
-    """Only staff and admins print the board."""
 
 
 @dataclass(frozen=True)

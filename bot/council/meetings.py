@@ -21,6 +21,7 @@ from bot.council import audit, notices, outcomes, roles, timers, when
 from bot.council.access import Person, person_ref
 from bot.council.clock import Clock
 from bot.council.notices import ButtonSpec
+from bot.council.roles import NotAllowed
 from bot.council.text import clean
 from storage import agenda as agenda_store
 from storage import meetings as store
@@ -50,10 +51,6 @@ TITLE_MAX, PLACE_MAX = 80, 80
 DECISION_MAX, OWNER_MAX = 500, 80
 AGENDA_MAX = 30
 REMINDER = "meeting_reminder"
-
-
-class NotAllowed(Exception):
-    """The actor's role does not allow this, whatever the button said."""
 
 
 def ref(meeting_id: int) -> str:

@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.council import agenda, audit, notices, roles, timers
 from bot.council.access import Person, person_ref
 from bot.council.clock import Clock
+from bot.council.roles import NotAllowed
 from bot.council.text import Cleaned, clean
 from storage import agenda as agenda_store
 from storage import outcomes as store
@@ -55,10 +56,6 @@ FOLLOW_UP_AT = time(9, 0)
 
 FOLLOWUP = "outcome_followup"
 ESCALATE = "outcome_escalate"
-
-
-class NotAllowed(Exception):
-    """The actor's role does not allow this, whatever the button said."""
 
 
 def outcome_text(raw: str | None) -> Cleaned:

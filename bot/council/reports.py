@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.council import roles
 from bot.council.access import Person
 from bot.council.clock import Clock
+from bot.council.roles import NotAllowed
 from storage import reports as store
 from storage.clock import from_db, to_db
 from storage.db import Tx
@@ -28,10 +29,6 @@ READERS = roles.READERS  # staff, admin and the observer (read-only)
 # Phones show a few bars well; the CSV has every row.
 CHART_ROWS = 8
 _MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
-
-
-class NotAllowed(Exception):
-    """Only staff, admins and observers read reports."""
 
 
 def may_read(person: Person) -> bool:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+
+class NotAllowed(Exception):
+    """The actor's role does not allow this, whatever the button or command said."""
+
+
 MEMBER = "member"
 CHAIR = "chair"
 FAMILY = "family"
