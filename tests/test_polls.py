@@ -121,6 +121,9 @@ async def test_staff_create_a_poll_step_by_step_and_electors_get_ballots(h: Harn
     assert h.tg.last_text(staff) == "Type the question for the poll. Up to 300 characters."
     await h.tg.send(staff, "x" * 301)
     assert "up to 300 characters" in h.tg.last_text(staff)
+    for blank in ("   ", "\u200b\u200b", "?!"):
+        await h.tg.send(staff, blank)
+        assert "Please type a question with words" in h.tg.last_text(staff)
     await h.tg.send(staff, "Which evening for the gym?")
     assert h.tg.last_text(staff) == "Type option 1. Up to 100 characters."
     await h.tg.send(staff, "Monday")
@@ -357,6 +360,10 @@ async def test_forged_ballots_change_nothing_and_get_the_same_refusal(h: Harness
     assert await tallies(h, members_poll) == [0, 0]
     assert await tallies(h, both_poll) == [0, 0]
     assert await tallies(h, other_poll) == [0, 0, 0]
+    assert all(r["voted"] == 0 for r in await h.rows("SELECT voted FROM poll_elector"))
+    # An empty selection is not a vote.
+    await h.tg.press_data(member, msg, pack("plc", members_poll, 0))
+    assert h.tg.answer_for(member) == "Please choose at least one option."
     assert all(r["voted"] == 0 for r in await h.rows("SELECT voted FROM poll_elector"))
     # Garbled data never reaches the handler at all.
     await h.tg.press_data(member, msg, "1:plc:x:y")
