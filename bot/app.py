@@ -13,6 +13,7 @@ from telegram.request import BaseRequest
 import handlers
 from bot import delivery, i18n, logs, scheduler
 from bot.config import Settings
+from bot.council import consultations, polls
 from bot.council.clock import Clock, SystemClock
 from bot.services import Services
 from storage.db import Database
@@ -97,9 +98,23 @@ async def start_background(app: CouncilApp) -> None:
     timers = scheduler.scheduler_of(app)
     timers.listen()
     await timers.rebuild()
+    await close_overdue(app)
     if app.job_queue is not None:
         await app.job_queue.start()
     delivery.start(app)
+
+
+async def close_overdue(app: CouncilApp) -> None:
+    """A close timer missed beyond the grace period is recorded as missed, but a vote or a
+    consultation must not stay open because the bot was down: close them now, late."""
+    svc = services(app)
+    closed = await polls.close_overdue(svc.db, svc.clock, svc.settings)
+    async with svc.db.transaction() as tx:
+        closed += await consultations.close_overdue(tx, svc.clock)
+    if closed:
+        log.info(
+            "closed %d poll(s) or consultation(s) whose closing time passed while down", closed
+        )
 
 
 async def stop_background(app: CouncilApp) -> None:

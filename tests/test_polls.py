@@ -624,3 +624,33 @@ async def test_welsh_speakers_get_welsh_ballots_and_results(h: Harness) -> None:
     assert "Eich dewis:\nLlun" in h.tg.last_text(member)
     await h.tg.press(member, "Ydw, bwrw fy mhleidlais")
     assert h.tg.last_text(member).startswith("Mae eich pleidlais wedi'i chofnodi.")
+
+
+async def test_a_poll_missed_beyond_grace_closes_at_the_next_start(tmp_path: Path) -> None:
+    from bot.app import start_background, stop_background
+
+    h = await make_harness(tmp_path)
+    staff = await h.join("staff", wing=None)
+    voters = [await h.join("member") for _ in range(5)]
+    poll_id = await create_poll(h, staff, "Long outage?", ["Yes", "No"])
+    await h.deliver()
+    for user in voters:
+        await vote(h, user, ["No"])
+    await h.close()
+    # Down for three days: far beyond the six-hour grace, so the close timer is missed.
+    again = await make_harness(tmp_path)
+    again.clock.set(h.clock.now() + timedelta(days=3))
+    for user in [staff, *voters]:
+        again.double.user(user)
+    await start_background(again.app)
+    try:
+        assert (await poll_row(again, poll_id))["status"] == "closed"
+        state = await again.rows(
+            "SELECT status FROM timer WHERE key = ?", (f"poll:{poll_id}:close",)
+        )
+        assert state[0]["status"] == "missed"
+        await again.deliver()
+        assert "No: 5 (100%)" in again.tg.last_text(voters[0])
+    finally:
+        await stop_background(again.app)
+        await again.close()
