@@ -131,9 +131,23 @@ COMMANDS: list[Command] = [
 ]
 COMMAND_BY_NAME = {c.name: c for c in COMMANDS}
 
+# The menu, in sections, in the order people need them: council work first, "me" last.
+# A role with at most MENU_FLAT buttons sees them all at once, in this order; staff and admin,
+# with many more, see the sections first, so nobody has to read twenty buttons to find one.
+MENU_SECTIONS: list[tuple[str, tuple[str, ...]]] = [
+    ("issues", ("raise", "myitems", "browse", "triage", "keyin")),
+    ("meetings", ("meetings", "agenda", "meeting", "minutes")),
+    ("voice", ("polls", "consultations", "consult", "announce")),
+    ("results", ("outcomes", "myrecord", "board", "report")),
+    ("people", ("invite", "people", "audit", "delivery")),
+    ("me", ("whoami", "language", "leave", "help")),
+]
+MENU_FLAT = 13
+
 # Buttons by the kind in their callback data ("1:kind:args").
 BUTTONS: dict[str, Spec] = {
     "menu": Spec(access.menu_button, r.ALL),
+    "mgrp": Spec(access.menu_section, r.ALL),
     "lang": Spec(access.pick_language, r.ALL),
     "inv": Spec(access.invite_role, r.STAFF_SIDE),
     "invw": Spec(access.invite_wing, r.STAFF_SIDE),

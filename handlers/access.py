@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bot import i18n
 from bot.council import access, audit, roles
 from bot.council.text import clean
@@ -10,6 +12,9 @@ from handlers.callbacks import pack
 from storage import audit as audit_store
 from storage import people as people_store
 
+if TYPE_CHECKING:
+    from handlers import Command
+
 PAGE = 8
 
 
@@ -17,17 +22,50 @@ def language_buttons() -> list[list[Button]]:
     return [[Button(i18n.LANGUAGE_NAMES[lang], pack("lang", lang)) for lang in i18n.LANGUAGES]]
 
 
-def menu_buttons(call: Call) -> list[list[Button]]:
-    from handlers import COMMANDS
+def _menu_entries(call: Call) -> list[tuple[str, list[Command]]]:
+    """The role's menu buttons, by section, in the order of handlers.MENU_SECTIONS."""
+    from handlers import COMMAND_BY_NAME, MENU_SECTIONS
 
     role = call.me.role
-    entries = [c for c in COMMANDS if c.menu_id and role in c.spec.roles]
-    rows: list[list[Button]] = []
-    for index in range(0, len(entries), 2):
-        rows.append(
-            [call.button(c.menu_id or "", pack("menu", c.name)) for c in entries[index : index + 2]]
-        )
-    return rows
+    sections: list[tuple[str, list[Command]]] = []
+    for section, names in MENU_SECTIONS:
+        found = [COMMAND_BY_NAME[n] for n in names if n in COMMAND_BY_NAME]
+        usable = [c for c in found if c.menu_id and role in c.spec.roles]
+        if usable:
+            sections.append((section, usable))
+    return sections
+
+
+def _pairs(call: Call, commands: list[Command]) -> list[list[Button]]:
+    buttons = [call.button(c.menu_id or "", pack("menu", c.name)) for c in commands]
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+
+
+def menu_buttons(call: Call) -> list[list[Button]]:
+    from handlers import MENU_FLAT
+
+    sections = _menu_entries(call)
+    everything = [c for _, commands in sections for c in commands]
+    if len(everything) <= MENU_FLAT:
+        return _pairs(call, everything)
+    buttons = [
+        call.button(f"menu.section.{section}", pack("mgrp", section))
+        if len(commands) > 1
+        else call.button(commands[0].menu_id or "", pack("menu", commands[0].name))
+        for section, commands in sections
+    ]
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+
+
+async def menu_section(call: Call) -> Result:
+    section = call.callback.arg(0) if call.callback else None
+    found = dict(_menu_entries(call)).get(section or "")
+    if not found:
+        call.toast = call.t("common.stale_button")
+        return None
+    buttons = _pairs(call, found)
+    buttons.append([call.button("menu.back", pack("menu", "menu"))])
+    return call.reply(f"menu.section.{section}", buttons=buttons, edit=True)
 
 
 def menu_reply(call: Call, message_id: str = "menu.title", *, edit: bool = False) -> Reply:
@@ -97,6 +135,8 @@ async def menu_button(call: Call) -> Result:
 
     name = call.callback.arg(0) if call.callback else None
     command = COMMAND_BY_NAME.get(name or "")
+    if name == "menu":  # "« Back" from a section
+        return menu_reply(call, edit=True)
     if command is None or command.menu_id is None or call.me.role not in command.spec.roles:
         call.toast = call.t("common.not_for_you")
         return None
