@@ -26,8 +26,12 @@ demo: $(STAMP) config.toml
 # The browser tests drive Debian's chromium (Playwright for Python comes with the dev extras;
 # never `playwright install`, which downloads a browser of its own).
 browser:
-	@command -v chromium >/dev/null || [ -x /usr/bin/chromium ] || \
-		(apt-get update && apt-get install -y --no-install-recommends chromium)
+	@if command -v chromium >/dev/null || [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; \
+	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then \
+		sudo apt-get update -qq && sudo apt-get install -y -qq --no-install-recommends chromium; \
+	else echo "chromium is not installed and this user cannot install it:"; \
+		echo "the browser tests will be skipped. Install it with: sudo apt-get install chromium"; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
