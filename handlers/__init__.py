@@ -24,6 +24,7 @@ from handlers import (
     meetings,
     outcomes,
     polls,
+    privacy,
 )
 from handlers.base import STRANGERS, Spec, run
 from handlers.callbacks import unpack
@@ -35,12 +36,18 @@ class Command:
     spec: Spec
     help_id: str | None  # catalogue id of its line in /help; None keeps it out of /help
     menu_id: str | None = None  # catalogue id of its button on the menu; None keeps it off
+    menu_roles: frozenset[str] | None = None  # who sees the button, if fewer than spec.roles
 
 
 def _cmd(
-    name: str, fn: object, roles: frozenset[str], help_id: str | None, menu_id: str | None = None
+    name: str,
+    fn: object,
+    roles: frozenset[str],
+    help_id: str | None,
+    menu_id: str | None = None,
+    menu_roles: frozenset[str] | None = None,
 ) -> Command:
-    return Command(name, Spec(fn, roles), help_id, menu_id)  # type: ignore[arg-type]
+    return Command(name, Spec(fn, roles), help_id, menu_id, menu_roles)  # type: ignore[arg-type]
 
 
 # Polls: staff and the chair create them; members, chairs and families vote (docs/POLLS.md).
@@ -88,13 +95,6 @@ COMMANDS: list[Command] = [
         "consultations.help_consult",
         "consultations.menu_consult",
     ),
-    _cmd(
-        "leave",
-        consultations.leave,
-        FAMILIES,
-        "consultations.help_leave",
-        "consultations.menu_leave",
-    ),
     # Meetings (docs/MEETINGS.md).
     _cmd("meeting", meetings.desk, r.STAFF_SIDE, "meetings.help.meeting", "meetings.menu.meeting"),
     _cmd("schedule", meetings.new_start, r.STAFF_SIDE, "meetings.help.schedule"),
@@ -126,6 +126,11 @@ COMMANDS: list[Command] = [
         "outcomes.help.myrecord",
         "outcomes.menu.myrecord",
     ),
+    # Own data (docs/PRIVACY.md): everyone sees it; members, chairs and families may delete it
+    # (staff, observers and admins are told kindly that an admin removes them). Members reach
+    # "Delete my details" from My data; families keep their Leave button.
+    _cmd("mydata", privacy.my_data, r.ALL, "privacy.help_mydata", "privacy.menu_mydata"),
+    _cmd("leave", privacy.leave, r.ALL, "privacy.help_leave", "privacy.menu_leave", FAMILIES),
     _cmd("cancel", common.cancel, r.ALL, "help.cancel"),
     _cmd("help", access.help_, r.ALL | STRANGERS, "help.help", "menu.help"),
 ]
@@ -140,7 +145,7 @@ MENU_SECTIONS: list[tuple[str, tuple[str, ...]]] = [
     ("voice", ("polls", "consultations", "consult", "announce")),
     ("results", ("outcomes", "myrecord", "board", "report")),
     ("people", ("invite", "people", "audit", "delivery")),
-    ("me", ("whoami", "language", "leave", "help")),
+    ("me", ("whoami", "mydata", "language", "leave", "help")),
 ]
 MENU_FLAT = 13
 
@@ -194,7 +199,7 @@ BUTTONS: dict[str, Spec] = {
     "plx": Spec(polls.pick_closes, POLL_CREATORS),
     "ply": Spec(polls.open_poll, POLL_CREATORS),
     "plq": Spec(polls.cancel_draft, POLL_CREATORS),
-    # Consultations: open and answer (cs*), staff write them (cn*), families leave (lv*).
+    # Consultations: open and answer (cs*), staff write them (cn*).
     "cso": Spec(consultations.view, r.ALL),
     "csq": Spec(consultations.go_to_question, CONSULTEES),
     "csa": Spec(consultations.pick, CONSULTEES),
@@ -212,8 +217,10 @@ BUTTONS: dict[str, Spec] = {
     "cnc": Spec(consultations.new_close, r.STAFF_SIDE),
     "cnp": Spec(consultations.new_publish, r.STAFF_SIDE),
     "cnx": Spec(consultations.discard, r.STAFF_SIDE),
-    "lvy": Spec(consultations.leave_confirm, FAMILIES),
-    "lvn": Spec(consultations.leave_keep, FAMILIES),
+    # Own data: delete my details (lvd), yes (lvy), no (lvn). The council re-checks the role.
+    "lvd": Spec(privacy.delete_ask, r.ALL),
+    "lvy": Spec(privacy.leave_confirm, r.ALL),
+    "lvn": Spec(privacy.leave_keep, r.ALL),
     # Meetings: answers (rsvp), schedule (mn*), the card, move and cancel (mt*), the agenda's
     # order (ma*), minutes (mm*). Council code re-checks audience, version and timing.
     "rsvp": Spec(meetings.rsvp, r.IN_CUSTODY | {r.FAMILY}),

@@ -30,7 +30,7 @@ def _menu_entries(call: Call) -> list[tuple[str, list[Command]]]:
     sections: list[tuple[str, list[Command]]] = []
     for section, names in MENU_SECTIONS:
         found = [COMMAND_BY_NAME[n] for n in names if n in COMMAND_BY_NAME]
-        usable = [c for c in found if c.menu_id and role in c.spec.roles]
+        usable = [c for c in found if c.menu_id and role in (c.menu_roles or c.spec.roles)]
         if usable:
             sections.append((section, usable))
     return sections

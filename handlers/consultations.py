@@ -1,5 +1,5 @@
 """Consultations: staff write and publish them (/consult), families and members answer in private
-(/consultations), staff read the summary and CSV and write back, families may /leave.
+(/consultations), staff read the summary and CSV and write back. Leaving: handlers/privacy.py.
 Thin: every rule is in bot/council/consultations.py."""
 
 from __future__ import annotations
@@ -781,30 +781,3 @@ async def report_publish(call: Call) -> Result:
     except Refused as exc:
         return call.reply(_REFUSALS.get(exc.reason, "consultations.not_ready"), edit=True)
     return call.reply("consultations.report_published", edit=True, count=told)
-
-
-# --- families: leaving -----------------------------------------------------------------------
-
-
-async def leave(call: Call) -> Result:
-    buttons = [
-        [
-            call.button("consultations.leave_yes", pack("lvy")),
-            call.button("consultations.leave_no", pack("lvn")),
-        ]
-    ]
-    return call.reply("consultations.leave_confirm", buttons=buttons)
-
-
-async def leave_confirm(call: Call) -> Result:
-    try:
-        left = await council.leave(call.tx, call.services.clock, call.me)
-    except Refused as exc:
-        return _refused(call, exc)
-    if not left:
-        return _stale(call)
-    return call.reply("consultations.left", edit=True)
-
-
-async def leave_keep(call: Call) -> Result:
-    return call.reply("consultations.stayed", edit=True)

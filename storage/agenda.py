@@ -236,6 +236,19 @@ async def move_supporters(
         (to_id, now, from_id, skip_person),
     )
     await tx.execute("DELETE FROM agenda_support WHERE item_id = ?", (from_id,))
+    # Supports of people whose details were deleted (docs/PRIVACY.md) follow as counts.
+    await tx.execute(
+        "UPDATE agenda_item SET support_count = support_count + c.n,"
+        " anonymous_supports = anonymous_supports + c.n"
+        " FROM (SELECT anonymous_supports AS n FROM agenda_item WHERE id = ?) AS c"
+        " WHERE agenda_item.id = ? AND c.n > 0",
+        (from_id, to_id),
+    )
+    await tx.execute(
+        "UPDATE agenda_item SET support_count = support_count - anonymous_supports,"
+        " anonymous_supports = 0 WHERE id = ? AND anonymous_supports > 0",
+        (from_id,),
+    )
 
 
 async def repoint_merged(tx: Tx, from_id: int, to_id: int) -> int:

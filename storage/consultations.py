@@ -1,4 +1,5 @@
-"""Consultations, their questions, participants' answers, who took part, and leaving.
+"""Consultations, their questions, participants' answers and who took part (leaving is
+storage/people.forget).
 
 While a consultation is open a participant row names its person, so they can change answers.
 At close (or when the person leaves) that link is cut: answers stay, anonymous."""
@@ -7,7 +8,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
 
 from storage.db import Row, Tx
 
@@ -311,40 +311,3 @@ async def all_answers(tx: Tx, consultation_id: int) -> dict[int, dict[int, Answe
     for r in rows:
         out.setdefault(r["participant_id"], {})[r["position"]] = _answer(r)
     return out
-
-
-# --- leaving ---------------------------------------------------------------------------------
-
-
-async def forget_person(tx: Tx, person_id: int, tg_user_id: int | None, now: str) -> dict[str, Any]:
-    """A family member leaves: their access ends and what identifies them goes. Submitted
-    answers stay as anonymous answers; drafts, queued notices and the person's details go."""
-    left = await tx.execute(
-        "UPDATE person SET status = 'left', tg_user_id = NULL, label = NULL, wing = NULL,"
-        " unreachable = 1, updated_at = ? WHERE id = ? AND status = 'active'",
-        (now, person_id),
-    )
-    if left != 1:
-        return {"left": False, "drafts": 0, "dropped": 0}
-    drafts = await tx.execute(
-        "DELETE FROM consultation_participant WHERE person_id = ? AND submitted_at IS NULL",
-        (person_id,),
-    )
-    await tx.execute(
-        "UPDATE consultation_participant SET person_id = NULL, name = NULL WHERE person_id = ?",
-        (person_id,),
-    )
-    await tx.execute("DELETE FROM consultation_taker WHERE person_id = ?", (person_id,))
-    dropped = await tx.execute(
-        "UPDATE outbox SET status = 'dropped', done_at = ?, last_error = 'the person left'"
-        " WHERE person_id = ? AND status = 'queued'",
-        (now, person_id),
-    )
-    # The Telegram chat id is personal data too: blank it on every notice to them.
-    await tx.execute("UPDATE outbox SET chat_id = 0 WHERE person_id = ?", (person_id,))
-    await tx.execute("UPDATE invite SET label = NULL WHERE used_by = ?", (person_id,))
-    if tg_user_id is not None:
-        await tx.execute("DELETE FROM code_attempt WHERE tg_user_id = ?", (tg_user_id,))
-        await tx.execute("DELETE FROM lockout WHERE tg_user_id = ?", (tg_user_id,))
-    await tx.execute("DELETE FROM conversation WHERE person_id = ?", (person_id,))
-    return {"left": True, "drafts": drafts, "dropped": dropped}

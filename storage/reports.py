@@ -160,8 +160,11 @@ async def meeting_attendance(tx: Tx, start: str, end: str, now: str) -> list[Att
     """Meetings held in the month (not cancelled, already started): RSVPs against attendance."""
     rows = await tx.all(
         "SELECT m.id, m.title, m.kind, m.starts_at,"
-        " (SELECT COUNT(*) FROM meeting_rsvp r WHERE r.meeting_id = m.id AND r.answer = 'going'),"
+        # Rows deleted by the retention sweep or a leaver live on as the *_kept counts.
+        " (SELECT COUNT(*) FROM meeting_rsvp r WHERE r.meeting_id = m.id AND r.answer = 'going')"
+        " + m.going_kept,"
         " (SELECT COUNT(*) FROM meeting_attendance t WHERE t.meeting_id = m.id) + m.others_count"
+        " + m.attended_kept"
         " FROM meeting m WHERE m.status = 'scheduled' AND m.starts_at >= ? AND m.starts_at < ?"
         " AND m.starts_at <= ? ORDER BY m.starts_at, m.id",
         (start, end, now),

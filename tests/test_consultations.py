@@ -463,8 +463,11 @@ async def test_a_family_member_cannot_raise_items_or_use_staff_commands(h: Harne
     assert "/consultations" in help_text and "/leave" in help_text and "/consult " not in help_text
     assert await h.rows("SELECT * FROM conversation") == []
     member = await h.join("member")
+    # Members may leave too now (docs/PRIVACY.md); staff are told an admin removes them.
     await h.tg.send(member, "/leave")
-    assert h.tg.last_text(member) == NOT_FOR_ROLE
+    assert h.tg.last_text(member).startswith("Do you want to leave?")
+    await h.tg.send(staff_user := await h.join("staff", wing=None), "/leave")
+    assert h.tg.last_text(staff_user).startswith("Staff, observers and admins cannot delete")
 
 
 async def test_a_risky_free_text_answer_gets_the_support_reply(h: Harness) -> None:

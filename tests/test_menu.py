@@ -19,7 +19,7 @@ async def test_a_member_sees_one_flat_menu_with_help_last(h: Harness) -> None:
     await h.tg.send(member, "/menu")
     labels = h.tg.buttons(member)
     assert labels[0] == "Raise an issue"
-    assert labels[-3:] == ["About me", "Language", "Help"]
+    assert labels[-4:] == ["About me", "My data", "Language", "Help"]
     assert "Invite someone" not in labels and "Issues" not in labels
 
 

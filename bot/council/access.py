@@ -95,7 +95,8 @@ async def create_invite(
         actor_role=actor.role,
         action="invite.create",
         subject=f"invite:{invite_id}",
-        detail={"role": role, "wing": wing, "label": label},
+        # Never the label: it names a person, and the audit log can never be cleaned of it.
+        detail={"role": role, "wing": wing, "labelled": label is not None},
     )
     return NewInvite(code, role, wing, expires)
 

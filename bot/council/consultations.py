@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from bot import i18n
 from bot.config import Settings
 from bot.council import audit, notices, roles, timers
-from bot.council.access import Person, person_ref
+from bot.council.access import Person
 from bot.council.clock import Clock
 from bot.council.notices import ButtonSpec
 from bot.council.text import Cleaned, clean
@@ -682,26 +682,3 @@ async def report(
         detail={"told": told},
     )
     return told
-
-
-# --- leaving (families) ----------------------------------------------------------------------
-
-
-async def leave(tx: Tx, clock: Clock, person: Person) -> bool:
-    """A family member leaves: access ends, details go, submitted answers stay anonymous,
-    queued notices to them are dropped. False when they had left already."""
-    if person.role != roles.FAMILY:
-        raise Refused("not_for_you")
-    outcome = await store.forget_person(tx, person.id, person.tg_user_id, to_db(clock.now()))
-    if not outcome["left"]:
-        return False
-    await audit.record(
-        tx,
-        clock,
-        actor_id=person.id,
-        actor_role=person.role,
-        action="person.leave",
-        subject=person_ref(person.id),
-        detail={"notices_dropped": outcome["dropped"]},
-    )
-    return True

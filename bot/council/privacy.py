@@ -1,0 +1,57 @@
+"""A person's own data: what the bot holds about them (/mydata), and deleting it (/leave).
+Members, chairs and families delete their own details; staff, observers and admins are
+removed by an admin instead, since their actions are part of the audit trail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from bot.config import Settings
+from bot.council import audit, roles
+from bot.council.access import Person, person_ref
+from bot.council.clock import Clock
+from bot.council.roles import NotAllowed
+from storage import people
+from storage.clock import from_db, to_db
+from storage.db import Tx
+from storage.people import OwnData
+
+SELF_SERVICE = frozenset({roles.MEMBER, roles.CHAIR, roles.FAMILY})
+
+
+def may_leave(person: Person) -> bool:
+    return person.role in SELF_SERVICE
+
+
+@dataclass(frozen=True)
+class MyData:
+    person: Person
+    joined_on: date  # in the establishment's zone
+    counts: OwnData
+
+
+async def my_data(tx: Tx, settings: Settings, person: Person) -> MyData:
+    counts = await people.own_data(tx, person.id)
+    joined = from_db(counts.joined_at).astimezone(settings.establishment.timezone).date()
+    return MyData(person, joined, counts)
+
+
+async def leave(tx: Tx, clock: Clock, person: Person) -> bool:
+    """Access ends and personal details are deleted (storage/people.forget). False when there
+    was nothing left to delete (a second press)."""
+    if not may_leave(person):
+        raise NotAllowed(f"{person.role} is removed by an admin")
+    outcome = await people.forget(tx, person.id, to_db(clock.now()), leaving=True)
+    if outcome is None:
+        return False
+    await audit.record(
+        tx,
+        clock,
+        actor_id=person.id,
+        actor_role=person.role,
+        action="person.leave",
+        subject=person_ref(person.id),
+        detail={"notices_dropped": outcome["dropped"]},
+    )
+    return True

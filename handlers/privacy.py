@@ -1,0 +1,88 @@
+"""Own data: /mydata lists what the bot holds about the person; /leave (or "Delete my details")
+ends their access and deletes their details. Thin: the rules are in bot/council/privacy.py."""
+
+from __future__ import annotations
+
+from bot import i18n
+from bot.council import privacy as council
+from bot.council.roles import NotAllowed
+from handlers.base import Call, Result
+from handlers.callbacks import pack
+
+
+async def my_data(call: Call) -> Result:
+    data = await council.my_data(call.tx, call.services.settings, call.me)
+    me, counts = data.person, data.counts
+    wing = call.services.settings.wing(me.wing) if me.wing else None
+    lines = [
+        call.t("privacy.title"),
+        call.t("privacy.role", role=call.t(f"role.{me.role}")),
+    ]
+    if wing is not None:
+        lines.append(call.t("privacy.wing", wing=wing.label(call.lang)))
+    lines.append(
+        call.t("privacy.label", label=me.label) if me.label else call.t("privacy.no_label")
+    )
+    lines += [
+        call.t("privacy.language", language=i18n.LANGUAGE_NAMES[me.language]),
+        call.t("privacy.joined", day={"$day": data.joined_on.isoformat()}),
+    ]
+    if me.role in ("member", "chair"):
+        lines += [
+            call.t("privacy.raised", count=counts.raised),
+            call.t("privacy.supported", count=counts.supported),
+        ]
+    lines += [
+        call.t("privacy.meetings", answered=counts.answered_meetings, attended=counts.attended),
+        call.t("privacy.polls", count=counts.polls),
+        call.t("privacy.consultations", count=counts.consultations),
+        call.t("privacy.waiting", count=counts.waiting),
+        "",
+        call.t("privacy.kept", days=call.services.settings.retention.days),
+    ]
+    if not council.may_leave(me):
+        lines.append(call.t("privacy.ask_admin"))
+        return call.reply("privacy.page", text="\n".join(lines))
+    buttons = [[call.button("privacy.delete", pack("lvd"))]]
+    return call.reply("privacy.page", text="\n".join(lines), buttons=buttons)
+
+
+def _ask(call: Call, *, edit: bool, wording: str) -> Result:
+    """The one confirmation, worded for /leave ("leave") or for the button ("delete")."""
+    if not council.may_leave(call.me):
+        if call.callback is not None:
+            call.toast = call.t("privacy.ask_admin")
+            return None
+        return call.reply("privacy.ask_admin")
+    what = "privacy.confirm_family" if call.me.role == "family" else "privacy.confirm_member"
+    buttons = [
+        [
+            call.button(f"privacy.{wording}_yes", pack("lvy")),
+            call.button(f"privacy.{wording}_no", pack("lvn")),
+        ]
+    ]
+    return call.reply(what, buttons=buttons, edit=edit)
+
+
+async def leave(call: Call) -> Result:
+    return _ask(call, edit=False, wording="leave")
+
+
+async def delete_ask(call: Call) -> Result:
+    return _ask(call, edit=True, wording="delete")
+
+
+async def leave_confirm(call: Call) -> Result:
+    try:
+        left = await council.leave(call.tx, call.services.clock, call.me)
+    except NotAllowed:
+        call.toast = call.t("privacy.ask_admin")
+        return None
+    if not left:
+        call.toast = call.t("common.stale_button")
+        return None
+    return call.reply("privacy.left", edit=True)
+
+
+async def leave_keep(call: Call) -> Result:
+    return call.reply("privacy.stayed", edit=True)
