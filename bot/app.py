@@ -13,7 +13,7 @@ from telegram.request import BaseRequest
 import handlers
 from bot import delivery, i18n, logs, scheduler
 from bot.config import Settings
-from bot.council import consultations, polls
+from bot.council import consultations, polls, retention
 from bot.council.clock import Clock, SystemClock
 from bot.services import Services
 from storage.db import Database
@@ -98,6 +98,8 @@ async def start_background(app: CouncilApp) -> None:
     timers = scheduler.scheduler_of(app)
     timers.listen()
     await timers.rebuild()
+    # Personal data past [retention] days goes in a nightly sweep at 03:30 (docs/PRIVACY.md).
+    await retention.ensure_scheduled(services(app).db, services(app).clock, services(app).settings)
     await close_overdue(app)
     if app.job_queue is not None:
         await app.job_queue.start()
