@@ -11,7 +11,9 @@ from tests.paths import ROOT
 
 def test_english_and_welsh_have_the_same_ids_and_placeholders() -> None:
     en, cy = i18n.catalogue("en"), i18n.catalogue("cy")
-    assert set(en) == set(cy), f"missing in cy: {set(en) - set(cy)}; missing in en: {set(cy) - set(en)}"
+    assert set(en) == set(cy), (
+        f"missing in cy: {set(en) - set(cy)}; missing in en: {set(cy) - set(en)}"
+    )
     for key in en:
         assert en[key].strip() and cy[key].strip(), key
         assert i18n.placeholders(en[key]) == i18n.placeholders(cy[key]), key
@@ -31,7 +33,11 @@ _LITERAL_ID = re.compile(
 
 def test_every_literal_id_used_in_code_exists() -> None:
     missing: list[str] = []
-    for path in [*ROOT.glob("handlers/*.py"), *ROOT.glob("bot/*.py"), *ROOT.glob("bot/council/*.py")]:
+    for path in [
+        *ROOT.glob("handlers/*.py"),
+        *ROOT.glob("bot/*.py"),
+        *ROOT.glob("bot/council/*.py"),
+    ]:
         for match in _LITERAL_ID.finditer(path.read_text(encoding="utf-8")):
             message_id = match.group(1)
             if "{" in message_id:
