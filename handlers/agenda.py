@@ -9,7 +9,10 @@ from typing import Any
 from bot.council import agenda, outcomes, roles
 from bot.council.agenda import Byline, Draft, ItemRow
 from handlers import outcomes as outcome_handlers
-from handlers.base import Button, Call, Reply, Result
+from handlers.base import Button, Call, Reply, Result, excerpt
+from handlers.base import stale as _stale
+from handlers.base import topic_label as _topic
+from handlers.base import wing_label as _wing
 from handlers.callbacks import pack
 from storage.clock import from_db
 
@@ -25,25 +28,6 @@ _WANTED = {
     "m": agenda.MERGED,
     "q": agenda.NEEDS_INFO,
 }
-
-
-def _stale(call: Call, message_id: str = "common.stale_button") -> Result:
-    call.toast = call.t(message_id)
-    return None
-
-
-def _excerpt(text: str, limit: int = EXCERPT) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _topic(call: Call, topic_id: str) -> str:
-    topic = call.services.settings.topic(topic_id)
-    return topic.label(call.lang) if topic else topic_id
-
-
-def _wing(call: Call, wing_id: str) -> str:
-    wing = call.services.settings.wing(wing_id)
-    return wing.label(call.lang) if wing else wing_id
 
 
 def _status(call: Call, status: str) -> str:
@@ -754,3 +738,7 @@ async def keyin_confirm(call: Call) -> Result:
     )
     await call.end_flow()
     return call.reply("agenda.keyin.done", ref=agenda.ref(item.id), edit=True)
+
+
+def _excerpt(text: str, limit: int = EXCERPT) -> str:
+    return excerpt(text, limit)

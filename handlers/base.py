@@ -228,6 +228,27 @@ async def _decide(call: Call, spec: Spec | None, kind: str) -> list[Reply]:
     return [*support, *replies, *call.extra]
 
 
+def stale(call: Call, message_id: str = "common.stale_button") -> Result:
+    """Answer a press that no longer means anything (a finished step, forged data) with a
+    toast, and change nothing."""
+    call.toast = call.t(message_id)
+    return None
+
+
+def excerpt(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def topic_label(call: Call, topic_id: str) -> str:
+    topic = call.services.settings.topic(topic_id)
+    return topic.label(call.lang) if topic else topic_id
+
+
+def wing_label(call: Call, wing_id: str) -> str:
+    wing = call.services.settings.wing(wing_id)
+    return wing.label(call.lang) if wing else wing_id
+
+
 def stranger(call: Call) -> Reply:
     return call.reply("common.stranger", establishment=call.services.settings.establishment.name)
 

@@ -11,6 +11,7 @@ from bot.council import roles
 from bot.council.consultations import Draft, Progress, Refused
 from bot.council.notices import ButtonSpec
 from handlers.base import Button, Call, Reply, Result
+from handlers.base import stale as _stale
 from handlers.callbacks import pack
 from storage.clock import from_db, to_db
 
@@ -50,11 +51,6 @@ def _refused(call: Call, exc: Refused) -> Result:
         call.toast_alert = exc.reason == "closed"
         return None
     return call.reply(message_id)
-
-
-def _stale(call: Call) -> Result:
-    call.toast = call.t("common.stale_button")
-    return None
 
 
 def _label(text: str) -> str:

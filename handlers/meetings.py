@@ -14,7 +14,9 @@ from bot.council import agenda as agenda_council
 from bot.council import meetings as council
 from bot.council.meetings import MeetingRow, Plan
 from bot.council.notices import ButtonSpec
-from handlers.base import Button, Call, Reply, Result
+from handlers.base import Button, Call, Reply, Result, excerpt
+from handlers.base import stale as _stale
+from handlers.base import topic_label as _topic
 from handlers.callbacks import pack
 from storage.clock import from_db, to_db
 
@@ -35,11 +37,6 @@ def rsvp_specs(meeting_id: int) -> list[list[ButtonSpec]]:
 
 # Notices queued by council code (reminders, moves) carry these buttons.
 council.use_rsvp_buttons(rsvp_specs)
-
-
-def _stale(call: Call, message_id: str = "common.stale_button") -> Result:
-    call.toast = call.t(message_id)
-    return None
 
 
 def _in_flow(call: Call, flow: str) -> dict[str, Any] | None:
@@ -643,15 +640,6 @@ async def _agenda_view(call: Call, meeting: MeetingRow, *, edit: bool) -> Reply:
     return Reply("\n".join(lines), buttons, edit)
 
 
-def _topic(call: Call, topic_id: str) -> str:
-    topic = call.services.settings.topic(topic_id)
-    return topic.label(call.lang) if topic else topic_id
-
-
-def _excerpt(text: str) -> str:
-    return text if len(text) <= EXCERPT else text[: EXCERPT - 1].rstrip() + "…"
-
-
 async def agenda_edit(call: Call) -> Result:
     meeting_id = call.callback.int_arg(0) if call.callback else None
     if meeting_id is None:
@@ -999,3 +987,7 @@ async def minutes_finish(call: Call) -> Result:
     if result != "done":
         return _stale(call, f"meetings.minutes.refused.{result}")
     return call.reply("meetings.minutes.finished", edit=True)
+
+
+def _excerpt(text: str, limit: int = EXCERPT) -> str:
+    return excerpt(text, limit)

@@ -13,7 +13,10 @@ from bot.council import agenda, outcomes, reports, roles, when
 from bot.council import board as board_council
 from bot.council.access import parse_person_ref, person_ref
 from bot.council.outcomes import OutcomeRow
-from handlers.base import Button, Call, Reply, Result
+from handlers.base import Button, Call, Reply, Result, excerpt
+from handlers.base import stale as _stale
+from handlers.base import topic_label as _topic
+from handlers.base import wing_label as _wing
 from handlers.callbacks import pack
 from storage import people
 from storage.clock import from_db
@@ -31,25 +34,6 @@ KIND_CODES = {
 CODE_OF_KIND = {kind: code for code, kind in KIND_CODES.items()}
 SOURCE_CODES = {"c": outcomes.COMMAND, "t": outcomes.TRIAGE}
 CODE_OF_SOURCE = {source: code for code, source in SOURCE_CODES.items()}
-
-
-def _stale(call: Call, message_id: str = "common.stale_button") -> Result:
-    call.toast = call.t(message_id)
-    return None
-
-
-def _excerpt(text: str, limit: int = EXCERPT) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _topic(call: Call, topic_id: str) -> str:
-    topic = call.services.settings.topic(topic_id)
-    return topic.label(call.lang) if topic else topic_id
-
-
-def _wing(call: Call, wing_id: str) -> str:
-    wing = call.services.settings.wing(wing_id)
-    return wing.label(call.lang) if wing else wing_id
 
 
 def _data(call: Call) -> dict[str, Any] | None:
@@ -572,3 +556,7 @@ async def my_record(call: Call) -> Result:
         lines.append(call.t("outcomes.record.consultation", title=title))
     lines += ["", call.t("outcomes.record.footer")]
     return Reply("\n".join(lines))
+
+
+def _excerpt(text: str, limit: int = EXCERPT) -> str:
+    return excerpt(text, limit)

@@ -11,6 +11,7 @@ from bot.council import polls
 from bot.council.notices import ButtonSpec
 from bot.council.polls import Draft, PollRow
 from handlers.base import Button, Call, Reply, Result
+from handlers.base import stale as _stale
 from handlers.callbacks import pack
 from storage.clock import from_db, to_db
 
@@ -270,11 +271,6 @@ def _draft(call: Call, step: str) -> Draft | None:
     if state is None or state.flow != FLOW or state.step != step:
         return None
     return Draft.from_data(state.data)
-
-
-def _stale(call: Call) -> Result:
-    call.toast = call.t("common.stale_button")
-    return None
 
 
 async def _step(call: Call, step: str, draft: Draft) -> None:
