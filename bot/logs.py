@@ -96,4 +96,7 @@ def install(secrets: list[str] | None = None, level: int = logging.INFO) -> Reda
     # httpx logs every request URL at INFO, and the URL holds the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # Two lines per job at every start: with a thousand timers they bury what matters. The
+    # bot logs its own one-line summary of the rebuild (bot.scheduler).
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     return redactor
