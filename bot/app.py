@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.council import consultations, polls, retention
 from bot.council.clock import Clock, SystemClock
 from bot.services import Services
+from storage import polls as poll_store
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,9 @@ async def start_background(app: CouncilApp) -> None:
     await timers.rebuild()
     # Personal data past [retention] days goes in a nightly sweep at 03:30 (docs/PRIVACY.md).
     await retention.ensure_scheduled(services(app).db, services(app).clock, services(app).settings)
+    # Polls opened by a version that kept counts in clear are sealed now (docs/BALLOT_SECRECY.md).
+    async with services(app).db.transaction() as tx:
+        await poll_store.seal_open_counts(tx)
     await close_overdue(app)
     if app.job_queue is not None:
         await app.job_queue.start()

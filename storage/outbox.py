@@ -101,8 +101,17 @@ async def due(
     if skip_chats:
         sql += f" AND chat_id NOT IN ({','.join('?' * len(skip_chats))})"
         params.extend(skip_chats)
-    rows = await tx.all(sql + " ORDER BY not_before, id LIMIT ?", [*params, limit])
-    return [_notice(r) for r in rows]
+    # Urgent notices (safeguarding alerts) first, whatever else is waiting.
+    urgent = await tx.all(
+        sql + " AND urgent = 1 AND status IN ('queued','sending') ORDER BY not_before, id LIMIT ?",
+        [*params, limit],
+    )
+    rows = list(urgent)
+    if len(rows) < limit:
+        taken = {r["id"] for r in rows}
+        rest = await tx.all(sql + " ORDER BY not_before, id LIMIT ?", [*params, limit])
+        rows.extend(r for r in rest if r["id"] not in taken)
+    return [_notice(r) for r in rows[:limit]]
 
 
 async def next_due_at(tx: Tx) -> str | None:
@@ -144,7 +153,7 @@ async def for_sending(tx: Tx, notice_ids: Collection[int]) -> list[Sendable]:
         " p.unreachable AS person_unreachable"
         " FROM outbox o LEFT JOIN person p ON p.id = o.person_id"
         f" WHERE o.id IN ({marks}) AND o.status IN ('queued','sending')"
-        " ORDER BY o.not_before, o.id",
+        " ORDER BY o.urgent DESC, o.not_before, o.id",
         list(notice_ids),
     )
     return [
