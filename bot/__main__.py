@@ -65,7 +65,13 @@ def cmd_backup(args: argparse.Namespace) -> int:
         db = await _open(settings)
         await db.backup(args.path)
         await db.close()
-        print(f"Backup written to {args.path}")
+        # The key is never in a backup: say where it is, so it is kept, and kept apart.
+        print(
+            f"Backup written to {args.path} (readable by this account only).\n"
+            f"The sealing key is not in it: it is at {settings.key_path}. Keep a copy of the key"
+            " somewhere else than the backups; without it, polls that were open when the backup"
+            " was made cannot be counted after a restore."
+        )
 
     asyncio.run(go())
     return 0
