@@ -70,6 +70,9 @@ class Invites:
     max_failures: int
     failure_window: timedelta
     lockout: timedelta
+    # Wrong codes from everyone together in an hour before code entry pauses for everyone new.
+    establishment_max_failures: int = 30
+    establishment_pause: timedelta = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -84,9 +87,10 @@ class Delivery:
 
 @dataclass(frozen=True)
 class Safeguarding:
-    contacts: tuple[int, ...]
+    # The contacts are people flagged by an admin (/safercustody), not ids in this file.
     phrases: tuple[str, ...]
     message: dict[str, str]
+    escalate_after: timedelta = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -310,6 +314,10 @@ def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
         max_failures=r.integer("invites.max_failures", 5, 1, 50),
         failure_window=timedelta(minutes=r.integer("invites.failure_window_minutes", 60, 1, 1440)),
         lockout=timedelta(minutes=r.integer("invites.lockout_minutes", 60, 1, 10080)),
+        establishment_max_failures=r.integer("invites.establishment_max_failures", 30, 5, 10000),
+        establishment_pause=timedelta(
+            minutes=r.integer("invites.establishment_pause_minutes", 30, 1, 1440)
+        ),
     )
 
     topics = r.choices("topics")
@@ -344,7 +352,9 @@ def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
 
     phrases_raw = r.raw("safeguarding.phrases")
     phrases: tuple[str, ...] = ()
-    if not isinstance(phrases_raw, list) or not all(
+    if phrases_raw is None:
+        pass  # the built-in list (bot/council/safeguarding.py) is enough on its own
+    elif not isinstance(phrases_raw, list) or not all(
         isinstance(p, str) and p.strip() for p in phrases_raw
     ):
         r.bad(
@@ -354,10 +364,20 @@ def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
         )
     else:
         phrases = tuple(p.strip().casefold() for p in phrases_raw)
+    if r.raw("safeguarding.contacts"):
+        r.bad(
+            "safeguarding.contacts",
+            r.raw("safeguarding.contacts"),
+            "remove this line: safer-custody contacts are now people the bot knows. An admin"
+            " sends /safercustody P-0012 (the person's reference from /people), or run"
+            " python -m bot invite --role staff --safer-custody",
+        )
     safeguarding = Safeguarding(
-        contacts=r.user_ids("safeguarding.contacts", required=False),
         phrases=phrases,
         message=r.per_language("safeguarding.message", required=False),
+        escalate_after=timedelta(
+            minutes=r.integer("safeguarding.escalate_after_minutes", 15, 1, 1440)
+        ),
     )
 
     settings = Settings(

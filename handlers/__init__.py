@@ -25,6 +25,7 @@ from handlers import (
     outcomes,
     polls,
     privacy,
+    safety,
 )
 from handlers.base import STRANGERS, Spec, run
 from handlers.callbacks import unpack
@@ -71,6 +72,8 @@ COMMANDS: list[Command] = [
     _cmd("invite", access.invite, r.STAFF_SIDE, "help.invite", "menu.invite"),
     _cmd("people", access.people, r.STAFF_SIDE, "help.people", "menu.people"),
     _cmd("revoke", access.revoke, r.STAFF_SIDE, "help.revoke"),
+    # Safer-custody contacts: who gets alerts about risk of harm (admins manage them).
+    _cmd("safercustody", safety.contacts, frozenset({r.ADMIN}), "safety.help", "safety.menu"),
     _cmd("audit", access.audit_log, r.READERS - {r.STAFF}, "help.audit", "menu.audit"),
     _cmd("whoami", access.whoami, r.ALL, "help.whoami", "menu.whoami"),
     _cmd("language", access.language, r.ALL, "help.language", "menu.language"),
@@ -144,7 +147,7 @@ MENU_SECTIONS: list[tuple[str, tuple[str, ...]]] = [
     ("meetings", ("meetings", "agenda", "meeting", "minutes")),
     ("voice", ("polls", "consultations", "consult", "announce")),
     ("results", ("outcomes", "myrecord", "board", "report")),
-    ("people", ("invite", "people", "audit", "delivery")),
+    ("people", ("invite", "people", "safercustody", "audit", "delivery")),
     ("me", ("whoami", "mydata", "language", "leave", "help")),
 ]
 MENU_FLAT = 13
@@ -162,6 +165,10 @@ BUTTONS: dict[str, Spec] = {
     "rvky": Spec(access.revoke_confirm, r.STAFF_SIDE),
     "rvkn": Spec(access.revoke_keep, r.STAFF_SIDE),
     "aud": Spec(access.audit_page, r.READERS - {r.STAFF}),
+    # Safer custody: "I am dealing with this" (any role; the council checks the contact flag),
+    # and removing a contact (admins).
+    "sgd": Spec(safety.take, r.ALL),
+    "sgr": Spec(safety.remove, frozenset({r.ADMIN})),
     # Agenda items: raise (ar*), key in (ak*), follow, browse and support, triage, reply.
     "art": Spec(agenda.raise_topic, r.IN_CUSTODY),
     "arw": Spec(agenda.raise_wing, r.IN_CUSTODY),
@@ -315,7 +322,18 @@ async def _other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await run(update, context, None, kind="other")
 
 
+async def _edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An edited message is never input: screened for risk, then a kind word (handlers/safety)."""
+    message = update.edited_message
+    text = (message.text or message.caption or "") if message else ""
+    number = str(message.message_id) if message else "0"
+    spec = Spec(safety.edited, r.ALL | STRANGERS)
+    await run(update, context, spec, kind="edited", text=text, args=[number])
+
+
 def register(app: Application) -> None:  # type: ignore[type-arg]
+    # First: the handlers below would otherwise take an edit as a new command or answer.
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED, _edited))
     app.add_handler(MessageHandler(filters.COMMAND, _command))
     app.add_handler(CallbackQueryHandler(_button))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, _text))

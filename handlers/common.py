@@ -11,7 +11,8 @@ async def typed_text(call: Call) -> Result:
     if call.person is None:
         return stranger(call)
     if call.state is None:
-        return call.reply("common.use_menu")
+        # After a support reply, no "please use the buttons" (safety.support says what to do).
+        return None if call.disclosed else call.reply("common.use_menu")
     spec = FLOWS.get(call.state.flow)
     if spec is None or call.me.role not in spec.roles:
         # A flow this role may no longer use (the role changed): end it rather than obey it.
