@@ -34,6 +34,10 @@ async def sweep(
         "DELETE FROM code_attempt WHERE at < ?", (attempts_before,)
     )
     out["lockouts"] = await tx.execute("DELETE FROM lockout WHERE until <= ?", (now,))
+    # Safeguarding alerts (who and where, never the words) older than retention.
+    out["safeguarding_alerts"] = await tx.execute(
+        "DELETE FROM safeguarding_alert WHERE raised_at < ?", (cutoff,)
+    )
     # A half-written flow nobody touched for 30 days is abandoned.
     out["conversations"] = await tx.execute(
         "DELETE FROM conversation WHERE updated_at < ?", (idle_before,)

@@ -341,3 +341,36 @@ async def test_many_accounts_guessing_pause_code_entry_and_alert_admins_once(h: 
     await h.tg.send(newcomer, f"/start {good}")
     assert "Joining is paused" not in h.tg.last_text(newcomer)
     assert await h.person(newcomer) is not None
+
+
+async def test_the_demo_seeds_a_contact_so_an_alert_arrives(h: Harness) -> None:
+    from bot.local.seed import seed_demo
+    from bot.local.store import ChannelStore
+
+    store = ChannelStore(":memory:")
+    try:
+        seeded = await seed_demo(h.settings, h.db, store, h.clock)
+    finally:
+        store.close()
+    async with h.db.transaction() as tx:
+        assert await safeguarding.readiness(tx, h.clock) == (1, 0)
+    for user_id in seeded.people.values():
+        h.double.user(user_id, first_name="Demo", language_code="en")
+    member = seeded.people["Sam Jones"]
+    shown = await h.tg.send(member, "I want to end it all")
+    assert TOLD in shown[0].text
+    assert await h.deliver() >= 1
+    staff = seeded.people["Ms Morgan"]
+    assert any(t.startswith("Safer custody alert.") for t in h.tg.texts(staff))
+
+
+async def test_retention_removes_old_alerts(h: Harness) -> None:
+    from bot.council import retention
+
+    member = await h.join("member")
+    await h.tg.send(member, WORDS)
+    assert len(await h.rows("SELECT id FROM safeguarding_alert")) == 1
+    h.clock.advance(h.settings.retention + timedelta(days=1))
+    async with h.db.transaction() as tx:
+        await retention.sweep(tx, h.clock, h.settings)
+    assert await h.rows("SELECT id FROM safeguarding_alert") == []

@@ -10,8 +10,10 @@ every contact and to the admins, and again after each interval, up to MAX_ROUNDS
 from __future__ import annotations
 
 import hashlib
+import hmac
 import itertools
 import re
+import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,6 +23,7 @@ from bot.config import Settings
 from bot.council import audit, notices, timers
 from bot.council.access import Person, person_ref
 from bot.council.clock import Clock
+from storage import invites as invite_store
 from storage import safety as store
 from storage.clock import from_db, to_db
 from storage.db import Tx
@@ -202,8 +205,10 @@ async def screen(
     if not suggests_risk(settings, text):
         return Screened(False, False)
     contacts = [c for c in await store.contacts(tx) if c.id != person.id]
-    # The same words from the same person alert once, however often they are sent.
-    digest = hashlib.sha256(_fold(text).encode()).hexdigest()[:16]
+    # The same words from the same person alert once, however often they are sent. A keyed
+    # hash: the stored digest cannot be checked against guessed sentences.
+    pepper = await invite_store.secret(tx, "alert_pepper", secrets.token_hex(32))
+    digest = hmac.new(pepper.encode(), _fold(text).encode(), hashlib.sha256).hexdigest()[:16]
     alert_id = await store.raise_alert(
         tx,
         person_id=person.id,
