@@ -112,13 +112,18 @@ async def test_taking_an_alert_is_audited_and_stops_the_escalation(h: Harness) -
         "safeguarding.taken",
     ]
     assert WORDS not in str(audit)
+    # The admin, who was asked too, hears that it is in hand.
+    await h.deliver()
+    contact_ref = person_ref((await h.person(contact)).id)  # type: ignore[union-attr]
+    assert h.tg.last_text(ADMIN_ID).startswith(
+        f"{contact_ref} is dealing with the safer custody alert about"
+    )
     # Taken: nothing more is sent, however long we wait.
     before = len(await h.rows("SELECT id FROM outbox"))
     await _escalate(h, 60)
     assert len(await h.rows("SELECT id FROM outbox")) == before
     # The admin's copy of the button now says who has it.
     await h.tg.press(ADMIN_ID, "I am dealing with this")
-    contact_ref = person_ref((await h.person(contact)).id)  # type: ignore[union-attr]
     assert h.tg.answer_for(ADMIN_ID) == f"{contact_ref} is already dealing with this."
 
 

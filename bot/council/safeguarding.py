@@ -345,6 +345,22 @@ async def take(tx: Tx, clock: Clock, *, actor: Person, alert_id: int) -> Taken:
     )
     # Nothing left to escalate: the pending timer goes stale (checksum) and is cancelled.
     await timers.cancel(tx, clock, f"safeguarding:{alert.id}:escalate:")
+    # Everyone else who was asked hears that it is in hand, so nobody goes twice or not at all.
+    asked = {p.id: p for p in await store.contacts(tx)}
+    if alert.rounds > 1 or not asked:
+        asked.update({p.id: p for p in await store.admins(tx)})
+    for other in asked.values():
+        if other.id in (actor.id, alert.person_id):
+            continue
+        await notices.notify(
+            tx,
+            clock,
+            key=f"safeguarding:{alert.id}:taken:{other.id}",
+            person=other,
+            message="safety.taken_by_other",
+            params={"by": person_ref(actor.id), "person": about},
+            urgent=True,
+        )
     return Taken("taken", about)
 
 
