@@ -6,6 +6,7 @@ they chose, and the split of an open poll may not be readable from the files at 
 from __future__ import annotations
 
 import itertools
+import sqlite3
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -134,6 +135,13 @@ async def test_closing_unseals_the_counts_and_empties_the_wal(h: Harness, tmp_pa
     sealed = await h.rows("SELECT length(sealed) AS n FROM poll_tally")
     assert sealed == [{"n": 12 + 40 + 16}]  # nonce, ten counts, tag: the same for every poll
     assert (await h.rows("PRAGMA secure_delete"))[0]["secure_delete"] == 1
+    # A backup taken now holds the sealed value and zero counts, and never the key.
+    backup = tmp_path / "backup.sqlite3"
+    await h.db.backup(backup)
+    with sqlite3.connect(backup) as copy:
+        assert [r[0] for r in copy.execute("SELECT votes FROM poll_option")] == [0, 0, 0]
+        assert copy.execute("SELECT COUNT(*) FROM poll_tally").fetchone()[0] == 1
+    assert h.settings.key_path.read_bytes()[4:] not in backup.read_bytes()
     await h.tg.send(staff, "/polls")
     await h.tg.press(staff, "Close early: Which room?")
     await h.tg.press(staff, "Yes, close it")
