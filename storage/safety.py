@@ -5,27 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storage.db import Tx
+from storage import people
+from storage.db import Row, Tx
 from storage.people import PersonRow
 
-_PERSON = (
-    "p.id, p.tg_user_id, p.role, p.status, p.language, p.language_chosen, p.wing, p.label,"
-    " p.unreachable"
-)
 
-
-def _row(r: object) -> PersonRow:
-    return PersonRow(
-        id=r["id"],  # type: ignore[index]
-        tg_user_id=r["tg_user_id"],  # type: ignore[index]
-        role=r["role"],  # type: ignore[index]
-        status=r["status"],  # type: ignore[index]
-        language=r["language"],  # type: ignore[index]
-        language_chosen=bool(r["language_chosen"]),  # type: ignore[index]
-        wing=r["wing"],  # type: ignore[index]
-        label=r["label"],  # type: ignore[index]
-        unreachable=bool(r["unreachable"]),  # type: ignore[index]
-    )
+# People are read with storage.people's own columns and row mapping, so a change to the person
+# table (channel identities) needs no change here.
+def _people(rows: list[Row]) -> list[PersonRow]:
+    return [p for p in (people._person(r) for r in rows) if p is not None]
 
 
 # --- contacts ---------------------------------------------------------------------------------
@@ -34,10 +22,10 @@ def _row(r: object) -> PersonRow:
 async def contacts(tx: Tx) -> list[PersonRow]:
     """Active safer-custody contacts, in the order they were added."""
     rows = await tx.all(
-        f"SELECT {_PERSON} FROM safer_custody_contact c JOIN person p ON p.id = c.person_id"
-        " WHERE p.status = 'active' ORDER BY c.added_at, p.id"
+        f"SELECT {people._COLUMNS} FROM person WHERE status = 'active'"
+        " AND id IN (SELECT person_id FROM safer_custody_contact) ORDER BY id"
     )
-    return [_row(r) for r in rows]
+    return _people(rows)
 
 
 async def contact_ids(tx: Tx) -> set[int]:
@@ -93,10 +81,10 @@ async def pending_contact_invites(tx: Tx, now: str) -> int:
 
 async def admins(tx: Tx) -> list[PersonRow]:
     rows = await tx.all(
-        f"SELECT {_PERSON} FROM person p WHERE p.role = 'admin' AND p.status = 'active'"
-        " ORDER BY p.id"
+        f"SELECT {people._COLUMNS} FROM person WHERE role = 'admin' AND status = 'active'"
+        " ORDER BY id"
     )
-    return [_row(r) for r in rows]
+    return _people(rows)
 
 
 # --- alerts -----------------------------------------------------------------------------------
@@ -186,5 +174,4 @@ async def pause(tx: Tx, until: str, now: str) -> bool:
 
 
 async def person(tx: Tx, person_id: int) -> PersonRow | None:
-    row = await tx.one(f"SELECT {_PERSON} FROM person p WHERE p.id = ?", (person_id,))
-    return None if row is None else _row(row)
+    return await people.by_id(tx, person_id)
