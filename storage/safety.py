@@ -20,7 +20,7 @@ def _people(rows: list[Row]) -> list[PersonRow]:
 
 
 async def contacts(tx: Tx) -> list[PersonRow]:
-    """Active safer-custody contacts, in the order they were added."""
+    """Active safer-custody contacts, by reference."""
     rows = await tx.all(
         f"SELECT {people._COLUMNS} FROM person WHERE status = 'active'"
         " AND id IN (SELECT person_id FROM safer_custody_contact) ORDER BY id"

@@ -46,3 +46,19 @@ def test_an_old_config_with_contact_ids_is_told_what_to_do(tmp_path: Path) -> No
     result = run_cli("check-config", "--config", str(config))
     assert result.returncode == 2
     assert "safeguarding.contacts" in result.stderr and "/safercustody" in result.stderr
+
+
+def test_check_config_names_files_others_can_read(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(EXAMPLE_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
+    assert run_cli("migrate", "--config", str(config)).returncode == 0
+    db = tmp_path / "data" / "council.sqlite3"
+    db.chmod(0o644)
+    checked = run_cli("check-config", "--config", str(config))
+    assert checked.returncode == 1
+    assert f"Run: chmod 600 {db}" in checked.stderr
+    started = run_cli("migrate", "--config", str(config))
+    assert started.returncode == 3
+    assert started.stderr.strip() == (
+        f"{db} can be read by other accounts on this machine. Run: chmod 600 {db}"
+    )
