@@ -60,7 +60,8 @@ def _data_problems(settings: Settings) -> list[str]:
     db = settings.database_path
     exposed = files.exposed([db, Path(f"{db}-wal"), Path(f"{db}-shm"), settings.key_path])
     if exposed:
-        problems.append(exposed)
+        # Not opened: reading it would make a -shm as readable as the database.
+        return [exposed]
     if not db.exists():
         print(f"Note: there is no database at {db} yet; `migrate` or `run` makes it.")
         return problems
