@@ -96,13 +96,28 @@ def _contact_counts(conn: sqlite3.Connection) -> tuple[int, int]:
     return int(contacts), int(pending)
 
 
-async def _open(settings: Settings) -> Database:
+async def _open(settings: Settings, *, check_sealed: bool = False) -> Database:
     try:
         sealer = Sealer.load_or_create(settings.key_path)
-        return await Database.open(settings.database_path, sealer=sealer)
+        db = await Database.open(settings.database_path, sealer=sealer)
     except (StorageError, SealError) as exc:
         print(str(exc), file=sys.stderr)
         raise SystemExit(3) from None
+    if check_sealed:
+        from storage import polls as poll_store
+
+        async with db.transaction() as tx:
+            bad = await poll_store.unopenable(tx)
+        if bad:
+            await db.close()
+            print(
+                f"The open poll(s) {', '.join(map(str, bad))} were sealed with another key than"
+                f" {settings.key_path}. Put back the key file that was in use when they opened"
+                " (it is kept apart from backups); without it they cannot be counted.",
+                file=sys.stderr,
+            )
+            raise SystemExit(3)
+    return db
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -262,7 +277,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 async def serve(settings: Settings, token: str) -> None:
     from bot.app import build_application, on_start, start_background, stop_background
 
-    db = await _open(settings)
+    db = await _open(settings, check_sealed=True)
     app = build_application(settings, db, token=token)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

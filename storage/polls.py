@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from storage.db import CHECKPOINT, Row, Tx
 from storage.people import PersonRow
+from storage.sealing import SealError
 
 # Ten counts of four bytes whatever the poll: the sealed value never changes length, so not even
 # a count passing 9 or 99 shows in the size of what is stored.
@@ -241,6 +242,18 @@ async def tallies(tx: Tx, poll_id: int) -> list[tuple[str, int]]:
         (poll_id,),
     )
     return [(r[0], int(r[1])) for r in rows]
+
+
+async def unopenable(tx: Tx) -> list[int]:
+    """Open polls whose sealed counts do not open with this key (the key file was lost or
+    swapped): they could be neither voted in nor counted."""
+    bad: list[int] = []
+    for row in await tx.all("SELECT poll_id, sealed FROM poll_tally ORDER BY poll_id"):
+        try:
+            tx.sealer.open(bytes(row[1]), _aad(int(row[0])))
+        except SealError:
+            bad.append(int(row[0]))
+    return bad
 
 
 async def counts_now(tx: Tx, poll_id: int) -> list[int]:

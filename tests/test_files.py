@@ -135,3 +135,41 @@ def test_backup_says_where_the_key_is(tmp_path: Path, capsys: pytest.CaptureFixt
     key = (tmp_path / "keys" / "council.key").read_bytes()
     assert key[4:] not in data  # the key itself is nowhere in the backup
     assert mode(target) == 0o600
+
+
+async def test_open_polls_sealed_with_another_key_are_refused_at_start(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.__main__ import _open
+    from storage import people
+    from storage import polls as poll_store
+    from tests.harness import test_settings
+
+    settings = test_settings(tmp_path / "data" / "council.sqlite3")
+    db = await _open(settings)
+    async with db.transaction() as tx:
+        staff = await people.upsert_member(
+            tx, tg_user_id=42, role="staff", wing=None, label=None, language="en", now="x"
+        )
+        poll_id = await poll_store.create(
+            tx,
+            question="Kept?",
+            labels=["Yes", "No"],
+            multiple=False,
+            audience="members",
+            wing=None,
+            created_by=staff,
+            opened_at="2026-11-02T10:00:00.000000Z",
+            closes_at="2026-11-03T10:00:00.000000Z",
+        )
+    await db.close()
+    settings.key_path.unlink()  # the key is lost: a new one is made at the next start
+    with pytest.raises(SystemExit) as caught:
+        await _open(settings, check_sealed=True)
+    assert caught.value.code == 3
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0
+    assert f"The open poll(s) {poll_id} were sealed with another key than" in err
+    # Commands that need no sealed value (backup, migrate) still work.
+    db = await _open(settings)
+    await db.close()
