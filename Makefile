@@ -42,7 +42,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 test: lint browser
-	$(BIN)/python -m bot check-config --config config.example.toml
+	$(BIN)/python -m bot check-config --config-only --config config.example.toml
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
