@@ -20,8 +20,11 @@ from storage.sealing import Sealer
 Row = sqlite3.Row
 Params = Sequence[Any] | dict[str, Any]
 
-# An after-commit event: checkpoint the WAL and truncate it to nothing (a poll closed).
+# After-commit events: checkpoint the WAL and truncate it to nothing now (a poll closed), or
+# soon (a vote: once votes pause, or after a number of them), so the WAL never holds more than a
+# short run of votes for someone who also has the key (docs/BALLOT_SECRECY.md).
 CHECKPOINT = "storage.checkpoint"
+CHECKPOINT_SOON = "storage.checkpoint_soon"
 RESTORE_HINT = "Stop the bot and restore the latest backup: python -m bot restore BACKUP"
 
 
@@ -164,6 +167,12 @@ class Database:
         self._reader_lock = asyncio.Lock()
         self._listeners: list[Listener] = []
         self._checkpoint_wanted = False
+        # Votes wait for a pause of this many seconds, or for this many votes, before the WAL
+        # is truncated. None turns it off (tests that want every vote left in the WAL).
+        self.checkpoint_quiet_s: float | None = 2.0
+        self.checkpoint_every: int = 1000
+        self._soon_count = 0
+        self._soon_handle: asyncio.TimerHandle | None = None
         self.path = path
 
     @classmethod
@@ -204,6 +213,9 @@ class Database:
         return db
 
     async def close(self) -> None:
+        if self._soon_handle is not None:
+            self._soon_handle.cancel()
+            self._soon_handle = None
         if self._reader is not None:
             await self._reader.close()
             self._reader = None
@@ -246,11 +258,31 @@ class Database:
                 self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
-            if self._checkpoint_wanted or any(kind == CHECKPOINT for kind, _ in tx.events):
+            kinds = {kind for kind, _ in tx.events}
+            if CHECKPOINT_SOON in kinds and self.checkpoint_quiet_s is not None:
+                self._soon_count += 1
+                if self._soon_count >= self.checkpoint_every:
+                    kinds.add(CHECKPOINT)
+                else:
+                    self._checkpoint_later(self.checkpoint_quiet_s)
+            if self._checkpoint_wanted or CHECKPOINT in kinds:
                 self._checkpoint()
         for kind, payload in tx.events:
             for listener in self._listeners:
                 listener(kind, payload)
+
+    def _checkpoint_later(self, delay: float) -> None:
+        """(Re)start the quiet-time countdown: a burst of votes is checkpointed once it pauses."""
+        if self._soon_handle is not None:
+            self._soon_handle.cancel()
+        self._soon_handle = asyncio.get_running_loop().call_later(delay, self._checkpoint_quiet)
+
+    def _checkpoint_quiet(self) -> None:
+        self._soon_handle = None
+        if self._lock.locked():  # a transaction is open: try again once it is done
+            self._checkpoint_later(0.05)
+            return
+        self._checkpoint()
 
     def _checkpoint(self) -> None:
         """Copy the WAL into the database and truncate it to zero bytes, so the frames written
@@ -264,6 +296,11 @@ class Database:
         finally:
             self._conn.execute("PRAGMA busy_timeout=5000")
         self._checkpoint_wanted = bool(busy)
+        if not busy:
+            self._soon_count = 0
+            if self._soon_handle is not None:
+                self._soon_handle.cancel()
+                self._soon_handle = None
 
     async def checkpoint(self) -> bool:
         """Checkpoint and truncate the WAL now; False if a reader held it up (retried later)."""

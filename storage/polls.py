@@ -12,7 +12,7 @@ import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from storage.db import CHECKPOINT, Row, Tx
+from storage.db import CHECKPOINT, CHECKPOINT_SOON, Row, Tx
 from storage.people import PersonRow
 from storage.sealing import SealError
 
@@ -230,6 +230,7 @@ async def cast(tx: Tx, poll_id: int, person_id: int, mask: int, now: str) -> boo
         "UPDATE poll_tally SET sealed = ? WHERE poll_id = ?",
         (_seal_counts(tx, poll_id, counts), poll_id),
     )
+    tx.after_commit(CHECKPOINT_SOON)
     return True
 
 

@@ -101,6 +101,7 @@ async def test_thirty_votes_replayed_from_the_wal_link_no_voter(h: Harness, tmp_
     # The attacker's best case: nothing is checkpointed while people vote, so every vote is in
     # the WAL as its own commit.
     h.db._conn.execute("PRAGMA wal_autocheckpoint=0")
+    h.db.checkpoint_quiet_s = None
     staff = await h.join("staff", wing=None)
     users = await add_people(h, 30)
     poll_id = await create_poll(h, staff, "Which room for the forum?", OPTIONS)
@@ -177,3 +178,35 @@ async def test_a_poll_opened_before_sealing_is_sealed_at_start(h: Harness) -> No
     assert await h.rows("SELECT DISTINCT votes FROM poll_option") == [{"votes": 0}]
     async with h.db.transaction() as tx:
         assert await poll_store.counts_now(tx, poll_id) == [4, 5, 6]
+
+
+def _vote_commits(h: Harness, workdir: Path) -> int:
+    """How many votes the WAL holds now, as an attacker replaying it would count them."""
+    db_copy, wal_copy = copy_files(h.settings.database_path, workdir)
+    voted = [
+        state.execute("SELECT COUNT(*) FROM poll_elector WHERE voted = 1").fetchone()[0]
+        for state in replay_states(db_copy, wal_copy, include_base=True)
+    ]
+    return voted[-1] - voted[0]
+
+
+async def test_the_wal_never_holds_more_than_a_short_run_of_votes(
+    h: Harness, tmp_path: Path
+) -> None:
+    import asyncio
+
+    h.db._conn.execute("PRAGMA wal_autocheckpoint=0")
+    h.db.checkpoint_quiet_s, h.db.checkpoint_every = 60.0, 3  # a burst that never pauses
+    staff = await h.join("staff", wing=None)
+    users = await add_people(h, 8)
+    await create_poll(h, staff, "Which room?", OPTIONS)
+    await h.deliver()
+    for n, user in enumerate(users[:7]):
+        await vote(h, user, [OPTIONS[PLAN[n]]])
+    # Truncated after the 3rd and the 6th vote: only the 7th is left to replay.
+    assert _vote_commits(h, tmp_path / "burst") == 1
+    # Once votes pause, the WAL is truncated: no vote is left in it at all.
+    h.db.checkpoint_quiet_s = 0.05
+    await vote(h, users[7], [OPTIONS[0]])
+    await asyncio.sleep(0.3)
+    assert _vote_commits(h, tmp_path / "quiet") == 0
