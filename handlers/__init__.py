@@ -180,6 +180,8 @@ BUTTONS: dict[str, Spec] = {
     "atr": Spec(agenda.triage_action, r.TRIAGE),
     "atn": Spec(agenda.triage_next, r.TRIAGE),
     "arp": Spec(agenda.reply_start, r.IN_CUSTODY | r.STAFF_SIDE),
+    "arl": Spec(agenda.reply_loose, r.IN_CUSTODY),
+    "arlx": Spec(agenda.reply_loose_drop, r.IN_CUSTODY),
     "ann": Spec(delivery.announce_audience, r.STAFF_SIDE),
     "anny": Spec(delivery.announce_send, r.STAFF_SIDE),
     "annn": Spec(delivery.announce_cancel, r.STAFF_SIDE),

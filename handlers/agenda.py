@@ -14,6 +14,7 @@ from handlers.base import stale as _stale
 from handlers.base import topic_label as _topic
 from handlers.base import wing_label as _wing
 from handlers.callbacks import pack
+from storage import notes as notes_store
 from storage.clock import from_db
 
 PAGE = 5
@@ -467,6 +468,8 @@ async def _triage_view(call: Call, item: ItemRow, *, waiting: int | None, edit: 
         lines += ["", call.t("agenda.triage.asked", question=item.info_question)]
         if item.info_reply:
             lines.append(call.t("agenda.triage.reply", reply=item.info_reply))
+    for note in await notes_store.for_item(call.tx, item.id):
+        lines.append(call.t("reader.late.note", text=note.text, when=from_db(note.created_at)))
     latest = _latest(call, item) if item.status not in agenda.UNDECIDED else ""
     if latest:
         lines.append(latest)
@@ -615,7 +618,16 @@ async def reply_start(call: Call) -> Result:
     item_id = call.callback.int_arg(0) if call.callback else None
     item = await agenda.may_reply(call.tx, call.me, item_id) if item_id else None
     if item is None:
-        return _stale(call, "agenda.reply.not_waiting")
+        seen = await agenda.look_up(call.tx, call.me, item_id) if item_id else None
+        if seen is None or seen.item.info_question is None or seen.item.submitter_id != call.me.id:
+            return _stale(call, "agenda.reply.not_waiting")
+        # Staff moved on before the member answered: say so in a message, and still take it.
+        await call.begin(REPLY, "late", {"item": seen.item.id})
+        return call.reply(
+            "reader.late.moved_on",
+            ref=agenda.ref(seen.item.id),
+            status=_status(call, seen.item.status),
+        )
     await call.begin(REPLY, "text", {"item": item.id})
     return call.reply(
         "agenda.reply.ask", ref=agenda.ref(item.id), question=item.info_question or ""
@@ -632,17 +644,41 @@ async def reply_typed(call: Call) -> Result:
             f"agenda.note.{cleaned.problem}", length=len(cleaned.text), most=agenda.NOTE_MAX
         )
     await call.end_flow()
+    clock, settings, item_id = call.services.clock, call.services.settings, int(data["item"])
     decided = await agenda.reply_info(
-        call.tx,
-        call.services.clock,
-        call.services.settings,
-        person=call.me,
-        item_id=int(data["item"]),
-        text=cleaned.text,
+        call.tx, clock, settings, person=call.me, item_id=item_id, text=cleaned.text
     )
-    if not decided.done:
+    if decided.done:
+        return call.reply("agenda.reply.done", ref=agenda.ref(item_id))
+    # The item moved on while they typed: the words are kept as a note for staff.
+    late = await agenda.late_reply(
+        call.tx, clock, settings, person=call.me, item_id=item_id, text=cleaned.text
+    )
+    if not late.done or late.item is None:
         return call.reply("agenda.reply.not_waiting")
-    return call.reply("agenda.reply.done", ref=agenda.ref(int(data["item"])))
+    return call.reply(
+        "reader.late.kept", ref=agenda.ref(item_id), status=_status(call, late.item.status)
+    )
+
+
+async def reply_loose(call: Call) -> Result:
+    """Words typed with no step open, which the member now says answer staff's question."""
+    data = _in_flow(call, REPLY)
+    item_id = call.callback.int_arg(0) if call.callback else None
+    if data is None or call.state is None or call.state.step != "loose" or item_id != data["item"]:
+        return _stale(call)
+    call.text = str(data["text"])
+    result = await reply_typed(call)
+    if isinstance(result, Reply):
+        result.edit = True
+    return result
+
+
+async def reply_loose_drop(call: Call) -> Result:
+    if _in_flow(call, REPLY) is None:
+        return _stale(call)
+    await call.end_flow()
+    return call.reply("reader.unexpected.discarded", edit=True)
 
 
 # --- key in a paper slip --------------------------------------------------------------------

@@ -22,6 +22,7 @@ from bot.council.notices import ButtonSpec
 from bot.council.roles import NotAllowed
 from bot.council.text import Cleaned, clean
 from storage import agenda as store
+from storage import notes as notes_store
 from storage import people
 from storage.agenda import ItemRow
 from storage.clock import to_db
@@ -556,9 +557,43 @@ async def reply_info(
     return Decision("done", updated)
 
 
+async def late_reply(
+    tx: Tx, clock: Clock, settings: Settings, *, person: Person, item_id: int, text: str
+) -> Decision:
+    """An answer that came after staff moved the item on: kept as a note beside the item, and
+    the staff member who asked is told, so the words still reach someone."""
+    item = await store.get(tx, item_id)
+    if item is None or not _may_reply(item, person) or item.info_question is None:
+        return Decision("unknown")
+    cleaned = _checked_note(text)
+    now = to_db(clock.now())
+    note_id = await notes_store.add(tx, item_id=item.id, author_id=person.id, text=cleaned, at=now)
+    asker_id = await notes_store.last_asker(tx, ref(item.id))
+    asker_row = await people.by_id(tx, asker_id) if asker_id is not None else None
+    if asker_row is not None and asker_row.role in roles.TRIAGE:
+        await notices.notify(
+            tx,
+            clock,
+            key=f"agenda:{item.id}:note:{note_id}",
+            person=asker_row,
+            message="reader.late.staff_notice",
+            params={"ref": ref(item.id), "text": cleaned},
+        )
+    await _alert_if_risky(tx, clock, settings, item, cleaned, version=item.version)
+    return Decision("done", item)
+
+
 def _may_reply(item: ItemRow, person: Person) -> bool:
     # The keyer answers for a paper slip, after asking its writer.
     return item.submitter_id == person.id or (item.keyed_in and item.keyed_by == person.id)
+
+
+async def waiting_for_answer(tx: Tx, person: Person) -> ItemRow | None:
+    """The person's newest item whose question from staff is still open, if any."""
+    for item in await mine(tx, person, limit=20, offset=0):
+        if item.status == NEEDS_INFO:
+            return item
+    return None
 
 
 async def may_reply(tx: Tx, person: Person, item_id: int) -> ItemRow | None:

@@ -1,0 +1,65 @@
+"""Issue 17: nothing typed or tapped falls on the floor. Each test goes through the real
+Application and asserts what the person sees, in both languages where words are involved."""
+
+from __future__ import annotations
+
+from tests.agenda_support import raise_item, status_of
+from tests.harness import Harness
+
+
+async def _ask(h: Harness, staff: int, ref: str, question: str) -> None:
+    await h.tg.send(staff, f"/triage {ref}")
+    await h.tg.press(staff, "Ask for more information")
+    await h.tg.send(staff, question)
+
+
+async def test_unexpected_text_says_what_the_bot_waits_for(h: Harness) -> None:
+    member = await h.join("member", lang="cy")
+    staff = await h.join("staff", wing=None)
+    await h.tg.send(member, "helo")
+    assert h.tg.last_text(member).startswith("Doeddwn i ddim yn disgwyl geiriau")
+    assert "Codi mater" in h.tg.last_text(member)
+    await h.tg.send(staff, "hello")
+    assert "press Answer now in triage" in h.tg.last_text(staff)
+
+
+async def test_a_loose_answer_is_kept_and_offered_for_the_open_question(h: Harness) -> None:
+    member = await h.join("member")
+    staff = await h.join("staff", wing=None)
+    ref = await raise_item(h, member)
+    await _ask(h, staff, ref, "Which landing?")
+    await h.deliver()
+    # The member types without pressing Reply: the words are kept and offered, not thrown away.
+    await h.tg.send(member, "Landing three, since October.")
+    assert h.tg.last_text(member).startswith(f"Staff asked you about {ref}:\nWhich landing?")
+    await h.tg.press(member, "Yes, send it as my answer")
+    assert h.tg.last_text(member).startswith(f"Thank you. Your answer was added to {ref}.")
+    rows = await h.rows("SELECT status, info_reply FROM agenda_item")
+    assert rows == [{"status": "new", "info_reply": "Landing three, since October."}]
+
+
+async def test_a_late_answer_still_reaches_staff_with_a_message(h: Harness) -> None:
+    member = await h.join("member", lang="cy")
+    staff = await h.join("staff", wing=None)
+    ref = await raise_item(h, member, topic="Bwyd", wing="Adain A", lang="cy")
+    await _ask(h, staff, ref, "Which landing?")
+    await h.deliver()
+    # Staff move on (accept) before the member answers.
+    await h.tg.send(staff, f"/triage {ref}")
+    await h.tg.press(staff, "Accept for a meeting")
+    assert await status_of(h, ref) == "accepted"
+    await h.deliver()
+    await h.tg.press(member, "Ateb")
+    moved = h.tg.last_text(member)
+    assert moved.startswith(f"Mae staff eisoes wedi symud {ref} ymlaen.")
+    await h.tg.send(member, "Landing three.")
+    assert h.tg.last_text(member).startswith(f"Roedd staff eisoes wedi symud {ref} ymlaen")
+    notes = await h.rows("SELECT text FROM agenda_note")
+    assert notes == [{"text": "Landing three."}]
+    await h.deliver()
+    assert h.tg.last_text(staff) == (
+        f"The member sent more information about {ref} after it had moved on:\n"
+        "Landing three.\nIt is kept with the issue."
+    )
+    await h.tg.send(staff, f"/triage {ref}")
+    assert "Added later by the member" in h.tg.last_text(staff)
