@@ -619,7 +619,10 @@ async def reply_start(call: Call) -> Result:
     item = await agenda.may_reply(call.tx, call.me, item_id) if item_id else None
     if item is None:
         seen = await agenda.look_up(call.tx, call.me, item_id) if item_id else None
-        if seen is None or seen.item.info_question is None or seen.item.submitter_id != call.me.id:
+        answered = seen is None or seen.item.info_reply is not None
+        if answered or seen is None or seen.item.info_question is None:
+            return _stale(call, "agenda.reply.not_waiting")
+        if seen.item.submitter_id != call.me.id:
             return _stale(call, "agenda.reply.not_waiting")
         # Staff moved on before the member answered: say so in a message, and still take it.
         await call.begin(REPLY, "late", {"item": seen.item.id})
