@@ -72,8 +72,8 @@ def _refusal(call: Call, result: str, item_id: int | None, merged_into: int | No
 
 async def choose_kind(call: Call, item: agenda.ItemRow, source: str) -> Reply:
     """The item, its current outcome, and a button per kind. Also triage's "answer now"."""
-    if call.state is not None and call.state.flow == FLOW:
-        await call.end_flow()
+    # Waiting for a kind: words typed now are kept as the outcome's text, not thrown away.
+    await call.begin(FLOW, "kind", {"item": item.id, "version": item.version, "source": source})
     lines = [
         call.t(
             "outcomes.post.head",
@@ -107,6 +107,20 @@ async def choose_kind(call: Call, item: agenda.ItemRow, source: str) -> Reply:
     return Reply("\n".join(lines), buttons)
 
 
+async def _kind_buttons_again(call: Call, data: dict[str, Any]) -> Result:
+    """Words typed before the kind was chosen: keep them and ask for the kind."""
+    cleaned = outcomes.outcome_text(call.text)
+    if not cleaned.ok:
+        return _text_problem(call, cleaned.problem, len(cleaned.text), outcomes.TEXT_MAX)
+    found = await outcomes.check_item(call.tx, int(data["item"]), str(data["source"]))
+    if isinstance(found, str) or found.version != int(data["version"]):
+        await call.end_flow()
+        return call.reply("outcomes.post.changed")
+    shown = await choose_kind(call, found, str(data["source"]))
+    await call.begin(FLOW, "kind", {**data, "text": cleaned.text})
+    return [call.reply("reader.answer.kept", ref=agenda.ref(found.id)), shown]
+
+
 async def pick_kind(call: Call) -> Result:
     cb = call.callback
     item_id = cb.int_arg(0) if cb else None
@@ -122,9 +136,12 @@ async def pick_kind(call: Call) -> Result:
         return _stale(call, "outcomes.post.changed")
     if found.status == agenda.CLOSED and kind not in outcomes.FINAL:
         return _stale(call, "outcomes.post.changed")
-    await call.begin(
-        FLOW, "text", {"item": item_id, "version": version, "source": source, "kind": kind}
-    )
+    kept = _data(call)
+    data: dict[str, Any] = {"item": item_id, "version": version, "source": source, "kind": kind}
+    if kept is not None and kept.get("item") == item_id and kept.get("text"):
+        data["text"] = kept["text"]
+        return await _next_step(call, data)
+    await call.begin(FLOW, "text", data)
     return call.reply(
         "outcomes.post.ask_text", ref=agenda.ref(item_id), kind=call.t(f"outcomes.kind.{kind}")
     )
@@ -142,6 +159,8 @@ async def typed(call: Call) -> Result:
     if step == "ref":
         await call.end_flow()
         return await _pick_kind(call, call.text, outcomes.COMMAND)
+    if step == "kind":
+        return await _kind_buttons_again(call, data)
     if step == "text":
         cleaned = outcomes.outcome_text(call.text)
         if not cleaned.ok:

@@ -63,3 +63,20 @@ async def test_a_late_answer_still_reaches_staff_with_a_message(h: Harness) -> N
     )
     await h.tg.send(staff, f"/triage {ref}")
     assert "Added later by the member" in h.tg.last_text(staff)
+
+
+async def test_answer_now_lets_staff_type_the_answer_first(h: Harness) -> None:
+    member = await h.join("member")
+    staff = await h.join("staff", wing=None)
+    ref = await raise_item(h, member)
+    await h.tg.send(staff, f"/triage {ref}")
+    await h.tg.press(staff, "Answer now")
+    await h.tg.send(staff, "The showers are fixed from Monday.")
+    assert f"I kept your words as the answer for {ref}." in h.tg.texts(staff)[-2]
+    assert "What is the outcome?" in h.tg.last_text(staff)
+    await h.tg.press(staff, "Resolved")
+    assert h.tg.last_text(staff).startswith(f"Please check the outcome for {ref}:")
+    assert "The showers are fixed from Monday." in h.tg.last_text(staff)
+    await h.tg.press(staff, "Post it")
+    rows = await h.rows("SELECT status, answer FROM agenda_item")
+    assert rows == [{"status": "closed", "answer": "The showers are fixed from Monday."}]
