@@ -132,9 +132,14 @@ async def pick_kind(call: Call) -> Result:
     if not outcomes.may_post(call.me, source):
         return _stale(call, "common.not_for_you")
     found = await outcomes.check_item(call.tx, item_id, source)
-    if isinstance(found, str) or found.version != version:
-        return _stale(call, "outcomes.post.changed")
-    if found.status == agenda.CLOSED and kind not in outcomes.FINAL:
+    if (
+        isinstance(found, str)
+        or found.version != version
+        or (found.status == agenda.CLOSED and kind not in outcomes.FINAL)
+    ):
+        kept = _data(call)
+        if kept is not None and kept.get("item") == item_id:
+            await call.end_flow()
         return _stale(call, "outcomes.post.changed")
     kept = _data(call)
     data: dict[str, Any] = {"item": item_id, "version": version, "source": source, "kind": kind}
