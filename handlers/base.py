@@ -15,6 +15,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
+    InputMediaPhoto,
     Update,
 )
 from telegram.constants import ChatType, MessageLimit
@@ -54,6 +55,10 @@ class Reply:
     # Slow work (drawing charts, a PDF) done after the transaction commits, so the database is
     # free for everyone else meanwhile. It returns the replies to send in this one's place.
     later: Callable[[], Awaitable[list[Reply]]] | None = None
+    # For a button press: change only the pressed message's buttons (mark the chosen answer).
+    markup_only: bool = False
+    # Several pictures sent together as one album, each with its caption.
+    album: list[tuple[bytes, str]] | None = None
 
 
 Result = Reply | list[Reply] | None
@@ -328,6 +333,18 @@ async def _render(
                 continue
             if reply.photo is not None:
                 await bot.send_photo(call.chat_id, reply.photo, caption=reply.text[:1024])
+                continue
+            if reply.markup_only and query is not None and query.message is not None:
+                try:
+                    await query.edit_message_reply_markup(markup(reply.buttons))
+                except BadRequest:
+                    log.info("could not mark the chosen button")
+                continue
+            if reply.album:
+                await bot.send_media_group(
+                    call.chat_id,
+                    [InputMediaPhoto(data, caption=caption[:1024]) for data, caption in reply.album],
+                )
                 continue
             chunks = split_text(reply.text)
             if reply.edit and query is not None and query.message is not None and len(chunks) == 1:

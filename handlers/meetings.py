@@ -54,13 +54,15 @@ def _wing_label(call: Call, wing: str | None) -> str:
     return found.label(call.lang) if found else call.t("meetings.all_wings")
 
 
-def _rsvp_buttons(call: Call, meeting_id: int) -> list[list[Button]]:
-    return [
-        [
-            call.button(f"meetings.rsvp.{choice}", pack("rsvp", meeting_id, choice))
-            for choice in council.ANSWERS
-        ]
-    ]
+def _rsvp_buttons(call: Call, meeting_id: int, chosen: str | None = None) -> list[list[Button]]:
+    """The answer buttons; the person's own answer is marked, and they may still change it."""
+    row = []
+    for choice in council.ANSWERS:
+        label = call.t(f"meetings.rsvp.{choice}")
+        if choice == chosen:
+            label = call.t("reader.rsvp.chosen", answer=label)
+        row.append(Button(label, pack("rsvp", meeting_id, choice)))
+    return [row]
 
 
 def _summary(call: Call, meeting: MeetingRow) -> str:
@@ -421,7 +423,7 @@ async def _card(call: Call, meeting_id: int, *, edit: bool) -> Result:
     if council.in_audience(meeting, call.me) and upcoming:
         mine = await council.answer_of(call.tx, call.me, meeting.id)
         lines.append(call.t(f"meetings.yours.{mine or 'none'}"))
-        buttons += _rsvp_buttons(call, meeting.id)
+        buttons += _rsvp_buttons(call, meeting.id, mine)
     if call.me.role in roles.TRIAGE and upcoming and council.takes_items(meeting):
         buttons.append([call.button("meetings.agenda_button", pack("mag", meeting.id))])
     return Reply("\n".join(lines), buttons, edit)
@@ -601,6 +603,8 @@ async def rsvp(call: Call) -> Result:
     )
     if result in ("saved", "same"):
         call.toast = call.t(f"meetings.saved.{choice}")
+        if call.callback is not None:
+            return Reply("", _rsvp_buttons(call, meeting_id, choice), markup_only=True)
     else:
         call.toast = call.t(f"meetings.rsvp_refused.{result}")
         call.toast_alert = result == "not_audience"

@@ -80,3 +80,18 @@ async def test_answer_now_lets_staff_type_the_answer_first(h: Harness) -> None:
     await h.tg.press(staff, "Post it")
     rows = await h.rows("SELECT status, answer FROM agenda_item")
     assert rows == [{"status": "closed", "answer": "The showers are fixed from Monday."}]
+
+
+async def test_rsvp_marks_the_chosen_answer_and_it_can_change(h: Harness) -> None:
+    from tests.test_meetings import schedule
+
+    staff = await h.join("staff", wing=None)
+    member = await h.join("member", wing="a", lang="cy")
+    await schedule(h, staff)
+    await h.deliver()
+    await h.tg.press(member, "Dw i'n dod")
+    assert h.tg.buttons(member) == ["✓ Dw i'n dod", "Methu dod", "Ddim yn siŵr"]
+    await h.tg.press(member, "Ddim yn siŵr")
+    assert h.tg.buttons(member) == ["Dw i'n dod", "Methu dod", "✓ Ddim yn siŵr"]
+    rows = await h.rows("SELECT answer FROM meeting_rsvp")
+    assert rows == [{"answer": "maybe"}]
