@@ -134,8 +134,11 @@ async def confirm(call: Call) -> Result:
     services = call.services
     outcome = await polls.cast(call.tx, services.clock, services.settings, call.me, poll_id, mask)
     if outcome == polls.RECORDED:
-        # Replaces the "You chose" text: the chat keeps the choice no longer than needed.
-        return call.reply("polls.recorded", edit=True)
+        # Replaces the "You chose" text: the chat keeps the choice no longer than needed, but
+        # keeps the question, so the voter still knows which poll this was.
+        poll = await polls.get(call.tx, poll_id)
+        question = poll.question if poll is not None else ""
+        return call.reply("reader.poll.recorded", edit=True, question=question)
     if outcome == polls.ALREADY:
         # A second press of the same Confirm: leave the message, say it once.
         call.toast = call.t("polls.already")

@@ -95,3 +95,23 @@ async def test_rsvp_marks_the_chosen_answer_and_it_can_change(h: Harness) -> Non
     assert h.tg.buttons(member) == ["Dw i'n dod", "Methu dod", "✓ Ddim yn siŵr"]
     rows = await h.rows("SELECT answer FROM meeting_rsvp")
     assert rows == [{"answer": "maybe"}]
+
+
+async def test_the_ballot_keeps_its_question_and_says_the_vote_is_secret(h: Harness) -> None:
+    from tests.test_polls import create_poll
+
+    staff = await h.join("staff", wing=None)
+    member = await h.join("member", lang="cy")
+    await create_poll(h, staff, "Pa noson?", ["Llun", "Mawrth"])
+    # Opened from the polls list, not the notice: the secrecy line is there too.
+    await h.tg.send(member, "/polls")
+    await h.tg.press(member, h.tg.buttons(member)[0])
+    ballot = h.tg.last_text(member)
+    assert ballot.startswith("Pa noson?")
+    assert "Nid oes neb, gan gynnwys staff, yn gallu gweld" in ballot
+    await h.tg.press(member, "Llun")
+    await h.tg.press(member, "Ydw, bwrw fy mhleidlais")
+    assert h.tg.last_text(member) == (
+        "Pa noson?\n\nMae eich pleidlais wedi'i chofnodi. Nid oes neb, gan gynnwys staff, yn"
+        " gallu gweld sut y gwnaethoch chi bleidleisio."
+    )
