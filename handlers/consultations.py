@@ -365,40 +365,43 @@ async def review(call: Call) -> Result:
 
 
 async def submit(call: Call) -> Result:
+    """ "Send my answers": first ask whether staff may see the name, then send (name_choice)."""
     ids = _ids(call, 1)
     if ids is None:
         return _stale(call)
-    clock = call.services.clock
     try:
-        first = await council.submit(call.tx, clock, call.me, ids[0])
-        progress = await council.progress(call.tx, clock, call.me, ids[0])
+        progress = await council.progress(call.tx, call.services.clock, call.me, ids[0])
     except Refused as exc:
         return _refused(call, exc)
-    await _leave_answer_flow(call)
-    if not first:
+    if progress.submitted:
         return call.reply("consultations.already_sent")
-    closes = from_db(progress.consultation.closes_at)
     ask = [
         [call.button("consultations.name_no", pack("csn", ids[0], 0))],
         [call.button("consultations.name_yes", pack("csn", ids[0], 1))],
+        [call.button("reader.consult.back", pack("csr", ids[0]))],
     ]
-    return [
-        call.reply("consultations.thanks", closes=closes, edit=True),
-        call.reply("consultations.ask_name", buttons=ask),
-    ]
+    return call.reply("consultations.ask_name", buttons=ask, edit=True)
 
 
 async def name_choice(call: Call) -> Result:
     ids = _ids(call, 2)
     if ids is None or ids[1] not in (0, 1):
         return _stale(call)
+    clock = call.services.clock
     try:
+        # Sent now, whatever follows, so answers are never lost if the name is not typed.
+        first = await council.submit(call.tx, clock, call.me, ids[0])
+        progress = await council.progress(call.tx, clock, call.me, ids[0])
+        await _leave_answer_flow(call)
+        if not first:
+            return call.reply("consultations.already_sent", edit=True)
         if ids[1] == 0:
-            await council.give_name(call.tx, call.services.clock, call.me, ids[0], None)
-            await _leave_answer_flow(call)
-            return call.reply("consultations.name_anonymous", edit=True)
-        # Checked now too, so a closed or unsent consultation does not ask for a name.
-        await council.give_name(call.tx, call.services.clock, call.me, ids[0], None)
+            await council.give_name(call.tx, clock, call.me, ids[0], None)
+            closes = from_db(progress.consultation.closes_at)
+            return [
+                call.reply("consultations.name_anonymous", edit=True),
+                call.reply("consultations.thanks", closes=closes),
+            ]
     except Refused as exc:
         return _refused(call, exc)
     await call.begin(ANSWER_FLOW, "name", {"c": ids[0]})
@@ -421,7 +424,12 @@ async def answer_typed(call: Call) -> Result:
                 return call.reply("consultations.name_problem")
             await council.give_name(call.tx, clock, call.me, consultation_id, cleaned.text)
             await call.end_flow()
-            return call.reply("consultations.name_given", name=cleaned.text)
+            progress = await council.progress(call.tx, clock, call.me, consultation_id)
+            closes = from_db(progress.consultation.closes_at)
+            return [
+                call.reply("consultations.name_given", name=cleaned.text),
+                call.reply("consultations.thanks", closes=closes),
+            ]
         if not isinstance(position, int):
             await call.end_flow()
             return call.reply("common.use_menu")
