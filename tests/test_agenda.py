@@ -10,8 +10,8 @@ from handlers.callbacks import pack
 from tests.agenda_support import ISSUE, accept, answer_now, item_id, raise_item, ref_in, status_of
 from tests.harness import Harness, make_harness
 
-HIDE = "Keep my name hidden from staff"
-SHOW = "Staff may see my name"
+HIDE = "Keep my name hidden from them"
+SHOW = "Staff and the chair may see my name"
 
 
 async def test_a_member_raises_an_item_and_gets_a_reference(h: Harness) -> None:
@@ -28,7 +28,7 @@ async def test_a_member_raises_an_item_and_gets_a_reference(h: Harness) -> None:
     await h.tg.press(member, HIDE)
     summary = h.tg.last_text(member)
     assert "Topic: Visits" in summary and "Wing: B wing" in summary
-    assert "Your name: hidden from staff" in summary
+    assert "Your name: hidden from staff and the chair" in summary
     assert "Visits start late on Saturdays, so families lose time." in summary
     assert h.tg.buttons(member) == ["Confirm", "Change something", "Cancel"]
     await h.tg.press(member, "Confirm")
@@ -206,7 +206,7 @@ async def test_the_summary_can_be_edited_before_confirming(h: Harness) -> None:
     await h.tg.send(member, "The hot water on C wing runs out by seven.")
     summary = h.tg.last_text(member)
     assert "The hot water on C wing runs out by seven." in summary
-    assert "Your name: hidden from staff" in summary  # the other answers are kept
+    assert "Your name: hidden from staff and the chair" in summary  # the other answers are kept
     await h.tg.press(member, "Confirm")
     rows = await h.rows("SELECT wing, text, name_hidden FROM agenda_item")
     assert rows == [

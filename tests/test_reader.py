@@ -115,3 +115,16 @@ async def test_the_ballot_keeps_its_question_and_says_the_vote_is_secret(h: Harn
         "Pa noson?\n\nMae eich pleidlais wedi'i chofnodi. Nid oes neb, gan gynnwys staff, yn"
         " gallu gweld sut y gwnaethoch chi bleidleisio."
     )
+
+
+async def test_raising_an_issue_says_the_chair_sees_the_name_too(h: Harness) -> None:
+    for lang, wanted in (
+        ("en", "May staff and the council chair see your name"),
+        ("cy", "A gaiff staff a chadeirydd y cyngor weld eich enw"),
+    ):
+        member = await h.join("member", lang=lang)
+        await h.tg.send(member, "/raise")
+        await h.tg.press(member, "Food" if lang == "en" else "Bwyd")
+        await h.tg.press(member, "A wing" if lang == "en" else "Adain A")
+        await h.tg.send(member, "The showers on the landing are cold every morning.")
+        assert h.tg.last_text(member).startswith(wanted)
