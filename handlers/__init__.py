@@ -173,6 +173,7 @@ BUTTONS: dict[str, Spec] = {
     "akt": Spec(agenda.keyin_topic, r.STAFF_SIDE),
     "akw": Spec(agenda.keyin_wing, r.STAFF_SIDE),
     "akc": Spec(agenda.keyin_confirm, r.STAFF_SIDE),
+    "akn": Spec(agenda.keyin_no_writer, r.STAFF_SIDE),
     "akx": Spec(agenda.raise_cancel, r.STAFF_SIDE),
     "amy": Spec(agenda.my_items_page, r.IN_CUSTODY),
     "abr": Spec(agenda.browse_page, r.IN_CUSTODY),

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.council import agenda, outcomes, roles
+from bot.council.access import parse_person_ref, person_ref
 from bot.council.agenda import Byline, Draft, ItemRow
 from handlers import outcomes as outcome_handlers
 from handlers.base import Button, Call, Reply, Result, excerpt
@@ -719,16 +720,41 @@ async def keyin_wing(call: Call) -> Result:
     ):
         return _stale(call)
     data["wing"] = wing
+    await call.begin(KEYIN, "writer", data)
+    buttons = [
+        [call.button("reader.keyin.not_given", pack("akn"))],
+        [call.button("agenda.cancel", pack("akx"))],
+    ]
+    return call.reply("reader.keyin.ask_writer", buttons=buttons, edit=True)
+
+
+async def keyin_no_writer(call: Call) -> Result:
+    data = _in_flow(call, KEYIN)
+    if data is None or call.state is None or call.state.step != "writer":
+        return _stale(call)
+    data["writer"] = None
     await call.begin(KEYIN, "text", data)
     return call.reply(
         "agenda.keyin.ask_text", least=agenda.TEXT_MIN, most=agenda.TEXT_MAX, edit=True
     )
 
 
+async def _keyin_writer(call: Call, data: dict[str, Any]) -> Result:
+    person_id = parse_person_ref(call.text)
+    writer = await agenda.slip_writer(call.tx, person_id) if person_id is not None else None
+    if writer is None:
+        return call.reply("reader.keyin.writer_unknown")
+    data["writer"] = writer.id
+    await call.begin(KEYIN, "text", data)
+    return call.reply("agenda.keyin.ask_text", least=agenda.TEXT_MIN, most=agenda.TEXT_MAX)
+
+
 async def keyin_typed(call: Call) -> Result:
     data = _in_flow(call, KEYIN)
     if data is None or call.state is None:
         return call.reply("common.use_menu")
+    if call.state.step == "writer":
+        return await _keyin_writer(call, data)
     if call.state.step == "text":
         cleaned = agenda.item_text(call.text)
         if not cleaned.ok:
@@ -748,11 +774,13 @@ async def keyin_typed(call: Call) -> Result:
                 call.button("agenda.cancel", pack("akx")),
             ]
         ]
+        writer = data.get("writer")
         return call.reply(
-            "agenda.keyin.summary",
+            "reader.keyin.summary",
             buttons=buttons,
             topic=_topic(call, data["topic"]),
             wing=_wing(call, data["wing"]),
+            writer=person_ref(int(writer)) if writer else call.t("reader.keyin.not_given"),
             reason=data["reason"],
             text=data["text"],
         )
@@ -774,8 +802,16 @@ async def keyin_confirm(call: Call) -> Result:
         actor=call.me,
         draft=draft,
         reason=data["reason"],
+        writer_id=int(data["writer"]) if data.get("writer") else None,
     )
     await call.end_flow()
+    if item.submitter_id is not None:
+        return call.reply(
+            "reader.keyin.done_writer",
+            ref=agenda.ref(item.id),
+            writer=person_ref(item.submitter_id),
+            edit=True,
+        )
     return call.reply("agenda.keyin.done", ref=agenda.ref(item.id), edit=True)
 
 

@@ -128,3 +128,28 @@ async def test_raising_an_issue_says_the_chair_sees_the_name_too(h: Harness) -> 
         await h.tg.press(member, "A wing" if lang == "en" else "Adain A")
         await h.tg.send(member, "The showers on the landing are cold every morning.")
         assert h.tg.last_text(member).startswith(wanted)
+
+
+async def test_a_paper_slip_names_its_writer_who_hears_the_news(h: Harness) -> None:
+    keyer = await h.join("staff", wing=None)
+    writer = await h.join("member", lang="cy")
+    person = await h.person(writer)
+    assert person is not None
+    await h.tg.send(keyer, "/keyin")
+    await h.tg.press(keyer, "Work")
+    await h.tg.press(keyer, "B wing")
+    assert h.tg.last_text(keyer).startswith("Whose slip is it?")
+    await h.tg.send(keyer, "P-9999")
+    assert h.tg.last_text(keyer).startswith("That is not the reference of an active member.")
+    await h.tg.send(keyer, f"P-{person.id:04d}")
+    await h.tg.send(keyer, "Workshop pay has not gone up in three years.")
+    await h.tg.send(keyer, "No device")
+    assert f"Whose slip: P-{person.id:04d}" in h.tg.last_text(keyer)
+    await h.tg.press(keyer, "Confirm")
+    done = h.tg.last_text(keyer)
+    assert f"News about it goes to P-{person.id:04d} and to you." in done
+    ref = done.split("issue ", 1)[1].split(".", 1)[0]
+    await h.tg.send(keyer, f"/triage {ref}")
+    await h.tg.press(keyer, "Accept for a meeting")
+    await h.deliver()
+    assert h.tg.last_text(writer).startswith(f"Newyddion da. Mae eich mater {ref}")

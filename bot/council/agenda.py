@@ -184,10 +184,26 @@ async def raise_item(
     return item
 
 
+async def slip_writer(tx: Tx, person_id: int) -> Person | None:
+    """The member who wrote a paper slip, if the reference names an active one."""
+    writer = await people.by_id(tx, person_id)
+    if writer is None or writer.status != "active" or writer.role not in roles.IN_CUSTODY:
+        return None
+    return writer
+
+
 async def key_in(
-    tx: Tx, clock: Clock, settings: Settings, *, actor: Person, draft: Draft, reason: str
+    tx: Tx,
+    clock: Clock,
+    settings: Settings,
+    *,
+    actor: Person,
+    draft: Draft,
+    reason: str,
+    writer_id: int | None = None,
 ) -> ItemRow:
-    """An item from a paper slip. There is no submitter person: notices go to the keyer."""
+    """An item from a paper slip. Notices go to the keyer, and to the slip's writer when staff
+    named them (a member reference), so both hear the news."""
     if actor.role not in roles.STAFF_SIDE:
         raise NotAllowed(f"{actor.role} may not key in items")
     problem = check_draft(settings, draft)
@@ -199,7 +215,7 @@ async def key_in(
         topic=draft.topic,
         wing=draft.wing,
         text=draft.text,
-        submitter_id=None,
+        submitter_id=writer_id,
         name_hidden=False,
         keyed_by=actor.id,
         keyed_reason=cleaned_reason.text,
@@ -212,7 +228,12 @@ async def key_in(
         actor_role=actor.role,
         action="agenda.keyin",
         subject=ref(item_id),
-        detail={"topic": draft.topic, "wing": draft.wing, "reason": cleaned_reason.text},
+        detail={
+            "topic": draft.topic,
+            "wing": draft.wing,
+            "reason": cleaned_reason.text,
+            **({"writer": person_ref(writer_id)} if writer_id is not None else {}),
+        },
     )
     item = await _get(tx, item_id)
     await _alert_if_risky(tx, clock, settings, item, draft.text, version=0)
