@@ -105,7 +105,13 @@ COMMANDS: list[Command] = [
     ),
     # Outcomes, the board, reports and one's own record (docs/OUTCOMES.md, docs/REPORTS.md).
     # The observer reads the board, reports and the audit log; writes nothing.
-    _cmd("outcome", outcomes.outcome_command, r.STAFF_SIDE, "outcomes.help.outcome"),
+    _cmd(
+        "outcome",
+        outcomes.outcome_command,
+        r.STAFF_SIDE,
+        "outcomes.help.outcome",
+        "reader.menu.outcome",
+    ),
     _cmd(
         "outcomes",
         outcomes.board_command,
@@ -143,7 +149,7 @@ MENU_SECTIONS: list[tuple[str, tuple[str, ...]]] = [
     ("issues", ("raise", "myitems", "browse", "triage", "keyin")),
     ("meetings", ("meetings", "agenda", "meeting", "minutes")),
     ("voice", ("polls", "consultations", "consult", "announce")),
-    ("results", ("outcomes", "myrecord", "board", "report")),
+    ("results", ("outcome", "outcomes", "myrecord", "board", "report")),
     ("people", ("invite", "people", "audit", "delivery")),
     ("me", ("whoami", "mydata", "language", "leave", "help")),
 ]
@@ -265,6 +271,8 @@ BUTTONS: dict[str, Spec] = {
     "ocb": Spec(outcomes.board_page, r.IN_CUSTODY | r.READERS),
     "ocf": Spec(outcomes.family_page, FAMILIES),
     "obd": Spec(outcomes.print_board, r.STAFF_SIDE),
+    "ocl": Spec(outcomes.postable_page, r.STAFF_SIDE),
+    "ocp": Spec(outcomes.postable_pick, r.STAFF_SIDE),
 }
 
 # Typed replies, by the flow stored for the person (conversation table).

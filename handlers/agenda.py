@@ -231,7 +231,7 @@ async def _my_page(call: Call, page: int, *, edit: bool) -> Result:
     lines = [call.t("agenda.mine.title")]
     for item in rows[:PAGE]:
         lines.append("")
-        lines.append(_mine_line(call, item))
+        lines.append(_mine_line(call, item, await _member_status(call, item)))
     nav: list[Button] = []
     if page > 0:
         nav.append(call.button("common.previous", pack("amy", page - 1)))
@@ -240,12 +240,21 @@ async def _my_page(call: Call, page: int, *, edit: bool) -> Result:
     return Reply("\n".join(lines), [nav] if nav else [], edit)
 
 
-def _mine_line(call: Call, item: ItemRow) -> str:
+async def _member_status(call: Call, item: ItemRow) -> str:
+    """Once an item has an outcome, its kind is the status, as "My council record" says it."""
+    if item.status in (agenda.ANSWERED, agenda.OUTCOME_POSTED, agenda.CLOSED):
+        latest = await outcomes.latest(call.tx, item.id)
+        if latest is not None:
+            return call.t("reader.status_outcome", kind=call.t(f"outcomes.kind.{latest.kind}"))
+    return _status(call, item.status)
+
+
+def _mine_line(call: Call, item: ItemRow, status: str) -> str:
     line = call.t(
         "agenda.mine.line",
         ref=agenda.ref(item.id),
         topic=_topic(call, item.topic),
-        status=_status(call, item.status),
+        status=status,
         text=_excerpt(item.text, 120),
     )
     return line + _latest(call, item)
@@ -459,7 +468,8 @@ async def _triage_view(call: Call, item: ItemRow, *, waiting: int | None, edit: 
             wing=_wing(call, item.wing),
         )
     )
-    lines.append(call.t("agenda.item.status", status=_status(call, item.status)))
+    staff_status = call.t(f"reader.status_staff.{item.status}")
+    lines.append(call.t("agenda.item.status", status=staff_status))
     lines.append(call.t("agenda.triage.raised", when=from_db(item.created_at)))
     lines.append(_byline(call, await agenda.byline(call.tx, item, call.me), item))
     if item.support_count:

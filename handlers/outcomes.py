@@ -49,8 +49,50 @@ async def outcome_command(call: Call) -> Result:
     """/outcome A-0042: staff post or update an item's outcome."""
     if not call.args:
         await call.begin(FLOW, "ref", {})
-        return call.reply("outcomes.post.ask_ref")
+        return await _postable_page(call, 0, edit=False)
     return await _pick_kind(call, call.args[0], outcomes.COMMAND)
+
+
+async def _postable_page(call: Call, page: int, *, edit: bool) -> Reply:
+    """Open items as buttons, so staff need not know the reference; typing one still works."""
+    items = await outcomes.postable(call.tx, limit=PAGE + 1, offset=page * PAGE)
+    buttons = [
+        [
+            Button(
+                call.t(
+                    "reader.outcome.item",
+                    ref=agenda.ref(item.id),
+                    topic=_topic(call, item.topic),
+                    status=call.t(f"reader.status_staff.{item.status}"),
+                ),
+                pack("ocp", item.id),
+            )
+        ]
+        for item in items[:PAGE]
+    ]
+    nav = []
+    if page > 0:
+        nav.append(call.button("common.previous", pack("ocl", page - 1)))
+    if len(items) > PAGE:
+        nav.append(call.button("common.next", pack("ocl", page + 1)))
+    if nav:
+        buttons.append(nav)
+    key = "reader.outcome.pick" if items else "reader.outcome.none"
+    return call.reply(key, buttons=buttons, edit=edit)
+
+
+async def postable_page(call: Call) -> Result:
+    page = call.callback.int_arg(0) if call.callback else None
+    if page is None or page < 0:
+        return _stale(call)
+    return await _postable_page(call, page, edit=True)
+
+
+async def postable_pick(call: Call) -> Result:
+    item_id = call.callback.int_arg(0) if call.callback else None
+    if item_id is None:
+        return _stale(call)
+    return await _pick_kind(call, agenda.ref(item_id), outcomes.COMMAND)
 
 
 async def _pick_kind(call: Call, raw_ref: str, source: str) -> Result:
@@ -81,7 +123,7 @@ async def choose_kind(call: Call, item: agenda.ItemRow, source: str) -> Reply:
             topic=_topic(call, item.topic),
             wing=_wing(call, item.wing),
         ),
-        call.t("agenda.item.status", status=call.t(f"agenda.status.{item.status}")),
+        call.t("agenda.item.status", status=call.t(f"reader.status_staff.{item.status}")),
         "",
         _excerpt(item.text, 400),
     ]

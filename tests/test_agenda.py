@@ -271,7 +271,7 @@ async def test_my_items_lists_only_my_own_items_with_status_and_answer(h: Harnes
     page = h.tg.last_text(member)
     assert page.startswith("Your issues, newest first:")
     assert refs[-1] in page and "Answer: The boiler is fixed on Friday." in page
-    assert "Status: Answered." in page and "Status: New. Waiting to be read." in page
+    assert "Status: Partly resolved." in page and "Status: New. Waiting to be read." in page
     assert theirs not in page and refs[0] not in page  # five a page, newest first
     await h.tg.press(member, "More »")
     assert refs[0] in h.tg.last_text(member)

@@ -153,3 +153,31 @@ async def test_a_paper_slip_names_its_writer_who_hears_the_news(h: Harness) -> N
     await h.tg.press(keyer, "Accept for a meeting")
     await h.deliver()
     assert h.tg.last_text(writer).startswith(f"Newyddion da. Mae eich mater {ref}")
+
+
+async def test_staff_post_an_outcome_from_the_menu_and_statuses_agree(h: Harness) -> None:
+    member = await h.join("member")
+    staff = await h.join("staff", wing=None)
+    ref = await raise_item(h, member)
+    await _ask(h, staff, ref, "Which landing?")
+    await h.tg.send(staff, f"/triage {ref}")
+    # Staff read staff words, never the member's "from you".
+    assert "Waiting for more information from the member" in h.tg.last_text(staff)
+    assert "from you" not in h.tg.last_text(staff)
+    await h.tg.send(staff, "/menu")
+    await h.tg.press(staff, "Outcomes and reports")
+    await h.tg.press(staff, "Post an outcome")
+    assert h.tg.last_text(staff).startswith("Which issue? Press one")
+    await h.tg.press(staff, h.tg.buttons(staff)[0])
+    assert h.tg.last_text(staff).startswith(f"Issue {ref}")
+    await h.tg.press(staff, "In progress")
+    await h.tg.send(staff, "The works team has ordered new boilers.")
+    await h.tg.press(staff, "Me")
+    await h.tg.send(staff, "15 Jan")
+    await h.tg.press(staff, "Post it")
+    await h.tg.send(member, "/myitems")
+    mine = h.tg.last_text(member)
+    await h.tg.send(member, "/myrecord")
+    record = h.tg.last_text(member)
+    assert "Status: In progress." in mine and "In progress" in record
+    assert "Answered" not in mine

@@ -167,6 +167,21 @@ async def check_item(tx: Tx, item_id: int, source: str) -> ItemRow | str:
     return path if isinstance(path, str) else item
 
 
+# Items staff can post (or update) an outcome for from the menu: the rest wait for a meeting,
+# were declined or joined, or are closed.
+POSTABLE = (
+    agenda.NEW,
+    agenda.NEEDS_INFO,
+    agenda.DISCUSSED,
+    agenda.ANSWERED,
+    agenda.OUTCOME_POSTED,
+)
+
+
+async def postable(tx: Tx, *, limit: int, offset: int) -> list[ItemRow]:
+    return await agenda_store.in_statuses(tx, POSTABLE, limit=limit, offset=offset)
+
+
 async def merged_into(tx: Tx, item_id: int) -> int | None:
     """Where a merged item's supporters went: its outcome is posted there."""
     item = await agenda_store.get(tx, item_id)
