@@ -142,6 +142,24 @@ COMMANDS: list[Command] = [
 ]
 COMMAND_BY_NAME = {c.name: c for c in COMMANDS}
 
+# /help says what each role can actually do: a command open to everyone (so that it can answer
+# kindly) is worded per role, or left out where the role cannot use it.
+HELP_BY_ROLE: dict[tuple[str, str], str | None] = {
+    ("polls", r.STAFF): "reader.help.polls_run",
+    ("polls", r.ADMIN): "reader.help.polls_run",
+    ("polls", r.OBSERVER): "reader.help.polls_read",
+    ("leave", r.STAFF): None,
+    ("leave", r.ADMIN): None,
+    ("leave", r.OBSERVER): None,
+}
+
+
+def help_id_for(command: Command, role: str) -> str | None:
+    """The catalogue id of this command's /help line for this role, or None to leave it out."""
+    if command.help_id is None or role not in command.spec.roles:
+        return None
+    return HELP_BY_ROLE.get((command.name, role), command.help_id)
+
 # The menu, in sections, in the order people need them: council work first, "me" last.
 # A role with at most MENU_FLAT buttons sees them all at once, in this order; staff and admin,
 # with many more, see the sections first, so nobody has to read twenty buttons to find one.

@@ -144,14 +144,15 @@ async def menu_button(call: Call) -> Result:
 
 
 async def help_(call: Call) -> Result:
-    from handlers import COMMANDS
+    from handlers import COMMANDS, help_id_for
 
     if call.person is None:
         return stranger(call)
     lines = [call.t("help.title")]
     for command in COMMANDS:
-        if command.help_id and call.me.role in command.spec.roles:
-            lines.append(f"/{command.name} - {call.t(command.help_id)}")
+        help_id = help_id_for(command, call.me.role)
+        if help_id:
+            lines.append(f"/{command.name} - {call.t(help_id)}")
     return Reply("\n".join(lines), menu_buttons(call))
 
 

@@ -372,10 +372,10 @@ async def _set_chat_commands(
     context: ContextTypes.DEFAULT_TYPE, chat_id: int, role: str, lang: str
 ) -> None:
     """The command list a joined person sees: their role's commands, in their language."""
-    from handlers import COMMANDS
+    from handlers import COMMANDS, help_id_for
 
-    listed = [c for c in COMMANDS if c.help_id and role in c.spec.roles]
-    commands = [BotCommand(c.name, i18n.t(lang, c.help_id or "")[:256]) for c in listed]
+    listed = [(c.name, help_id_for(c, role)) for c in COMMANDS]
+    commands = [BotCommand(name, i18n.t(lang, hid)[:256]) for name, hid in listed if hid]
     try:
         await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
     except TelegramError:

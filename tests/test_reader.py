@@ -181,3 +181,17 @@ async def test_staff_post_an_outcome_from_the_menu_and_statuses_agree(h: Harness
     record = h.tg.last_text(member)
     assert "Status: In progress." in mine and "In progress" in record
     assert "Answered" not in mine
+
+
+async def test_help_lists_only_what_the_role_can_do(h: Harness) -> None:
+    observer = await h.join("observer", wing=None)
+    await h.tg.send(observer, "/help")
+    shown = h.tg.last_text(observer)
+    assert "/leave" not in shown and "vote in polls" not in shown
+    assert "/polls - see polls, their turnout and results" in shown
+    family = await h.join("family", lang="cy")
+    await h.tg.send(family, "/help")
+    assert "/leave" in h.tg.last_text(family)
+    member = await h.join("member")
+    await h.tg.send(member, "/help")
+    assert "/polls - vote in polls and see results" in h.tg.last_text(member)
