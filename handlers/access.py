@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from bot import i18n
 from bot.council import access, audit, roles
 from bot.council.text import clean
+from bot.services import Services
 from handlers.base import Button, Call, Reply, Result, stranger
 from handlers.callbacks import pack
 from storage import audit as audit_store
@@ -175,7 +176,7 @@ async def whoami(call: Call) -> Result:
 async def invite(call: Call) -> Result:
     await call.end_flow()
     buttons = [
-        [call.button(f"role.{role}", pack("inv", role))]
+        [call.button(f"reader.role_button.{role}", pack("inv", role))]
         for role in roles.MAY_INVITE.get(call.me.role, ())
     ]
     return call.reply("invite.pick_role", buttons=buttons)
@@ -245,15 +246,26 @@ async def _make_invite(call: Call, label: str | None) -> Result:
         wing=wing if isinstance(wing, str) else None,
         label=label,
     )
-    username = call.services.bot_username
-    link = f"https://t.me/{username}?start={made.code}" if username else "-"
+    if not offers_telegram_links(call.services):
+        return call.reply(
+            "reader.invite.made_no_link",
+            role=call.t(f"role.{role}"),
+            code=made.code,
+            expires=made.expires_at,
+        )
     return call.reply(
         "invite.made",
         role=call.t(f"role.{role}"),
         code=made.code,
-        link=link,
+        link=f"https://t.me/{call.services.bot_username}?start={made.code}",
         expires=made.expires_at,
     )
+
+
+def offers_telegram_links(services: Services) -> bool:
+    """Whether a t.me link can open this bot. A channel without Telegram links (the in-cell
+    channel, issue 14) has no username; its routing may widen this one test."""
+    return bool(services.bot_username)
 
 
 # --- people and revocation ------------------------------------------------------------------

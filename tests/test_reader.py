@@ -195,3 +195,15 @@ async def test_help_lists_only_what_the_role_can_do(h: Harness) -> None:
     member = await h.join("member")
     await h.tg.send(member, "/help")
     assert "/polls - vote in polls and see results" in h.tg.last_text(member)
+
+
+async def test_invite_buttons_are_capitalised_and_no_link_without_telegram(h: Harness) -> None:
+    staff = await h.join("staff", wing=None, lang="cy")
+    await h.tg.send(staff, "/invite")
+    assert h.tg.buttons(staff) == ["Aelod", "Cadeirydd", "Aelod o'r teulu"]
+    h.services.bot_username = ""  # a channel without Telegram links
+    await h.tg.press(staff, "Aelod o'r teulu")
+    await h.tg.press(staff, h.tg.buttons(staff)[0])
+    made = h.tg.last_text(staff)
+    assert made.startswith("Cod gwahodd i aelod o'r teulu:")
+    assert "t.me" not in made and "/start " in made
