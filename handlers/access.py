@@ -77,6 +77,10 @@ async def start(call: Call) -> Result:
     # Codes copied from paper may arrive split by spaces: "K7MQ 2XH9 PRT4".
     code = "".join(call.args)
     if call.person is not None:
+        if not call.me.language_chosen:
+            # First contact (the configured admin comes in without a code): the welcome and
+            # the language choice like everyone else, in both languages, not "welcome back".
+            return _pick_first_language()
         if code:
             return menu_reply(call, "join.already")
         return menu_reply(call, "menu.welcome_back")
@@ -97,6 +101,10 @@ async def start(call: Call) -> Result:
         action="person.join",
         subject=access.person_ref(outcome.person.id),
     )
+    return _pick_first_language()
+
+
+def _pick_first_language() -> Reply:
     # Both languages at once: the person has not chosen yet.
     text = f"{i18n.t('en', 'join.pick_language')}\n{i18n.t('cy', 'join.pick_language')}"
     return Reply(text, language_buttons())
@@ -124,7 +132,9 @@ async def pick_language(call: Call) -> Result:
 
 
 async def language(call: Call) -> Result:
-    return Reply(call.t("language.pick"), language_buttons())
+    # Asked in both languages: someone who cannot read the current one can still find theirs.
+    text = f"{i18n.t('en', 'language.pick')}\n{i18n.t('cy', 'language.pick')}"
+    return Reply(text, language_buttons())
 
 
 async def menu(call: Call) -> Result:

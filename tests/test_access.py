@@ -119,7 +119,11 @@ async def test_wrong_codes_lock_out_and_a_restart_does_not_lift_it(tmp_path: Pat
 
 async def test_the_configured_admin_is_admitted_without_a_code(h: Harness) -> None:
     await h.admin()
-    assert "Welcome back" in h.tg.last_text(ADMIN_ID)
+    assert h.tg.last_text(ADMIN_ID) == "Choose your language.\nDewiswch eich iaith."
+    await h.tg.press(ADMIN_ID, "Cymraeg")
+    assert any(t.startswith("Croeso") for t in h.tg.texts(ADMIN_ID))
+    await h.tg.send(ADMIN_ID, "/start")
+    assert "Croeso" in h.tg.last_text(ADMIN_ID)
     person = await h.person(ADMIN_ID)
     assert person is not None and person.role == "admin"
     assert await h.rows("SELECT action FROM audit_log") == [

@@ -207,3 +207,11 @@ async def test_invite_buttons_are_capitalised_and_no_link_without_telegram(h: Ha
     made = h.tg.last_text(staff)
     assert made.startswith("Cod gwahodd i aelod o'r teulu:")
     assert "t.me" not in made and "/start " in made
+
+
+async def test_language_asks_in_both_languages(h: Harness) -> None:
+    member = await h.join("member", lang="cy")
+    await h.tg.send(member, "/language")
+    assert h.tg.last_text(member) == "Choose your language.\nDewiswch eich iaith."
+    await h.tg.press(member, "English")
+    assert h.tg.last_text(member).startswith("Done. I will write to you in English.")
