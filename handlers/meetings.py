@@ -196,9 +196,15 @@ async def _ask_when(call: Call, data: dict[str, Any]) -> Reply:
     await call.begin(NEW, "when", data)
     zone = call.services.settings.establishment.timezone
     today = call.services.clock.now().astimezone(zone).date()
-    days = [today + timedelta(days=n) for n in range(1, PICK_DAYS + 1)]
+    # Today first: a meeting can be planned for later today.
+    days = [today + timedelta(days=n) for n in range(PICK_DAYS)]
     labels = [
-        Button(format_date(d, "EEE d MMM", locale=call.lang), pack("mnd", d.strftime("%Y%m%d")))
+        Button(
+            call.t("reader.meeting.today")
+            if d == today
+            else format_date(d, "EEE d MMM", locale=call.lang),
+            pack("mnd", d.strftime("%Y%m%d")),
+        )
         for d in days
     ]
     buttons = [labels[i : i + 4] for i in range(0, len(labels), 4)]
@@ -220,10 +226,16 @@ async def new_day(call: Call) -> Result:
     if data is None or day is None or call.state is None or call.state.step != "when":
         return _stale(call)
     stamp = day.strftime("%Y%m%d")
-    buttons = [
-        [Button(f"{t[:2]}:{t[2:]}", pack("mnt", stamp, t)) for t in PICK_TIMES[:3]],
-        [Button(f"{t[:2]}:{t[2:]}", pack("mnt", stamp, t)) for t in PICK_TIMES[3:]],
+    zone = call.services.settings.establishment.timezone
+    local_now = call.services.clock.now().astimezone(zone)
+    # For today, only the times still ahead; any other time can be typed, like 19:54.
+    times = [
+        t
+        for t in PICK_TIMES
+        if day > local_now.date() or time(int(t[:2]), int(t[2:])) > local_now.time()
     ]
+    row = [Button(f"{t[:2]}:{t[2:]}", pack("mnt", stamp, t)) for t in times]
+    buttons = [row[i : i + 3] for i in range(0, len(row), 3)]
     return call.reply(
         "meetings.ask.time", buttons=buttons, edit=True, day=format_date(day, locale=call.lang)
     )

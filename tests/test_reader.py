@@ -215,3 +215,25 @@ async def test_language_asks_in_both_languages(h: Harness) -> None:
     assert h.tg.last_text(member) == "Choose your language.\nDewiswch eich iaith."
     await h.tg.press(member, "English")
     assert h.tg.last_text(member).startswith("Done. I will write to you in English.")
+
+
+async def test_a_meeting_can_be_planned_for_later_today(h: Harness) -> None:
+    from tests.test_meetings import schedule
+
+    staff = await h.join("staff", wing=None, lang="cy")
+    # 10:00 UTC on Monday 2 November is 10:00 in London: "heddiw 19:54" is later today.
+    await h.tg.send(staff, "/meeting")
+    await h.tg.press(staff, h.tg.buttons(staff)[0])
+    await h.tg.press(staff, h.tg.buttons(staff)[0])
+    await h.tg.send(staff, "Cyngor")
+    await h.tg.send(staff, "Capel")
+    await h.tg.press(staff, h.tg.buttons(staff)[0])
+    await h.tg.press(staff, h.tg.buttons(staff)[0])
+    assert h.tg.buttons(staff)[0] == "Heddiw"
+    await h.tg.press(staff, "Heddiw")
+    assert h.tg.buttons(staff) == ["11:00", "14:00", "15:00", "18:00"]
+    await h.tg.send(staff, "heddiw 19:55")
+    assert "19:55" in h.tg.last_text(staff)
+    meeting = await schedule(h, await h.join("staff", wing=None), when="today 19:54")
+    rows = await h.rows("SELECT starts_at FROM meeting WHERE id = ?", (meeting,))
+    assert rows[0]["starts_at"].startswith("2026-11-02T19:54")
