@@ -236,6 +236,8 @@ BUTTONS: dict[str, Spec] = {
     "css": Spec(consultations.submit, CONSULTEES),
     "csn": Spec(consultations.name_choice, CONSULTEES),
     "csx": Spec(consultations.summary, r.STAFF_SIDE),
+    "csc": Spec(consultations.close_ask, r.STAFF_SIDE),
+    "csz": Spec(consultations.close_confirm, r.STAFF_SIDE),
     "csp": Spec(consultations.report_start, r.STAFF_SIDE),
     "csy": Spec(consultations.report_publish, r.STAFF_SIDE),
     "cnk": Spec(consultations.new_kind, r.STAFF_SIDE),

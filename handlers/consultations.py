@@ -178,6 +178,8 @@ async def _staff_view(call: Call, consultation: council.ConsultationRow) -> Repl
         members_started=numbers.members_started if is_open else 0,
     )
     buttons: list[list[Button]] = []
+    if is_open and council.may_close_early(call.me, consultation):
+        buttons.append([call.button("reader.consult.close", pack("csc", consultation.id))])
     if not is_open:
         text = f"{text}\n\n{_report_text(call, consultation)}"
         if call.me.role in roles.STAFF_SIDE:
@@ -189,6 +191,48 @@ async def _staff_view(call: Call, consultation: council.ConsultationRow) -> Repl
                     [call.button("consultations.report_button", pack("csp", consultation.id))]
                 )
     return Reply(text, buttons)
+
+
+async def close_ask(call: Call) -> Result:
+    consultation_id = call.callback.int_arg(0) if call.callback else None
+    if consultation_id is None:
+        return _stale(call)
+    try:
+        consultation = await council.visible(call.tx, call.me, consultation_id)
+    except Refused as exc:
+        return _refused(call, exc)
+    if not council.may_close_early(call.me, consultation):
+        return _stale(call, "common.not_for_you")
+    if consultation.status != "open":
+        return call.reply("reader.consult.closed_already", edit=True)
+    numbers = await council.turnout(call.tx, consultation.id)
+    buttons = [
+        [
+            call.button("reader.consult.close_yes", pack("csz", consultation.id)),
+            call.button("reader.consult.close_no", pack("cso", consultation.id)),
+        ]
+    ]
+    return call.reply(
+        "reader.consult.close_confirm",
+        buttons=buttons,
+        edit=True,
+        title=consultation.title,
+        sent=numbers.families + numbers.members,
+    )
+
+
+async def close_confirm(call: Call) -> Result:
+    consultation_id = call.callback.int_arg(0) if call.callback else None
+    if consultation_id is None:
+        return _stale(call)
+    outcome = await council.close_early(
+        call.tx, call.services.clock, actor=call.me, consultation_id=consultation_id
+    )
+    if outcome == "not_allowed":
+        return _stale(call, "common.not_for_you")
+    if outcome == "already":
+        return call.reply("reader.consult.closed_already", edit=True)
+    return call.reply("reader.consult.closed_early", edit=True)
 
 
 # --- answering -------------------------------------------------------------------------------

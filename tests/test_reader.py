@@ -237,3 +237,29 @@ async def test_a_meeting_can_be_planned_for_later_today(h: Harness) -> None:
     meeting = await schedule(h, await h.join("staff", wing=None), when="today 19:54")
     rows = await h.rows("SELECT starts_at FROM meeting WHERE id = ?", (meeting,))
     assert rows[0]["starts_at"].startswith("2026-11-02T19:54")
+
+
+async def test_the_opener_closes_a_consultation_early_confirmed_and_audited(h: Harness) -> None:
+    from tests.test_consultations import answer_all, write_consultation
+
+    staff = await h.join("staff", wing=None)
+    other = await h.join("staff", wing=None)
+    family = await h.join("family")
+    cid = await write_consultation(h, staff)
+    await answer_all(h, family, cid)
+    await h.tg.send(other, "/consultations")
+    await h.tg.press(other, "Visits on Saturdays")
+    assert "Close it now" not in h.tg.buttons(other)
+    await h.tg.send(staff, "/consultations")
+    await h.tg.press(staff, "Visits on Saturdays")
+    await h.tg.press(staff, "Close it now")
+    assert h.tg.last_text(staff).startswith('Close "Visits on Saturdays" now')
+    assert "Answers sent so far: 1." in h.tg.last_text(staff)
+    await h.tg.press(staff, "Yes, close it now")
+    assert h.tg.last_text(staff).startswith("Closed. Nobody can answer now.")
+    rows = await h.rows("SELECT status FROM consultation")
+    assert rows == [{"status": "closed"}]
+    audit = await h.rows("SELECT action FROM audit_log WHERE action = 'consultation.close_early'")
+    assert len(audit) == 1
+    timers = await h.rows("SELECT status FROM timer WHERE key LIKE 'consultation:%:close'")
+    assert all(t["status"] != "pending" for t in timers)

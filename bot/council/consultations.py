@@ -504,6 +504,35 @@ async def _close_and_tell(tx: Tx, clock: Clock, consultation_id: int, button: ob
     return True
 
 
+def may_close_early(person: Person, consultation: ConsultationRow) -> bool:
+    """The staff member who opened it (or an admin) may close it before its time."""
+    if person.role == roles.ADMIN:
+        return True
+    return person.role == roles.STAFF and consultation.created_by == person.id
+
+
+async def close_early(tx: Tx, clock: Clock, *, actor: Person, consultation_id: int) -> str:
+    """closed, already (closed before), or not_allowed. Audited; staff hear as at a timed close."""
+    consultation = await store.get(tx, consultation_id)
+    if consultation is None or not may_close_early(actor, consultation):
+        return "not_allowed"
+    timer = await timer_store.get(tx, f"consultation:{consultation_id}:close")
+    button = timer.payload.get("summary_button") if timer is not None else None
+    if not await _close_and_tell(tx, clock, consultation_id, button):
+        return "already"
+    await timers.cancel(tx, clock, f"consultation:{consultation_id}:close")
+    await audit.record(
+        tx,
+        clock,
+        actor_id=actor.id,
+        actor_role=actor.role,
+        action="consultation.close_early",
+        subject=f"consultation:{consultation_id}",
+        detail={"closes_at": consultation.closes_at},
+    )
+    return "closed"
+
+
 async def _close_checksum(tx: Tx, timer: TimerRow) -> str | None:
     consultation = await store.get(tx, timer.subject_id)
     return None if consultation is None else _close_checksum_of(consultation)
