@@ -78,8 +78,8 @@ async def list_(call: Call) -> Result:
                         "consultations.list_line_staff",
                         title=c.title,
                         closes=from_db(c.closes_at),
-                        families=numbers.families,
-                        members=numbers.members,
+                        families=_families(numbers.families),
+                        members=_members(numbers.members),
                     )
                 )
             else:
@@ -233,6 +233,15 @@ async def close_confirm(call: Call) -> Result:
     if outcome == "already":
         return call.reply("reader.consult.closed_already", edit=True)
     return call.reply("reader.consult.closed_early", edit=True)
+
+
+def _families(count: int) -> dict[str, object]:
+    """A count phrase ("1 family", "2 deulu") in the reader's language (bot.i18n.resolve)."""
+    return {"$msg": "reader.n.families", "count": count}
+
+
+def _members(count: int) -> dict[str, object]:
+    return {"$msg": "reader.n.members", "count": count}
 
 
 # --- answering -------------------------------------------------------------------------------
@@ -527,7 +536,7 @@ def _audience_buttons(call: Call) -> list[list[Button]]:
 
 def _close_buttons(call: Call) -> list[list[Button]]:
     return [
-        [call.button("consultations.close_days", pack("cnc", d), days=d)]
+        [call.button("consultations.close_days", pack("cnc", d), count=d)]
         for d in council.QUICK_CLOSE_DAYS
     ]
 
@@ -721,8 +730,8 @@ async def summary(call: Call) -> Result:
         call.t(
             "consultations.summary_title",
             title=found.consultation.title,
-            families=numbers.families,
-            members=numbers.members,
+            families=_families(numbers.families),
+            members=_members(numbers.members),
             responses=found.responses,
         )
     ]
@@ -734,7 +743,7 @@ async def summary(call: Call) -> Result:
                     "consultations.summary_text",
                     number=q.position,
                     prompt=q.prompt,
-                    answered=item.answered,
+                    count=item.answered,
                 )
             )
             continue

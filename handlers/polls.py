@@ -465,7 +465,7 @@ async def open_poll(call: Call) -> Result:
     return call.reply(
         "polls.opened",
         edit=True,
-        electorate=opened.electorate,
+        count=opened.electorate,
         closes=from_db(draft.closes_at or ""),
     )
 

@@ -290,10 +290,10 @@ async def test_close_by_timer_summary_and_csv_without_names_unless_given(h: Harn
     await h.deliver()
     notice = h.tg.last_text(staff)
     assert notice.startswith("The consultation Visits on Saturdays has closed.")
-    assert "1 families and 1 members took part." in notice
+    assert "1 family and 1 member took part." in notice
     shown = await h.tg.press(staff, "Summary and answers")
     summary = next(m.text for m in shown if m.text.startswith("Summary:"))
-    assert "Took part: 1 families and 1 members (2 in all)." in summary
+    assert "Took part: 1 family and 1 member (2 in all)." in summary
     assert "Afternoon: 2 (100%)" in summary and "Morning: 0 (0%)" in summary
     assert "Toys: 2 (100%)" in summary and "A cafe: 0 (0%)" in summary
     assert "2 written answers" in summary

@@ -188,7 +188,7 @@ async def test_minutes_record_attendance_decisions_and_roll_over(h: Harness) -> 
     assert h.tg.answer_for(staff) == "That item already has a decision."
 
     await h.tg.press(staff, "Move items not reached to the next meeting")
-    assert h.tg.answer_for(staff) == f"1 item(s) moved to M-{later:04d}."
+    assert h.tg.answer_for(staff) == f"1 item moved to M-{later:04d}."
     moved = await h.rows(
         "SELECT status, meeting_id FROM agenda_item WHERE id = ?", (item_id(refs[2]),)
     )

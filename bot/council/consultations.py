@@ -495,8 +495,8 @@ async def _close_and_tell(tx: Tx, clock: Clock, consultation_id: int, button: ob
             message="consultations.closed_notice",
             params={
                 "title": consultation.title,
-                "families": numbers.families,
-                "members": numbers.members,
+                "families": {"$msg": "reader.n.families", "count": numbers.families},
+                "members": {"$msg": "reader.n.members", "count": numbers.members},
             },
             person=person,
             buttons=[[button]] if isinstance(button, dict) else None,
