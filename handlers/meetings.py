@@ -823,12 +823,11 @@ async def _register(call: Call, meeting_id: int, *, edit: bool) -> Result:
         mark = "✅" if person.id in found.attended else "▫️"
         label = f"{mark} {_name(person)} ({call.t(f'meetings.short.{choice}')})"
         buttons.append([Button(label[:60], pack("mma", meeting_id, person.id))])
-    buttons.append(
-        [
-            Button("− 1", pack("mmo", meeting_id, 0)),
-            call.button("meetings.minutes.others", pack("mmo", meeting_id, 1)),
-        ]
-    )
+    # "− 1" only when there is someone to take off the count.
+    counter = [call.button("meetings.minutes.others", pack("mmo", meeting_id, 1))]
+    if found.others > 0:
+        counter.insert(0, call.button("reader.minutes.one_fewer", pack("mmo", meeting_id, 0)))
+    buttons.append(counter)
     buttons.append([call.button("meetings.minutes.decisions", pack("mmd", meeting_id))])
     return Reply("\n".join(lines), buttons, edit)
 

@@ -137,10 +137,11 @@ async def test_minutes_record_attendance_decisions_and_roll_over(h: Harness) -> 
     register = h.tg.last_text(staff)
     assert register.startswith("Who came to Wing council")
     going = next(b for b in h.tg.buttons(staff) if "(you: going)" in b)
+    assert "− 1 other" not in h.tg.buttons(staff)  # nothing to take off at 0
     await h.tg.press(staff, going)
     await h.tg.press(staff, "+ 1 other")
     await h.tg.press(staff, "+ 1 other")
-    await h.tg.press(staff, "− 1")
+    await h.tg.press(staff, "− 1 other")
     assert "Marked as here: 1. Others who came: 1." in h.tg.last_text(staff)
     member_id = (await h.person(member)).id  # type: ignore[union-attr]
     assert await h.rows("SELECT person_id FROM meeting_attendance") == [{"person_id": member_id}]
