@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from babel.dates import format_datetime
+
 from bot import i18n
 from bot.council import access, audit, roles
 from bot.council.text import clean
@@ -12,6 +14,7 @@ from handlers.base import Button, Call, Reply, Result, stranger
 from handlers.callbacks import pack
 from storage import audit as audit_store
 from storage import people as people_store
+from storage.clock import from_db
 
 if TYPE_CHECKING:
     from handlers import Command
@@ -390,10 +393,31 @@ async def _audit_page(call: Call, before: int | None, *, edit: bool) -> Result:
     if not rows:
         return call.reply("audit.none", edit=edit)
     lines = [call.t("audit.title")]
+    zone = call.services.settings.establishment.timezone
     for row in rows:
-        actor = access.person_ref(row.actor_id) if row.actor_id else call.t("audit.system")
-        lines.append(
-            f"{row.at[:16].replace('T', ' ')} · {actor} · {row.action} · {row.subject or '-'}"
-        )
+        when = format_datetime(from_db(row.at), "d MMM, HH:mm", tzinfo=zone, locale=call.lang)
+        lines.append(call.t("reader.audit.line", when=when, sentence=_audit_sentence(call, row)))
     buttons = [[call.button("common.older", pack("aud", rows[-1].id))]] if len(rows) == 10 else []
     return Reply("\n".join(lines), buttons, edit)
+
+
+def _audit_sentence(call: Call, row: audit_store.AuditRow) -> str:
+    """An audit row as a sentence: "Chair P-0012 asked for more information on A-0004."."""
+    if row.actor_id is None:
+        actor = call.t("reader.audit.system")
+    elif row.actor_role and i18n.has(f"reader.role_button.{row.actor_role}"):
+        actor = call.t(
+            "reader.audit.actor",
+            role=call.t(f"reader.role_button.{row.actor_role}"),
+            ref=access.person_ref(row.actor_id),
+        )
+    else:
+        actor = access.person_ref(row.actor_id)
+    subject = row.subject or "-"
+    kind, _, number = subject.partition(":")
+    if number.isdigit() and i18n.has(f"reader.audit.subject.{kind}"):
+        subject = call.t(f"reader.audit.subject.{kind}", id=number)
+    message_id = f"reader.audit.action.{row.action.replace('.', '_')}"
+    if not i18n.has(message_id):
+        return call.t("reader.audit.other", actor=actor, action=row.action, subject=subject)
+    return call.t(message_id, actor=actor, subject=subject)

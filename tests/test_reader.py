@@ -263,3 +263,20 @@ async def test_the_opener_closes_a_consultation_early_confirmed_and_audited(h: H
     assert len(audit) == 1
     timers = await h.rows("SELECT status FROM timer WHERE key LIKE 'consultation:%:close'")
     assert all(t["status"] != "pending" for t in timers)
+
+
+async def test_the_audit_log_reads_as_sentences_in_both_languages(h: Harness) -> None:
+    member = await h.join("member")
+    chair = await h.join("chair")
+    observer = await h.join("observer", wing=None, lang="cy")
+    ref = await raise_item(h, member)
+    chair_ref = f"P-{(await h.person(chair)).id:04d}"  # type: ignore[union-attr]
+    await _ask(h, chair, ref, "Which landing?")
+    await h.tg.send(observer, "/audit")
+    shown = h.tg.last_text(observer)
+    assert f"Gofynnodd Cadeirydd {chair_ref} am ragor o wybodaeth am {ref}." in shown
+    assert "agenda.ask_info" not in shown
+    admin = await h.admin()
+    await h.tg.press(admin, "English")
+    await h.tg.send(admin, "/audit")
+    assert f"Chair {chair_ref} asked for more information on {ref}." in h.tg.last_text(admin)
