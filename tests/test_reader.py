@@ -3,6 +3,10 @@ Application and asserts what the person sees, in both languages where words are 
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+
 from tests.agenda_support import raise_item, status_of
 from tests.harness import Harness
 
@@ -280,3 +284,21 @@ async def test_the_audit_log_reads_as_sentences_in_both_languages(h: Harness) ->
     await h.tg.press(admin, "English")
     await h.tg.send(admin, "/audit")
     assert f"Chair {chair_ref} asked for more information on {ref}." in h.tg.last_text(admin)
+
+
+async def test_printing_the_board_does_not_fill_the_log(
+    h: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tests.agenda_support import answer_now
+
+    member = await h.join("member", wing="b")
+    staff = await h.join("staff", wing=None)
+    ref = await raise_item(h, member, "The showers on B wing are cold.", wing="B wing")
+    await h.tg.send(staff, f"/triage {ref}")
+    await answer_now(h, staff, "Fixed.", kind="Resolved")
+    logging.getLogger("fontTools").setLevel(logging.NOTSET)  # as on a fresh start
+    with caplog.at_level(logging.INFO):
+        await h.tg.send(staff, "/board")
+        await h.tg.press(staff, "B wing")
+    assert h.double.last(staff) is not None
+    assert not [r for r in caplog.records if r.name.startswith("fontTools")]

@@ -7,6 +7,7 @@ on any server without system fonts. fpdf2 is imported inside render() only (docs
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -120,6 +121,9 @@ def font_dir() -> Path:
 def render(board: Board) -> bytes:
     """The PDF. Pure CPU: call it outside any transaction when you can."""
     from fpdf import FPDF
+
+    # fontTools logs a dozen INFO lines per font it subsets: one board would fill the log.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
 
     fonts = font_dir()
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
