@@ -292,6 +292,7 @@ BUTTONS: dict[str, Spec] = {
     "ocf": Spec(outcomes.family_page, FAMILIES),
     "obd": Spec(outcomes.print_board, r.STAFF_SIDE),
     "ocl": Spec(outcomes.postable_page, r.STAFF_SIDE),
+    "orp": Spec(outcomes.report_month, r.READERS),
     "ocp": Spec(outcomes.postable_pick, r.STAFF_SIDE),
 }
 

@@ -341,10 +341,7 @@ async def _render(
                     log.info("could not mark the chosen button")
                 continue
             if reply.album:
-                await bot.send_media_group(
-                    call.chat_id,
-                    [InputMediaPhoto(data, caption=caption[:1024]) for data, caption in reply.album],
-                )
+                await _send_album(bot, call.chat_id, reply.album)
                 continue
             chunks = split_text(reply.text)
             if reply.edit and query is not None and query.message is not None and len(chunks) == 1:
@@ -366,6 +363,17 @@ async def _render(
             return
     if call.commands_changed and call.person is not None:
         await _set_chat_commands(context, call.chat_id, call.person.role, call.lang)
+
+
+async def _send_album(bot: Any, chat_id: int, album: list[tuple[bytes, str]]) -> None:
+    """Pictures together: Telegram takes 2 to 10 in an album, so one goes alone."""
+    for start in range(0, len(album), 10):
+        chunk = album[start : start + 10]
+        if len(chunk) == 1:
+            await bot.send_photo(chat_id, chunk[0][0], caption=chunk[0][1][:1024])
+            continue
+        media = [InputMediaPhoto(data, caption=caption[:1024]) for data, caption in chunk]
+        await bot.send_media_group(chat_id, media)
 
 
 async def _set_chat_commands(

@@ -535,16 +535,47 @@ async def print_board(call: Call) -> Result:
 
 async def report_command(call: Call) -> Result:
     settings, clock = call.services.settings, call.services.clock
-    if call.args:
-        month = reports.parse_month(call.args[0])
-        if month is None:
-            return call.reply("outcomes.report.bad_month")
-        if reports.is_future(month, clock, settings):
-            return call.reply("outcomes.report.future")
-    else:
-        month = reports.last_full_month(clock, settings)
     if not reports.may_read(call.me):
         return call.reply("common.not_for_role")
+    if not call.args:
+        return _month_picker(call)
+    month = reports.parse_month(call.args[0])
+    if month is None:
+        return call.reply("outcomes.report.bad_month")
+    if reports.is_future(month, clock, settings):
+        return call.reply("outcomes.report.future")
+    return _report(call, month)
+
+
+# The months the picker offers: this one, last one, and a few before.
+PICKER_MONTHS = 6
+
+
+def _month_picker(call: Call) -> Reply:
+    this = reports.this_month(call.services.clock, call.services.settings)
+    buttons: list[list[Button]] = []
+    for back in range(PICKER_MONTHS):
+        month = this.shifted(-back)
+        name = reports.month_title(month, call.lang)
+        key = {0: "reader.report.this_month", 1: "reader.report.last_month"}.get(back)
+        label = call.t(key, month=name) if key else name
+        buttons.append([Button(label, pack("orp", month.label))])
+    return call.reply("reader.report.pick_month", buttons=buttons)
+
+
+async def report_month(call: Call) -> Result:
+    """A month from the picker: checked again (forged data, a month not started)."""
+    month = reports.parse_month(call.callback.arg(0) if call.callback else None)
+    settings, clock = call.services.settings, call.services.clock
+    if month is None or reports.is_future(month, clock, settings):
+        return _stale(call)
+    if not reports.may_read(call.me):
+        return _stale(call, "common.not_for_you")
+    return _report(call, month)
+
+
+def _report(call: Call, month: reports.Month) -> Reply:
+    settings, clock = call.services.settings, call.services.clock
     db, me, lang, zone = call.services.db, call.me, call.lang, settings.establishment.timezone
     name = reports.month_title(month, lang)
 
@@ -572,13 +603,16 @@ async def report_command(call: Call) -> Result:
             share=shown.share,
             least=settings.report_min_cell,
         )
-        chart_caption = i18n.t(lang, "outcomes.report.chart_caption", zone, month=name)
-        csv_caption = i18n.t(lang, "outcomes.report.csv_caption", zone)
-        files = await asyncio.to_thread(reports.csv_files, report, settings, lang)
+        album = [
+            (png, reports.chart_caption(file_name, report, settings, lang))
+            for file_name, png in pictures
+        ]
+        file_name, data = await asyncio.to_thread(reports.figures_zip, report, settings, lang)
+        zip_caption = i18n.t(lang, "reader.report.zip_caption", zone, month=name)
         return [
             Reply(text),
-            *(Reply(chart_caption, photo=png) for _, png in pictures),
-            *(Reply(csv_caption, document=(file_name, data)) for file_name, data in files),
+            Reply("", album=album),
+            Reply(zip_caption, document=(file_name, data)),
         ]
 
     return Reply("", later=build_and_draw)
