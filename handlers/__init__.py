@@ -160,6 +160,7 @@ def help_id_for(command: Command, role: str) -> str | None:
         return None
     return HELP_BY_ROLE.get((command.name, role), command.help_id)
 
+
 # The menu, in sections, in the order people need them: council work first, "me" last.
 # A role with at most MENU_FLAT buttons sees them all at once, in this order; staff and admin,
 # with many more, see the sections first, so nobody has to read twenty buttons to find one.

@@ -258,9 +258,7 @@ async def repoint_merged(tx: Tx, from_id: int, to_id: int) -> int:
     )
 
 
-async def in_statuses(
-    tx: Tx, statuses: Iterable[str], *, limit: int, offset: int
-) -> list[ItemRow]:
+async def in_statuses(tx: Tx, statuses: Iterable[str], *, limit: int, offset: int) -> list[ItemRow]:
     """Items in any of these statuses, oldest first (the "Post an outcome" list)."""
     wanted = list(statuses)
     marks = ",".join("?" for _ in wanted)
