@@ -129,4 +129,37 @@ def t(lang: str, message_id: str, zone: ZoneInfo | None = None, **params: Any) -
     if not params:
         return template
     values = {k: resolve(v, lang, zone or ZoneInfo("Europe/London")) for k, v in params.items()}
+    if lang == "cy":
+        values = _welsh_days(template, params, values)
     return template.format_map(values)
+
+
+# Welsh: "Dydd Gwener" opens a sentence; mid-sentence it is "dydd Gwener", and after ar, tan, o
+# and i it takes the soft mutation: "ar ddydd Gwener". Babel gives the first; the code makes
+# the others, so the catalogue can say "Mae'n cau ar {closes}" and read right.
+_SOFT_AFTER = ("ar", "tan", "o", "i")
+
+
+def _is_date(value: Any) -> bool:
+    return isinstance(value, datetime) or (
+        isinstance(value, dict) and ("$dt" in value or "$day" in value)
+    )
+
+
+def _welsh_days(template: str, params: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    out = dict(values)
+    for name, value in params.items():
+        text = out.get(name)
+        if not _is_date(value) or not isinstance(text, str) or not text.startswith("Dydd "):
+            continue
+        at = template.find("{" + name + "}")
+        if at <= 0:
+            continue  # opens the message: stays "Dydd"
+        raw = template[:at]
+        before = raw.rstrip()
+        last = before.split()[-1].lower() if before.split() else ""
+        if last in _SOFT_AFTER:
+            out[name] = "ddydd " + text[len("Dydd ") :]
+        elif before and not raw.endswith("\n") and before[-1] not in ".!?:":
+            out[name] = "dydd " + text[len("Dydd ") :]
+    return out

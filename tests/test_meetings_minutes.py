@@ -75,7 +75,7 @@ async def test_accepted_items_go_on_the_agenda_in_order_and_members_read_it(h: H
     # The audience reads it in their own language, without edit buttons.
     await h.tg.send(welsh, "/agenda")
     text = h.tg.last_text(welsh)
-    assert text.startswith("Agenda Wing council, Dydd Iau 3 Rhagfyr 2026")
+    assert text.startswith("Agenda Wing council, dydd Iau 3 Rhagfyr 2026")
     assert "[cefnogwyr: 1]" in text and h.tg.buttons(welsh) != ["Agenda"]
     family = await h.join("family", wing=None)
     await h.tg.send(family, "/agenda")

@@ -50,3 +50,26 @@ async def test_a_one_meeting_plan_says_one_meeting(h: Harness) -> None:
     welsh = await h.join("staff", wing=None, lang="cy")
     await h.tg.send(welsh, "/mydata")
     assert "ar ôl 730 diwrnod" in h.tg.last_text(welsh)
+
+
+async def test_welsh_dates_read_right_over_several_days_and_months(h: Harness) -> None:
+    """The ballot notice says "Mae'n cau ar ddydd ..." whatever the day and month."""
+    from datetime import timedelta
+
+    from tests.test_polls import create_poll
+
+    staff = await h.join("staff", wing=None)
+    member = await h.join("member", lang="cy")
+    seen = []
+    for days in (0, 1, 2, 3, 4, 5, 6, 40, 75):
+        h.clock.set(h.clock.now() + timedelta(days=days))
+        await create_poll(h, staff, f"Cwestiwn {days}?", ["Ie", "Na"], closes="3d")
+        await h.deliver()
+        notice = next(t for t in reversed(h.tg.texts(member)) if t.startswith("Pleidlais"))
+        line = next(line for line in notice.splitlines() if line.startswith("Mae'n cau"))
+        assert line.startswith("Mae'n cau ar ddydd "), line
+        assert "Dydd" not in line, line
+        seen.append(line.split()[4])  # the day's name
+    assert len(set(seen)) >= 5  # many different days (Llun, Mawrth, ...) were tried
+    months = {"Tachwedd", "Rhagfyr", "Ionawr", "Chwefror"}
+    assert any(m in " ".join(h.tg.texts(member)) for m in months - {"Tachwedd"})
