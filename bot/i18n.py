@@ -104,6 +104,9 @@ def resolve(value: Any, lang: str, zone: ZoneInfo) -> Any:
         if "$day" in value:
             # A calendar day (e.g. an outcome's follow-up date): no time, no zone shift.
             return format_date(date.fromisoformat(value["$day"]), "EEEE d MMMM y", locale=lang)
+        if "$content" in value:
+            expected = value.get("$expected") or list(value["$content"])
+            return content_for(value["$content"], lang, zone, marked=lang in expected)
         if "$label" in value:
             labels = value["$label"]
             return labels.get(lang) or labels.get(FALLBACK) or ""
@@ -114,6 +117,21 @@ def resolve(value: Any, lang: str, zone: ZoneInfo) -> Any:
     if isinstance(value, datetime):
         return format_when(value, lang, zone)
     return value
+
+
+def content_for(
+    versions: dict[str, str], lang: str, zone: ZoneInfo | None = None, *, marked: bool = True
+) -> str:
+    """Words staff wrote, in the reader's language; else the first language's, marked."""
+    if lang in versions:
+        return versions[lang]
+    if not versions:
+        return ""
+    source, text = next(iter(versions.items()))
+    if not marked:
+        return text
+    name = t(lang, f"reader.content.lang_name.{source}")
+    return t(lang, "reader.content.fallback", zone, text=text, language=name)
 
 
 def t(lang: str, message_id: str, zone: ZoneInfo | None = None, **params: Any) -> str:

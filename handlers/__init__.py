@@ -20,6 +20,7 @@ from handlers import (
     agenda,
     common,
     consultations,
+    content,
     delivery,
     meetings,
     outcomes,
@@ -210,6 +211,8 @@ BUTTONS: dict[str, Spec] = {
     "arlx": Spec(agenda.reply_loose_drop, r.IN_CUSTODY),
     "ann": Spec(delivery.announce_audience, r.STAFF_SIDE),
     "anny": Spec(delivery.announce_send, r.STAFF_SIDE),
+    # "The same words in both" while a wizard asks for another content language.
+    "cts": Spec(content.same, r.ALL),
     "annn": Spec(delivery.announce_cancel, r.STAFF_SIDE),
     "pll": Spec(polls.polls_button, r.ALL),
     "plb": Spec(polls.show_ballot, POLL_VOTERS),

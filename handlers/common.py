@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.council import agenda, roles
+from handlers import content
 from handlers.base import Call, Result, stranger
 from handlers.callbacks import pack
 
@@ -15,6 +16,11 @@ async def typed_text(call: Call) -> Result:
     if call.state is None:
         return await _unexpected(call)
     spec = FLOWS.get(call.state.flow)
+    if spec is not None and call.me.role in spec.roles:
+        # Waiting for the same words in another content language (handlers/content.py)?
+        pending = await content.waiting(call)
+        if pending is not None:
+            return await content.typed(call, pending)
     if spec is None or call.me.role not in spec.roles:
         # A flow this role may no longer use (the role changed): end it rather than obey it.
         await call.end_flow()

@@ -1,0 +1,81 @@
+"""Issue 17: words staff write for others are asked for in each content language ("the same
+words in both" is one tap), the preview shows both, and each reader gets their own language,
+or the first language's words marked as such."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from tests import harness as harnesses
+from tests.harness import Harness, make_harness
+
+
+@pytest.fixture
+async def both(tmp_path: Path) -> AsyncIterator[Harness]:
+    """An establishment that writes in English and Welsh."""
+    base = harnesses.test_settings(tmp_path / "council.sqlite3")
+    establishment = replace(base.establishment, content_languages=("en", "cy"))
+    harness = await make_harness(tmp_path, establishment=establishment)
+    try:
+        yield harness
+    finally:
+        await harness.close()
+
+
+async def test_an_announcement_in_both_languages_reaches_each_reader_in_theirs(
+    both: Harness,
+) -> None:
+    h = both
+    staff = await h.join("staff", wing=None)
+    english = await h.join("member")
+    welsh = await h.join("member", lang="cy")
+    await h.tg.send(staff, "/announce")
+    await h.tg.press(staff, "Members")
+    await h.tg.send(staff, "The gym is closed on Friday.")
+    assert h.tg.last_text(staff).startswith("Now the same in Welsh, please.")
+    assert h.tg.buttons(staff) == ["The same words in both"]
+    await h.tg.send(staff, "Mae'r gampfa ar gau ddydd Gwener.")
+    preview = h.tg.last_text(staff)
+    assert preview.startswith("Welsh: Mae'r gampfa ar gau ddydd Gwener.")
+    assert "The gym is closed on Friday." in preview  # the preview shows both
+    await h.tg.press(staff, "Send it")
+    await h.deliver()
+    assert h.tg.last_text(english).endswith("The gym is closed on Friday.")
+    assert h.tg.last_text(welsh).endswith("Mae'r gampfa ar gau ddydd Gwener.")
+
+
+async def test_the_same_words_in_both_is_one_tap(both: Harness) -> None:
+    h = both
+    staff = await h.join("staff", wing=None)
+    welsh = await h.join("member", lang="cy")
+    await h.tg.send(staff, "/announce")
+    await h.tg.press(staff, "Members")
+    await h.tg.send(staff, "HMP Example: 01234 567890")
+    await h.tg.press(staff, "The same words in both")
+    assert h.tg.last_text(staff).startswith("Welsh: HMP Example: 01234 567890")
+    await h.tg.press(staff, "Send it")
+    await h.deliver()
+    assert h.tg.last_text(welsh).endswith("\n\nHMP Example: 01234 567890")
+
+
+async def test_older_content_falls_back_marked_in_the_readers_language(both: Harness) -> None:
+    h = both
+    staff = await h.join("staff", wing=None)
+    welsh = await h.join("member", lang="cy")
+    await h.tg.send(staff, "/announce")
+    await h.tg.press(staff, "Members")
+    await h.tg.send(staff, "Only in English.")
+    # Staff press Send on the preview they never reached: the Welsh is missing.
+    await h.rows("DELETE FROM content_pending")
+    draft = (await h.rows("SELECT id FROM announcement"))[0]["id"]
+    from handlers.callbacks import pack
+
+    message = h.double.last(staff)
+    assert message is not None
+    await h.tg.press_data(staff, message.message_id, pack("anny", draft))
+    await h.deliver()
+    assert h.tg.last_text(welsh).endswith("Only in English. (yn Saesneg)")
