@@ -9,15 +9,17 @@ from typing import Any
 
 from babel.dates import format_date
 
-from bot.council import access, roles, when
+from bot.council import access, content, roles, when
 from bot.council import agenda as agenda_council
 from bot.council import meetings as council
 from bot.council.meetings import MeetingRow, Plan
 from bot.council.notices import ButtonSpec
+from handlers import content as asking
 from handlers.base import Button, Call, Reply, Result, excerpt
 from handlers.base import stale as _stale
 from handlers.base import topic_label as _topic
 from handlers.callbacks import pack
+from storage import content as content_store
 from storage.clock import from_db, to_db
 
 NEW, MOVE, MINUTES = "meeting_new", "meeting_move", "minutes"
@@ -63,6 +65,11 @@ def _rsvp_buttons(call: Call, meeting_id: int, chosen: str | None = None) -> lis
             label = call.t("reader.rsvp.chosen", answer=label)
         row.append(Button(label, pack("rsvp", meeting_id, choice)))
     return [row]
+
+
+async def _in_language(call: Call, meeting: MeetingRow) -> MeetingRow:
+    """The title and place in the reader's content language (bot.council.content)."""
+    return await council.shown(call.tx, call.services.settings, meeting, call.lang)
 
 
 def _summary(call: Call, meeting: MeetingRow) -> str:
@@ -111,6 +118,7 @@ def _short(call: Call, meeting: MeetingRow) -> str:
 
 async def new_start(call: Call) -> Result:
     await call.begin(NEW, "kind", {})
+    await content.start(call.tx, call.me.id)
     buttons = [[call.button(f"meetings.kind.{k}", pack("mnk", k)) for k in council.KINDS]]
     return call.reply("meetings.ask.kind", buttons=buttons)
 
@@ -134,13 +142,29 @@ async def new_typed(call: Call) -> Result:
         if problem:
             return call.reply("meetings.problem.text", most=council.TITLE_MAX)
         await call.begin(NEW, "place", {**data, "title": title})
-        return call.reply("meetings.ask.place")
+        return await asking.ask_other(
+            call,
+            flow=NEW,
+            step="place",
+            field="title",
+            text=title,
+            most=council.TITLE_MAX,
+            then=call.reply("meetings.ask.place"),
+        )
     if step == "place":
         place, problem = council.text_problem(call.text, council.PLACE_MAX)
         if problem:
             return call.reply("meetings.problem.text", most=council.PLACE_MAX)
         await call.begin(NEW, "audience", {**data, "place": place})
-        return _ask_audience(call)
+        return await asking.ask_other(
+            call,
+            flow=NEW,
+            step="audience",
+            field="place",
+            text=place,
+            most=council.PLACE_MAX,
+            then=_ask_audience(call),
+        )
     if step == "when":
         reading = when.parse(
             call.text,
@@ -351,6 +375,18 @@ async def _confirm_new(call: Call, data: dict[str, Any], *, edit: bool) -> Reply
         )
     for moment in found.ambiguous:
         lines.append(call.t("meetings.confirm.ambiguous", when=moment))
+    # The preview shows the other content languages' words too.
+    drafts = await content_store.drafts(call.tx, call.me.id)
+    for lang in content.others(settings):
+        for name in ("title", "place"):
+            if (name, lang) in drafts:
+                lines.append(
+                    call.t(
+                        "reader.content.kept",
+                        language=call.t(f"reader.content.lang_label.{lang}"),
+                        text=drafts[(name, lang)],
+                    )
+                )
     buttons = [
         [
             call.button("meetings.confirm.publish", pack("mnok")),
@@ -413,6 +449,7 @@ async def _card(call: Call, meeting_id: int, *, edit: bool) -> Result:
     meeting = await council.visible(call.tx, call.me, meeting_id)
     if meeting is None:
         return _stale(call, "meetings.problem.unknown")
+    meeting = await _in_language(call, meeting)
     lines = [_summary(call, meeting)]
     if meeting.status == council.CANCELLED:
         lines.append(call.t("meetings.is_cancelled"))
@@ -586,7 +623,7 @@ async def listing(call: Call) -> Result:
     lines = [call.t("meetings.list_title")]
     buttons: list[list[Button]] = []
     for listed in rows[:10]:
-        meeting = listed.meeting
+        meeting = await _in_language(call, listed.meeting)
         yours = ""
         if council.in_audience(meeting, call.me):
             yours = call.t(f"meetings.short.{listed.answer or 'none'}")
@@ -635,6 +672,7 @@ async def agenda(call: Call) -> Result:
 
 
 async def _agenda_view(call: Call, meeting: MeetingRow, *, edit: bool) -> Reply:
+    meeting = await _in_language(call, meeting)
     items = await council.agenda_of(call.tx, meeting.id)
     lines = [call.t("meetings.agenda.title", title=meeting.title, when=_moment(meeting))]
     if not items:

@@ -81,7 +81,9 @@ async def clear_pending(tx: Tx, person_id: int) -> None:
     await tx.execute("DELETE FROM content_pending WHERE person_id = ?", (person_id,))
 
 
-async def keep(tx: Tx, person_id: int, kind: str, ref_id: int, fields: dict[str, str]) -> None:
+async def keep(
+    tx: Tx, person_id: int, kind: str, ref_id: int, fields: dict[str, str], *, clear: bool = True
+) -> None:
     """Move the person's drafts to content_text; fields maps a draft field to the kept one."""
     for (field, lang), text in (await drafts(tx, person_id)).items():
         if field not in fields:
@@ -91,7 +93,8 @@ async def keep(tx: Tx, person_id: int, kind: str, ref_id: int, fields: dict[str,
             " ON CONFLICT (kind, ref_id, field, lang) DO UPDATE SET text = excluded.text",
             (kind, ref_id, fields[field], lang, text),
         )
-    await clear_drafts(tx, person_id)
+    if clear:
+        await clear_drafts(tx, person_id)
 
 
 async def texts(tx: Tx, kind: str, ref_id: int) -> dict[tuple[str, str], str]:

@@ -79,3 +79,35 @@ async def test_older_content_falls_back_marked_in_the_readers_language(both: Har
     await h.tg.press_data(staff, message.message_id, pack("anny", draft))
     await h.deliver()
     assert h.tg.last_text(welsh).endswith("Only in English. (yn Saesneg)")
+
+
+async def test_a_meetings_title_and_place_in_both_languages(both: Harness) -> None:
+    h = both
+    staff = await h.join("staff", wing=None)
+    english = await h.join("member")
+    welsh = await h.join("member", lang="cy")
+    await h.tg.send(staff, "/meeting")
+    await h.tg.press(staff, "New meeting")
+    await h.tg.press(staff, "Council meeting")
+    await h.tg.send(staff, "Wing council")
+    assert h.tg.last_text(staff).startswith("Now the same in Welsh, please.")
+    await h.tg.send(staff, "Cyngor yr adain")
+    assert h.tg.last_text(staff).startswith("Welsh: Cyngor yr adain")
+    await h.tg.send(staff, "Chapel")
+    await h.tg.send(staff, "Capel")
+    await h.tg.press(staff, "Members")
+    await h.tg.press(staff, "All wings")
+    await h.tg.send(staff, "3 Dec 14:00")
+    await h.tg.press(staff, "Only once")
+    preview = h.tg.last_text(staff)
+    assert "Wing council" in preview and "Welsh: Cyngor yr adain" in preview
+    assert "Welsh: Capel" in preview
+    await h.tg.press(staff, "Publish")
+    await h.deliver()
+    assert "Cyngor yr adain" in h.tg.last_text(welsh) and "Capel" in h.tg.last_text(welsh)
+    assert "Wing council" not in h.tg.last_text(welsh)
+    assert "Wing council" in h.tg.last_text(english) and "Chapel" in h.tg.last_text(english)
+    await h.tg.send(welsh, "/meetings")
+    assert "Cyngor yr adain" in h.tg.last_text(welsh)
+    await h.tg.send(english, "/meetings")
+    assert "Wing council" in h.tg.last_text(english)

@@ -25,9 +25,18 @@ async def start(tx: Tx, person_id: int) -> None:
     await store.clear_drafts(tx, person_id)
 
 
-async def keep(tx: Tx, person_id: int, kind: str, ref_id: int, fields: dict[str, str]) -> None:
-    """Publishing: the translations typed in the wizard now belong to the new row."""
-    await store.keep(tx, person_id, kind, ref_id, fields)
+async def keep(
+    tx: Tx,
+    person_id: int,
+    kind: str,
+    ref_id: int,
+    fields: dict[str, str],
+    *,
+    clear: bool = True,
+) -> None:
+    """Publishing: the translations typed in the wizard now belong to the new row (clear=False
+    keeps them for the next row too: every meeting of a series)."""
+    await store.keep(tx, person_id, kind, ref_id, fields, clear=clear)
 
 
 async def versions(
