@@ -12,6 +12,7 @@ from handlers.base import Button, Call, Reply, Result
 from handlers.base import stale as _stale
 from handlers.callbacks import pack
 from storage import content as store
+from storage import conversation
 
 
 def _as_list(result: Result) -> list[Reply]:
@@ -43,13 +44,26 @@ def _restored(saved: list[dict[str, Any]]) -> list[Reply]:
 
 
 async def ask_other(
-    call: Call, *, flow: str, step: str, field: str, text: str, most: int, then: Result
+    call: Call,
+    *,
+    field: str,
+    text: str,
+    most: int,
+    then: Result,
+    flow: str | None = None,
+    step: str | None = None,
 ) -> Result:
-    """Call when the wizard has accepted `text` for `field` and moved to (flow, step); `then`
-    is what it would say next. With one content language, that is said at once."""
+    """Call when the wizard has accepted `text` for `field` and moved on (to flow and step, read
+    from the conversation when not given); `then` is what it would say next. With one content
+    language, that is said at once."""
     others = content.others(call.services.settings)
     if not others:
         return then
+    if flow is None or step is None:
+        state = await conversation.get(call.tx, call.me.id)
+        if state is None:
+            return then  # the wizard finished: nothing waits for these words
+        flow, step = state.flow, state.step
     pending = store.Pending(
         flow, step, field, others[0], text, {"most": most, "replies": _saved(_as_list(then))}
     )

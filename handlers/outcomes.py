@@ -9,10 +9,11 @@ from datetime import date
 from typing import Any
 
 from bot import i18n
-from bot.council import agenda, outcomes, reports, roles, when
+from bot.council import agenda, content, outcomes, reports, roles, when
 from bot.council import board as board_council
 from bot.council.access import parse_person_ref, person_ref
 from bot.council.outcomes import OutcomeRow
+from handlers import content as asking
 from handlers.base import Button, Call, Reply, Result, excerpt
 from handlers.base import stale as _stale
 from handlers.base import topic_label as _topic
@@ -116,6 +117,7 @@ async def choose_kind(call: Call, item: agenda.ItemRow, source: str) -> Reply:
     """The item, its current outcome, and a button per kind. Also triage's "answer now"."""
     # Waiting for a kind: words typed now are kept as the outcome's text, not thrown away.
     await call.begin(FLOW, "kind", {"item": item.id, "version": item.version, "source": source})
+    await content.start(call.tx, call.me.id)
     lines = [
         call.t(
             "outcomes.post.head",
@@ -213,13 +215,25 @@ async def typed(call: Call) -> Result:
         if not cleaned.ok:
             return _text_problem(call, cleaned.problem, len(cleaned.text), outcomes.TEXT_MAX)
         data["text"] = cleaned.text
-        return await _next_step(call, data)
+        return await asking.ask_other(
+            call,
+            field="text",
+            text=cleaned.text,
+            most=outcomes.TEXT_MAX,
+            then=await _next_step(call, data),
+        )
     if step == "reason":
         cleaned = outcomes.reason_text(call.text)
         if not cleaned.ok:
             return _text_problem(call, cleaned.problem, len(cleaned.text), outcomes.REASON_MAX)
         data["reason"] = cleaned.text
-        return await _next_step(call, data)
+        return await asking.ask_other(
+            call,
+            field="reason",
+            text=cleaned.text,
+            most=outcomes.REASON_MAX,
+            then=await _next_step(call, data),
+        )
     if step == "owner":
         return await _typed_owner(call, data)
     if step == "date":

@@ -111,3 +111,28 @@ async def test_a_meetings_title_and_place_in_both_languages(both: Harness) -> No
     assert "Cyngor yr adain" in h.tg.last_text(welsh)
     await h.tg.send(english, "/meetings")
     assert "Wing council" in h.tg.last_text(english)
+
+
+async def test_an_outcome_in_both_languages(both: Harness) -> None:
+    from tests.agenda_support import raise_item
+
+    h = both
+    staff = await h.join("staff", wing=None)
+    welsh = await h.join("member", lang="cy")
+    ref = await raise_item(h, welsh, topic="Bwyd", wing="Adain A", lang="cy")
+    await h.tg.send(staff, f"/triage {ref}")
+    await h.tg.press(staff, "Answer now")
+    await h.tg.press(staff, "Not possible")
+    await h.tg.send(staff, "The kitchen cannot change the menu this year.")
+    assert h.tg.last_text(staff).startswith("Now the same in Welsh, please.")
+    await h.tg.send(staff, "Ni all y gegin newid y fwydlen eleni.")
+    await h.tg.send(staff, "The contract runs to next April.")
+    await h.tg.send(staff, "Mae'r contract yn para tan fis Ebrill nesaf.")
+    preview = h.tg.last_text(staff)
+    assert preview.startswith("Welsh: Mae'r contract yn para tan fis Ebrill nesaf.")
+    await h.tg.press(staff, "Post it")
+    await h.deliver()
+    notice = h.tg.last_text(welsh)
+    assert "Ni all y gegin newid y fwydlen eleni." in notice
+    assert "Mae'r contract yn para tan fis Ebrill nesaf." in notice
+    assert "kitchen" not in notice

@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.config import Settings
-from bot.council import agenda, audit, notices, roles, timers
+from bot.council import agenda, audit, content, notices, roles, timers
 from bot.council.access import Person, person_ref
 from bot.council.clock import Clock
 from bot.council.roles import NotAllowed
@@ -260,6 +260,11 @@ async def post(
         posted_by=actor.id or None,
         now=now,
     )
+    if source != MINUTES:
+        # The other content languages' words, typed in the wizard (handlers/content.py).
+        await content.keep(
+            tx, actor.id, "outcome", outcome.id, {"text": "text", "reason": "reason"}
+        )
     # A newer version stops the old chase (its checksum would make it stale anyway).
     await timers.cancel(tx, clock, f"outcome:{item.id}:")
     if outcome.kind == IN_PROGRESS:
@@ -306,12 +311,16 @@ def day(value: str | None) -> dict[str, str] | str:
 
 
 async def notice_params(tx: Tx, settings: Settings, outcome: OutcomeRow) -> dict[str, Any]:
+    async def words(field: str, text: str) -> dict[str, Any]:
+        versions = await content.versions(tx, settings, "outcome", outcome.id, field, text)
+        return content.param(settings, versions)
+
     return {
         "ref": agenda.ref(outcome.item_id),
         "topic": agenda.topic_param(settings, outcome.topic),
         "kind": notices.catalogue(f"outcomes.kind.{outcome.kind}"),
-        "text": outcome.text,
-        "reason": outcome.reason or "",
+        "text": await words("text", outcome.text),
+        "reason": await words("reason", outcome.reason) if outcome.reason else "",
         "owner": await owner_label(tx, outcome),
         "date": day(outcome.follow_up_on),
     }
