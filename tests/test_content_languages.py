@@ -136,3 +136,34 @@ async def test_an_outcome_in_both_languages(both: Harness) -> None:
     assert "Ni all y gegin newid y fwydlen eleni." in notice
     assert "Mae'r contract yn para tan fis Ebrill nesaf." in notice
     assert "kitchen" not in notice
+
+
+async def test_a_poll_in_both_languages_each_voter_reads_theirs(both: Harness) -> None:
+    h = both
+    staff = await h.join("staff", wing=None)
+    english = await h.join("member")
+    welsh = await h.join("member", lang="cy")
+    await h.tg.send(staff, "/newpoll")
+    await h.tg.send(staff, "Which night for films?")
+    await h.tg.send(staff, "Pa noson i ffilmiau?")
+    for en, cy in (("Monday", "Nos Lun"), ("Friday", "Nos Wener")):
+        await h.tg.send(staff, en)
+        await h.tg.send(staff, cy)
+    await h.tg.send(staff, "Both")
+    await h.tg.press(staff, "The same words in both")  # a name: one tap
+    assert h.tg.last_text(staff).startswith("Welsh: Both")
+    await h.tg.press(staff, "Done adding options")
+    await h.tg.press(staff, "One option")
+    await h.tg.press(staff, "Members")
+    await h.tg.press(staff, "All wings")
+    await h.tg.press(staff, "In 1 day")
+    await h.tg.press(staff, "Open the poll")
+    await h.deliver()
+    assert h.tg.last_text(welsh).startswith("Pleidlais gudd newydd:\nPa noson i ffilmiau?")
+    assert h.tg.buttons(welsh) == ["Nos Lun", "Nos Wener", "Both"]
+    assert h.tg.last_text(english).startswith("New secret poll:\nWhich night for films?")
+    assert h.tg.buttons(english) == ["Monday", "Friday", "Both"]
+    await h.tg.press(welsh, "Nos Wener")
+    assert "Nos Wener" in h.tg.last_text(welsh)
+    await h.tg.press(welsh, "Ydw, bwrw fy mhleidlais")
+    assert h.tg.last_text(welsh).startswith("Pa noson i ffilmiau?\n\nMae eich pleidlais")

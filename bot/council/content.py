@@ -56,3 +56,11 @@ def param(settings: Settings, versions: dict[str, str]) -> dict[str, Any]:
     a content language that is missing gets the first one, marked; readers of a language the
     establishment does not write in get the first one as it is."""
     return {"$content": versions, "$expected": list(settings.establishment.content_languages)}
+
+
+async def shown(
+    tx: Tx, settings: Settings, kind: str, ref_id: int, fields: dict[str, str], lang: str
+) -> dict[str, str]:
+    """Several fields for one reader: {field: words in their language, or the first's}."""
+    kept = await store.texts(tx, kind, ref_id)
+    return {name: kept.get((name, lang), text) for name, text in fields.items()}

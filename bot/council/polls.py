@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.config import Settings
-from bot.council import audit, notices, roles, timers
+from bot.council import audit, content, notices, roles, timers
 from bot.council.access import Person
 from bot.council.clock import Clock
 from bot.council.notices import ButtonSpec
@@ -218,6 +218,7 @@ async def open_poll(
     size = await poll_store.fix_electorate(tx, poll_id, [p.id for p in electorate])
     buttons = ballot_buttons(poll_id, draft.options, bool(draft.multiple))
     params = _ballot_params(draft.question, draft.options, bool(draft.multiple), closes)
+    await _in_each_language(tx, settings, actor, poll_id, draft, params, buttons, ballot_buttons)
     for person in electorate:
         await notices.notify(
             tx,
@@ -267,6 +268,44 @@ async def open_poll(
         },
     )
     return Opened(poll_id=poll_id, electorate=size)
+
+
+async def _in_each_language(
+    tx: Tx,
+    settings: Settings,
+    actor: Person,
+    poll_id: int,
+    draft: Draft,
+    params: dict[str, Any],
+    buttons: list[list[ButtonSpec]],
+    ballot_buttons: BallotButtons,
+) -> None:
+    """The question and options typed in each content language (handlers/content.py): each
+    elector's ballot notice and buttons in theirs. Changes params and buttons in place."""
+    fields = {"question": "question", **{f"option:{i}": f"option:{i}" for i in range(MAX_OPTIONS)}}
+    await content.keep(tx, actor.id, "poll", poll_id, fields)
+    question = {content.first(settings): draft.question}
+    options = {content.first(settings): numbered(draft.options)}
+    for lang in content.others(settings):
+        words = await content.shown(
+            tx,
+            settings,
+            "poll",
+            poll_id,
+            {"question": draft.question}
+            | {f"option:{i}": label for i, label in enumerate(draft.options)},
+            lang,
+        )
+        question[lang] = words["question"]
+        labels = [words[f"option:{i}"] for i in range(len(draft.options))]
+        options[lang] = numbered(labels)
+        translated = ballot_buttons(poll_id, labels, bool(draft.multiple))
+        for row, other_row in zip(buttons, translated, strict=True):
+            for spec, other in zip(row, other_row, strict=True):
+                if "x" in spec and "x" in other:
+                    spec[f"x:{lang}"] = other["x"]
+    params["question"] = content.param(settings, question)
+    params["options"] = content.param(settings, options)
 
 
 def poll_ref(poll_id: int) -> str:
