@@ -7,9 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from bot.council import consultations as council
-from bot.council import roles
+from bot.council import content, roles
 from bot.council.consultations import Draft, Progress, Refused
 from bot.council.notices import ButtonSpec
+from handlers import content as asking
 from handlers.base import Button, Call, Reply, Result
 from handlers.base import stale as _stale
 from handlers.callbacks import pack
@@ -113,10 +114,16 @@ async def view(call: Call) -> Result:
     if not council.is_open(consultation, call.services.clock):
         return await _closed_view(call, consultation)
     try:
-        progress = await council.progress(call.tx, call.services.clock, call.me, consultation_id)
+        progress = await _progress(call, consultation_id)
     except Refused as exc:
         return _refused(call, exc)
     return _open_view(call, progress)
+
+
+async def _progress(call: Call, consultation_id: int) -> Progress:
+    """The person's progress, with the words staff wrote in their content language."""
+    progress = await council.progress(call.tx, call.services.clock, call.me, consultation_id)
+    return await progress.in_language(call.tx, call.services.settings, call.lang)
 
 
 def _open_view(call: Call, progress: Progress) -> Reply:
@@ -309,7 +316,7 @@ async def _question(call: Call, progress: Progress, position: int, mode: str) ->
 
 async def _next(call: Call, consultation_id: int, position: int, mode: str) -> Result:
     """After an answer: the next question, or the review when it was the last or a change."""
-    progress = await council.progress(call.tx, call.services.clock, call.me, consultation_id)
+    progress = await _progress(call, consultation_id)
     last = max(q.position for q in progress.questions)
     if mode == "r" or position >= last:
         return await _review(call, progress)
@@ -360,7 +367,7 @@ async def go_to_question(call: Call) -> Result:
     if ids is None:
         return _stale(call)
     try:
-        progress = await council.progress(call.tx, call.services.clock, call.me, ids[0])
+        progress = await _progress(call, ids[0])
     except Refused as exc:
         return _refused(call, exc)
     return await _question(call, progress, ids[1], _mode(call, 2))
@@ -374,7 +381,7 @@ async def pick(call: Call) -> Result:
     clock = call.services.clock
     try:
         await council.choose(call.tx, clock, call.me, consultation_id, position, option)
-        progress = await council.progress(call.tx, clock, call.me, consultation_id)
+        progress = await _progress(call, consultation_id)
     except Refused as exc:
         return _refused(call, exc)
     call.toast = call.t("consultations.saved")
@@ -411,7 +418,7 @@ async def review(call: Call) -> Result:
     if ids is None:
         return _stale(call)
     try:
-        progress = await council.progress(call.tx, call.services.clock, call.me, ids[0])
+        progress = await _progress(call, ids[0])
     except Refused as exc:
         return _refused(call, exc)
     return await _review(call, progress)
@@ -423,7 +430,7 @@ async def submit(call: Call) -> Result:
     if ids is None:
         return _stale(call)
     try:
-        progress = await council.progress(call.tx, call.services.clock, call.me, ids[0])
+        progress = await _progress(call, ids[0])
     except Refused as exc:
         return _refused(call, exc)
     if progress.submitted:
@@ -444,7 +451,7 @@ async def name_choice(call: Call) -> Result:
     try:
         # Sent now, whatever follows, so answers are never lost if the name is not typed.
         first = await council.submit(call.tx, clock, call.me, ids[0])
-        progress = await council.progress(call.tx, clock, call.me, ids[0])
+        progress = await _progress(call, ids[0])
         await _leave_answer_flow(call)
         if not first:
             return call.reply("consultations.already_sent", edit=True)
@@ -477,7 +484,7 @@ async def answer_typed(call: Call) -> Result:
                 return call.reply("consultations.name_problem")
             await council.give_name(call.tx, clock, call.me, consultation_id, cleaned.text)
             await call.end_flow()
-            progress = await council.progress(call.tx, clock, call.me, consultation_id)
+            progress = await _progress(call, consultation_id)
             closes = from_db(progress.consultation.closes_at)
             return [
                 call.reply("consultations.name_given", name=cleaned.text),
@@ -512,6 +519,7 @@ def _as_list(result: Result) -> list[Reply]:
 
 async def new(call: Call) -> Result:
     await call.begin(NEW_FLOW, "title", Draft().to_data())
+    await content.start(call.tx, call.me.id)
     return call.reply("consultations.ask_title")
 
 
@@ -559,20 +567,38 @@ async def new_typed(call: Call) -> Result:
             return call.reply("consultations.title_problem")
         draft.title = cleaned.text
         await _to(call, "background", draft)
-        return call.reply("consultations.ask_background")
+        return await asking.ask_other(
+            call,
+            field="title",
+            text=cleaned.text,
+            most=council.TITLE_MAX,
+            then=call.reply("consultations.ask_background"),
+        )
     if step == "background":
         cleaned = council.background_text(call.text)
         if not cleaned.ok:
             return call.reply("consultations.background_problem", count=len(cleaned.text))
         draft.background = cleaned.text
         await _to(call, "question", draft)
-        return call.reply("consultations.ask_question", number=1)
+        return await asking.ask_other(
+            call,
+            field="background",
+            text=cleaned.text,
+            most=council.BACKGROUND_MAX,
+            then=call.reply("consultations.ask_question", number=1),
+        )
     if step == "question":
         cleaned = council.prompt_text(call.text)
         if not cleaned.ok:
             return call.reply("consultations.question_problem")
         await _to(call, "kind", draft, prompt=cleaned.text)
-        return call.reply("consultations.ask_kind", buttons=_kind_buttons(call))
+        return await asking.ask_other(
+            call,
+            field=f"prompt:{len(draft.questions)}",
+            text=cleaned.text,
+            most=council.PROMPT_MAX,
+            then=call.reply("consultations.ask_kind", buttons=_kind_buttons(call)),
+        )
     if step == "options":
         options = council.options_text(call.text)
         prompt, kind = state.data.get("prompt"), state.data.get("kind")
@@ -582,7 +608,13 @@ async def new_typed(call: Call) -> Result:
             await call.end_flow()
             return call.reply("consultations.not_ready")
         draft.questions.append((str(kind), prompt, options))
-        return await _after_question(call, draft)
+        return await asking.ask_other(
+            call,
+            field=f"options:{len(draft.questions) - 1}",
+            text="\n".join(options),
+            most=council.OPTION_MAX * council.MAX_OPTIONS + council.MAX_OPTIONS,
+            then=await _after_question(call, draft),
+        )
     if step == "close":
         zone = call.services.settings.establishment.timezone
         closes = council.parse_closing(call.text, call.services.clock, zone)

@@ -167,3 +167,36 @@ async def test_a_poll_in_both_languages_each_voter_reads_theirs(both: Harness) -
     assert "Nos Wener" in h.tg.last_text(welsh)
     await h.tg.press(welsh, "Ydw, bwrw fy mhleidlais")
     assert h.tg.last_text(welsh).startswith("Pa noson i ffilmiau?\n\nMae eich pleidlais")
+
+
+async def test_a_consultation_in_both_languages(both: Harness) -> None:
+    h = both
+    staff = await h.join("staff", wing=None)
+    family = await h.join("family", lang="cy")
+    await h.tg.send(staff, "/consult")
+    await h.tg.send(staff, "Visits on Saturdays")
+    await h.tg.send(staff, "Ymweliadau ar ddydd Sadwrn")
+    await h.tg.send(staff, "We want to change the visits hall.")
+    await h.tg.send(staff, "Rydym am newid y neuadd ymweld.")
+    await h.tg.send(staff, "Which time suits you best?")
+    await h.tg.send(staff, "Pa amser sydd orau i chi?")
+    await h.tg.press(staff, "Pick one option")
+    await h.tg.send(staff, "Morning\nAfternoon")
+    assert h.tg.last_text(staff).startswith("Now the same in Welsh, please.")
+    await h.tg.send(staff, "Bore\nPrynhawn")
+    await h.tg.press(staff, "No more questions")
+    await h.tg.press(staff, "Families and members")
+    await h.tg.press(staff, "In 7 days")
+    await h.tg.press(staff, "Publish")
+    await h.deliver()
+    assert "Ymweliadau ar ddydd Sadwrn" in h.tg.last_text(family)
+    await h.tg.send(family, "/consultations")
+    await h.tg.press(family, h.tg.buttons(family)[0])
+    view = h.tg.last_text(family)
+    assert "Ymweliadau ar ddydd Sadwrn" in view and "Rydym am newid y neuadd ymweld." in view
+    await h.tg.press(family, h.tg.buttons(family)[0])
+    assert "Pa amser sydd orau i chi?" in h.tg.last_text(family)
+    assert h.tg.buttons(family)[:2] == ["Bore", "Prynhawn"]
+    await h.tg.press(family, "Prynhawn")
+    rows = await h.rows("SELECT choice FROM consultation_answer")
+    assert rows == [{"choice": "[1]"}]  # stored by position: the same for both languages

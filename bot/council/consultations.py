@@ -13,13 +13,13 @@ import io
 import re
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import i18n
 from bot.config import Settings
-from bot.council import audit, notices, roles, timers
+from bot.council import audit, content, notices, roles, timers
 from bot.council.access import Person
 from bot.council.clock import Clock
 from bot.council.notices import ButtonSpec
@@ -284,6 +284,21 @@ async def publish(
         questions=draft.questions,
     )
     closes = from_db(draft.closes_at)
+    # The other content languages' words typed in the wizard (handlers/content.py).
+    numbered = {
+        f"{kind}:{i}": f"{kind}:{i}" for kind in ("prompt", "options") for i in range(MAX_QUESTIONS)
+    }
+    await content.keep(
+        tx,
+        actor.id,
+        "consultation",
+        consultation_id,
+        {"title": "title", "background": "background", **numbered},
+    )
+    title = content.param(
+        settings,
+        await content.versions(tx, settings, "consultation", consultation_id, "title", draft.title),
+    )
     audience = await people.active_with_roles(tx, _AUDIENCE_ROLES[draft.audience])
     invited = 0
     for person in audience:
@@ -292,7 +307,7 @@ async def publish(
             clock,
             key=f"consultation:{consultation_id}:invite:{person.id}",
             message="consultations.invite_notice",
-            params={"title": draft.title, "closes": notices.when(closes)},
+            params={"title": title, "closes": notices.when(closes)},
             person=person,
             buttons=[[open_button(consultation_id)]],
             expires_at=closes,
@@ -334,6 +349,25 @@ class Progress:
     questions: list[QuestionRow]
     participant: ParticipantRow | None
     answers: dict[int, AnswerRow]
+
+    async def in_language(self, tx: Tx, settings: Settings, lang: str) -> Progress:
+        """The words staff wrote, in this reader's content language where they were given."""
+        c = self.consultation
+        fields = {"title": c.title, "background": c.background}
+        for q in self.questions:
+            fields[f"prompt:{q.position - 1}"] = q.prompt
+            fields[f"options:{q.position - 1}"] = "\n".join(q.options)
+        words = await content.shown(tx, settings, "consultation", c.id, fields, lang)
+        questions = []
+        for q in self.questions:
+            options = (options_text(words[f"options:{q.position - 1}"]) or q.options)[
+                : len(q.options)
+            ]
+            if len(options) != len(q.options):
+                options = q.options  # a translation must keep the same options, in order
+            questions.append(replace(q, prompt=words[f"prompt:{q.position - 1}"], options=options))
+        consultation = replace(c, title=words["title"], background=words["background"])
+        return replace(self, consultation=consultation, questions=questions)
 
     @property
     def submitted(self) -> bool:
