@@ -302,3 +302,22 @@ async def test_printing_the_board_does_not_fill_the_log(
         await h.tg.press(staff, "B wing")
     assert h.double.last(staff) is not None
     assert not [r for r in caplog.records if r.name.startswith("fontTools")]
+
+
+async def test_a_keyers_notice_uses_staff_words_for_the_status(h: Harness) -> None:
+    keyer = await h.join("staff", wing=None)
+    chair = await h.join("chair")
+    await h.tg.send(keyer, "/keyin")
+    await h.tg.press(keyer, "Regime")
+    await h.tg.press(keyer, "A wing")
+    await h.tg.press(keyer, "Not given")
+    await h.tg.send(keyer, "Association is cut short most evenings.")
+    await h.tg.send(keyer, "Paper slip, no device")
+    await h.tg.press(keyer, "Confirm")
+    await h.tg.send(chair, "/triage")
+    await h.tg.press(chair, "Ask for more information")
+    await h.tg.send(chair, "Which evenings?")
+    await h.deliver()
+    notice = h.tg.last_text(keyer)
+    assert "Status: Waiting for more information from the member" in notice
+    assert "from you" not in notice

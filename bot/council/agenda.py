@@ -846,7 +846,7 @@ async def _tell(
                 message="agenda.notice.paper",
                 params={
                     **base,
-                    "status": notices.catalogue(f"agenda.status.{item.status}"),
+                    "status": notices.catalogue(f"reader.status_staff.{item.status}"),
                     "detail": _detail(params),
                 },
                 buttons=buttons,
