@@ -206,6 +206,8 @@ BUTTONS: dict[str, Spec] = {
     "asp": Spec(agenda.support, r.IN_CUSTODY),
     "atr": Spec(agenda.triage_action, r.TRIAGE),
     "atn": Spec(agenda.triage_next, r.TRIAGE),
+    "atd": Spec(agenda.decline_confirm, r.TRIAGE),
+    "atdx": Spec(agenda.decline_drop, r.TRIAGE),
     "arp": Spec(agenda.reply_start, r.IN_CUSTODY | r.STAFF_SIDE),
     "arl": Spec(agenda.reply_loose, r.IN_CUSTODY),
     "arlx": Spec(agenda.reply_loose_drop, r.IN_CUSTODY),

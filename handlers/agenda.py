@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.council import agenda, outcomes, roles
+from bot.council import agenda, content, outcomes, roles
 from bot.council.access import parse_person_ref, person_ref
 from bot.council.agenda import Byline, Draft, ItemRow
+from handlers import content as asking
 from handlers import outcomes as outcome_handlers
 from handlers.base import Button, Call, Reply, Result, excerpt
 from handlers.base import stale as _stale
@@ -541,6 +542,7 @@ async def triage_action(call: Call) -> Result:
         return await outcome_handlers.choose_kind(call, seen.item, outcomes.TRIAGE)
     step = _TYPED_ACTIONS[action]
     await call.begin(TRIAGE, step, {"item": item_id, "version": version})
+    await content.start(call.tx, call.me.id)
     return call.reply(f"agenda.triage.type_{step}", ref=agenda.ref(item_id))
 
 
@@ -550,6 +552,8 @@ async def triage_typed(call: Call) -> Result:
         return call.reply("common.use_menu")
     step, item_id, version = call.state.step, int(data["item"]), int(data["version"])
     clock, settings = call.services.clock, call.services.settings
+    if step == "decline_confirm":
+        return call.reply("reader.decline.use_buttons", ref=agenda.ref(item_id))
     if step == "merge":
         target = agenda.parse_ref(call.text)
         if target is None:
@@ -580,6 +584,19 @@ async def triage_typed(call: Call) -> Result:
             length=len(cleaned.text),
             most=agenda.NOTE_MAX,
         )
+    if step == "decline" and content.others(settings):
+        # The member reads the reason in their language: ask for the others, then confirm.
+        await call.begin(TRIAGE, "decline_confirm", {**data, "reason": cleaned.text})
+        buttons = [
+            [call.button("reader.decline.yes", pack("atd", item_id, version))],
+            [call.button("agenda.cancel", pack("atdx"))],
+        ]
+        then = call.reply(
+            "reader.decline.confirm", buttons=buttons, ref=agenda.ref(item_id), reason=cleaned.text
+        )
+        return await asking.ask_other(
+            call, field="reason", text=cleaned.text, most=agenda.NOTE_MAX, then=then
+        )
     await call.end_flow()
     if step == "decline":
         decided = await agenda.decline(
@@ -603,6 +620,39 @@ async def triage_typed(call: Call) -> Result:
         reply_button={"m": "agenda.notice.reply_button", "d": pack("arp", item_id)},
     )
     return await _after_decision(call, decided, "agenda.triage.asked_done")
+
+
+async def decline_confirm(call: Call) -> Result:
+    """Decline with the reason typed in each content language (triage_typed)."""
+    data = _in_flow(call, TRIAGE)
+    item_id = call.callback.int_arg(0) if call.callback else None
+    version = call.callback.int_arg(1) if call.callback else None
+    if (
+        data is None
+        or call.state is None
+        or call.state.step != "decline_confirm"
+        or item_id != data.get("item")
+        or version != data.get("version")
+    ):
+        return _stale(call)
+    await call.end_flow()
+    decided = await agenda.decline(
+        call.tx,
+        call.services.clock,
+        call.services.settings,
+        actor=call.me,
+        item_id=item_id,
+        version=version,
+        reason=str(data["reason"]),
+    )
+    return await _after_decision(call, decided, "agenda.triage.declined")
+
+
+async def decline_drop(call: Call) -> Result:
+    if _in_flow(call, TRIAGE) is None:
+        return _stale(call)
+    await call.end_flow()
+    return call.reply("common.cancelled", edit=True)
 
 
 async def _after_decision(

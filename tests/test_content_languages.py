@@ -200,3 +200,22 @@ async def test_a_consultation_in_both_languages(both: Harness) -> None:
     await h.tg.press(family, "Prynhawn")
     rows = await h.rows("SELECT choice FROM consultation_answer")
     assert rows == [{"choice": "[1]"}]  # stored by position: the same for both languages
+
+
+async def test_a_decline_reason_in_both_languages(both: Harness) -> None:
+    from tests.agenda_support import raise_item, status_of
+
+    h = both
+    staff = await h.join("staff", wing=None)
+    welsh = await h.join("member", lang="cy")
+    ref = await raise_item(h, welsh, topic="Bwyd", wing="Adain A", lang="cy")
+    await h.tg.send(staff, f"/triage {ref}")
+    await h.tg.press(staff, "Decline")
+    await h.tg.send(staff, "The showers are being replaced next month.")
+    await h.tg.send(staff, "Mae'r cawodydd yn cael eu newid fis nesaf.")
+    assert "Decline " + ref in h.tg.last_text(staff)
+    assert await status_of(h, ref) == "new"  # nothing happens before the confirm
+    await h.tg.press(staff, "Decline with this reason")
+    assert await status_of(h, ref) == "declined"
+    await h.deliver()
+    assert h.tg.last_text(welsh).endswith("Mae'r cawodydd yn cael eu newid fis nesaf.")

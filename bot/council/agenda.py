@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.config import Settings
-from bot.council import audit, notices, roles, safeguarding
+from bot.council import audit, content, notices, roles, safeguarding
 from bot.council.access import Person, person_ref
 from bot.council.clock import Clock
 from bot.council.notices import ButtonSpec
@@ -423,8 +423,11 @@ async def decline(
     version: int,
     reason: str,
 ) -> Decision:
+    """The reason in each content language the decliner typed (bot.council.content)."""
     _need_triage(actor)
     cleaned = _checked_note(reason)
+    await content.keep(tx, actor.id, "decline", item_id, {"reason": "reason"})
+    versions = await content.versions(tx, settings, "decline", item_id, "reason", cleaned)
     return await _decide(
         tx,
         clock,
@@ -436,7 +439,7 @@ async def decline(
         action="agenda.decline",
         message="agenda.notice.declined",
         fields={"answer": cleaned},
-        params={"reason": cleaned},
+        params={"reason": content.param(settings, versions)},
     )
 
 
