@@ -629,6 +629,8 @@ async def decline_confirm(call: Call) -> Result:
     version = call.callback.int_arg(1) if call.callback else None
     if (
         data is None
+        or item_id is None
+        or version is None
         or call.state is None
         or call.state.step != "decline_confirm"
         or item_id != data.get("item")
