@@ -219,3 +219,35 @@ async def test_a_decline_reason_in_both_languages(both: Harness) -> None:
     assert await status_of(h, ref) == "declined"
     await h.deliver()
     assert h.tg.last_text(welsh).endswith("Mae'r cawodydd yn cael eu newid fis nesaf.")
+
+
+async def test_poll_results_reach_each_voter_in_their_language(both: Harness) -> None:
+    from datetime import timedelta
+
+    from bot.council import timers
+
+    h = both
+    staff = await h.join("staff", wing=None)
+    voters = [await h.join("member", lang="cy") for _ in range(5)]
+    await h.tg.send(staff, "/newpoll")
+    await h.tg.send(staff, "Which night?")
+    await h.tg.send(staff, "Pa noson?")
+    for en, cy in (("Monday", "Nos Lun"), ("Friday", "Nos Wener")):
+        await h.tg.send(staff, en)
+        await h.tg.send(staff, cy)
+    await h.tg.press(staff, "Done adding options")
+    await h.tg.press(staff, "One option")
+    await h.tg.press(staff, "Members")
+    await h.tg.press(staff, "All wings")
+    await h.tg.press(staff, "In 1 day")
+    await h.tg.press(staff, "Open the poll")
+    await h.deliver()
+    for voter in voters:
+        await h.tg.press(voter, "Nos Wener")
+        await h.tg.press(voter, "Ydw, bwrw fy mhleidlais")
+    h.clock.advance(timedelta(days=1, minutes=1))
+    await timers.fire_due(h.db, h.clock, h.settings)
+    await h.deliver()
+    result = h.tg.last_text(voters[0])
+    assert "Pa noson?" in result and "Nos Wener: 5 (100%)" in result
+    assert "Friday" not in result and "Which night?" not in result

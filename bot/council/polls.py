@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -447,6 +447,7 @@ async def close(
     shown = await results(tx, settings, poll)
     assert shown is not None
     message, params = shown.notice()
+    params = await _results_in_each_language(tx, settings, shown, params)
     recipients = await poll_store.electors(tx, poll_id)
     if poll.created_by is not None:
         creator = await people_store.by_id(tx, poll.created_by)
@@ -533,7 +534,10 @@ async def _fire_soon(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow) 
             clock,
             key=f"poll:{poll.id}:soon:{person.id}",
             message="polls.closing_soon",
-            params={"question": poll.question, "closes": notices.when(closes)},
+            params={
+                "question": await _question_param(tx, settings, poll),
+                "closes": notices.when(closes),
+            },
             person=person,
             buttons=buttons if isinstance(buttons, list) else None,
             expires_at=closes,
@@ -576,6 +580,28 @@ class Results:
             return "polls.results_withheld", {**params, "min": self.min_votes}
         note = "polls.note_multiple" if self.poll.multiple else "polls.note_single"
         return "polls.results", {**params, "lines": self.lines(), "note": notices.catalogue(note)}
+
+
+async def _question_param(tx: Tx, settings: Settings, poll: PollRow) -> dict[str, Any]:
+    versions = await content.versions(tx, settings, "poll", poll.id, "question", poll.question)
+    return content.param(settings, versions)
+
+
+async def _results_in_each_language(
+    tx: Tx, settings: Settings, shown: Results, params: dict[str, Any]
+) -> dict[str, Any]:
+    """The question and option labels of the results in each reader's content language."""
+    out = {**params, "question": await _question_param(tx, settings, shown.poll)}
+    if shown.withheld:
+        return out
+    lines = {content.first(settings): shown.lines()}
+    for lang in content.others(settings):
+        fields = {f"option:{i}": label for i, (label, _) in enumerate(shown.counts)}
+        words = await content.shown(tx, settings, "poll", shown.poll.id, fields, lang)
+        translated = [(words[f"option:{i}"], n) for i, (_, n) in enumerate(shown.counts)]
+        lines[lang] = replace(shown, counts=translated).lines()
+    out["lines"] = content.param(settings, lines)
+    return out
 
 
 def percent(part: int, whole: int) -> int:
