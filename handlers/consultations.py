@@ -4,6 +4,7 @@ Thin: every rule is in bot/council/consultations.py."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from bot.council import consultations as council
@@ -151,6 +152,25 @@ def _open_view(call: Call, progress: Progress) -> Reply:
 
 
 async def _closed_view(call: Call, consultation: council.ConsultationRow) -> Reply:
+    # The title and the report back in the reader's content language.
+    words = await content.shown(
+        call.tx,
+        call.services.settings,
+        "consultation",
+        consultation.id,
+        {
+            "title": consultation.title,
+            "heard": consultation.heard or "",
+            "will": consultation.will_do or "",
+        },
+        call.lang,
+    )
+    consultation = replace(
+        consultation,
+        title=words["title"],
+        heard=words["heard"] or consultation.heard,
+        will_do=words["will"] or consultation.will_do,
+    )
     lines = [
         call.t(
             "consultations.view_closed",
@@ -813,6 +833,7 @@ async def report_start(call: Call) -> Result:
     if consultation.reported_at is not None:
         return _refused(call, Refused("reported"))
     await call.begin(REPORT_FLOW, "heard", {"c": consultation.id})
+    await content.start(call.tx, call.me.id)
     return call.reply("consultations.ask_heard", title=consultation.title)
 
 
@@ -826,7 +847,13 @@ async def report_typed(call: Call) -> Result:
         return call.reply("consultations.report_problem", count=len(cleaned.text))
     if state.step == "heard":
         await call.begin(REPORT_FLOW, "will", {**state.data, "heard": cleaned.text})
-        return call.reply("consultations.ask_will")
+        return await asking.ask_other(
+            call,
+            field="heard",
+            text=cleaned.text,
+            most=council.REPORT_MAX,
+            then=call.reply("consultations.ask_will"),
+        )
     data = {**state.data, "will": cleaned.text}
     await call.begin(REPORT_FLOW, "preview", data)
     consultation_id = data.get("c")
@@ -842,7 +869,12 @@ async def report_typed(call: Call) -> Result:
             call.button("consultations.discard", pack("cnx")),
         ]
     ]
-    return call.reply("consultations.report_preview", buttons=buttons, report=report, count=takers)
+    preview = call.reply(
+        "consultations.report_preview", buttons=buttons, report=report, count=takers
+    )
+    return await asking.ask_other(
+        call, field="will", text=cleaned.text, most=council.REPORT_MAX, then=preview
+    )
 
 
 async def report_publish(call: Call) -> Result:
@@ -866,6 +898,7 @@ async def report_publish(call: Call) -> Result:
             heard=str(state.data.get("heard") or ""),
             will_do=str(state.data.get("will") or ""),
             read_button=read_button,
+            settings=call.services.settings,
         )
     except Refused as exc:
         return call.reply(_REFUSALS.get(exc.reason, "consultations.not_ready"), edit=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import i18n
 from tests import harness as harnesses
 from tests.harness import Harness, make_harness
 
@@ -251,3 +252,59 @@ async def test_poll_results_reach_each_voter_in_their_language(both: Harness) ->
     result = h.tg.last_text(voters[0])
     assert "Pa noson?" in result and "Nos Wener: 5 (100%)" in result
     assert "Friday" not in result and "Which night?" not in result
+
+
+async def test_the_report_back_reaches_each_person_in_their_language(both: Harness) -> None:
+    from tests.test_consultations import close_it
+
+    h = both
+    staff = await h.join("staff", wing=None)
+    family = await h.join("family", lang="cy")
+    await _english_only_consultation(h, staff)
+    await _answer_in_welsh(h, family)
+    await close_it(h)
+    await h.tg.send(staff, "/consultations")
+    await h.tg.press(staff, "Visits on Saturdays")
+    await h.tg.press(staff, "Write back")
+    await h.tg.send(staff, "You want longer visits.")
+    await h.tg.send(staff, "Rydych chi eisiau ymweliadau hirach.")
+    await h.tg.send(staff, "From January visits are two hours.")
+    await h.tg.send(staff, "O fis Ionawr mae ymweliadau'n ddwy awr.")
+    assert "It goes to the 1 person who took part." in h.tg.last_text(staff)
+    await h.tg.press(staff, "Publish")
+    await h.deliver()
+    notice = h.tg.last_text(family)
+    assert "Rydych chi eisiau ymweliadau hirach." in notice
+    assert "O fis Ionawr mae ymweliadau'n ddwy awr." in notice
+    assert "Visits on Saturdays (yn Saesneg)" in notice  # the title was never given in Welsh
+
+
+async def _english_only_consultation(h: Harness, staff: int) -> int:
+    """One question; each translation step answered "the same words in both"."""
+    same = "The same words in both"
+    await h.tg.send(staff, "/consult")
+    for typed in ("Visits on Saturdays", "We want to change the visits hall on Saturdays."):
+        await h.tg.send(staff, typed)
+        await h.tg.press(staff, same)
+    await h.rows("DELETE FROM content_draft WHERE field = 'title'")  # as if never given
+    await h.tg.send(staff, "What would make visits better?")
+    await h.tg.press(staff, same)
+    await h.tg.press(staff, "In their own words")
+    await h.tg.press(staff, "No more questions")
+    await h.tg.press(staff, "Families and members")
+    await h.tg.press(staff, "In 7 days")
+    await h.tg.press(staff, "Publish")
+    rows = await h.rows("SELECT id FROM consultation ORDER BY id DESC LIMIT 1")
+    return int(rows[0]["id"])
+
+
+async def _answer_in_welsh(h: Harness, family: int) -> None:
+    def cy(message_id: str) -> str:
+        return i18n.t("cy", message_id)
+
+    await h.tg.send(family, "/consultations")
+    await h.tg.press(family, h.tg.buttons(family)[0])
+    await h.tg.press(family, cy("consultations.start"))
+    await h.tg.send(family, "Mwy o seddi")
+    await h.tg.press(family, cy("consultations.submit"))
+    await h.tg.press(family, cy("consultations.name_no"))

@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import i18n
@@ -693,9 +694,11 @@ async def report(
     heard: str,
     will_do: str,
     read_button: ButtonFor,
+    settings: Settings | None = None,
 ) -> int:
     """Publish "what we heard" and "what we will do" once; everyone who took part gets it in
-    their language. Returns how many were told."""
+    their language (with settings: the words typed in each content language too). Returns how
+    many were told."""
     if actor.role not in roles.STAFF_SIDE:
         raise Refused("not_for_you")
     consultation = await store.get(tx, consultation_id)
@@ -719,6 +722,20 @@ async def report(
     # Long reports do not fit in one message with their frame: those get a short notice and
     # the button to read it in full.
     full = len(consultation.title) + len(heard_text.text) + len(will_text.text) <= 3600
+    words: dict[str, Any] = {
+        "title": consultation.title,
+        "heard": heard_text.text,
+        "will": will_text.text,
+    }
+    if settings is not None:
+        await content.keep(
+            tx, actor.id, "consultation", consultation_id, {"heard": "heard", "will": "will"}
+        )
+        for name, text in list(words.items()):
+            versions = await content.versions(
+                tx, settings, "consultation", consultation_id, name, text
+            )
+            words[name] = content.param(settings, versions)
     told = 0
     for person_id in await store.takers(tx, consultation_id):
         person = await people.by_id(tx, person_id)
@@ -729,9 +746,7 @@ async def report(
             clock,
             key=f"consultation:{consultation_id}:report:{person_id}",
             message="consultations.report_notice" if full else "consultations.report_notice_short",
-            params={"title": consultation.title, "heard": heard_text.text, "will": will_text.text}
-            if full
-            else {"title": consultation.title},
+            params=words if full else {"title": words["title"]},
             person=person,
             buttons=[[read_button(consultation_id)]],
         )
