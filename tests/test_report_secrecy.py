@@ -8,6 +8,8 @@ import random
 from dataclasses import replace
 from datetime import UTC, datetime
 
+import pytest
+
 from bot.config import load_settings
 from bot.council import reports
 from bot.council.reports import Breakdown, Month, Report, Spread
@@ -89,3 +91,37 @@ def test_forty_percent_of_five_is_not_published() -> None:
     assert reports.summary(report, SETTINGS).share == MARK
     report = replace(report, raised_total=10, with_outcome=5)
     assert reports.summary(report, SETTINGS).share == "50%"
+
+
+def test_a_withheld_count_is_a_hatched_bar_labelled_in_words(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No chart is an empty axis: every withheld cell is drawn, hatched, "fewer than 5"."""
+    drawn: list[object] = []
+    real_png = reports._png
+
+    def keep(plt: object, figure: object) -> bytes:
+        drawn.append(figure)
+        return real_png(plt, figure)
+
+    monkeypatch.setattr(reports, "_png", keep)
+    report, _ = _report(random.Random(3))
+    small = Breakdown(["food"], {"food": 2}, {"food": 1}, {"food": 1})
+    report = replace(report, by_topic=small, by_wing=small, polls=[], consultations=[])
+    for lang, words in (("en", "fewer than 5"), ("cy", "llai na 5")):
+        drawn.clear()
+        reports.charts(report, SETTINGS, lang)
+        topic = drawn[0]
+        axes = topic.axes[0]  # type: ignore[attr-defined]
+        hatched = [p for p in axes.patches if p.get_hatch()]
+        assert len(hatched) == 3  # raised, resolved, still open: all withheld, all drawn
+        assert all(p.get_width() == MINIMUM for p in hatched)
+        assert sum(words in t.get_text() for t in axes.texts) == 3
+
+
+def test_days_to_an_answer_are_real_values_even_for_few_items() -> None:
+    report, _ = _report(random.Random(5))
+    report = replace(report, to_first_answer=Spread(2, 1.5, 2.5), to_outcome=Spread(0, None, None))
+    timing = {t.name: t for t in reports.tables(report, SETTINGS, "en")}["timeliness"]
+    assert timing.rows[0] == ["first_answer", MARK, "1.5", "2.5"]  # the count stays withheld
+    assert timing.values[0] == [1.5, 2.5]
