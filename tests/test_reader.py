@@ -321,3 +321,51 @@ async def test_a_keyers_notice_uses_staff_words_for_the_status(h: Harness) -> No
     notice = h.tg.last_text(keyer)
     assert "Status: Waiting for more information from the member" in notice
     assert "from you" not in notice
+
+
+async def test_the_same_screens_in_welsh(h: Harness) -> None:
+    """Post an outcome, the month picker, closing a consultation early and /help, in Welsh."""
+    from bot import i18n
+    from tests.test_consultations import write_consultation
+
+    staff = await h.join("staff", wing=None, lang="cy")
+    await h.tg.send(staff, "/menu")
+    await h.tg.press(staff, "Canlyniadau ac adroddiadau")
+    assert "Cyhoeddi canlyniad" in h.tg.buttons(staff)
+    await h.tg.press(staff, "Cyhoeddi canlyniad")
+    assert h.tg.last_text(staff).startswith("Does dim mater yn gallu cael canlyniad")
+    await h.tg.send(staff, "/report")
+    assert h.tg.last_text(staff) == "Pa fis?"
+    assert h.tg.buttons(staff)[0] == "Y mis hwn hyd yma (Tachwedd 2026)"
+    cid = await write_consultation(h, await h.join("staff", wing=None))
+    welsh_opener = await h.person(staff)
+    assert welsh_opener is not None
+    await h.rows("UPDATE consultation SET created_by = ? WHERE id = ?", (welsh_opener.id, cid))
+    await h.tg.send(staff, "/consultations")
+    await h.tg.press(staff, "Visits on Saturdays")
+    await h.tg.press(staff, i18n.t("cy", "reader.consult.close"))
+    assert h.tg.last_text(staff).startswith('Cau "Visits on Saturdays" nawr')
+    await h.tg.press(staff, "Ie, ei gau nawr")
+    assert h.tg.last_text(staff).startswith("Wedi cau.")
+    observer = await h.join("observer", wing=None, lang="cy")
+    await h.tg.send(observer, "/help")
+    assert "/leave" not in h.tg.last_text(observer)
+    assert "/polls - gweld pleidleisiau" in h.tg.last_text(observer)
+
+
+async def test_a_welsh_consultation_asks_the_name_before_sent(h: Harness) -> None:
+    from bot import i18n
+    from tests.test_consultations import write_consultation
+
+    await write_consultation(h, await h.join("staff", wing=None))
+    family = await h.join("family", lang="cy")
+    await h.tg.send(family, "/consultations")
+    await h.tg.press(family, "Visits on Saturdays")
+    await h.tg.press(family, i18n.t("cy", "consultations.start"))
+    await h.tg.send(family, "Mwy o seddi")
+    await h.tg.press(family, i18n.t("cy", "consultations.skip"))
+    await h.tg.press(family, i18n.t("cy", "consultations.skip"))
+    await h.tg.press(family, i18n.t("cy", "consultations.submit"))
+    assert h.tg.last_text(family) == i18n.t("cy", "consultations.ask_name")
+    await h.tg.press(family, i18n.t("cy", "consultations.name_no"))
+    assert h.tg.last_text(family).startswith("Diolch.")
