@@ -453,7 +453,7 @@ async def _fire_escalate(tx: Tx, clock: Clock, settings: Settings, timer: TimerR
         return
     params = {
         **await notice_params(tx, settings, outcome),
-        "days": settings.followup_escalate_after.days,
+        "days": {"$msg": "reader.n.days", "count": settings.followup_escalate_after.days},
     }
     for admin in await people.active_with_roles(tx, (roles.ADMIN,)):
         await notices.notify(

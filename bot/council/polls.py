@@ -573,7 +573,8 @@ class Results:
         params: dict[str, Any] = {
             "question": self.poll.question,
             "voted": self.poll.ballots,
-            "electorate": self.poll.electorate,
+            # A count phrase: "1 of 1 person voted", never "1 of 1 people".
+            "electorate": {"$msg": "reader.n.people", "count": self.poll.electorate},
             "turnout": self.turnout_pct,
         }
         if self.withheld:
