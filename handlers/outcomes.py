@@ -493,11 +493,20 @@ async def _family_page(call: Call, page: int, *, edit: bool) -> Result:
     if not found.reports:
         lines.append(call.t("outcomes.family.none"))
     for report in found.reports:
+        # In the reader's content language where staff wrote one (bot.council.content).
+        words = await content.shown(
+            call.tx,
+            call.services.settings,
+            "consultation",
+            report.id,
+            {"title": report.title, "heard": report.heard, "will": report.will_do},
+            call.lang,
+        )
         lines += [
             "",
-            call.t("outcomes.family.title", title=report.title, when=from_db(report.reported_at)),
-            call.t("outcomes.family.heard", text=report.heard),
-            call.t("outcomes.family.will_do", text=report.will_do),
+            call.t("outcomes.family.title", title=words["title"], when=from_db(report.reported_at)),
+            call.t("outcomes.family.heard", text=words["heard"]),
+            call.t("outcomes.family.will_do", text=words["will"]),
         ]
     paging: list[Button] = []
     if page > 0:

@@ -277,6 +277,9 @@ async def test_the_report_back_reaches_each_person_in_their_language(both: Harne
     assert "Rydych chi eisiau ymweliadau hirach." in notice
     assert "O fis Ionawr mae ymweliadau'n ddwy awr." in notice
     assert "Visits on Saturdays (yn Saesneg)" in notice  # the title was never given in Welsh
+    await h.tg.send(family, "/outcomes")
+    page = h.tg.last_text(family)
+    assert "Rydych chi eisiau ymweliadau hirach." in page and "longer visits" not in page
 
 
 async def _english_only_consultation(h: Harness, staff: int) -> int:
