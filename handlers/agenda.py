@@ -110,6 +110,20 @@ async def raise_typed(call: Call) -> Result:
     data = _in_flow(call, RAISE)
     if data is None or call.state is None:
         return call.reply("common.use_menu")
+    if call.state.step in ("topic", "wing") and "text" not in data:
+        # The issue typed before its topic or wing: kept, and the buttons asked for again. A
+        # few words ("food please") answer the buttons' question instead: a reminder then.
+        cleaned = agenda.item_text(call.text)
+        if cleaned.ok and len(cleaned.text.split()) >= 4:
+            data["text"] = cleaned.text
+            await call.begin(RAISE, call.state.step, data)
+            again = (
+                _ask_topic(call, RAISE, edit=False)
+                if call.state.step == "topic"
+                else _ask_wing(call, RAISE)
+            )
+            again.edit = False
+            return [call.reply("reader.raise.kept"), again]
     if call.state.step != "text":
         return call.reply("agenda.raise.use_buttons")
     cleaned = agenda.item_text(call.text)

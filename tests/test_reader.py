@@ -369,3 +369,14 @@ async def test_a_welsh_consultation_asks_the_name_before_sent(h: Harness) -> Non
     assert h.tg.last_text(family) == i18n.t("cy", "consultations.ask_name")
     await h.tg.press(family, i18n.t("cy", "consultations.name_no"))
     assert h.tg.last_text(family).startswith("Diolch.")
+
+
+async def test_an_issue_typed_before_its_topic_is_kept(h: Harness) -> None:
+    member = await h.join("member", lang="cy")
+    await h.tg.send(member, "/raise")
+    await h.tg.send(member, "Mae'r cawodydd yn oer bob bore ar y landin.")
+    assert h.tg.texts(member)[-2].startswith("Rwyf wedi cadw eich geiriau")
+    await h.tg.press(member, "Bwyd")
+    await h.tg.press(member, "Adain A")
+    # The words were kept: the next question is the name, not the text.
+    assert h.tg.last_text(member).startswith("A gaiff staff a chadeirydd y cyngor weld")
