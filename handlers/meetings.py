@@ -180,7 +180,8 @@ async def new_typed(call: Call) -> Result:
         if not raw.isdigit() or not 1 <= int(raw) <= 999:
             return call.reply("meetings.problem.count", most=most)
         return await _confirm_new(call, {**data, "count": int(raw)}, edit=False)
-    return call.reply("common.use_menu")
+    # A step that waits for a button (kind, audience, wing, repeat): say so, keep the flow.
+    return call.reply("agenda.raise.use_buttons")
 
 
 def _ask_audience(call: Call) -> Reply:
@@ -1012,7 +1013,7 @@ async def minutes_typed(call: Call) -> Result:
         )
         view = await _decisions(call, meeting_id, edit=False)
         return [recorded] if view is None else [recorded, view] if isinstance(view, Reply) else view
-    return call.reply("common.use_menu")
+    return call.reply("agenda.raise.use_buttons")
 
 
 async def minutes_roll_over(call: Call) -> Result:

@@ -380,3 +380,11 @@ async def test_an_issue_typed_before_its_topic_is_kept(h: Harness) -> None:
     await h.tg.press(member, "Adain A")
     # The words were kept: the next question is the name, not the text.
     assert h.tg.last_text(member).startswith("A gaiff staff a chadeirydd y cyngor weld")
+
+
+async def test_typing_at_a_meeting_button_step_says_to_use_the_buttons(h: Harness) -> None:
+    staff = await h.join("staff", wing=None, lang="cy")
+    await h.tg.send(staff, "/meeting")
+    await h.tg.press(staff, h.tg.buttons(staff)[0])
+    await h.tg.send(staff, "Cyngor")  # the kind is a button
+    assert h.tg.last_text(staff) == "Defnyddiwch y botymau uchod. Anfonwch /cancel i stopio."
