@@ -28,9 +28,10 @@ def _settings(path: str) -> Settings:
 
 def cmd_check_config(args: argparse.Namespace) -> int:
     settings = _settings(args.config)
+    admins = len(settings.admins)
     print(
         f"{args.config} is fine: {settings.establishment.name}, {len(settings.topics)} topics,"
-        f" {len(settings.wings)} wings, {len(settings.admins)} admin(s)."
+        f" {len(settings.wings)} wings, {admins} {'admin' if admins == 1 else 'admins'}."
     )
     if settings.token() is None:
         print(f"Note: the environment variable {settings.telegram.token_env} is not set yet.")
