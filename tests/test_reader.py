@@ -3,7 +3,9 @@ Application and asserts what the person sees, in both languages where words are 
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -388,3 +390,23 @@ async def test_typing_at_a_meeting_button_step_says_to_use_the_buttons(h: Harnes
     await h.tg.press(staff, h.tg.buttons(staff)[0])
     await h.tg.send(staff, "Cyngor")  # the kind is a button
     assert h.tg.last_text(staff) == "Defnyddiwch y botymau uchod. Anfonwch /cancel i stopio."
+
+
+async def test_the_report_album_reaches_a_local_channel_chat(tmp_path: Path) -> None:
+    """The in-cell/demo channel takes the album too (sendMediaGroup), not only Telegram."""
+    from tests.test_local_bot import MORGAN, start_local
+
+    async with start_local(tmp_path) as local:
+        said = await local.say(MORGAN, "/report 2026-11")
+        await local.seen(MORGAN, lambda text: text.startswith("Report for November 2026."))
+        photos: list[dict[str, object]] = []
+        for _ in range(50):
+            photos = [
+                m
+                for m in local.history(MORGAN)
+                if m["from"] == "bot" and m["seq"] > said["seq"] and m.get("kind") == "photo"
+            ]
+            if photos:
+                break
+            await asyncio.sleep(0.1)
+        assert len(photos) >= 2 and all(p["text"] for p in photos)
