@@ -311,3 +311,18 @@ async def _answer_in_welsh(h: Harness, family: int) -> None:
     await h.tg.send(family, "Mwy o seddi")
     await h.tg.press(family, cy("consultations.submit"))
     await h.tg.press(family, cy("consultations.name_no"))
+
+
+async def test_a_welsh_speaking_staff_member_is_asked_in_welsh(both: Harness) -> None:
+    h = both
+    staff = await h.join("staff", wing=None, lang="cy")
+    await h.join("member")  # someone to tell
+    await h.tg.send(staff, "/announce")
+    await h.tg.press(staff, h.tg.buttons(staff)[0])
+    await h.tg.send(staff, "The gym is closed on Friday.")
+    assert h.tg.last_text(staff).startswith("Nawr yr un peth yn Gymraeg, os gwelwch yn dda.")
+    assert h.tg.buttons(staff) == ["Yr un geiriau yn y ddwy"]
+    await h.tg.send(staff, "!!!")
+    assert h.tg.last_text(staff) == "Teipiwch ef mewn geiriau, hyd at 1000 nod."
+    await h.tg.send(staff, "Mae'r gampfa ar gau ddydd Gwener.")
+    assert h.tg.last_text(staff).startswith("Cymraeg: Mae'r gampfa ar gau ddydd Gwener.")
