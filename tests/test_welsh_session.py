@@ -91,3 +91,88 @@ async def test_a_welsh_session_shows_no_english(h: Harness) -> None:
 def test_the_check_catches_english() -> None:
     assert english_in("Please use the buttons. Send /menu to see them.")
     assert not english_in("Defnyddiwch y botymau. Anfonwch /menu i'w gweld. A-0004, HMP Example")
+
+
+async def test_welsh_flows_show_no_english(h: Harness) -> None:
+    """Whole flows in Welsh, with staff writing Welsh: every screen after every step."""
+    from bot import i18n
+
+    def cy(message_id: str, **params: object) -> str:
+        return i18n.t("cy", message_id, **params)
+
+    staff = await h.join("staff", wing=None, lang="cy")
+    member = await h.join("member", lang="cy")
+    family = await h.join("family", wing=None, lang="cy")
+    watch = {who: Seen(h, who) for who in (staff, member, family)}
+
+    async def step(who: int, action: str, *, typed: bool = False) -> None:
+        if typed:
+            await h.tg.send(who, action)
+        else:
+            await h.tg.press(who, action)
+        watch[who].look(action)
+
+    # A member raises an issue.
+    await step(member, "/raise", typed=True)
+    await step(member, "Bwyd")
+    await step(member, "Adain A")
+    await step(member, "Mae'r bwyd yn oer bob nos ar y landin.", typed=True)
+    await step(member, cy("agenda.raise.name_show"))
+    await step(member, cy("agenda.raise.confirm"))
+    # Staff ask for more, the member answers, staff post an outcome.
+    await step(staff, "/triage", typed=True)
+    await step(staff, cy("agenda.triage.ask"))
+    await step(staff, "Pa landin?", typed=True)
+    await h.deliver()
+    watch[member].look("question notice")
+    await step(member, cy("agenda.notice.reply_button"))
+    await step(member, "Landin tri.", typed=True)
+    await step(staff, "/triage", typed=True)
+    await step(staff, cy("agenda.triage.answer"))
+    await step(staff, cy("outcomes.kind.in_progress"))
+    await step(staff, "Mae'r gegin yn edrych arno.", typed=True)
+    await step(staff, cy("outcomes.post.owner_me"))
+    await step(staff, "15 Ion", typed=True)
+    await step(staff, cy("outcomes.post.publish"))
+    await h.deliver()
+    watch[member].look("outcome notice")
+    await step(member, "/myitems", typed=True)
+    await step(member, "/myrecord", typed=True)
+    # Staff plan a meeting; the member answers.
+    await step(staff, "/meeting", typed=True)
+    await step(staff, cy("meetings.new"))
+    await step(staff, cy("meetings.kind.council"))
+    await step(staff, "Cyngor yr adain", typed=True)
+    await step(staff, "Capel", typed=True)
+    await step(staff, cy("meetings.audience.members"))
+    await step(staff, cy("meetings.all_wings"))
+    await step(staff, "3 Rhag 14:00", typed=True)
+    await step(staff, cy("meetings.repeat.once"))
+    await step(staff, cy("meetings.confirm.publish"))
+    await h.deliver()
+    watch[member].look("meeting notice")
+    await step(member, cy("meetings.rsvp.going"))
+    await step(member, "/meetings", typed=True)
+    # A poll, voted in Welsh.
+    await step(staff, "/newpoll", typed=True)
+    await step(staff, "Pa noson?", typed=True)
+    await step(staff, "Llun", typed=True)
+    await step(staff, "Mawrth", typed=True)
+    await step(staff, cy("polls.options_done"))
+    await step(staff, cy("polls.kind_single"))
+    await step(staff, cy("polls.audience_members"))
+    await step(staff, cy("polls.wing_all"))
+    await step(staff, cy("polls.quick_1d"))
+    await step(staff, cy("polls.open_button"))
+    await h.deliver()
+    watch[member].look("ballot notice")
+    await step(member, "Llun")
+    await step(member, cy("polls.confirm"))
+    await step(member, "/polls", typed=True)
+    # The family reads and leaves nothing in English either.
+    await step(family, "/consultations", typed=True)
+    await step(family, "/outcomes", typed=True)
+    await step(family, "/mydata", typed=True)
+    problems = {k: v for seen in watch.values() for k, v in seen.found.items()}
+    assert sum(seen.screens for seen in watch.values()) > 40
+    assert not problems, "\n".join(f"{k}  (at {v})" for k, v in sorted(problems.items()))
