@@ -137,6 +137,16 @@ async def test_an_outcome_in_both_languages(both: Harness) -> None:
     assert "Ni all y gegin newid y fwydlen eleni." in notice
     assert "Mae'r contract yn para tan fis Ebrill nesaf." in notice
     assert "kitchen" not in notice
+    # The printed board is for everyone: both languages.
+    from tests.test_board import _text
+
+    await h.tg.send(staff, "/board")
+    await h.tg.press(staff, "A wing")
+    sent = h.double.last(staff)
+    assert sent is not None and sent.data is not None
+    printed = " ".join(_text(sent.data).split())
+    assert "The kitchen cannot change the menu this year." in printed
+    assert "Ni all y gegin newid y fwydlen eleni." in printed
 
 
 async def test_a_poll_in_both_languages_each_voter_reads_theirs(both: Harness) -> None:

@@ -17,7 +17,7 @@ from babel.dates import format_date
 
 from bot import i18n
 from bot.config import Settings
-from bot.council import agenda, outcomes, roles
+from bot.council import agenda, content, outcomes, roles
 from bot.council.access import Person
 from bot.council.clock import Clock
 from bot.council.roles import NotAllowed
@@ -78,7 +78,7 @@ async def gather(
             wing=_labels(settings, "wing", e.outcome.wing),
             kind=e.outcome.kind,
             said=_excerpt(e.item_text),
-            did=e.outcome.text,
+            did=await _in_each_language(tx, settings, e.outcome.id, e.outcome.text),
             reason=e.outcome.reason,
             owner=e.owner,
             follow_up_on=(
@@ -93,6 +93,12 @@ async def gather(
         made_on=now.astimezone(settings.establishment.timezone).date(),
         entries=entries,
     )
+
+
+async def _in_each_language(tx: Tx, settings: Settings, outcome_id: int, text: str) -> str:
+    """The board is for everyone: the outcome in each content language it was written in."""
+    versions = await content.versions(tx, settings, "outcome", outcome_id, "text", text)
+    return " / ".join(dict.fromkeys(versions.values()))
 
 
 def _both(message_id: str, **params: Any) -> str:
