@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot import i18n
 from bot.council import agenda, content, outcomes, roles
 from bot.council.access import parse_person_ref, person_ref
 from bot.council.agenda import Byline, Draft, ItemRow
@@ -17,6 +18,7 @@ from handlers.base import topic_label as _topic
 from handlers.base import wing_label as _wing
 from handlers.callbacks import pack
 from storage import notes as notes_store
+from storage import people as people_store
 from storage.clock import from_db
 
 PAGE = 5
@@ -489,7 +491,7 @@ async def _triage_view(call: Call, item: ItemRow, *, waiting: int | None, edit: 
     lines.append(_byline(call, await agenda.byline(call.tx, item, call.me), item))
     if item.support_count:
         lines.append(call.t("agenda.item.supporters", count=item.support_count))
-    lines += ["", item.text]
+    lines += ["", await _own_words(call, item)]
     if item.info_question:
         lines += ["", call.t("agenda.triage.asked", question=item.info_question)]
         if item.info_reply:
@@ -518,6 +520,17 @@ async def _triage_view(call: Call, item: ItemRow, *, waiting: int | None, edit: 
     if waiting is not None:
         buttons.append([call.button("agenda.triage.skip", pack("atn", item.id))])
     return Reply("\n".join(lines), buttons, edit)
+
+
+async def _own_words(call: Call, item: ItemRow) -> str:
+    """A member's words as written, marked with their language when it is not the reader's.
+    Not for a hidden name: the language would hint at who wrote it."""
+    if item.name_hidden or item.submitter_id is None or item.keyed_in:
+        return item.text
+    writer = await people_store.by_id(call.tx, item.submitter_id)
+    if writer is None or writer.language == call.lang:
+        return item.text
+    return i18n.content_for({writer.language: item.text}, call.lang)
 
 
 def _byline(call: Call, by: Byline, item: ItemRow) -> str:

@@ -336,3 +336,20 @@ async def test_a_welsh_speaking_staff_member_is_asked_in_welsh(both: Harness) ->
     assert h.tg.last_text(staff) == "Teipiwch ef mewn geiriau, hyd at 1000 nod."
     await h.tg.send(staff, "Mae'r gampfa ar gau ddydd Gwener.")
     assert h.tg.last_text(staff).startswith("Cymraeg: Mae'r gampfa ar gau ddydd Gwener.")
+
+
+async def test_a_members_own_words_are_marked_with_their_language_for_staff(h: Harness) -> None:
+    from tests.agenda_support import raise_item
+
+    staff = await h.join("staff", wing=None)
+    welsh = await h.join("member", lang="cy")
+    ref = await raise_item(
+        h, welsh, "Mae'r bwyd yn oer bob nos.", topic="Bwyd", wing="Adain A", lang="cy"
+    )
+    await h.tg.send(staff, f"/triage {ref}")
+    assert "Mae'r bwyd yn oer bob nos. (in Welsh)" in h.tg.last_text(staff)
+    hidden = await raise_item(
+        h, welsh, "Mae'r gawod yn oer.", topic="Bwyd", wing="Adain A", hide=True, lang="cy"
+    )
+    await h.tg.send(staff, f"/triage {hidden}")
+    assert "(in Welsh)" not in h.tg.last_text(staff)  # a hidden name gets no hint
