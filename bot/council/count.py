@@ -35,7 +35,9 @@ IRV = "irv"
 class Stage:
     """One stage of the count: the votes as they stood, then what was done."""
 
-    votes: dict[int, Fraction]  # every candidate still in the count (and the elected), at this stage
+    votes: dict[
+        int, Fraction
+    ]  # every candidate still in the count (and the elected), at this stage
     exhausted: Fraction  # votes with no further preference, so far
     elected: tuple[int, ...]  # elected at this stage
     action: str  # "surplus", "exclude", "elect_rest" or "done"
@@ -154,7 +156,11 @@ class _Counter:
             if value == 0:
                 continue
             nxt = next(
-                (i for i in range(parcel.at + 1, len(parcel.ranking)) if parcel.ranking[i] in open_set),
+                (
+                    i
+                    for i in range(parcel.at + 1, len(parcel.ranking))
+                    if parcel.ranking[i] in open_set
+                ),
                 None,
             )
             if nxt is None:
@@ -231,6 +237,15 @@ class _Counter:
                 moved, lost = self._move(pile, Fraction(1))
                 action = "exclude"
             self.stages.append(
-                Stage(shown, self.exhausted - lost, tuple(newly), action, subject, moved, lost, tie or how)
+                Stage(
+                    shown,
+                    self.exhausted - lost,
+                    tuple(newly),
+                    action,
+                    subject,
+                    moved,
+                    lost,
+                    tie or how,
+                )
             )
         return Count(self.method, self.seats, self.valid, self.quota, self.stages, self.elected)
