@@ -8,26 +8,26 @@ from bot.council.count import IRV, STV, count
 
 # Wikipedia, "Single transferable vote", the worked example (20 voters, 3 seats, Droop quota 6):
 # https://en.wikipedia.org/wiki/Single_transferable_vote#Example
-O, P, C, S, H = 1, 2, 3, 4, 5
-FOOD = [(O,)] * 4 + [(P, O)] * 2 + [(C, S)] * 8 + [(C, H)] * 4 + [(S,)] + [(H,)]
+OR, P, C, S, H = 1, 2, 3, 4, 5
+FOOD = [(OR,)] * 4 + [(P, OR)] * 2 + [(C, S)] * 8 + [(C, H)] * 4 + [(S,)] + [(H,)]
 
 
 def test_stv_wikipedia_food_election() -> None:
-    result = count([O, P, C, S, H], FOOD, 3, method=STV)
+    result = count([OR, P, C, S, H], FOOD, 3, method=STV)
     assert result.quota == 6 and result.valid == 20
     first, second, third, last = result.stages
-    assert first.votes == {O: 4, P: 2, C: 12, S: 1, H: 1}
+    assert first.votes == {OR: 4, P: 2, C: 12, S: 1, H: 1}
     # Chocolate is elected with 12; the surplus of 6 moves at 6/12: 4 to Strawberries, 2 to Hamburgers.
     assert first.elected == (C,) and first.action == "surplus" and first.subject == C
     assert first.transfers == {S: 4, H: 2}
-    assert second.votes == {C: 6, O: 4, P: 2, S: 5, H: 3}
+    assert second.votes == {C: 6, OR: 4, P: 2, S: 5, H: 3}
     # No one reaches the quota: Pears go out, their 2 go to Oranges.
-    assert (second.action, second.subject, second.transfers) == ("exclude", P, {O: 2})
-    assert third.votes[O] == 6 and third.elected == (O,)
+    assert (second.action, second.subject, second.transfers) == ("exclude", P, {OR: 2})
+    assert third.votes[OR] == 6 and third.elected == (OR,)
     # Hamburgers go out; their votes have no further preference.
     assert (third.action, third.subject, third.to_exhausted) == ("exclude", H, 3)
     assert last.action == "elect_rest" and last.elected == (S,)
-    assert result.elected == [C, O, S]
+    assert result.elected == [C, OR, S]
 
 
 # Wikipedia, "Counting single transferable votes", the example with Andrea, Brad, Carter and
@@ -50,7 +50,9 @@ def test_stv_wikipedia_andrea_carter() -> None:
 
 # Wikipedia, "Instant-runoff voting", the Tennessee capital example (percentages as voters).
 M, N, Ch, K = 21, 22, 23, 24
-TENNESSEE = [(M, N, Ch, K)] * 42 + [(N, Ch, K, M)] * 26 + [(Ch, K, N, M)] * 15 + [(K, Ch, N, M)] * 17
+TENNESSEE = (
+    [(M, N, Ch, K)] * 42 + [(N, Ch, K, M)] * 26 + [(Ch, K, N, M)] * 15 + [(K, Ch, N, M)] * 17
+)
 
 
 def test_irv_wikipedia_tennessee_capital() -> None:
