@@ -897,6 +897,8 @@ async def staff_typed(call: Call) -> Result:
         if not text.isdigit() or not 1 <= int(text) <= 100000:
             return call.reply("elections.count_format")
         if state.step == "poll_box_count":
+            if int(text) > await paper_polls.room(call.tx, int(data.get("poll", 0))):
+                return call.reply("elections.box_too_many")
             await call.begin(FLOW_STAFF, "poll_box_totals", {**data, "declared": int(text)})
             labels = await polls_labels(call, int(data.get("poll", 0)))
             return call.reply("elections.ask_totals", options=polls.numbered(labels))

@@ -94,6 +94,12 @@ async def add_box(
     return "added"
 
 
+async def room(tx: Tx, poll_id: int) -> int:
+    """How many more paper ballots the register allows: paper voters less boxes declared."""
+    paper = await store.poll_paper_voters(tx, poll_id)
+    return paper - await store.declared_total(tx, poll_id=poll_id)
+
+
 async def totals(tx: Tx, poll_id: int) -> list[int]:
     """The confirmed boxes' totals per option, added up (zeros when there are none)."""
     size = len(await poll_store.labels(tx, poll_id))
