@@ -5,7 +5,6 @@ terms; and the refusals. (Secrecy and the WAL replay: tests/test_elections_secre
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from bot.council import timers
 from handlers.callbacks import pack
@@ -423,8 +422,25 @@ async def test_seconders_calling_rules_and_welsh(h: Harness) -> None:
         await tx.execute("UPDATE person SET language = 'cy' WHERE label = 'C1'")
     staff = await h.join("staff", wing=None)
     await add_members(h, "b", ["B1"])
+    a = await add_members(h, "a", ["A1", "A2"])
     await call_two_wing_election(h, staff, seconders="1")
     await h.deliver()
     assert "Mae etholiad wedi'i alw." in texts(h, cy["C1"])
-    helpers: dict[str, Any] = {}
-    assert helpers == {}
+    # One seconder needed: a nomination nobody seconds does not reach the ballot.
+    await stand(h, a["A1"], "A wing rep", "Vote for me.")
+    await stand(h, a["A2"], "A wing rep", "Vote for me too.")
+    await h.tg.send(cy["C1"], "/elections")
+    await h.tg.press(cy["C1"], "Datganiadau: A wing rep")
+    await h.tg.press(cy["C1"], "Eilio A1")
+    assert h.tg.answer_for(cy["C1"]) == "Diolch. Rydych chi wedi eilio'r enwebiad hwn."
+    await h.tg.press(cy["C1"], "Eilio A1")
+    assert h.tg.answer_for(cy["C1"]) == "Rydych chi wedi eilio'r enwebiad hwn yn barod."
+    await fire(h, timedelta(days=3, minutes=1))
+    rows = await h.rows("SELECT name, status FROM candidate ORDER BY id")
+    assert [(r["name"], r["status"]) for r in rows] == [
+        ("A1", "standing"),
+        ("A2", "not_seconded"),
+    ]
+    await h.tg.press(cy["C1"], "Pleidleisio")
+    ballot = h.tg.last_text(cy["C1"])
+    assert "Tapiwch eich 1af dewis" in ballot and h.tg.buttons(cy["C1"])[0] == "1af: A1"
