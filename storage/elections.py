@@ -122,6 +122,16 @@ async def listing(tx: Tx, *, limit: int) -> list[ElectionRow]:
     return [_election(r) for r in rows]
 
 
+async def overdue(tx: Tx, now: str) -> list[ElectionRow]:
+    """Elections whose voting should have opened or closed by now (timers missed while down)."""
+    rows = await tx.all(
+        "SELECT * FROM election WHERE (status = 'nominations' AND nominations_close_at <= :now)"
+        " OR (status = 'voting' AND voting_closes_at <= :now) ORDER BY id",
+        {"now": now},
+    )
+    return [_election(r) for r in rows]
+
+
 async def set_status(tx: Tx, election_id: int, old: str, new: str, now: str) -> bool:
     column = {"closed": "closed_at", "counted": "counted_at"}.get(new)
     extra = f", {column} = :now" if column else ""

@@ -444,3 +444,71 @@ async def test_seconders_calling_rules_and_welsh(h: Harness) -> None:
     await h.tg.press(cy["C1"], "Pleidleisio")
     ballot = h.tg.last_text(cy["C1"])
     assert "Tapiwch eich 1af dewis" in ballot and h.tg.buttons(cy["C1"])[0] == "1af: A1"
+
+
+async def test_staff_ask_for_a_change_and_the_candidate_changes_it(h: Harness) -> None:
+    staff = await h.join("staff", wing=None)
+    a = await add_members(h, "a", ["A1", "A2"])
+    await add_members(h, "b", ["B1"])
+    election_id = await call_two_wing_election(h, staff)
+    await stand(h, a["A1"], "A wing rep", "Vote for me, I know the governor.")
+    await h.tg.send(staff, "/elections")
+    await h.tg.press(staff, f"Open election {election_id}")
+    await h.tg.press(staff, "Ask for a change: A1")
+    await h.tg.send(staff, "Please do not name staff in a statement.")
+    assert h.tg.last_text(staff) == "Sent. The candidate is asked to change the statement."
+    # Never edited silently: the statement is unchanged until the candidate changes it.
+    rows = await h.rows("SELECT statement, change_reason FROM candidate")
+    assert rows[0]["statement"] == "Vote for me, I know the governor."
+    await h.deliver()
+    assert "The reason: Please do not name staff in a statement." in texts(h, a["A1"])
+    await h.tg.send(a["A1"], "/elections")
+    await h.tg.press(a["A1"], "Change my statement: A wing rep")
+    assert "Staff asked for a change" in h.tg.last_text(a["A1"])
+    await h.tg.send(a["A1"], "Vote for me, I listen.")
+    assert h.tg.last_text(a["A1"]) == "Your statement is changed."
+    rows = await h.rows("SELECT statement, change_reason FROM candidate")
+    assert (rows[0]["statement"], rows[0]["change_reason"]) == ("Vote for me, I listen.", None)
+    audit = await h.rows("SELECT detail FROM audit_log WHERE action = 'election.ask_change'")
+    assert len(audit) == 1 and "governor" not in audit[0]["detail"]
+    # A revoked member cannot stand: the bot treats them as a stranger.
+    person = await h.person(a["A2"])
+    assert person is not None
+    await h.tg.send(staff, f"/revoke P-{person.id:04d}")
+    await h.tg.press(staff, next(b for b in h.tg.buttons(staff) if b.startswith("Yes")))
+    office = (await offices(h, election_id))["A wing rep"]
+    await h.tg.press_data(a["A2"], last_id(h, a["A2"]), pack("esd", office))
+    assert (await h.rows("SELECT COUNT(*) AS n FROM candidate"))[0]["n"] == 1
+    # No results before the count.
+    await h.tg.send(a["A1"], "/elections")
+    await h.tg.press_data(a["A1"], last_id(h, a["A1"]), pack("elr", office))
+    assert h.tg.answer_for(a["A1"]) == "Results are shown after the count."
+
+
+async def test_an_election_opens_and_closes_after_a_restart_that_spanned_both(
+    tmp_path: object,
+) -> None:
+    from pathlib import Path
+
+    from bot.app import start_background, stop_background
+    from tests.harness import make_harness
+
+    h = await make_harness(Path(str(tmp_path)))
+    staff = await h.join("staff", wing=None)
+    a = await add_members(h, "a", ["A1", "A2", "A3"])
+    await add_members(h, "b", ["B1"])
+    election_id = await call_two_wing_election(h, staff)
+    await stand(h, a["A1"], "A wing rep", "Vote for me.")
+    await h.close()
+    # Down for 7 days: voting should have opened and closed meanwhile.
+    again = await make_harness(Path(str(tmp_path)))
+    again.clock.set(h.clock.now() + timedelta(days=7))
+    await start_background(again.app)
+    try:
+        rows = await again.rows("SELECT status FROM election WHERE id = ?", (election_id,))
+        assert rows[0]["status"] == "counted"
+        terms = await again.rows("SELECT COUNT(*) AS n FROM office_term")
+        assert terms[0]["n"] == 1  # A1, unopposed for two seats, nobody voted
+    finally:
+        await stop_background(again.app)
+        await again.close()

@@ -23,8 +23,9 @@ from bot.council.notices import ButtonSpec
 from bot.council.text import Cleaned, clean
 from storage import elections as store
 from storage import people as people_store
+from storage import timers as timer_store
 from storage.clock import from_db, to_db
-from storage.db import Tx
+from storage.db import Database, Tx
 from storage.elections import CandidateRow, ElectionRow, OfficeRow, TermRow
 from storage.timers import TimerRow
 
@@ -564,14 +565,21 @@ async def cast(
 # --- the timers: voting opens, closing soon, close ---------------------------------------------
 
 
-async def open_voting(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow) -> None:
-    election = await store.get(tx, timer.subject_id)
+async def _fire_open(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow) -> None:
+    await open_voting(tx, clock, settings, timer.subject_id, timer.payload)
+
+
+async def open_voting(
+    tx: Tx, clock: Clock, settings: Settings, election_id: int, payload: dict[str, Any]
+) -> None:
+    """Nominations close and voting opens: unseconded nominations drop, ballots go out."""
+    election = await store.get(tx, election_id)
     if election is None or not await store.set_status(
         tx, election.id, "nominations", "voting", to_db(clock.now())
     ):
         return
     closes = from_db(election.voting_closes_at)
-    per_office = timer.payload.get("buttons") or {}
+    per_office = payload.get("buttons") or {}
     for office in await store.offices(tx, election.id):
         for candidate in await store.candidates(tx, office.id, standing_only=True):
             if candidate.seconders < election.seconders:
@@ -596,6 +604,24 @@ async def open_voting(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow)
                 buttons=buttons if isinstance(buttons, list) else None,
                 expires_at=closes,
             )
+
+
+async def catch_up(db: Database, clock: Clock, settings: Settings) -> int:
+    """At start-up: an election whose opening or closing timer was missed beyond the grace
+    period (the bot was down) opens or closes now, late, rather than staying stuck."""
+    async with db.transaction() as tx:
+        due = await store.overdue(tx, to_db(clock.now()))
+    moved = 0
+    for election in due:
+        async with db.transaction() as tx:
+            if election.status == "nominations":
+                timer = await timer_store.get(tx, f"election:{election.id}:open")
+                await open_voting(tx, clock, settings, election.id, timer.payload if timer else {})
+                moved += 1
+            fresh = await store.get(tx, election.id)
+            if fresh is not None and fresh.status == "voting" and not voting_open(fresh, clock):
+                moved += await close(tx, clock, settings, election.id)
+    return moved
 
 
 async def closing_soon(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow) -> None:
@@ -1040,7 +1066,7 @@ async def offices_held(tx: Tx, person: Person) -> list[TermRow]:
     return await store.terms_of(tx, person.id)
 
 
-timers.register(OPEN_KIND, fire=open_voting, checksum=_timer_checksum)
+timers.register(OPEN_KIND, fire=_fire_open, checksum=_timer_checksum)
 timers.register(SOON_KIND, fire=closing_soon, checksum=_timer_checksum)
 timers.register(CLOSE_KIND, fire=_fire_close, checksum=_timer_checksum)
 timers.register(TERM_KIND, fire=_fire_term, checksum=_term_checksum)
