@@ -99,7 +99,8 @@ async def _overview(call: Call, *, edit: bool) -> Result:
         for office, election, state in (await elections.offices_for(call.tx, me))[:8]:
             if election.status == "voting" and not elections.voting_open(election, services.clock):
                 await elections.close(call.tx, services.clock, services.settings, election.id)
-                election = (await elections.place(call.tx, office.id)).election  # type: ignore[union-attr]
+                # Its timer has not run yet (or was missed while down): closed now, above.
+                election = await store.get(call.tx, election.id) or election
             line, more = await _office_line(call, office, election, state)
             blocks.append(line)
             buttons += more
