@@ -61,6 +61,7 @@ POLL_VOTERS = frozenset({r.MEMBER, r.CHAIR, r.FAMILY})
 ELECTION_CALLERS = frozenset({r.STAFF, r.CHAIR})
 ELECTORS = frozenset({r.MEMBER, r.CHAIR})
 BOX_CONFIRMERS = frozenset({r.STAFF, r.ADMIN, r.OBSERVER})
+NOT_FAMILY = r.ALL - {r.FAMILY}  # families never vote in council elections
 
 # Consultations: families, members and chairs answer; staff write them (docs/CONSULTATIONS.md).
 CONSULTEES = frozenset({r.MEMBER, r.CHAIR, r.FAMILY})
@@ -84,7 +85,7 @@ COMMANDS: list[Command] = [
     _cmd("language", access.language, r.ALL, "help.language", "menu.language"),
     _cmd("polls", polls.polls_command, r.ALL, "polls.help", "polls.menu"),
     _cmd("newpoll", polls.new_poll, POLL_CREATORS, "polls.help_new"),
-    _cmd("elections", elections.overview_command, r.ALL, "elections.help", "elections.menu"),
+    _cmd("elections", elections.overview_command, NOT_FAMILY, "elections.help", "elections.menu"),
     _cmd("newelection", elections.new_election, ELECTION_CALLERS, "elections.help_new"),
     _cmd("paper", elections.paper_command, BOX_CONFIRMERS, "elections.help_paper"),
     _cmd("announce", delivery.announce, r.STAFF_SIDE, "help.announce", "menu.announce"),
@@ -212,9 +213,9 @@ BUTTONS: dict[str, Spec] = {
     "plq": Spec(polls.cancel_draft, POLL_CREATORS),
     # Elections: overview and reading (el*), ballot (elv/elw/elc), standing (es*), calling
     # (en*), the desk and paper ballots (ed/ep*/ec*), paper votes for polls (pp*).
-    "ell": Spec(elections.overview_button, r.ALL),
-    "els": Spec(elections.statements, r.ALL),
-    "elr": Spec(elections.results, r.ALL),
+    "ell": Spec(elections.overview_button, NOT_FAMILY),
+    "els": Spec(elections.statements, NOT_FAMILY),
+    "elr": Spec(elections.results, NOT_FAMILY),
     "elg": Spec(elections.chart, BOX_CONFIRMERS),
     "elv": Spec(elections.show_ballot, ELECTORS),
     "elw": Spec(elections.review, ELECTORS),

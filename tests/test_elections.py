@@ -417,6 +417,10 @@ async def test_seconders_calling_rules_and_welsh(h: Harness) -> None:
     member = await h.join("member", wing="a")
     await h.tg.send(member, "/newelection")
     assert "not" in h.tg.last_text(member).lower()
+    family = await h.join("family", wing=None)
+    await h.tg.send(family, "/elections")
+    assert "Elections" not in h.tg.last_text(family)
+    assert (await h.rows("SELECT COUNT(*) AS n FROM election"))[0]["n"] == 0
     cy = await add_members(h, "a", ["C1"])
     async with h.db.transaction() as tx:
         await tx.execute("UPDATE person SET language = 'cy' WHERE label = 'C1'")
