@@ -175,3 +175,25 @@ async def test_terms_remind_staff_and_an_empty_seat_prompts_a_by_election(h: Har
     await h.tg.press(a["A1"], next(b for b in h.tg.buttons(a["A1"]) if b.startswith("Yes")))
     await h.deliver()
     assert "The seat of A1 as A wing rep is empty: they left the council." in texts(h, staff)
+
+
+async def test_retention_removes_the_register_and_ballots_of_old_elections(h: Harness) -> None:
+    from bot.council import retention
+
+    staff = await h.join("staff", wing=None)
+    a = await add_members(h, "a", ["A1", "A2", "A3"])
+    await add_members(h, "b", ["B1"])
+    await call_two_wing_election(h, staff)
+    await stand(h, a["A1"], "A wing rep", "Vote for me.")
+    await fire(h, timedelta(days=3, minutes=1))
+    await vote(h, a["A2"], ["A1"])
+    await fire(h, timedelta(days=3))
+    assert (await h.rows("SELECT COUNT(*) AS n FROM election_ballot"))[0]["n"] == 1
+    h.clock.advance(h.settings.retention + timedelta(days=1))
+    async with h.db.transaction() as tx:
+        swept = await retention.sweep(tx, h.clock, h.settings)
+    assert swept["ballots"] == 1 and swept["election_electors"] == 4
+    assert await h.rows("SELECT * FROM election_ballot") == []
+    assert await h.rows("SELECT * FROM election_elector") == []
+    kept = await h.rows("SELECT online, paper, result FROM office WHERE name = 'A wing rep'")
+    assert (kept[0]["online"], kept[0]["paper"]) == (1, 0) and kept[0]["result"]
