@@ -228,6 +228,7 @@ BUTTONS: dict[str, Spec] = {
     "esx": Spec(elections.withdraw, ELECTORS),
     "ess": Spec(elections.second, ELECTORS),
     "eln": Spec(elections.new_election, ELECTION_CALLERS),
+    "elb": Spec(elections.by_election, ELECTION_CALLERS),
     "ens": Spec(elections.pick_seats, ELECTION_CALLERS),
     "ene": Spec(elections.pick_electorate, ELECTION_CALLERS),
     "enm": Spec(elections.add_office, ELECTION_CALLERS),

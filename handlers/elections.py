@@ -543,6 +543,26 @@ async def new_election(call: Call) -> Result:
     return call.reply("elections.ask_office", max=elections.MAX_OFFICE_NAME)
 
 
+def by_election_buttons(office_id: int) -> list[list[ButtonSpec]]:
+    return [[{"m": "elections.by_election_button", "d": pack("elb", office_id)}]]
+
+
+elections.BY_ELECTION_BUTTONS[:] = [by_election_buttons]
+
+
+async def by_election(call: Call) -> Result:
+    """From the "seat empty" notice: a new election for one seat, same office and electorate."""
+    office_id = _int(call, 0)
+    draft = (
+        None
+        if office_id is None
+        else await elections.by_election_draft(call.tx, call.me, office_id)
+    )
+    if draft is None:
+        return _stale(call)
+    return await _ask_seconders(call, draft)
+
+
 async def new_typed(call: Call) -> Result:
     state = call.state
     assert state is not None

@@ -175,6 +175,14 @@ async def test_terms_remind_staff_and_an_empty_seat_prompts_a_by_election(h: Har
     await h.tg.press(a["A1"], next(b for b in h.tg.buttons(a["A1"]) if b.startswith("Yes")))
     await h.deliver()
     assert "The seat of A1 as A wing rep is empty: they left the council." in texts(h, staff)
+    # The prompt's button starts a by-election for one seat with the same electorate.
+    await h.tg.press(staff, "Call a by-election")
+    await h.tg.press(staff, "0")
+    await h.tg.press(staff, "1 week")
+    await h.tg.press(staff, "3 days")
+    assert "A wing rep: 1 seat, elected by A wing (instant runoff)" in h.tg.last_text(staff)
+    await h.tg.press(staff, "Publish the election")
+    assert h.tg.last_text(staff) == "The election is published. 4 people can vote."
 
 
 async def test_retention_removes_the_register_and_ballots_of_old_elections(h: Harness) -> None:

@@ -1039,6 +1039,11 @@ async def _term_checksum(tx: Tx, timer: TimerRow) -> str | None:
     return None if term is None else timers.checksum_of(term.id, term.ends_at)
 
 
+# Buttons on the "seat empty" notice, given by the handler layer at import (the council never
+# knows the callback format): office id -> buttons.
+BY_ELECTION_BUTTONS: list[OfficeButtons] = []
+
+
 async def seat_vacated(tx: Tx, clock: Clock, person_id: int, reason: str) -> int:
     """A holder left or was revoked: their terms end now and staff are prompted to hold a
     by-election. Returns how many seats emptied."""
@@ -1058,8 +1063,18 @@ async def seat_vacated(tx: Tx, clock: Clock, person_id: int, reason: str) -> int
                     "why": notices.catalogue(f"elections.why_{reason}"),
                 },
                 person=staff,
+                buttons=BY_ELECTION_BUTTONS[0](term.office_id) if BY_ELECTION_BUTTONS else None,
             )
     return len(ended)
+
+
+async def by_election_draft(tx: Tx, person: Person, office_id: int) -> Draft | None:
+    """A new election for one seat of an office, with the same electorate: staff fill in the
+    rest (seconders and periods). None if this person may not call it."""
+    office = await store.office(tx, office_id)
+    if office is None or office.electorate not in electorates_for(person.role):
+        return None
+    return Draft(offices=[OfficeDraft(office.name, 1, office.electorate, office.wing)])
 
 
 async def offices_held(tx: Tx, person: Person) -> list[TermRow]:
