@@ -988,13 +988,26 @@ def rounds_table(result: dict[str, Any]) -> str:
         moved = stage.get("transfers") or {}
         if stage.get("subject") is not None and stage["action"] in ("surplus", "exclude"):
             sign = "−" if stage["action"] == "exclude" else "↷"
-            parts = [f"{names.get(k, k)} +{_fmt(v)}" for k, v in moved.items()]
+            parts = [
+                f"{names.get(k, k)} +{_fmt(v)}"
+                for k, v in sorted(moved.items(), key=lambda kv: -kv[1])
+            ]
             if stage.get("to_exhausted"):
                 parts.append(f"∅ {_fmt(stage['to_exhausted'])}")
             lines.append(
                 f"   {sign} {names.get(str(stage['subject']), '?')}: {', '.join(parts) or '-'}"
             )
-    return "\n".join(lines)
+    text = "\n".join(lines)
+    if len(text) > MAX_TABLE:
+        # A notice must fit in one message: the middle stages give way; the chart has them all.
+        head, tail = lines[:2], []
+        while lines and len("\n".join([*head, "…", *tail])) < MAX_TABLE:
+            tail.insert(0, lines.pop())
+        text = "\n".join([*head, "…", *tail[1:]])
+    return text
+
+
+MAX_TABLE = 3000
 
 
 def _fmt(value: float) -> str:
