@@ -1000,7 +1000,7 @@ def rounds_table(result: dict[str, Any]) -> str:
     text = "\n".join(lines)
     if len(text) > MAX_TABLE:
         # A notice must fit in one message: the middle stages give way; the chart has them all.
-        head, tail = lines[:2], []
+        head, tail = lines[:2], list[str]()
         while lines and len("\n".join([*head, "…", *tail])) < MAX_TABLE:
             tail.insert(0, lines.pop())
         text = "\n".join([*head, "…", *tail[1:]])
