@@ -728,6 +728,11 @@ async def _after_when(
         buttons=buttons,
         edit=edit,
         offices=_offices_text(call, draft),
+        electors=plural(
+            call,
+            "elections.people",
+            await elections.electorate_size(call.tx, call.services.clock, draft),
+        ),
         seconders=draft.seconders or 0,
         nominations=opens,
         closes=moment,

@@ -63,6 +63,7 @@ async def call_two_wing_election(h: Harness, staff: int, *, seconders: str = "0"
     preview = h.tg.last_text(staff)
     assert "A wing rep: 2 seats, elected by A wing (single transferable vote)" in preview
     assert "B wing rep: 1 seat, elected by B wing (instant runoff)" in preview
+    assert "Publish it? It goes to " in preview
     await h.tg.press(staff, "Publish the election")
     rows = await h.rows("SELECT MAX(id) AS id FROM election")
     return int(rows[0]["id"])

@@ -206,6 +206,14 @@ async def _electorate(tx: Tx, clock: Clock, office: OfficeDraft) -> list[int]:
     return [p.id for p in people]
 
 
+async def electorate_size(tx: Tx, clock: Clock, draft: Draft) -> int:
+    """How many people the election would reach if published now (for the preview)."""
+    people: set[int] = set()
+    for office in draft.offices:
+        people.update(await _electorate(tx, clock, office))
+    return len(people)
+
+
 @dataclass(frozen=True)
 class Called:
     election_id: int = 0
