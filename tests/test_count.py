@@ -96,3 +96,22 @@ def test_forged_or_withdrawn_preferences_are_skipped_and_repeats_count_once() ->
 def test_stv_fractions_stay_exact() -> None:
     result = count([1, 2, 3], [(1, 2)] * 7 + [(3,)] * 3, 1, method=STV)
     assert result.quota == Fraction(6) and result.elected == [1]
+
+
+def test_a_long_table_of_stages_still_fits_one_message() -> None:
+    import random
+
+    from bot.council.elections import MAX_TABLE, _stage_json, rounds_table
+
+    rng = random.Random(7)
+    ballots = [rng.sample(range(1, 21), rng.randint(1, 20)) for _ in range(800)]
+    result = count(list(range(1, 21)), ballots, 3, method=STV)
+    table = rounds_table(
+        {
+            "names": {str(i): f"A rather long candidate name {i}" for i in range(1, 21)},
+            "stages": [_stage_json(s) for s in result.stages],
+        }
+    )
+    assert len(table) <= MAX_TABLE + 200
+    assert table.startswith("1. ") and "\n…\n" in table
+    assert f"{len(result.stages)}. " in table  # the last stage is always shown

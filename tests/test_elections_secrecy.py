@@ -205,3 +205,34 @@ async def test_retention_removes_the_register_and_ballots_of_old_elections(h: Ha
     assert await h.rows("SELECT * FROM election_elector") == []
     kept = await h.rows("SELECT online, paper, result FROM office WHERE name = 'A wing rep'")
     assert (kept[0]["online"], kept[0]["paper"]) == (1, 0) and kept[0]["result"]
+
+
+async def test_fifty_presses_of_one_confirm_cast_one_ballot(h: Harness) -> None:
+    import asyncio
+
+    from handlers.callbacks import pack
+
+    staff = await h.join("staff", wing=None)
+    a = await add_members(h, "a", ["A1", "A2", "A3"])
+    await add_members(h, "b", ["B1"])
+    election_id = await call_two_wing_election(h, staff)
+    await stand(h, a["A1"], "A wing rep", "Vote for me.")
+    await stand(h, a["A2"], "A wing rep", "Vote for me too.")
+    await fire(h, timedelta(days=3, minutes=1))
+    office = (await offices(h, election_id))["A wing rep"]
+    await h.tg.press(a["A3"], "Vote")
+    message = next(m for m in reversed(h.double.chat(a["A3"])) if m.buttons)
+    await asyncio.gather(
+        *(
+            h.tg.press_data(a["A3"], message.message_id, pack("elc", office, "r10"))
+            for _ in range(50)
+        )
+    )
+    assert (await h.rows("SELECT COUNT(*) AS n FROM election_ballot"))[0]["n"] == 1
+    answers = [x.text for x in h.double.answers if x.user_id == a["A3"]]
+    assert answers.count("You have already voted.") == 49
+    # After close, the one ballot is the ranking pressed: A2 then A1.
+    await fire(h, timedelta(days=3))
+    ids = {r["name"]: r["id"] for r in await h.rows("SELECT id, name FROM candidate")}
+    async with h.db.transaction() as tx:
+        assert await store.ballots(tx, office) == [[ids["A2"], ids["A1"]]]
