@@ -32,15 +32,16 @@ _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 # --- plural and ordinal forms (CLDR, through Babel) -------------------------------------------
 
 
-def plural(call: Call, base: str, n: int, **params: Any) -> str:
-    """The catalogue sentence for this number in the reader's language (Welsh has six forms)."""
-    form = Locale.parse(call.lang).plural_form(n)
-    return call.t(f"{base}.{form}", n=n, **params)
+def plural(call: Call, message_id: str, n: int, **params: Any) -> str:
+    """A count phrase in the reader's language: the catalogue's plural table picks the CLDR
+    form for {count} (Welsh has six; docs/LANGUAGES.md)."""
+    return call.t(message_id, count=n, **params)
 
 
 def ordinal(call: Call, n: int) -> str:
+    """1st, 2nd, 3rd... / 1af, 2il, 3ydd...: by the CLDR ordinal category, through Babel."""
     form = Locale.parse(call.lang).ordinal_form(n)
-    return call.t(f"elections.ordinal.{form}", n=n)
+    return call.t(f"elections.ordinal_{form}", n=n)
 
 
 def short(text: str) -> str:
@@ -1089,7 +1090,8 @@ async def key_confirm(call: Call) -> Result:
         call.toast_alert = True
         return None
     if box.status == "done":
-        return call.reply("elections.box_finished", edit=True, label=box.label, keyed=box.keyed)
+        keyed = plural(call, "elections.ballots", box.keyed)
+        return call.reply("elections.box_finished", edit=True, label=box.label, keyed=keyed)
     return _keying_next(call, box.id, box.keyed, box.declared)
 
 
@@ -1152,7 +1154,11 @@ async def _paper(call: Call, *, edit: bool) -> Result:
             buttons.append([call.button("elections.box_button", pack("ppb", poll.id), q=q)])
         for box in await store.boxes(call.tx, poll_id=poll.id):
             lines.append(
-                call.t(f"elections.poll_box_{box.status}", label=box.label, n=box.declared)
+                call.t(
+                    f"elections.poll_box_{box.status}",
+                    label=box.label,
+                    n=plural(call, "elections.ballots", box.declared),
+                )
             )
             if box.status == "unconfirmed" and box.keyed_by != call.me.id:
                 buttons.append(

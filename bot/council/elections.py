@@ -672,7 +672,7 @@ async def close(tx: Tx, clock: Clock, settings: Settings, election_id: int) -> b
             clock,
             key=f"election:{election_id}:paper:{person.id}",
             message="elections.paper_waiting",
-            params={"paper": paper},
+            params={"paper": {"$msg": "elections.paper_voters", "count": paper}},
             person=person,
         )
     return True
