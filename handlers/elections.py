@@ -12,9 +12,10 @@ from typing import Any
 
 from babel import Locale
 
-from bot.council import access, elections, paper_polls, polls
+from bot.council import access, content, elections, paper_polls, polls
 from bot.council.elections import BallotView, Draft, OfficeDraft
 from bot.council.notices import ButtonSpec
+from handlers import content as asking
 from handlers.base import Button, Call, Reply, Result, excerpt, wing_label
 from handlers.base import stale as _stale
 from handlers.callbacks import pack
@@ -42,6 +43,11 @@ def ordinal(call: Call, n: int) -> str:
     """1st, 2nd, 3rd... / 1af, 2il, 3ydd...: by the CLDR ordinal category, through Babel."""
     form = Locale.parse(call.lang).ordinal_form(n)
     return call.t(f"elections.ordinal_{form}", n=n)
+
+
+async def name_of(call: Call, office: elections.OfficeRow) -> str:
+    """The office's name in the reader's content language (staff typed it in each)."""
+    return await elections.office_label(call.tx, call.services.settings, office, call.lang)
 
 
 def short(text: str) -> str:
@@ -132,7 +138,8 @@ async def _office_line(
     clock = call.services.clock
     me = call.me
     buttons: list[list[Button]] = []
-    q = short(office.name)
+    name = await name_of(call, office)
+    q = short(name)
     if election.status == "nominations":
         mine = await store.candidate_of(call.tx, office.id, me.id)
         standing = mine is not None and mine.status == "standing"
@@ -163,7 +170,7 @@ async def _office_line(
     else:
         status = call.t("elections.counted")
         buttons.append([call.button("elections.results_button", pack("elr", office.id), q=q)])
-    return call.t("elections.office_line", office=office.name, state=status), buttons
+    return call.t("elections.office_line", office=name, state=status), buttons
 
 
 # --- reading the statements (paged) -----------------------------------------------------------
@@ -181,14 +188,19 @@ async def statements(call: Call) -> Result:
         return call.reply(
             "elections.no_candidates",
             edit=True,
-            office=found.office.name,
+            office=await name_of(call, found.office),
             buttons=[[call.button("elections.back", pack("ell"))]],
         )
     pages = (len(everyone) + PAGE - 1) // PAGE
     page = min(page, pages - 1)
     shown = everyone[page * PAGE : (page + 1) * PAGE]
     lines = [
-        call.t("elections.statements_title", office=found.office.name, page=page + 1, pages=pages)
+        call.t(
+            "elections.statements_title",
+            office=await name_of(call, found.office),
+            page=page + 1,
+            pages=pages,
+        )
     ]
     buttons: list[list[Button]] = []
     seconding = (
@@ -307,7 +319,7 @@ async def show_ballot(call: Call) -> Result:
         "elections.ballot",
         buttons=buttons,
         edit=True,
-        office=view.place.office.name,
+        office=await name_of(call, view.place.office),
         seats=plural(call, "elections.seats", view.place.office.seats),
         ranked=_ranking_lines(call, view),
         next=ordinal(call, len(view.ranking) + 1),
@@ -331,7 +343,7 @@ async def review(call: Call) -> Result:
         "elections.review",
         buttons=buttons,
         edit=True,
-        office=view.place.office.name,
+        office=await name_of(call, view.place.office),
         ranked=_ranking_lines(call, view),
     )
 
@@ -364,7 +376,7 @@ async def results(call: Call) -> Result:
     if found.office.result is None:
         call.toast = call.t("elections.not_yet")
         return None
-    params = elections.result_params(call.services.settings, found.office)
+    params = await elections.result_params(call.tx, call.services.settings, found.office)
     buttons = [[call.button("elections.back", pack("ell"))]]
     if call.me.role in elections.BOX_CONFIRMERS and not elections.withheld(
         call.services.settings, found.office
@@ -384,7 +396,7 @@ async def chart(call: Call) -> Result:
     ):
         return _stale(call)
     result = found.office.result
-    title = call.t("elections.chart_title", office=found.office.name)
+    title = call.t("elections.chart_title", office=await name_of(call, found.office))
     stage_label = call.t("elections.chart_stage")
 
     async def draw() -> list[Reply]:
@@ -412,7 +424,9 @@ async def stand_start(call: Call) -> Result:
     found = await elections.place(call.tx, office_id)
     assert found is not None
     return call.reply(
-        "elections.ask_statement", office=found.office.name, max=elections.MAX_STATEMENT
+        "elections.ask_statement",
+        office=await name_of(call, found.office),
+        max=elections.MAX_STATEMENT,
     )
 
 
@@ -473,7 +487,10 @@ async def stand_typed(call: Call) -> Result:
         [call.button("elections.stand_no", pack("esq"))],
     ]
     return call.reply(
-        "elections.stand_preview", buttons=buttons, office=found.office.name, statement=cleaned.text
+        "elections.stand_preview",
+        buttons=buttons,
+        office=await name_of(call, found.office),
+        statement=cleaned.text,
     )
 
 
@@ -511,7 +528,10 @@ async def withdraw_ask(call: Call) -> Result:
         [call.button("elections.back", pack("ell"))],
     ]
     return call.reply(
-        "elections.withdraw_confirm", buttons=buttons, edit=True, office=found.office.name
+        "elections.withdraw_confirm",
+        buttons=buttons,
+        edit=True,
+        office=await name_of(call, found.office),
     )
 
 
@@ -540,6 +560,7 @@ async def _step(call: Call, step: str, draft: Draft) -> None:
 async def new_election(call: Call) -> Result:
     if not elections.may_call(call.me.role):
         return call.reply("common.not_for_role")
+    await content.start(call.tx, call.me.id)
     await _step(call, "name", Draft())
     return call.reply("elections.ask_office", max=elections.MAX_OFFICE_NAME)
 
@@ -576,7 +597,14 @@ async def new_typed(call: Call) -> Result:
         draft.name = cleaned.text
         await _step(call, "seats", draft)
         buttons = [[Button(str(n), pack("ens", n)) for n in range(1, elections.MAX_SEATS + 1)]]
-        return call.reply("elections.ask_seats", buttons=buttons, office=draft.name)
+        # Then the same name in each other content language (docs/LANGUAGES.md).
+        return await asking.ask_other(
+            call,
+            field=f"office:{len(draft.offices)}",
+            text=cleaned.text,
+            most=elections.MAX_OFFICE_NAME,
+            then=call.reply("elections.ask_seats", buttons=buttons, office=draft.name),
+        )
     if state.step in ("nominations", "voting"):
         moment = elections.parse_when(call.text, settings)
         if moment is None:
@@ -795,7 +823,7 @@ async def desk(call: Call) -> Result:
         lines.append(
             call.t(
                 "elections.desk_office",
-                office=office.name,
+                office=await name_of(call, office),
                 seats=plural(call, "elections.seats", office.seats),
                 candidates="\n".join(
                     call.t(f"elections.candidate_{c.status}", name=c.name, seconders=c.seconders)
@@ -807,7 +835,7 @@ async def desk(call: Call) -> Result:
                 paper=paper,
             )
         )
-        q = short(office.name)
+        q = short(await name_of(call, office))
         if staff and election.status == "nominations":
             for c in candidates:
                 if c.status == "standing":
@@ -880,6 +908,7 @@ async def staff_typed(call: Call) -> Result:
         outcome = await elections.ask_change(
             call.tx,
             services.clock,
+            services.settings,
             actor=call.me,
             candidate_id=int(data.get("candidate", 0)),
             reason=call.text,
@@ -973,7 +1002,7 @@ async def register_start(call: Call) -> Result:
     if found is None or found.election.status not in ("voting", "closed"):
         return _stale(call)
     await call.begin(FLOW_STAFF, "register", {"office": found.office.id})
-    return call.reply("elections.ask_ref", office=found.office.name)
+    return call.reply("elections.ask_ref", office=await name_of(call, found.office))
 
 
 async def register_confirm(call: Call) -> Result:
@@ -1043,7 +1072,7 @@ async def key_show(call: Call) -> Result:
         label=found.box.label,
         number=expected + 1,
         declared=found.box.declared,
-        office=view.place.office.name,
+        office=await name_of(call, view.place.office),
         ranked=_ranking_lines(call, view),
         next=ordinal(call, len(view.ranking) + 1),
     )

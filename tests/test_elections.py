@@ -517,3 +517,43 @@ async def test_an_election_opens_and_closes_after_a_restart_that_spanned_both(
     finally:
         await stop_background(again.app)
         await again.close()
+
+
+async def test_office_names_in_each_content_language(tmp_path: object) -> None:
+    from dataclasses import replace
+    from pathlib import Path
+
+    from tests import harness as harnesses
+    from tests.harness import make_harness
+
+    base = harnesses.test_settings(Path(str(tmp_path)) / "council.sqlite3")
+    establishment = replace(base.establishment, content_languages=("en", "cy"))
+    h = await make_harness(Path(str(tmp_path)), establishment=establishment)
+    try:
+        staff = await h.join("staff", wing=None)
+        english = await add_members(h, "a", ["A1", "A2"])
+        welsh = await add_members(h, "a", ["C1"])
+        async with h.db.transaction() as tx:
+            await tx.execute("UPDATE person SET language = 'cy' WHERE label = 'C1'")
+        await h.tg.send(staff, "/newelection")
+        await h.tg.send(staff, "A wing rep")
+        assert h.tg.last_text(staff).startswith("Now the same in Welsh, please.")
+        await h.tg.send(staff, "Cynrychiolydd adain A")
+        assert "How many seats for A wing rep?" in h.tg.last_text(staff)
+        await h.tg.press(staff, "1")
+        await h.tg.press(staff, "A wing")
+        await h.tg.press(staff, "Go on")
+        await h.tg.press(staff, "0")
+        await h.tg.press(staff, "3 days")
+        await h.tg.press(staff, "3 days")
+        await h.tg.press(staff, "Publish the election")
+        await h.deliver()
+        assert "• A wing rep" in texts(h, english["A1"])
+        assert "• Cynrychiolydd adain A" in texts(h, welsh["C1"])
+        await stand(h, english["A1"], "A wing rep", "Vote for me.")
+        await fire(h, timedelta(days=3, minutes=1))
+        assert "Mae'r pleidleisio ar agor: Cynrychiolydd adain A." in texts(h, welsh["C1"])
+        await h.tg.send(welsh["C1"], "/elections")
+        assert "Pleidleisio: Cynrychiolydd adain A" in h.tg.buttons(welsh["C1"])
+    finally:
+        await h.close()

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.config import Settings
-from bot.council import audit, notices, roles, timers
+from bot.council import audit, content, notices, roles, timers
 from bot.council.access import Person, person_ref
 from bot.council.clock import Clock
 from bot.council.count import IRV, STV, Count, count
@@ -246,7 +246,7 @@ async def call_election(
         created_by=actor.id,
         now=to_db(now),
     )
-    per_person: dict[int, list[str]] = {}
+    per_person: dict[int, list[dict[str, str]]] = {}
     sizes: list[int] = []
     for position, (office, register) in enumerate(zip(draft.offices, registers, strict=True)):
         office_id = await store.add_office(
@@ -260,21 +260,32 @@ async def call_election(
             method=method_for(office.seats),
         )
         sizes.append(await store.fix_register(tx, office_id, register))
+        # The office's name as typed in each content language (handlers/content.py).
+        await content.keep(
+            tx, actor.id, "office", office_id, {f"office:{position}": "name"}, clear=False
+        )
+        names = await content.versions(tx, settings, "office", office_id, "name", office.name)
         for person_id in register:
-            per_person.setdefault(person_id, []).append(office.name)
+            per_person.setdefault(person_id, []).append(names)
     nominations = from_db(draft.nominations_close_at)
     closes = from_db(draft.voting_closes_at)
-    for person_id, names in per_person.items():
+    await content.start(tx, actor.id)  # the wizard's translations now belong to the offices
+    first = content.first(settings)
+    for person_id, their in per_person.items():
         person = await people_store.by_id(tx, person_id)
         if person is None:
             continue
+        offices_text = {
+            lang: "\n".join(f"• {v.get(lang, v[first])}" for v in their)
+            for lang in settings.establishment.content_languages
+        }
         await notices.notify(
             tx,
             clock,
             key=f"election:{election_id}:called:{person_id}",
             message="elections.called_notice",
             params={
-                "offices": "\n".join(f"• {n}" for n in names),
+                "offices": content.param(settings, offices_text),
                 "nominations": notices.when(nominations),
                 "closes": notices.when(closes),
             },
@@ -320,6 +331,18 @@ async def call_election(
         },
     )
     return Called(election_id, len(per_person))
+
+
+async def office_name(tx: Tx, settings: Settings, office_id: int, name: str) -> dict[str, Any]:
+    """An office's name as a notice or screen parameter, in each reader's content language."""
+    versions = await content.versions(tx, settings, "office", office_id, "name", name)
+    return content.param(settings, versions)
+
+
+async def office_label(tx: Tx, settings: Settings, office: OfficeRow, lang: str) -> str:
+    """An office's name in one reader's language (for buttons)."""
+    shown = await content.shown(tx, settings, "office", office.id, {"name": office.name}, lang)
+    return shown["name"]
 
 
 def ref(election_id: int) -> str:
@@ -439,6 +462,7 @@ async def second(tx: Tx, clock: Clock, person: Person, candidate_id: int) -> str
 async def ask_change(
     tx: Tx,
     clock: Clock,
+    settings: Settings,
     *,
     actor: Person,
     candidate_id: int,
@@ -466,7 +490,10 @@ async def ask_change(
             clock,
             key=f"election:candidate:{candidate_id}:change:{to_db(clock.now())}",
             message="elections.change_asked",
-            params={"office": office.office.name, "reason": cleaned.text},
+            params={
+                "office": await office_name(tx, settings, office.office.id, office.office.name),
+                "reason": cleaned.text,
+            },
             person=person,
             buttons=buttons,
         )
@@ -603,7 +630,7 @@ async def open_voting(
                 key=f"election:{election.id}:ballot:{office.id}:{person.id}",
                 message="elections.ballot_notice",
                 params={
-                    "office": office.name,
+                    "office": await office_name(tx, settings, office.id, office.name),
                     "seats": office.seats,
                     "candidates": "\n".join(f"• {c.name}" for c in standing),
                     "closes": notices.when(closes),
@@ -646,7 +673,10 @@ async def closing_soon(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow
                 clock,
                 key=f"election:{election.id}:soon:{office.id}:{person.id}",
                 message="elections.closing_soon",
-                params={"office": office.name, "closes": notices.when(closes)},
+                params={
+                    "office": await office_name(tx, settings, office.id, office.name),
+                    "closes": notices.when(closes),
+                },
                 person=person,
                 buttons=buttons if isinstance(buttons, list) else None,
                 expires_at=closes,
@@ -940,7 +970,7 @@ async def count_election(
                 clock,
                 key=f"election:{election_id}:result:{office.id}:{person_id}",
                 message="elections.result_notice",
-                params=result_params(settings, office),
+                params=await result_params(tx, settings, office),
                 person=reader,
             )
     await audit.record(
@@ -962,13 +992,13 @@ def withheld(settings: Settings, office: OfficeRow) -> bool:
     return valid < settings.poll_min_votes
 
 
-def result_params(settings: Settings, office: OfficeRow) -> dict[str, Any]:
+async def result_params(tx: Tx, settings: Settings, office: OfficeRow) -> dict[str, Any]:
     result = office.result or {}
     names = result.get("names", {})
     elected = [names.get(str(c), "?") for c in result.get("elected", [])]
     voted = office.online + office.paper
     params: dict[str, Any] = {
-        "office": office.name,
+        "office": await office_name(tx, settings, office.id, office.name),
         "elected": ", ".join(elected) if elected else notices.catalogue("elections.nobody"),
         "voted": voted,
         "electors": office.electors,
@@ -1047,7 +1077,7 @@ async def _fire_term(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow) 
             key=f"term:{term.id}:ending:{staff.id}",
             message="elections.term_ending",
             params={
-                "office": term.office_name,
+                "office": await office_name(tx, settings, term.office_id, term.office_name),
                 "name": (holder.label if holder else None) or person_ref(term.person_id or 0),
                 "ends": notices.when(from_db(term.ends_at)),
             },
