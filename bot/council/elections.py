@@ -21,6 +21,7 @@ from bot.council.clock import Clock
 from bot.council.count import IRV, STV, Count, count
 from bot.council.notices import ButtonSpec
 from bot.council.text import Cleaned, clean
+from storage import content as content_store
 from storage import elections as store
 from storage import people as people_store
 from storage import timers as timer_store
@@ -1125,6 +1126,11 @@ async def by_election_draft(tx: Tx, person: Person, office_id: int) -> Draft | N
     office = await store.office(tx, office_id)
     if office is None or office.electorate not in electorates_for(person.role):
         return None
+    # The name's other languages carry over, as if typed again in the wizard.
+    await content.start(tx, person.id)
+    for (kept, lang), text in (await content_store.texts(tx, "office", office_id)).items():
+        if kept == "name":
+            await content_store.put_draft(tx, person.id, "office:0", lang, text)
     return Draft(offices=[OfficeDraft(office.name, 1, office.electorate, office.wing)])
 
 
