@@ -13,7 +13,7 @@ from telegram.request import BaseRequest
 import handlers
 from bot import delivery, i18n, logs, scheduler
 from bot.config import Settings
-from bot.council import consultations, polls, retention
+from bot.council import consultations, elections, polls, retention
 from bot.council.clock import Clock, SystemClock
 from bot.services import Services
 from storage import polls as poll_store
@@ -117,6 +117,8 @@ async def close_overdue(app: CouncilApp) -> None:
     closed = await polls.close_overdue(svc.db, svc.clock, svc.settings)
     async with svc.db.transaction() as tx:
         closed += await consultations.close_overdue(tx, svc.clock)
+    # Elections whose voting should have opened or closed while down (issue 16).
+    closed += await elections.catch_up(svc.db, svc.clock, svc.settings)
     if closed:
         log.info(
             "closed %d poll(s) or consultation(s) whose closing time passed while down", closed

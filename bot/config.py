@@ -121,6 +121,10 @@ class Settings:
     # every backup (storage/sealing.py, docs/BALLOT_SECRECY.md).
     key_path: Path = Path("keys/council.key")
     extra: dict[str, Any] = field(default_factory=dict)
+    # Elections (docs/ELECTIONS.md): how long an elected person holds office, and how long
+    # before a term ends staff are reminded.
+    election_term: timedelta = timedelta(days=365)
+    election_term_reminder: timedelta = timedelta(days=28)
 
     def token(self) -> str | None:
         value = os.environ.get(self.telegram.token_env, "").strip()
@@ -415,6 +419,10 @@ def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
         report_min_cell=r.integer("reports.min_cell", 5, 1, 100),
         followup_escalate_after=timedelta(days=r.integer("outcomes.escalate_after_days", 7, 1, 90)),
         key_path=key_path,
+        election_term=timedelta(days=r.integer("elections.term_days", 365, 30, 1830)),
+        election_term_reminder=timedelta(
+            days=r.integer("elections.term_reminder_days", 28, 1, 180)
+        ),
     )
     if r.problems:
         raise ConfigError(path, r.problems)

@@ -22,6 +22,7 @@ from handlers import (
     consultations,
     content,
     delivery,
+    elections,
     meetings,
     outcomes,
     polls,
@@ -56,6 +57,14 @@ def _cmd(
 POLL_CREATORS = frozenset({r.STAFF, r.CHAIR})
 POLL_VOTERS = frozenset({r.MEMBER, r.CHAIR, r.FAMILY})
 
+# Elections: staff call them (the chair, for offices elected by the reps); members and chairs
+# stand and vote; staff keep the paper register and key in boxes; observers confirm box counts
+# (docs/ELECTIONS.md). Council code re-checks every rule.
+ELECTION_CALLERS = frozenset({r.STAFF, r.CHAIR})
+ELECTORS = frozenset({r.MEMBER, r.CHAIR})
+BOX_CONFIRMERS = frozenset({r.STAFF, r.ADMIN, r.OBSERVER})
+NOT_FAMILY = r.ALL - {r.FAMILY}  # families never vote in council elections
+
 # Consultations: families, members and chairs answer; staff write them (docs/CONSULTATIONS.md).
 CONSULTEES = frozenset({r.MEMBER, r.CHAIR, r.FAMILY})
 FAMILIES = frozenset({r.FAMILY})
@@ -80,6 +89,9 @@ COMMANDS: list[Command] = [
     _cmd("language", access.language, r.ALL, "help.language", "menu.language"),
     _cmd("polls", polls.polls_command, r.ALL, "polls.help", "polls.menu"),
     _cmd("newpoll", polls.new_poll, POLL_CREATORS, "polls.help_new"),
+    _cmd("elections", elections.overview_command, NOT_FAMILY, "elections.help", "elections.menu"),
+    _cmd("newelection", elections.new_election, ELECTION_CALLERS, "elections.help_new"),
+    _cmd("paper", elections.paper_command, BOX_CONFIRMERS, "elections.help_paper"),
     _cmd("announce", delivery.announce, r.STAFF_SIDE, "help.announce", "menu.announce"),
     _cmd(
         "delivery", delivery.delivery_view, frozenset({r.ADMIN}), "help.delivery", "menu.delivery"
@@ -171,12 +183,12 @@ def help_id_for(command: Command, role: str) -> str | None:
 MENU_SECTIONS: list[tuple[str, tuple[str, ...]]] = [
     ("issues", ("raise", "myitems", "browse", "triage", "keyin")),
     ("meetings", ("meetings", "agenda", "meeting", "minutes")),
-    ("voice", ("polls", "consultations", "consult", "announce")),
+    ("voice", ("polls", "elections", "consultations", "consult", "announce")),
     ("results", ("outcome", "outcomes", "myrecord", "board", "report")),
     ("people", ("invite", "people", "safercustody", "audit", "delivery")),
     ("me", ("whoami", "mydata", "language", "leave", "help")),
 ]
-MENU_FLAT = 13
+MENU_FLAT = 14  # members: 14 buttons with Elections (issue 16)
 
 # Buttons by the kind in their callback data ("1:kind:args").
 BUTTONS: dict[str, Spec] = {
@@ -239,6 +251,47 @@ BUTTONS: dict[str, Spec] = {
     "plx": Spec(polls.pick_closes, POLL_CREATORS),
     "ply": Spec(polls.open_poll, POLL_CREATORS),
     "plq": Spec(polls.cancel_draft, POLL_CREATORS),
+    # Elections: overview and reading (el*), ballot (elv/elw/elc), standing (es*), calling
+    # (en*), the desk and paper ballots (ed/ep*/ec*), paper votes for polls (pp*).
+    "ell": Spec(elections.overview_button, NOT_FAMILY),
+    "els": Spec(elections.statements, NOT_FAMILY),
+    "elr": Spec(elections.results, NOT_FAMILY),
+    "elg": Spec(elections.chart, BOX_CONFIRMERS),
+    "elv": Spec(elections.show_ballot, ELECTORS),
+    "elw": Spec(elections.review, ELECTORS),
+    "elc": Spec(elections.cast, ELECTORS),
+    "esd": Spec(elections.stand_start, ELECTORS),
+    "esy": Spec(elections.stand_confirm, ELECTORS),
+    "esq": Spec(elections.stand_cancel, ELECTORS),
+    "esc": Spec(elections.change_start, ELECTORS),
+    "esw": Spec(elections.withdraw_ask, ELECTORS),
+    "esx": Spec(elections.withdraw, ELECTORS),
+    "ess": Spec(elections.second, ELECTORS),
+    "eln": Spec(elections.new_election, ELECTION_CALLERS),
+    "elb": Spec(elections.by_election, ELECTION_CALLERS),
+    "ens": Spec(elections.pick_seats, ELECTION_CALLERS),
+    "ene": Spec(elections.pick_electorate, ELECTION_CALLERS),
+    "enm": Spec(elections.add_office, ELECTION_CALLERS),
+    "enx": Spec(elections.offices_done, ELECTION_CALLERS),
+    "enc": Spec(elections.pick_seconders, ELECTION_CALLERS),
+    "enp": Spec(elections.pick_nominations, ELECTION_CALLERS),
+    "env": Spec(elections.pick_voting, ELECTION_CALLERS),
+    "eny": Spec(elections.publish, ELECTION_CALLERS),
+    "enq": Spec(elections.discard, ELECTION_CALLERS),
+    "eld": Spec(elections.desk, BOX_CONFIRMERS),
+    "eca": Spec(elections.ask_change_start, r.STAFF_SIDE),
+    "epm": Spec(elections.register_start, r.STAFF_SIDE),
+    "epy": Spec(elections.register_confirm, r.STAFF_SIDE),
+    "epb": Spec(elections.box_start, r.STAFF_SIDE),
+    "epk": Spec(elections.box_confirm, BOX_CONFIRMERS),
+    "epr": Spec(elections.key_show, r.STAFF_SIDE),
+    "epw": Spec(elections.key_review, r.STAFF_SIDE),
+    "epc": Spec(elections.key_confirm, r.STAFF_SIDE),
+    "ecn": Spec(elections.count_ask, r.STAFF_SIDE),
+    "ecy": Spec(elections.count_confirm, r.STAFF_SIDE),
+    "ppm": Spec(elections.poll_register_start, r.STAFF_SIDE),
+    "ppy": Spec(elections.poll_register_confirm, r.STAFF_SIDE),
+    "ppb": Spec(elections.poll_box_start, r.STAFF_SIDE),
     # Consultations: open and answer (cs*), staff write them (cn*).
     "cso": Spec(consultations.view, r.ALL),
     "csq": Spec(consultations.go_to_question, CONSULTEES),
@@ -318,6 +371,9 @@ FLOWS: dict[str, Spec] = {
     "agenda_reply": Spec(agenda.reply_typed, r.IN_CUSTODY | r.STAFF_SIDE),
     "announce": Spec(delivery.announce_text, r.STAFF_SIDE),
     "poll_new": Spec(polls.draft_text, POLL_CREATORS),
+    "election_new": Spec(elections.new_typed, ELECTION_CALLERS),
+    "election_stand": Spec(elections.stand_typed, ELECTORS),
+    "election_staff": Spec(elections.staff_typed, r.STAFF_SIDE),
     "consult_new": Spec(consultations.new_typed, r.STAFF_SIDE),
     "consult_answer": Spec(consultations.answer_typed, CONSULTEES),
     "consult_report": Spec(consultations.report_typed, r.STAFF_SIDE),

@@ -77,6 +77,29 @@ async def sweep(
         " (SELECT id FROM poll WHERE status = 'closed' AND closed_at < ?)",
         (cutoff,),
     )
+    # Elections counted long ago (issue 16): the register, seconders, the sealed ballots (kept
+    # until then for a recount) and the paper register of old polls go; results, turnout and
+    # terms stay.
+    old_offices = (
+        "SELECT f.id FROM office f JOIN election e ON e.id = f.election_id"
+        " WHERE e.status = 'counted' AND e.counted_at < ?"
+    )
+    out["election_electors"] = await tx.execute(
+        f"DELETE FROM election_elector WHERE office_id IN ({old_offices})", (cutoff,)
+    )
+    out["ballots"] = await tx.execute(
+        f"DELETE FROM election_ballot WHERE office_id IN ({old_offices})", (cutoff,)
+    )
+    await tx.execute(
+        "DELETE FROM candidate_seconder WHERE candidate_id IN"
+        f" (SELECT id FROM candidate WHERE office_id IN ({old_offices}))",
+        (cutoff,),
+    )
+    await tx.execute(
+        "DELETE FROM poll_paper_voter WHERE poll_id IN"
+        " (SELECT id FROM poll WHERE status = 'closed' AND closed_at < ?)",
+        (cutoff,),
+    )
     # Consultations closed long ago: who took part and names given with answers go; the
     # anonymous answers stay.
     old_consultations = "SELECT id FROM consultation WHERE status = 'closed' AND closed_at < ?"

@@ -289,6 +289,10 @@ async def revoke(tx: Tx, clock: Clock, *, actor: Person, target_id: int) -> Revo
         return Revocation(False, target, "already")
     await people.set_status(tx, target.id, "revoked", to_db(clock.now()))
     await conversation_store.clear(tx, target.id)
+    # An office holder's seat empties: staff are prompted to hold a by-election (issue 16).
+    from bot.council import elections  # here, not at the top: elections imports this module
+
+    await elections.seat_vacated(tx, clock, target.id, "revoked")
     await audit.record(
         tx,
         clock,
