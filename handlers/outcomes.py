@@ -13,6 +13,7 @@ from bot.council import agenda, outcomes, reports, roles, when
 from bot.council import board as board_council
 from bot.council.access import parse_person_ref, person_ref
 from bot.council.outcomes import OutcomeRow
+from handlers import schemes
 from handlers.base import Button, Call, Reply, Result, excerpt
 from handlers.base import stale as _stale
 from handlers.base import topic_label as _topic
@@ -492,7 +493,8 @@ async def report_command(call: Call) -> Result:
             return [
                 Reply(
                     i18n.t(lang, "outcomes.report.nothing", zone, month=name), photo=pictures[0][1]
-                )
+                ),
+                *await schemes.report_reply(db, settings, me, month, lang),
             ]
         shown = reports.summary(report, settings)
         text = i18n.t(
@@ -513,6 +515,7 @@ async def report_command(call: Call) -> Result:
             Reply(text),
             *(Reply(chart_caption, photo=png) for _, png in pictures),
             *(Reply(csv_caption, document=(file_name, data)) for file_name, data in files),
+            *await schemes.report_reply(db, settings, me, month, lang),
         ]
 
     return Reply("", later=build_and_draw)
@@ -555,7 +558,8 @@ async def my_record(call: Call) -> Result:
     for title in record.consultations:
         lines.append(call.t("outcomes.record.consultation", title=title))
     lines += ["", call.t("outcomes.record.footer")]
-    return Reply("\n".join(lines))
+    # Peer scheme roles follow as their own message, with "Print my record" (docs/SCHEMES.md).
+    return [Reply("\n".join(lines)), *await schemes.record_section(call)]
 
 
 def _excerpt(text: str, limit: int = EXCERPT) -> str:
