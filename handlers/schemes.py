@@ -30,7 +30,7 @@ _ASK_PROBLEMS = {
 
 
 def _expect(call: Call, minutes: int) -> str:
-    return format_timedelta(timedelta(minutes=minutes), threshold=1.1, locale=call.lang)
+    return format_timedelta(timedelta(minutes=minutes), locale=call.lang)
 
 
 def _text(labels: dict[str, str], lang: str) -> str:

@@ -23,7 +23,7 @@ from bot.council.text import clean
 from storage import people
 from storage import schemes as store
 from storage.clock import from_db, to_db
-from storage.db import Tx
+from storage.db import Database, Tx
 from storage.schemes import RequestRow, WorkerRow
 from storage.timers import TimerRow
 
@@ -582,11 +582,15 @@ async def reduce_old_requests(tx: Tx, clock: Clock, settings: Settings) -> int:
     return removed
 
 
-async def _schedule_reduce(tx: Tx, clock: Clock, settings: Settings) -> None:
+async def _schedule_reduce(
+    tx: Tx, clock: Clock, settings: Settings, *, after: timedelta | None = None
+) -> None:
     """Each request books the sweep that will reduce it: one timer a day, at 04:00 local time,
-    once its retention is over. A missed sweep is caught up by the next, which takes all older."""
+    once its retention is over. A missed sweep is caught up by the next, which takes all older;
+    each start of the bot books the next morning's too (ensure_reduce_scheduled)."""
     zone = settings.establishment.timezone
-    day = (clock.now() + settings.schemes.request_retention).astimezone(zone).date()
+    wait = settings.schemes.request_retention if after is None else after
+    day = (clock.now() + wait).astimezone(zone).date()
     due = datetime.combine(day + timedelta(days=1), REDUCE_AT, tzinfo=zone)
     await timers.schedule(
         tx,
@@ -596,6 +600,12 @@ async def _schedule_reduce(tx: Tx, clock: Clock, settings: Settings) -> None:
         due_at=due,
         checksum=timers.checksum_of(REDUCE),
     )
+
+
+async def ensure_reduce_scheduled(db: Database, clock: Clock, settings: Settings) -> None:
+    """At start: tomorrow morning's sweep, so requests left by a missed one are still reduced."""
+    async with db.transaction() as tx:
+        await _schedule_reduce(tx, clock, settings, after=timedelta(0))
 
 
 async def _reduce(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow) -> None:
