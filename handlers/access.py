@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot import i18n
-from bot.council import access, audit, roles, schemes
+from bot.council import access, audit, roles
 from bot.council.text import clean
+from handlers import schemes
 from handlers.base import Button, Call, Reply, Result, stranger
 from handlers.callbacks import pack
 from storage import audit as audit_store
@@ -111,14 +112,14 @@ async def pick_language(call: Call) -> Result:
     call.lang = lang
     call.commands_changed = True
     if first_time:
-        # A member who has just joined gets the Insiders' welcome too (docs/SCHEMES.md).
-        await schemes.welcome(call.tx, call.services.clock, call.services.settings, call.me)
         welcome = call.t(
             f"welcome.{call.me.role}", establishment=call.services.settings.establishment.name
         )
         return [
             Reply(welcome, edit=True),
             call.reply("welcome.safeguarding"),
+            # A member who has just joined gets the Insiders' welcome too (docs/SCHEMES.md).
+            *await schemes.join_welcome(call),
             menu_reply(call),
         ]
     return menu_reply(call, "language.changed", edit=True)

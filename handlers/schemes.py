@@ -326,6 +326,20 @@ async def requests(call: Call) -> Result:
     return Reply("\n".join(lines), buttons)
 
 
+async def join_welcome(call: Call) -> list[Reply]:
+    """For a member who has just joined: the Insiders' welcome, with one tap to ask."""
+    settings = call.services.settings
+    insiders = await council.welcome_once(call.tx, call.services.clock, settings, call.me)
+    if insiders is None:
+        return []
+    text = call.t(
+        "schemes.welcome.text",
+        scheme=insiders.name(call.lang),
+        establishment=settings.establishment.name,
+    )
+    return [Reply(text, [[call.button("schemes.welcome.button", pack("sak", insiders.id))]])]
+
+
 async def arrived(call: Call) -> Result:
     person_id = parse_person_ref(call.args[0]) if call.args else None
     if person_id is None:

@@ -159,7 +159,6 @@ async def test_cancel_note_and_forged_presses(h: Harness) -> None:
     other = await h.join("member")
     staff = await h.join("staff", wing=None)
     await _coordinate(h, staff, "Peer advisors")
-    await h.deliver()  # the Insiders' welcome from joining, out of the way
     await _open(h, member, "Peer advisors")
     await h.tg.press(member, "Ask for a peer advisor")
     await h.tg.press(member, "Add a short note")
@@ -240,10 +239,12 @@ async def test_insider_welcome_on_joining_and_one_tap_to_ask(h: Harness) -> None
     staff = await h.join("staff", wing=None)
     await _coordinate(h, staff, "Insiders")
     member = await h.join("member")
-    await h.deliver()
-    welcome = h.tg.last_text(member)
-    assert welcome.startswith("Welcome to HMP Example. The council is where people here raise")
-    assert h.tg.buttons(member) == ["Ask an Insider to come by"]
+    welcome = [t for t in h.tg.texts(member) if t.startswith("Welcome to HMP Example.")]
+    assert welcome == [
+        "Welcome to HMP Example. The council is where people here raise shared issues."
+        " Peer schemes help too: see /schemes. Insiders help new arrivals."
+        " Tap below and an Insider will come by."
+    ]
     await h.tg.press(member, "Ask an Insider to come by")
     await h.tg.press(member, "Send now")
     assert h.tg.last_text(member).startswith("Your request has gone to staff for Insiders.")
@@ -258,8 +259,16 @@ async def test_insider_welcome_on_joining_and_one_tap_to_ask(h: Harness) -> None
     assert "is not a council member here" in h.tg.last_text(staff)
     await h.tg.send(member, "/arrived P-0001")
     assert "Insiders" not in h.tg.last_text(member)
+    # A member already here when staff mark them as newly arrived: the welcome as a notice.
+    settled = await h.join("member", wing="b")
+    await h.rows("DELETE FROM scheme_welcome WHERE person_id = ?", ((await h.person(settled)).id,))
+    await h.tg.send(staff, f"/arrived {await _ref(h, settled)}")
+    assert h.tg.last_text(staff).endswith("will get the Insiders' welcome.")
+    await h.deliver()
+    assert h.tg.last_text(settled).startswith("Welcome to HMP Example.")
+    assert h.tg.buttons(settled) == ["Ask an Insider to come by"]
     welcomed = await h.rows("SELECT COUNT(*) AS n FROM scheme_welcome")
-    assert welcomed == [{"n": 1}]
+    assert welcomed == [{"n": 2}]
 
 
 async def _add_worker(h: Harness, staff: int, scheme: str, ref: str, name: str) -> None:
@@ -365,7 +374,7 @@ async def test_report_section_follow_up_and_retention(h: Harness) -> None:
         await h.tg.press(member, "Yes")
         assert h.tg.last_text(member).startswith("Thank you. Your answer is counted")
     # The same answer again (a replayed press): counted once.
-    first = [r for r in await _requests(h) if r["scheme_id"] == "insiders"][0]
+    first = next(r for r in await _requests(h) if r["scheme_id"] == "insiders")
     again = h.double.last(members[0])
     assert again is not None
     await h.tg.press_data(members[0], again.message_id, pack("scf", first["id"], "no"))

@@ -624,10 +624,10 @@ timers.register(REDUCE, fire=_reduce, checksum=_reduce_checksum)
 # --- new arrivals: the Insider welcome ----------------------------------------------------------
 
 
-async def welcome(tx: Tx, clock: Clock, settings: Settings, person: Person) -> bool:
-    """Once per person: what the council and the schemes are, and one tap to ask an Insider."""
+async def welcome_once(tx: Tx, clock: Clock, settings: Settings, person: Person) -> Scheme | None:
+    """The Insiders scheme on the person's wing, the first time only (None: no welcome)."""
     if person.role not in roles.IN_CUSTODY:
-        return False
+        return None
     insiders = next(
         (
             s
@@ -636,9 +636,16 @@ async def welcome(tx: Tx, clock: Clock, settings: Settings, person: Person) -> b
         ),
         None,
     )
+    if insiders is None or not await store.mark_welcomed(tx, person.id, to_db(clock.now())):
+        return None
+    return insiders
+
+
+async def welcome(tx: Tx, clock: Clock, settings: Settings, person: Person) -> bool:
+    """Staff marked a new arrival: the welcome as a notice, once per person, with one tap to
+    ask an Insider. (On joining, the same welcome comes in the join's own replies.)"""
+    insiders = await welcome_once(tx, clock, settings, person)
     if insiders is None:
-        return False
-    if not await store.mark_welcomed(tx, person.id, to_db(clock.now())):
         return False
     return await notices.notify(
         tx,
