@@ -557,9 +557,10 @@ async def my_record(call: Call) -> Result:
     lines += ["", call.t("outcomes.record.consultations", count=record.consultations_answered)]
     for title in record.consultations:
         lines.append(call.t("outcomes.record.consultation", title=title))
+    # Peer scheme roles, training and hours, and "Print my record" (docs/SCHEMES.md).
+    lines += ["", *await schemes.record_lines(call)]
     lines += ["", call.t("outcomes.record.footer")]
-    # Peer scheme roles follow as their own message, with "Print my record" (docs/SCHEMES.md).
-    return [Reply("\n".join(lines)), *await schemes.record_section(call)]
+    return Reply("\n".join(lines), [[schemes.print_button(call)]])
 
 
 def _excerpt(text: str, limit: int = EXCERPT) -> str:

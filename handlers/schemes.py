@@ -667,8 +667,12 @@ async def new_typed(call: Call) -> Result:
 # --- a person's record: the section of /myrecord, and the printed page --------------------------
 
 
-async def record_section(call: Call) -> list[Reply]:
-    """The peer schemes part of /myrecord, as its own message with "Print my record"."""
+def print_button(call: Call) -> Button:
+    return call.button("schemes.record.print", pack("srp"))
+
+
+async def record_lines(call: Call) -> list[str]:
+    """The peer schemes part of /myrecord: roles, training, dates and hours."""
     found = await council.record(call.tx, call.services.settings, call.me)
     lines = [call.t("schemes.record.title")]
     if not found.roles:
@@ -693,7 +697,7 @@ async def record_section(call: Call) -> list[Reply]:
             else call.t("schemes.record.trained", training=role.training)
         )
         lines += [trained, call.t("schemes.record.hours", hours=_hours(role.hours))]
-    return [Reply("\n".join(lines), [[call.button("schemes.record.print", pack("srp"))]])]
+    return lines
 
 
 async def print_record(call: Call) -> Result:

@@ -311,7 +311,8 @@ async def test_peer_worker_record_hours_and_printed_pdf(h: Harness) -> None:
     # /myrecord: the peer scheme section, in the worker's language, then the printed page.
     await h.tg.send(worker, "/myrecord")
     section = h.tg.last_text(worker)
-    assert section.startswith("Eich gwaith mewn cynlluniau cymheiriaid\nGwrandawyr, ers")
+    assert section.startswith("Eich cofnod cyngor\n")  # the council record comes first
+    assert "\n\nEich gwaith mewn cynlluniau cymheiriaid\nGwrandawyr, ers" in section
     assert "Hyfforddiant: Samaritans Listener training" in section and "Oriau: 6" in section
     await h.tg.press(worker, "Argraffu fy nghofnod")
     sent = h.double.last(worker)
