@@ -13,7 +13,7 @@ from telegram.request import BaseRequest
 import handlers
 from bot import delivery, i18n, logs, scheduler
 from bot.config import Settings
-from bot.council import consultations, polls, retention, schemes
+from bot.council import consultations, polls, retention
 from bot.council.clock import Clock, SystemClock
 from bot.services import Services
 from storage.db import Database
@@ -100,10 +100,6 @@ async def start_background(app: CouncilApp) -> None:
     await timers.rebuild()
     # Personal data past [retention] days goes in a nightly sweep at 03:30 (docs/PRIVACY.md).
     await retention.ensure_scheduled(services(app).db, services(app).clock, services(app).settings)
-    # Peer scheme requests past their retention become counts each morning (docs/SCHEMES.md).
-    await schemes.ensure_reduce_scheduled(
-        services(app).db, services(app).clock, services(app).settings
-    )
     await close_overdue(app)
     if app.job_queue is not None:
         await app.job_queue.start()

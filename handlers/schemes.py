@@ -7,18 +7,21 @@ from __future__ import annotations
 import asyncio
 from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_timedelta
 
 from bot import i18n
-from bot.config import SCHEME_KINDS
+from bot.config import SCHEME_KINDS, Settings
 from bot.council import scheme_record
 from bot.council import schemes as council
-from bot.council.access import parse_person_ref, person_ref
+from bot.council.access import Person, parse_person_ref, person_ref
+from bot.council.reports import Month
 from bot.council.roles import ADMIN, IN_CUSTODY, NotAllowed
 from bot.council.text import clean
 from handlers.base import Button, Call, Reply, Result, stale, wing_label
 from handlers.callbacks import pack
+from storage.db import Database
 
 _ASK_PROBLEMS = {
     council.Ask.ON_ITS_WAY: "schemes.ask.on_its_way",
@@ -716,7 +719,9 @@ async def print_record(call: Call) -> Result:
 # --- the month's report: one section, called by the report -------------------------------------
 
 
-def report_lines(figures: list[council.Figures], least: int, lang: str, zone: Any) -> list[str]:
+def report_lines(
+    figures: list[council.Figures], least: int, lang: str, zone: ZoneInfo
+) -> list[str]:
     """Each scheme's figures with the small-number rules: a count from 1 to least-1 is shown
     as "fewer than N"; the follow-up split and the time to arranged need enough answers."""
 
@@ -752,13 +757,13 @@ def report_lines(figures: list[council.Figures], least: int, lang: str, zone: An
 
 
 async def report_reply(
-    call_db: Any, settings: Any, viewer: Any, month: Any, lang: str
+    db: Database, settings: Settings, viewer: Person, month: Month, lang: str
 ) -> list[Reply]:
     """The peer schemes section of /report, from its own snapshot (called after the commit)."""
     start, end = month.bounds(settings)
-    async with call_db.snapshot() as tx:
+    async with db.snapshot() as tx:
         found = await council.figures(tx, settings, viewer=viewer, start=start, end=end)
-    if not found:
-        return []
+    if not any(f.requests or f.workers or f.followup for f in found):
+        return []  # a month with no scheme activity adds nothing (an empty report stays empty)
     zone = settings.establishment.timezone
     return [Reply("\n".join(report_lines(found, settings.report_min_cell, lang, zone)))]

@@ -12,7 +12,7 @@ from typing import Any
 
 from pypdf import PdfReader
 
-from bot.council import timers
+from bot.council import retention, timers
 from handlers.callbacks import pack
 from tests.harness import ADMIN_ID, Harness
 
@@ -394,8 +394,10 @@ async def test_report_section_follow_up_and_retention(h: Harness) -> None:
     assert "Insiders\nRequests: fewer than 5. Arranged: 0." in report
     assert "Time to arranged (middle value)" in report
     # Retention: after 30 days the requests become counts; the report says the same.
-    h.clock.set(datetime(2026, 12, 3, 4, 0, tzinfo=UTC))
-    await timers.fire_due(h.db, h.clock, h.settings)
+    # The nightly retention sweep (03:30) reduces them.
+    await retention.ensure_scheduled(h.db, h.clock, h.settings)  # at start: 03:30 tomorrow
+    h.clock.set(datetime(2026, 12, 3, 3, 30, tzinfo=UTC))
+    assert await timers.fire_due(h.db, h.clock, h.settings) == {"fired": 1}
     assert await _requests(h) == []
     kept = await h.rows("SELECT scheme_id, month, requests, arranged FROM scheme_request_kept")
     assert sorted((k["scheme_id"], k["requests"], k["arranged"]) for k in kept) == [

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from statistics import median
 from typing import Any
 
@@ -23,7 +23,7 @@ from bot.council.text import clean
 from storage import people
 from storage import schemes as store
 from storage.clock import from_db, to_db
-from storage.db import Database, Tx
+from storage.db import Tx
 from storage.schemes import RequestRow, WorkerRow
 from storage.timers import TimerRow
 
@@ -33,8 +33,6 @@ REPEAT_WINDOW = timedelta(minutes=1)
 ANSWERS = ("yes", "partly", "no")
 ESCALATE = "scheme_escalate"
 FOLLOWUP = "scheme_followup"
-REDUCE = "scheme_reduce"
-REDUCE_AT = time(4, 0)
 NAME_MAX, TRAINING_MAX = 40, 120
 AGENDA_TOPIC = "other"
 
@@ -267,7 +265,6 @@ async def ask(
         due_at=now + settings.schemes.followup_after,
         checksum=timers.checksum_of(request_id, "asked"),
     )
-    await _schedule_reduce(tx, clock, settings)
     return Asked(Ask.SENT, scheme, request_id)
 
 
@@ -547,7 +544,8 @@ async def answer_followup(
 
 
 async def reduce_old_requests(tx: Tx, clock: Clock, settings: Settings) -> int:
-    """Requests older than the retention period become counts per scheme and month."""
+    """Requests older than the retention period become counts per scheme and month. Run by the
+    nightly retention sweep (bot/council/retention.py), so a missed night is caught up next."""
     cutoff = clock.now() - settings.schemes.request_retention
     old = await store.requests_before(tx, to_db(cutoff))
     grouped: dict[tuple[str, str], list[RequestRow]] = {}
@@ -582,43 +580,8 @@ async def reduce_old_requests(tx: Tx, clock: Clock, settings: Settings) -> int:
     return removed
 
 
-async def _schedule_reduce(
-    tx: Tx, clock: Clock, settings: Settings, *, after: timedelta | None = None
-) -> None:
-    """Each request books the sweep that will reduce it: one timer a day, at 04:00 local time,
-    once its retention is over. A missed sweep is caught up by the next, which takes all older;
-    each start of the bot books the next morning's too (ensure_reduce_scheduled)."""
-    zone = settings.establishment.timezone
-    wait = settings.schemes.request_retention if after is None else after
-    day = (clock.now() + wait).astimezone(zone).date()
-    due = datetime.combine(day + timedelta(days=1), REDUCE_AT, tzinfo=zone)
-    await timers.schedule(
-        tx,
-        key=f"scheme:reduce:{due.date().isoformat()}",
-        kind=REDUCE,
-        subject_id=0,
-        due_at=due,
-        checksum=timers.checksum_of(REDUCE),
-    )
-
-
-async def ensure_reduce_scheduled(db: Database, clock: Clock, settings: Settings) -> None:
-    """At start: tomorrow morning's sweep, so requests left by a missed one are still reduced."""
-    async with db.transaction() as tx:
-        await _schedule_reduce(tx, clock, settings, after=timedelta(0))
-
-
-async def _reduce(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow) -> None:
-    await reduce_old_requests(tx, clock, settings)
-
-
-async def _reduce_checksum(tx: Tx, timer: TimerRow) -> str:
-    return timers.checksum_of(REDUCE)
-
-
 timers.register(ESCALATE, fire=_escalate, checksum=_escalate_checksum)
 timers.register(FOLLOWUP, fire=_followup, checksum=_followup_checksum)
-timers.register(REDUCE, fire=_reduce, checksum=_reduce_checksum)
 
 
 # --- new arrivals: the Insider welcome ----------------------------------------------------------
