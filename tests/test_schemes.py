@@ -441,3 +441,46 @@ async def test_agenda_from_a_scheme_and_a_scheme_set_up_by_staff(h: Harness) -> 
     await h.tg.press(member, "Health trainers")
     assert "Help with exercise, food and sleep." in h.tg.last_text(member)
     assert h.tg.buttons(member)[0] == "Ask for a health trainer"
+
+
+async def test_listener_requests_jump_the_queue_and_leaving_unlinks_requests(h: Harness) -> None:
+    from storage import outbox
+    from storage.clock import to_db
+
+    member = await h.join("member")
+    staff = await h.join("staff", wing=None)
+    await _coordinate(h, staff, "Listeners")
+    await _coordinate(h, staff, "Peer advisors")
+    # A backlog of older ordinary notices (a broadcast), then a Listener request.
+    async with h.db.transaction() as tx:
+        for n in range(40):
+            await outbox.enqueue(
+                tx,
+                key=f"backlog:{n}",
+                chat_id=900_000 + n,
+                person_id=None,
+                message="common.use_menu",
+                params={},
+                buttons=None,
+                urgent=False,
+                not_before=to_db(h.clock.now()),
+                expires_at=None,
+                now=to_db(h.clock.now()),
+            )
+    h.clock.advance(timedelta(minutes=1))
+    await _open(h, member, "Listeners")
+    await h.tg.press(member, "Ask for a Listener")
+    async with h.db.transaction() as tx:
+        first = await outbox.due(tx, to_db(h.clock.now()), 5)
+    assert first[0].key.startswith("scheme:req:1:") and first[0].urgent
+    assert [n.key for n in first[1:]] == [f"backlog:{n}" for n in range(4)]
+    # A note, then the member leaves: the request keeps no person and no note.
+    await _open(h, member, "Peer advisors")
+    await h.tg.press(member, "Ask for a peer advisor")
+    await h.tg.press(member, "Add a short note")
+    await h.tg.send(member, "Benefits after release, please.")
+    await h.tg.send(member, "/mydata")
+    await h.tg.press(member, "Delete my details")
+    await h.tg.press(member, "Yes, delete")
+    rows = await _requests(h)
+    assert [(r["person_id"], r["note"]) for r in rows] == [(None, None), (None, None)]
