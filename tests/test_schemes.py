@@ -484,3 +484,17 @@ async def test_listener_requests_jump_the_queue_and_leaving_unlinks_requests(h: 
     await h.tg.press(member, "Yes, delete")
     rows = await _requests(h)
     assert [(r["person_id"], r["note"]) for r in rows] == [(None, None), (None, None)]
+
+
+async def test_a_request_nobody_can_receive_goes_to_the_admins_at_once(h: Harness) -> None:
+    member = await h.join("member")
+    staff = await h.join("staff", wing=None)
+    await _coordinate(h, staff, "Peer advisors")
+    await h.rows("UPDATE person SET unreachable = 1 WHERE tg_user_id = ?", (staff,))
+    await _open(h, member, "Peer advisors")
+    await h.tg.press(member, "Ask for a peer advisor")
+    await h.tg.press(member, "Send now")
+    queued = await h.rows("SELECT chat_id, urgent FROM outbox WHERE key LIKE 'scheme:req:%'")
+    assert queued == [{"chat_id": ADMIN_ID, "urgent": 1}]
+    await h.deliver()
+    assert h.tg.last_text(ADMIN_ID).startswith("Request H-0001 for Peer advisors:")

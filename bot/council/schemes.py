@@ -302,8 +302,10 @@ async def _tell_staff(
     params = _request_params(settings, scheme, request_id, person.id, wing, now)
     params["note"] = note or ""
     message = "schemes.staff.request_note" if note else "schemes.staff.request"
-    for target in await _staff_for(tx, settings, scheme, wing):
-        await _notify(
+    targets = await _staff_for(tx, settings, scheme, wing)
+    queued = 0
+    for target in targets:
+        queued += await _notify(
             tx,
             clock,
             target,
@@ -313,6 +315,19 @@ async def _tell_staff(
             buttons=arrange_button(request_id),
             urgent=scheme.urgent,
         )
+    if not queued:
+        # Everyone who should hear of it has left or blocked the bot: the admins hear at once.
+        for target in await _people_by_tg(tx, settings.admins):
+            await _notify(
+                tx,
+                clock,
+                target,
+                key=f"scheme:req:{request_id}:{_target_key(target)}",
+                message=message,
+                params=params,
+                buttons=arrange_button(request_id),
+                urgent=True,
+            )
 
 
 async def _notify(
