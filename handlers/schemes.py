@@ -452,6 +452,8 @@ async def add_worker_typed(call: Call) -> Result:
         person_id = parse_person_ref(text)
         if person_id is None:
             return call.reply("schemes.add.bad_ref")
+        if not await council.is_member(call.tx, person_id):
+            return call.reply("schemes.add.not_member_ref", ref=person_ref(person_id))
         data["person"] = person_id
     elif step == "name":
         if text != "-":

@@ -290,6 +290,13 @@ async def test_peer_worker_record_hours_and_printed_pdf(h: Harness) -> None:
     await _add_worker(h, staff, "Listeners", second_ref, "-")
     await _add_worker(h, staff, "Listeners", worker_ref, "Dai")
     assert h.tg.last_text(staff) == f"{worker_ref} already has a role in Listeners."
+    await _open(h, staff, "Listeners")
+    await h.tg.press(staff, "Add a peer worker")
+    await h.tg.send(staff, await _ref(h, staff))
+    assert h.tg.last_text(staff).endswith(
+        "is not a council member here. Type another reference, or send /cancel."
+    )
+    await h.tg.send(staff, "/cancel")
     # Bad hours: nothing is saved, and each bad line is named.
     await _open(h, staff, "Listeners")
     await h.tg.press(staff, "Record hours")

@@ -693,6 +693,12 @@ def parse_day(text: str) -> date | None:
         return None
 
 
+async def is_member(tx: Tx, person_id: int) -> bool:
+    """An active member or chair: the only people who can hold a peer scheme role."""
+    target = await people.by_id(tx, person_id)
+    return target is not None and target.status == "active" and target.role in roles.IN_CUSTODY
+
+
 async def _must_manage(tx: Tx, scheme: Scheme, actor: Person) -> None:
     if not await may_manage(tx, scheme, actor):
         raise NotAllowed(f"{actor.role} {actor.id} does not coordinate {scheme.id}")
