@@ -505,3 +505,24 @@ async def test_a_request_nobody_can_receive_goes_to_the_admins_at_once(h: Harnes
     assert queued == [{"chat_id": ADMIN_ID, "urgent": 1}]
     await h.deliver()
     assert h.tg.last_text(ADMIN_ID).startswith("Request H-0001 for Peer advisors:")
+
+
+def test_bad_scheme_config_names_each_key_and_the_fix() -> None:
+    from tests.test_config import example, problems_for
+
+    data = example()
+    data["schemes"]["request_retention_days"] = 14
+    data["schemes"]["followup_days"] = 20
+    data["schemes"]["wing_staff"] = {"z": [1]}
+    listed = data["schemes"]["list"]
+    listed[0]["wings"] = ["z"]
+    listed[1]["kind"] = "wizards"
+    listed[2]["id"] = "Bad Id"
+    del data["schemes"]["partners"][0]["phone"]
+    found = problems_for(data)
+    assert "make it shorter than schemes.request_retention_days" in found["schemes.followup_days"]
+    assert "use a wing id from [[wings]]" in found["schemes.wing_staff.z"]
+    assert "list wing ids from [[wings]]" in found["schemes.list[0].wings"]
+    assert "use one of listeners, insiders" in found["schemes.list[1].kind"]
+    assert "unique short id" in found["schemes.list[2].id"]
+    assert "schemes.partners[0].phone" in found
