@@ -526,3 +526,30 @@ def test_bad_scheme_config_names_each_key_and_the_fix() -> None:
     assert "use one of listeners, insiders" in found["schemes.list[1].kind"]
     assert "unique short id" in found["schemes.list[2].id"]
     assert "schemes.partners[0].phone" in found
+
+
+async def test_presses_at_once_make_one_request_and_one_arranger(h: Harness) -> None:
+    import asyncio
+
+    member = await h.join("member")
+    wing_officer = await h.join("staff", wing=None)
+    await h.admin()
+    _configure(h, wing_staff={"a": (wing_officer,)})
+    await _open(h, member, "Listeners")
+    page = h.double.last(member)
+    assert page is not None
+    ask = pack("sak", "listeners")
+    await asyncio.gather(*(h.tg.press_data(member, page.message_id, ask) for _ in range(4)))
+    rows = await _requests(h)
+    assert len(rows) == 1
+    told = [t for t in h.tg.texts(member) if "on its way" in t]
+    assert len(told) == 3
+    await h.deliver()
+    notice = h.double.last(wing_officer)
+    assert notice is not None
+    take = pack("sca", rows[0]["id"])
+    await asyncio.gather(
+        *(h.tg.press_data(wing_officer, notice.message_id, take) for _ in range(3))
+    )
+    taken = await h.rows("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'scheme.arranging'")
+    assert taken == [{"n": 1}]
