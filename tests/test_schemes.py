@@ -553,3 +553,20 @@ async def test_presses_at_once_make_one_request_and_one_arranger(h: Harness) -> 
     )
     taken = await h.rows("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'scheme.arranging'")
     assert taken == [{"n": 1}]
+
+
+async def test_cancelling_request_1_leaves_request_12s_timers(h: Harness) -> None:
+    first, second = await h.join("member"), await h.join("member")
+    for member in (first, second):
+        await _open(h, member, "Listeners")
+        await h.tg.press(member, "Ask for a Listener")
+        # Ten requests made by others in between, so the second is request 12.
+        if member == first:
+            for _ in range(10):
+                await h.rows(
+                    "INSERT INTO scheme_request (scheme_id, wing, status, created_at)"
+                    " VALUES ('insiders', 'a', 'arranged', '2026-11-02T10:00:00.000000Z')"
+                )
+    await h.tg.press(first, "Cancel my request")
+    pending = await h.rows("SELECT key FROM timer WHERE status = 'pending' ORDER BY key")
+    assert [p["key"] for p in pending] == ["scheme:esc:12:", "scheme:fu:12:"]

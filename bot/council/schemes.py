@@ -20,7 +20,7 @@ from bot.council.access import Person, person_ref
 from bot.council.clock import Clock
 from bot.council.roles import NotAllowed
 from bot.council.text import clean
-from storage import people
+from storage import outbox, people
 from storage import schemes as store
 from storage.clock import from_db, to_db
 from storage.db import Tx
@@ -251,7 +251,7 @@ async def ask(
     if scheme.escalate_after:
         await timers.schedule(
             tx,
-            key=f"scheme:esc:{request_id}",
+            key=_escalate_key(request_id),
             kind=ESCALATE,
             subject_id=request_id,
             due_at=now + timedelta(minutes=scheme.escalate_after),
@@ -259,7 +259,7 @@ async def ask(
         )
     await timers.schedule(
         tx,
-        key=f"scheme:fu:{request_id}",
+        key=_followup_key(request_id),
         kind=FOLLOWUP,
         subject_id=request_id,
         due_at=now + settings.schemes.followup_after,
@@ -386,7 +386,7 @@ async def arrange(
     now = clock.now()
     if not await store.arrange(tx, request_id, actor.id, to_db(now)):
         return Arrange.ALREADY
-    await timers.cancel(tx, clock, f"scheme:esc:{request_id}")
+    await timers.cancel(tx, clock, _escalate_key(request_id))
     await audit.record(
         tx,
         clock,
@@ -426,16 +426,19 @@ async def cancel(
     now = clock.now()
     if not await store.cancel(tx, request_id, person.id, to_db(now)):
         return Cancel.GONE
-    await timers.cancel(tx, clock, f"scheme:esc:{request_id}")
-    await timers.cancel(tx, clock, f"scheme:fu:{request_id}")
+    await timers.cancel(tx, clock, _escalate_key(request_id))
+    await timers.cancel(tx, clock, _followup_key(request_id))
     # Staff who have not yet been told need not be; those who were hear it is no longer needed.
-    await notices.withdraw(tx, clock, f"scheme:req:{request_id}:", "the member cancelled")
+    for kind in ("req", "esc"):
+        await notices.withdraw(tx, clock, f"scheme:{kind}:{request_id}:", "the member cancelled")
     scheme = await get(tx, settings, request.scheme_id)
     if scheme is not None:
         params = _request_params(
             settings, scheme, request_id, person.id, request.wing, from_db(request.created_at)
         )
-        for target in await _staff_for(tx, settings, scheme, request.wing):
+        for target in await _staff_for(tx, settings, scheme, request.wing, escalating=True):
+            if not await _was_told(tx, request_id, target):
+                continue
             await _notify(
                 tx,
                 clock,
@@ -445,6 +448,23 @@ async def cancel(
                 params=params,
             )
     return Cancel.CANCELLED
+
+
+def _escalate_key(request_id: int) -> str:
+    return f"scheme:esc:{request_id}:"
+
+
+def _followup_key(request_id: int) -> str:
+    return f"scheme:fu:{request_id}:"
+
+
+async def _was_told(tx: Tx, request_id: int, target: Person | int) -> bool:
+    """Whether the request (or its escalation) reached this person's chat."""
+    for kind in ("req", "esc"):
+        notice = await outbox.by_key(tx, f"scheme:{kind}:{request_id}:{_target_key(target)}")
+        if notice is not None and notice.status in ("sent", "sending"):
+            return True
+    return False
 
 
 async def my_open_request(tx: Tx, person: Person, scheme_id: str) -> RequestRow | None:
