@@ -37,7 +37,7 @@ def _expect(call: Call, minutes: int) -> str:
 
 
 def _text(labels: dict[str, str], lang: str) -> str:
-    return labels.get(lang) or labels.get("en", "")
+    return council.in_language(labels, lang)
 
 
 def _partner_lines(call: Call, scheme_id: str | None) -> list[str]:
@@ -617,8 +617,18 @@ async def coordinator_typed(call: Call) -> Result:
 
 # --- staff set up a scheme ---------------------------------------------------------------------
 
-_NEW_STEPS = ("name_en", "name_cy", "about_en", "about_cy", "how_en", "how_cy")
+_NEW_FIELDS = ("name", "about", "how")
 _NEW_MAX = {"name": 40, "about": 600, "how": 400}
+
+
+def _new_steps(call: Call) -> list[str]:
+    """Each text, in each of the establishment's content languages (config content_languages)."""
+    langs = call.services.settings.establishment.content_languages
+    return [f"{field}_{lang}" for field in _NEW_FIELDS for lang in langs]
+
+
+def _ask_step(call: Call, step: str) -> Reply:
+    return call.reply(f"schemes.new.{step}", most=_NEW_MAX[step.split("_", 1)[0]])
 
 
 async def new_start(call: Call) -> Result:
@@ -630,37 +640,40 @@ async def new_kind(call: Call) -> Result:
     kind = call.callback.arg(0) if call.callback else None
     if kind not in SCHEME_KINDS:
         return stale(call)
-    await call.begin("scheme_new", _NEW_STEPS[0], {"kind": kind})
-    return call.reply(f"schemes.new.{_NEW_STEPS[0]}", most=_NEW_MAX["name"])
+    first = _new_steps(call)[0]
+    await call.begin("scheme_new", first, {"kind": kind})
+    return _ask_step(call, first)
 
 
 async def new_typed(call: Call) -> Result:
     state = call.state
     data: dict[str, Any] = dict(state.data) if state else {}
     step = state.step if state else ""
-    if step not in _NEW_STEPS or data.get("kind") not in SCHEME_KINDS:
+    steps = _new_steps(call)
+    if step not in steps or data.get("kind") not in SCHEME_KINDS:
         await call.end_flow()
         return call.reply("common.use_menu")
     field = step.split("_", 1)[0]
     cleaned = clean(call.text, min_len=2, max_len=_NEW_MAX[field], need_words=True)
     if not cleaned.ok:
-        return call.reply(f"schemes.new.{step}", most=_NEW_MAX[field])
+        return _ask_step(call, step)
     data[step] = cleaned.text
-    following = _NEW_STEPS.index(step) + 1
-    if following < len(_NEW_STEPS):
-        nxt = _NEW_STEPS[following]
-        await call.begin("scheme_new", nxt, data)
-        return call.reply(f"schemes.new.{nxt}", most=_NEW_MAX[nxt.split("_", 1)[0]])
+    following = steps.index(step) + 1
+    if following < len(steps):
+        await call.begin("scheme_new", steps[following], data)
+        return _ask_step(call, steps[following])
     await call.end_flow()
+    langs = call.services.settings.establishment.content_languages
+    texts = {field: {lang: str(data[f"{field}_{lang}"]) for lang in langs} for field in _NEW_FIELDS}
     scheme = await council.create_scheme(
         call.tx,
         call.services.clock,
         call.services.settings,
         actor=call.me,
         kind=str(data["kind"]),
-        names={"en": data["name_en"], "cy": data["name_cy"]},
-        about={"en": data["about_en"], "cy": data["about_cy"]},
-        how={"en": data["how_en"], "cy": data["how_cy"]},
+        names=texts["name"],
+        about=texts["about"],
+        how=texts["how"],
     )
     return call.reply(
         "schemes.new.done",

@@ -429,7 +429,10 @@ async def test_agenda_from_a_scheme_and_a_scheme_set_up_by_staff(h: Harness) -> 
     assert h.tg.last_text(staff) == "It is on the list for triage as A-0001."
     items = await h.rows("SELECT status, keyed_by, keyed_reason FROM agenda_item")
     assert items[0]["status"] == "new" and items[0]["keyed_reason"] == "Peer scheme: Listeners"
-    # Staff set up a scheme with both content languages; it is listed at once.
+    # Staff set up a scheme in both content languages; it is listed at once.
+    both = replace(h.settings.establishment, content_languages=("en", "cy"))
+    h.settings = replace(h.settings, establishment=both)
+    h.services.settings = h.settings
     await h.tg.send(staff, "/schemes")
     await h.tg.press(staff, "Set up a new scheme")
     await h.tg.press(staff, "Health trainers")
@@ -448,6 +451,11 @@ async def test_agenda_from_a_scheme_and_a_scheme_set_up_by_staff(h: Harness) -> 
     await h.tg.press(member, "Health trainers")
     assert "Help with exercise, food and sleep." in h.tg.last_text(member)
     assert h.tg.buttons(member)[0] == "Ask for a health trainer"
+    welsh = await h.join("member", lang="cy")
+    await h.tg.send(welsh, "/schemes")
+    await h.tg.press(welsh, "Hyfforddwyr iechyd")
+    assert "Help gydag ymarfer corff, bwyd a chwsg." in h.tg.last_text(welsh)
+    assert h.tg.buttons(welsh)[0] == "Gofyn am hyfforddwr iechyd"
 
 
 async def test_listener_requests_jump_the_queue_and_leaving_unlinks_requests(h: Harness) -> None:

@@ -53,10 +53,16 @@ class Scheme:
     source: str  # "config" or "staff"
 
     def name(self, lang: str) -> str:
-        return self.names.get(lang) or self.names["en"]
+        return in_language(self.names, lang)
 
     def runs_on(self, wing: str | None) -> bool:
         return not self.wings or (wing is not None and wing in self.wings)
+
+
+def in_language(texts: dict[str, str], lang: str) -> str:
+    """The reader's language, else English, else whichever language the words were written in
+    (a scheme set up where the only content language is Welsh)."""
+    return texts.get(lang) or texts.get("en") or next(iter(texts.values()), "")
 
 
 async def all_schemes(tx: Tx, settings: Settings) -> list[Scheme]:
