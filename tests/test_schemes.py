@@ -578,3 +578,17 @@ async def test_cancelling_request_1_leaves_request_12s_timers(h: Harness) -> Non
     await h.tg.press(first, "Cancel my request")
     pending = await h.rows("SELECT key FROM timer WHERE status = 'pending' ORDER BY key")
     assert [p["key"] for p in pending] == ["scheme:esc:12:", "scheme:fu:12:"]
+
+
+async def test_the_audit_log_reads_scheme_actions_as_sentences(h: Harness) -> None:
+    member = await h.join("member")
+    staff = await h.join("staff", wing=None)
+    await _coordinate(h, staff, "Listeners")
+    await _open(h, member, "Listeners")
+    await h.tg.press(member, "Ask for a Listener")
+    await h.deliver()
+    await h.tg.press(staff, "I am arranging this")
+    await h.tg.send(ADMIN_ID, "/audit")
+    shown = h.tg.last_text(ADMIN_ID)
+    assert "is arranging peer scheme request H-0001." in shown
+    assert "a peer scheme coordinator." in shown
