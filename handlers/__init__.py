@@ -28,6 +28,7 @@ from handlers import (
     polls,
     privacy,
     safety,
+    schemes,
 )
 from handlers.base import STRANGERS, Spec, run
 from handlers.callbacks import unpack
@@ -68,6 +69,9 @@ NOT_FAMILY = r.ALL - {r.FAMILY}  # families never vote in council elections
 # Consultations: families, members and chairs answer; staff write them (docs/CONSULTATIONS.md).
 CONSULTEES = frozenset({r.MEMBER, r.CHAIR, r.FAMILY})
 FAMILIES = frozenset({r.FAMILY})
+
+# Peer schemes: members and chairs ask; staff and admin coordinate; the observer reads.
+SCHEME_READERS = r.IN_CUSTODY | r.READERS
 
 # Commands, in the order /help and the menu show them.
 COMMANDS: list[Command] = [
@@ -153,6 +157,9 @@ COMMANDS: list[Command] = [
     # "Delete my details" from My data; families keep their Leave button.
     _cmd("mydata", privacy.my_data, r.ALL, "privacy.help_mydata", "privacy.menu_mydata"),
     _cmd("leave", privacy.leave, r.ALL, "privacy.help_leave", "privacy.menu_leave", FAMILIES),
+    # Peer schemes (docs/SCHEMES.md): families see nothing of them.
+    _cmd("schemes", schemes.directory, SCHEME_READERS, "schemes.help.schemes", "schemes.menu"),
+    _cmd("arrived", schemes.arrived, r.STAFF_SIDE, "schemes.help.arrived"),
     _cmd("cancel", common.cancel, r.ALL, "help.cancel"),
     _cmd("help", access.help_, r.ALL | STRANGERS, "help.help", "menu.help"),
 ]
@@ -185,10 +192,11 @@ MENU_SECTIONS: list[tuple[str, tuple[str, ...]]] = [
     ("meetings", ("meetings", "agenda", "meeting", "minutes")),
     ("voice", ("polls", "elections", "consultations", "consult", "announce")),
     ("results", ("outcome", "outcomes", "myrecord", "board", "report")),
+    ("schemes", ("schemes",)),
     ("people", ("invite", "people", "safercustody", "audit", "delivery")),
     ("me", ("whoami", "mydata", "language", "leave", "help")),
 ]
-MENU_FLAT = 14  # members: 14 buttons with Elections (issue 16)
+MENU_FLAT = 15  # members: 15 buttons with Elections (issue 16) and Peer schemes (issue 18)
 
 # Buttons by the kind in their callback data ("1:kind:args").
 BUTTONS: dict[str, Spec] = {
@@ -360,6 +368,30 @@ BUTTONS: dict[str, Spec] = {
     "ocl": Spec(outcomes.postable_page, r.STAFF_SIDE),
     "orp": Spec(outcomes.report_month, r.READERS),
     "ocp": Spec(outcomes.postable_pick, r.STAFF_SIDE),
+    # Peer schemes (s*): the directory and a page, ask (with or without a note), cancel, the
+    # follow-up, "I am arranging this", coordinators' pages, new schemes, print my record.
+    # Council code re-checks the wing, the coordinator and whose request it is.
+    "schl": Spec(schemes.directory_button, SCHEME_READERS),
+    "sch": Spec(schemes.page, SCHEME_READERS),
+    "sak": Spec(schemes.ask_button, r.IN_CUSTODY),
+    "sas": Spec(schemes.send_now, r.IN_CUSTODY),
+    "san": Spec(schemes.add_note, r.IN_CUSTODY),
+    "scx": Spec(schemes.cancel_request, r.IN_CUSTODY),
+    "scf": Spec(schemes.followup, r.IN_CUSTODY),
+    "sca": Spec(schemes.arrange, r.STAFF_SIDE),
+    "srq": Spec(schemes.requests, r.STAFF_SIDE),
+    "swl": Spec(schemes.workers, r.STAFF_SIDE),
+    "swa": Spec(schemes.add_worker_start, r.STAFF_SIDE),
+    "swe": Spec(schemes.end_ask, r.STAFF_SIDE),
+    "swey": Spec(schemes.end_confirm, r.STAFF_SIDE),
+    "swen": Spec(schemes.end_keep, r.STAFF_SIDE),
+    "shw": Spec(schemes.hours_start, r.STAFF_SIDE),
+    "shr": Spec(schemes.hours_week, r.STAFF_SIDE),
+    "sag": Spec(schemes.agenda_start, r.STAFF_SIDE),
+    "sco": Spec(schemes.coordinator_start, frozenset({r.ADMIN})),
+    "snew": Spec(schemes.new_start, r.STAFF_SIDE),
+    "snk": Spec(schemes.new_kind, r.STAFF_SIDE),
+    "srp": Spec(schemes.print_record, r.IN_CUSTODY),
 }
 
 # Typed replies, by the flow stored for the person (conversation table).
@@ -381,6 +413,12 @@ FLOWS: dict[str, Spec] = {
     "meeting_move": Spec(meetings.move_typed, r.STAFF_SIDE),
     "minutes": Spec(meetings.minutes_typed, r.STAFF_SIDE),
     "outcome": Spec(outcomes.typed, r.TRIAGE),
+    "scheme_note": Spec(schemes.note_typed, r.IN_CUSTODY),
+    "scheme_worker": Spec(schemes.add_worker_typed, r.STAFF_SIDE),
+    "scheme_hours": Spec(schemes.hours_typed, r.STAFF_SIDE),
+    "scheme_agenda": Spec(schemes.agenda_typed, r.STAFF_SIDE),
+    "scheme_coord": Spec(schemes.coordinator_typed, frozenset({r.ADMIN})),
+    "scheme_new": Spec(schemes.new_typed, r.STAFF_SIDE),
 }
 
 

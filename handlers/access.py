@@ -10,6 +10,7 @@ from bot import i18n
 from bot.council import access, audit, roles
 from bot.council.text import clean
 from bot.services import Services
+from handlers import schemes
 from handlers.base import Button, Call, Reply, Result, stranger
 from handlers.callbacks import pack
 from storage import audit as audit_store
@@ -132,6 +133,8 @@ async def pick_language(call: Call) -> Result:
         return [
             Reply(welcome, edit=True),
             call.reply("welcome.safeguarding"),
+            # A member who has just joined gets the Insiders' welcome too (docs/SCHEMES.md).
+            *await schemes.join_welcome(call),
             menu_reply(call),
         ]
     return menu_reply(call, "language.changed", edit=True)

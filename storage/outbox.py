@@ -91,7 +91,8 @@ async def due(
     skip_ids: Collection[int] = (),
     skip_chats: Collection[int] = (),
 ) -> list[NoticeRow]:
-    """Queued notices whose time has come, oldest first; 'sending' ones are crash leftovers.
+    """Queued notices whose time has come, urgent then oldest first; 'sending' ones are crash
+    leftovers.
     The sender skips the ones it has in flight and the chats it must not write to yet."""
     sql = f"SELECT {_COLUMNS} FROM outbox WHERE status IN ('queued','sending') AND not_before <= ?"
     params: list[Any] = [now]
@@ -110,8 +111,8 @@ async def due(
     if len(rows) < limit:
         taken = {r["id"] for r in rows}
         rest = await tx.all(sql + " ORDER BY not_before, id LIMIT ?", [*params, limit])
-        rows.extend(r for r in rest if r["id"] not in taken)
-    return [_notice(r) for r in rows[:limit]]
+        rows += [r for r in rest if r["id"] not in taken][: limit - len(rows)]
+    return [_notice(r) for r in rows]
 
 
 async def next_due_at(tx: Tx) -> str | None:

@@ -31,6 +31,7 @@ async def test_staff_see_sections_then_the_section_then_back(h: Harness) -> None
         "Meetings",
         "Polls and consultations",
         "Outcomes and reports",
+        "Peer schemes",
         "People and access",
         "About me and help",
     ]
