@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 LANGUAGES = ("en", "cy")
@@ -62,6 +63,8 @@ class Telegram:
     webhook_secret_env: str
     webhook_listen: str
     webhook_port: int
+    # The path the webhook server answers on; by default the path of webhook_url (docs/DEPLOY.md).
+    webhook_path: str = ""
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,30 @@ class Safeguarding:
 
 
 @dataclass(frozen=True)
+class Monitoring:
+    """The /healthz and /metrics endpoint (bot/ops/): off while port is 0."""
+
+    listen: str = "127.0.0.1"
+    port: int = 0
+    # A channel whose Bot API has not answered for this long is probed, and unhealthy if it fails.
+    api_silence: timedelta = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class Backups:
+    """The nightly online backup (bot/ops/backups.py)."""
+
+    enabled: bool = True
+    # Relative to the database's folder, so a test's or a container's data stays together.
+    directory: Path = Path("backups")
+    at: time = time(2, 30)
+    keep: int = 14
+
+    def folder(self, database_path: Path) -> Path:
+        return self.directory if self.directory.is_absolute() else database_path.parent / self.directory
+
+
+@dataclass(frozen=True)
 class Settings:
     path: str
     establishment: Establishment
@@ -111,6 +138,8 @@ class Settings:
     report_min_cell: int
     followup_escalate_after: timedelta
     extra: dict[str, Any] = field(default_factory=dict)
+    monitoring: Monitoring = field(default_factory=Monitoring)
+    backups: Backups = field(default_factory=Backups)
 
     def token(self) -> str | None:
         value = os.environ.get(self.telegram.token_env, "").strip()
@@ -296,6 +325,35 @@ def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
             webhook_url,
             "leave it empty for long polling, or give an https:// address",
         )
+    # PTB's webhook server answers on one path; behind a proxy it is the public address's path.
+    webhook_path_raw = r.raw("telegram.webhook_path")
+    webhook_path = urlsplit(webhook_url).path.strip("/") if webhook_url else ""
+    if webhook_path_raw is not None:
+        if not isinstance(webhook_path_raw, str) or not re.fullmatch(
+            r"/?[A-Za-z0-9._~/-]{0,200}", webhook_path_raw
+        ):
+            r.bad(
+                "telegram.webhook_path",
+                webhook_path_raw,
+                'give a path like "/telegram/hook", or leave it out to use webhook_url\'s path',
+            )
+        else:
+            webhook_path = webhook_path_raw.strip("/")
+
+    monitoring = Monitoring(
+        listen=r.text("monitoring.listen", "127.0.0.1", max_len=64),
+        port=r.integer("monitoring.port", 0, 0, 65535),
+        api_silence=timedelta(seconds=r.integer("monitoring.api_silence_seconds", 120, 10, 86400)),
+    )
+    backups_enabled = r.raw("backups.enabled")
+    if backups_enabled is not None and not isinstance(backups_enabled, bool):
+        r.bad("backups.enabled", backups_enabled, "write true or false")
+    backups = Backups(
+        enabled=backups_enabled is not False,
+        directory=Path(r.text("backups.directory", "backups", max_len=500)),
+        at=r.clock_time("backups.time", "02:30"),
+        keep=r.integer("backups.keep", 14, 1, 365),
+    )
 
     admins = r.user_ids("admins.telegram_ids", required=True)
 
@@ -369,6 +427,7 @@ def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
             ),
             webhook_listen=r.text("telegram.webhook_listen", "127.0.0.1", max_len=64),
             webhook_port=r.integer("telegram.webhook_port", 8443, 1, 65535),
+            webhook_path=webhook_path,
         ),
         admins=admins,
         database_path=db_path,
@@ -386,6 +445,8 @@ def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
         local_port=r.integer("local.port", 8080, 1, 65535),
         report_min_cell=r.integer("reports.min_cell", 5, 1, 100),
         followup_escalate_after=timedelta(days=r.integer("outcomes.escalate_after_days", 7, 1, 90)),
+        monitoring=monitoring,
+        backups=backups,
     )
     if r.problems:
         raise ConfigError(path, r.problems)
