@@ -1,4 +1,5 @@
-"""python -m bot: run, demo, check-config, migrate, backup, invite, export, board, report."""
+"""python -m bot: run, demo, check-config, migrate, backup, restore, health, invite, export,
+board, report."""
 
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ def _settings(path: str) -> Settings:
 
 def cmd_check_config(args: argparse.Namespace) -> int:
     settings = _settings(args.config)
+    if _webhook_problems(settings, args.config):
+        return 2
     print(
         f"{args.config} is fine: {settings.establishment.name}, {len(settings.topics)} topics,"
         f" {len(settings.wings)} wings, {len(settings.admins)} admin(s)."
@@ -35,6 +38,18 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     if settings.token() is None:
         print(f"Note: the environment variable {settings.telegram.token_env} is not set yet.")
     return 0
+
+
+def _webhook_problems(settings: Settings, path: str) -> bool:
+    """A webhook address without a secret token is refused (bot/ops/webhook.py)."""
+    from bot.ops import webhook
+
+    found = webhook.problems(settings)
+    if found:
+        print(f"The configuration in {path} cannot be used:", file=sys.stderr)
+        for problem in found:
+            print(f"  - {problem.key}: {problem.value}\n      fix: {problem.fix}", file=sys.stderr)
+    return bool(found)
 
 
 async def _open(settings: Settings) -> Database:
@@ -59,16 +74,57 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    """An online backup while the bot runs: to PATH, or into [backups] directory (docs/DEPLOY.md)."""
+    from pathlib import Path
+
+    from bot.council.clock import SystemClock
+    from bot.ops import backups
+
     settings = _settings(args.config)
 
-    async def go() -> None:
+    async def go() -> Path:
         db = await _open(settings)
-        await db.backup(args.path)
-        await db.close()
-        print(f"Backup written to {args.path}")
+        try:
+            target = Path(args.path) if args.path else None
+            return await backups.backup_now(db, SystemClock(), settings, target)
+        finally:
+            await db.close()
 
-    asyncio.run(go())
+    made = asyncio.run(go())
+    print(f"Backup written to {made}")
+    print(backups.key_file_note(settings))
     return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Put a backup in place of the database, with the bot stopped (docs/DEPLOY.md)."""
+    from pathlib import Path
+
+    from bot.council.clock import SystemClock
+    from bot.ops import backups
+
+    settings = _settings(args.config)
+    try:
+        done = backups.restore(settings, Path(args.backup), SystemClock())
+    except backups.RestoreRefused as exc:
+        print(f"Nothing was restored. {exc}", file=sys.stderr)
+        return 1
+    print(f"Restored {args.backup} to {done.database} (schema {done.schema_version}).")
+    for moved in done.kept_aside:
+        print(f"  the file it replaced is kept as {moved}")
+    print(
+        f"The bot uses the key file {settings.key_path}: it must be the one in use when the"
+        " backup was made. Start the bot again; it upgrades the database if it needs to."
+    )
+    return 0
+
+
+def cmd_health(args: argparse.Namespace) -> int:
+    """The health check for scripts and the container: exit 0 healthy, 1 not (docs/DEPLOY.md)."""
+    from bot.ops import health_cli
+
+    settings = _settings(args.config)
+    return asyncio.run(health_cli.run(settings))
 
 
 def cmd_invite(args: argparse.Namespace) -> int:
@@ -206,9 +262,18 @@ def _no_token_message(settings: Settings) -> str:
 
 async def serve(settings: Settings, token: str) -> None:
     from bot.app import build_application, on_start, start_background, stop_background
+    from bot.ops import runlock
+    from bot.ops.channels import channel_of
+    from bot.ops.server import OpsServer
 
+    try:
+        lock = runlock.RunLock(settings.database_path).acquire()
+    except runlock.AlreadyRunning as exc:
+        print(f"Not started: {exc}. Stop the other one first.", file=sys.stderr)
+        raise SystemExit(5) from None
     db = await _open(settings)
     app = build_application(settings, db, token=token)
+    ops_server: OpsServer | None = None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -219,24 +284,27 @@ async def serve(settings: Settings, token: str) -> None:
         await app.start()
         assert app.updater is not None
         if settings.telegram.webhook_url:
-            import os
+            from bot.ops import webhook
 
-            await app.updater.start_webhook(
-                listen=settings.telegram.webhook_listen,
-                port=settings.telegram.webhook_port,
-                webhook_url=settings.telegram.webhook_url,
-                secret_token=os.environ.get(settings.telegram.webhook_secret_env) or None,
-            )
+            secret = webhook.secret(settings)
+            assert secret is not None  # cmd_run refused to start without it
+            await webhook.start(app, settings, secret)
         else:
             await app.updater.start_polling()
+        if settings.monitoring.port:
+            ops_server = OpsServer(app.bot_data["services"], [channel_of(app)])
+            await ops_server.start(settings.monitoring.listen, settings.monitoring.port)
         log.info(
             "The council bot is running for %s. Press Ctrl+C to stop.", settings.establishment.name
         )
         await stop.wait()
+        if ops_server is not None:
+            await ops_server.stop()
         await app.updater.stop()
         await stop_background(app)
         await app.stop()
     await db.close()
+    lock.release()
 
 
 async def serve_local(settings: Settings, *, seed: bool) -> None:
@@ -283,9 +351,14 @@ async def serve_local(settings: Settings, *, seed: bool) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from bot.ops import webhook
+
     settings = _settings(args.config)
     token = settings.token()
-    logs.install([token] if token else [])
+    secret = webhook.secret(settings)
+    logs.install([s for s in (token, secret) if s])
+    if token is not None and _webhook_problems(settings, args.config):
+        return 2
     if token is None:
         print("No bot token is set: starting the local channel instead of Telegram.")
         asyncio.run(serve_local(settings, seed=False))
@@ -323,8 +396,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     sub.add_parser("migrate", help="create or upgrade the database").set_defaults(fn=cmd_migrate)
     backup = sub.add_parser("backup", help="copy the database safely while the bot runs")
-    backup.add_argument("path")
+    backup.add_argument(
+        "path", nargs="?", default=None, help="the file to write; default: into [backups] directory"
+    )
     backup.set_defaults(fn=cmd_backup)
+    restore = sub.add_parser("restore", help="put a backup in place of the database (bot stopped)")
+    restore.add_argument("backup", help="the backup file to restore")
+    restore.set_defaults(fn=cmd_restore)
+    sub.add_parser(
+        "health", help="check the running bot's health (exit 0 healthy, 1 not)"
+    ).set_defaults(fn=cmd_health)
     invite = sub.add_parser("invite", help="make an invite code from the server console")
     invite.add_argument(
         "--role", required=True, choices=["member", "chair", "family", "staff", "observer", "admin"]

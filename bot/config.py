@@ -113,7 +113,11 @@ class Backups:
     keep: int = 14
 
     def folder(self, database_path: Path) -> Path:
-        return self.directory if self.directory.is_absolute() else database_path.parent / self.directory
+        return (
+            self.directory
+            if self.directory.is_absolute()
+            else database_path.parent / self.directory
+        )
 
 
 @dataclass(frozen=True)
