@@ -1,0 +1,133 @@
+"""Webhook mode (docs/DEPLOY.md): PTB's real webhook server over HTTP, the secret token
+required, the path from the public address, and check-config refusing a webhook without one."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+
+from bot.config import parse_settings
+from bot.ops import webhook
+from bot.ops.metrics import counts_of
+from tests.harness import ADMIN_ID, EXAMPLE_CONFIG, Harness, make_harness
+from tests.test_config import example, problems_for, run_cli
+
+SECRET = "s3cret-token_for-tests"
+PUBLIC = "https://council.example.org/telegram/hook"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def stored(h: Harness) -> dict[str, int]:
+    rows: dict[str, int] = {}
+    for table in ("person", "audit_log", "code_attempt", "conversation", "outbox"):
+        found = await h.rows(f"SELECT COUNT(*) AS n FROM {table}")
+        rows[table] = found[0]["n"]
+    return rows
+
+
+async def test_the_webhook_server_takes_updates_only_with_the_secret(tmp_path: Path) -> None:
+    h = await make_harness(tmp_path)
+    port = free_port()
+    telegram = replace(
+        h.settings.telegram,
+        webhook_url=PUBLIC,
+        webhook_port=port,
+        webhook_listen="127.0.0.1",
+        webhook_path="telegram/hook",
+    )
+    settings = replace(h.settings, telegram=telegram)
+    h.double.user(ADMIN_ID, first_name="Admin", language_code="en")
+    await h.app.start()
+    try:
+        await webhook.start(h.app, settings, SECRET)
+        # Telegram was told the public address and the secret it must send back.
+        (set_hook,) = [c for c in h.double.calls if c.method == "setWebhook"]
+        assert set_hook.params["url"] == PUBLIC
+        assert set_hook.params["secret_token"] == SECRET
+
+        url = f"http://127.0.0.1:{port}/telegram/hook"
+        before = await stored(h)
+        async with httpx.AsyncClient(timeout=10) as client:
+            for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
+                update = h.double.message_update(ADMIN_ID, "/start")
+                refused = await client.post(url, json=update, headers=headers)
+                assert refused.status_code == 403
+            # Another path is not the webhook.
+            elsewhere = await client.post(
+                f"http://127.0.0.1:{port}/hook",
+                json=h.double.message_update(ADMIN_ID, "/start"),
+                headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+            )
+            assert elsewhere.status_code == 404
+            await asyncio.sleep(0.2)  # had anything slipped through, it would be handled by now
+            assert h.double.sent_texts(ADMIN_ID) == []
+            assert await stored(h) == before
+            assert sum(counts_of(h.app).updates.values()) == 0
+
+            taken = await client.post(
+                url,
+                json=h.double.message_update(ADMIN_ID, "/start"),
+                headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+            )
+            assert taken.status_code == 200
+        for _ in range(200):
+            if h.double.sent_texts(ADMIN_ID):
+                break
+            await asyncio.sleep(0.02)
+        assert h.double.sent_texts(ADMIN_ID), "the update with the secret was not handled"
+        assert await h.person(ADMIN_ID) is not None
+        assert counts_of(h.app).updates["message"] == 1
+    finally:
+        assert h.app.updater is not None
+        await h.app.updater.stop()
+        await h.app.stop()
+        await h.close()
+
+
+def test_the_path_comes_from_the_public_address_unless_set() -> None:
+    data = example()
+    data["telegram"]["webhook_url"] = PUBLIC
+    assert parse_settings(data).telegram.webhook_path == "telegram/hook"
+    data["telegram"]["webhook_path"] = "/proxy/in"
+    assert parse_settings(data).telegram.webhook_path == "proxy/in"
+    data["telegram"]["webhook_path"] = "no spaces please"
+    assert "telegram.webhook_path" in problems_for(data)
+
+
+def test_a_webhook_without_a_secret_is_refused_with_the_fix(tmp_path: Path) -> None:
+    settings = replace(
+        parse_settings(example()),
+        telegram=replace(parse_settings(example()).telegram, webhook_url=PUBLIC),
+    )
+    assert webhook.problems(settings, {}) and "TELEGRAM_WEBHOOK_SECRET" in (
+        webhook.problems(settings, {})[0].fix
+    )
+    assert webhook.problems(settings, {"TELEGRAM_WEBHOOK_SECRET": "has spaces in it"})
+    assert webhook.problems(settings, {"TELEGRAM_WEBHOOK_SECRET": SECRET}) == []
+
+    config = tmp_path / "config.toml"
+    config.write_text(
+        EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
+            'webhook_url = ""', f'webhook_url = "{PUBLIC}"'
+        ),
+        encoding="utf-8",
+    )
+    checked = run_cli("check-config", "--config", str(config))
+    assert checked.returncode == 2
+    assert "TELEGRAM_WEBHOOK_SECRET" in checked.stderr and "fix:" in checked.stderr
+    # Start-up says the same and stops, before any network.
+    run = run_cli("run", "--config", str(config), env={"TELEGRAM_BOT_TOKEN": "1:abc"})
+    assert run.returncode == 2 and "TELEGRAM_WEBHOOK_SECRET" in run.stderr
+    fine = run_cli(
+        "check-config", "--config", str(config), env={"TELEGRAM_WEBHOOK_SECRET": SECRET}
+    )
+    assert fine.returncode == 0, fine.stderr
