@@ -23,6 +23,10 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
+def files(folder: Path, pattern: str) -> list[Path]:
+    return sorted(folder.glob(pattern))
+
+
 def people(path: Path) -> int:
     conn = sqlite3.connect(path)
     try:
@@ -49,7 +53,9 @@ async def test_the_nightly_backup_fires_across_a_restart_and_keeps_the_newest(
     await start_background(first.app)
     await first.join("member")
     pending = await first.rows("SELECT key, due_at FROM timer WHERE kind = 'nightly_backup'")
-    assert pending == [{"key": "backup:nightly:2026-11-03", "due_at": "2026-11-03T02:30:00.000000Z"}]
+    assert pending == [
+        {"key": "backup:nightly:2026-11-03", "due_at": "2026-11-03T02:30:00.000000Z"}
+    ]
     await stop_background(first.app)
     await first.close()
 
@@ -136,7 +142,7 @@ async def test_restore_puts_back_what_the_backup_wrote(tmp_path: Path) -> None:
     said = restored.stdout
     assert people(database) == before[0]["n"]
     assert mode(database) == 0o600
-    (aside,) = tmp_path.glob("council.sqlite3.replaced-*Z")  # with its -wal and -shm, if any
+    (aside,) = files(tmp_path, "council.sqlite3.replaced-*Z")  # its -wal and -shm beside it
     assert f"kept as {aside}" in said and mode(aside) == 0o600
     assert people(aside) == before[0]["n"] + 1
     # The restored database opens and runs as it was.

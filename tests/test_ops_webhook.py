@@ -127,7 +127,5 @@ def test_a_webhook_without_a_secret_is_refused_with_the_fix(tmp_path: Path) -> N
     # Start-up says the same and stops, before any network.
     run = run_cli("run", "--config", str(config), env={"TELEGRAM_BOT_TOKEN": "1:abc"})
     assert run.returncode == 2 and "TELEGRAM_WEBHOOK_SECRET" in run.stderr
-    fine = run_cli(
-        "check-config", "--config", str(config), env={"TELEGRAM_WEBHOOK_SECRET": SECRET}
-    )
+    fine = run_cli("check-config", "--config", str(config), env={"TELEGRAM_WEBHOOK_SECRET": SECRET})
     assert fine.returncode == 0, fine.stderr

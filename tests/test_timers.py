@@ -68,7 +68,9 @@ def jobs(h: Harness) -> dict[str, object]:
 
 
 async def statuses(h: Harness) -> dict[str, str]:
-    rows = await h.rows("SELECT key, status FROM timer WHERE key NOT LIKE 'retention:%' AND key NOT LIKE 'backup:%'")
+    rows = await h.rows(
+        "SELECT key, status FROM timer WHERE key NOT LIKE 'retention:%' AND key NOT LIKE 'backup:%'"
+    )
     return {r["key"]: r["status"] for r in rows}
 
 
