@@ -48,6 +48,8 @@ async def seed(h: object) -> None:
             else:
                 status, error, done = "sent", None, old
             created = now if status == "queued" else old
+            # Queued for the morning (quiet hours): waiting, not yet due.
+            not_before = to_db(START + timedelta(hours=20)) if status == "queued" else old
             rows.append(
                 (
                     f"bench:{i}",
@@ -55,7 +57,7 @@ async def seed(h: object) -> None:
                     "delivery.announcement",
                     status,
                     error,
-                    created,
+                    not_before,
                     created,
                     done,
                 )

@@ -41,28 +41,34 @@ async def _channel_column(tx: Tx) -> bool:
 
 
 async def outbox_figures(tx: Tx, now: str, default_channel: str) -> list[OutboxFigures]:
-    channel = "channel" if await _channel_column(tx) else "?"
-    params: tuple[str, ...] = () if channel == "channel" else (default_channel,)
+    """Per channel. Each query is answered from the outbox_due (status, not_before) index
+    alone until the outbox has a channel column."""
+    per_channel = await _channel_column(tx)
+    group = "channel, " if per_channel else ""
+
+    def channel_of(row: sqlite3.Row) -> str:
+        return str(row["channel"]) if per_channel else default_channel
+
     statuses: dict[str, dict[str, int]] = {}
     for r in await tx.all(
-        f"SELECT {channel} AS ch, status, COUNT(*) AS n FROM outbox GROUP BY ch, status", params
+        f"SELECT {group}status, COUNT(*) AS n FROM outbox GROUP BY {group}status"
     ):
-        statuses.setdefault(str(r["ch"]), {})[r["status"]] = int(r["n"])
+        statuses.setdefault(channel_of(r), {})[r["status"]] = int(r["n"])
     parked: dict[str, dict[str, int]] = {}
     for r in await tx.all(
-        f"SELECT {channel} AS ch, {_PARK_REASON} AS reason, COUNT(*) AS n FROM outbox"
-        " WHERE status = 'parked' GROUP BY ch, reason",
-        params,
+        f"SELECT {group}{_PARK_REASON} AS reason, COUNT(*) AS n FROM outbox"
+        f" WHERE status = 'parked' GROUP BY {group}reason"
     ):
-        parked.setdefault(str(r["ch"]), {})[r["reason"]] = int(r["n"])
+        parked.setdefault(channel_of(r), {})[r["reason"]] = int(r["n"])
     oldest: dict[str, tuple[str | None, str | None]] = {}
     for r in await tx.all(
-        f"SELECT {channel} AS ch, MIN(created_at) AS queued,"
+        f"SELECT {group}MIN(created_at) AS queued,"
         " MIN(CASE WHEN not_before <= ? THEN not_before END) AS due"
-        " FROM outbox WHERE status IN ('queued','sending') GROUP BY ch",
-        (*params, now) if channel == "?" else (now,),
+        " FROM outbox WHERE status IN ('queued','sending')"
+        + (" GROUP BY channel" if per_channel else ""),
+        (now,),
     ):
-        oldest[str(r["ch"])] = (r["queued"], r["due"])
+        oldest[channel_of(r)] = (r["queued"], r["due"])
     names = sorted(set(statuses) | {default_channel})
     return [
         OutboxFigures(
@@ -74,6 +80,24 @@ async def outbox_figures(tx: Tx, now: str, default_channel: str) -> list[OutboxF
         )
         for name in names
     ]
+
+
+async def oldest_due(tx: Tx, now: str) -> dict[str, str]:
+    """Per channel, when the oldest notice due now and not yet sent came due (the index range
+    of due notices only: the health check runs often)."""
+    per_channel = await _channel_column(tx)
+    group = "channel, " if per_channel else ""
+    rows = await tx.all(
+        f"SELECT {group}MIN(not_before) AS due FROM outbox"
+        " WHERE status IN ('queued','sending') AND not_before <= ?"
+        + (" GROUP BY channel" if per_channel else ""),
+        (now,),
+    )
+    return {
+        (str(r["channel"]) if per_channel else ""): str(r["due"])
+        for r in rows
+        if r["due"] is not None
+    }
 
 
 async def timer_figures(tx: Tx, now: str) -> TimerFigures:
