@@ -3,9 +3,12 @@ Application with the real sender, database and timers."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import sys
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,7 +19,7 @@ from bot.app import start_background, stop_background
 from bot.ops import health
 from bot.ops.channels import channel_of
 from bot.ops.server import OpsServer
-from tests.harness import Harness
+from tests.harness import EXAMPLE_CONFIG, ROOT, Harness
 from tests.test_delivery_announce import TEXT, _preview
 
 
@@ -151,3 +154,50 @@ async def test_timers_due_fired_and_missed(h: Harness, ops: OpsServer) -> None:
     assert value(found, "council_timers_due", kind="nightly_backup") == 0
     assert value(found, "council_timers", kind="nightly_backup", status="missed") == 1
     assert value(found, "council_timers", kind="retention_sweep", status="missed") == 1
+
+
+async def health_cli(config: Path) -> tuple[int, str]:
+    """`python -m bot health` in its own process, while this loop serves the endpoint."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "health",
+        "--config",
+        str(config),
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await process.communicate()
+    return int(process.returncode or 0), out.decode()
+
+
+async def test_the_health_command_says_what_the_endpoint_says(
+    h: Harness, ops: OpsServer, tmp_path: Path
+) -> None:
+    config = tmp_path / "config.toml"
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
+        'path = "data/council.sqlite3"', f'path = "{h.db.path}"'
+    )
+    config.write_text(text.replace("port = 0", f"port = {ops.port}"), encoding="utf-8")
+    await start_background(h.app)
+    try:
+        code, said = await health_cli(config)
+        assert code == 0, said
+        assert "ok   sender:main: running" in said and said.strip().endswith("healthy")
+    finally:
+        await stop_background(h.app)
+    code, said = await health_cli(config)
+    assert code == 1
+    assert "FAIL sender:main: the outbox sender is not running" in said
+    assert said.strip().endswith("unhealthy")
+    # With the endpoint off, the database alone, and it says so.
+    config.write_text(text, encoding="utf-8")
+    code, said = await health_cli(config)
+    assert code == 0 and "ok   database: reachable and writable" in said
+    assert "Only the database was checked" in said
+    await ops.stop()
+    config.write_text(text.replace("port = 0", f"port = {ops.port}"), encoding="utf-8")
+    code, said = await health_cli(config)
+    assert code == 1 and "unhealthy: the bot does not answer" in said
