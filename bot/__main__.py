@@ -37,7 +37,25 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     )
     if settings.token() is None:
         print(f"Note: the environment variable {settings.telegram.token_env} is not set yet.")
+    _print_ops(settings)
     return 0
+
+
+def _print_ops(settings: Settings) -> None:
+    """What the IT team set up (docs/DEPLOY.md), so a wrong path shows before the first night."""
+    telegram, ops, kept = settings.telegram, settings.monitoring, settings.backups
+    if telegram.webhook_url:
+        print(
+            f"Webhook: {telegram.webhook_url} -> http://{telegram.webhook_listen}:"
+            f"{telegram.webhook_port}/{telegram.webhook_path}"
+        )
+    if ops.port:
+        print(f"Health and metrics: http://{ops.listen}:{ops.port}/healthz and /metrics")
+    if kept.enabled:
+        print(
+            f"Backups: nightly at {kept.at:%H:%M} into {kept.folder(settings.database_path)},"
+            f" keeping {kept.keep}; the key file {settings.key_path} stays apart."
+        )
 
 
 def _webhook_problems(settings: Settings, path: str) -> bool:

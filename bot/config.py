@@ -494,4 +494,19 @@ def load_settings(path: str | os.PathLike[str]) -> Settings:
                 )
             ],
         )
+    backup_folder = settings.backups.folder(settings.database_path).resolve()
+    if settings.backups.enabled and (
+        backup_folder == settings.key_path.parent or backup_folder in settings.key_path.parents
+    ):
+        # The key must never sit with the backups: the two together can be read.
+        raise ConfigError(
+            str(p),
+            [
+                Problem(
+                    "backups.directory",
+                    str(backup_folder),
+                    "put the backups apart from the key file's folder ([secrecy] key_file)",
+                )
+            ],
+        )
     return settings

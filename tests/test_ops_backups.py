@@ -8,12 +8,14 @@ import stat
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from bot.app import start_background, stop_background
-from bot.config import Backups
+from bot.config import Backups, ConfigError, load_settings
 from bot.council import timers
 from bot.ops import backups
 from bot.ops.runlock import RunLock
-from tests.harness import EXAMPLE_CONFIG, make_harness
+from tests.harness import EXAMPLE_CONFIG, ROOT, make_harness
 from tests.test_config import run_cli
 
 NIGHT = datetime(2026, 11, 3, 2, 30, tzinfo=UTC)  # [backups] time 02:30, London is on GMT
@@ -151,3 +153,18 @@ async def test_restore_puts_back_what_the_backup_wrote(tmp_path: Path) -> None:
         assert await reopened.rows("SELECT COUNT(*) AS n FROM person") == before
     finally:
         await reopened.close()
+
+
+def test_backups_beside_the_key_are_refused(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
+            'directory = "backups"', f'directory = "{tmp_path}/keys"'
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as refused:
+        load_settings(config)
+    assert refused.value.problems[0].key == "backups.directory"
+    settings = load_settings(EXAMPLE_CONFIG)
+    assert settings.backups.folder(settings.database_path) == ROOT / "data" / "backups"
