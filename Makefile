@@ -18,6 +18,9 @@ $(STAMP): pyproject.toml requirements-dev.lock
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
 	$(BIN)/pip install --quiet --no-deps -e .
+	@$(BIN)/pip check >/dev/null || { $(BIN)/pip check; \
+		echo "requirements-dev.lock does not pin all that pyproject.toml names: run make lock"; \
+		exit 1; }
 	touch $(STAMP)
 
 # Re-pin after a change to the dependencies in pyproject.toml (needs the package index).

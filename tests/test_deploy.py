@@ -7,9 +7,12 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import tomllib
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from tests.paths import ROOT
 
@@ -190,3 +193,25 @@ def test_the_systemd_unit_verifies_and_is_sandboxed(tmp_path: Path) -> None:
         [analyze, "verify", str(local)], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
+
+
+def pinned(lock: Path) -> set[str]:
+    names = set()
+    for line in lock.read_text(encoding="utf-8").splitlines():
+        if "==" in line and not line.startswith((" ", "#")):
+            names.add(canonicalize_name(line.split("==")[0]))
+    return names
+
+
+def test_the_locks_pin_everything_pyproject_names() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    runtime = {canonicalize_name(Requirement(r).name) for r in project["dependencies"]}
+    dev = {canonicalize_name(Requirement(r).name) for r in project["optional-dependencies"]["dev"]}
+    missing = runtime - pinned(ROOT / "requirements.lock")
+    assert not missing, f"run make lock: requirements.lock lacks {sorted(missing)}"
+    missing = (runtime | dev) - pinned(ROOT / "requirements-dev.lock")
+    assert not missing, f"run make lock: requirements-dev.lock lacks {sorted(missing)}"
+    # The unused rate-limiter extra is gone; the webhook server is in.
+    assert any("python-telegram-bot[job-queue,webhooks]" in r for r in project["dependencies"])
+    assert "aiolimiter" not in pinned(ROOT / "requirements.lock")
+    assert "tornado" in pinned(ROOT / "requirements.lock")

@@ -101,7 +101,7 @@ class Runner:
         self.tasks: set[asyncio.Task[Path | None]] = set()
 
     def on_commit(self, kind: str, payload: object) -> None:
-        if kind == _EVENT:
+        if kind == _EVENT and self.services.settings.backups.enabled:
             task = asyncio.get_running_loop().create_task(self.run(), name="nightly-backup")
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
