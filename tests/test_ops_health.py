@@ -133,6 +133,7 @@ async def test_metrics_count_a_broadcast_exactly(h: Harness, ops: OpsServer) -> 
     assert value(found, "council_updates_total", channel="main", kind="callback_query") == 5 + 2
     assert not [k for k in found if k[0] == "council_handler_errors_total"]
     assert value(found, "council_database_bytes", file="main") > 0
+    assert value(found, "process_resident_memory_bytes") > 0
     # Nothing names a person, a chat or what was said.
     for secret in [TEXT, "Test", *(str(m) for m in [staff, *members])]:
         assert secret not in answer.text

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry, ProcessCollector, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from telegram import Update
@@ -174,5 +174,7 @@ async def render(services: Services, channels: Sequence[Channel]) -> bytes:
     collector.families = await gather(services, channels)
     registry = CollectorRegistry(auto_describe=False)
     registry.register(collector)
+    # The process's memory, CPU and open files (process_*), from /proc where there is one.
+    ProcessCollector(registry=registry)
     data: bytes = generate_latest(registry)
     return data
