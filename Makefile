@@ -37,7 +37,7 @@ bundle: $(STAMP)
 	$(BIN)/pip wheel --quiet --require-hashes -r requirements.lock -w $(BUILD)/bundle/wheels
 	$(BIN)/pip wheel --quiet --no-deps . -w $(BUILD)/bundle/wheels
 	sed -e '/^ *--hash/d' -e 's/ \\$$//' requirements.lock > $(BUILD)/bundle/requirements.txt
-	cp deploy/install.sh config.example.toml $(BUILD)/bundle/
+	cp deploy/install.sh deploy/council-bot.service docs/DEPLOY.md config.example.toml $(BUILD)/bundle/
 	cd $(BUILD)/bundle && sha256sum wheels/*.whl > SHA256SUMS
 	tar -C $(BUILD) -czf $(BUNDLE) --transform 's,^bundle,council-bot-$(VERSION),' bundle
 	@echo "Offline bundle: $(BUNDLE)"

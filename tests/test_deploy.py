@@ -53,7 +53,16 @@ def index_reachable(dest: Path) -> bool:
 
 def test_the_offline_bundle_installs_with_no_index(tmp_path: Path) -> None:
     built = subprocess.run(
-        ["make", "--no-print-directory", "bundle", f"BUILD={tmp_path}/build", f"DIST={tmp_path}"],
+        # -o: use the tools of this venv as they are; never reinstall it under a running test.
+        [
+            "make",
+            "--no-print-directory",
+            "-o",
+            ".venv/.installed",
+            "bundle",
+            f"BUILD={tmp_path}/build",
+            f"DIST={tmp_path}",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

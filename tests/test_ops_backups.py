@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from bot.app import start_background, stop_background
-from bot.config import Backups, ConfigError, load_settings
+from bot.config import Backups, ConfigError, load_settings, parse_settings
 from bot.council import timers
 from bot.ops import backups
 from bot.ops.runlock import RunLock
 from tests.harness import EXAMPLE_CONFIG, ROOT, make_harness
-from tests.test_config import run_cli
+from tests.test_config import example, problems_for, run_cli
 
 NIGHT = datetime(2026, 11, 3, 2, 30, tzinfo=UTC)  # [backups] time 02:30, London is on GMT
 
@@ -168,3 +168,17 @@ def test_backups_beside_the_key_are_refused(tmp_path: Path) -> None:
     assert refused.value.problems[0].key == "backups.directory"
     settings = load_settings(EXAMPLE_CONFIG)
     assert settings.backups.folder(settings.database_path) == ROOT / "data" / "backups"
+
+
+def test_bad_backup_and_monitoring_keys_name_the_fix() -> None:
+    data = example()
+    data["backups"] = {"enabled": "yes", "time": "25:00", "keep": 0}
+    data["monitoring"] = {"port": 70000}
+    found = problems_for(data)
+    assert "true or false" in found["backups.enabled"]
+    assert "24-hour time" in found["backups.time"]
+    assert "1 to 365" in found["backups.keep"]
+    assert "0 to 65535" in found["monitoring.port"]
+    data = example()
+    data["backups"] = {"enabled": False}
+    assert parse_settings(data).backups.enabled is False
