@@ -3,6 +3,7 @@ restart, whole files 0600 in a 0700 folder, the oldest pruned, and a restore of 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import stat
 from datetime import UTC, datetime
@@ -14,7 +15,7 @@ from bot.app import start_background, stop_background
 from bot.config import Backups, ConfigError, load_settings, parse_settings
 from bot.council import timers
 from bot.ops import backups
-from bot.ops.runlock import RunLock
+from bot.ops.runlock import AlreadyRunning, RunLock
 from tests.harness import EXAMPLE_CONFIG, ROOT, make_harness
 from tests.test_config import example, problems_for, run_cli
 
@@ -182,3 +183,14 @@ def test_bad_backup_and_monitoring_keys_name_the_fix() -> None:
     data = example()
     data["backups"] = {"enabled": False}
     assert parse_settings(data).backups.enabled is False
+
+
+def test_one_bot_per_database(tmp_path: Path) -> None:
+    database = tmp_path / "council.sqlite3"
+    first = RunLock(database).acquire()
+    with pytest.raises(AlreadyRunning) as second:
+        RunLock(database).acquire()
+    assert second.value.pid == str(os.getpid())
+    first.release()
+    RunLock(database).acquire().release()  # free again once the first lets go
+    assert mode(tmp_path / "council.sqlite3.lock") == 0o600

@@ -4,7 +4,12 @@ required, the path from the public address, and check-config refusing a webhook 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import socket
+import subprocess
+import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,7 +18,8 @@ import httpx
 from bot.config import parse_settings
 from bot.ops import webhook
 from bot.ops.metrics import counts_of
-from tests.harness import ADMIN_ID, EXAMPLE_CONFIG, Harness, make_harness
+from tests.double import BotApiDouble, serve_http
+from tests.harness import ADMIN_ID, EXAMPLE_CONFIG, ROOT, Harness, make_harness
 from tests.test_config import example, problems_for, run_cli
 
 SECRET = "s3cret-token_for-tests"
@@ -129,3 +135,71 @@ def test_a_webhook_without_a_secret_is_refused_with_the_fix(tmp_path: Path) -> N
     assert run.returncode == 2 and "TELEGRAM_WEBHOOK_SECRET" in run.stderr
     fine = run_cli("check-config", "--config", str(config), env={"TELEGRAM_WEBHOOK_SECRET": SECRET})
     assert fine.returncode == 0, fine.stderr
+
+
+def test_run_starts_the_webhook_behind_a_proxy_path_end_to_end(tmp_path: Path) -> None:
+    """`python -m bot run` in webhook mode, as an IT team starts it: the webhook server comes
+    up at the public address's path, Telegram is given the secret, and only updates that carry
+    it are handled. Neither the token nor the secret reaches the log."""
+    double = BotApiDouble()
+    double.user(ADMIN_ID, first_name="Admin", language_code="en")
+    hook_port, ops_port = free_port(), free_port()
+    with serve_http(double) as api:
+        config = tmp_path / "config.toml"
+        config.write_text(
+            EXAMPLE_CONFIG.read_text(encoding="utf-8")
+            .replace('base_url = "https://api.telegram.org/bot"', f'base_url = "{api.base_url}"')
+            .replace(
+                'base_file_url = "https://api.telegram.org/file/bot"',
+                f'base_file_url = "{api.base_file_url}"',
+            )
+            .replace('webhook_url = ""', f'webhook_url = "{PUBLIC}"')
+            .replace("webhook_port = 8443", f"webhook_port = {hook_port}")
+            .replace("port = 0", f"port = {ops_port}"),
+            encoding="utf-8",
+        )
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+        env.update(TELEGRAM_BOT_TOKEN=double.token, TELEGRAM_WEBHOOK_SECRET=SECRET)
+        log = tmp_path / "bot.log"
+        with log.open("w") as out:
+            bot = subprocess.Popen(
+                [sys.executable, "-m", "bot", "run", "--config", str(config)],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    if httpx.get(f"http://127.0.0.1:{ops_port}/healthz", timeout=5).is_success:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert bot.poll() is None, log.read_text(encoding="utf-8")
+                time.sleep(0.2)
+            (set_hook,) = [c for c in double.calls if c.method == "setWebhook"]
+            assert set_hook.params["url"] == PUBLIC
+            assert set_hook.params["secret_token"] == SECRET
+            url = f"http://127.0.0.1:{hook_port}/telegram/hook"
+            refused = httpx.post(url, json=double.message_update(ADMIN_ID, "/start"), timeout=10)
+            assert refused.status_code == 403
+            taken = httpx.post(
+                url,
+                json=double.message_update(ADMIN_ID, "/start"),
+                headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+                timeout=10,
+            )
+            assert taken.status_code == 200
+            deadline = time.monotonic() + 30
+            while not double.sent_texts(ADMIN_ID) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert len(double.sent_texts(ADMIN_ID)) == 1
+        finally:
+            bot.send_signal(signal.SIGTERM)
+            bot.wait(timeout=30)
+    assert bot.returncode == 0, log.read_text(encoding="utf-8")
+    printed = log.read_text(encoding="utf-8")
+    assert "The council bot is running" in printed
+    assert SECRET not in printed and double.token not in printed
