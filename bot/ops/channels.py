@@ -20,6 +20,10 @@ from bot.services import Services
 CouncilApp = Application[Any, Any, Any, Any, Any, Any]
 
 _KEY = "ops.channel"
+# Answers that show the server and the token at work: a bad request, a chat that blocked the
+# bot, a flood wait. Not 401/404 (the token is refused), 409 (another bot polls with this
+# token) or 5xx.
+_WORKING = frozenset({400, 403, 429})
 
 
 class WatchedRequest(BaseRequest):
@@ -41,8 +45,7 @@ class WatchedRequest(BaseRequest):
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         code, payload = await self.inner.do_request(*args, **kwargs)
-        # Any answer below 500 is the server at work (a 403 from a blocked chat included).
-        if code < 500:
+        if code < 300 or code in _WORKING:
             self._on_answer()
         return code, payload
 
