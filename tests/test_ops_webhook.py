@@ -4,6 +4,7 @@ required, the path from the public address, and check-config refusing a webhook 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import socket
@@ -14,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import httpx
+import pytest
 
 from bot.config import parse_settings
 from bot.ops import webhook
@@ -40,7 +42,9 @@ async def stored(h: Harness) -> dict[str, int]:
     return rows
 
 
-async def test_the_webhook_server_takes_updates_only_with_the_secret(tmp_path: Path) -> None:
+async def test_the_webhook_server_takes_updates_only_with_the_secret(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     h = await make_harness(tmp_path)
     port = free_port()
     telegram = replace(
@@ -78,6 +82,20 @@ async def test_the_webhook_server_takes_updates_only_with_the_secret(tmp_path: P
             assert h.double.sent_texts(ADMIN_ID) == []
             assert await stored(h) == before
             assert sum(counts_of(h.app).updates.values()) == 0
+
+            # With the secret but not an update: refused, and what it held is not logged.
+            with caplog.at_level(logging.DEBUG):
+                odd = await client.post(
+                    url,
+                    json={"update_id": "x", "message": {"text": "words from a cell"}},
+                    headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+                )
+            assert odd.status_code == 400
+            bot_log = "\n".join(
+                r.getMessage() for r in caplog.records if r.name.startswith(("telegram", "bot"))
+            )
+            assert "Received data was" in bot_log and "Webhook received data" in bot_log
+            assert "words from a cell" not in bot_log
 
             taken = await client.post(
                 url,
