@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
+from collections.abc import Iterator
 
 from bot import logs
 from bot.config import ConfigError, Settings, load_settings
@@ -278,6 +280,20 @@ def _no_token_message(settings: Settings) -> str:
     )
 
 
+@contextlib.contextmanager
+def _listening(key: str, host: str, port: int) -> Iterator[None]:
+    """A port that is taken stops start-up with the key to change, not a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        print(
+            f"The bot cannot listen on {host}:{port} ({exc.strerror or exc}).\n"
+            f"  fix: stop what uses that port, or set {key} in the configuration.",
+            file=sys.stderr,
+        )
+        raise SystemExit(4) from None
+
+
 async def serve(settings: Settings, token: str) -> None:
     from bot.app import build_application, on_start, start_background, stop_background
     from bot.ops import runlock
@@ -301,26 +317,37 @@ async def serve(settings: Settings, token: str) -> None:
         await start_background(app)
         await app.start()
         assert app.updater is not None
-        if settings.telegram.webhook_url:
-            from bot.ops import webhook
+        try:
+            if settings.telegram.webhook_url:
+                from bot.ops import webhook
 
-            secret = webhook.secret(settings)
-            assert secret is not None  # cmd_run refused to start without it
-            await webhook.start(app, settings, secret)
-        else:
-            await app.updater.start_polling()
-        if settings.monitoring.port:
-            ops_server = OpsServer(app.bot_data["services"], [channel_of(app)])
-            await ops_server.start(settings.monitoring.listen, settings.monitoring.port)
-        log.info(
-            "The council bot is running for %s. Press Ctrl+C to stop.", settings.establishment.name
-        )
-        await stop.wait()
-        if ops_server is not None:
-            await ops_server.stop()
-        await app.updater.stop()
-        await stop_background(app)
-        await app.stop()
+                secret = webhook.secret(settings)
+                assert secret is not None  # cmd_run refused to start without it
+                telegram = settings.telegram
+                with _listening(
+                    "telegram.webhook_port", telegram.webhook_listen, telegram.webhook_port
+                ):
+                    await webhook.start(app, settings, secret)
+            else:
+                await app.updater.start_polling()
+            if settings.monitoring.port:
+                ops_server = OpsServer(app.bot_data["services"], [channel_of(app)])
+                monitoring = settings.monitoring
+                with _listening("monitoring.port", monitoring.listen, monitoring.port):
+                    await ops_server.start(monitoring.listen, monitoring.port)
+            log.info(
+                "The council bot is running for %s. Press Ctrl+C to stop.",
+                settings.establishment.name,
+            )
+            await stop.wait()
+        finally:
+            # Also when start-up stops half-way (a port taken): everything started is stopped.
+            if ops_server is not None:
+                await ops_server.stop()
+            if app.updater.running:
+                await app.updater.stop()
+            await stop_background(app)
+            await app.stop()
     await db.close()
     lock.release()
 

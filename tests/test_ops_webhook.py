@@ -20,7 +20,7 @@ import pytest
 from bot.config import parse_settings
 from bot.ops import webhook
 from bot.ops.metrics import counts_of
-from tests.double import BotApiDouble, serve_http
+from tests.double import BotApiDouble, HttpDouble, serve_http
 from tests.harness import ADMIN_ID, EXAMPLE_CONFIG, ROOT, Harness, make_harness
 from tests.test_config import example, problems_for, run_cli
 
@@ -155,6 +155,29 @@ def test_a_webhook_without_a_secret_is_refused_with_the_fix(tmp_path: Path) -> N
     assert fine.returncode == 0, fine.stderr
 
 
+def webhook_config(tmp_path: Path, api: HttpDouble, hook_port: int, ops_port: int) -> Path:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        EXAMPLE_CONFIG.read_text(encoding="utf-8")
+        .replace('base_url = "https://api.telegram.org/bot"', f'base_url = "{api.base_url}"')
+        .replace(
+            'base_file_url = "https://api.telegram.org/file/bot"',
+            f'base_file_url = "{api.base_file_url}"',
+        )
+        .replace('webhook_url = ""', f'webhook_url = "{PUBLIC}"')
+        .replace("webhook_port = 8443", f"webhook_port = {hook_port}")
+        .replace("port = 0", f"port = {ops_port}"),
+        encoding="utf-8",
+    )
+    return config
+
+
+def bot_env(double: BotApiDouble) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    env.update(TELEGRAM_BOT_TOKEN=double.token, TELEGRAM_WEBHOOK_SECRET=SECRET)
+    return env
+
+
 def test_run_starts_the_webhook_behind_a_proxy_path_end_to_end(tmp_path: Path) -> None:
     """`python -m bot run` in webhook mode, as an IT team starts it: the webhook server comes
     up at the public address's path, Telegram is given the secret, and only updates that carry
@@ -163,21 +186,8 @@ def test_run_starts_the_webhook_behind_a_proxy_path_end_to_end(tmp_path: Path) -
     double.user(ADMIN_ID, first_name="Admin", language_code="en")
     hook_port, ops_port = free_port(), free_port()
     with serve_http(double) as api:
-        config = tmp_path / "config.toml"
-        config.write_text(
-            EXAMPLE_CONFIG.read_text(encoding="utf-8")
-            .replace('base_url = "https://api.telegram.org/bot"', f'base_url = "{api.base_url}"')
-            .replace(
-                'base_file_url = "https://api.telegram.org/file/bot"',
-                f'base_file_url = "{api.base_file_url}"',
-            )
-            .replace('webhook_url = ""', f'webhook_url = "{PUBLIC}"')
-            .replace("webhook_port = 8443", f"webhook_port = {hook_port}")
-            .replace("port = 0", f"port = {ops_port}"),
-            encoding="utf-8",
-        )
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
-        env.update(TELEGRAM_BOT_TOKEN=double.token, TELEGRAM_WEBHOOK_SECRET=SECRET)
+        config = webhook_config(tmp_path, api, hook_port, ops_port)
+        env = bot_env(double)
         log = tmp_path / "bot.log"
         with log.open("w") as out:
             bot = subprocess.Popen(
@@ -221,3 +231,27 @@ def test_run_starts_the_webhook_behind_a_proxy_path_end_to_end(tmp_path: Path) -
     printed = log.read_text(encoding="utf-8")
     assert "The council bot is running" in printed
     assert SECRET not in printed and double.token not in printed
+
+
+def test_a_taken_port_stops_start_up_with_the_key_to_change(tmp_path: Path) -> None:
+    double = BotApiDouble()
+    with socket.socket() as taken, serve_http(double) as api:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = int(taken.getsockname()[1])
+        for hook_port, ops_port, key in (
+            (busy, free_port(), "telegram.webhook_port"),
+            (free_port(), busy, "monitoring.port"),
+        ):
+            config = webhook_config(tmp_path, api, hook_port, ops_port)
+            run = subprocess.run(
+                [sys.executable, "-m", "bot", "run", "--config", str(config)],
+                cwd=ROOT,
+                env=bot_env(double),
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert run.returncode == 4, run.stderr
+            assert f"cannot listen on 127.0.0.1:{busy}" in run.stderr
+            assert f"set {key} in the configuration" in run.stderr
