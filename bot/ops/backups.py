@@ -146,8 +146,11 @@ async def settle(db: Database) -> None:
 
 
 def _private_folder(folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    os.chmod(folder, 0o700)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        os.chmod(folder, 0o700)
+    except PermissionError:
+        pass  # a mount point the bot does not own: the files in it are 0600 all the same
 
 
 async def backup_now(
@@ -243,7 +246,7 @@ def restore(settings: Settings, backup: Path, clock: Clock) -> Restored:
         ) from None
     try:
         version = check_backup(backup)
-        _private_folder(database.parent)
+        database.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         incoming = database.with_name(database.name + ".restoring")
         incoming.unlink(missing_ok=True)
         fd = os.open(incoming, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
