@@ -16,9 +16,11 @@ COPY storage ./storage
 RUN /opt/council-bot/bin/pip install --no-cache-dir --no-deps .
 
 FROM python:${PYTHON_VERSION}-slim-bookworm
+# matplotlib's cache in /tmp (a tmpfs under compose), not among the data.
 ENV PATH=/opt/council-bot/bin:$PATH \
     PYTHONUNBUFFERED=1 \
-    PYTHONDONTWRITEBYTECODE=1
+    PYTHONDONTWRITEBYTECODE=1 \
+    MPLCONFIGDIR=/tmp/matplotlib
 # /data: the database; /keys: the sealing key, never in the same place as the data or backups;
 # /backups: the nightly backups (mount another disk here).
 RUN groupadd --system --gid 10001 council \
