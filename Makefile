@@ -18,9 +18,11 @@ $(STAMP): pyproject.toml requirements-dev.lock
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
 	$(BIN)/pip install --quiet --no-deps -e .
+	@# A dependency added to pyproject.toml but not pinned yet is installed unpinned, loudly,
+	@# and tests/test_deploy.py fails until `make lock` pins it.
 	@$(BIN)/pip check >/dev/null || { $(BIN)/pip check; \
-		echo "requirements-dev.lock does not pin all that pyproject.toml names: run make lock"; \
-		exit 1; }
+		echo "WARNING: requirements-dev.lock does not pin all that pyproject.toml names: run make lock"; \
+		$(BIN)/pip install --quiet -e '.[dev]'; }
 	touch $(STAMP)
 
 # Re-pin after a change to the dependencies in pyproject.toml (needs the package index).
