@@ -73,6 +73,9 @@ class Invites:
     max_failures: int
     failure_window: timedelta
     lockout: timedelta
+    # Wrong codes from everyone together in an hour before code entry pauses for everyone new.
+    establishment_max_failures: int = 30
+    establishment_pause: timedelta = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -87,9 +90,10 @@ class Delivery:
 
 @dataclass(frozen=True)
 class Safeguarding:
-    contacts: tuple[int, ...]
+    # The contacts are people flagged by an admin (/safercustody), not ids in this file.
     phrases: tuple[str, ...]
     message: dict[str, str]
+    escalate_after: timedelta = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,10 @@ class Settings:
     # every backup (storage/sealing.py, docs/BALLOT_SECRECY.md).
     key_path: Path = Path("keys/council.key")
     extra: dict[str, Any] = field(default_factory=dict)
+    # Elections (docs/ELECTIONS.md): how long an elected person holds office, and how long
+    # before a term ends staff are reminded.
+    election_term: timedelta = timedelta(days=365)
+    election_term_reminder: timedelta = timedelta(days=28)
     schemes: Schemes = field(default_factory=lambda: Schemes())  # peer schemes (docs/SCHEMES.md)
 
     def token(self) -> str | None:
@@ -451,6 +459,10 @@ def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
         max_failures=r.integer("invites.max_failures", 5, 1, 50),
         failure_window=timedelta(minutes=r.integer("invites.failure_window_minutes", 60, 1, 1440)),
         lockout=timedelta(minutes=r.integer("invites.lockout_minutes", 60, 1, 10080)),
+        establishment_max_failures=r.integer("invites.establishment_max_failures", 30, 5, 10000),
+        establishment_pause=timedelta(
+            minutes=r.integer("invites.establishment_pause_minutes", 30, 1, 1440)
+        ),
     )
 
     topics = r.choices("topics")
@@ -485,7 +497,9 @@ def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
 
     phrases_raw = r.raw("safeguarding.phrases")
     phrases: tuple[str, ...] = ()
-    if not isinstance(phrases_raw, list) or not all(
+    if phrases_raw is None:
+        pass  # the built-in list (bot/council/safeguarding.py) is enough on its own
+    elif not isinstance(phrases_raw, list) or not all(
         isinstance(p, str) and p.strip() for p in phrases_raw
     ):
         r.bad(
@@ -495,10 +509,20 @@ def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
         )
     else:
         phrases = tuple(p.strip().casefold() for p in phrases_raw)
+    if r.raw("safeguarding.contacts"):
+        r.bad(
+            "safeguarding.contacts",
+            r.raw("safeguarding.contacts"),
+            "remove this line: safer-custody contacts are now people the bot knows. An admin"
+            " sends /safercustody P-0012 (the person's reference from /people), or run"
+            " python -m bot invite --role staff --safer-custody",
+        )
     safeguarding = Safeguarding(
-        contacts=r.user_ids("safeguarding.contacts", required=False),
         phrases=phrases,
         message=r.per_language("safeguarding.message", required=False),
+        escalate_after=timedelta(
+            minutes=r.integer("safeguarding.escalate_after_minutes", 15, 1, 1440)
+        ),
     )
 
     settings = Settings(
@@ -533,6 +557,10 @@ def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
         followup_escalate_after=timedelta(days=r.integer("outcomes.escalate_after_days", 7, 1, 90)),
         schemes=_schemes(r, wings),
         key_path=key_path,
+        election_term=timedelta(days=r.integer("elections.term_days", 365, 30, 1830)),
+        election_term_reminder=timedelta(
+            days=r.integer("elections.term_reminder_days", 28, 1, 180)
+        ),
     )
     if r.problems:
         raise ConfigError(path, r.problems)

@@ -14,7 +14,7 @@ from bot.council import board as board_council
 from bot.council.access import parse_person_ref, person_ref
 from bot.council.outcomes import OutcomeRow
 from handlers import content as asking
-from handlers import schemes
+from handlers import elections, schemes
 from handlers.base import Button, Call, Reply, Result, excerpt
 from handlers.base import stale as _stale
 from handlers.base import topic_label as _topic
@@ -680,6 +680,8 @@ async def my_record(call: Call) -> Result:
     lines += ["", call.t("outcomes.record.consultations", count=record.consultations_answered)]
     for title in record.consultations:
         lines.append(call.t("outcomes.record.consultation", title=title))
+    # Offices held, with dates (issue 16): its own section, so /myrecord can grow elsewhere too.
+    lines += await elections.record_lines(call)
     # Peer scheme roles, training and hours, and "Print my record" (docs/SCHEMES.md).
     lines += ["", *await schemes.record_lines(call)]
     lines += ["", call.t("outcomes.record.footer")]

@@ -102,21 +102,17 @@ async def due(
     if skip_chats:
         sql += f" AND chat_id NOT IN ({','.join('?' * len(skip_chats))})"
         params.extend(skip_chats)
-    # Urgent notices (a safeguarding alert, a Listener request) go to the front of the queue.
-    # Two reads, each in index order (outbox_urgent in 0014), rather than one sort of the queue.
+    # Urgent notices (safeguarding alerts) first, whatever else is waiting.
     urgent = await tx.all(
-        sql.replace(
-            "FROM outbox WHERE", "FROM outbox INDEXED BY outbox_urgent WHERE urgent = 1 AND", 1
-        )
-        + " ORDER BY not_before, id LIMIT ?",
+        sql + " AND urgent = 1 AND status IN ('queued','sending') ORDER BY not_before, id LIMIT ?",
         [*params, limit],
     )
     rows = list(urgent)
     if len(rows) < limit:
         taken = {r["id"] for r in rows}
         rest = await tx.all(sql + " ORDER BY not_before, id LIMIT ?", [*params, limit])
-        rows += [r for r in rest if r["id"] not in taken][: limit - len(rows)]
-    return [_notice(r) for r in rows]
+        rows.extend(r for r in rest if r["id"] not in taken)
+    return [_notice(r) for r in rows[:limit]]
 
 
 async def next_due_at(tx: Tx) -> str | None:
@@ -158,7 +154,7 @@ async def for_sending(tx: Tx, notice_ids: Collection[int]) -> list[Sendable]:
         " p.unreachable AS person_unreachable"
         " FROM outbox o LEFT JOIN person p ON p.id = o.person_id"
         f" WHERE o.id IN ({marks}) AND o.status IN ('queued','sending')"
-        " ORDER BY o.not_before, o.id",
+        " ORDER BY o.urgent DESC, o.not_before, o.id",
         list(notice_ids),
     )
     return [

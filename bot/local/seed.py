@@ -19,6 +19,7 @@ from bot.council.clock import Clock
 from bot.local.store import ChannelStore, Persona
 from handlers import consultations as consultation_buttons
 from handlers import polls as poll_buttons
+from storage import safety as safety_store
 from storage.clock import to_db
 from storage.db import Database
 from storage.people import PersonRow
@@ -121,6 +122,9 @@ async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock
     wings = {w.id for w in settings.wings}
 
     async with db.transaction() as tx:
+        # The staff member is the safer-custody contact, so a member who types worrying words
+        # in the demo shows the alert arriving in her chat.
+        await safety_store.add_contact(tx, staff.id, None, to_db(now))
         raised = []
         for who, topic, wing, text in ITEMS:
             if who >= len(members) or topic not in topics or wing not in wings:

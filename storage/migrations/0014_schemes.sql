@@ -123,7 +123,3 @@ BEGIN
     DELETE FROM scheme_coordinator WHERE person_id = NEW.id;
     DELETE FROM scheme_welcome WHERE person_id = NEW.id;
 END;
-
--- Urgent notices (Listener requests, safeguarding alerts) are read first from the outbox.
-CREATE INDEX outbox_urgent ON outbox(not_before, id)
-    WHERE urgent = 1 AND status IN ('queued','sending');
