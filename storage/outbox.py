@@ -111,8 +111,8 @@ async def due(
     if len(rows) < limit:
         taken = {r["id"] for r in rows}
         rest = await tx.all(sql + " ORDER BY not_before, id LIMIT ?", [*params, limit])
-        rows.extend(r for r in rest if r["id"] not in taken)
-    return [_notice(r) for r in rows[:limit]]
+        rows += [r for r in rest if r["id"] not in taken][: limit - len(rows)]
+    return [_notice(r) for r in rows]
 
 
 async def next_due_at(tx: Tx) -> str | None:

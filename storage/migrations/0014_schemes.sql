@@ -123,3 +123,6 @@ BEGIN
     DELETE FROM scheme_coordinator WHERE person_id = NEW.id;
     DELETE FROM scheme_welcome WHERE person_id = NEW.id;
 END;
+
+-- Urgent notices (Listener requests, safeguarding alerts) are read first from the outbox
+-- through outbox_urgent, made by 0009_safety.sql.
