@@ -46,41 +46,89 @@ CouncilApp = Application[Any, Any, Any, Any, Any, Any]
 Monotonic = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
-# Sends in flight at once: enough to keep R a second going over a slow network, and the most
-# notices a crash can catch in flight (each is sent at most once more on restart).
-IN_FLIGHT = 16
+# Sends in flight at once: the pacer sets this from the measured round trip (enough to keep R a
+# second going over a slow network), between these bounds. It is also the most notices a crash
+# can catch in flight (each is sent at most once more on restart).
+MIN_IN_FLIGHT = 4
+IN_FLIGHT = 128
 BATCH = 64
 # How long the sender naps when nothing is due and nobody wakes it (a safety net only).
 IDLE_NAP_S = 60.0
 MAX_BACKOFF_S = 300.0
 _EPSILON = 1e-6
-# A request reaches Telegram a moment after the pacer counts it; this margin keeps Telegram's own
-# count of any one second at R or under despite that jitter.
-WINDOW_S = 1.01
+# A request reaches Telegram some time after the pacer lets it go, and not always the same time:
+# the slot between sends is stretched by the measured spread of that delay, so that Telegram's
+# own count of any one second stays at R or under. Never less than this margin.
+MIN_MARGIN = 0.01
+MAX_MARGIN = 0.25
+ROUND_TRIPS_KEPT = 64
+# A 429 is one chat's flood unless this many different chats are refused within a second:
+# Telegram's overall limit refuses every request, a chat's limit only that chat's.
+GLOBAL_FLOOD_CHATS = 3
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The receiver's limits one pacer keeps to (one pacer per channel)."""
+
+    rate: float  # sends a second overall
+    per_chat_interval: float  # least seconds between two sends to one chat
+    max_in_flight: int = IN_FLIGHT
 
 
 class Pacer:
-    """Telegram's pace: no one-second window holds more than R sends, no chat gets two sends
-    closer than the per-chat interval, and a 429 holds one chat or everything for a while."""
+    """Paces sends at the receiver. Sends leave one slot apart (a token bucket of one token at
+    rate R, stretched by the measured jitter of the way to the receiver), never in a burst; no
+    chat gets two sends closer than the per-chat interval; the sends kept in flight follow the
+    measured round trip; a chat's 429 holds that chat, a 429 across chats holds everything.
+    Self-contained: knows nothing of the outbox, only times and chat ids."""
 
-    def __init__(self, rate: float, per_chat_interval: float, monotonic: Monotonic) -> None:
-        self.capacity = max(1, math.floor(rate))
-        self.per_chat_interval = per_chat_interval
+    def __init__(
+        self,
+        rate: float | Limits,
+        per_chat_interval: float = 1.0,
+        monotonic: Monotonic = time.monotonic,
+    ) -> None:
+        limits = rate if isinstance(rate, Limits) else Limits(float(rate), per_chat_interval)
+        self.limits = limits
+        self.rate = max(limits.rate, 1e-3)
+        self.per_chat_interval = limits.per_chat_interval
         self.monotonic = monotonic
-        self._recent: deque[float] = deque()  # times of the last `capacity` sends
+        self._next_slot = 0.0
         self._chat_ready: dict[int, float] = {}
-        self._last_sent: dict[int, float] = {}
-        self._prior_sent: dict[int, float] = {}  # the send before the last, per chat
         self._all_ready = 0.0
+        self._round_trips: deque[float] = deque(maxlen=ROUND_TRIPS_KEPT)
+        self._floods: deque[tuple[float, int]] = deque()  # (when, chat) of recent 429s
+
+    # -- measured: the way to the receiver ---------------------------------------------------
+
+    def observe(self, round_trip: float) -> None:
+        """A send's round trip, from leaving to its answer (any answer)."""
+        self._round_trips.append(max(round_trip, 0.0))
+
+    def margin(self) -> float:
+        """The spread of the one-way delay: half the spread of the round trips seen."""
+        trips = self._round_trips
+        if len(trips) < 8:
+            # Not yet measured: assume the worst, so the first second cannot burst past R.
+            return MAX_MARGIN
+        return min(max((max(trips) - min(trips)) / 2, MIN_MARGIN), MAX_MARGIN)
+
+    def interval(self) -> float:
+        """Seconds between two sends: R a second, stretched by the jitter margin."""
+        return (1.0 + self.margin()) / self.rate
+
+    def in_flight_limit(self) -> int:
+        """Enough sends in flight to keep R a second going at the slowest round trip seen."""
+        slowest = max(self._round_trips, default=0.0)
+        wanted = math.ceil(slowest / self.interval()) + 2
+        return min(max(wanted, MIN_IN_FLIGHT), max(self.limits.max_in_flight, 1))
+
+    # -- the pace ------------------------------------------------------------------------------
 
     def global_wait(self) -> float:
         now = self.monotonic()
-        wait = self._all_ready - now
-        while self._recent and self._recent[0] + WINDOW_S <= now:
-            self._recent.popleft()
-        if len(self._recent) >= self.capacity:
-            wait = max(wait, self._recent[0] + WINDOW_S - now)
-        return max(wait, 0.0)
+        return max(self._all_ready - now, self._next_slot - now, 0.0)
 
     def chat_wait(self, chat_id: int) -> float:
         return max(self._chat_ready.get(chat_id, 0.0) - self.monotonic(), 0.0)
@@ -89,25 +137,29 @@ class Pacer:
         now = self.monotonic()
         if len(self._chat_ready) > 10_000:
             self._chat_ready = {c: t for c, t in self._chat_ready.items() if t > now}
-            self._last_sent = {c: t for c, t in self._last_sent.items() if t > now - 60}
-            self._prior_sent = {c: t for c, t in self._prior_sent.items() if t > now - 60}
         return {c for c, t in self._chat_ready.items() if t > now}
 
     def record(self, chat_id: int) -> None:
+        """A send leaves now: the next slot is one interval on, and this chat waits its turn."""
         now = self.monotonic()
-        self._recent.append(now)
-        while len(self._recent) > self.capacity:
-            self._recent.popleft()
-        if chat_id in self._last_sent:
-            self._prior_sent[chat_id] = self._last_sent[chat_id]
-        self._last_sent[chat_id] = now
+        # One token: an idle sender may send at once, never two at once.
+        self._next_slot = max(self._next_slot, now) + self.interval()
         self._hold(chat_id, now + self.per_chat_interval + _EPSILON)
 
-    def flooded_chat(self, chat_id: int) -> bool:
-        """Telegram's 429 does not say which limit was hit. One that follows another send to the
-        same chat within a minute is that chat's flood; anything else is the overall limit."""
-        prior = self._prior_sent.get(chat_id)
-        return prior is not None and self.monotonic() - prior < 60.0
+    # -- Telegram said wait ----------------------------------------------------------------------
+
+    def flood(self, chat_id: int, seconds: float) -> bool:
+        """A 429 for chat_id: hold that chat; hold everything when several chats were refused
+        within a second (the overall limit). True when everything is held."""
+        now = self.monotonic()
+        self._floods.append((now, chat_id))
+        while self._floods and self._floods[0][0] < now - 1.0:
+            self._floods.popleft()
+        self.hold_chat(chat_id, seconds)
+        if len({c for _, c in self._floods}) >= GLOBAL_FLOOD_CHATS:
+            self.hold_all(seconds)
+            return True
+        return False
 
     def hold_chat(self, chat_id: int, seconds: float) -> None:
         self._hold(chat_id, self.monotonic() + seconds)
@@ -209,8 +261,11 @@ class Sender:
         self.services = services
         self.sleep = sleep
         delivery = services.settings.delivery
-        self.pacer = Pacer(delivery.rate_per_second, delivery.per_chat_interval_s, monotonic)
-        self.max_in_flight = max(1, in_flight)
+        self.monotonic = monotonic
+        self.pacer = Pacer(
+            Limits(delivery.rate_per_second, delivery.per_chat_interval_s, max(1, in_flight)),
+            monotonic=monotonic,
+        )
         self._in_flight: dict[int, int] = {}  # notice id -> chat id
         self._tasks: set[asyncio.Task[None]] = set()
         self._sent: list[tuple[int, str, int | None]] = []  # sent, not yet marked
@@ -309,11 +364,11 @@ class Sender:
             progressed = False
             pending = list(batch)
             while pending and not self._stopping:
-                while len(self._in_flight) >= self.max_in_flight:
+                while len(self._in_flight) >= self.pacer.in_flight_limit():
                     await self._wait_settled()
                 # A few at a time, prepared in one transaction before their turn: the database
                 # work hides in the pacing wait, and each send leaves when the pacer says.
-                room = self.max_in_flight - len(self._in_flight)
+                room = min(self.pacer.in_flight_limit() - len(self._in_flight), 16)
                 group: list[NoticeRow] = []
                 chats: set[int] = set()
                 rest: list[NoticeRow] = []
@@ -453,10 +508,15 @@ class Sender:
 
     async def _send(self, notice: Prepared, *, paced: bool) -> bool:
         """One Bot API call and its outcome, recorded. True when Telegram took the message."""
+        left = self.monotonic()
         try:
-            message = await self.app.bot.send_message(
-                notice.chat_id, notice.text, reply_markup=notice.markup
-            )
+            try:
+                message = await self.app.bot.send_message(
+                    notice.chat_id, notice.text, reply_markup=notice.markup
+                )
+            finally:
+                if paced:
+                    self.pacer.observe(self.monotonic() - left)
         except RetryAfter as exc:
             await self._flood(notice, _retry_seconds(exc), paced=paced)
             return False
@@ -488,11 +548,10 @@ class Sender:
 
     async def _flood(self, notice: Prepared, seconds: float, *, paced: bool) -> None:
         """429: hold, then resume; nothing is dropped and the wait does not use up a try."""
-        if paced:
-            self.pacer.hold_chat(notice.chat_id, seconds)
-            if not self.pacer.flooded_chat(notice.chat_id):
-                self.pacer.hold_all(seconds)
-        log.warning("429 from Telegram: waiting %.0f s", seconds)
+        held_all = self.pacer.flood(notice.chat_id, seconds) if paced else True
+        log.warning(
+            "429 from Telegram: %s waits %.0f s", "every chat" if held_all else "one chat", seconds
+        )
         later = self.services.clock.now() + timedelta(seconds=seconds)
         async with self.services.db.transaction() as tx:
             await outbox.requeue(
