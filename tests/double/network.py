@@ -127,9 +127,7 @@ def _chat_of(params: JsonDict) -> int | None:
 
 
 def _too_many(seconds: int) -> JsonDict:
-    return error_body(
-        429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds}
-    )
+    return error_body(429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds})
 
 
 class NetworkRequest(BaseRequest):
@@ -170,7 +168,13 @@ class NetworkRequest(BaseRequest):
             status, body = 429, json.dumps(refused).encode()
         else:
             status, body = await self._inner.do_request(
-                url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
+                url,
+                method,
+                request_data,
+                read_timeout,
+                write_timeout,
+                connect_timeout,
+                pool_timeout,
             )
         if trip > 0:
             await asyncio.sleep(trip / 2)  # and back
