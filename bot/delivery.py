@@ -60,7 +60,7 @@ _EPSILON = 1e-6
 # the slot between sends is stretched by the measured spread of that delay, so that Telegram's
 # own count of any one second stays at R or under. Never less than this margin.
 MIN_MARGIN = 0.01
-MAX_MARGIN = 0.25
+MAX_MARGIN = 0.1
 ROUND_TRIPS_KEPT = 64
 # A 429 is one chat's flood unless this many different chats are refused within a second:
 # Telegram's overall limit refuses every request, a chat's limit only that chat's.
@@ -120,8 +120,11 @@ class Pacer:
 
     def in_flight_limit(self) -> int:
         """Enough sends in flight to keep R a second going at the slowest round trip seen."""
-        slowest = max(self._round_trips, default=0.0)
-        wanted = math.ceil(slowest / self.interval()) + 2
+        if not self._round_trips:
+            # Not yet measured: room for a second's sends, so a slow network does not start slow.
+            wanted = math.ceil(self.rate) + 2
+        else:
+            wanted = math.ceil(max(self._round_trips) / self.interval()) + 2
         return min(max(wanted, MIN_IN_FLIGHT), max(self.limits.max_in_flight, 1))
 
     # -- the pace ------------------------------------------------------------------------------
