@@ -49,7 +49,7 @@ Sleep = Callable[[float], Awaitable[None]]
 # Sends in flight at once: the pacer sets this from the measured round trip (enough to keep R a
 # second going over a slow network), between these bounds. It is also the most notices a crash
 # can catch in flight (each is sent at most once more on restart).
-MIN_IN_FLIGHT = 4
+MIN_IN_FLIGHT = 16
 IN_FLIGHT = 128
 BATCH = 64
 # How long the sender naps when nothing is due and nobody wakes it (a safety net only).
@@ -62,8 +62,9 @@ _EPSILON = 1e-6
 MIN_MARGIN = 0.01
 MAX_MARGIN = 0.1
 ROUND_TRIPS_KEPT = 64
-# A 429 is one chat's flood unless this many different chats are refused within a second:
-# Telegram's overall limit refuses every request, a chat's limit only that chat's.
+# A 429 is one chat's flood unless this many answers in a row were 429s for different chats:
+# Telegram's overall limit refuses every request, a chat's limit only that chat's, so scattered
+# 429s (a few in a hundred) almost never come three in a row, and an overall flood always does.
 GLOBAL_FLOOD_CHATS = 3
 
 
@@ -98,13 +99,15 @@ class Pacer:
         self._chat_ready: dict[int, float] = {}
         self._all_ready = 0.0
         self._round_trips: deque[float] = deque(maxlen=ROUND_TRIPS_KEPT)
-        self._floods: deque[tuple[float, int]] = deque()  # (when, chat) of recent 429s
+        self._refused_in_a_row: set[int] = set()  # chats of the 429s since the last other answer
 
     # -- measured: the way to the receiver ---------------------------------------------------
 
-    def observe(self, round_trip: float) -> None:
-        """A send's round trip, from leaving to its answer (any answer)."""
+    def observe(self, round_trip: float, *, refused: bool = False) -> None:
+        """A send's round trip, from leaving to its answer; refused: the answer was a 429."""
         self._round_trips.append(max(round_trip, 0.0))
+        if not refused:
+            self._refused_in_a_row.clear()
 
     def margin(self) -> float:
         """The spread of the one-way delay: half the spread of the round trips seen."""
@@ -145,21 +148,21 @@ class Pacer:
     def record(self, chat_id: int) -> None:
         """A send leaves now: the next slot is one interval on, and this chat waits its turn."""
         now = self.monotonic()
-        # One token: an idle sender may send at once, never two at once.
-        self._next_slot = max(self._next_slot, now) + self.interval()
+        interval = self.interval()
+        # One token: an idle sender may send at once, never two at once. A send a little late
+        # (the loop was busy) does not push every later slot back: the pace keeps its average.
+        late = now - self._next_slot
+        self._next_slot = (self._next_slot if 0 <= late < interval else now) + interval
         self._hold(chat_id, now + self.per_chat_interval + _EPSILON)
 
     # -- Telegram said wait ----------------------------------------------------------------------
 
     def flood(self, chat_id: int, seconds: float) -> bool:
-        """A 429 for chat_id: hold that chat; hold everything when several chats were refused
-        within a second (the overall limit). True when everything is held."""
-        now = self.monotonic()
-        self._floods.append((now, chat_id))
-        while self._floods and self._floods[0][0] < now - 1.0:
-            self._floods.popleft()
+        """A 429 for chat_id: hold that chat; hold everything when the last answers were 429s
+        for several chats in a row (the overall limit). True when everything is held."""
+        self._refused_in_a_row.add(chat_id)
         self.hold_chat(chat_id, seconds)
-        if len({c for _, c in self._floods}) >= GLOBAL_FLOOD_CHATS:
+        if len(self._refused_in_a_row) >= GLOBAL_FLOOD_CHATS:
             self.hold_all(seconds)
             return True
         return False
@@ -512,14 +515,18 @@ class Sender:
     async def _send(self, notice: Prepared, *, paced: bool) -> bool:
         """One Bot API call and its outcome, recorded. True when Telegram took the message."""
         left = self.monotonic()
+        refused = False
         try:
             try:
                 message = await self.app.bot.send_message(
                     notice.chat_id, notice.text, reply_markup=notice.markup
                 )
+            except RetryAfter:
+                refused = True
+                raise
             finally:
                 if paced:
-                    self.pacer.observe(self.monotonic() - left)
+                    self.pacer.observe(self.monotonic() - left, refused=refused)
         except RetryAfter as exc:
             await self._flood(notice, _retry_seconds(exc), paced=paced)
             return False
