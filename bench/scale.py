@@ -15,6 +15,7 @@ council services are timed, each call one transaction as a handler runs it, medi
 - withdraw: withdraw one person's reminder notices for a meeting (notices.withdraw);
 - timer_cancel: cancel a meeting's reminder timers (timers.cancel);
 - triage_count: how many items wait for triage; triage_page: the triage page's queries;
+- myitems, browse: a member's first page of own items; a page of a wing's open items;
 - startup: open the database and rebuild the job queue from the timer rows, as at start.
 
 Growth = time at 10x ÷ time at 1x. The last line is one JSON object with one `<op>_growth` key per
@@ -97,22 +98,26 @@ async def seed(h: Harness, scale: float, rng: random.Random) -> tuple[Any, list[
             for r in await tx.all("SELECT id FROM person WHERE role = 'member' ORDER BY id")
         ]
     text = "The hot water on the landing runs out before everyone has had a shower."
-    items = [
-        (
-            "food",
-            f"w{n % WINGS:02d}",
-            f"{text} ({n})",
-            rng.choice(STATUSES),
-            rng.choice(ids),
-            to_db(START - timedelta(minutes=n)),
-            to_db(START - timedelta(minutes=n)),
+    items = []
+    for n in range(int(ITEMS * scale)):
+        status, created = rng.choice(STATUSES), to_db(START - timedelta(minutes=n))
+        published = created if status in ("accepted", "answered") else None
+        items.append(
+            (
+                "food",
+                f"w{n % WINGS:02d}",
+                f"{text} ({n})",
+                status,
+                rng.choice(ids),
+                created,
+                created,
+                published,
+            )
         )
-        for n in range(int(ITEMS * scale))
-    ]
     async with h.db.transaction() as tx:
         await tx.executemany(
             "INSERT INTO agenda_item (topic, wing, text, status, submitter_id, name_hidden,"
-            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)",
+            " created_at, updated_at, published_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)",
             items,
         )
         await tx.executemany(
@@ -247,11 +252,21 @@ async def measure(scale: float) -> dict[str, float]:
     async def triage_page(tx: Tx, n: int) -> None:
         await agenda.queue(tx, staff)
 
+    async def myitems(tx: Tx, n: int) -> None:
+        await agenda_store.by_submitter(tx, member_ids[n * 13 % len(member_ids)], limit=5, offset=0)
+
+    async def browse(tx: Tx, n: int) -> None:
+        await agenda_store.open_page(
+            tx, wing=f"w{n % WINGS:02d}", most_supported=n % 2 == 1, limit=5, offset=5 * (n % 3)
+        )
+
     out["meeting_create"] = await timed(h, create)
     out["cant_go"] = await timed(h, cant_go)
     out["withdraw"] = await timed(h, withdraw)
     out["triage_count"] = await timed(h, triage_count, 50)
     out["triage_page"] = await timed(h, triage_page, 50)
+    out["myitems"] = await timed(h, myitems, 50)
+    out["browse"] = await timed(h, browse, 50)
     out["meeting_move"] = await timed(h, move)
     out["timer_cancel"] = await timed(h, timer_cancel)
     out["meeting_cancel"] = await timed(h, cancel)
