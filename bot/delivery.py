@@ -62,6 +62,11 @@ _EPSILON = 1e-6
 MIN_MARGIN = 0.01
 MAX_MARGIN = 0.1
 ROUND_TRIPS_KEPT = 64
+# The range of 64 round trips falls a little short of the true spread: widen it by this much.
+SPREAD_SAFETY = 1.1
+# Tokens the bucket holds: 2 lets a send that left late be followed on time (the pace keeps its
+# average) without ever letting a burst through; at high rates a few more save wake-ups.
+SENDS_PER_WAKE = 50
 # A 429 is one chat's flood unless this many answers in a row were 429s for different chats:
 # Telegram's overall limit refuses every request, a chat's limit only that chat's, so scattered
 # 429s (a few in a hundred) almost never come three in a row, and an overall flood always does.
@@ -78,10 +83,11 @@ class Limits:
 
 
 class Pacer:
-    """Paces sends at the receiver. Sends leave one slot apart (a token bucket of one token at
-    rate R, stretched by the measured jitter of the way to the receiver), never in a burst; no
-    chat gets two sends closer than the per-chat interval; the sends kept in flight follow the
-    measured round trip; a chat's 429 holds that chat, a 429 across chats holds everything.
+    """Paces sends at the receiver. Sends leave one slot apart (a token bucket refilled at R a
+    second, the slot stretched by the measured jitter of the way to the receiver), never in a
+    burst, and no window of one second plus that jitter holds more than R; no chat gets two sends
+    closer than the per-chat interval; the sends kept in flight follow the measured round trip;
+    a chat's 429 holds that chat, a run of 429s across chats holds everything.
     Self-contained: knows nothing of the outbox, only times and chat ids."""
 
     def __init__(
@@ -95,7 +101,11 @@ class Pacer:
         self.rate = max(limits.rate, 1e-3)
         self.per_chat_interval = limits.per_chat_interval
         self.monotonic = monotonic
-        self._next_slot = 0.0
+        self.capacity = max(1, math.floor(self.rate))
+        self.bucket = max(2, math.ceil(self.rate / SENDS_PER_WAKE))
+        self._tokens = 1.0
+        self._tokens_at = monotonic()
+        self._recent: deque[float] = deque()  # the last `capacity` sends
         self._chat_ready: dict[int, float] = {}
         self._all_ready = 0.0
         self._round_trips: deque[float] = deque(maxlen=ROUND_TRIPS_KEPT)
@@ -115,7 +125,8 @@ class Pacer:
         if len(trips) < 8:
             # Not yet measured: assume the worst, so the first second cannot burst past R.
             return MAX_MARGIN
-        return min(max((max(trips) - min(trips)) / 2, MIN_MARGIN), MAX_MARGIN)
+        spread = (max(trips) - min(trips)) / 2 * SPREAD_SAFETY
+        return min(max(spread, MIN_MARGIN), MAX_MARGIN)
 
     def interval(self) -> float:
         """Seconds between two sends: R a second, stretched by the jitter margin."""
@@ -132,9 +143,23 @@ class Pacer:
 
     # -- the pace ------------------------------------------------------------------------------
 
+    def _refilled(self, now: float) -> float:
+        return min(float(self.bucket), self._tokens + (now - self._tokens_at) / self.interval())
+
     def global_wait(self) -> float:
         now = self.monotonic()
-        return max(self._all_ready - now, self._next_slot - now, 0.0)
+        wait = self._all_ready - now
+        tokens = self._refilled(now)
+        # Within _EPSILON counts as there: float sums of tiny waits must not loop for ever.
+        if tokens < 1.0 - _EPSILON:
+            wait = max(wait, (1.0 - tokens) * self.interval())
+        window = 1.0 + self.margin()
+        recent = self._recent
+        while recent and recent[0] + window <= now + _EPSILON:
+            recent.popleft()
+        if len(recent) >= self.capacity:
+            wait = max(wait, recent[0] + window - now)
+        return wait if wait > _EPSILON else 0.0
 
     def chat_wait(self, chat_id: int) -> float:
         return max(self._chat_ready.get(chat_id, 0.0) - self.monotonic(), 0.0)
@@ -148,11 +173,11 @@ class Pacer:
     def record(self, chat_id: int) -> None:
         """A send leaves now: the next slot is one interval on, and this chat waits its turn."""
         now = self.monotonic()
-        interval = self.interval()
-        # One token: an idle sender may send at once, never two at once. A send a little late
-        # (the loop was busy) does not push every later slot back: the pace keeps its average.
-        late = now - self._next_slot
-        self._next_slot = (self._next_slot if 0 <= late < interval else now) + interval
+        self._tokens = self._refilled(now) - 1.0
+        self._tokens_at = now
+        self._recent.append(now)
+        while len(self._recent) > self.capacity:
+            self._recent.popleft()
         self._hold(chat_id, now + self.per_chat_interval + _EPSILON)
 
     # -- Telegram said wait ----------------------------------------------------------------------
