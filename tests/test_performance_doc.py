@@ -11,13 +11,14 @@ import operator
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from tests.paths import ROOT
 
 DOC = ROOT / "docs" / "PERFORMANCE.md"
 BENCH = ROOT / "bench"
 HEADER = "| benchmark | issue | command | last line printed | targets | met |"
-_OPS: dict[str, Callable[[object, object], bool]] = {
+_OPS: dict[str, Callable[[Any, Any], Any]] = {
     "<": operator.lt,
     "<=": operator.le,
     ">": operator.gt,
@@ -46,8 +47,10 @@ def _table() -> tuple[list[list[str]], set[int]]:
     return rows, used
 
 
-def _literal(value: str) -> object:
-    return json.loads(value.strip())
+def _value(figures: dict[str, object], value: str) -> object:
+    """A number, true/false, or another key of the same line (`sent == expected`)."""
+    value = value.strip()
+    return figures[value] if value in figures else json.loads(value)
 
 
 def test_every_benchmark_has_one_row_and_its_targets_agree_with_its_figures() -> None:
@@ -75,7 +78,7 @@ def test_every_benchmark_has_one_row_and_its_targets_agree_with_its_figures() ->
         results = []
         for key, op, value in checks:
             assert key in figures, f"{script.group(1)}: target on {key!r}, not in the last line"
-            results.append(_OPS[op](figures[key], _literal(value)))
+            results.append(_OPS[op](figures[key], _value(figures, value)))
         expected = "yes" if all(results) else "no"
         assert met.split()[0].strip(",:;") == expected, (
             f"{script.group(1)}: the figures say {expected!r} but the table says {met!r}"
@@ -102,7 +105,9 @@ def test_no_other_figures_outside_the_table_except_history() -> None:
 
 def test_the_table_parses_the_targets_it_shows() -> None:
     # The check above can fail: a wrong 'met' cell is caught.
-    figures = {"ratio": 0.8}
+    figures: dict[str, object] = {"ratio": 0.8, "sent": 9, "expected": 10}
     key, op, value = _TARGET.findall("`ratio >= 0.9`")[0]
-    assert not _OPS[op](figures[key], _literal(value))
+    assert not _OPS[op](figures[key], _value(figures, value))
+    key, op, value = _TARGET.findall("`sent == expected`")[0]
+    assert not _OPS[op](figures[key], _value(figures, value))
     assert Path(DOC).exists()
