@@ -11,6 +11,7 @@ import sys
 from bot import logs
 from bot.config import ConfigError, Settings, load_settings
 from storage.db import Database, StorageError
+from storage.sealing import Sealer, SealError
 
 log = logging.getLogger("bot")
 
@@ -27,9 +28,10 @@ def _settings(path: str) -> Settings:
 
 def cmd_check_config(args: argparse.Namespace) -> int:
     settings = _settings(args.config)
+    admins = len(settings.admins)
     print(
         f"{args.config} is fine: {settings.establishment.name}, {len(settings.topics)} topics,"
-        f" {len(settings.wings)} wings, {len(settings.admins)} admin(s)."
+        f" {len(settings.wings)} wings, {admins} {'admin' if admins == 1 else 'admins'}."
     )
     if settings.token() is None:
         print(f"Note: the environment variable {settings.telegram.token_env} is not set yet.")
@@ -38,8 +40,9 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 async def _open(settings: Settings) -> Database:
     try:
-        return await Database.open(settings.database_path)
-    except StorageError as exc:
+        sealer = Sealer.load_or_create(settings.key_path)
+        return await Database.open(settings.database_path, sealer=sealer)
+    except (StorageError, SealError) as exc:
         print(str(exc), file=sys.stderr)
         raise SystemExit(3) from None
 
@@ -126,6 +129,31 @@ def cmd_export(args: argparse.Namespace) -> int:
     with open(args.out, "wb") as out:
         out.write(data)
     print(f"Consultation {args.id} written to {args.out}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """Ids, state and titles, so that `export consultation N` can be given a real N."""
+    from storage import listing
+    from storage.clock import from_db
+
+    settings = _settings(args.config)
+    zone = settings.establishment.timezone
+
+    async def go() -> list[listing.Listed]:
+        db = await _open(settings)
+        try:
+            async with db.transaction() as tx:
+                return await listing.listed(tx, args.what)
+        finally:
+            await db.close()
+
+    rows = asyncio.run(go())
+    if not rows:
+        print(f"There are no {args.what} yet.")
+    for row in rows:
+        at = from_db(row.when).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        print(f"{row.id:>4}  {row.status:<9}  {at}  {row.title}")
     return 0
 
 
@@ -335,6 +363,9 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("id", type=int)
     export.add_argument("--out", required=True, help="the CSV file to write")
     export.set_defaults(fn=cmd_export)
+    listing = sub.add_parser("list", help="list consultations, polls or meetings with their ids")
+    listing.add_argument("what", choices=["consultations", "polls", "meetings"])
+    listing.set_defaults(fn=cmd_list)
     board_cmd = sub.add_parser("board", help="print the outcomes board as an A4 PDF")
     board_cmd.add_argument("--wing", default=None, help="a wing id; leave out for all wings")
     board_cmd.add_argument("--out", required=True, help="the PDF file to write")

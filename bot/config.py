@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,9 @@ class Establishment:
     name: str
     timezone: ZoneInfo
     default_language: str
+    # Languages staff write their words in for others (polls, meetings, announcements...): the
+    # first is the one every wizard asks for first; readers of another get their own.
+    content_languages: tuple[str, ...] = ("en",)
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,9 @@ class Settings:
     local_port: int
     report_min_cell: int
     followup_escalate_after: timedelta
+    # The key that seals open polls' counts: kept outside the database directory and out of
+    # every backup (storage/sealing.py, docs/BALLOT_SECRECY.md).
+    key_path: Path = Path("keys/council.key")
     extra: dict[str, Any] = field(default_factory=dict)
 
     def token(self) -> str | None:
@@ -272,6 +278,7 @@ def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
     if default_language not in LANGUAGES:
         r.bad("establishment.default_language", default_language, f"use one of {LANGUAGES}")
         default_language = "en"
+    content_languages = _content_languages(r, default_language)
 
     token_env = r.text("telegram.token_env", "TELEGRAM_BOT_TOKEN", max_len=64)
     if not re.fullmatch(r"[A-Z_][A-Z0-9_]*", token_env):
@@ -300,6 +307,7 @@ def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
     admins = r.user_ids("admins.telegram_ids", required=True)
 
     db_path = Path(r.text("database.path", "data/council.sqlite3", max_len=500))
+    key_path = Path(r.text("secrecy.key_file", "keys/council.key", max_len=500))
 
     invites = Invites(
         expiry=timedelta(days=r.integer("invites.expiry_days", 7, 1, 90)),
@@ -358,7 +366,7 @@ def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
 
     settings = Settings(
         path=path,
-        establishment=Establishment(name, zone, default_language),
+        establishment=Establishment(name, zone, default_language, content_languages),
         telegram=Telegram(
             token_env=token_env,
             base_url=base_url,
@@ -386,6 +394,7 @@ def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
         local_port=r.integer("local.port", 8080, 1, 65535),
         report_min_cell=r.integer("reports.min_cell", 5, 1, 100),
         followup_escalate_after=timedelta(days=r.integer("outcomes.escalate_after_days", 7, 1, 90)),
+        key_path=key_path,
     )
     if r.problems:
         raise ConfigError(path, r.problems)
@@ -406,13 +415,38 @@ def load_settings(path: str | os.PathLike[str]) -> Settings:
             str(p), [Problem("(syntax)", str(exc), "fix the TOML syntax at that line")]
         ) from exc
     settings = parse_settings(data, str(p))
+    # Relative paths are relative to the config file, not to wherever the bot starts.
     if not settings.database_path.is_absolute():
-        # Relative database paths are relative to the config file, not to wherever the bot starts.
-        settings = _with_db(settings, (p.parent / settings.database_path).resolve())
+        settings = replace(settings, database_path=(p.parent / settings.database_path).resolve())
+    if not settings.key_path.is_absolute():
+        settings = replace(settings, key_path=(p.parent / settings.key_path).resolve())
+    if settings.key_path.parent == settings.database_path.parent:
+        # A key beside the database would travel with every copy of the data directory.
+        raise ConfigError(
+            str(p),
+            [
+                Problem(
+                    "secrecy.key_file",
+                    str(settings.key_path),
+                    "put the key file in a directory of its own, apart from database.path"
+                    ' (for example "keys/council.key")',
+                )
+            ],
+        )
     return settings
 
 
-def _with_db(settings: Settings, db: Path) -> Settings:
-    from dataclasses import replace
-
-    return replace(settings, database_path=db)
+def _content_languages(r: _Reader, default_language: str) -> tuple[str, ...]:
+    raw = r.raw("establishment.content_languages")
+    if raw is None:
+        return (default_language,)
+    fix = f'a list of languages from {LANGUAGES}, like ["en", "cy"]'
+    if (
+        not isinstance(raw, list)
+        or not raw
+        or any(lang not in LANGUAGES for lang in raw)
+        or len(set(raw)) != len(raw)
+    ):
+        r.bad("establishment.content_languages", raw, fix)
+        return (default_language,)
+    return tuple(str(lang) for lang in raw)
