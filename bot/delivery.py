@@ -162,7 +162,8 @@ class Pacer:
         return wait if wait > _EPSILON else 0.0
 
     def chat_wait(self, chat_id: int) -> float:
-        return max(self._chat_ready.get(chat_id, 0.0) - self.monotonic(), 0.0)
+        wait = self._chat_ready.get(chat_id, 0.0) - self.monotonic()
+        return wait if wait > _EPSILON else 0.0
 
     def waiting_chats(self) -> set[int]:
         now = self.monotonic()
