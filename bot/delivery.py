@@ -169,7 +169,7 @@ class Pacer:
         now = self.monotonic()
         if len(self._chat_ready) > 10_000:
             self._chat_ready = {c: t for c, t in self._chat_ready.items() if t > now}
-        return {c for c, t in self._chat_ready.items() if t > now}
+        return {c for c, t in self._chat_ready.items() if t > now + _EPSILON}
 
     def record(self, chat_id: int) -> None:
         """A send leaves now: the next slot is one interval on, and this chat waits its turn."""
