@@ -55,8 +55,8 @@ FAMILIES = 200
 ITEMS = 20_000
 OUTBOX = 50_000  # a backlog of notices, 20% still queued
 TIMERS = 5_000  # pending timers of other things
-MEETINGS = 20  # meetings scheduled before the timing starts
-REPEATS = 7
+MEETINGS = 40  # meetings scheduled before the timing starts
+REPEATS = 15
 FIRST_TG_ID = 800_000_000
 STATUSES = ["new"] * 12 + ["accepted"] * 20 + ["answered"] * 30 + ["closed"] * 38
 
