@@ -43,8 +43,13 @@ def build_application(
         # Handlers hold no state between updates (it is in the database), so updates may overlap.
         .concurrent_updates(64)
     )
-    if request is not None:
-        builder = builder.request(request).get_updates_request(get_updates_request or request)
+    if request is None:
+        # aiohttp's client instead of PTB's httpx default: the HTTP client was the bot's cost.
+        from bot.request import AiohttpRequest
+
+        request = AiohttpRequest()
+        get_updates_request = get_updates_request or AiohttpRequest(connections=2)
+    builder = builder.request(request).get_updates_request(get_updates_request or request)
     app: CouncilApp = builder.build()
     # Library DEBUG lines would hold button data next to chat ids (a ballot choice): cut them.
     logs.hide_payloads()

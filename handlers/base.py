@@ -27,6 +27,7 @@ from bot.council import access, safeguarding
 from bot.council.access import Person
 from bot.services import Services
 from handlers.callbacks import Callback
+from handlers.patience import patiently
 from storage import conversation
 from storage import people as people_store
 from storage.clock import to_db
@@ -162,7 +163,7 @@ async def run(
             if query is not None:
                 await _answer(query, line, alert=False)
             else:
-                await context.bot.send_message(chat.id, line)
+                await patiently(context.bot.send_message, chat.id, line)
         return
 
     settings, clock = services.settings, services.clock
@@ -313,7 +314,7 @@ def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str
 
 async def _answer(query: CallbackQuery, text: str | None, *, alert: bool) -> None:
     try:
-        await query.answer(text=text, show_alert=alert)
+        await patiently(query.answer, text=text, show_alert=alert)
     except BadRequest:
         # A press older than Telegram's answer window: nothing useful to do.
         log.info("callback query too old to answer")
@@ -335,12 +336,17 @@ async def _render(
         try:
             if reply.document is not None:
                 name, data = reply.document
-                await bot.send_document(
-                    call.chat_id, InputFile(data, filename=name), caption=reply.text
+                await patiently(
+                    bot.send_document,
+                    call.chat_id,
+                    InputFile(data, filename=name),
+                    caption=reply.text,
                 )
                 continue
             if reply.photo is not None:
-                await bot.send_photo(call.chat_id, reply.photo, caption=reply.text[:1024])
+                await patiently(
+                    bot.send_photo, call.chat_id, reply.photo, caption=reply.text[:1024]
+                )
                 continue
             if reply.markup_only and query is not None and query.message is not None:
                 try:
@@ -354,7 +360,9 @@ async def _render(
             chunks = split_text(reply.text)
             if reply.edit and query is not None and query.message is not None and len(chunks) == 1:
                 try:
-                    await query.edit_message_text(chunks[0], reply_markup=markup(reply.buttons))
+                    await patiently(
+                        query.edit_message_text, chunks[0], reply_markup=markup(reply.buttons)
+                    )
                     continue
                 except BadRequest as exc:
                     if "not modified" in str(exc).lower():
@@ -362,8 +370,11 @@ async def _render(
                     # The pressed message can no longer be edited: say it in a new message.
             for index, chunk in enumerate(chunks):
                 last = index == len(chunks) - 1
-                await bot.send_message(
-                    call.chat_id, chunk, reply_markup=markup(reply.buttons) if last else None
+                await patiently(
+                    bot.send_message,
+                    call.chat_id,
+                    chunk,
+                    reply_markup=markup(reply.buttons) if last else None,
                 )
         except Forbidden:
             # They blocked the bot between pressing and our answer: nothing to tell them.
