@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import (
     BotCommand,
@@ -25,6 +25,7 @@ from telegram.ext import ContextTypes
 from bot import i18n
 from bot.council import access, safeguarding
 from bot.council.access import Person
+from bot.council.buttons import ButtonData
 from bot.services import Services
 from handlers.callbacks import Callback
 from handlers.patience import patiently
@@ -79,6 +80,7 @@ class Call:
     text: str = ""
     args: list[str] = field(default_factory=list)
     callback: Callback | None = None
+    pressed: ButtonData | None = None  # the typed button, for a kind declared as a type
     state: ConversationRow | None = None
     toast: str | None = None
     toast_alert: bool = False
@@ -106,8 +108,9 @@ class Call:
     ) -> Reply:
         return Reply(self.t(message_id, **params), buttons or [], edit)
 
-    def button(self, message_id: str, data: str, **params: Any) -> Button:
-        return Button(self.t(message_id, **params), data)
+    def button(self, message_id: str, data: str | ButtonData, **params: Any) -> Button:
+        packed = data.pack() if isinstance(data, ButtonData) else data
+        return Button(self.t(message_id, **params), packed)
 
     async def begin(self, flow: str, step: str, data: dict[str, Any] | None = None) -> None:
         now = to_db(self.services.clock.now())
@@ -118,12 +121,24 @@ class Call:
 
 
 Handler = Callable[[Call], Awaitable[Result]]
+B = TypeVar("B", bound=ButtonData)
 
 
 @dataclass(frozen=True)
 class Spec:
-    fn: Handler
+    # Handler for commands, typed replies and untyped buttons; (Call, typed button) for a
+    # typed button kind (see pressed()).
+    fn: Callable[..., Awaitable[Result]]
     roles: frozenset[str]
+    button: type[ButtonData] | None = None
+
+
+def pressed(
+    button: type[B], fn: Callable[[Call, B], Awaitable[Result]], roles: frozenset[str]
+) -> tuple[str, Spec]:
+    """A registry entry for a typed button: mypy checks that the handler takes that button.
+    The wrapper unpacks it; forged, old or garbled data is answered "stale" before any handler."""
+    return button.prefix, Spec(fn, roles, button)
 
 
 def language_for(person: Person | None, tg_language: str | None, services: Services) -> str:
@@ -147,6 +162,7 @@ async def run(
     *,
     kind: str,
     callback: Callback | None = None,
+    pressed: ButtonData | None = None,
     text: str = "",
     args: list[str] | None = None,
 ) -> None:
@@ -187,6 +203,7 @@ async def run(
             text=text,
             args=args or [],
             callback=callback,
+            pressed=pressed,
         )
         if person is not None:
             call.state = await conversation.get(tx, person.id)
@@ -234,7 +251,12 @@ async def _decide(call: Call, spec: Spec | None, kind: str) -> list[Reply]:
             return support
         return [*support, call.reply("common.not_for_role")]
 
-    result = await spec.fn(call)
+    if spec.button is not None:
+        # The registry only hands a typed spec a button it parsed (handlers/__init__.py).
+        assert isinstance(call.pressed, spec.button)
+        result = await spec.fn(call, call.pressed)
+    else:
+        result = await spec.fn(call)
     replies = [] if result is None else [result] if isinstance(result, Reply) else list(result)
     return [*support, *replies, *call.extra]
 
