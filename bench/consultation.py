@@ -24,7 +24,6 @@ sys.path.insert(0, str(ROOT))
 from bot.council import consultations, timers  # noqa: E402
 from bot.council.consultations import Draft  # noqa: E402
 from handlers.callbacks import pack  # noqa: E402
-from handlers.consultations import open_button, summary_button  # noqa: E402
 from storage.clock import to_db  # noqa: E402
 from storage.people import PersonRow  # noqa: E402
 from tests.harness import Harness, make_harness  # noqa: E402
@@ -69,8 +68,6 @@ async def seed(h: Harness) -> int:
             h.settings,
             actor=staff,
             draft=draft,
-            open_button=open_button,
-            summary_button=summary_button,
         )
     for i in range(PARTICIPANTS):
         h.double.user(FIRST_TG_ID + i)

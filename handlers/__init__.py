@@ -14,6 +14,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.council import consultation_buttons as cb
 from bot.council import roles as r
 from handlers import (
     access,
@@ -30,7 +31,7 @@ from handlers import (
     safety,
     schemes,
 )
-from handlers.base import STRANGERS, Spec, run
+from handlers.base import STRANGERS, Spec, pressed, run
 from handlers.callbacks import unpack
 
 
@@ -301,25 +302,29 @@ BUTTONS: dict[str, Spec] = {
     "ppy": Spec(elections.poll_register_confirm, r.STAFF_SIDE),
     "ppb": Spec(elections.poll_box_start, r.STAFF_SIDE),
     # Consultations: open and answer (cs*), staff write them (cn*).
-    "cso": Spec(consultations.view, r.ALL),
-    "csq": Spec(consultations.go_to_question, CONSULTEES),
-    "csa": Spec(consultations.pick, CONSULTEES),
-    "csd": Spec(consultations.done_multiple, CONSULTEES),
-    "csk": Spec(consultations.skip, CONSULTEES),
-    "csr": Spec(consultations.review, CONSULTEES),
-    "css": Spec(consultations.submit, CONSULTEES),
-    "csn": Spec(consultations.name_choice, CONSULTEES),
-    "csx": Spec(consultations.summary, r.STAFF_SIDE),
-    "csc": Spec(consultations.close_ask, r.STAFF_SIDE),
-    "csz": Spec(consultations.close_confirm, r.STAFF_SIDE),
-    "csp": Spec(consultations.report_start, r.STAFF_SIDE),
-    "csy": Spec(consultations.report_publish, r.STAFF_SIDE),
-    "cnk": Spec(consultations.new_kind, r.STAFF_SIDE),
-    "cnm": Spec(consultations.new_more, r.STAFF_SIDE),
-    "cna": Spec(consultations.new_audience, r.STAFF_SIDE),
-    "cnc": Spec(consultations.new_close, r.STAFF_SIDE),
-    "cnp": Spec(consultations.new_publish, r.STAFF_SIDE),
-    "cnx": Spec(consultations.discard, r.STAFF_SIDE),
+    **dict(
+        [
+            pressed(cb.OpenConsultation, consultations.view, r.ALL),
+            pressed(cb.GoToQuestion, consultations.go_to_question, CONSULTEES),
+            pressed(cb.PickOption, consultations.pick, CONSULTEES),
+            pressed(cb.DoneMultiple, consultations.done_multiple, CONSULTEES),
+            pressed(cb.SkipQuestion, consultations.skip, CONSULTEES),
+            pressed(cb.ReviewAnswers, consultations.review, CONSULTEES),
+            pressed(cb.SubmitAnswers, consultations.submit, CONSULTEES),
+            pressed(cb.NameChoice, consultations.name_choice, CONSULTEES),
+            pressed(cb.ConsultationSummary, consultations.summary, r.STAFF_SIDE),
+            pressed(cb.CloseEarlyAsk, consultations.close_ask, r.STAFF_SIDE),
+            pressed(cb.CloseEarlyConfirm, consultations.close_confirm, r.STAFF_SIDE),
+            pressed(cb.ReportStart, consultations.report_start, r.STAFF_SIDE),
+            pressed(cb.ReportPublish, consultations.report_publish, r.STAFF_SIDE),
+            pressed(cb.NewKind, consultations.new_kind, r.STAFF_SIDE),
+            pressed(cb.NewMore, consultations.new_more, r.STAFF_SIDE),
+            pressed(cb.NewAudience, consultations.new_audience, r.STAFF_SIDE),
+            pressed(cb.NewClose, consultations.new_close, r.STAFF_SIDE),
+            pressed(cb.NewPublish, consultations.new_publish, r.STAFF_SIDE),
+            pressed(cb.NewDiscard, consultations.discard, r.STAFF_SIDE),
+        ]
+    ),
     # Own data: delete my details (lvd), yes (lvy), no (lvn). The council re-checks the role.
     "lvd": Spec(privacy.delete_ask, r.ALL),
     "lvy": Spec(privacy.leave_confirm, r.ALL),

@@ -9,8 +9,29 @@ from typing import Any
 
 from bot.council import consultations as council
 from bot.council import content, roles
+from bot.council.consultation_buttons import (
+    CloseEarlyAsk,
+    CloseEarlyConfirm,
+    ConsultationSummary,
+    DoneMultiple,
+    GoToQuestion,
+    Mode,
+    NameChoice,
+    NewAudience,
+    NewClose,
+    NewDiscard,
+    NewKind,
+    NewMore,
+    NewPublish,
+    OpenConsultation,
+    PickOption,
+    ReportPublish,
+    ReportStart,
+    ReviewAnswers,
+    SkipQuestion,
+    SubmitAnswers,
+)
 from bot.council.consultations import Draft, Progress, Refused
-from bot.council.notices import ButtonSpec
 from handlers import content as asking
 from handlers.base import Button, Call, Reply, Result
 from handlers.base import stale as _stale
@@ -31,18 +52,6 @@ _REFUSALS = {
     "reported": "consultations.already_reported",
     "bad_draft": "consultations.not_ready",
 }
-
-
-def open_button(consultation_id: int) -> ButtonSpec:
-    return {"m": "consultations.open_button", "d": pack("cso", consultation_id)}
-
-
-def summary_button(consultation_id: int) -> ButtonSpec:
-    return {"m": "consultations.summary_button", "d": pack("csx", consultation_id)}
-
-
-def read_button(consultation_id: int) -> ButtonSpec:
-    return {"m": "consultations.read_button", "d": pack("cso", consultation_id)}
 
 
 def _refused(call: Call, exc: Refused) -> Result:
@@ -88,12 +97,12 @@ async def list_(call: Call) -> Result:
                 lines.append(
                     call.t("consultations.list_line", title=c.title, closes=from_db(c.closes_at))
                 )
-            buttons.append([Button(_label(c.title), pack("cso", c.id))])
+            buttons.append([Button(_label(c.title), OpenConsultation(c.id).pack())])
     if closed:
         lines.append(call.t("consultations.list_closed"))
         for c in closed:
             lines.append(call.t("consultations.list_line_closed", title=c.title))
-            buttons.append([Button(_label(c.title), pack("cso", c.id))])
+            buttons.append([Button(_label(c.title), OpenConsultation(c.id).pack())])
     if not lines:
         lines.append(call.t("consultations.list_none"))
     if me.role in roles.STAFF_SIDE:
@@ -101,10 +110,8 @@ async def list_(call: Call) -> Result:
     return Reply("\n".join(lines), buttons)
 
 
-async def view(call: Call) -> Result:
-    consultation_id = call.callback.int_arg(0) if call.callback else None
-    if consultation_id is None:
-        return _stale(call)
+async def view(call: Call, b: OpenConsultation) -> Result:
+    consultation_id = b.consultation_id
     await council.close_overdue(call.tx, call.services.clock)
     try:
         consultation = await council.visible(call.tx, call.me, consultation_id)
@@ -145,9 +152,9 @@ def _open_view(call: Call, progress: Progress) -> Reply:
     )
     first = next((q.position for q in progress.questions if q.position not in progress.answers), 1)
     start_id = "consultations.start" if not progress.answers else "consultations.continue"
-    buttons = [[call.button(start_id, pack("csq", c.id, first, "n"))]]
+    buttons = [[call.button(start_id, GoToQuestion(c.id, first, "n"))]]
     if progress.answers or progress.submitted:
-        buttons.append([call.button("consultations.review_button", pack("csr", c.id))])
+        buttons.append([call.button("consultations.review_button", ReviewAnswers(c.id))])
     return Reply(f"{text}\n\n{status}", buttons)
 
 
@@ -206,26 +213,23 @@ async def _staff_view(call: Call, consultation: council.ConsultationRow) -> Repl
     )
     buttons: list[list[Button]] = []
     if is_open and council.may_close_early(call.me, consultation):
-        buttons.append([call.button("reader.consult.close", pack("csc", consultation.id))])
+        buttons.append([call.button("reader.consult.close", CloseEarlyAsk(consultation.id))])
     if not is_open:
         text = f"{text}\n\n{_report_text(call, consultation)}"
         if call.me.role in roles.STAFF_SIDE:
             buttons.append(
-                [call.button("consultations.summary_button", pack("csx", consultation.id))]
+                [call.button("consultations.summary_button", ConsultationSummary(consultation.id))]
             )
             if consultation.reported_at is None:
                 buttons.append(
-                    [call.button("consultations.report_button", pack("csp", consultation.id))]
+                    [call.button("consultations.report_button", ReportStart(consultation.id))]
                 )
     return Reply(text, buttons)
 
 
-async def close_ask(call: Call) -> Result:
-    consultation_id = call.callback.int_arg(0) if call.callback else None
-    if consultation_id is None:
-        return _stale(call)
+async def close_ask(call: Call, b: CloseEarlyAsk) -> Result:
     try:
-        consultation = await council.visible(call.tx, call.me, consultation_id)
+        consultation = await council.visible(call.tx, call.me, b.consultation_id)
     except Refused as exc:
         return _refused(call, exc)
     if not council.may_close_early(call.me, consultation):
@@ -235,8 +239,8 @@ async def close_ask(call: Call) -> Result:
     numbers = await council.turnout(call.tx, consultation.id)
     buttons = [
         [
-            call.button("reader.consult.close_yes", pack("csz", consultation.id)),
-            call.button("reader.consult.close_no", pack("cso", consultation.id)),
+            call.button("reader.consult.close_yes", CloseEarlyConfirm(consultation.id)),
+            call.button("reader.consult.close_no", OpenConsultation(consultation.id)),
         ]
     ]
     return call.reply(
@@ -248,12 +252,9 @@ async def close_ask(call: Call) -> Result:
     )
 
 
-async def close_confirm(call: Call) -> Result:
-    consultation_id = call.callback.int_arg(0) if call.callback else None
-    if consultation_id is None:
-        return _stale(call)
+async def close_confirm(call: Call, b: CloseEarlyConfirm) -> Result:
     outcome = await council.close_early(
-        call.tx, call.services.clock, actor=call.me, consultation_id=consultation_id
+        call.tx, call.services.clock, actor=call.me, consultation_id=b.consultation_id
     )
     if outcome == "not_allowed":
         return _stale(call, "common.not_for_you")
@@ -289,7 +290,7 @@ async def _leave_answer_flow(call: Call) -> None:
         await call.end_flow()
 
 
-async def _question(call: Call, progress: Progress, position: int, mode: str) -> Result:
+async def _question(call: Call, progress: Progress, position: int, mode: Mode) -> Result:
     question = next((q for q in progress.questions if q.position == position), None)
     if question is None:
         return _stale(call)
@@ -322,19 +323,19 @@ async def _question(call: Call, progress: Progress, position: int, mode: str) ->
                 if multiple
                 else ("● " if index in chosen else "")
             )
-            buttons.append([Button(mark + option, pack("csa", c.id, position, index, mode))])
+            buttons.append([Button(mark + option, PickOption(c.id, position, index, mode).pack())])
         if multiple:
-            buttons.append([call.button("consultations.done", pack("csd", c.id, position, mode))])
+            buttons.append([call.button("consultations.done", DoneMultiple(c.id, position, mode))])
     buttons.append(
         [
-            call.button("consultations.skip", pack("csk", c.id, position, mode)),
-            call.button("consultations.review_button", pack("csr", c.id)),
+            call.button("consultations.skip", SkipQuestion(c.id, position, mode)),
+            call.button("consultations.review_button", ReviewAnswers(c.id)),
         ]
     )
     return Reply("\n\n".join(lines), buttons, edit=call.callback is not None)
 
 
-async def _next(call: Call, consultation_id: int, position: int, mode: str) -> Result:
+async def _next(call: Call, consultation_id: int, position: int, mode: Mode) -> Result:
     """After an answer: the next question, or the review when it was the last or a change."""
     progress = await _progress(call, consultation_id)
     last = max(q.position for q in progress.questions)
@@ -362,42 +363,25 @@ async def _review(call: Call, progress: Progress) -> Result:
     else:
         lines.append(call.t("consultations.review_unsent"))
     change = [
-        call.button("consultations.change", pack("csq", c.id, q.position, "r"), number=q.position)
+        call.button("consultations.change", GoToQuestion(c.id, q.position, "r"), number=q.position)
         for q in progress.questions
     ]
     buttons = [change[i : i + 5] for i in range(0, len(change), 5)]
     if not progress.submitted:
-        buttons.append([call.button("consultations.submit", pack("css", c.id))])
+        buttons.append([call.button("consultations.submit", SubmitAnswers(c.id))])
     return Reply("\n\n".join(lines), buttons, edit=call.callback is not None)
 
 
-def _ids(call: Call, count: int) -> list[int] | None:
-    if call.callback is None:
-        return None
-    values = [call.callback.int_arg(i) for i in range(count)]
-    return None if any(v is None for v in values) else [v for v in values if v is not None]
-
-
-def _mode(call: Call, index: int) -> str:
-    return "r" if call.callback is not None and call.callback.arg(index) == "r" else "n"
-
-
-async def go_to_question(call: Call) -> Result:
-    ids = _ids(call, 2)
-    if ids is None:
-        return _stale(call)
+async def go_to_question(call: Call, b: GoToQuestion) -> Result:
     try:
-        progress = await _progress(call, ids[0])
+        progress = await _progress(call, b.consultation_id)
     except Refused as exc:
         return _refused(call, exc)
-    return await _question(call, progress, ids[1], _mode(call, 2))
+    return await _question(call, progress, b.position, b.mode)
 
 
-async def pick(call: Call) -> Result:
-    ids = _ids(call, 3)
-    if ids is None:
-        return _stale(call)
-    consultation_id, position, option = ids
+async def pick(call: Call, b: PickOption) -> Result:
+    consultation_id, position, option = b.consultation_id, b.position, b.option
     clock = call.services.clock
     try:
         await council.choose(call.tx, clock, call.me, consultation_id, position, option)
@@ -408,75 +392,62 @@ async def pick(call: Call) -> Result:
     question = next(q for q in progress.questions if q.position == position)
     if question.kind == "multiple":
         # Stay on the question: the ticks on the redrawn buttons show the choice.
-        return await _question(call, progress, position, _mode(call, 3))
-    return await _next(call, consultation_id, position, _mode(call, 3))
+        return await _question(call, progress, position, b.mode)
+    return await _next(call, consultation_id, position, b.mode)
 
 
-async def done_multiple(call: Call) -> Result:
-    ids = _ids(call, 2)
-    if ids is None:
-        return _stale(call)
+async def done_multiple(call: Call, b: DoneMultiple) -> Result:
     try:
-        return await _next(call, ids[0], ids[1], _mode(call, 2))
+        return await _next(call, b.consultation_id, b.position, b.mode)
     except Refused as exc:
         return _refused(call, exc)
 
 
-async def skip(call: Call) -> Result:
-    ids = _ids(call, 2)
-    if ids is None:
-        return _stale(call)
+async def skip(call: Call, b: SkipQuestion) -> Result:
     try:
-        await council.skip(call.tx, call.services.clock, call.me, ids[0], ids[1])
-        return await _next(call, ids[0], ids[1], _mode(call, 2))
+        await council.skip(call.tx, call.services.clock, call.me, b.consultation_id, b.position)
+        return await _next(call, b.consultation_id, b.position, b.mode)
     except Refused as exc:
         return _refused(call, exc)
 
 
-async def review(call: Call) -> Result:
-    ids = _ids(call, 1)
-    if ids is None:
-        return _stale(call)
+async def review(call: Call, b: ReviewAnswers) -> Result:
     try:
-        progress = await _progress(call, ids[0])
+        progress = await _progress(call, b.consultation_id)
     except Refused as exc:
         return _refused(call, exc)
     return await _review(call, progress)
 
 
-async def submit(call: Call) -> Result:
+async def submit(call: Call, b: SubmitAnswers) -> Result:
     """ "Send my answers": first ask whether staff may see the name, then send (name_choice)."""
-    ids = _ids(call, 1)
-    if ids is None:
-        return _stale(call)
+    cid = b.consultation_id
     try:
-        progress = await _progress(call, ids[0])
+        progress = await _progress(call, cid)
     except Refused as exc:
         return _refused(call, exc)
     if progress.submitted:
         return call.reply("consultations.already_sent")
     ask = [
-        [call.button("consultations.name_no", pack("csn", ids[0], 0))],
-        [call.button("consultations.name_yes", pack("csn", ids[0], 1))],
-        [call.button("reader.consult.back", pack("csr", ids[0]))],
+        [call.button("consultations.name_no", NameChoice(cid, False))],
+        [call.button("consultations.name_yes", NameChoice(cid, True))],
+        [call.button("reader.consult.back", ReviewAnswers(cid))],
     ]
     return call.reply("consultations.ask_name", buttons=ask, edit=True)
 
 
-async def name_choice(call: Call) -> Result:
-    ids = _ids(call, 2)
-    if ids is None or ids[1] not in (0, 1):
-        return _stale(call)
+async def name_choice(call: Call, b: NameChoice) -> Result:
+    cid = b.consultation_id
     clock = call.services.clock
     try:
         # Sent now, whatever follows, so answers are never lost if the name is not typed.
-        first = await council.submit(call.tx, clock, call.me, ids[0])
-        progress = await _progress(call, ids[0])
+        first = await council.submit(call.tx, clock, call.me, cid)
+        progress = await _progress(call, cid)
         await _leave_answer_flow(call)
         if not first:
             return call.reply("consultations.already_sent", edit=True)
-        if ids[1] == 0:
-            await council.give_name(call.tx, clock, call.me, ids[0], None)
+        if not b.give_name:
+            await council.give_name(call.tx, clock, call.me, cid, None)
             closes = from_db(progress.consultation.closes_at)
             return [
                 call.reply("consultations.name_anonymous", edit=True),
@@ -484,7 +455,7 @@ async def name_choice(call: Call) -> Result:
             ]
     except Refused as exc:
         return _refused(call, exc)
-    await call.begin(ANSWER_FLOW, "name", {"c": ids[0]})
+    await call.begin(ANSWER_FLOW, "name", {"c": cid})
     return call.reply("consultations.ask_name_text", edit=True)
 
 
@@ -518,7 +489,7 @@ async def answer_typed(call: Call) -> Result:
             return call.reply("consultations.answer_too_long", count=len(written.text))
         if not written.ok:
             return call.reply("consultations.answer_empty")
-        mode = "r" if state.data.get("m") == "r" else "n"
+        mode: Mode = "r" if state.data.get("m") == "r" else "n"
         return [
             call.reply("consultations.saved"),
             *_as_list(await _next(call, consultation_id, position, mode)),
@@ -555,24 +526,24 @@ async def _to(call: Call, step: str, draft: Draft, **extra: Any) -> None:
 
 
 def _kind_buttons(call: Call) -> list[list[Button]]:
-    return [[call.button(f"consultations.kind_{k}", pack("cnk", k))] for k in council.KINDS]
+    return [[call.button(f"consultations.kind_{k}", NewKind(k))] for k in council.KINDS]
 
 
 def _audience_buttons(call: Call) -> list[list[Button]]:
-    return [[call.button(f"consultations.audience_{a}", pack("cna", a))] for a in council.AUDIENCES]
+    return [[call.button(f"consultations.audience_{a}", NewAudience(a))] for a in council.AUDIENCES]
 
 
 def _close_buttons(call: Call) -> list[list[Button]]:
     return [
-        [call.button("consultations.close_days", pack("cnc", d), count=d)]
+        [call.button("consultations.close_days", NewClose(d), count=d)]
         for d in council.QUICK_CLOSE_DAYS
     ]
 
 
 def _more_buttons(call: Call) -> list[list[Button]]:
     return [
-        [call.button("consultations.more_yes", pack("cnm", 1))],
-        [call.button("consultations.more_no", pack("cnm", 0))],
+        [call.button("consultations.more_yes", NewMore(True))],
+        [call.button("consultations.more_no", NewMore(False))],
     ]
 
 
@@ -655,11 +626,11 @@ async def _after_question(call: Call, draft: Draft) -> Result:
     )
 
 
-async def new_kind(call: Call) -> Result:
+async def new_kind(call: Call, b: NewKind) -> Result:
     draft = _draft_at(call, "kind")
-    kind = call.callback.arg(0) if call.callback else None
+    kind = b.kind
     prompt = call.state.data.get("prompt") if call.state else None
-    if draft is None or kind not in council.KINDS or not isinstance(prompt, str):
+    if draft is None or not isinstance(prompt, str):
         return _stale(call)
     if kind == "text":
         draft.questions.append(("text", prompt, []))
@@ -668,33 +639,30 @@ async def new_kind(call: Call) -> Result:
     return call.reply("consultations.ask_options", edit=True)
 
 
-async def new_more(call: Call) -> Result:
+async def new_more(call: Call, b: NewMore) -> Result:
     draft = _draft_at(call, "more")
-    more = call.callback.int_arg(0) if call.callback else None
-    if draft is None or more not in (0, 1):
+    if draft is None:
         return _stale(call)
-    if more == 1 and len(draft.questions) < council.MAX_QUESTIONS:
+    if b.more and len(draft.questions) < council.MAX_QUESTIONS:
         await _to(call, "question", draft)
         return call.reply("consultations.ask_question", number=len(draft.questions) + 1, edit=True)
     await _to(call, "audience", draft)
     return call.reply("consultations.ask_audience", buttons=_audience_buttons(call), edit=True)
 
 
-async def new_audience(call: Call) -> Result:
+async def new_audience(call: Call, b: NewAudience) -> Result:
     draft = _draft_at(call, "audience")
-    audience = call.callback.arg(0) if call.callback else None
-    if draft is None or audience not in council.AUDIENCES:
+    if draft is None:
         return _stale(call)
-    draft.audience = audience
+    draft.audience = b.audience
     await _to(call, "close", draft)
     return call.reply("consultations.ask_close", buttons=_close_buttons(call), edit=True)
 
 
-async def new_close(call: Call) -> Result:
+async def new_close(call: Call, b: NewClose) -> Result:
     draft = _draft_at(call, "close")
-    days = call.callback.int_arg(0) if call.callback else None
     zone = call.services.settings.establishment.timezone
-    closes = council.quick_closing(days or 0, call.services.clock, zone)
+    closes = council.quick_closing(b.days, call.services.clock, zone)
     if draft is None or closes is None:
         return _stale(call)
     draft.closes_at = to_db(closes)
@@ -724,14 +692,14 @@ async def _preview(call: Call, draft: Draft) -> Result:
     )
     buttons = [
         [
-            call.button("consultations.publish", pack("cnp")),
-            call.button("consultations.discard", pack("cnx")),
+            call.button("consultations.publish", NewPublish()),
+            call.button("consultations.discard", NewDiscard()),
         ]
     ]
     return Reply(text, buttons)
 
 
-async def new_publish(call: Call) -> Result:
+async def new_publish(call: Call, b: NewPublish) -> Result:
     draft = _draft_at(call, "preview")
     if draft is None:
         return _stale(call)
@@ -743,8 +711,6 @@ async def new_publish(call: Call) -> Result:
             call.services.settings,
             actor=call.me,
             draft=draft,
-            open_button=open_button,
-            summary_button=summary_button,
         )
     except Refused as exc:
         return call.reply(_REFUSALS.get(exc.reason, "consultations.not_ready"), edit=True)
@@ -756,7 +722,7 @@ async def new_publish(call: Call) -> Result:
     )
 
 
-async def discard(call: Call) -> Result:
+async def discard(call: Call, b: NewDiscard) -> Result:
     state = call.state
     if state is None or state.flow not in (NEW_FLOW, REPORT_FLOW):
         return _stale(call)
@@ -767,14 +733,12 @@ async def discard(call: Call) -> Result:
 # --- staff: summary, CSV, report back --------------------------------------------------------
 
 
-async def summary(call: Call) -> Result:
-    ids = _ids(call, 1)
-    if ids is None:
-        return _stale(call)
+async def summary(call: Call, b: ConsultationSummary) -> Result:
+    cid = b.consultation_id
     await council.close_overdue(call.tx, call.services.clock)
     try:
-        found = await council.staff_view_summary(call.tx, call.services.clock, call.me, ids[0])
-        data = await council.export_csv(call.tx, ids[0], call.lang)
+        found = await council.staff_view_summary(call.tx, call.services.clock, call.me, cid)
+        data = await council.export_csv(call.tx, cid, call.lang)
     except Refused as exc:
         return _refused(call, exc)
     numbers = found.turnout
@@ -815,17 +779,14 @@ async def summary(call: Call) -> Result:
         lines.append("\n".join(block))
     document = Reply(
         call.t("consultations.summary_file"),
-        document=(f"consultation-{ids[0]}.csv", data),
+        document=(f"consultation-{cid}.csv", data),
     )
     return [Reply("\n\n".join(lines)), document]
 
 
-async def report_start(call: Call) -> Result:
-    ids = _ids(call, 1)
-    if ids is None:
-        return _stale(call)
+async def report_start(call: Call, b: ReportStart) -> Result:
     try:
-        consultation = await council.visible(call.tx, call.me, ids[0])
+        consultation = await council.visible(call.tx, call.me, b.consultation_id)
     except Refused as exc:
         return _refused(call, exc)
     if consultation.status != "closed":
@@ -865,8 +826,8 @@ async def report_typed(call: Call) -> Result:
     report = call.t("consultations.report_block", heard=data.get("heard"), will=cleaned.text)
     buttons = [
         [
-            call.button("consultations.report_publish", pack("csy", consultation_id or 0)),
-            call.button("consultations.discard", pack("cnx")),
+            call.button("consultations.report_publish", ReportPublish(consultation_id or 0)),
+            call.button("consultations.discard", NewDiscard()),
         ]
     ]
     preview = call.reply(
@@ -877,15 +838,13 @@ async def report_typed(call: Call) -> Result:
     )
 
 
-async def report_publish(call: Call) -> Result:
-    ids = _ids(call, 1)
+async def report_publish(call: Call, b: ReportPublish) -> Result:
     state = call.state
     if (
-        ids is None
-        or state is None
+        state is None
         or state.flow != REPORT_FLOW
         or state.step != "preview"
-        or state.data.get("c") != ids[0]
+        or state.data.get("c") != b.consultation_id
     ):
         return _stale(call)
     await call.end_flow()
@@ -894,10 +853,9 @@ async def report_publish(call: Call) -> Result:
             call.tx,
             call.services.clock,
             actor=call.me,
-            consultation_id=ids[0],
+            consultation_id=b.consultation_id,
             heard=str(state.data.get("heard") or ""),
             will_do=str(state.data.get("will") or ""),
-            read_button=read_button,
             settings=call.services.settings,
         )
     except Refused as exc:

@@ -12,7 +12,6 @@ import csv
 import io
 import re
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -23,6 +22,7 @@ from bot.config import Settings
 from bot.council import audit, content, notices, roles, timers
 from bot.council.access import Person
 from bot.council.clock import Clock
+from bot.council.consultation_buttons import Audience, ConsultationSummary, Kind, OpenConsultation
 from bot.council.notices import ButtonSpec
 from bot.council.text import Cleaned, clean
 from storage import consultations as store
@@ -35,8 +35,8 @@ from storage.timers import TimerRow
 
 __all__ = ["AnswerRow", "ConsultationRow", "ParticipantRow", "QuestionRow"]
 
-AUDIENCES = ("families", "members", "both")
-KINDS = ("text", "single", "multiple")
+AUDIENCES: tuple[Audience, ...] = ("families", "members", "both")
+KINDS: tuple[Kind, ...] = ("text", "single", "multiple")
 CLOSE_KIND = "consultation_close"
 TITLE_MAX = 120
 BACKGROUND_MAX = 2000
@@ -59,7 +59,17 @@ _AUDIENCE_ROLES = {
     "both": (roles.FAMILY, roles.MEMBER, roles.CHAIR),
 }
 
-ButtonFor = Callable[[int], ButtonSpec]
+
+def open_button(consultation_id: int) -> ButtonSpec:
+    return {"m": "consultations.open_button", "d": OpenConsultation(consultation_id).pack()}
+
+
+def summary_button(consultation_id: int) -> ButtonSpec:
+    return {"m": "consultations.summary_button", "d": ConsultationSummary(consultation_id).pack()}
+
+
+def read_button(consultation_id: int) -> ButtonSpec:
+    return {"m": "consultations.read_button", "d": OpenConsultation(consultation_id).pack()}
 
 
 class Refused(Exception):
@@ -265,8 +275,6 @@ async def publish(
     *,
     actor: Person,
     draft: Draft,
-    open_button: ButtonFor,
-    summary_button: ButtonFor,
 ) -> Published:
     """Store it, invite the audience through the outbox, and set the closing timer: one
     transaction, so a crash leaves either all of it or none."""
@@ -693,7 +701,6 @@ async def report(
     consultation_id: int,
     heard: str,
     will_do: str,
-    read_button: ButtonFor,
     settings: Settings | None = None,
 ) -> int:
     """Publish "what we heard" and "what we will do" once; everyone who took part gets it in

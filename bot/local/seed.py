@@ -17,7 +17,6 @@ from bot.config import Settings
 from bot.council import access, agenda, consultations, meetings, polls, schemes
 from bot.council.clock import Clock
 from bot.local.store import ChannelStore, Persona
-from handlers import consultations as consultation_buttons
 from handlers import polls as poll_buttons
 from storage import safety as safety_store
 from storage.clock import to_db
@@ -196,8 +195,6 @@ async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock
             settings,
             actor=staff,
             draft=consultation,
-            open_button=consultation_buttons.open_button,
-            summary_button=consultation_buttons.summary_button,
         )
         seeded.consultation = f"consultation {published.consultation_id}"
 
@@ -216,8 +213,6 @@ async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock
             settings,
             actor=staff,
             draft=earlier,
-            open_button=consultation_buttons.open_button,
-            summary_button=consultation_buttons.summary_button,
         )
         await consultations.close(tx, clock, done.consultation_id)
 
