@@ -14,6 +14,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.council import announcements, safeguarding
 from bot.council import consultation_buttons as cb
 from bot.council import roles as r
 from handlers import (
@@ -214,8 +215,12 @@ BUTTONS: dict[str, Spec] = {
     "aud": Spec(access.audit_page, r.READERS - {r.STAFF}),
     # Safer custody: "I am dealing with this" (any role; the council checks the contact flag),
     # and removing a contact (admins).
-    "sgd": Spec(safety.take, r.ALL),
-    "sgr": Spec(safety.remove, frozenset({r.ADMIN})),
+    **dict(
+        [
+            pressed(safeguarding.TakeAlert, safety.take, r.ALL),
+            pressed(safeguarding.RemoveContact, safety.remove, frozenset({r.ADMIN})),
+        ]
+    ),
     # Agenda items: raise (ar*), key in (ak*), follow, browse and support, triage, reply.
     "art": Spec(agenda.raise_topic, r.IN_CUSTODY),
     "arw": Spec(agenda.raise_wing, r.IN_CUSTODY),
@@ -239,11 +244,15 @@ BUTTONS: dict[str, Spec] = {
     "arp": Spec(agenda.reply_start, r.IN_CUSTODY | r.STAFF_SIDE),
     "arl": Spec(agenda.reply_loose, r.IN_CUSTODY),
     "arlx": Spec(agenda.reply_loose_drop, r.IN_CUSTODY),
-    "ann": Spec(delivery.announce_audience, r.STAFF_SIDE),
-    "anny": Spec(delivery.announce_send, r.STAFF_SIDE),
+    **dict(
+        [
+            pressed(announcements.PickAudience, delivery.announce_audience, r.STAFF_SIDE),
+            pressed(announcements.SendAnnouncement, delivery.announce_send, r.STAFF_SIDE),
+            pressed(announcements.CancelAnnouncement, delivery.announce_cancel, r.STAFF_SIDE),
+        ]
+    ),
     # "The same words in both" while a wizard asks for another content language.
     "cts": Spec(content.same, r.ALL),
-    "annn": Spec(delivery.announce_cancel, r.STAFF_SIDE),
     "pll": Spec(polls.polls_button, r.ALL),
     "plb": Spec(polls.show_ballot, POLL_VOTERS),
     "plm": Spec(polls.toggle, POLL_VOTERS),

@@ -4,10 +4,10 @@ view of the outbox. The notices themselves go out through bot/delivery.py."""
 from __future__ import annotations
 
 from bot.council import announcements, content
+from bot.council.announcements import CancelAnnouncement, PickAudience, SendAnnouncement
 from bot.council.text import clean
 from handlers import content as asking
 from handlers.base import Button, Call, Reply, Result
-from handlers.callbacks import pack
 from storage import outbox
 from storage import timers as timer_store
 
@@ -27,16 +27,14 @@ def _audience_label(call: Call, audience: str) -> str:
 async def announce(call: Call) -> Result:
     await call.end_flow()
     buttons = [
-        [Button(_audience_label(call, name), pack("ann", name))] for name in announcements.AUDIENCES
+        [Button(_audience_label(call, name), PickAudience(name).pack())]
+        for name in announcements.AUDIENCES
     ]
     return call.reply("announce.pick_audience", buttons=buttons)
 
 
-async def announce_audience(call: Call) -> Result:
-    audience = call.callback.arg(0) if call.callback else None
-    if audience not in announcements.AUDIENCES:
-        call.toast = call.t("common.stale_button")
-        return None
+async def announce_audience(call: Call, b: PickAudience) -> Result:
+    audience = b.audience
     await call.begin("announce", "text", {"audience": audience})
     await content.start(call.tx, call.me.id)
     return call.reply("announce.ask_text", edit=True, max=announcements.MAX_LEN)
@@ -70,8 +68,8 @@ async def announce_text(call: Call) -> Result:
     await call.begin("announce", "confirm", {"audience": audience, "draft": draft.id})
     buttons = [
         [
-            call.button("announce.send", pack("anny", draft.id)),
-            call.button("announce.cancel", pack("annn", draft.id)),
+            call.button("announce.send", SendAnnouncement(draft.id)),
+            call.button("announce.cancel", CancelAnnouncement(draft.id)),
         ]
     ]
     preview = call.reply(
@@ -116,11 +114,8 @@ def _answer(call: Call, outcome: announcements.Outcome) -> Result:
     return call.reply(message, edit=True, count=outcome.count)
 
 
-async def announce_send(call: Call) -> Result:
-    draft_id = call.callback.int_arg(0) if call.callback else None
-    if draft_id is None:
-        call.toast = call.t("common.stale_button")
-        return None
+async def announce_send(call: Call, b: SendAnnouncement) -> Result:
+    draft_id = b.draft_id
     await content.keep(call.tx, call.me.id, "announcement", draft_id, {"text": "text"})
     outcome = await announcements.send(
         call.tx, call.services.clock, call.services.settings, actor=call.me, draft_id=draft_id
@@ -129,11 +124,8 @@ async def announce_send(call: Call) -> Result:
     return _answer(call, outcome)
 
 
-async def announce_cancel(call: Call) -> Result:
-    draft_id = call.callback.int_arg(0) if call.callback else None
-    if draft_id is None:
-        call.toast = call.t("common.stale_button")
-        return None
+async def announce_cancel(call: Call, b: CancelAnnouncement) -> Result:
+    draft_id = b.draft_id
     outcome = await announcements.cancel(
         call.tx, call.services.clock, actor=call.me, draft_id=draft_id
     )

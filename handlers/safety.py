@@ -6,16 +6,15 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from bot.council import access, safeguarding
+from bot.council.safeguarding import RemoveContact, TakeAlert
 from handlers.base import Button, Call, Reply, Result, stale
-from handlers.callbacks import pack
 from storage import safety as safety_store
 
 
-async def take(call: Call) -> Result:
-    alert_id = call.callback.int_arg(0) if call.callback else None
-    if alert_id is None:
-        return stale(call)
-    taken = await safeguarding.take(call.tx, call.services.clock, actor=call.me, alert_id=alert_id)
+async def take(call: Call, b: TakeAlert) -> Result:
+    taken = await safeguarding.take(
+        call.tx, call.services.clock, actor=call.me, alert_id=b.alert_id
+    )
     if taken.outcome == "taken":
         return call.reply("safety.taken", edit=True, person=taken.about)
     if taken.outcome == "already":
@@ -43,12 +42,9 @@ async def contacts(call: Call) -> Result:
     return await _listing(call, edit=False)
 
 
-async def remove(call: Call) -> Result:
-    target = call.callback.int_arg(0) if call.callback else None
-    if target is None:
-        return stale(call)
+async def remove(call: Call, b: RemoveContact) -> Result:
     change = await safeguarding.remove_contact(
-        call.tx, call.services.clock, actor=call.me, person_id=target
+        call.tx, call.services.clock, actor=call.me, person_id=b.person_id
     )
     call.toast = call.t(f"safety.contact_{change.outcome}", ref=change.ref)
     return await _listing(call, edit=True)
@@ -71,7 +67,7 @@ async def _listing(call: Call, *, edit: bool) -> Result:
                 label=person.label or "-",
             )
         )
-        buttons.append([call.button("safety.contact_remove", pack("sgr", person.id), ref=ref)])
+        buttons.append([call.button("safety.contact_remove", RemoveContact(person.id), ref=ref)])
     lines += ["", call.t("safety.contacts_usage")]
     return Reply("\n".join(lines), buttons, edit)
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Literal
 
 from bot.config import Settings
 from bot.council import audit, content, notices, roles
 from bot.council.access import Person
+from bot.council.buttons import ButtonData
 from bot.council.clock import Clock
 from bot.council.roles import NotAllowed
 from storage import announcements as store
@@ -16,13 +18,31 @@ from storage import people
 from storage.clock import from_db, to_db
 from storage.db import Tx
 
-AUDIENCES: dict[str, tuple[str, ...]] = {
+Audience = Literal["members", "families", "staff", "everyone"]
+AUDIENCES: dict[Audience, tuple[str, ...]] = {
     "members": (roles.MEMBER, roles.CHAIR),
     "families": (roles.FAMILY,),
     "staff": (roles.STAFF, roles.ADMIN),
     "everyone": tuple(sorted(roles.ALL)),
 }
 MAY_ANNOUNCE = roles.STAFF_SIDE
+
+
+@dataclass(frozen=True)
+class PickAudience(ButtonData, prefix="ann"):
+    audience: Audience
+
+
+@dataclass(frozen=True)
+class SendAnnouncement(ButtonData, prefix="anny"):
+    draft_id: int
+
+
+@dataclass(frozen=True)
+class CancelAnnouncement(ButtonData, prefix="annn"):
+    draft_id: int
+
+
 MIN_LEN = 2
 MAX_LEN = 1000
 # A preview left this long is out of date: the audience may have changed since.

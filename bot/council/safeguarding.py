@@ -22,6 +22,7 @@ from functools import lru_cache
 from bot.config import Settings
 from bot.council import audit, notices, timers
 from bot.council.access import Person, person_ref
+from bot.council.buttons import ButtonData
 from bot.council.clock import Clock
 from storage import invites as invite_store
 from storage import safety as store
@@ -32,7 +33,21 @@ from storage.timers import TimerRow
 
 ESCALATE = "safeguarding_escalate"
 MAX_ROUNDS = 8  # the first alert and up to seven repeats: two hours at the default interval
-TAKE_BUTTON = "sgd"  # callback kind of "I am dealing with this" (handlers/__init__.py)
+
+
+@dataclass(frozen=True)
+class TakeAlert(ButtonData, prefix="sgd"):
+    """ "I am dealing with this" on an alert (handlers/__init__.py)."""
+
+    alert_id: int
+
+
+@dataclass(frozen=True)
+class RemoveContact(ButtonData, prefix="sgr"):
+    """An admin takes a person off the safer-custody contacts."""
+
+    person_id: int
+
 
 # Built in, so no configuration can leave it empty; [safeguarding] phrases adds to it. Matched
 # as whole words after folding case, accents, apostrophes and punctuation, and also with the
@@ -257,7 +272,7 @@ async def _send(
         person=to,
         message=message,
         params=params,
-        buttons=[[{"m": "safety.take", "d": f"1:{TAKE_BUTTON}:{alert_id}"}]],
+        buttons=[[{"m": "safety.take", "d": TakeAlert(alert_id).pack()}]],
         urgent=True,
     )
     return int(queued)
