@@ -17,6 +17,7 @@ from telegram.ext import (
 from bot.council import announcements, safeguarding
 from bot.council import consultation_buttons as cb
 from bot.council import roles as r
+from bot.council import scheme_buttons as sb
 from handlers import (
     access,
     agenda,
@@ -385,27 +386,31 @@ BUTTONS: dict[str, Spec] = {
     # Peer schemes (s*): the directory and a page, ask (with or without a note), cancel, the
     # follow-up, "I am arranging this", coordinators' pages, new schemes, print my record.
     # Council code re-checks the wing, the coordinator and whose request it is.
-    "schl": Spec(schemes.directory_button, SCHEME_READERS),
-    "sch": Spec(schemes.page, SCHEME_READERS),
-    "sak": Spec(schemes.ask_button, r.IN_CUSTODY),
-    "sas": Spec(schemes.send_now, r.IN_CUSTODY),
-    "san": Spec(schemes.add_note, r.IN_CUSTODY),
-    "scx": Spec(schemes.cancel_request, r.IN_CUSTODY),
-    "scf": Spec(schemes.followup, r.IN_CUSTODY),
-    "sca": Spec(schemes.arrange, r.STAFF_SIDE),
-    "srq": Spec(schemes.requests, r.STAFF_SIDE),
-    "swl": Spec(schemes.workers, r.STAFF_SIDE),
-    "swa": Spec(schemes.add_worker_start, r.STAFF_SIDE),
-    "swe": Spec(schemes.end_ask, r.STAFF_SIDE),
-    "swey": Spec(schemes.end_confirm, r.STAFF_SIDE),
-    "swen": Spec(schemes.end_keep, r.STAFF_SIDE),
-    "shw": Spec(schemes.hours_start, r.STAFF_SIDE),
-    "shr": Spec(schemes.hours_week, r.STAFF_SIDE),
-    "sag": Spec(schemes.agenda_start, r.STAFF_SIDE),
-    "sco": Spec(schemes.coordinator_start, frozenset({r.ADMIN})),
-    "snew": Spec(schemes.new_start, r.STAFF_SIDE),
-    "snk": Spec(schemes.new_kind, r.STAFF_SIDE),
-    "srp": Spec(schemes.print_record, r.IN_CUSTODY),
+    **dict(
+        [
+            pressed(sb.SchemeDirectory, schemes.directory_button, SCHEME_READERS),
+            pressed(sb.SchemePage, schemes.page, SCHEME_READERS),
+            pressed(sb.AskScheme, schemes.ask_button, r.IN_CUSTODY),
+            pressed(sb.AskNow, schemes.send_now, r.IN_CUSTODY),
+            pressed(sb.AskWithNote, schemes.add_note, r.IN_CUSTODY),
+            pressed(sb.CancelRequest, schemes.cancel_request, r.IN_CUSTODY),
+            pressed(sb.FollowupPick, schemes.followup, r.IN_CUSTODY),
+            pressed(sb.ArrangeRequest, schemes.arrange, r.STAFF_SIDE),
+            pressed(sb.OpenRequests, schemes.requests, r.STAFF_SIDE),
+            pressed(sb.Workers, schemes.workers, r.STAFF_SIDE),
+            pressed(sb.AddWorker, schemes.add_worker_start, r.STAFF_SIDE),
+            pressed(sb.EndRoleAsk, schemes.end_ask, r.STAFF_SIDE),
+            pressed(sb.EndRoleConfirm, schemes.end_confirm, r.STAFF_SIDE),
+            pressed(sb.EndRoleKeep, schemes.end_keep, r.STAFF_SIDE),
+            pressed(sb.HoursStart, schemes.hours_start, r.STAFF_SIDE),
+            pressed(sb.HoursWeek, schemes.hours_week, r.STAFF_SIDE),
+            pressed(sb.SchemeAgenda, schemes.agenda_start, r.STAFF_SIDE),
+            pressed(sb.AddCoordinator, schemes.coordinator_start, frozenset({r.ADMIN})),
+            pressed(sb.NewScheme, schemes.new_start, r.STAFF_SIDE),
+            pressed(sb.NewSchemeKind, schemes.new_kind, r.STAFF_SIDE),
+            pressed(sb.PrintRecord, schemes.print_record, r.IN_CUSTODY),
+        ]
+    ),
 }
 
 # Typed replies, by the flow stored for the person (conversation table).

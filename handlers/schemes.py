@@ -13,6 +13,7 @@ from babel.dates import format_timedelta
 
 from bot import i18n
 from bot.config import SCHEME_KINDS, Settings
+from bot.council import scheme_buttons as sb
 from bot.council import scheme_record
 from bot.council import schemes as council
 from bot.council.access import Person, parse_person_ref, person_ref
@@ -20,7 +21,6 @@ from bot.council.reports import Month
 from bot.council.roles import ADMIN, IN_CUSTODY, NotAllowed
 from bot.council.text import clean
 from handlers.base import Button, Call, Reply, Result, stale, wing_label
-from handlers.callbacks import pack
 from storage.db import Database
 
 _ASK_PROBLEMS = {
@@ -52,8 +52,7 @@ def _partner_lines(call: Call, scheme_id: str | None) -> list[str]:
     ]
 
 
-async def _scheme(call: Call, index: int = 0) -> council.Scheme | None:
-    scheme_id = call.callback.arg(index) if call.callback else None
+async def _scheme(call: Call, scheme_id: str) -> council.Scheme | None:
     return await council.get(call.tx, call.services.settings, scheme_id)
 
 
@@ -64,7 +63,7 @@ async def directory(call: Call) -> Result:
     return await _directory(call, edit=False)
 
 
-async def directory_button(call: Call) -> Result:
+async def directory_button(call: Call, b: sb.SchemeDirectory) -> Result:
     return await _directory(call, edit=True)
 
 
@@ -80,14 +79,14 @@ async def _directory(call: Call, *, edit: bool) -> Result:
             )
         )
     lines += _partner_lines(call, None)
-    buttons = [[Button(s.name(call.lang), pack("sch", s.id))] for s in found]
+    buttons = [[Button(s.name(call.lang), sb.SchemePage(s.id).pack())] for s in found]
     if call.me.role in ("staff", "admin"):
-        buttons.append([call.button("schemes.new.button", pack("snew"))])
+        buttons.append([call.button("schemes.new.button", sb.NewScheme())])
     return Reply("\n".join(lines), buttons, edit=edit)
 
 
-async def page(call: Call) -> Result:
-    scheme = await _scheme(call)
+async def page(call: Call, b: sb.SchemePage) -> Result:
+    scheme = await _scheme(call, b.scheme_id)
     if scheme is None:
         return stale(call)
     me, lang = call.me, call.lang
@@ -130,33 +129,35 @@ async def page(call: Call) -> Result:
     if me.role in IN_CUSTODY and scheme.runs_on(me.wing):
         mine = await council.my_open_request(call.tx, me, scheme.id)
         if mine is None:
-            buttons.append([call.button(f"schemes.ask.{scheme.kind}", pack("sak", scheme.id))])
+            buttons.append([call.button(f"schemes.ask.{scheme.kind}", sb.AskScheme(scheme.id))])
         else:
             lines += ["", call.t("schemes.page.waiting")]
-            buttons.append([call.button("schemes.cancel.button", pack("scx", mine.id))])
+            buttons.append([call.button("schemes.cancel.button", sb.CancelRequest(mine.id))])
     if await council.may_manage(call.tx, scheme, me):
         buttons += [
             [
-                call.button("schemes.manage.requests", pack("srq", scheme.id)),
-                call.button("schemes.manage.workers", pack("swl", scheme.id)),
+                call.button("schemes.manage.requests", sb.OpenRequests(scheme.id)),
+                call.button("schemes.manage.workers", sb.Workers(scheme.id)),
             ],
             [
-                call.button("schemes.manage.add_worker", pack("swa", scheme.id)),
-                call.button("schemes.manage.hours", pack("shw", scheme.id)),
+                call.button("schemes.manage.add_worker", sb.AddWorker(scheme.id)),
+                call.button("schemes.manage.hours", sb.HoursStart(scheme.id)),
             ],
-            [call.button("schemes.manage.agenda", pack("sag", scheme.id))],
+            [call.button("schemes.manage.agenda", sb.SchemeAgenda(scheme.id))],
         ]
         if me.role == ADMIN:
-            buttons.append([call.button("schemes.manage.coordinator", pack("sco", scheme.id))])
-    buttons.append([call.button("schemes.back", pack("schl"))])
+            buttons.append(
+                [call.button("schemes.manage.coordinator", sb.AddCoordinator(scheme.id))]
+            )
+    buttons.append([call.button("schemes.back", sb.SchemeDirectory())])
     return Reply("\n".join(lines), buttons, edit=True)
 
 
 # --- asking, cancelling, the follow-up --------------------------------------------------------
 
 
-async def ask_button(call: Call) -> Result:
-    scheme = await _scheme(call)
+async def ask_button(call: Call, b: sb.AskScheme) -> Result:
+    scheme = await _scheme(call, b.scheme_id)
     if scheme is None:
         return stale(call)
     problem = await council.check_ask(call.tx, call.services.clock, scheme, call.me)
@@ -167,22 +168,22 @@ async def ask_button(call: Call) -> Result:
             "schemes.note.offer",
             name=scheme.name(call.lang),
             buttons=[
-                [call.button("schemes.note.send_now", pack("sas", scheme.id))],
-                [call.button("schemes.note.add", pack("san", scheme.id))],
+                [call.button("schemes.note.send_now", sb.AskNow(scheme.id))],
+                [call.button("schemes.note.add", sb.AskWithNote(scheme.id))],
             ],
         )
     return await _ask(call, scheme, None)
 
 
-async def send_now(call: Call) -> Result:
-    scheme = await _scheme(call)
+async def send_now(call: Call, b: sb.AskNow) -> Result:
+    scheme = await _scheme(call, b.scheme_id)
     if scheme is None:
         return stale(call)
     return await _ask(call, scheme, None)
 
 
-async def add_note(call: Call) -> Result:
-    scheme = await _scheme(call)
+async def add_note(call: Call, b: sb.AskWithNote) -> Result:
+    scheme = await _scheme(call, b.scheme_id)
     if scheme is None or not scheme.notes:
         return stale(call)
     problem = await council.check_ask(call.tx, call.services.clock, scheme, call.me)
@@ -234,29 +235,26 @@ async def _ask(call: Call, scheme: council.Scheme, note: str | None) -> Result:
     lines += _partner_lines(call, scheme.id)
     return Reply(
         "\n".join(lines),
-        [[call.button("schemes.cancel.button", pack("scx", asked.request_id))]],
+        [[call.button("schemes.cancel.button", sb.CancelRequest(asked.request_id))]],
     )
 
 
-async def cancel_request(call: Call) -> Result:
-    request_id = call.callback.int_arg(0) if call.callback else None
-    if request_id is None:
-        return stale(call)
+async def cancel_request(call: Call, b: sb.CancelRequest) -> Result:
     done = await council.cancel(
-        call.tx, call.services.clock, call.services.settings, person=call.me, request_id=request_id
+        call.tx,
+        call.services.clock,
+        call.services.settings,
+        person=call.me,
+        request_id=b.request_id,
     )
     if done is council.Cancel.GONE:
         return stale(call)
     return call.reply("schemes.cancel.done", edit=True)
 
 
-async def followup(call: Call) -> Result:
-    request_id = call.callback.int_arg(0) if call.callback else None
-    answer = call.callback.arg(1) if call.callback else None
-    if request_id is None or answer is None:
-        return stale(call)
+async def followup(call: Call, b: sb.FollowupPick) -> Result:
     done = await council.answer_followup(
-        call.tx, call.services.settings, person=call.me, request_id=request_id, answer=answer
+        call.tx, call.services.settings, person=call.me, request_id=b.request_id, answer=b.answer
     )
     if done is council.Followup.GONE:
         return stale(call)
@@ -266,10 +264,8 @@ async def followup(call: Call) -> Result:
 # --- staff: "I am arranging this", open requests, new arrivals ----------------------------------
 
 
-async def arrange(call: Call) -> Result:
-    request_id = call.callback.int_arg(0) if call.callback else None
-    if request_id is None:
-        return stale(call)
+async def arrange(call: Call, b: sb.ArrangeRequest) -> Result:
+    request_id = b.request_id
     try:
         done = await council.arrange(
             call.tx,
@@ -293,8 +289,8 @@ async def arrange(call: Call) -> Result:
     return call.reply("schemes.arrange.done", ref=ref)
 
 
-async def requests(call: Call) -> Result:
-    scheme = await _scheme(call)
+async def requests(call: Call, b: sb.OpenRequests) -> Result:
+    scheme = await _scheme(call, b.scheme_id)
     if scheme is None:
         return stale(call)
     try:
@@ -321,7 +317,7 @@ async def requests(call: Call) -> Result:
             [
                 call.button(
                     "schemes.arrange.for",
-                    pack("sca", request.id),
+                    sb.ArrangeRequest(request.id),
                     ref=council.request_ref(request.id),
                 )
             ]
@@ -340,7 +336,7 @@ async def join_welcome(call: Call) -> list[Reply]:
         scheme=insiders.name(call.lang),
         establishment=settings.establishment.name,
     )
-    return [Reply(text, [[call.button("schemes.welcome.button", pack("sak", insiders.id))]])]
+    return [Reply(text, [[call.button("schemes.welcome.button", sb.AskScheme(insiders.id))]])]
 
 
 async def arrived(call: Call) -> Result:
@@ -356,15 +352,15 @@ async def arrived(call: Call) -> Result:
 # --- coordinators: peer workers, hours, agenda, coordinators ------------------------------------
 
 
-async def _managed(call: Call) -> council.Scheme | None:
-    scheme = await _scheme(call)
+async def _managed(call: Call, scheme_id: str) -> council.Scheme | None:
+    scheme = await _scheme(call, scheme_id)
     if scheme is None or not await council.may_manage(call.tx, scheme, call.me):
         return None
     return scheme
 
 
-async def workers(call: Call) -> Result:
-    scheme = await _managed(call)
+async def workers(call: Call, b: sb.Workers) -> Result:
+    scheme = await _managed(call, b.scheme_id)
     if scheme is None:
         return stale(call, "schemes.not_coordinator")
     found = await council.workers(call.tx, scheme, call.me)
@@ -385,7 +381,7 @@ async def workers(call: Call) -> Result:
                 hours=_hours(w.hours),
             )
         )
-        buttons.append([call.button("schemes.workers.end", pack("swe", w.id), ref=ref)])
+        buttons.append([call.button("schemes.workers.end", sb.EndRoleAsk(w.id), ref=ref)])
     return Reply("\n".join(lines), buttons)
 
 
@@ -393,28 +389,26 @@ def _hours(value: float) -> str:
     return f"{value:g}"
 
 
-async def end_ask(call: Call) -> Result:
-    worker_id = call.callback.int_arg(0) if call.callback else None
-    if worker_id is None:
-        return stale(call)
+async def end_ask(call: Call, b: sb.EndRoleAsk) -> Result:
     return call.reply(
         "schemes.workers.end_confirm",
         buttons=[
             [
-                call.button("schemes.workers.end_yes", pack("swey", worker_id)),
-                call.button("schemes.workers.end_no", pack("swen")),
+                call.button("schemes.workers.end_yes", sb.EndRoleConfirm(b.worker_id)),
+                call.button("schemes.workers.end_no", sb.EndRoleKeep()),
             ]
         ],
     )
 
 
-async def end_confirm(call: Call) -> Result:
-    worker_id = call.callback.int_arg(0) if call.callback else None
-    if worker_id is None:
-        return stale(call)
+async def end_confirm(call: Call, b: sb.EndRoleConfirm) -> Result:
     try:
         ended = await council.end_role(
-            call.tx, call.services.clock, call.services.settings, actor=call.me, worker_id=worker_id
+            call.tx,
+            call.services.clock,
+            call.services.settings,
+            actor=call.me,
+            worker_id=b.worker_id,
         )
     except NotAllowed:
         return stale(call, "schemes.not_coordinator")
@@ -423,7 +417,7 @@ async def end_confirm(call: Call) -> Result:
     return call.reply("schemes.workers.ended", ref=person_ref(ended.person_id or 0), edit=True)
 
 
-async def end_keep(call: Call) -> Result:
+async def end_keep(call: Call, b: sb.EndRoleKeep) -> Result:
     return call.reply("schemes.workers.kept", edit=True)
 
 
@@ -431,8 +425,8 @@ async def end_keep(call: Call) -> Result:
 _WORKER_STEPS = ("ref", "name", "training", "trained_on", "started_on")
 
 
-async def add_worker_start(call: Call) -> Result:
-    scheme = await _managed(call)
+async def add_worker_start(call: Call, b: sb.AddWorker) -> Result:
+    scheme = await _managed(call, b.scheme_id)
     if scheme is None:
         return stale(call, "schemes.not_coordinator")
     await call.begin("scheme_worker", "ref", {"scheme": scheme.id})
@@ -498,8 +492,8 @@ async def add_worker_typed(call: Call) -> Result:
     )
 
 
-async def hours_start(call: Call) -> Result:
-    scheme = await _managed(call)
+async def hours_start(call: Call, b: sb.HoursStart) -> Result:
+    scheme = await _managed(call, b.scheme_id)
     if scheme is None:
         return stale(call, "schemes.not_coordinator")
     zone = call.services.settings.establishment.timezone
@@ -510,19 +504,19 @@ async def hours_start(call: Call) -> Result:
         buttons=[
             [
                 call.button(
-                    "schemes.hours.this_week", pack("shr", scheme.id, this_week.isoformat())
+                    "schemes.hours.this_week", sb.HoursWeek(scheme.id, this_week.isoformat())
                 ),
                 call.button(
-                    "schemes.hours.last_week", pack("shr", scheme.id, last_week.isoformat())
+                    "schemes.hours.last_week", sb.HoursWeek(scheme.id, last_week.isoformat())
                 ),
             ]
         ],
     )
 
 
-async def hours_week(call: Call) -> Result:
-    scheme = await _managed(call)
-    week = council.parse_day(call.callback.arg(1) or "") if call.callback else None
+async def hours_week(call: Call, b: sb.HoursWeek) -> Result:
+    scheme = await _managed(call, b.scheme_id)
+    week = council.parse_day(b.week)
     if scheme is None or week is None:
         return stale(call)
     await call.begin("scheme_hours", "lines", {"scheme": scheme.id, "week": week.isoformat()})
@@ -556,8 +550,8 @@ async def hours_typed(call: Call) -> Result:
     return call.reply("schemes.hours.saved", count=saved, week={"$day": week.isoformat()})
 
 
-async def agenda_start(call: Call) -> Result:
-    scheme = await _managed(call)
+async def agenda_start(call: Call, b: sb.SchemeAgenda) -> Result:
+    scheme = await _managed(call, b.scheme_id)
     if scheme is None:
         return stale(call, "schemes.not_coordinator")
     await call.begin("scheme_agenda", "text", {"scheme": scheme.id})
@@ -588,8 +582,8 @@ async def agenda_typed(call: Call) -> Result:
     return call.reply("schemes.agenda.done", ref=ref)
 
 
-async def coordinator_start(call: Call) -> Result:
-    scheme = await _scheme(call)
+async def coordinator_start(call: Call, b: sb.AddCoordinator) -> Result:
+    scheme = await _scheme(call, b.scheme_id)
     if scheme is None:
         return stale(call)
     await call.begin("scheme_coord", "ref", {"scheme": scheme.id})
@@ -631,13 +625,15 @@ def _ask_step(call: Call, step: str) -> Reply:
     return call.reply(f"schemes.new.{step}", most=_NEW_MAX[step.split("_", 1)[0]])
 
 
-async def new_start(call: Call) -> Result:
-    buttons = [[call.button(f"schemes.kind.{kind}", pack("snk", kind))] for kind in SCHEME_KINDS]
+async def new_start(call: Call, b: sb.NewScheme) -> Result:
+    buttons = [
+        [call.button(f"schemes.kind.{kind}", sb.NewSchemeKind(kind))] for kind in SCHEME_KINDS
+    ]
     return call.reply("schemes.new.kind", buttons=buttons)
 
 
-async def new_kind(call: Call) -> Result:
-    kind = call.callback.arg(0) if call.callback else None
+async def new_kind(call: Call, b: sb.NewSchemeKind) -> Result:
+    kind = b.kind
     if kind not in SCHEME_KINDS:
         return stale(call)
     first = _new_steps(call)[0]
@@ -678,7 +674,7 @@ async def new_typed(call: Call) -> Result:
     return call.reply(
         "schemes.new.done",
         name=scheme.name(call.lang),
-        buttons=[[Button(scheme.name(call.lang), pack("sch", scheme.id))]],
+        buttons=[[Button(scheme.name(call.lang), sb.SchemePage(scheme.id).pack())]],
     )
 
 
@@ -686,7 +682,7 @@ async def new_typed(call: Call) -> Result:
 
 
 def print_button(call: Call) -> Button:
-    return call.button("schemes.record.print", pack("srp"))
+    return call.button("schemes.record.print", sb.PrintRecord())
 
 
 async def record_lines(call: Call) -> list[str]:
@@ -718,7 +714,7 @@ async def record_lines(call: Call) -> list[str]:
     return lines
 
 
-async def print_record(call: Call) -> Result:
+async def print_record(call: Call, b: sb.PrintRecord) -> Result:
     settings, clock, me, lang = call.services.settings, call.services.clock, call.me, call.lang
     page_data = await scheme_record.gather(call.tx, clock, settings, me)
     call.toast = call.t("schemes.record.printing")

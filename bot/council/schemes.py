@@ -19,6 +19,7 @@ from bot.council import agenda, audit, notices, roles, timers
 from bot.council.access import Person, person_ref
 from bot.council.clock import Clock
 from bot.council.roles import NotAllowed
+from bot.council.scheme_buttons import ArrangeRequest, AskScheme, FollowupAnswer, FollowupPick
 from bot.council.text import clean
 from storage import outbox, people
 from storage import schemes as store
@@ -30,7 +31,7 @@ from storage.timers import TimerRow
 NOTE_MAX = 500
 HOURS_MAX = 80.0  # in one week; more is a typing mistake
 REPEAT_WINDOW = timedelta(minutes=1)
-ANSWERS = ("yes", "partly", "no")
+ANSWERS: tuple[FollowupAnswer, ...] = ("yes", "partly", "no")
 ESCALATE = "scheme_escalate"
 FOLLOWUP = "scheme_followup"
 NAME_MAX, TRAINING_MAX = 40, 120
@@ -291,7 +292,7 @@ def request_ref(request_id: int) -> str:
 
 
 def arrange_button(request_id: int) -> list[list[notices.ButtonSpec]]:
-    return [[{"m": "schemes.arrange.button", "d": f"1:sca:{request_id}"}]]
+    return [[{"m": "schemes.arrange.button", "d": ArrangeRequest(request_id).pack()}]]
 
 
 async def _tell_staff(
@@ -540,7 +541,7 @@ async def _followup(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow) -
         return
     buttons: list[list[notices.ButtonSpec]] = [
         [
-            {"m": f"schemes.followup.{answer}", "d": f"1:scf:{request.id}:{answer}"}
+            {"m": f"schemes.followup.{answer}", "d": FollowupPick(request.id, answer).pack()}
             for answer in ANSWERS
         ]
     ]
@@ -661,7 +662,7 @@ async def welcome(tx: Tx, clock: Clock, settings: Settings, person: Person) -> b
             "establishment": settings.establishment.name,
         },
         person=person,
-        buttons=[[{"m": "schemes.welcome.button", "d": f"1:sak:{insiders.id}"}]],
+        buttons=[[{"m": "schemes.welcome.button", "d": AskScheme(insiders.id).pack()}]],
     )
 
 
