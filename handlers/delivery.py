@@ -3,6 +3,8 @@ view of the outbox. The notices themselves go out through bot/delivery.py."""
 
 from __future__ import annotations
 
+from typing import assert_never
+
 from bot.council import announcements, content
 from bot.council.announcements import CancelAnnouncement, PickAudience, SendAnnouncement
 from bot.council.text import clean
@@ -97,21 +99,25 @@ async def _end_if_current(call: Call, draft_id: int) -> None:
             await call.end_flow()
 
 
-_ANSWERS = {
-    "done": "announce.sent",
-    "already": "announce.already",
-    "cancelled": "announce.cancelled",
-    "expired": "announce.expired",
-    "nobody": "announce.nobody",
-}
-
-
 def _answer(call: Call, outcome: announcements.Outcome) -> Result:
-    message = _ANSWERS.get(outcome.result)
-    if message is None:  # not_yours or unknown: a forged or foreign button changes nothing
-        call.toast = call.t("common.not_for_you")
-        return None
-    return call.reply(message, edit=True, count=outcome.count)
+    count = outcome.count
+    match outcome.result:
+        case announcements.Result.DONE:
+            return call.reply("announce.sent", edit=True, count=count)
+        case announcements.Result.ALREADY:
+            return call.reply("announce.already", edit=True, count=count)
+        case announcements.Result.CANCELLED:
+            return call.reply("announce.cancelled", edit=True, count=count)
+        case announcements.Result.EXPIRED:
+            return call.reply("announce.expired", edit=True, count=count)
+        case announcements.Result.NOBODY:
+            return call.reply("announce.nobody", edit=True, count=count)
+        case announcements.Result.NOT_YOURS | announcements.Result.UNKNOWN:
+            # A forged or foreign button changes nothing.
+            call.toast = call.t("common.not_for_you")
+            return None
+        case _:
+            assert_never(outcome.result)
 
 
 async def announce_send(call: Call, b: SendAnnouncement) -> Result:

@@ -3,6 +3,7 @@ notice to everyone in the audience through the outbox and writes the audit line.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
@@ -75,12 +76,23 @@ async def draft(tx: Tx, clock: Clock, *, actor: Person, audience_name: str, text
     return Draft(draft_id, audience_name, text, len(reached))
 
 
+class Result(enum.StrEnum):
+    """What came of a confirm or cancel press."""
+
+    DONE = "done"
+    ALREADY = "already"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    NOT_YOURS = "not_yours"
+    UNKNOWN = "unknown"
+    NOBODY = "nobody"
+
+
 @dataclass(frozen=True)
 class Outcome:
-    """What came of a confirm or cancel press: done, already, cancelled, expired, not_yours,
-    unknown or nobody. count is the number of notices queued."""
+    """The result, and count: the number of notices queued."""
 
-    result: str
+    result: Result
     count: int = 0
 
 
@@ -91,22 +103,23 @@ async def send(
         raise NotAllowed(actor.role)
     row = await store.get(tx, draft_id)
     if row is None:
-        return Outcome("unknown")
+        return Outcome(Result.UNKNOWN)
     if row.author_id != actor.id:
-        return Outcome("not_yours")
+        return Outcome(Result.NOT_YOURS)
     if row.status != "draft":
-        return Outcome("already" if row.status == "sent" else "cancelled", row.recipients or 0)
+        done = Result.ALREADY if row.status == "sent" else Result.CANCELLED
+        return Outcome(done, row.recipients or 0)
     now = clock.now()
     if now - from_db(row.created_at) > DRAFT_LIFETIME:
         await store.finish_draft(tx, row.id, "cancelled", to_db(now))
-        return Outcome("expired")
+        return Outcome(Result.EXPIRED)
     reached = await audience(tx, row.audience, actor=actor)
     if not reached:
         await store.finish_draft(tx, row.id, "cancelled", to_db(now), 0)
-        return Outcome("nobody")
+        return Outcome(Result.NOBODY)
     # Claimed first: a second press (or a concurrent one) finds it sent and queues nothing.
     if not await store.finish_draft(tx, row.id, "sent", to_db(now)):
-        return Outcome("already")
+        return Outcome(Result.ALREADY)
     # Each reader gets the words in their language (or the first language's, marked).
     text = content.param(
         settings, await content.versions(tx, settings, "announcement", row.id, "text", row.text)
@@ -132,15 +145,15 @@ async def send(
         subject=f"announcement:{row.id}",
         detail={"audience": row.audience, "recipients": count, "text": row.text},
     )
-    return Outcome("done", count)
+    return Outcome(Result.DONE, count)
 
 
 async def cancel(tx: Tx, clock: Clock, *, actor: Person, draft_id: int) -> Outcome:
     row = await store.get(tx, draft_id)
     if row is None:
-        return Outcome("unknown")
+        return Outcome(Result.UNKNOWN)
     if row.author_id != actor.id:
-        return Outcome("not_yours")
+        return Outcome(Result.NOT_YOURS)
     if not await store.finish_draft(tx, row.id, "cancelled", to_db(clock.now())):
-        return Outcome("already" if row.status == "sent" else "cancelled")
-    return Outcome("cancelled")
+        return Outcome(Result.ALREADY if row.status == "sent" else Result.CANCELLED)
+    return Outcome(Result.CANCELLED)
