@@ -4,27 +4,31 @@ edited messages, which are never read as input."""
 from __future__ import annotations
 
 from collections import OrderedDict
+from typing import assert_never
 
 from bot.council import access, safeguarding
-from bot.council.safeguarding import RemoveContact, TakeAlert
+from bot.council.safeguarding import Contact, ContactChange, RemoveContact, Take, TakeAlert
 from handlers.base import Button, Call, Reply, Result, stale
-from storage import safety as safety_store
 
 
 async def take(call: Call, b: TakeAlert) -> Result:
     taken = await safeguarding.take(
         call.tx, call.services.clock, actor=call.me, alert_id=b.alert_id
     )
-    if taken.outcome == "taken":
-        return call.reply("safety.taken", edit=True, person=taken.about)
-    if taken.outcome == "already":
-        call.toast = call.t("safety.already_taken", by=taken.by)
-        call.toast_alert = True
-        return None
-    if taken.outcome == "not_allowed":
-        call.toast = call.t("safety.not_yours")
-        return None
-    return stale(call)
+    match taken.outcome:
+        case Take.TAKEN:
+            return call.reply("safety.taken", edit=True, person=taken.about)
+        case Take.ALREADY:
+            call.toast = call.t("safety.already_taken", by=taken.by)
+            call.toast_alert = True
+            return None
+        case Take.NOT_ALLOWED:
+            call.toast = call.t("safety.not_yours")
+            return None
+        case Take.UNKNOWN:
+            return stale(call)
+        case _:
+            assert_never(taken.outcome)
 
 
 async def contacts(call: Call) -> Result:
@@ -36,9 +40,7 @@ async def contacts(call: Call) -> Result:
         change = await safeguarding.add_contact(
             call.tx, call.services.clock, actor=call.me, person_id=target
         )
-        if change.outcome == "unknown":
-            return call.reply("safety.contact_unknown")
-        return call.reply(f"safety.contact_{change.outcome}", ref=change.ref)
+        return Reply(_contact_text(call, change))
     return await _listing(call, edit=False)
 
 
@@ -46,12 +48,30 @@ async def remove(call: Call, b: RemoveContact) -> Result:
     change = await safeguarding.remove_contact(
         call.tx, call.services.clock, actor=call.me, person_id=b.person_id
     )
-    call.toast = call.t(f"safety.contact_{change.outcome}", ref=change.ref)
+    call.toast = _contact_text(call, change)
     return await _listing(call, edit=True)
 
 
+def _contact_text(call: Call, change: ContactChange) -> str:
+    match change.outcome:
+        case Contact.ADDED:
+            return call.t("safety.contact_added", ref=change.ref)
+        case Contact.REMOVED:
+            return call.t("safety.contact_removed", ref=change.ref)
+        case Contact.ALREADY:
+            return call.t("safety.contact_already", ref=change.ref)
+        case Contact.NOT_THERE:
+            return call.t("safety.contact_not_there", ref=change.ref)
+        case Contact.UNKNOWN:
+            return call.t("safety.contact_unknown")
+        case Contact.WRONG_ROLE:
+            return call.t("safety.contact_wrong_role", ref=change.ref)
+        case _:
+            assert_never(change.outcome)
+
+
 async def _listing(call: Call, *, edit: bool) -> Result:
-    people = await safety_store.contacts(call.tx)
+    people = await safeguarding.contacts(call.tx)
     if not people:
         text = f"{call.t('safety.contacts_none')}\n\n{call.t('safety.contacts_usage')}"
         return Reply(text, [], edit)

@@ -9,6 +9,7 @@ every contact and to the admins, and again after each interval, up to MAX_ROUNDS
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import hmac
 import itertools
@@ -332,9 +333,16 @@ async def _fire_escalation(tx: Tx, clock: Clock, settings: Settings, timer: Time
 timers.register(ESCALATE, fire=_fire_escalation, checksum=_escalation_checksum)
 
 
+class Take(enum.StrEnum):
+    TAKEN = "taken"
+    ALREADY = "already"
+    NOT_ALLOWED = "not_allowed"
+    UNKNOWN = "unknown"
+
+
 @dataclass(frozen=True)
 class Taken:
-    outcome: str  # "taken", "already", "not_allowed", "unknown"
+    outcome: Take
     about: str = ""  # the person's reference
     by: str = ""  # who took it (for "already")
 
@@ -343,12 +351,12 @@ async def take(tx: Tx, clock: Clock, *, actor: Person, alert_id: int) -> Taken:
     """A contact (or an admin) says they are dealing with an alert. The first press wins."""
     alert = await store.alert(tx, alert_id)
     if alert is None:
-        return Taken("unknown")
+        return Taken(Take.UNKNOWN)
     if actor.role != "admin" and not await store.is_contact(tx, actor.id):
-        return Taken("not_allowed")
+        return Taken(Take.NOT_ALLOWED)
     about = person_ref(alert.person_id) if alert.person_id else "-"
     if not await store.take(tx, alert.id, actor.id, to_db(clock.now())):
-        return Taken("already", about, person_ref(alert.taken_by) if alert.taken_by else "-")
+        return Taken(Take.ALREADY, about, person_ref(alert.taken_by) if alert.taken_by else "-")
     await audit.record(
         tx,
         clock,
@@ -376,7 +384,7 @@ async def take(tx: Tx, clock: Clock, *, actor: Person, alert_id: int) -> Taken:
             params={"by": person_ref(actor.id), "person": about},
             urgent=True,
         )
-    return Taken("taken", about)
+    return Taken(Take.TAKEN, about)
 
 
 # --- contacts ---------------------------------------------------------------------------------
@@ -384,21 +392,30 @@ async def take(tx: Tx, clock: Clock, *, actor: Person, alert_id: int) -> Taken:
 CONTACT_ROLES = frozenset({"staff", "admin"})
 
 
+class Contact(enum.StrEnum):
+    ADDED = "added"
+    REMOVED = "removed"
+    ALREADY = "already"
+    NOT_THERE = "not_there"
+    UNKNOWN = "unknown"
+    WRONG_ROLE = "wrong_role"
+
+
 @dataclass(frozen=True)
 class ContactChange:
-    outcome: str  # "added", "removed", "already", "not_there", "unknown", "wrong_role"
+    outcome: Contact
     ref: str = ""
 
 
 async def add_contact(tx: Tx, clock: Clock, *, actor: Person, person_id: int) -> ContactChange:
     target = await store.person(tx, person_id)
     if target is None or target.status != "active":
-        return ContactChange("unknown")
+        return ContactChange(Contact.UNKNOWN)
     ref = person_ref(target.id)
     if target.role not in CONTACT_ROLES:
-        return ContactChange("wrong_role", ref)
+        return ContactChange(Contact.WRONG_ROLE, ref)
     if not await store.add_contact(tx, target.id, actor.id, to_db(clock.now())):
-        return ContactChange("already", ref)
+        return ContactChange(Contact.ALREADY, ref)
     await audit.record(
         tx,
         clock,
@@ -407,13 +424,13 @@ async def add_contact(tx: Tx, clock: Clock, *, actor: Person, person_id: int) ->
         action="safeguarding.contact_added",
         subject=ref,
     )
-    return ContactChange("added", ref)
+    return ContactChange(Contact.ADDED, ref)
 
 
 async def remove_contact(tx: Tx, clock: Clock, *, actor: Person, person_id: int) -> ContactChange:
     ref = person_ref(person_id)
     if not await store.remove_contact(tx, person_id):
-        return ContactChange("not_there", ref)
+        return ContactChange(Contact.NOT_THERE, ref)
     await audit.record(
         tx,
         clock,
@@ -422,7 +439,12 @@ async def remove_contact(tx: Tx, clock: Clock, *, actor: Person, person_id: int)
         action="safeguarding.contact_removed",
         subject=ref,
     )
-    return ContactChange("removed", ref)
+    return ContactChange(Contact.REMOVED, ref)
+
+
+async def contacts(tx: Tx) -> list[PersonRow]:
+    """The safer-custody contacts, for the admin's list."""
+    return await store.contacts(tx)
 
 
 async def readiness(tx: Tx, clock: Clock) -> tuple[int, int]:
