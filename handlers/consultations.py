@@ -5,7 +5,7 @@ Thin: every rule is in bot/council/consultations.py."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, assert_never
 
 from bot.council import consultations as council
 from bot.council import content, roles
@@ -31,7 +31,7 @@ from bot.council.consultation_buttons import (
     SkipQuestion,
     SubmitAnswers,
 )
-from bot.council.consultations import Draft, Progress, Refused
+from bot.council.consultations import Draft, Progress, Refusal, Refused
 from handlers import content as asking
 from handlers.base import Button, Call, Reply, Result
 from handlers.base import stale as _stale
@@ -44,22 +44,34 @@ REPORT_FLOW = "consult_report"
 LIST_OPEN, LIST_CLOSED = 10, 5
 LABEL_MAX = 40
 
-_REFUSALS = {
-    "not_found": "consultations.not_found",
-    "not_for_you": "consultations.not_for_you",
-    "closed": "consultations.closed_answering",
-    "not_closed": "consultations.not_closed",
-    "reported": "consultations.already_reported",
-    "bad_draft": "consultations.not_ready",
-}
+
+def refusal_id(reason: Refusal) -> str:
+    """The catalogue id that answers a refusal."""
+    match reason:
+        case Refusal.NOT_FOUND:
+            return "consultations.not_found"
+        case Refusal.NOT_FOR_YOU:
+            return "consultations.not_for_you"
+        case Refusal.CLOSED:
+            return "consultations.closed_answering"
+        case Refusal.NOT_CLOSED:
+            return "consultations.not_closed"
+        case Refusal.REPORTED:
+            return "consultations.already_reported"
+        case Refusal.BAD_DRAFT:
+            return "consultations.not_ready"
+        case Refusal.BAD_QUESTION | Refusal.BAD_OPTION:
+            return "common.stale_button"  # a press that no longer fits the consultation
+        case _:
+            assert_never(reason)
 
 
 def _refused(call: Call, exc: Refused) -> Result:
     """A kind answer that changes nothing: a toast for a button, a message otherwise."""
-    message_id = _REFUSALS.get(exc.reason, "common.stale_button")
+    message_id = refusal_id(exc.reason)
     if call.callback is not None:
         call.toast = call.t(message_id)
-        call.toast_alert = exc.reason == "closed"
+        call.toast_alert = exc.reason is Refusal.CLOSED
         return None
     return call.reply(message_id)
 
@@ -256,11 +268,15 @@ async def close_confirm(call: Call, b: CloseEarlyConfirm) -> Result:
     outcome = await council.close_early(
         call.tx, call.services.clock, actor=call.me, consultation_id=b.consultation_id
     )
-    if outcome == "not_allowed":
-        return _stale(call, "common.not_for_you")
-    if outcome == "already":
-        return call.reply("reader.consult.closed_already", edit=True)
-    return call.reply("reader.consult.closed_early", edit=True)
+    match outcome:
+        case council.CloseEarly.NOT_ALLOWED:
+            return _stale(call, "common.not_for_you")
+        case council.CloseEarly.ALREADY:
+            return call.reply("reader.consult.closed_already", edit=True)
+        case council.CloseEarly.CLOSED:
+            return call.reply("reader.consult.closed_early", edit=True)
+        case _:
+            assert_never(outcome)
 
 
 def _families(count: int) -> dict[str, object]:
@@ -713,7 +729,7 @@ async def new_publish(call: Call, b: NewPublish) -> Result:
             draft=draft,
         )
     except Refused as exc:
-        return call.reply(_REFUSALS.get(exc.reason, "consultations.not_ready"), edit=True)
+        return call.reply(refusal_id(exc.reason), edit=True)
     return call.reply(
         "consultations.published",
         edit=True,
@@ -786,13 +802,9 @@ async def summary(call: Call, b: ConsultationSummary) -> Result:
 
 async def report_start(call: Call, b: ReportStart) -> Result:
     try:
-        consultation = await council.visible(call.tx, call.me, b.consultation_id)
+        consultation = await council.to_report(call.tx, call.me, b.consultation_id)
     except Refused as exc:
         return _refused(call, exc)
-    if consultation.status != "closed":
-        return _refused(call, Refused("not_closed"))
-    if consultation.reported_at is not None:
-        return _refused(call, Refused("reported"))
     await call.begin(REPORT_FLOW, "heard", {"c": consultation.id})
     await content.start(call.tx, call.me.id)
     return call.reply("consultations.ask_heard", title=consultation.title)
@@ -859,5 +871,5 @@ async def report_publish(call: Call, b: ReportPublish) -> Result:
             settings=call.services.settings,
         )
     except Refused as exc:
-        return call.reply(_REFUSALS.get(exc.reason, "consultations.not_ready"), edit=True)
+        return call.reply(refusal_id(exc.reason), edit=True)
     return call.reply("consultations.report_published", edit=True, count=told)

@@ -83,3 +83,12 @@ async def test_forged_presses_are_stale_and_change_nothing(h: Harness) -> None:
                 await h.tg.press_data(who, shown[who], data)
                 assert h.tg.answer_for(who) == STALE, (cls.__name__, data)
     assert {t: await h.rows(f"SELECT * FROM {t}") for t in tables} == before
+
+
+def test_every_consultation_refusal_has_a_sentence() -> None:
+    from bot import i18n
+    from bot.council.consultations import Refusal
+    from handlers.consultations import refusal_id
+
+    for reason in Refusal:
+        assert i18n.has(refusal_id(reason)), reason

@@ -9,6 +9,7 @@ chose to give a name. Nobody but staff is ever shown another person's answers or
 from __future__ import annotations
 
 import csv
+import enum
 import io
 import re
 import secrets
@@ -72,11 +73,23 @@ def read_button(consultation_id: int) -> ButtonSpec:
     return {"m": "consultations.read_button", "d": OpenConsultation(consultation_id).pack()}
 
 
-class Refused(Exception):
-    """Why an action was refused: not_found, not_for_you, closed, bad_question, bad_option,
-    bad_draft, not_closed, reported."""
+class Refusal(enum.StrEnum):
+    """Why an action was refused."""
 
-    def __init__(self, reason: str) -> None:
+    NOT_FOUND = "not_found"
+    NOT_FOR_YOU = "not_for_you"
+    CLOSED = "closed"
+    BAD_QUESTION = "bad_question"
+    BAD_OPTION = "bad_option"
+    BAD_DRAFT = "bad_draft"
+    NOT_CLOSED = "not_closed"
+    REPORTED = "reported"
+
+
+class Refused(Exception):
+    """Raised with its Refusal; the handler answers it (handlers/consultations.refusal_id)."""
+
+    def __init__(self, reason: Refusal) -> None:
         super().__init__(reason)
         self.reason = reason
 
@@ -107,11 +120,11 @@ def is_open(consultation: ConsultationRow, clock: Clock) -> bool:
 async def visible(tx: Tx, person: Person, consultation_id: int) -> ConsultationRow:
     found = await store.get(tx, consultation_id)
     if found is None:
-        raise Refused("not_found")
+        raise Refused(Refusal.NOT_FOUND)
     if person.role in roles.STAFF_SIDE or person.role == roles.OBSERVER:
         return found
     if not in_audience(person.role, found.audience):
-        raise Refused("not_for_you")
+        raise Refused(Refusal.NOT_FOR_YOU)
     return found
 
 
@@ -120,9 +133,9 @@ async def _answerable(
 ) -> tuple[ConsultationRow, list[QuestionRow]]:
     consultation = await visible(tx, person, consultation_id)
     if group_of(person.role) is None:
-        raise Refused("not_for_you")
+        raise Refused(Refusal.NOT_FOR_YOU)
     if not is_open(consultation, clock):
-        raise Refused("closed")
+        raise Refused(Refusal.CLOSED)
     return consultation, await store.questions(tx, consultation_id)
 
 
@@ -130,7 +143,7 @@ def _question(questions: list[QuestionRow], position: int) -> QuestionRow:
     for question in questions:
         if question.position == position:
             return question
-    raise Refused("bad_question")
+    raise Refused(Refusal.BAD_QUESTION)
 
 
 # --- drafting (staff) ------------------------------------------------------------------------
@@ -253,9 +266,9 @@ def _check_draft(draft: Draft, clock: Clock) -> None:
         else:
             problems.append(options_text("\n".join(options)) != options)
     if any(problems):
-        raise Refused("bad_draft")
+        raise Refused(Refusal.BAD_DRAFT)
     if from_db(draft.closes_at) - clock.now() < MIN_OPEN:
-        raise Refused("bad_draft")
+        raise Refused(Refusal.BAD_DRAFT)
 
 
 @dataclass(frozen=True)
@@ -279,7 +292,7 @@ async def publish(
     """Store it, invite the audience through the outbox, and set the closing timer: one
     transaction, so a crash leaves either all of it or none."""
     if actor.role not in roles.STAFF_SIDE:
-        raise Refused("not_for_you")
+        raise Refused(Refusal.NOT_FOR_YOU)
     _check_draft(draft, clock)
     now = clock.now()
     consultation_id = await store.add(
@@ -404,7 +417,7 @@ async def choose(
     _, questions = await _answerable(tx, clock, person, consultation_id)
     question = _question(questions, position)
     if question.kind == "text" or not 0 <= option < len(question.options):
-        raise Refused("bad_option")
+        raise Refused(Refusal.BAD_OPTION)
     mine = await _mine(tx, consultation_id, person)
     if question.kind == "single":
         chosen = [option]
@@ -427,7 +440,7 @@ async def write(
     _, questions = await _answerable(tx, clock, person, consultation_id)
     question = _question(questions, position)
     if question.kind != "text":
-        raise Refused("bad_question")
+        raise Refused(Refusal.BAD_QUESTION)
     cleaned = answer_text(raw)
     if cleaned.ok:
         mine = await _mine(tx, consultation_id, person)
@@ -456,7 +469,7 @@ async def give_name(
     await _answerable(tx, clock, person, consultation_id)
     mine = await store.participant(tx, consultation_id, person.id)
     if mine is None or mine.submitted_at is None:
-        raise Refused("bad_question")
+        raise Refused(Refusal.BAD_QUESTION)
     await store.set_name(tx, mine.id, name)
 
 
@@ -554,15 +567,21 @@ def may_close_early(person: Person, consultation: ConsultationRow) -> bool:
     return person.role == roles.STAFF and consultation.created_by == person.id
 
 
-async def close_early(tx: Tx, clock: Clock, *, actor: Person, consultation_id: int) -> str:
-    """closed, already (closed before), or not_allowed. Audited; staff hear as at a timed close."""
+class CloseEarly(enum.StrEnum):
+    CLOSED = "closed"
+    ALREADY = "already"  # closed before
+    NOT_ALLOWED = "not_allowed"
+
+
+async def close_early(tx: Tx, clock: Clock, *, actor: Person, consultation_id: int) -> CloseEarly:
+    """Audited; staff hear as at a timed close."""
     consultation = await store.get(tx, consultation_id)
     if consultation is None or not may_close_early(actor, consultation):
-        return "not_allowed"
+        return CloseEarly.NOT_ALLOWED
     timer = await timer_store.get(tx, f"consultation:{consultation_id}:close")
     button = timer.payload.get("summary_button") if timer is not None else None
     if not await _close_and_tell(tx, clock, consultation_id, button):
-        return "already"
+        return CloseEarly.ALREADY
     await timers.cancel(tx, clock, f"consultation:{consultation_id}:close")
     await audit.record(
         tx,
@@ -573,7 +592,7 @@ async def close_early(tx: Tx, clock: Clock, *, actor: Person, consultation_id: i
         subject=f"consultation:{consultation_id}",
         detail={"closes_at": consultation.closes_at},
     )
-    return "closed"
+    return CloseEarly.CLOSED
 
 
 async def _close_checksum(tx: Tx, timer: TimerRow) -> str | None:
@@ -603,9 +622,9 @@ async def summary(tx: Tx, consultation_id: int) -> Summary:
     """Counts and shares per choice question, answers per text question (after close)."""
     consultation = await store.get(tx, consultation_id)
     if consultation is None:
-        raise Refused("not_found")
+        raise Refused(Refusal.NOT_FOUND)
     if consultation.status != "closed":
-        raise Refused("not_closed")
+        raise Refused(Refusal.NOT_CLOSED)
     questions = await store.questions(tx, consultation_id)
     answers = await store.all_answers(tx, consultation_id)
     responses = len(await store.submitted_answers(tx, consultation_id))
@@ -631,9 +650,9 @@ async def export_csv(tx: Tx, consultation_id: int, lang: str) -> bytes:
     only where the person chose to give one."""
     consultation = await store.get(tx, consultation_id)
     if consultation is None:
-        raise Refused("not_found")
+        raise Refused(Refusal.NOT_FOUND)
     if consultation.status != "closed":
-        raise Refused("not_closed")
+        raise Refused(Refusal.NOT_CLOSED)
     questions = await store.questions(tx, consultation_id)
     answers = await store.all_answers(tx, consultation_id)
     rows = await store.submitted_answers(tx, consultation_id)
@@ -677,10 +696,20 @@ async def export_csv(tx: Tx, consultation_id: int, lang: str) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
+async def to_report(tx: Tx, person: Person, consultation_id: int) -> ConsultationRow:
+    """The consultation to write the report back for: closed and not reported yet."""
+    consultation = await visible(tx, person, consultation_id)
+    if consultation.status != "closed":
+        raise Refused(Refusal.NOT_CLOSED)
+    if consultation.reported_at is not None:
+        raise Refused(Refusal.REPORTED)
+    return consultation
+
+
 async def staff_view_summary(tx: Tx, clock: Clock, actor: Person, consultation_id: int) -> Summary:
     """The summary a staff member asked for; the look is audited (answers are personal)."""
     if actor.role not in roles.STAFF_SIDE:
-        raise Refused("not_for_you")
+        raise Refused(Refusal.NOT_FOR_YOU)
     found = await summary(tx, consultation_id)
     await audit.record(
         tx,
@@ -707,15 +736,15 @@ async def report(
     their language (with settings: the words typed in each content language too). Returns how
     many were told."""
     if actor.role not in roles.STAFF_SIDE:
-        raise Refused("not_for_you")
+        raise Refused(Refusal.NOT_FOR_YOU)
     consultation = await store.get(tx, consultation_id)
     if consultation is None:
-        raise Refused("not_found")
+        raise Refused(Refusal.NOT_FOUND)
     if consultation.status != "closed":
-        raise Refused("not_closed")
+        raise Refused(Refusal.NOT_CLOSED)
     heard_text, will_text = report_text(heard), report_text(will_do)
     if not heard_text.ok or not will_text.ok:
-        raise Refused("bad_draft")
+        raise Refused(Refusal.BAD_DRAFT)
     done = await store.set_report(
         tx,
         consultation_id,
@@ -725,7 +754,7 @@ async def report(
         now=to_db(clock.now()),
     )
     if not done:
-        raise Refused("reported")
+        raise Refused(Refusal.REPORTED)
     # Long reports do not fit in one message with their frame: those get a short notice and
     # the button to read it in full.
     full = len(consultation.title) + len(heard_text.text) + len(will_text.text) <= 3600
