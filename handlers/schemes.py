@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, assert_never
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_timedelta
@@ -346,7 +346,18 @@ async def arrived(call: Call) -> Result:
     done = await council.mark_arrived(
         call.tx, call.services.clock, call.services.settings, actor=call.me, person_id=person_id
     )
-    return call.reply(f"schemes.arrived.{done.value}", ref=person_ref(person_id))
+    ref = person_ref(person_id)
+    match done:
+        case council.Arrived.WELCOMED:
+            return call.reply("schemes.arrived.welcomed", ref=ref)
+        case council.Arrived.ALREADY:
+            return call.reply("schemes.arrived.already", ref=ref)
+        case council.Arrived.NOT_MEMBER:
+            return call.reply("schemes.arrived.not_member", ref=ref)
+        case council.Arrived.NO_INSIDERS:
+            return call.reply("schemes.arrived.no_insiders", ref=ref)
+        case _:
+            assert_never(done)
 
 
 # --- coordinators: peer workers, hours, agenda, coordinators ------------------------------------
@@ -485,11 +496,16 @@ async def add_worker_typed(call: Call) -> Result:
         )
     except NotAllowed:
         return call.reply("schemes.not_coordinator")
-    return call.reply(
-        f"schemes.add.{done.value}",
-        ref=person_ref(int(data["person"])),
-        name=scheme.name(call.lang),
-    )
+    ref, called = person_ref(int(data["person"])), scheme.name(call.lang)
+    match done:
+        case council.Worker.ADDED:
+            return call.reply("schemes.add.added", ref=ref, name=called)
+        case council.Worker.NOT_MEMBER:
+            return call.reply("schemes.add.not_member", ref=ref, name=called)
+        case council.Worker.ALREADY:
+            return call.reply("schemes.add.already", ref=ref, name=called)
+        case _:
+            assert_never(done)
 
 
 async def hours_start(call: Call, b: sb.HoursStart) -> Result:
@@ -541,13 +557,25 @@ async def hours_typed(call: Call) -> Result:
         return call.reply("schemes.not_coordinator")
     if bad or not saved:
         lines = [call.t("schemes.hours.refused", most=int(council.HOURS_MAX))]
-        lines += [
-            call.t(f"schemes.hours.bad_{b.problem}", line=b.line, most=int(council.HOURS_MAX))
-            for b in bad
-        ]
+        lines += [_hours_problem(call, b) for b in bad]
         return Reply("\n".join(lines))
     await call.end_flow()
     return call.reply("schemes.hours.saved", count=saved, week={"$day": week.isoformat()})
+
+
+def _hours_problem(call: Call, bad: council.HoursLine) -> str:
+    most = int(council.HOURS_MAX)
+    match bad.problem:
+        case council.HoursProblem.FORMAT:
+            return call.t("schemes.hours.bad_format", line=bad.line, most=most)
+        case council.HoursProblem.HOURS:
+            return call.t("schemes.hours.bad_hours", line=bad.line, most=most)
+        case council.HoursProblem.NOT_WORKER:
+            return call.t("schemes.hours.bad_not_worker", line=bad.line, most=most)
+        case council.HoursProblem.TWICE:
+            return call.t("schemes.hours.bad_twice", line=bad.line, most=most)
+        case _:
+            assert_never(bad.problem)
 
 
 async def agenda_start(call: Call, b: sb.SchemeAgenda) -> Result:

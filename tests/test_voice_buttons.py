@@ -92,3 +92,22 @@ def test_every_consultation_refusal_has_a_sentence() -> None:
 
     for reason in Refusal:
         assert i18n.has(refusal_id(reason)), reason
+
+
+def test_ids_built_from_a_kind_or_a_step_exist() -> None:
+    """The few ids still named after a configured kind or a wizard step, checked here because
+    tests/test_catalogue.py skips ids built with braces."""
+    from bot import i18n
+    from bot.config import SCHEME_KINDS
+    from bot.council import schemes
+    from handlers import schemes as scheme_handlers
+
+    for kind in SCHEME_KINDS:
+        assert i18n.has(f"schemes.kind.{kind}") and i18n.has(f"schemes.ask.{kind}"), kind
+    for answer in schemes.ANSWERS:
+        assert i18n.has(f"schemes.followup.{answer}"), answer
+    for step in scheme_handlers._WORKER_STEPS[1:]:
+        assert i18n.has(f"schemes.add.{step}"), step
+    for field in scheme_handlers._NEW_FIELDS:
+        for lang in i18n.LANGUAGES:
+            assert i18n.has(f"schemes.new.{field}_{lang}"), (field, lang)

@@ -807,10 +807,17 @@ async def end_role(
     return found
 
 
+class HoursProblem(enum.StrEnum):
+    FORMAT = "format"
+    HOURS = "hours"
+    NOT_WORKER = "not_worker"
+    TWICE = "twice"
+
+
 @dataclass(frozen=True)
 class HoursLine:
     line: str
-    problem: str  # catalogue id under schemes.hours.bad_*
+    problem: HoursProblem
 
 
 _HOURS_LINE = re.compile(r"^\s*[Pp]-?(\d{1,9})\s*[:,;]?\s*(-?\d+(?:[.,]\d+)?)\s*$")
@@ -840,18 +847,18 @@ async def record_hours(
             continue
         match = _HOURS_LINE.match(raw)
         if not match:
-            bad.append(HoursLine(raw.strip()[:40], "format"))
+            bad.append(HoursLine(raw.strip()[:40], HoursProblem.FORMAT))
             continue
         person_id, hours = int(match.group(1)), float(match.group(2).replace(",", "."))
         if hours < 0 or hours > HOURS_MAX:
-            bad.append(HoursLine(raw.strip()[:40], "hours"))
+            bad.append(HoursLine(raw.strip()[:40], HoursProblem.HOURS))
             continue
         role = await store.active_worker_for(tx, scheme.id, person_id)
         if role is None:
-            bad.append(HoursLine(raw.strip()[:40], "not_worker"))
+            bad.append(HoursLine(raw.strip()[:40], HoursProblem.NOT_WORKER))
             continue
         if person_id in seen:
-            bad.append(HoursLine(raw.strip()[:40], "twice"))
+            bad.append(HoursLine(raw.strip()[:40], HoursProblem.TWICE))
             continue
         seen.add(person_id)
         entries.append((role.id, hours))
