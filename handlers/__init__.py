@@ -14,7 +14,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.council import announcements, safeguarding
+from bot.council import announcements, safeguarding, scheme_flows
 from bot.council import consultation_buttons as cb
 from bot.council import roles as r
 from bot.council import scheme_buttons as sb
@@ -432,11 +432,11 @@ FLOWS: dict[str, Spec] = {
     "meeting_move": Spec(meetings.move_typed, r.STAFF_SIDE),
     "minutes": Spec(meetings.minutes_typed, r.STAFF_SIDE),
     "outcome": Spec(outcomes.typed, r.TRIAGE),
-    "scheme_note": Spec(schemes.note_typed, r.IN_CUSTODY),
+    scheme_flows.NOTE.name: Spec(schemes.note_typed, r.IN_CUSTODY),
     "scheme_worker": Spec(schemes.add_worker_typed, r.STAFF_SIDE),
-    "scheme_hours": Spec(schemes.hours_typed, r.STAFF_SIDE),
-    "scheme_agenda": Spec(schemes.agenda_typed, r.STAFF_SIDE),
-    "scheme_coord": Spec(schemes.coordinator_typed, frozenset({r.ADMIN})),
+    scheme_flows.HOURS.name: Spec(schemes.hours_typed, r.STAFF_SIDE),
+    scheme_flows.AGENDA.name: Spec(schemes.agenda_typed, r.STAFF_SIDE),
+    scheme_flows.COORDINATOR.name: Spec(schemes.coordinator_typed, frozenset({r.ADMIN})),
     "scheme_new": Spec(schemes.new_typed, r.STAFF_SIDE),
 }
 

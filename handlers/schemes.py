@@ -5,8 +5,9 @@ Thin: the rules are in bot.council.schemes; the PDF in bot.council.scheme_record
 from __future__ import annotations
 
 import asyncio
+import enum
 from datetime import date, timedelta
-from typing import Any, assert_never
+from typing import Any, TypeVar, assert_never
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_timedelta
@@ -14,14 +15,19 @@ from babel.dates import format_timedelta
 from bot import i18n
 from bot.config import SCHEME_KINDS, Settings
 from bot.council import scheme_buttons as sb
+from bot.council import scheme_flows as flows
 from bot.council import scheme_record
 from bot.council import schemes as council
 from bot.council.access import Person, parse_person_ref, person_ref
+from bot.council.flows import Draft, Flow
 from bot.council.reports import Month
 from bot.council.roles import ADMIN, IN_CUSTODY, NotAllowed
 from bot.council.text import clean
 from handlers.base import Button, Call, Reply, Result, stale, wing_label
 from storage.db import Database
+
+S = TypeVar("S", bound=enum.StrEnum)
+D = TypeVar("D", bound=Draft)
 
 _ASK_PROBLEMS = {
     council.Ask.ON_ITS_WAY: "schemes.ask.on_its_way",
@@ -54,6 +60,10 @@ def _partner_lines(call: Call, scheme_id: str | None) -> list[str]:
 
 async def _scheme(call: Call, scheme_id: str) -> council.Scheme | None:
     return await council.get(call.tx, call.services.settings, scheme_id)
+
+
+async def _save(call: Call, flow: Flow[S, D], step: S, draft: D) -> None:
+    await flow.save(call.tx, call.me.id, step, draft, call.services.clock.now())
 
 
 # --- the directory and a scheme's page -------------------------------------------------------
@@ -189,13 +199,13 @@ async def add_note(call: Call, b: sb.AskWithNote) -> Result:
     problem = await council.check_ask(call.tx, call.services.clock, scheme, call.me)
     if problem is not None:
         return _ask_problem(call, problem, scheme)
-    await call.begin("scheme_note", "note", {"scheme": scheme.id})
+    await _save(call, flows.NOTE, flows.NoteStep.NOTE, flows.ForScheme(scheme.id))
     return call.reply("schemes.note.type", most=council.NOTE_MAX)
 
 
 async def note_typed(call: Call) -> Result:
-    scheme_id = call.state.data.get("scheme") if call.state else None
-    scheme = await council.get(call.tx, call.services.settings, scheme_id)
+    at = flows.NOTE.read(call.state)
+    scheme = await council.get(call.tx, call.services.settings, at.draft.scheme if at else None)
     if scheme is None:
         await call.end_flow()
         return call.reply("common.use_menu")
@@ -535,16 +545,17 @@ async def hours_week(call: Call, b: sb.HoursWeek) -> Result:
     week = council.parse_day(b.week)
     if scheme is None or week is None:
         return stale(call)
-    await call.begin("scheme_hours", "lines", {"scheme": scheme.id, "week": week.isoformat()})
+    draft = flows.HoursFor(scheme.id, week.isoformat())
+    await _save(call, flows.HOURS, flows.HoursStep.LINES, draft)
     return call.reply(
         "schemes.hours.type", week={"$day": week.isoformat()}, most=int(council.HOURS_MAX)
     )
 
 
 async def hours_typed(call: Call) -> Result:
-    data = call.state.data if call.state else {}
-    scheme = await council.get(call.tx, call.services.settings, data.get("scheme"))
-    week = council.parse_day(str(data.get("week", "")))
+    at = flows.HOURS.read(call.state)
+    scheme = await council.get(call.tx, call.services.settings, at.draft.scheme if at else None)
+    week = council.parse_day(at.draft.week if at else "")
     if scheme is None or week is None:
         await call.end_flow()
         return call.reply("common.use_menu")
@@ -582,13 +593,13 @@ async def agenda_start(call: Call, b: sb.SchemeAgenda) -> Result:
     scheme = await _managed(call, b.scheme_id)
     if scheme is None:
         return stale(call, "schemes.not_coordinator")
-    await call.begin("scheme_agenda", "text", {"scheme": scheme.id})
+    await _save(call, flows.AGENDA, flows.AgendaStep.TEXT, flows.ForScheme(scheme.id))
     return call.reply("schemes.agenda.type", name=scheme.name(call.lang))
 
 
 async def agenda_typed(call: Call) -> Result:
-    data = call.state.data if call.state else {}
-    scheme = await council.get(call.tx, call.services.settings, data.get("scheme"))
+    at = flows.AGENDA.read(call.state)
+    scheme = await council.get(call.tx, call.services.settings, at.draft.scheme if at else None)
     if scheme is None:
         await call.end_flow()
         return call.reply("common.use_menu")
@@ -614,13 +625,13 @@ async def coordinator_start(call: Call, b: sb.AddCoordinator) -> Result:
     scheme = await _scheme(call, b.scheme_id)
     if scheme is None:
         return stale(call)
-    await call.begin("scheme_coord", "ref", {"scheme": scheme.id})
+    await _save(call, flows.COORDINATOR, flows.CoordinatorStep.REF, flows.ForScheme(scheme.id))
     return call.reply("schemes.coordinator.type", name=scheme.name(call.lang))
 
 
 async def coordinator_typed(call: Call) -> Result:
-    data = call.state.data if call.state else {}
-    scheme = await council.get(call.tx, call.services.settings, data.get("scheme"))
+    at = flows.COORDINATOR.read(call.state)
+    scheme = await council.get(call.tx, call.services.settings, at.draft.scheme if at else None)
     person_id = parse_person_ref(call.text)
     if scheme is None:
         await call.end_flow()
