@@ -14,7 +14,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.council import announcements, safeguarding, scheme_flows
+from bot.council import announcements, consultation_flows, safeguarding, scheme_flows
 from bot.council import consultation_buttons as cb
 from bot.council import roles as r
 from bot.council import scheme_buttons as sb
@@ -426,8 +426,8 @@ FLOWS: dict[str, Spec] = {
     "election_stand": Spec(elections.stand_typed, ELECTORS),
     "election_staff": Spec(elections.staff_typed, r.STAFF_SIDE),
     "consult_new": Spec(consultations.new_typed, r.STAFF_SIDE),
-    "consult_answer": Spec(consultations.answer_typed, CONSULTEES),
-    "consult_report": Spec(consultations.report_typed, r.STAFF_SIDE),
+    consultation_flows.ANSWER.name: Spec(consultations.answer_typed, CONSULTEES),
+    consultation_flows.REPORT.name: Spec(consultations.report_typed, r.STAFF_SIDE),
     "meeting_new": Spec(meetings.new_typed, r.STAFF_SIDE),
     "meeting_move": Spec(meetings.move_typed, r.STAFF_SIDE),
     "minutes": Spec(meetings.minutes_typed, r.STAFF_SIDE),

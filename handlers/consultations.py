@@ -4,9 +4,11 @@ Thin: every rule is in bot/council/consultations.py."""
 
 from __future__ import annotations
 
+import enum
 from dataclasses import replace
-from typing import Any, assert_never
+from typing import Any, TypeVar, assert_never
 
+from bot.council import consultation_flows as flows
 from bot.council import consultations as council
 from bot.council import content, roles
 from bot.council.consultation_buttons import (
@@ -31,17 +33,20 @@ from bot.council.consultation_buttons import (
     SkipQuestion,
     SubmitAnswers,
 )
+from bot.council.consultation_flows import Answering, AnswerStep, Reporting, ReportStep
 from bot.council.consultations import Draft, Progress, Refusal, Refused
+from bot.council.flows import Draft as FlowDraft
+from bot.council.flows import Flow
 from handlers import content as asking
 from handlers.base import Button, Call, Reply, Result
 from handlers.base import stale as _stale
 from handlers.callbacks import pack
 from storage.clock import from_db, to_db
 
-NEW_FLOW = "consult_new"
-ANSWER_FLOW = "consult_answer"
-REPORT_FLOW = "consult_report"
+NEW_FLOW = flows.NEW_NAME
 LIST_OPEN, LIST_CLOSED = 10, 5
+S = TypeVar("S", bound=enum.StrEnum)
+D = TypeVar("D", bound=FlowDraft)
 LABEL_MAX = 40
 
 
@@ -74,6 +79,10 @@ def _refused(call: Call, exc: Refused) -> Result:
         call.toast_alert = exc.reason is Refusal.CLOSED
         return None
     return call.reply(message_id)
+
+
+async def _save(call: Call, flow: Flow[S, D], step: S, draft: D) -> None:
+    await flow.save(call.tx, call.me.id, step, draft, call.services.clock.now())
 
 
 def _label(text: str) -> str:
@@ -302,7 +311,7 @@ def _answer_text(
 
 
 async def _leave_answer_flow(call: Call) -> None:
-    if call.state is not None and call.state.flow == ANSWER_FLOW:
+    if call.state is not None and call.state.flow == flows.ANSWER.name:
         await call.end_flow()
 
 
@@ -322,7 +331,7 @@ async def _question(call: Call, progress: Progress, position: int, mode: Mode) -
     ]
     buttons: list[list[Button]] = []
     if question.kind == "text":
-        await call.begin(ANSWER_FLOW, "text", {"c": c.id, "q": position, "m": mode})
+        await _save(call, flows.ANSWER, AnswerStep.TEXT, Answering(c.id, position, mode))
         if answer is not None:
             lines.append(
                 call.t("consultations.current", answer=_answer_text(call, question, answer))
@@ -471,21 +480,20 @@ async def name_choice(call: Call, b: NameChoice) -> Result:
             ]
     except Refused as exc:
         return _refused(call, exc)
-    await call.begin(ANSWER_FLOW, "name", {"c": cid})
+    await _save(call, flows.ANSWER, AnswerStep.NAME, Answering(cid))
     return call.reply("consultations.ask_name_text", edit=True)
 
 
 async def answer_typed(call: Call) -> Result:
     """Typed replies while answering: a free-text answer, or the name to show staff."""
-    state = call.state
-    assert state is not None
-    consultation_id, position = state.data.get("c"), state.data.get("q")
-    if not isinstance(consultation_id, int):
+    at = flows.ANSWER.read(call.state)
+    if at is None or at.draft.c is None:
         await call.end_flow()
         return call.reply("common.use_menu")
+    consultation_id, position = at.draft.c, at.draft.q
     clock = call.services.clock
     try:
-        if state.step == "name":
+        if at.step is AnswerStep.NAME:
             cleaned = council.name_text(call.text)
             if not cleaned.ok:
                 return call.reply("consultations.name_problem")
@@ -497,7 +505,7 @@ async def answer_typed(call: Call) -> Result:
                 call.reply("consultations.name_given", name=cleaned.text),
                 call.reply("consultations.thanks", closes=closes),
             ]
-        if not isinstance(position, int):
+        if position is None:
             await call.end_flow()
             return call.reply("common.use_menu")
         written = await council.write(call.tx, clock, call.me, consultation_id, position, call.text)
@@ -505,7 +513,7 @@ async def answer_typed(call: Call) -> Result:
             return call.reply("consultations.answer_too_long", count=len(written.text))
         if not written.ok:
             return call.reply("consultations.answer_empty")
-        mode: Mode = "r" if state.data.get("m") == "r" else "n"
+        mode: Mode = "r" if at.draft.m == "r" else "n"
         return [
             call.reply("consultations.saved"),
             *_as_list(await _next(call, consultation_id, position, mode)),
@@ -740,7 +748,7 @@ async def new_publish(call: Call, b: NewPublish) -> Result:
 
 async def discard(call: Call, b: NewDiscard) -> Result:
     state = call.state
-    if state is None or state.flow not in (NEW_FLOW, REPORT_FLOW):
+    if state is None or state.flow not in (NEW_FLOW, flows.REPORT.name):
         return _stale(call)
     await call.end_flow()
     return call.reply("consultations.discarded", edit=True)
@@ -805,21 +813,20 @@ async def report_start(call: Call, b: ReportStart) -> Result:
         consultation = await council.to_report(call.tx, call.me, b.consultation_id)
     except Refused as exc:
         return _refused(call, exc)
-    await call.begin(REPORT_FLOW, "heard", {"c": consultation.id})
+    await _save(call, flows.REPORT, ReportStep.HEARD, Reporting(consultation.id))
     await content.start(call.tx, call.me.id)
     return call.reply("consultations.ask_heard", title=consultation.title)
 
 
 async def report_typed(call: Call) -> Result:
-    state = call.state
-    assert state is not None
+    at = flows.REPORT.read(call.state)
     cleaned = council.report_text(call.text)
-    if state.step not in ("heard", "will"):
+    if at is None or at.step is ReportStep.PREVIEW:
         return call.reply("consultations.use_buttons")
     if not cleaned.ok:
         return call.reply("consultations.report_problem", count=len(cleaned.text))
-    if state.step == "heard":
-        await call.begin(REPORT_FLOW, "will", {**state.data, "heard": cleaned.text})
+    if at.step is ReportStep.HEARD:
+        await _save(call, flows.REPORT, ReportStep.WILL, replace(at.draft, heard=cleaned.text))
         return await asking.ask_other(
             call,
             field="heard",
@@ -827,15 +834,11 @@ async def report_typed(call: Call) -> Result:
             most=council.REPORT_MAX,
             then=call.reply("consultations.ask_will"),
         )
-    data = {**state.data, "will": cleaned.text}
-    await call.begin(REPORT_FLOW, "preview", data)
-    consultation_id = data.get("c")
-    takers = (
-        await council.taker_count(call.tx, consultation_id)
-        if isinstance(consultation_id, int)
-        else 0
-    )
-    report = call.t("consultations.report_block", heard=data.get("heard"), will=cleaned.text)
+    draft = replace(at.draft, will=cleaned.text)
+    await _save(call, flows.REPORT, ReportStep.PREVIEW, draft)
+    consultation_id = draft.c
+    takers = 0 if consultation_id is None else await council.taker_count(call.tx, consultation_id)
+    report = call.t("consultations.report_block", heard=draft.heard, will=cleaned.text)
     buttons = [
         [
             call.button("consultations.report_publish", ReportPublish(consultation_id or 0)),
@@ -851,13 +854,8 @@ async def report_typed(call: Call) -> Result:
 
 
 async def report_publish(call: Call, b: ReportPublish) -> Result:
-    state = call.state
-    if (
-        state is None
-        or state.flow != REPORT_FLOW
-        or state.step != "preview"
-        or state.data.get("c") != b.consultation_id
-    ):
+    at = flows.REPORT.read(call.state)
+    if at is None or at.step is not ReportStep.PREVIEW or at.draft.c != b.consultation_id:
         return _stale(call)
     await call.end_flow()
     try:
@@ -866,8 +864,8 @@ async def report_publish(call: Call, b: ReportPublish) -> Result:
             call.services.clock,
             actor=call.me,
             consultation_id=b.consultation_id,
-            heard=str(state.data.get("heard") or ""),
-            will_do=str(state.data.get("will") or ""),
+            heard=at.draft.heard,
+            will_do=at.draft.will,
             settings=call.services.settings,
         )
     except Refused as exc:
