@@ -420,7 +420,7 @@ FLOWS: dict[str, Spec] = {
     "keyin": Spec(agenda.keyin_typed, r.STAFF_SIDE),
     "triage": Spec(agenda.triage_typed, r.TRIAGE),
     "agenda_reply": Spec(agenda.reply_typed, r.IN_CUSTODY | r.STAFF_SIDE),
-    "announce": Spec(delivery.announce_text, r.STAFF_SIDE),
+    announcements.FLOW.name: Spec(delivery.announce_text, r.STAFF_SIDE),
     "poll_new": Spec(polls.draft_text, POLL_CREATORS),
     "election_new": Spec(elections.new_typed, ELECTION_CALLERS),
     "election_stand": Spec(elections.stand_typed, ELECTORS),

@@ -37,15 +37,15 @@ async def announce(call: Call) -> Result:
 
 async def announce_audience(call: Call, b: PickAudience) -> Result:
     audience = b.audience
-    await call.begin("announce", "text", {"audience": audience})
+    await _save(call, announcements.AnnounceStep.TEXT, announcements.Announcing(audience))
     await content.start(call.tx, call.me.id)
     return call.reply("announce.ask_text", edit=True, max=announcements.MAX_LEN)
 
 
 async def announce_text(call: Call) -> Result:
-    state = call.state
-    audience = state.data.get("audience") if state else None
-    if not isinstance(audience, str) or audience not in announcements.AUDIENCES:
+    at = announcements.FLOW.read(call.state)
+    audience = at.draft.audience if at else None
+    if audience is None or audience not in announcements.AUDIENCES:
         await call.end_flow()
         return call.reply("common.use_menu")
     cleaned = clean(
@@ -67,7 +67,8 @@ async def announce_text(call: Call) -> Result:
     if draft.count == 0:
         await call.end_flow()
         return call.reply("announce.nobody")
-    await call.begin("announce", "confirm", {"audience": audience, "draft": draft.id})
+    confirming = announcements.Announcing(audience, draft.id)
+    await _save(call, announcements.AnnounceStep.CONFIRM, confirming)
     buttons = [
         [
             call.button("announce.send", SendAnnouncement(draft.id)),
@@ -84,8 +85,8 @@ async def announce_text(call: Call) -> Result:
     # The same words in each other content language, then the preview (with both).
     return await asking.ask_other(
         call,
-        flow="announce",
-        step="confirm",
+        flow=announcements.FLOW.name,
+        step=announcements.AnnounceStep.CONFIRM,
         field="text",
         text=cleaned.text,
         most=announcements.MAX_LEN,
@@ -93,10 +94,16 @@ async def announce_text(call: Call) -> Result:
     )
 
 
+async def _save(
+    call: Call, step: announcements.AnnounceStep, draft: announcements.Announcing
+) -> None:
+    await announcements.FLOW.save(call.tx, call.me.id, step, draft, call.services.clock.now())
+
+
 async def _end_if_current(call: Call, draft_id: int) -> None:
-    if call.state is not None and call.state.flow == "announce":
-        if call.state.data.get("draft") == draft_id:
-            await call.end_flow()
+    at = announcements.FLOW.read(call.state)
+    if at is not None and at.draft.draft == draft_id:
+        await call.end_flow()
 
 
 def _answer(call: Call, outcome: announcements.Outcome) -> Result:

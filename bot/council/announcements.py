@@ -13,6 +13,8 @@ from bot.council import audit, content, notices, roles
 from bot.council.access import Person
 from bot.council.buttons import ButtonData
 from bot.council.clock import Clock
+from bot.council.flows import Draft as FlowDraft
+from bot.council.flows import Flow
 from bot.council.roles import NotAllowed
 from storage import announcements as store
 from storage import people
@@ -27,6 +29,22 @@ AUDIENCES: dict[Audience, tuple[str, ...]] = {
     "everyone": tuple(sorted(roles.ALL)),
 }
 MAY_ANNOUNCE = roles.STAFF_SIDE
+
+
+class AnnounceStep(enum.StrEnum):
+    TEXT = "text"
+    CONFIRM = "confirm"
+
+
+@dataclass(frozen=True)
+class Announcing(FlowDraft):
+    """/announce in progress: the audience picked, then the draft shown in the preview."""
+
+    audience: str = ""
+    draft: int | None = None
+
+
+FLOW = Flow("announce", AnnounceStep, Announcing)
 
 
 @dataclass(frozen=True)
