@@ -433,7 +433,7 @@ FLOWS: dict[str, Spec] = {
     "minutes": Spec(meetings.minutes_typed, r.STAFF_SIDE),
     "outcome": Spec(outcomes.typed, r.TRIAGE),
     scheme_flows.NOTE.name: Spec(schemes.note_typed, r.IN_CUSTODY),
-    "scheme_worker": Spec(schemes.add_worker_typed, r.STAFF_SIDE),
+    scheme_flows.WORKER.name: Spec(schemes.add_worker_typed, r.STAFF_SIDE),
     scheme_flows.HOURS.name: Spec(schemes.hours_typed, r.STAFF_SIDE),
     scheme_flows.AGENDA.name: Spec(schemes.agenda_typed, r.STAFF_SIDE),
     scheme_flows.COORDINATOR.name: Spec(schemes.coordinator_typed, frozenset({r.ADMIN})),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any, TypeVar, assert_never
 from zoneinfo import ZoneInfo
@@ -442,71 +443,88 @@ async def end_keep(call: Call, b: sb.EndRoleKeep) -> Result:
     return call.reply("schemes.workers.kept", edit=True)
 
 
-# Adding a peer worker asks these in turn; "-" skips the optional ones.
-_WORKER_STEPS = ("ref", "name", "training", "trained_on", "started_on")
-
-
 async def add_worker_start(call: Call, b: sb.AddWorker) -> Result:
     scheme = await _managed(call, b.scheme_id)
     if scheme is None:
         return stale(call, "schemes.not_coordinator")
-    await call.begin("scheme_worker", "ref", {"scheme": scheme.id})
-    return call.reply("schemes.add.ref")
+    await _save(call, flows.WORKER, flows.WorkerStep.REF, flows.AddingWorker(scheme.id))
+    return _worker_prompt(call, flows.WorkerStep.REF)
+
+
+def _worker_prompt(call: Call, step: flows.WorkerStep) -> Reply:
+    match step:
+        case flows.WorkerStep.REF:
+            return call.reply("schemes.add.ref")
+        case flows.WorkerStep.NAME:
+            return call.reply("schemes.add.name")
+        case flows.WorkerStep.TRAINING:
+            return call.reply("schemes.add.training")
+        case flows.WorkerStep.TRAINED_ON:
+            return call.reply("schemes.add.trained_on")
+        case flows.WorkerStep.STARTED_ON:
+            return call.reply("schemes.add.started_on")
+        case _:
+            assert_never(step)
 
 
 async def add_worker_typed(call: Call) -> Result:
-    state = call.state
-    data: dict[str, Any] = dict(state.data) if state else {}
-    step = state.step if state else ""
-    scheme = await council.get(call.tx, call.services.settings, data.get("scheme"))
-    if scheme is None or step not in _WORKER_STEPS:
+    at = flows.WORKER.read(call.state)
+    scheme = await council.get(call.tx, call.services.settings, at.draft.scheme if at else None)
+    if at is None or scheme is None:
         await call.end_flow()
         return call.reply("common.use_menu")
+    step, draft = at.step, at.draft
     text = call.text.strip()
-    if step == "ref":
+    Step = flows.WorkerStep
+    if step is Step.REF:
         person_id = parse_person_ref(text)
         if person_id is None:
             return call.reply("schemes.add.bad_ref")
         if not await council.is_member(call.tx, person_id):
             return call.reply("schemes.add.not_member_ref", ref=person_ref(person_id))
-        data["person"] = person_id
-    elif step == "name":
+        draft = replace(draft, person=person_id)
+    elif step is Step.NAME:
         if text != "-":
             name = clean(text, max_len=council.NAME_MAX, need_words=True)
             if not name.ok:
                 return call.reply("schemes.add.bad_name", most=council.NAME_MAX)
-            data["name"] = name.text
-    elif step == "training":
+            draft = replace(draft, name=name.text)
+    elif step is Step.TRAINING:
         training = clean(text, min_len=2, max_len=council.TRAINING_MAX, need_words=True)
         if not training.ok:
             return call.reply("schemes.add.bad_training", most=council.TRAINING_MAX)
-        data["training"] = training.text
-    elif step in ("trained_on", "started_on"):
-        if not (step == "trained_on" and text == "-"):
-            day = council.parse_day(text)
-            if day is None:
-                return call.reply("schemes.add.bad_day")
-            data[step] = day.isoformat()
-    following = _WORKER_STEPS.index(step) + 1
-    if following < len(_WORKER_STEPS):
-        await call.begin("scheme_worker", _WORKER_STEPS[following], data)
-        return call.reply(f"schemes.add.{_WORKER_STEPS[following]}")
+        draft = replace(draft, training=training.text)
+    elif not (step is Step.TRAINED_ON and text == "-"):
+        day = council.parse_day(text)
+        if day is None:
+            return call.reply("schemes.add.bad_day")
+        if step is Step.TRAINED_ON:
+            draft = replace(draft, trained_on=day.isoformat())
+        else:
+            draft = replace(draft, started_on=day.isoformat())
+    steps = list(Step)
+    following = steps.index(step) + 1
+    if following < len(steps):
+        await _save(call, flows.WORKER, steps[following], draft)
+        return _worker_prompt(call, steps[following])
     await call.end_flow()
+    if draft.person is None or draft.started_on is None:
+        return call.reply("common.use_menu")  # a damaged draft: nothing half-saved
     try:
         done = await council.add_worker(
             call.tx,
             call.services.clock,
             actor=call.me,
             scheme=scheme,
-            person_id=int(data["person"]),
-            listed_name=data.get("name"),
-            training=str(data["training"]),
-            trained_on=date.fromisoformat(data["trained_on"]) if data.get("trained_on") else None,
-            started_on=date.fromisoformat(str(data["started_on"])),
+            person_id=draft.person,
+            listed_name=draft.name,
+            training=draft.training,
+            trained_on=date.fromisoformat(draft.trained_on) if draft.trained_on else None,
+            started_on=date.fromisoformat(draft.started_on),
         )
     except NotAllowed:
         return call.reply("schemes.not_coordinator")
-    ref, called = person_ref(int(data["person"])), scheme.name(call.lang)
+    ref, called = person_ref(draft.person), scheme.name(call.lang)
     match done:
         case council.Worker.ADDED:
             return call.reply("schemes.add.added", ref=ref, name=called)

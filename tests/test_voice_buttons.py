@@ -106,8 +106,6 @@ def test_ids_built_from_a_kind_or_a_step_exist() -> None:
         assert i18n.has(f"schemes.kind.{kind}") and i18n.has(f"schemes.ask.{kind}"), kind
     for answer in schemes.ANSWERS:
         assert i18n.has(f"schemes.followup.{answer}"), answer
-    for step in scheme_handlers._WORKER_STEPS[1:]:
-        assert i18n.has(f"schemes.add.{step}"), step
     for field in scheme_handlers._NEW_FIELDS:
         for lang in i18n.LANGUAGES:
             assert i18n.has(f"schemes.new.{field}_{lang}"), (field, lang)

@@ -40,3 +40,26 @@ NOTE = Flow("scheme_note", NoteStep, ForScheme)
 HOURS = Flow("scheme_hours", HoursStep, HoursFor)
 AGENDA = Flow("scheme_agenda", AgendaStep, ForScheme)
 COORDINATOR = Flow("scheme_coord", CoordinatorStep, ForScheme)
+
+
+class WorkerStep(enum.StrEnum):
+    """Adding a peer worker asks these in turn; "-" skips the optional ones."""
+
+    REF = "ref"
+    NAME = "name"
+    TRAINING = "training"
+    TRAINED_ON = "trained_on"
+    STARTED_ON = "started_on"
+
+
+@dataclass(frozen=True)
+class AddingWorker(Draft):
+    scheme: str = ""
+    person: int | None = None
+    name: str | None = None
+    training: str = ""
+    trained_on: str | None = None  # ISO day
+    started_on: str | None = None  # ISO day
+
+
+WORKER = Flow("scheme_worker", WorkerStep, AddingWorker)
