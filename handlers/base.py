@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import (
     BotCommand,
@@ -25,6 +25,7 @@ from telegram.ext import ContextTypes
 from bot import i18n
 from bot.council import access, safeguarding
 from bot.council.access import Person
+from bot.council.buttons import ButtonData
 from bot.services import Services
 from handlers.callbacks import Callback
 from handlers.patience import patiently
@@ -79,11 +80,13 @@ class Call:
     text: str = ""
     args: list[str] = field(default_factory=list)
     callback: Callback | None = None
+    pressed: ButtonData | None = None  # the typed button, for a kind declared as a type
     state: ConversationRow | None = None
     toast: str | None = None
     toast_alert: bool = False
     commands_changed: bool = False
     extra: list[Reply] = field(default_factory=list)
+    disclosed: bool = False  # the words suggest risk: the support reply is sent, and no nag
 
     @property
     def me(self) -> Person:
@@ -105,8 +108,9 @@ class Call:
     ) -> Reply:
         return Reply(self.t(message_id, **params), buttons or [], edit)
 
-    def button(self, message_id: str, data: str, **params: Any) -> Button:
-        return Button(self.t(message_id, **params), data)
+    def button(self, message_id: str, data: str | ButtonData, **params: Any) -> Button:
+        packed = data.pack() if isinstance(data, ButtonData) else data
+        return Button(self.t(message_id, **params), packed)
 
     async def begin(self, flow: str, step: str, data: dict[str, Any] | None = None) -> None:
         now = to_db(self.services.clock.now())
@@ -117,12 +121,24 @@ class Call:
 
 
 Handler = Callable[[Call], Awaitable[Result]]
+B = TypeVar("B", bound=ButtonData)
 
 
 @dataclass(frozen=True)
 class Spec:
-    fn: Handler
+    # Handler for commands, typed replies and untyped buttons; (Call, typed button) for a
+    # typed button kind (see pressed()).
+    fn: Callable[..., Awaitable[Result]]
     roles: frozenset[str]
+    button: type[ButtonData] | None = None
+
+
+def pressed(
+    button: type[B], fn: Callable[[Call, B], Awaitable[Result]], roles: frozenset[str]
+) -> tuple[str, Spec]:
+    """A registry entry for a typed button: mypy checks that the handler takes that button.
+    The wrapper unpacks it; forged, old or garbled data is answered "stale" before any handler."""
+    return button.prefix, Spec(fn, roles, button)
 
 
 def language_for(person: Person | None, tg_language: str | None, services: Services) -> str:
@@ -146,6 +162,7 @@ async def run(
     *,
     kind: str,
     callback: Callback | None = None,
+    pressed: ButtonData | None = None,
     text: str = "",
     args: list[str] | None = None,
 ) -> None:
@@ -186,6 +203,7 @@ async def run(
             text=text,
             args=args or [],
             callback=callback,
+            pressed=pressed,
         )
         if person is not None:
             call.state = await conversation.get(tx, person.id)
@@ -198,14 +216,17 @@ async def _decide(call: Call, spec: Spec | None, kind: str) -> list[Reply]:
     person = call.person
     settings = call.services.settings
     support: list[Reply] = []
-    if kind == "text" and safeguarding.suggests_risk(settings, call.text):
+    if kind in ("text", "edited") and safeguarding.suggests_risk(settings, call.text):
         # Checked for everyone, before anything else, so no free-text path can skip it.
+        told = False
         if person is not None:
-            where = call.state.flow if call.state else "message"
-            await safeguarding.screen(
+            where = "edited" if kind == "edited" else call.state.flow if call.state else "message"
+            screened = await safeguarding.screen(
                 call.tx, call.services.clock, settings, person=person, text=call.text, where=where
             )
-        support.append(Reply(_support_text(call)))
+            told = screened.told
+        call.disclosed = True
+        support.append(Reply(_support_text(call, told=told)))
 
     if spec is None:
         if kind == "button":
@@ -214,7 +235,8 @@ async def _decide(call: Call, spec: Spec | None, kind: str) -> list[Reply]:
         if person is None:
             return [*support, stranger(call)]
         if kind == "text":
-            return [*support, call.reply("common.use_menu")]
+            # No "please use the buttons" after a support reply.
+            return support or [call.reply("common.use_menu")]
         key = "common.text_only" if call.state else "common.only_text_and_buttons"
         return [*support, call.reply(key)]
 
@@ -229,7 +251,12 @@ async def _decide(call: Call, spec: Spec | None, kind: str) -> list[Reply]:
             return support
         return [*support, call.reply("common.not_for_role")]
 
-    result = await spec.fn(call)
+    if spec.button is not None:
+        # The registry only hands a typed spec a button it parsed (handlers/__init__.py).
+        assert isinstance(call.pressed, spec.button)
+        result = await spec.fn(call, call.pressed)
+    else:
+        result = await spec.fn(call)
     replies = [] if result is None else [result] if isinstance(result, Reply) else list(result)
     return [*support, *replies, *call.extra]
 
@@ -259,9 +286,12 @@ def stranger(call: Call) -> Reply:
     return call.reply("common.stranger", establishment=call.services.settings.establishment.name)
 
 
-def _support_text(call: Call) -> str:
+def _support_text(call: Call, *, told: bool) -> str:
+    """Listener and Samaritans (or the establishment's own words), then a line that is always
+    true: the team was told only when an alert was queued for a contact."""
     custom = call.services.settings.safeguarding.message
-    return custom.get(call.lang) or custom.get("en") or call.t("safeguarding.support")
+    first = custom.get(call.lang) or custom.get("en") or call.t("safety.support")
+    return f"{first}\n{call.t('safety.told' if told else 'safety.not_told')}"
 
 
 def markup(buttons: list[list[Button]]) -> InlineKeyboardMarkup | None:
