@@ -276,28 +276,30 @@ async def followup(call: Call, b: sb.FollowupPick) -> Result:
 
 
 async def arrange(call: Call, b: sb.ArrangeRequest) -> Result:
-    request_id = b.request_id
-    try:
-        done = await council.arrange(
-            call.tx,
-            call.services.clock,
-            call.services.settings,
-            actor=call.me,
-            request_id=request_id,
-        )
-    except NotAllowed:
-        call.toast = call.t("schemes.not_coordinator")
-        return None
-    if done is council.Arrange.GONE:
-        return stale(call)
-    ref = council.request_ref(request_id)
-    if done is council.Arrange.ALREADY:
-        call.toast = call.t("schemes.arrange.already", ref=ref)
-        return None
-    if done is council.Arrange.CANCELLED:
-        call.toast = call.t("schemes.arrange.cancelled", ref=ref)
-        return None
-    return call.reply("schemes.arrange.done", ref=ref)
+    done = await council.arrange(
+        call.tx,
+        call.services.clock,
+        call.services.settings,
+        actor=call.me,
+        request_id=b.request_id,
+    )
+    ref = council.request_ref(b.request_id)
+    match done:
+        case council.Arrange.ARRANGED:
+            return call.reply("schemes.arrange.done", ref=ref)
+        case council.Arrange.NOT_COORDINATOR:
+            call.toast = call.t("schemes.not_coordinator")
+            return None
+        case council.Arrange.GONE:
+            return stale(call)
+        case council.Arrange.ALREADY:
+            call.toast = call.t("schemes.arrange.already", ref=ref)
+            return None
+        case council.Arrange.CANCELLED:
+            call.toast = call.t("schemes.arrange.cancelled", ref=ref)
+            return None
+        case _:
+            assert_never(done)
 
 
 async def requests(call: Call, b: sb.OpenRequests) -> Result:
@@ -510,20 +512,17 @@ async def add_worker_typed(call: Call) -> Result:
     await call.end_flow()
     if draft.person is None or draft.started_on is None:
         return call.reply("common.use_menu")  # a damaged draft: nothing half-saved
-    try:
-        done = await council.add_worker(
-            call.tx,
-            call.services.clock,
-            actor=call.me,
-            scheme=scheme,
-            person_id=draft.person,
-            listed_name=draft.name,
-            training=draft.training,
-            trained_on=date.fromisoformat(draft.trained_on) if draft.trained_on else None,
-            started_on=date.fromisoformat(draft.started_on),
-        )
-    except NotAllowed:
-        return call.reply("schemes.not_coordinator")
+    done = await council.add_worker(
+        call.tx,
+        call.services.clock,
+        actor=call.me,
+        scheme=scheme,
+        person_id=draft.person,
+        listed_name=draft.name,
+        training=draft.training,
+        trained_on=date.fromisoformat(draft.trained_on) if draft.trained_on else None,
+        started_on=date.fromisoformat(draft.started_on),
+    )
     ref, called = person_ref(draft.person), scheme.name(call.lang)
     match done:
         case council.Worker.ADDED:
@@ -532,6 +531,8 @@ async def add_worker_typed(call: Call) -> Result:
             return call.reply("schemes.add.not_member", ref=ref, name=called)
         case council.Worker.ALREADY:
             return call.reply("schemes.add.already", ref=ref, name=called)
+        case council.Worker.NOT_COORDINATOR:
+            return call.reply("schemes.not_coordinator")
         case _:
             assert_never(done)
 

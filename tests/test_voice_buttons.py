@@ -109,3 +109,18 @@ def test_ids_built_from_a_kind_or_a_step_exist() -> None:
     for field in scheme_handlers._NEW_FIELDS:
         for lang in i18n.LANGUAGES:
             assert i18n.has(f"schemes.new.{field}_{lang}"), (field, lang)
+
+
+def test_consultation_ids_built_from_a_kind_an_audience_or_a_status_exist() -> None:
+    from bot import i18n
+    from bot.council import announcements as ann
+    from bot.council import consultations
+
+    for kind in consultations.KINDS:
+        assert i18n.has(f"consultations.kind_{kind}"), kind
+    for audience in consultations.AUDIENCES:
+        assert i18n.has(f"consultations.audience_{audience}"), audience
+    for status in ("open", "closed"):
+        assert i18n.has(f"consultations.status_{status}"), status
+    for name in ann.AUDIENCES:
+        assert i18n.has(f"announce.audience_{name}"), name

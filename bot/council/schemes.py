@@ -376,6 +376,7 @@ class Arrange(enum.Enum):
     ALREADY = "already"
     CANCELLED = "cancelled"
     GONE = "gone"
+    NOT_COORDINATOR = "not_coordinator"
 
 
 async def arrange(
@@ -387,7 +388,7 @@ async def arrange(
     if request is None or scheme is None:
         return Arrange.GONE
     if not await _may_arrange(tx, settings, scheme, actor, request.wing):
-        raise NotAllowed(f"{actor.role} {actor.id} does not coordinate {scheme.id}")
+        return Arrange.NOT_COORDINATOR
     if request.status == "cancelled":
         return Arrange.CANCELLED
     now = clock.now()
@@ -705,6 +706,7 @@ class Worker(enum.Enum):
     ADDED = "added"
     NOT_MEMBER = "not_member"
     ALREADY = "already"
+    NOT_COORDINATOR = "not_coordinator"
 
 
 _DAY = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
@@ -743,7 +745,8 @@ async def add_worker(
     trained_on: date | None,
     started_on: date,
 ) -> Worker:
-    await _must_manage(tx, scheme, actor)
+    if not await may_manage(tx, scheme, actor):
+        return Worker.NOT_COORDINATOR
     target = await people.by_id(tx, person_id)
     if target is None or target.status != "active" or target.role not in roles.IN_CUSTODY:
         return Worker.NOT_MEMBER
