@@ -477,34 +477,33 @@ async def add_worker_typed(call: Call) -> Result:
         return call.reply("common.use_menu")
     step, draft = at.step, at.draft
     text = call.text.strip()
-    Step = flows.WorkerStep
-    if step is Step.REF:
+    if step is flows.WorkerStep.REF:
         person_id = parse_person_ref(text)
         if person_id is None:
             return call.reply("schemes.add.bad_ref")
         if not await council.is_member(call.tx, person_id):
             return call.reply("schemes.add.not_member_ref", ref=person_ref(person_id))
         draft = replace(draft, person=person_id)
-    elif step is Step.NAME:
+    elif step is flows.WorkerStep.NAME:
         if text != "-":
             name = clean(text, max_len=council.NAME_MAX, need_words=True)
             if not name.ok:
                 return call.reply("schemes.add.bad_name", most=council.NAME_MAX)
             draft = replace(draft, name=name.text)
-    elif step is Step.TRAINING:
+    elif step is flows.WorkerStep.TRAINING:
         training = clean(text, min_len=2, max_len=council.TRAINING_MAX, need_words=True)
         if not training.ok:
             return call.reply("schemes.add.bad_training", most=council.TRAINING_MAX)
         draft = replace(draft, training=training.text)
-    elif not (step is Step.TRAINED_ON and text == "-"):
+    elif not (step is flows.WorkerStep.TRAINED_ON and text == "-"):
         day = council.parse_day(text)
         if day is None:
             return call.reply("schemes.add.bad_day")
-        if step is Step.TRAINED_ON:
+        if step is flows.WorkerStep.TRAINED_ON:
             draft = replace(draft, trained_on=day.isoformat())
         else:
             draft = replace(draft, started_on=day.isoformat())
-    steps = list(Step)
+    steps = list(flows.WorkerStep)
     following = steps.index(step) + 1
     if following < len(steps):
         await _save(call, flows.WORKER, steps[following], draft)
