@@ -14,6 +14,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.council import poll_buttons as pb
 from bot.council import roles as r
 from handlers import (
     access,
@@ -30,7 +31,7 @@ from handlers import (
     safety,
     schemes,
 )
-from handlers.base import STRANGERS, Spec, run
+from handlers.base import STRANGERS, Spec, pressed, run
 from handlers.callbacks import unpack
 
 
@@ -243,22 +244,26 @@ BUTTONS: dict[str, Spec] = {
     # "The same words in both" while a wizard asks for another content language.
     "cts": Spec(content.same, r.ALL),
     "annn": Spec(delivery.announce_cancel, r.STAFF_SIDE),
-    "pll": Spec(polls.polls_button, r.ALL),
-    "plb": Spec(polls.show_ballot, POLL_VOTERS),
-    "plm": Spec(polls.toggle, POLL_VOTERS),
-    "plt": Spec(polls.choose, POLL_VOTERS),
-    "plc": Spec(polls.confirm, POLL_VOTERS),
-    "plr": Spec(polls.results, r.ALL),
-    "ple": Spec(polls.close_ask, POLL_CREATORS),
-    "plf": Spec(polls.close_confirm, POLL_CREATORS),
-    "pln": Spec(polls.new_poll, POLL_CREATORS),
-    "plo": Spec(polls.options_done, POLL_CREATORS),
-    "plk": Spec(polls.pick_kind, POLL_CREATORS),
-    "pla": Spec(polls.pick_audience, POLL_CREATORS),
-    "plw": Spec(polls.pick_wing, POLL_CREATORS),
-    "plx": Spec(polls.pick_closes, POLL_CREATORS),
-    "ply": Spec(polls.open_poll, POLL_CREATORS),
-    "plq": Spec(polls.cancel_draft, POLL_CREATORS),
+    **dict(
+        [
+            pressed(pb.PollList, polls.polls_button, r.ALL),
+            pressed(pb.PollBallot, polls.show_ballot, POLL_VOTERS),
+            pressed(pb.PollToggle, polls.toggle, POLL_VOTERS),
+            pressed(pb.PollChoose, polls.choose, POLL_VOTERS),
+            pressed(pb.PollConfirm, polls.confirm, POLL_VOTERS),
+            pressed(pb.PollResults, polls.results, r.ALL),
+            pressed(pb.PollCloseAsk, polls.close_ask, POLL_CREATORS),
+            pressed(pb.PollCloseConfirm, polls.close_confirm, POLL_CREATORS),
+            pressed(pb.PollNew, polls.new_poll_button, POLL_CREATORS),
+            pressed(pb.PollOptionsDone, polls.options_done, POLL_CREATORS),
+            pressed(pb.PollKind, polls.pick_kind, POLL_CREATORS),
+            pressed(pb.PollAudience, polls.pick_audience, POLL_CREATORS),
+            pressed(pb.PollWing, polls.pick_wing, POLL_CREATORS),
+            pressed(pb.PollCloses, polls.pick_closes, POLL_CREATORS),
+            pressed(pb.PollOpen, polls.open_poll, POLL_CREATORS),
+            pressed(pb.PollCancel, polls.cancel_draft, POLL_CREATORS),
+        ]
+    ),
     # Elections: overview and reading (el*), ballot (elv/elw/elc), standing (es*), calling
     # (en*), the desk and paper ballots (ed/ep*/ec*), paper votes for polls (pp*).
     "ell": Spec(elections.overview_button, NOT_FAMILY),

@@ -9,41 +9,41 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot.council import content, polls
-from bot.council.notices import ButtonSpec
-from bot.council.polls import Draft, PollRow
+from bot.council.poll_buttons import (
+    TICK_OFF,
+    TICK_ON,
+    PollAudience,
+    PollBallot,
+    PollCancel,
+    PollChoose,
+    PollCloseAsk,
+    PollCloseConfirm,
+    PollCloses,
+    PollConfirm,
+    PollKind,
+    PollList,
+    PollNew,
+    PollOpen,
+    PollOptionsDone,
+    PollResults,
+    PollToggle,
+    PollWing,
+    ballot_specs,
+)
+from bot.council.polls import Draft
 from handlers import content as asking
 from handlers.base import Button, Call, Reply, Result
 from handlers.base import stale as _stale
-from handlers.callbacks import pack
 from storage.clock import from_db, to_db
+
+__all__ = ["ballot_specs"]  # bot/local/seed.py passes it; the council uses it by default
 
 FLOW = "poll_new"
 SHORT = 32
-TICK_ON = "✅"
-TICK_OFF = "⬜"
 
 
 def short(text: str) -> str:
     return text if len(text) <= SHORT else text[: SHORT - 1] + "…"
-
-
-def _arg(call: Call, index: int) -> int | None:
-    return call.callback.int_arg(index) if call.callback else None
-
-
-# --- ballot buttons (also used for the queued ballot notices) --------------------------------
-
-
-def ballot_specs(poll_id: int, labels: list[str], multiple: bool) -> list[list[ButtonSpec]]:
-    """The ballot as stored in a notice: the same for every elector, no selection in it."""
-    if not multiple:
-        return [[{"x": label, "d": pack("plt", poll_id, 1 << i)}] for i, label in enumerate(labels)]
-    rows: list[list[ButtonSpec]] = [
-        [{"x": f"{TICK_OFF} {label}", "d": pack("plm", poll_id, 1 << i)}]
-        for i, label in enumerate(labels)
-    ]
-    rows.append([{"m": "polls.done", "d": pack("plt", poll_id, 0)}])
-    return rows
 
 
 def ballot_reply(call: Call, ballot: polls.Ballot) -> Reply:
@@ -53,15 +53,16 @@ def ballot_reply(call: Call, ballot: polls.Ballot) -> Reply:
             [
                 Button(
                     f"{TICK_ON if ballot.mask & (1 << i) else TICK_OFF} {label}",
-                    pack("plm", poll.id, ballot.mask ^ (1 << i)),
+                    PollToggle(poll.id, ballot.mask ^ (1 << i)).pack(),
                 )
             ]
             for i, label in enumerate(ballot.labels)
         ]
-        buttons.append([call.button("polls.done", pack("plt", poll.id, ballot.mask))])
+        buttons.append([call.button("polls.done", PollChoose(poll.id, ballot.mask))])
     else:
         buttons = [
-            [Button(label, pack("plt", poll.id, 1 << i))] for i, label in enumerate(ballot.labels)
+            [Button(label, PollChoose(poll.id, 1 << i).pack())]
+            for i, label in enumerate(ballot.labels)
         ]
     return call.reply(
         "polls.ballot",
@@ -88,9 +89,7 @@ def refusal(call: Call, why: str) -> Result:
     return None
 
 
-async def _ballot(call: Call, poll_id: int | None, mask: int | None) -> polls.Ballot | str:
-    if poll_id is None or mask is None:
-        return polls.NOT_OPEN
+async def _ballot(call: Call, poll_id: int, mask: int) -> polls.Ballot | str:
     services = call.services
     found = await polls.ballot(call.tx, services.clock, services.settings, call.me, poll_id, mask)
     if isinstance(found, str):
@@ -107,29 +106,29 @@ async def _ballot(call: Call, poll_id: int | None, mask: int | None) -> polls.Ba
     )
 
 
-async def show_ballot(call: Call) -> Result:
+async def show_ballot(call: Call, b: PollBallot) -> Result:
     """From a ballot notice's "Vote" or /polls: the ballot with nothing selected."""
-    found = await _ballot(call, _arg(call, 0), 0)
+    found = await _ballot(call, b.poll_id, 0)
     return refusal(call, found) if isinstance(found, str) else ballot_reply(call, found)
 
 
-async def toggle(call: Call) -> Result:
+async def toggle(call: Call, b: PollToggle) -> Result:
     """Multiple choice: the button carries the whole new selection; nothing is stored."""
-    found = await _ballot(call, _arg(call, 0), _arg(call, 1))
+    found = await _ballot(call, b.poll_id, b.mask)
     return refusal(call, found) if isinstance(found, str) else ballot_reply(call, found)
 
 
-async def choose(call: Call) -> Result:
+async def choose(call: Call, b: PollChoose) -> Result:
     """ "You chose ... Confirm?" — an edit of the voter's own message, never a stored notice."""
-    found = await _ballot(call, _arg(call, 0), _arg(call, 1))
+    found = await _ballot(call, b.poll_id, b.mask)
     if isinstance(found, str):
         return refusal(call, found)
     if not found.chosen:
         return refusal(call, polls.EMPTY)
     poll = found.poll
-    back = pack("plm", poll.id, found.mask) if poll.multiple else pack("plb", poll.id)
+    back = PollToggle(poll.id, found.mask) if poll.multiple else PollBallot(poll.id)
     buttons = [
-        [call.button("polls.confirm", pack("plc", poll.id, found.mask))],
+        [call.button("polls.confirm", PollConfirm(poll.id, found.mask))],
         [call.button("polls.change", back)],
     ]
     return call.reply(
@@ -141,10 +140,8 @@ async def choose(call: Call) -> Result:
     )
 
 
-async def confirm(call: Call) -> Result:
-    poll_id, mask = _arg(call, 0), _arg(call, 1)
-    if poll_id is None or mask is None:
-        return refusal(call, polls.NOT_OPEN)
+async def confirm(call: Call, b: PollConfirm) -> Result:
+    poll_id, mask = b.poll_id, b.mask
     services = call.services
     outcome = await polls.cast(call.tx, services.clock, services.settings, call.me, poll_id, mask)
     if outcome == polls.RECORDED:
@@ -171,7 +168,7 @@ async def polls_command(call: Call) -> Result:
     return await _overview(call, edit=False)
 
 
-async def polls_button(call: Call) -> Result:
+async def polls_button(call: Call, b: PollList) -> Result:
     return await _overview(call, edit=True)
 
 
@@ -187,7 +184,7 @@ async def _overview(call: Call, *, edit: bool) -> Result:
             block.append(call.t("polls.line_vote", question=poll.question, state=state))
             if not voted:
                 buttons.append(
-                    [call.button("polls.vote_button", pack("plb", poll.id), q=short(poll.question))]
+                    [call.button("polls.vote_button", PollBallot(poll.id), q=short(poll.question))]
                 )
         blocks.append(block)
     if seen.running:
@@ -207,7 +204,7 @@ async def _overview(call: Call, *, edit: bool) -> Result:
                 buttons.append(
                     [
                         call.button(
-                            "polls.close_button", pack("ple", poll.id), q=short(poll.question)
+                            "polls.close_button", PollCloseAsk(poll.id), q=short(poll.question)
                         )
                     ]
                 )
@@ -217,18 +214,18 @@ async def _overview(call: Call, *, edit: bool) -> Result:
         for poll in seen.closed:
             block.append(call.t("polls.line_closed", question=poll.question))
             buttons.append(
-                [call.button("polls.results_button", pack("plr", poll.id), q=short(poll.question))]
+                [call.button("polls.results_button", PollResults(poll.id), q=short(poll.question))]
             )
         blocks.append(block)
     if seen.may_create:
-        buttons.append([call.button("polls.new_button", pack("pln"))])
+        buttons.append([call.button("polls.new_button", PollNew())])
     if not blocks:
         blocks.append([call.t("polls.none")])
     return Reply("\n\n".join("\n".join(b) for b in blocks), buttons, edit)
 
 
-async def results(call: Call) -> Result:
-    poll = await _poll(call)
+async def results(call: Call, b: PollResults) -> Result:
+    poll = await polls.get(call.tx, b.poll_id)
     if poll is None or not await polls.may_see_results(call.tx, call.me, poll):
         return refusal(call, polls.NOT_OPEN)
     shown = await polls.results(call.tx, call.services.settings, poll)
@@ -237,25 +234,20 @@ async def results(call: Call) -> Result:
         return None
     message, params = shown.notice()
     return call.reply(
-        message, buttons=[[call.button("polls.back", pack("pll"))]], edit=True, **params
+        message, buttons=[[call.button("polls.back", PollList())]], edit=True, **params
     )
 
 
-async def _poll(call: Call) -> PollRow | None:
-    poll_id = _arg(call, 0)
-    return None if poll_id is None else await polls.get(call.tx, poll_id)
-
-
-async def close_ask(call: Call) -> Result:
-    poll = await _poll(call)
+async def close_ask(call: Call, b: PollCloseAsk) -> Result:
+    poll = await polls.get(call.tx, b.poll_id)
     if poll is None or not polls.may_manage(call.me, poll):
         return refusal(call, polls.NOT_OPEN)
     if not poll.is_open:
         return call.reply("polls.close_already", edit=True)
     buttons = [
         [
-            call.button("polls.close_yes", pack("plf", poll.id)),
-            call.button("polls.close_no", pack("pll")),
+            call.button("polls.close_yes", PollCloseConfirm(poll.id)),
+            call.button("polls.close_no", PollList()),
         ]
     ]
     return call.reply(
@@ -268,13 +260,10 @@ async def close_ask(call: Call) -> Result:
     )
 
 
-async def close_confirm(call: Call) -> Result:
-    poll_id = _arg(call, 0)
-    if poll_id is None:
-        return refusal(call, polls.NOT_OPEN)
+async def close_confirm(call: Call, b: PollCloseConfirm) -> Result:
     services = call.services
     outcome = await polls.close_early(
-        call.tx, services.clock, services.settings, actor=call.me, poll_id=poll_id
+        call.tx, services.clock, services.settings, actor=call.me, poll_id=b.poll_id
     )
     if outcome == "closed":
         return call.reply("polls.closed_early", edit=True)
@@ -296,6 +285,10 @@ def _draft(call: Call, step: str) -> Draft | None:
 
 async def _step(call: Call, step: str, draft: Draft) -> None:
     await call.begin(FLOW, step, draft.to_data())
+
+
+async def new_poll_button(call: Call, b: PollNew) -> Result:
+    return await new_poll(call)
 
 
 async def new_poll(call: Call) -> Result:
@@ -350,7 +343,7 @@ async def _add_option(call: Call, draft: Draft) -> Result:
     else:
         await _step(call, "options", draft)
         buttons = (
-            [[call.button("polls.options_done", pack("plo"))]]
+            [[call.button("polls.options_done", PollOptionsDone())]]
             if len(draft.options) >= polls.MIN_OPTIONS
             else []
         )
@@ -367,13 +360,13 @@ async def _add_option(call: Call, draft: Draft) -> Result:
 
 def _ask_kind(call: Call, *, edit: bool = False) -> Reply:
     buttons = [
-        [call.button("polls.kind_single", pack("plk", "single"))],
-        [call.button("polls.kind_multiple", pack("plk", "multi"))],
+        [call.button("polls.kind_single", PollKind("single"))],
+        [call.button("polls.kind_multiple", PollKind("multi"))],
     ]
     return call.reply("polls.ask_kind", buttons=buttons, edit=edit)
 
 
-async def options_done(call: Call) -> Result:
+async def options_done(call: Call, b: PollOptionsDone) -> Result:
     draft = _draft(call, "options")
     if draft is None or len(draft.options) < polls.MIN_OPTIONS:
         return _stale(call)
@@ -381,27 +374,25 @@ async def options_done(call: Call) -> Result:
     return _ask_kind(call, edit=True)
 
 
-async def pick_kind(call: Call) -> Result:
+async def pick_kind(call: Call, b: PollKind) -> Result:
     draft = _draft(call, "kind")
-    kind = call.callback.arg(0) if call.callback else None
-    if draft is None or kind not in ("single", "multi"):
+    if draft is None:
         return _stale(call)
-    draft.multiple = kind == "multi"
+    draft.multiple = b.kind == "multi"
     audiences = polls.audiences_for(call.me.role)
     if len(audiences) == 1:
         draft.audience = audiences[0]
         return await _after_audience(call, draft)
     await _step(call, "audience", draft)
-    buttons = [[call.button(f"polls.audience_{a}", pack("pla", a))] for a in audiences]
+    buttons = [[call.button(f"polls.audience_{a}", PollAudience(a))] for a in audiences]
     return call.reply("polls.ask_audience", buttons=buttons, edit=True)
 
 
-async def pick_audience(call: Call) -> Result:
+async def pick_audience(call: Call, b: PollAudience) -> Result:
     draft = _draft(call, "audience")
-    audience = call.callback.arg(0) if call.callback else None
-    if draft is None or audience not in polls.audiences_for(call.me.role):
+    if draft is None or b.audience not in polls.audiences_for(call.me.role):
         return _stale(call)
-    draft.audience = audience
+    draft.audience = b.audience
     return await _after_audience(call, draft)
 
 
@@ -410,16 +401,16 @@ async def _after_audience(call: Call, draft: Draft) -> Result:
         draft.wing = None
         return await _ask_closes(call, draft)
     await _step(call, "wing", draft)
-    buttons = [[call.button("polls.wing_all", pack("plw", "all"))]] + [
-        [Button(w.label(call.lang), pack("plw", w.id))] for w in call.services.settings.wings
+    buttons = [[call.button("polls.wing_all", PollWing("all"))]] + [
+        [Button(w.label(call.lang), PollWing(w.id).pack())] for w in call.services.settings.wings
     ]
     return call.reply("polls.ask_wing", buttons=buttons, edit=True)
 
 
-async def pick_wing(call: Call) -> Result:
+async def pick_wing(call: Call, b: PollWing) -> Result:
     draft = _draft(call, "wing")
-    wing = call.callback.arg(0) if call.callback else None
-    if draft is None or wing is None:
+    wing = b.wing
+    if draft is None:
         return _stale(call)
     if wing != "all" and call.services.settings.wing(wing) is None:
         return _stale(call)
@@ -433,15 +424,14 @@ async def _ask_closes(call: Call, draft: Draft) -> Result:
 
 
 def _closes_question(call: Call, *, edit: bool = False) -> Reply:
-    buttons = [[call.button(f"polls.quick_{k}", pack("plx", k)) for k in polls.QUICK_CLOSING]]
+    buttons = [[call.button(f"polls.quick_{k}", PollCloses(k)) for k in polls.QUICK_CLOSING]]
     return call.reply("polls.ask_closes", buttons=buttons, edit=edit)
 
 
-async def pick_closes(call: Call) -> Result:
+async def pick_closes(call: Call, b: PollCloses) -> Result:
     draft = _draft(call, "closes")
-    choice = call.callback.arg(0) if call.callback else None
-    moment = polls.quick_closing(choice or "", call.services.clock.now())
-    if draft is None or moment is None:
+    moment = polls.quick_closing(b.choice, call.services.clock.now())
+    if draft is None:
         return _stale(call)
     return await _preview(call, draft, moment, edit=True)
 
@@ -452,8 +442,8 @@ async def _preview(call: Call, draft: Draft, closes: datetime, *, edit: bool) ->
     settings = call.services.settings
     wing = settings.wing(draft.wing) if draft.wing else None
     buttons = [
-        [call.button("polls.open_button", pack("ply"))],
-        [call.button("polls.cancel_button", pack("plq"))],
+        [call.button("polls.open_button", PollOpen())],
+        [call.button("polls.cancel_button", PollCancel())],
     ]
     return call.reply(
         "polls.preview",
@@ -468,7 +458,7 @@ async def _preview(call: Call, draft: Draft, closes: datetime, *, edit: bool) ->
     )
 
 
-async def open_poll(call: Call) -> Result:
+async def open_poll(call: Call, b: PollOpen) -> Result:
     draft = _draft(call, "preview")
     if draft is None:
         return _stale(call)
@@ -479,7 +469,6 @@ async def open_poll(call: Call) -> Result:
         services.settings,
         actor=call.me,
         draft=draft,
-        ballot_buttons=ballot_specs,
     )
     if opened.problem == "no_electors":
         await call.end_flow()
@@ -500,7 +489,7 @@ async def open_poll(call: Call) -> Result:
     )
 
 
-async def cancel_draft(call: Call) -> Result:
+async def cancel_draft(call: Call, b: PollCancel) -> Result:
     if call.state is None or call.state.flow != FLOW:
         return _stale(call)
     await call.end_flow()

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.config import Settings
-from bot.council import audit, content, notices, paper_polls, roles, timers
+from bot.council import audit, content, notices, paper_polls, poll_buttons, roles, timers
 from bot.council.access import Person
 from bot.council.clock import Clock
 from bot.council.notices import ButtonSpec
@@ -35,9 +35,13 @@ MIN_OPTIONS = 2
 MAX_OPTIONS = 10
 MIN_OPEN = timedelta(hours=1)
 MAX_OPEN = timedelta(days=90)
-QUICK_CLOSING = {"1d": timedelta(days=1), "3d": timedelta(days=3), "7d": timedelta(days=7)}
+QUICK_CLOSING: dict[poll_buttons.Closing, timedelta] = {
+    "1d": timedelta(days=1),
+    "3d": timedelta(days=3),
+    "7d": timedelta(days=7),
+}
 
-AUDIENCES = ("members", "families", "both")
+AUDIENCES: tuple[poll_buttons.Audience, ...] = ("members", "families", "both")
 AUDIENCE_ROLES: dict[str, tuple[str, ...]] = {
     "members": (roles.MEMBER, roles.CHAIR),
     "families": (roles.FAMILY,),
@@ -51,8 +55,8 @@ TURNOUT_READERS = frozenset({roles.STAFF, roles.OBSERVER, roles.ADMIN})
 CLOSE_KIND = "poll_close"
 SOON_KIND = "poll_closing_soon"
 
-# The handler layer turns (poll id, option labels, multiple choice) into ballot buttons; the
-# council never knows the callback format.
+# (poll id, option labels, multiple choice) -> ballot buttons; the council's own typed buttons
+# (bot/council/poll_buttons.py) unless a caller passes others.
 BallotButtons = Callable[[int, list[str], bool], list[list[ButtonSpec]]]
 
 
@@ -63,7 +67,7 @@ def may_create(role: str) -> bool:
     return role in CREATORS
 
 
-def audiences_for(role: str) -> tuple[str, ...]:
+def audiences_for(role: str) -> tuple[poll_buttons.Audience, ...]:
     """Staff may ask anyone; the chair asks members only (the council's own polls)."""
     if role == roles.STAFF:
         return AUDIENCES
@@ -142,9 +146,8 @@ def closing_problem(moment: datetime, now: datetime) -> str:
     return ""
 
 
-def quick_closing(choice: str, now: datetime) -> datetime | None:
-    delta = QUICK_CLOSING.get(choice)
-    return None if delta is None else now + delta
+def quick_closing(choice: poll_buttons.Closing, now: datetime) -> datetime:
+    return now + QUICK_CLOSING[choice]
 
 
 def draft_problem(settings: Settings, role: str, draft: Draft, now: datetime) -> str:
@@ -189,7 +192,7 @@ async def open_poll(
     *,
     actor: Person,
     draft: Draft,
-    ballot_buttons: BallotButtons,
+    ballot_buttons: BallotButtons = poll_buttons.ballot_specs,
 ) -> Opened:
     """Open a poll in one transaction: the poll, its fixed electorate, one ballot notice per
     elector, the closing and closing-soon timers, and the audit line."""
