@@ -7,18 +7,20 @@ callback. The rules are in bot/council/elections.py and bot/council/paper_polls.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from babel import Locale
 
 from bot.council import access, content, elections, paper_polls, polls
+from bot.council import election_buttons as eb
+from bot.council.buttons import ButtonData
+from bot.council.election_buttons import decode, encode
 from bot.council.elections import BallotView, Draft, OfficeDraft
-from bot.council.notices import ButtonSpec
 from handlers import content as asking
 from handlers.base import Button, Call, Reply, Result, excerpt, wing_label
 from handlers.base import stale as _stale
-from handlers.callbacks import pack
 from storage import elections as store
 from storage.clock import from_db, to_db
 
@@ -27,7 +29,8 @@ FLOW_STAND = "election_stand"
 FLOW_STAFF = "election_staff"
 PAGE = 3  # statements per page
 SHORT = 28
-_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+__all__ = ["decode", "encode"]  # bench/election.py codes rankings as the buttons do
 
 
 # --- plural and ordinal forms (CLDR, through Babel) -------------------------------------------
@@ -54,38 +57,6 @@ def short(text: str) -> str:
     return excerpt(text, SHORT)
 
 
-# --- a ranking in the callback data -----------------------------------------------------------
-
-
-def encode(ranking: list[int]) -> str:
-    return "r" + "".join(_DIGITS[i] for i in ranking)
-
-
-def decode(raw: str | None) -> list[int] | None:
-    """None for anything forged (unknown characters). Repeats are caught by the council."""
-    if not raw or not raw.startswith("r") or any(ch not in _DIGITS for ch in raw[1:]):
-        return None
-    return [_DIGITS.index(ch) for ch in raw[1:]]
-
-
-def _int(call: Call, index: int) -> int | None:
-    return call.callback.int_arg(index) if call.callback else None
-
-
-def _arg(call: Call, index: int) -> str | None:
-    return call.callback.arg(index) if call.callback else None
-
-
-def office_buttons(office_id: int) -> list[list[ButtonSpec]]:
-    """The buttons of a queued election notice: the same for every elector."""
-    if office_id == 0:
-        return [[{"m": "elections.open_button", "d": pack("ell")}]]
-    return [
-        [{"m": "elections.vote_button_plain", "d": pack("elv", office_id, "r")}],
-        [{"m": "elections.statements_button", "d": pack("els", office_id, 0)}],
-    ]
-
-
 # --- /elections ------------------------------------------------------------------------------
 
 
@@ -93,7 +64,7 @@ async def overview_command(call: Call) -> Result:
     return await _overview(call, edit=False)
 
 
-async def overview_button(call: Call) -> Result:
+async def overview_button(call: Call, b: eb.ElectionList) -> Result:
     return await _overview(call, edit=True)
 
 
@@ -124,10 +95,10 @@ async def _overview(call: Call, *, edit: bool) -> Result:
                 )
             )
             buttons.append(
-                [call.button("elections.desk_button", pack("eld", election.id), number=election.id)]
+                [call.button("elections.desk_button", eb.Desk(election.id), number=election.id)]
             )
     if elections.may_call(me.role):
-        buttons.append([call.button("elections.new_button", pack("eln"))])
+        buttons.append([call.button("elections.new_button", eb.ElectionNew())])
     text = "\n\n".join(blocks) if blocks else call.t("elections.none")
     return Reply(text, buttons, edit)
 
@@ -148,12 +119,16 @@ async def _office_line(
             closes=from_db(election.nominations_close_at),
         )
         if standing:
-            buttons.append([call.button("elections.change_button", pack("esc", office.id), q=q)])
-            buttons.append([call.button("elections.withdraw_button", pack("esw", office.id), q=q)])
+            buttons.append(
+                [call.button("elections.change_button", eb.StatementChange(office.id), q=q)]
+            )
+            buttons.append(
+                [call.button("elections.withdraw_button", eb.WithdrawAsk(office.id), q=q)]
+            )
         elif not await elections.stand_problem(call.tx, clock, me, office.id):
-            buttons.append([call.button("elections.stand_button", pack("esd", office.id), q=q)])
+            buttons.append([call.button("elections.stand_button", eb.Stand(office.id), q=q)])
         buttons.append(
-            [call.button("elections.statements_button_q", pack("els", office.id, 0), q=q)]
+            [call.button("elections.statements_button_q", eb.Statements(office.id, 0), q=q)]
         )
     elif election.status == "voting":
         status = call.t(
@@ -161,25 +136,25 @@ async def _office_line(
             closes=from_db(election.voting_closes_at),
         )
         if not state:
-            buttons.append([call.button("elections.vote_button", pack("elv", office.id, "r"), q=q)])
+            buttons.append([call.button("elections.vote_button", eb.BallotShow(office.id), q=q)])
         buttons.append(
-            [call.button("elections.statements_button_q", pack("els", office.id, 0), q=q)]
+            [call.button("elections.statements_button_q", eb.Statements(office.id, 0), q=q)]
         )
     elif election.status == "closed":
         status = call.t("elections.counting")
     else:
         status = call.t("elections.counted")
-        buttons.append([call.button("elections.results_button", pack("elr", office.id), q=q)])
+        buttons.append(
+            [call.button("elections.results_button", eb.ElectionResults(office.id), q=q)]
+        )
     return call.t("elections.office_line", office=name, state=status), buttons
 
 
 # --- reading the statements (paged) -----------------------------------------------------------
 
 
-async def statements(call: Call) -> Result:
-    office_id, page = _int(call, 0), _int(call, 1)
-    if office_id is None or page is None:
-        return _stale(call)
+async def statements(call: Call, b: eb.Statements) -> Result:
+    office_id, page = b.office_id, b.page
     found = await elections.statements(call.tx, call.me, office_id)
     if found is None:
         return _refuse(call, elections.NOT_OPEN)
@@ -189,7 +164,7 @@ async def statements(call: Call) -> Result:
             "elections.no_candidates",
             edit=True,
             office=await name_of(call, found.office),
-            buttons=[[call.button("elections.back", pack("ell"))]],
+            buttons=[[call.button("elections.back", eb.ElectionList())]],
         )
     pages = (len(everyone) + PAGE - 1) // PAGE
     page = min(page, pages - 1)
@@ -217,29 +192,26 @@ async def statements(call: Call) -> Result:
                 [
                     call.button(
                         "elections.second_button",
-                        pack("ess", candidate.id),
+                        eb.Second(candidate.id),
                         name=short(candidate.name),
                     )
                 ]
             )
     nav: list[Button] = []
     if page > 0:
-        nav.append(call.button("elections.prev", pack("els", office_id, page - 1)))
+        nav.append(call.button("elections.prev", eb.Statements(office_id, page - 1)))
     if page + 1 < pages:
-        nav.append(call.button("elections.next", pack("els", office_id, page + 1)))
+        nav.append(call.button("elections.next", eb.Statements(office_id, page + 1)))
     if nav:
         buttons.append(nav)
     if found.election.status == "voting" and call.me.role in elections.VOTERS:
-        buttons.append([call.button("elections.to_ballot", pack("elv", office_id, "r"))])
-    buttons.append([call.button("elections.back", pack("ell"))])
+        buttons.append([call.button("elections.to_ballot", eb.BallotShow(office_id))])
+    buttons.append([call.button("elections.back", eb.ElectionList())])
     return Reply("\n\n".join(lines), buttons, True)
 
 
-async def second(call: Call) -> Result:
-    candidate_id = _int(call, 0)
-    if candidate_id is None:
-        return _stale(call)
-    outcome = await elections.second(call.tx, call.services.clock, call.me, candidate_id)
+async def second(call: Call, b: eb.Second) -> Result:
+    outcome = await elections.second(call.tx, call.services.clock, call.me, b.candidate_id)
     key = {
         "seconded": "elections.seconded",
         "already": "elections.already_seconded",
@@ -275,30 +247,34 @@ def _ranking_lines(call: Call, view: BallotView) -> str:
 
 
 def _ranking_buttons(
-    call: Call, view: BallotView, show: str, review: str, *prefix: str | int
+    call: Call,
+    view: BallotView,
+    show: Callable[[str], ButtonData],
+    review: Callable[[str], ButtonData],
 ) -> list[list[Button]]:
+    """show(code) and review(code): the buttons that carry a ranking (coded) onwards."""
     place = ordinal(call, len(view.ranking) + 1)
     buttons = [
         [
             Button(
                 call.t("elections.rank_as", place=place, name=short(c.name)),
-                pack(show, *prefix, encode([*view.ranking, i])),
+                show(encode([*view.ranking, i])).pack(),
             )
         ]
         for i, c in view.remaining
     ]
     tail: list[Button] = []
     if view.ranking:
-        tail.append(call.button("elections.thats_all", pack(review, *prefix, encode(view.ranking))))
-        tail.append(call.button("elections.start_again", pack(show, *prefix, "r")))
+        tail.append(call.button("elections.thats_all", review(encode(view.ranking))))
+        tail.append(call.button("elections.start_again", show(encode([]))))
     if tail:
         buttons.append(tail)
     return buttons
 
 
-async def _view(call: Call, office_id: int | None, raw: str | None) -> BallotView | str:
+async def _view(call: Call, office_id: int, raw: str) -> BallotView | str:
     ranking = decode(raw)
-    if office_id is None or ranking is None:
+    if ranking is None:
         return elections.NOT_OPEN
     services = call.services
     return await elections.ballot(
@@ -306,15 +282,18 @@ async def _view(call: Call, office_id: int | None, raw: str | None) -> BallotVie
     )
 
 
-async def show_ballot(call: Call) -> Result:
-    office_id = _int(call, 0)
-    view = await _view(call, office_id, _arg(call, 1))
+async def show_ballot(call: Call, b: eb.BallotShow) -> Result:
+    view = await _view(call, b.office_id, b.ranking)
     if isinstance(view, str):
         return _refuse(call, view)
-    buttons = _ranking_buttons(call, view, "elv", "elw", view.place.office.id)
-    buttons.append(
-        [call.button("elections.statements_button", pack("els", view.place.office.id, 0))]
+    office_id = view.place.office.id
+    buttons = _ranking_buttons(
+        call,
+        view,
+        lambda code: eb.BallotShow(office_id, code),
+        lambda code: eb.BallotReview(office_id, code),
     )
+    buttons.append([call.button("elections.statements_button", eb.Statements(office_id, 0))])
     return call.reply(
         "elections.ballot",
         buttons=buttons,
@@ -327,17 +306,17 @@ async def show_ballot(call: Call) -> Result:
     )
 
 
-async def review(call: Call) -> Result:
-    view = await _view(call, _int(call, 0), _arg(call, 1))
+async def review(call: Call, b: eb.BallotReview) -> Result:
+    view = await _view(call, b.office_id, b.ranking)
     if isinstance(view, str):
         return _refuse(call, view)
     if not view.ranking:
         return _refuse(call, elections.EMPTY)
     office_id = view.place.office.id
     buttons = [
-        [call.button("elections.confirm", pack("elc", office_id, encode(view.ranking)))],
-        [call.button("elections.change", pack("elv", office_id, encode(view.ranking)))],
-        [call.button("elections.start_again", pack("elv", office_id, "r"))],
+        [call.button("elections.confirm", eb.BallotCast(office_id, encode(view.ranking)))],
+        [call.button("elections.change", eb.BallotShow(office_id, encode(view.ranking)))],
+        [call.button("elections.start_again", eb.BallotShow(office_id))],
     ]
     return call.reply(
         "elections.review",
@@ -348,9 +327,9 @@ async def review(call: Call) -> Result:
     )
 
 
-async def cast(call: Call) -> Result:
-    office_id, ranking = _int(call, 0), decode(_arg(call, 1))
-    if office_id is None or ranking is None:
+async def cast(call: Call, b: eb.BallotCast) -> Result:
+    office_id, ranking = b.office_id, decode(b.ranking)
+    if ranking is None:
         return _refuse(call, elections.NOT_OPEN)
     services = call.services
     outcome = await elections.cast(
@@ -359,7 +338,7 @@ async def cast(call: Call) -> Result:
     if outcome == elections.RECORDED:
         # Replaces the review: the chat keeps the ranking no longer than needed.
         return call.reply("elections.recorded", edit=True)
-    if outcome == elections.ALREADY and call.callback is not None:
+    if outcome == elections.ALREADY:
         call.toast = call.t("elections.already")
         return None
     return _refuse(call, outcome)
@@ -368,27 +347,27 @@ async def cast(call: Call) -> Result:
 # --- results ---------------------------------------------------------------------------------
 
 
-async def results(call: Call) -> Result:
-    office_id = _int(call, 0)
-    found = None if office_id is None else await elections.place(call.tx, office_id)
+async def results(call: Call, b: eb.ElectionResults) -> Result:
+    found = await elections.place(call.tx, b.office_id)
     if found is None or await elections.statements(call.tx, call.me, found.office.id) is None:
         return _refuse(call, elections.NOT_OPEN)
     if found.office.result is None:
         call.toast = call.t("elections.not_yet")
         return None
     params = await elections.result_params(call.tx, call.services.settings, found.office)
-    buttons = [[call.button("elections.back", pack("ell"))]]
+    buttons = [[call.button("elections.back", eb.ElectionList())]]
     if call.me.role in elections.BOX_CONFIRMERS and not elections.withheld(
         call.services.settings, found.office
     ):
-        buttons.insert(0, [call.button("elections.chart_button", pack("elg", found.office.id))])
+        buttons.insert(
+            0, [call.button("elections.chart_button", eb.ElectionChart(found.office.id))]
+        )
     return call.reply("elections.result_notice", buttons=buttons, edit=True, **params)
 
 
-async def chart(call: Call) -> Result:
+async def chart(call: Call, b: eb.ElectionChart) -> Result:
     """Each stage's votes as a chart (for the report), drawn after the transaction commits."""
-    office_id = _int(call, 0)
-    found = None if office_id is None else await elections.place(call.tx, office_id)
+    found = await elections.place(call.tx, b.office_id)
     if (
         found is None
         or found.office.result is None
@@ -411,10 +390,8 @@ async def chart(call: Call) -> Result:
 # --- standing --------------------------------------------------------------------------------
 
 
-async def stand_start(call: Call) -> Result:
-    office_id = _int(call, 0)
-    if office_id is None:
-        return _stale(call)
+async def stand_start(call: Call, b: eb.Stand) -> Result:
+    office_id = b.office_id
     problem = await elections.stand_problem(call.tx, call.services.clock, call.me, office_id)
     if problem:
         call.toast = call.t(f"elections.stand_{problem}")
@@ -430,10 +407,8 @@ async def stand_start(call: Call) -> Result:
     )
 
 
-async def change_start(call: Call) -> Result:
-    office_id = _int(call, 0)
-    if office_id is None:
-        return _stale(call)
+async def change_start(call: Call, b: eb.StatementChange) -> Result:
+    office_id = b.office_id
     mine = await store.candidate_of(call.tx, office_id, call.me.id)
     found = await elections.place(call.tx, office_id)
     if mine is None or mine.status != "standing" or found is None:
@@ -483,8 +458,8 @@ async def stand_typed(call: Call) -> Result:
     found = await elections.place(call.tx, office_id)
     assert found is not None
     buttons = [
-        [call.button("elections.stand_yes", pack("esy"))],
-        [call.button("elections.stand_no", pack("esq"))],
+        [call.button("elections.stand_yes", eb.StandConfirm())],
+        [call.button("elections.stand_no", eb.StandCancel())],
     ]
     return call.reply(
         "elections.stand_preview",
@@ -494,7 +469,7 @@ async def stand_typed(call: Call) -> Result:
     )
 
 
-async def stand_confirm(call: Call) -> Result:
+async def stand_confirm(call: Call, b: eb.StandConfirm) -> Result:
     state = call.state
     if state is None or state.flow != FLOW_STAND or state.step != "confirm":
         return _stale(call)
@@ -511,21 +486,20 @@ async def stand_confirm(call: Call) -> Result:
     return call.reply(f"elections.stand_{outcome}", edit=True)
 
 
-async def stand_cancel(call: Call) -> Result:
+async def stand_cancel(call: Call, b: eb.StandCancel) -> Result:
     if call.state is None or call.state.flow != FLOW_STAND:
         return _stale(call)
     await call.end_flow()
     return call.reply("elections.stand_cancelled", edit=True)
 
 
-async def withdraw_ask(call: Call) -> Result:
-    office_id = _int(call, 0)
-    found = None if office_id is None else await elections.place(call.tx, office_id)
+async def withdraw_ask(call: Call, b: eb.WithdrawAsk) -> Result:
+    found = await elections.place(call.tx, b.office_id)
     if found is None:
         return _stale(call)
     buttons = [
-        [call.button("elections.withdraw_yes", pack("esx", found.office.id))],
-        [call.button("elections.back", pack("ell"))],
+        [call.button("elections.withdraw_yes", eb.Withdraw(found.office.id))],
+        [call.button("elections.back", eb.ElectionList())],
     ]
     return call.reply(
         "elections.withdraw_confirm",
@@ -535,11 +509,8 @@ async def withdraw_ask(call: Call) -> Result:
     )
 
 
-async def withdraw(call: Call) -> Result:
-    office_id = _int(call, 0)
-    if office_id is None:
-        return _stale(call)
-    outcome = await elections.withdraw(call.tx, call.services.clock, call.me, office_id)
+async def withdraw(call: Call, b: eb.Withdraw) -> Result:
+    outcome = await elections.withdraw(call.tx, call.services.clock, call.me, b.office_id)
     return call.reply(f"elections.withdraw_{outcome}", edit=True)
 
 
@@ -565,21 +536,13 @@ async def new_election(call: Call) -> Result:
     return call.reply("elections.ask_office", max=elections.MAX_OFFICE_NAME)
 
 
-def by_election_buttons(office_id: int) -> list[list[ButtonSpec]]:
-    return [[{"m": "elections.by_election_button", "d": pack("elb", office_id)}]]
+async def new_election_button(call: Call, b: eb.ElectionNew) -> Result:
+    return await new_election(call)
 
 
-elections.BY_ELECTION_BUTTONS[:] = [by_election_buttons]
-
-
-async def by_election(call: Call) -> Result:
+async def by_election(call: Call, b: eb.ByElection) -> Result:
     """From the "seat empty" notice: a new election for one seat, same office and electorate."""
-    office_id = _int(call, 0)
-    draft = (
-        None
-        if office_id is None
-        else await elections.by_election_draft(call.tx, call.me, office_id)
-    )
+    draft = await elections.by_election_draft(call.tx, call.me, b.office_id)
     if draft is None:
         return _stale(call)
     return await _ask_seconders(call, draft)
@@ -596,7 +559,9 @@ async def new_typed(call: Call) -> Result:
             return call.reply("elections.office_problem", max=elections.MAX_OFFICE_NAME)
         draft.name = cleaned.text
         await _step(call, "seats", draft)
-        buttons = [[Button(str(n), pack("ens", n)) for n in range(1, elections.MAX_SEATS + 1)]]
+        buttons = [
+            [Button(str(n), eb.PickSeats(n).pack()) for n in range(1, elections.MAX_SEATS + 1)]
+        ]
         # Then the same name in each other content language (docs/LANGUAGES.md).
         return await asking.ask_other(
             call,
@@ -613,10 +578,10 @@ async def new_typed(call: Call) -> Result:
     return call.reply("elections.use_buttons")
 
 
-async def pick_seats(call: Call) -> Result:
+async def pick_seats(call: Call, b: eb.PickSeats) -> Result:
     draft = _draft(call, "seats")
-    seats = _int(call, 0)
-    if draft is None or seats is None or not 1 <= seats <= elections.MAX_SEATS:
+    seats = b.seats
+    if draft is None or not 1 <= seats <= elections.MAX_SEATS:
         return _stale(call)
     draft.seats = seats
     await _step(call, "electorate", draft)
@@ -624,18 +589,20 @@ async def pick_seats(call: Call) -> Result:
     buttons: list[list[Button]] = []
     if "wing" in allowed:
         buttons += [
-            [Button(w.label(call.lang), pack("ene", "wing", w.id))]
+            [Button(w.label(call.lang), eb.PickElectorate("wing", w.id).pack())]
             for w in call.services.settings.wings
         ]
     buttons += [
-        [call.button(f"elections.electorate_{e}", pack("ene", e))] for e in allowed if e != "wing"
+        [call.button(f"elections.electorate_{e}", eb.PickElectorate(e))]
+        for e in allowed
+        if e != "wing"
     ]
     return call.reply("elections.ask_electorate", buttons=buttons, edit=True)
 
 
-async def pick_electorate(call: Call) -> Result:
+async def pick_electorate(call: Call, b: eb.PickElectorate) -> Result:
     draft = _draft(call, "electorate")
-    kind, wing = _arg(call, 0), _arg(call, 1)
+    kind, wing = b.electorate, b.wing
     if draft is None or kind not in elections.electorates_for(call.me.role):
         return _stale(call)
     if kind == "wing" and (wing is None or call.services.settings.wing(wing) is None):
@@ -648,8 +615,8 @@ async def pick_electorate(call: Call) -> Result:
         return await _ask_seconders(call, draft)
     await _step(call, "more", draft)
     buttons = [
-        [call.button("elections.add_office", pack("enm"))],
-        [call.button("elections.offices_done", pack("enx"))],
+        [call.button("elections.add_office", eb.AddOffice())],
+        [call.button("elections.offices_done", eb.OfficesDone())],
     ]
     return call.reply(
         "elections.office_added", buttons=buttons, edit=True, offices=_offices_text(call, draft)
@@ -671,7 +638,7 @@ def _offices_text(call: Call, draft: Draft) -> str:
     )
 
 
-async def add_office(call: Call) -> Result:
+async def add_office(call: Call, b: eb.AddOffice) -> Result:
     draft = _draft(call, "more")
     if draft is None:
         return _stale(call)
@@ -679,7 +646,7 @@ async def add_office(call: Call) -> Result:
     return call.reply("elections.ask_office", edit=True, max=elections.MAX_OFFICE_NAME)
 
 
-async def offices_done(call: Call) -> Result:
+async def offices_done(call: Call, b: eb.OfficesDone) -> Result:
     draft = _draft(call, "more")
     if draft is None:
         return _stale(call)
@@ -688,14 +655,16 @@ async def offices_done(call: Call) -> Result:
 
 async def _ask_seconders(call: Call, draft: Draft) -> Result:
     await _step(call, "seconders", draft)
-    buttons = [[Button(str(n), pack("enc", n)) for n in range(0, elections.MAX_SECONDERS + 1)]]
+    buttons = [
+        [Button(str(n), eb.PickSeconders(n).pack()) for n in range(0, elections.MAX_SECONDERS + 1)]
+    ]
     return call.reply("elections.ask_seconders", buttons=buttons, edit=True)
 
 
-async def pick_seconders(call: Call) -> Result:
+async def pick_seconders(call: Call, b: eb.PickSeconders) -> Result:
     draft = _draft(call, "seconders")
-    n = _int(call, 0)
-    if draft is None or n is None or n > elections.MAX_SECONDERS:
+    n = b.seconders
+    if draft is None or n > elections.MAX_SECONDERS:
         return _stale(call)
     draft.seconders = n
     await _step(call, "nominations", draft)
@@ -703,24 +672,30 @@ async def pick_seconders(call: Call) -> Result:
 
 
 def _when_question(call: Call, step: str, *, edit: bool) -> Reply:
-    choices = elections.NOMINATION_CHOICES if step == "nominations" else elections.VOTING_CHOICES
-    kind = "enp" if step == "nominations" else "env"
-    buttons = [[call.button(f"elections.quick_{k}", pack(kind, k)) for k in choices]]
+    buttons = [
+        [
+            call.button(f"elections.quick_{k}", eb.PickNominations(k))
+            for k in elections.NOMINATION_CHOICES
+        ]
+        if step == "nominations"
+        else [
+            call.button(f"elections.quick_{k}", eb.PickVoting(k)) for k in elections.VOTING_CHOICES
+        ]
+    ]
     return call.reply(f"elections.ask_{step}", buttons=buttons, edit=edit)
 
 
-async def pick_nominations(call: Call) -> Result:
-    return await _pick_when(call, "nominations", elections.NOMINATION_CHOICES)
+async def pick_nominations(call: Call, b: eb.PickNominations) -> Result:
+    return await _pick_when(call, "nominations", elections.NOMINATION_CHOICES[b.choice])
 
 
-async def pick_voting(call: Call) -> Result:
-    return await _pick_when(call, "voting", elections.VOTING_CHOICES)
+async def pick_voting(call: Call, b: eb.PickVoting) -> Result:
+    return await _pick_when(call, "voting", elections.VOTING_CHOICES[b.choice])
 
 
-async def _pick_when(call: Call, step: str, choices: dict[str, Any]) -> Result:
+async def _pick_when(call: Call, step: str, delta: timedelta) -> Result:
     draft = _draft(call, step)
-    delta = choices.get(_arg(call, 0) or "")
-    if draft is None or delta is None:
+    if draft is None:
         return _stale(call)
     base = call.services.clock.now()
     if step == "voting" and draft.nominations_close_at:
@@ -749,8 +724,8 @@ async def _after_when(
     draft.voting_closes_at = to_db(moment)
     await _step(call, "preview", draft)
     buttons = [
-        [call.button("elections.publish", pack("eny"))],
-        [call.button("elections.discard", pack("enq"))],
+        [call.button("elections.publish", eb.Publish())],
+        [call.button("elections.discard", eb.Discard())],
     ]
     return call.reply(
         "elections.preview",
@@ -768,7 +743,7 @@ async def _after_when(
     )
 
 
-async def publish(call: Call) -> Result:
+async def publish(call: Call, b: eb.Publish) -> Result:
     draft = _draft(call, "preview")
     if draft is None:
         return _stale(call)
@@ -779,7 +754,6 @@ async def publish(call: Call) -> Result:
         services.settings,
         actor=call.me,
         draft=draft,
-        buttons=office_buttons,
     )
     await call.end_flow()
     if called.problem:
@@ -791,7 +765,7 @@ async def publish(call: Call) -> Result:
     )
 
 
-async def discard(call: Call) -> Result:
+async def discard(call: Call, b: eb.Discard) -> Result:
     if call.state is None or call.state.flow != FLOW_NEW:
         return _stale(call)
     await call.end_flow()
@@ -801,9 +775,8 @@ async def discard(call: Call) -> Result:
 # --- staff: the election desk -------------------------------------------------------------------
 
 
-async def desk(call: Call) -> Result:
-    election_id = _int(call, 0)
-    election = None if election_id is None else await store.get(call.tx, election_id)
+async def desk(call: Call, b: eb.Desk) -> Result:
+    election = await store.get(call.tx, b.election_id)
     if election is None:
         return _stale(call)
     staff = call.me.role in elections.PAPER_STAFF
@@ -842,14 +815,16 @@ async def desk(call: Call) -> Result:
                     buttons.append(
                         [
                             call.button(
-                                "elections.ask_change_button", pack("eca", c.id), name=short(c.name)
+                                "elections.ask_change_button",
+                                eb.AskChange(c.id),
+                                name=short(c.name),
                             )
                         ]
                     )
         if staff and election.status in ("voting", "closed"):
-            buttons.append([call.button("elections.register_button", pack("epm", office.id), q=q)])
+            buttons.append([call.button("elections.register_button", eb.Register(office.id), q=q)])
         if staff and election.status == "closed":
-            buttons.append([call.button("elections.box_button", pack("epb", office.id), q=q)])
+            buttons.append([call.button("elections.box_button", eb.BoxStart(office.id), q=q)])
         for box in await store.boxes(call.tx, office_id=office.id):
             lines.append(
                 call.t(
@@ -864,7 +839,7 @@ async def desk(call: Call) -> Result:
                     [
                         call.button(
                             "elections.box_confirm_button",
-                            pack("epk", box.id),
+                            eb.BoxConfirm(box.id),
                             label=short(box.label),
                             n=box.declared,
                         )
@@ -875,22 +850,23 @@ async def desk(call: Call) -> Result:
                     [
                         call.button(
                             "elections.key_button",
-                            pack("epr", box.id, box.keyed, "r"),
+                            eb.KeyShow(box.id, box.keyed),
                             label=short(box.label),
                         )
                     ]
                 )
         if office.result is not None:
-            buttons.append([call.button("elections.results_button", pack("elr", office.id), q=q)])
+            buttons.append(
+                [call.button("elections.results_button", eb.ElectionResults(office.id), q=q)]
+            )
     if staff and election.status == "closed":
-        buttons.append([call.button("elections.count_button", pack("ecn", election.id))])
-    buttons.append([call.button("elections.back", pack("ell"))])
+        buttons.append([call.button("elections.count_button", eb.CountAsk(election.id))])
+    buttons.append([call.button("elections.back", eb.ElectionList())])
     return Reply("\n\n".join(lines), buttons, True)
 
 
-async def ask_change_start(call: Call) -> Result:
-    candidate_id = _int(call, 0)
-    found = None if candidate_id is None else await store.candidate(call.tx, candidate_id)
+async def ask_change_start(call: Call, b: eb.AskChange) -> Result:
+    found = await store.candidate(call.tx, b.candidate_id)
     if found is None or found.status != "standing":
         return _stale(call)
     await call.begin(FLOW_STAFF, "reason", {"candidate": found.id})
@@ -912,7 +888,6 @@ async def staff_typed(call: Call) -> Result:
             actor=call.me,
             candidate_id=int(data.get("candidate", 0)),
             reason=call.text,
-            buttons=[[{"m": "elections.change_statement_button", "d": pack("ell")}]],
         )
         if outcome == "invalid":
             return call.reply("elections.reason_problem", max=elections.MAX_REASON)
@@ -927,11 +902,15 @@ async def staff_typed(call: Call) -> Result:
         person = await people.by_id(call.tx, person_id)
         if person is None:
             return call.reply("elections.ref_unknown")
-        kind = "epy" if state.step == "register" else "ppy"
         subject = int(data.get("office") or data.get("poll") or 0)
+        yes: ButtonData = (
+            eb.RegisterConfirm(subject, person_id)
+            if state.step == "register"
+            else eb.PollRegisterConfirm(subject, person_id)
+        )
         buttons = [
-            [call.button("elections.register_yes", pack(kind, subject, person_id))],
-            [call.button("elections.register_no", pack("ell"))],
+            [call.button("elections.register_yes", yes)],
+            [call.button("elections.register_no", eb.ElectionList())],
         ]
         await call.end_flow()
         return call.reply(
@@ -996,47 +975,42 @@ async def polls_labels(call: Call, poll_id: int) -> list[str]:
     return await poll_store.labels(call.tx, poll_id)
 
 
-async def register_start(call: Call) -> Result:
-    office_id = _int(call, 0)
-    found = None if office_id is None else await elections.place(call.tx, office_id)
+async def register_start(call: Call, b: eb.Register) -> Result:
+    found = await elections.place(call.tx, b.office_id)
     if found is None or found.election.status not in ("voting", "closed"):
         return _stale(call)
     await call.begin(FLOW_STAFF, "register", {"office": found.office.id})
     return call.reply("elections.ask_ref", office=await name_of(call, found.office))
 
 
-async def register_confirm(call: Call) -> Result:
-    office_id, person_id = _int(call, 0), _int(call, 1)
-    if office_id is None or person_id is None:
-        return _stale(call)
+async def register_confirm(call: Call, b: eb.RegisterConfirm) -> Result:
+    office_id, person_id = b.office_id, b.person_id
     outcome = await elections.mark_paper(
         call.tx, call.services.clock, actor=call.me, office_id=office_id, person_id=person_id
     )
     return call.reply(f"elections.register_{outcome}", edit=True, ref=access.person_ref(person_id))
 
 
-async def box_start(call: Call) -> Result:
-    office_id = _int(call, 0)
-    found = None if office_id is None else await elections.place(call.tx, office_id)
+async def box_start(call: Call, b: eb.BoxStart) -> Result:
+    found = await elections.place(call.tx, b.office_id)
     if found is None or found.election.status != "closed":
         return _stale(call)
     await call.begin(FLOW_STAFF, "box_label", {"office": found.office.id})
     return call.reply("elections.ask_box_label")
 
 
-async def box_confirm(call: Call) -> Result:
-    box_id = _int(call, 0)
-    if box_id is None:
-        return _stale(call)
+async def box_confirm(call: Call, b: eb.BoxConfirm) -> Result:
     outcome = await elections.confirm_box(
-        call.tx, call.services.clock, actor=call.me, box_id=box_id
+        call.tx, call.services.clock, actor=call.me, box_id=b.box_id
     )
     return call.reply(f"elections.box_confirm_{outcome}", edit=True)
 
 
-async def _keying(call: Call) -> tuple[elections.Keying, int] | Result:
-    box_id, expected, ranking = _int(call, 0), _int(call, 1), decode(_arg(call, 2))
-    if box_id is None or expected is None or ranking is None:
+async def _keying(
+    call: Call, b: eb.KeyShow | eb.KeyReview
+) -> tuple[elections.Keying, int] | Result:
+    box_id, expected, ranking = b.box_id, b.expected, decode(b.ranking)
+    if ranking is None:
         return _stale(call)
     services = call.services
     found = await elections.keying(
@@ -1052,19 +1026,25 @@ async def _keying(call: Call) -> tuple[elections.Keying, int] | Result:
 
 
 def _keying_next(call: Call, box_id: int, keyed: int, declared: int) -> Reply:
-    buttons = [[call.button("elections.key_next", pack("epr", box_id, keyed, "r"))]]
+    buttons = [[call.button("elections.key_next", eb.KeyShow(box_id, keyed))]]
     return call.reply(
         "elections.keyed_so_far", buttons=buttons, edit=True, keyed=keyed, declared=declared
     )
 
 
-async def key_show(call: Call) -> Result:
-    got = await _keying(call)
+async def key_show(call: Call, b: eb.KeyShow) -> Result:
+    got = await _keying(call, b)
     if not isinstance(got, tuple):
         return got
     found, expected = got
     view = found.view
-    buttons = _ranking_buttons(call, view, "epr", "epw", found.box.id, expected)
+    box_id = found.box.id
+    buttons = _ranking_buttons(
+        call,
+        view,
+        lambda code: eb.KeyShow(box_id, expected, code),
+        lambda code: eb.KeyReview(box_id, expected, code),
+    )
     return call.reply(
         "elections.key_ballot",
         buttons=buttons,
@@ -1078,8 +1058,8 @@ async def key_show(call: Call) -> Result:
     )
 
 
-async def key_review(call: Call) -> Result:
-    got = await _keying(call)
+async def key_review(call: Call, b: eb.KeyReview) -> Result:
+    got = await _keying(call, b)
     if not isinstance(got, tuple):
         return got
     found, expected = got
@@ -1088,17 +1068,17 @@ async def key_review(call: Call) -> Result:
         return None
     code = encode(found.view.ranking)
     buttons = [
-        [call.button("elections.key_confirm", pack("epc", found.box.id, expected, code))],
-        [call.button("elections.change", pack("epr", found.box.id, expected, code))],
+        [call.button("elections.key_confirm", eb.KeyConfirm(found.box.id, expected, code))],
+        [call.button("elections.change", eb.KeyShow(found.box.id, expected, code))],
     ]
     return call.reply(
         "elections.key_review", buttons=buttons, edit=True, ranked=_ranking_lines(call, found.view)
     )
 
 
-async def key_confirm(call: Call) -> Result:
-    box_id, expected, ranking = _int(call, 0), _int(call, 1), decode(_arg(call, 2))
-    if box_id is None or expected is None or ranking is None:
+async def key_confirm(call: Call, b: eb.KeyConfirm) -> Result:
+    box_id, expected, ranking = b.box_id, b.expected, decode(b.ranking)
+    if ranking is None:
         return _stale(call)
     services = call.services
     outcome = await elections.key_ballot(
@@ -1124,10 +1104,8 @@ async def key_confirm(call: Call) -> Result:
     return _keying_next(call, box.id, box.keyed, box.declared)
 
 
-async def count_ask(call: Call) -> Result:
-    election_id = _int(call, 0)
-    if election_id is None:
-        return _stale(call)
+async def count_ask(call: Call, b: eb.CountAsk) -> Result:
+    election_id = b.election_id
     offices = await store.offices(call.tx, election_id)
     missing = 0
     for office in offices:
@@ -1135,8 +1113,8 @@ async def count_ask(call: Call) -> Result:
         keyed = sum(b.keyed for b in await store.boxes(call.tx, office_id=office.id))
         missing += max(0, paper - keyed)
     buttons = [
-        [call.button("elections.count_yes", pack("ecy", election_id))],
-        [call.button("elections.back", pack("eld", election_id))],
+        [call.button("elections.count_yes", eb.CountConfirm(election_id))],
+        [call.button("elections.back", eb.Desk(election_id))],
     ]
     return call.reply(
         "elections.count_confirm",
@@ -1146,13 +1124,10 @@ async def count_ask(call: Call) -> Result:
     )
 
 
-async def count_confirm(call: Call) -> Result:
-    election_id = _int(call, 0)
-    if election_id is None:
-        return _stale(call)
+async def count_confirm(call: Call, b: eb.CountConfirm) -> Result:
     services = call.services
     outcome = await elections.count_election(
-        call.tx, services.clock, services.settings, election_id, actor=call.me
+        call.tx, services.clock, services.settings, b.election_id, actor=call.me
     )
     return call.reply(f"elections.count_{outcome}", edit=True)
 
@@ -1162,10 +1137,6 @@ async def count_confirm(call: Call) -> Result:
 
 async def paper_command(call: Call) -> Result:
     return await _paper(call, edit=False)
-
-
-async def paper_button(call: Call) -> Result:
-    return await _paper(call, edit=True)
 
 
 async def _paper(call: Call, *, edit: bool) -> Result:
@@ -1179,8 +1150,10 @@ async def _paper(call: Call, *, edit: bool) -> Result:
         lines.append(call.t("elections.paper_poll_line", question=poll.question, paper=paper))
         q = short(poll.question)
         if staff:
-            buttons.append([call.button("elections.register_button", pack("ppm", poll.id), q=q)])
-            buttons.append([call.button("elections.box_button", pack("ppb", poll.id), q=q)])
+            buttons.append(
+                [call.button("elections.register_button", eb.PollRegister(poll.id), q=q)]
+            )
+            buttons.append([call.button("elections.box_button", eb.PollBox(poll.id), q=q)])
         for box in await store.boxes(call.tx, poll_id=poll.id):
             lines.append(
                 call.t(
@@ -1194,7 +1167,7 @@ async def _paper(call: Call, *, edit: bool) -> Result:
                     [
                         call.button(
                             "elections.box_confirm_button",
-                            pack("epk", box.id),
+                            eb.BoxConfirm(box.id),
                             label=short(box.label),
                             n=box.declared,
                         )
@@ -1205,28 +1178,24 @@ async def _paper(call: Call, *, edit: bool) -> Result:
     return Reply("\n\n".join(lines), buttons, edit)
 
 
-async def poll_register_start(call: Call) -> Result:
-    poll_id = _int(call, 0)
-    poll = None if poll_id is None else await polls.get(call.tx, poll_id)
+async def poll_register_start(call: Call, b: eb.PollRegister) -> Result:
+    poll = await polls.get(call.tx, b.poll_id)
     if poll is None or not poll.is_open:
         return _stale(call)
     await call.begin(FLOW_STAFF, "poll_register", {"poll": poll.id})
     return call.reply("elections.ask_ref", office=poll.question)
 
 
-async def poll_register_confirm(call: Call) -> Result:
-    poll_id, person_id = _int(call, 0), _int(call, 1)
-    if poll_id is None or person_id is None:
-        return _stale(call)
+async def poll_register_confirm(call: Call, b: eb.PollRegisterConfirm) -> Result:
+    poll_id, person_id = b.poll_id, b.person_id
     outcome = await paper_polls.mark(
         call.tx, call.services.clock, actor=call.me, poll_id=poll_id, person_id=person_id
     )
     return call.reply(f"elections.register_{outcome}", edit=True, ref=access.person_ref(person_id))
 
 
-async def poll_box_start(call: Call) -> Result:
-    poll_id = _int(call, 0)
-    poll = None if poll_id is None else await polls.get(call.tx, poll_id)
+async def poll_box_start(call: Call, b: eb.PollBox) -> Result:
+    poll = await polls.get(call.tx, b.poll_id)
     if poll is None or not poll.is_open:
         return _stale(call)
     await call.begin(FLOW_STAFF, "poll_box_label", {"poll": poll.id})

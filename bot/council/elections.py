@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.config import Settings
-from bot.council import audit, content, notices, roles, timers
+from bot.council import audit, content, election_buttons, notices, roles, timers
 from bot.council.access import Person, person_ref
 from bot.council.clock import Clock
 from bot.council.count import IRV, STV, Count, count
@@ -39,9 +39,17 @@ MAX_OFFICES = 6
 MAX_SEATS = 5
 MAX_SECONDERS = 3
 MAX_CANDIDATES = store.MAX_RANK
-ELECTORATES = ("wing", "members", "reps")
-NOMINATION_CHOICES = {"3d": timedelta(days=3), "7d": timedelta(days=7), "14d": timedelta(days=14)}
-VOTING_CHOICES = {"1d": timedelta(days=1), "3d": timedelta(days=3), "7d": timedelta(days=7)}
+ELECTORATES: tuple[election_buttons.Electorate, ...] = ("wing", "members", "reps")
+NOMINATION_CHOICES: dict[election_buttons.NominationChoice, timedelta] = {
+    "3d": timedelta(days=3),
+    "7d": timedelta(days=7),
+    "14d": timedelta(days=14),
+}
+VOTING_CHOICES: dict[election_buttons.VotingChoice, timedelta] = {
+    "1d": timedelta(days=1),
+    "3d": timedelta(days=3),
+    "7d": timedelta(days=7),
+}
 MIN_PERIOD = timedelta(hours=1)
 MAX_NOMINATIONS = timedelta(days=60)
 
@@ -76,7 +84,7 @@ def may_call(role: str) -> bool:
     return role in CALLERS
 
 
-def electorates_for(role: str) -> tuple[str, ...]:
+def electorates_for(role: str) -> tuple[election_buttons.Electorate, ...]:
     """Staff call any election; the chair calls the council's own offices, elected by the reps."""
     if role == roles.STAFF:
         return ELECTORATES
@@ -227,7 +235,13 @@ def reminder_at(opens: datetime, closes: datetime, settings: Settings) -> dateti
 
 
 async def call_election(
-    tx: Tx, clock: Clock, settings: Settings, *, actor: Person, draft: Draft, buttons: OfficeButtons
+    tx: Tx,
+    clock: Clock,
+    settings: Settings,
+    *,
+    actor: Person,
+    draft: Draft,
+    buttons: OfficeButtons = election_buttons.office_buttons,
 ) -> Called:
     """Publish: the election, its offices and fixed registers, one notice per elector, the timers
     (voting opens, closing soon, close) and the audit line, in one transaction."""
@@ -468,7 +482,7 @@ async def ask_change(
     actor: Person,
     candidate_id: int,
     reason: str,
-    buttons: list[list[ButtonSpec]],
+    buttons: list[list[ButtonSpec]] | None = None,
 ) -> str:
     """Staff ask a candidate to change their statement, with a reason. Never an edit."""
     if actor.role not in PAPER_STAFF:
@@ -496,7 +510,7 @@ async def ask_change(
                 "reason": cleaned.text,
             },
             person=person,
-            buttons=buttons,
+            buttons=election_buttons.change_statement_buttons() if buttons is None else buttons,
         )
     await audit.record(
         tx,
@@ -1091,11 +1105,6 @@ async def _term_checksum(tx: Tx, timer: TimerRow) -> str | None:
     return None if term is None else timers.checksum_of(term.id, term.ends_at)
 
 
-# Buttons on the "seat empty" notice, given by the handler layer at import (the council never
-# knows the callback format): office id -> buttons.
-BY_ELECTION_BUTTONS: list[OfficeButtons] = []
-
-
 async def seat_vacated(tx: Tx, clock: Clock, person_id: int, reason: str) -> int:
     """A holder left or was revoked: their terms end now and staff are prompted to hold a
     by-election. Returns how many seats emptied."""
@@ -1115,7 +1124,7 @@ async def seat_vacated(tx: Tx, clock: Clock, person_id: int, reason: str) -> int
                     "why": notices.catalogue(f"elections.why_{reason}"),
                 },
                 person=staff,
-                buttons=BY_ELECTION_BUTTONS[0](term.office_id) if BY_ELECTION_BUTTONS else None,
+                buttons=election_buttons.by_election_buttons(term.office_id),
             )
     return len(ended)
 
