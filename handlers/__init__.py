@@ -17,6 +17,7 @@ from telegram.ext import (
 from bot.council import election_buttons as eb
 from bot.council import poll_buttons as pb
 from bot.council import roles as r
+from bot.council.polls import NEW_POLL
 from handlers import (
     access,
     agenda,
@@ -412,7 +413,7 @@ FLOWS: dict[str, Spec] = {
     "triage": Spec(agenda.triage_typed, r.TRIAGE),
     "agenda_reply": Spec(agenda.reply_typed, r.IN_CUSTODY | r.STAFF_SIDE),
     "announce": Spec(delivery.announce_text, r.STAFF_SIDE),
-    "poll_new": Spec(polls.draft_text, POLL_CREATORS),
+    NEW_POLL.name: Spec(polls.draft_text, POLL_CREATORS),
     "election_new": Spec(elections.new_typed, ELECTION_CALLERS),
     "election_stand": Spec(elections.stand_typed, ELECTORS),
     "election_staff": Spec(elections.staff_typed, r.STAFF_SIDE),

@@ -30,15 +30,14 @@ from bot.council.poll_buttons import (
     PollWing,
     ballot_specs,
 )
-from bot.council.polls import Draft
+from bot.council.polls import NEW_POLL, Draft, PollStep
 from handlers import content as asking
 from handlers.base import Button, Call, Reply, Result
 from handlers.base import stale as _stale
-from storage.clock import from_db, to_db
+from storage.clock import from_db
 
 __all__ = ["ballot_specs"]  # bot/local/seed.py passes it; the council uses it by default
 
-FLOW = "poll_new"
 SHORT = 32
 
 
@@ -275,16 +274,14 @@ async def close_confirm(call: Call, b: PollCloseConfirm) -> Result:
 # --- creating a poll -----------------------------------------------------------------------
 
 
-def _draft(call: Call, step: str) -> Draft | None:
+def _draft(call: Call, step: PollStep) -> Draft | None:
     """The draft, if the person is at this step of writing a poll (else the button is stale)."""
-    state = call.state
-    if state is None or state.flow != FLOW or state.step != step:
-        return None
-    return Draft.from_data(state.data)
+    at = NEW_POLL.read(call.state)
+    return at.draft if at is not None and at.step is step else None
 
 
-async def _step(call: Call, step: str, draft: Draft) -> None:
-    await call.begin(FLOW, step, draft.to_data())
+async def _step(call: Call, step: PollStep, draft: Draft) -> None:
+    await NEW_POLL.save(call.tx, call.me.id, step, draft, call.services.clock.now())
 
 
 async def new_poll_button(call: Call, b: PollNew) -> Result:
@@ -295,21 +292,22 @@ async def new_poll(call: Call) -> Result:
     if not polls.may_create(call.me.role):
         return call.reply("common.not_for_role")
     await content.start(call.tx, call.me.id)
-    await _step(call, "question", Draft())
+    await _step(call, PollStep.QUESTION, Draft())
     return call.reply("polls.ask_question", max=polls.MAX_QUESTION)
 
 
 async def draft_text(call: Call) -> Result:
     """Typed replies while writing a poll: the question, each option, or a closing time."""
-    state = call.state
-    assert state is not None
-    draft = Draft.from_data(state.data)
-    if state.step == "question":
+    at = NEW_POLL.read(call.state)
+    if at is None:
+        await call.end_flow()
+        return call.reply("common.use_menu")
+    draft = at.draft
+    if at.step is PollStep.QUESTION:
         cleaned = polls.check_question(call.text)
         if not cleaned.ok:
             return call.reply("polls.question_problem", max=polls.MAX_QUESTION)
-        draft.question = cleaned.text
-        await _step(call, "options", draft)
+        await _step(call, PollStep.OPTIONS, replace(draft, question=cleaned.text))
         return await asking.ask_other(
             call,
             field="question",
@@ -317,9 +315,9 @@ async def draft_text(call: Call) -> Result:
             most=polls.MAX_QUESTION,
             then=call.reply("polls.ask_option", number=1, max=polls.MAX_OPTION),
         )
-    if state.step == "options":
+    if at.step is PollStep.OPTIONS:
         return await _add_option(call, draft)
-    if state.step == "closes":
+    if at.step is PollStep.CLOSES:
         moment, problem = polls.parse_closing(
             call.text, call.services.settings, call.services.clock.now()
         )
@@ -335,13 +333,13 @@ async def _add_option(call: Call, draft: Draft) -> Result:
         return call.reply("polls.option_duplicate")
     if not cleaned.ok:
         return call.reply("polls.option_problem", max=polls.MAX_OPTION)
-    draft.options.append(cleaned.text)
+    draft = replace(draft, options=(*draft.options, cleaned.text))
     field = f"option:{len(draft.options) - 1}"
     if len(draft.options) >= polls.MAX_OPTIONS:
-        await _step(call, "kind", draft)
+        await _step(call, PollStep.KIND, draft)
         then: Result = [call.reply("polls.options_full", max=polls.MAX_OPTIONS), _ask_kind(call)]
     else:
-        await _step(call, "options", draft)
+        await _step(call, PollStep.OPTIONS, draft)
         buttons = (
             [[call.button("polls.options_done", PollOptionsDone())]]
             if len(draft.options) >= polls.MIN_OPTIONS
@@ -367,40 +365,37 @@ def _ask_kind(call: Call, *, edit: bool = False) -> Reply:
 
 
 async def options_done(call: Call, b: PollOptionsDone) -> Result:
-    draft = _draft(call, "options")
+    draft = _draft(call, PollStep.OPTIONS)
     if draft is None or len(draft.options) < polls.MIN_OPTIONS:
         return _stale(call)
-    await _step(call, "kind", draft)
+    await _step(call, PollStep.KIND, draft)
     return _ask_kind(call, edit=True)
 
 
 async def pick_kind(call: Call, b: PollKind) -> Result:
-    draft = _draft(call, "kind")
+    draft = _draft(call, PollStep.KIND)
     if draft is None:
         return _stale(call)
-    draft.multiple = b.kind == "multi"
+    draft = replace(draft, multiple=b.kind == "multi")
     audiences = polls.audiences_for(call.me.role)
     if len(audiences) == 1:
-        draft.audience = audiences[0]
-        return await _after_audience(call, draft)
-    await _step(call, "audience", draft)
+        return await _after_audience(call, replace(draft, audience=audiences[0]))
+    await _step(call, PollStep.AUDIENCE, draft)
     buttons = [[call.button(f"polls.audience_{a}", PollAudience(a))] for a in audiences]
     return call.reply("polls.ask_audience", buttons=buttons, edit=True)
 
 
 async def pick_audience(call: Call, b: PollAudience) -> Result:
-    draft = _draft(call, "audience")
+    draft = _draft(call, PollStep.AUDIENCE)
     if draft is None or b.audience not in polls.audiences_for(call.me.role):
         return _stale(call)
-    draft.audience = b.audience
-    return await _after_audience(call, draft)
+    return await _after_audience(call, replace(draft, audience=b.audience))
 
 
 async def _after_audience(call: Call, draft: Draft) -> Result:
     if draft.audience != "members":
-        draft.wing = None
-        return await _ask_closes(call, draft)
-    await _step(call, "wing", draft)
+        return await _ask_closes(call, replace(draft, wing=None))
+    await _step(call, PollStep.WING, draft)
     buttons = [[call.button("polls.wing_all", PollWing("all"))]] + [
         [Button(w.label(call.lang), PollWing(w.id).pack())] for w in call.services.settings.wings
     ]
@@ -408,18 +403,16 @@ async def _after_audience(call: Call, draft: Draft) -> Result:
 
 
 async def pick_wing(call: Call, b: PollWing) -> Result:
-    draft = _draft(call, "wing")
-    wing = b.wing
+    draft = _draft(call, PollStep.WING)
     if draft is None:
         return _stale(call)
-    if wing != "all" and call.services.settings.wing(wing) is None:
+    if b.wing != "all" and call.services.settings.wing(b.wing) is None:
         return _stale(call)
-    draft.wing = None if wing == "all" else wing
-    return await _ask_closes(call, draft)
+    return await _ask_closes(call, replace(draft, wing=None if b.wing == "all" else b.wing))
 
 
 async def _ask_closes(call: Call, draft: Draft) -> Result:
-    await _step(call, "closes", draft)
+    await _step(call, PollStep.CLOSES, draft)
     return _closes_question(call, edit=True)
 
 
@@ -429,16 +422,16 @@ def _closes_question(call: Call, *, edit: bool = False) -> Reply:
 
 
 async def pick_closes(call: Call, b: PollCloses) -> Result:
-    draft = _draft(call, "closes")
-    moment = polls.quick_closing(b.choice, call.services.clock.now())
+    draft = _draft(call, PollStep.CLOSES)
     if draft is None:
         return _stale(call)
+    moment = polls.quick_closing(b.choice, call.services.clock.now())
     return await _preview(call, draft, moment, edit=True)
 
 
 async def _preview(call: Call, draft: Draft, closes: datetime, *, edit: bool) -> Result:
-    draft.closes_at = to_db(closes)
-    await _step(call, "preview", draft)
+    draft = replace(draft, closes_at=closes)
+    await _step(call, PollStep.PREVIEW, draft)
     settings = call.services.settings
     wing = settings.wing(draft.wing) if draft.wing else None
     buttons = [
@@ -459,7 +452,7 @@ async def _preview(call: Call, draft: Draft, closes: datetime, *, edit: bool) ->
 
 
 async def open_poll(call: Call, b: PollOpen) -> Result:
-    draft = _draft(call, "preview")
+    draft = _draft(call, PollStep.PREVIEW)
     if draft is None:
         return _stale(call)
     services = call.services
@@ -475,22 +468,17 @@ async def open_poll(call: Call, b: PollOpen) -> Result:
         return call.reply("polls.no_electors", edit=True)
     if opened.problem in ("too_soon", "too_far"):
         # The preview sat too long (or the date drifted): pick the time again.
-        await _step(call, "closes", draft)
+        await _step(call, PollStep.CLOSES, draft)
         return [call.reply(f"polls.closes_{opened.problem}", edit=True), _closes_question(call)]
     if opened.problem:
         await call.end_flow()
         return call.reply("common.not_for_role", edit=True)
     await call.end_flow()
-    return call.reply(
-        "polls.opened",
-        edit=True,
-        count=opened.electorate,
-        closes=from_db(draft.closes_at or ""),
-    )
+    return call.reply("polls.opened", edit=True, count=opened.electorate, closes=draft.closes_at)
 
 
 async def cancel_draft(call: Call, b: PollCancel) -> Result:
-    if call.state is None or call.state.flow != FLOW:
+    if NEW_POLL.read(call.state) is None:
         return _stale(call)
     await call.end_flow()
     return call.reply("polls.draft_cancelled", edit=True)

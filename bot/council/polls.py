@@ -9,13 +9,14 @@ the voter's own chat (the buttons' data), never in the database. Split hidden un
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from bot.config import Settings
-from bot.council import audit, content, notices, paper_polls, poll_buttons, roles, timers
+from bot.council import audit, content, flows, notices, paper_polls, poll_buttons, roles, timers
 from bot.council.access import Person
 from bot.council.clock import Clock
 from bot.council.notices import ButtonSpec
@@ -76,46 +77,37 @@ def audiences_for(role: str) -> tuple[poll_buttons.Audience, ...]:
     return ()
 
 
-@dataclass
-class Draft:
+class PollStep(StrEnum):
+    QUESTION = "question"
+    OPTIONS = "options"
+    KIND = "kind"
+    AUDIENCE = "audience"
+    WING = "wing"
+    CLOSES = "closes"
+    PREVIEW = "preview"
+
+
+@dataclass(frozen=True)
+class Draft(flows.Draft):
     """A poll being written, kept in the conversation table between steps."""
 
     question: str = ""
-    options: list[str] = field(default_factory=list)
+    options: tuple[str, ...] = ()
     multiple: bool | None = None
-    audience: str | None = None
+    audience: poll_buttons.Audience | None = None
     wing: str | None = None
-    closes_at: str | None = None
+    closes_at: datetime | None = None
 
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> Draft:
-        options = data.get("options")
-        multiple = data.get("multiple")
-        return cls(
-            question=str(data.get("question") or ""),
-            options=[str(o) for o in options] if isinstance(options, list) else [],
-            multiple=multiple if isinstance(multiple, bool) else None,
-            audience=data.get("audience") if data.get("audience") in AUDIENCES else None,
-            wing=data.get("wing") if isinstance(data.get("wing"), str) else None,
-            closes_at=data.get("closes_at") if isinstance(data.get("closes_at"), str) else None,
-        )
 
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "question": self.question,
-            "options": self.options,
-            "multiple": self.multiple,
-            "audience": self.audience,
-            "wing": self.wing,
-            "closes_at": self.closes_at,
-        }
+# Writing a poll, step by step (handlers/polls.py): its steps and its draft, declared once.
+NEW_POLL = flows.Flow("poll_new", PollStep, Draft)
 
 
 def check_question(raw: str) -> Cleaned:
     return clean(raw, min_len=3, max_len=MAX_QUESTION, need_words=True)
 
 
-def check_option(raw: str, existing: list[str]) -> Cleaned:
+def check_option(raw: str, existing: Sequence[str]) -> Cleaned:
     cleaned = clean(raw, max_len=MAX_OPTION, need_words=True)
     if cleaned.ok and cleaned.text.casefold() in {o.casefold() for o in existing}:
         return Cleaned(cleaned.text, "duplicate")
@@ -169,7 +161,7 @@ def draft_problem(settings: Settings, role: str, draft: Draft, now: datetime) ->
         draft.audience != "members" or settings.wing(draft.wing) is None
     ):
         return "invalid"
-    return closing_problem(from_db(draft.closes_at), now)
+    return closing_problem(draft.closes_at, now)
 
 
 def reminder_at(opened: datetime, closes: datetime, settings: Settings) -> datetime:
@@ -201,7 +193,7 @@ async def open_poll(
     if problem:
         return Opened(problem=problem)
     assert draft.audience is not None and draft.closes_at is not None
-    closes = from_db(draft.closes_at)
+    closes = draft.closes_at
     electorate = await people_store.active_with_roles(
         tx, AUDIENCE_ROLES[draft.audience], draft.wing
     )
@@ -210,17 +202,17 @@ async def open_poll(
     poll_id = await poll_store.create(
         tx,
         question=draft.question,
-        labels=draft.options,
+        labels=list(draft.options),
         multiple=bool(draft.multiple),
         audience=draft.audience,
         wing=draft.wing,
         created_by=actor.id,
         opened_at=to_db(now),
-        closes_at=draft.closes_at,
+        closes_at=to_db(closes),
     )
     size = await poll_store.fix_electorate(tx, poll_id, [p.id for p in electorate])
-    buttons = ballot_buttons(poll_id, draft.options, bool(draft.multiple))
-    params = _ballot_params(draft.question, draft.options, bool(draft.multiple), closes)
+    buttons = ballot_buttons(poll_id, list(draft.options), bool(draft.multiple))
+    params = _ballot_params(draft.question, list(draft.options), bool(draft.multiple), closes)
     await _in_each_language(tx, settings, actor, poll_id, draft, params, buttons, ballot_buttons)
     for person in electorate:
         await notices.notify(
@@ -266,7 +258,7 @@ async def open_poll(
             "wing": draft.wing,
             "options": len(draft.options),
             "multiple": bool(draft.multiple),
-            "closes_at": draft.closes_at,
+            "closes_at": to_db(closes),
             "electorate": size,
         },
     )
@@ -326,7 +318,7 @@ def _ballot_params(
     }
 
 
-def numbered(options: list[str]) -> str:
+def numbered(options: Sequence[str]) -> str:
     return "\n".join(f"{index + 1}. {label}" for index, label in enumerate(options))
 
 

@@ -18,7 +18,6 @@ from bot.council import access, agenda, consultations, meetings, polls, schemes
 from bot.council.clock import Clock
 from bot.local.store import ChannelStore, Persona
 from handlers import consultations as consultation_buttons
-from handlers import polls as poll_buttons
 from storage import safety as safety_store
 from storage.clock import to_db
 from storage.db import Database
@@ -166,14 +165,12 @@ async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock
     async with db.transaction() as tx:
         poll = polls.Draft(
             question="Which evening should the gym stay open later?",
-            options=["Tuesday", "Wednesday", "Thursday"],
+            options=("Tuesday", "Wednesday", "Thursday"),
             multiple=False,
             audience="members",
-            closes_at=to_db(now + timedelta(days=3)),
+            closes_at=now + timedelta(days=3),
         )
-        opened = await polls.open_poll(
-            tx, clock, settings, actor=staff, draft=poll, ballot_buttons=poll_buttons.ballot_specs
-        )
+        opened = await polls.open_poll(tx, clock, settings, actor=staff, draft=poll)
         if opened.poll_id:
             seeded.poll = polls.poll_ref(opened.poll_id)
         else:
