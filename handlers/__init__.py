@@ -17,6 +17,7 @@ from telegram.ext import (
 from bot.council import election_buttons as eb
 from bot.council import poll_buttons as pb
 from bot.council import roles as r
+from bot.council.elections import DESK, NEW_ELECTION, STAND
 from bot.council.polls import NEW_POLL
 from handlers import (
     access,
@@ -414,9 +415,9 @@ FLOWS: dict[str, Spec] = {
     "agenda_reply": Spec(agenda.reply_typed, r.IN_CUSTODY | r.STAFF_SIDE),
     "announce": Spec(delivery.announce_text, r.STAFF_SIDE),
     NEW_POLL.name: Spec(polls.draft_text, POLL_CREATORS),
-    "election_new": Spec(elections.new_typed, ELECTION_CALLERS),
-    "election_stand": Spec(elections.stand_typed, ELECTORS),
-    "election_staff": Spec(elections.staff_typed, r.STAFF_SIDE),
+    NEW_ELECTION.name: Spec(elections.new_typed, ELECTION_CALLERS),
+    STAND.name: Spec(elections.stand_typed, ELECTORS),
+    DESK.name: Spec(elections.staff_typed, r.STAFF_SIDE),
     "consult_new": Spec(consultations.new_typed, r.STAFF_SIDE),
     "consult_answer": Spec(consultations.answer_typed, CONSULTEES),
     "consult_report": Spec(consultations.report_typed, r.STAFF_SIDE),

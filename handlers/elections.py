@@ -8,6 +8,7 @@ callback. The rules are in bot/council/elections.py and bot/council/paper_polls.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,16 +18,25 @@ from bot.council import access, content, elections, paper_polls, polls
 from bot.council import election_buttons as eb
 from bot.council.buttons import ButtonData
 from bot.council.election_buttons import decode, encode
-from bot.council.elections import BallotView, Draft, OfficeDraft
+from bot.council.elections import (
+    DESK,
+    NEW_ELECTION,
+    STAND,
+    BallotView,
+    Draft,
+    NewStep,
+    OfficeDraft,
+    StaffDraft,
+    StaffStep,
+    StandDraft,
+    StandStep,
+)
 from handlers import content as asking
 from handlers.base import Button, Call, Reply, Result, excerpt, wing_label
 from handlers.base import stale as _stale
 from storage import elections as store
 from storage.clock import from_db, to_db
 
-FLOW_NEW = "election_new"
-FLOW_STAND = "election_stand"
-FLOW_STAFF = "election_staff"
 PAGE = 3  # statements per page
 SHORT = 28
 
@@ -397,7 +407,7 @@ async def stand_start(call: Call, b: eb.Stand) -> Result:
         call.toast = call.t(f"elections.stand_{problem}")
         call.toast_alert = True
         return None
-    await call.begin(FLOW_STAND, "statement", {"office": office_id})
+    await _stand(call, StandStep.STATEMENT, StandDraft(office_id))
     found = await elections.place(call.tx, office_id)
     assert found is not None
     return call.reply(
@@ -415,7 +425,7 @@ async def change_start(call: Call, b: eb.StatementChange) -> Result:
         return _stale(call)
     if not elections.nominations_open(found.election, call.services.clock):
         return call.reply("elections.nominations_closed")
-    await call.begin(FLOW_STAND, "change", {"office": office_id})
+    await _stand(call, StandStep.CHANGE, StandDraft(office_id))
     lines = [call.t("elections.current_statement", statement=mine.statement)]
     if mine.change_reason:
         lines.append(call.t("elections.change_reason", reason=mine.change_reason))
@@ -423,14 +433,17 @@ async def change_start(call: Call, b: eb.StatementChange) -> Result:
     return Reply("\n\n".join(lines))
 
 
+async def _stand(call: Call, step: StandStep, draft: StandDraft) -> None:
+    await STAND.save(call.tx, call.me.id, step, draft, call.services.clock.now())
+
+
 async def stand_typed(call: Call) -> Result:
-    state = call.state
-    assert state is not None
-    office_id = state.data.get("office")
-    if not isinstance(office_id, int):
+    at = STAND.read(call.state)
+    if at is None or not at.draft.office:
         await call.end_flow()
         return call.reply("common.use_menu")
-    if state.step not in ("statement", "change"):
+    office_id = at.draft.office
+    if at.step not in (StandStep.STATEMENT, StandStep.CHANGE):
         return call.reply("elections.use_buttons")
     settings = call.services.settings
     from bot.council import safeguarding
@@ -448,13 +461,13 @@ async def stand_typed(call: Call) -> Result:
             max=elections.MAX_STATEMENT,
             length=len(cleaned.text),
         )
-    if state.step == "change":
+    if at.step is StandStep.CHANGE:
         outcome = await elections.change_statement(
             call.tx, call.services.clock, call.me, office_id, cleaned.text
         )
         await call.end_flow()
         return call.reply(f"elections.change_{outcome}")
-    await call.begin(FLOW_STAND, "confirm", {"office": office_id, "statement": cleaned.text})
+    await _stand(call, StandStep.CONFIRM, StandDraft(office_id, cleaned.text))
     found = await elections.place(call.tx, office_id)
     assert found is not None
     buttons = [
@@ -470,13 +483,11 @@ async def stand_typed(call: Call) -> Result:
 
 
 async def stand_confirm(call: Call, b: eb.StandConfirm) -> Result:
-    state = call.state
-    if state is None or state.flow != FLOW_STAND or state.step != "confirm":
+    at = STAND.read(call.state)
+    if at is None or at.step is not StandStep.CONFIRM:
         return _stale(call)
-    office_id, statement = state.data.get("office"), state.data.get("statement")
+    office_id, statement = at.draft.office, at.draft.statement
     await call.end_flow()
-    if not isinstance(office_id, int) or not isinstance(statement, str):
-        return _stale(call)
     services = call.services
     outcome = await elections.nominate(
         call.tx, services.clock, services.settings, call.me, office_id, statement
@@ -487,7 +498,7 @@ async def stand_confirm(call: Call, b: eb.StandConfirm) -> Result:
 
 
 async def stand_cancel(call: Call, b: eb.StandCancel) -> Result:
-    if call.state is None or call.state.flow != FLOW_STAND:
+    if STAND.read(call.state) is None:
         return _stale(call)
     await call.end_flow()
     return call.reply("elections.stand_cancelled", edit=True)
@@ -517,22 +528,20 @@ async def withdraw(call: Call, b: eb.Withdraw) -> Result:
 # --- calling an election -------------------------------------------------------------------------
 
 
-def _draft(call: Call, step: str) -> Draft | None:
-    state = call.state
-    if state is None or state.flow != FLOW_NEW or state.step != step:
-        return None
-    return Draft.from_data(state.data)
+def _draft(call: Call, step: NewStep) -> Draft | None:
+    at = NEW_ELECTION.read(call.state)
+    return at.draft if at is not None and at.step is step else None
 
 
-async def _step(call: Call, step: str, draft: Draft) -> None:
-    await call.begin(FLOW_NEW, step, draft.to_data())
+async def _step(call: Call, step: NewStep, draft: Draft) -> None:
+    await NEW_ELECTION.save(call.tx, call.me.id, step, draft, call.services.clock.now())
 
 
 async def new_election(call: Call) -> Result:
     if not elections.may_call(call.me.role):
         return call.reply("common.not_for_role")
     await content.start(call.tx, call.me.id)
-    await _step(call, "name", Draft())
+    await _step(call, NewStep.NAME, Draft())
     return call.reply("elections.ask_office", max=elections.MAX_OFFICE_NAME)
 
 
@@ -549,16 +558,18 @@ async def by_election(call: Call, b: eb.ByElection) -> Result:
 
 
 async def new_typed(call: Call) -> Result:
-    state = call.state
-    assert state is not None
-    draft = Draft.from_data(state.data)
+    at = NEW_ELECTION.read(call.state)
+    if at is None:
+        await call.end_flow()
+        return call.reply("common.use_menu")
+    draft = at.draft
     settings = call.services.settings
-    if state.step == "name":
+    if at.step is NewStep.NAME:
         cleaned = elections.check_office_name(call.text)
         if not cleaned.ok:
             return call.reply("elections.office_problem", max=elections.MAX_OFFICE_NAME)
-        draft.name = cleaned.text
-        await _step(call, "seats", draft)
+        draft = replace(draft, name=cleaned.text)
+        await _step(call, NewStep.SEATS, draft)
         buttons = [
             [Button(str(n), eb.PickSeats(n).pack()) for n in range(1, elections.MAX_SEATS + 1)]
         ]
@@ -570,21 +581,20 @@ async def new_typed(call: Call) -> Result:
             most=elections.MAX_OFFICE_NAME,
             then=call.reply("elections.ask_seats", buttons=buttons, office=draft.name),
         )
-    if state.step in ("nominations", "voting"):
+    if at.step in (NewStep.NOMINATIONS, NewStep.VOTING):
         moment = elections.parse_when(call.text, settings)
         if moment is None:
             return call.reply("elections.when_format")
-        return await _after_when(call, draft, state.step, moment, edit=False)
+        return await _after_when(call, draft, at.step, moment, edit=False)
     return call.reply("elections.use_buttons")
 
 
 async def pick_seats(call: Call, b: eb.PickSeats) -> Result:
-    draft = _draft(call, "seats")
+    draft = _draft(call, NewStep.SEATS)
     seats = b.seats
     if draft is None or not 1 <= seats <= elections.MAX_SEATS:
         return _stale(call)
-    draft.seats = seats
-    await _step(call, "electorate", draft)
+    await _step(call, NewStep.ELECTORATE, replace(draft, seats=seats))
     allowed = elections.electorates_for(call.me.role)
     buttons: list[list[Button]] = []
     if "wing" in allowed:
@@ -601,19 +611,17 @@ async def pick_seats(call: Call, b: eb.PickSeats) -> Result:
 
 
 async def pick_electorate(call: Call, b: eb.PickElectorate) -> Result:
-    draft = _draft(call, "electorate")
+    draft = _draft(call, NewStep.ELECTORATE)
     kind, wing = b.electorate, b.wing
     if draft is None or kind not in elections.electorates_for(call.me.role):
         return _stale(call)
     if kind == "wing" and (wing is None or call.services.settings.wing(wing) is None):
         return _stale(call)
-    draft.offices.append(
-        OfficeDraft(draft.name, draft.seats, kind, wing if kind == "wing" else None)
-    )
-    draft.name, draft.seats = "", 0
+    office = OfficeDraft(draft.name, draft.seats, kind, wing if kind == "wing" else None)
+    draft = replace(draft, offices=(*draft.offices, office), name="", seats=0)
     if len(draft.offices) >= elections.MAX_OFFICES:
         return await _ask_seconders(call, draft)
-    await _step(call, "more", draft)
+    await _step(call, NewStep.MORE, draft)
     buttons = [
         [call.button("elections.add_office", eb.AddOffice())],
         [call.button("elections.offices_done", eb.OfficesDone())],
@@ -639,22 +647,22 @@ def _offices_text(call: Call, draft: Draft) -> str:
 
 
 async def add_office(call: Call, b: eb.AddOffice) -> Result:
-    draft = _draft(call, "more")
+    draft = _draft(call, NewStep.MORE)
     if draft is None:
         return _stale(call)
-    await _step(call, "name", draft)
+    await _step(call, NewStep.NAME, draft)
     return call.reply("elections.ask_office", edit=True, max=elections.MAX_OFFICE_NAME)
 
 
 async def offices_done(call: Call, b: eb.OfficesDone) -> Result:
-    draft = _draft(call, "more")
+    draft = _draft(call, NewStep.MORE)
     if draft is None:
         return _stale(call)
     return await _ask_seconders(call, draft)
 
 
 async def _ask_seconders(call: Call, draft: Draft) -> Result:
-    await _step(call, "seconders", draft)
+    await _step(call, NewStep.SECONDERS, draft)
     buttons = [
         [Button(str(n), eb.PickSeconders(n).pack()) for n in range(0, elections.MAX_SECONDERS + 1)]
     ]
@@ -662,22 +670,21 @@ async def _ask_seconders(call: Call, draft: Draft) -> Result:
 
 
 async def pick_seconders(call: Call, b: eb.PickSeconders) -> Result:
-    draft = _draft(call, "seconders")
+    draft = _draft(call, NewStep.SECONDERS)
     n = b.seconders
     if draft is None or n > elections.MAX_SECONDERS:
         return _stale(call)
-    draft.seconders = n
-    await _step(call, "nominations", draft)
-    return _when_question(call, "nominations", edit=True)
+    await _step(call, NewStep.NOMINATIONS, replace(draft, seconders=n))
+    return _when_question(call, NewStep.NOMINATIONS, edit=True)
 
 
-def _when_question(call: Call, step: str, *, edit: bool) -> Reply:
+def _when_question(call: Call, step: NewStep, *, edit: bool) -> Reply:
     buttons = [
         [
             call.button(f"elections.quick_{k}", eb.PickNominations(k))
             for k in elections.NOMINATION_CHOICES
         ]
-        if step == "nominations"
+        if step is NewStep.NOMINATIONS
         else [
             call.button(f"elections.quick_{k}", eb.PickVoting(k)) for k in elections.VOTING_CHOICES
         ]
@@ -686,43 +693,42 @@ def _when_question(call: Call, step: str, *, edit: bool) -> Reply:
 
 
 async def pick_nominations(call: Call, b: eb.PickNominations) -> Result:
-    return await _pick_when(call, "nominations", elections.NOMINATION_CHOICES[b.choice])
+    return await _pick_when(call, NewStep.NOMINATIONS, elections.NOMINATION_CHOICES[b.choice])
 
 
 async def pick_voting(call: Call, b: eb.PickVoting) -> Result:
-    return await _pick_when(call, "voting", elections.VOTING_CHOICES[b.choice])
+    return await _pick_when(call, NewStep.VOTING, elections.VOTING_CHOICES[b.choice])
 
 
-async def _pick_when(call: Call, step: str, delta: timedelta) -> Result:
+async def _pick_when(call: Call, step: NewStep, delta: timedelta) -> Result:
     draft = _draft(call, step)
     if draft is None:
         return _stale(call)
     base = call.services.clock.now()
-    if step == "voting" and draft.nominations_close_at:
-        base = from_db(draft.nominations_close_at)
+    if step is NewStep.VOTING and draft.nominations_close_at:
+        base = draft.nominations_close_at
     return await _after_when(call, draft, step, base + delta, edit=True)
 
 
 async def _after_when(
-    call: Call, draft: Draft, step: str, moment: datetime, *, edit: bool
+    call: Call, draft: Draft, step: NewStep, moment: datetime, *, edit: bool
 ) -> Result:
     now = call.services.clock.now()
-    if step == "nominations":
+    if step is NewStep.NOMINATIONS:
         if moment < now + elections.MIN_PERIOD:
             return call.reply("elections.when_too_soon")
         if moment > now + elections.MAX_NOMINATIONS:
             return call.reply("elections.when_too_far")
-        draft.nominations_close_at = to_db(moment)
-        await _step(call, "voting", draft)
-        return _when_question(call, "voting", edit=edit)
+        await _step(call, NewStep.VOTING, replace(draft, nominations_close_at=moment))
+        return _when_question(call, NewStep.VOTING, edit=edit)
     assert draft.nominations_close_at is not None
-    opens = from_db(draft.nominations_close_at)
+    opens = draft.nominations_close_at
     if moment < opens + elections.MIN_PERIOD:
         return call.reply("elections.when_too_soon")
     if moment > opens + elections.MAX_NOMINATIONS:
         return call.reply("elections.when_too_far")
-    draft.voting_closes_at = to_db(moment)
-    await _step(call, "preview", draft)
+    draft = replace(draft, voting_closes_at=moment)
+    await _step(call, NewStep.PREVIEW, draft)
     buttons = [
         [call.button("elections.publish", eb.Publish())],
         [call.button("elections.discard", eb.Discard())],
@@ -744,7 +750,7 @@ async def _after_when(
 
 
 async def publish(call: Call, b: eb.Publish) -> Result:
-    draft = _draft(call, "preview")
+    draft = _draft(call, NewStep.PREVIEW)
     if draft is None:
         return _stale(call)
     services = call.services
@@ -766,7 +772,7 @@ async def publish(call: Call, b: eb.Publish) -> Result:
 
 
 async def discard(call: Call, b: eb.Discard) -> Result:
-    if call.state is None or call.state.flow != FLOW_NEW:
+    if NEW_ELECTION.read(call.state) is None:
         return _stale(call)
     await call.end_flow()
     return call.reply("elections.discarded", edit=True)
@@ -865,35 +871,41 @@ async def desk(call: Call, b: eb.Desk) -> Result:
     return Reply("\n\n".join(lines), buttons, True)
 
 
+async def _desk(call: Call, step: StaffStep, draft: StaffDraft) -> None:
+    await DESK.save(call.tx, call.me.id, step, draft, call.services.clock.now())
+
+
 async def ask_change_start(call: Call, b: eb.AskChange) -> Result:
     found = await store.candidate(call.tx, b.candidate_id)
     if found is None or found.status != "standing":
         return _stale(call)
-    await call.begin(FLOW_STAFF, "reason", {"candidate": found.id})
+    await _desk(call, StaffStep.REASON, StaffDraft(candidate=found.id))
     return call.reply("elections.ask_reason", name=found.name, max=elections.MAX_REASON)
 
 
 async def staff_typed(call: Call) -> Result:
     """Typed replies on the desk: a reason for a change, a person's reference for the paper
     register, a ballot box's name and count, a poll box's totals."""
-    state = call.state
-    assert state is not None
+    at = DESK.read(call.state)
+    if at is None:
+        await call.end_flow()
+        return call.reply("common.use_menu")
     services = call.services
-    data = state.data
-    if state.step == "reason":
+    step, data = at.step, at.draft
+    if step is StaffStep.REASON:
         outcome = await elections.ask_change(
             call.tx,
             services.clock,
             services.settings,
             actor=call.me,
-            candidate_id=int(data.get("candidate", 0)),
+            candidate_id=data.candidate,
             reason=call.text,
         )
         if outcome == "invalid":
             return call.reply("elections.reason_problem", max=elections.MAX_REASON)
         await call.end_flow()
         return call.reply(f"elections.ask_change_{outcome}")
-    if state.step in ("register", "poll_register"):
+    if step in (StaffStep.REGISTER, StaffStep.POLL_REGISTER):
         person_id = access.parse_person_ref(call.text)
         if person_id is None:
             return call.reply("elections.ref_format")
@@ -902,11 +914,10 @@ async def staff_typed(call: Call) -> Result:
         person = await people.by_id(call.tx, person_id)
         if person is None:
             return call.reply("elections.ref_unknown")
-        subject = int(data.get("office") or data.get("poll") or 0)
         yes: ButtonData = (
-            eb.RegisterConfirm(subject, person_id)
-            if state.step == "register"
-            else eb.PollRegisterConfirm(subject, person_id)
+            eb.RegisterConfirm(data.office, person_id)
+            if step is StaffStep.REGISTER
+            else eb.PollRegisterConfirm(data.poll, person_id)
         )
         buttons = [
             [call.button("elections.register_yes", yes)],
@@ -919,37 +930,38 @@ async def staff_typed(call: Call) -> Result:
             ref=access.person_ref(person_id),
             name=person.label or "-",
         )
-    if state.step in ("box_label", "poll_box_label"):
+    if step in (StaffStep.BOX_LABEL, StaffStep.POLL_BOX_LABEL):
         cleaned = elections.check_box_label(call.text)
         if not cleaned.ok:
             return call.reply("elections.box_label_problem")
-        await call.begin(
-            FLOW_STAFF, state.step.replace("label", "count"), {**data, "label": cleaned.text}
+        count_step = (
+            StaffStep.BOX_COUNT if step is StaffStep.BOX_LABEL else StaffStep.POLL_BOX_COUNT
         )
+        await _desk(call, count_step, replace(data, label=cleaned.text))
         return call.reply("elections.ask_box_count", label=cleaned.text)
-    if state.step in ("box_count", "poll_box_count"):
+    if step in (StaffStep.BOX_COUNT, StaffStep.POLL_BOX_COUNT):
         text = call.text.strip()
         if not text.isdigit() or not 1 <= int(text) <= 100000:
             return call.reply("elections.count_format")
-        if state.step == "poll_box_count":
-            if int(text) > await paper_polls.room(call.tx, int(data.get("poll", 0))):
+        if step is StaffStep.POLL_BOX_COUNT:
+            if int(text) > await paper_polls.room(call.tx, data.poll):
                 return call.reply("elections.box_too_many")
-            await call.begin(FLOW_STAFF, "poll_box_totals", {**data, "declared": int(text)})
-            labels = await polls_labels(call, int(data.get("poll", 0)))
+            await _desk(call, StaffStep.POLL_BOX_TOTALS, replace(data, declared=int(text)))
+            labels = await polls_labels(call, data.poll)
             return call.reply("elections.ask_totals", options=polls.numbered(labels))
         outcome = await elections.open_box(
             call.tx,
             services.clock,
             actor=call.me,
-            office_id=int(data.get("office", 0)),
-            label=str(data.get("label", "")),
+            office_id=data.office,
+            label=data.label,
             declared=int(text),
         )
         if outcome == "too_many":
             return call.reply("elections.box_too_many")
         await call.end_flow()
         return call.reply(f"elections.box_{outcome}")
-    if state.step == "poll_box_totals":
+    if step is StaffStep.POLL_BOX_TOTALS:
         parts = call.text.replace(",", " ").split()
         if not parts or not all(p.isdigit() for p in parts):
             return call.reply("elections.totals_format")
@@ -957,9 +969,9 @@ async def staff_typed(call: Call) -> Result:
             call.tx,
             services.clock,
             actor=call.me,
-            poll_id=int(data.get("poll", 0)),
-            label=str(data.get("label", "")),
-            declared=int(data.get("declared", 0)),
+            poll_id=data.poll,
+            label=data.label,
+            declared=data.declared,
             totals=[int(p) for p in parts],
         )
         if outcome in ("shape", "over"):
@@ -979,7 +991,7 @@ async def register_start(call: Call, b: eb.Register) -> Result:
     found = await elections.place(call.tx, b.office_id)
     if found is None or found.election.status not in ("voting", "closed"):
         return _stale(call)
-    await call.begin(FLOW_STAFF, "register", {"office": found.office.id})
+    await _desk(call, StaffStep.REGISTER, StaffDraft(office=found.office.id))
     return call.reply("elections.ask_ref", office=await name_of(call, found.office))
 
 
@@ -995,7 +1007,7 @@ async def box_start(call: Call, b: eb.BoxStart) -> Result:
     found = await elections.place(call.tx, b.office_id)
     if found is None or found.election.status != "closed":
         return _stale(call)
-    await call.begin(FLOW_STAFF, "box_label", {"office": found.office.id})
+    await _desk(call, StaffStep.BOX_LABEL, StaffDraft(office=found.office.id))
     return call.reply("elections.ask_box_label")
 
 
@@ -1182,7 +1194,7 @@ async def poll_register_start(call: Call, b: eb.PollRegister) -> Result:
     poll = await polls.get(call.tx, b.poll_id)
     if poll is None or not poll.is_open:
         return _stale(call)
-    await call.begin(FLOW_STAFF, "poll_register", {"poll": poll.id})
+    await _desk(call, StaffStep.POLL_REGISTER, StaffDraft(poll=poll.id))
     return call.reply("elections.ask_ref", office=poll.question)
 
 
@@ -1198,7 +1210,7 @@ async def poll_box_start(call: Call, b: eb.PollBox) -> Result:
     poll = await polls.get(call.tx, b.poll_id)
     if poll is None or not poll.is_open:
         return _stale(call)
-    await call.begin(FLOW_STAFF, "poll_box_label", {"poll": poll.id})
+    await _desk(call, StaffStep.POLL_BOX_LABEL, StaffDraft(poll=poll.id))
     return call.reply("elections.ask_box_label")
 
 

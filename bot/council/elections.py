@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from bot.config import Settings
-from bot.council import audit, content, election_buttons, notices, roles, timers
+from bot.council import audit, content, election_buttons, flows, notices, roles, timers
 from bot.council.access import Person, person_ref
 from bot.council.clock import Clock
 from bot.council.count import IRV, STV, Count, count
@@ -112,57 +113,75 @@ def check_box_label(raw: str) -> Cleaned:
 # --- calling an election ---------------------------------------------------------------------
 
 
-@dataclass
-class OfficeDraft:
-    name: str
-    seats: int
-    electorate: str
-    wing: str | None
+@dataclass(frozen=True)
+class OfficeDraft(flows.Draft):
+    name: str = ""
+    seats: int = 0
+    electorate: str = ""
+    wing: str | None = None
 
 
-@dataclass
-class Draft:
+class NewStep(StrEnum):
+    NAME = "name"
+    SEATS = "seats"
+    ELECTORATE = "electorate"
+    MORE = "more"
+    SECONDERS = "seconders"
+    NOMINATIONS = "nominations"
+    VOTING = "voting"
+    PREVIEW = "preview"
+
+
+@dataclass(frozen=True)
+class Draft(flows.Draft):
     """An election being called, kept in the conversation table between steps."""
 
-    offices: list[OfficeDraft] = field(default_factory=list)
+    offices: tuple[OfficeDraft, ...] = ()
     name: str = ""  # the office being added
     seats: int = 0
     seconders: int | None = None
-    nominations_close_at: str | None = None
-    voting_closes_at: str | None = None
+    nominations_close_at: datetime | None = None
+    voting_closes_at: datetime | None = None
 
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> Draft:
-        offices = []
-        for raw in data.get("offices") or []:
-            if isinstance(raw, dict):
-                offices.append(
-                    OfficeDraft(
-                        str(raw.get("name", "")),
-                        int(raw.get("seats", 0)),
-                        str(raw.get("electorate", "")),
-                        raw.get("wing") if isinstance(raw.get("wing"), str) else None,
-                    )
-                )
-        seconders = data.get("seconders")
-        return cls(
-            offices=offices,
-            name=str(data.get("name") or ""),
-            seats=int(data.get("seats") or 0),
-            seconders=seconders if isinstance(seconders, int) else None,
-            nominations_close_at=data.get("nominations_close_at") or None,
-            voting_closes_at=data.get("voting_closes_at") or None,
-        )
 
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "offices": [o.__dict__ for o in self.offices],
-            "name": self.name,
-            "seats": self.seats,
-            "seconders": self.seconders,
-            "nominations_close_at": self.nominations_close_at,
-            "voting_closes_at": self.voting_closes_at,
-        }
+class StandStep(StrEnum):
+    STATEMENT = "statement"
+    CHANGE = "change"
+    CONFIRM = "confirm"
+
+
+@dataclass(frozen=True)
+class StandDraft(flows.Draft):
+    office: int = 0
+    statement: str = ""
+
+
+class StaffStep(StrEnum):
+    REASON = "reason"
+    REGISTER = "register"
+    POLL_REGISTER = "poll_register"
+    BOX_LABEL = "box_label"
+    POLL_BOX_LABEL = "poll_box_label"
+    BOX_COUNT = "box_count"
+    POLL_BOX_COUNT = "poll_box_count"
+    POLL_BOX_TOTALS = "poll_box_totals"
+
+
+@dataclass(frozen=True)
+class StaffDraft(flows.Draft):
+    """What a desk step is about: a candidate, an office or a poll, and a box being opened."""
+
+    candidate: int = 0
+    office: int = 0
+    poll: int = 0
+    label: str = ""
+    declared: int = 0
+
+
+# The three flows of elections (handlers/elections.py), declared once.
+NEW_ELECTION = flows.Flow("election_new", NewStep, Draft)
+STAND = flows.Flow("election_stand", StandStep, StandDraft)
+DESK = flows.Flow("election_staff", StaffStep, StaffDraft)
 
 
 _WHEN = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})[ T]+(\d{1,2})[:.](\d{2})\s*$")
@@ -198,8 +217,8 @@ def draft_problem(settings: Settings, role: str, draft: Draft, now: datetime) ->
         return "invalid"
     if draft.nominations_close_at is None or draft.voting_closes_at is None:
         return "invalid"
-    nominations = from_db(draft.nominations_close_at)
-    closes = from_db(draft.voting_closes_at)
+    nominations = draft.nominations_close_at
+    closes = draft.voting_closes_at
     if nominations < now + MIN_PERIOD or closes < nominations + MIN_PERIOD:
         return "too_soon"
     if nominations > now + MAX_NOMINATIONS or closes > nominations + MAX_NOMINATIONS:
@@ -256,8 +275,8 @@ async def call_election(
     election_id = await store.create(
         tx,
         seconders=draft.seconders,
-        nominations_close_at=draft.nominations_close_at,
-        voting_closes_at=draft.voting_closes_at,
+        nominations_close_at=to_db(draft.nominations_close_at),
+        voting_closes_at=to_db(draft.voting_closes_at),
         created_by=actor.id,
         now=to_db(now),
     )
@@ -282,8 +301,8 @@ async def call_election(
         names = await content.versions(tx, settings, "office", office_id, "name", office.name)
         for person_id in register:
             per_person.setdefault(person_id, []).append(names)
-    nominations = from_db(draft.nominations_close_at)
-    closes = from_db(draft.voting_closes_at)
+    nominations = draft.nominations_close_at
+    closes = draft.voting_closes_at
     await content.start(tx, actor.id)  # the wizard's translations now belong to the offices
     first = content.first(settings)
     for person_id, their in per_person.items():
@@ -341,8 +360,8 @@ async def call_election(
             ],
             "electors": sizes,
             "seconders": draft.seconders,
-            "nominations_close_at": draft.nominations_close_at,
-            "voting_closes_at": draft.voting_closes_at,
+            "nominations_close_at": to_db(draft.nominations_close_at),
+            "voting_closes_at": to_db(draft.voting_closes_at),
         },
     )
     return Called(election_id, len(per_person))
@@ -1140,7 +1159,7 @@ async def by_election_draft(tx: Tx, person: Person, office_id: int) -> Draft | N
     for (kept, lang), text in (await content_store.texts(tx, "office", office_id)).items():
         if kept == "name":
             await content_store.put_draft(tx, person.id, "office:0", lang, text)
-    return Draft(offices=[OfficeDraft(office.name, 1, office.electorate, office.wing)])
+    return Draft(offices=(OfficeDraft(office.name, 1, office.electorate, office.wing),))
 
 
 async def offices_held(tx: Tx, person: Person) -> list[TermRow]:
