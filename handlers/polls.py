@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import assert_never
 
 from bot.council import content, polls
 from bot.council.poll_buttons import (
     TICK_OFF,
     TICK_ON,
+    Audience,
+    Closing,
     PollAudience,
     PollBallot,
     PollCancel,
@@ -30,7 +33,7 @@ from bot.council.poll_buttons import (
     PollWing,
     ballot_specs,
 )
-from bot.council.polls import NEW_POLL, Draft, PollStep
+from bot.council.polls import NEW_POLL, BadClosing, Draft, EarlyClose, Opening, PollStep, Vote
 from handlers import content as asking
 from handlers.base import Button, Call, Reply, Result
 from handlers.base import stale as _stale
@@ -39,6 +42,23 @@ from storage.clock import from_db
 __all__ = ["ballot_specs"]  # bot/local/seed.py passes it; the council uses it by default
 
 SHORT = 32
+
+# Catalogue ids from the enums, never built by f-string, so tests can check every one.
+BAD_CLOSING: dict[BadClosing, str] = {
+    BadClosing.FORMAT: "polls.closes_format",
+    BadClosing.TOO_SOON: "polls.closes_too_soon",
+    BadClosing.TOO_FAR: "polls.closes_too_far",
+}
+AUDIENCE_LABEL: dict[Audience, str] = {
+    "members": "polls.audience_members",
+    "families": "polls.audience_families",
+    "both": "polls.audience_both",
+}
+QUICK_LABEL: dict[Closing, str] = {
+    "1d": "polls.quick_1d",
+    "3d": "polls.quick_3d",
+    "7d": "polls.quick_7d",
+}
 
 
 def short(text: str) -> str:
@@ -74,24 +94,28 @@ def ballot_reply(call: Call, ballot: polls.Ballot) -> Reply:
     )
 
 
-def refusal(call: Call, why: str) -> Result:
+def refusal(call: Call, why: Vote) -> Result:
     """One kind answer per reason. A forged or foreign ballot gets a toast and changes nothing."""
-    if why == polls.CLOSED:
-        return call.reply("polls.closed", edit=True)
-    if why == polls.ALREADY:
-        return call.reply("polls.already", edit=True)
-    if why == polls.EMPTY:
-        call.toast = call.t("polls.choose_one")
-        return None
-    call.toast = call.t("polls.not_open")
-    call.toast_alert = True
-    return None
+    match why:
+        case Vote.CLOSED:
+            return call.reply("polls.closed", edit=True)
+        case Vote.ALREADY:
+            return call.reply("polls.already", edit=True)
+        case Vote.EMPTY:
+            call.toast = call.t("polls.choose_one")
+            return None
+        case Vote.NOT_OPEN | Vote.RECORDED:  # RECORDED is never a refusal; answered safely
+            call.toast = call.t("polls.not_open")
+            call.toast_alert = True
+            return None
+        case _:
+            assert_never(why)
 
 
-async def _ballot(call: Call, poll_id: int, mask: int) -> polls.Ballot | str:
+async def _ballot(call: Call, poll_id: int, mask: int) -> polls.Ballot | Vote:
     services = call.services
     found = await polls.ballot(call.tx, services.clock, services.settings, call.me, poll_id, mask)
-    if isinstance(found, str):
+    if isinstance(found, Vote):
         return found
     # The question and options in the voter's content language (bot.council.content).
     fields = {"question": found.poll.question} | {
@@ -108,22 +132,22 @@ async def _ballot(call: Call, poll_id: int, mask: int) -> polls.Ballot | str:
 async def show_ballot(call: Call, b: PollBallot) -> Result:
     """From a ballot notice's "Vote" or /polls: the ballot with nothing selected."""
     found = await _ballot(call, b.poll_id, 0)
-    return refusal(call, found) if isinstance(found, str) else ballot_reply(call, found)
+    return refusal(call, found) if isinstance(found, Vote) else ballot_reply(call, found)
 
 
 async def toggle(call: Call, b: PollToggle) -> Result:
     """Multiple choice: the button carries the whole new selection; nothing is stored."""
     found = await _ballot(call, b.poll_id, b.mask)
-    return refusal(call, found) if isinstance(found, str) else ballot_reply(call, found)
+    return refusal(call, found) if isinstance(found, Vote) else ballot_reply(call, found)
 
 
 async def choose(call: Call, b: PollChoose) -> Result:
     """ "You chose ... Confirm?" — an edit of the voter's own message, never a stored notice."""
     found = await _ballot(call, b.poll_id, b.mask)
-    if isinstance(found, str):
+    if isinstance(found, Vote):
         return refusal(call, found)
     if not found.chosen:
-        return refusal(call, polls.EMPTY)
+        return refusal(call, Vote.EMPTY)
     poll = found.poll
     back = PollToggle(poll.id, found.mask) if poll.multiple else PollBallot(poll.id)
     buttons = [
@@ -143,7 +167,7 @@ async def confirm(call: Call, b: PollConfirm) -> Result:
     poll_id, mask = b.poll_id, b.mask
     services = call.services
     outcome = await polls.cast(call.tx, services.clock, services.settings, call.me, poll_id, mask)
-    if outcome == polls.RECORDED:
+    if outcome is Vote.RECORDED:
         # Replaces the "You chose" text: the chat keeps the choice no longer than needed, but
         # keeps the question, so the voter still knows which poll this was.
         question = await polls.question(call.tx, poll_id) or ""
@@ -153,7 +177,7 @@ async def confirm(call: Call, b: PollConfirm) -> Result:
             )
         )["question"]
         return call.reply("reader.poll.recorded", edit=True, question=question)
-    if outcome == polls.ALREADY:
+    if outcome is Vote.ALREADY:
         # A second press of the same Confirm: leave the message, say it once.
         call.toast = call.t("polls.already")
         return None
@@ -226,7 +250,7 @@ async def _overview(call: Call, *, edit: bool) -> Result:
 async def results(call: Call, b: PollResults) -> Result:
     poll = await polls.get(call.tx, b.poll_id)
     if poll is None or not await polls.may_see_results(call.tx, call.me, poll):
-        return refusal(call, polls.NOT_OPEN)
+        return refusal(call, Vote.NOT_OPEN)
     shown = await polls.results(call.tx, call.services.settings, poll)
     if shown is None:
         call.toast = call.t("polls.not_yet")
@@ -240,7 +264,7 @@ async def results(call: Call, b: PollResults) -> Result:
 async def close_ask(call: Call, b: PollCloseAsk) -> Result:
     poll = await polls.get(call.tx, b.poll_id)
     if poll is None or not polls.may_manage(call.me, poll):
-        return refusal(call, polls.NOT_OPEN)
+        return refusal(call, Vote.NOT_OPEN)
     if not poll.is_open:
         return call.reply("polls.close_already", edit=True)
     buttons = [
@@ -264,11 +288,15 @@ async def close_confirm(call: Call, b: PollCloseConfirm) -> Result:
     outcome = await polls.close_early(
         call.tx, services.clock, services.settings, actor=call.me, poll_id=b.poll_id
     )
-    if outcome == "closed":
-        return call.reply("polls.closed_early", edit=True)
-    if outcome == "already":
-        return call.reply("polls.close_already", edit=True)
-    return refusal(call, polls.NOT_OPEN)
+    match outcome:
+        case EarlyClose.CLOSED:
+            return call.reply("polls.closed_early", edit=True)
+        case EarlyClose.ALREADY:
+            return call.reply("polls.close_already", edit=True)
+        case EarlyClose.NOT_ALLOWED:
+            return refusal(call, Vote.NOT_OPEN)
+        case _:
+            assert_never(outcome)
 
 
 # --- creating a poll -----------------------------------------------------------------------
@@ -318,11 +346,9 @@ async def draft_text(call: Call) -> Result:
     if at.step is PollStep.OPTIONS:
         return await _add_option(call, draft)
     if at.step is PollStep.CLOSES:
-        moment, problem = polls.parse_closing(
-            call.text, call.services.settings, call.services.clock.now()
-        )
-        if moment is None or problem:
-            return call.reply(f"polls.closes_{problem or 'format'}")
+        moment = polls.parse_closing(call.text, call.services.settings, call.services.clock.now())
+        if isinstance(moment, BadClosing):
+            return call.reply(BAD_CLOSING[moment])
         return await _preview(call, draft, moment, edit=False)
     return call.reply("polls.use_buttons")
 
@@ -381,7 +407,7 @@ async def pick_kind(call: Call, b: PollKind) -> Result:
     if len(audiences) == 1:
         return await _after_audience(call, replace(draft, audience=audiences[0]))
     await _step(call, PollStep.AUDIENCE, draft)
-    buttons = [[call.button(f"polls.audience_{a}", PollAudience(a))] for a in audiences]
+    buttons = [[call.button(AUDIENCE_LABEL[a], PollAudience(a))] for a in audiences]
     return call.reply("polls.ask_audience", buttons=buttons, edit=True)
 
 
@@ -417,7 +443,7 @@ async def _ask_closes(call: Call, draft: Draft) -> Result:
 
 
 def _closes_question(call: Call, *, edit: bool = False) -> Reply:
-    buttons = [[call.button(f"polls.quick_{k}", PollCloses(k)) for k in polls.QUICK_CLOSING]]
+    buttons = [[call.button(QUICK_LABEL[k], PollCloses(k)) for k in polls.QUICK_CLOSING]]
     return call.reply("polls.ask_closes", buttons=buttons, edit=edit)
 
 
@@ -445,7 +471,7 @@ async def _preview(call: Call, draft: Draft, closes: datetime, *, edit: bool) ->
         question=draft.question,
         options=polls.numbered(draft.options),
         kind=call.t("polls.kind_multiple" if draft.multiple else "polls.kind_single"),
-        audience=call.t(f"polls.audience_{draft.audience}"),
+        audience=call.t(AUDIENCE_LABEL[draft.audience]) if draft.audience else "",
         wing=wing.label(call.lang) if wing else call.t("polls.wing_all"),
         closes=closes,
     )
@@ -463,18 +489,25 @@ async def open_poll(call: Call, b: PollOpen) -> Result:
         actor=call.me,
         draft=draft,
     )
-    if opened.problem == "no_electors":
-        await call.end_flow()
-        return call.reply("polls.no_electors", edit=True)
-    if opened.problem in ("too_soon", "too_far"):
-        # The preview sat too long (or the date drifted): pick the time again.
-        await _step(call, PollStep.CLOSES, draft)
-        return [call.reply(f"polls.closes_{opened.problem}", edit=True), _closes_question(call)]
-    if opened.problem:
-        await call.end_flow()
-        return call.reply("common.not_for_role", edit=True)
-    await call.end_flow()
-    return call.reply("polls.opened", edit=True, count=opened.electorate, closes=draft.closes_at)
+    match opened.outcome:
+        case Opening.OPENED:
+            await call.end_flow()
+            return call.reply(
+                "polls.opened", edit=True, count=opened.electorate, closes=draft.closes_at
+            )
+        case Opening.NO_ELECTORS:
+            await call.end_flow()
+            return call.reply("polls.no_electors", edit=True)
+        case Opening.TOO_SOON | Opening.TOO_FAR:
+            # The preview sat too long (or the date drifted): pick the time again.
+            await _step(call, PollStep.CLOSES, draft)
+            too = BadClosing.TOO_SOON if opened.outcome is Opening.TOO_SOON else BadClosing.TOO_FAR
+            return [call.reply(BAD_CLOSING[too], edit=True), _closes_question(call)]
+        case Opening.NOT_ALLOWED | Opening.INVALID:
+            await call.end_flow()
+            return call.reply("common.not_for_role", edit=True)
+        case _:
+            assert_never(opened.outcome)
 
 
 async def cancel_draft(call: Call, b: PollCancel) -> Result:

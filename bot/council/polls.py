@@ -117,51 +117,75 @@ def check_option(raw: str, existing: Sequence[str]) -> Cleaned:
 _WHEN = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})[ T]+(\d{1,2})[:.](\d{2})\s*$")
 
 
-def parse_closing(raw: str, settings: Settings, now: datetime) -> tuple[datetime | None, str]:
-    """A typed closing time, read in the establishment's zone. Returns (moment, problem)."""
+class BadClosing(StrEnum):
+    """Why a closing time cannot be used."""
+
+    FORMAT = "format"
+    TOO_SOON = "too_soon"
+    TOO_FAR = "too_far"
+
+
+def parse_closing(raw: str, settings: Settings, now: datetime) -> datetime | BadClosing:
+    """A typed closing time, read in the establishment's zone, or why it cannot be used."""
     match = _WHEN.match(raw or "")
     if not match:
-        return None, "format"
+        return BadClosing.FORMAT
     year, month, day, hour, minute = (int(g) for g in match.groups())
     try:
         moment = datetime(year, month, day, hour, minute, tzinfo=settings.establishment.timezone)
     except ValueError:
-        return None, "format"
-    return moment, closing_problem(moment, now)
+        return BadClosing.FORMAT
+    return closing_problem(moment, now) or moment
 
 
-def closing_problem(moment: datetime, now: datetime) -> str:
+def closing_problem(moment: datetime, now: datetime) -> BadClosing | None:
     if moment < now + MIN_OPEN:
-        return "too_soon"
+        return BadClosing.TOO_SOON
     if moment > now + MAX_OPEN:
-        return "too_far"
-    return ""
+        return BadClosing.TOO_FAR
+    return None
 
 
 def quick_closing(choice: poll_buttons.Closing, now: datetime) -> datetime:
     return now + QUICK_CLOSING[choice]
 
 
-def draft_problem(settings: Settings, role: str, draft: Draft, now: datetime) -> str:
+class Opening(StrEnum):
+    """What opening a poll came to."""
+
+    OPENED = "opened"
+    NOT_ALLOWED = "not_allowed"
+    INVALID = "invalid"
+    TOO_SOON = "too_soon"
+    TOO_FAR = "too_far"
+    NO_ELECTORS = "no_electors"
+
+
+def draft_problem(settings: Settings, role: str, draft: Draft, now: datetime) -> Opening | None:
     """Everything re-checked at the moment of opening: the draft came from stored state."""
     if not may_create(role) or draft.audience not in audiences_for(role):
-        return "not_allowed"
+        return Opening.NOT_ALLOWED
     if not check_question(draft.question).ok:
-        return "invalid"
+        return Opening.INVALID
     if not MIN_OPTIONS <= len(draft.options) <= MAX_OPTIONS:
-        return "invalid"
+        return Opening.INVALID
     seen: list[str] = []
     for option in draft.options:
         if not check_option(option, seen).ok:
-            return "invalid"
+            return Opening.INVALID
         seen.append(option)
     if draft.multiple is None or draft.closes_at is None:
-        return "invalid"
+        return Opening.INVALID
     if draft.wing is not None and (
         draft.audience != "members" or settings.wing(draft.wing) is None
     ):
-        return "invalid"
-    return closing_problem(draft.closes_at, now)
+        return Opening.INVALID
+    too = closing_problem(draft.closes_at, now)
+    if too is BadClosing.TOO_SOON:
+        return Opening.TOO_SOON
+    if too is BadClosing.TOO_FAR:
+        return Opening.TOO_FAR
+    return None
 
 
 def reminder_at(opened: datetime, closes: datetime, settings: Settings) -> datetime:
@@ -172,9 +196,9 @@ def reminder_at(opened: datetime, closes: datetime, settings: Settings) -> datet
 
 @dataclass(frozen=True)
 class Opened:
+    outcome: Opening
     poll_id: int = 0
     electorate: int = 0
-    problem: str = ""  # "", "not_allowed", "invalid", "too_soon", "too_far", "no_electors"
 
 
 async def open_poll(
@@ -190,15 +214,15 @@ async def open_poll(
     elector, the closing and closing-soon timers, and the audit line."""
     now = clock.now()
     problem = draft_problem(settings, actor.role, draft, now)
-    if problem:
-        return Opened(problem=problem)
+    if problem is not None:
+        return Opened(problem)
     assert draft.audience is not None and draft.closes_at is not None
     closes = draft.closes_at
     electorate = await people_store.active_with_roles(
         tx, AUDIENCE_ROLES[draft.audience], draft.wing
     )
     if not electorate:
-        return Opened(problem="no_electors")
+        return Opened(Opening.NO_ELECTORS)
     poll_id = await poll_store.create(
         tx,
         question=draft.question,
@@ -262,7 +286,7 @@ async def open_poll(
             "electorate": size,
         },
     )
-    return Opened(poll_id=poll_id, electorate=size)
+    return Opened(Opening.OPENED, poll_id, size)
 
 
 async def _in_each_language(
@@ -324,13 +348,25 @@ def numbered(options: Sequence[str]) -> str:
 
 # --- voting --------------------------------------------------------------------------------
 
-# What a voter is told when a ballot cannot be used. "not_open" is the one answer for an unknown
-# poll, someone else's poll, a forged option and a non-elector alike: it reveals nothing.
-NOT_OPEN = "not_open"
-CLOSED = "closed"
-ALREADY = "already"
-EMPTY = "empty"
-RECORDED = "recorded"
+
+class Vote(StrEnum):
+    """What a ballot press comes to. NOT_OPEN is the one answer for an unknown poll, someone
+    else's poll, a forged option and a non-elector alike: it reveals nothing."""
+
+    RECORDED = "recorded"
+    NOT_OPEN = "not_open"
+    CLOSED = "closed"
+    ALREADY = "already"
+    EMPTY = "empty"
+
+
+NOT_OPEN, CLOSED, ALREADY, EMPTY, RECORDED = (
+    Vote.NOT_OPEN,
+    Vote.CLOSED,
+    Vote.ALREADY,
+    Vote.EMPTY,
+    Vote.RECORDED,
+)
 
 
 def mask_indexes(mask: int, option_count: int) -> list[int]:
@@ -365,7 +401,7 @@ def is_past_closing(poll: PollRow, clock: Clock) -> bool:
 
 async def _check(
     tx: Tx, clock: Clock, settings: Settings, person: Person, poll_id: int, mask: int
-) -> poll_store.BallotState | str:
+) -> poll_store.BallotState | Vote:
     """May this person use this selection on this poll now? One read, rules applied here."""
     state = await poll_store.ballot_state(tx, poll_id, person.id)
     if state is None or state.voted is None:
@@ -383,10 +419,10 @@ async def _check(
 
 async def ballot(
     tx: Tx, clock: Clock, settings: Settings, person: Person, poll_id: int, mask: int
-) -> Ballot | str:
+) -> Ballot | Vote:
     """The ballot for this elector with this selection, or why not (NOT_OPEN, CLOSED, ALREADY)."""
     found = await _check(tx, clock, settings, person, poll_id, mask)
-    if isinstance(found, str):
+    if isinstance(found, Vote):
         return found
     poll = await poll_store.get(tx, poll_id)
     assert poll is not None
@@ -395,7 +431,7 @@ async def ballot(
 
 async def cast(
     tx: Tx, clock: Clock, settings: Settings, person: Person, poll_id: int, mask: int
-) -> str:
+) -> Vote:
     """Record one ballot. Returns RECORDED, ALREADY, CLOSED, NOT_OPEN or EMPTY.
     The choice is used for the counts and then forgotten: it is not returned, stored or logged."""
     # One statement checks the elector, the poll's state and time and the selection's fit
@@ -404,7 +440,7 @@ async def cast(
         return RECORDED
     # Nothing changed: find the kind answer.
     found = await _check(tx, clock, settings, person, poll_id, mask)
-    if isinstance(found, str):
+    if isinstance(found, Vote):
         return found
     return EMPTY if mask == 0 else ALREADY
 
@@ -502,17 +538,22 @@ def may_see_turnout(person: Person, poll: PollRow) -> bool:
     return person.role in TURNOUT_READERS or may_manage(person, poll)
 
 
+class EarlyClose(StrEnum):
+    CLOSED = "closed"
+    ALREADY = "already"
+    NOT_ALLOWED = "not_allowed"  # also for an unknown poll
+
+
 async def close_early(
     tx: Tx, clock: Clock, settings: Settings, *, actor: Person, poll_id: int
-) -> str:
-    """Returns "closed", "not_allowed" (also for an unknown poll) or "already"."""
+) -> EarlyClose:
     poll = await poll_store.get(tx, poll_id)
     if poll is None or not may_manage(actor, poll):
-        return "not_allowed"
+        return EarlyClose.NOT_ALLOWED
     if not poll.is_open:
-        return "already"
+        return EarlyClose.ALREADY
     await close(tx, clock, settings, poll_id, early_by=actor)
-    return "closed"
+    return EarlyClose.CLOSED
 
 
 async def _fire_close(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow) -> None:

@@ -174,7 +174,7 @@ async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock
         if opened.poll_id:
             seeded.poll = polls.poll_ref(opened.poll_id)
         else:
-            seeded.notes.append(f"poll not opened: {opened.problem}")
+            seeded.notes.append(f"poll not opened: {opened.outcome}")
 
     async with db.transaction() as tx:
         consultation = consultations.Draft(
