@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, assert_never
 
 from babel import Locale
 
@@ -23,15 +23,22 @@ from bot.council.elections import (
     NEW_ELECTION,
     STAND,
     BallotView,
+    BoxOpening,
+    Calling,
+    ChangeAsk,
     Draft,
+    Keyed,
     NewStep,
     OfficeDraft,
     StaffDraft,
     StaffStep,
     StandDraft,
     StandStep,
+    Vote,
 )
+from bot.council.paper_polls import PaperBox
 from handlers import content as asking
+from handlers import election_answers as say
 from handlers.base import Button, Call, Reply, Result, excerpt, wing_label
 from handlers.base import stale as _stale
 from storage import elections as store
@@ -135,7 +142,7 @@ async def _office_line(
             buttons.append(
                 [call.button("elections.withdraw_button", eb.WithdrawAsk(office.id), q=q)]
             )
-        elif not await elections.stand_problem(call.tx, clock, me, office.id):
+        elif await elections.stand_problem(call.tx, clock, me, office.id) is None:
             buttons.append([call.button("elections.stand_button", eb.Stand(office.id), q=q)])
         buttons.append(
             [call.button("elections.statements_button_q", eb.Statements(office.id, 0), q=q)]
@@ -167,7 +174,7 @@ async def statements(call: Call, b: eb.Statements) -> Result:
     office_id, page = b.office_id, b.page
     found = await elections.statements(call.tx, call.me, office_id)
     if found is None:
-        return _refuse(call, elections.NOT_OPEN)
+        return _refuse(call, Vote.NOT_OPEN)
     everyone = await store.candidates(call.tx, office_id, standing_only=True)
     if not everyone:
         return call.reply(
@@ -222,29 +229,28 @@ async def statements(call: Call, b: eb.Statements) -> Result:
 
 async def second(call: Call, b: eb.Second) -> Result:
     outcome = await elections.second(call.tx, call.services.clock, call.me, b.candidate_id)
-    key = {
-        "seconded": "elections.seconded",
-        "already": "elections.already_seconded",
-        "not_open": "elections.nominations_closed",
-    }.get(outcome, "elections.not_open")
-    call.toast = call.t(key)
+    call.toast = call.t(say.SECONDING[outcome])
     return None
 
 
 # --- the ballot --------------------------------------------------------------------------------
 
 
-def _refuse(call: Call, why: str) -> Result:
-    if why == elections.CLOSED:
-        return call.reply("elections.closed", edit=True)
-    if why == elections.ALREADY:
-        return call.reply("elections.already", edit=True)
-    if why == elections.EMPTY:
-        call.toast = call.t("elections.rank_one")
-        return None
-    call.toast = call.t("elections.not_open")
-    call.toast_alert = True
-    return None
+def _refuse(call: Call, why: Vote) -> Result:
+    match why:
+        case Vote.CLOSED:
+            return call.reply("elections.closed", edit=True)
+        case Vote.ALREADY:
+            return call.reply("elections.already", edit=True)
+        case Vote.EMPTY:
+            call.toast = call.t("elections.rank_one")
+            return None
+        case Vote.NOT_OPEN | Vote.RECORDED:  # RECORDED is never a refusal; answered safely
+            call.toast = call.t("elections.not_open")
+            call.toast_alert = True
+            return None
+        case _:
+            assert_never(why)
 
 
 def _ranking_lines(call: Call, view: BallotView) -> str:
@@ -282,10 +288,10 @@ def _ranking_buttons(
     return buttons
 
 
-async def _view(call: Call, office_id: int, raw: str) -> BallotView | str:
+async def _view(call: Call, office_id: int, raw: str) -> BallotView | Vote:
     ranking = decode(raw)
     if ranking is None:
-        return elections.NOT_OPEN
+        return Vote.NOT_OPEN
     services = call.services
     return await elections.ballot(
         call.tx, services.clock, services.settings, call.me, office_id, ranking
@@ -294,7 +300,7 @@ async def _view(call: Call, office_id: int, raw: str) -> BallotView | str:
 
 async def show_ballot(call: Call, b: eb.BallotShow) -> Result:
     view = await _view(call, b.office_id, b.ranking)
-    if isinstance(view, str):
+    if isinstance(view, Vote):
         return _refuse(call, view)
     office_id = view.place.office.id
     buttons = _ranking_buttons(
@@ -318,10 +324,10 @@ async def show_ballot(call: Call, b: eb.BallotShow) -> Result:
 
 async def review(call: Call, b: eb.BallotReview) -> Result:
     view = await _view(call, b.office_id, b.ranking)
-    if isinstance(view, str):
+    if isinstance(view, Vote):
         return _refuse(call, view)
     if not view.ranking:
-        return _refuse(call, elections.EMPTY)
+        return _refuse(call, Vote.EMPTY)
     office_id = view.place.office.id
     buttons = [
         [call.button("elections.confirm", eb.BallotCast(office_id, encode(view.ranking)))],
@@ -340,15 +346,15 @@ async def review(call: Call, b: eb.BallotReview) -> Result:
 async def cast(call: Call, b: eb.BallotCast) -> Result:
     office_id, ranking = b.office_id, decode(b.ranking)
     if ranking is None:
-        return _refuse(call, elections.NOT_OPEN)
+        return _refuse(call, Vote.NOT_OPEN)
     services = call.services
     outcome = await elections.cast(
         call.tx, services.clock, services.settings, call.me, office_id, ranking
     )
-    if outcome == elections.RECORDED:
+    if outcome is Vote.RECORDED:
         # Replaces the review: the chat keeps the ranking no longer than needed.
         return call.reply("elections.recorded", edit=True)
-    if outcome == elections.ALREADY:
+    if outcome is Vote.ALREADY:
         call.toast = call.t("elections.already")
         return None
     return _refuse(call, outcome)
@@ -360,7 +366,7 @@ async def cast(call: Call, b: eb.BallotCast) -> Result:
 async def results(call: Call, b: eb.ElectionResults) -> Result:
     found = await elections.place(call.tx, b.office_id)
     if found is None or await elections.statements(call.tx, call.me, found.office.id) is None:
-        return _refuse(call, elections.NOT_OPEN)
+        return _refuse(call, Vote.NOT_OPEN)
     if found.office.result is None:
         call.toast = call.t("elections.not_yet")
         return None
@@ -403,8 +409,8 @@ async def chart(call: Call, b: eb.ElectionChart) -> Result:
 async def stand_start(call: Call, b: eb.Stand) -> Result:
     office_id = b.office_id
     problem = await elections.stand_problem(call.tx, call.services.clock, call.me, office_id)
-    if problem:
-        call.toast = call.t(f"elections.stand_{problem}")
+    if problem is not None:
+        call.toast = call.t(say.STANDING[problem])
         call.toast_alert = True
         return None
     await _stand(call, StandStep.STATEMENT, StandDraft(office_id))
@@ -466,7 +472,7 @@ async def stand_typed(call: Call) -> Result:
             call.tx, call.services.clock, call.me, office_id, cleaned.text
         )
         await call.end_flow()
-        return call.reply(f"elections.change_{outcome}")
+        return call.reply(say.RESTATEMENT[outcome])
     await _stand(call, StandStep.CONFIRM, StandDraft(office_id, cleaned.text))
     found = await elections.place(call.tx, office_id)
     assert found is not None
@@ -492,9 +498,7 @@ async def stand_confirm(call: Call, b: eb.StandConfirm) -> Result:
     outcome = await elections.nominate(
         call.tx, services.clock, services.settings, call.me, office_id, statement
     )
-    if outcome == "stood":
-        return call.reply("elections.stood", edit=True)
-    return call.reply(f"elections.stand_{outcome}", edit=True)
+    return call.reply(say.STANDING[outcome], edit=True)
 
 
 async def stand_cancel(call: Call, b: eb.StandCancel) -> Result:
@@ -522,7 +526,7 @@ async def withdraw_ask(call: Call, b: eb.WithdrawAsk) -> Result:
 
 async def withdraw(call: Call, b: eb.Withdraw) -> Result:
     outcome = await elections.withdraw(call.tx, call.services.clock, call.me, b.office_id)
-    return call.reply(f"elections.withdraw_{outcome}", edit=True)
+    return call.reply(say.WITHDRAWAL[outcome], edit=True)
 
 
 # --- calling an election -------------------------------------------------------------------------
@@ -762,10 +766,10 @@ async def publish(call: Call, b: eb.Publish) -> Result:
         draft=draft,
     )
     await call.end_flow()
-    if called.problem:
-        return call.reply(f"elections.call_{called.problem}", edit=True)
+    if called.outcome is not Calling.CALLED:
+        return call.reply(say.CALLING[called.outcome], edit=True)
     return call.reply(
-        "elections.called",
+        say.CALLING[Calling.CALLED],
         edit=True,
         people=plural(call, "elections.people", called.electors),
     )
@@ -901,10 +905,10 @@ async def staff_typed(call: Call) -> Result:
             candidate_id=data.candidate,
             reason=call.text,
         )
-        if outcome == "invalid":
-            return call.reply("elections.reason_problem", max=elections.MAX_REASON)
+        if outcome is ChangeAsk.INVALID:
+            return call.reply(say.CHANGE_ASK[outcome], max=elections.MAX_REASON)
         await call.end_flow()
-        return call.reply(f"elections.ask_change_{outcome}")
+        return call.reply(say.CHANGE_ASK[outcome])
     if step in (StaffStep.REGISTER, StaffStep.POLL_REGISTER):
         person_id = access.parse_person_ref(call.text)
         if person_id is None:
@@ -949,7 +953,7 @@ async def staff_typed(call: Call) -> Result:
             await _desk(call, StaffStep.POLL_BOX_TOTALS, replace(data, declared=int(text)))
             labels = await polls_labels(call, data.poll)
             return call.reply("elections.ask_totals", options=polls.numbered(labels))
-        outcome = await elections.open_box(
+        opening = await elections.open_box(
             call.tx,
             services.clock,
             actor=call.me,
@@ -957,15 +961,15 @@ async def staff_typed(call: Call) -> Result:
             label=data.label,
             declared=int(text),
         )
-        if outcome == "too_many":
-            return call.reply("elections.box_too_many")
+        if opening is BoxOpening.TOO_MANY:
+            return call.reply(say.BOX_OPENING[opening])
         await call.end_flow()
-        return call.reply(f"elections.box_{outcome}")
+        return call.reply(say.BOX_OPENING[opening])
     if step is StaffStep.POLL_BOX_TOTALS:
         parts = call.text.replace(",", " ").split()
         if not parts or not all(p.isdigit() for p in parts):
             return call.reply("elections.totals_format")
-        outcome = await paper_polls.add_box(
+        added = await paper_polls.add_box(
             call.tx,
             services.clock,
             actor=call.me,
@@ -974,10 +978,10 @@ async def staff_typed(call: Call) -> Result:
             declared=data.declared,
             totals=[int(p) for p in parts],
         )
-        if outcome in ("shape", "over"):
-            return call.reply(f"elections.totals_{outcome}")
+        if added in (PaperBox.SHAPE, PaperBox.OVER):
+            return call.reply(say.PAPER_BOX[added])  # type the totals again
         await call.end_flow()
-        return call.reply(f"elections.poll_box_{outcome}")
+        return call.reply(say.PAPER_BOX[added])
     return call.reply("elections.use_buttons")
 
 
@@ -1000,7 +1004,7 @@ async def register_confirm(call: Call, b: eb.RegisterConfirm) -> Result:
     outcome = await elections.mark_paper(
         call.tx, call.services.clock, actor=call.me, office_id=office_id, person_id=person_id
     )
-    return call.reply(f"elections.register_{outcome}", edit=True, ref=access.person_ref(person_id))
+    return call.reply(say.PAPER_MARK[outcome], edit=True, ref=access.person_ref(person_id))
 
 
 async def box_start(call: Call, b: eb.BoxStart) -> Result:
@@ -1015,7 +1019,7 @@ async def box_confirm(call: Call, b: eb.BoxConfirm) -> Result:
     outcome = await elections.confirm_box(
         call.tx, call.services.clock, actor=call.me, box_id=b.box_id
     )
-    return call.reply(f"elections.box_confirm_{outcome}", edit=True)
+    return call.reply(say.BOX_CHECK[outcome], edit=True)
 
 
 async def _keying(
@@ -1028,8 +1032,8 @@ async def _keying(
     found = await elections.keying(
         call.tx, services.clock, services.settings, actor=call.me, box_id=box_id, ranking=ranking
     )
-    if isinstance(found, str):
-        call.toast = call.t(f"elections.keying_{found}")
+    if isinstance(found, Keyed):
+        call.toast = call.t(say.KEYED[found])
         call.toast_alert = True
         return None
     if found.box.keyed != expected:
@@ -1102,14 +1106,15 @@ async def key_confirm(call: Call, b: eb.KeyConfirm) -> Result:
         expected=expected,
         ranking=ranking,
     )
-    box = await store.box(call.tx, box_id)
-    if outcome == "stale":
-        call.toast = call.t("elections.keying_stale")
+    if outcome is Keyed.STALE:
+        call.toast = call.t(say.KEYED[outcome])
         return None
-    if outcome != "keyed" or box is None:
-        call.toast = call.t(f"elections.keying_{outcome}")
+    if outcome is not Keyed.KEYED:
+        call.toast = call.t(say.KEYED[outcome])
         call.toast_alert = True
         return None
+    box = await store.box(call.tx, box_id)
+    assert box is not None  # it was just keyed into
     if box.status == "done":
         keyed = plural(call, "elections.ballots", box.keyed)
         return call.reply("elections.box_finished", edit=True, label=box.label, keyed=keyed)
@@ -1141,7 +1146,7 @@ async def count_confirm(call: Call, b: eb.CountConfirm) -> Result:
     outcome = await elections.count_election(
         call.tx, services.clock, services.settings, b.election_id, actor=call.me
     )
-    return call.reply(f"elections.count_{outcome}", edit=True)
+    return call.reply(say.COUNTING[outcome], edit=True)
 
 
 # --- /paper: paper votes for ordinary polls ----------------------------------------------------
@@ -1203,7 +1208,7 @@ async def poll_register_confirm(call: Call, b: eb.PollRegisterConfirm) -> Result
     outcome = await paper_polls.mark(
         call.tx, call.services.clock, actor=call.me, poll_id=poll_id, person_id=person_id
     )
-    return call.reply(f"elections.register_{outcome}", edit=True, ref=access.person_ref(person_id))
+    return call.reply(say.PAPER_MARK[outcome], edit=True, ref=access.person_ref(person_id))
 
 
 async def poll_box_start(call: Call, b: eb.PollBox) -> Result:

@@ -557,3 +557,27 @@ async def test_office_names_in_each_content_language(tmp_path: object) -> None:
         assert "Pleidleisio: Cynrychiolydd adain A" in h.tg.buttons(welsh["C1"])
     finally:
         await h.close()
+
+
+def test_every_election_answer_has_its_catalogue_id() -> None:
+    """Catalogue ids come from the outcome enums (issue 13): each enum is covered in full and
+    every id exists, so no answer is built by f-string."""
+    from bot import i18n
+    from handlers import election_answers
+
+    for answers in election_answers.ALL:
+        kind = type(next(iter(answers)))
+        assert set(answers) == set(kind), kind
+        assert [i for i in answers.values() if not i18n.has(i)] == [], kind
+
+
+async def test_forged_election_buttons_are_answered_stale(h: Harness) -> None:
+    """Typed election buttons: data of the right kind but the wrong shape never reaches a
+    handler; a well-formed but forged ranking is the council's to refuse."""
+    staff = await h.join("staff", wing=None)
+    await h.tg.send(staff, "/elections")
+    stale = "This button no longer works. Send /menu to start again."
+    for data in ("1:elc:1", "1:elc:x:r0", "1:els:1:1:1", "1:ene:staff", "1:enp:99d", "1:epc:1:x:r"):
+        await h.tg.press_data(staff, last_id(h, staff), data)
+        assert h.tg.answer_for(staff) == stale, data
+    assert (await h.rows("SELECT COUNT(*) AS n FROM election_ballot"))[0]["n"] == 0

@@ -21,6 +21,7 @@ from bot.council.access import Person, person_ref
 from bot.council.clock import Clock
 from bot.council.count import IRV, STV, Count, count
 from bot.council.notices import ButtonSpec
+from bot.council.paper_polls import PaperMark
 from bot.council.text import Cleaned, clean
 from storage import content as content_store
 from storage import elections as store
@@ -64,13 +65,116 @@ SOON_KIND = "election_closing_soon"
 CLOSE_KIND = "election_close"
 TERM_KIND = "office_term_ending"
 
-# What a voter is told; NOT_OPEN is the one answer for an unknown office, a forged ranking and
-# someone not on the register alike: it reveals nothing.
-NOT_OPEN = "not_open"
-CLOSED = "closed"
-ALREADY = "already"
-EMPTY = "empty"
-RECORDED = "recorded"
+
+class Vote(StrEnum):
+    """What a ballot press comes to. NOT_OPEN is the one answer for an unknown office, a forged
+    ranking and a non-elector alike: it reveals nothing."""
+
+    RECORDED = "recorded"
+    NOT_OPEN = "not_open"
+    CLOSED = "closed"
+    ALREADY = "already"
+    EMPTY = "empty"
+
+
+NOT_OPEN, CLOSED, ALREADY, EMPTY, RECORDED = (
+    Vote.NOT_OPEN,
+    Vote.CLOSED,
+    Vote.ALREADY,
+    Vote.EMPTY,
+    Vote.RECORDED,
+)
+
+
+class Calling(StrEnum):
+    CALLED = "called"
+    NOT_ALLOWED = "not_allowed"
+    INVALID = "invalid"
+    TOO_SOON = "too_soon"
+    TOO_FAR = "too_far"
+    NO_ELECTORS = "no_electors"
+
+
+class Standing(StrEnum):
+    """Standing for an office, and why not."""
+
+    STOOD = "stood"
+    NOT_ALLOWED = "not_allowed"
+    NOT_ELIGIBLE = "not_eligible"
+    NOT_OPEN = "not_open"
+    ALREADY = "already"
+    FULL = "full"
+    INVALID = "invalid"
+
+
+class Withdrawal(StrEnum):
+    WITHDRAWN = "withdrawn"
+    TOO_LATE = "too_late"
+    NOT_STANDING = "not_standing"
+
+
+class Restatement(StrEnum):
+    """A candidate changing their statement."""
+
+    CHANGED = "changed"
+    NOT_STANDING = "not_standing"
+    TOO_LATE = "too_late"
+    INVALID = "invalid"
+
+
+class Seconding(StrEnum):
+    SECONDED = "seconded"
+    ALREADY = "already"
+    NOT_OPEN = "not_open"
+    NOT_ALLOWED = "not_allowed"
+
+
+class ChangeAsk(StrEnum):
+    """Staff asking a candidate to change their statement."""
+
+    ASKED = "asked"
+    NOT_ALLOWED = "not_allowed"
+    NOT_OPEN = "not_open"
+    INVALID = "invalid"
+
+
+class BoxOpening(StrEnum):
+    OPENED = "opened"
+    NOT_ALLOWED = "not_allowed"
+    NOT_CLOSED = "not_closed"
+    TOO_MANY = "too_many"
+    LABEL_TAKEN = "label_taken"
+
+
+class BoxCheck(StrEnum):
+    """A second person confirming a box's count."""
+
+    CONFIRMED = "confirmed"
+    NOT_ALLOWED = "not_allowed"
+    OWN_BOX = "own_box"
+    ALREADY = "already"
+
+
+class Keyed(StrEnum):
+    """Keying in one paper ballot, and why not."""
+
+    KEYED = "keyed"
+    NOT_ALLOWED = "not_allowed"
+    NOT_YOURS = "not_yours"
+    NOT_CONFIRMED = "not_confirmed"
+    BOX_FULL = "box_full"
+    NOT_CLOSED = "not_closed"
+    INVALID = "invalid"
+    EMPTY = "empty"
+    STALE = "stale"
+    TOO_MANY = "too_many"
+
+
+class Counting(StrEnum):
+    COUNTED = "counted"
+    NOT_CLOSED = "not_closed"
+    BOX_OPEN = "box_open"
+
 
 # The handler layer makes buttons for notices (ballot, "read the statements"); the council never
 # knows the callback format.
@@ -198,32 +302,32 @@ def parse_when(raw: str, settings: Settings) -> datetime | None:
         return None
 
 
-def draft_problem(settings: Settings, role: str, draft: Draft, now: datetime) -> str:
+def draft_problem(settings: Settings, role: str, draft: Draft, now: datetime) -> Calling | None:
     """Everything re-checked at publishing: the draft came from stored state."""
     if not may_call(role):
-        return "not_allowed"
+        return Calling.NOT_ALLOWED
     if not 1 <= len(draft.offices) <= MAX_OFFICES:
-        return "invalid"
+        return Calling.INVALID
     for office in draft.offices:
         if office.electorate not in electorates_for(role):
-            return "not_allowed"
+            return Calling.NOT_ALLOWED
         if not check_office_name(office.name).ok or not 1 <= office.seats <= MAX_SEATS:
-            return "invalid"
+            return Calling.INVALID
         if (office.electorate == "wing") != (office.wing is not None):
-            return "invalid"
+            return Calling.INVALID
         if office.wing is not None and settings.wing(office.wing) is None:
-            return "invalid"
+            return Calling.INVALID
     if draft.seconders is None or not 0 <= draft.seconders <= MAX_SECONDERS:
-        return "invalid"
+        return Calling.INVALID
     if draft.nominations_close_at is None or draft.voting_closes_at is None:
-        return "invalid"
+        return Calling.INVALID
     nominations = draft.nominations_close_at
     closes = draft.voting_closes_at
     if nominations < now + MIN_PERIOD or closes < nominations + MIN_PERIOD:
-        return "too_soon"
+        return Calling.TOO_SOON
     if nominations > now + MAX_NOMINATIONS or closes > nominations + MAX_NOMINATIONS:
-        return "too_far"
-    return ""
+        return Calling.TOO_FAR
+    return None
 
 
 async def _electorate(tx: Tx, clock: Clock, office: OfficeDraft) -> list[int]:
@@ -244,9 +348,9 @@ async def electorate_size(tx: Tx, clock: Clock, draft: Draft) -> int:
 
 @dataclass(frozen=True)
 class Called:
+    outcome: Calling
     election_id: int = 0
     electors: int = 0
-    problem: str = ""  # "", "not_allowed", "invalid", "too_soon", "too_far", "no_electors"
 
 
 def reminder_at(opens: datetime, closes: datetime, settings: Settings) -> datetime:
@@ -266,12 +370,12 @@ async def call_election(
     (voting opens, closing soon, close) and the audit line, in one transaction."""
     now = clock.now()
     problem = draft_problem(settings, actor.role, draft, now)
-    if problem:
-        return Called(problem=problem)
+    if problem is not None:
+        return Called(problem)
     assert draft.nominations_close_at and draft.voting_closes_at and draft.seconders is not None
     registers = [await _electorate(tx, clock, o) for o in draft.offices]
     if not all(registers):
-        return Called(problem="no_electors")
+        return Called(Calling.NO_ELECTORS)
     election_id = await store.create(
         tx,
         seconders=draft.seconders,
@@ -364,7 +468,7 @@ async def call_election(
             "voting_closes_at": to_db(draft.voting_closes_at),
         },
     )
-    return Called(election_id, len(per_person))
+    return Called(Calling.CALLED, election_id, len(per_person))
 
 
 async def office_name(tx: Tx, settings: Settings, office_id: int, name: str) -> dict[str, Any]:
@@ -417,80 +521,82 @@ def nominations_open(election: ElectionRow, clock: Clock) -> bool:
     return election.status == "nominations" and election.nominations_close_at > to_db(clock.now())
 
 
-async def stand_problem(tx: Tx, clock: Clock, person: Person, office_id: int) -> str:
+async def stand_problem(tx: Tx, clock: Clock, person: Person, office_id: int) -> Standing | None:
     """ "" when this person may stand for this office now, else why not."""
     if person.role not in VOTERS or person.status != "active":
-        return "not_allowed"
+        return Standing.NOT_ALLOWED
     found = await place(tx, office_id)
     if found is None:
-        return "not_eligible"
+        return Standing.NOT_ELIGIBLE
     if not nominations_open(found.election, clock):
-        return "not_open"
+        return Standing.NOT_OPEN
     # Standing is for the office's own electorate: a member of A wing cannot stand for B wing.
     if await store.voted(tx, office_id, person.id) is None:
-        return "not_eligible"
+        return Standing.NOT_ELIGIBLE
     if await store.candidate_of(tx, office_id, person.id) is not None:
-        return "already"
+        return Standing.ALREADY
     if len(await store.candidates(tx, office_id, standing_only=True)) >= MAX_CANDIDATES:
-        return "full"
-    return ""
+        return Standing.FULL
+    return None
 
 
 async def nominate(
     tx: Tx, clock: Clock, settings: Settings, person: Person, office_id: int, statement: str
-) -> str:
+) -> Standing:
     """ "stood" or the reason from stand_problem, or "invalid" for a bad statement."""
     problem = await stand_problem(tx, clock, person, office_id)
-    if problem:
+    if problem is not None:
         return problem
     cleaned = check_statement(statement)
     if not cleaned.ok:
-        return "invalid"
+        return Standing.INVALID
     name = person.label or person_ref(person.id)
     made = await store.nominate(tx, office_id, person.id, name, cleaned.text, to_db(clock.now()))
-    return "stood" if made is not None else "already"
+    return Standing.STOOD if made is not None else Standing.ALREADY
 
 
-async def withdraw(tx: Tx, clock: Clock, person: Person, office_id: int) -> str:
+async def withdraw(tx: Tx, clock: Clock, person: Person, office_id: int) -> Withdrawal:
     """ "withdrawn", "too_late" (voting has opened) or "not_standing"."""
     found = await place(tx, office_id)
     mine = await store.candidate_of(tx, office_id, person.id)
     if found is None or mine is None or mine.status != "standing":
-        return "not_standing"
+        return Withdrawal.NOT_STANDING
     if not nominations_open(found.election, clock):
-        return "too_late"
+        return Withdrawal.TOO_LATE
     await store.set_candidate_status(tx, mine.id, "standing", "withdrawn")
-    return "withdrawn"
+    return Withdrawal.WITHDRAWN
 
 
 async def change_statement(
     tx: Tx, clock: Clock, person: Person, office_id: int, statement: str
-) -> str:
+) -> Restatement:
     found = await place(tx, office_id)
     mine = await store.candidate_of(tx, office_id, person.id)
     if found is None or mine is None or mine.status != "standing":
-        return "not_standing"
+        return Restatement.NOT_STANDING
     if not nominations_open(found.election, clock):
-        return "too_late"
+        return Restatement.TOO_LATE
     cleaned = check_statement(statement)
     if not cleaned.ok:
-        return "invalid"
+        return Restatement.INVALID
     await store.set_statement(tx, mine.id, cleaned.text)
-    return "changed"
+    return Restatement.CHANGED
 
 
-async def second(tx: Tx, clock: Clock, person: Person, candidate_id: int) -> str:
+async def second(tx: Tx, clock: Clock, person: Person, candidate_id: int) -> Seconding:
     """A member of the office's electorate seconds someone else's nomination, once."""
     found = await store.candidate(tx, candidate_id)
     if found is None or found.status != "standing" or person.role not in VOTERS:
-        return "not_allowed"
+        return Seconding.NOT_ALLOWED
     office = await place(tx, found.office_id)
     assert office is not None
     if not nominations_open(office.election, clock):
-        return "not_open"
+        return Seconding.NOT_OPEN
     if found.person_id == person.id or await store.voted(tx, found.office_id, person.id) is None:
-        return "not_allowed"
-    return "seconded" if await store.second(tx, candidate_id, person.id) else "already"
+        return Seconding.NOT_ALLOWED
+    return (
+        Seconding.SECONDED if await store.second(tx, candidate_id, person.id) else Seconding.ALREADY
+    )
 
 
 async def ask_change(
@@ -502,20 +608,20 @@ async def ask_change(
     candidate_id: int,
     reason: str,
     buttons: list[list[ButtonSpec]] | None = None,
-) -> str:
+) -> ChangeAsk:
     """Staff ask a candidate to change their statement, with a reason. Never an edit."""
     if actor.role not in PAPER_STAFF:
-        return "not_allowed"
+        return ChangeAsk.NOT_ALLOWED
     found = await store.candidate(tx, candidate_id)
     cleaned = check_reason(reason)
     if found is None or found.status != "standing":
-        return "not_allowed"
+        return ChangeAsk.NOT_ALLOWED
     office = await place(tx, found.office_id)
     assert office is not None
     if not nominations_open(office.election, clock):
-        return "not_open"
+        return ChangeAsk.NOT_OPEN
     if not cleaned.ok:
-        return "invalid"
+        return ChangeAsk.INVALID
     await store.ask_change(tx, candidate_id, cleaned.text)
     person = await people_store.by_id(tx, found.person_id) if found.person_id else None
     if person is not None:
@@ -540,7 +646,7 @@ async def ask_change(
         subject=f"candidate:{candidate_id}",
         detail={"office": found.office_id},
     )
-    return "asked"
+    return ChangeAsk.ASKED
 
 
 # --- voting ----------------------------------------------------------------------------------
@@ -575,7 +681,7 @@ def voting_open(election: ElectionRow, clock: Clock) -> bool:
 
 async def _ballot_place(
     tx: Tx, clock: Clock, settings: Settings, office_id: int, ranking: list[int]
-) -> BallotView | str:
+) -> BallotView | Vote:
     found = await place(tx, office_id)
     if found is None:
         return NOT_OPEN
@@ -594,13 +700,13 @@ async def _ballot_place(
 
 async def ballot(
     tx: Tx, clock: Clock, settings: Settings, person: Person, office_id: int, ranking: list[int]
-) -> BallotView | str:
+) -> BallotView | Vote:
     """The ballot for this elector with this ranking, or why not (NOT_OPEN, CLOSED, ALREADY)."""
     state = await store.voted(tx, office_id, person.id)
     if state is None:
         return NOT_OPEN
     view = await _ballot_place(tx, clock, settings, office_id, ranking)
-    if isinstance(view, str):
+    if isinstance(view, Vote):
         return view
     return ALREADY if state else view
 
@@ -617,11 +723,11 @@ async def statements(tx: Tx, person: Person, office_id: int) -> Place | None:
 
 async def cast(
     tx: Tx, clock: Clock, settings: Settings, person: Person, office_id: int, ranking: list[int]
-) -> str:
+) -> Vote:
     """Record one ranked ballot: RECORDED, ALREADY, CLOSED, NOT_OPEN or EMPTY. The ranking is
     sealed and forgotten: not returned, logged or audited."""
     view = await ballot(tx, clock, settings, person, office_id, ranking)
-    if isinstance(view, str):
+    if isinstance(view, Vote):
         return view
     if not ranking:
         return EMPTY
@@ -749,23 +855,25 @@ async def _fire_close(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow)
 # --- paper ballots ---------------------------------------------------------------------------
 
 
-async def mark_paper(tx: Tx, clock: Clock, *, actor: Person, office_id: int, person_id: int) -> str:
+async def mark_paper(
+    tx: Tx, clock: Clock, *, actor: Person, office_id: int, person_id: int
+) -> PaperMark:
     """Mark the register: this elector voted on paper. "marked", "already" (voted online or on
     paper), "not_elector", "closed" or "not_allowed"."""
     if actor.role not in PAPER_STAFF:
-        return "not_allowed"
+        return PaperMark.NOT_ALLOWED
     found = await place(tx, office_id)
     if found is None:
-        return "not_elector"
+        return PaperMark.NOT_ELECTOR
     state = await store.voted(tx, office_id, person_id)
     if state is None:
-        return "not_elector"
+        return PaperMark.NOT_ELECTOR
     if found.election.status not in ("voting", "closed"):
-        return "closed"
+        return PaperMark.CLOSED
     if state:
-        return "already"
+        return PaperMark.ALREADY
     if not await store.mark_paper(tx, office_id, person_id):
-        return "already"
+        return PaperMark.ALREADY
     if found.election.status == "closed":
         await store.freeze_turnout(tx, office_id)
     await audit.record(
@@ -777,26 +885,26 @@ async def mark_paper(tx: Tx, clock: Clock, *, actor: Person, office_id: int, per
         subject=person_ref(person_id),
         detail={"office": office_id},
     )
-    return "marked"
+    return PaperMark.MARKED
 
 
 async def open_box(
     tx: Tx, clock: Clock, *, actor: Person, office_id: int, label: str, declared: int
-) -> str:
+) -> BoxOpening:
     """A ballot box to key in, after voting closes; its count waits for a second person."""
     if actor.role not in PAPER_STAFF:
-        return "not_allowed"
+        return BoxOpening.NOT_ALLOWED
     found = await place(tx, office_id)
     if found is None or found.election.status != "closed":
-        return "not_closed"
+        return BoxOpening.NOT_CLOSED
     paper = (await store.turnout(tx, office_id))[1]
     if declared < 1 or await store.declared_total(tx, office_id=office_id) + declared > paper:
-        return "too_many"
+        return BoxOpening.TOO_MANY
     made = await store.add_box(
         tx, office_id=office_id, label=label, declared=declared, keyed_by=actor.id
     )
     if made is None:
-        return "label_taken"
+        return BoxOpening.LABEL_TAKEN
     await audit.record(
         tx,
         clock,
@@ -806,19 +914,19 @@ async def open_box(
         subject=f"box:{made}",
         detail={"office": office_id, "label": label, "declared": declared},
     )
-    return "opened"
+    return BoxOpening.OPENED
 
 
-async def confirm_box(tx: Tx, clock: Clock, *, actor: Person, box_id: int) -> str:
+async def confirm_box(tx: Tx, clock: Clock, *, actor: Person, box_id: int) -> BoxCheck:
     if actor.role not in BOX_CONFIRMERS:
-        return "not_allowed"
+        return BoxCheck.NOT_ALLOWED
     found = await store.box(tx, box_id)
     if found is None:
-        return "not_allowed"
+        return BoxCheck.NOT_ALLOWED
     if found.keyed_by == actor.id:
-        return "own_box"
+        return BoxCheck.OWN_BOX
     if found.status != "unconfirmed":
-        return "already"
+        return BoxCheck.ALREADY
     await store.confirm_box(tx, box_id, actor.id, done=found.poll_id is not None)
     await audit.record(
         tx,
@@ -829,7 +937,7 @@ async def confirm_box(tx: Tx, clock: Clock, *, actor: Person, box_id: int) -> st
         subject=f"box:{box_id}",
         detail={"declared": found.declared},
     )
-    return "confirmed"
+    return BoxCheck.CONFIRMED
 
 
 @dataclass(frozen=True)
@@ -840,26 +948,26 @@ class Keying:
 
 async def keying(
     tx: Tx, clock: Clock, settings: Settings, *, actor: Person, box_id: int, ranking: list[int]
-) -> Keying | str:
+) -> Keying | Keyed:
     """A paper ballot being keyed from a box: the box must be confirmed and this person's."""
     if actor.role not in PAPER_STAFF:
-        return "not_allowed"
+        return Keyed.NOT_ALLOWED
     found = await store.box(tx, box_id)
     if found is None or found.office_id is None:
-        return "not_allowed"
+        return Keyed.NOT_ALLOWED
     if found.keyed_by != actor.id:
-        return "not_yours"
+        return Keyed.NOT_YOURS
     if found.status == "unconfirmed":
-        return "not_confirmed"
+        return Keyed.NOT_CONFIRMED
     if found.status == "done":
-        return "box_full"
+        return Keyed.BOX_FULL
     office = await place(tx, found.office_id)
     assert office is not None
     if office.election.status != "closed":
-        return "not_closed"
+        return Keyed.NOT_CLOSED
     candidates = await store.candidates(tx, found.office_id, standing_only=True)
     if not ranking_fits(ranking, len(candidates)):
-        return "invalid"
+        return Keyed.INVALID
     return Keying(found, BallotView(office, candidates, ranking))
 
 
@@ -872,19 +980,19 @@ async def key_ballot(
     box_id: int,
     expected: int,
     ranking: list[int],
-) -> str:
+) -> Keyed:
     """Key one paper ballot. `expected` is how many the box held when the keyer saw it, so a
     double press (or a stale screen) keys nothing twice. Never linked to anyone."""
     found = await keying(tx, clock, settings, actor=actor, box_id=box_id, ranking=ranking)
-    if isinstance(found, str):
+    if isinstance(found, Keyed):
         return found
     if not ranking:
-        return "empty"
+        return Keyed.EMPTY
     if found.box.keyed != expected:
-        return "stale"
+        return Keyed.STALE
     ids = [found.view.candidates[i].id for i in ranking]
     if not await store.key_ballot(tx, box_id, actor.id, ids):
-        return "too_many"
+        return Keyed.TOO_MANY
     box = await store.box(tx, box_id)
     assert box is not None
     if box.status == "done":
@@ -897,7 +1005,7 @@ async def key_ballot(
             subject=f"box:{box_id}",
             detail={"office": box.office_id, "ballots": box.keyed},
         )
-    return "keyed"
+    return Keyed.KEYED
 
 
 # --- the count and the results ---------------------------------------------------------------
@@ -943,23 +1051,23 @@ async def count_office(tx: Tx, office: OfficeRow) -> Count:
     )
 
 
-async def count_problem(tx: Tx, election_id: int) -> str:
+async def count_problem(tx: Tx, election_id: int) -> Counting | None:
     for office in await store.offices(tx, election_id):
         if any(b.status != "done" for b in await store.boxes(tx, office_id=office.id)):
-            return "box_open"
-    return ""
+            return Counting.BOX_OPEN
+    return None
 
 
 async def count_election(
     tx: Tx, clock: Clock, settings: Settings, election_id: int, *, actor: Person | None = None
-) -> str:
+) -> Counting:
     """Count every office (once), start the terms of those elected, and send the results to
     the electorate, the candidates and staff. "counted", "not_closed", "box_open"."""
     election = await store.get(tx, election_id)
     if election is None or election.status != "closed":
-        return "not_closed"
+        return Counting.NOT_CLOSED
     problem = await count_problem(tx, election_id)
-    if problem:
+    if problem is not None:
         return problem
     now = clock.now()
     await store.set_status(tx, election_id, "closed", "counted", to_db(now))
@@ -1017,7 +1125,7 @@ async def count_election(
         # How many ballots per office, never a preference.
         detail={"ballots": [o.online + o.paper for o in await store.offices(tx, election_id)]},
     )
-    return "counted"
+    return Counting.COUNTED
 
 
 def withheld(settings: Settings, office: OfficeRow) -> bool:
