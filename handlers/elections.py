@@ -42,7 +42,6 @@ from handlers import election_answers as say
 from handlers.base import Button, Call, Reply, Result, excerpt, wing_label
 from handlers.base import stale as _stale
 from storage import elections as store
-from storage.clock import from_db, to_db
 
 PAGE = 3  # statements per page
 SHORT = 28
@@ -133,7 +132,7 @@ async def _office_line(
         standing = mine is not None and mine.status == "standing"
         status = call.t(
             "elections.you_stand" if standing else "elections.nominations_until",
-            closes=from_db(election.nominations_close_at),
+            closes=election.nominations_close_at,
         )
         if standing:
             buttons.append(
@@ -150,7 +149,7 @@ async def _office_line(
     elif election.status == "voting":
         status = call.t(
             "elections.you_voted" if state else "elections.not_voted",
-            closes=from_db(election.voting_closes_at),
+            closes=election.voting_closes_at,
         )
         if not state:
             buttons.append([call.button("elections.vote_button", eb.BallotShow(office.id), q=q)])
@@ -318,7 +317,7 @@ async def show_ballot(call: Call, b: eb.BallotShow) -> Result:
         seats=plural(call, "elections.seats", view.place.office.seats),
         ranked=_ranking_lines(call, view),
         next=ordinal(call, len(view.ranking) + 1),
-        closes=from_db(view.place.election.voting_closes_at),
+        closes=view.place.election.voting_closes_at,
     )
 
 
@@ -795,8 +794,8 @@ async def desk(call: Call, b: eb.Desk) -> Result:
             "elections.desk_title",
             number=election.id,
             status=call.t(f"elections.status.{election.status}"),
-            nominations=from_db(election.nominations_close_at),
-            closes=from_db(election.voting_closes_at),
+            nominations=election.nominations_close_at,
+            closes=election.voting_closes_at,
         )
     ]
     buttons: list[list[Button]] = []
@@ -1229,10 +1228,9 @@ async def record_lines(call: Call) -> list[str]:
     zone = call.services.settings.establishment.timezone
     lines = ["", call.t("elections.record_title")]
     for term in terms:
-        start = {"$day": from_db(term.starts_at).astimezone(zone).date().isoformat()}
-        end_raw = term.ended_at or term.ends_at
-        end = {"$day": from_db(end_raw).astimezone(zone).date().isoformat()}
-        current = term.ended_at is None and term.ends_at > to_db(call.services.clock.now())
+        start = {"$day": term.starts_at.astimezone(zone).date().isoformat()}
+        end = {"$day": (term.ended_at or term.ends_at).astimezone(zone).date().isoformat()}
+        current = term.ended_at is None and term.ends_at > call.services.clock.now()
         lines.append(
             call.t(
                 "elections.record_current" if current else "elections.record_past",

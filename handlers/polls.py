@@ -37,7 +37,6 @@ from bot.council.polls import NEW_POLL, BadClosing, Draft, EarlyClose, Opening, 
 from handlers import content as asking
 from handlers.base import Button, Call, Reply, Result
 from handlers.base import stale as _stale
-from storage.clock import from_db
 
 __all__ = ["ballot_specs"]  # bot/local/seed.py passes it; the council uses it by default
 
@@ -90,7 +89,7 @@ def ballot_reply(call: Call, ballot: polls.Ballot) -> Reply:
         question=poll.question,
         options=polls.numbered(ballot.labels),
         how=call.t("polls.how_multiple" if poll.multiple else "polls.how_single"),
-        closes=from_db(poll.closes_at),
+        closes=poll.closes_at,
     )
 
 
@@ -220,7 +219,7 @@ async def _overview(call: Call, *, edit: bool) -> Result:
                     voted=poll.ballots,
                     electorate=poll.electorate,
                     turnout=polls.percent(poll.ballots, poll.electorate),
-                    closes=from_db(poll.closes_at),
+                    closes=poll.closes_at,
                 )
             )
             if polls.may_manage(call.me, poll):

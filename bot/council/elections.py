@@ -27,7 +27,7 @@ from storage import content as content_store
 from storage import elections as store
 from storage import people as people_store
 from storage import timers as timer_store
-from storage.clock import from_db, to_db
+from storage.clock import to_db
 from storage.db import Database, Tx
 from storage.elections import CandidateRow, ElectionRow, OfficeRow, TermRow
 from storage.timers import TimerRow
@@ -332,7 +332,7 @@ def draft_problem(settings: Settings, role: str, draft: Draft, now: datetime) ->
 
 async def _electorate(tx: Tx, clock: Clock, office: OfficeDraft) -> list[int]:
     if office.electorate == "reps":
-        return await store.current_holders(tx, to_db(clock.now()))
+        return await store.current_holders(tx, clock.now())
     wing = office.wing if office.electorate == "wing" else None
     people = await people_store.active_with_roles(tx, tuple(VOTERS), wing)
     return [p.id for p in people]
@@ -379,10 +379,10 @@ async def call_election(
     election_id = await store.create(
         tx,
         seconders=draft.seconders,
-        nominations_close_at=to_db(draft.nominations_close_at),
-        voting_closes_at=to_db(draft.voting_closes_at),
+        nominations_close_at=draft.nominations_close_at,
+        voting_closes_at=draft.voting_closes_at,
         created_by=actor.id,
-        now=to_db(now),
+        now=now,
     )
     per_person: dict[int, list[dict[str, str]]] = {}
     sizes: list[int] = []
@@ -489,7 +489,10 @@ def ref(election_id: int) -> str:
 
 def _checksum(election: ElectionRow) -> str:
     # Times only: the status moves on as the election does, and each timer checks it itself.
-    return timers.checksum_of(election.nominations_close_at, election.voting_closes_at)
+    # In the stored text form, as the first version did, so timers already queued still match.
+    return timers.checksum_of(
+        to_db(election.nominations_close_at), to_db(election.voting_closes_at)
+    )
 
 
 async def _timer_checksum(tx: Tx, timer: TimerRow) -> str | None:
@@ -518,7 +521,7 @@ async def place(tx: Tx, office_id: int) -> Place | None:
 
 
 def nominations_open(election: ElectionRow, clock: Clock) -> bool:
-    return election.status == "nominations" and election.nominations_close_at > to_db(clock.now())
+    return election.status == "nominations" and election.nominations_close_at > clock.now()
 
 
 async def stand_problem(tx: Tx, clock: Clock, person: Person, office_id: int) -> Standing | None:
@@ -551,7 +554,7 @@ async def nominate(
     if not cleaned.ok:
         return Standing.INVALID
     name = person.label or person_ref(person.id)
-    made = await store.nominate(tx, office_id, person.id, name, cleaned.text, to_db(clock.now()))
+    made = await store.nominate(tx, office_id, person.id, name, cleaned.text, clock.now())
     return Standing.STOOD if made is not None else Standing.ALREADY
 
 
@@ -628,7 +631,7 @@ async def ask_change(
         await notices.notify(
             tx,
             clock,
-            key=f"election:candidate:{candidate_id}:change:{to_db(clock.now())}",
+            key=f"election:candidate:{candidate_id}:change:{clock.now()}",
             message="elections.change_asked",
             params={
                 "office": await office_name(tx, settings, office.office.id, office.office.name),
@@ -676,7 +679,7 @@ def ranking_fits(ranking: list[int], size: int) -> bool:
 
 
 def voting_open(election: ElectionRow, clock: Clock) -> bool:
-    return election.status == "voting" and election.voting_closes_at > to_db(clock.now())
+    return election.status == "voting" and election.voting_closes_at > clock.now()
 
 
 async def _ballot_place(
@@ -732,7 +735,7 @@ async def cast(
     if not ranking:
         return EMPTY
     ids = [view.candidates[i].id for i in ranking]
-    if await store.cast(tx, office_id, person.id, ids, to_db(clock.now())):
+    if await store.cast(tx, office_id, person.id, ids, clock.now()):
         return RECORDED
     return ALREADY
 
@@ -750,10 +753,10 @@ async def open_voting(
     """Nominations close and voting opens: unseconded nominations drop, ballots go out."""
     election = await store.get(tx, election_id)
     if election is None or not await store.set_status(
-        tx, election.id, "nominations", "voting", to_db(clock.now())
+        tx, election.id, "nominations", "voting", clock.now()
     ):
         return
-    closes = from_db(election.voting_closes_at)
+    closes = election.voting_closes_at
     per_office = payload.get("buttons") or {}
     for office in await store.offices(tx, election.id):
         for candidate in await store.candidates(tx, office.id, standing_only=True):
@@ -785,7 +788,7 @@ async def catch_up(db: Database, clock: Clock, settings: Settings) -> int:
     """At start-up: an election whose opening or closing timer was missed beyond the grace
     period (the bot was down) opens or closes now, late, rather than staying stuck."""
     async with db.transaction() as tx:
-        due = await store.overdue(tx, to_db(clock.now()))
+        due = await store.overdue(tx, clock.now())
     moved = 0
     for election in due:
         async with db.transaction() as tx:
@@ -803,7 +806,7 @@ async def closing_soon(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow
     election = await store.get(tx, timer.subject_id)
     if election is None or not voting_open(election, clock):
         return
-    closes = from_db(election.voting_closes_at)
+    closes = election.voting_closes_at
     per_office = timer.payload.get("buttons") or {}
     for office in await store.offices(tx, election.id):
         buttons = per_office.get(str(office.id))
@@ -825,7 +828,7 @@ async def closing_soon(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow
 
 async def close(tx: Tx, clock: Clock, settings: Settings, election_id: int) -> bool:
     """Voting ends: freeze turnout; count now unless paper votes are still to be keyed in."""
-    now = to_db(clock.now())
+    now = clock.now()
     if not await store.set_status(tx, election_id, "voting", "closed", now):
         return False
     await timers.cancel(tx, clock, f"election:{election_id}:soon")
@@ -1070,7 +1073,7 @@ async def count_election(
     if problem is not None:
         return problem
     now = clock.now()
-    await store.set_status(tx, election_id, "closed", "counted", to_db(now))
+    await store.set_status(tx, election_id, "closed", "counted", now)
     ends = now + settings.election_term
     recipients: dict[int, list[OfficeRow]] = {}
     for office in await store.offices(tx, election_id):
@@ -1082,7 +1085,7 @@ async def count_election(
             person_id = by_id[candidate_id].person_id
             if person_id is None:
                 continue
-            term_id = await store.add_term(tx, office.id, person_id, to_db(now), to_db(ends))
+            term_id = await store.add_term(tx, office.id, person_id, now, ends)
             await timers.schedule(
                 tx,
                 key=f"term:{term_id}:ending",
@@ -1221,7 +1224,7 @@ async def _fire_term(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow) 
             params={
                 "office": await office_name(tx, settings, term.office_id, term.office_name),
                 "name": (holder.label if holder else None) or person_ref(term.person_id or 0),
-                "ends": notices.when(from_db(term.ends_at)),
+                "ends": notices.when(term.ends_at),
             },
             person=staff,
         )
@@ -1229,14 +1232,14 @@ async def _fire_term(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow) 
 
 async def _term_checksum(tx: Tx, timer: TimerRow) -> str | None:
     term = await store.term(tx, timer.subject_id)
-    return None if term is None else timers.checksum_of(term.id, term.ends_at)
+    return None if term is None else timers.checksum_of(term.id, to_db(term.ends_at))
 
 
 async def seat_vacated(tx: Tx, clock: Clock, person_id: int, reason: str) -> int:
     """A holder left or was revoked: their terms end now and staff are prompted to hold a
     by-election. Returns how many seats emptied."""
     label = await tx.value("SELECT label FROM person WHERE id = ?", (person_id,))
-    ended = await store.end_current_terms(tx, person_id, reason, to_db(clock.now()))
+    ended = await store.end_current_terms(tx, person_id, reason, clock.now())
     for term in ended:
         await timers.cancel(tx, clock, f"term:{term.id}:")
         for staff in await people_store.active_with_roles(tx, (roles.STAFF,)):

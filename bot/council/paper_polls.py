@@ -12,7 +12,6 @@ from bot.council.access import Person, person_ref
 from bot.council.clock import Clock
 from storage import elections as store
 from storage import polls as poll_store
-from storage.clock import to_db
 from storage.db import Tx
 
 PAPER_STAFF = frozenset({roles.STAFF, roles.ADMIN})
@@ -52,9 +51,9 @@ async def mark(tx: Tx, clock: Clock, *, actor: Person, poll_id: int, person_id: 
     state = await poll_store.has_voted(tx, poll_id, person_id)
     if poll is None or state is None:
         return PaperMark.NOT_ELECTOR
-    if not poll.is_open or poll.closes_at <= to_db(clock.now()):
+    if not poll.is_open or poll.closes_at <= clock.now():
         return PaperMark.CLOSED
-    if state or not await store.mark_poll_paper(tx, poll_id, person_id, to_db(clock.now())):
+    if state or not await store.mark_poll_paper(tx, poll_id, person_id, clock.now()):
         return PaperMark.ALREADY
     await audit.record(
         tx,
@@ -93,7 +92,7 @@ async def add_box(
     if actor.role not in PAPER_STAFF:
         return PaperBox.NOT_ALLOWED
     poll = await poll_store.get(tx, poll_id)
-    if poll is None or not poll.is_open or poll.closes_at <= to_db(clock.now()):
+    if poll is None or not poll.is_open or poll.closes_at <= clock.now():
         return PaperBox.CLOSED
     labels = await poll_store.labels(tx, poll_id)
     problem = totals_problem(totals, declared, len(labels), poll.multiple)

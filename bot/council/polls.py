@@ -23,7 +23,7 @@ from bot.council.notices import ButtonSpec
 from bot.council.text import Cleaned, clean
 from storage import people as people_store
 from storage import polls as poll_store
-from storage.clock import from_db, to_db
+from storage.clock import to_db
 from storage.db import Database, Tx
 from storage.polls import PollRow
 from storage.timers import TimerRow
@@ -231,8 +231,8 @@ async def open_poll(
         audience=draft.audience,
         wing=draft.wing,
         created_by=actor.id,
-        opened_at=to_db(now),
-        closes_at=to_db(closes),
+        opened_at=now,
+        closes_at=closes,
     )
     size = await poll_store.fix_electorate(tx, poll_id, [p.id for p in electorate])
     buttons = ballot_buttons(poll_id, list(draft.options), bool(draft.multiple))
@@ -395,8 +395,7 @@ class Ballot:
 
 
 def is_past_closing(poll: PollRow, clock: Clock) -> bool:
-    # Stored times are fixed-width UTC text, so text order is time order.
-    return not poll.is_open or poll.closes_at <= to_db(clock.now())
+    return not poll.is_open or poll.closes_at <= clock.now()
 
 
 async def _check(
@@ -408,7 +407,7 @@ async def _check(
         return NOT_OPEN
     if not mask_fits(mask, state.option_count, state.multiple):
         return NOT_OPEN
-    if state.status != "open" or state.closes_at <= to_db(clock.now()):
+    if state.status != "open" or state.closes_at <= clock.now():
         if state.status == "open":  # its timer has not run yet (or was missed while down)
             await close(tx, clock, settings, poll_id)
         return CLOSED
@@ -436,7 +435,7 @@ async def cast(
     The choice is used for the counts and then forgotten: it is not returned, stored or logged."""
     # One statement checks the elector, the poll's state and time and the selection's fit
     # (the same rules as _check and mask_fits), flips the flag at most once, then counts.
-    if await poll_store.cast(tx, poll_id, person.id, mask, to_db(clock.now())):
+    if await poll_store.cast(tx, poll_id, person.id, mask, clock.now()):
         return RECORDED
     # Nothing changed: find the kind answer.
     found = await _check(tx, clock, settings, person, poll_id, mask)
@@ -449,7 +448,8 @@ async def cast(
 
 
 def _checksum(poll: PollRow) -> str:
-    return timers.checksum_of(poll.closes_at, poll.status)
+    # In the stored text form, as the first version did, so timers already queued still match.
+    return timers.checksum_of(to_db(poll.closes_at), poll.status)
 
 
 async def _timer_checksum(tx: Tx, timer: TimerRow) -> str | None:
@@ -468,7 +468,7 @@ async def close(
 ) -> bool:
     """Close once and send the results to the electorate (and the creator). False if closed."""
     now = clock.now()
-    if not await poll_store.close(tx, poll_id, to_db(now), early=early_by is not None):
+    if not await poll_store.close(tx, poll_id, now, early=early_by is not None):
         return False
     # Paper ballot boxes join the counts now, never while the poll is open (issue 16).
     await paper_polls.apply_at_close(tx, poll_id)
@@ -511,7 +511,7 @@ async def close(
 
 async def close_if_due(tx: Tx, clock: Clock, settings: Settings, poll: PollRow) -> bool:
     """A poll past its closing time closes now, even if its timer was missed while down."""
-    if poll.is_open and from_db(poll.closes_at) <= clock.now():
+    if poll.is_open and poll.closes_at <= clock.now():
         return await close(tx, clock, settings, poll.id)
     return False
 
@@ -519,7 +519,7 @@ async def close_if_due(tx: Tx, clock: Clock, settings: Settings, poll: PollRow) 
 async def close_overdue(db: Database, clock: Clock, settings: Settings) -> int:
     """Close every open poll past its closing time (at start-up: timers missed beyond grace)."""
     async with db.transaction() as tx:
-        due = await poll_store.overdue(tx, to_db(clock.now()))
+        due = await poll_store.overdue(tx, clock.now())
     closed = 0
     for poll_id in due:
         async with db.transaction() as tx:
@@ -564,7 +564,7 @@ async def _fire_soon(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow) 
     poll = await poll_store.get(tx, timer.subject_id)
     if poll is None or is_past_closing(poll, clock):
         return
-    closes = from_db(poll.closes_at)
+    closes = poll.closes_at
     buttons = timer.payload.get("buttons")
     for person in await poll_store.electors(tx, poll.id, not_voted_only=True):
         await notices.notify(
@@ -679,7 +679,7 @@ class Overview:
 
 
 async def overview(tx: Tx, clock: Clock, settings: Settings, person: Person) -> Overview:
-    for poll_id in await poll_store.overdue(tx, to_db(clock.now())):
+    for poll_id in await poll_store.overdue(tx, clock.now()):
         await close(tx, clock, settings, poll_id)
     to_vote: list[tuple[PollRow, bool]] = []
     closed: dict[int, PollRow] = {}
