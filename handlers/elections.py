@@ -41,7 +41,6 @@ from handlers import content as asking
 from handlers import election_answers as say
 from handlers.base import Button, Call, Reply, Result, excerpt, wing_label
 from handlers.base import stale as _stale
-from storage import elections as store
 
 PAGE = 3  # statements per page
 SHORT = 28
@@ -94,13 +93,13 @@ async def _overview(call: Call, *, edit: bool) -> Result:
             if election.status == "voting" and not elections.voting_open(election, services.clock):
                 await elections.close(call.tx, services.clock, services.settings, election.id)
                 # Its timer has not run yet (or was missed while down): closed now, above.
-                election = await store.get(call.tx, election.id) or election
+                election = await elections.election(call.tx, election.id) or election
             line, more = await _office_line(call, office, election, state)
             blocks.append(line)
             buttons += more
     if me.role in elections.BOX_CONFIRMERS:
-        for election in await store.listing(call.tx, limit=6):
-            offices = await store.offices(call.tx, election.id)
+        for election in await elections.recent(call.tx, limit=6):
+            offices = await elections.offices(call.tx, election.id)
             names = ", ".join(o.name for o in offices)
             blocks.append(
                 call.t(
@@ -128,7 +127,7 @@ async def _office_line(
     name = await name_of(call, office)
     q = short(name)
     if election.status == "nominations":
-        mine = await store.candidate_of(call.tx, office.id, me.id)
+        mine = await elections.candidate_of(call.tx, office.id, me.id)
         standing = mine is not None and mine.status == "standing"
         status = call.t(
             "elections.you_stand" if standing else "elections.nominations_until",
@@ -174,7 +173,7 @@ async def statements(call: Call, b: eb.Statements) -> Result:
     found = await elections.statements(call.tx, call.me, office_id)
     if found is None:
         return _refuse(call, Vote.NOT_OPEN)
-    everyone = await store.candidates(call.tx, office_id, standing_only=True)
+    everyone = await elections.candidates(call.tx, office_id, standing_only=True)
     if not everyone:
         return call.reply(
             "elections.no_candidates",
@@ -424,7 +423,7 @@ async def stand_start(call: Call, b: eb.Stand) -> Result:
 
 async def change_start(call: Call, b: eb.StatementChange) -> Result:
     office_id = b.office_id
-    mine = await store.candidate_of(call.tx, office_id, call.me.id)
+    mine = await elections.candidate_of(call.tx, office_id, call.me.id)
     found = await elections.place(call.tx, office_id)
     if mine is None or mine.status != "standing" or found is None:
         return _stale(call)
@@ -785,7 +784,7 @@ async def discard(call: Call, b: eb.Discard) -> Result:
 
 
 async def desk(call: Call, b: eb.Desk) -> Result:
-    election = await store.get(call.tx, b.election_id)
+    election = await elections.election(call.tx, b.election_id)
     if election is None:
         return _stale(call)
     staff = call.me.role in elections.PAPER_STAFF
@@ -799,9 +798,9 @@ async def desk(call: Call, b: eb.Desk) -> Result:
         )
     ]
     buttons: list[list[Button]] = []
-    for office in await store.offices(call.tx, election.id):
-        online, paper = await store.turnout(call.tx, office.id)
-        candidates = await store.candidates(call.tx, office.id)
+    for office in await elections.offices(call.tx, election.id):
+        online, paper = await elections.office_turnout(call.tx, office.id)
+        candidates = await elections.candidates(call.tx, office.id)
         lines.append(
             call.t(
                 "elections.desk_office",
@@ -834,7 +833,7 @@ async def desk(call: Call, b: eb.Desk) -> Result:
             buttons.append([call.button("elections.register_button", eb.Register(office.id), q=q)])
         if staff and election.status == "closed":
             buttons.append([call.button("elections.box_button", eb.BoxStart(office.id), q=q)])
-        for box in await store.boxes(call.tx, office_id=office.id):
+        for box in await elections.boxes(call.tx, office_id=office.id):
             lines.append(
                 call.t(
                     f"elections.box_{box.status}",
@@ -879,7 +878,7 @@ async def _desk(call: Call, step: StaffStep, draft: StaffDraft) -> None:
 
 
 async def ask_change_start(call: Call, b: eb.AskChange) -> Result:
-    found = await store.candidate(call.tx, b.candidate_id)
+    found = await elections.candidate(call.tx, b.candidate_id)
     if found is None or found.status != "standing":
         return _stale(call)
     await _desk(call, StaffStep.REASON, StaffDraft(candidate=found.id))
@@ -912,10 +911,8 @@ async def staff_typed(call: Call) -> Result:
         person_id = access.parse_person_ref(call.text)
         if person_id is None:
             return call.reply("elections.ref_format")
-        from storage import people
-
-        person = await people.by_id(call.tx, person_id)
-        if person is None:
+        label = await elections.person_label(call.tx, person_id)
+        if label is None:
             return call.reply("elections.ref_unknown")
         yes: ButtonData = (
             eb.RegisterConfirm(data.office, person_id)
@@ -931,7 +928,7 @@ async def staff_typed(call: Call) -> Result:
             "elections.register_confirm",
             buttons=buttons,
             ref=access.person_ref(person_id),
-            name=person.label or "-",
+            name=label or "-",
         )
     if step in (StaffStep.BOX_LABEL, StaffStep.POLL_BOX_LABEL):
         cleaned = elections.check_box_label(call.text)
@@ -985,9 +982,7 @@ async def staff_typed(call: Call) -> Result:
 
 
 async def polls_labels(call: Call, poll_id: int) -> list[str]:
-    from storage import polls as poll_store
-
-    return await poll_store.labels(call.tx, poll_id)
+    return await polls.labels(call.tx, poll_id)
 
 
 async def register_start(call: Call, b: eb.Register) -> Result:
@@ -1112,7 +1107,7 @@ async def key_confirm(call: Call, b: eb.KeyConfirm) -> Result:
         call.toast = call.t(say.KEYED[outcome])
         call.toast_alert = True
         return None
-    box = await store.box(call.tx, box_id)
+    box = await elections.box(call.tx, box_id)
     assert box is not None  # it was just keyed into
     if box.status == "done":
         keyed = plural(call, "elections.ballots", box.keyed)
@@ -1122,11 +1117,11 @@ async def key_confirm(call: Call, b: eb.KeyConfirm) -> Result:
 
 async def count_ask(call: Call, b: eb.CountAsk) -> Result:
     election_id = b.election_id
-    offices = await store.offices(call.tx, election_id)
+    offices = await elections.offices(call.tx, election_id)
     missing = 0
     for office in offices:
-        _, paper = await store.turnout(call.tx, office.id)
-        keyed = sum(b.keyed for b in await store.boxes(call.tx, office_id=office.id))
+        _, paper = await elections.office_turnout(call.tx, office.id)
+        keyed = sum(b.keyed for b in await elections.boxes(call.tx, office_id=office.id))
         missing += max(0, paper - keyed)
     buttons = [
         [call.button("elections.count_yes", eb.CountConfirm(election_id))],
@@ -1156,13 +1151,11 @@ async def paper_command(call: Call) -> Result:
 
 
 async def _paper(call: Call, *, edit: bool) -> Result:
-    from storage import polls as poll_store
-
     staff = call.me.role in elections.PAPER_STAFF
     lines = [call.t("elections.paper_title")]
     buttons: list[list[Button]] = []
-    for poll in await poll_store.listing(call.tx, status="open", limit=8):
-        paper = await store.poll_paper_voters(call.tx, poll.id)
+    for poll in await polls.open_polls(call.tx, limit=8):
+        paper = await paper_polls.paper_voters(call.tx, poll.id)
         lines.append(call.t("elections.paper_poll_line", question=poll.question, paper=paper))
         q = short(poll.question)
         if staff:
@@ -1170,7 +1163,7 @@ async def _paper(call: Call, *, edit: bool) -> Result:
                 [call.button("elections.register_button", eb.PollRegister(poll.id), q=q)]
             )
             buttons.append([call.button("elections.box_button", eb.PollBox(poll.id), q=q)])
-        for box in await store.boxes(call.tx, poll_id=poll.id):
+        for box in await elections.boxes(call.tx, poll_id=poll.id):
             lines.append(
                 call.t(
                     f"elections.poll_box_{box.status}",

@@ -1277,6 +1277,26 @@ async def offices_held(tx: Tx, person: Person) -> list[TermRow]:
     return await store.terms_of(tx, person.id)
 
 
+# --- reads for the screens (handlers reach storage only through the council) -------------------
+
+election = store.get
+recent = store.listing
+offices = store.offices
+office_turnout = store.turnout
+candidates = store.candidates
+candidate = store.candidate
+candidate_of = store.candidate_of
+boxes = store.boxes
+box = store.box
+
+
+async def person_label(tx: Tx, person_id: int) -> str | None:
+    """The label of a person being marked on a paper register; None if there is no such person
+    ("" if they have no label)."""
+    person = await people_store.by_id(tx, person_id)
+    return None if person is None else person.label or ""
+
+
 timers.register(OPEN_KIND, fire=_fire_open, checksum=_timer_checksum)
 timers.register(SOON_KIND, fire=closing_soon, checksum=_timer_checksum)
 timers.register(CLOSE_KIND, fire=_fire_close, checksum=_timer_checksum)

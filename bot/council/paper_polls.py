@@ -119,6 +119,11 @@ async def add_box(
     return PaperBox.ADDED
 
 
+async def paper_voters(tx: Tx, poll_id: int) -> int:
+    """How many people voted on paper in this poll."""
+    return await store.poll_paper_voters(tx, poll_id)
+
+
 async def room(tx: Tx, poll_id: int) -> int:
     """How many more paper ballots the register allows: paper voters less boxes declared."""
     paper = await store.poll_paper_voters(tx, poll_id)

@@ -713,3 +713,11 @@ async def get(tx: Tx, poll_id: int) -> PollRow | None:
 async def question(tx: Tx, poll_id: int) -> str | None:
     """The question's words in the first content language (cheap: no ballot count)."""
     return await poll_store.question(tx, poll_id)
+
+
+async def labels(tx: Tx, poll_id: int) -> list[str]:
+    return await poll_store.labels(tx, poll_id)
+
+
+async def open_polls(tx: Tx, limit: int) -> list[PollRow]:
+    return await poll_store.listing(tx, status="open", limit=limit)
