@@ -4,6 +4,8 @@ built by f-string, and tests/test_elections.py checks every enum is covered and 
 
 from __future__ import annotations
 
+from bot.council.count import IRV, STV
+from bot.council.election_buttons import NominationChoice, VotingChoice
 from bot.council.elections import (
     BoxCheck,
     BoxOpening,
@@ -11,6 +13,7 @@ from bot.council.elections import (
     ChangeAsk,
     Counting,
     Keyed,
+    NewStep,
     Restatement,
     Seconding,
     Standing,
@@ -116,6 +119,28 @@ COUNTING: dict[Counting, str] = {
     Counting.NOT_CLOSED: "elections.count_not_closed",
     Counting.BOX_OPEN: "elections.count_box_open",
 }
+
+# Labels of the typed choices on the "call an election" screens.
+ELECTORATE: dict[str, str] = {  # keyed by every Electorate (checked by a test)
+    "wing": "elections.electorate_wing",
+    "members": "elections.electorate_members",
+    "reps": "elections.electorate_reps",
+}
+NOMINATIONS: dict[NominationChoice, str] = {
+    "3d": "elections.quick_3d",
+    "7d": "elections.quick_7d",
+    "14d": "elections.quick_14d",
+}
+VOTING: dict[VotingChoice, str] = {
+    "1d": "elections.quick_1d",
+    "3d": "elections.quick_3d",
+    "7d": "elections.quick_7d",
+}
+ASK_WHEN: dict[NewStep, str] = {
+    NewStep.NOMINATIONS: "elections.ask_nominations",
+    NewStep.VOTING: "elections.ask_voting",
+}
+METHOD: dict[str, str] = {STV: "elections.method_stv", IRV: "elections.method_irv"}
 
 ALL = (
     CALLING,

@@ -605,9 +605,7 @@ async def pick_seats(call: Call, b: eb.PickSeats) -> Result:
             for w in call.services.settings.wings
         ]
     buttons += [
-        [call.button(f"elections.electorate_{e}", eb.PickElectorate(e))]
-        for e in allowed
-        if e != "wing"
+        [call.button(say.ELECTORATE[e], eb.PickElectorate(e))] for e in allowed if e != "wing"
     ]
     return call.reply("elections.ask_electorate", buttons=buttons, edit=True)
 
@@ -639,10 +637,8 @@ def _offices_text(call: Call, draft: Draft) -> str:
             "elections.office_summary",
             name=o.name,
             seats=plural(call, "elections.seats", o.seats),
-            who=wing_label(call, o.wing)
-            if o.wing
-            else call.t(f"elections.electorate_{o.electorate}"),
-            method=call.t(f"elections.method_{elections.method_for(o.seats)}"),
+            who=wing_label(call, o.wing) if o.wing else call.t(say.ELECTORATE[o.electorate]),
+            method=call.t(say.METHOD[elections.method_for(o.seats)]),
         )
         for o in draft.offices
     )
@@ -683,15 +679,13 @@ async def pick_seconders(call: Call, b: eb.PickSeconders) -> Result:
 def _when_question(call: Call, step: NewStep, *, edit: bool) -> Reply:
     buttons = [
         [
-            call.button(f"elections.quick_{k}", eb.PickNominations(k))
+            call.button(say.NOMINATIONS[k], eb.PickNominations(k))
             for k in elections.NOMINATION_CHOICES
         ]
         if step is NewStep.NOMINATIONS
-        else [
-            call.button(f"elections.quick_{k}", eb.PickVoting(k)) for k in elections.VOTING_CHOICES
-        ]
+        else [call.button(say.VOTING[k], eb.PickVoting(k)) for k in elections.VOTING_CHOICES]
     ]
-    return call.reply(f"elections.ask_{step}", buttons=buttons, edit=edit)
+    return call.reply(say.ASK_WHEN[step], buttons=buttons, edit=edit)
 
 
 async def pick_nominations(call: Call, b: eb.PickNominations) -> Result:

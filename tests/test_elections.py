@@ -569,6 +569,22 @@ def test_every_election_answer_has_its_catalogue_id() -> None:
         kind = type(next(iter(answers)))
         assert set(answers) == set(kind), kind
         assert [i for i in answers.values() if not i18n.has(i)] == [], kind
+    from typing import get_args
+
+    from bot.council import election_buttons, elections
+
+    choices = (
+        (election_answers.ELECTORATE, get_args(election_buttons.Electorate)),
+        (election_answers.NOMINATIONS, get_args(election_buttons.NominationChoice)),
+        (election_answers.VOTING, get_args(election_buttons.VotingChoice)),
+    )
+    for labels, keys in choices:
+        assert set(labels) == set(keys)
+        assert [i for i in labels.values() if not i18n.has(i)] == []
+    assert set(elections.NOMINATION_CHOICES) == set(election_answers.NOMINATIONS)
+    assert set(elections.VOTING_CHOICES) == set(election_answers.VOTING)
+    for extra in (election_answers.ASK_WHEN, election_answers.METHOD):
+        assert [i for i in extra.values() if not i18n.has(i)] == []
 
 
 async def test_forged_election_buttons_are_answered_stale(h: Harness) -> None:
