@@ -89,11 +89,8 @@ async def _overview(call: Call, *, edit: bool) -> Result:
     blocks: list[str] = []
     buttons: list[list[Button]] = []
     if me.role in elections.VOTERS:
-        for office, election, state in (await elections.offices_for(call.tx, me))[:8]:
-            if election.status == "voting" and not elections.voting_open(election, services.clock):
-                await elections.close(call.tx, services.clock, services.settings, election.id)
-                # Its timer has not run yet (or was missed while down): closed now, above.
-                election = await elections.election(call.tx, election.id) or election
+        mine = await elections.offices_for(call.tx, services.clock, services.settings, me)
+        for office, election, state in mine:
             line, more = await _office_line(call, office, election, state)
             blocks.append(line)
             buttons += more
@@ -193,11 +190,7 @@ async def statements(call: Call, b: eb.Statements) -> Result:
         )
     ]
     buttons: list[list[Button]] = []
-    seconding = (
-        found.election.seconders > 0
-        and elections.nominations_open(found.election, call.services.clock)
-        and call.me.role in elections.VOTERS
-    )
+    seconding = elections.may_second(found.election, call.services.clock, call.me)
     for candidate in shown:
         lines.append(
             call.t("elections.statement", name=candidate.name, statement=candidate.statement)
@@ -370,9 +363,7 @@ async def results(call: Call, b: eb.ElectionResults) -> Result:
         return None
     params = await elections.result_params(call.tx, call.services.settings, found.office)
     buttons = [[call.button("elections.back", eb.ElectionList())]]
-    if call.me.role in elections.BOX_CONFIRMERS and not elections.withheld(
-        call.services.settings, found.office
-    ):
+    if elections.chart_shown(call.services.settings, call.me, found.office):
         buttons.insert(
             0, [call.button("elections.chart_button", eb.ElectionChart(found.office.id))]
         )
@@ -382,13 +373,10 @@ async def results(call: Call, b: eb.ElectionResults) -> Result:
 async def chart(call: Call, b: eb.ElectionChart) -> Result:
     """Each stage's votes as a chart (for the report), drawn after the transaction commits."""
     found = await elections.place(call.tx, b.office_id)
-    if (
-        found is None
-        or found.office.result is None
-        or elections.withheld(call.services.settings, found.office)
-    ):
+    if found is None or not elections.chart_shown(call.services.settings, call.me, found.office):
         return _stale(call)
     result = found.office.result
+    assert result is not None  # chart_shown: counted
     title = call.t("elections.chart_title", office=await name_of(call, found.office))
     stage_label = call.t("elections.chart_stage")
 

@@ -1197,14 +1197,35 @@ def _fmt(value: float) -> str:
     return f"{value:g}" if float(value).is_integer() else f"{value:.2f}"
 
 
-async def offices_for(tx: Tx, person: Person) -> list[tuple[OfficeRow, ElectionRow, str]]:
-    """Offices whose register holds this person: with the election and whether they voted."""
+async def offices_for(
+    tx: Tx, clock: Clock, settings: Settings, person: Person, *, limit: int = 8
+) -> list[tuple[OfficeRow, ElectionRow, str]]:
+    """Offices whose register holds this person: with the election and whether they voted. An
+    election whose voting time is over is closed first (its timer has not run yet, or was missed
+    while down), so nobody is offered a ballot that can no longer count."""
     out = []
-    for office, state in await store.offices_for_elector(tx, person.id):
+    for office, state in (await store.offices_for_elector(tx, person.id))[:limit]:
         election = await store.get(tx, office.election_id)
         assert election is not None
+        if election.status == "voting" and not voting_open(election, clock):
+            await close(tx, clock, settings, election.id)
+            election = await store.get(tx, election.id) or election
         out.append((office, election, state))
     return out
+
+
+def may_second(election: ElectionRow, clock: Clock, person: Person) -> bool:
+    """Seconding is for electors, while nominations are open, in elections that ask for it."""
+    return election.seconders > 0 and nominations_open(election, clock) and person.role in VOTERS
+
+
+def chart_shown(settings: Settings, person: Person, office: OfficeRow) -> bool:
+    """Each stage's chart: for those who confirm boxes, once counted, above the small-number rule."""
+    return (
+        person.role in BOX_CONFIRMERS
+        and office.result is not None
+        and not withheld(settings, office)
+    )
 
 
 # --- terms, empty seats, /myrecord --------------------------------------------------------------
