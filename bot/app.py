@@ -8,10 +8,11 @@ from typing import Any
 from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 import handlers
 from bot import delivery, i18n, logs, scheduler
+from bot.channels import ChannelHealth, Channels, Running, TrackedRequest
 from bot.config import Settings
 from bot.council import consultations, polls, retention
 from bot.council.clock import Clock, SystemClock
@@ -32,24 +33,74 @@ def build_application(
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
     base_url: str | None = None,
+    channel: str | None = None,
+    extras: dict[str, Any] | None = None,
 ) -> CouncilApp:
+    """The Application for one channel (default: the first configured one). Applications of
+    one process share `extras` (and the database, clock and settings); see bot/channels.py."""
+    config = settings.channel(channel) if channel else settings.all_channels()[0]
+    if config is None:
+        raise ValueError(f"no channel named {channel} in {settings.path}")
+    clock = clock or SystemClock()
+    health = ChannelHealth(config.name, config.kind, clock)
+    # Every call is counted in the channel's health (what /delivery shows); the default
+    # transports are PTB's own, with its default pool sizes.
+    if request is None:
+        request = HTTPXRequest(connection_pool_size=256)
+        get_updates_request = get_updates_request or HTTPXRequest()
+    else:
+        get_updates_request = get_updates_request or request
     builder = (
         ApplicationBuilder()
         .token(token)
-        .base_url(base_url or settings.telegram.base_url)
-        .base_file_url(settings.telegram.base_file_url)
+        .base_url(base_url or config.base_url)
+        .base_file_url(config.base_file_url)
         # Handlers hold no state between updates (it is in the database), so updates may overlap.
         .concurrent_updates(64)
+        .request(TrackedRequest(request, health))
+        .get_updates_request(TrackedRequest(get_updates_request, health))
     )
-    if request is not None:
-        builder = builder.request(request).get_updates_request(get_updates_request or request)
     app: CouncilApp = builder.build()
     # Library DEBUG lines would hold button data next to chat ids (a ballot choice): cut them.
     logs.hide_payloads()
-    app.bot_data["services"] = Services(settings, db, clock or SystemClock())
+    shared = {} if extras is None else extras
+    shared.setdefault("channel_health", {})[config.name] = health
+    app.bot_data["channel_health"] = health
+    app.bot_data["services"] = Services(settings, db, clock, extras=shared, channel=config.name)
     handlers.register(app)
     app.add_error_handler(on_error)
     return app
+
+
+def build_channels(
+    settings: Settings,
+    db: Database,
+    *,
+    tokens: dict[str, str],
+    clock: Clock | None = None,
+    requests: dict[str, tuple[BaseRequest, BaseRequest]] | None = None,
+    polling: bool = True,
+) -> Channels:
+    """One Application per configured channel, sharing one database, clock and extras."""
+    clock = clock or SystemClock()
+    extras: dict[str, Any] = {}
+    running: list[Running] = []
+    for config in settings.all_channels():
+        request, updates = (requests or {}).get(config.name, (None, None))
+        app = build_application(
+            settings,
+            db,
+            token=tokens[config.name],
+            clock=clock,
+            request=request,
+            get_updates_request=updates,
+            channel=config.name,
+            extras=extras,
+        )
+        health = app.bot_data["channel_health"]
+        assert isinstance(health, ChannelHealth)
+        running.append(Running(config, app, health))
+    return Channels(running, polling=polling)
 
 
 def services(app: CouncilApp) -> Services:

@@ -33,6 +33,7 @@ from telegram.error import (
 from telegram.ext import Application
 
 from bot import i18n
+from bot.channels import health_of
 from bot.config import Settings
 from bot.services import Services
 from storage import outbox
@@ -208,8 +209,10 @@ class Sender:
         assert isinstance(services, Services)
         self.services = services
         self.sleep = sleep
-        delivery = services.settings.delivery
-        self.pacer = Pacer(delivery.rate_per_second, delivery.per_chat_interval_s, monotonic)
+        # One sender per channel: it sends that channel's notices only, paced by its own limits.
+        self.channel = services.channel
+        limits = services.settings.channel(self.channel) or services.settings.all_channels()[0]
+        self.pacer = Pacer(limits.rate_per_second, limits.per_chat_interval_s, monotonic)
         self.max_in_flight = max(1, in_flight)
         self._in_flight: dict[int, int] = {}  # notice id -> chat id
         self._tasks: set[asyncio.Task[None]] = set()
@@ -265,7 +268,7 @@ class Sender:
             return
         services = self.services
         async with services.db.transaction() as tx:
-            next_at = await outbox.next_due_at(tx)
+            next_at = await outbox.next_due_at(tx, self.channel)
         nap = IDLE_NAP_S
         if next_at is not None:
             nap = min(nap, max((from_db(next_at) - services.clock.now()).total_seconds(), 0.05))
@@ -287,7 +290,13 @@ class Sender:
         seen: set[int] = set()
         while True:
             async with self.services.db.transaction() as tx:
-                batch = await outbox.due(tx, to_db(self.services.clock.now()), BATCH, skip_ids=seen)
+                batch = await outbox.due(
+                    tx,
+                    to_db(self.services.clock.now()),
+                    BATCH,
+                    skip_ids=seen,
+                    channel=self.channel,
+                )
             if not batch:
                 return sent
             for notice in batch:
@@ -302,8 +311,14 @@ class Sender:
             async with self.services.db.transaction() as tx:
                 now = to_db(self.services.clock.now())
                 skip = list(self._in_flight)
-                batch = await outbox.due(tx, now, BATCH, skip_ids=skip, skip_chats=blocked)
-                waiting = [] if batch else await outbox.due(tx, now, 1, skip_ids=skip)
+                batch = await outbox.due(
+                    tx, now, BATCH, skip_ids=skip, skip_chats=blocked, channel=self.channel
+                )
+                waiting = (
+                    []
+                    if batch
+                    else await outbox.due(tx, now, 1, skip_ids=skip, channel=self.channel)
+                )
             if not batch and not waiting and not self._in_flight:
                 break
             progressed = False
@@ -498,21 +513,23 @@ class Sender:
             await outbox.requeue(
                 tx, notice.notice_id, to_db(later), f"429 retry after {seconds:g}s"
             )
-            await outbox.delay_chat(tx, notice.chat_id, to_db(later))
+            await outbox.delay_chat(tx, notice.chat_id, to_db(later), self.channel)
 
     async def _blocked(self, notice: Prepared, exc: TelegramError) -> None:
         """403: they blocked the bot. Mark them unreachable and park all that is queued to them."""
         now = to_db(self.services.clock.now())
         async with self.services.db.transaction() as tx:
-            person = (
-                await people_store.by_id(tx, notice.person_id)
-                if notice.person_id is not None
-                else await people_store.by_tg_user(tx, notice.chat_id)
+            # Only this identity: the person may still be reached on another channel.
+            await people_store.set_identity_unreachable(tx, self.channel, notice.chat_id, True, now)
+            parked = await outbox.park_chat(
+                tx, notice.chat_id, now, f"403 {exc.message}"[:300], self.channel
             )
-            if person is not None:
-                await people_store.set_unreachable(tx, person.id, True, now)
-            parked = await outbox.park_chat(tx, notice.chat_id, now, f"403 {exc.message}"[:300])
         log.info("a recipient blocked the bot: %d notice(s) parked", parked)
+
+    async def _channel_down(
+        self, notice: Prepared, failures: int, reason: str, *, paced: bool
+    ) -> None:
+        await _channel_down_impl(self, notice, failures, reason, paced=paced)
 
     async def _park(self, notice: Prepared, reason: str) -> None:
         async with self.services.db.transaction() as tx:
@@ -524,6 +541,10 @@ class Sender:
     async def _network(self, notice: Prepared, exc: TelegramError, *, paced: bool) -> None:
         """A dropped connection or time-out: try again later, up to max_attempts, then park."""
         reason = f"{type(exc).__name__} {exc.message}"
+        health = health_of(self.app)
+        if health is not None and await _server_down(self.app):
+            await self._channel_down(notice, health.failures, reason, paced=paced)
+            return
         if notice.attempt >= self.services.settings.delivery.max_attempts:
             await self._park(notice, f"gave up after {notice.attempt} tries: {reason}")
             return
@@ -534,7 +555,32 @@ class Sender:
         later = self.services.clock.now() + timedelta(seconds=wait)
         async with self.services.db.transaction() as tx:
             await outbox.retry_later(tx, notice.notice_id, to_db(later), reason)
-            await outbox.delay_chat(tx, notice.chat_id, to_db(later))
+            await outbox.delay_chat(tx, notice.chat_id, to_db(later), self.channel)
+
+
+async def _server_down(app: CouncilApp) -> bool:
+    """Is the channel's whole server unreachable, or only this send? One cheap call decides."""
+    try:
+        await app.bot.get_me()
+    except (BadRequest, Forbidden, RetryAfter):
+        return False  # it answered
+    except (NetworkError, TelegramError, OSError):
+        return True
+    return False
+
+
+async def _channel_down_impl(
+    sender: Sender, notice: Prepared, failures: int, reason: str, *, paced: bool
+) -> None:
+    """The channel's server is down (every call fails), not this notice: wait for it to come
+    back without using up a try, so its notices go out once it returns (docs/CHANNELS.md)."""
+    wait = min(backoff(failures), 60.0)
+    if paced:
+        sender.pacer.hold_all(wait)
+    later = sender.services.clock.now() + timedelta(seconds=wait)
+    async with sender.services.db.transaction() as tx:
+        await outbox.requeue(tx, notice.notice_id, to_db(later), f"channel down: {reason}")
+        await outbox.delay_chat(tx, notice.chat_id, to_db(later), sender.channel)
 
 
 def sender_of(app: CouncilApp) -> Sender:

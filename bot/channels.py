@@ -1,0 +1,234 @@
+"""Several channels, one process: one python-telegram-bot Application per configured channel,
+all sharing the one database, clock, council services, timers and outbox (docs/CHANNELS.md).
+
+Each channel's Application has its own Services (naming the channel), its own outbox sender
+(paced by that channel's limits) and its own health. The first channel's job queue runs the
+timers for all. A channel whose server is down is retried in the background: the others keep
+working, and its notices wait in the outbox until it answers again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import Application
+from telegram.request import BaseRequest, RequestData
+
+from bot.config import Channel
+from bot.council.clock import Clock
+
+log = logging.getLogger(__name__)
+
+CouncilApp = Application[Any, Any, Any, Any, Any, Any]
+
+# Calls failing in a row before a channel counts as down (one dropped connection is not).
+DOWN_AFTER = 3
+MAX_RETRY_S = 60.0
+
+
+@dataclass
+class ChannelHealth:
+    """What the admin's /delivery (and a health endpoint) says about one channel. Updated on
+    every Bot API call the channel makes: sends, long polls, getMe."""
+
+    name: str
+    kind: str
+    clock: Clock
+    last_ok: datetime | None = None  # the last Bot API call that got an answer
+    last_failure: datetime | None = None
+    failures: int = 0  # calls failed in a row since the last answer
+    error: str = ""
+    connected: bool = False  # its Application started and is taking updates
+
+    @property
+    def up(self) -> bool:
+        return self.failures < DOWN_AFTER
+
+    def ok(self) -> None:
+        self.last_ok = self.clock.now()
+        self.failures = 0
+        self.error = ""
+
+    def failed(self, error: str) -> None:
+        self.last_failure = self.clock.now()
+        self.failures += 1
+        self.error = error[:200]
+
+
+class TrackedRequest(BaseRequest):
+    """A Bot API transport that records every call's outcome in its channel's health. Any
+    answer from the server counts as reachable; no answer (or a 5xx from a gateway) does not."""
+
+    def __init__(self, inner: BaseRequest, health: ChannelHealth) -> None:
+        self.inner = inner
+        self.health = health
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self.inner.read_timeout
+
+    async def initialize(self) -> None:
+        await self.inner.initialize()
+
+    async def shutdown(self) -> None:
+        await self.inner.shutdown()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        try:
+            status, body = await self.inner.do_request(
+                url,
+                method,
+                request_data=request_data,
+                read_timeout=read_timeout,
+                write_timeout=write_timeout,
+                connect_timeout=connect_timeout,
+                pool_timeout=pool_timeout,
+            )
+        except (NetworkError, OSError) as exc:
+            # Never the URL: it holds the token.
+            self.health.failed(type(exc).__name__)
+            raise
+        if status >= 500:
+            self.health.failed(f"HTTP {status}")
+        else:
+            self.health.ok()
+        return status, body
+
+
+def health_of(app: CouncilApp) -> ChannelHealth | None:
+    found = app.bot_data.get("channel_health")
+    return found if isinstance(found, ChannelHealth) else None
+
+
+@dataclass
+class Running:
+    """One channel in this process: its config, Application and health."""
+
+    channel: Channel
+    app: CouncilApp
+    health: ChannelHealth
+    connect: asyncio.Task[None] | None = None
+    started: bool = False  # app.start() and the updater ran
+
+
+@dataclass
+class Channels:
+    """Every channel of the process, started and stopped together. `primary` (the first
+    channel) runs the timers; every channel runs its own outbox sender."""
+
+    running: list[Running] = field(default_factory=list)
+    polling: bool = True
+
+    @property
+    def primary(self) -> Running:
+        return self.running[0]
+
+    def by_name(self, name: str) -> Running | None:
+        return next((r for r in self.running if r.channel.name == name), None)
+
+    async def start(self) -> None:
+        """Timers and senders start at once, whatever the network; each channel then connects
+        in the background and keeps trying while its server is down."""
+        from bot import delivery
+        from bot.app import start_background
+
+        await start_background(self.primary.app)
+        for run in self.running[1:]:
+            delivery.start(run.app)
+        for run in self.running:
+            run.connect = asyncio.create_task(
+                self._connect(run), name=f"channel-{run.channel.name}"
+            )
+        # Give each a first try before returning, so a healthy start logs in order.
+        await asyncio.wait([r.connect for r in self.running if r.connect], timeout=10)
+
+    async def _connect(self, run: Running) -> None:
+        from bot.app import on_start
+
+        wait = 1.0
+        while True:
+            try:
+                await run.app.initialize()
+                await on_start(run.app)
+                await run.app.start()
+                if self.polling:
+                    assert run.app.updater is not None
+                    await run.app.updater.start_polling(error_callback=_polling_error(run))
+                run.started = True
+                run.health.connected = True
+                log.info("channel %s (%s) is connected", run.channel.name, run.channel.kind)
+                return
+            except InvalidToken:
+                run.health.error = "the token was refused"
+                log.error(
+                    "channel %s: the token in %s was refused; this channel stays off",
+                    run.channel.name,
+                    run.channel.token_env,
+                )
+                return
+            except (TelegramError, OSError) as exc:
+                run.health.error = run.health.error or type(exc).__name__
+                log.warning(
+                    "channel %s cannot be reached (%s); trying again in %.0f s",
+                    run.channel.name,
+                    type(exc).__name__,
+                    wait,
+                )
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, MAX_RETRY_S)
+
+    async def stop(self) -> None:
+        """Stop taking updates everywhere, then stop the senders and the timers; unsent
+        notices stay in the outbox for the next start."""
+        from bot import delivery
+        from bot.app import stop_background
+
+        for run in self.running:
+            if run.connect is not None and not run.connect.done():
+                run.connect.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await run.connect
+            if run.started and run.app.updater is not None and run.app.updater.running:
+                await run.app.updater.stop()
+        for run in self.running[1:]:
+            await delivery.stop(run.app)
+        await stop_background(self.primary.app)
+        for run in self.running:
+            if run.app.running:
+                await run.app.stop()
+            run.health.connected = False
+            await run.app.shutdown()
+
+
+def _polling_error(run: Running) -> Any:
+    def on_error(exc: TelegramError) -> None:
+        # The updater retries on its own; this only keeps the log short and names the channel.
+        log.warning("channel %s: polling failed (%s)", run.channel.name, type(exc).__name__)
+
+    return on_error
+
+
+def health_all(app: CouncilApp) -> list[ChannelHealth]:
+    """Every channel's health, from any channel's Application (for /delivery)."""
+    services = app.bot_data.get("services")
+    extras = getattr(services, "extras", {})
+    found = extras.get("channel_health")
+    if isinstance(found, dict):
+        return [h for h in found.values() if isinstance(h, ChannelHealth)]
+    own = health_of(app)
+    return [own] if own is not None else []
