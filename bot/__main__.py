@@ -27,12 +27,19 @@ def _settings(path: str) -> Settings:
 
 def cmd_check_config(args: argparse.Namespace) -> int:
     settings = _settings(args.config)
+    channels = settings.all_channels()
     print(
         f"{args.config} is fine: {settings.establishment.name}, {len(settings.topics)} topics,"
-        f" {len(settings.wings)} wings, {len(settings.admins)} admin(s)."
+        f" {len(settings.wings)} wings, {len(settings.admin_identities)} admin(s),"
+        f" {len(channels)} channel(s)."
     )
-    if settings.token() is None:
-        print(f"Note: the environment variable {settings.telegram.token_env} is not set yet.")
+    for channel in channels:
+        print(
+            f"  channel {channel.name} ({channel.kind}) at {channel.base_url}:"
+            f" {', '.join(channel.roles)}; up to {channel.rate_per_second:g} a second"
+        )
+        if channel.token() is None:
+            print(f"Note: the environment variable {channel.token_env} is not set yet.")
     return 0
 
 
@@ -202,39 +209,42 @@ def _no_token_message(settings: Settings) -> str:
     )
 
 
-async def serve(settings: Settings, token: str) -> None:
-    from bot.app import build_application, on_start, start_background, stop_background
+async def serve(settings: Settings, token: str | dict[str, str]) -> None:
+    """Every channel in one process (docs/CHANNELS.md); token: the first channel's token, or
+    each channel's by name."""
+    import os
 
+    from bot.app import build_channels
+
+    channels = settings.all_channels()
+    tokens = {channels[0].name: token} if isinstance(token, str) else token
     db = await _open(settings)
-    app = build_application(settings, db, token=token)
+    council = build_channels(settings, db, tokens=tokens)
+    if settings.telegram.webhook_url:
+        # The webhook in [telegram] serves the first Telegram channel; the others poll.
+        first = next((c for c in channels if c.kind == "telegram"), None)
+        if first is not None:
+            council.webhooks[first.name] = {
+                "listen": settings.telegram.webhook_listen,
+                "port": settings.telegram.webhook_port,
+                "webhook_url": settings.telegram.webhook_url,
+                "secret_token": os.environ.get(settings.telegram.webhook_secret_env) or None,
+            }
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with app:
-        await on_start(app)
-        await start_background(app)
-        await app.start()
-        assert app.updater is not None
-        if settings.telegram.webhook_url:
-            import os
-
-            await app.updater.start_webhook(
-                listen=settings.telegram.webhook_listen,
-                port=settings.telegram.webhook_port,
-                webhook_url=settings.telegram.webhook_url,
-                secret_token=os.environ.get(settings.telegram.webhook_secret_env) or None,
-            )
-        else:
-            await app.updater.start_polling()
-        log.info(
-            "The council bot is running for %s. Press Ctrl+C to stop.", settings.establishment.name
-        )
+    await council.start()
+    log.info(
+        "The council bot is running for %s on %d channel(s). Press Ctrl+C to stop.",
+        settings.establishment.name,
+        len(channels),
+    )
+    try:
         await stop.wait()
-        await app.updater.stop()
-        await stop_background(app)
-        await app.stop()
-    await db.close()
+    finally:
+        await council.stop()
+        await db.close()
 
 
 async def serve_local(settings: Settings, *, seed: bool) -> None:
@@ -282,13 +292,23 @@ async def serve_local(settings: Settings, *, seed: bool) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args.config)
-    token = settings.token()
-    logs.install([token] if token else [])
-    if token is None:
+    channels = settings.all_channels()
+    tokens = {c.name: c.token() for c in channels}
+    logs.install([t for t in tokens.values() if t])
+    if not settings.channels and tokens[channels[0].name] is None:
         print("No bot token is set: starting the local channel instead of Telegram.")
         asyncio.run(serve_local(settings, seed=False))
         return 0
-    asyncio.run(serve(settings, token))
+    missing = [c for c in channels if tokens[c.name] is None]
+    if missing:
+        for channel in missing:
+            print(
+                f"The channel {channel.name} has no token: set the environment variable"
+                f" {channel.token_env}.",
+                file=sys.stderr,
+            )
+        return 2
+    asyncio.run(serve(settings, {name: t for name, t in tokens.items() if t}))
     return 0
 
 

@@ -113,6 +113,8 @@ async def on_start(app: CouncilApp) -> None:
     """After app.initialize(): learn the bot's name and set the public command list."""
     svc = services(app)
     svc.bot_username = app.bot.username or ""
+    # Every channel's bot name, for invite links made on another channel (handlers/channels.py).
+    svc.extras.setdefault("bot_usernames", {})[svc.channel] = svc.bot_username
     # Strangers see only /start and /help: no hint of what members can do.
     for lang in i18n.LANGUAGES:
         commands = [

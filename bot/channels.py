@@ -124,6 +124,7 @@ class Running:
     health: ChannelHealth
     connect: asyncio.Task[None] | None = None
     started: bool = False  # app.start() and the updater ran
+    tried: asyncio.Event = field(default_factory=asyncio.Event)  # its first try is over
 
 
 @dataclass
@@ -133,6 +134,8 @@ class Channels:
 
     running: list[Running] = field(default_factory=list)
     polling: bool = True
+    # Channels taking updates by webhook instead of long polling: name -> start_webhook args.
+    webhooks: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def primary(self) -> Running:
@@ -154,8 +157,8 @@ class Channels:
             run.connect = asyncio.create_task(
                 self._connect(run), name=f"channel-{run.channel.name}"
             )
-        # Give each a first try before returning, so a healthy start logs in order.
-        await asyncio.wait([r.connect for r in self.running if r.connect], timeout=10)
+        # Each channel has had its first try when this returns (a down one keeps trying).
+        await asyncio.gather(*(r.tried.wait() for r in self.running))
 
     async def _connect(self, run: Running) -> None:
         from bot.app import on_start
@@ -165,12 +168,18 @@ class Channels:
             try:
                 await run.app.initialize()
                 await on_start(run.app)
-                await run.app.start()
-                if self.polling:
+                if not run.app.running:
+                    await run.app.start()
+                hook = self.webhooks.get(run.channel.name)
+                if hook is not None:
+                    assert run.app.updater is not None
+                    await run.app.updater.start_webhook(**hook)
+                elif self.polling:
                     assert run.app.updater is not None
                     await run.app.updater.start_polling(error_callback=_polling_error(run))
                 run.started = True
                 run.health.connected = True
+                run.tried.set()
                 log.info("channel %s (%s) is connected", run.channel.name, run.channel.kind)
                 return
             except InvalidToken:
@@ -180,6 +189,7 @@ class Channels:
                     run.channel.name,
                     run.channel.token_env,
                 )
+                run.tried.set()
                 return
             except (TelegramError, OSError) as exc:
                 run.health.error = run.health.error or type(exc).__name__
@@ -189,6 +199,7 @@ class Channels:
                     type(exc).__name__,
                     wait,
                 )
+                run.tried.set()
                 await asyncio.sleep(wait)
                 wait = min(wait * 2, MAX_RETRY_S)
 
@@ -223,12 +234,9 @@ def _polling_error(run: Running) -> Any:
     return on_error
 
 
-def health_all(app: CouncilApp) -> list[ChannelHealth]:
-    """Every channel's health, from any channel's Application (for /delivery)."""
-    services = app.bot_data.get("services")
-    extras = getattr(services, "extras", {})
+def health_all(extras: dict[str, Any]) -> list[ChannelHealth]:
+    """Every channel's health, in config order, from the extras all channels share."""
     found = extras.get("channel_health")
-    if isinstance(found, dict):
-        return [h for h in found.values() if isinstance(h, ChannelHealth)]
-    own = health_of(app)
-    return [own] if own is not None else []
+    if not isinstance(found, dict):
+        return []
+    return [h for h in found.values() if isinstance(h, ChannelHealth)]

@@ -18,6 +18,7 @@ from bot.council import roles as r
 from handlers import (
     access,
     agenda,
+    channels,
     common,
     consultations,
     delivery,
@@ -133,6 +134,9 @@ COMMANDS: list[Command] = [
     _cmd("leave", privacy.leave, r.ALL, "privacy.help_leave", "privacy.menu_leave", FAMILIES),
     _cmd("cancel", common.cancel, r.ALL, "help.cancel"),
     _cmd("help", access.help_, r.ALL | STRANGERS, "help.help", "menu.help"),
+    # Channels (docs/CHANNELS.md): one more identity for a person; where notices reach me.
+    _cmd("link", channels.link, r.STAFF_SIDE, "channels.help_link"),
+    _cmd("channel", channels.my_channel, r.ALL, "channels.help_channel"),
 ]
 COMMAND_BY_NAME = {c.name: c for c in COMMANDS}
 
@@ -262,6 +266,10 @@ BUTTONS: dict[str, Spec] = {
     "ocb": Spec(outcomes.board_page, r.IN_CUSTODY | r.READERS),
     "ocf": Spec(outcomes.family_page, FAMILIES),
     "obd": Spec(outcomes.print_board, r.STAFF_SIDE),
+    # Channels: an invite's channel, a link code's channel, my notices' channel.
+    "invc": Spec(channels.invite_channel, r.STAFF_SIDE),
+    "lnk": Spec(channels.link_channel, r.STAFF_SIDE),
+    "chn": Spec(channels.choose_channel, r.ALL),
 }
 
 # Typed replies, by the flow stored for the person (conversation table).

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from bot import i18n
 from bot.council import access, audit, roles
 from bot.council.text import clean
+from handlers import channels
 from handlers.base import Button, Call, Reply, Result, stranger
 from handlers.callbacks import pack
 from storage import audit as audit_store
@@ -82,12 +83,25 @@ async def start(call: Call) -> Result:
     if not code:
         return stranger(call)
     settings, clock = call.services.settings, call.services.clock
-    outcome = await access.redeem(call.tx, clock, settings, tg_user_id=call.user_id, raw_code=code)
+    outcome = await access.redeem(
+        call.tx,
+        clock,
+        settings,
+        tg_user_id=call.user_id,
+        raw_code=code,
+        channel=call.services.channel,
+    )
     if outcome.locked_until is not None:
         return call.reply("join.locked")
+    if outcome.wrong_channel:
+        return call.reply("channels.wrong_channel")
     if outcome.bad_code or outcome.person is None:
         return call.reply("join.bad_code")
     call.person = outcome.person
+    if outcome.linked:
+        # One more way to reach an existing person: their record, role and language stay.
+        call.lang = outcome.person.language
+        return menu_reply(call, "channels.linked")
     await audit.record(
         call.tx,
         clock,
@@ -217,24 +231,29 @@ async def invite_label(call: Call) -> Result:
     cleaned = clean(call.text, max_len=60)
     if not cleaned.ok:
         return call.reply("invite.label_problem")
-    return await _make_invite(call, cleaned.text)
+    return await make_invite(call, cleaned.text)
 
 
 async def invite_skip_label(call: Call) -> Result:
     if call.state is None or call.state.flow != "invite":
         call.toast = call.t("common.stale_button")
         return None
-    return await _make_invite(call, None)
+    return await make_invite(call, None)
 
 
-async def _make_invite(call: Call, label: str | None) -> Result:
+async def make_invite(call: Call, label: str | None, *, channel: str | None = None) -> Result:
     state = call.state
     if state is None or state.flow != "invite":
         return call.reply("common.use_menu")
     role, wing = state.data.get("role"), state.data.get("wing")
-    await call.end_flow()
     if not isinstance(role, str) or not roles.may_invite(call.me.role, role):
+        await call.end_flow()
         return call.reply("common.not_for_role")
+    if channels.several(call) and state.step != "channel":
+        # More than one channel: the code names the one it is used on (or any), asked last.
+        await call.begin("invite", "channel", {"role": role, "wing": wing, "label": label})
+        return channels.ask_invite_channel(call, role)
+    await call.end_flow()
     made = await access.create_invite(
         call.tx,
         call.services.clock,
@@ -243,7 +262,12 @@ async def _make_invite(call: Call, label: str | None) -> Result:
         role=role,
         wing=wing if isinstance(wing, str) else None,
         label=label,
+        channel=channel,
     )
+    if channels.several(call):
+        return channels.invite_made(
+            call, role=role, code=made.code, channel=channel, expires=made.expires_at
+        )
     username = call.services.bot_username
     link = f"https://t.me/{username}?start={made.code}" if username else "-"
     return call.reply(
