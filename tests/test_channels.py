@@ -162,7 +162,7 @@ async def test_one_channel_down_the_other_works_and_its_notices_go_when_it_retur
     await two.tg.tg.send(ADMIN_ID, "/delivery")
     view = two.tg.tg.last_text(ADMIN_ID)
     assert "Telegram: working." in view
-    assert f"the in-cell service: not answering. Last answer: " in view
+    assert "the in-cell service: not answering. Last answer: " in view
     assert f"Waiting: {len(waiting)}" in view
 
     two.pull("incell", down=False)
