@@ -581,7 +581,7 @@ def _channels(r: _Reader) -> tuple[Channel, ...]:
             r.bad(
                 "channels",
                 f"no channel admits {role}",
-                f'add "{role}" to the roles of the channel {role}s will use',
+                f'add "{role}" to the roles of the channel people with that role will use',
             )
     return tuple(out)
 
