@@ -273,6 +273,13 @@ async def forget(tx: Tx, person_id: int, now: str, *, leaving: bool) -> dict[str
     Kept, without anything that names them: submitted consultation answers (anonymous), items
     they raised (submitter unlinked), their supports and past meeting answers as counts, their
     row in the electorate of a poll still open (turnout must not change), audit lines (ids only)."""
+    # Read first: clearing tg_user_id below takes the Telegram identity away (a trigger).
+    held = [
+        (str(r[0]), int(r[1]))
+        for r in await tx.all(
+            "SELECT channel, user_id FROM identity WHERE person_id = ?", (person_id,)
+        )
+    ]
     if leaving:
         changed = await tx.execute(
             "UPDATE person SET status = 'left', tg_user_id = NULL, label = NULL, wing = NULL,"
@@ -308,9 +315,7 @@ async def forget(tx: Tx, person_id: int, now: str, *, leaving: bool) -> dict[str
     )
     await tx.execute("UPDATE outbox SET chat_id = 0 WHERE person_id = ?", (person_id,))
     await tx.execute("UPDATE invite SET label = NULL WHERE used_by = ?", (person_id,))
-    for channel, user_id in await tx.all(
-        "SELECT channel, user_id FROM identity WHERE person_id = ?", (person_id,)
-    ):
+    for channel, user_id in held:
         await tx.execute(
             "DELETE FROM code_attempt WHERE channel = ? AND tg_user_id = ?", (channel, user_id)
         )

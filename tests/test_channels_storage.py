@@ -229,3 +229,27 @@ def test_check_config_lists_the_channels(tmp_path: Path) -> None:
         result.stdout
     )
     assert "INCELL_BOT_TOKEN is not set yet" in result.stdout
+
+
+async def test_older_code_writing_tg_user_id_still_makes_an_identity_and_forget_clears_all(
+    tmp_path: Path,
+) -> None:
+    db = await Database.open(tmp_path / "c.sqlite3")
+    async with db.transaction() as tx:
+        # A bulk import written before channels: straight into person.
+        person_id = await tx.insert(
+            "INSERT INTO person (tg_user_id, role, joined_at, updated_at)"
+            " VALUES (4242, 'family', ?, ?)",
+            (NOW, NOW),
+        )
+        found = await people.by_tg_user(tx, 4242)
+        assert found is not None and found.id == person_id
+        assert await people.add_identity(tx, person_id, "incell", 4242, NOW)
+        assert not await people.add_identity(tx, person_id + 1, "incell", 4242, NOW)  # taken
+        await invites.record_failure(tx, 4242, NOW, "incell")
+        await invites.record_failure(tx, 4242, NOW)
+        assert await people.forget(tx, person_id, NOW, leaving=True) is not None
+        assert await people.identities(tx, person_id) == []
+        assert await people.by_identity(tx, "incell", 4242) is None
+        assert await tx.value("SELECT COUNT(*) FROM code_attempt") == 0
+    await db.close()

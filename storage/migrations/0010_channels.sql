@@ -59,3 +59,21 @@ INSERT INTO lockout_by_channel (channel, tg_user_id, until)
     SELECT 'telegram', tg_user_id, until FROM lockout;
 DROP TABLE lockout;
 ALTER TABLE lockout_by_channel RENAME TO lockout;
+
+-- Code that writes person.tg_user_id directly (written before channels, or a bulk import) still
+-- gives the person their Telegram identity, and clearing it takes that identity away.
+CREATE TRIGGER person_tg_identity_insert AFTER INSERT ON person
+WHEN NEW.tg_user_id IS NOT NULL
+BEGIN
+    INSERT OR IGNORE INTO identity (person_id, channel, user_id, unreachable, created_at)
+    VALUES (NEW.id, 'telegram', NEW.tg_user_id, NEW.unreachable, NEW.joined_at);
+    UPDATE person SET last_channel = 'telegram' WHERE id = NEW.id AND last_channel IS NULL;
+END;
+CREATE TRIGGER person_tg_identity_update AFTER UPDATE OF tg_user_id ON person
+WHEN NEW.tg_user_id IS NOT OLD.tg_user_id
+BEGIN
+    DELETE FROM identity
+    WHERE person_id = NEW.id AND channel = 'telegram' AND user_id = OLD.tg_user_id;
+    INSERT OR IGNORE INTO identity (person_id, channel, user_id, created_at)
+    SELECT NEW.id, 'telegram', NEW.tg_user_id, NEW.updated_at WHERE NEW.tg_user_id IS NOT NULL;
+END;
