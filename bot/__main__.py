@@ -83,6 +83,16 @@ def cmd_invite(args: argparse.Namespace) -> int:
     from storage.people import PersonRow
 
     settings = _settings(args.config)
+    if args.channel is not None:
+        found = settings.channel(args.channel)
+        if found is None or args.role not in found.roles:
+            names = ", ".join(c.name for c in settings.all_channels() if args.role in c.roles)
+            print(
+                f"The channel {args.channel!r} does not admit {args.role}s."
+                f" Channels that do: {names or 'none'}.",
+                file=sys.stderr,
+            )
+            raise SystemExit(2)
 
     async def go() -> None:
         db = await _open(settings)
@@ -96,11 +106,14 @@ def cmd_invite(args: argparse.Namespace) -> int:
                 role=args.role,
                 wing=args.wing,
                 label=args.label,
+                channel=args.channel,
             )
         await db.close()
         # Printed to the console for the operator; never logged.
+        where = f" on {made.channel}" if made.channel else ""
         print(
-            f"Invite code for {made.role}: {made.code}  (runs out {made.expires_at:%Y-%m-%d %H:%M} UTC)"
+            f"Invite code for {made.role}{where}: {made.code}"
+            f"  (runs out {made.expires_at:%Y-%m-%d %H:%M} UTC)"
         )
 
     asyncio.run(go())
@@ -320,7 +333,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     logs.install([])
     # A demo is tried at any hour: notices are not held back for quiet hours.
     delivery = replace(settings.delivery, quiet_start=settings.delivery.quiet_end)
-    asyncio.run(serve_local(replace(settings, delivery=delivery), seed=args.seed))
+    # The demo is one local channel standing in for Telegram, whatever [[channels]] says.
+    demo = replace(settings, delivery=delivery, channels=())
+    asyncio.run(serve_local(demo, seed=args.seed))
     return 0
 
 
@@ -349,6 +364,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     invite.add_argument("--wing", default=None)
     invite.add_argument("--label", default=None)
+    invite.add_argument(
+        "--channel", default=None, help="the channel it is used on (default: any that admits it)"
+    )
     invite.set_defaults(fn=cmd_invite)
     export = sub.add_parser("export", help="write a closed consultation's answers to a CSV file")
     export.add_argument("what", choices=["consultation"])
