@@ -253,3 +253,37 @@ async def test_older_code_writing_tg_user_id_still_makes_an_identity_and_forget_
         assert await people.by_identity(tx, "incell", 4242) is None
         assert await tx.value("SELECT COUNT(*) FROM code_attempt") == 0
     await db.close()
+
+
+def run_bot(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args, "--config", str(config)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin"},
+        check=False,
+        timeout=60,
+    )
+
+
+def test_the_console_names_missing_tokens_and_channels_that_refuse_a_role(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
+        'path = "data/council.sqlite3"', f'path = "{tmp_path / "c.sqlite3"}"'
+    )
+    config.write_text(text + TWO, encoding="utf-8")
+    started = run_bot(config, "run")
+    assert started.returncode == 2
+    assert "The channel telegram has no token: set the environment variable TELEGRAM_BOT_TOKEN" in (
+        started.stderr
+    )
+    assert "INCELL_BOT_TOKEN" in started.stderr
+    refused = run_bot(config, "invite", "--role", "member", "--wing", "a", "--channel", "telegram")
+    assert refused.returncode == 2
+    assert "The channel 'telegram' does not admit members. Channels that do: incell." in (
+        refused.stderr
+    )
+    made = run_bot(config, "invite", "--role", "member", "--wing", "a", "--channel", "incell")
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.startswith("Invite code for member on incell: ")
