@@ -224,6 +224,8 @@ class Channels:
                 await run.app.stop()
             run.health.connected = False
             await run.app.shutdown()
+            # A channel that never connected has open transports the Application never owned.
+            await run.app.bot.shutdown()
 
 
 def _polling_error(run: Running) -> Any:
