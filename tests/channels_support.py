@@ -16,6 +16,7 @@ from bot.channels import Channels
 from bot.config import Channel
 from bot.council.clock import FakeClock
 from storage.db import Database
+from storage.sealing import Sealer
 from tests.double import BotApiDouble, DoubleRequest, TelegramDriver
 from tests.harness import ADMIN_ID, START, Harness, test_settings
 
@@ -121,7 +122,9 @@ async def make_two_channels(
     tmp_path: Path, *, initialize: bool = True, polling: bool = False, **changes: Any
 ) -> TwoChannels:
     settings = two_channel_settings(tmp_path / "council.sqlite3", **changes)
-    db = await Database.open(settings.database_path)
+    db = await Database.open(
+        settings.database_path, sealer=Sealer.load_or_create(settings.key_path)
+    )
     clock = FakeClock(START)
     doubles = {
         "telegram": BotApiDouble(),
