@@ -167,7 +167,18 @@ class Channels:
         while True:
             try:
                 await run.app.initialize()
-                await on_start(run.app)
+                try:
+                    await on_start(run.app)
+                except NetworkError:
+                    raise
+                except TelegramError as exc:
+                    # A Bot API server without command menus (an in-cell one may lack them) is
+                    # still a working channel.
+                    log.warning(
+                        "channel %s: the command list was not set (%s)",
+                        run.channel.name,
+                        type(exc).__name__,
+                    )
                 if not run.app.running:
                     await run.app.start()
                 hook = self.webhooks.get(run.channel.name)

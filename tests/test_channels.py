@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.council import timers
+from handlers.callbacks import pack
 from storage import people
 from tests.channels_support import TwoChannels, make_two_channels
 from tests.harness import ADMIN_ID
@@ -351,3 +352,44 @@ async def test_start_and_stop_together_with_one_server_down(tmp_path: Path) -> N
         await two.council.stop()
         await two.db.close()
     assert not any(r.app.running for r in two.council.running)
+
+
+async def test_forged_and_stale_channel_buttons_change_nothing(two: TwoChannels) -> None:
+    staff = await two.tg.join("staff", wing=None)
+    family = await two.tg.join("family", wing=None)
+    member = await two.cell.join("member", wing="a")
+    async with two.db.transaction() as tx:
+        record = await people.by_identity(tx, "incell", member)
+    assert record is not None
+    await two.tg.admin()
+    async with two.db.transaction() as tx:
+        admin = await people.by_identity(tx, "telegram", ADMIN_ID)
+    assert admin is not None
+    message = two.tg.double.last(staff)
+    assert message is not None
+    stale = "This button no longer works. Send /menu to start again."
+    presses = {
+        pack("invc", "incell"): stale,  # no invite being made
+        pack("lnk", record.id, "whatsapp"): stale,  # no such channel
+        pack("lnk", admin.id, "telegram"): "This button is not for you.",  # staff cannot
+        pack("chn", "incell"): stale,  # not one of the staff member's identities
+    }
+    for data, answer in presses.items():
+        await two.tg.tg.press_data(staff, message.message_id, data)
+        assert two.tg.tg.answer_for(staff) == answer, data
+    await two.tg.tg.press_data(staff, message.message_id, pack("lnk", 99999, "telegram"))
+    assert two.tg.tg.last_text(staff) == "I cannot find anyone with access by that reference."
+    # A family member pressing a staff button gets the role refusal and no code.
+    family_message = two.tg.double.last(family)
+    assert family_message is not None
+    await two.tg.tg.press_data(
+        family, family_message.message_id, pack("lnk", record.id, "telegram")
+    )
+    assert two.tg.tg.answer_for(family) is not None
+    await two.tg.tg.send(family, f"/link P-{record.id:04d}")
+    assert "Code for" not in two.tg.tg.last_text(family)
+    rows = await two.tg.rows("SELECT COUNT(*) AS n FROM invite WHERE person_id IS NOT NULL")
+    assert rows[0]["n"] == 0
+    # Typed references that are not one get the usage line.
+    await two.tg.tg.send(staff, "/link Bob")
+    assert two.tg.tg.last_text(staff) == "Write the person's reference, like this: /link P-0012"
