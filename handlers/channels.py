@@ -177,6 +177,15 @@ async def choose_channel(call: Call) -> Result:
     return call.reply("channels.chose", edit=True, channel=_label_of(call, choice))
 
 
+async def ways_in(call: Call) -> list[str]:
+    """For /mydata: the channels the bot knows them on (only when there is more than one)."""
+    if not several(call):
+        return []
+    mine = await people_store.identities(call.tx, call.me.id)
+    names = ", ".join(_label_of(call, i.channel) for i in mine)
+    return [call.t("channels.mydata", channels=names)]
+
+
 # --- the admin's /delivery ----------------------------------------------------------------------
 
 

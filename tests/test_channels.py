@@ -393,3 +393,13 @@ async def test_forged_and_stale_channel_buttons_change_nothing(two: TwoChannels)
     # Typed references that are not one get the usage line.
     await two.tg.tg.send(staff, "/link Bob")
     assert two.tg.tg.last_text(staff) == "Write the person's reference, like this: /link P-0012"
+
+
+async def test_my_data_names_every_way_in(two: TwoChannels) -> None:
+    member = await two.cell.join("member", wing="a")
+    async with two.db.transaction() as tx:
+        record = await people.by_identity(tx, "incell", member)
+        assert record is not None
+        await people.add_identity(tx, record.id, "telegram", 700_000_009, "2026-11-02T10:00:00Z")
+    await two.cell.tg.send(member, "/mydata")
+    assert "You use the bot on: the in-cell service, Telegram" in two.cell.tg.last_text(member)
