@@ -68,6 +68,8 @@ CHANNEL_KINDS = ("telegram", "incell")
 # Telegram's own limits; an in-cell channel runs on the prison's server and may go faster.
 TELEGRAM_MAX_RATE = 30.0
 INCELL_MAX_RATE = 1000.0
+TELEGRAM_MAX_TEXT = 4096  # Telegram's own limit, and the in-cell channel's default
+INCELL_MAX_TEXT = 65536
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,8 @@ class Channel:
     roles: tuple[str, ...]  # who may join on it with an invite code
     rate_per_second: float
     per_chat_interval_s: float
+    # The longest message the channel takes; a notice is cut to it when rendered (send time).
+    max_text_length: int = TELEGRAM_MAX_TEXT
 
     def token(self) -> str | None:
         value = os.environ.get(self.token_env, "").strip()
@@ -556,7 +560,22 @@ def _channels(r: _Reader) -> tuple[Channel, ...]:
         ):
             r.bad(f"{where}.per_chat_interval_seconds", interval, "set it to a number from 0 to 60")
             interval = 1.0
+        max_text = entry.get("max_text_length", TELEGRAM_MAX_TEXT)
+        text_cap = TELEGRAM_MAX_TEXT if kind == "telegram" else INCELL_MAX_TEXT
+        if (
+            isinstance(max_text, bool)
+            or not isinstance(max_text, int)
+            or not 100 <= max_text <= text_cap
+        ):
+            r.bad(
+                f"{where}.max_text_length",
+                max_text,
+                f"set it to a whole number from 100 to {text_cap}"
+                + (" (Telegram's own limit)" if kind == "telegram" else ""),
+            )
+            max_text = TELEGRAM_MAX_TEXT
         unknown = set(entry) - {
+            "max_text_length",
             "name",
             "kind",
             "base_url",
@@ -579,6 +598,7 @@ def _channels(r: _Reader) -> tuple[Channel, ...]:
                     roles=tuple(x for x in ROLES if x in roles_raw),
                     rate_per_second=float(rate),
                     per_chat_interval_s=float(interval),
+                    max_text_length=max_text,
                 )
             )
     for role in ROLES:

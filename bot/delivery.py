@@ -156,13 +156,17 @@ def quiet_release(now: datetime, settings: Settings) -> datetime | None:
 
 
 def render(
-    notice: NoticeRow, lang: str, settings: Settings
+    notice: NoticeRow,
+    lang: str,
+    settings: Settings,
+    max_length: int = MessageLimit.MAX_TEXT_LENGTH,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The notice's text and buttons in the reader's language, as they are now (send time)."""
+    """The notice's text and buttons in the reader's language, as they are now (send time),
+    cut to the channel's longest message."""
     zone = settings.establishment.timezone
     text = i18n.t(lang, notice.message, zone, **notice.params)
-    if len(text) > MessageLimit.MAX_TEXT_LENGTH:
-        text = text[: MessageLimit.MAX_TEXT_LENGTH - 1] + "…"
+    if len(text) > max_length:
+        text = text[: max_length - 1] + "…"
     if not notice.buttons:
         return text, None
     rows = [
@@ -213,6 +217,7 @@ class Sender:
         self.channel = services.channel
         limits = services.settings.channel(self.channel) or services.settings.all_channels()[0]
         self.pacer = Pacer(limits.rate_per_second, limits.per_chat_interval_s, monotonic)
+        self.max_text_length = limits.max_text_length
         self.max_in_flight = max(1, in_flight)
         self._in_flight: dict[int, int] = {}  # notice id -> chat id
         self._tasks: set[asyncio.Task[None]] = set()
@@ -445,7 +450,7 @@ class Sender:
                         await outbox.hold(tx, notice.id, to_db(release))
                     continue
                 try:
-                    text, markup = render(notice, lang, settings)
+                    text, markup = render(notice, lang, settings, self.max_text_length)
                 except (KeyError, ValueError, IndexError, TypeError) as exc:
                     reason = f"cannot render {notice.message}: {type(exc).__name__} {exc}"
                     await outbox.finish(tx, notice.id, "parked", stamp, reason)

@@ -109,13 +109,9 @@ class TwoChannels:
 
 
 def two_channel_settings(db_path: Path, **changes: Any) -> Any:
-    settings = test_settings(db_path)
-    return replace(
-        settings,
-        channels=(TELEGRAM, INCELL),
-        admin_identities=(("telegram", ADMIN_ID),),
-        **changes,
-    )
+    changes.setdefault("channels", (TELEGRAM, INCELL))
+    changes.setdefault("admin_identities", (("telegram", ADMIN_ID),))
+    return replace(test_settings(db_path), **changes)
 
 
 async def make_two_channels(

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.council import timers
+from bot.council import notices, timers
 from handlers.callbacks import pack
 from storage import people
-from tests.channels_support import TwoChannels, make_two_channels
+from tests.channels_support import INCELL, TELEGRAM, TwoChannels, make_two_channels
 from tests.harness import ADMIN_ID
 from tests.test_consultations import answer_all, write_consultation
 from tests.test_meetings import schedule
@@ -403,3 +404,33 @@ async def test_my_data_names_every_way_in(two: TwoChannels) -> None:
         await people.add_identity(tx, record.id, "telegram", 700_000_009, "2026-11-02T10:00:00Z")
     await two.cell.tg.send(member, "/mydata")
     assert "You use the bot on: the in-cell service, Telegram" in two.cell.tg.last_text(member)
+
+
+async def test_a_notice_is_cut_to_each_channels_longest_message(tmp_path: Path) -> None:
+    # A kiosk screen that shows at most 1,000 characters a message.
+    incell = replace(INCELL, max_text_length=1000)
+    two = await make_two_channels(tmp_path, channels=(TELEGRAM, incell))
+    try:
+        family = await two.tg.join("family", wing=None)
+        member = await two.cell.join("member", wing="a")
+        long_text = "word " * 1200  # 6,000 characters
+        async with two.db.transaction() as tx:
+            for user, channel in ((family, "telegram"), (member, "incell")):
+                person = await people.by_identity(tx, channel, user)
+                assert person is not None
+                await notices.notify(
+                    tx,
+                    two.clock,
+                    key=f"long:{channel}",
+                    message="announce.notice",
+                    params={"establishment": "HMP Example", "text": long_text},
+                    person=person,
+                )
+        assert await two.deliver() == 2
+        on_telegram = two.tg.tg.last_text(family)
+        on_cell = two.cell.tg.last_text(member)
+        assert len(on_telegram) == 4096 and on_telegram.endswith("…")
+        assert len(on_cell) == 1000 and on_cell.endswith("…")
+        assert on_cell[:-1] == on_telegram[:999]
+    finally:
+        await two.close()

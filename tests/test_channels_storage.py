@@ -180,6 +180,7 @@ base_url = "ftp://x"
 token_env = "INCELL_BOT_TOKEN"
 roles = ["warder"]
 rate_per_second = 31
+max_text_length = 5000
 colour = "blue"
 """
     )
@@ -193,6 +194,9 @@ colour = "blue"
     assert "of its own" in found["channels[2].token_env"]
     assert "list the roles" in found["channels[2].roles"]
     assert "remove it" in found["channels[2].colour"]
+    assert found["channels[2].max_text_length"] == (
+        "set it to a whole number from 100 to 4096 (Telegram's own limit)"
+    )
     assert found["admins.channel"] == "name one of the channels: telegram, incell"
     assert found["admins.identities[0]"].startswith('list identities like ["incell:1001"]')
 
