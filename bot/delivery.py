@@ -534,7 +534,15 @@ class Sender:
     async def _channel_down(
         self, notice: Prepared, failures: int, reason: str, *, paced: bool
     ) -> None:
-        await _channel_down_impl(self, notice, failures, reason, paced=paced)
+        """The channel's server is down (every call fails), not this notice: wait for it to come
+        back without using up a try, so its notices go out once it returns (docs/CHANNELS.md)."""
+        wait = min(backoff(failures), 60.0)
+        if paced:
+            self.pacer.hold_all(wait)
+        later = self.services.clock.now() + timedelta(seconds=wait)
+        async with self.services.db.transaction() as tx:
+            await outbox.requeue(tx, notice.notice_id, to_db(later), f"channel down: {reason}")
+            await outbox.delay_chat(tx, notice.chat_id, to_db(later), self.channel)
 
     async def _park(self, notice: Prepared, reason: str) -> None:
         async with self.services.db.transaction() as tx:
@@ -572,20 +580,6 @@ async def _server_down(app: CouncilApp) -> bool:
     except (NetworkError, TelegramError, OSError):
         return True
     return False
-
-
-async def _channel_down_impl(
-    sender: Sender, notice: Prepared, failures: int, reason: str, *, paced: bool
-) -> None:
-    """The channel's server is down (every call fails), not this notice: wait for it to come
-    back without using up a try, so its notices go out once it returns (docs/CHANNELS.md)."""
-    wait = min(backoff(failures), 60.0)
-    if paced:
-        sender.pacer.hold_all(wait)
-    later = sender.services.clock.now() + timedelta(seconds=wait)
-    async with sender.services.db.transaction() as tx:
-        await outbox.requeue(tx, notice.notice_id, to_db(later), f"channel down: {reason}")
-        await outbox.delay_chat(tx, notice.chat_id, to_db(later), sender.channel)
 
 
 def sender_of(app: CouncilApp) -> Sender:
