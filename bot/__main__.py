@@ -122,6 +122,53 @@ def cmd_invite(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_link(args: argparse.Namespace) -> int:
+    """A one-time code that gives an existing person one more way in (docs/CHANNELS.md)."""
+    from bot.council import access
+    from bot.council.clock import SystemClock
+    from storage.people import PersonRow
+
+    settings = _settings(args.config)
+    person_id = access.parse_person_ref(args.person)
+    if person_id is None:
+        print(f"Write the person's reference like P-0012, not {args.person!r}.", file=sys.stderr)
+        return 2
+    if args.channel is not None and settings.channel(args.channel) is None:
+        names = ", ".join(c.name for c in settings.all_channels())
+        print(f"There is no channel {args.channel!r}. The channels are: {names}.", file=sys.stderr)
+        return 2
+
+    async def go() -> access.NewInvite | None:
+        db = await _open(settings)
+        system = PersonRow(0, None, "admin", "active", "en", True, None, "server console", False)
+        try:
+            async with db.transaction() as tx:
+                return await access.create_link(
+                    tx,
+                    SystemClock(),
+                    settings,
+                    actor=system,
+                    person_id=person_id,
+                    channel=args.channel,
+                )
+        except ValueError:
+            return None
+        finally:
+            await db.close()
+
+    made = asyncio.run(go())
+    if made is None:
+        print(f"Nobody with access has the reference {args.person}.", file=sys.stderr)
+        return 1
+    where = made.channel or "any channel"
+    # Printed to the console for the operator; never logged.
+    print(
+        f"Code for {access.person_ref(person_id)} on {where}: {made.code}"
+        f"  (runs out {made.expires_at:%Y-%m-%d %H:%M} UTC)"
+    )
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """Write a closed consultation's answers as CSV (no names unless given; see CONSULTATIONS.md)."""
     from bot.council import consultations
@@ -370,6 +417,10 @@ def main(argv: list[str] | None = None) -> int:
         "--channel", default=None, help="the channel it is used on (default: any that admits it)"
     )
     invite.set_defaults(fn=cmd_invite)
+    link = sub.add_parser("link", help="a code giving an existing person one more way in")
+    link.add_argument("--person", required=True, help="their reference, like P-0012")
+    link.add_argument("--channel", default=None, help="the channel it is used on (default: any)")
+    link.set_defaults(fn=cmd_link)
     export = sub.add_parser("export", help="write a closed consultation's answers to a CSV file")
     export.add_argument("what", choices=["consultation"])
     export.add_argument("id", type=int)

@@ -291,3 +291,18 @@ def test_the_console_names_missing_tokens_and_channels_that_refuse_a_role(tmp_pa
     made = run_bot(config, "invite", "--role", "member", "--wing", "a", "--channel", "incell")
     assert made.returncode == 0, made.stderr
     assert made.stdout.startswith("Invite code for member on incell: ")
+    # A code giving an existing person a second way in, from the console.
+    nobody = run_bot(config, "link", "--person", "P-0001", "--channel", "telegram")
+    assert nobody.returncode == 1
+    assert "Nobody with access has the reference P-0001." in nobody.stderr
+    bad = run_bot(config, "link", "--person", "P-0001", "--channel", "pigeon")
+    assert bad.returncode == 2 and "The channels are: telegram, incell." in bad.stderr
+    with sqlite3.connect(tmp_path / "c.sqlite3") as conn:
+        conn.execute(
+            "INSERT INTO person (id, role, wing, joined_at, updated_at)"
+            " VALUES (1, 'member', 'a', ?, ?)",
+            (NOW, NOW),
+        )
+    linked = run_bot(config, "link", "--person", "P-0001", "--channel", "telegram")
+    assert linked.returncode == 0, linked.stderr
+    assert linked.stdout.startswith("Code for P-0001 on telegram: ")
