@@ -213,11 +213,12 @@ class Sender:
         assert isinstance(services, Services)
         self.services = services
         self.sleep = sleep
-        # One sender per channel: it sends that channel's notices only, paced by its own limits.
+        # One sender per channel: it sends that channel's notices only, paced by its own limits
+        # (a Channel has [delivery]'s rate_per_second and per_chat_interval_s, by channel).
         self.channel = services.channel
-        limits = services.settings.channel(self.channel) or services.settings.all_channels()[0]
-        self.pacer = Pacer(limits.rate_per_second, limits.per_chat_interval_s, monotonic)
-        self.max_text_length = limits.max_text_length
+        delivery = services.settings.channel(self.channel) or services.settings.all_channels()[0]
+        self.pacer = Pacer(delivery.rate_per_second, delivery.per_chat_interval_s, monotonic)
+        self.max_text_length = delivery.max_text_length
         self.max_in_flight = max(1, in_flight)
         self._in_flight: dict[int, int] = {}  # notice id -> chat id
         self._tasks: set[asyncio.Task[None]] = set()
