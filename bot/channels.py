@@ -45,6 +45,7 @@ class ChannelHealth:
     failures: int = 0  # calls failed in a row since the last answer
     error: str = ""
     connected: bool = False  # its Application started and is taking updates
+    refused: bool = False  # the server refused the token: the channel stays off until fixed
 
     @property
     def up(self) -> bool:
@@ -195,6 +196,7 @@ class Channels:
                 return
             except InvalidToken:
                 run.health.error = "the token was refused"
+                run.health.refused = True
                 log.error(
                     "channel %s: the token in %s was refused; this channel stays off",
                     run.channel.name,

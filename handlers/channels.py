@@ -195,7 +195,13 @@ async def health_lines(call: Call) -> list[str]:
     lines = [call.t("channels.health_title")]
     for health in health_all(call.services.extras):
         config = call.services.settings.channel(health.name)
-        state = "channels.state_up" if health.up else "channels.state_down"
+        state = (
+            "channels.state_refused"
+            if health.refused
+            else "channels.state_up"
+            if health.up
+            else "channels.state_down"
+        )
         last = (
             health.last_ok.astimezone(call.services.settings.establishment.timezone).strftime(
                 "%Y-%m-%d %H:%M"

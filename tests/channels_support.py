@@ -115,7 +115,12 @@ def two_channel_settings(db_path: Path, **changes: Any) -> Any:
 
 
 async def make_two_channels(
-    tmp_path: Path, *, initialize: bool = True, polling: bool = False, **changes: Any
+    tmp_path: Path,
+    *,
+    initialize: bool = True,
+    polling: bool = False,
+    tokens: dict[str, str] | None = None,
+    **changes: Any,
 ) -> TwoChannels:
     settings = two_channel_settings(tmp_path / "council.sqlite3", **changes)
     db = await Database.open(
@@ -134,7 +139,7 @@ async def make_two_channels(
     council = build_channels(
         settings,
         db,
-        tokens={name: d.token for name, d in doubles.items()},
+        tokens={name: d.token for name, d in doubles.items()} | (tokens or {}),
         clock=clock,
         requests={name: pair for name, pair in cables.items()},
         polling=polling,

@@ -434,3 +434,21 @@ async def test_a_notice_is_cut_to_each_channels_longest_message(tmp_path: Path) 
         assert on_cell[:-1] == on_telegram[:999]
     finally:
         await two.close()
+
+
+async def test_a_refused_token_keeps_that_channel_off_and_the_admin_sees_why(
+    tmp_path: Path,
+) -> None:
+    two = await make_two_channels(tmp_path, initialize=False, tokens={"incell": "999:WRONG"})
+    try:
+        await two.council.start()  # returns: a refused token does not hold up the others
+        telegram, incell = two.council.running
+        assert telegram.health.connected and incell.health.refused and not incell.health.connected
+        await two.tg.admin()
+        await two.tg.tg.send(ADMIN_ID, "/delivery")
+        view = two.tg.tg.last_text(ADMIN_ID)
+        assert "Telegram: working." in view
+        assert "the in-cell service: its token was refused: check the token." in view
+    finally:
+        await two.council.stop()
+        await two.db.close()
