@@ -29,10 +29,11 @@ def _settings(path: str) -> Settings:
 def cmd_check_config(args: argparse.Namespace) -> int:
     settings = _settings(args.config)
     channels = settings.all_channels()
+    admins = len(settings.admin_identities)
     print(
         f"{args.config} is fine: {settings.establishment.name}, {len(settings.topics)} topics,"
-        f" {len(settings.wings)} wings, {len(settings.admin_identities)} admin(s),"
-        f" {len(channels)} channel(s)."
+        f" {len(settings.wings)} wings, {admins} {'admin' if admins == 1 else 'admins'},"
+        f" {len(channels)} {'channel' if len(channels) == 1 else 'channels'}."
     )
     for channel in channels:
         print(
@@ -195,6 +196,31 @@ def cmd_export(args: argparse.Namespace) -> int:
     with open(args.out, "wb") as out:
         out.write(data)
     print(f"Consultation {args.id} written to {args.out}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """Ids, state and titles, so that `export consultation N` can be given a real N."""
+    from storage import listing
+    from storage.clock import from_db
+
+    settings = _settings(args.config)
+    zone = settings.establishment.timezone
+
+    async def go() -> list[listing.Listed]:
+        db = await _open(settings)
+        try:
+            async with db.transaction() as tx:
+                return await listing.listed(tx, args.what)
+        finally:
+            await db.close()
+
+    rows = asyncio.run(go())
+    if not rows:
+        print(f"There are no {args.what} yet.")
+    for row in rows:
+        at = from_db(row.when).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        print(f"{row.id:>4}  {row.status:<9}  {at}  {row.title}")
     return 0
 
 
@@ -426,6 +452,9 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("id", type=int)
     export.add_argument("--out", required=True, help="the CSV file to write")
     export.set_defaults(fn=cmd_export)
+    listing = sub.add_parser("list", help="list consultations, polls or meetings with their ids")
+    listing.add_argument("what", choices=["consultations", "polls", "meetings"])
+    listing.set_defaults(fn=cmd_list)
     board_cmd = sub.add_parser("board", help="print the outcomes board as an A4 PDF")
     board_cmd.add_argument("--wing", default=None, help="a wing id; leave out for all wings")
     board_cmd.add_argument("--out", required=True, help="the PDF file to write")

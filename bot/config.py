@@ -51,6 +51,9 @@ class Establishment:
     name: str
     timezone: ZoneInfo
     default_language: str
+    # Languages staff write their words in for others (polls, meetings, announcements...): the
+    # first is the one every wizard asks for first; readers of another get their own.
+    content_languages: tuple[str, ...] = ("en",)
 
 
 @dataclass(frozen=True)
@@ -332,6 +335,7 @@ def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
     if default_language not in LANGUAGES:
         r.bad("establishment.default_language", default_language, f"use one of {LANGUAGES}")
         default_language = "en"
+    content_languages = _content_languages(r, default_language)
 
     token_env = r.text("telegram.token_env", "TELEGRAM_BOT_TOKEN", max_len=64)
     if not re.fullmatch(r"[A-Z_][A-Z0-9_]*", token_env):
@@ -423,7 +427,7 @@ def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
 
     settings = Settings(
         path=path,
-        establishment=Establishment(name, zone, default_language),
+        establishment=Establishment(name, zone, default_language, content_languages),
         telegram=Telegram(
             token_env=token_env,
             base_url=base_url,
@@ -685,3 +689,19 @@ def load_settings(path: str | os.PathLike[str]) -> Settings:
             ],
         )
     return settings
+
+
+def _content_languages(r: _Reader, default_language: str) -> tuple[str, ...]:
+    raw = r.raw("establishment.content_languages")
+    if raw is None:
+        return (default_language,)
+    fix = f'a list of languages from {LANGUAGES}, like ["en", "cy"]'
+    if (
+        not isinstance(raw, list)
+        or not raw
+        or any(lang not in LANGUAGES for lang in raw)
+        or len(set(raw)) != len(raw)
+    ):
+        r.bad("establishment.content_languages", raw, fix)
+        return (default_language,)
+    return tuple(str(lang) for lang in raw)

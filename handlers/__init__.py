@@ -21,6 +21,7 @@ from handlers import (
     channels,
     common,
     consultations,
+    content,
     delivery,
     meetings,
     outcomes,
@@ -106,7 +107,13 @@ COMMANDS: list[Command] = [
     ),
     # Outcomes, the board, reports and one's own record (docs/OUTCOMES.md, docs/REPORTS.md).
     # The observer reads the board, reports and the audit log; writes nothing.
-    _cmd("outcome", outcomes.outcome_command, r.STAFF_SIDE, "outcomes.help.outcome"),
+    _cmd(
+        "outcome",
+        outcomes.outcome_command,
+        r.STAFF_SIDE,
+        "outcomes.help.outcome",
+        "reader.menu.outcome",
+    ),
     _cmd(
         "outcomes",
         outcomes.board_command,
@@ -140,6 +147,25 @@ COMMANDS: list[Command] = [
 ]
 COMMAND_BY_NAME = {c.name: c for c in COMMANDS}
 
+# /help says what each role can actually do: a command open to everyone (so that it can answer
+# kindly) is worded per role, or left out where the role cannot use it.
+HELP_BY_ROLE: dict[tuple[str, str], str | None] = {
+    ("polls", r.STAFF): "reader.help.polls_run",
+    ("polls", r.ADMIN): "reader.help.polls_run",
+    ("polls", r.OBSERVER): "reader.help.polls_read",
+    ("leave", r.STAFF): None,
+    ("leave", r.ADMIN): None,
+    ("leave", r.OBSERVER): None,
+}
+
+
+def help_id_for(command: Command, role: str) -> str | None:
+    """The catalogue id of this command's /help line for this role, or None to leave it out."""
+    if command.help_id is None or role not in command.spec.roles:
+        return None
+    return HELP_BY_ROLE.get((command.name, role), command.help_id)
+
+
 # The menu, in sections, in the order people need them: council work first, "me" last.
 # A role with at most MENU_FLAT buttons sees them all at once, in this order; staff and admin,
 # with many more, see the sections first, so nobody has to read twenty buttons to find one.
@@ -147,7 +173,7 @@ MENU_SECTIONS: list[tuple[str, tuple[str, ...]]] = [
     ("issues", ("raise", "myitems", "browse", "triage", "keyin")),
     ("meetings", ("meetings", "agenda", "meeting", "minutes")),
     ("voice", ("polls", "consultations", "consult", "announce")),
-    ("results", ("outcomes", "myrecord", "board", "report")),
+    ("results", ("outcome", "outcomes", "myrecord", "board", "report")),
     ("people", ("invite", "people", "audit", "delivery")),
     ("me", ("whoami", "mydata", "language", "leave", "help")),
 ]
@@ -177,15 +203,22 @@ BUTTONS: dict[str, Spec] = {
     "akt": Spec(agenda.keyin_topic, r.STAFF_SIDE),
     "akw": Spec(agenda.keyin_wing, r.STAFF_SIDE),
     "akc": Spec(agenda.keyin_confirm, r.STAFF_SIDE),
+    "akn": Spec(agenda.keyin_no_writer, r.STAFF_SIDE),
     "akx": Spec(agenda.raise_cancel, r.STAFF_SIDE),
     "amy": Spec(agenda.my_items_page, r.IN_CUSTODY),
     "abr": Spec(agenda.browse_page, r.IN_CUSTODY),
     "asp": Spec(agenda.support, r.IN_CUSTODY),
     "atr": Spec(agenda.triage_action, r.TRIAGE),
     "atn": Spec(agenda.triage_next, r.TRIAGE),
+    "atd": Spec(agenda.decline_confirm, r.TRIAGE),
+    "atdx": Spec(agenda.decline_drop, r.TRIAGE),
     "arp": Spec(agenda.reply_start, r.IN_CUSTODY | r.STAFF_SIDE),
+    "arl": Spec(agenda.reply_loose, r.IN_CUSTODY),
+    "arlx": Spec(agenda.reply_loose_drop, r.IN_CUSTODY),
     "ann": Spec(delivery.announce_audience, r.STAFF_SIDE),
     "anny": Spec(delivery.announce_send, r.STAFF_SIDE),
+    # "The same words in both" while a wizard asks for another content language.
+    "cts": Spec(content.same, r.ALL),
     "annn": Spec(delivery.announce_cancel, r.STAFF_SIDE),
     "pll": Spec(polls.polls_button, r.ALL),
     "plb": Spec(polls.show_ballot, POLL_VOTERS),
@@ -213,6 +246,8 @@ BUTTONS: dict[str, Spec] = {
     "css": Spec(consultations.submit, CONSULTEES),
     "csn": Spec(consultations.name_choice, CONSULTEES),
     "csx": Spec(consultations.summary, r.STAFF_SIDE),
+    "csc": Spec(consultations.close_ask, r.STAFF_SIDE),
+    "csz": Spec(consultations.close_confirm, r.STAFF_SIDE),
     "csp": Spec(consultations.report_start, r.STAFF_SIDE),
     "csy": Spec(consultations.report_publish, r.STAFF_SIDE),
     "cnk": Spec(consultations.new_kind, r.STAFF_SIDE),
@@ -266,6 +301,9 @@ BUTTONS: dict[str, Spec] = {
     "ocb": Spec(outcomes.board_page, r.IN_CUSTODY | r.READERS),
     "ocf": Spec(outcomes.family_page, FAMILIES),
     "obd": Spec(outcomes.print_board, r.STAFF_SIDE),
+    "ocl": Spec(outcomes.postable_page, r.STAFF_SIDE),
+    "orp": Spec(outcomes.report_month, r.READERS),
+    "ocp": Spec(outcomes.postable_pick, r.STAFF_SIDE),
     # Channels: an invite's channel, a link code's channel, my notices' channel.
     "invc": Spec(channels.invite_channel, r.STAFF_SIDE),
     "lnk": Spec(channels.link_channel, r.STAFF_SIDE),

@@ -15,6 +15,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
+    InputMediaPhoto,
     Update,
 )
 from telegram.constants import ChatType, MessageLimit
@@ -54,6 +55,10 @@ class Reply:
     # Slow work (drawing charts, a PDF) done after the transaction commits, so the database is
     # free for everyone else meanwhile. It returns the replies to send in this one's place.
     later: Callable[[], Awaitable[list[Reply]]] | None = None
+    # For a button press: change only the pressed message's buttons (mark the chosen answer).
+    markup_only: bool = False
+    # Several pictures sent together as one album, each with its caption.
+    album: list[tuple[bytes, str]] | None = None
 
 
 Result = Reply | list[Reply] | None
@@ -332,6 +337,15 @@ async def _render(
             if reply.photo is not None:
                 await bot.send_photo(call.chat_id, reply.photo, caption=reply.text[:1024])
                 continue
+            if reply.markup_only and query is not None and query.message is not None:
+                try:
+                    await query.edit_message_reply_markup(markup(reply.buttons))
+                except BadRequest:
+                    log.info("could not mark the chosen button")
+                continue
+            if reply.album:
+                await _send_album(bot, call.chat_id, reply.album)
+                continue
             chunks = split_text(reply.text)
             if reply.edit and query is not None and query.message is not None and len(chunks) == 1:
                 try:
@@ -354,14 +368,25 @@ async def _render(
         await _set_chat_commands(context, call.chat_id, call.person.role, call.lang)
 
 
+async def _send_album(bot: Any, chat_id: int, album: list[tuple[bytes, str]]) -> None:
+    """Pictures together: Telegram takes 2 to 10 in an album, so one goes alone."""
+    for start in range(0, len(album), 10):
+        chunk = album[start : start + 10]
+        if len(chunk) == 1:
+            await bot.send_photo(chat_id, chunk[0][0], caption=chunk[0][1][:1024])
+            continue
+        media = [InputMediaPhoto(data, caption=caption[:1024]) for data, caption in chunk]
+        await bot.send_media_group(chat_id, media)
+
+
 async def _set_chat_commands(
     context: ContextTypes.DEFAULT_TYPE, chat_id: int, role: str, lang: str
 ) -> None:
     """The command list a joined person sees: their role's commands, in their language."""
-    from handlers import COMMANDS
+    from handlers import COMMANDS, help_id_for
 
-    listed = [c for c in COMMANDS if c.help_id and role in c.spec.roles]
-    commands = [BotCommand(c.name, i18n.t(lang, c.help_id or "")[:256]) for c in listed]
+    listed = [(c.name, help_id_for(c, role)) for c in COMMANDS]
+    commands = [BotCommand(name, i18n.t(lang, hid)[:256]) for name, hid in listed if hid]
     try:
         await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
     except TelegramError:

@@ -84,11 +84,12 @@ async def invite_channel(call: Call) -> Result:
 
 def invite_made(call: Call, *, role: str, code: str, channel: str | None, expires: object) -> Reply:
     where = call.t("channels.any_channel") if channel is None else _label_of(call, channel)
+    link = deep_link(call, channel, code)
     return call.reply(
-        "channels.invite_made",
+        "channels.invite_made" if link != "-" else "channels.invite_made_no_link",
         role=call.t(f"role.{role}"),
         code=code,
-        link=deep_link(call, channel, code),
+        link=link,
         channel=where,
         expires=expires,
     )
@@ -137,12 +138,13 @@ async def link_channel(call: Call) -> Result:
     except ValueError:
         return call.reply("channels.link_unknown", edit=True)
     where = call.t("channels.any_channel") if channel is None else _label_of(call, channel)
+    link = deep_link(call, channel, made.code)
     return call.reply(
-        "channels.link_made",
+        "channels.link_made" if link != "-" else "channels.link_made_no_link",
         edit=True,
         ref=access.person_ref(person_id),
         code=made.code,
-        link=deep_link(call, channel, made.code),
+        link=link,
         channel=where,
         expires=made.expires_at,
     )

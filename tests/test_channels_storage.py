@@ -228,7 +228,7 @@ def test_check_config_lists_the_channels(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert "2 channel(s)" in result.stdout
+    assert "2 channels." in result.stdout
     assert "channel incell (incell) at http://10.0.0.5:8081/bot: member, chair, staff" in (
         result.stdout
     )

@@ -196,4 +196,24 @@ async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock
             summary_button=consultation_buttons.summary_button,
         )
         seeded.consultation = f"consultation {published.consultation_id}"
+
+    # A closed one too, so the README's `python -m bot export consultation 2` works on the demo.
+    async with db.transaction() as tx:
+        earlier = consultations.Draft(
+            title="Visits last year",
+            background="What worked, and what did not.",
+            questions=[("text", "What should we keep?", [])],
+            audience="both",
+            closes_at=to_db(now + timedelta(days=1)),
+        )
+        done = await consultations.publish(
+            tx,
+            clock,
+            settings,
+            actor=staff,
+            draft=earlier,
+            open_button=consultation_buttons.open_button,
+            summary_button=consultation_buttons.summary_button,
+        )
+        await consultations.close(tx, clock, done.consultation_id)
     return seeded
