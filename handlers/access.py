@@ -300,9 +300,10 @@ async def make_invite(call: Call, label: str | None, *, channel: str | None = No
 
 
 def offers_telegram_links(services: Services) -> bool:
-    """Whether a t.me link can open this bot. A channel without Telegram links (the in-cell
-    channel, issue 14) has no username; its routing may widen this one test."""
-    return bool(services.bot_username)
+    """Whether a t.me link can open this bot: only on a Telegram channel with a username (the
+    in-cell channel has no t.me links; docs/CHANNELS.md)."""
+    channel = services.settings.channel(services.channel)
+    return bool(services.bot_username) and (channel is None or channel.kind == "telegram")
 
 
 # --- people and revocation ------------------------------------------------------------------
