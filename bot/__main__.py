@@ -1,16 +1,23 @@
-"""python -m bot: run, demo, check-config, migrate, backup, invite, export, board, report."""
+"""python -m bot: run, demo, check-config, migrate, backup, restore, health, invite, export,
+board, report."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
+import sqlite3
 import sys
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
 from bot import logs
 from bot.config import ConfigError, Settings, load_settings
-from storage.db import Database, StorageError
+from storage.db import RESTORE_HINT, Database, StorageError
 from storage.sealing import Sealer, SealError
 
 log = logging.getLogger("bot")
@@ -28,6 +35,8 @@ def _settings(path: str) -> Settings:
 
 def cmd_check_config(args: argparse.Namespace) -> int:
     settings = _settings(args.config)
+    if _webhook_problems(settings, args.config):
+        return 2
     channels = settings.all_channels()
     admins = len(settings.admin_identities)
     print(
@@ -42,16 +51,117 @@ def cmd_check_config(args: argparse.Namespace) -> int:
         )
         if channel.token() is None:
             print(f"Note: the environment variable {channel.token_env} is not set yet.")
-    return 0
+    _print_ops(settings)
+    problems = [] if args.config_only else _data_problems(settings)
+    for problem in problems:
+        print(f"Problem: {problem}", file=sys.stderr)
+    return 1 if problems else 0
 
 
-async def _open(settings: Settings) -> Database:
+def _print_ops(settings: Settings) -> None:
+    """What the IT team set up (docs/DEPLOY.md), so a wrong path shows before the first night."""
+    telegram, ops, kept = settings.telegram, settings.monitoring, settings.backups
+    if telegram.webhook_url:
+        print(
+            f"Webhook: {telegram.webhook_url} -> http://{telegram.webhook_listen}:"
+            f"{telegram.webhook_port}/{telegram.webhook_path}"
+        )
+    if ops.port:
+        print(f"Health and metrics: http://{ops.listen}:{ops.port}/healthz and /metrics")
+    if kept.enabled:
+        print(
+            f"Backups: nightly at {kept.at:%H:%M} into {kept.folder(settings.database_path)},"
+            f" keeping {kept.keep}; the key file {settings.key_path} stays apart."
+        )
+
+
+def _webhook_problems(settings: Settings, path: str) -> bool:
+    """A webhook address without a secret token is refused (bot/ops/webhook.py)."""
+    from bot.ops import webhook
+
+    found = webhook.problems(settings)
+    if found:
+        print(f"The configuration in {path} cannot be used:", file=sys.stderr)
+        for problem in found:
+            print(f"  - {problem.key}: {problem.value}\n      fix: {problem.fix}", file=sys.stderr)
+    return bool(found)
+
+
+NO_CONTACT_FIX = (
+    "no safer-custody contact, so alerts about risk of harm would reach nobody.\n"
+    "  fix: an admin sends /safercustody P-0012 (a staff member's reference from /people),\n"
+    "       or make the first one from the server:\n"
+    '       python -m bot invite --role staff --safer-custody --label "Safer custody lead"'
+)
+
+
+def _data_problems(settings: Settings) -> list[str]:
+    """What check-config can see of the data without changing it: files others can read, and
+    a database with no safer-custody contact. Nothing is created if there is no database yet."""
+    from storage import files
+
+    problems: list[str] = []
+    db = settings.database_path
+    exposed = files.exposed([db, Path(f"{db}-wal"), Path(f"{db}-shm"), settings.key_path])
+    if exposed:
+        # Not opened: reading it would make a -shm as readable as the database.
+        return [exposed]
+    if not db.exists():
+        print(f"Note: there is no database at {db} yet; `migrate` or `run` makes it.")
+        return problems
+    try:
+        conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            contacts, pending = _contact_counts(conn)
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        problems.append(f"the database {db} cannot be read ({exc}). {RESTORE_HINT}")
+        return problems
+    if contacts == 0 and pending == 0:
+        problems.append(NO_CONTACT_FIX)
+    elif contacts == 0:
+        print(f"Note: no safer-custody contact has joined yet ({pending} invite(s) waiting).")
+    return problems
+
+
+def _contact_counts(conn: sqlite3.Connection) -> tuple[int, int]:
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "safer_custody_contact" not in tables:
+        return 0, 0
+    contacts = conn.execute(
+        "SELECT COUNT(*) FROM safer_custody_contact c JOIN person p ON p.id = c.person_id"
+        " WHERE p.status = 'active'"
+    ).fetchone()[0]
+    pending = conn.execute(
+        "SELECT COUNT(*) FROM invite WHERE safer_custody = 1 AND used_at IS NULL"
+        " AND expires_at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+    ).fetchone()[0]
+    return int(contacts), int(pending)
+
+
+async def _open(settings: Settings, *, check_sealed: bool = False) -> Database:
     try:
         sealer = Sealer.load_or_create(settings.key_path)
-        return await Database.open(settings.database_path, sealer=sealer)
+        db = await Database.open(settings.database_path, sealer=sealer)
     except (StorageError, SealError) as exc:
         print(str(exc), file=sys.stderr)
         raise SystemExit(3) from None
+    if check_sealed:
+        from storage import polls as poll_store
+
+        async with db.transaction() as tx:
+            bad = await poll_store.unopenable(tx)
+        if bad:
+            await db.close()
+            print(
+                f"The open poll(s) {', '.join(map(str, bad))} were sealed with another key than"
+                f" {settings.key_path}. Put back the key file that was in use when they opened"
+                " (it is kept apart from backups); without it they cannot be counted.",
+                file=sys.stderr,
+            )
+            raise SystemExit(3)
+    return db
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -67,16 +177,57 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    """An online backup while the bot runs: to PATH, or into [backups] directory (docs/DEPLOY.md)."""
+    from pathlib import Path
+
+    from bot.council.clock import SystemClock
+    from bot.ops import backups
+
     settings = _settings(args.config)
 
-    async def go() -> None:
+    async def go() -> Path:
         db = await _open(settings)
-        await db.backup(args.path)
-        await db.close()
-        print(f"Backup written to {args.path}")
+        try:
+            target = Path(args.path) if args.path else None
+            return await backups.backup_now(db, SystemClock(), settings, target)
+        finally:
+            await db.close()
 
-    asyncio.run(go())
+    made = asyncio.run(go())
+    print(f"Backup written to {made}")
+    print(backups.key_file_note(settings))
     return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Put a backup in place of the database, with the bot stopped (docs/DEPLOY.md)."""
+    from pathlib import Path
+
+    from bot.council.clock import SystemClock
+    from bot.ops import backups
+
+    settings = _settings(args.config)
+    try:
+        done = backups.restore(settings, Path(args.backup), SystemClock())
+    except backups.RestoreRefused as exc:
+        print(f"Nothing was restored. {exc}", file=sys.stderr)
+        return 1
+    print(f"Restored {args.backup} to {done.database} (schema {done.schema_version}).")
+    for moved in done.kept_aside:
+        print(f"  the file it replaced is kept as {moved}")
+    print(
+        f"The bot uses the key file {settings.key_path}: it must be the one in use when the"
+        " backup was made. Start the bot again; it upgrades the database if it needs to."
+    )
+    return 0
+
+
+def cmd_health(args: argparse.Namespace) -> int:
+    """The health check for scripts and the container: exit 0 healthy, 1 not (docs/DEPLOY.md)."""
+    from bot.ops import health_cli
+
+    settings = _settings(args.config)
+    return asyncio.run(health_cli.run(settings))
 
 
 def cmd_invite(args: argparse.Namespace) -> int:
@@ -109,6 +260,7 @@ def cmd_invite(args: argparse.Namespace) -> int:
                 role=args.role,
                 wing=args.wing,
                 label=args.label,
+                safer_custody=args.safer_custody,
                 channel=args.channel,
             )
         await db.close()
@@ -286,53 +438,80 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _no_token_message(settings: Settings) -> str:
-    return (
-        f"No bot token is set, so the bot cannot reach Telegram.\n"
-        f"  1. Talk to @BotFather on Telegram and create a bot. It gives you a token.\n"
-        f"  2. Set it in the environment:  export {settings.telegram.token_env}=123456:ABC...\n"
-        f"  3. Run `make run` again.\n"
-        f"The configuration ({settings.path}) is fine and the database is ready at"
-        f" {settings.database_path}."
-    )
+@contextlib.contextmanager
+def _listening(key: str, host: str, port: int) -> Iterator[None]:
+    """A port that is taken stops start-up with the key to change, not a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        print(
+            f"The bot cannot listen on {host}:{port} ({exc.strerror or exc}).\n"
+            f"  fix: stop what uses that port, or set {key} in the configuration.",
+            file=sys.stderr,
+        )
+        raise SystemExit(4) from None
 
 
 async def serve(settings: Settings, token: str | dict[str, str]) -> None:
-    """Every channel in one process (docs/CHANNELS.md); token: the first channel's token, or
-    each channel's by name."""
-    import os
-
+    """Every channel in one process, started and stopped together (docs/CHANNELS.md); token:
+    the first channel's token, or each channel's by name."""
     from bot.app import build_channels
+    from bot.ops import runlock
+    from bot.ops.channels import channel_of
+    from bot.ops.server import OpsServer
 
     channels = settings.all_channels()
     tokens = {channels[0].name: token} if isinstance(token, str) else token
-    db = await _open(settings)
+    try:
+        lock = runlock.RunLock(settings.database_path).acquire()
+    except runlock.AlreadyRunning as exc:
+        print(f"Not started: {exc}. Stop the other one first.", file=sys.stderr)
+        raise SystemExit(5) from None
+    db = await _open(settings, check_sealed=True)
     council = build_channels(settings, db, tokens=tokens)
     if settings.telegram.webhook_url:
         # The webhook in [telegram] serves the first Telegram channel; the others poll.
+        from bot.ops import webhook
+
+        secret = webhook.secret(settings)
+        assert secret is not None  # cmd_run refused to start without it
         first = next((c for c in channels if c.kind == "telegram"), None)
         if first is not None:
-            council.webhooks[first.name] = {
-                "listen": settings.telegram.webhook_listen,
-                "port": settings.telegram.webhook_port,
-                "webhook_url": settings.telegram.webhook_url,
-                "secret_token": os.environ.get(settings.telegram.webhook_secret_env) or None,
-            }
+
+            async def start_webhook(app: Any) -> None:
+                await webhook.start(app, settings, secret)
+
+            council.webhooks[first.name] = start_webhook
+    ops_server: OpsServer | None = None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await council.start()
-    log.info(
-        "The council bot is running for %s on %d channel(s). Press Ctrl+C to stop.",
-        settings.establishment.name,
-        len(channels),
-    )
     try:
+        telegram = settings.telegram
+        with _listening("telegram.webhook_port", telegram.webhook_listen, telegram.webhook_port):
+            await council.start()
+        if settings.monitoring.port:
+            primary = council.primary.app
+            watched = [channel_of(run.app) for run in council.running]
+            ops_server = OpsServer(primary.bot_data["services"], watched)
+            monitoring = settings.monitoring
+            with _listening("monitoring.port", monitoring.listen, monitoring.port):
+                await ops_server.start(monitoring.listen, monitoring.port)
+        log.info(
+            "The council bot is running for %s on %d %s. Press Ctrl+C to stop.",
+            settings.establishment.name,
+            len(channels),
+            "channel" if len(channels) == 1 else "channels",
+        )
         await stop.wait()
     finally:
+        # Also when start-up stops half-way (a port taken): everything started is stopped.
+        if ops_server is not None:
+            await ops_server.stop()
         await council.stop()
         await db.close()
+        lock.release()
 
 
 async def serve_local(settings: Settings, *, seed: bool) -> None:
@@ -370,22 +549,82 @@ async def serve_local(settings: Settings, *, seed: bool) -> None:
             f"\nOpen {channel.address} in your browser.\n"
             f"  Choose who you are at the top of the page; each person has their own chat.\n"
             f"  To use real Telegram instead, stop this (Ctrl+C), set"
-            f" {settings.telegram.token_env}=<token from @BotFather> and start again\n"
-            f"  with a fresh database: the demo people in {settings.database_path} are not real.\n"
+            f" {settings.telegram.token_env}=<token from @BotFather> and run it again.\n"
+            f"  The real bot has its own database: the demo people here ({settings.database_path})"
+            " never reach it.\n"
         )
         await serve(channel.bot_settings(settings), channel.token)
     finally:
         await channel.close()
 
 
+def demo_settings(settings: Settings) -> Settings:
+    """The demo's own database and key, beside the real ones but never them: the demo people
+    are not real, and a demo must never run the unauthenticated local channel on real data.
+    A demo is tried at any hour, so notices are not held back for quiet hours."""
+    db = settings.database_path
+    delivery = replace(settings.delivery, quiet_start=settings.delivery.quiet_end)
+    return replace(
+        settings,
+        database_path=db.parent / "demo" / db.name,
+        key_path=settings.key_path.parent / "demo.key",
+        delivery=delivery,
+        # The demo is one local channel standing in for Telegram, whatever [[channels]] says.
+        channels=(),
+    )
+
+
+def _no_token_refusal(settings: Settings) -> str:
+    return (
+        f"No bot token is set ({settings.telegram.token_env}), and no other channel is"
+        " configured, so there is nothing safe to run on the real database.\n"
+        f"  To run for real: export {settings.telegram.token_env}=<the token from @BotFather>\n"
+        "  To try the bot in a browser with a demo council (its own database): python -m bot demo"
+    )
+
+
+async def _safety_ready(settings: Settings) -> bool:
+    """Real use needs a safer-custody contact, or an invite for one on its way."""
+    from bot.council import safeguarding
+    from bot.council.clock import SystemClock
+
+    db = await _open(settings)
+    try:
+        async with db.transaction() as tx:
+            contacts, pending = await safeguarding.readiness(tx, SystemClock())
+    finally:
+        await db.close()
+    if contacts == 0 and pending == 0:
+        print(f"The bot will not start: {NO_CONTACT_FIX}", file=sys.stderr)
+        return False
+    if contacts == 0:
+        log.warning("no safer-custody contact has joined yet: %d invite(s) waiting", pending)
+    else:
+        log.info("safer-custody contacts: %d", contacts)
+    return True
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    from bot.ops import webhook
+
     settings = _settings(args.config)
     channels = settings.all_channels()
     tokens = {c.name: c.token() for c in channels}
-    logs.install([t for t in tokens.values() if t])
-    if not settings.channels and tokens[channels[0].name] is None:
-        print("No bot token is set: starting the local channel instead of Telegram.")
-        asyncio.run(serve_local(settings, seed=False))
+    secret = webhook.secret(settings)
+    logs.install([s for s in (*tokens.values(), secret) if s])
+    token = tokens[channels[0].name]
+    if not settings.channels and token is None:
+        if not args.or_demo:
+            print(_no_token_refusal(settings), file=sys.stderr)
+            return 2
+        # `make run` on a fresh checkout: the demo, on its own database, and what to set.
+        print(
+            f"No bot token is set, so this is the demo: a council of made-up people on its own"
+            f" database ({demo_settings(settings).database_path}), in your browser.\n"
+            f"To run for real with Telegram: export {settings.telegram.token_env}=<the token"
+            " Telegram's BotFather gave you>, then `make run` again."
+        )
+        asyncio.run(serve_local(demo_settings(settings), seed=False))
         return 0
     missing = [c for c in channels if tokens[c.name] is None]
     if missing:
@@ -396,21 +635,19 @@ def cmd_run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
         return 2
+    if _webhook_problems(settings, args.config):
+        return 2
+    if not asyncio.run(_safety_ready(settings)):
+        return 2
     asyncio.run(serve(settings, {name: t for name, t in tokens.items() if t}))
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """The local channel with a demo council, whether or not a token is set."""
-    from dataclasses import replace
-
+    """The local channel with a demo council on the demo database, whether or not a token is set."""
     settings = _settings(args.config)
     logs.install([])
-    # A demo is tried at any hour: notices are not held back for quiet hours.
-    delivery = replace(settings.delivery, quiet_start=settings.delivery.quiet_end)
-    # The demo is one local channel standing in for Telegram, whatever [[channels]] says.
-    demo = replace(settings, delivery=delivery, channels=())
-    asyncio.run(serve_local(demo, seed=args.seed))
+    asyncio.run(serve_local(demo_settings(settings), seed=args.seed))
     return 0
 
 
@@ -418,27 +655,48 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="The council bot.")
     parser.add_argument("--config", default="config.toml", help="path to config.toml")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser(
-        "run", help="run the bot (on the local channel when no token is set)"
-    ).set_defaults(fn=cmd_run)
+    run = sub.add_parser("run", help="run the bot on Telegram (needs the token)")
+    run.add_argument(
+        "--or-demo",
+        action="store_true",
+        help="with no token, start the demo on its own database instead of refusing (make run)",
+    )
+    run.set_defaults(fn=cmd_run)
     demo = sub.add_parser("demo", help="try the bot in a browser with a demo council")
     demo.add_argument(
         "--seed", action="store_true", help="add the demo council (done anyway when empty)"
     )
     demo.set_defaults(fn=cmd_demo)
-    sub.add_parser("check-config", help="check the configuration file").set_defaults(
-        fn=cmd_check_config
+    check = sub.add_parser("check-config", help="check the configuration file and the data")
+    check.add_argument(
+        "--config-only",
+        action="store_true",
+        help="check the file alone, not the database and key it names (make test)",
     )
+    check.set_defaults(fn=cmd_check_config)
     sub.add_parser("migrate", help="create or upgrade the database").set_defaults(fn=cmd_migrate)
     backup = sub.add_parser("backup", help="copy the database safely while the bot runs")
-    backup.add_argument("path")
+    backup.add_argument(
+        "path", nargs="?", default=None, help="the file to write; default: into [backups] directory"
+    )
     backup.set_defaults(fn=cmd_backup)
+    restore = sub.add_parser("restore", help="put a backup in place of the database (bot stopped)")
+    restore.add_argument("backup", help="the backup file to restore")
+    restore.set_defaults(fn=cmd_restore)
+    sub.add_parser(
+        "health", help="check the running bot's health (exit 0 healthy, 1 not)"
+    ).set_defaults(fn=cmd_health)
     invite = sub.add_parser("invite", help="make an invite code from the server console")
     invite.add_argument(
         "--role", required=True, choices=["member", "chair", "family", "staff", "observer", "admin"]
     )
     invite.add_argument("--wing", default=None)
     invite.add_argument("--label", default=None)
+    invite.add_argument(
+        "--safer-custody",
+        action="store_true",
+        help="whoever joins with it gets safer-custody alerts (staff or admin)",
+    )
     invite.add_argument(
         "--channel", default=None, help="the channel it is used on (default: any that admits it)"
     )

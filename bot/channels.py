@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -126,6 +127,7 @@ class Running:
     connect: asyncio.Task[None] | None = None
     started: bool = False  # app.start() and the updater ran
     tried: asyncio.Event = field(default_factory=asyncio.Event)  # its first try is over
+    fatal: BaseException | None = None  # what stopped it for good at start (a taken port)
 
 
 @dataclass
@@ -135,8 +137,9 @@ class Channels:
 
     running: list[Running] = field(default_factory=list)
     polling: bool = True
-    # Channels taking updates by webhook instead of long polling: name -> start_webhook args.
-    webhooks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Channels taking updates by webhook instead of long polling: name -> what starts it (the
+    # Application is started first). A webhook that cannot listen stops start() with its error.
+    webhooks: dict[str, Callable[[CouncilApp], Awaitable[None]]] = field(default_factory=dict)
 
     @property
     def primary(self) -> Running:
@@ -160,6 +163,9 @@ class Channels:
             )
         # Each channel has had its first try when this returns (a down one keeps trying).
         await asyncio.gather(*(r.tried.wait() for r in self.running))
+        for run in self.running:
+            if run.fatal is not None:
+                raise run.fatal
 
     async def _connect(self, run: Running) -> None:
         from bot.app import on_start
@@ -184,8 +190,13 @@ class Channels:
                     await run.app.start()
                 hook = self.webhooks.get(run.channel.name)
                 if hook is not None:
-                    assert run.app.updater is not None
-                    await run.app.updater.start_webhook(**hook)
+                    try:
+                        await hook(run.app)
+                    except OSError as exc:
+                        # A taken port is the operator's to fix, not a network blip to retry.
+                        run.fatal = exc
+                        run.tried.set()
+                        return
                 elif self.polling:
                     assert run.app.updater is not None
                     await run.app.updater.start_polling(error_callback=_polling_error(run))

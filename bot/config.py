@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 LANGUAGES = ("en", "cy")
@@ -65,6 +66,8 @@ class Telegram:
     webhook_secret_env: str
     webhook_listen: str
     webhook_port: int
+    # The path the webhook server answers on; by default the path of webhook_url (docs/DEPLOY.md).
+    webhook_path: str = ""
 
 
 CHANNEL_KINDS = ("telegram", "incell")
@@ -101,6 +104,9 @@ class Invites:
     max_failures: int
     failure_window: timedelta
     lockout: timedelta
+    # Wrong codes from everyone together in an hour before code entry pauses for everyone new.
+    establishment_max_failures: int = 30
+    establishment_pause: timedelta = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -115,9 +121,38 @@ class Delivery:
 
 @dataclass(frozen=True)
 class Safeguarding:
-    contacts: tuple[int, ...]
+    # The contacts are people flagged by an admin (/safercustody), not ids in this file.
     phrases: tuple[str, ...]
     message: dict[str, str]
+    escalate_after: timedelta = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Monitoring:
+    """The /healthz and /metrics endpoint (bot/ops/): off while port is 0."""
+
+    listen: str = "127.0.0.1"
+    port: int = 0
+    # A channel whose Bot API has not answered for this long is probed, and unhealthy if it fails.
+    api_silence: timedelta = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class Backups:
+    """The nightly online backup (bot/ops/backups.py)."""
+
+    enabled: bool = True
+    # Relative to the database's folder, so a test's or a container's data stays together.
+    directory: Path = Path("backups")
+    at: time = time(2, 30)
+    keep: int = 14
+
+    def folder(self, database_path: Path) -> Path:
+        return (
+            self.directory
+            if self.directory.is_absolute()
+            else database_path.parent / self.directory
+        )
 
 
 @dataclass(frozen=True)
@@ -149,6 +184,13 @@ class Settings:
     channels: tuple[Channel, ...] = ()
     admin_identities: tuple[tuple[str, int], ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    # Elections (docs/ELECTIONS.md): how long an elected person holds office, and how long
+    # before a term ends staff are reminded.
+    election_term: timedelta = timedelta(days=365)
+    election_term_reminder: timedelta = timedelta(days=28)
+    schemes: Schemes = field(default_factory=lambda: Schemes())  # peer schemes (docs/SCHEMES.md)
+    monitoring: Monitoring = field(default_factory=Monitoring)
+    backups: Backups = field(default_factory=Backups)
 
     def all_channels(self) -> tuple[Channel, ...]:
         """Every channel, in config order. Without [[channels]], one Telegram channel named
@@ -321,6 +363,142 @@ class _Reader:
         return out
 
 
+# --- peer schemes (docs/SCHEMES.md) ---------------------------------------------------------------
+
+SCHEME_KINDS = (
+    "listeners",
+    "insiders",
+    "peer_support",
+    "peer_education",
+    "peer_mentoring",
+    "health_trainers",
+    "peer_advisors",
+    "other",
+)
+
+
+@dataclass(frozen=True)
+class SchemeConfig:
+    id: str
+    kind: str
+    names: dict[str, str]
+    about: dict[str, str]
+    how: dict[str, str]
+    wings: tuple[str, ...]  # empty: every wing
+    notes: bool
+    urgent: bool
+    escalate_after: int  # minutes; 0: never
+    expect_within: int  # minutes
+    coordinators: tuple[int, ...]  # Telegram user ids of staff
+
+
+@dataclass(frozen=True)
+class Partner:
+    id: str
+    names: dict[str, str]
+    phone: str
+    about: dict[str, str]
+    schemes: tuple[str, ...]  # shown on these schemes' pages; empty: on the directory
+
+
+@dataclass(frozen=True)
+class Schemes:
+    listed: tuple[SchemeConfig, ...] = ()
+    partners: tuple[Partner, ...] = ()
+    wing_staff: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    request_retention: timedelta = timedelta(days=30)
+    followup_after: timedelta = timedelta(days=3)
+
+
+def _schemes(r: _Reader, wings: tuple[Labelled, ...]) -> Schemes:
+    wing_ids = {w.id for w in wings}
+    listed: list[SchemeConfig] = []
+    for index, entry in enumerate(r.raw("schemes.list") or []):
+        key = f"schemes.list[{index}]"
+        sub = _Reader({"s": entry})
+        ident = entry.get("id") if isinstance(entry, dict) else None
+        if not isinstance(ident, str) or not _ID.match(ident) or ident in {s.id for s in listed}:
+            r.bad(f"{key}.id", ident, "use a unique short id: lower-case letters, digits, - or _")
+            continue
+        kind = entry.get("kind", "other")
+        if kind not in SCHEME_KINDS:
+            r.bad(f"{key}.kind", kind, f"use one of {', '.join(SCHEME_KINDS)}")
+        names = sub.per_language("s.name", required=True, max_len=40)
+        about = sub.per_language("s.about", required=True, max_len=600)
+        how = sub.per_language("s.how", required=True, max_len=400)
+        scheme_wings = entry.get("wings", [])
+        if not isinstance(scheme_wings, list) or not set(scheme_wings) <= wing_ids:
+            r.bad(f"{key}.wings", scheme_wings, "list wing ids from [[wings]], or [] for all")
+            scheme_wings = []
+        listed.append(
+            SchemeConfig(
+                id=ident,
+                kind=kind if kind in SCHEME_KINDS else "other",
+                names=names,
+                about=about,
+                how=how,
+                wings=tuple(scheme_wings),
+                notes=bool(entry.get("notes", False)),
+                urgent=bool(entry.get("urgent", False)),
+                escalate_after=sub.integer("s.escalate_after_minutes", 0, 0, 10080),
+                expect_within=sub.integer("s.expect_within_minutes", 1440, 1, 43200),
+                coordinators=sub.user_ids("s.coordinators", required=False),
+            )
+        )
+        r.problems += [
+            Problem(p.key.replace("s.", f"{key}.", 1), p.value, p.fix) for p in sub.problems
+        ]
+    partners: list[Partner] = []
+    for index, entry in enumerate(r.raw("schemes.partners") or []):
+        key = f"schemes.partners[{index}]"
+        sub = _Reader({"p": entry})
+        ident = entry.get("id") if isinstance(entry, dict) else None
+        if not isinstance(ident, str) or not _ID.match(ident):
+            r.bad(f"{key}.id", ident, "use a short id: lower-case letters, digits, - or _")
+            continue
+        shown_on = entry.get("schemes", [])
+        if not isinstance(shown_on, list) or not all(isinstance(s, str) for s in shown_on):
+            r.bad(f"{key}.schemes", shown_on, 'list scheme ids, like ["listeners"]')
+            shown_on = []
+        partners.append(
+            Partner(
+                id=ident,
+                names=sub.per_language("p.name", required=True, max_len=60),
+                phone=sub.text("p.phone", max_len=30),
+                about=sub.per_language("p.about", required=False, max_len=300),
+                schemes=tuple(shown_on),
+            )
+        )
+        r.problems += [
+            Problem(p.key.replace("p.", f"{key}.", 1), p.value, p.fix) for p in sub.problems
+        ]
+    wing_staff: dict[str, tuple[int, ...]] = {}
+    raw_staff = r.raw("schemes.wing_staff") or {}
+    if not isinstance(raw_staff, dict):
+        r.bad("schemes.wing_staff", raw_staff, "write it as { a = [123456789], b = [] }")
+        raw_staff = {}
+    for wing_id in raw_staff:
+        if wing_id not in wing_ids:
+            r.bad(f"schemes.wing_staff.{wing_id}", wing_id, "use a wing id from [[wings]]")
+            continue
+        wing_staff[wing_id] = r.user_ids(f"schemes.wing_staff.{wing_id}", required=False)
+    retention_days = r.integer("schemes.request_retention_days", 30, 7, 365)
+    followup_days = r.integer("schemes.followup_days", 3, 1, 30)
+    if followup_days >= retention_days:
+        r.bad(
+            "schemes.followup_days",
+            followup_days,
+            "make it shorter than schemes.request_retention_days",
+        )
+    return Schemes(
+        listed=tuple(listed),
+        partners=tuple(partners),
+        wing_staff=wing_staff,
+        request_retention=timedelta(days=retention_days),
+        followup_after=timedelta(days=followup_days),
+    )
+
+
 def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
     r = _Reader(data)
 
@@ -360,6 +538,35 @@ def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
             webhook_url,
             "leave it empty for long polling, or give an https:// address",
         )
+    # PTB's webhook server answers on one path; behind a proxy it is the public address's path.
+    webhook_path_raw = r.raw("telegram.webhook_path")
+    webhook_path = urlsplit(webhook_url).path.strip("/") if webhook_url else ""
+    if webhook_path_raw is not None:
+        if not isinstance(webhook_path_raw, str) or not re.fullmatch(
+            r"/?[A-Za-z0-9._~/-]{0,200}", webhook_path_raw
+        ):
+            r.bad(
+                "telegram.webhook_path",
+                webhook_path_raw,
+                'give a path like "/telegram/hook", or leave it out to use webhook_url\'s path',
+            )
+        else:
+            webhook_path = webhook_path_raw.strip("/")
+
+    monitoring = Monitoring(
+        listen=r.text("monitoring.listen", "127.0.0.1", max_len=64),
+        port=r.integer("monitoring.port", 0, 0, 65535),
+        api_silence=timedelta(seconds=r.integer("monitoring.api_silence_seconds", 120, 10, 86400)),
+    )
+    backups_enabled = r.raw("backups.enabled")
+    if backups_enabled is not None and not isinstance(backups_enabled, bool):
+        r.bad("backups.enabled", backups_enabled, "write true or false")
+    backups = Backups(
+        enabled=backups_enabled is not False,
+        directory=Path(r.text("backups.directory", "backups", max_len=500)),
+        at=r.clock_time("backups.time", "02:30"),
+        keep=r.integer("backups.keep", 14, 1, 365),
+    )
 
     # With identities on other channels listed, no Telegram admin is needed.
     admins = r.user_ids("admins.telegram_ids", required=r.raw("admins.identities") is None)
@@ -372,6 +579,10 @@ def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
         max_failures=r.integer("invites.max_failures", 5, 1, 50),
         failure_window=timedelta(minutes=r.integer("invites.failure_window_minutes", 60, 1, 1440)),
         lockout=timedelta(minutes=r.integer("invites.lockout_minutes", 60, 1, 10080)),
+        establishment_max_failures=r.integer("invites.establishment_max_failures", 30, 5, 10000),
+        establishment_pause=timedelta(
+            minutes=r.integer("invites.establishment_pause_minutes", 30, 1, 1440)
+        ),
     )
 
     topics = r.choices("topics")
@@ -406,7 +617,9 @@ def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
 
     phrases_raw = r.raw("safeguarding.phrases")
     phrases: tuple[str, ...] = ()
-    if not isinstance(phrases_raw, list) or not all(
+    if phrases_raw is None:
+        pass  # the built-in list (bot/council/safeguarding.py) is enough on its own
+    elif not isinstance(phrases_raw, list) or not all(
         isinstance(p, str) and p.strip() for p in phrases_raw
     ):
         r.bad(
@@ -416,10 +629,20 @@ def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
         )
     else:
         phrases = tuple(p.strip().casefold() for p in phrases_raw)
+    if r.raw("safeguarding.contacts"):
+        r.bad(
+            "safeguarding.contacts",
+            r.raw("safeguarding.contacts"),
+            "remove this line: safer-custody contacts are now people the bot knows. An admin"
+            " sends /safercustody P-0012 (the person's reference from /people), or run"
+            " python -m bot invite --role staff --safer-custody",
+        )
     safeguarding = Safeguarding(
-        contacts=r.user_ids("safeguarding.contacts", required=False),
         phrases=phrases,
         message=r.per_language("safeguarding.message", required=False),
+        escalate_after=timedelta(
+            minutes=r.integer("safeguarding.escalate_after_minutes", 15, 1, 1440)
+        ),
     )
 
     channels = _channels(r)
@@ -438,6 +661,7 @@ def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
             ),
             webhook_listen=r.text("telegram.webhook_listen", "127.0.0.1", max_len=64),
             webhook_port=r.integer("telegram.webhook_port", 8443, 1, 65535),
+            webhook_path=webhook_path,
         ),
         admins=admins,
         database_path=db_path,
@@ -455,7 +679,14 @@ def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
         local_port=r.integer("local.port", 8080, 1, 65535),
         report_min_cell=r.integer("reports.min_cell", 5, 1, 100),
         followup_escalate_after=timedelta(days=r.integer("outcomes.escalate_after_days", 7, 1, 90)),
+        schemes=_schemes(r, wings),
+        monitoring=monitoring,
+        backups=backups,
         key_path=key_path,
+        election_term=timedelta(days=r.integer("elections.term_days", 365, 30, 1830)),
+        election_term_reminder=timedelta(
+            days=r.integer("elections.term_reminder_days", 28, 1, 180)
+        ),
         channels=channels,
         admin_identities=admin_identities,
     )
@@ -685,6 +916,21 @@ def load_settings(path: str | os.PathLike[str]) -> Settings:
                     str(settings.key_path),
                     "put the key file in a directory of its own, apart from database.path"
                     ' (for example "keys/council.key")',
+                )
+            ],
+        )
+    backup_folder = settings.backups.folder(settings.database_path).resolve()
+    if settings.backups.enabled and (
+        backup_folder == settings.key_path.parent or backup_folder in settings.key_path.parents
+    ):
+        # The key must never sit with the backups: the two together can be read.
+        raise ConfigError(
+            str(p),
+            [
+                Problem(
+                    "backups.directory",
+                    str(backup_folder),
+                    "put the backups apart from the key file's folder ([secrecy] key_file)",
                 )
             ],
         )

@@ -10,11 +10,12 @@ from bot import i18n
 from bot.council import access, audit, roles
 from bot.council.text import clean
 from bot.services import Services
-from handlers import channels
+from handlers import channels, schemes
 from handlers.base import Button, Call, Reply, Result, stranger
 from handlers.callbacks import pack
 from storage import audit as audit_store
 from storage import people as people_store
+from storage import safety as safety_store
 from storage.clock import from_db
 
 if TYPE_CHECKING:
@@ -101,6 +102,8 @@ async def start(call: Call) -> Result:
     )
     if outcome.locked_until is not None:
         return call.reply("join.locked")
+    if outcome.paused_until is not None:
+        return call.reply("safety.join_paused")
     if outcome.wrong_channel:
         return call.reply("channels.wrong_channel")
     if outcome.bad_code or outcome.person is None:
@@ -143,6 +146,8 @@ async def pick_language(call: Call) -> Result:
         return [
             Reply(welcome, edit=True),
             call.reply("welcome.safeguarding"),
+            # A member who has just joined gets the Insiders' welcome too (docs/SCHEMES.md).
+            *await schemes.join_welcome(call),
             menu_reply(call),
         ]
     return menu_reply(call, "language.changed", edit=True)
@@ -324,9 +329,14 @@ async def _people_page(call: Call, page: int, *, edit: bool) -> Result:
     if not rows:
         return call.reply("people.none", edit=edit)
     lines = [call.t("people.title", count=total)]
+    # Safer-custody contacts are marked; having none is said first (issue 12).
+    contacts = await safety_store.contact_ids(call.tx)
+    if not contacts:
+        lines.append(call.t("safety.no_contacts"))
     buttons: list[list[Button]] = []
     for person in rows:
-        lines.append(_person_line(call, person))
+        marker = f" · {call.t('safety.people_marker')}" if person.id in contacts else ""
+        lines.append(_person_line(call, person) + marker)
         if person.id != call.me.id and roles.may_revoke(call.me.role, person.role):
             ref = access.person_ref(person.id)
             buttons.append([call.button("people.remove", pack("rvk", person.id), ref=ref)])

@@ -83,6 +83,7 @@ class Call:
     toast_alert: bool = False
     commands_changed: bool = False
     extra: list[Reply] = field(default_factory=list)
+    disclosed: bool = False  # the words suggest risk: the support reply is sent, and no nag
 
     @property
     def me(self) -> Person:
@@ -200,14 +201,17 @@ async def _decide(call: Call, spec: Spec | None, kind: str) -> list[Reply]:
     person = call.person
     settings = call.services.settings
     support: list[Reply] = []
-    if kind == "text" and safeguarding.suggests_risk(settings, call.text):
+    if kind in ("text", "edited") and safeguarding.suggests_risk(settings, call.text):
         # Checked for everyone, before anything else, so no free-text path can skip it.
+        told = False
         if person is not None:
-            where = call.state.flow if call.state else "message"
-            await safeguarding.screen(
+            where = "edited" if kind == "edited" else call.state.flow if call.state else "message"
+            screened = await safeguarding.screen(
                 call.tx, call.services.clock, settings, person=person, text=call.text, where=where
             )
-        support.append(Reply(_support_text(call)))
+            told = screened.told
+        call.disclosed = True
+        support.append(Reply(_support_text(call, told=told)))
 
     if spec is None:
         if kind == "button":
@@ -216,7 +220,8 @@ async def _decide(call: Call, spec: Spec | None, kind: str) -> list[Reply]:
         if person is None:
             return [*support, stranger(call)]
         if kind == "text":
-            return [*support, call.reply("common.use_menu")]
+            # No "please use the buttons" after a support reply.
+            return support or [call.reply("common.use_menu")]
         key = "common.text_only" if call.state else "common.only_text_and_buttons"
         return [*support, call.reply(key)]
 
@@ -261,9 +266,12 @@ def stranger(call: Call) -> Reply:
     return call.reply("common.stranger", establishment=call.services.settings.establishment.name)
 
 
-def _support_text(call: Call) -> str:
+def _support_text(call: Call, *, told: bool) -> str:
+    """Listener and Samaritans (or the establishment's own words), then a line that is always
+    true: the team was told only when an alert was queued for a contact."""
     custom = call.services.settings.safeguarding.message
-    return custom.get(call.lang) or custom.get("en") or call.t("safeguarding.support")
+    first = custom.get(call.lang) or custom.get("en") or call.t("safety.support")
+    return f"{first}\n{call.t('safety.told' if told else 'safety.not_told')}"
 
 
 def markup(buttons: list[list[Button]]) -> InlineKeyboardMarkup | None:

@@ -14,6 +14,9 @@ async def typed_text(call: Call) -> Result:
     if call.person is None:
         return stranger(call)
     if call.state is None:
+        if call.disclosed:
+            # After a support reply, no "please use the buttons" (safety.support says what to do).
+            return None
         return await _unexpected(call)
     spec = FLOWS.get(call.state.flow)
     if spec is not None and call.me.role in spec.roles:

@@ -14,6 +14,7 @@ from bot.council import board as board_council
 from bot.council.access import parse_person_ref, person_ref
 from bot.council.outcomes import OutcomeRow
 from handlers import content as asking
+from handlers import elections, schemes
 from handlers.base import Button, Call, Reply, Result, excerpt
 from handlers.base import stale as _stale
 from handlers.base import topic_label as _topic
@@ -612,7 +613,8 @@ def _report(call: Call, month: reports.Month) -> Reply:
             return [
                 Reply(
                     i18n.t(lang, "outcomes.report.nothing", zone, month=name), photo=pictures[0][1]
-                )
+                ),
+                *await schemes.report_reply(db, settings, me, month, lang),
             ]
         shown = reports.summary(report, settings)
         text = i18n.t(
@@ -636,6 +638,7 @@ def _report(call: Call, month: reports.Month) -> Reply:
             Reply(text),
             Reply("", album=album),
             Reply(zip_caption, document=(file_name, data)),
+            *await schemes.report_reply(db, settings, me, month, lang),
         ]
 
     return Reply("", later=build_and_draw)
@@ -677,8 +680,12 @@ async def my_record(call: Call) -> Result:
     lines += ["", call.t("outcomes.record.consultations", count=record.consultations_answered)]
     for title in record.consultations:
         lines.append(call.t("outcomes.record.consultation", title=title))
+    # Offices held, with dates (issue 16): its own section, so /myrecord can grow elsewhere too.
+    lines += await elections.record_lines(call)
+    # Peer scheme roles, training and hours, and "Print my record" (docs/SCHEMES.md).
+    lines += ["", *await schemes.record_lines(call)]
     lines += ["", call.t("outcomes.record.footer")]
-    return Reply("\n".join(lines))
+    return Reply("\n".join(lines), [[schemes.print_button(call)]])
 
 
 def _excerpt(text: str, limit: int = EXCERPT) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from pathlib import Path
 
 from handlers.callbacks import pack
@@ -398,12 +397,9 @@ async def test_family_and_staff_cannot_browse_or_support(h: Harness) -> None:
 
 
 async def test_safeguarding_words_in_an_item_alert_with_its_reference(h: Harness) -> None:
-    contact = h.new_user()
-    settings = replace(
-        h.settings, safeguarding=replace(h.settings.safeguarding, contacts=(contact,))
-    )
-    h.settings = settings
-    h.services.settings = settings
+    from tests.safety_support import make_contact
+
+    contact = await make_contact(h)
     member = await h.join("member")
     await _at_text_step(h, member)
     words = "The food is so bad some days I want to end it all."

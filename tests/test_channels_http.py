@@ -125,6 +125,17 @@ roles = ["member", "chair", "staff"]
             "TEST_TELEGRAM_TOKEN": telegram_api.token,
             "TEST_INCELL_TOKEN": incell_api.token,
         }
+        # Real use needs a safer-custody contact, or an invite for one on its way.
+        invite = await asyncio.create_subprocess_exec(
+            *(sys.executable, "-m", "bot", "invite", "--role", "staff", "--safer-custody"),
+            *("--config", str(config)),
+            cwd=ROOT,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, invite_err = await asyncio.wait_for(invite.communicate(), timeout=60)
+        assert invite.returncode == 0, invite_err.decode()
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -141,8 +152,13 @@ roles = ["member", "chair", "staff"]
             telegram_api.push_update(telegram_api.message_update(ADMIN_ID, "/start"))
             incell_api.push_update(incell_api.message_update(42, "/start"))
             await eventually(
-                lambda: telegram_api.chat(ADMIN_ID) and incell_api.chat(42), seconds=30
+                lambda: (
+                    process.returncode is not None
+                    or (telegram_api.chat(ADMIN_ID) and incell_api.chat(42))
+                ),
+                seconds=30,
             )
+            assert process.returncode is None, "the bot stopped at start"
             # The configured admin is admitted on Telegram; on the in-cell channel the same
             # kind of first message from a stranger gets the stranger's answer.
             assert "invite code" not in (telegram_api.chat(ADMIN_ID)[-1].text or "")

@@ -37,6 +37,7 @@ def previous_schema(path: Path) -> None:
                 f" VALUES ({migration.version}, '{migration.name}');\nCOMMIT;"
             )
     conn.close()
+    path.chmod(0o600)  # as the bot keeps its files: it refuses a database others can read
 
 
 def seed_people(path: Path) -> dict[int, int]:

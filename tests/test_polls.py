@@ -98,10 +98,11 @@ async def poll_row(h: Harness, poll_id: int) -> dict[str, Any]:
 
 
 async def tallies(h: Harness, poll_id: int) -> list[int]:
-    rows = await h.rows(
-        "SELECT votes FROM poll_option WHERE poll_id = ? ORDER BY option_index", (poll_id,)
-    )
-    return [r["votes"] for r in rows]
+    """The counts as they stand, unsealed while the poll is open (storage.polls.counts_now)."""
+    from storage import polls as poll_store
+
+    async with h.db.transaction() as tx:
+        return await poll_store.counts_now(tx, poll_id)
 
 
 def ballot_message_id(h: Harness, user_id: int) -> int:

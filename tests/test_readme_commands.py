@@ -14,6 +14,7 @@ from bot.council.clock import FakeClock
 from bot.local.seed import seed_demo
 from bot.local.store import ChannelStore
 from storage.db import Database
+from storage.sealing import Sealer
 from tests import harness
 from tests.harness import START
 from tests.paths import EXAMPLE_CONFIG, ROOT
@@ -39,7 +40,10 @@ def test_the_readme_console_commands_work_on_the_demo(
     settings = harness.test_settings(tmp_path / "council.sqlite3")
 
     async def seed() -> None:
-        db = await Database.open(settings.database_path)
+        # The key the console commands will find beside the config (sealed poll counts).
+        db = await Database.open(
+            settings.database_path, sealer=Sealer.load_or_create(settings.key_path)
+        )
         store = ChannelStore(tmp_path / "local-channel.sqlite3")
         try:
             await seed_demo(settings, db, store, FakeClock(START))

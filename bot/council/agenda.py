@@ -248,16 +248,13 @@ async def _alert_if_risky(
     if not safeguarding.suggests_risk(settings, text):
         return
     message = "agenda.alert.keyed" if item.keyed_in else "agenda.alert.item"
-    for contact in settings.safeguarding.contacts:
-        await notices.notify(
-            tx,
-            clock,
-            key=f"safeguarding:item:{item.id}:{version}:{contact}",
-            chat_id=contact,
-            message=message,
-            params={"ref": ref(item.id), "wing": wing_param(settings, item.wing)},
-            urgent=True,
-        )
+    await safeguarding.notify_contacts(
+        tx,
+        clock,
+        key=f"safeguarding:item:{item.id}:{version}",
+        message=message,
+        params={"ref": ref(item.id), "wing": wing_param(settings, item.wing)},
+    )
 
 
 # --- reading ----------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.config import Settings
-from bot.council import audit, content, notices, roles, timers
+from bot.council import audit, content, notices, paper_polls, roles, timers
 from bot.council.access import Person
 from bot.council.clock import Clock
 from bot.council.notices import ButtonSpec
@@ -439,6 +439,8 @@ async def close(
     now = clock.now()
     if not await poll_store.close(tx, poll_id, to_db(now), early=early_by is not None):
         return False
+    # Paper ballot boxes join the counts now, never while the poll is open (issue 16).
+    await paper_polls.apply_at_close(tx, poll_id)
     await timers.cancel(tx, clock, f"poll:{poll_id}:soon")
     if not by_timer:  # the closing timer itself is marked fired by bot.council.timers
         await timers.cancel(tx, clock, f"poll:{poll_id}:close")

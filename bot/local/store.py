@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from storage import files
+
 JsonDict = dict[str, Any]
 
 _SCHEMA = """
@@ -143,10 +145,14 @@ class ChannelStore:
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            # The chats and the channel's token: readable by the bot's account alone.
+            files.private_file(Path(self.path))
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
+        if self.path != ":memory:":
+            for made in (Path(f"{self.path}-wal"), Path(f"{self.path}-shm")):
+                files.tighten(made)
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
         self._seq = int(self._value("SELECT MAX(seq) FROM message") or 0)
