@@ -8,7 +8,7 @@ from typing import Any
 from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest
 
 import handlers
 from bot import delivery, i18n, logs, scheduler
@@ -45,11 +45,13 @@ def build_application(
         raise ValueError(f"no channel named {channel} in {settings.path}")
     clock = clock or SystemClock()
     health = ChannelHealth(config.name, config.kind, clock)
-    # Every call is counted in the channel's health (what /delivery shows); the default
-    # transports are PTB's own, with its default pool sizes.
+    # Every call is counted in the channel's health (what /delivery shows).
     if request is None:
-        request = HTTPXRequest(connection_pool_size=256)
-        get_updates_request = get_updates_request or HTTPXRequest()
+        # aiohttp's client instead of PTB's httpx default: the HTTP client was the bot's cost.
+        from bot.request import AiohttpRequest
+
+        request = AiohttpRequest()
+        get_updates_request = get_updates_request or AiohttpRequest(connections=2)
     else:
         get_updates_request = get_updates_request or request
     builder = (
