@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from bot import logs
 from bot.config import ConfigError, Settings, load_settings
@@ -36,13 +37,20 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     settings = _settings(args.config)
     if _webhook_problems(settings, args.config):
         return 2
-    admins = len(settings.admins)
+    channels = settings.all_channels()
+    admins = len(settings.admin_identities)
     print(
         f"{args.config} is fine: {settings.establishment.name}, {len(settings.topics)} topics,"
-        f" {len(settings.wings)} wings, {admins} {'admin' if admins == 1 else 'admins'}."
+        f" {len(settings.wings)} wings, {admins} {'admin' if admins == 1 else 'admins'},"
+        f" {len(channels)} {'channel' if len(channels) == 1 else 'channels'}."
     )
-    if settings.token() is None:
-        print(f"Note: the environment variable {settings.telegram.token_env} is not set yet.")
+    for channel in channels:
+        print(
+            f"  channel {channel.name} ({channel.kind}) at {channel.base_url}:"
+            f" {', '.join(channel.roles)}; up to {channel.rate_per_second:g} a second"
+        )
+        if channel.token() is None:
+            print(f"Note: the environment variable {channel.token_env} is not set yet.")
     _print_ops(settings)
     problems = [] if args.config_only else _data_problems(settings)
     for problem in problems:
@@ -229,6 +237,16 @@ def cmd_invite(args: argparse.Namespace) -> int:
     from storage.people import PersonRow
 
     settings = _settings(args.config)
+    if args.channel is not None:
+        found = settings.channel(args.channel)
+        if found is None or args.role not in found.roles:
+            names = ", ".join(c.name for c in settings.all_channels() if args.role in c.roles)
+            print(
+                f"The channel {args.channel!r} does not admit {args.role}s."
+                f" Channels that do: {names or 'none'}.",
+                file=sys.stderr,
+            )
+            raise SystemExit(2)
 
     async def go() -> None:
         db = await _open(settings)
@@ -243,14 +261,64 @@ def cmd_invite(args: argparse.Namespace) -> int:
                 wing=args.wing,
                 label=args.label,
                 safer_custody=args.safer_custody,
+                channel=args.channel,
             )
         await db.close()
         # Printed to the console for the operator; never logged.
+        where = f" on {made.channel}" if made.channel else ""
         print(
-            f"Invite code for {made.role}: {made.code}  (runs out {made.expires_at:%Y-%m-%d %H:%M} UTC)"
+            f"Invite code for {made.role}{where}: {made.code}"
+            f"  (runs out {made.expires_at:%Y-%m-%d %H:%M} UTC)"
         )
 
     asyncio.run(go())
+    return 0
+
+
+def cmd_link(args: argparse.Namespace) -> int:
+    """A one-time code that gives an existing person one more way in (docs/CHANNELS.md)."""
+    from bot.council import access
+    from bot.council.clock import SystemClock
+    from storage.people import PersonRow
+
+    settings = _settings(args.config)
+    person_id = access.parse_person_ref(args.person)
+    if person_id is None:
+        print(f"Write the person's reference like P-0012, not {args.person!r}.", file=sys.stderr)
+        return 2
+    if args.channel is not None and settings.channel(args.channel) is None:
+        names = ", ".join(c.name for c in settings.all_channels())
+        print(f"There is no channel {args.channel!r}. The channels are: {names}.", file=sys.stderr)
+        return 2
+
+    async def go() -> access.NewInvite | None:
+        db = await _open(settings)
+        system = PersonRow(0, None, "admin", "active", "en", True, None, "server console", False)
+        try:
+            async with db.transaction() as tx:
+                return await access.create_link(
+                    tx,
+                    SystemClock(),
+                    settings,
+                    actor=system,
+                    person_id=person_id,
+                    channel=args.channel,
+                )
+        except ValueError:
+            return None
+        finally:
+            await db.close()
+
+    made = asyncio.run(go())
+    if made is None:
+        print(f"Nobody with access has the reference {args.person}.", file=sys.stderr)
+        return 1
+    where = made.channel or "any channel"
+    # Printed to the console for the operator; never logged.
+    print(
+        f"Code for {access.person_ref(person_id)} on {where}: {made.code}"
+        f"  (runs out {made.expires_at:%Y-%m-%d %H:%M} UTC)"
+    )
     return 0
 
 
@@ -384,62 +452,66 @@ def _listening(key: str, host: str, port: int) -> Iterator[None]:
         raise SystemExit(4) from None
 
 
-async def serve(settings: Settings, token: str) -> None:
-    from bot.app import build_application, on_start, start_background, stop_background
+async def serve(settings: Settings, token: str | dict[str, str]) -> None:
+    """Every channel in one process, started and stopped together (docs/CHANNELS.md); token:
+    the first channel's token, or each channel's by name."""
+    from bot.app import build_channels
     from bot.ops import runlock
     from bot.ops.channels import channel_of
     from bot.ops.server import OpsServer
 
+    channels = settings.all_channels()
+    tokens = {channels[0].name: token} if isinstance(token, str) else token
     try:
         lock = runlock.RunLock(settings.database_path).acquire()
     except runlock.AlreadyRunning as exc:
         print(f"Not started: {exc}. Stop the other one first.", file=sys.stderr)
         raise SystemExit(5) from None
     db = await _open(settings, check_sealed=True)
-    app = build_application(settings, db, token=token)
+    council = build_channels(settings, db, tokens=tokens)
+    if settings.telegram.webhook_url:
+        # The webhook in [telegram] serves the first Telegram channel; the others poll.
+        from bot.ops import webhook
+
+        secret = webhook.secret(settings)
+        assert secret is not None  # cmd_run refused to start without it
+        first = next((c for c in channels if c.kind == "telegram"), None)
+        if first is not None:
+
+            async def start_webhook(app: Any) -> None:
+                await webhook.start(app, settings, secret)
+
+            council.webhooks[first.name] = start_webhook
     ops_server: OpsServer | None = None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with app:
-        await on_start(app)
-        await start_background(app)
-        await app.start()
-        assert app.updater is not None
-        try:
-            if settings.telegram.webhook_url:
-                from bot.ops import webhook
-
-                secret = webhook.secret(settings)
-                assert secret is not None  # cmd_run refused to start without it
-                telegram = settings.telegram
-                with _listening(
-                    "telegram.webhook_port", telegram.webhook_listen, telegram.webhook_port
-                ):
-                    await webhook.start(app, settings, secret)
-            else:
-                await app.updater.start_polling()
-            if settings.monitoring.port:
-                ops_server = OpsServer(app.bot_data["services"], [channel_of(app)])
-                monitoring = settings.monitoring
-                with _listening("monitoring.port", monitoring.listen, monitoring.port):
-                    await ops_server.start(monitoring.listen, monitoring.port)
-            log.info(
-                "The council bot is running for %s. Press Ctrl+C to stop.",
-                settings.establishment.name,
-            )
-            await stop.wait()
-        finally:
-            # Also when start-up stops half-way (a port taken): everything started is stopped.
-            if ops_server is not None:
-                await ops_server.stop()
-            if app.updater.running:
-                await app.updater.stop()
-            await stop_background(app)
-            await app.stop()
-    await db.close()
-    lock.release()
+    try:
+        telegram = settings.telegram
+        with _listening("telegram.webhook_port", telegram.webhook_listen, telegram.webhook_port):
+            await council.start()
+        if settings.monitoring.port:
+            primary = council.primary.app
+            watched = [channel_of(run.app) for run in council.running]
+            ops_server = OpsServer(primary.bot_data["services"], watched)
+            monitoring = settings.monitoring
+            with _listening("monitoring.port", monitoring.listen, monitoring.port):
+                await ops_server.start(monitoring.listen, monitoring.port)
+        log.info(
+            "The council bot is running for %s on %d %s. Press Ctrl+C to stop.",
+            settings.establishment.name,
+            len(channels),
+            "channel" if len(channels) == 1 else "channels",
+        )
+        await stop.wait()
+    finally:
+        # Also when start-up stops half-way (a port taken): everything started is stopped.
+        if ops_server is not None:
+            await ops_server.stop()
+        await council.stop()
+        await db.close()
+        lock.release()
 
 
 async def serve_local(settings: Settings, *, seed: bool) -> None:
@@ -497,6 +569,8 @@ def demo_settings(settings: Settings) -> Settings:
         database_path=db.parent / "demo" / db.name,
         key_path=settings.key_path.parent / "demo.key",
         delivery=delivery,
+        # The demo is one local channel standing in for Telegram, whatever [[channels]] says.
+        channels=(),
     )
 
 
@@ -534,12 +608,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.ops import webhook
 
     settings = _settings(args.config)
-    token = settings.token()
+    channels = settings.all_channels()
+    tokens = {c.name: c.token() for c in channels}
     secret = webhook.secret(settings)
-    logs.install([s for s in (token, secret) if s])
-    if token is not None and _webhook_problems(settings, args.config):
-        return 2
-    if token is None:
+    logs.install([s for s in (*tokens.values(), secret) if s])
+    token = tokens[channels[0].name]
+    if not settings.channels and token is None:
         if not args.or_demo:
             print(_no_token_refusal(settings), file=sys.stderr)
             return 2
@@ -552,9 +626,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         asyncio.run(serve_local(demo_settings(settings), seed=False))
         return 0
+    missing = [c for c in channels if tokens[c.name] is None]
+    if missing:
+        for channel in missing:
+            print(
+                f"The channel {channel.name} has no token: set the environment variable"
+                f" {channel.token_env}.",
+                file=sys.stderr,
+            )
+        return 2
+    if _webhook_problems(settings, args.config):
+        return 2
     if not asyncio.run(_safety_ready(settings)):
         return 2
-    asyncio.run(serve(settings, token))
+    asyncio.run(serve(settings, {name: t for name, t in tokens.items() if t}))
     return 0
 
 
@@ -612,7 +697,14 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="whoever joins with it gets safer-custody alerts (staff or admin)",
     )
+    invite.add_argument(
+        "--channel", default=None, help="the channel it is used on (default: any that admits it)"
+    )
     invite.set_defaults(fn=cmd_invite)
+    link = sub.add_parser("link", help="a code giving an existing person one more way in")
+    link.add_argument("--person", required=True, help="their reference, like P-0012")
+    link.add_argument("--channel", default=None, help="the channel it is used on (default: any)")
+    link.set_defaults(fn=cmd_link)
     export = sub.add_parser("export", help="write a closed consultation's answers to a CSV file")
     export.add_argument("what", choices=["consultation"])
     export.add_argument("id", type=int)

@@ -22,6 +22,7 @@ from bot.council.polls import NEW_POLL
 from handlers import (
     access,
     agenda,
+    channels,
     common,
     consultations,
     content,
@@ -166,6 +167,9 @@ COMMANDS: list[Command] = [
     _cmd("arrived", schemes.arrived, r.STAFF_SIDE, "schemes.help.arrived"),
     _cmd("cancel", common.cancel, r.ALL, "help.cancel"),
     _cmd("help", access.help_, r.ALL | STRANGERS, "help.help", "menu.help"),
+    # Channels (docs/CHANNELS.md): one more identity for a person; where notices reach me.
+    _cmd("link", channels.link, r.STAFF_SIDE, "channels.help_link"),
+    _cmd("channel", channels.my_channel, r.ALL, "channels.help_channel"),
 ]
 COMMAND_BY_NAME = {c.name: c for c in COMMANDS}
 
@@ -404,6 +408,10 @@ BUTTONS: dict[str, Spec] = {
     "snew": Spec(schemes.new_start, r.STAFF_SIDE),
     "snk": Spec(schemes.new_kind, r.STAFF_SIDE),
     "srp": Spec(schemes.print_record, r.IN_CUSTODY),
+    # Channels: an invite's channel, a link code's channel, my notices' channel.
+    "invc": Spec(channels.invite_channel, r.STAFF_SIDE),
+    "lnk": Spec(channels.link_channel, r.STAFF_SIDE),
+    "chn": Spec(channels.choose_channel, r.ALL),
 }
 
 # Typed replies, by the flow stored for the person (conversation table).

@@ -184,13 +184,16 @@ async def run(
 
     settings, clock = services.settings, services.clock
     async with services.db.transaction() as tx:
-        person = await access.load(tx, user.id)
-        if person is None and user.id in settings.admins:
-            person = await access.admit_configured_admin(tx, clock, settings, user.id)
-        if person is not None and person.unreachable:
-            # Any update from them proves they unblocked the bot: notices may be queued again.
-            await people_store.set_unreachable(tx, person.id, False, to_db(clock.now()))
-            person = replace(person, unreachable=False)
+        channel = services.channel
+        person = await access.load(tx, user.id, channel)
+        if person is None and settings.is_configured_admin(channel, user.id):
+            person = await access.admit_configured_admin(tx, clock, settings, user.id, channel)
+        if person is not None:
+            # Notices follow them to the channel they used last; any update from them also
+            # proves they unblocked the bot there, so notices may be queued again.
+            await people_store.used_channel(tx, person.id, channel, user.id, to_db(clock.now()))
+            if person.unreachable:
+                person = replace(person, unreachable=False)
         lang = language_for(person, user.language_code, services)
         call = Call(
             services=services,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.council import announcements, content
 from bot.council.text import clean
+from handlers import channels
 from handlers import content as asking
 from handlers.base import Button, Call, Reply, Result
 from handlers.callbacks import pack
@@ -156,6 +157,9 @@ async def delivery_view(call: Call) -> Result:
             pending=timer_counts.get("pending", 0),
             missed=timer_counts.get("missed", 0),
         ),
+        "",
+        # Each channel: up or down, when it last answered, what waits for it (docs/CHANNELS.md).
+        *await channels.health_lines(call),
         "",
     ]
     parked = await outbox.last_parked(call.tx, LAST_PARKED)
