@@ -236,6 +236,7 @@ class LocalBotApi:
         self._press_seq = 0
         self._update_waiters = _Waiters()
         self._change_waiters = _Waiters()
+        self._closing = False
         self._methods: dict[str, Callable[[JsonDict, Files], Any]] = {
             name.lower(): fn
             for name, fn in (
@@ -294,7 +295,7 @@ class LocalBotApi:
         wait = min(float(timeout), LONG_POLL_LIMIT_S) if isinstance(timeout, int) else 0.0
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait
-        while not self._updates and (remaining := deadline - loop.time()) > 0:
+        while not self._updates and not self._closing and (remaining := deadline - loop.time()) > 0:
             event = self._update_waiters.event
             try:
                 await asyncio.wait_for(event.wait(), remaining)
@@ -738,12 +739,18 @@ class LocalBotApi:
             if found:
                 return found, found[-1].seq
             remaining = deadline - loop.time()
-            if remaining <= 0:
+            if remaining <= 0 or self._closing:
                 return [], max(cursor, self.store.cursor) if chat_id is None else cursor
             try:
                 await asyncio.wait_for(event.wait(), remaining)
             except TimeoutError:
                 continue
+
+    def wake_all(self) -> None:
+        """The server is closing: every long poll answers now."""
+        self._closing = True
+        self._update_waiters.wake()
+        self._change_waiters.wake()
 
     def _push(self, content: JsonDict) -> None:
         self._update_seq += 1
