@@ -248,7 +248,8 @@ class LocalServer:
             if request.content_type != "application/json":
                 raise _PageError(415, "send JSON")
             origin = request.headers.get("Origin")
-            if origin and self.public_url and origin != _origin(self.public_url):
+            own = {f"{request.scheme}://{request.host}", _origin(self.public_url or self.address)}
+            if origin and origin not in own:
                 raise _PageError(403, "other_site")
             if request.headers.get("Sec-Fetch-Site") == "cross-site":
                 raise _PageError(403, "other_site")
@@ -279,7 +280,7 @@ class LocalServer:
             return None
         session = self._session(request)
         if session is None or session.user_id is None:
-            raise _PageError(401, "signed_out")
+            raise _PageError(401, "session_ended")
         if write and not self.gate.csrf_ok(session, request.headers.get("X-CSRF-Token")):
             raise _PageError(403, "csrf")
         return session.user_id
@@ -393,7 +394,7 @@ class LocalServer:
         wait = min(float(_int(request.query.get("timeout", "0"))), PAGE_POLL_LIMIT_S)
         changed, cursor = await self.api.changes(since, only, wait=wait)
         if only is not None and self._session(request) is None and self.gate is not None:
-            raise _PageError(401, "signed_out")  # signed out (or timed out) while waiting
+            raise _PageError(401, "session_ended")  # signed out (or timed out) while waiting
         return _json(
             200,
             {
@@ -635,12 +636,25 @@ def page_strings(lang: str) -> dict[str, str]:
 
 
 def _persona(persona: Persona) -> JsonDict:
+    labels = _role_labels(persona.role_label)
     return {
         "id": persona.user_id,
         "name": persona.name,
-        "role": persona.role_label,
+        # In the person's language; "roles" has it in each page language.
+        "role": labels.get(persona.language) or labels.get("en") or "",
+        "roles": labels,
         "language": persona.language,
     }
+
+
+def _role_labels(stored: str) -> dict[str, str]:
+    """The seed keeps a label per language as JSON; older stores have one plain label."""
+    if stored.startswith("{"):
+        with contextlib.suppress(ValueError):
+            value = json.loads(stored)
+            if isinstance(value, dict):
+                return {str(k): str(v) for k, v in value.items()}
+    return {lang: stored for lang in i18n.LANGUAGES} if stored else {}
 
 
 def _page_message(message: ChatMessage, api: LocalBotApi) -> JsonDict:

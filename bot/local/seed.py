@@ -8,6 +8,8 @@ gets a persona on the page with their own chat.
 
 from __future__ import annotations
 
+import json
+
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
@@ -63,12 +65,20 @@ class Seeded:
     notes: list[str] = field(default_factory=list)
 
 
-def role_label(settings: Settings, role: str, wing: str | None) -> str:
-    lang = settings.establishment.default_language
+def role_label(settings: Settings, role: str, wing: str | None, lang: str | None = None) -> str:
+    lang = lang or settings.establishment.default_language
     label = i18n.t(lang, f"role.{role}")
     label = label[:1].upper() + label[1:]
     found = settings.wing(wing) if wing else None
     return f"{label}, {found.label(lang)}" if found else label
+
+
+def role_labels(settings: Settings, role: str, wing: str | None) -> str:
+    """The label in every page language, as the store keeps it (the page shows its own)."""
+    return json.dumps(
+        {lang: role_label(settings, role, wing, lang) for lang in i18n.LANGUAGES},
+        ensure_ascii=False,
+    )
 
 
 async def is_empty(db: Database) -> bool:
@@ -89,7 +99,7 @@ async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock
             if admin is not None:
                 people[admin_id] = await access.choose_language(tx, clock, admin, lang)
                 store.add_persona(
-                    Persona(admin_id, "Alex Admin", role_label(settings, "admin", None), lang)
+                    Persona(admin_id, "Alex Admin", role_labels(settings, "admin", None), lang)
                 )
                 seeded.people["Alex Admin"] = admin_id
         for demo in DEMO_PEOPLE:
@@ -106,7 +116,7 @@ async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock
                 seeded.notes.append(f"{demo.name} could not join")
                 continue
             people[demo.user_id] = await access.choose_language(tx, clock, joined.person, lang)
-            label = role_label(settings, demo.role, wing)
+            label = role_labels(settings, demo.role, wing)
             store.add_persona(Persona(demo.user_id, demo.name, label, lang))
             seeded.people[demo.name] = demo.user_id
 
