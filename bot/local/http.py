@@ -225,6 +225,10 @@ class LocalServer:
         except web.HTTPRequestEntityTooLarge:
             response = _json(413, {"error": "too_large"})
         except web.HTTPException as http:
+            if http.status < 400:  # the sign-in redirects: aiohttp wants them raised
+                http.headers["Cache-Control"] = "no-store"
+                http.headers.update(_PAGE_HEADERS)
+                raise
             response = _json(http.status, {"error": http.reason})
         except TimeoutError:
             response = _json(408, {"error": "too_slow"})
@@ -557,7 +561,7 @@ class LocalServer:
             path="/signin/",
             max_age=600,
         )
-        return response
+        raise response
 
     async def _oidc_callback(self, request: web.Request) -> web.StreamResponse:
         if self.gate is None or self.gate.settings.signin != "oidc":
@@ -583,7 +587,7 @@ class LocalServer:
         response.del_cookie(LOGIN_COOKIE, path="/signin/")
         if token is not None:
             self._set_session_cookie(response, token)
-        return response
+        raise response
 
 
 def _bound_port(runner: web.AppRunner) -> int:

@@ -396,6 +396,8 @@ class OidcClient:
     def _client(self, redirect_uri: str) -> Any:
         import os
 
+        import authlib.deprecate  # noqa: F401  (installs Authlib's own filter before ours)
+
         with warnings.catch_warnings():
             # Authlib 1.x warns that its httpx integration will move; the API used here stays.
             warnings.simplefilter("ignore")
