@@ -11,6 +11,7 @@ import sys
 from bot import logs
 from bot.config import ConfigError, Settings, load_settings
 from storage.db import Database, StorageError
+from storage.sealing import Sealer, SealError
 
 log = logging.getLogger("bot")
 
@@ -38,8 +39,9 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 async def _open(settings: Settings) -> Database:
     try:
-        return await Database.open(settings.database_path)
-    except StorageError as exc:
+        sealer = Sealer.load_or_create(settings.key_path)
+        return await Database.open(settings.database_path, sealer=sealer)
+    except (StorageError, SealError) as exc:
         print(str(exc), file=sys.stderr)
         raise SystemExit(3) from None
 

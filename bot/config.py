@@ -136,6 +136,9 @@ class Settings:
     local_port: int
     report_min_cell: int
     followup_escalate_after: timedelta
+    # The key that seals open polls' counts: kept outside the database directory and out of
+    # every backup (storage/sealing.py, docs/BALLOT_SECRECY.md).
+    key_path: Path = Path("keys/council.key")
     incell: InCell = field(default_factory=InCell)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -327,6 +330,7 @@ def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
     admins = r.user_ids("admins.telegram_ids", required=True)
 
     db_path = Path(r.text("database.path", "data/council.sqlite3", max_len=500))
+    key_path = Path(r.text("secrecy.key_file", "keys/council.key", max_len=500))
 
     invites = Invites(
         expiry=timedelta(days=r.integer("invites.expiry_days", 7, 1, 90)),
@@ -413,6 +417,7 @@ def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
         local_port=r.integer("local.port", 8080, 1, 65535),
         report_min_cell=r.integer("reports.min_cell", 5, 1, 100),
         followup_escalate_after=timedelta(days=r.integer("outcomes.escalate_after_days", 7, 1, 90)),
+        key_path=key_path,
     )
     settings = replace(settings, incell=_read_incell(r))
     if r.problems:
@@ -493,13 +498,22 @@ def load_settings(path: str | os.PathLike[str]) -> Settings:
             str(p), [Problem("(syntax)", str(exc), "fix the TOML syntax at that line")]
         ) from exc
     settings = parse_settings(data, str(p))
+    # Relative paths are relative to the config file, not to wherever the bot starts.
     if not settings.database_path.is_absolute():
-        # Relative database paths are relative to the config file, not to wherever the bot starts.
-        settings = _with_db(settings, (p.parent / settings.database_path).resolve())
+        settings = replace(settings, database_path=(p.parent / settings.database_path).resolve())
+    if not settings.key_path.is_absolute():
+        settings = replace(settings, key_path=(p.parent / settings.key_path).resolve())
+    if settings.key_path.parent == settings.database_path.parent:
+        # A key beside the database would travel with every copy of the data directory.
+        raise ConfigError(
+            str(p),
+            [
+                Problem(
+                    "secrecy.key_file",
+                    str(settings.key_path),
+                    "put the key file in a directory of its own, apart from database.path"
+                    ' (for example "keys/council.key")',
+                )
+            ],
+        )
     return settings
-
-
-def _with_db(settings: Settings, db: Path) -> Settings:
-    from dataclasses import replace
-
-    return replace(settings, database_path=db)

@@ -14,6 +14,8 @@ from typing import Any
 
 import aiosqlite
 
+from storage.sealing import Sealer
+
 Row = sqlite3.Row
 Params = Sequence[Any] | dict[str, Any]
 
@@ -52,6 +54,16 @@ class Tx:
 
     def __init__(self) -> None:
         self.events: list[tuple[str, Any]] = []
+        self._sealer: Sealer | None = None
+
+    @property
+    def sealer(self) -> Sealer:
+        """The key that seals open polls' counts and ranked ballots (storage/sealing.py)."""
+        if self._sealer is None:
+            raise StorageError(
+                "this database was opened without its key file, so sealed values cannot be used"
+            )
+        return self._sealer
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         raise NotImplementedError
@@ -137,8 +149,9 @@ class Database:
     exports) take a snapshot on a second, read-only connection served by aiosqlite, and the
     online backup runs there too, so neither blocks the bot."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path, sealer: Sealer | None = None) -> None:
         self._conn = conn
+        self.sealer = sealer
         self._lock = asyncio.Lock()
         self._reader: aiosqlite.Connection | None = None
         self._reader_lock = asyncio.Lock()
@@ -146,14 +159,16 @@ class Database:
         self.path = path
 
     @classmethod
-    async def open(cls, path: str | Path, *, migrate: bool = True) -> Database:
+    async def open(
+        cls, path: str | Path, *, migrate: bool = True, sealer: Sealer | None = None
+    ) -> Database:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), isolation_level=None)
         conn.row_factory = sqlite3.Row
         for pragma in _PRAGMAS:
             conn.execute(pragma)
-        db = cls(conn, path)
+        db = cls(conn, path, sealer)
         try:
             await db._check_version(apply=migrate)
         except BaseException:
@@ -183,7 +198,9 @@ class Database:
             reader = await self._read_connection()
             await reader.execute("BEGIN")
             try:
-                yield _ReadTx(reader)
+                tx = _ReadTx(reader)
+                tx._sealer = self.sealer
+                yield tx
             finally:
                 await reader.execute("ROLLBACK")
 
@@ -194,6 +211,7 @@ class Database:
     async def transaction(self) -> AsyncIterator[Tx]:
         async with self._lock:
             tx = _WriteTx(self._conn)
+            tx._sealer = self.sealer
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield tx

@@ -16,6 +16,7 @@ from bot.council.clock import FakeClock
 from bot.services import Services
 from storage.db import Database
 from storage.people import PersonRow
+from storage.sealing import Sealer
 from tests.double import BotApiDouble, DoubleRequest, TelegramDriver
 from tests.paths import EXAMPLE_CONFIG, ROOT  # noqa: F401 - re-exported for tests
 
@@ -26,7 +27,11 @@ _ids = itertools.count(500_000_001)
 
 
 def test_settings(db_path: Path, **changes: Any) -> Settings:
-    settings = replace(load_settings(EXAMPLE_CONFIG), database_path=db_path)
+    settings = replace(
+        load_settings(EXAMPLE_CONFIG),
+        database_path=db_path,
+        key_path=db_path.parent / "keys" / "council.key",
+    )
     return replace(settings, **changes) if changes else settings
 
 
@@ -103,7 +108,9 @@ async def make_harness(
     tmp_path: Path, *, db_file: str = "council.sqlite3", **changes: Any
 ) -> Harness:
     settings = test_settings(tmp_path / db_file, **changes)
-    db = await Database.open(settings.database_path)
+    db = await Database.open(
+        settings.database_path, sealer=Sealer.load_or_create(settings.key_path)
+    )
     clock = FakeClock(START)
     double = BotApiDouble()
     request = DoubleRequest(double)
