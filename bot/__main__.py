@@ -241,15 +241,28 @@ async def serve(settings: Settings, token: str) -> None:
 
 async def serve_local(settings: Settings, *, seed: bool) -> None:
     """The bot on the local channel: a Bot API server and chat page on this machine, the bot
-    pointed at it through base_url like any self-hosted Bot API server (docs/LOCAL_CHANNEL.md)."""
+    pointed at it through base_url like any self-hosted Bot API server (docs/LOCAL_CHANNEL.md).
+    With [local] signin set, the in-cell channel: everyone signed in, never seeded
+    (docs/INCELL.md)."""
     from bot.council.clock import SystemClock
     from bot.local import LocalChannel, store_path
+    from bot.local.council_link import CouncilLink
     from bot.local.seed import is_empty, seed_demo
 
     host, port = settings.local_host, settings.local_port
+    incell = settings.incell.signin != "none"
+    link_db = await _open(settings) if incell else None
     try:
-        channel = await LocalChannel.open(store_path(settings), host=host, port=port)
+        channel = await LocalChannel.open(
+            store_path(settings),
+            host=host,
+            port=port,
+            incell=settings.incell,
+            council=CouncilLink(link_db, settings, SystemClock()) if link_db else None,
+        )
     except OSError as exc:
+        if link_db is not None:
+            await link_db.close()
         print(
             f"The local channel cannot listen on {host}:{port} ({exc.strerror}).\n"
             f"  fix: stop what uses that port, or set [local] port in {settings.path}.",
@@ -258,6 +271,14 @@ async def serve_local(settings: Settings, *, seed: bool) -> None:
         raise SystemExit(4) from None
     logs.install([channel.token])
     try:
+        if incell:
+            print(
+                f"The in-cell channel is serving {host}:{port} for {settings.incell.public_url}"
+                f" (sign-in: {settings.incell.signin}"
+                f"{', kiosk' if settings.incell.kiosk else ''}). See docs/INCELL.md."
+            )
+            await serve(channel.bot_settings(settings), channel.token)
+            return
         db = await _open(settings)
         try:
             if await is_empty(db):
@@ -280,6 +301,8 @@ async def serve_local(settings: Settings, *, seed: bool) -> None:
         await serve(channel.bot_settings(settings), channel.token)
     finally:
         await channel.close()
+        if link_db is not None:
+            await link_db.close()
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -302,7 +325,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     logs.install([])
     # A demo is tried at any hour: notices are not held back for quiet hours.
     delivery = replace(settings.delivery, quiet_start=settings.delivery.quiet_end)
-    asyncio.run(serve_local(replace(settings, delivery=delivery), seed=args.seed))
+    settings = replace(settings, delivery=delivery)
+    if settings.incell.signin != "none":
+        # This config runs a real in-cell channel: the demo (anyone is anyone) gets its own
+        # database, key and channel file beside it, never the real ones.
+        demo_dir = settings.database_path.parent / "demo"
+        print(f"[local] signin is set: the demo uses its own files in {demo_dir}.")
+        settings = replace(
+            settings,
+            database_path=demo_dir / "council.sqlite3",
+            key_path=demo_dir.parent / "demo-key" / "council.key",
+            incell=replace(settings.incell, signin="none", kiosk=False),
+        )
+    asyncio.run(serve_local(settings, seed=args.seed))
     return 0
 
 

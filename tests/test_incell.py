@@ -21,6 +21,10 @@ async def rig(tmp_path: Path) -> AsyncIterator[InCellRig]:
         yield started
 
 
+def file_bytes(path: str) -> bytes:
+    return Path(path).read_bytes() + Path(path + "-wal").read_bytes()
+
+
 async def bot_said(rig: InCellRig, chat: int, text: str, within: float = 10) -> None:
     """Wait (bounded) until the bot's messages in this chat contain ``text``."""
     loop = asyncio.get_running_loop()
@@ -56,8 +60,7 @@ async def test_join_with_an_invite_code_then_sign_in_with_reference_and_pin(rig:
     account = rig.channel.store.account(user_id=me)
     assert account is not None and account.pin_hash is not None
     assert account.pin_hash.startswith("$argon2id$") and PIN not in account.pin_hash
-    raw = Path(rig.channel.store.path).read_bytes()
-    assert PIN.encode() not in raw
+    assert PIN.encode() not in file_bytes(rig.channel.store.path)
     await first.close()
     await second.close()
 

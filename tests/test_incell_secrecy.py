@@ -30,6 +30,10 @@ def what_a_copy_holds(store_path: Path, dest: Path) -> tuple[bytes, list[str]]:
     return raw, seen
 
 
+def file_mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
 async def test_the_confirm_step_never_reaches_the_channels_file(tmp_path: Path) -> None:
     async with start_local(tmp_path) as local:
         store_path = Path(local.channel.store.path)
@@ -50,7 +54,7 @@ async def test_the_confirm_step_never_reaches_the_channels_file(tmp_path: Path) 
         assert CHOSE.encode() not in raw and CONFIRM_DATA not in raw
         assert not any(CHOSE in s or ":plc:" in s for s in states)
         # The file is the bot's user's alone.
-        assert store_path.stat().st_mode & 0o777 == 0o600
+        assert file_mode(store_path) == 0o600
 
     # After a restart the chat shows the settled message.
     store = ChannelStore(store_path)

@@ -26,7 +26,6 @@ from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 from aiohttp.web_request import FileField
-from multidict import MultiDictProxy
 
 from bot import i18n
 from bot.local.api import ApiError, Files, JsonDict, LocalBotApi, error_body
@@ -619,7 +618,7 @@ async def _bot_params(request: web.Request) -> tuple[JsonDict, Files]:
                 raise ValueError("JSON body must be an object")
             params.update(value)
         return params, files
-    form: MultiDictProxy[str | bytes | FileField] = await request.post()
+    form = await request.post()
     for key, value in form.items():
         if isinstance(value, FileField):
             files[key] = (value.filename, value.file.read())

@@ -9,7 +9,6 @@ gets a persona on the page with their own chat.
 from __future__ import annotations
 
 import json
-
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 

@@ -474,7 +474,7 @@ class OidcClient:
 
         assert self._jwks is not None
         try:
-            keys = KeySet.import_key_set(self._jwks)
+            keys = KeySet.import_key_set(self._jwks)  # type: ignore[arg-type]
             decoded = jwt.decode(id_token, keys, algorithms=["RS256", "ES256"])
             claims = CodeIDToken(
                 dict(decoded.claims),
