@@ -91,7 +91,7 @@ class Browser:
 
 
 @asynccontextmanager
-async def start_incell(tmp_path: Path, **incell: Any) -> AsyncIterator[InCellRig]:
+async def start_incell(tmp_path: Path, port: int = 0, **incell: Any) -> AsyncIterator[InCellRig]:
     options: dict[str, Any] = {"signin": "pin", "public_url": "http://127.0.0.1", **incell}
     settings = harness.test_settings(tmp_path / "council.sqlite3")
     settings = replace(settings, incell=InCell(**options))
@@ -99,7 +99,7 @@ async def start_incell(tmp_path: Path, **incell: Any) -> AsyncIterator[InCellRig
     clock = FakeClock(START)
     channel = await LocalChannel.open(
         tmp_path / "local-channel.sqlite3",
-        port=0,
+        port=port,
         incell=settings.incell,
         council=CouncilLink(db, settings, clock),
     )

@@ -99,12 +99,14 @@ function setLarge(on) {
   document.documentElement.classList.toggle("large", on);
   document.getElementById("larger-text").setAttribute("aria-pressed", String(on));
   remember("local.large", on ? "1" : "");
+  keepPinned();
 }
 
 function setContrast(on) {
   document.documentElement.classList.toggle("contrast", on);
   document.getElementById("high-contrast").setAttribute("aria-pressed", String(on));
   remember("local.contrast", on ? "1" : "");
+  keepPinned();
 }
 
 // ---------------------------------------------------------------- reading aloud
@@ -216,6 +218,7 @@ function addPane(chat) {
     chip.addEventListener("click", () => send(pane, chip.dataset.command, { keepDraft: true }));
   }
   document.getElementById("panes").append(el);
+  watchPinned(pane);
   state.panes.push(pane);
   refreshSwitchers();
   choose(pane, chat);
@@ -246,6 +249,29 @@ async function choose(pane, chat) {
 function toBottom(pane) {
   const log = pane.el.querySelector(".log");
   log.scrollTop = log.scrollHeight;
+  pane.pinned = true;
+}
+
+// A chat the reader has not scrolled up in stays at its newest message whatever changes size:
+// larger text, high contrast, a toast, the phone turned round.
+function keepPinned() {
+  for (const pane of state.panes) if (pane.pinned !== false) toBottom(pane);
+}
+
+function watchPinned(pane) {
+  const log = pane.el.querySelector(".log");
+  log.addEventListener("scroll", () => {
+    pane.pinned = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+  }, { passive: true });
+  if ("ResizeObserver" in window) {
+    const observer = new ResizeObserver(() => {
+      if (pane.pinned !== false) log.scrollTop = log.scrollHeight;
+    });
+    observer.observe(log);
+    new MutationObserver((changes) => {
+      for (const change of changes) for (const node of change.addedNodes) if (node.nodeType === 1) observer.observe(node);
+    }).observe(log, { childList: true });
+  }
 }
 
 function renderPane(pane) {
@@ -267,6 +293,8 @@ function buildMessage(pane, m) {
   li.className = `msg ${m.from === "bot" ? "bot" : "person"}`;
   li.dataset.id = String(m.id);
   li.tabIndex = -1;
+  // The list is a live log (role="log"), so each message is an article in it, not a list item.
+  li.setAttribute("role", "article");
   const who = document.createElement("span");
   who.className = "visually-hidden";
   who.textContent = `${t(m.from === "bot" ? "from_bot" : "from_you")} `;
