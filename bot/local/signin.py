@@ -20,12 +20,13 @@ import itertools
 import logging
 import re
 import secrets
+import threading
 import time
 import warnings
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -355,9 +356,20 @@ def _check_pin(pin: str) -> None:
         raise Refused("pin_common", 400)
 
 
-# Argon2 takes tens of milliseconds of CPU on purpose: off the event loop, in a thread.
+# Argon2 takes tens of milliseconds of CPU and 64 MiB on purpose: off the event loop, in a
+# thread, and two at a time at most, so a crowd signing in at 8 a.m. (or a flood of guesses)
+# queues instead of taking all the memory.
+_ARGON2_SLOTS = threading.BoundedSemaphore(2)
+_T = TypeVar("_T")
+
+
+def _argon2(work: Callable[[], _T]) -> _T:
+    with _ARGON2_SLOTS:
+        return work()
+
+
 async def _hash(pin: str) -> str:
-    return await asyncio.to_thread(_hasher.hash, pin)
+    return await asyncio.to_thread(_argon2, lambda: _hasher.hash(pin))
 
 
 async def _verify(pin_hash: str, pin: str) -> bool:
@@ -367,7 +379,7 @@ async def _verify(pin_hash: str, pin: str) -> bool:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
-    return await asyncio.to_thread(check)
+    return await asyncio.to_thread(_argon2, check)
 
 
 _DUMMY_HASH: str | None = None
