@@ -20,7 +20,6 @@ import asyncio
 import json
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -135,8 +134,8 @@ class Person:
                 self.changed.set()
                 self.changed = asyncio.Event()
 
-    async def until(self, check: Any, timeout: float = 30) -> dict[str, Any]:
-        deadline = time.perf_counter() + timeout
+    async def until(self, check: Any, within: float = 30) -> dict[str, Any]:
+        deadline = time.perf_counter() + within
         while True:
             for m in sorted(self.messages.values(), key=lambda m: -m["seq"]):
                 if check(m):
@@ -274,20 +273,22 @@ async def run_people(address: str, codes: list[str], server: int) -> dict[str, A
 
 async def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
-        server = subprocess.Popen(
-            [sys.executable, __file__, "--serve", folder],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
+        server = await asyncio.create_subprocess_exec(
+            sys.executable,
+            __file__,
+            "--serve",
+            folder,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
         )
         try:
             assert server.stdout is not None
-            ready = json.loads(server.stdout.readline())
+            ready = json.loads(await server.stdout.readline())
             figures = await run_people(ready["address"], ready["codes"], server.pid)
         finally:
             if server.stdin is not None:
                 server.stdin.close()
-            server.wait(timeout=30)
+            await asyncio.wait_for(server.wait(), 30)
     print(json.dumps(figures))
 
 
