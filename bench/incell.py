@@ -106,7 +106,12 @@ class Person:
 
     @property
     def pin(self) -> str:
-        return str(PIN_BASE + self.n * 7)
+        from bot.local.signin import is_common_pin
+
+        pin = PIN_BASE + self.n * 7
+        while is_common_pin(str(pin)):
+            pin += 1
+        return str(pin)
 
     async def post(self, path: str, body: dict[str, Any]) -> httpx.Response:
         return await self.client.post(path, json=body, headers={"X-CSRF-Token": self.csrf})

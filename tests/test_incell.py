@@ -290,3 +290,33 @@ async def test_body_limit_and_slow_clients(rig: InCellRig) -> None:
     token = rig.channel.token
     assert (await page.client.get(f"/bot{token}/getMe")).status_code == 404
     await page.close()
+
+
+async def test_people_joining_at_the_same_moment_get_their_own_chats(rig: InCellRig) -> None:
+    pages = [rig.browser() for _ in range(4)]
+    codes = [await rig.invite() for _ in pages]
+    references = await asyncio.gather(*(p.join(c) for p, c in zip(pages, codes, strict=True)))
+    ids = [await p.me() for p in pages]
+    assert len(set(references)) == 4 and len(set(ids)) == 4
+    async with rig.db.transaction() as tx:
+        joined = await tx.value(
+            "SELECT COUNT(*) FROM person WHERE tg_user_id IN (?, ?, ?, ?)", tuple(ids)
+        )
+    assert joined == 4
+    for page in pages:
+        await page.close()
+
+
+async def test_guessing_invite_codes_at_machine_speed_is_stopped(rig: InCellRig) -> None:
+    page = rig.browser()
+    await page.open()
+    answers = []
+    for n in range(32):
+        response = await page.post("/api/signin/join", {"code": f"ABCDEFGHJK{n:02d}", "pin": PIN})
+        answers.append(response.json()["error"])
+    assert answers[:30] == ["bad_code"] * 30 and answers[30:] == ["code_locked"] * 2
+    # Even a good code waits now: the window has to pass.
+    response = await page.post("/api/signin/join", {"code": await rig.invite(), "pin": PIN})
+    assert response.json()["error"] == "code_locked"
+    assert rig.channel.store.personas() == []
+    await page.close()

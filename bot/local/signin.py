@@ -44,6 +44,10 @@ KIOSK_IDLE_S = 120.0
 ANONYMOUS_LIMIT = 5000  # visitors not yet signed in, kept at most (oldest forgotten first)
 ANONYMOUS_IDLE_S = 900.0
 PENDING_LOGIN_S = 600.0  # an OpenID Connect round trip must finish within this
+# Wrong invite codes on the page, from everyone together: a code cannot be guessed (31^12), and
+# this keeps anyone from trying at machine speed (each try costs the council a write).
+JOIN_FAILURES_PER_WINDOW = 30
+JOIN_FAILURE_WINDOW_S = 600.0
 _PIN_RE = re.compile(rf"\d{{{PIN_MIN_DIGITS},{PIN_MAX_DIGITS}}}")
 _REFERENCE_RE = re.compile(r"\s*[Pp]\s*-?\s*(\d{1,9})\s*")
 
@@ -146,6 +150,7 @@ class Gate:
     _sessions: OrderedDict[str, Session] = field(default_factory=OrderedDict)
     _pending: dict[str, _PendingLogin] = field(default_factory=dict)
     _used_nonces: dict[str, float] = field(default_factory=dict)
+    _join_failures: list[float] = field(default_factory=list)
     _oidc: Any = None
 
     # -- sessions --------------------------------------------------------------------------
@@ -234,6 +239,7 @@ class Gate:
     async def pin_join(self, token: str | None, code: str, pin: str) -> tuple[str, str]:
         """Joining with an invite code and a new PIN: (session token, the person's reference)."""
         _check_pin(pin)
+        self._joining()
         user_id = self.store.new_user_id(FIRST_USER_ID)
         linked = await self.council.join(user_id, code)
         reference = self._linked(linked, user_id)
@@ -260,10 +266,17 @@ class Gate:
         log.info("in-cell: PIN reset for %s with a new invite code", account.reference)
         return self._signed_in(token, account.user_id)
 
+    def _joining(self) -> None:
+        now = self.monotonic()
+        self._join_failures = [t for t in self._join_failures if now - t < JOIN_FAILURE_WINDOW_S]
+        if len(self._join_failures) >= JOIN_FAILURES_PER_WINDOW:
+            raise Refused("code_locked", 429)
+
     def _linked(self, linked: Linked, user_id: int) -> str:
         if linked.result == "locked":
             raise Refused("code_locked", 429)
         if linked.result != "joined" or linked.reference is None:
+            self._join_failures.append(self.monotonic())
             raise Refused("bad_code", 400)
         self.store.add_persona(Persona(user_id, linked.reference, "", linked.language))
         return linked.reference
@@ -334,6 +347,7 @@ class Gate:
         if existing is not None:  # two tabs linking at once: the first one won
             session.user_id, session.pending_subject = existing.user_id, None
             return
+        self._joining()
         user_id = self.store.new_user_id(FIRST_USER_ID)
         linked = await self.council.join(user_id, code)
         reference = self._linked(linked, user_id)

@@ -431,9 +431,21 @@ class ChannelStore:
         return _account(row) if row is not None else None
 
     def new_user_id(self, first: int) -> int:
-        """The next free channel user id at or after ``first`` (ids of signed-in people)."""
-        top = self._value("SELECT MAX(user_id) FROM person WHERE user_id >= ?", (first,))
-        return max(first, int(top or 0) + 1)
+        """A channel user id at or after ``first`` that nobody has or is being given: joins run
+        at the same time, and an id is never handed out twice (not even after a failed join,
+        whose wrong code the council counted against it)."""
+        top = max(
+            int(self._value("SELECT MAX(user_id) FROM person WHERE user_id >= ?", (first,)) or 0),
+            int(self._value("SELECT MAX(user_id) FROM account") or 0),
+            int(self._value("SELECT value FROM meta WHERE key = 'last_user_id'") or 0),
+        )
+        made = max(first, top + 1)
+        self._db.execute(
+            "INSERT INTO meta (key, value) VALUES ('last_user_id', ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (str(made),),
+        )
+        return made
 
     def save_account(self, account: Account) -> None:
         self._db.execute(
