@@ -22,13 +22,13 @@ from handlers import polls as poll_buttons
 from storage.clock import to_db
 from tests.incell_support import PIN, InCellRig, start_incell
 from tests.oidc_double import CLIENT_ID, ESTABLISHMENT, OidcProvider
-from tests.test_local_browser import ARGS, CHROMIUM, WAIT_MS, Pane, playwright_api
+from tests.test_local_browser import ARGS, CHROMIUM, WAIT_MS, Pane, accessible, playwright_api
 
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None,
     reason="Debian's chromium is not installed (make test installs it: apt-get install chromium)",
 )
-axe_api = pytest.importorskip(
+pytest.importorskip(
     "axe_playwright_python.async_playwright",
     reason="axe-playwright-python is not installed (pip install -e '.[dev]')",
 )
@@ -49,17 +49,6 @@ async def browser() -> AsyncIterator[Any]:
             yield launched
         finally:
             await launched.close()
-
-
-async def accessible(page: Any, state: str) -> None:
-    """axe-core on the page as it is now: no serious or critical violation."""
-    results = await axe_api.Axe().run(page)
-    bad = [
-        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v.get("impact") in ("serious", "critical")
-    ]
-    assert not bad, f"{state}: {bad}"
 
 
 async def in_view(page: Any) -> None:
@@ -104,9 +93,7 @@ async def open_poll(rig: InCellRig) -> None:
     """Staff open a members' poll now (its electorate is fixed at opening)."""
     code = await rig.invite("staff", None)
     async with rig.db.transaction() as tx:
-        staff = await access.redeem(
-            tx, rig.clock, rig.settings, tg_user_id=STAFF_TG, raw_code=code
-        )
+        staff = await access.redeem(tx, rig.clock, rig.settings, tg_user_id=STAFF_TG, raw_code=code)
         assert staff.person is not None
         draft = polls.Draft(
             question="Should the library open on Sundays?",
@@ -200,9 +187,7 @@ async def test_join_raise_vote_and_sign_out_on_a_phone(browser: Any, tmp_path: P
         await page.context.close()
 
 
-async def test_five_wrong_pins_lock_the_reference_on_the_page(
-    browser: Any, tmp_path: Path
-) -> None:
+async def test_five_wrong_pins_lock_the_reference_on_the_page(browser: Any, tmp_path: Path) -> None:
     async with start_incell(tmp_path) as rig:
         owner = rig.browser()
         reference = await owner.join(await rig.invite())
@@ -322,6 +307,12 @@ async def test_welsh_page_read_aloud_and_larger_text(browser: Any, tmp_path: Pat
         await page.goto(rig.channel.address)
         pane = await join_on_the_page(page, await rig.invite())
         await pane.sees("Choose your language")
+        # The first Tab is the skip link; it goes straight to the message box.
+        await page.locator("body").focus()
+        await page.keyboard.press("Tab")
+        await expect(page.locator("#skip")).to_be_focused()
+        await page.keyboard.press("Enter")
+        await expect(pane.el.locator("textarea")).to_be_focused()
         speak = pane.el.locator("li.msg.bot .speak").last
         await expect(speak).to_be_visible()
         await speak.click()
