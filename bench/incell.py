@@ -197,7 +197,7 @@ def percentile(values: list[float], q: float) -> float:
 async def run_people(address: str, codes: list[str], server: int) -> dict[str, Any]:
     limits = httpx.Limits(max_connections=3, max_keepalive_connections=3)
     people = [
-        Person(n, httpx.AsyncClient(base_url=address, timeout=60, limits=limits))
+        Person(n, httpx.AsyncClient(base_url=address, timeout=600, limits=limits))
         for n in range(USERS)
     ]
     try:
@@ -217,7 +217,7 @@ async def run_people(address: str, codes: list[str], server: int) -> dict[str, A
         # Signing in again, everyone at once, from fresh browsers: the figure is sign-ins a second.
         for person in people:
             await person.client.aclose()
-            person.client = httpx.AsyncClient(base_url=address, timeout=60, limits=limits)
+            person.client = httpx.AsyncClient(base_url=address, timeout=600, limits=limits)
             await person.session()
 
         async def sign_in(person: Person) -> None:
