@@ -47,6 +47,10 @@ class OidcProvider:
     issued: list[str] = field(default_factory=list)
     _runner: web.AppRunner | None = None
 
+    def rotate_keys(self) -> None:
+        """The provider's new signing key; the JWKS serves only the new one from now on."""
+        self.key = RSAKey.generate_key(2048, parameters={"kid": "k2"})
+
     async def start(self) -> None:
         app = web.Application()
         app.router.add_get("/.well-known/openid-configuration", self._discovery)
@@ -146,4 +150,4 @@ class OidcProvider:
             claims["nonce"] = "an-old-nonce-seen-before"
         elif self.flaw == "issuer":
             claims["iss"] = "https://other-provider.example"
-        return jwt.encode({"alg": "RS256", "kid": "k1"}, claims, key)
+        return jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -134,3 +134,35 @@ async def test_a_callback_without_its_own_browser_is_refused(rig: InCellRig) -> 
     assert again.headers["location"] == "/?problem=signin_expired"
     await page.close()
     await other.close()
+
+
+async def test_new_provider_keys_are_read_when_they_appear(
+    rig: InCellRig, provider: OidcProvider
+) -> None:
+    first = rig.browser()
+    assert await round_trip(first) == "/"
+    provider.rotate_keys()
+    second = rig.browser()
+    assert await round_trip(second) == "/"  # not "signin_refused": the JWKS was read again
+    assert (await second.open())["linking"] is True
+    await first.close()
+    await second.close()
+
+
+async def test_a_kiosk_makes_the_provider_ask_again(tmp_path: Path, provider: OidcProvider) -> None:
+    async with start_incell(
+        tmp_path,
+        signin="oidc",
+        kiosk=True,
+        oidc_issuer=provider.issuer,
+        oidc_client_id=CLIENT_ID,
+        oidc_establishment=ESTABLISHMENT,
+    ) as rig:
+        page = rig.browser()
+        await page.open()
+        start = await page.client.get("/signin/oidc")
+        query = parse_qs(urlsplit(start.headers["location"]).query)
+        # Never the last person's login at the provider on a shared screen.
+        assert query["prompt"] == ["login"]
+        assert query["code_challenge_method"] == ["S256"] and query["nonce"][0]
+        await page.close()

@@ -443,8 +443,8 @@ class OidcClient:
             ),
         )
 
-    async def discovery(self) -> dict[str, Any]:
-        if self._discovery is None:
+    async def discovery(self, *, fresh: bool = False) -> dict[str, Any]:
+        if self._discovery is None or fresh:
             import httpx
 
             url = self.settings.oidc_issuer.rstrip("/") + "/.well-known/openid-configuration"
@@ -466,11 +466,14 @@ class OidcClient:
         found = await self.discovery()
         client = self._client(redirect_uri)
         try:
+            extra = {"prompt": "login"} if self.settings.kiosk else {}
             url, _ = client.create_authorization_url(
                 found["authorization_endpoint"],
                 state=state,
                 nonce=nonce,
                 code_verifier=code_verifier,
+                # A shared kiosk: the provider asks again, never reusing the last person's login.
+                **extra,
             )
         finally:
             await client.aclose()
@@ -491,6 +494,13 @@ class OidcClient:
         id_token = token.get("id_token")
         if not isinstance(id_token, str):
             raise Refused("signin_refused", 401)
+        try:
+            return self.check_id_token(id_token)
+        except Refused as refused:
+            if refused.reason != "signin_refused":
+                raise
+        # The provider may have rotated its keys since they were read: read them again, once.
+        await self.discovery(fresh=True)
         return self.check_id_token(id_token)
 
     def check_id_token(self, id_token: str) -> dict[str, Any]:
