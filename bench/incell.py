@@ -129,6 +129,8 @@ class Person:
                 )
             except httpx.HTTPError:
                 continue
+            except RuntimeError:
+                return  # the client was closed: the run is over
             body = answer.json()
             self.cursor = max(self.cursor, body["cursor"])
             for m in body["messages"]:
@@ -161,9 +163,11 @@ class Person:
         self.sent += 1
         mine = sent.json()["message"]["id"]
         question = await self.until(
-            lambda m: m["from"] == "bot" and m["id"] > mine and m["buttons"] and not m["edited"]
+            lambda m: m["from"] == "bot" and m["id"] > mine and not m["edited"] and english(m)
         )
-        data = question["buttons"][0][0]["callback_data"]
+        data = next(
+            b["callback_data"] for row in question["buttons"] for b in row if b["text"] == "English"
+        )
         before = question["seq"]
         started = time.perf_counter()
         pressed = await self.post(
@@ -173,6 +177,11 @@ class Person:
         await self.until(lambda m: m["id"] == question["id"] and m["seq"] > before)
         self.presses.append((time.perf_counter() - started) * 1000)
         self.sent += 1
+
+
+def english(message: dict[str, Any]) -> bool:
+    """The language question's keyboard (not the menu that may still be arriving)."""
+    return any(b["text"] == "English" for row in message["buttons"] for b in row)
 
 
 def rss_mb(pid: int) -> float:
@@ -236,7 +245,7 @@ async def run_people(address: str, codes: list[str], server: int) -> dict[str, A
         stop = asyncio.Event()
         followers = [asyncio.create_task(p.follow(stop)) for p in people]
         # Everyone answers the welcome's language question first (not measured).
-        await asyncio.gather(*(p.until(lambda m: m["buttons"] and not m["edited"]) for p in people))
+        await asyncio.gather(*(p.until(english) for p in people))
 
         async def active(person: Person) -> None:
             rng = random.Random(person.n)
