@@ -320,3 +320,21 @@ async def test_guessing_invite_codes_at_machine_speed_is_stopped(rig: InCellRig)
     assert response.json()["error"] == "code_locked"
     assert rig.channel.store.personas() == []
     await page.close()
+
+
+async def test_guesses_sent_all_at_once_cannot_outrun_the_lock(rig: InCellRig) -> None:
+    owner = rig.browser()
+    reference = await owner.join(await rig.invite())
+    await owner.close()
+    devices = [rig.browser() for _ in range(12)]
+    pins = [f"90817{n % 10}" for n in range(11)] + [PIN]  # the right PIN among the wrong ones
+    answers = await asyncio.gather(
+        *(d.sign_in(reference, pin) for d, pin in zip(devices, pins, strict=True))
+    )
+    codes = [a.status_code for a in answers]
+    assert codes.count(401) <= 5 and codes.count(429) >= 6, codes
+    # Whether the right PIN arrived before the lock or not, nothing after the lock got in.
+    account = rig.channel.store.account(reference=reference)
+    assert account is not None and account.locked_until > 0
+    for device in devices:
+        await device.close()

@@ -224,7 +224,14 @@ class Gate:
         if account is None or account.pin_hash is None:
             await _verify_nothing(pin)  # the same time as a real check: no telling who exists
             raise Refused("wrong_pin", 401)
-        if not await _verify(account.pin_hash, pin):
+        right = await _verify(account.pin_hash, pin)
+        # Guesses sent all at once pass the first check together: the lock that others caused
+        # while this one waited its turn for argon2 holds, for a wrong PIN and the right one.
+        latest = self.store.account(user_id=account.user_id) or account
+        now = int(self.wall_clock())
+        if latest.locked_until > now:
+            raise Refused("locked", 429, minutes=_minutes(latest.locked_until - now))
+        if not right:
             lock_until = now + int(self.settings.pin_lockout.total_seconds())
             if self.store.record_pin_failure(
                 account.user_id, self.settings.pin_max_failures, lock_until
@@ -232,7 +239,7 @@ class Gate:
                 log.warning("in-cell: %s locked after wrong PINs", account.reference)
                 raise Refused("locked", 429, minutes=_minutes(lock_until - now))
             raise Refused("wrong_pin", 401)
-        if account.failures:
+        if latest.failures:
             self.store.clear_pin_failures(account.user_id)
         return self._signed_in(token, account.user_id)
 
