@@ -33,8 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 USERS = int(os.environ.get("INCELL_USERS", "300"))
-DURATION_S = float(os.environ.get("INCELL_SECONDS", "45"))
-THINK_S = (2.0, 6.0)  # between one person's actions, as people read and tap
+DURATION_S = float(os.environ.get("INCELL_SECONDS", "60"))
+THINK_S = (5.0, 15.0)  # between one person's actions: people who read slowly, then tap
 PIN_BASE = 482900  # + n: each person's PIN (never a common one)
 
 
@@ -184,6 +184,12 @@ def english(message: dict[str, Any]) -> bool:
     return any(b["text"] == "English" for row in message["buttons"] for b in row)
 
 
+def cpu_s(pid: int) -> float:
+    """CPU seconds a process has used (user + system)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -257,9 +263,15 @@ async def run_people(address: str, codes: list[str], server: int) -> dict[str, A
 
         for person in people:
             person.seen = 0
+        server_cpu, own_cpu = cpu_s(server), cpu_s(os.getpid())
         started = time.perf_counter()
         await asyncio.gather(*(active(p) for p in people))
         elapsed = time.perf_counter() - started
+        server_cpu, own_cpu = cpu_s(server) - server_cpu, cpu_s(os.getpid()) - own_cpu
+        print(
+            f"CPU over {elapsed:.1f} s: server {server_cpu:.1f} s, the {USERS} simulated"
+            f" browsers {own_cpu:.1f} s; load average {os.getloadavg()[0]:.1f}"
+        )
         memory = rss_mb(server)  # everyone still connected and long polling
         stop.set()
         for task in followers:
@@ -308,6 +320,11 @@ async def main() -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--serve":
-        asyncio.run(serve(Path(sys.argv[2])))
+        if os.environ.get("INCELL_PROFILE"):  # where the server's time goes (not for figures)
+            import cProfile
+
+            cProfile.run("asyncio.run(serve(Path(sys.argv[2])))", os.environ["INCELL_PROFILE"])
+        else:
+            asyncio.run(serve(Path(sys.argv[2])))
     else:
         asyncio.run(main())
