@@ -79,7 +79,8 @@ async def serve(work: Path) -> None:
             )
             codes.append(made.code)
     try:
-        async with bot_on_channel(settings, db, channel, clock=clock):
+        # As `python -m bot run` does: the bot reaches the channel through its own transport.
+        async with bot_on_channel(settings, db, channel, clock=clock, in_process=True):
             print(json.dumps({"address": channel.address, "codes": codes}), flush=True)
             await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
     finally:

@@ -7,11 +7,15 @@ import asyncio
 import logging
 import signal
 import sys
+from typing import TYPE_CHECKING
 
 from bot import logs
 from bot.config import ConfigError, Settings, load_settings
 from storage.db import Database, StorageError
 from storage.sealing import Sealer, SealError
+
+if TYPE_CHECKING:
+    from telegram.request import BaseRequest
 
 log = logging.getLogger("bot")
 
@@ -204,11 +208,12 @@ def _no_token_message(settings: Settings) -> str:
     )
 
 
-async def serve(settings: Settings, token: str) -> None:
+async def serve(settings: Settings, token: str, *, request: BaseRequest | None = None) -> None:
     from bot.app import build_application, on_start, start_background, stop_background
 
     db = await _open(settings)
-    app = build_application(settings, db, token=token)
+    # request: the local channel's in-process transport (bot/local/transport.py); else HTTP.
+    app = build_application(settings, db, token=token, request=request)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -277,7 +282,7 @@ async def serve_local(settings: Settings, *, seed: bool) -> None:
                 f" (sign-in: {settings.incell.signin}"
                 f"{', kiosk' if settings.incell.kiosk else ''}). See docs/INCELL.md."
             )
-            await serve(channel.bot_settings(settings), channel.token)
+            await serve(channel.bot_settings(settings), channel.token, request=channel.request())
             return
         db = await _open(settings)
         try:
@@ -298,7 +303,7 @@ async def serve_local(settings: Settings, *, seed: bool) -> None:
             f" {settings.telegram.token_env}=<token from @BotFather> and start again\n"
             f"  with a fresh database: the demo people in {settings.database_path} are not real.\n"
         )
-        await serve(channel.bot_settings(settings), channel.token)
+        await serve(channel.bot_settings(settings), channel.token, request=channel.request())
     finally:
         await channel.close()
         if link_db is not None:

@@ -91,7 +91,11 @@ class Browser:
 
 
 @asynccontextmanager
-async def start_incell(tmp_path: Path, port: int = 0, **incell: Any) -> AsyncIterator[InCellRig]:
+async def start_incell(
+    tmp_path: Path, port: int = 0, *, in_process: bool = True, **incell: Any
+) -> AsyncIterator[InCellRig]:
+    """The in-cell channel and the bot, as `python -m bot run` starts them: the bot reaches
+    the channel through its in-process transport (``in_process=False``: over HTTP)."""
     options: dict[str, Any] = {"signin": "pin", "public_url": "http://127.0.0.1", **incell}
     settings = harness.test_settings(tmp_path / "council.sqlite3")
     settings = replace(settings, incell=InCell(**options))
@@ -104,7 +108,7 @@ async def start_incell(tmp_path: Path, port: int = 0, **incell: Any) -> AsyncIte
         council=CouncilLink(db, settings, clock),
     )
     try:
-        async with bot_on_channel(settings, db, channel, clock=clock) as app:
+        async with bot_on_channel(settings, db, channel, clock=clock, in_process=in_process) as app:
             yield InCellRig(settings, channel, db, app, clock)
     finally:
         await channel.close()

@@ -338,3 +338,30 @@ async def test_guesses_sent_all_at_once_cannot_outrun_the_lock(rig: InCellRig) -
     assert account is not None and account.locked_until > 0
     for device in devices:
         await device.close()
+
+
+@pytest.mark.parametrize("in_process", [True, False])
+async def test_the_bot_reaches_the_channel_in_process_or_over_http(
+    tmp_path: Path, in_process: bool
+) -> None:
+    async with start_incell(tmp_path, in_process=in_process) as rig:
+        page = rig.browser()
+        await page.join(await rig.invite())
+        me = await page.me()
+        await bot_said(rig, me, "Choose your language")
+        question = rig.channel.store.history(me)[-1]
+        english = next(b for row in question.rows for b in row if b["text"] == "English")
+        pressed = await page.post(
+            "/api/press", {"message_id": question.message_id, "data": english["callback_data"]}
+        )
+        assert pressed.status_code == 200, pressed.text
+        await bot_said(rig, me, "What would you like to do?")
+        # Files both ways through the same transport: an upload, then a download of it.
+        sent = await rig.app.bot.send_document(me, document=b"a,b\n1,2\n", filename="record.csv")
+        assert sent.document is not None and sent.document.file_name == "record.csv"
+        found = await rig.app.bot.get_file(sent.document.file_id)
+        assert bytes(await found.download_as_bytearray()) == b"a,b\n1,2\n"
+        assert (await page.client.get(f"/api/files/{sent.document.file_id}")).content == (
+            b"a,b\n1,2\n"
+        )
+        await page.close()

@@ -17,6 +17,7 @@ from bot.local.api import FloodGuard, LocalBotApi
 from bot.local.http import LocalServer
 from bot.local.signin import CouncilLink, Gate
 from bot.local.store import ChannelStore
+from bot.local.transport import LocalRequest
 
 if TYPE_CHECKING:
     from bot.app import CouncilApp
@@ -96,6 +97,10 @@ class LocalChannel:
         """What to open in a browser."""
         return self.server.address
 
+    def request(self) -> LocalRequest:
+        """The bot's transport to this channel in the same process (bot/local/transport.py)."""
+        return LocalRequest(self.api)
+
     def bot_settings(self, settings: Settings) -> Settings:
         """The bot's settings pointed at this channel (and long polling: nothing calls in)."""
         telegram = replace(
@@ -113,12 +118,24 @@ class LocalChannel:
 
 @asynccontextmanager
 async def bot_on_channel(
-    settings: Settings, db: Database, channel: LocalChannel, *, clock: Clock | None = None
+    settings: Settings,
+    db: Database,
+    channel: LocalChannel,
+    *,
+    clock: Clock | None = None,
+    in_process: bool = False,
 ) -> AsyncIterator[CouncilApp]:
-    """The whole bot in this process, long polling the channel over HTTP (tests, benchmarks)."""
+    """The whole bot in this process, long polling the channel: over HTTP, or (``in_process``,
+    as ``python -m bot run`` does) through the channel's own transport."""
     from bot.app import build_application, on_start, start_background, stop_background
 
-    app = build_application(channel.bot_settings(settings), db, token=channel.token, clock=clock)
+    app = build_application(
+        channel.bot_settings(settings),
+        db,
+        token=channel.token,
+        clock=clock,
+        request=channel.request() if in_process else None,
+    )
     async with app:
         await on_start(app)
         await start_background(app)
