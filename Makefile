@@ -16,8 +16,10 @@ config.toml:
 	cp config.example.toml config.toml
 	@echo "Made config.toml from config.example.toml. Edit it for your establishment."
 
+# With the token set: the bot on Telegram. Without it: the demo on its own database, with a
+# line saying what to set (`python -m bot run` alone refuses to run without a token).
 run: $(STAMP) config.toml
-	$(BIN)/python -m bot run --config config.toml
+	$(BIN)/python -m bot run --or-demo --config config.toml
 
 # The local channel with a demo council, in a browser: no Telegram account or token needed.
 demo: $(STAMP) config.toml
@@ -40,7 +42,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 test: lint browser
-	$(BIN)/python -m bot check-config --config config.example.toml
+	$(BIN)/python -m bot check-config --config-only --config config.example.toml
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -26,6 +26,7 @@ from bot.council.clock import SystemClock  # noqa: E402
 from bot.local import FloodGuard, LocalChannel, Persona, bot_on_channel  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.people import PersonRow  # noqa: E402
+from storage.sealing import Sealer  # noqa: E402
 from tests.harness import test_settings  # noqa: E402
 
 USERS = 50
@@ -94,7 +95,7 @@ async def one_user(client: httpx.AsyncClient, user_id: int, cursor: int) -> int:
 
 async def throughput(work: Path) -> float:
     settings = test_settings(work / "council.sqlite3")
-    db = await Database.open(settings.database_path)
+    db = await Database.open(settings.database_path, sealer=Sealer.generate())
     # Telegram's per-chat flood limit would cap each user at one answer a second; the figure is
     # what the channel itself carries, so the guard is opened wide here (and only here).
     flood = FloodGuard(private_burst=1e9, private_rate=1e9)

@@ -27,6 +27,7 @@ from bot.council import board, reports  # noqa: E402
 from bot.council.clock import FakeClock  # noqa: E402
 from storage.clock import to_db  # noqa: E402
 from storage.db import Database  # noqa: E402
+from storage.sealing import Sealer  # noqa: E402
 from tests.harness import test_settings  # noqa: E402
 
 ITEMS, POLLS, CONSULTATIONS, MEETINGS, MEMBERS = 100_000, 500, 200, 1_000, 3_000
@@ -165,7 +166,7 @@ async def seed(db: Database) -> None:
 async def run() -> dict[str, float]:
     folder = Path(tempfile.mkdtemp(prefix="bench-report-"))
     settings = test_settings(folder / "council.sqlite3")
-    db = await Database.open(settings.database_path)
+    db = await Database.open(settings.database_path, sealer=Sealer.generate())
     began = time.perf_counter()
     await seed(db)
     print(f"seeded in {time.perf_counter() - began:.1f} s", file=sys.stderr)

@@ -37,6 +37,15 @@ def seed(db_path: Path) -> int:
             " updated_at) VALUES (?, ?, 'en', 1, 'a', ?, ?)",
             [(700_000_000 + i, "member" if i % 50 else "family", now, now) for i in range(USERS)],
         )
+        # `run` starts for real use only with a safer-custody contact.
+        staff = conn.execute(
+            "INSERT INTO person (tg_user_id, role, language, joined_at, updated_at)"
+            " VALUES (699999999, 'staff', 'en', ?, ?)",
+            (now, now),
+        ).lastrowid
+        conn.execute(
+            "INSERT INTO safer_custody_contact (person_id, added_at) VALUES (?, ?)", (staff, now)
+        )
     return 700_000_000 + 17
 
 

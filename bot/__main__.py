@@ -6,12 +6,15 @@ import argparse
 import asyncio
 import logging
 import signal
+import sqlite3
 import sys
+from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot import logs
 from bot.config import ConfigError, Settings, load_settings
-from storage.db import Database, StorageError
+from storage.db import RESTORE_HINT, Database, StorageError
 from storage.sealing import Sealer, SealError
 
 if TYPE_CHECKING:
@@ -32,22 +35,94 @@ def _settings(path: str) -> Settings:
 
 def cmd_check_config(args: argparse.Namespace) -> int:
     settings = _settings(args.config)
+    admins = len(settings.admins)
     print(
         f"{args.config} is fine: {settings.establishment.name}, {len(settings.topics)} topics,"
-        f" {len(settings.wings)} wings, {len(settings.admins)} admin(s)."
+        f" {len(settings.wings)} wings, {admins} {'admin' if admins == 1 else 'admins'}."
     )
     if settings.token() is None:
         print(f"Note: the environment variable {settings.telegram.token_env} is not set yet.")
-    return 0
+    problems = [] if args.config_only else _data_problems(settings)
+    for problem in problems:
+        print(f"Problem: {problem}", file=sys.stderr)
+    return 1 if problems else 0
 
 
-async def _open(settings: Settings) -> Database:
+NO_CONTACT_FIX = (
+    "no safer-custody contact, so alerts about risk of harm would reach nobody.\n"
+    "  fix: an admin sends /safercustody P-0012 (a staff member's reference from /people),\n"
+    "       or make the first one from the server:\n"
+    '       python -m bot invite --role staff --safer-custody --label "Safer custody lead"'
+)
+
+
+def _data_problems(settings: Settings) -> list[str]:
+    """What check-config can see of the data without changing it: files others can read, and
+    a database with no safer-custody contact. Nothing is created if there is no database yet."""
+    from storage import files
+
+    problems: list[str] = []
+    db = settings.database_path
+    exposed = files.exposed([db, Path(f"{db}-wal"), Path(f"{db}-shm"), settings.key_path])
+    if exposed:
+        # Not opened: reading it would make a -shm as readable as the database.
+        return [exposed]
+    if not db.exists():
+        print(f"Note: there is no database at {db} yet; `migrate` or `run` makes it.")
+        return problems
+    try:
+        conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            contacts, pending = _contact_counts(conn)
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        problems.append(f"the database {db} cannot be read ({exc}). {RESTORE_HINT}")
+        return problems
+    if contacts == 0 and pending == 0:
+        problems.append(NO_CONTACT_FIX)
+    elif contacts == 0:
+        print(f"Note: no safer-custody contact has joined yet ({pending} invite(s) waiting).")
+    return problems
+
+
+def _contact_counts(conn: sqlite3.Connection) -> tuple[int, int]:
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "safer_custody_contact" not in tables:
+        return 0, 0
+    contacts = conn.execute(
+        "SELECT COUNT(*) FROM safer_custody_contact c JOIN person p ON p.id = c.person_id"
+        " WHERE p.status = 'active'"
+    ).fetchone()[0]
+    pending = conn.execute(
+        "SELECT COUNT(*) FROM invite WHERE safer_custody = 1 AND used_at IS NULL"
+        " AND expires_at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+    ).fetchone()[0]
+    return int(contacts), int(pending)
+
+
+async def _open(settings: Settings, *, check_sealed: bool = False) -> Database:
     try:
         sealer = Sealer.load_or_create(settings.key_path)
-        return await Database.open(settings.database_path, sealer=sealer)
+        db = await Database.open(settings.database_path, sealer=sealer)
     except (StorageError, SealError) as exc:
         print(str(exc), file=sys.stderr)
         raise SystemExit(3) from None
+    if check_sealed:
+        from storage import polls as poll_store
+
+        async with db.transaction() as tx:
+            bad = await poll_store.unopenable(tx)
+        if bad:
+            await db.close()
+            print(
+                f"The open poll(s) {', '.join(map(str, bad))} were sealed with another key than"
+                f" {settings.key_path}. Put back the key file that was in use when they opened"
+                " (it is kept apart from backups); without it they cannot be counted.",
+                file=sys.stderr,
+            )
+            raise SystemExit(3)
+    return db
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -69,7 +144,13 @@ def cmd_backup(args: argparse.Namespace) -> int:
         db = await _open(settings)
         await db.backup(args.path)
         await db.close()
-        print(f"Backup written to {args.path}")
+        # The key is never in a backup: say where it is, so it is kept, and kept apart.
+        print(
+            f"Backup written to {args.path} (readable by this account only).\n"
+            f"The sealing key is not in it: it is at {settings.key_path}. Keep a copy of the key"
+            " somewhere else than the backups; without it, polls that were open when the backup"
+            " was made cannot be counted after a restore."
+        )
 
     asyncio.run(go())
     return 0
@@ -95,6 +176,7 @@ def cmd_invite(args: argparse.Namespace) -> int:
                 role=args.role,
                 wing=args.wing,
                 label=args.label,
+                safer_custody=args.safer_custody,
             )
         await db.close()
         # Printed to the console for the operator; never logged.
@@ -132,6 +214,31 @@ def cmd_export(args: argparse.Namespace) -> int:
     with open(args.out, "wb") as out:
         out.write(data)
     print(f"Consultation {args.id} written to {args.out}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """Ids, state and titles, so that `export consultation N` can be given a real N."""
+    from storage import listing
+    from storage.clock import from_db
+
+    settings = _settings(args.config)
+    zone = settings.establishment.timezone
+
+    async def go() -> list[listing.Listed]:
+        db = await _open(settings)
+        try:
+            async with db.transaction() as tx:
+                return await listing.listed(tx, args.what)
+        finally:
+            await db.close()
+
+    rows = asyncio.run(go())
+    if not rows:
+        print(f"There are no {args.what} yet.")
+    for row in rows:
+        at = from_db(row.when).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        print(f"{row.id:>4}  {row.status:<9}  {at}  {row.title}")
     return 0
 
 
@@ -197,21 +304,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _no_token_message(settings: Settings) -> str:
-    return (
-        f"No bot token is set, so the bot cannot reach Telegram.\n"
-        f"  1. Talk to @BotFather on Telegram and create a bot. It gives you a token.\n"
-        f"  2. Set it in the environment:  export {settings.telegram.token_env}=123456:ABC...\n"
-        f"  3. Run `make run` again.\n"
-        f"The configuration ({settings.path}) is fine and the database is ready at"
-        f" {settings.database_path}."
-    )
-
-
 async def serve(settings: Settings, token: str, *, request: BaseRequest | None = None) -> None:
     from bot.app import build_application, on_start, start_background, stop_background
 
-    db = await _open(settings)
+    db = await _open(settings, check_sealed=True)
     # request: the local channel's in-process transport (bot/local/transport.py); else HTTP.
     app = build_application(settings, db, token=token, request=request)
     stop = asyncio.Event()
@@ -300,8 +396,9 @@ async def serve_local(settings: Settings, *, seed: bool) -> None:
             f"\nOpen {channel.address} in your browser.\n"
             f"  Choose who you are at the top of the page; each person has their own chat.\n"
             f"  To use real Telegram instead, stop this (Ctrl+C), set"
-            f" {settings.telegram.token_env}=<token from @BotFather> and start again\n"
-            f"  with a fresh database: the demo people in {settings.database_path} are not real.\n"
+            f" {settings.telegram.token_env}=<token from @BotFather> and run it again.\n"
+            f"  The real bot has its own database: the demo people here ({settings.database_path})"
+            " never reach it.\n"
         )
         await serve(channel.bot_settings(settings), channel.token, request=channel.request())
     finally:
@@ -310,39 +407,86 @@ async def serve_local(settings: Settings, *, seed: bool) -> None:
             await link_db.close()
 
 
+def demo_settings(settings: Settings) -> Settings:
+    """The demo's own database and key, beside the real ones but never them: the demo people
+    are not real, and a demo must never run the unauthenticated local channel on real data.
+    A demo is tried at any hour, so notices are not held back for quiet hours."""
+    db = settings.database_path
+    delivery = replace(settings.delivery, quiet_start=settings.delivery.quiet_end)
+    return replace(
+        settings,
+        database_path=db.parent / "demo" / db.name,
+        key_path=settings.key_path.parent / "demo.key",
+        delivery=delivery,
+        # Anyone is anyone in the demo: never the in-cell channel's sign-in, never a kiosk.
+        incell=replace(settings.incell, signin="none", kiosk=False),
+    )
+
+
+def _no_token_refusal(settings: Settings) -> str:
+    return (
+        f"No bot token is set ({settings.telegram.token_env}), and no other channel is"
+        " configured, so there is nothing safe to run on the real database.\n"
+        f"  To run for real: export {settings.telegram.token_env}=<the token from @BotFather>\n"
+        "  To try the bot in a browser with a demo council (its own database): python -m bot demo"
+    )
+
+
+async def _safety_ready(settings: Settings) -> bool:
+    """Real use needs a safer-custody contact, or an invite for one on its way."""
+    from bot.council import safeguarding
+    from bot.council.clock import SystemClock
+
+    db = await _open(settings)
+    try:
+        async with db.transaction() as tx:
+            contacts, pending = await safeguarding.readiness(tx, SystemClock())
+    finally:
+        await db.close()
+    if contacts == 0 and pending == 0:
+        print(f"The bot will not start: {NO_CONTACT_FIX}", file=sys.stderr)
+        return False
+    if contacts == 0:
+        log.warning("no safer-custody contact has joined yet: %d invite(s) waiting", pending)
+    else:
+        log.info("safer-custody contacts: %d", contacts)
+    return True
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args.config)
     token = settings.token()
     logs.install([token] if token else [])
-    if token is None:
-        print("No bot token is set: starting the local channel instead of Telegram.")
+    if token is None and settings.incell.signin != "none":
+        # The in-cell channel on the real database (docs/INCELL.md): no Telegram needed.
+        if not asyncio.run(_safety_ready(settings)):
+            return 2
         asyncio.run(serve_local(settings, seed=False))
         return 0
+    if token is None:
+        if not args.or_demo:
+            print(_no_token_refusal(settings), file=sys.stderr)
+            return 2
+        # `make run` on a fresh checkout: the demo, on its own database, and what to set.
+        print(
+            f"No bot token is set, so this is the demo: a council of made-up people on its own"
+            f" database ({demo_settings(settings).database_path}), in your browser.\n"
+            f"To run for real with Telegram: export {settings.telegram.token_env}=<the token"
+            " Telegram's BotFather gave you>, then `make run` again."
+        )
+        asyncio.run(serve_local(demo_settings(settings), seed=False))
+        return 0
+    if not asyncio.run(_safety_ready(settings)):
+        return 2
     asyncio.run(serve(settings, token))
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """The local channel with a demo council, whether or not a token is set."""
-    from dataclasses import replace
-
+    """The local channel with a demo council on the demo database, whether or not a token is set."""
     settings = _settings(args.config)
     logs.install([])
-    # A demo is tried at any hour: notices are not held back for quiet hours.
-    delivery = replace(settings.delivery, quiet_start=settings.delivery.quiet_end)
-    settings = replace(settings, delivery=delivery)
-    if settings.incell.signin != "none":
-        # This config runs a real in-cell channel: the demo (anyone is anyone) gets its own
-        # database, key and channel file beside it, never the real ones.
-        demo_dir = settings.database_path.parent / "demo"
-        print(f"[local] signin is set: the demo uses its own files in {demo_dir}.")
-        settings = replace(
-            settings,
-            database_path=demo_dir / "council.sqlite3",
-            key_path=demo_dir.parent / "demo-key" / "council.key",
-            incell=replace(settings.incell, signin="none", kiosk=False),
-        )
-    asyncio.run(serve_local(settings, seed=args.seed))
+    asyncio.run(serve_local(demo_settings(settings), seed=args.seed))
     return 0
 
 
@@ -350,17 +494,25 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="The council bot.")
     parser.add_argument("--config", default="config.toml", help="path to config.toml")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser(
-        "run", help="run the bot (on the local channel when no token is set)"
-    ).set_defaults(fn=cmd_run)
+    run = sub.add_parser("run", help="run the bot on Telegram (needs the token)")
+    run.add_argument(
+        "--or-demo",
+        action="store_true",
+        help="with no token, start the demo on its own database instead of refusing (make run)",
+    )
+    run.set_defaults(fn=cmd_run)
     demo = sub.add_parser("demo", help="try the bot in a browser with a demo council")
     demo.add_argument(
         "--seed", action="store_true", help="add the demo council (done anyway when empty)"
     )
     demo.set_defaults(fn=cmd_demo)
-    sub.add_parser("check-config", help="check the configuration file").set_defaults(
-        fn=cmd_check_config
+    check = sub.add_parser("check-config", help="check the configuration file and the data")
+    check.add_argument(
+        "--config-only",
+        action="store_true",
+        help="check the file alone, not the database and key it names (make test)",
     )
+    check.set_defaults(fn=cmd_check_config)
     sub.add_parser("migrate", help="create or upgrade the database").set_defaults(fn=cmd_migrate)
     backup = sub.add_parser("backup", help="copy the database safely while the bot runs")
     backup.add_argument("path")
@@ -371,12 +523,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     invite.add_argument("--wing", default=None)
     invite.add_argument("--label", default=None)
+    invite.add_argument(
+        "--safer-custody",
+        action="store_true",
+        help="whoever joins with it gets safer-custody alerts (staff or admin)",
+    )
     invite.set_defaults(fn=cmd_invite)
     export = sub.add_parser("export", help="write a closed consultation's answers to a CSV file")
     export.add_argument("what", choices=["consultation"])
     export.add_argument("id", type=int)
     export.add_argument("--out", required=True, help="the CSV file to write")
     export.set_defaults(fn=cmd_export)
+    listing = sub.add_parser("list", help="list consultations, polls or meetings with their ids")
+    listing.add_argument("what", choices=["consultations", "polls", "meetings"])
+    listing.set_defaults(fn=cmd_list)
     board_cmd = sub.add_parser("board", help="print the outcomes board as an A4 PDF")
     board_cmd.add_argument("--wing", default=None, help="a wing id; leave out for all wings")
     board_cmd.add_argument("--out", required=True, help="the PDF file to write")

@@ -13,9 +13,10 @@ from telegram.request import BaseRequest
 import handlers
 from bot import delivery, i18n, logs, scheduler
 from bot.config import Settings
-from bot.council import consultations, polls, retention
+from bot.council import consultations, elections, polls, retention
 from bot.council.clock import Clock, SystemClock
 from bot.services import Services
+from storage import polls as poll_store
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,9 @@ async def start_background(app: CouncilApp) -> None:
     await timers.rebuild()
     # Personal data past [retention] days goes in a nightly sweep at 03:30 (docs/PRIVACY.md).
     await retention.ensure_scheduled(services(app).db, services(app).clock, services(app).settings)
+    # Polls opened by a version that kept counts in clear are sealed now (docs/BALLOT_SECRECY.md).
+    async with services(app).db.transaction() as tx:
+        await poll_store.seal_open_counts(tx)
     await close_overdue(app)
     if app.job_queue is not None:
         await app.job_queue.start()
@@ -113,6 +117,8 @@ async def close_overdue(app: CouncilApp) -> None:
     closed = await polls.close_overdue(svc.db, svc.clock, svc.settings)
     async with svc.db.transaction() as tx:
         closed += await consultations.close_overdue(tx, svc.clock)
+    # Elections whose voting should have opened or closed while down (issue 16).
+    closed += await elections.catch_up(svc.db, svc.clock, svc.settings)
     if closed:
         log.info(
             "closed %d poll(s) or consultation(s) whose closing time passed while down", closed

@@ -51,6 +51,9 @@ class Establishment:
     name: str
     timezone: ZoneInfo
     default_language: str
+    # Languages staff write their words in for others (polls, meetings, announcements...): the
+    # first is the one every wizard asks for first; readers of another get their own.
+    content_languages: tuple[str, ...] = ("en",)
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,9 @@ class Invites:
     max_failures: int
     failure_window: timedelta
     lockout: timedelta
+    # Wrong codes from everyone together in an hour before code entry pauses for everyone new.
+    establishment_max_failures: int = 30
+    establishment_pause: timedelta = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -84,9 +90,10 @@ class Delivery:
 
 @dataclass(frozen=True)
 class Safeguarding:
-    contacts: tuple[int, ...]
+    # The contacts are people flagged by an admin (/safercustody), not ids in this file.
     phrases: tuple[str, ...]
     message: dict[str, str]
+    escalate_after: timedelta = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -141,6 +148,11 @@ class Settings:
     key_path: Path = Path("keys/council.key")
     incell: InCell = field(default_factory=InCell)
     extra: dict[str, Any] = field(default_factory=dict)
+    # Elections (docs/ELECTIONS.md): how long an elected person holds office, and how long
+    # before a term ends staff are reminded.
+    election_term: timedelta = timedelta(days=365)
+    election_term_reminder: timedelta = timedelta(days=28)
+    schemes: Schemes = field(default_factory=lambda: Schemes())  # peer schemes (docs/SCHEMES.md)
 
     def token(self) -> str | None:
         value = os.environ.get(self.telegram.token_env, "").strip()
@@ -288,6 +300,142 @@ class _Reader:
         return out
 
 
+# --- peer schemes (docs/SCHEMES.md) ---------------------------------------------------------------
+
+SCHEME_KINDS = (
+    "listeners",
+    "insiders",
+    "peer_support",
+    "peer_education",
+    "peer_mentoring",
+    "health_trainers",
+    "peer_advisors",
+    "other",
+)
+
+
+@dataclass(frozen=True)
+class SchemeConfig:
+    id: str
+    kind: str
+    names: dict[str, str]
+    about: dict[str, str]
+    how: dict[str, str]
+    wings: tuple[str, ...]  # empty: every wing
+    notes: bool
+    urgent: bool
+    escalate_after: int  # minutes; 0: never
+    expect_within: int  # minutes
+    coordinators: tuple[int, ...]  # Telegram user ids of staff
+
+
+@dataclass(frozen=True)
+class Partner:
+    id: str
+    names: dict[str, str]
+    phone: str
+    about: dict[str, str]
+    schemes: tuple[str, ...]  # shown on these schemes' pages; empty: on the directory
+
+
+@dataclass(frozen=True)
+class Schemes:
+    listed: tuple[SchemeConfig, ...] = ()
+    partners: tuple[Partner, ...] = ()
+    wing_staff: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    request_retention: timedelta = timedelta(days=30)
+    followup_after: timedelta = timedelta(days=3)
+
+
+def _schemes(r: _Reader, wings: tuple[Labelled, ...]) -> Schemes:
+    wing_ids = {w.id for w in wings}
+    listed: list[SchemeConfig] = []
+    for index, entry in enumerate(r.raw("schemes.list") or []):
+        key = f"schemes.list[{index}]"
+        sub = _Reader({"s": entry})
+        ident = entry.get("id") if isinstance(entry, dict) else None
+        if not isinstance(ident, str) or not _ID.match(ident) or ident in {s.id for s in listed}:
+            r.bad(f"{key}.id", ident, "use a unique short id: lower-case letters, digits, - or _")
+            continue
+        kind = entry.get("kind", "other")
+        if kind not in SCHEME_KINDS:
+            r.bad(f"{key}.kind", kind, f"use one of {', '.join(SCHEME_KINDS)}")
+        names = sub.per_language("s.name", required=True, max_len=40)
+        about = sub.per_language("s.about", required=True, max_len=600)
+        how = sub.per_language("s.how", required=True, max_len=400)
+        scheme_wings = entry.get("wings", [])
+        if not isinstance(scheme_wings, list) or not set(scheme_wings) <= wing_ids:
+            r.bad(f"{key}.wings", scheme_wings, "list wing ids from [[wings]], or [] for all")
+            scheme_wings = []
+        listed.append(
+            SchemeConfig(
+                id=ident,
+                kind=kind if kind in SCHEME_KINDS else "other",
+                names=names,
+                about=about,
+                how=how,
+                wings=tuple(scheme_wings),
+                notes=bool(entry.get("notes", False)),
+                urgent=bool(entry.get("urgent", False)),
+                escalate_after=sub.integer("s.escalate_after_minutes", 0, 0, 10080),
+                expect_within=sub.integer("s.expect_within_minutes", 1440, 1, 43200),
+                coordinators=sub.user_ids("s.coordinators", required=False),
+            )
+        )
+        r.problems += [
+            Problem(p.key.replace("s.", f"{key}.", 1), p.value, p.fix) for p in sub.problems
+        ]
+    partners: list[Partner] = []
+    for index, entry in enumerate(r.raw("schemes.partners") or []):
+        key = f"schemes.partners[{index}]"
+        sub = _Reader({"p": entry})
+        ident = entry.get("id") if isinstance(entry, dict) else None
+        if not isinstance(ident, str) or not _ID.match(ident):
+            r.bad(f"{key}.id", ident, "use a short id: lower-case letters, digits, - or _")
+            continue
+        shown_on = entry.get("schemes", [])
+        if not isinstance(shown_on, list) or not all(isinstance(s, str) for s in shown_on):
+            r.bad(f"{key}.schemes", shown_on, 'list scheme ids, like ["listeners"]')
+            shown_on = []
+        partners.append(
+            Partner(
+                id=ident,
+                names=sub.per_language("p.name", required=True, max_len=60),
+                phone=sub.text("p.phone", max_len=30),
+                about=sub.per_language("p.about", required=False, max_len=300),
+                schemes=tuple(shown_on),
+            )
+        )
+        r.problems += [
+            Problem(p.key.replace("p.", f"{key}.", 1), p.value, p.fix) for p in sub.problems
+        ]
+    wing_staff: dict[str, tuple[int, ...]] = {}
+    raw_staff = r.raw("schemes.wing_staff") or {}
+    if not isinstance(raw_staff, dict):
+        r.bad("schemes.wing_staff", raw_staff, "write it as { a = [123456789], b = [] }")
+        raw_staff = {}
+    for wing_id in raw_staff:
+        if wing_id not in wing_ids:
+            r.bad(f"schemes.wing_staff.{wing_id}", wing_id, "use a wing id from [[wings]]")
+            continue
+        wing_staff[wing_id] = r.user_ids(f"schemes.wing_staff.{wing_id}", required=False)
+    retention_days = r.integer("schemes.request_retention_days", 30, 7, 365)
+    followup_days = r.integer("schemes.followup_days", 3, 1, 30)
+    if followup_days >= retention_days:
+        r.bad(
+            "schemes.followup_days",
+            followup_days,
+            "make it shorter than schemes.request_retention_days",
+        )
+    return Schemes(
+        listed=tuple(listed),
+        partners=tuple(partners),
+        wing_staff=wing_staff,
+        request_retention=timedelta(days=retention_days),
+        followup_after=timedelta(days=followup_days),
+    )
+
+
 def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
     r = _Reader(data)
 
@@ -302,6 +450,7 @@ def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
     if default_language not in LANGUAGES:
         r.bad("establishment.default_language", default_language, f"use one of {LANGUAGES}")
         default_language = "en"
+    content_languages = _content_languages(r, default_language)
 
     token_env = r.text("telegram.token_env", "TELEGRAM_BOT_TOKEN", max_len=64)
     if not re.fullmatch(r"[A-Z_][A-Z0-9_]*", token_env):
@@ -337,6 +486,10 @@ def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
         max_failures=r.integer("invites.max_failures", 5, 1, 50),
         failure_window=timedelta(minutes=r.integer("invites.failure_window_minutes", 60, 1, 1440)),
         lockout=timedelta(minutes=r.integer("invites.lockout_minutes", 60, 1, 10080)),
+        establishment_max_failures=r.integer("invites.establishment_max_failures", 30, 5, 10000),
+        establishment_pause=timedelta(
+            minutes=r.integer("invites.establishment_pause_minutes", 30, 1, 1440)
+        ),
     )
 
     topics = r.choices("topics")
@@ -371,7 +524,9 @@ def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
 
     phrases_raw = r.raw("safeguarding.phrases")
     phrases: tuple[str, ...] = ()
-    if not isinstance(phrases_raw, list) or not all(
+    if phrases_raw is None:
+        pass  # the built-in list (bot/council/safeguarding.py) is enough on its own
+    elif not isinstance(phrases_raw, list) or not all(
         isinstance(p, str) and p.strip() for p in phrases_raw
     ):
         r.bad(
@@ -381,15 +536,25 @@ def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
         )
     else:
         phrases = tuple(p.strip().casefold() for p in phrases_raw)
+    if r.raw("safeguarding.contacts"):
+        r.bad(
+            "safeguarding.contacts",
+            r.raw("safeguarding.contacts"),
+            "remove this line: safer-custody contacts are now people the bot knows. An admin"
+            " sends /safercustody P-0012 (the person's reference from /people), or run"
+            " python -m bot invite --role staff --safer-custody",
+        )
     safeguarding = Safeguarding(
-        contacts=r.user_ids("safeguarding.contacts", required=False),
         phrases=phrases,
         message=r.per_language("safeguarding.message", required=False),
+        escalate_after=timedelta(
+            minutes=r.integer("safeguarding.escalate_after_minutes", 15, 1, 1440)
+        ),
     )
 
     settings = Settings(
         path=path,
-        establishment=Establishment(name, zone, default_language),
+        establishment=Establishment(name, zone, default_language, content_languages),
         telegram=Telegram(
             token_env=token_env,
             base_url=base_url,
@@ -417,7 +582,12 @@ def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
         local_port=r.integer("local.port", 8080, 1, 65535),
         report_min_cell=r.integer("reports.min_cell", 5, 1, 100),
         followup_escalate_after=timedelta(days=r.integer("outcomes.escalate_after_days", 7, 1, 90)),
+        schemes=_schemes(r, wings),
         key_path=key_path,
+        election_term=timedelta(days=r.integer("elections.term_days", 365, 30, 1830)),
+        election_term_reminder=timedelta(
+            days=r.integer("elections.term_reminder_days", 28, 1, 180)
+        ),
     )
     settings = replace(settings, incell=_read_incell(r))
     if r.problems:
@@ -517,3 +687,19 @@ def load_settings(path: str | os.PathLike[str]) -> Settings:
             ],
         )
     return settings
+
+
+def _content_languages(r: _Reader, default_language: str) -> tuple[str, ...]:
+    raw = r.raw("establishment.content_languages")
+    if raw is None:
+        return (default_language,)
+    fix = f'a list of languages from {LANGUAGES}, like ["en", "cy"]'
+    if (
+        not isinstance(raw, list)
+        or not raw
+        or any(lang not in LANGUAGES for lang in raw)
+        or len(set(raw)) != len(raw)
+    ):
+        r.bad("establishment.content_languages", raw, fix)
+        return (default_language,)
+    return tuple(str(lang) for lang in raw)

@@ -167,7 +167,7 @@ def render(
     rows = [
         [
             InlineKeyboardButton(
-                i18n.t(lang, spec["m"], zone) if "m" in spec else spec["x"],
+                i18n.t(lang, spec["m"], zone) if "m" in spec else spec.get(f"x:{lang}", spec["x"]),
                 callback_data=spec["d"],
             )
             for spec in row

@@ -20,11 +20,15 @@ from handlers import (
     agenda,
     common,
     consultations,
+    content,
     delivery,
+    elections,
     meetings,
     outcomes,
     polls,
     privacy,
+    safety,
+    schemes,
 )
 from handlers.base import STRANGERS, Spec, run
 from handlers.callbacks import unpack
@@ -54,9 +58,20 @@ def _cmd(
 POLL_CREATORS = frozenset({r.STAFF, r.CHAIR})
 POLL_VOTERS = frozenset({r.MEMBER, r.CHAIR, r.FAMILY})
 
+# Elections: staff call them (the chair, for offices elected by the reps); members and chairs
+# stand and vote; staff keep the paper register and key in boxes; observers confirm box counts
+# (docs/ELECTIONS.md). Council code re-checks every rule.
+ELECTION_CALLERS = frozenset({r.STAFF, r.CHAIR})
+ELECTORS = frozenset({r.MEMBER, r.CHAIR})
+BOX_CONFIRMERS = frozenset({r.STAFF, r.ADMIN, r.OBSERVER})
+NOT_FAMILY = r.ALL - {r.FAMILY}  # families never vote in council elections
+
 # Consultations: families, members and chairs answer; staff write them (docs/CONSULTATIONS.md).
 CONSULTEES = frozenset({r.MEMBER, r.CHAIR, r.FAMILY})
 FAMILIES = frozenset({r.FAMILY})
+
+# Peer schemes: members and chairs ask; staff and admin coordinate; the observer reads.
+SCHEME_READERS = r.IN_CUSTODY | r.READERS
 
 # Commands, in the order /help and the menu show them.
 COMMANDS: list[Command] = [
@@ -71,11 +86,16 @@ COMMANDS: list[Command] = [
     _cmd("invite", access.invite, r.STAFF_SIDE, "help.invite", "menu.invite"),
     _cmd("people", access.people, r.STAFF_SIDE, "help.people", "menu.people"),
     _cmd("revoke", access.revoke, r.STAFF_SIDE, "help.revoke"),
+    # Safer-custody contacts: who gets alerts about risk of harm (admins manage them).
+    _cmd("safercustody", safety.contacts, frozenset({r.ADMIN}), "safety.help", "safety.menu"),
     _cmd("audit", access.audit_log, r.READERS - {r.STAFF}, "help.audit", "menu.audit"),
     _cmd("whoami", access.whoami, r.ALL, "help.whoami", "menu.whoami"),
     _cmd("language", access.language, r.ALL, "help.language", "menu.language"),
     _cmd("polls", polls.polls_command, r.ALL, "polls.help", "polls.menu"),
     _cmd("newpoll", polls.new_poll, POLL_CREATORS, "polls.help_new"),
+    _cmd("elections", elections.overview_command, NOT_FAMILY, "elections.help", "elections.menu"),
+    _cmd("newelection", elections.new_election, ELECTION_CALLERS, "elections.help_new"),
+    _cmd("paper", elections.paper_command, BOX_CONFIRMERS, "elections.help_paper"),
     _cmd("announce", delivery.announce, r.STAFF_SIDE, "help.announce", "menu.announce"),
     _cmd(
         "delivery", delivery.delivery_view, frozenset({r.ADMIN}), "help.delivery", "menu.delivery"
@@ -105,7 +125,13 @@ COMMANDS: list[Command] = [
     ),
     # Outcomes, the board, reports and one's own record (docs/OUTCOMES.md, docs/REPORTS.md).
     # The observer reads the board, reports and the audit log; writes nothing.
-    _cmd("outcome", outcomes.outcome_command, r.STAFF_SIDE, "outcomes.help.outcome"),
+    _cmd(
+        "outcome",
+        outcomes.outcome_command,
+        r.STAFF_SIDE,
+        "outcomes.help.outcome",
+        "reader.menu.outcome",
+    ),
     _cmd(
         "outcomes",
         outcomes.board_command,
@@ -131,10 +157,32 @@ COMMANDS: list[Command] = [
     # "Delete my details" from My data; families keep their Leave button.
     _cmd("mydata", privacy.my_data, r.ALL, "privacy.help_mydata", "privacy.menu_mydata"),
     _cmd("leave", privacy.leave, r.ALL, "privacy.help_leave", "privacy.menu_leave", FAMILIES),
+    # Peer schemes (docs/SCHEMES.md): families see nothing of them.
+    _cmd("schemes", schemes.directory, SCHEME_READERS, "schemes.help.schemes", "schemes.menu"),
+    _cmd("arrived", schemes.arrived, r.STAFF_SIDE, "schemes.help.arrived"),
     _cmd("cancel", common.cancel, r.ALL, "help.cancel"),
     _cmd("help", access.help_, r.ALL | STRANGERS, "help.help", "menu.help"),
 ]
 COMMAND_BY_NAME = {c.name: c for c in COMMANDS}
+
+# /help says what each role can actually do: a command open to everyone (so that it can answer
+# kindly) is worded per role, or left out where the role cannot use it.
+HELP_BY_ROLE: dict[tuple[str, str], str | None] = {
+    ("polls", r.STAFF): "reader.help.polls_run",
+    ("polls", r.ADMIN): "reader.help.polls_run",
+    ("polls", r.OBSERVER): "reader.help.polls_read",
+    ("leave", r.STAFF): None,
+    ("leave", r.ADMIN): None,
+    ("leave", r.OBSERVER): None,
+}
+
+
+def help_id_for(command: Command, role: str) -> str | None:
+    """The catalogue id of this command's /help line for this role, or None to leave it out."""
+    if command.help_id is None or role not in command.spec.roles:
+        return None
+    return HELP_BY_ROLE.get((command.name, role), command.help_id)
+
 
 # The menu, in sections, in the order people need them: council work first, "me" last.
 # A role with at most MENU_FLAT buttons sees them all at once, in this order; staff and admin,
@@ -142,12 +190,13 @@ COMMAND_BY_NAME = {c.name: c for c in COMMANDS}
 MENU_SECTIONS: list[tuple[str, tuple[str, ...]]] = [
     ("issues", ("raise", "myitems", "browse", "triage", "keyin")),
     ("meetings", ("meetings", "agenda", "meeting", "minutes")),
-    ("voice", ("polls", "consultations", "consult", "announce")),
-    ("results", ("outcomes", "myrecord", "board", "report")),
-    ("people", ("invite", "people", "audit", "delivery")),
+    ("voice", ("polls", "elections", "consultations", "consult", "announce")),
+    ("results", ("outcome", "outcomes", "myrecord", "board", "report")),
+    ("schemes", ("schemes",)),
+    ("people", ("invite", "people", "safercustody", "audit", "delivery")),
     ("me", ("whoami", "mydata", "language", "leave", "help")),
 ]
-MENU_FLAT = 13
+MENU_FLAT = 15  # members: 15 buttons with Elections (issue 16) and Peer schemes (issue 18)
 
 # Buttons by the kind in their callback data ("1:kind:args").
 BUTTONS: dict[str, Spec] = {
@@ -162,6 +211,10 @@ BUTTONS: dict[str, Spec] = {
     "rvky": Spec(access.revoke_confirm, r.STAFF_SIDE),
     "rvkn": Spec(access.revoke_keep, r.STAFF_SIDE),
     "aud": Spec(access.audit_page, r.READERS - {r.STAFF}),
+    # Safer custody: "I am dealing with this" (any role; the council checks the contact flag),
+    # and removing a contact (admins).
+    "sgd": Spec(safety.take, r.ALL),
+    "sgr": Spec(safety.remove, frozenset({r.ADMIN})),
     # Agenda items: raise (ar*), key in (ak*), follow, browse and support, triage, reply.
     "art": Spec(agenda.raise_topic, r.IN_CUSTODY),
     "arw": Spec(agenda.raise_wing, r.IN_CUSTODY),
@@ -173,15 +226,22 @@ BUTTONS: dict[str, Spec] = {
     "akt": Spec(agenda.keyin_topic, r.STAFF_SIDE),
     "akw": Spec(agenda.keyin_wing, r.STAFF_SIDE),
     "akc": Spec(agenda.keyin_confirm, r.STAFF_SIDE),
+    "akn": Spec(agenda.keyin_no_writer, r.STAFF_SIDE),
     "akx": Spec(agenda.raise_cancel, r.STAFF_SIDE),
     "amy": Spec(agenda.my_items_page, r.IN_CUSTODY),
     "abr": Spec(agenda.browse_page, r.IN_CUSTODY),
     "asp": Spec(agenda.support, r.IN_CUSTODY),
     "atr": Spec(agenda.triage_action, r.TRIAGE),
     "atn": Spec(agenda.triage_next, r.TRIAGE),
+    "atd": Spec(agenda.decline_confirm, r.TRIAGE),
+    "atdx": Spec(agenda.decline_drop, r.TRIAGE),
     "arp": Spec(agenda.reply_start, r.IN_CUSTODY | r.STAFF_SIDE),
+    "arl": Spec(agenda.reply_loose, r.IN_CUSTODY),
+    "arlx": Spec(agenda.reply_loose_drop, r.IN_CUSTODY),
     "ann": Spec(delivery.announce_audience, r.STAFF_SIDE),
     "anny": Spec(delivery.announce_send, r.STAFF_SIDE),
+    # "The same words in both" while a wizard asks for another content language.
+    "cts": Spec(content.same, r.ALL),
     "annn": Spec(delivery.announce_cancel, r.STAFF_SIDE),
     "pll": Spec(polls.polls_button, r.ALL),
     "plb": Spec(polls.show_ballot, POLL_VOTERS),
@@ -199,6 +259,47 @@ BUTTONS: dict[str, Spec] = {
     "plx": Spec(polls.pick_closes, POLL_CREATORS),
     "ply": Spec(polls.open_poll, POLL_CREATORS),
     "plq": Spec(polls.cancel_draft, POLL_CREATORS),
+    # Elections: overview and reading (el*), ballot (elv/elw/elc), standing (es*), calling
+    # (en*), the desk and paper ballots (ed/ep*/ec*), paper votes for polls (pp*).
+    "ell": Spec(elections.overview_button, NOT_FAMILY),
+    "els": Spec(elections.statements, NOT_FAMILY),
+    "elr": Spec(elections.results, NOT_FAMILY),
+    "elg": Spec(elections.chart, BOX_CONFIRMERS),
+    "elv": Spec(elections.show_ballot, ELECTORS),
+    "elw": Spec(elections.review, ELECTORS),
+    "elc": Spec(elections.cast, ELECTORS),
+    "esd": Spec(elections.stand_start, ELECTORS),
+    "esy": Spec(elections.stand_confirm, ELECTORS),
+    "esq": Spec(elections.stand_cancel, ELECTORS),
+    "esc": Spec(elections.change_start, ELECTORS),
+    "esw": Spec(elections.withdraw_ask, ELECTORS),
+    "esx": Spec(elections.withdraw, ELECTORS),
+    "ess": Spec(elections.second, ELECTORS),
+    "eln": Spec(elections.new_election, ELECTION_CALLERS),
+    "elb": Spec(elections.by_election, ELECTION_CALLERS),
+    "ens": Spec(elections.pick_seats, ELECTION_CALLERS),
+    "ene": Spec(elections.pick_electorate, ELECTION_CALLERS),
+    "enm": Spec(elections.add_office, ELECTION_CALLERS),
+    "enx": Spec(elections.offices_done, ELECTION_CALLERS),
+    "enc": Spec(elections.pick_seconders, ELECTION_CALLERS),
+    "enp": Spec(elections.pick_nominations, ELECTION_CALLERS),
+    "env": Spec(elections.pick_voting, ELECTION_CALLERS),
+    "eny": Spec(elections.publish, ELECTION_CALLERS),
+    "enq": Spec(elections.discard, ELECTION_CALLERS),
+    "eld": Spec(elections.desk, BOX_CONFIRMERS),
+    "eca": Spec(elections.ask_change_start, r.STAFF_SIDE),
+    "epm": Spec(elections.register_start, r.STAFF_SIDE),
+    "epy": Spec(elections.register_confirm, r.STAFF_SIDE),
+    "epb": Spec(elections.box_start, r.STAFF_SIDE),
+    "epk": Spec(elections.box_confirm, BOX_CONFIRMERS),
+    "epr": Spec(elections.key_show, r.STAFF_SIDE),
+    "epw": Spec(elections.key_review, r.STAFF_SIDE),
+    "epc": Spec(elections.key_confirm, r.STAFF_SIDE),
+    "ecn": Spec(elections.count_ask, r.STAFF_SIDE),
+    "ecy": Spec(elections.count_confirm, r.STAFF_SIDE),
+    "ppm": Spec(elections.poll_register_start, r.STAFF_SIDE),
+    "ppy": Spec(elections.poll_register_confirm, r.STAFF_SIDE),
+    "ppb": Spec(elections.poll_box_start, r.STAFF_SIDE),
     # Consultations: open and answer (cs*), staff write them (cn*).
     "cso": Spec(consultations.view, r.ALL),
     "csq": Spec(consultations.go_to_question, CONSULTEES),
@@ -209,6 +310,8 @@ BUTTONS: dict[str, Spec] = {
     "css": Spec(consultations.submit, CONSULTEES),
     "csn": Spec(consultations.name_choice, CONSULTEES),
     "csx": Spec(consultations.summary, r.STAFF_SIDE),
+    "csc": Spec(consultations.close_ask, r.STAFF_SIDE),
+    "csz": Spec(consultations.close_confirm, r.STAFF_SIDE),
     "csp": Spec(consultations.report_start, r.STAFF_SIDE),
     "csy": Spec(consultations.report_publish, r.STAFF_SIDE),
     "cnk": Spec(consultations.new_kind, r.STAFF_SIDE),
@@ -262,6 +365,33 @@ BUTTONS: dict[str, Spec] = {
     "ocb": Spec(outcomes.board_page, r.IN_CUSTODY | r.READERS),
     "ocf": Spec(outcomes.family_page, FAMILIES),
     "obd": Spec(outcomes.print_board, r.STAFF_SIDE),
+    "ocl": Spec(outcomes.postable_page, r.STAFF_SIDE),
+    "orp": Spec(outcomes.report_month, r.READERS),
+    "ocp": Spec(outcomes.postable_pick, r.STAFF_SIDE),
+    # Peer schemes (s*): the directory and a page, ask (with or without a note), cancel, the
+    # follow-up, "I am arranging this", coordinators' pages, new schemes, print my record.
+    # Council code re-checks the wing, the coordinator and whose request it is.
+    "schl": Spec(schemes.directory_button, SCHEME_READERS),
+    "sch": Spec(schemes.page, SCHEME_READERS),
+    "sak": Spec(schemes.ask_button, r.IN_CUSTODY),
+    "sas": Spec(schemes.send_now, r.IN_CUSTODY),
+    "san": Spec(schemes.add_note, r.IN_CUSTODY),
+    "scx": Spec(schemes.cancel_request, r.IN_CUSTODY),
+    "scf": Spec(schemes.followup, r.IN_CUSTODY),
+    "sca": Spec(schemes.arrange, r.STAFF_SIDE),
+    "srq": Spec(schemes.requests, r.STAFF_SIDE),
+    "swl": Spec(schemes.workers, r.STAFF_SIDE),
+    "swa": Spec(schemes.add_worker_start, r.STAFF_SIDE),
+    "swe": Spec(schemes.end_ask, r.STAFF_SIDE),
+    "swey": Spec(schemes.end_confirm, r.STAFF_SIDE),
+    "swen": Spec(schemes.end_keep, r.STAFF_SIDE),
+    "shw": Spec(schemes.hours_start, r.STAFF_SIDE),
+    "shr": Spec(schemes.hours_week, r.STAFF_SIDE),
+    "sag": Spec(schemes.agenda_start, r.STAFF_SIDE),
+    "sco": Spec(schemes.coordinator_start, frozenset({r.ADMIN})),
+    "snew": Spec(schemes.new_start, r.STAFF_SIDE),
+    "snk": Spec(schemes.new_kind, r.STAFF_SIDE),
+    "srp": Spec(schemes.print_record, r.IN_CUSTODY),
 }
 
 # Typed replies, by the flow stored for the person (conversation table).
@@ -273,6 +403,9 @@ FLOWS: dict[str, Spec] = {
     "agenda_reply": Spec(agenda.reply_typed, r.IN_CUSTODY | r.STAFF_SIDE),
     "announce": Spec(delivery.announce_text, r.STAFF_SIDE),
     "poll_new": Spec(polls.draft_text, POLL_CREATORS),
+    "election_new": Spec(elections.new_typed, ELECTION_CALLERS),
+    "election_stand": Spec(elections.stand_typed, ELECTORS),
+    "election_staff": Spec(elections.staff_typed, r.STAFF_SIDE),
     "consult_new": Spec(consultations.new_typed, r.STAFF_SIDE),
     "consult_answer": Spec(consultations.answer_typed, CONSULTEES),
     "consult_report": Spec(consultations.report_typed, r.STAFF_SIDE),
@@ -280,6 +413,12 @@ FLOWS: dict[str, Spec] = {
     "meeting_move": Spec(meetings.move_typed, r.STAFF_SIDE),
     "minutes": Spec(meetings.minutes_typed, r.STAFF_SIDE),
     "outcome": Spec(outcomes.typed, r.TRIAGE),
+    "scheme_note": Spec(schemes.note_typed, r.IN_CUSTODY),
+    "scheme_worker": Spec(schemes.add_worker_typed, r.STAFF_SIDE),
+    "scheme_hours": Spec(schemes.hours_typed, r.STAFF_SIDE),
+    "scheme_agenda": Spec(schemes.agenda_typed, r.STAFF_SIDE),
+    "scheme_coord": Spec(schemes.coordinator_typed, frozenset({r.ADMIN})),
+    "scheme_new": Spec(schemes.new_typed, r.STAFF_SIDE),
 }
 
 
@@ -315,7 +454,18 @@ async def _other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await run(update, context, None, kind="other")
 
 
+async def _edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An edited message is never input: screened for risk, then a kind word (handlers/safety)."""
+    message = update.edited_message
+    text = (message.text or message.caption or "") if message else ""
+    number = str(message.message_id) if message else "0"
+    spec = Spec(safety.edited, r.ALL | STRANGERS)
+    await run(update, context, spec, kind="edited", text=text, args=[number])
+
+
 def register(app: Application) -> None:  # type: ignore[type-arg]
+    # First: the handlers below would otherwise take an edit as a new command or answer.
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED, _edited))
     app.add_handler(MessageHandler(filters.COMMAND, _command))
     app.add_handler(CallbackQueryHandler(_button))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, _text))

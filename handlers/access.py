@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from babel.dates import format_datetime
+
 from bot import i18n
 from bot.council import access, audit, roles
 from bot.council.text import clean
+from bot.services import Services
+from handlers import schemes
 from handlers.base import Button, Call, Reply, Result, stranger
 from handlers.callbacks import pack
 from storage import audit as audit_store
 from storage import people as people_store
+from storage import safety as safety_store
+from storage.clock import from_db
 
 if TYPE_CHECKING:
     from handlers import Command
@@ -76,6 +82,10 @@ async def start(call: Call) -> Result:
     # Codes copied from paper may arrive split by spaces: "K7MQ 2XH9 PRT4".
     code = "".join(call.args)
     if call.person is not None:
+        if not call.me.language_chosen:
+            # First contact (the configured admin comes in without a code): the welcome and
+            # the language choice like everyone else, in both languages, not "welcome back".
+            return _pick_first_language()
         if code:
             return menu_reply(call, "join.already")
         return menu_reply(call, "menu.welcome_back")
@@ -85,6 +95,8 @@ async def start(call: Call) -> Result:
     outcome = await access.redeem(call.tx, clock, settings, tg_user_id=call.user_id, raw_code=code)
     if outcome.locked_until is not None:
         return call.reply("join.locked")
+    if outcome.paused_until is not None:
+        return call.reply("safety.join_paused")
     if outcome.bad_code or outcome.person is None:
         return call.reply("join.bad_code")
     call.person = outcome.person
@@ -96,6 +108,10 @@ async def start(call: Call) -> Result:
         action="person.join",
         subject=access.person_ref(outcome.person.id),
     )
+    return _pick_first_language()
+
+
+def _pick_first_language() -> Reply:
     # Both languages at once: the person has not chosen yet.
     text = f"{i18n.t('en', 'join.pick_language')}\n{i18n.t('cy', 'join.pick_language')}"
     return Reply(text, language_buttons())
@@ -117,13 +133,17 @@ async def pick_language(call: Call) -> Result:
         return [
             Reply(welcome, edit=True),
             call.reply("welcome.safeguarding"),
+            # A member who has just joined gets the Insiders' welcome too (docs/SCHEMES.md).
+            *await schemes.join_welcome(call),
             menu_reply(call),
         ]
     return menu_reply(call, "language.changed", edit=True)
 
 
 async def language(call: Call) -> Result:
-    return Reply(call.t("language.pick"), language_buttons())
+    # Asked in both languages: someone who cannot read the current one can still find theirs.
+    text = f"{i18n.t('en', 'language.pick')}\n{i18n.t('cy', 'language.pick')}"
+    return Reply(text, language_buttons())
 
 
 async def menu(call: Call) -> Result:
@@ -144,14 +164,15 @@ async def menu_button(call: Call) -> Result:
 
 
 async def help_(call: Call) -> Result:
-    from handlers import COMMANDS
+    from handlers import COMMANDS, help_id_for
 
     if call.person is None:
         return stranger(call)
     lines = [call.t("help.title")]
     for command in COMMANDS:
-        if command.help_id and call.me.role in command.spec.roles:
-            lines.append(f"/{command.name} - {call.t(command.help_id)}")
+        help_id = help_id_for(command, call.me.role)
+        if help_id:
+            lines.append(f"/{command.name} - {call.t(help_id)}")
     return Reply("\n".join(lines), menu_buttons(call))
 
 
@@ -174,7 +195,7 @@ async def whoami(call: Call) -> Result:
 async def invite(call: Call) -> Result:
     await call.end_flow()
     buttons = [
-        [call.button(f"role.{role}", pack("inv", role))]
+        [call.button(f"reader.role_button.{role}", pack("inv", role))]
         for role in roles.MAY_INVITE.get(call.me.role, ())
     ]
     return call.reply("invite.pick_role", buttons=buttons)
@@ -244,15 +265,26 @@ async def _make_invite(call: Call, label: str | None) -> Result:
         wing=wing if isinstance(wing, str) else None,
         label=label,
     )
-    username = call.services.bot_username
-    link = f"https://t.me/{username}?start={made.code}" if username else "-"
+    if not offers_telegram_links(call.services):
+        return call.reply(
+            "reader.invite.made_no_link",
+            role=call.t(f"role.{role}"),
+            code=made.code,
+            expires=made.expires_at,
+        )
     return call.reply(
         "invite.made",
         role=call.t(f"role.{role}"),
         code=made.code,
-        link=link,
+        link=f"https://t.me/{call.services.bot_username}?start={made.code}",
         expires=made.expires_at,
     )
+
+
+def offers_telegram_links(services: Services) -> bool:
+    """Whether a t.me link can open this bot. A channel without Telegram links (the in-cell
+    channel, issue 14) has no username; its routing may widen this one test."""
+    return bool(services.bot_username)
 
 
 # --- people and revocation ------------------------------------------------------------------
@@ -273,9 +305,14 @@ async def _people_page(call: Call, page: int, *, edit: bool) -> Result:
     if not rows:
         return call.reply("people.none", edit=edit)
     lines = [call.t("people.title", count=total)]
+    # Safer-custody contacts are marked; having none is said first (issue 12).
+    contacts = await safety_store.contact_ids(call.tx)
+    if not contacts:
+        lines.append(call.t("safety.no_contacts"))
     buttons: list[list[Button]] = []
     for person in rows:
-        lines.append(_person_line(call, person))
+        marker = f" · {call.t('safety.people_marker')}" if person.id in contacts else ""
+        lines.append(_person_line(call, person) + marker)
         if person.id != call.me.id and roles.may_revoke(call.me.role, person.role):
             ref = access.person_ref(person.id)
             buttons.append([call.button("people.remove", pack("rvk", person.id), ref=ref)])
@@ -367,10 +404,31 @@ async def _audit_page(call: Call, before: int | None, *, edit: bool) -> Result:
     if not rows:
         return call.reply("audit.none", edit=edit)
     lines = [call.t("audit.title")]
+    zone = call.services.settings.establishment.timezone
     for row in rows:
-        actor = access.person_ref(row.actor_id) if row.actor_id else call.t("audit.system")
-        lines.append(
-            f"{row.at[:16].replace('T', ' ')} · {actor} · {row.action} · {row.subject or '-'}"
-        )
+        when = format_datetime(from_db(row.at), "d MMM, HH:mm", tzinfo=zone, locale=call.lang)
+        lines.append(call.t("reader.audit.line", when=when, sentence=_audit_sentence(call, row)))
     buttons = [[call.button("common.older", pack("aud", rows[-1].id))]] if len(rows) == 10 else []
     return Reply("\n".join(lines), buttons, edit)
+
+
+def _audit_sentence(call: Call, row: audit_store.AuditRow) -> str:
+    """An audit row as a sentence: "Chair P-0012 asked for more information on A-0004."."""
+    if row.actor_id is None:
+        actor = call.t("reader.audit.system")
+    elif row.actor_role and i18n.has(f"reader.role_button.{row.actor_role}"):
+        actor = call.t(
+            "reader.audit.actor",
+            role=call.t(f"reader.role_button.{row.actor_role}"),
+            ref=access.person_ref(row.actor_id),
+        )
+    else:
+        actor = access.person_ref(row.actor_id)
+    subject = row.subject or "-"
+    kind, _, number = subject.partition(":")
+    if number.isdigit() and i18n.has(f"reader.audit.subject.{kind}"):
+        subject = call.t(f"reader.audit.subject.{kind}", id=number)
+    message_id = f"reader.audit.action.{row.action.replace('.', '_')}"
+    if not i18n.has(message_id):
+        return call.t("reader.audit.other", actor=actor, action=row.action, subject=subject)
+    return call.t(message_id, actor=actor, subject=subject)

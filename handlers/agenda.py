@@ -6,14 +6,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.council import agenda, outcomes, roles
+from bot import i18n
+from bot.council import agenda, content, outcomes, roles
+from bot.council.access import parse_person_ref, person_ref
 from bot.council.agenda import Byline, Draft, ItemRow
+from handlers import content as asking
 from handlers import outcomes as outcome_handlers
 from handlers.base import Button, Call, Reply, Result, excerpt
 from handlers.base import stale as _stale
 from handlers.base import topic_label as _topic
 from handlers.base import wing_label as _wing
 from handlers.callbacks import pack
+from storage import notes as notes_store
+from storage import people as people_store
 from storage.clock import from_db
 
 PAGE = 5
@@ -107,6 +112,20 @@ async def raise_typed(call: Call) -> Result:
     data = _in_flow(call, RAISE)
     if data is None or call.state is None:
         return call.reply("common.use_menu")
+    if call.state.step in ("topic", "wing") and "text" not in data:
+        # The issue typed before its topic or wing: kept, and the buttons asked for again. A
+        # few words ("food please") answer the buttons' question instead: a reminder then.
+        cleaned = agenda.item_text(call.text)
+        if cleaned.ok and len(cleaned.text.split()) >= 4:
+            data["text"] = cleaned.text
+            await call.begin(RAISE, call.state.step, data)
+            again = (
+                _ask_topic(call, RAISE, edit=False)
+                if call.state.step == "topic"
+                else _ask_wing(call, RAISE)
+            )
+            again.edit = False
+            return [call.reply("reader.raise.kept"), again]
     if call.state.step != "text":
         return call.reply("agenda.raise.use_buttons")
     cleaned = agenda.item_text(call.text)
@@ -229,7 +248,7 @@ async def _my_page(call: Call, page: int, *, edit: bool) -> Result:
     lines = [call.t("agenda.mine.title")]
     for item in rows[:PAGE]:
         lines.append("")
-        lines.append(_mine_line(call, item))
+        lines.append(_mine_line(call, item, await _member_status(call, item)))
     nav: list[Button] = []
     if page > 0:
         nav.append(call.button("common.previous", pack("amy", page - 1)))
@@ -238,12 +257,21 @@ async def _my_page(call: Call, page: int, *, edit: bool) -> Result:
     return Reply("\n".join(lines), [nav] if nav else [], edit)
 
 
-def _mine_line(call: Call, item: ItemRow) -> str:
+async def _member_status(call: Call, item: ItemRow) -> str:
+    """Once an item has an outcome, its kind is the status, as "My council record" says it."""
+    if item.status in (agenda.ANSWERED, agenda.OUTCOME_POSTED, agenda.CLOSED):
+        latest = await outcomes.latest(call.tx, item.id)
+        if latest is not None:
+            return call.t("reader.status_outcome", kind=call.t(f"outcomes.kind.{latest.kind}"))
+    return _status(call, item.status)
+
+
+def _mine_line(call: Call, item: ItemRow, status: str) -> str:
     line = call.t(
         "agenda.mine.line",
         ref=agenda.ref(item.id),
         topic=_topic(call, item.topic),
-        status=_status(call, item.status),
+        status=status,
         text=_excerpt(item.text, 120),
     )
     return line + _latest(call, item)
@@ -457,16 +485,19 @@ async def _triage_view(call: Call, item: ItemRow, *, waiting: int | None, edit: 
             wing=_wing(call, item.wing),
         )
     )
-    lines.append(call.t("agenda.item.status", status=_status(call, item.status)))
+    staff_status = call.t(f"reader.status_staff.{item.status}")
+    lines.append(call.t("agenda.item.status", status=staff_status))
     lines.append(call.t("agenda.triage.raised", when=from_db(item.created_at)))
     lines.append(_byline(call, await agenda.byline(call.tx, item, call.me), item))
     if item.support_count:
         lines.append(call.t("agenda.item.supporters", count=item.support_count))
-    lines += ["", item.text]
+    lines += ["", await _own_words(call, item)]
     if item.info_question:
         lines += ["", call.t("agenda.triage.asked", question=item.info_question)]
         if item.info_reply:
             lines.append(call.t("agenda.triage.reply", reply=item.info_reply))
+    for note in await notes_store.for_item(call.tx, item.id):
+        lines.append(call.t("reader.late.note", text=note.text, when=from_db(note.created_at)))
     latest = _latest(call, item) if item.status not in agenda.UNDECIDED else ""
     if latest:
         lines.append(latest)
@@ -489,6 +520,17 @@ async def _triage_view(call: Call, item: ItemRow, *, waiting: int | None, edit: 
     if waiting is not None:
         buttons.append([call.button("agenda.triage.skip", pack("atn", item.id))])
     return Reply("\n".join(lines), buttons, edit)
+
+
+async def _own_words(call: Call, item: ItemRow) -> str:
+    """A member's words as written, marked with their language when it is not the reader's.
+    Not for a hidden name: the language would hint at who wrote it."""
+    if item.name_hidden or item.submitter_id is None or item.keyed_in:
+        return item.text
+    writer = await people_store.by_id(call.tx, item.submitter_id)
+    if writer is None or writer.language == call.lang:
+        return item.text
+    return i18n.content_for({writer.language: item.text}, call.lang)
 
 
 def _byline(call: Call, by: Byline, item: ItemRow) -> str:
@@ -527,6 +569,7 @@ async def triage_action(call: Call) -> Result:
         return await outcome_handlers.choose_kind(call, seen.item, outcomes.TRIAGE)
     step = _TYPED_ACTIONS[action]
     await call.begin(TRIAGE, step, {"item": item_id, "version": version})
+    await content.start(call.tx, call.me.id)
     return call.reply(f"agenda.triage.type_{step}", ref=agenda.ref(item_id))
 
 
@@ -536,6 +579,8 @@ async def triage_typed(call: Call) -> Result:
         return call.reply("common.use_menu")
     step, item_id, version = call.state.step, int(data["item"]), int(data["version"])
     clock, settings = call.services.clock, call.services.settings
+    if step == "decline_confirm":
+        return call.reply("reader.decline.use_buttons", ref=agenda.ref(item_id))
     if step == "merge":
         target = agenda.parse_ref(call.text)
         if target is None:
@@ -566,6 +611,19 @@ async def triage_typed(call: Call) -> Result:
             length=len(cleaned.text),
             most=agenda.NOTE_MAX,
         )
+    if step == "decline" and content.others(settings):
+        # The member reads the reason in their language: ask for the others, then confirm.
+        await call.begin(TRIAGE, "decline_confirm", {**data, "reason": cleaned.text})
+        buttons = [
+            [call.button("reader.decline.yes", pack("atd", item_id, version))],
+            [call.button("agenda.cancel", pack("atdx"))],
+        ]
+        then = call.reply(
+            "reader.decline.confirm", buttons=buttons, ref=agenda.ref(item_id), reason=cleaned.text
+        )
+        return await asking.ask_other(
+            call, field="reason", text=cleaned.text, most=agenda.NOTE_MAX, then=then
+        )
     await call.end_flow()
     if step == "decline":
         decided = await agenda.decline(
@@ -589,6 +647,41 @@ async def triage_typed(call: Call) -> Result:
         reply_button={"m": "agenda.notice.reply_button", "d": pack("arp", item_id)},
     )
     return await _after_decision(call, decided, "agenda.triage.asked_done")
+
+
+async def decline_confirm(call: Call) -> Result:
+    """Decline with the reason typed in each content language (triage_typed)."""
+    data = _in_flow(call, TRIAGE)
+    item_id = call.callback.int_arg(0) if call.callback else None
+    version = call.callback.int_arg(1) if call.callback else None
+    if (
+        data is None
+        or item_id is None
+        or version is None
+        or call.state is None
+        or call.state.step != "decline_confirm"
+        or item_id != data.get("item")
+        or version != data.get("version")
+    ):
+        return _stale(call)
+    await call.end_flow()
+    decided = await agenda.decline(
+        call.tx,
+        call.services.clock,
+        call.services.settings,
+        actor=call.me,
+        item_id=item_id,
+        version=version,
+        reason=str(data["reason"]),
+    )
+    return await _after_decision(call, decided, "agenda.triage.declined")
+
+
+async def decline_drop(call: Call) -> Result:
+    if _in_flow(call, TRIAGE) is None:
+        return _stale(call)
+    await call.end_flow()
+    return call.reply("common.cancelled", edit=True)
 
 
 async def _after_decision(
@@ -615,7 +708,19 @@ async def reply_start(call: Call) -> Result:
     item_id = call.callback.int_arg(0) if call.callback else None
     item = await agenda.may_reply(call.tx, call.me, item_id) if item_id else None
     if item is None:
-        return _stale(call, "agenda.reply.not_waiting")
+        seen = await agenda.look_up(call.tx, call.me, item_id) if item_id else None
+        answered = seen is None or seen.item.info_reply is not None
+        if answered or seen is None or seen.item.info_question is None:
+            return _stale(call, "agenda.reply.not_waiting")
+        if seen.item.submitter_id != call.me.id:
+            return _stale(call, "agenda.reply.not_waiting")
+        # Staff moved on before the member answered: say so in a message, and still take it.
+        await call.begin(REPLY, "late", {"item": seen.item.id})
+        return call.reply(
+            "reader.late.moved_on",
+            ref=agenda.ref(seen.item.id),
+            status=_status(call, seen.item.status),
+        )
     await call.begin(REPLY, "text", {"item": item.id})
     return call.reply(
         "agenda.reply.ask", ref=agenda.ref(item.id), question=item.info_question or ""
@@ -632,17 +737,41 @@ async def reply_typed(call: Call) -> Result:
             f"agenda.note.{cleaned.problem}", length=len(cleaned.text), most=agenda.NOTE_MAX
         )
     await call.end_flow()
+    clock, settings, item_id = call.services.clock, call.services.settings, int(data["item"])
     decided = await agenda.reply_info(
-        call.tx,
-        call.services.clock,
-        call.services.settings,
-        person=call.me,
-        item_id=int(data["item"]),
-        text=cleaned.text,
+        call.tx, clock, settings, person=call.me, item_id=item_id, text=cleaned.text
     )
-    if not decided.done:
+    if decided.done:
+        return call.reply("agenda.reply.done", ref=agenda.ref(item_id))
+    # The item moved on while they typed: the words are kept as a note for staff.
+    late = await agenda.late_reply(
+        call.tx, clock, settings, person=call.me, item_id=item_id, text=cleaned.text
+    )
+    if not late.done or late.item is None:
         return call.reply("agenda.reply.not_waiting")
-    return call.reply("agenda.reply.done", ref=agenda.ref(int(data["item"])))
+    return call.reply(
+        "reader.late.kept", ref=agenda.ref(item_id), status=_status(call, late.item.status)
+    )
+
+
+async def reply_loose(call: Call) -> Result:
+    """Words typed with no step open, which the member now says answer staff's question."""
+    data = _in_flow(call, REPLY)
+    item_id = call.callback.int_arg(0) if call.callback else None
+    if data is None or call.state is None or call.state.step != "loose" or item_id != data["item"]:
+        return _stale(call)
+    call.text = str(data["text"])
+    result = await reply_typed(call)
+    if isinstance(result, Reply):
+        result.edit = True
+    return result
+
+
+async def reply_loose_drop(call: Call) -> Result:
+    if _in_flow(call, REPLY) is None:
+        return _stale(call)
+    await call.end_flow()
+    return call.reply("reader.unexpected.discarded", edit=True)
 
 
 # --- key in a paper slip --------------------------------------------------------------------
@@ -680,16 +809,41 @@ async def keyin_wing(call: Call) -> Result:
     ):
         return _stale(call)
     data["wing"] = wing
+    await call.begin(KEYIN, "writer", data)
+    buttons = [
+        [call.button("reader.keyin.not_given", pack("akn"))],
+        [call.button("agenda.cancel", pack("akx"))],
+    ]
+    return call.reply("reader.keyin.ask_writer", buttons=buttons, edit=True)
+
+
+async def keyin_no_writer(call: Call) -> Result:
+    data = _in_flow(call, KEYIN)
+    if data is None or call.state is None or call.state.step != "writer":
+        return _stale(call)
+    data["writer"] = None
     await call.begin(KEYIN, "text", data)
     return call.reply(
         "agenda.keyin.ask_text", least=agenda.TEXT_MIN, most=agenda.TEXT_MAX, edit=True
     )
 
 
+async def _keyin_writer(call: Call, data: dict[str, Any]) -> Result:
+    person_id = parse_person_ref(call.text)
+    writer = await agenda.slip_writer(call.tx, person_id) if person_id is not None else None
+    if writer is None:
+        return call.reply("reader.keyin.writer_unknown")
+    data["writer"] = writer.id
+    await call.begin(KEYIN, "text", data)
+    return call.reply("agenda.keyin.ask_text", least=agenda.TEXT_MIN, most=agenda.TEXT_MAX)
+
+
 async def keyin_typed(call: Call) -> Result:
     data = _in_flow(call, KEYIN)
     if data is None or call.state is None:
         return call.reply("common.use_menu")
+    if call.state.step == "writer":
+        return await _keyin_writer(call, data)
     if call.state.step == "text":
         cleaned = agenda.item_text(call.text)
         if not cleaned.ok:
@@ -709,11 +863,13 @@ async def keyin_typed(call: Call) -> Result:
                 call.button("agenda.cancel", pack("akx")),
             ]
         ]
+        writer = data.get("writer")
         return call.reply(
-            "agenda.keyin.summary",
+            "reader.keyin.summary",
             buttons=buttons,
             topic=_topic(call, data["topic"]),
             wing=_wing(call, data["wing"]),
+            writer=person_ref(int(writer)) if writer else call.t("reader.keyin.not_given"),
             reason=data["reason"],
             text=data["text"],
         )
@@ -735,8 +891,16 @@ async def keyin_confirm(call: Call) -> Result:
         actor=call.me,
         draft=draft,
         reason=data["reason"],
+        writer_id=int(data["writer"]) if data.get("writer") else None,
     )
     await call.end_flow()
+    if item.submitter_id is not None:
+        return call.reply(
+            "reader.keyin.done_writer",
+            ref=agenda.ref(item.id),
+            writer=person_ref(item.submitter_id),
+            edit=True,
+        )
     return call.reply("agenda.keyin.done", ref=agenda.ref(item.id), edit=True)
 
 

@@ -15,6 +15,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
+    InputMediaPhoto,
     Update,
 )
 from telegram.constants import ChatType, MessageLimit
@@ -54,6 +55,10 @@ class Reply:
     # Slow work (drawing charts, a PDF) done after the transaction commits, so the database is
     # free for everyone else meanwhile. It returns the replies to send in this one's place.
     later: Callable[[], Awaitable[list[Reply]]] | None = None
+    # For a button press: change only the pressed message's buttons (mark the chosen answer).
+    markup_only: bool = False
+    # Several pictures sent together as one album, each with its caption.
+    album: list[tuple[bytes, str]] | None = None
 
 
 Result = Reply | list[Reply] | None
@@ -78,6 +83,7 @@ class Call:
     toast_alert: bool = False
     commands_changed: bool = False
     extra: list[Reply] = field(default_factory=list)
+    disclosed: bool = False  # the words suggest risk: the support reply is sent, and no nag
 
     @property
     def me(self) -> Person:
@@ -192,14 +198,17 @@ async def _decide(call: Call, spec: Spec | None, kind: str) -> list[Reply]:
     person = call.person
     settings = call.services.settings
     support: list[Reply] = []
-    if kind == "text" and safeguarding.suggests_risk(settings, call.text):
+    if kind in ("text", "edited") and safeguarding.suggests_risk(settings, call.text):
         # Checked for everyone, before anything else, so no free-text path can skip it.
+        told = False
         if person is not None:
-            where = call.state.flow if call.state else "message"
-            await safeguarding.screen(
+            where = "edited" if kind == "edited" else call.state.flow if call.state else "message"
+            screened = await safeguarding.screen(
                 call.tx, call.services.clock, settings, person=person, text=call.text, where=where
             )
-        support.append(Reply(_support_text(call)))
+            told = screened.told
+        call.disclosed = True
+        support.append(Reply(_support_text(call, told=told)))
 
     if spec is None:
         if kind == "button":
@@ -208,7 +217,8 @@ async def _decide(call: Call, spec: Spec | None, kind: str) -> list[Reply]:
         if person is None:
             return [*support, stranger(call)]
         if kind == "text":
-            return [*support, call.reply("common.use_menu")]
+            # No "please use the buttons" after a support reply.
+            return support or [call.reply("common.use_menu")]
         key = "common.text_only" if call.state else "common.only_text_and_buttons"
         return [*support, call.reply(key)]
 
@@ -253,9 +263,12 @@ def stranger(call: Call) -> Reply:
     return call.reply("common.stranger", establishment=call.services.settings.establishment.name)
 
 
-def _support_text(call: Call) -> str:
+def _support_text(call: Call, *, told: bool) -> str:
+    """Listener and Samaritans (or the establishment's own words), then a line that is always
+    true: the team was told only when an alert was queued for a contact."""
     custom = call.services.settings.safeguarding.message
-    return custom.get(call.lang) or custom.get("en") or call.t("safeguarding.support")
+    first = custom.get(call.lang) or custom.get("en") or call.t("safety.support")
+    return f"{first}\n{call.t('safety.told' if told else 'safety.not_told')}"
 
 
 def markup(buttons: list[list[Button]]) -> InlineKeyboardMarkup | None:
@@ -329,6 +342,15 @@ async def _render(
             if reply.photo is not None:
                 await bot.send_photo(call.chat_id, reply.photo, caption=reply.text[:1024])
                 continue
+            if reply.markup_only and query is not None and query.message is not None:
+                try:
+                    await query.edit_message_reply_markup(markup(reply.buttons))
+                except BadRequest:
+                    log.info("could not mark the chosen button")
+                continue
+            if reply.album:
+                await _send_album(bot, call.chat_id, reply.album)
+                continue
             chunks = split_text(reply.text)
             if reply.edit and query is not None and query.message is not None and len(chunks) == 1:
                 try:
@@ -351,14 +373,25 @@ async def _render(
         await _set_chat_commands(context, call.chat_id, call.person.role, call.lang)
 
 
+async def _send_album(bot: Any, chat_id: int, album: list[tuple[bytes, str]]) -> None:
+    """Pictures together: Telegram takes 2 to 10 in an album, so one goes alone."""
+    for start in range(0, len(album), 10):
+        chunk = album[start : start + 10]
+        if len(chunk) == 1:
+            await bot.send_photo(chat_id, chunk[0][0], caption=chunk[0][1][:1024])
+            continue
+        media = [InputMediaPhoto(data, caption=caption[:1024]) for data, caption in chunk]
+        await bot.send_media_group(chat_id, media)
+
+
 async def _set_chat_commands(
     context: ContextTypes.DEFAULT_TYPE, chat_id: int, role: str, lang: str
 ) -> None:
     """The command list a joined person sees: their role's commands, in their language."""
-    from handlers import COMMANDS
+    from handlers import COMMANDS, help_id_for
 
-    listed = [c for c in COMMANDS if c.help_id and role in c.spec.roles]
-    commands = [BotCommand(c.name, i18n.t(lang, c.help_id or "")[:256]) for c in listed]
+    listed = [(c.name, help_id_for(c, role)) for c in COMMANDS]
+    commands = [BotCommand(name, i18n.t(lang, hid)[:256]) for name, hid in listed if hid]
     try:
         await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
     except TelegramError:

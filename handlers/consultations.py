@@ -4,12 +4,14 @@ Thin: every rule is in bot/council/consultations.py."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from bot.council import consultations as council
-from bot.council import roles
+from bot.council import content, roles
 from bot.council.consultations import Draft, Progress, Refused
 from bot.council.notices import ButtonSpec
+from handlers import content as asking
 from handlers.base import Button, Call, Reply, Result
 from handlers.base import stale as _stale
 from handlers.callbacks import pack
@@ -78,8 +80,8 @@ async def list_(call: Call) -> Result:
                         "consultations.list_line_staff",
                         title=c.title,
                         closes=from_db(c.closes_at),
-                        families=numbers.families,
-                        members=numbers.members,
+                        families=_families(numbers.families),
+                        members=_members(numbers.members),
                     )
                 )
             else:
@@ -113,10 +115,16 @@ async def view(call: Call) -> Result:
     if not council.is_open(consultation, call.services.clock):
         return await _closed_view(call, consultation)
     try:
-        progress = await council.progress(call.tx, call.services.clock, call.me, consultation_id)
+        progress = await _progress(call, consultation_id)
     except Refused as exc:
         return _refused(call, exc)
     return _open_view(call, progress)
+
+
+async def _progress(call: Call, consultation_id: int) -> Progress:
+    """The person's progress, with the words staff wrote in their content language."""
+    progress = await council.progress(call.tx, call.services.clock, call.me, consultation_id)
+    return await progress.in_language(call.tx, call.services.settings, call.lang)
 
 
 def _open_view(call: Call, progress: Progress) -> Reply:
@@ -144,6 +152,25 @@ def _open_view(call: Call, progress: Progress) -> Reply:
 
 
 async def _closed_view(call: Call, consultation: council.ConsultationRow) -> Reply:
+    # The title and the report back in the reader's content language.
+    words = await content.shown(
+        call.tx,
+        call.services.settings,
+        "consultation",
+        consultation.id,
+        {
+            "title": consultation.title,
+            "heard": consultation.heard or "",
+            "will": consultation.will_do or "",
+        },
+        call.lang,
+    )
+    consultation = replace(
+        consultation,
+        title=words["title"],
+        heard=words["heard"] or consultation.heard,
+        will_do=words["will"] or consultation.will_do,
+    )
     lines = [
         call.t(
             "consultations.view_closed",
@@ -178,6 +205,8 @@ async def _staff_view(call: Call, consultation: council.ConsultationRow) -> Repl
         members_started=numbers.members_started if is_open else 0,
     )
     buttons: list[list[Button]] = []
+    if is_open and council.may_close_early(call.me, consultation):
+        buttons.append([call.button("reader.consult.close", pack("csc", consultation.id))])
     if not is_open:
         text = f"{text}\n\n{_report_text(call, consultation)}"
         if call.me.role in roles.STAFF_SIDE:
@@ -189,6 +218,57 @@ async def _staff_view(call: Call, consultation: council.ConsultationRow) -> Repl
                     [call.button("consultations.report_button", pack("csp", consultation.id))]
                 )
     return Reply(text, buttons)
+
+
+async def close_ask(call: Call) -> Result:
+    consultation_id = call.callback.int_arg(0) if call.callback else None
+    if consultation_id is None:
+        return _stale(call)
+    try:
+        consultation = await council.visible(call.tx, call.me, consultation_id)
+    except Refused as exc:
+        return _refused(call, exc)
+    if not council.may_close_early(call.me, consultation):
+        return _stale(call, "common.not_for_you")
+    if consultation.status != "open":
+        return call.reply("reader.consult.closed_already", edit=True)
+    numbers = await council.turnout(call.tx, consultation.id)
+    buttons = [
+        [
+            call.button("reader.consult.close_yes", pack("csz", consultation.id)),
+            call.button("reader.consult.close_no", pack("cso", consultation.id)),
+        ]
+    ]
+    return call.reply(
+        "reader.consult.close_confirm",
+        buttons=buttons,
+        edit=True,
+        title=consultation.title,
+        sent=numbers.families + numbers.members,
+    )
+
+
+async def close_confirm(call: Call) -> Result:
+    consultation_id = call.callback.int_arg(0) if call.callback else None
+    if consultation_id is None:
+        return _stale(call)
+    outcome = await council.close_early(
+        call.tx, call.services.clock, actor=call.me, consultation_id=consultation_id
+    )
+    if outcome == "not_allowed":
+        return _stale(call, "common.not_for_you")
+    if outcome == "already":
+        return call.reply("reader.consult.closed_already", edit=True)
+    return call.reply("reader.consult.closed_early", edit=True)
+
+
+def _families(count: int) -> dict[str, object]:
+    """A count phrase ("1 family", "2 deulu") in the reader's language (bot.i18n.resolve)."""
+    return {"$msg": "reader.n.families", "count": count}
+
+
+def _members(count: int) -> dict[str, object]:
+    return {"$msg": "reader.n.members", "count": count}
 
 
 # --- answering -------------------------------------------------------------------------------
@@ -256,7 +336,7 @@ async def _question(call: Call, progress: Progress, position: int, mode: str) ->
 
 async def _next(call: Call, consultation_id: int, position: int, mode: str) -> Result:
     """After an answer: the next question, or the review when it was the last or a change."""
-    progress = await council.progress(call.tx, call.services.clock, call.me, consultation_id)
+    progress = await _progress(call, consultation_id)
     last = max(q.position for q in progress.questions)
     if mode == "r" or position >= last:
         return await _review(call, progress)
@@ -307,7 +387,7 @@ async def go_to_question(call: Call) -> Result:
     if ids is None:
         return _stale(call)
     try:
-        progress = await council.progress(call.tx, call.services.clock, call.me, ids[0])
+        progress = await _progress(call, ids[0])
     except Refused as exc:
         return _refused(call, exc)
     return await _question(call, progress, ids[1], _mode(call, 2))
@@ -321,7 +401,7 @@ async def pick(call: Call) -> Result:
     clock = call.services.clock
     try:
         await council.choose(call.tx, clock, call.me, consultation_id, position, option)
-        progress = await council.progress(call.tx, clock, call.me, consultation_id)
+        progress = await _progress(call, consultation_id)
     except Refused as exc:
         return _refused(call, exc)
     call.toast = call.t("consultations.saved")
@@ -358,47 +438,50 @@ async def review(call: Call) -> Result:
     if ids is None:
         return _stale(call)
     try:
-        progress = await council.progress(call.tx, call.services.clock, call.me, ids[0])
+        progress = await _progress(call, ids[0])
     except Refused as exc:
         return _refused(call, exc)
     return await _review(call, progress)
 
 
 async def submit(call: Call) -> Result:
+    """ "Send my answers": first ask whether staff may see the name, then send (name_choice)."""
     ids = _ids(call, 1)
     if ids is None:
         return _stale(call)
-    clock = call.services.clock
     try:
-        first = await council.submit(call.tx, clock, call.me, ids[0])
-        progress = await council.progress(call.tx, clock, call.me, ids[0])
+        progress = await _progress(call, ids[0])
     except Refused as exc:
         return _refused(call, exc)
-    await _leave_answer_flow(call)
-    if not first:
+    if progress.submitted:
         return call.reply("consultations.already_sent")
-    closes = from_db(progress.consultation.closes_at)
     ask = [
         [call.button("consultations.name_no", pack("csn", ids[0], 0))],
         [call.button("consultations.name_yes", pack("csn", ids[0], 1))],
+        [call.button("reader.consult.back", pack("csr", ids[0]))],
     ]
-    return [
-        call.reply("consultations.thanks", closes=closes, edit=True),
-        call.reply("consultations.ask_name", buttons=ask),
-    ]
+    return call.reply("consultations.ask_name", buttons=ask, edit=True)
 
 
 async def name_choice(call: Call) -> Result:
     ids = _ids(call, 2)
     if ids is None or ids[1] not in (0, 1):
         return _stale(call)
+    clock = call.services.clock
     try:
+        # Sent now, whatever follows, so answers are never lost if the name is not typed.
+        first = await council.submit(call.tx, clock, call.me, ids[0])
+        progress = await _progress(call, ids[0])
+        await _leave_answer_flow(call)
+        if not first:
+            return call.reply("consultations.already_sent", edit=True)
         if ids[1] == 0:
-            await council.give_name(call.tx, call.services.clock, call.me, ids[0], None)
-            await _leave_answer_flow(call)
-            return call.reply("consultations.name_anonymous", edit=True)
-        # Checked now too, so a closed or unsent consultation does not ask for a name.
-        await council.give_name(call.tx, call.services.clock, call.me, ids[0], None)
+            await council.give_name(call.tx, clock, call.me, ids[0], None)
+            closes = from_db(progress.consultation.closes_at)
+            return [
+                call.reply("consultations.name_anonymous", edit=True),
+                call.reply("consultations.thanks", closes=closes),
+            ]
     except Refused as exc:
         return _refused(call, exc)
     await call.begin(ANSWER_FLOW, "name", {"c": ids[0]})
@@ -421,7 +504,12 @@ async def answer_typed(call: Call) -> Result:
                 return call.reply("consultations.name_problem")
             await council.give_name(call.tx, clock, call.me, consultation_id, cleaned.text)
             await call.end_flow()
-            return call.reply("consultations.name_given", name=cleaned.text)
+            progress = await _progress(call, consultation_id)
+            closes = from_db(progress.consultation.closes_at)
+            return [
+                call.reply("consultations.name_given", name=cleaned.text),
+                call.reply("consultations.thanks", closes=closes),
+            ]
         if not isinstance(position, int):
             await call.end_flow()
             return call.reply("common.use_menu")
@@ -451,6 +539,7 @@ def _as_list(result: Result) -> list[Reply]:
 
 async def new(call: Call) -> Result:
     await call.begin(NEW_FLOW, "title", Draft().to_data())
+    await content.start(call.tx, call.me.id)
     return call.reply("consultations.ask_title")
 
 
@@ -475,7 +564,7 @@ def _audience_buttons(call: Call) -> list[list[Button]]:
 
 def _close_buttons(call: Call) -> list[list[Button]]:
     return [
-        [call.button("consultations.close_days", pack("cnc", d), days=d)]
+        [call.button("consultations.close_days", pack("cnc", d), count=d)]
         for d in council.QUICK_CLOSE_DAYS
     ]
 
@@ -498,20 +587,38 @@ async def new_typed(call: Call) -> Result:
             return call.reply("consultations.title_problem")
         draft.title = cleaned.text
         await _to(call, "background", draft)
-        return call.reply("consultations.ask_background")
+        return await asking.ask_other(
+            call,
+            field="title",
+            text=cleaned.text,
+            most=council.TITLE_MAX,
+            then=call.reply("consultations.ask_background"),
+        )
     if step == "background":
         cleaned = council.background_text(call.text)
         if not cleaned.ok:
             return call.reply("consultations.background_problem", count=len(cleaned.text))
         draft.background = cleaned.text
         await _to(call, "question", draft)
-        return call.reply("consultations.ask_question", number=1)
+        return await asking.ask_other(
+            call,
+            field="background",
+            text=cleaned.text,
+            most=council.BACKGROUND_MAX,
+            then=call.reply("consultations.ask_question", number=1),
+        )
     if step == "question":
         cleaned = council.prompt_text(call.text)
         if not cleaned.ok:
             return call.reply("consultations.question_problem")
         await _to(call, "kind", draft, prompt=cleaned.text)
-        return call.reply("consultations.ask_kind", buttons=_kind_buttons(call))
+        return await asking.ask_other(
+            call,
+            field=f"prompt:{len(draft.questions)}",
+            text=cleaned.text,
+            most=council.PROMPT_MAX,
+            then=call.reply("consultations.ask_kind", buttons=_kind_buttons(call)),
+        )
     if step == "options":
         options = council.options_text(call.text)
         prompt, kind = state.data.get("prompt"), state.data.get("kind")
@@ -521,7 +628,13 @@ async def new_typed(call: Call) -> Result:
             await call.end_flow()
             return call.reply("consultations.not_ready")
         draft.questions.append((str(kind), prompt, options))
-        return await _after_question(call, draft)
+        return await asking.ask_other(
+            call,
+            field=f"options:{len(draft.questions) - 1}",
+            text="\n".join(options),
+            most=council.OPTION_MAX * council.MAX_OPTIONS + council.MAX_OPTIONS,
+            then=await _after_question(call, draft),
+        )
     if step == "close":
         zone = call.services.settings.establishment.timezone
         closes = council.parse_closing(call.text, call.services.clock, zone)
@@ -669,8 +782,8 @@ async def summary(call: Call) -> Result:
         call.t(
             "consultations.summary_title",
             title=found.consultation.title,
-            families=numbers.families,
-            members=numbers.members,
+            families=_families(numbers.families),
+            members=_members(numbers.members),
             responses=found.responses,
         )
     ]
@@ -682,7 +795,7 @@ async def summary(call: Call) -> Result:
                     "consultations.summary_text",
                     number=q.position,
                     prompt=q.prompt,
-                    answered=item.answered,
+                    count=item.answered,
                 )
             )
             continue
@@ -720,6 +833,7 @@ async def report_start(call: Call) -> Result:
     if consultation.reported_at is not None:
         return _refused(call, Refused("reported"))
     await call.begin(REPORT_FLOW, "heard", {"c": consultation.id})
+    await content.start(call.tx, call.me.id)
     return call.reply("consultations.ask_heard", title=consultation.title)
 
 
@@ -733,7 +847,13 @@ async def report_typed(call: Call) -> Result:
         return call.reply("consultations.report_problem", count=len(cleaned.text))
     if state.step == "heard":
         await call.begin(REPORT_FLOW, "will", {**state.data, "heard": cleaned.text})
-        return call.reply("consultations.ask_will")
+        return await asking.ask_other(
+            call,
+            field="heard",
+            text=cleaned.text,
+            most=council.REPORT_MAX,
+            then=call.reply("consultations.ask_will"),
+        )
     data = {**state.data, "will": cleaned.text}
     await call.begin(REPORT_FLOW, "preview", data)
     consultation_id = data.get("c")
@@ -749,7 +869,12 @@ async def report_typed(call: Call) -> Result:
             call.button("consultations.discard", pack("cnx")),
         ]
     ]
-    return call.reply("consultations.report_preview", buttons=buttons, report=report, count=takers)
+    preview = call.reply(
+        "consultations.report_preview", buttons=buttons, report=report, count=takers
+    )
+    return await asking.ask_other(
+        call, field="will", text=cleaned.text, most=council.REPORT_MAX, then=preview
+    )
 
 
 async def report_publish(call: Call) -> Result:
@@ -773,6 +898,7 @@ async def report_publish(call: Call) -> Result:
             heard=str(state.data.get("heard") or ""),
             will_do=str(state.data.get("will") or ""),
             read_button=read_button,
+            settings=call.services.settings,
         )
     except Refused as exc:
         return call.reply(_REFUSALS.get(exc.reason, "consultations.not_ready"), edit=True)

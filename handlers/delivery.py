@@ -3,8 +3,9 @@ view of the outbox. The notices themselves go out through bot/delivery.py."""
 
 from __future__ import annotations
 
-from bot.council import announcements
+from bot.council import announcements, content
 from bot.council.text import clean
+from handlers import content as asking
 from handlers.base import Button, Call, Reply, Result
 from handlers.callbacks import pack
 from storage import outbox
@@ -37,6 +38,7 @@ async def announce_audience(call: Call) -> Result:
         call.toast = call.t("common.stale_button")
         return None
     await call.begin("announce", "text", {"audience": audience})
+    await content.start(call.tx, call.me.id)
     return call.reply("announce.ask_text", edit=True, max=announcements.MAX_LEN)
 
 
@@ -72,12 +74,22 @@ async def announce_text(call: Call) -> Result:
             call.button("announce.cancel", pack("annn", draft.id)),
         ]
     ]
-    return call.reply(
+    preview = call.reply(
         "announce.preview",
         buttons=buttons,
         audience=_audience_label(call, audience),
         count=draft.count,
         text=cleaned.text,
+    )
+    # The same words in each other content language, then the preview (with both).
+    return await asking.ask_other(
+        call,
+        flow="announce",
+        step="confirm",
+        field="text",
+        text=cleaned.text,
+        most=announcements.MAX_LEN,
+        then=preview,
     )
 
 
@@ -109,6 +121,7 @@ async def announce_send(call: Call) -> Result:
     if draft_id is None:
         call.toast = call.t("common.stale_button")
         return None
+    await content.keep(call.tx, call.me.id, "announcement", draft_id, {"text": "text"})
     outcome = await announcements.send(
         call.tx, call.services.clock, call.services.settings, actor=call.me, draft_id=draft_id
     )

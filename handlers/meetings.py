@@ -9,15 +9,17 @@ from typing import Any
 
 from babel.dates import format_date
 
-from bot.council import access, roles, when
+from bot.council import access, content, roles, when
 from bot.council import agenda as agenda_council
 from bot.council import meetings as council
 from bot.council.meetings import MeetingRow, Plan
 from bot.council.notices import ButtonSpec
+from handlers import content as asking
 from handlers.base import Button, Call, Reply, Result, excerpt
 from handlers.base import stale as _stale
 from handlers.base import topic_label as _topic
 from handlers.callbacks import pack
+from storage import content as content_store
 from storage.clock import from_db, to_db
 
 NEW, MOVE, MINUTES = "meeting_new", "meeting_move", "minutes"
@@ -54,13 +56,20 @@ def _wing_label(call: Call, wing: str | None) -> str:
     return found.label(call.lang) if found else call.t("meetings.all_wings")
 
 
-def _rsvp_buttons(call: Call, meeting_id: int) -> list[list[Button]]:
-    return [
-        [
-            call.button(f"meetings.rsvp.{choice}", pack("rsvp", meeting_id, choice))
-            for choice in council.ANSWERS
-        ]
-    ]
+def _rsvp_buttons(call: Call, meeting_id: int, chosen: str | None = None) -> list[list[Button]]:
+    """The answer buttons; the person's own answer is marked, and they may still change it."""
+    row = []
+    for choice in council.ANSWERS:
+        label = call.t(f"meetings.rsvp.{choice}")
+        if choice == chosen:
+            label = call.t("reader.rsvp.chosen", answer=label)
+        row.append(Button(label, pack("rsvp", meeting_id, choice)))
+    return [row]
+
+
+async def _in_language(call: Call, meeting: MeetingRow) -> MeetingRow:
+    """The title and place in the reader's content language (bot.council.content)."""
+    return await council.shown(call.tx, call.services.settings, meeting, call.lang)
 
 
 def _summary(call: Call, meeting: MeetingRow) -> str:
@@ -109,6 +118,7 @@ def _short(call: Call, meeting: MeetingRow) -> str:
 
 async def new_start(call: Call) -> Result:
     await call.begin(NEW, "kind", {})
+    await content.start(call.tx, call.me.id)
     buttons = [[call.button(f"meetings.kind.{k}", pack("mnk", k)) for k in council.KINDS]]
     return call.reply("meetings.ask.kind", buttons=buttons)
 
@@ -132,13 +142,29 @@ async def new_typed(call: Call) -> Result:
         if problem:
             return call.reply("meetings.problem.text", most=council.TITLE_MAX)
         await call.begin(NEW, "place", {**data, "title": title})
-        return call.reply("meetings.ask.place")
+        return await asking.ask_other(
+            call,
+            flow=NEW,
+            step="place",
+            field="title",
+            text=title,
+            most=council.TITLE_MAX,
+            then=call.reply("meetings.ask.place"),
+        )
     if step == "place":
         place, problem = council.text_problem(call.text, council.PLACE_MAX)
         if problem:
             return call.reply("meetings.problem.text", most=council.PLACE_MAX)
         await call.begin(NEW, "audience", {**data, "place": place})
-        return _ask_audience(call)
+        return await asking.ask_other(
+            call,
+            flow=NEW,
+            step="audience",
+            field="place",
+            text=place,
+            most=council.PLACE_MAX,
+            then=_ask_audience(call),
+        )
     if step == "when":
         reading = when.parse(
             call.text,
@@ -154,7 +180,8 @@ async def new_typed(call: Call) -> Result:
         if not raw.isdigit() or not 1 <= int(raw) <= 999:
             return call.reply("meetings.problem.count", most=most)
         return await _confirm_new(call, {**data, "count": int(raw)}, edit=False)
-    return call.reply("common.use_menu")
+    # A step that waits for a button (kind, audience, wing, repeat): say so, keep the flow.
+    return call.reply("agenda.raise.use_buttons")
 
 
 def _ask_audience(call: Call) -> Reply:
@@ -194,9 +221,15 @@ async def _ask_when(call: Call, data: dict[str, Any]) -> Reply:
     await call.begin(NEW, "when", data)
     zone = call.services.settings.establishment.timezone
     today = call.services.clock.now().astimezone(zone).date()
-    days = [today + timedelta(days=n) for n in range(1, PICK_DAYS + 1)]
+    # Today first: a meeting can be planned for later today.
+    days = [today + timedelta(days=n) for n in range(PICK_DAYS)]
     labels = [
-        Button(format_date(d, "EEE d MMM", locale=call.lang), pack("mnd", d.strftime("%Y%m%d")))
+        Button(
+            call.t("reader.meeting.today")
+            if d == today
+            else format_date(d, "EEE d MMM", locale=call.lang),
+            pack("mnd", d.strftime("%Y%m%d")),
+        )
         for d in days
     ]
     buttons = [labels[i : i + 4] for i in range(0, len(labels), 4)]
@@ -218,10 +251,16 @@ async def new_day(call: Call) -> Result:
     if data is None or day is None or call.state is None or call.state.step != "when":
         return _stale(call)
     stamp = day.strftime("%Y%m%d")
-    buttons = [
-        [Button(f"{t[:2]}:{t[2:]}", pack("mnt", stamp, t)) for t in PICK_TIMES[:3]],
-        [Button(f"{t[:2]}:{t[2:]}", pack("mnt", stamp, t)) for t in PICK_TIMES[3:]],
+    zone = call.services.settings.establishment.timezone
+    local_now = call.services.clock.now().astimezone(zone)
+    # For today, only the times still ahead; any other time can be typed, like 19:54.
+    times = [
+        t
+        for t in PICK_TIMES
+        if day > local_now.date() or time(int(t[:2]), int(t[2:])) > local_now.time()
     ]
+    row = [Button(f"{t[:2]}:{t[2:]}", pack("mnt", stamp, t)) for t in times]
+    buttons = [row[i : i + 3] for i in range(0, len(row), 3)]
     return call.reply(
         "meetings.ask.time", buttons=buttons, edit=True, day=format_date(day, locale=call.lang)
     )
@@ -337,6 +376,18 @@ async def _confirm_new(call: Call, data: dict[str, Any], *, edit: bool) -> Reply
         )
     for moment in found.ambiguous:
         lines.append(call.t("meetings.confirm.ambiguous", when=moment))
+    # The preview shows the other content languages' words too.
+    drafts = await content_store.drafts(call.tx, call.me.id)
+    for lang in content.others(settings):
+        for name in ("title", "place"):
+            if (name, lang) in drafts:
+                lines.append(
+                    call.t(
+                        "reader.content.kept",
+                        language=call.t(f"reader.content.lang_label.{lang}"),
+                        text=drafts[(name, lang)],
+                    )
+                )
     buttons = [
         [
             call.button("meetings.confirm.publish", pack("mnok")),
@@ -399,6 +450,7 @@ async def _card(call: Call, meeting_id: int, *, edit: bool) -> Result:
     meeting = await council.visible(call.tx, call.me, meeting_id)
     if meeting is None:
         return _stale(call, "meetings.problem.unknown")
+    meeting = await _in_language(call, meeting)
     lines = [_summary(call, meeting)]
     if meeting.status == council.CANCELLED:
         lines.append(call.t("meetings.is_cancelled"))
@@ -421,7 +473,7 @@ async def _card(call: Call, meeting_id: int, *, edit: bool) -> Result:
     if council.in_audience(meeting, call.me) and upcoming:
         mine = await council.answer_of(call.tx, call.me, meeting.id)
         lines.append(call.t(f"meetings.yours.{mine or 'none'}"))
-        buttons += _rsvp_buttons(call, meeting.id)
+        buttons += _rsvp_buttons(call, meeting.id, mine)
     if call.me.role in roles.TRIAGE and upcoming and council.takes_items(meeting):
         buttons.append([call.button("meetings.agenda_button", pack("mag", meeting.id))])
     return Reply("\n".join(lines), buttons, edit)
@@ -572,7 +624,7 @@ async def listing(call: Call) -> Result:
     lines = [call.t("meetings.list_title")]
     buttons: list[list[Button]] = []
     for listed in rows[:10]:
-        meeting = listed.meeting
+        meeting = await _in_language(call, listed.meeting)
         yours = ""
         if council.in_audience(meeting, call.me):
             yours = call.t(f"meetings.short.{listed.answer or 'none'}")
@@ -601,6 +653,8 @@ async def rsvp(call: Call) -> Result:
     )
     if result in ("saved", "same"):
         call.toast = call.t(f"meetings.saved.{choice}")
+        if call.callback is not None:
+            return Reply("", _rsvp_buttons(call, meeting_id, choice), markup_only=True)
     else:
         call.toast = call.t(f"meetings.rsvp_refused.{result}")
         call.toast_alert = result == "not_audience"
@@ -619,6 +673,7 @@ async def agenda(call: Call) -> Result:
 
 
 async def _agenda_view(call: Call, meeting: MeetingRow, *, edit: bool) -> Reply:
+    meeting = await _in_language(call, meeting)
     items = await council.agenda_of(call.tx, meeting.id)
     lines = [call.t("meetings.agenda.title", title=meeting.title, when=_moment(meeting))]
     if not items:
@@ -807,12 +862,11 @@ async def _register(call: Call, meeting_id: int, *, edit: bool) -> Result:
         mark = "✅" if person.id in found.attended else "▫️"
         label = f"{mark} {_name(person)} ({call.t(f'meetings.short.{choice}')})"
         buttons.append([Button(label[:60], pack("mma", meeting_id, person.id))])
-    buttons.append(
-        [
-            Button("− 1", pack("mmo", meeting_id, 0)),
-            call.button("meetings.minutes.others", pack("mmo", meeting_id, 1)),
-        ]
-    )
+    # "− 1" only when there is someone to take off the count.
+    counter = [call.button("meetings.minutes.others", pack("mmo", meeting_id, 1))]
+    if found.others > 0:
+        counter.insert(0, call.button("reader.minutes.one_fewer", pack("mmo", meeting_id, 0)))
+    buttons.append(counter)
     buttons.append([call.button("meetings.minutes.decisions", pack("mmd", meeting_id))])
     return Reply("\n".join(lines), buttons, edit)
 
@@ -959,7 +1013,7 @@ async def minutes_typed(call: Call) -> Result:
         )
         view = await _decisions(call, meeting_id, edit=False)
         return [recorded] if view is None else [recorded, view] if isinstance(view, Reply) else view
-    return call.reply("common.use_menu")
+    return call.reply("agenda.raise.use_buttons")
 
 
 async def minutes_roll_over(call: Call) -> Result:

@@ -9,10 +9,12 @@ from datetime import date
 from typing import Any
 
 from bot import i18n
-from bot.council import agenda, outcomes, reports, roles, when
+from bot.council import agenda, content, outcomes, reports, roles, when
 from bot.council import board as board_council
 from bot.council.access import parse_person_ref, person_ref
 from bot.council.outcomes import OutcomeRow
+from handlers import content as asking
+from handlers import elections, schemes
 from handlers.base import Button, Call, Reply, Result, excerpt
 from handlers.base import stale as _stale
 from handlers.base import topic_label as _topic
@@ -49,8 +51,50 @@ async def outcome_command(call: Call) -> Result:
     """/outcome A-0042: staff post or update an item's outcome."""
     if not call.args:
         await call.begin(FLOW, "ref", {})
-        return call.reply("outcomes.post.ask_ref")
+        return await _postable_page(call, 0, edit=False)
     return await _pick_kind(call, call.args[0], outcomes.COMMAND)
+
+
+async def _postable_page(call: Call, page: int, *, edit: bool) -> Reply:
+    """Open items as buttons, so staff need not know the reference; typing one still works."""
+    items = await outcomes.postable(call.tx, limit=PAGE + 1, offset=page * PAGE)
+    buttons = [
+        [
+            Button(
+                call.t(
+                    "reader.outcome.item",
+                    ref=agenda.ref(item.id),
+                    topic=_topic(call, item.topic),
+                    status=call.t(f"reader.status_staff.{item.status}"),
+                ),
+                pack("ocp", item.id),
+            )
+        ]
+        for item in items[:PAGE]
+    ]
+    nav = []
+    if page > 0:
+        nav.append(call.button("common.previous", pack("ocl", page - 1)))
+    if len(items) > PAGE:
+        nav.append(call.button("common.next", pack("ocl", page + 1)))
+    if nav:
+        buttons.append(nav)
+    key = "reader.outcome.pick" if items else "reader.outcome.none"
+    return call.reply(key, buttons=buttons, edit=edit)
+
+
+async def postable_page(call: Call) -> Result:
+    page = call.callback.int_arg(0) if call.callback else None
+    if page is None or page < 0:
+        return _stale(call)
+    return await _postable_page(call, page, edit=True)
+
+
+async def postable_pick(call: Call) -> Result:
+    item_id = call.callback.int_arg(0) if call.callback else None
+    if item_id is None:
+        return _stale(call)
+    return await _pick_kind(call, agenda.ref(item_id), outcomes.COMMAND)
 
 
 async def _pick_kind(call: Call, raw_ref: str, source: str) -> Result:
@@ -72,8 +116,9 @@ def _refusal(call: Call, result: str, item_id: int | None, merged_into: int | No
 
 async def choose_kind(call: Call, item: agenda.ItemRow, source: str) -> Reply:
     """The item, its current outcome, and a button per kind. Also triage's "answer now"."""
-    if call.state is not None and call.state.flow == FLOW:
-        await call.end_flow()
+    # Waiting for a kind: words typed now are kept as the outcome's text, not thrown away.
+    await call.begin(FLOW, "kind", {"item": item.id, "version": item.version, "source": source})
+    await content.start(call.tx, call.me.id)
     lines = [
         call.t(
             "outcomes.post.head",
@@ -81,7 +126,7 @@ async def choose_kind(call: Call, item: agenda.ItemRow, source: str) -> Reply:
             topic=_topic(call, item.topic),
             wing=_wing(call, item.wing),
         ),
-        call.t("agenda.item.status", status=call.t(f"agenda.status.{item.status}")),
+        call.t("agenda.item.status", status=call.t(f"reader.status_staff.{item.status}")),
         "",
         _excerpt(item.text, 400),
     ]
@@ -107,6 +152,20 @@ async def choose_kind(call: Call, item: agenda.ItemRow, source: str) -> Reply:
     return Reply("\n".join(lines), buttons)
 
 
+async def _kind_buttons_again(call: Call, data: dict[str, Any]) -> Result:
+    """Words typed before the kind was chosen: keep them and ask for the kind."""
+    cleaned = outcomes.outcome_text(call.text)
+    if not cleaned.ok:
+        return _text_problem(call, cleaned.problem, len(cleaned.text), outcomes.TEXT_MAX)
+    found = await outcomes.check_item(call.tx, int(data["item"]), str(data["source"]))
+    if isinstance(found, str) or found.version != int(data["version"]):
+        await call.end_flow()
+        return call.reply("outcomes.post.changed")
+    shown = await choose_kind(call, found, str(data["source"]))
+    await call.begin(FLOW, "kind", {**data, "text": cleaned.text})
+    return [call.reply("reader.answer.kept", ref=agenda.ref(found.id)), shown]
+
+
 async def pick_kind(call: Call) -> Result:
     cb = call.callback
     item_id = cb.int_arg(0) if cb else None
@@ -118,13 +177,21 @@ async def pick_kind(call: Call) -> Result:
     if not outcomes.may_post(call.me, source):
         return _stale(call, "common.not_for_you")
     found = await outcomes.check_item(call.tx, item_id, source)
-    if isinstance(found, str) or found.version != version:
+    if (
+        isinstance(found, str)
+        or found.version != version
+        or (found.status == agenda.CLOSED and kind not in outcomes.FINAL)
+    ):
+        kept = _data(call)
+        if kept is not None and kept.get("item") == item_id:
+            await call.end_flow()
         return _stale(call, "outcomes.post.changed")
-    if found.status == agenda.CLOSED and kind not in outcomes.FINAL:
-        return _stale(call, "outcomes.post.changed")
-    await call.begin(
-        FLOW, "text", {"item": item_id, "version": version, "source": source, "kind": kind}
-    )
+    kept = _data(call)
+    data: dict[str, Any] = {"item": item_id, "version": version, "source": source, "kind": kind}
+    if kept is not None and kept.get("item") == item_id and kept.get("text"):
+        data["text"] = kept["text"]
+        return await _next_step(call, data)
+    await call.begin(FLOW, "text", data)
     return call.reply(
         "outcomes.post.ask_text", ref=agenda.ref(item_id), kind=call.t(f"outcomes.kind.{kind}")
     )
@@ -142,18 +209,32 @@ async def typed(call: Call) -> Result:
     if step == "ref":
         await call.end_flow()
         return await _pick_kind(call, call.text, outcomes.COMMAND)
+    if step == "kind":
+        return await _kind_buttons_again(call, data)
     if step == "text":
         cleaned = outcomes.outcome_text(call.text)
         if not cleaned.ok:
             return _text_problem(call, cleaned.problem, len(cleaned.text), outcomes.TEXT_MAX)
         data["text"] = cleaned.text
-        return await _next_step(call, data)
+        return await asking.ask_other(
+            call,
+            field="text",
+            text=cleaned.text,
+            most=outcomes.TEXT_MAX,
+            then=await _next_step(call, data),
+        )
     if step == "reason":
         cleaned = outcomes.reason_text(call.text)
         if not cleaned.ok:
             return _text_problem(call, cleaned.problem, len(cleaned.text), outcomes.REASON_MAX)
         data["reason"] = cleaned.text
-        return await _next_step(call, data)
+        return await asking.ask_other(
+            call,
+            field="reason",
+            text=cleaned.text,
+            most=outcomes.REASON_MAX,
+            then=await _next_step(call, data),
+        )
     if step == "owner":
         return await _typed_owner(call, data)
     if step == "date":
@@ -413,11 +494,20 @@ async def _family_page(call: Call, page: int, *, edit: bool) -> Result:
     if not found.reports:
         lines.append(call.t("outcomes.family.none"))
     for report in found.reports:
+        # In the reader's content language where staff wrote one (bot.council.content).
+        words = await content.shown(
+            call.tx,
+            call.services.settings,
+            "consultation",
+            report.id,
+            {"title": report.title, "heard": report.heard, "will": report.will_do},
+            call.lang,
+        )
         lines += [
             "",
-            call.t("outcomes.family.title", title=report.title, when=from_db(report.reported_at)),
-            call.t("outcomes.family.heard", text=report.heard),
-            call.t("outcomes.family.will_do", text=report.will_do),
+            call.t("outcomes.family.title", title=words["title"], when=from_db(report.reported_at)),
+            call.t("outcomes.family.heard", text=words["heard"]),
+            call.t("outcomes.family.will_do", text=words["will"]),
         ]
     paging: list[Button] = []
     if page > 0:
@@ -469,16 +559,47 @@ async def print_board(call: Call) -> Result:
 
 async def report_command(call: Call) -> Result:
     settings, clock = call.services.settings, call.services.clock
-    if call.args:
-        month = reports.parse_month(call.args[0])
-        if month is None:
-            return call.reply("outcomes.report.bad_month")
-        if reports.is_future(month, clock, settings):
-            return call.reply("outcomes.report.future")
-    else:
-        month = reports.last_full_month(clock, settings)
     if not reports.may_read(call.me):
         return call.reply("common.not_for_role")
+    if not call.args:
+        return _month_picker(call)
+    month = reports.parse_month(call.args[0])
+    if month is None:
+        return call.reply("outcomes.report.bad_month")
+    if reports.is_future(month, clock, settings):
+        return call.reply("outcomes.report.future")
+    return _report(call, month)
+
+
+# The months the picker offers: this one, last one, and a few before.
+PICKER_MONTHS = 6
+
+
+def _month_picker(call: Call) -> Reply:
+    this = reports.this_month(call.services.clock, call.services.settings)
+    buttons: list[list[Button]] = []
+    for back in range(PICKER_MONTHS):
+        month = this.shifted(-back)
+        name = reports.month_title(month, call.lang)
+        key = {0: "reader.report.this_month", 1: "reader.report.last_month"}.get(back)
+        label = call.t(key, month=name) if key else name
+        buttons.append([Button(label, pack("orp", month.label))])
+    return call.reply("reader.report.pick_month", buttons=buttons)
+
+
+async def report_month(call: Call) -> Result:
+    """A month from the picker: checked again (forged data, a month not started)."""
+    month = reports.parse_month(call.callback.arg(0) if call.callback else None)
+    settings, clock = call.services.settings, call.services.clock
+    if month is None or reports.is_future(month, clock, settings):
+        return _stale(call)
+    if not reports.may_read(call.me):
+        return _stale(call, "common.not_for_you")
+    return _report(call, month)
+
+
+def _report(call: Call, month: reports.Month) -> Reply:
+    settings, clock = call.services.settings, call.services.clock
     db, me, lang, zone = call.services.db, call.me, call.lang, settings.establishment.timezone
     name = reports.month_title(month, lang)
 
@@ -492,7 +613,8 @@ async def report_command(call: Call) -> Result:
             return [
                 Reply(
                     i18n.t(lang, "outcomes.report.nothing", zone, month=name), photo=pictures[0][1]
-                )
+                ),
+                *await schemes.report_reply(db, settings, me, month, lang),
             ]
         shown = reports.summary(report, settings)
         text = i18n.t(
@@ -506,13 +628,17 @@ async def report_command(call: Call) -> Result:
             share=shown.share,
             least=settings.report_min_cell,
         )
-        chart_caption = i18n.t(lang, "outcomes.report.chart_caption", zone, month=name)
-        csv_caption = i18n.t(lang, "outcomes.report.csv_caption", zone)
-        files = await asyncio.to_thread(reports.csv_files, report, settings, lang)
+        album = [
+            (png, reports.chart_caption(file_name, report, settings, lang))
+            for file_name, png in pictures
+        ]
+        file_name, data = await asyncio.to_thread(reports.figures_zip, report, settings, lang)
+        zip_caption = i18n.t(lang, "reader.report.zip_caption", zone, month=name)
         return [
             Reply(text),
-            *(Reply(chart_caption, photo=png) for _, png in pictures),
-            *(Reply(csv_caption, document=(file_name, data)) for file_name, data in files),
+            Reply("", album=album),
+            Reply(zip_caption, document=(file_name, data)),
+            *await schemes.report_reply(db, settings, me, month, lang),
         ]
 
     return Reply("", later=build_and_draw)
@@ -554,8 +680,12 @@ async def my_record(call: Call) -> Result:
     lines += ["", call.t("outcomes.record.consultations", count=record.consultations_answered)]
     for title in record.consultations:
         lines.append(call.t("outcomes.record.consultation", title=title))
+    # Offices held, with dates (issue 16): its own section, so /myrecord can grow elsewhere too.
+    lines += await elections.record_lines(call)
+    # Peer scheme roles, training and hours, and "Print my record" (docs/SCHEMES.md).
+    lines += ["", *await schemes.record_lines(call)]
     lines += ["", call.t("outcomes.record.footer")]
-    return Reply("\n".join(lines))
+    return Reply("\n".join(lines), [[schemes.print_button(call)]])
 
 
 def _excerpt(text: str, limit: int = EXCERPT) -> str:

@@ -5,11 +5,13 @@ and in the message they see; it is never stored next to them. Nothing here logs 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
-from bot.council import polls
+from bot.council import content, polls
 from bot.council.notices import ButtonSpec
 from bot.council.polls import Draft, PollRow
+from handlers import content as asking
 from handlers.base import Button, Call, Reply, Result
 from handlers.base import stale as _stale
 from handlers.callbacks import pack
@@ -90,7 +92,19 @@ async def _ballot(call: Call, poll_id: int | None, mask: int | None) -> polls.Ba
     if poll_id is None or mask is None:
         return polls.NOT_OPEN
     services = call.services
-    return await polls.ballot(call.tx, services.clock, services.settings, call.me, poll_id, mask)
+    found = await polls.ballot(call.tx, services.clock, services.settings, call.me, poll_id, mask)
+    if isinstance(found, str):
+        return found
+    # The question and options in the voter's content language (bot.council.content).
+    fields = {"question": found.poll.question} | {
+        f"option:{i}": label for i, label in enumerate(found.labels)
+    }
+    words = await content.shown(call.tx, services.settings, "poll", poll_id, fields, call.lang)
+    return replace(
+        found,
+        poll=replace(found.poll, question=words["question"]),
+        labels=[words[f"option:{i}"] for i in range(len(found.labels))],
+    )
 
 
 async def show_ballot(call: Call) -> Result:
@@ -134,8 +148,16 @@ async def confirm(call: Call) -> Result:
     services = call.services
     outcome = await polls.cast(call.tx, services.clock, services.settings, call.me, poll_id, mask)
     if outcome == polls.RECORDED:
-        # Replaces the "You chose" text: the chat keeps the choice no longer than needed.
-        return call.reply("polls.recorded", edit=True)
+        # Replaces the "You chose" text: the chat keeps the choice no longer than needed, but
+        # keeps the question, so the voter still knows which poll this was.
+        poll = await polls.get(call.tx, poll_id)
+        question = poll.question if poll is not None else ""
+        question = (
+            await content.shown(
+                call.tx, services.settings, "poll", poll_id, {"question": question}, call.lang
+            )
+        )["question"]
+        return call.reply("reader.poll.recorded", edit=True, question=question)
     if outcome == polls.ALREADY:
         # A second press of the same Confirm: leave the message, say it once.
         call.toast = call.t("polls.already")
@@ -280,6 +302,7 @@ async def _step(call: Call, step: str, draft: Draft) -> None:
 async def new_poll(call: Call) -> Result:
     if not polls.may_create(call.me.role):
         return call.reply("common.not_for_role")
+    await content.start(call.tx, call.me.id)
     await _step(call, "question", Draft())
     return call.reply("polls.ask_question", max=polls.MAX_QUESTION)
 
@@ -295,7 +318,13 @@ async def draft_text(call: Call) -> Result:
             return call.reply("polls.question_problem", max=polls.MAX_QUESTION)
         draft.question = cleaned.text
         await _step(call, "options", draft)
-        return call.reply("polls.ask_option", number=1, max=polls.MAX_OPTION)
+        return await asking.ask_other(
+            call,
+            field="question",
+            text=cleaned.text,
+            most=polls.MAX_QUESTION,
+            then=call.reply("polls.ask_option", number=1, max=polls.MAX_OPTION),
+        )
     if state.step == "options":
         return await _add_option(call, draft)
     if state.step == "closes":
@@ -315,20 +344,25 @@ async def _add_option(call: Call, draft: Draft) -> Result:
     if not cleaned.ok:
         return call.reply("polls.option_problem", max=polls.MAX_OPTION)
     draft.options.append(cleaned.text)
+    field = f"option:{len(draft.options) - 1}"
     if len(draft.options) >= polls.MAX_OPTIONS:
         await _step(call, "kind", draft)
-        return [call.reply("polls.options_full", max=polls.MAX_OPTIONS), _ask_kind(call)]
-    await _step(call, "options", draft)
-    buttons = (
-        [[call.button("polls.options_done", pack("plo"))]]
-        if len(draft.options) >= polls.MIN_OPTIONS
-        else []
-    )
-    return call.reply(
-        "polls.option_added" if buttons else "polls.option_added_need_more",
-        buttons=buttons,
-        count=len(draft.options),
-        number=len(draft.options) + 1,
+        then: Result = [call.reply("polls.options_full", max=polls.MAX_OPTIONS), _ask_kind(call)]
+    else:
+        await _step(call, "options", draft)
+        buttons = (
+            [[call.button("polls.options_done", pack("plo"))]]
+            if len(draft.options) >= polls.MIN_OPTIONS
+            else []
+        )
+        then = call.reply(
+            "polls.option_added" if buttons else "polls.option_added_need_more",
+            buttons=buttons,
+            count=len(draft.options),
+            number=len(draft.options) + 1,
+        )
+    return await asking.ask_other(
+        call, field=field, text=cleaned.text, most=polls.MAX_OPTION, then=then
     )
 
 
@@ -462,7 +496,7 @@ async def open_poll(call: Call) -> Result:
     return call.reply(
         "polls.opened",
         edit=True,
-        electorate=opened.electorate,
+        count=opened.electorate,
         closes=from_db(draft.closes_at or ""),
     )
 

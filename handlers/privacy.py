@@ -38,7 +38,7 @@ async def my_data(call: Call) -> Result:
         call.t("privacy.consultations", count=counts.consultations),
         call.t("privacy.waiting", count=counts.waiting),
         "",
-        call.t("privacy.kept", days=call.services.settings.retention.days),
+        call.t("privacy.kept", count=call.services.settings.retention.days),
     ]
     if not council.may_leave(me):
         lines.append(call.t("privacy.ask_admin"))

@@ -256,3 +256,15 @@ async def repoint_merged(tx: Tx, from_id: int, to_id: int) -> int:
     return await tx.execute(
         "UPDATE agenda_item SET merged_into = ? WHERE merged_into = ?", (to_id, from_id)
     )
+
+
+async def in_statuses(tx: Tx, statuses: Iterable[str], *, limit: int, offset: int) -> list[ItemRow]:
+    """Items in any of these statuses, oldest first (the "Post an outcome" list)."""
+    wanted = list(statuses)
+    marks = ",".join("?" for _ in wanted)
+    rows = await tx.all(
+        f"SELECT {_COLUMNS} FROM agenda_item WHERE status IN ({marks})"
+        " ORDER BY created_at, id LIMIT ? OFFSET ?",
+        (*wanted, limit, offset),
+    )
+    return [_item(r) for r in rows]

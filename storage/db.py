@@ -14,10 +14,18 @@ from typing import Any
 
 import aiosqlite
 
+from storage import files
 from storage.sealing import Sealer
 
 Row = sqlite3.Row
 Params = Sequence[Any] | dict[str, Any]
+
+# After-commit events: checkpoint the WAL and truncate it to nothing now (a poll closed), or
+# soon (a vote: once votes pause, or after a number of them), so the WAL never holds more than a
+# short run of votes for someone who also has the key (docs/BALLOT_SECRECY.md).
+CHECKPOINT = "storage.checkpoint"
+CHECKPOINT_SOON = "storage.checkpoint_soon"
+RESTORE_HINT = "Stop the bot and restore the latest backup: python -m bot restore BACKUP"
 
 
 class StorageError(Exception):
@@ -139,6 +147,8 @@ _PRAGMAS = (
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=5000",
     "PRAGMA synchronous=NORMAL",
+    # Deleted content is overwritten with zeros, not left in free pages of the file.
+    "PRAGMA secure_delete=ON",
 )
 
 
@@ -156,6 +166,13 @@ class Database:
         self._reader: aiosqlite.Connection | None = None
         self._reader_lock = asyncio.Lock()
         self._listeners: list[Listener] = []
+        self._checkpoint_wanted = False
+        # Votes wait for a pause of this many seconds, or for this many votes, before the WAL
+        # is truncated. None turns it off (tests that want every vote left in the WAL).
+        self.checkpoint_quiet_s: float | None = 2.0
+        self.checkpoint_every: int = 1000
+        self._soon_count = 0
+        self._soon_handle: asyncio.TimerHandle | None = None
         self.path = path
 
     @classmethod
@@ -163,11 +180,30 @@ class Database:
         cls, path: str | Path, *, migrate: bool = True, sealer: Sealer | None = None
     ) -> Database:
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
+        problem = files.exposed([path, wal, shm])
+        if problem:
+            raise StorageError(problem)
+        files.private_file(path)
         conn = sqlite3.connect(str(path), isolation_level=None)
         conn.row_factory = sqlite3.Row
-        for pragma in _PRAGMAS:
-            conn.execute(pragma)
+        try:
+            for pragma in _PRAGMAS:
+                conn.execute(pragma)
+            # A damaged page anywhere in the file is found now, not in the middle of a vote.
+            found = [str(r[0]) for r in conn.execute("PRAGMA quick_check(3)")]
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise StorageError(
+                f"The database {path} cannot be read ({exc}). {RESTORE_HINT}"
+            ) from exc
+        if found != ["ok"]:
+            conn.close()
+            raise StorageError(
+                f"The database {path} is damaged ({'; '.join(found)}). {RESTORE_HINT}"
+            )
+        for made in (wal, shm):
+            files.tighten(made)
         db = cls(conn, path, sealer)
         try:
             await db._check_version(apply=migrate)
@@ -177,6 +213,9 @@ class Database:
         return db
 
     async def close(self) -> None:
+        if self._soon_handle is not None:
+            self._soon_handle.cancel()
+            self._soon_handle = None
         if self._reader is not None:
             await self._reader.close()
             self._reader = None
@@ -219,9 +258,55 @@ class Database:
                 self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
+            kinds = {kind for kind, _ in tx.events}
+            if CHECKPOINT_SOON in kinds and self.checkpoint_quiet_s is not None:
+                self._soon_count += 1
+                if self._soon_count >= self.checkpoint_every:
+                    kinds.add(CHECKPOINT)
+                else:
+                    self._checkpoint_later(self.checkpoint_quiet_s)
+            if self._checkpoint_wanted or CHECKPOINT in kinds:
+                self._checkpoint()
         for kind, payload in tx.events:
             for listener in self._listeners:
                 listener(kind, payload)
+
+    def _checkpoint_later(self, delay: float) -> None:
+        """(Re)start the quiet-time countdown: a burst of votes is checkpointed once it pauses."""
+        if self._soon_handle is not None:
+            self._soon_handle.cancel()
+        self._soon_handle = asyncio.get_running_loop().call_later(delay, self._checkpoint_quiet)
+
+    def _checkpoint_quiet(self) -> None:
+        self._soon_handle = None
+        if self._lock.locked():  # a transaction is open: try again once it is done
+            self._checkpoint_later(0.05)
+            return
+        self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        """Copy the WAL into the database and truncate it to zero bytes, so the frames written
+        while a poll was open are no longer in any file. A reader in the middle of a snapshot
+        makes it wait: then it is tried again after the next commit, never blocking the loop."""
+        self._conn.execute("PRAGMA busy_timeout=0")
+        try:
+            busy = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        except sqlite3.OperationalError:
+            busy = 1
+        finally:
+            self._conn.execute("PRAGMA busy_timeout=5000")
+        self._checkpoint_wanted = bool(busy)
+        if not busy:
+            self._soon_count = 0
+            if self._soon_handle is not None:
+                self._soon_handle.cancel()
+                self._soon_handle = None
+
+    async def checkpoint(self) -> bool:
+        """Checkpoint and truncate the WAL now; False if a reader held it up (retried later)."""
+        async with self._lock:
+            self._checkpoint()
+            return not self._checkpoint_wanted
 
     async def schema_version(self) -> int:
         async with self._lock:
@@ -278,7 +363,7 @@ class Database:
         """SQLite's online backup from the read-only connection: a consistent copy while the
         bot runs, made off the event loop."""
         target = Path(target)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        files.private_file(target)  # a backup is as secret as the database
         async with self._reader_lock:
             reader = await self._read_connection()
             dest = await aiosqlite.connect(str(target))

@@ -91,7 +91,8 @@ async def due(
     skip_ids: Collection[int] = (),
     skip_chats: Collection[int] = (),
 ) -> list[NoticeRow]:
-    """Queued notices whose time has come, oldest first; 'sending' ones are crash leftovers.
+    """Queued notices whose time has come, urgent then oldest first; 'sending' ones are crash
+    leftovers.
     The sender skips the ones it has in flight and the chats it must not write to yet."""
     sql = f"SELECT {_COLUMNS} FROM outbox WHERE status IN ('queued','sending') AND not_before <= ?"
     params: list[Any] = [now]
@@ -101,7 +102,16 @@ async def due(
     if skip_chats:
         sql += f" AND chat_id NOT IN ({','.join('?' * len(skip_chats))})"
         params.extend(skip_chats)
-    rows = await tx.all(sql + " ORDER BY not_before, id LIMIT ?", [*params, limit])
+    # Urgent notices (safeguarding alerts) first, whatever else is waiting.
+    urgent = await tx.all(
+        sql + " AND urgent = 1 AND status IN ('queued','sending') ORDER BY not_before, id LIMIT ?",
+        [*params, limit],
+    )
+    rows = list(urgent)
+    if len(rows) < limit:
+        taken = {r["id"] for r in rows}
+        rest = await tx.all(sql + " ORDER BY not_before, id LIMIT ?", [*params, limit])
+        rows += [r for r in rest if r["id"] not in taken][: limit - len(rows)]
     return [_notice(r) for r in rows]
 
 
@@ -144,7 +154,7 @@ async def for_sending(tx: Tx, notice_ids: Collection[int]) -> list[Sendable]:
         " p.unreachable AS person_unreachable"
         " FROM outbox o LEFT JOIN person p ON p.id = o.person_id"
         f" WHERE o.id IN ({marks}) AND o.status IN ('queued','sending')"
-        " ORDER BY o.not_before, o.id",
+        " ORDER BY o.urgent DESC, o.not_before, o.id",
         list(notice_ids),
     )
     return [

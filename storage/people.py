@@ -203,6 +203,15 @@ async def forget(tx: Tx, person_id: int, now: str, *, leaving: bool) -> dict[str
         " AND poll_id IN (SELECT id FROM poll WHERE status = 'closed')",
         (person_id,),
     )
+    # Elections (issue 16), the same way: counted elections keep turnout in office.online and
+    # office.paper, so the register row and any seconding can go. Past candidacies and terms
+    # stay as the public record of an election, under the name on the ballot.
+    out["electors"] += await tx.execute(
+        "DELETE FROM election_elector WHERE person_id = ? AND office_id IN (SELECT f.id"
+        " FROM office f JOIN election e ON e.id = f.election_id WHERE e.status = 'counted')",
+        (person_id,),
+    )
+    await tx.execute("DELETE FROM candidate_seconder WHERE person_id = ?", (person_id,))
     return out
 
 

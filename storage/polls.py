@@ -1,13 +1,41 @@
 """Secret polls: the poll, its electorate (who may vote, whether they did) and its counts.
-Nothing here stores a ballot: a vote flips one flag and adds one to counts, in one transaction."""
+Nothing here stores a ballot: a vote flips one flag and adds one to counts, in one transaction.
+
+While a poll is open its counts exist only sealed (poll_tally: one AES-GCM value per poll under
+the key file, re-sealed with a fresh nonce on every vote, always the same length), so a copy of
+the database, its WAL or a backup shows that a vote happened, never which option it added to.
+poll_option.votes stays 0 until close, when the counts are unsealed into it."""
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from storage.db import Row, Tx
+from storage.db import CHECKPOINT, CHECKPOINT_SOON, Row, Tx
 from storage.people import PersonRow
+from storage.sealing import SealError
+
+# Ten counts of four bytes whatever the poll: the sealed value never changes length, so not even
+# a count passing 9 or 99 shows in the size of what is stored.
+_SLOTS = 10
+_COUNTS = struct.Struct(f">{_SLOTS}I")
+
+
+def _aad(poll_id: int) -> bytes:
+    return f"poll-counts:{poll_id}".encode()
+
+
+def _seal_counts(tx: Tx, poll_id: int, counts: list[int]) -> bytes:
+    padded = (counts + [0] * _SLOTS)[:_SLOTS]
+    return tx.sealer.seal(_COUNTS.pack(*padded), _aad(poll_id))
+
+
+async def _sealed_counts(tx: Tx, poll_id: int) -> list[int] | None:
+    blob = await tx.value("SELECT sealed FROM poll_tally WHERE poll_id = ?", (poll_id,))
+    if blob is None:
+        return None
+    return list(_COUNTS.unpack(tx.sealer.open(bytes(blob), _aad(poll_id))))
 
 
 @dataclass(frozen=True)
@@ -80,7 +108,36 @@ async def create(
         "INSERT INTO poll_option (poll_id, option_index, label) VALUES (?, ?, ?)",
         [(poll_id, index, label) for index, label in enumerate(labels)],
     )
+    await tx.execute(
+        "INSERT INTO poll_tally (poll_id, sealed) VALUES (?, ?)",
+        (poll_id, _seal_counts(tx, poll_id, [])),
+    )
     return poll_id
+
+
+async def seal_open_counts(tx: Tx) -> int:
+    """Polls opened before counts were sealed (migration 0009) keep their counts in clear:
+    seal them now and zero the clear ones. Returns how many polls were sealed."""
+    rows = await tx.all(
+        "SELECT p.id FROM poll p WHERE p.status = 'open'"
+        " AND NOT EXISTS (SELECT 1 FROM poll_tally t WHERE t.poll_id = p.id)"
+    )
+    for row in rows:
+        poll_id = int(row[0])
+        counts = [
+            int(r[0])
+            for r in await tx.all(
+                "SELECT votes FROM poll_option WHERE poll_id = ? ORDER BY option_index", (poll_id,)
+            )
+        ]
+        await tx.execute(
+            "INSERT INTO poll_tally (poll_id, sealed) VALUES (?, ?)",
+            (poll_id, _seal_counts(tx, poll_id, counts)),
+        )
+        await tx.execute("UPDATE poll_option SET votes = 0 WHERE poll_id = ?", (poll_id,))
+    if rows:
+        tx.after_commit(CHECKPOINT)
+    return len(rows)
 
 
 async def fix_electorate(tx: Tx, poll_id: int, person_ids: Iterable[int]) -> int:
@@ -164,12 +221,16 @@ async def cast(tx: Tx, poll_id: int, person_id: int, mask: int, now: str) -> boo
     )
     if len(flipped) != 1:
         return False
-    # tx.all rather than tx.execute: one round trip instead of two.
-    await tx.all(
-        "UPDATE poll_option SET votes = votes + 1"
-        " WHERE poll_id = :poll AND (:mask >> option_index) & 1 = 1",
-        {"poll": poll_id, "mask": mask},
+    counts = await _sealed_counts(tx, poll_id)
+    if counts is None:  # an open poll always has its sealed counts (created, or sealed at start)
+        raise RuntimeError(f"open poll {poll_id} has no sealed counts")
+    counts = [n + ((mask >> index) & 1) for index, n in enumerate(counts)]
+    # A fresh nonce: every byte of the stored value changes, whatever was chosen.
+    await tx.execute(
+        "UPDATE poll_tally SET sealed = ? WHERE poll_id = ?",
+        (_seal_counts(tx, poll_id, counts), poll_id),
     )
+    tx.after_commit(CHECKPOINT_SOON)
     return True
 
 
@@ -184,15 +245,56 @@ async def tallies(tx: Tx, poll_id: int) -> list[tuple[str, int]]:
     return [(r[0], int(r[1])) for r in rows]
 
 
+async def unopenable(tx: Tx) -> list[int]:
+    """Open polls whose sealed counts do not open with this key (the key file was lost or
+    swapped): they could be neither voted in nor counted."""
+    bad: list[int] = []
+    for row in await tx.all("SELECT poll_id, sealed FROM poll_tally ORDER BY poll_id"):
+        try:
+            tx.sealer.open(bytes(row[1]), _aad(int(row[0])))
+        except SealError:
+            bad.append(int(row[0]))
+    return bad
+
+
+async def counts_now(tx: Tx, poll_id: int) -> list[int]:
+    """Each option's count as it stands, unsealed even while the poll is open: for tests and
+    benchmarks that check the counts are exact. The council never calls it (tallies() is its
+    only way to read counts, and it answers for closed polls only)."""
+    labels_count = int(
+        await tx.value("SELECT COUNT(*) FROM poll_option WHERE poll_id = ?", (poll_id,))
+    )
+    sealed = await _sealed_counts(tx, poll_id)
+    if sealed is not None:
+        return sealed[:labels_count]
+    rows = await tx.all(
+        "SELECT votes FROM poll_option WHERE poll_id = ? ORDER BY option_index", (poll_id,)
+    )
+    return [int(r[0]) for r in rows]
+
+
 async def close(tx: Tx, poll_id: int, now: str, *, early: bool) -> bool:
-    """Close an open poll; False if it was closed already (closes once)."""
+    """Close an open poll; False if it was closed already (closes once). The sealed counts are
+    opened into poll_option.votes and the sealed value deleted (secure_delete zeroes it), and
+    the WAL is checkpointed and truncated after the commit, so the frames of the voting period
+    leave the disk's live files."""
     changed = await tx.execute(
         "UPDATE poll SET status = 'closed', closed_at = ?, closed_early = ?, ballots ="
         " (SELECT COUNT(*) FROM poll_elector e WHERE e.poll_id = poll.id AND e.voted = 1)"
         " WHERE id = ? AND status = 'open'",
         (now, int(early), poll_id),
     )
-    return changed == 1
+    if changed != 1:
+        return False
+    counts = await _sealed_counts(tx, poll_id)
+    if counts is not None:
+        await tx.executemany(
+            "UPDATE poll_option SET votes = ? WHERE poll_id = ? AND option_index = ?",
+            [(n, poll_id, index) for index, n in enumerate(counts)],
+        )
+        await tx.execute("DELETE FROM poll_tally WHERE poll_id = ?", (poll_id,))
+    tx.after_commit(CHECKPOINT)
+    return True
 
 
 async def electors(tx: Tx, poll_id: int, *, not_voted_only: bool = False) -> list[PersonRow]:

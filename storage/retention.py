@@ -34,6 +34,10 @@ async def sweep(
         "DELETE FROM code_attempt WHERE at < ?", (attempts_before,)
     )
     out["lockouts"] = await tx.execute("DELETE FROM lockout WHERE until <= ?", (now,))
+    # Safeguarding alerts (who and where, never the words) older than retention.
+    out["safeguarding_alerts"] = await tx.execute(
+        "DELETE FROM safeguarding_alert WHERE raised_at < ?", (cutoff,)
+    )
     # A half-written flow nobody touched for 30 days is abandoned.
     out["conversations"] = await tx.execute(
         "DELETE FROM conversation WHERE updated_at < ?", (idle_before,)
@@ -70,6 +74,29 @@ async def sweep(
     # poll.ballots, frozen at close) stay.
     out["electors"] = await tx.execute(
         "DELETE FROM poll_elector WHERE poll_id IN"
+        " (SELECT id FROM poll WHERE status = 'closed' AND closed_at < ?)",
+        (cutoff,),
+    )
+    # Elections counted long ago (issue 16): the register, seconders, the sealed ballots (kept
+    # until then for a recount) and the paper register of old polls go; results, turnout and
+    # terms stay.
+    old_offices = (
+        "SELECT f.id FROM office f JOIN election e ON e.id = f.election_id"
+        " WHERE e.status = 'counted' AND e.counted_at < ?"
+    )
+    out["election_electors"] = await tx.execute(
+        f"DELETE FROM election_elector WHERE office_id IN ({old_offices})", (cutoff,)
+    )
+    out["ballots"] = await tx.execute(
+        f"DELETE FROM election_ballot WHERE office_id IN ({old_offices})", (cutoff,)
+    )
+    await tx.execute(
+        "DELETE FROM candidate_seconder WHERE candidate_id IN"
+        f" (SELECT id FROM candidate WHERE office_id IN ({old_offices}))",
+        (cutoff,),
+    )
+    await tx.execute(
+        "DELETE FROM poll_paper_voter WHERE poll_id IN"
         " (SELECT id FROM poll WHERE status = 'closed' AND closed_at < ?)",
         (cutoff,),
     )

@@ -119,7 +119,11 @@ async def test_wrong_codes_lock_out_and_a_restart_does_not_lift_it(tmp_path: Pat
 
 async def test_the_configured_admin_is_admitted_without_a_code(h: Harness) -> None:
     await h.admin()
-    assert "Welcome back" in h.tg.last_text(ADMIN_ID)
+    assert h.tg.last_text(ADMIN_ID) == "Choose your language.\nDewiswch eich iaith."
+    await h.tg.press(ADMIN_ID, "Cymraeg")
+    assert any(t.startswith("Croeso") for t in h.tg.texts(ADMIN_ID))
+    await h.tg.send(ADMIN_ID, "/start")
+    assert "Croeso" in h.tg.last_text(ADMIN_ID)
     person = await h.person(ADMIN_ID)
     assert person is not None and person.role == "admin"
     assert await h.rows("SELECT action FROM audit_log") == [
@@ -131,12 +135,12 @@ async def test_staff_invite_members_but_never_admins(h: Harness) -> None:
     staff = await h.join("staff", wing=None)
     await h.tg.send(staff, "/invite")
     labels = h.tg.buttons(staff)
-    assert labels == ["member", "chair", "family member"]
+    assert labels == ["Member", "Chair", "Family member"]
     # A forged "invite an admin" button changes nothing.
     message = h.double.last(staff)
     await h.tg.press_data(staff, message.message_id, pack("inv", "admin"))
     assert h.tg.answer_for(staff) == "This button is not for you."
-    await h.tg.press(staff, "member")
+    await h.tg.press(staff, "Member")
     await h.tg.press(staff, "B wing")
     await h.tg.send(staff, "J. Jones, cell 3-14")
     made = h.tg.last_text(staff)
@@ -162,14 +166,14 @@ async def test_admin_may_invite_staff_and_the_label_step_refuses_bad_text(h: Har
     await h.admin()
     await h.tg.send(ADMIN_ID, "/invite")
     assert h.tg.buttons(ADMIN_ID) == [
-        "member",
-        "chair",
-        "family member",
-        "staff",
-        "observer",
-        "admin",
+        "Member",
+        "Chair",
+        "Family member",
+        "Staff",
+        "Observer",
+        "Admin",
     ]
-    await h.tg.press(ADMIN_ID, "staff")
+    await h.tg.press(ADMIN_ID, "Staff")
     await h.tg.send(ADMIN_ID, "x" * 10_000)
     assert h.tg.last_text(ADMIN_ID) == "Please type a short note, up to 60 characters."
     await h.tg.send(ADMIN_ID, "\u200b\u200f   ")
@@ -185,18 +189,18 @@ async def test_the_invite_flow_survives_a_restart_and_cancel_ends_it(tmp_path: P
     h = await make_harness(tmp_path)
     await h.admin()
     await h.tg.send(ADMIN_ID, "/invite")
-    await h.tg.press(ADMIN_ID, "family member")
+    await h.tg.press(ADMIN_ID, "Family member")
     await h.close()
     again = await make_harness(tmp_path)
     again.double.user(ADMIN_ID)
     await again.tg.send(ADMIN_ID, "Mrs Evans")
     assert "Invite code for a family member:" in again.tg.last_text(ADMIN_ID)
     await again.tg.send(ADMIN_ID, "/invite")
-    await again.tg.press(ADMIN_ID, "observer")
+    await again.tg.press(ADMIN_ID, "Observer")
     await again.tg.send(ADMIN_ID, "/cancel")
     assert again.tg.last_text(ADMIN_ID) == "Stopped. Nothing was saved."
     await again.tg.send(ADMIN_ID, "Someone")
-    assert again.tg.last_text(ADMIN_ID) == "Please use the buttons. Send /menu to see them."
+    assert again.tg.last_text(ADMIN_ID).startswith("I was not waiting for typed words just now")
     assert len(await again.rows("SELECT * FROM invite")) == 1
     await again.close()
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from pathlib import Path
 
 from handlers.callbacks import pack
 from tests.agenda_support import ISSUE, accept, answer_now, item_id, raise_item, ref_in, status_of
 from tests.harness import Harness, make_harness
 
-HIDE = "Keep my name hidden from staff"
-SHOW = "Staff may see my name"
+HIDE = "Keep my name hidden from them"
+SHOW = "Staff and the chair may see my name"
 
 
 async def test_a_member_raises_an_item_and_gets_a_reference(h: Harness) -> None:
@@ -28,7 +27,7 @@ async def test_a_member_raises_an_item_and_gets_a_reference(h: Harness) -> None:
     await h.tg.press(member, HIDE)
     summary = h.tg.last_text(member)
     assert "Topic: Visits" in summary and "Wing: B wing" in summary
-    assert "Your name: hidden from staff" in summary
+    assert "Your name: hidden from staff and the chair" in summary
     assert "Visits start late on Saturdays, so families lose time." in summary
     assert h.tg.buttons(member) == ["Confirm", "Change something", "Cancel"]
     await h.tg.press(member, "Confirm")
@@ -206,7 +205,7 @@ async def test_the_summary_can_be_edited_before_confirming(h: Harness) -> None:
     await h.tg.send(member, "The hot water on C wing runs out by seven.")
     summary = h.tg.last_text(member)
     assert "The hot water on C wing runs out by seven." in summary
-    assert "Your name: hidden from staff" in summary  # the other answers are kept
+    assert "Your name: hidden from staff and the chair" in summary  # the other answers are kept
     await h.tg.press(member, "Confirm")
     rows = await h.rows("SELECT wing, text, name_hidden FROM agenda_item")
     assert rows == [
@@ -271,7 +270,7 @@ async def test_my_items_lists_only_my_own_items_with_status_and_answer(h: Harnes
     page = h.tg.last_text(member)
     assert page.startswith("Your issues, newest first:")
     assert refs[-1] in page and "Answer: The boiler is fixed on Friday." in page
-    assert "Status: Answered." in page and "Status: New. Waiting to be read." in page
+    assert "Status: Partly resolved." in page and "Status: New. Waiting to be read." in page
     assert theirs not in page and refs[0] not in page  # five a page, newest first
     await h.tg.press(member, "More »")
     assert refs[0] in h.tg.last_text(member)
@@ -398,12 +397,9 @@ async def test_family_and_staff_cannot_browse_or_support(h: Harness) -> None:
 
 
 async def test_safeguarding_words_in_an_item_alert_with_its_reference(h: Harness) -> None:
-    contact = h.new_user()
-    settings = replace(
-        h.settings, safeguarding=replace(h.settings.safeguarding, contacts=(contact,))
-    )
-    h.settings = settings
-    h.services.settings = settings
+    from tests.safety_support import make_contact
+
+    contact = await make_contact(h)
     member = await h.join("member")
     await _at_text_step(h, member)
     words = "The food is so bad some days I want to end it all."

@@ -359,13 +359,16 @@ async def test_staff_key_in_a_paper_slip_and_news_goes_to_them(h: Harness) -> No
     assert "A complaint about a person" not in h.tg.buttons(keyer)
     await h.tg.press(keyer, "Work")
     await h.tg.press(keyer, "B wing")
+    assert h.tg.last_text(keyer).startswith("Whose slip is it?")
+    await h.tg.press(keyer, "Not given")
     await h.tg.send(keyer, "short")
     assert "That is a bit short." in h.tg.last_text(keyer)
     await h.tg.send(keyer, "Workshop pay has not gone up in three years.")
     assert h.tg.last_text(keyer).startswith("Why are you keying it in?")
     await h.tg.send(keyer, "No device; slip from the B wing box")
     summary = h.tg.last_text(keyer)
-    assert "Reason: No device; slip from the B wing box" in summary
+    assert "Why you are keying it in: No device; slip from the B wing box" in summary
+    assert "Whose slip: Not given" in summary
     await h.tg.press(keyer, "Confirm")
     ref = ref_in(h.tg.last_text(keyer))
     rows = await h.rows(
@@ -447,6 +450,7 @@ async def test_the_keyer_answers_a_question_for_the_writer_of_a_slip(h: Harness)
     await h.tg.send(keyer, "/keyin")
     await h.tg.press(keyer, "Regime")
     await h.tg.press(keyer, "A wing")
+    await h.tg.press(keyer, "Not given")
     await h.tg.send(keyer, "Association is cut short most evenings.")
     await h.tg.send(keyer, "Paper slip, no device")
     await h.tg.press(keyer, "Confirm")

@@ -58,8 +58,11 @@ async def close_it(h: Harness) -> None:
     await timers.fire_due(h.db, h.clock, h.settings)
 
 
-async def answer_all(h: Harness, user: int, consultation_id: int, text: str = "More seats") -> None:
-    """Open the consultation from the list and answer every question, then send."""
+async def answer_all(
+    h: Harness, user: int, consultation_id: int, text: str = "More seats", *, anonymous: bool = True
+) -> None:
+    """Open the consultation from the list and answer every question, then send: the name
+    question comes before the answers are sent (anonymous=False leaves it for the test)."""
     await h.tg.send(user, "/consultations")
     await h.tg.press(user, "Visits on Saturdays")
     await h.tg.press(user, "Start")
@@ -69,6 +72,8 @@ async def answer_all(h: Harness, user: int, consultation_id: int, text: str = "M
     await h.tg.press(user, "☐ Quiet room")
     await h.tg.press(user, "Done")
     await h.tg.press(user, "Send my answers")
+    if anonymous:
+        await h.tg.press(user, "No, keep me anonymous")
 
 
 async def test_staff_publish_and_only_the_audience_is_invited(h: Harness) -> None:
@@ -175,12 +180,14 @@ async def test_answering_in_private_review_change_and_submit(h: Harness) -> None
     await h.tg.press(family, "Afternoon")
     assert "→ Afternoon" in h.tg.last_text(family)
     await h.tg.press(family, "Send my answers")
-    texts = h.tg.texts(family)
-    assert any(t.startswith("Thank you. Your answers are sent to staff.") for t in texts)
-    assert any("staff will write back here to everyone who took part" in t for t in texts)
+    # The name question comes first; "sent" only after it is answered.
     assert h.tg.last_text(family).startswith("May staff see your name with your answers?")
+    assert not any(t.startswith("Thank you. Your answers are sent") for t in h.tg.texts(family))
     await h.tg.press(family, "No, keep me anonymous")
-    assert h.tg.last_text(family) == "Your answers stay anonymous."
+    texts = h.tg.texts(family)
+    assert texts[-2] == "Your answers stay anonymous."
+    assert texts[-1].startswith("Thank you. Your answers are sent to staff.")
+    assert "staff will write back here to everyone who took part" in texts[-1]
 
     person = await h.person(family)
     assert person is not None
@@ -253,10 +260,12 @@ async def test_close_by_timer_summary_and_csv_without_names_unless_given(h: Harn
     named, anonymous = await h.join("family"), await h.join("member")
     drafter = await h.join("family")
     cid = await write_consultation(h, staff)
-    await answer_all(h, named, cid, text="=HYPERLINK(1) please")
+    await answer_all(h, named, cid, text="=HYPERLINK(1) please", anonymous=False)
     await h.tg.press(named, "Yes, show my name")
     await h.tg.send(named, "Mrs Ann Evans")
-    assert h.tg.last_text(named) == "Staff will see the name Mrs Ann Evans with your answers."
+    said = h.tg.texts(named)
+    assert said[-2] == "Staff will see the name Mrs Ann Evans with your answers."
+    assert said[-1].startswith("Thank you. Your answers are sent to staff.")
     await answer_all(h, anonymous, cid, text="Quieter hall")
     await h.tg.send(drafter, "/consultations")
     await h.tg.press(drafter, "Visits on Saturdays")
@@ -281,10 +290,10 @@ async def test_close_by_timer_summary_and_csv_without_names_unless_given(h: Harn
     await h.deliver()
     notice = h.tg.last_text(staff)
     assert notice.startswith("The consultation Visits on Saturdays has closed.")
-    assert "1 families and 1 members took part." in notice
+    assert "1 family and 1 member took part." in notice
     shown = await h.tg.press(staff, "Summary and answers")
     summary = next(m.text for m in shown if m.text.startswith("Summary:"))
-    assert "Took part: 1 families and 1 members (2 in all)." in summary
+    assert "Took part: 1 family and 1 member (2 in all)." in summary
     assert "Afternoon: 2 (100%)" in summary and "Morning: 0 (0%)" in summary
     assert "Toys: 2 (100%)" in summary and "A cafe: 0 (0%)" in summary
     assert "2 written answers" in summary
@@ -393,8 +402,9 @@ async def test_a_skipped_question_then_submit(h: Harness) -> None:
     assert review.count("→ (skipped)") == 2 and "→ Evening" in review
     # A typed message now is not an answer: no question is waiting for text.
     await h.tg.send(family, "stray words")
-    assert h.tg.last_text(family) == "Please use the buttons. Send /menu to see them."
+    assert h.tg.last_text(family).startswith("I was not waiting for typed words just now")
     await h.tg.press(family, "Send my answers")
+    await h.tg.press(family, "No, keep me anonymous")
     assert any(t.startswith("Thank you.") for t in h.tg.texts(family))
     assert await h.rows("SELECT position, choice FROM consultation_answer") == [
         {"position": 2, "choice": "[2]"}
@@ -440,8 +450,8 @@ async def test_two_devices_submitting_at_once_send_once(h: Harness) -> None:
     assert len(await h.rows("SELECT * FROM consultation_answer")) == 1
     mark = h.double.change_mark()
     await asyncio.gather(
-        h.tg.press_data(family, message.message_id, pack("css", cid)),
-        h.tg.press_data(family, message.message_id, pack("css", cid)),
+        h.tg.press_data(family, message.message_id, pack("csn", cid, 0)),
+        h.tg.press_data(family, message.message_id, pack("csn", cid, 0)),
     )
     shown = [m.text for m in h.double.changes_since(mark, chat_id=family)]
     assert sum(t.startswith("Thank you.") for t in shown) == 1
@@ -494,6 +504,7 @@ async def test_report_back_reaches_everyone_who_took_part_in_their_language(h: H
     message = h.double.last(welsh)
     assert message is not None
     await h.tg.press_data(welsh, message.message_id, pack("css", cid))
+    await h.tg.press_data(welsh, message.message_id, pack("csn", cid, 0))
     await close_it(h)
     await h.deliver()
 
@@ -538,7 +549,7 @@ async def test_leave_deletes_details_keeps_answers_anonymous_and_drops_notices(
     staff = await h.join("staff", wing=None)
     family = await h.join("family")
     cid = await write_consultation(h, staff)
-    await answer_all(h, family, cid, text="Kept, but anonymous")
+    await answer_all(h, family, cid, text="Kept, but anonymous", anonymous=False)
     await h.tg.press(family, "Yes, show my name")
     await h.tg.send(family, "Mrs Evans")
     person = await h.person(family)

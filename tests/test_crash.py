@@ -53,6 +53,16 @@ async def _seed(db_path: Path) -> None:
             " VALUES (?, ?, 'member', 'en', 'a', ?, ?)",
             [(n + 1, FIRST_USER + n, now, now) for n in range(RECIPIENTS)],
         )
+        # `run` starts for real use only with a safer-custody contact.
+        await tx.execute(
+            "INSERT INTO person (id, tg_user_id, role, language, joined_at, updated_at)"
+            " VALUES (?, 699999999, 'staff', 'en', ?, ?)",
+            (RECIPIENTS + 1, now, now),
+        )
+        await tx.execute(
+            "INSERT INTO safer_custody_contact (person_id, added_at) VALUES (?, ?)",
+            (RECIPIENTS + 1, now),
+        )
         await tx.executemany(
             "INSERT INTO outbox (key, chat_id, person_id, message, params, not_before,"
             " created_at) VALUES (?, ?, ?, 'announce.notice', ?, ?, ?)",

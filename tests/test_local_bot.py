@@ -19,6 +19,7 @@ from bot.council.clock import FakeClock
 from bot.local import ChannelStore, LocalChannel, bot_on_channel
 from bot.local.seed import DEMO_PEOPLE, is_empty, seed_demo
 from storage.db import Database
+from storage.sealing import Sealer
 from tests import harness
 from tests.harness import ADMIN_ID, START
 
@@ -84,7 +85,7 @@ class Local:
 async def start_local(tmp_path: Path, **changes: Any) -> AsyncIterator[Local]:
     """The demo council on a local channel, with the real bot long polling it over HTTP."""
     settings = harness.test_settings(tmp_path / "council.sqlite3", **changes)
-    db = await Database.open(settings.database_path)
+    db = await Database.open(settings.database_path, sealer=Sealer.generate())
     clock = FakeClock(START)
     channel = await LocalChannel.open(tmp_path / "local-channel.sqlite3", port=0)
     assert await is_empty(db)
@@ -195,7 +196,31 @@ async def test_chats_and_the_token_outlive_a_restart(tmp_path: Path) -> None:
         await again.close()
 
 
-def test_run_without_a_token_starts_the_local_channel(tmp_path: Path) -> None:
+def test_run_without_a_token_refuses_rather_than_serve_the_real_database(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.paths import EXAMPLE_CONFIG, ROOT
+
+    config = tmp_path / "config.toml"
+    config.write_text(EXAMPLE_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run", "--config", str(config)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "No bot token is set (TELEGRAM_BOT_TOKEN)" in result.stderr
+    assert "export TELEGRAM_BOT_TOKEN=" in result.stderr and "python -m bot demo" in result.stderr
+    assert not (tmp_path / "data" / "council.sqlite3").exists()
+
+
+def test_make_run_without_a_token_starts_the_demo_on_its_own_database(tmp_path: Path) -> None:
     import os
     import signal
     import socket
@@ -216,7 +241,7 @@ def test_run_without_a_token_starts_the_local_channel(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
     env["PYTHONUNBUFFERED"] = "1"
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", "--config", str(config)],
+        [sys.executable, "-m", "bot", "run", "--or-demo", "--config", str(config)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -244,5 +269,8 @@ def test_run_without_a_token_starts_the_local_channel(tmp_path: Path) -> None:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=20)
     assert process.returncode == 0
-    assert (tmp_path / "data" / "council.sqlite3").exists()
-    assert (tmp_path / "data" / "local-channel.sqlite3").exists()
+    assert "No bot token is set, so this is the demo" in printed
+    # The demo's own files; the real database is never made or touched.
+    assert (tmp_path / "data" / "demo" / "council.sqlite3").exists()
+    assert (tmp_path / "data" / "demo" / "local-channel.sqlite3").exists()
+    assert not (tmp_path / "data" / "council.sqlite3").exists()

@@ -31,6 +31,7 @@ async def test_staff_see_sections_then_the_section_then_back(h: Harness) -> None
         "Meetings",
         "Polls and consultations",
         "Outcomes and reports",
+        "Peer schemes",
         "People and access",
         "About me and help",
     ]
@@ -48,7 +49,14 @@ async def test_the_admin_sections_hold_admin_only_entries(h: Harness) -> None:
     await h.admin()
     await h.tg.send(ADMIN_ID, "/menu")
     await h.tg.press(ADMIN_ID, "People and access")
-    assert h.tg.buttons(ADMIN_ID) == ["Invite someone", "People", "Audit log", "Delivery", "« Menu"]
+    assert h.tg.buttons(ADMIN_ID) == [
+        "Invite someone",
+        "People",
+        "Safer custody",
+        "Audit log",
+        "Delivery",
+        "« Menu",
+    ]
 
 
 async def test_forged_sections_and_menu_entries_are_refused(h: Harness) -> None:

@@ -350,7 +350,7 @@ async def test_observer_reads_but_is_refused_on_every_write_path(h: Harness) -> 
     await h.tg.send(observer, "/outcomes")
     assert "Fixed on Monday by the works team." in h.tg.last_text(observer)
     await h.tg.send(observer, "/audit")
-    assert "outcome.post" in h.tg.last_text(observer)
+    assert "posted the outcome of A-0001." in h.tg.last_text(observer)
     # Members may not post outcomes or read reports.
     for command in ("/outcome A-0001", "/report", "/board"):
         await h.tg.send(member, command)

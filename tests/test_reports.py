@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import zipfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -42,16 +43,28 @@ async def _month_of_activity(h: Harness) -> tuple[int, int]:
 
 async def test_report_in_the_chat_hides_small_numbers(h: Harness) -> None:
     staff, _ = await _month_of_activity(h)
-    mark = h.double.change_mark()
     await h.tg.send(staff, "/report")
+    assert h.tg.last_text(staff) == "Which month?"
+    assert h.tg.buttons(staff)[:2] == [
+        "This month so far (December 2026)",
+        "Last month (November 2026)",
+    ]
+    mark = h.double.change_mark()
+    await h.tg.press(staff, "Last month (November 2026)")
     sent = h.double.changes_since(mark, chat_id=staff)
     summary = sent[0].text
     assert summary.startswith("Report for November 2026.")
     assert "Issues raised: 8" in summary and "Resolved: 5" in summary
     photos = [m for m in sent if m.kind == "photo"]
-    documents = {m.filename: m.data for m in sent if m.kind == "document"}
+    zips = [m for m in sent if m.kind == "document"]
     assert len(photos) == 4  # topics, wings, days, turnout (no consultations or meetings)
     assert all(p.data and p.data.startswith(b"\x89PNG") for p in photos)
+    assert all(p.text for p in photos)  # every chart has a caption saying what it shows
+    # One album and one file, not ten messages.
+    assert len(sent) == 1 + 4 + 1 and len(zips) == 1
+    assert zips[0].filename == "council-report-2026-11.zip"
+    with zipfile.ZipFile(io.BytesIO(zips[0].data or b"")) as archive:
+        documents = {name: archive.read(name) for name in archive.namelist()}
     wings = _csv(documents["items_by_wing-2026-11.csv"] or b"")
     assert wings[0] == ["wing", "label", "raised", "resolved", "still_open"]
     # A wing 6 raised, B wing 2: B is hidden, and so is A (else the total would give B away).

@@ -12,6 +12,12 @@ field is not zero ends a commit. Only frames of the current generation (the head
 running checksum holds are valid, exactly as SQLite's own recovery reads them; frames left over
 from earlier generations are reported by frames() with valid=False, for tests that want them.
 
+A state is exact when the database file copied is the one the WAL's commits were written on
+top of. If a checkpoint copied some of those commits into the file before it was copied (SQLite
+does one on its own every 1000 pages), the earlier states mix older and newer pages; a test that
+wants every commit exact turns automatic checkpoints off (PRAGMA wal_autocheckpoint=0), the
+attacker's best case.
+
 Reused by the ballot secrecy test (issue 12), elections (16) and the in-cell channel (15)."""
 
 from __future__ import annotations

@@ -8,15 +8,16 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.config import Settings
-from bot.council import audit, roles
+from bot.council import audit, notices, roles
 from bot.council.clock import Clock
 from bot.council.roles import NotAllowed
 from storage import conversation as conversation_store
 from storage import invites as invite_store
 from storage import people
+from storage import safety as safety_store
 from storage.clock import from_db, to_db
 from storage.db import Tx
 from storage.people import PersonRow as Person
@@ -68,6 +69,7 @@ async def create_invite(
     role: str,
     wing: str | None,
     label: str | None,
+    safer_custody: bool = False,
 ) -> NewInvite:
     if not roles.may_invite(actor.role, role):
         raise NotAllowed(f"{actor.role} may not invite {role}")
@@ -87,6 +89,11 @@ async def create_invite(
         now=to_db(now),
         expires_at=to_db(expires),
     )
+    if safer_custody:
+        # Whoever redeems it becomes a safer-custody contact (staff and admins only).
+        if role not in ("staff", "admin"):
+            raise ValueError("only staff and admins can be safer-custody contacts")
+        await safety_store.mark_invite(tx, invite_id)
     # The audit line names the invite by its row id, never by the code.
     await audit.record(
         tx,
@@ -96,7 +103,8 @@ async def create_invite(
         action="invite.create",
         subject=f"invite:{invite_id}",
         # Never the label: it names a person, and the audit log can never be cleaned of it.
-        detail={"role": role, "wing": wing, "labelled": label is not None},
+        detail={"role": role, "wing": wing, "labelled": label is not None}
+        | ({"safer_custody": True} if safer_custody else {}),
     )
     return NewInvite(code, role, wing, expires)
 
@@ -109,6 +117,8 @@ class Redemption:
     already_member: bool = False
     bad_code: bool = False
     locked_until: datetime | None = None
+    # Too many wrong codes across the establishment: code entry paused for everyone new.
+    paused_until: datetime | None = None
 
 
 async def lockout_until(tx: Tx, clock: Clock, tg_user_id: int) -> datetime | None:
@@ -129,6 +139,9 @@ async def redeem(
     existing = await people.by_tg_user(tx, tg_user_id)
     if existing is not None and existing.status == "active":
         return Redemption(person=existing, already_member=True)
+    paused = await safety_store.pause_until(tx)
+    if paused is not None and from_db(paused) > now:
+        return Redemption(paused_until=from_db(paused))
 
     code = normalise_code(raw_code)
     invite = None
@@ -136,6 +149,9 @@ async def redeem(
         invite = await invite_store.by_hash(tx, await _code_hash(tx, code))
     if invite is None or invite.used_at is not None or from_db(invite.expires_at) <= now:
         await invite_store.record_failure(tx, tg_user_id, to_db(now))
+        paused_until = await _establishment_budget(tx, clock, settings)
+        if paused_until is not None:
+            return Redemption(paused_until=paused_until)
         window_start = to_db(now - settings.invites.failure_window)
         if (
             await invite_store.failures_since(tx, tg_user_id, window_start)
@@ -161,9 +177,52 @@ async def redeem(
         )  # the lock makes this unreachable
     await invite_store.clear_failures(tx, tg_user_id)
     await conversation_store.clear(tx, person_id)
+    if await safety_store.invite_makes_contact(tx, invite.id):
+        await safety_store.add_contact(tx, person_id, None, to_db(now))
+        await audit.record(
+            tx,
+            clock,
+            actor_id=person_id,
+            actor_role=invite.role,
+            action="safeguarding.contact_added",
+            subject=person_ref(person_id),
+            detail={"by_invite": invite.id},
+        )
     person = await people.by_id(tx, person_id)
     assert person is not None
     return Redemption(person=person)
+
+
+async def _establishment_budget(tx: Tx, clock: Clock, settings: Settings) -> datetime | None:
+    """Wrong codes from everyone in the last hour. Past [invites] establishment_max_failures,
+    code entry pauses for everyone new, and the admins get one alert for the pause. A guesser
+    with many accounts gets no more tries than the budget, whatever each account's limit."""
+    now = clock.now()
+    failures = await safety_store.failures_since(tx, to_db(now - timedelta(hours=1)))
+    if failures < settings.invites.establishment_max_failures:
+        return None
+    until = now + settings.invites.establishment_pause
+    if await safety_store.pause(tx, to_db(until), to_db(now)):
+        for admin in await safety_store.admins(tx):
+            await notices.notify(
+                tx,
+                clock,
+                key=f"invites:paused:{to_db(now)}:{admin.id}",
+                person=admin,
+                message="safety.invites_paused",
+                params={"until": notices.when(until), "count": failures},
+                urgent=True,
+            )
+        await audit.record(
+            tx,
+            clock,
+            actor_id=None,
+            actor_role=None,
+            action="invites.paused",
+            subject="invites",
+            detail={"failures": failures, "until": to_db(until)},
+        )
+    return until
 
 
 async def admit_configured_admin(
@@ -230,6 +289,10 @@ async def revoke(tx: Tx, clock: Clock, *, actor: Person, target_id: int) -> Revo
         return Revocation(False, target, "already")
     await people.set_status(tx, target.id, "revoked", to_db(clock.now()))
     await conversation_store.clear(tx, target.id)
+    # An office holder's seat empties: staff are prompted to hold a by-election (issue 16).
+    from bot.council import elections  # here, not at the top: elections imports this module
+
+    await elections.seat_vacated(tx, clock, target.id, "revoked")
     await audit.record(
         tx,
         clock,

@@ -15,13 +15,14 @@ from datetime import datetime
 from typing import Any
 
 from bot.config import Settings
-from bot.council import audit, notices, roles, safeguarding
+from bot.council import audit, content, notices, roles, safeguarding
 from bot.council.access import Person, person_ref
 from bot.council.clock import Clock
 from bot.council.notices import ButtonSpec
 from bot.council.roles import NotAllowed
 from bot.council.text import Cleaned, clean
 from storage import agenda as store
+from storage import notes as notes_store
 from storage import people
 from storage.agenda import ItemRow
 from storage.clock import to_db
@@ -183,10 +184,26 @@ async def raise_item(
     return item
 
 
+async def slip_writer(tx: Tx, person_id: int) -> Person | None:
+    """The member who wrote a paper slip, if the reference names an active one."""
+    writer = await people.by_id(tx, person_id)
+    if writer is None or writer.status != "active" or writer.role not in roles.IN_CUSTODY:
+        return None
+    return writer
+
+
 async def key_in(
-    tx: Tx, clock: Clock, settings: Settings, *, actor: Person, draft: Draft, reason: str
+    tx: Tx,
+    clock: Clock,
+    settings: Settings,
+    *,
+    actor: Person,
+    draft: Draft,
+    reason: str,
+    writer_id: int | None = None,
 ) -> ItemRow:
-    """An item from a paper slip. There is no submitter person: notices go to the keyer."""
+    """An item from a paper slip. Notices go to the keyer, and to the slip's writer when staff
+    named them (a member reference), so both hear the news."""
     if actor.role not in roles.STAFF_SIDE:
         raise NotAllowed(f"{actor.role} may not key in items")
     problem = check_draft(settings, draft)
@@ -198,7 +215,7 @@ async def key_in(
         topic=draft.topic,
         wing=draft.wing,
         text=draft.text,
-        submitter_id=None,
+        submitter_id=writer_id,
         name_hidden=False,
         keyed_by=actor.id,
         keyed_reason=cleaned_reason.text,
@@ -211,7 +228,12 @@ async def key_in(
         actor_role=actor.role,
         action="agenda.keyin",
         subject=ref(item_id),
-        detail={"topic": draft.topic, "wing": draft.wing, "reason": cleaned_reason.text},
+        detail={
+            "topic": draft.topic,
+            "wing": draft.wing,
+            "reason": cleaned_reason.text,
+            **({"writer": person_ref(writer_id)} if writer_id is not None else {}),
+        },
     )
     item = await _get(tx, item_id)
     await _alert_if_risky(tx, clock, settings, item, draft.text, version=0)
@@ -226,16 +248,13 @@ async def _alert_if_risky(
     if not safeguarding.suggests_risk(settings, text):
         return
     message = "agenda.alert.keyed" if item.keyed_in else "agenda.alert.item"
-    for contact in settings.safeguarding.contacts:
-        await notices.notify(
-            tx,
-            clock,
-            key=f"safeguarding:item:{item.id}:{version}:{contact}",
-            chat_id=contact,
-            message=message,
-            params={"ref": ref(item.id), "wing": wing_param(settings, item.wing)},
-            urgent=True,
-        )
+    await safeguarding.notify_contacts(
+        tx,
+        clock,
+        key=f"safeguarding:item:{item.id}:{version}",
+        message=message,
+        params={"ref": ref(item.id), "wing": wing_param(settings, item.wing)},
+    )
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -401,8 +420,11 @@ async def decline(
     version: int,
     reason: str,
 ) -> Decision:
+    """The reason in each content language the decliner typed (bot.council.content)."""
     _need_triage(actor)
     cleaned = _checked_note(reason)
+    await content.keep(tx, actor.id, "decline", item_id, {"reason": "reason"})
+    versions = await content.versions(tx, settings, "decline", item_id, "reason", cleaned)
     return await _decide(
         tx,
         clock,
@@ -414,7 +436,7 @@ async def decline(
         action="agenda.decline",
         message="agenda.notice.declined",
         fields={"answer": cleaned},
-        params={"reason": cleaned},
+        params={"reason": content.param(settings, versions)},
     )
 
 
@@ -556,9 +578,43 @@ async def reply_info(
     return Decision("done", updated)
 
 
+async def late_reply(
+    tx: Tx, clock: Clock, settings: Settings, *, person: Person, item_id: int, text: str
+) -> Decision:
+    """An answer that came after staff moved the item on: kept as a note beside the item, and
+    the staff member who asked is told, so the words still reach someone."""
+    item = await store.get(tx, item_id)
+    if item is None or not _may_reply(item, person) or item.info_question is None:
+        return Decision("unknown")
+    cleaned = _checked_note(text)
+    now = to_db(clock.now())
+    note_id = await notes_store.add(tx, item_id=item.id, author_id=person.id, text=cleaned, at=now)
+    asker_id = await notes_store.last_asker(tx, ref(item.id))
+    asker_row = await people.by_id(tx, asker_id) if asker_id is not None else None
+    if asker_row is not None and asker_row.role in roles.TRIAGE:
+        await notices.notify(
+            tx,
+            clock,
+            key=f"agenda:{item.id}:note:{note_id}",
+            person=asker_row,
+            message="reader.late.staff_notice",
+            params={"ref": ref(item.id), "text": cleaned},
+        )
+    await _alert_if_risky(tx, clock, settings, item, cleaned, version=item.version)
+    return Decision("done", item)
+
+
 def _may_reply(item: ItemRow, person: Person) -> bool:
     # The keyer answers for a paper slip, after asking its writer.
     return item.submitter_id == person.id or (item.keyed_in and item.keyed_by == person.id)
+
+
+async def waiting_for_answer(tx: Tx, person: Person) -> ItemRow | None:
+    """The person's newest item whose question from staff is still open, if any."""
+    for item in await mine(tx, person, limit=20, offset=0):
+        if item.status == NEEDS_INFO:
+            return item
+    return None
 
 
 async def may_reply(tx: Tx, person: Person, item_id: int) -> ItemRow | None:
@@ -790,7 +846,7 @@ async def _tell(
                 message="agenda.notice.paper",
                 params={
                     **base,
-                    "status": notices.catalogue(f"agenda.status.{item.status}"),
+                    "status": notices.catalogue(f"reader.status_staff.{item.status}"),
                     "detail": _detail(params),
                 },
                 buttons=buttons,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.config import Settings
-from bot.council import audit, notices, roles
+from bot.council import audit, content, notices, roles
 from bot.council.access import Person
 from bot.council.clock import Clock
 from bot.council.roles import NotAllowed
@@ -87,6 +87,10 @@ async def send(
     # Claimed first: a second press (or a concurrent one) finds it sent and queues nothing.
     if not await store.finish_draft(tx, row.id, "sent", to_db(now)):
         return Outcome("already")
+    # Each reader gets the words in their language (or the first language's, marked).
+    text = content.param(
+        settings, await content.versions(tx, settings, "announcement", row.id, "text", row.text)
+    )
     count = 0
     for person in reached:
         queued = await notices.notify(
@@ -94,7 +98,7 @@ async def send(
             clock,
             key=f"announce:{row.id}:person:{person.id}",
             message="announce.notice",
-            params={"establishment": settings.establishment.name, "text": row.text},
+            params={"establishment": settings.establishment.name, "text": text},
             person=person,
         )
         count += int(queued)

@@ -7,6 +7,7 @@ on any server without system fonts. fpdf2 is imported inside render() only (docs
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -16,7 +17,7 @@ from babel.dates import format_date
 
 from bot import i18n
 from bot.config import Settings
-from bot.council import agenda, outcomes, roles
+from bot.council import agenda, content, outcomes, roles
 from bot.council.access import Person
 from bot.council.clock import Clock
 from bot.council.roles import NotAllowed
@@ -77,7 +78,7 @@ async def gather(
             wing=_labels(settings, "wing", e.outcome.wing),
             kind=e.outcome.kind,
             said=_excerpt(e.item_text),
-            did=e.outcome.text,
+            did=await _in_each_language(tx, settings, e.outcome.id, e.outcome.text),
             reason=e.outcome.reason,
             owner=e.owner,
             follow_up_on=(
@@ -92,6 +93,12 @@ async def gather(
         made_on=now.astimezone(settings.establishment.timezone).date(),
         entries=entries,
     )
+
+
+async def _in_each_language(tx: Tx, settings: Settings, outcome_id: int, text: str) -> str:
+    """The board is for everyone: the outcome in each content language it was written in."""
+    versions = await content.versions(tx, settings, "outcome", outcome_id, "text", text)
+    return " / ".join(dict.fromkeys(versions.values()))
 
 
 def _both(message_id: str, **params: Any) -> str:
@@ -120,6 +127,9 @@ def font_dir() -> Path:
 def render(board: Board) -> bytes:
     """The PDF. Pure CPU: call it outside any transaction when you can."""
     from fpdf import FPDF
+
+    # fontTools logs a dozen INFO lines per font it subsets: one board would fill the log.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
 
     fonts = font_dir()
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")

@@ -13,13 +13,14 @@ import io
 import re
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import i18n
 from bot.config import Settings
-from bot.council import audit, notices, roles, timers
+from bot.council import audit, content, notices, roles, timers
 from bot.council.access import Person
 from bot.council.clock import Clock
 from bot.council.notices import ButtonSpec
@@ -284,6 +285,21 @@ async def publish(
         questions=draft.questions,
     )
     closes = from_db(draft.closes_at)
+    # The other content languages' words typed in the wizard (handlers/content.py).
+    numbered = {
+        f"{kind}:{i}": f"{kind}:{i}" for kind in ("prompt", "options") for i in range(MAX_QUESTIONS)
+    }
+    await content.keep(
+        tx,
+        actor.id,
+        "consultation",
+        consultation_id,
+        {"title": "title", "background": "background", **numbered},
+    )
+    title = content.param(
+        settings,
+        await content.versions(tx, settings, "consultation", consultation_id, "title", draft.title),
+    )
     audience = await people.active_with_roles(tx, _AUDIENCE_ROLES[draft.audience])
     invited = 0
     for person in audience:
@@ -292,7 +308,7 @@ async def publish(
             clock,
             key=f"consultation:{consultation_id}:invite:{person.id}",
             message="consultations.invite_notice",
-            params={"title": draft.title, "closes": notices.when(closes)},
+            params={"title": title, "closes": notices.when(closes)},
             person=person,
             buttons=[[open_button(consultation_id)]],
             expires_at=closes,
@@ -334,6 +350,25 @@ class Progress:
     questions: list[QuestionRow]
     participant: ParticipantRow | None
     answers: dict[int, AnswerRow]
+
+    async def in_language(self, tx: Tx, settings: Settings, lang: str) -> Progress:
+        """The words staff wrote, in this reader's content language where they were given."""
+        c = self.consultation
+        fields = {"title": c.title, "background": c.background}
+        for q in self.questions:
+            fields[f"prompt:{q.position - 1}"] = q.prompt
+            fields[f"options:{q.position - 1}"] = "\n".join(q.options)
+        words = await content.shown(tx, settings, "consultation", c.id, fields, lang)
+        questions = []
+        for q in self.questions:
+            options = (options_text(words[f"options:{q.position - 1}"]) or q.options)[
+                : len(q.options)
+            ]
+            if len(options) != len(q.options):
+                options = q.options  # a translation must keep the same options, in order
+            questions.append(replace(q, prompt=words[f"prompt:{q.position - 1}"], options=options))
+        consultation = replace(c, title=words["title"], background=words["background"])
+        return replace(self, consultation=consultation, questions=questions)
 
     @property
     def submitted(self) -> bool:
@@ -495,13 +530,42 @@ async def _close_and_tell(tx: Tx, clock: Clock, consultation_id: int, button: ob
             message="consultations.closed_notice",
             params={
                 "title": consultation.title,
-                "families": numbers.families,
-                "members": numbers.members,
+                "families": {"$msg": "reader.n.families", "count": numbers.families},
+                "members": {"$msg": "reader.n.members", "count": numbers.members},
             },
             person=person,
             buttons=[[button]] if isinstance(button, dict) else None,
         )
     return True
+
+
+def may_close_early(person: Person, consultation: ConsultationRow) -> bool:
+    """The staff member who opened it (or an admin) may close it before its time."""
+    if person.role == roles.ADMIN:
+        return True
+    return person.role == roles.STAFF and consultation.created_by == person.id
+
+
+async def close_early(tx: Tx, clock: Clock, *, actor: Person, consultation_id: int) -> str:
+    """closed, already (closed before), or not_allowed. Audited; staff hear as at a timed close."""
+    consultation = await store.get(tx, consultation_id)
+    if consultation is None or not may_close_early(actor, consultation):
+        return "not_allowed"
+    timer = await timer_store.get(tx, f"consultation:{consultation_id}:close")
+    button = timer.payload.get("summary_button") if timer is not None else None
+    if not await _close_and_tell(tx, clock, consultation_id, button):
+        return "already"
+    await timers.cancel(tx, clock, f"consultation:{consultation_id}:close")
+    await audit.record(
+        tx,
+        clock,
+        actor_id=actor.id,
+        actor_role=actor.role,
+        action="consultation.close_early",
+        subject=f"consultation:{consultation_id}",
+        detail={"closes_at": consultation.closes_at},
+    )
+    return "closed"
 
 
 async def _close_checksum(tx: Tx, timer: TimerRow) -> str | None:
@@ -630,9 +694,11 @@ async def report(
     heard: str,
     will_do: str,
     read_button: ButtonFor,
+    settings: Settings | None = None,
 ) -> int:
     """Publish "what we heard" and "what we will do" once; everyone who took part gets it in
-    their language. Returns how many were told."""
+    their language (with settings: the words typed in each content language too). Returns how
+    many were told."""
     if actor.role not in roles.STAFF_SIDE:
         raise Refused("not_for_you")
     consultation = await store.get(tx, consultation_id)
@@ -656,6 +722,20 @@ async def report(
     # Long reports do not fit in one message with their frame: those get a short notice and
     # the button to read it in full.
     full = len(consultation.title) + len(heard_text.text) + len(will_text.text) <= 3600
+    words: dict[str, Any] = {
+        "title": consultation.title,
+        "heard": heard_text.text,
+        "will": will_text.text,
+    }
+    if settings is not None:
+        await content.keep(
+            tx, actor.id, "consultation", consultation_id, {"heard": "heard", "will": "will"}
+        )
+        for name, text in list(words.items()):
+            versions = await content.versions(
+                tx, settings, "consultation", consultation_id, name, text
+            )
+            words[name] = content.param(settings, versions)
     told = 0
     for person_id in await store.takers(tx, consultation_id):
         person = await people.by_id(tx, person_id)
@@ -666,9 +746,7 @@ async def report(
             clock,
             key=f"consultation:{consultation_id}:report:{person_id}",
             message="consultations.report_notice" if full else "consultations.report_notice_short",
-            params={"title": consultation.title, "heard": heard_text.text, "will": will_text.text}
-            if full
-            else {"title": consultation.title},
+            params=words if full else {"title": words["title"]},
             person=person,
             buttons=[[read_button(consultation_id)]],
         )

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from bot import i18n
 from bot.config import Settings
 from bot.council import agenda as agenda_council
-from bot.council import audit, notices, outcomes, roles, timers, when
+from bot.council import audit, content, notices, outcomes, roles, timers, when
 from bot.council.access import Person, person_ref
 from bot.council.clock import Clock
 from bot.council.notices import ButtonSpec
@@ -121,6 +122,29 @@ def _params(settings: Settings, meeting: MeetingRow) -> dict[str, Any]:
         "kind": notices.catalogue(f"meetings.kind.{meeting.kind}"),
         "wing": notices.labelled(wing.labels) if wing else notices.catalogue("meetings.all_wings"),
     }
+
+
+async def _params_of(tx: Tx, settings: Settings, meeting: MeetingRow) -> dict[str, Any]:
+    """The notice parameters, with the title and place in each reader's language."""
+    params = _params(settings, meeting)
+    for name in ("title", "place"):
+        versions = await content.versions(
+            tx, settings, "meeting", meeting.id, name, getattr(meeting, name)
+        )
+        params[name] = content.param(settings, versions)
+    return params
+
+
+async def shown(tx: Tx, settings: Settings, meeting: MeetingRow, lang: str) -> MeetingRow:
+    """The meeting with its title and place in this reader's language (for screens)."""
+    words = {}
+    for name in ("title", "place"):
+        versions = await content.versions(
+            tx, settings, "meeting", meeting.id, name, getattr(meeting, name)
+        )
+        expected = lang in settings.establishment.content_languages
+        words[name] = i18n.content_for(versions, lang, marked=expected)
+    return replace(meeting, title=words["title"], place=words["place"])
 
 
 # --- planning and recurrence --------------------------------------------------------------------
@@ -276,6 +300,10 @@ async def schedule(
             created_by=actor.id,
             now=stamp,
         )
+        # The other content languages' title and place, typed in the wizard, for each one.
+        await content.keep(
+            tx, actor.id, "meeting", meeting_id, {"title": "title", "place": "place"}, clear=False
+        )
         meeting = await _get(tx, meeting_id)
         await _schedule_reminders(tx, clock, settings, meeting)
         made.append(meeting)
@@ -307,7 +335,7 @@ async def _announce(
     first = made[0]
     told = await audience(tx, first)
     key = f"series:{series_id}:notice" if series_id else f"meeting:{first.id}:notice"
-    params = _params(settings, first)
+    params = await _params_of(tx, settings, first)
     message = "meetings.notice.new"
     if len(made) > 1:
         message = "meetings.notice.new_series"
@@ -374,7 +402,7 @@ async def _fire_reminder(tx: Tx, clock: Clock, settings: Settings, timer: TimerR
         return
     start = from_db(meeting.starts_at)
     cant = await store.cant_go(tx, meeting.id)
-    params = _params(settings, meeting)
+    params = await _params_of(tx, settings, meeting)
     offset = int(timer.payload.get("offset", 0))
     for person in await audience(tx, meeting):
         if person.id in cant:
@@ -541,7 +569,10 @@ async def move(
     # Moved twice before the first word went out: only the latest time is announced.
     await notices.withdraw(tx, clock, f"meeting:{moved.id}:moved:", "meeting moved again")
     await _schedule_reminders(tx, clock, settings, moved)
-    params = {**_params(settings, moved), "old": notices.when(from_db(found.starts_at))}
+    params = {
+        **await _params_of(tx, settings, moved),
+        "old": notices.when(from_db(found.starts_at)),
+    }
     for person in await _to_tell(tx, moved.id):
         await notices.notify(
             tx,
@@ -585,7 +616,7 @@ async def cancel(
                 tx, clock, settings, actor=actor, item_id=item_id, new=agenda_council.ACCEPTED
             )
             await store.remove_from_agenda(tx, found.id, item_id)
-    params = _params(settings, cancelled)
+    params = await _params_of(tx, settings, cancelled)
     for person in await _to_tell(tx, found.id):
         await notices.notify(
             tx,

@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.config import Settings
-from bot.council import agenda, audit, notices, roles, timers
+from bot.council import agenda, audit, content, notices, roles, timers
 from bot.council.access import Person, person_ref
 from bot.council.clock import Clock
 from bot.council.roles import NotAllowed
@@ -167,6 +167,21 @@ async def check_item(tx: Tx, item_id: int, source: str) -> ItemRow | str:
     return path if isinstance(path, str) else item
 
 
+# Items staff can post (or update) an outcome for from the menu: the rest wait for a meeting,
+# were declined or joined, or are closed.
+POSTABLE = (
+    agenda.NEW,
+    agenda.NEEDS_INFO,
+    agenda.DISCUSSED,
+    agenda.ANSWERED,
+    agenda.OUTCOME_POSTED,
+)
+
+
+async def postable(tx: Tx, *, limit: int, offset: int) -> list[ItemRow]:
+    return await agenda_store.in_statuses(tx, POSTABLE, limit=limit, offset=offset)
+
+
 async def merged_into(tx: Tx, item_id: int) -> int | None:
     """Where a merged item's supporters went: its outcome is posted there."""
     item = await agenda_store.get(tx, item_id)
@@ -245,6 +260,11 @@ async def post(
         posted_by=actor.id or None,
         now=now,
     )
+    if source != MINUTES:
+        # The other content languages' words, typed in the wizard (handlers/content.py).
+        await content.keep(
+            tx, actor.id, "outcome", outcome.id, {"text": "text", "reason": "reason"}
+        )
     # A newer version stops the old chase (its checksum would make it stale anyway).
     await timers.cancel(tx, clock, f"outcome:{item.id}:")
     if outcome.kind == IN_PROGRESS:
@@ -291,12 +311,16 @@ def day(value: str | None) -> dict[str, str] | str:
 
 
 async def notice_params(tx: Tx, settings: Settings, outcome: OutcomeRow) -> dict[str, Any]:
+    async def words(field: str, text: str) -> dict[str, Any]:
+        versions = await content.versions(tx, settings, "outcome", outcome.id, field, text)
+        return content.param(settings, versions)
+
     return {
         "ref": agenda.ref(outcome.item_id),
         "topic": agenda.topic_param(settings, outcome.topic),
         "kind": notices.catalogue(f"outcomes.kind.{outcome.kind}"),
-        "text": outcome.text,
-        "reason": outcome.reason or "",
+        "text": await words("text", outcome.text),
+        "reason": await words("reason", outcome.reason) if outcome.reason else "",
         "owner": await owner_label(tx, outcome),
         "date": day(outcome.follow_up_on),
     }
@@ -429,7 +453,7 @@ async def _fire_escalate(tx: Tx, clock: Clock, settings: Settings, timer: TimerR
         return
     params = {
         **await notice_params(tx, settings, outcome),
-        "days": settings.followup_escalate_after.days,
+        "days": {"$msg": "reader.n.days", "count": settings.followup_escalate_after.days},
     }
     for admin in await people.active_with_roles(tx, (roles.ADMIN,)):
         await notices.notify(

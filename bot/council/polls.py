@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot.config import Settings
-from bot.council import audit, notices, roles, timers
+from bot.council import audit, content, notices, paper_polls, roles, timers
 from bot.council.access import Person
 from bot.council.clock import Clock
 from bot.council.notices import ButtonSpec
@@ -218,6 +218,7 @@ async def open_poll(
     size = await poll_store.fix_electorate(tx, poll_id, [p.id for p in electorate])
     buttons = ballot_buttons(poll_id, draft.options, bool(draft.multiple))
     params = _ballot_params(draft.question, draft.options, bool(draft.multiple), closes)
+    await _in_each_language(tx, settings, actor, poll_id, draft, params, buttons, ballot_buttons)
     for person in electorate:
         await notices.notify(
             tx,
@@ -267,6 +268,44 @@ async def open_poll(
         },
     )
     return Opened(poll_id=poll_id, electorate=size)
+
+
+async def _in_each_language(
+    tx: Tx,
+    settings: Settings,
+    actor: Person,
+    poll_id: int,
+    draft: Draft,
+    params: dict[str, Any],
+    buttons: list[list[ButtonSpec]],
+    ballot_buttons: BallotButtons,
+) -> None:
+    """The question and options typed in each content language (handlers/content.py): each
+    elector's ballot notice and buttons in theirs. Changes params and buttons in place."""
+    fields = {"question": "question", **{f"option:{i}": f"option:{i}" for i in range(MAX_OPTIONS)}}
+    await content.keep(tx, actor.id, "poll", poll_id, fields)
+    question = {content.first(settings): draft.question}
+    options = {content.first(settings): numbered(draft.options)}
+    for lang in content.others(settings):
+        words = await content.shown(
+            tx,
+            settings,
+            "poll",
+            poll_id,
+            {"question": draft.question}
+            | {f"option:{i}": label for i, label in enumerate(draft.options)},
+            lang,
+        )
+        question[lang] = words["question"]
+        labels = [words[f"option:{i}"] for i in range(len(draft.options))]
+        options[lang] = numbered(labels)
+        translated = ballot_buttons(poll_id, labels, bool(draft.multiple))
+        for row, other_row in zip(buttons, translated, strict=True):
+            for spec, other in zip(row, other_row, strict=True):
+                if "x" in spec and "x" in other:
+                    spec[f"x:{lang}"] = other["x"]
+    params["question"] = content.param(settings, question)
+    params["options"] = content.param(settings, options)
 
 
 def poll_ref(poll_id: int) -> str:
@@ -400,6 +439,8 @@ async def close(
     now = clock.now()
     if not await poll_store.close(tx, poll_id, to_db(now), early=early_by is not None):
         return False
+    # Paper ballot boxes join the counts now, never while the poll is open (issue 16).
+    await paper_polls.apply_at_close(tx, poll_id)
     await timers.cancel(tx, clock, f"poll:{poll_id}:soon")
     if not by_timer:  # the closing timer itself is marked fired by bot.council.timers
         await timers.cancel(tx, clock, f"poll:{poll_id}:close")
@@ -408,6 +449,7 @@ async def close(
     shown = await results(tx, settings, poll)
     assert shown is not None
     message, params = shown.notice()
+    params = await _results_in_each_language(tx, settings, shown, params)
     recipients = await poll_store.electors(tx, poll_id)
     if poll.created_by is not None:
         creator = await people_store.by_id(tx, poll.created_by)
@@ -494,7 +536,10 @@ async def _fire_soon(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow) 
             clock,
             key=f"poll:{poll.id}:soon:{person.id}",
             message="polls.closing_soon",
-            params={"question": poll.question, "closes": notices.when(closes)},
+            params={
+                "question": await _question_param(tx, settings, poll),
+                "closes": notices.when(closes),
+            },
             person=person,
             buttons=buttons if isinstance(buttons, list) else None,
             expires_at=closes,
@@ -530,13 +575,36 @@ class Results:
         params: dict[str, Any] = {
             "question": self.poll.question,
             "voted": self.poll.ballots,
-            "electorate": self.poll.electorate,
+            # A count phrase: "1 of 1 person voted", never "1 of 1 people".
+            "electorate": {"$msg": "reader.n.people", "count": self.poll.electorate},
             "turnout": self.turnout_pct,
         }
         if self.withheld:
             return "polls.results_withheld", {**params, "min": self.min_votes}
         note = "polls.note_multiple" if self.poll.multiple else "polls.note_single"
         return "polls.results", {**params, "lines": self.lines(), "note": notices.catalogue(note)}
+
+
+async def _question_param(tx: Tx, settings: Settings, poll: PollRow) -> dict[str, Any]:
+    versions = await content.versions(tx, settings, "poll", poll.id, "question", poll.question)
+    return content.param(settings, versions)
+
+
+async def _results_in_each_language(
+    tx: Tx, settings: Settings, shown: Results, params: dict[str, Any]
+) -> dict[str, Any]:
+    """The question and option labels of the results in each reader's content language."""
+    out = {**params, "question": await _question_param(tx, settings, shown.poll)}
+    if shown.withheld:
+        return out
+    lines = {content.first(settings): shown.lines()}
+    for lang in content.others(settings):
+        fields = {f"option:{i}": label for i, (label, _) in enumerate(shown.counts)}
+        words = await content.shown(tx, settings, "poll", shown.poll.id, fields, lang)
+        translated = [(words[f"option:{i}"], n) for i, (_, n) in enumerate(shown.counts)]
+        lines[lang] = replace(shown, counts=translated).lines()
+    out["lines"] = content.param(settings, lines)
+    return out
 
 
 def percent(part: int, whole: int) -> int:

@@ -42,6 +42,10 @@ async def leave(tx: Tx, clock: Clock, person: Person) -> bool:
     was nothing left to delete (a second press)."""
     if not may_leave(person):
         raise NotAllowed(f"{person.role} is removed by an admin")
+    # An office holder's seat empties first, while their name is still known (issue 16).
+    from bot.council import elections  # here, not at the top: elections imports access
+
+    await elections.seat_vacated(tx, clock, person.id, "left")
     outcome = await people.forget(tx, person.id, to_db(clock.now()), leaving=True)
     if outcome is None:
         return False

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -59,6 +60,10 @@ class Month:
     def first_day(self) -> date:
         return date(self.year, self.month, 1)
 
+    def shifted(self, months: int) -> Month:
+        index = self.year * 12 + (self.month - 1) + months
+        return Month(index // 12, index % 12 + 1)
+
 
 def parse_month(text: str | None) -> Month | None:
     match = _MONTH.match(text or "")
@@ -68,6 +73,11 @@ def parse_month(text: str | None) -> Month | None:
     if not (2000 <= year <= 2100 and 1 <= month <= 12):
         return None
     return Month(year, month)
+
+
+def this_month(clock: Clock, settings: Settings) -> Month:
+    local = clock.now().astimezone(settings.establishment.timezone)
+    return Month(local.year, local.month)
 
 
 def last_full_month(clock: Clock, settings: Settings) -> Month:
@@ -213,6 +223,15 @@ def small(value: int, minimum: int) -> int | None:
     return None if 0 < value < minimum else value
 
 
+def share_percent(part: int, whole: int, minimum: int) -> float | None:
+    """A percentage that cannot give a withheld count away: None when the whole is small, or
+    when the part or the rest (whole - part) is a small count, since either times the whole
+    would recover it ("40% of 5" is 2)."""
+    if whole < minimum or 0 < part < minimum or 0 < whole - part < minimum:
+        return None
+    return 100.0 * part / whole
+
+
 @dataclass(frozen=True)
 class Table:
     """A shown table: header ids and rows of text cells (counts already suppressed)."""
@@ -278,9 +297,10 @@ def tables(report: Report, settings: Settings, lang: str) -> list[Table]:
     timing_rows: list[list[str]] = []
     timing_values: list[list[float | None]] = []
     for key, measured in (("first_answer", report.to_first_answer), ("outcome", report.to_outcome)):
-        enough = measured.count >= minimum
-        median = measured.median if enough else None
-        p90 = measured.p90 if enough else None
+        # Days are not people: show the real figures whenever there is one (issue 17). The
+        # number of items behind them still follows the small-number rule.
+        median = measured.median if measured.count else None
+        p90 = measured.p90 if measured.count else None
         timing_rows.append(
             [
                 key,
@@ -290,11 +310,7 @@ def tables(report: Report, settings: Settings, lang: str) -> list[Table]:
             ]
         )
         timing_values.append([median, p90])
-    share = (
-        100.0 * report.with_outcome / report.raised_total
-        if report.raised_total >= minimum
-        else None
-    )
+    share = share_percent(report.with_outcome, report.raised_total, minimum)
     timing_rows.append(
         [
             "share_with_outcome_percent",
@@ -415,6 +431,15 @@ def csv_files(report: Report, settings: Settings, lang: str) -> list[tuple[str, 
     return files
 
 
+def figures_zip(report: Report, settings: Settings, lang: str) -> tuple[str, bytes]:
+    """Every table as a CSV, together in one zip file: one download instead of six."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in csv_files(report, settings, lang):
+            archive.writestr(name, data)
+    return f"council-report-{report.month.label}.zip", out.getvalue()
+
+
 def _safe(cell: str) -> str:
     # A cell starting with = + - @ is run as a formula by spreadsheet programs: keep it text.
     return "'" + cell if cell[:1] in ("=", "+", "-", "@") and not _is_number(cell) else cell
@@ -442,7 +467,9 @@ def charts(report: Report, settings: Settings, lang: str) -> list[tuple[str, byt
             )
         ]
     t = {name: i18n.t(lang, f"outcomes.chart.{name}") for name in _CHART_WORDS}
-    mark = hidden_mark(settings)
+    # A withheld count is drawn as a hatched bar up to the threshold, labelled in words.
+    mark = i18n.t(lang, "reader.report.fewer_than", count=settings.report_min_cell)
+    stub = float(settings.report_min_cell)
     shown = tables(report, settings, lang)
     by_name = {table.name: table for table in shown}
     out: list[tuple[str, bytes]] = []
@@ -459,6 +486,7 @@ def charts(report: Report, settings: Settings, lang: str) -> list[tuple[str, byt
                     values=[values for _, values in rows],
                     hidden=mark,
                     nothing=t["nothing"],
+                    stub=stub,
                 ),
             )
         )
@@ -477,7 +505,9 @@ def charts(report: Report, settings: Settings, lang: str) -> list[tuple[str, byt
                 note=i18n.t(
                     lang,
                     "outcomes.chart.share",
-                    share=share_row[2] if share_row[2] == mark else f"{share_row[2]}%",
+                    share=share_row[2]
+                    if share_row[2] == hidden_mark(settings)
+                    else f"{share_row[2]}%",
                 ),
             ),
         )
@@ -503,10 +533,21 @@ def charts(report: Report, settings: Settings, lang: str) -> list[tuple[str, byt
                     hidden=mark,
                     nothing=t["nothing"],
                     percent=name == "poll_turnout",
+                    stub=stub if name != "poll_turnout" else 10.0,
                 ),
             )
         )
     return out
+
+
+def chart_caption(file_name: str, report: Report, settings: Settings, lang: str) -> str:
+    """What a chart shows, in words, for its caption in the album."""
+    name = file_name.removesuffix(".png").removesuffix(f"-{report.month.label}")
+    month = month_title(report.month, lang)
+    message_id = f"reader.report.caption.{name}"
+    if not i18n.has(message_id):
+        message_id = "reader.report.caption.nothing"
+    return i18n.t(lang, message_id, month=month, least=settings.report_min_cell)
 
 
 _CHART_WORDS = (
@@ -549,11 +590,8 @@ class Summary:
 
 def summary(report: Report, settings: Settings) -> Summary:
     minimum, mark = settings.report_min_cell, hidden_mark(settings)
-    share = (
-        f"{100.0 * report.with_outcome / report.raised_total:.0f}%"
-        if report.raised_total >= minimum
-        else mark
-    )
+    percent = share_percent(report.with_outcome, report.raised_total, minimum)
+    share = mark if percent is None else f"{percent:.0f}%"
     return Summary(
         raised=_cell(small(sum(report.by_topic.raised.values()), minimum), mark),
         resolved=_cell(small(sum(report.by_topic.resolved.values()), minimum), mark),
@@ -610,6 +648,7 @@ def _draw_bars(
     nothing: str,
     note: str | None = None,
     percent: bool = False,
+    stub: float = 0.0,
 ) -> bytes:
     """Horizontal grouped bars, one group per label, the value written at the end of each bar;
     a hidden (small) count has no bar and reads as hidden."""
@@ -623,19 +662,32 @@ def _draw_bars(
     height = 2.2 + groups * (0.55 * per + 0.45) + (0.6 if note else 0) + (0.6 if per > 1 else 0)
     figure, axes = plt.subplots(figsize=(_WIDTH_IN, height))
     bar = 0.8 / per
-    top = max((v for row in values for v in row if v is not None), default=0.0) or 1.0
+    top = max([v for row in values for v in row if v is not None] + [stub], default=0.0) or 1.0
     for s, name in enumerate(series):
+        colour = _COLOURS[s % 3]
         positions = [g + (s - (per - 1) / 2) * bar for g in range(groups)]
         lengths = [(row[s] if s < len(row) and row[s] is not None else 0.0) for row in values]
-        axes.barh(positions, lengths, height=bar * 0.9, color=_COLOURS[s % 3], label=name)
+        axes.barh(positions, lengths, height=bar * 0.9, color=colour, label=name)
+        withheld = [p for p, row in zip(positions, values, strict=True) if row[s] is None]
+        if withheld and stub:
+            # Hatched, unfilled: "somewhere below this line", never a real length.
+            axes.barh(
+                withheld,
+                [stub] * len(withheld),
+                height=bar * 0.9,
+                color="white",
+                edgecolor=colour,
+                hatch="//",
+            )
         for position, row in zip(positions, values, strict=True):
             value = row[s] if s < len(row) else None
             text = hidden if value is None else (f"{value:.0f}%" if percent else _number(value))
-            axes.text((value or 0.0) + top * 0.01, position, text, va="center", fontsize=_FONT - 2)
+            at = stub if value is None else value
+            axes.text(at + top * 0.01, position, text, va="center", fontsize=_FONT - 2)
     axes.set_yticks(range(groups))
     axes.set_yticklabels([_wrap(label, 18) for label in labels])
     axes.invert_yaxis()
-    axes.set_xlim(0, top * 1.25)
+    axes.set_xlim(0, top * 1.6)
     axes.xaxis.set_visible(False)
     for side in ("top", "right", "bottom"):
         axes.spines[side].set_visible(False)

@@ -1,45 +1,436 @@
-"""Free text that suggests risk of self-harm: a kind reply at once, and an alert to the
-safer-custody team through the outbox. Every free-text path goes through screen()."""
+"""Free text that suggests risk of self-harm: a kind reply at once, and an urgent alert to the
+safer-custody contacts (people flagged by an admin) that escalates until someone takes it.
+
+The reply says the team was told only when an alert was queued for at least one contact. The
+alert names who and where (reference, staff note, wing, the flow they were in), never the words.
+It bypasses quiet hours and goes to the front of the queue. A contact presses "I am dealing with
+this" (audited); if nobody has within [safeguarding] escalate_after_minutes, it goes again to
+every contact and to the admins, and again after each interval, up to MAX_ROUNDS times."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
+import itertools
 import re
+import secrets
 import unicodedata
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import lru_cache
 
 from bot.config import Settings
-from bot.council import notices
+from bot.council import audit, notices, timers
 from bot.council.access import Person, person_ref
 from bot.council.clock import Clock
+from storage import invites as invite_store
+from storage import safety as store
+from storage.clock import from_db, to_db
 from storage.db import Tx
+from storage.people import PersonRow
+from storage.timers import TimerRow
+
+ESCALATE = "safeguarding_escalate"
+MAX_ROUNDS = 8  # the first alert and up to seven repeats: two hours at the default interval
+TAKE_BUTTON = "sgd"  # callback kind of "I am dealing with this" (handlers/__init__.py)
+
+# Built in, so no configuration can leave it empty; [safeguarding] phrases adds to it. Matched
+# as whole words after folding case, accents, apostrophes and punctuation, and also with the
+# spaces between a phrase's words left out ("selfharm", "killmyself"). Common misspellings
+# are listed as phrases of their own. tests/test_safety.py lists sentences that must match
+# and ordinary ones that must not.
+BUILT_IN_PHRASES: tuple[str, ...] = (
+    # English
+    "kill myself",
+    "kill my self",
+    "kil myself",
+    "killing myself",
+    "end it all",
+    "ending it all",
+    "end my life",
+    "ending my life",
+    "end it tonight",
+    "take my own life",
+    "taking my own life",
+    "want to die",
+    "wanna die",
+    "want too die",
+    "want to be dead",
+    "wish i was dead",
+    "wish i were dead",
+    "better off dead",
+    "better of dead",
+    "dont want to live",
+    "dont want to be alive",
+    "dont want to be here anymore",
+    "no reason to live",
+    "nothing to live for",
+    "no point living",
+    "no point in living",
+    "cant do this anymore",
+    "cant cope anymore",
+    "suicide",
+    "suicidal",
+    "sucide",
+    "suicde",
+    "suiside",
+    "suicied",
+    "sucidal",
+    "suisidal",
+    "self harm",
+    "self harming",
+    "self harmed",
+    "hurt myself",
+    "hurting myself",
+    "harm myself",
+    "harming myself",
+    "cut myself",
+    "cutting myself",
+    "cut my wrists",
+    "slit my wrists",
+    "hang myself",
+    "hanging myself",
+    "overdose on purpose",
+    # Welsh (with common spellings, with and without mutation)
+    "lladd fy hun",
+    "lladd fy hunan",
+    "ladd fy hun",
+    "ladd fy hunan",
+    "lladd fy hyn",
+    "hunanladdiad",
+    "hunan laddiad",
+    "hunanladdol",
+    "eisiau marw",
+    "isio marw",
+    "isie marw",
+    "moyn marw",
+    "eisio marw",
+    "niweidio fy hun",
+    "niweidio fy hunan",
+    "hunan niweidio",
+    "hunan niwed",
+    "hunan-niwed",
+    "brifo fy hun",
+    "brifo fy hunan",
+    "anafu fy hun",
+    "torri fy hun",
+    "dod a diwedd i fy mywyd",
+    "rhoi diwedd ar y cyfan",
+    "gorffen y cyfan",
+    "dim pwynt byw",
+    "dim rheswm i fyw",
+    "ddim eisiau byw",
+    "ddim isio byw",
+)
 
 
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return re.sub(r"[^\w]+", " ", text).strip()
+    """Lower case, no accents (â -> a), apostrophes dropped (don't -> dont), punctuation to
+    spaces, and a letter typed three or more times in a row cut to two ("killlll" -> "kill")."""
+    text = unicodedata.normalize("NFKD", text).casefold()
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = re.sub(r"['\u2019\u2018`]", "", text)
+    text = re.sub(r"[^\w]+", " ", text)
+    text = re.sub(r"(\w)\1{2,}", r"\1\1", text)
+    return text.strip()
+
+
+def _variants(phrase: str) -> set[str]:
+    """The phrase as written, and with the spaces between its words left out in every way."""
+    words = _fold(phrase).split()
+    out: set[str] = set()
+    if not words:
+        return out
+    for joins in itertools.product((" ", ""), repeat=len(words) - 1):
+        out.add(words[0] + "".join(j + w for j, w in zip(joins, words[1:], strict=True)))
+    return out
+
+
+@lru_cache(maxsize=8)
+def _pattern(extra: tuple[str, ...]) -> re.Pattern[str]:
+    variants: set[str] = set()
+    for phrase in (*BUILT_IN_PHRASES, *extra):
+        variants |= _variants(phrase)
+    alternatives = "|".join(sorted((re.escape(v) for v in variants if v), key=len, reverse=True))
+    return re.compile(rf"(?:^| )(?:{alternatives})(?= |$)")
 
 
 def suggests_risk(settings: Settings, text: str) -> bool:
-    folded = f" {_fold(text)} "
-    return any(f" {_fold(phrase)} " in folded for phrase in settings.safeguarding.phrases)
+    return _pattern(settings.safeguarding.phrases).search(_fold(text)) is not None
+
+
+# Where the person was when they wrote it: the flow's name, shown in the contact's language.
+FLOWS = frozenset(
+    {
+        "message",
+        "edited",
+        "raise",
+        "keyin",
+        "triage",
+        "agenda_reply",
+        "poll_new",
+        "consult_answer",
+        "consult_new",
+        "consult_report",
+        "announce",
+        "meeting_new",
+        "meeting_move",
+        "minutes",
+        "outcome",
+        "invite",
+    }
+)
+
+
+def _where(flow: str) -> dict[str, str]:
+    return notices.catalogue(f"safety.flow.{flow if flow in FLOWS else 'other'}")
+
+
+def _wing(settings: Settings, wing_id: str | None) -> object:
+    wing = settings.wing(wing_id) if wing_id else None
+    return notices.labelled(wing.labels) if wing else notices.catalogue("safety.no_wing")
+
+
+@dataclass(frozen=True)
+class Screened:
+    risk: bool  # the words suggest risk: show the support reply
+    told: bool  # an alert is queued for at least one safer-custody contact (now or before)
 
 
 async def screen(
     tx: Tx, clock: Clock, settings: Settings, *, person: Person, text: str, where: str
-) -> bool:
-    """True when the text suggests risk; the caller then shows the support message."""
+) -> Screened:
+    """Check free text; on risk, raise an alert to every contact. told is True only when a
+    notice was queued for at least one contact (or the same words already alerted them)."""
     if not suggests_risk(settings, text):
-        return False
-    # The same text from the same person alerts once, however often it is sent.
-    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
-    for contact in settings.safeguarding.contacts:
+        return Screened(False, False)
+    contacts = [c for c in await store.contacts(tx) if c.id != person.id]
+    # The same words from the same person alert once, however often they are sent. A keyed
+    # hash: the stored digest cannot be checked against guessed sentences.
+    pepper = await invite_store.secret(tx, "alert_pepper", secrets.token_hex(32))
+    digest = hmac.new(pepper.encode(), _fold(text).encode(), hashlib.sha256).hexdigest()[:16]
+    alert_id = await store.raise_alert(
+        tx,
+        person_id=person.id,
+        digest=digest,
+        wing=person.wing,
+        flow=where,
+        now=to_db(clock.now()),
+    )
+    if alert_id is None:
+        return Screened(True, bool(contacts))
+    params = _params(settings, person, where)
+    told = 0
+    for contact in contacts:
+        told += await _send(tx, clock, alert_id, 1, contact, "safety.alert", params)
+    if not told:
+        # Nobody to tell: the admins hear of it at once, and the reply does not claim the team
+        # was told (it says to speak to wing staff now).
+        for admin in await store.admins(tx):
+            await _send(tx, clock, alert_id, 1, admin, "safety.alert_no_contact", params)
+    await _schedule_escalation(tx, clock, settings, alert_id, 1)
+    return Screened(True, told > 0)
+
+
+def _params(settings: Settings, person: PersonRow, where: str) -> dict[str, object]:
+    return {
+        "person": person_ref(person.id),
+        "label": person.label or "-",
+        "wing": _wing(settings, person.wing),
+        "where": _where(where),
+    }
+
+
+async def _send(
+    tx: Tx,
+    clock: Clock,
+    alert_id: int,
+    round_: int,
+    to: PersonRow,
+    message: str,
+    params: dict[str, object],
+) -> int:
+    queued = await notices.notify(
+        tx,
+        clock,
+        key=f"safeguarding:{alert_id}:{round_}:{to.id}",
+        person=to,
+        message=message,
+        params=params,
+        buttons=[[{"m": "safety.take", "d": f"1:{TAKE_BUTTON}:{alert_id}"}]],
+        urgent=True,
+    )
+    return int(queued)
+
+
+async def _schedule_escalation(
+    tx: Tx, clock: Clock, settings: Settings, alert_id: int, round_: int
+) -> None:
+    await timers.schedule(
+        tx,
+        key=f"safeguarding:{alert_id}:escalate:{round_}",
+        kind=ESCALATE,
+        subject_id=alert_id,
+        due_at=clock.now() + settings.safeguarding.escalate_after,
+        checksum=timers.checksum_of(alert_id, "open"),
+    )
+
+
+async def _escalation_checksum(tx: Tx, timer: TimerRow) -> str | None:
+    alert = await store.alert(tx, timer.subject_id)
+    if alert is None:
+        return None
+    return timers.checksum_of(alert.id, "open" if alert.taken_by is None else "taken")
+
+
+async def _fire_escalation(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow) -> None:
+    alert = await store.alert(tx, timer.subject_id)
+    if alert is None or alert.taken_by is not None or alert.rounds >= MAX_ROUNDS:
+        return
+    round_ = await store.next_round(tx, alert.id)
+    person = None if alert.person_id is None else await store.person(tx, alert.person_id)
+    params: dict[str, object] = {
+        "person": person_ref(alert.person_id) if alert.person_id else "-",
+        "label": (person.label if person else None) or "-",
+        "wing": _wing(settings, alert.wing),
+        "where": _where(alert.flow),
+        "minutes": int((clock.now() - from_db(alert.raised_at)) / timedelta(minutes=1)),
+    }
+    recipients = {p.id: p for p in await store.contacts(tx)}
+    recipients.update({p.id: p for p in await store.admins(tx)})
+    recipients.pop(alert.person_id or 0, None)
+    for to in recipients.values():
+        await _send(tx, clock, alert.id, round_, to, "safety.alert_again", params)
+    await audit.record(
+        tx,
+        clock,
+        actor_id=None,
+        actor_role=None,
+        action="safeguarding.escalated",
+        subject=f"alert:{alert.id}",
+        detail={"round": round_, "recipients": len(recipients)},
+    )
+    if round_ < MAX_ROUNDS:
+        await _schedule_escalation(tx, clock, settings, alert.id, round_)
+
+
+timers.register(ESCALATE, fire=_fire_escalation, checksum=_escalation_checksum)
+
+
+@dataclass(frozen=True)
+class Taken:
+    outcome: str  # "taken", "already", "not_allowed", "unknown"
+    about: str = ""  # the person's reference
+    by: str = ""  # who took it (for "already")
+
+
+async def take(tx: Tx, clock: Clock, *, actor: Person, alert_id: int) -> Taken:
+    """A contact (or an admin) says they are dealing with an alert. The first press wins."""
+    alert = await store.alert(tx, alert_id)
+    if alert is None:
+        return Taken("unknown")
+    if actor.role != "admin" and not await store.is_contact(tx, actor.id):
+        return Taken("not_allowed")
+    about = person_ref(alert.person_id) if alert.person_id else "-"
+    if not await store.take(tx, alert.id, actor.id, to_db(clock.now())):
+        return Taken("already", about, person_ref(alert.taken_by) if alert.taken_by else "-")
+    await audit.record(
+        tx,
+        clock,
+        actor_id=actor.id,
+        actor_role=actor.role,
+        action="safeguarding.taken",
+        subject=f"alert:{alert.id}",
+        detail={"about": about, "rounds": alert.rounds},
+    )
+    # Nothing left to escalate: the pending timer goes stale (checksum) and is cancelled.
+    await timers.cancel(tx, clock, f"safeguarding:{alert.id}:escalate:")
+    # Everyone else who was asked hears that it is in hand, so nobody goes twice or not at all.
+    asked = {p.id: p for p in await store.contacts(tx)}
+    if alert.rounds > 1 or not asked:
+        asked.update({p.id: p for p in await store.admins(tx)})
+    for other in asked.values():
+        if other.id in (actor.id, alert.person_id):
+            continue
         await notices.notify(
             tx,
             clock,
-            key=f"safeguarding:{person.id}:{digest}:{contact}",
-            chat_id=contact,
-            message="safeguarding.alert",
-            params={"person": person_ref(person.id), "label": person.label or "-", "where": where},
+            key=f"safeguarding:{alert.id}:taken:{other.id}",
+            person=other,
+            message="safety.taken_by_other",
+            params={"by": person_ref(actor.id), "person": about},
             urgent=True,
         )
-    return True
+    return Taken("taken", about)
+
+
+# --- contacts ---------------------------------------------------------------------------------
+
+CONTACT_ROLES = frozenset({"staff", "admin"})
+
+
+@dataclass(frozen=True)
+class ContactChange:
+    outcome: str  # "added", "removed", "already", "not_there", "unknown", "wrong_role"
+    ref: str = ""
+
+
+async def add_contact(tx: Tx, clock: Clock, *, actor: Person, person_id: int) -> ContactChange:
+    target = await store.person(tx, person_id)
+    if target is None or target.status != "active":
+        return ContactChange("unknown")
+    ref = person_ref(target.id)
+    if target.role not in CONTACT_ROLES:
+        return ContactChange("wrong_role", ref)
+    if not await store.add_contact(tx, target.id, actor.id, to_db(clock.now())):
+        return ContactChange("already", ref)
+    await audit.record(
+        tx,
+        clock,
+        actor_id=actor.id,
+        actor_role=actor.role,
+        action="safeguarding.contact_added",
+        subject=ref,
+    )
+    return ContactChange("added", ref)
+
+
+async def remove_contact(tx: Tx, clock: Clock, *, actor: Person, person_id: int) -> ContactChange:
+    ref = person_ref(person_id)
+    if not await store.remove_contact(tx, person_id):
+        return ContactChange("not_there", ref)
+    await audit.record(
+        tx,
+        clock,
+        actor_id=actor.id,
+        actor_role=actor.role,
+        action="safeguarding.contact_removed",
+        subject=ref,
+    )
+    return ContactChange("removed", ref)
+
+
+async def readiness(tx: Tx, clock: Clock) -> tuple[int, int]:
+    """(active contacts, unused invites that will make one): run refuses real use with (0, 0)."""
+    contacts = len(await store.contacts(tx))
+    return contacts, await store.pending_contact_invites(tx, to_db(clock.now()))
+
+
+async def notify_contacts(
+    tx: Tx, clock: Clock, *, key: str, message: str, params: dict[str, object]
+) -> int:
+    """An urgent notice to every contact (an item that carried risky words names its ref)."""
+    told = 0
+    for contact in await store.contacts(tx):
+        told += int(
+            await notices.notify(
+                tx,
+                clock,
+                key=f"{key}:{contact.id}",
+                person=contact,
+                message=message,
+                params=params,
+                urgent=True,
+            )
+        )
+    return told

@@ -86,8 +86,15 @@ def local_moment(day: date, wall: time, zone: ZoneInfo) -> Reading:
     return Reading(moment=first.astimezone(UTC), ambiguous=ambiguous)
 
 
+# Days by name, in both languages: "today 19:54", "heddiw 19:54", "tomorrow 10:00".
+_RELATIVE_DAYS = {"today": 0, "heddiw": 0, "tomorrow": 1, "yfory": 1}
+
+
 def _date_part(words: list[str], today: date) -> tuple[int | None, int, int] | str:
     """(year or None, month, day), or a problem."""
+    if len(words) == 1 and words[0].casefold() in _RELATIVE_DAYS:
+        day = today + timedelta(days=_RELATIVE_DAYS[words[0].casefold()])
+        return day.year, day.month, day.day
     text = " ".join(words)
     if match := _ISO.match(text):
         return int(match.group(1)), int(match.group(2)), int(match.group(3))

@@ -250,6 +250,7 @@ class LocalBotApi:
                 ("answerCallbackQuery", self._answer_callback_query),
                 ("deleteMessage", self._delete_message),
                 ("sendPhoto", self._send_photo),
+                ("sendMediaGroup", self._send_media_group),
                 ("sendDocument", self._send_document),
                 ("sendChatAction", self._send_chat_action),
                 ("setMyCommands", self._set_my_commands),
@@ -333,6 +334,26 @@ class LocalBotApi:
 
     def _send_document(self, params: JsonDict, files: Files) -> JsonDict:
         return self._send_file(params, files, "document")
+
+    def _send_media_group(self, params: JsonDict, files: Files) -> list[JsonDict]:
+        """An album (the month's report charts): 2 to 10 photos, each with its caption."""
+        media = params.get("media")
+        if isinstance(media, str):
+            media = json.loads(media)
+        if not isinstance(media, list) or not 2 <= len(media) <= 10:
+            raise _bad("Bad Request: wrong number of media in the album")
+        persona = self._chat(params)
+        sent: list[JsonDict] = []
+        for item in media:
+            if not isinstance(item, dict) or item.get("type") != "photo":
+                raise _bad("Bad Request: only photos can be sent in an album here")
+            caption = str(item.get("caption") or "")
+            if len(caption) > CAPTION_LIMIT:
+                raise _bad(CAPTION_TOO_LONG)
+            stored = self._input_file({"photo": item.get("media")}, files, "photo")
+            self._take_flood(persona.user_id)
+            sent.append(self._deliver(persona, "photo", caption, [], None, stored))
+        return sent
 
     def _send_file(self, params: JsonDict, files: Files, kind: str) -> JsonDict:
         caption, entities = self._formatted(

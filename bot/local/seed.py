@@ -15,11 +15,12 @@ from datetime import datetime, time, timedelta
 import handlers  # noqa: F401 - registers the meeting RSVP buttons used by the notices
 from bot import i18n
 from bot.config import Settings
-from bot.council import access, agenda, consultations, meetings, polls
+from bot.council import access, agenda, consultations, meetings, polls, schemes
 from bot.council.clock import Clock
 from bot.local.store import ChannelStore, Persona
 from handlers import consultations as consultation_buttons
 from handlers import polls as poll_buttons
+from storage import safety as safety_store
 from storage.clock import to_db
 from storage.db import Database
 from storage.people import PersonRow
@@ -130,6 +131,9 @@ async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock
     wings = {w.id for w in settings.wings}
 
     async with db.transaction() as tx:
+        # The staff member is the safer-custody contact, so a member who types worrying words
+        # in the demo shows the alert arriving in her chat.
+        await safety_store.add_contact(tx, staff.id, None, to_db(now))
         raised = []
         for who, topic, wing, text in ITEMS:
             if who >= len(members) or topic not in topics or wing not in wings:
@@ -205,4 +209,56 @@ async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock
             summary_button=consultation_buttons.summary_button,
         )
         seeded.consultation = f"consultation {published.consultation_id}"
+
+    # A closed one too, so the README's `python -m bot export consultation 2` works on the demo.
+    async with db.transaction() as tx:
+        earlier = consultations.Draft(
+            title="Visits last year",
+            background="What worked, and what did not.",
+            questions=[("text", "What should we keep?", [])],
+            audience="both",
+            closes_at=to_db(now + timedelta(days=1)),
+        )
+        done = await consultations.publish(
+            tx,
+            clock,
+            settings,
+            actor=staff,
+            draft=earlier,
+            open_button=consultation_buttons.open_button,
+            summary_button=consultation_buttons.summary_button,
+        )
+        await consultations.close(tx, clock, done.consultation_id)
+
+    # Peer schemes (docs/SCHEMES.md): Ms Morgan coordinates the Listeners; Lee is a listed
+    # Listener on A wing with a week of hours, so /schemes and /myrecord have something to show.
+    async with db.transaction() as tx:
+        listeners = next(
+            (s for s in await schemes.all_schemes(tx, settings) if s.kind == "listeners"), None
+        )
+        admin = people.get(settings.admins[0]) if settings.admins else None
+        if listeners is not None and admin is not None and len(members) >= 2:
+            await schemes.add_coordinator(
+                tx, clock, actor=admin, scheme=listeners, person_id=staff.id
+            )
+            today = now.astimezone(zone).date()
+            await schemes.add_worker(
+                tx,
+                clock,
+                actor=staff,
+                scheme=listeners,
+                person_id=members[1].id,
+                listed_name="Lee",
+                training="Samaritans Listener training",
+                trained_on=today - timedelta(days=60),
+                started_on=today - timedelta(days=45),
+            )
+            await schemes.record_hours(
+                tx,
+                clock,
+                actor=staff,
+                scheme=listeners,
+                week=today - timedelta(days=7),
+                text=f"{access.person_ref(members[1].id)} 6",
+            )
     return seeded

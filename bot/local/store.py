@@ -17,12 +17,13 @@ All SQL of the local channel lives in this module, parameterised.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from storage import files
 
 JsonDict = dict[str, Any]
 
@@ -162,17 +163,14 @@ class ChannelStore:
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            # Readable by the bot's user alone, like every data file (the WAL follows umask).
-            Path(self.path).touch(mode=0o600, exist_ok=True)
-            os.chmod(self.path, 0o600)
-        old_umask = os.umask(0o077)
-        try:
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA journal_mode=WAL")
-        finally:
-            os.umask(old_umask)
+            # The chats and the channel's token: readable by the bot's account alone.
+            files.private_file(Path(self.path))
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        if self.path != ":memory:":
+            for made in (Path(f"{self.path}-wal"), Path(f"{self.path}-shm")):
+                files.tighten(made)
         self._db.execute("PRAGMA synchronous=NORMAL")
         # A deleted or rewritten row's old bytes are zeroed, not left in free space.
         self._db.execute("PRAGMA secure_delete=ON")

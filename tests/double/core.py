@@ -368,6 +368,7 @@ class BotApiDouble:
             ("answerCallbackQuery", self._answer_callback_query),
             ("deleteMessage", self._delete_message),
             ("sendPhoto", self._send_photo),
+            ("sendMediaGroup", self._send_media_group),
             ("sendDocument", self._send_document),
             ("sendChatAction", self._send_chat_action),
             ("setMyCommands", self._set_my_commands),
@@ -1079,6 +1080,25 @@ class BotApiDouble:
 
     def _send_photo(self, params: JsonDict, files: Files) -> JsonDict:
         return self._send_file(params, files, "photo")
+
+    def _send_media_group(self, params: JsonDict, files: Files) -> list[JsonDict]:
+        """An album: 2 to 10 photos sent together, each with its own caption."""
+        media = params.get("media")
+        if isinstance(media, str):
+            media = json.loads(media)
+        if not isinstance(media, list) or not 2 <= len(media) <= 10:
+            raise _bad("Bad Request: wrong number of media in the album")
+        chat_id = self._writable_chat(params)
+        sent: list[JsonDict] = []
+        for item in media:
+            if not isinstance(item, dict) or item.get("type") != "photo":
+                raise _bad("Bad Request: only photos are modelled in an album")
+            caption = str(item.get("caption") or "")
+            if len(caption) > CAPTION_LIMIT:
+                raise _bad(CAPTION_TOO_LONG)
+            stored = self._input_file({"photo": item.get("media")}, files, "photo")
+            sent.append(self._deliver(chat_id, "photo", caption, [], {}, stored))
+        return sent
 
     def _send_document(self, params: JsonDict, files: Files) -> JsonDict:
         return self._send_file(params, files, "document")

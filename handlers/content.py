@@ -1,0 +1,140 @@
+"""Asking staff for their words in each content language, in any wizard, the same way: after
+the first language's words are accepted, the bot asks for the next language ("the same words
+in both" is one tap), then says what the wizard would have said next."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.council import content
+from bot.council.text import clean
+from handlers.base import Button, Call, Reply, Result
+from handlers.base import stale as _stale
+from handlers.callbacks import pack
+from storage import content as store
+from storage import conversation
+
+
+def _as_list(result: Result) -> list[Reply]:
+    if result is None:
+        return []
+    return [result] if isinstance(result, Reply) else list(result)
+
+
+def _saved(replies: list[Reply]) -> list[dict[str, Any]]:
+    return [
+        {
+            "text": r.text,
+            "buttons": [
+                [{"l": b.label, "d": b.data, "u": b.url} for b in row] for row in r.buttons
+            ],
+        }
+        for r in replies
+    ]
+
+
+def _restored(saved: list[dict[str, Any]]) -> list[Reply]:
+    return [
+        Reply(
+            str(r["text"]),
+            [[Button(b["l"], b["d"], b["u"]) for b in row] for row in r["buttons"]],
+        )
+        for r in saved
+    ]
+
+
+async def ask_other(
+    call: Call,
+    *,
+    field: str,
+    text: str,
+    most: int,
+    then: Result,
+    flow: str | None = None,
+    step: str | None = None,
+) -> Result:
+    """Call when the wizard has accepted `text` for `field` and moved on (to flow and step, read
+    from the conversation when not given); `then` is what it would say next. With one content
+    language, that is said at once."""
+    others = content.others(call.services.settings)
+    if not others:
+        return then
+    if flow is None or step is None:
+        state = await conversation.get(call.tx, call.me.id)
+        if state is None:
+            return then  # the wizard finished: nothing waits for these words
+        flow, step = state.flow, state.step
+    pending = store.Pending(
+        flow, step, field, others[0], text, {"most": most, "replies": _saved(_as_list(then))}
+    )
+    await store.set_pending(call.tx, call.me.id, pending)
+    return _ask(call, pending)
+
+
+def _ask(call: Call, pending: store.Pending) -> Reply:
+    return call.reply(
+        "reader.content.ask",
+        buttons=[[call.button("reader.content.same", pack("cts"))]],
+        language=call.t(f"reader.content.lang_name.{pending.lang}"),
+        text=pending.primary_text,
+    )
+
+
+async def waiting(call: Call) -> store.Pending | None:
+    """The translation the bot waits for, if the person is still at that step."""
+    if call.person is None or call.state is None:
+        return None
+    pending = await store.get_pending(call.tx, call.me.id)
+    if pending is None:
+        return None
+    if (pending.flow, pending.step) != (call.state.flow, call.state.step):
+        await store.clear_pending(call.tx, call.me.id)  # they moved on: ask no more
+        return None
+    return pending
+
+
+async def typed(call: Call, pending: store.Pending) -> Result:
+    most = int(pending.next_reply.get("most", 2000))
+    cleaned = clean(call.text, max_len=most, need_words=True)
+    if not cleaned.ok:
+        return call.reply("reader.content.problem", most=most)
+    return await _took(call, pending, cleaned.text)
+
+
+async def same(call: Call) -> Result:
+    pending = await waiting(call)
+    if pending is None:
+        return _stale(call)
+    return await _took(call, pending, pending.primary_text)
+
+
+async def _took(call: Call, pending: store.Pending, text: str) -> Result:
+    await store.put_draft(call.tx, call.me.id, pending.field, pending.lang, text)
+    others = content.others(call.services.settings)
+    later = others[others.index(pending.lang) + 1 :] if pending.lang in others else ()
+    if later:
+        following = store.Pending(
+            pending.flow,
+            pending.step,
+            pending.field,
+            later[0],
+            pending.primary_text,
+            pending.next_reply,
+        )
+        await store.set_pending(call.tx, call.me.id, following)
+        return _ask(call, following)
+    await store.clear_pending(call.tx, call.me.id)
+    drafts = await store.drafts(call.tx, call.me.id)
+    kept = [
+        call.t(
+            "reader.content.kept",
+            language=call.t(f"reader.content.lang_label.{lang}"),
+            text=drafts[(pending.field, lang)],
+        )
+        for lang in others
+        if (pending.field, lang) in drafts
+    ]
+    replies = _restored(list(pending.next_reply.get("replies", [])))
+    if replies:
+        replies[0].text = "\n".join([*kept, "", replies[0].text]).strip()
+    return replies or [Reply("\n".join(kept))]

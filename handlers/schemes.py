@@ -1,0 +1,784 @@
+"""Peer schemes (docs/SCHEMES.md): /schemes, asking for help, "I am arranging this", the
+follow-up, /arrived, coordinators' pages (peer workers, hours, agenda), the record and its PDF.
+Thin: the rules are in bot.council.schemes; the PDF in bot.council.scheme_record."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_timedelta
+
+from bot import i18n
+from bot.config import SCHEME_KINDS, Settings
+from bot.council import scheme_record
+from bot.council import schemes as council
+from bot.council.access import Person, parse_person_ref, person_ref
+from bot.council.reports import Month
+from bot.council.roles import ADMIN, IN_CUSTODY, NotAllowed
+from bot.council.text import clean
+from handlers.base import Button, Call, Reply, Result, stale, wing_label
+from handlers.callbacks import pack
+from storage.db import Database
+
+_ASK_PROBLEMS = {
+    council.Ask.ON_ITS_WAY: "schemes.ask.on_its_way",
+    council.Ask.NOT_ON_WING: "schemes.ask.not_on_wing",
+    council.Ask.NO_NOTES: "schemes.ask.no_notes",
+    council.Ask.NOTE_TOO_LONG: "schemes.note.too_long",
+    council.Ask.NOTE_EMPTY: "schemes.note.empty",
+}
+
+
+def _expect(call: Call, minutes: int) -> str:
+    return format_timedelta(timedelta(minutes=minutes), locale=call.lang)
+
+
+def _text(labels: dict[str, str], lang: str) -> str:
+    return council.in_language(labels, lang)
+
+
+def _partner_lines(call: Call, scheme_id: str | None) -> list[str]:
+    return [
+        call.t(
+            "schemes.partner",
+            name=_text(p.names, call.lang),
+            phone=p.phone,
+            about=_text(p.about, call.lang),
+        ).strip()
+        for p in council.partners_for(call.services.settings, scheme_id)
+    ]
+
+
+async def _scheme(call: Call, index: int = 0) -> council.Scheme | None:
+    scheme_id = call.callback.arg(index) if call.callback else None
+    return await council.get(call.tx, call.services.settings, scheme_id)
+
+
+# --- the directory and a scheme's page -------------------------------------------------------
+
+
+async def directory(call: Call) -> Result:
+    return await _directory(call, edit=False)
+
+
+async def directory_button(call: Call) -> Result:
+    return await _directory(call, edit=True)
+
+
+async def _directory(call: Call, *, edit: bool) -> Result:
+    found = await council.directory(call.tx, call.services.settings, call.me)
+    if not found:
+        return call.reply("schemes.none", edit=edit)
+    lines = [call.t("schemes.title")]
+    for scheme in found:
+        lines.append(
+            call.t(
+                "schemes.line", name=scheme.name(call.lang), about=_text(scheme.about, call.lang)
+            )
+        )
+    lines += _partner_lines(call, None)
+    buttons = [[Button(s.name(call.lang), pack("sch", s.id))] for s in found]
+    if call.me.role in ("staff", "admin"):
+        buttons.append([call.button("schemes.new.button", pack("snew"))])
+    return Reply("\n".join(lines), buttons, edit=edit)
+
+
+async def page(call: Call) -> Result:
+    scheme = await _scheme(call)
+    if scheme is None:
+        return stale(call)
+    me, lang = call.me, call.lang
+    lines = [
+        call.t("schemes.page.title", name=scheme.name(lang)),
+        _text(scheme.about, lang),
+        "",
+        call.t("schemes.page.how", how=_text(scheme.how, lang)),
+    ]
+    if scheme.wings:
+        where = ", ".join(wing_label(call, w) for w in scheme.wings)
+        lines.append(call.t("schemes.page.wings", wings=where))
+    else:
+        lines.append(call.t("schemes.page.all_wings"))
+    workers = await council.listed(call.tx, scheme)
+    if me.role in IN_CUSTODY:
+        workers = [w for w in workers if w.wing == me.wing]
+        names = ", ".join(w.listed_name or "" for w in workers)
+        lines.append(
+            call.t("schemes.page.listed", names=names)
+            if names
+            else call.t("schemes.page.none_listed")
+        )
+    else:
+        by_wing: dict[str, list[str]] = {}
+        for w in workers:
+            by_wing.setdefault(w.wing, []).append(w.listed_name or "")
+        for wing_id, names_on in by_wing.items():
+            lines.append(
+                call.t(
+                    "schemes.page.listed_wing",
+                    wing=wing_label(call, wing_id),
+                    names=", ".join(names_on),
+                )
+            )
+    partners = _partner_lines(call, scheme.id)
+    if partners:
+        lines += ["", *partners]
+    buttons: list[list[Button]] = []
+    if me.role in IN_CUSTODY and scheme.runs_on(me.wing):
+        mine = await council.my_open_request(call.tx, me, scheme.id)
+        if mine is None:
+            buttons.append([call.button(f"schemes.ask.{scheme.kind}", pack("sak", scheme.id))])
+        else:
+            lines += ["", call.t("schemes.page.waiting")]
+            buttons.append([call.button("schemes.cancel.button", pack("scx", mine.id))])
+    if await council.may_manage(call.tx, scheme, me):
+        buttons += [
+            [
+                call.button("schemes.manage.requests", pack("srq", scheme.id)),
+                call.button("schemes.manage.workers", pack("swl", scheme.id)),
+            ],
+            [
+                call.button("schemes.manage.add_worker", pack("swa", scheme.id)),
+                call.button("schemes.manage.hours", pack("shw", scheme.id)),
+            ],
+            [call.button("schemes.manage.agenda", pack("sag", scheme.id))],
+        ]
+        if me.role == ADMIN:
+            buttons.append([call.button("schemes.manage.coordinator", pack("sco", scheme.id))])
+    buttons.append([call.button("schemes.back", pack("schl"))])
+    return Reply("\n".join(lines), buttons, edit=True)
+
+
+# --- asking, cancelling, the follow-up --------------------------------------------------------
+
+
+async def ask_button(call: Call) -> Result:
+    scheme = await _scheme(call)
+    if scheme is None:
+        return stale(call)
+    problem = await council.check_ask(call.tx, call.services.clock, scheme, call.me)
+    if problem is not None:
+        return _ask_problem(call, problem, scheme)
+    if scheme.notes:
+        return call.reply(
+            "schemes.note.offer",
+            name=scheme.name(call.lang),
+            buttons=[
+                [call.button("schemes.note.send_now", pack("sas", scheme.id))],
+                [call.button("schemes.note.add", pack("san", scheme.id))],
+            ],
+        )
+    return await _ask(call, scheme, None)
+
+
+async def send_now(call: Call) -> Result:
+    scheme = await _scheme(call)
+    if scheme is None:
+        return stale(call)
+    return await _ask(call, scheme, None)
+
+
+async def add_note(call: Call) -> Result:
+    scheme = await _scheme(call)
+    if scheme is None or not scheme.notes:
+        return stale(call)
+    problem = await council.check_ask(call.tx, call.services.clock, scheme, call.me)
+    if problem is not None:
+        return _ask_problem(call, problem, scheme)
+    await call.begin("scheme_note", "note", {"scheme": scheme.id})
+    return call.reply("schemes.note.type", most=council.NOTE_MAX)
+
+
+async def note_typed(call: Call) -> Result:
+    scheme_id = call.state.data.get("scheme") if call.state else None
+    scheme = await council.get(call.tx, call.services.settings, scheme_id)
+    if scheme is None:
+        await call.end_flow()
+        return call.reply("common.use_menu")
+    # The wrapper has already screened this text for risk (safeguarding) before we see it.
+    note, problem = council.note_text(call.text)
+    if problem is not None:
+        return call.reply(_ASK_PROBLEMS[problem], most=council.NOTE_MAX, length=len(call.text))
+    await call.end_flow()
+    return await _ask(call, scheme, note)
+
+
+def _ask_problem(call: Call, problem: council.Ask, scheme: council.Scheme) -> Reply:
+    return call.reply(
+        _ASK_PROBLEMS[problem], name=scheme.name(call.lang), most=council.NOTE_MAX, length=0
+    )
+
+
+async def _ask(call: Call, scheme: council.Scheme, note: str | None) -> Result:
+    asked = await council.ask(
+        call.tx,
+        call.services.clock,
+        call.services.settings,
+        person=call.me,
+        scheme=scheme,
+        note=note,
+    )
+    if asked.outcome is not council.Ask.SENT or asked.request_id is None:
+        return _ask_problem(call, asked.outcome, scheme)
+    lines = [
+        call.t("schemes.asked.sent", name=scheme.name(call.lang)),
+        call.t(
+            "schemes.asked.urgent" if scheme.urgent else "schemes.asked.next",
+            within=_expect(call, scheme.expect_within),
+        ),
+    ]
+    # For Listeners the Samaritans' number comes at once, in the same message.
+    lines += _partner_lines(call, scheme.id)
+    return Reply(
+        "\n".join(lines),
+        [[call.button("schemes.cancel.button", pack("scx", asked.request_id))]],
+    )
+
+
+async def cancel_request(call: Call) -> Result:
+    request_id = call.callback.int_arg(0) if call.callback else None
+    if request_id is None:
+        return stale(call)
+    done = await council.cancel(
+        call.tx, call.services.clock, call.services.settings, person=call.me, request_id=request_id
+    )
+    if done is council.Cancel.GONE:
+        return stale(call)
+    return call.reply("schemes.cancel.done", edit=True)
+
+
+async def followup(call: Call) -> Result:
+    request_id = call.callback.int_arg(0) if call.callback else None
+    answer = call.callback.arg(1) if call.callback else None
+    if request_id is None or answer is None:
+        return stale(call)
+    done = await council.answer_followup(
+        call.tx, call.services.settings, person=call.me, request_id=request_id, answer=answer
+    )
+    if done is council.Followup.GONE:
+        return stale(call)
+    return call.reply("schemes.followup.thanks", edit=True)
+
+
+# --- staff: "I am arranging this", open requests, new arrivals ----------------------------------
+
+
+async def arrange(call: Call) -> Result:
+    request_id = call.callback.int_arg(0) if call.callback else None
+    if request_id is None:
+        return stale(call)
+    try:
+        done = await council.arrange(
+            call.tx,
+            call.services.clock,
+            call.services.settings,
+            actor=call.me,
+            request_id=request_id,
+        )
+    except NotAllowed:
+        call.toast = call.t("schemes.not_coordinator")
+        return None
+    if done is council.Arrange.GONE:
+        return stale(call)
+    ref = council.request_ref(request_id)
+    if done is council.Arrange.ALREADY:
+        call.toast = call.t("schemes.arrange.already", ref=ref)
+        return None
+    if done is council.Arrange.CANCELLED:
+        call.toast = call.t("schemes.arrange.cancelled", ref=ref)
+        return None
+    return call.reply("schemes.arrange.done", ref=ref)
+
+
+async def requests(call: Call) -> Result:
+    scheme = await _scheme(call)
+    if scheme is None:
+        return stale(call)
+    try:
+        found = await council.open_requests(call.tx, scheme, call.me)
+    except NotAllowed:
+        return stale(call, "schemes.not_coordinator")
+    if not found:
+        return call.reply("schemes.requests.none", name=scheme.name(call.lang))
+    lines = [call.t("schemes.requests.title", name=scheme.name(call.lang))]
+    buttons: list[list[Button]] = []
+    for request in found:
+        lines.append(
+            call.t(
+                "schemes.requests.line",
+                ref=council.request_ref(request.id),
+                person=person_ref(request.person_id or 0),
+                wing=wing_label(call, request.wing),
+                when={"$dt": request.created_at},
+            )
+        )
+        if request.note:
+            lines.append(call.t("schemes.requests.note", note=request.note))
+        buttons.append(
+            [
+                call.button(
+                    "schemes.arrange.for",
+                    pack("sca", request.id),
+                    ref=council.request_ref(request.id),
+                )
+            ]
+        )
+    return Reply("\n".join(lines), buttons)
+
+
+async def join_welcome(call: Call) -> list[Reply]:
+    """For a member who has just joined: the Insiders' welcome, with one tap to ask."""
+    settings = call.services.settings
+    insiders = await council.welcome_once(call.tx, call.services.clock, settings, call.me)
+    if insiders is None:
+        return []
+    text = call.t(
+        "schemes.welcome.text",
+        scheme=insiders.name(call.lang),
+        establishment=settings.establishment.name,
+    )
+    return [Reply(text, [[call.button("schemes.welcome.button", pack("sak", insiders.id))]])]
+
+
+async def arrived(call: Call) -> Result:
+    person_id = parse_person_ref(call.args[0]) if call.args else None
+    if person_id is None:
+        return call.reply("schemes.arrived.usage")
+    done = await council.mark_arrived(
+        call.tx, call.services.clock, call.services.settings, actor=call.me, person_id=person_id
+    )
+    return call.reply(f"schemes.arrived.{done.value}", ref=person_ref(person_id))
+
+
+# --- coordinators: peer workers, hours, agenda, coordinators ------------------------------------
+
+
+async def _managed(call: Call) -> council.Scheme | None:
+    scheme = await _scheme(call)
+    if scheme is None or not await council.may_manage(call.tx, scheme, call.me):
+        return None
+    return scheme
+
+
+async def workers(call: Call) -> Result:
+    scheme = await _managed(call)
+    if scheme is None:
+        return stale(call, "schemes.not_coordinator")
+    found = await council.workers(call.tx, scheme, call.me)
+    if not found:
+        return call.reply("schemes.workers.none", name=scheme.name(call.lang))
+    lines = [call.t("schemes.workers.title", name=scheme.name(call.lang))]
+    buttons: list[list[Button]] = []
+    for w in found:
+        ref = person_ref(w.person_id or 0)
+        lines.append(
+            call.t(
+                "schemes.workers.line",
+                ref=ref,
+                name=w.listed_name or "-",
+                wing=wing_label(call, w.wing),
+                training=w.training,
+                since={"$day": w.started_on},
+                hours=_hours(w.hours),
+            )
+        )
+        buttons.append([call.button("schemes.workers.end", pack("swe", w.id), ref=ref)])
+    return Reply("\n".join(lines), buttons)
+
+
+def _hours(value: float) -> str:
+    return f"{value:g}"
+
+
+async def end_ask(call: Call) -> Result:
+    worker_id = call.callback.int_arg(0) if call.callback else None
+    if worker_id is None:
+        return stale(call)
+    return call.reply(
+        "schemes.workers.end_confirm",
+        buttons=[
+            [
+                call.button("schemes.workers.end_yes", pack("swey", worker_id)),
+                call.button("schemes.workers.end_no", pack("swen")),
+            ]
+        ],
+    )
+
+
+async def end_confirm(call: Call) -> Result:
+    worker_id = call.callback.int_arg(0) if call.callback else None
+    if worker_id is None:
+        return stale(call)
+    try:
+        ended = await council.end_role(
+            call.tx, call.services.clock, call.services.settings, actor=call.me, worker_id=worker_id
+        )
+    except NotAllowed:
+        return stale(call, "schemes.not_coordinator")
+    if ended is None:
+        return stale(call)
+    return call.reply("schemes.workers.ended", ref=person_ref(ended.person_id or 0), edit=True)
+
+
+async def end_keep(call: Call) -> Result:
+    return call.reply("schemes.workers.kept", edit=True)
+
+
+# Adding a peer worker asks these in turn; "-" skips the optional ones.
+_WORKER_STEPS = ("ref", "name", "training", "trained_on", "started_on")
+
+
+async def add_worker_start(call: Call) -> Result:
+    scheme = await _managed(call)
+    if scheme is None:
+        return stale(call, "schemes.not_coordinator")
+    await call.begin("scheme_worker", "ref", {"scheme": scheme.id})
+    return call.reply("schemes.add.ref")
+
+
+async def add_worker_typed(call: Call) -> Result:
+    state = call.state
+    data: dict[str, Any] = dict(state.data) if state else {}
+    step = state.step if state else ""
+    scheme = await council.get(call.tx, call.services.settings, data.get("scheme"))
+    if scheme is None or step not in _WORKER_STEPS:
+        await call.end_flow()
+        return call.reply("common.use_menu")
+    text = call.text.strip()
+    if step == "ref":
+        person_id = parse_person_ref(text)
+        if person_id is None:
+            return call.reply("schemes.add.bad_ref")
+        if not await council.is_member(call.tx, person_id):
+            return call.reply("schemes.add.not_member_ref", ref=person_ref(person_id))
+        data["person"] = person_id
+    elif step == "name":
+        if text != "-":
+            name = clean(text, max_len=council.NAME_MAX, need_words=True)
+            if not name.ok:
+                return call.reply("schemes.add.bad_name", most=council.NAME_MAX)
+            data["name"] = name.text
+    elif step == "training":
+        training = clean(text, min_len=2, max_len=council.TRAINING_MAX, need_words=True)
+        if not training.ok:
+            return call.reply("schemes.add.bad_training", most=council.TRAINING_MAX)
+        data["training"] = training.text
+    elif step in ("trained_on", "started_on"):
+        if not (step == "trained_on" and text == "-"):
+            day = council.parse_day(text)
+            if day is None:
+                return call.reply("schemes.add.bad_day")
+            data[step] = day.isoformat()
+    following = _WORKER_STEPS.index(step) + 1
+    if following < len(_WORKER_STEPS):
+        await call.begin("scheme_worker", _WORKER_STEPS[following], data)
+        return call.reply(f"schemes.add.{_WORKER_STEPS[following]}")
+    await call.end_flow()
+    try:
+        done = await council.add_worker(
+            call.tx,
+            call.services.clock,
+            actor=call.me,
+            scheme=scheme,
+            person_id=int(data["person"]),
+            listed_name=data.get("name"),
+            training=str(data["training"]),
+            trained_on=date.fromisoformat(data["trained_on"]) if data.get("trained_on") else None,
+            started_on=date.fromisoformat(str(data["started_on"])),
+        )
+    except NotAllowed:
+        return call.reply("schemes.not_coordinator")
+    return call.reply(
+        f"schemes.add.{done.value}",
+        ref=person_ref(int(data["person"])),
+        name=scheme.name(call.lang),
+    )
+
+
+async def hours_start(call: Call) -> Result:
+    scheme = await _managed(call)
+    if scheme is None:
+        return stale(call, "schemes.not_coordinator")
+    zone = call.services.settings.establishment.timezone
+    this_week = council.week_start(call.services.clock.now().astimezone(zone).date())
+    last_week = this_week - timedelta(days=7)
+    return call.reply(
+        "schemes.hours.pick_week",
+        buttons=[
+            [
+                call.button(
+                    "schemes.hours.this_week", pack("shr", scheme.id, this_week.isoformat())
+                ),
+                call.button(
+                    "schemes.hours.last_week", pack("shr", scheme.id, last_week.isoformat())
+                ),
+            ]
+        ],
+    )
+
+
+async def hours_week(call: Call) -> Result:
+    scheme = await _managed(call)
+    week = council.parse_day(call.callback.arg(1) or "") if call.callback else None
+    if scheme is None or week is None:
+        return stale(call)
+    await call.begin("scheme_hours", "lines", {"scheme": scheme.id, "week": week.isoformat()})
+    return call.reply(
+        "schemes.hours.type", week={"$day": week.isoformat()}, most=int(council.HOURS_MAX)
+    )
+
+
+async def hours_typed(call: Call) -> Result:
+    data = call.state.data if call.state else {}
+    scheme = await council.get(call.tx, call.services.settings, data.get("scheme"))
+    week = council.parse_day(str(data.get("week", "")))
+    if scheme is None or week is None:
+        await call.end_flow()
+        return call.reply("common.use_menu")
+    try:
+        saved, bad = await council.record_hours(
+            call.tx, call.services.clock, actor=call.me, scheme=scheme, week=week, text=call.text
+        )
+    except NotAllowed:
+        await call.end_flow()
+        return call.reply("schemes.not_coordinator")
+    if bad or not saved:
+        lines = [call.t("schemes.hours.refused", most=int(council.HOURS_MAX))]
+        lines += [
+            call.t(f"schemes.hours.bad_{b.problem}", line=b.line, most=int(council.HOURS_MAX))
+            for b in bad
+        ]
+        return Reply("\n".join(lines))
+    await call.end_flow()
+    return call.reply("schemes.hours.saved", count=saved, week={"$day": week.isoformat()})
+
+
+async def agenda_start(call: Call) -> Result:
+    scheme = await _managed(call)
+    if scheme is None:
+        return stale(call, "schemes.not_coordinator")
+    await call.begin("scheme_agenda", "text", {"scheme": scheme.id})
+    return call.reply("schemes.agenda.type", name=scheme.name(call.lang))
+
+
+async def agenda_typed(call: Call) -> Result:
+    data = call.state.data if call.state else {}
+    scheme = await council.get(call.tx, call.services.settings, data.get("scheme"))
+    if scheme is None:
+        await call.end_flow()
+        return call.reply("common.use_menu")
+    try:
+        ref = await council.raise_on_agenda(
+            call.tx,
+            call.services.clock,
+            call.services.settings,
+            actor=call.me,
+            scheme=scheme,
+            text=call.text,
+        )
+    except NotAllowed:
+        await call.end_flow()
+        return call.reply("schemes.not_coordinator")
+    if ref is None:
+        return call.reply("schemes.agenda.bad_text")
+    await call.end_flow()
+    return call.reply("schemes.agenda.done", ref=ref)
+
+
+async def coordinator_start(call: Call) -> Result:
+    scheme = await _scheme(call)
+    if scheme is None:
+        return stale(call)
+    await call.begin("scheme_coord", "ref", {"scheme": scheme.id})
+    return call.reply("schemes.coordinator.type", name=scheme.name(call.lang))
+
+
+async def coordinator_typed(call: Call) -> Result:
+    data = call.state.data if call.state else {}
+    scheme = await council.get(call.tx, call.services.settings, data.get("scheme"))
+    person_id = parse_person_ref(call.text)
+    if scheme is None:
+        await call.end_flow()
+        return call.reply("common.use_menu")
+    if person_id is None:
+        return call.reply("schemes.add.bad_ref")
+    if not await council.add_coordinator(
+        call.tx, call.services.clock, actor=call.me, scheme=scheme, person_id=person_id
+    ):
+        return call.reply("schemes.coordinator.not_staff", ref=person_ref(person_id))
+    await call.end_flow()
+    return call.reply(
+        "schemes.coordinator.done", ref=person_ref(person_id), name=scheme.name(call.lang)
+    )
+
+
+# --- staff set up a scheme ---------------------------------------------------------------------
+
+_NEW_FIELDS = ("name", "about", "how")
+_NEW_MAX = {"name": 40, "about": 600, "how": 400}
+
+
+def _new_steps(call: Call) -> list[str]:
+    """Each text, in each of the establishment's content languages (config content_languages)."""
+    langs = call.services.settings.establishment.content_languages
+    return [f"{field}_{lang}" for field in _NEW_FIELDS for lang in langs]
+
+
+def _ask_step(call: Call, step: str) -> Reply:
+    return call.reply(f"schemes.new.{step}", most=_NEW_MAX[step.split("_", 1)[0]])
+
+
+async def new_start(call: Call) -> Result:
+    buttons = [[call.button(f"schemes.kind.{kind}", pack("snk", kind))] for kind in SCHEME_KINDS]
+    return call.reply("schemes.new.kind", buttons=buttons)
+
+
+async def new_kind(call: Call) -> Result:
+    kind = call.callback.arg(0) if call.callback else None
+    if kind not in SCHEME_KINDS:
+        return stale(call)
+    first = _new_steps(call)[0]
+    await call.begin("scheme_new", first, {"kind": kind})
+    return _ask_step(call, first)
+
+
+async def new_typed(call: Call) -> Result:
+    state = call.state
+    data: dict[str, Any] = dict(state.data) if state else {}
+    step = state.step if state else ""
+    steps = _new_steps(call)
+    if step not in steps or data.get("kind") not in SCHEME_KINDS:
+        await call.end_flow()
+        return call.reply("common.use_menu")
+    field = step.split("_", 1)[0]
+    cleaned = clean(call.text, min_len=2, max_len=_NEW_MAX[field], need_words=True)
+    if not cleaned.ok:
+        return _ask_step(call, step)
+    data[step] = cleaned.text
+    following = steps.index(step) + 1
+    if following < len(steps):
+        await call.begin("scheme_new", steps[following], data)
+        return _ask_step(call, steps[following])
+    await call.end_flow()
+    langs = call.services.settings.establishment.content_languages
+    texts = {field: {lang: str(data[f"{field}_{lang}"]) for lang in langs} for field in _NEW_FIELDS}
+    scheme = await council.create_scheme(
+        call.tx,
+        call.services.clock,
+        call.services.settings,
+        actor=call.me,
+        kind=str(data["kind"]),
+        names=texts["name"],
+        about=texts["about"],
+        how=texts["how"],
+    )
+    return call.reply(
+        "schemes.new.done",
+        name=scheme.name(call.lang),
+        buttons=[[Button(scheme.name(call.lang), pack("sch", scheme.id))]],
+    )
+
+
+# --- a person's record: the section of /myrecord, and the printed page --------------------------
+
+
+def print_button(call: Call) -> Button:
+    return call.button("schemes.record.print", pack("srp"))
+
+
+async def record_lines(call: Call) -> list[str]:
+    """The peer schemes part of /myrecord: roles, training, dates and hours."""
+    found = await council.record(call.tx, call.services.settings, call.me)
+    lines = [call.t("schemes.record.title")]
+    if not found.roles:
+        lines.append(call.t("schemes.record.none"))
+    for role in found.roles:
+        lines.append(
+            call.t(
+                "schemes.record.role",
+                scheme=_text(role.scheme, call.lang),
+                since={"$day": role.started_on.isoformat()},
+            )
+        )
+        if role.ended_on is not None:
+            lines.append(call.t("schemes.record.ended", on={"$day": role.ended_on.isoformat()}))
+        trained = (
+            call.t(
+                "schemes.record.trained_on",
+                training=role.training,
+                on={"$day": role.trained_on.isoformat()},
+            )
+            if role.trained_on
+            else call.t("schemes.record.trained", training=role.training)
+        )
+        lines += [trained, call.t("schemes.record.hours", hours=_hours(role.hours))]
+    return lines
+
+
+async def print_record(call: Call) -> Result:
+    settings, clock, me, lang = call.services.settings, call.services.clock, call.me, call.lang
+    page_data = await scheme_record.gather(call.tx, clock, settings, me)
+    call.toast = call.t("schemes.record.printing")
+
+    async def draw() -> list[Reply]:
+        pdf = await asyncio.to_thread(scheme_record.render, page_data, lang)
+        caption = i18n.t(lang, "schemes.record.caption", settings.establishment.timezone)
+        return [Reply(caption, document=(scheme_record.file_name(page_data), pdf))]
+
+    return Reply("", later=draw)
+
+
+# --- the month's report: one section, called by the report -------------------------------------
+
+
+def report_lines(
+    figures: list[council.Figures], least: int, lang: str, zone: ZoneInfo
+) -> list[str]:
+    """Each scheme's figures with the small-number rules: a count from 1 to least-1 is shown
+    as "fewer than N"; the follow-up split and the time to arranged need enough answers."""
+
+    def t(message_id: str, **params: Any) -> str:
+        return i18n.t(lang, message_id, zone, **params)
+
+    def count(value: int) -> str:
+        return t("schemes.report.few", least=least) if 0 < value < least else str(value)
+
+    lines = [t("schemes.report.title")]
+    for f in figures:
+        lines += ["", t("schemes.report.scheme", name=f.scheme.name(lang))]
+        lines.append(
+            t("schemes.report.requests", count=count(f.requests), arranged=count(f.arranged))
+        )
+        if f.median_minutes is not None and f.arranged >= least:
+            lines.append(t("schemes.report.median", minutes=f"{f.median_minutes:g}"))
+        answered = sum(f.followup.values())
+        if answered >= least:
+            lines.append(
+                t(
+                    "schemes.report.followup",
+                    yes=f.followup.get("yes", 0),
+                    partly=f.followup.get("partly", 0),
+                    no=f.followup.get("no", 0),
+                )
+            )
+        else:
+            lines.append(t("schemes.report.followup_few", count=count(answered)))
+        hours = _hours(f.hours) if not 0 < f.workers < least else t("schemes.report.hidden")
+        lines.append(t("schemes.report.workers", count=count(f.workers), hours=hours))
+    return lines
+
+
+async def report_reply(
+    db: Database, settings: Settings, viewer: Person, month: Month, lang: str
+) -> list[Reply]:
+    """The peer schemes section of /report, from its own snapshot (called after the commit)."""
+    start, end = month.bounds(settings)
+    async with db.snapshot() as tx:
+        found = await council.figures(tx, settings, viewer=viewer, start=start, end=end)
+    if not any(f.requests or f.workers or f.followup for f in found):
+        return []  # a month with no scheme activity adds nothing (an empty report stays empty)
+    zone = settings.establishment.timezone
+    return [Reply("\n".join(report_lines(found, settings.report_min_cell, lang, zone)))]
