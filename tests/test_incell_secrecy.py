@@ -48,7 +48,7 @@ async def test_the_confirm_step_never_reaches_the_channels_file(tmp_path: Path) 
 
         await local.press(SAM, i18n.t("en", "polls.confirm"))
         recorded = i18n.t("en", "polls.recorded").splitlines()[0]
-        await local.seen(SAM, lambda text: text.startswith(recorded))
+        await local.seen(SAM, lambda text: recorded in text)
         raw, states = what_a_copy_holds(store_path, tmp_path / "after-voting")
         assert recorded.encode() in raw  # the settled state is written, over the ballot
         assert CHOSE.encode() not in raw and CONFIRM_DATA not in raw
@@ -60,7 +60,7 @@ async def test_the_confirm_step_never_reaches_the_channels_file(tmp_path: Path) 
     store = ChannelStore(store_path)
     try:
         texts = [m.text for m in store.history(SAM)]
-        assert any(t.startswith(recorded) for t in texts)
+        assert any(recorded in t for t in texts)
         assert not any(CHOSE in t for t in texts)
     finally:
         store.close()
