@@ -50,6 +50,7 @@ async def serve(work: Path) -> None:
     from bot.local.council_link import CouncilLink
     from storage.db import Database
     from storage.people import PersonRow
+    from storage.sealing import Sealer
     from tests.harness import test_settings
 
     settings = test_settings(work / "council.sqlite3")
@@ -59,7 +60,7 @@ async def serve(work: Path) -> None:
         # A crowd at once: the delivery of notices is not what is measured here.
         delivery=replace(settings.delivery, quiet_start=settings.delivery.quiet_end),
     )
-    db = await Database.open(settings.database_path)
+    db = await Database.open(settings.database_path, sealer=Sealer.generate())
     clock = SystemClock()
     # Telegram's per-chat flood limit is opened wide: the figure is what the channel carries.
     flood = FloodGuard(private_burst=1e9, private_rate=1e9)

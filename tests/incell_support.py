@@ -19,6 +19,7 @@ from bot.local import LocalChannel, bot_on_channel
 from bot.local.council_link import CouncilLink
 from storage.db import Database
 from storage.people import PersonRow
+from storage.sealing import Sealer
 from tests import harness
 from tests.harness import START
 
@@ -99,7 +100,7 @@ async def start_incell(
     options: dict[str, Any] = {"signin": "pin", "public_url": "http://127.0.0.1", **incell}
     settings = harness.test_settings(tmp_path / "council.sqlite3")
     settings = replace(settings, incell=InCell(**options))
-    db = await Database.open(settings.database_path)
+    db = await Database.open(settings.database_path, sealer=Sealer.generate())
     clock = FakeClock(START)
     channel = await LocalChannel.open(
         tmp_path / "local-channel.sqlite3",

@@ -1,7 +1,8 @@
 """The local channel's web server, on aiohttp.web: two listeners in the bot's own process.
 
   the Bot API, on 127.0.0.1 only (never proxied):
-    /bot<token>/<method>       what the bot calls (its base_url points here)
+    /bot<token>/<method>       the channel's base_url (the bot in the same process takes the
+                               same calls without a socket: bot/local/transport.py)
     /file/bot<token>/<path>    file downloads, as api.telegram.org serves them
   the page, on [local] host and port (behind the establishment's reverse proxy and TLS):
     /, /static/*               the chat page
