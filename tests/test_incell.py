@@ -48,6 +48,7 @@ async def test_join_with_an_invite_code_then_sign_in_with_reference_and_pin(rig:
     # The page shows this person only: no switcher of other people, no "Add a person".
     state = (await first.client.get("/api/state")).json()
     assert [p["id"] for p in state["personas"]] == [me]
+    assert state["personas"][0]["roles"] == {"en": "Member, A wing", "cy": "Aelod, Adain A"}
     added = await first.post("/api/personas", {"name": "Mallory"})
     assert added.status_code == 404
 

@@ -26,6 +26,8 @@ class SignInOutcome:
     result: str  # one of the constants above
     reference: str | None = None  # the person's reference (P-0042), what they type to sign in
     language: str = "en"
+    role: str = ""
+    wing: str | None = None
 
 
 async def join(
@@ -48,7 +50,9 @@ async def join(
             subject=access.person_ref(person.id),
             detail={"channel": "incell"},
         )
-    return SignInOutcome(JOINED, access.person_ref(person.id), person.language)
+    return SignInOutcome(
+        JOINED, access.person_ref(person.id), person.language, person.role, person.wing
+    )
 
 
 async def reference(tx: Tx, tg_user_id: int) -> str | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.config import Settings
 from bot.council import signin
 from bot.council.clock import Clock
+from bot.local.labels import role_labels
 from bot.local.signin import Linked
 from storage.db import Database
 
@@ -21,7 +22,9 @@ class CouncilLink:
             outcome = await signin.join(
                 tx, self.clock, self.settings, tg_user_id=user_id, raw_code=code
             )
-        return Linked(outcome.result, outcome.reference, outcome.language)
+        # The page shows the person's role, in its own language (as the demo's switcher does).
+        labels = role_labels(self.settings, outcome.role, outcome.wing) if outcome.role else ""
+        return Linked(outcome.result, outcome.reference, outcome.language, labels)
 
     async def reset(self, user_id: int, code: str) -> Linked:
         async with self.db.transaction() as tx:

@@ -8,15 +8,14 @@ gets a persona on the page with their own chat.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 import handlers  # noqa: F401 - registers the meeting RSVP buttons used by the notices
-from bot import i18n
 from bot.config import Settings
 from bot.council import access, agenda, consultations, meetings, polls, schemes
 from bot.council.clock import Clock
+from bot.local.labels import role_labels
 from bot.local.store import ChannelStore, Persona
 from handlers import consultations as consultation_buttons
 from handlers import polls as poll_buttons
@@ -63,22 +62,6 @@ class Seeded:
     poll: str | None = None
     consultation: str | None = None
     notes: list[str] = field(default_factory=list)
-
-
-def role_label(settings: Settings, role: str, wing: str | None, lang: str | None = None) -> str:
-    lang = lang or settings.establishment.default_language
-    label = i18n.t(lang, f"role.{role}")
-    label = label[:1].upper() + label[1:]
-    found = settings.wing(wing) if wing else None
-    return f"{label}, {found.label(lang)}" if found else label
-
-
-def role_labels(settings: Settings, role: str, wing: str | None) -> str:
-    """The label in every page language, as the store keeps it (the page shows its own)."""
-    return json.dumps(
-        {lang: role_label(settings, role, wing, lang) for lang in i18n.LANGUAGES},
-        ensure_ascii=False,
-    )
 
 
 async def is_empty(db: Database) -> bool:

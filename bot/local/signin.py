@@ -91,6 +91,7 @@ class Linked:
     result: str  # "joined", "reset", "bad_code", "locked", "not_member"
     reference: str | None = None
     language: str = "en"
+    role_label: str = ""  # as the store keeps it: a label per page language (bot/local/seed.py)
 
 
 class CouncilLink(Protocol):
@@ -285,7 +286,9 @@ class Gate:
         if linked.result != "joined" or linked.reference is None:
             self._join_failures.append(self.monotonic())
             raise Refused("bad_code", 400)
-        self.store.add_persona(Persona(user_id, linked.reference, "", linked.language))
+        self.store.add_persona(
+            Persona(user_id, linked.reference, linked.role_label, linked.language)
+        )
         return linked.reference
 
     # -- OpenID Connect --------------------------------------------------------------------
