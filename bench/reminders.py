@@ -10,6 +10,11 @@ moved (10 of them twice, 10 so close that their 7-day reminder has already passe
 skipped) and 20 are cancelled. Meeting times include early mornings, so some reminders fall in
 quiet hours: held until quiet hours end, or dropped when that is after the meeting began.
 
+Delivery is the production path: the paced outbox sender (bot.delivery.Sender.drain(paced=True),
+what the background task runs), on virtual time: its waits move the simulated clock instead of
+sleeping, so a month of reminders at Telegram's pace takes minutes, not a month, and the pace is
+still checked (max_per_second: the most sends in any virtual second).
+
 Printed: expected (reminders that should reach people, after answers and quiet hours), sent
 (reminders Telegram took, counted at the double), duplicates, stale (sent for a time or state the
 meeting no longer had, or after it began), schedule_s (rebuilding the job queue from the timer
@@ -26,6 +31,7 @@ import time
 from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -33,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 import handlers.meetings  # noqa: E402, F401 - the answer buttons on reminders, as in production
 from bot.config import Labelled  # noqa: E402
 from bot.council import meetings, timers, when  # noqa: E402
-from bot.delivery import quiet_release  # noqa: E402
+from bot.delivery import Sender, quiet_release  # noqa: E402
 from bot.scheduler import scheduler_of  # noqa: E402
 from storage import people as people_store  # noqa: E402
 from storage.clock import from_db, to_db  # noqa: E402
@@ -47,6 +53,34 @@ FORUMS = 25  # family forums; the rest are wing council meetings
 MOVED, MOVED_TWICE, MOVED_CLOSE, CANCELLED = 40, 10, 10, 20
 LOCAL_TIMES = ("07:00", "07:15", "07:45", "09:30", "10:00", "14:00", "18:30", "21:45")
 MONTH = timedelta(days=32)
+
+
+class VirtualTime:
+    """The sender's monotonic() and sleep(): a wait moves the simulated clock by as much."""
+
+    def __init__(self, clock: Any) -> None:
+        self.t = 0.0
+        self.clock = clock
+
+    def monotonic(self) -> float:
+        return self.t
+
+    async def sleep(self, seconds: float) -> None:
+        for _ in range(5):  # sends already dispatched reach the double first, as they would
+            await asyncio.sleep(0)
+        self.t += seconds
+        self.clock.set(self.clock.now() + timedelta(seconds=seconds))
+        await asyncio.sleep(0)
+
+
+def busiest_second(times: list[float]) -> int:
+    times = sorted(times)
+    best, start = 0, 0
+    for end, at in enumerate(times):
+        while at - times[start] >= 1.0:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
 
 
 def rss_mb() -> float:
@@ -189,11 +223,29 @@ async def main() -> dict[str, float | int]:
                     continue  # quiet hours last past the start: dropped
                 expected += reached
 
+    # The paced sender on virtual time; every send's virtual moment is noted at the double.
+    vt = VirtualTime(clock)
+    sender = Sender(h.app, monotonic=vt.monotonic, sleep=vt.sleep)
+    h.app.bot_data["sender"] = sender
+    send_times: list[float] = []
+    original = h.double.handle
+
+    def noting(method: str, params: dict[str, Any], files: Any = None) -> Any:
+        answer = original(method, params, files)
+        if method == "sendMessage" and answer[0] == 200:
+            send_times.append(vt.t)
+        return answer
+
+    h.double.handle = noting  # type: ignore[method-assign]
+
+    async def deliver() -> None:
+        await sender.drain(paced=True)
+
     # The month: jump from one due moment to the next (a timer, or a notice held back).
     end = start_of_month + MONTH
     steps = 0
     began = time.perf_counter()
-    await h.deliver()  # the notices of new, moved and cancelled meetings
+    await deliver()  # the notices of new, moved and cancelled meetings
     while True:
         async with h.db.transaction() as tx:
             next_timer = await tx.value("SELECT MIN(due_at) FROM timer WHERE status = 'pending'")
@@ -205,7 +257,7 @@ async def main() -> dict[str, float | int]:
             break
         clock.set(max(min(moments), clock.now()))
         await timers.fire_due(h.db, clock, settings)
-        await h.deliver()
+        await deliver()
         steps += 1
     month_s = time.perf_counter() - began
 
@@ -246,6 +298,10 @@ async def main() -> dict[str, float | int]:
     print(f"created in {create_s:.2f} s; start-up rebuild: {rebuilt}")
     print(f"month simulated in {month_s:.1f} s over {steps} steps")
     print(f"reminder notices by outcome: {dict(outcomes)}; timers: {dict(timer_states)}")
+    print(
+        f"paced sender: {len(send_times)} sends over {vt.t:.0f} virtual seconds,"
+        f" at most {busiest_second(send_times)} in any one second (R = {settings.delivery.rate_per_second:g})"
+    )
     return {
         "expected": expected,
         "sent": sent,
@@ -253,6 +309,7 @@ async def main() -> dict[str, float | int]:
         "stale": stale,
         "schedule_s": round(schedule_s, 3),
         "rss_mb": round(memory, 1),
+        "max_per_second": busiest_second(send_times),
     }
 
 

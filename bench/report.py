@@ -5,6 +5,11 @@ PNG charts and CSV files, as /report builds them) and the establishment-wide boa
 
     .venv/bin/python bench/report.py
 
+The report is asked for as staff do, `/report 2026-10` through the real Application and handler
+(in-process Bot API double): the figures read from a read-only snapshot, charts and CSV drawn in a
+worker thread, the summary, 6 charts and 6 CSV files sent. Timed from the update to the last
+file at the double. The board is built as its handler builds it (snapshot, PDF drawn in a thread).
+
 Data is seeded with executemany in one transaction, not through handlers. The last line printed
 is one JSON object: {"report_s": ..., "board_pdf_s": ..., "peak_mb": ...}."""
 
@@ -23,12 +28,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.council import board, reports  # noqa: E402
-from bot.council.clock import FakeClock  # noqa: E402
+from bot.council import board  # noqa: E402
 from storage.clock import to_db  # noqa: E402
 from storage.db import Database  # noqa: E402
-from storage.sealing import Sealer  # noqa: E402
-from tests.harness import test_settings  # noqa: E402
+from tests.harness import make_harness  # noqa: E402
 
 ITEMS, POLLS, CONSULTATIONS, MEETINGS, MEMBERS = 100_000, 500, 200, 1_000, 3_000
 WINGS = ("a", "b", "c")
@@ -165,33 +168,31 @@ async def seed(db: Database) -> None:
 
 async def run() -> dict[str, float]:
     folder = Path(tempfile.mkdtemp(prefix="bench-report-"))
-    settings = test_settings(folder / "council.sqlite3")
-    db = await Database.open(settings.database_path, sealer=Sealer.generate())
+    h = await make_harness(folder)
+    db, settings = h.db, h.settings
     began = time.perf_counter()
     await seed(db)
     print(f"seeded in {time.perf_counter() - began:.1f} s", file=sys.stderr)
-    clock = FakeClock(NOW)
-    month = reports.Month(2026, 10)
+    h.clock.set(NOW)
+    staff = await h.join("staff", wing=None)
 
+    mark = h.double.change_mark()
     began = time.perf_counter()
-    async with db.transaction() as tx:
-        report = await reports.build(tx, clock, settings, viewer=None, month=month)
-    figures_s = time.perf_counter() - began
-    files = reports.charts(report, settings, "en") + reports.csv_files(report, settings, "en")
+    await h.tg.send(staff, "/report 2026-10")
     report_s = time.perf_counter() - began
-    print(
-        f"report: {len(files)} files, figures {figures_s:.2f} s,"
-        f" raised {sum(report.by_topic.raised.values())}, polls {len(report.polls)}",
-        file=sys.stderr,
-    )
+    arrived = h.double.changes_since(mark, chat_id=staff)
+    photos = sum(1 for m in arrived if m.kind == "photo")
+    documents = sum(1 for m in arrived if m.kind == "document")
+    print(f"report: {photos} charts and {documents} CSV files sent", file=sys.stderr)
+    assert photos and documents, "the report did not arrive"
 
     began = time.perf_counter()
-    async with db.transaction() as tx:
-        gathered = await board.gather(tx, clock, settings, actor=None, wing=None)
-    pdf = board.render(gathered)
+    async with db.snapshot() as tx:  # as the /board handler: a snapshot, then a worker thread
+        gathered = await board.gather(tx, h.clock, settings, actor=None, wing=None)
+    pdf = await asyncio.to_thread(board.render, gathered)
     board_s = time.perf_counter() - began
     print(f"board: {len(gathered.entries)} outcomes, {len(pdf) // 1024} KiB", file=sys.stderr)
-    await db.close()
+    await h.close()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
         "report_s": round(report_s, 3),

@@ -1,13 +1,16 @@
-"""python -m bot: run, demo, check-config, migrate, backup, invite, export, board, report."""
+"""python -m bot: run, demo, check-config, migrate, backup, restore, health, invite, export,
+board, report."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 import sqlite3
 import sys
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,6 +38,8 @@ def _settings(path: str) -> Settings:
 
 def cmd_check_config(args: argparse.Namespace) -> int:
     settings = _settings(args.config)
+    if _webhook_problems(settings, args.config):
+        return 2
     admins = len(settings.admins)
     print(
         f"{args.config} is fine: {settings.establishment.name}, {len(settings.topics)} topics,"
@@ -42,10 +47,40 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     )
     if settings.token() is None:
         print(f"Note: the environment variable {settings.telegram.token_env} is not set yet.")
+    _print_ops(settings)
     problems = [] if args.config_only else _data_problems(settings)
     for problem in problems:
         print(f"Problem: {problem}", file=sys.stderr)
     return 1 if problems else 0
+
+
+def _print_ops(settings: Settings) -> None:
+    """What the IT team set up (docs/DEPLOY.md), so a wrong path shows before the first night."""
+    telegram, ops, kept = settings.telegram, settings.monitoring, settings.backups
+    if telegram.webhook_url:
+        print(
+            f"Webhook: {telegram.webhook_url} -> http://{telegram.webhook_listen}:"
+            f"{telegram.webhook_port}/{telegram.webhook_path}"
+        )
+    if ops.port:
+        print(f"Health and metrics: http://{ops.listen}:{ops.port}/healthz and /metrics")
+    if kept.enabled:
+        print(
+            f"Backups: nightly at {kept.at:%H:%M} into {kept.folder(settings.database_path)},"
+            f" keeping {kept.keep}; the key file {settings.key_path} stays apart."
+        )
+
+
+def _webhook_problems(settings: Settings, path: str) -> bool:
+    """A webhook address without a secret token is refused (bot/ops/webhook.py)."""
+    from bot.ops import webhook
+
+    found = webhook.problems(settings)
+    if found:
+        print(f"The configuration in {path} cannot be used:", file=sys.stderr)
+        for problem in found:
+            print(f"  - {problem.key}: {problem.value}\n      fix: {problem.fix}", file=sys.stderr)
+    return bool(found)
 
 
 NO_CONTACT_FIX = (
@@ -138,22 +173,57 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    """An online backup while the bot runs: to PATH, or into [backups] directory (docs/DEPLOY.md)."""
+    from pathlib import Path
+
+    from bot.council.clock import SystemClock
+    from bot.ops import backups
+
     settings = _settings(args.config)
 
-    async def go() -> None:
+    async def go() -> Path:
         db = await _open(settings)
-        await db.backup(args.path)
-        await db.close()
-        # The key is never in a backup: say where it is, so it is kept, and kept apart.
-        print(
-            f"Backup written to {args.path} (readable by this account only).\n"
-            f"The sealing key is not in it: it is at {settings.key_path}. Keep a copy of the key"
-            " somewhere else than the backups; without it, polls that were open when the backup"
-            " was made cannot be counted after a restore."
-        )
+        try:
+            target = Path(args.path) if args.path else None
+            return await backups.backup_now(db, SystemClock(), settings, target)
+        finally:
+            await db.close()
 
-    asyncio.run(go())
+    made = asyncio.run(go())
+    print(f"Backup written to {made}")
+    print(backups.key_file_note(settings))
     return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Put a backup in place of the database, with the bot stopped (docs/DEPLOY.md)."""
+    from pathlib import Path
+
+    from bot.council.clock import SystemClock
+    from bot.ops import backups
+
+    settings = _settings(args.config)
+    try:
+        done = backups.restore(settings, Path(args.backup), SystemClock())
+    except backups.RestoreRefused as exc:
+        print(f"Nothing was restored. {exc}", file=sys.stderr)
+        return 1
+    print(f"Restored {args.backup} to {done.database} (schema {done.schema_version}).")
+    for moved in done.kept_aside:
+        print(f"  the file it replaced is kept as {moved}")
+    print(
+        f"The bot uses the key file {settings.key_path}: it must be the one in use when the"
+        " backup was made. Start the bot again; it upgrades the database if it needs to."
+    )
+    return 0
+
+
+def cmd_health(args: argparse.Namespace) -> int:
+    """The health check for scripts and the container: exit 0 healthy, 1 not (docs/DEPLOY.md)."""
+    from bot.ops import health_cli
+
+    settings = _settings(args.config)
+    return asyncio.run(health_cli.run(settings))
 
 
 def cmd_invite(args: argparse.Namespace) -> int:
@@ -304,12 +374,36 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _listening(key: str, host: str, port: int) -> Iterator[None]:
+    """A port that is taken stops start-up with the key to change, not a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        print(
+            f"The bot cannot listen on {host}:{port} ({exc.strerror or exc}).\n"
+            f"  fix: stop what uses that port, or set {key} in the configuration.",
+            file=sys.stderr,
+        )
+        raise SystemExit(4) from None
+
+
 async def serve(settings: Settings, token: str, *, request: BaseRequest | None = None) -> None:
     from bot.app import build_application, on_start, start_background, stop_background
+    from bot.ops import runlock
+    from bot.ops.channels import channel_of
+    from bot.ops.server import OpsServer
 
+    try:
+        lock = runlock.RunLock(settings.database_path).acquire()
+    except runlock.AlreadyRunning as exc:
+        print(f"Not started: {exc}. Stop the other one first.", file=sys.stderr)
+        raise SystemExit(5) from None
     db = await _open(settings, check_sealed=True)
-    # request: the local channel's in-process transport (bot/local/transport.py); else HTTP.
+    # request: the local channel's in-process transport (bot/local/transport.py); else the
+    # default Bot API client.
     app = build_application(settings, db, token=token, request=request)
+    ops_server: OpsServer | None = None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -319,25 +413,39 @@ async def serve(settings: Settings, token: str, *, request: BaseRequest | None =
         await start_background(app)
         await app.start()
         assert app.updater is not None
-        if settings.telegram.webhook_url:
-            import os
+        try:
+            if settings.telegram.webhook_url:
+                from bot.ops import webhook
 
-            await app.updater.start_webhook(
-                listen=settings.telegram.webhook_listen,
-                port=settings.telegram.webhook_port,
-                webhook_url=settings.telegram.webhook_url,
-                secret_token=os.environ.get(settings.telegram.webhook_secret_env) or None,
+                secret = webhook.secret(settings)
+                assert secret is not None  # cmd_run refused to start without it
+                telegram = settings.telegram
+                with _listening(
+                    "telegram.webhook_port", telegram.webhook_listen, telegram.webhook_port
+                ):
+                    await webhook.start(app, settings, secret)
+            else:
+                await app.updater.start_polling()
+            if settings.monitoring.port:
+                ops_server = OpsServer(app.bot_data["services"], [channel_of(app)])
+                monitoring = settings.monitoring
+                with _listening("monitoring.port", monitoring.listen, monitoring.port):
+                    await ops_server.start(monitoring.listen, monitoring.port)
+            log.info(
+                "The council bot is running for %s. Press Ctrl+C to stop.",
+                settings.establishment.name,
             )
-        else:
-            await app.updater.start_polling()
-        log.info(
-            "The council bot is running for %s. Press Ctrl+C to stop.", settings.establishment.name
-        )
-        await stop.wait()
-        await app.updater.stop()
-        await stop_background(app)
-        await app.stop()
+            await stop.wait()
+        finally:
+            # Also when start-up stops half-way (a port taken): everything started is stopped.
+            if ops_server is not None:
+                await ops_server.stop()
+            if app.updater.running:
+                await app.updater.stop()
+            await stop_background(app)
+            await app.stop()
     await db.close()
+    lock.release()
 
 
 async def serve_local(settings: Settings, *, seed: bool) -> None:
@@ -454,9 +562,14 @@ async def _safety_ready(settings: Settings) -> bool:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from bot.ops import webhook
+
     settings = _settings(args.config)
     token = settings.token()
-    logs.install([token] if token else [])
+    secret = webhook.secret(settings)
+    logs.install([s for s in (token, secret) if s])
+    if token is not None and _webhook_problems(settings, args.config):
+        return 2
     if token is None and settings.incell.signin != "none":
         # The in-cell channel on the real database (docs/INCELL.md): no Telegram needed.
         if not asyncio.run(_safety_ready(settings)):
@@ -515,8 +628,16 @@ def main(argv: list[str] | None = None) -> int:
     check.set_defaults(fn=cmd_check_config)
     sub.add_parser("migrate", help="create or upgrade the database").set_defaults(fn=cmd_migrate)
     backup = sub.add_parser("backup", help="copy the database safely while the bot runs")
-    backup.add_argument("path")
+    backup.add_argument(
+        "path", nargs="?", default=None, help="the file to write; default: into [backups] directory"
+    )
     backup.set_defaults(fn=cmd_backup)
+    restore = sub.add_parser("restore", help="put a backup in place of the database (bot stopped)")
+    restore.add_argument("backup", help="the backup file to restore")
+    restore.set_defaults(fn=cmd_restore)
+    sub.add_parser(
+        "health", help="check the running bot's health (exit 0 healthy, 1 not)"
+    ).set_defaults(fn=cmd_health)
     invite = sub.add_parser("invite", help="make an invite code from the server console")
     invite.add_argument(
         "--role", required=True, choices=["member", "chair", "family", "staff", "observer", "admin"]

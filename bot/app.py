@@ -15,6 +15,7 @@ from bot import delivery, i18n, logs, scheduler
 from bot.config import Settings
 from bot.council import consultations, elections, polls, retention
 from bot.council.clock import Clock, SystemClock
+from bot.ops import hooks as ops
 from bot.services import Services
 from storage import polls as poll_store
 from storage.db import Database
@@ -42,14 +43,20 @@ def build_application(
         # Handlers hold no state between updates (it is in the database), so updates may overlap.
         .concurrent_updates(64)
     )
-    if request is not None:
-        builder = builder.request(request).get_updates_request(get_updates_request or request)
+    if request is None:
+        # aiohttp's client instead of PTB's httpx default: the HTTP client was the bot's cost.
+        from bot.request import AiohttpRequest
+
+        request = AiohttpRequest()
+        get_updates_request = get_updates_request or AiohttpRequest(connections=2)
+    builder = builder.request(request).get_updates_request(get_updates_request or request)
     app: CouncilApp = builder.build()
     # Library DEBUG lines would hold button data next to chat ids (a ballot choice): cut them.
     logs.hide_payloads()
     app.bot_data["services"] = Services(settings, db, clock or SystemClock())
     handlers.register(app)
     app.add_error_handler(on_error)
+    ops.attach(app)
     return app
 
 
@@ -98,6 +105,7 @@ async def start_background(app: CouncilApp) -> None:
     and bot/scheduler.py). Timers due while the bot was down fire here, late, once."""
     timers = scheduler.scheduler_of(app)
     timers.listen()
+    await ops.start(app)
     await timers.rebuild()
     # Personal data past [retention] days goes in a nightly sweep at 03:30 (docs/PRIVACY.md).
     await retention.ensure_scheduled(services(app).db, services(app).clock, services(app).settings)
@@ -131,3 +139,4 @@ async def stop_background(app: CouncilApp) -> None:
     await delivery.stop(app)
     if app.job_queue is not None:
         await app.job_queue.stop()
+    await ops.stop(app)

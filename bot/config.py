@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 LANGUAGES = ("en", "cy")
@@ -65,6 +66,8 @@ class Telegram:
     webhook_secret_env: str
     webhook_listen: str
     webhook_port: int
+    # The path the webhook server answers on; by default the path of webhook_url (docs/DEPLOY.md).
+    webhook_path: str = ""
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,34 @@ class InCell:
 
 
 @dataclass(frozen=True)
+class Monitoring:
+    """The /healthz and /metrics endpoint (bot/ops/): off while port is 0."""
+
+    listen: str = "127.0.0.1"
+    port: int = 0
+    # A channel whose Bot API has not answered for this long is probed, and unhealthy if it fails.
+    api_silence: timedelta = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class Backups:
+    """The nightly online backup (bot/ops/backups.py)."""
+
+    enabled: bool = True
+    # Relative to the database's folder, so a test's or a container's data stays together.
+    directory: Path = Path("backups")
+    at: time = time(2, 30)
+    keep: int = 14
+
+    def folder(self, database_path: Path) -> Path:
+        return (
+            self.directory
+            if self.directory.is_absolute()
+            else database_path.parent / self.directory
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     path: str
     establishment: Establishment
@@ -153,6 +184,8 @@ class Settings:
     election_term: timedelta = timedelta(days=365)
     election_term_reminder: timedelta = timedelta(days=28)
     schemes: Schemes = field(default_factory=lambda: Schemes())  # peer schemes (docs/SCHEMES.md)
+    monitoring: Monitoring = field(default_factory=Monitoring)
+    backups: Backups = field(default_factory=Backups)
 
     def token(self) -> str | None:
         value = os.environ.get(self.telegram.token_env, "").strip()
@@ -475,6 +508,35 @@ def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
             webhook_url,
             "leave it empty for long polling, or give an https:// address",
         )
+    # PTB's webhook server answers on one path; behind a proxy it is the public address's path.
+    webhook_path_raw = r.raw("telegram.webhook_path")
+    webhook_path = urlsplit(webhook_url).path.strip("/") if webhook_url else ""
+    if webhook_path_raw is not None:
+        if not isinstance(webhook_path_raw, str) or not re.fullmatch(
+            r"/?[A-Za-z0-9._~/-]{0,200}", webhook_path_raw
+        ):
+            r.bad(
+                "telegram.webhook_path",
+                webhook_path_raw,
+                'give a path like "/telegram/hook", or leave it out to use webhook_url\'s path',
+            )
+        else:
+            webhook_path = webhook_path_raw.strip("/")
+
+    monitoring = Monitoring(
+        listen=r.text("monitoring.listen", "127.0.0.1", max_len=64),
+        port=r.integer("monitoring.port", 0, 0, 65535),
+        api_silence=timedelta(seconds=r.integer("monitoring.api_silence_seconds", 120, 10, 86400)),
+    )
+    backups_enabled = r.raw("backups.enabled")
+    if backups_enabled is not None and not isinstance(backups_enabled, bool):
+        r.bad("backups.enabled", backups_enabled, "write true or false")
+    backups = Backups(
+        enabled=backups_enabled is not False,
+        directory=Path(r.text("backups.directory", "backups", max_len=500)),
+        at=r.clock_time("backups.time", "02:30"),
+        keep=r.integer("backups.keep", 14, 1, 365),
+    )
 
     admins = r.user_ids("admins.telegram_ids", required=True)
 
@@ -565,6 +627,7 @@ def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
             ),
             webhook_listen=r.text("telegram.webhook_listen", "127.0.0.1", max_len=64),
             webhook_port=r.integer("telegram.webhook_port", 8443, 1, 65535),
+            webhook_path=webhook_path,
         ),
         admins=admins,
         database_path=db_path,
@@ -583,6 +646,8 @@ def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
         report_min_cell=r.integer("reports.min_cell", 5, 1, 100),
         followup_escalate_after=timedelta(days=r.integer("outcomes.escalate_after_days", 7, 1, 90)),
         schemes=_schemes(r, wings),
+        monitoring=monitoring,
+        backups=backups,
         key_path=key_path,
         election_term=timedelta(days=r.integer("elections.term_days", 365, 30, 1830)),
         election_term_reminder=timedelta(
@@ -683,6 +748,21 @@ def load_settings(path: str | os.PathLike[str]) -> Settings:
                     str(settings.key_path),
                     "put the key file in a directory of its own, apart from database.path"
                     ' (for example "keys/council.key")',
+                )
+            ],
+        )
+    backup_folder = settings.backups.folder(settings.database_path).resolve()
+    if settings.backups.enabled and (
+        backup_folder == settings.key_path.parent or backup_folder in settings.key_path.parents
+    ):
+        # The key must never sit with the backups: the two together can be read.
+        raise ConfigError(
+            str(p),
+            [
+                Problem(
+                    "backups.directory",
+                    str(backup_folder),
+                    "put the backups apart from the key file's folder ([secrecy] key_file)",
                 )
             ],
         )

@@ -46,68 +46,152 @@ CouncilApp = Application[Any, Any, Any, Any, Any, Any]
 Monotonic = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
-# Sends in flight at once: enough to keep R a second going over a slow network, and the most
-# notices a crash can catch in flight (each is sent at most once more on restart).
-IN_FLIGHT = 16
+# Sends in flight at once: the pacer sets this from the measured round trip (enough to keep R a
+# second going over a slow network), between these bounds. It is also the most notices a crash
+# can catch in flight (each is sent at most once more on restart).
+MIN_IN_FLIGHT = 16
+IN_FLIGHT = 128
 BATCH = 64
 # How long the sender naps when nothing is due and nobody wakes it (a safety net only).
 IDLE_NAP_S = 60.0
 MAX_BACKOFF_S = 300.0
 _EPSILON = 1e-6
-# A request reaches Telegram a moment after the pacer counts it; this margin keeps Telegram's own
-# count of any one second at R or under despite that jitter.
-WINDOW_S = 1.01
+# A request reaches Telegram some time after the pacer lets it go, and not always the same time:
+# the slot between sends is stretched by the measured spread of that delay, so that Telegram's
+# own count of any one second stays at R or under. Never less than this margin.
+MIN_MARGIN = 0.01
+MAX_MARGIN = 0.1
+ROUND_TRIPS_KEPT = 64
+# The range of 64 round trips falls a little short of the true spread: widen it by this much.
+SPREAD_SAFETY = 1.1
+# Tokens the bucket holds: 2 lets a send that left late be followed on time (the pace keeps its
+# average) without ever letting a burst through; at high rates a few more save wake-ups.
+SENDS_PER_WAKE = 50
+# A 429 is one chat's flood unless this many answers in a row were 429s for different chats:
+# Telegram's overall limit refuses every request, a chat's limit only that chat's, so scattered
+# 429s (a few in a hundred) almost never come three in a row, and an overall flood always does.
+GLOBAL_FLOOD_CHATS = 3
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The receiver's limits one pacer keeps to (one pacer per channel)."""
+
+    rate: float  # sends a second overall
+    per_chat_interval: float  # least seconds between two sends to one chat
+    max_in_flight: int = IN_FLIGHT
 
 
 class Pacer:
-    """Telegram's pace: no one-second window holds more than R sends, no chat gets two sends
-    closer than the per-chat interval, and a 429 holds one chat or everything for a while."""
+    """Paces sends at the receiver. Sends leave one slot apart (a token bucket refilled at R a
+    second, the slot stretched by the measured jitter of the way to the receiver), never in a
+    burst, and no window of one second plus that jitter holds more than R; no chat gets two sends
+    closer than the per-chat interval; the sends kept in flight follow the measured round trip;
+    a chat's 429 holds that chat, a run of 429s across chats holds everything.
+    Self-contained: knows nothing of the outbox, only times and chat ids."""
 
-    def __init__(self, rate: float, per_chat_interval: float, monotonic: Monotonic) -> None:
-        self.capacity = max(1, math.floor(rate))
-        self.per_chat_interval = per_chat_interval
+    def __init__(
+        self,
+        rate: float | Limits,
+        per_chat_interval: float = 1.0,
+        monotonic: Monotonic = time.monotonic,
+    ) -> None:
+        limits = rate if isinstance(rate, Limits) else Limits(float(rate), per_chat_interval)
+        self.limits = limits
+        self.rate = max(limits.rate, 1e-3)
+        self.per_chat_interval = limits.per_chat_interval
         self.monotonic = monotonic
-        self._recent: deque[float] = deque()  # times of the last `capacity` sends
+        self.capacity = max(1, math.floor(self.rate))
+        self.bucket = max(2, math.ceil(self.rate / SENDS_PER_WAKE))
+        self._tokens = 1.0
+        self._tokens_at = monotonic()
+        self._recent: deque[float] = deque()  # the last `capacity` sends
         self._chat_ready: dict[int, float] = {}
-        self._last_sent: dict[int, float] = {}
-        self._prior_sent: dict[int, float] = {}  # the send before the last, per chat
         self._all_ready = 0.0
+        self._round_trips: deque[float] = deque(maxlen=ROUND_TRIPS_KEPT)
+        self._refused_in_a_row: set[int] = set()  # chats of the 429s since the last other answer
+
+    # -- measured: the way to the receiver ---------------------------------------------------
+
+    def observe(self, round_trip: float, *, refused: bool = False) -> None:
+        """A send's round trip, from leaving to its answer; refused: the answer was a 429."""
+        self._round_trips.append(max(round_trip, 0.0))
+        if not refused:
+            self._refused_in_a_row.clear()
+
+    def margin(self) -> float:
+        """The spread of the one-way delay: half the spread of the round trips seen."""
+        trips = self._round_trips
+        if len(trips) < 8:
+            # Not yet measured: assume the worst, so the first second cannot burst past R.
+            return MAX_MARGIN
+        spread = (max(trips) - min(trips)) / 2 * SPREAD_SAFETY
+        return min(max(spread, MIN_MARGIN), MAX_MARGIN)
+
+    def interval(self) -> float:
+        """Seconds between two sends: R a second, stretched by the jitter margin."""
+        return (1.0 + self.margin()) / self.rate
+
+    def in_flight_limit(self) -> int:
+        """Enough sends in flight to keep R a second going at the slowest round trip seen."""
+        if not self._round_trips:
+            # Not yet measured: room for a second's sends, so a slow network does not start slow.
+            wanted = math.ceil(self.rate) + 2
+        else:
+            wanted = math.ceil(max(self._round_trips) / self.interval()) + 2
+        return min(max(wanted, MIN_IN_FLIGHT), max(self.limits.max_in_flight, 1))
+
+    # -- the pace ------------------------------------------------------------------------------
+
+    def _refilled(self, now: float) -> float:
+        return min(float(self.bucket), self._tokens + (now - self._tokens_at) / self.interval())
 
     def global_wait(self) -> float:
         now = self.monotonic()
         wait = self._all_ready - now
-        while self._recent and self._recent[0] + WINDOW_S <= now:
-            self._recent.popleft()
-        if len(self._recent) >= self.capacity:
-            wait = max(wait, self._recent[0] + WINDOW_S - now)
-        return max(wait, 0.0)
+        tokens = self._refilled(now)
+        # Within _EPSILON counts as there: float sums of tiny waits must not loop for ever.
+        if tokens < 1.0 - _EPSILON:
+            wait = max(wait, (1.0 - tokens) * self.interval())
+        window = 1.0 + self.margin()
+        recent = self._recent
+        while recent and recent[0] + window <= now + _EPSILON:
+            recent.popleft()
+        if len(recent) >= self.capacity:
+            wait = max(wait, recent[0] + window - now)
+        return wait if wait > _EPSILON else 0.0
 
     def chat_wait(self, chat_id: int) -> float:
-        return max(self._chat_ready.get(chat_id, 0.0) - self.monotonic(), 0.0)
+        wait = self._chat_ready.get(chat_id, 0.0) - self.monotonic()
+        return wait if wait > _EPSILON else 0.0
 
     def waiting_chats(self) -> set[int]:
         now = self.monotonic()
         if len(self._chat_ready) > 10_000:
             self._chat_ready = {c: t for c, t in self._chat_ready.items() if t > now}
-            self._last_sent = {c: t for c, t in self._last_sent.items() if t > now - 60}
-            self._prior_sent = {c: t for c, t in self._prior_sent.items() if t > now - 60}
-        return {c for c, t in self._chat_ready.items() if t > now}
+        return {c for c, t in self._chat_ready.items() if t > now + _EPSILON}
 
     def record(self, chat_id: int) -> None:
+        """A send leaves now: the next slot is one interval on, and this chat waits its turn."""
         now = self.monotonic()
+        self._tokens = self._refilled(now) - 1.0
+        self._tokens_at = now
         self._recent.append(now)
         while len(self._recent) > self.capacity:
             self._recent.popleft()
-        if chat_id in self._last_sent:
-            self._prior_sent[chat_id] = self._last_sent[chat_id]
-        self._last_sent[chat_id] = now
         self._hold(chat_id, now + self.per_chat_interval + _EPSILON)
 
-    def flooded_chat(self, chat_id: int) -> bool:
-        """Telegram's 429 does not say which limit was hit. One that follows another send to the
-        same chat within a minute is that chat's flood; anything else is the overall limit."""
-        prior = self._prior_sent.get(chat_id)
-        return prior is not None and self.monotonic() - prior < 60.0
+    # -- Telegram said wait ----------------------------------------------------------------------
+
+    def flood(self, chat_id: int, seconds: float) -> bool:
+        """A 429 for chat_id: hold that chat; hold everything when the last answers were 429s
+        for several chats in a row (the overall limit). True when everything is held."""
+        self._refused_in_a_row.add(chat_id)
+        self.hold_chat(chat_id, seconds)
+        if len(self._refused_in_a_row) >= GLOBAL_FLOOD_CHATS:
+            self.hold_all(seconds)
+            return True
+        return False
 
     def hold_chat(self, chat_id: int, seconds: float) -> None:
         self._hold(chat_id, self.monotonic() + seconds)
@@ -209,8 +293,11 @@ class Sender:
         self.services = services
         self.sleep = sleep
         delivery = services.settings.delivery
-        self.pacer = Pacer(delivery.rate_per_second, delivery.per_chat_interval_s, monotonic)
-        self.max_in_flight = max(1, in_flight)
+        self.monotonic = monotonic
+        self.pacer = Pacer(
+            Limits(delivery.rate_per_second, delivery.per_chat_interval_s, max(1, in_flight)),
+            monotonic=monotonic,
+        )
         self._in_flight: dict[int, int] = {}  # notice id -> chat id
         self._tasks: set[asyncio.Task[None]] = set()
         self._sent: list[tuple[int, str, int | None]] = []  # sent, not yet marked
@@ -309,11 +396,11 @@ class Sender:
             progressed = False
             pending = list(batch)
             while pending and not self._stopping:
-                while len(self._in_flight) >= self.max_in_flight:
+                while len(self._in_flight) >= self.pacer.in_flight_limit():
                     await self._wait_settled()
                 # A few at a time, prepared in one transaction before their turn: the database
                 # work hides in the pacing wait, and each send leaves when the pacer says.
-                room = self.max_in_flight - len(self._in_flight)
+                room = min(self.pacer.in_flight_limit() - len(self._in_flight), 16)
                 group: list[NoticeRow] = []
                 chats: set[int] = set()
                 rest: list[NoticeRow] = []
@@ -453,10 +540,19 @@ class Sender:
 
     async def _send(self, notice: Prepared, *, paced: bool) -> bool:
         """One Bot API call and its outcome, recorded. True when Telegram took the message."""
+        left = self.monotonic()
+        refused = False
         try:
-            message = await self.app.bot.send_message(
-                notice.chat_id, notice.text, reply_markup=notice.markup
-            )
+            try:
+                message = await self.app.bot.send_message(
+                    notice.chat_id, notice.text, reply_markup=notice.markup
+                )
+            except RetryAfter:
+                refused = True
+                raise
+            finally:
+                if paced:
+                    self.pacer.observe(self.monotonic() - left, refused=refused)
         except RetryAfter as exc:
             await self._flood(notice, _retry_seconds(exc), paced=paced)
             return False
@@ -488,11 +584,10 @@ class Sender:
 
     async def _flood(self, notice: Prepared, seconds: float, *, paced: bool) -> None:
         """429: hold, then resume; nothing is dropped and the wait does not use up a try."""
-        if paced:
-            self.pacer.hold_chat(notice.chat_id, seconds)
-            if not self.pacer.flooded_chat(notice.chat_id):
-                self.pacer.hold_all(seconds)
-        log.warning("429 from Telegram: waiting %.0f s", seconds)
+        held_all = self.pacer.flood(notice.chat_id, seconds) if paced else True
+        log.warning(
+            "429 from Telegram: %s waits %.0f s", "every chat" if held_all else "one chat", seconds
+        )
         later = self.services.clock.now() + timedelta(seconds=seconds)
         async with self.services.db.transaction() as tx:
             await outbox.requeue(

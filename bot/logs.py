@@ -44,6 +44,7 @@ _PAYLOAD_LOGGERS = (
     "telegram.Bot",
     "telegram.ext.ExtBot",
     "telegram.ext.Application",
+    "telegram.ext.Updater",  # the webhook server logs what it received under this name
     "telegram.ext",
     "aiosqlite",
 )
@@ -57,6 +58,9 @@ _PAYLOAD_MESSAGES = frozenset(
         "Processing update %s",
         "Dropping pending update: %s",
         "Webhook received data: %s",
+        # A body the webhook could not read as an update (only with the secret: bot/ops/webhook.py).
+        "Something went wrong processing the data received from Telegram. "
+        "Received data was *not* processed! Received data was: %r",
     }
 )
 

@@ -434,9 +434,17 @@ async def _command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    callback = unpack(query.data if query else None)
+    data = query.data if query else None
+    callback = unpack(data)
     spec = BUTTONS.get(callback.kind) if callback else None
-    await run(update, context, spec, kind="button", callback=callback)
+    typed = None
+    if spec is not None and spec.button is not None:
+        # A typed kind: its fields are checked here, once; anything that does not parse is a
+        # stale or forged press, answered centrally, and no handler sees it.
+        typed = spec.button.parse_as(data)
+        if typed is None:
+            spec = None
+    await run(update, context, spec, kind="button", callback=callback, pressed=typed)
 
 
 async def _text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import (
     BotCommand,
@@ -25,8 +25,10 @@ from telegram.ext import ContextTypes
 from bot import i18n
 from bot.council import access, safeguarding
 from bot.council.access import Person
+from bot.council.buttons import ButtonData
 from bot.services import Services
 from handlers.callbacks import Callback
+from handlers.patience import patiently
 from storage import conversation
 from storage import people as people_store
 from storage.clock import to_db
@@ -78,6 +80,7 @@ class Call:
     text: str = ""
     args: list[str] = field(default_factory=list)
     callback: Callback | None = None
+    pressed: ButtonData | None = None  # the typed button, for a kind declared as a type
     state: ConversationRow | None = None
     toast: str | None = None
     toast_alert: bool = False
@@ -105,8 +108,9 @@ class Call:
     ) -> Reply:
         return Reply(self.t(message_id, **params), buttons or [], edit)
 
-    def button(self, message_id: str, data: str, **params: Any) -> Button:
-        return Button(self.t(message_id, **params), data)
+    def button(self, message_id: str, data: str | ButtonData, **params: Any) -> Button:
+        packed = data.pack() if isinstance(data, ButtonData) else data
+        return Button(self.t(message_id, **params), packed)
 
     async def begin(self, flow: str, step: str, data: dict[str, Any] | None = None) -> None:
         now = to_db(self.services.clock.now())
@@ -117,12 +121,24 @@ class Call:
 
 
 Handler = Callable[[Call], Awaitable[Result]]
+B = TypeVar("B", bound=ButtonData)
 
 
 @dataclass(frozen=True)
 class Spec:
-    fn: Handler
+    # Handler for commands, typed replies and untyped buttons; (Call, typed button) for a
+    # typed button kind (see pressed()).
+    fn: Callable[..., Awaitable[Result]]
     roles: frozenset[str]
+    button: type[ButtonData] | None = None
+
+
+def pressed(
+    button: type[B], fn: Callable[[Call, B], Awaitable[Result]], roles: frozenset[str]
+) -> tuple[str, Spec]:
+    """A registry entry for a typed button: mypy checks that the handler takes that button.
+    The wrapper unpacks it; forged, old or garbled data is answered "stale" before any handler."""
+    return button.prefix, Spec(fn, roles, button)
 
 
 def language_for(person: Person | None, tg_language: str | None, services: Services) -> str:
@@ -146,6 +162,7 @@ async def run(
     *,
     kind: str,
     callback: Callback | None = None,
+    pressed: ButtonData | None = None,
     text: str = "",
     args: list[str] | None = None,
 ) -> None:
@@ -162,7 +179,7 @@ async def run(
             if query is not None:
                 await _answer(query, line, alert=False)
             else:
-                await context.bot.send_message(chat.id, line)
+                await patiently(context.bot.send_message, chat.id, line)
         return
 
     settings, clock = services.settings, services.clock
@@ -186,6 +203,7 @@ async def run(
             text=text,
             args=args or [],
             callback=callback,
+            pressed=pressed,
         )
         if person is not None:
             call.state = await conversation.get(tx, person.id)
@@ -233,7 +251,12 @@ async def _decide(call: Call, spec: Spec | None, kind: str) -> list[Reply]:
             return support
         return [*support, call.reply("common.not_for_role")]
 
-    result = await spec.fn(call)
+    if spec.button is not None:
+        # The registry only hands a typed spec a button it parsed (handlers/__init__.py).
+        assert isinstance(call.pressed, spec.button)
+        result = await spec.fn(call, call.pressed)
+    else:
+        result = await spec.fn(call)
     replies = [] if result is None else [result] if isinstance(result, Reply) else list(result)
     return [*support, *replies, *call.extra]
 
@@ -313,7 +336,7 @@ def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str
 
 async def _answer(query: CallbackQuery, text: str | None, *, alert: bool) -> None:
     try:
-        await query.answer(text=text, show_alert=alert)
+        await patiently(query.answer, text=text, show_alert=alert)
     except BadRequest:
         # A press older than Telegram's answer window: nothing useful to do.
         log.info("callback query too old to answer")
@@ -335,12 +358,17 @@ async def _render(
         try:
             if reply.document is not None:
                 name, data = reply.document
-                await bot.send_document(
-                    call.chat_id, InputFile(data, filename=name), caption=reply.text
+                await patiently(
+                    bot.send_document,
+                    call.chat_id,
+                    InputFile(data, filename=name),
+                    caption=reply.text,
                 )
                 continue
             if reply.photo is not None:
-                await bot.send_photo(call.chat_id, reply.photo, caption=reply.text[:1024])
+                await patiently(
+                    bot.send_photo, call.chat_id, reply.photo, caption=reply.text[:1024]
+                )
                 continue
             if reply.markup_only and query is not None and query.message is not None:
                 try:
@@ -354,7 +382,9 @@ async def _render(
             chunks = split_text(reply.text)
             if reply.edit and query is not None and query.message is not None and len(chunks) == 1:
                 try:
-                    await query.edit_message_text(chunks[0], reply_markup=markup(reply.buttons))
+                    await patiently(
+                        query.edit_message_text, chunks[0], reply_markup=markup(reply.buttons)
+                    )
                     continue
                 except BadRequest as exc:
                     if "not modified" in str(exc).lower():
@@ -362,8 +392,11 @@ async def _render(
                     # The pressed message can no longer be edited: say it in a new message.
             for index, chunk in enumerate(chunks):
                 last = index == len(chunks) - 1
-                await bot.send_message(
-                    call.chat_id, chunk, reply_markup=markup(reply.buttons) if last else None
+                await patiently(
+                    bot.send_message,
+                    call.chat_id,
+                    chunk,
+                    reply_markup=markup(reply.buttons) if last else None,
                 )
         except Forbidden:
             # They blocked the bot between pressing and our answer: nothing to tell them.

@@ -150,8 +150,7 @@ async def confirm(call: Call) -> Result:
     if outcome == polls.RECORDED:
         # Replaces the "You chose" text: the chat keeps the choice no longer than needed, but
         # keeps the question, so the voter still knows which poll this was.
-        poll = await polls.get(call.tx, poll_id)
-        question = poll.question if poll is not None else ""
+        question = await polls.question(call.tx, poll_id) or ""
         question = (
             await content.shown(
                 call.tx, services.settings, "poll", poll_id, {"question": question}, call.lang

@@ -149,6 +149,9 @@ _PRAGMAS = (
     "PRAGMA synchronous=NORMAL",
     # Deleted content is overwritten with zeros, not left in free pages of the file.
     "PRAGMA secure_delete=ON",
+    # 16 MiB of page cache (the default is 2 MiB): at ten times the data the outbox's and the
+    # people's index pages no longer fit in 2 MiB, and a meeting's notices cost disk reads.
+    "PRAGMA cache_size=-16384",
 )
 
 

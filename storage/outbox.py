@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from storage.db import Tx
+from storage.keys import key_range
 
 
 @dataclass(frozen=True)
@@ -249,12 +250,14 @@ async def park_chat(tx: Tx, chat_id: int, now: str, reason: str) -> int:
 
 
 async def withdraw_prefix(tx: Tx, key_prefix: str, now: str, reason: str) -> int:
-    """Withdraw queued notices whose key starts with a prefix (a cancelled meeting's reminders)."""
-    escaped = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    """Withdraw queued notices whose key starts with a prefix (a cancelled meeting's reminders).
+    A key range on the queued rows' key index: the cost follows the notices withdrawn, not the
+    outbox's size."""
+    low, high = key_range(key_prefix)
     return await tx.execute(
-        "UPDATE outbox SET status = 'withdrawn', done_at = ?, last_error = ?"
-        " WHERE status = 'queued' AND key LIKE ? ESCAPE '\\'",
-        (now, reason, escaped + "%"),
+        "UPDATE outbox INDEXED BY outbox_key_queued SET status = 'withdrawn', done_at = ?,"
+        " last_error = ? WHERE status = 'queued' AND key >= ? AND key < ?",
+        (now, reason, low, high),
     )
 
 

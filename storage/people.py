@@ -48,6 +48,18 @@ async def by_id(tx: Tx, person_id: int) -> PersonRow | None:
     return _person(await tx.one(f"SELECT {_COLUMNS} FROM person WHERE id = ?", (person_id,)))
 
 
+async def told_about_meeting(tx: Tx, meeting_id: int) -> list[PersonRow]:
+    """Everyone told about a meeting, and anyone who answered it without being told, in id
+    order: one read for the whole audience, not one per person."""
+    rows = await tx.all(
+        f"SELECT {_COLUMNS} FROM person WHERE id IN ("
+        " SELECT person_id FROM meeting_told WHERE meeting_id = ?"
+        " UNION SELECT person_id FROM meeting_rsvp WHERE meeting_id = ?) ORDER BY id",
+        (meeting_id, meeting_id),
+    )
+    return [p for p in map(_person, rows) if p is not None]
+
+
 async def upsert_member(
     tx: Tx,
     *,

@@ -156,6 +156,13 @@ async def get(tx: Tx, poll_id: int) -> PollRow | None:
     return None if row is None else _poll(row)
 
 
+async def question(tx: Tx, poll_id: int) -> str | None:
+    """The question alone: get() also counts the ballots cast, a read the size of the
+    electorate, which a vote's reply must not pay for."""
+    value = await tx.value("SELECT question FROM poll WHERE id = ?", (poll_id,))
+    return None if value is None else str(value)
+
+
 async def labels(tx: Tx, poll_id: int) -> list[str]:
     rows = await tx.all(
         "SELECT label FROM poll_option WHERE poll_id = ? ORDER BY option_index", (poll_id,)

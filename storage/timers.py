@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from storage.db import Tx
+from storage.keys import key_range
 
 
 @dataclass(frozen=True)
@@ -87,11 +88,13 @@ async def finish(tx: Tx, timer_id: int, status: str, now: str) -> bool:
 
 
 async def cancel_prefix(tx: Tx, key_prefix: str, now: str) -> list[str]:
-    escaped = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    """Cancel the pending timers whose key starts with a prefix: a key range on the pending
+    rows' key index, so the cost follows the timers cancelled, not the table's size."""
+    low, high = key_range(key_prefix)
     rows = await tx.all(
-        "UPDATE timer SET status = 'cancelled', done_at = ?"
-        " WHERE status = 'pending' AND key LIKE ? ESCAPE '\\' RETURNING key",
-        (now, escaped + "%"),
+        "UPDATE timer INDEXED BY timer_key_pending SET status = 'cancelled', done_at = ?"
+        " WHERE status = 'pending' AND key >= ? AND key < ? RETURNING key",
+        (now, low, high),
     )
     return [r[0] for r in rows]
 

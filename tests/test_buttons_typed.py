@@ -84,3 +84,16 @@ def test_every_kind_is_registered_once() -> None:
     kinds = ButtonData.kinds()
     assert kinds["tstv"] is _Vote
     assert kinds["tstp"] is _Pick
+
+
+def test_every_typed_kind_in_the_registry_is_its_own_prefix() -> None:
+    from handlers import BUTTONS
+
+    for prefix, spec in BUTTONS.items():
+        if spec.button is not None:
+            assert spec.button.prefix == prefix, (prefix, spec.button)
+    typed = {p for p, s in BUTTONS.items() if s.button is not None}
+    declared = {
+        p for p, cls in ButtonData.kinds().items() if not cls.__module__.startswith("tests.")
+    }
+    assert declared <= typed, f"typed buttons with no handler: {sorted(declared - typed)}"

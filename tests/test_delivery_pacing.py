@@ -108,14 +108,14 @@ async def test_overall_rate_and_per_chat_interval_hold(
         ]
 
 
-async def test_429_holds_everything_for_retry_after_then_resumes(
+async def test_scattered_429s_hold_only_their_chats_then_resume(
     paced: tuple[Harness, VirtualTime, Sender],
 ) -> None:
     h, vt, sender = paced
     crowd = await seed_people(h, 120)
     for person in crowd:
         await queue(h, person, f"flood:{person.id}")
-    h.double.fault_rates(p429=0.05, seed=3, retry_after=2)
+    h.double.fault_rates(p429=0.02, seed=3, retry_after=2)
     for _ in range(50):
         await sender.drain(paced=True)
         if not await h.rows("SELECT id FROM outbox WHERE status != 'sent'"):
@@ -126,8 +126,35 @@ async def test_429_holds_everything_for_retry_after_then_resumes(
     assert floods, "the seed should produce some 429s"
     assert sorted(c.params["chat_id"] for c in ok) == sorted(p.tg_user_id for p in crowd)  # type: ignore[type-var]
     for flood in floods:
-        # Sends dispatched in the same instant may already be on their way; nothing after.
-        assert not [c for c in ok if flood.at < c.at < flood.at + 2.0 - 1e-9]
+        # The refused chat waits retry_after; the others go on being sent meanwhile.
+        chat = flood.params["chat_id"]
+        assert not [c for c in ok if c.params["chat_id"] == chat and c.at < flood.at + 2.0 - 1e-9]
+    first = floods[0]
+    assert [c for c in ok if first.at < c.at < first.at + 2.0]
+    assert_paced(ok, rate=25, interval=1.0)
+
+
+async def test_429s_across_chats_hold_everything_for_retry_after(
+    paced: tuple[Harness, VirtualTime, Sender],
+) -> None:
+    h, vt, sender = paced
+    crowd = await seed_people(h, 60)
+    for person in crowd:
+        await queue(h, person, f"overall:{person.id}")
+    # Telegram's overall limit refuses every chat at once: three different chats in a row.
+    h.double.fail_next("sendMessage", error="429", retry_after=3, count=3)
+    for _ in range(50):
+        await sender.drain(paced=True)
+        if not await h.rows("SELECT id FROM outbox WHERE status != 'sent'"):
+            break
+        await vt.sleep(0.5)
+    assert not await h.rows("SELECT id FROM outbox WHERE status != 'sent'")
+    ok, floods = sends(h), sends(h, 429)
+    assert len(floods) == 3 and len({f.params["chat_id"] for f in floods}) == 3
+    third = floods[-1]
+    # Sends already on their way may land; nothing leaves after the third until it is over.
+    assert not [c for c in ok if third.at + 0.2 < c.at < third.at + 3.0 - 1e-9]
+    assert len(ok) == 60
     assert_paced(ok, rate=25, interval=1.0)
 
 

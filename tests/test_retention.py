@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import start_background, stop_background
+from bot.config import Backups
 from bot.council import reports, retention, timers
 from bot.council.reports import Month
 from storage.clock import to_db
@@ -319,11 +320,14 @@ async def test_the_nightly_sweep_reschedules_itself_and_survives_a_restart(
     ]
     await h.close()
 
-    again = await make_harness(tmp_path)
+    # The nightly backup is a timer too (docs/DEPLOY.md): off here, so only the sweep fires.
+    again = await make_harness(tmp_path, backups=Backups(enabled=False))
     try:
         again.clock.set(datetime(2026, 11, 3, 3, 30, 5, tzinfo=UTC))
         await start_background(again.app)  # fires the due sweep, then makes sure of the next
-        rows = await again.rows("SELECT key, status, due_at FROM timer ORDER BY id")
+        rows = await again.rows(
+            "SELECT key, status, due_at FROM timer WHERE kind = 'retention_sweep' ORDER BY id"
+        )
         assert rows == [
             {
                 "key": "retention:sweep:2026-11-03",
@@ -344,7 +348,9 @@ async def test_the_nightly_sweep_reschedules_itself_and_survives_a_restart(
         again.clock.set(datetime(2026, 11, 4, 3, 30, tzinfo=UTC))
         assert await timers.fire_due(again.db, again.clock, again.settings) == {"fired": 1}
         assert await timers.fire_due(again.db, again.clock, again.settings) == {}
-        pending = await again.rows("SELECT key FROM timer WHERE status = 'pending'")
+        pending = await again.rows(
+            "SELECT key FROM timer WHERE status = 'pending' AND kind = 'retention_sweep'"
+        )
         assert pending == [{"key": "retention:sweep:2026-11-05"}]
     finally:
         await stop_background(again.app)

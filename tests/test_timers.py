@@ -58,16 +58,19 @@ async def schedule(h: Harness, subject: int, due: datetime, person_id: int) -> s
 
 def jobs(h: Harness) -> dict[str, object]:
     assert h.app.job_queue is not None
-    # The nightly retention sweep (docs/PRIVACY.md) is scheduled at start too: not these tests'.
+    # The nightly retention sweep (docs/PRIVACY.md) and backup (docs/DEPLOY.md) are scheduled
+    # at start too: not these tests'.
     return {
         job.name: job
         for job in h.app.job_queue.jobs()
-        if job.name and not job.name.startswith("retention:")
+        if job.name and not job.name.startswith(("retention:", "backup:"))
     }
 
 
 async def statuses(h: Harness) -> dict[str, str]:
-    rows = await h.rows("SELECT key, status FROM timer WHERE key NOT LIKE 'retention:%'")
+    rows = await h.rows(
+        "SELECT key, status FROM timer WHERE key NOT LIKE 'retention:%' AND key NOT LIKE 'backup:%'"
+    )
     return {r["key"]: r["status"] for r in rows}
 
 
@@ -167,8 +170,8 @@ async def test_after_a_restart_timers_fire_late_once_or_are_missed(tmp_path: Pat
             assert fired == [{"key": "test:ping:12:notice", "status": "sent"}]
             admin = await again.admin()
             await again.tg.send(admin, "/delivery")
-            # Two waiting: test:ping:13 and the nightly retention sweep.
-            assert "Timers waiting: 2. Missed while the bot was down: 1." in again.tg.last_text(
+            # Three waiting: test:ping:13, the nightly retention sweep and the nightly backup.
+            assert "Timers waiting: 3. Missed while the bot was down: 1." in again.tg.last_text(
                 admin
             )
         finally:

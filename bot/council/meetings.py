@@ -532,15 +532,7 @@ async def _changeable(
 
 async def _to_tell(tx: Tx, meeting_id: int) -> list[Person]:
     """Everyone who was told, and anyone who answered without being told (joined later)."""
-    ids = set(await store.told(tx, meeting_id)) | {
-        p for p, _ in await store.answers(tx, meeting_id)
-    }
-    out: list[Person] = []
-    for person_id in sorted(ids):
-        person = await people.by_id(tx, person_id)
-        if person is not None:
-            out.append(person)
-    return out
+    return await people.told_about_meeting(tx, meeting_id)
 
 
 async def move(

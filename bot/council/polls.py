@@ -672,3 +672,8 @@ async def overview(tx: Tx, clock: Clock, settings: Settings, person: Person) -> 
 
 async def get(tx: Tx, poll_id: int) -> PollRow | None:
     return await poll_store.get(tx, poll_id)
+
+
+async def question(tx: Tx, poll_id: int) -> str | None:
+    """The question's words in the first content language (cheap: no ballot count)."""
+    return await poll_store.question(tx, poll_id)
