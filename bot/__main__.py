@@ -13,12 +13,18 @@ import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot import logs
 from bot.config import ConfigError, Settings, load_settings
 from storage.db import RESTORE_HINT, Database, StorageError
 from storage.sealing import Sealer, SealError
+
+if TYPE_CHECKING:
+    from telegram.request import BaseRequest
+
+    from bot.config import Channel
+    from bot.local import LocalChannel
 
 log = logging.getLogger("bot")
 
@@ -452,9 +458,16 @@ def _listening(key: str, host: str, port: int) -> Iterator[None]:
         raise SystemExit(4) from None
 
 
-async def serve(settings: Settings, token: str | dict[str, str]) -> None:
+async def serve(
+    settings: Settings,
+    token: str | dict[str, str],
+    *,
+    requests: dict[str, tuple[BaseRequest, BaseRequest]] | None = None,
+) -> None:
     """Every channel in one process, started and stopped together (docs/CHANNELS.md); token:
-    the first channel's token, or each channel's by name."""
+    the first channel's token, or each channel's by name. requests: a channel's own transport
+    (the local channel's in-process one, bot/local/transport.py); else the default client.
+    An `incell` channel with [local] signin set is served by this process (docs/INCELL.md)."""
     from bot.app import build_channels
     from bot.ops import runlock
     from bot.ops.channels import channel_of
@@ -468,7 +481,9 @@ async def serve(settings: Settings, token: str | dict[str, str]) -> None:
         print(f"Not started: {exc}. Stop the other one first.", file=sys.stderr)
         raise SystemExit(5) from None
     db = await _open(settings, check_sealed=True)
-    council = build_channels(settings, db, tokens=tokens)
+    requests = dict(requests or {})
+    incell = await _incell_in_process(settings, db, channels, tokens, requests)
+    council = build_channels(settings, db, tokens=tokens, requests=requests)
     if settings.telegram.webhook_url:
         # The webhook in [telegram] serves the first Telegram channel; the others poll.
         from bot.ops import webhook
@@ -510,21 +525,83 @@ async def serve(settings: Settings, token: str | dict[str, str]) -> None:
         if ops_server is not None:
             await ops_server.stop()
         await council.stop()
+        if incell is not None:
+            await incell.close()
         await db.close()
         lock.release()
 
 
-async def serve_local(settings: Settings, *, seed: bool) -> None:
-    """The bot on the local channel: a Bot API server and chat page on this machine, the bot
-    pointed at it through base_url like any self-hosted Bot API server (docs/LOCAL_CHANNEL.md)."""
+def _through(settings: Settings, channel: LocalChannel) -> dict[str, tuple[Any, Any]]:
+    """The first channel's transport: the local channel's own, in this process."""
+    name = settings.all_channels()[0].name
+    return {name: (channel.request(), channel.request())}
+
+
+async def _incell_in_process(
+    settings: Settings,
+    db: Database,
+    channels: tuple[Channel, ...],
+    tokens: dict[str, str],
+    requests: dict[str, tuple[Any, Any]],
+) -> LocalChannel | None:
+    """An `incell` channel with [local] signin set is the in-cell page and its Bot API, served by
+    this process (docs/INCELL.md): its Application talks to it through the in-process transport,
+    with the token the channel makes; its base_url and token_env are then not used."""
+    if settings.incell.signin == "none":
+        return None
+    found = next((c for c in channels if c.kind == "incell"), None)
+    if found is None or found.name in requests:
+        return None
     from bot.council.clock import SystemClock
     from bot.local import LocalChannel, store_path
+    from bot.local.council_link import CouncilLink
+
+    host, port = settings.local_host, settings.local_port
+    with _listening("local.port", host, port):
+        channel = await LocalChannel.open(
+            store_path(settings),
+            host=host,
+            port=port,
+            incell=settings.incell,
+            council=CouncilLink(db, settings, SystemClock()),
+        )
+    logs.install([channel.token])
+    tokens[found.name] = channel.token
+    requests[found.name] = (channel.request(), channel.request())
+    log.info(
+        "The in-cell channel %s is served here on %s:%d for %s",
+        found.name,
+        host,
+        port,
+        settings.incell.public_url,
+    )
+    return channel
+
+
+async def serve_local(settings: Settings, *, seed: bool) -> None:
+    """The bot on the local channel: a Bot API server and chat page on this machine, the bot
+    pointed at it through base_url like any self-hosted Bot API server (docs/LOCAL_CHANNEL.md).
+    With [local] signin set, the in-cell channel: everyone signed in, never seeded
+    (docs/INCELL.md)."""
+    from bot.council.clock import SystemClock
+    from bot.local import LocalChannel, store_path
+    from bot.local.council_link import CouncilLink
     from bot.local.seed import is_empty, seed_demo
 
     host, port = settings.local_host, settings.local_port
+    incell = settings.incell.signin != "none"
+    link_db = await _open(settings) if incell else None
     try:
-        channel = await LocalChannel.open(store_path(settings), host=host, port=port)
+        channel = await LocalChannel.open(
+            store_path(settings),
+            host=host,
+            port=port,
+            incell=settings.incell,
+            council=CouncilLink(link_db, settings, SystemClock()) if link_db else None,
+        )
     except OSError as exc:
+        if link_db is not None:
+            await link_db.close()
         print(
             f"The local channel cannot listen on {host}:{port} ({exc.strerror}).\n"
             f"  fix: stop what uses that port, or set [local] port in {settings.path}.",
@@ -533,6 +610,18 @@ async def serve_local(settings: Settings, *, seed: bool) -> None:
         raise SystemExit(4) from None
     logs.install([channel.token])
     try:
+        if incell:
+            print(
+                f"The in-cell channel is serving {host}:{port} for {settings.incell.public_url}"
+                f" (sign-in: {settings.incell.signin}"
+                f"{', kiosk' if settings.incell.kiosk else ''}). See docs/INCELL.md."
+            )
+            await serve(
+                channel.bot_settings(settings),
+                channel.token,
+                requests=_through(settings, channel),
+            )
+            return
         db = await _open(settings)
         try:
             if await is_empty(db):
@@ -553,9 +642,13 @@ async def serve_local(settings: Settings, *, seed: bool) -> None:
             f"  The real bot has its own database: the demo people here ({settings.database_path})"
             " never reach it.\n"
         )
-        await serve(channel.bot_settings(settings), channel.token)
+        await serve(
+            channel.bot_settings(settings), channel.token, requests=_through(settings, channel)
+        )
     finally:
         await channel.close()
+        if link_db is not None:
+            await link_db.close()
 
 
 def demo_settings(settings: Settings) -> Settings:
@@ -571,6 +664,8 @@ def demo_settings(settings: Settings) -> Settings:
         delivery=delivery,
         # The demo is one local channel standing in for Telegram, whatever [[channels]] says.
         channels=(),
+        # Anyone is anyone in the demo: never the in-cell channel's sign-in, never a kiosk.
+        incell=replace(settings.incell, signin="none", kiosk=False),
     )
 
 
@@ -613,6 +708,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     secret = webhook.secret(settings)
     logs.install([s for s in (*tokens.values(), secret) if s])
     token = tokens[channels[0].name]
+    if not settings.channels and token is None and settings.incell.signin != "none":
+        # The in-cell channel alone on the real database (docs/INCELL.md): no Telegram needed.
+        if not asyncio.run(_safety_ready(settings)):
+            return 2
+        asyncio.run(serve_local(settings, seed=False))
+        return 0
     if not settings.channels and token is None:
         if not args.or_demo:
             print(_no_token_refusal(settings), file=sys.stderr)
@@ -626,7 +727,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         asyncio.run(serve_local(demo_settings(settings), seed=False))
         return 0
-    missing = [c for c in channels if tokens[c.name] is None]
+    # An incell channel with [local] signin set is served by this process, with its own token.
+    served_here = settings.incell.signin != "none"
+    missing = [
+        c for c in channels if tokens[c.name] is None and not (served_here and c.kind == "incell")
+    ]
     if missing:
         for channel in missing:
             print(

@@ -128,6 +128,32 @@ class Safeguarding:
 
 
 @dataclass(frozen=True)
+class InCell:
+    """[local] sign-in and sessions for the in-cell channel (docs/INCELL.md)."""
+
+    signin: str = "none"  # "none" (the demo: anyone is anyone), "pin" or "oidc"
+    public_url: str = ""  # the address people open, behind the reverse proxy
+    kiosk: bool = False
+    idle: timedelta = timedelta(minutes=30)
+    absolute: timedelta = timedelta(hours=12)
+    pin_max_failures: int = 5
+    pin_lockout: timedelta = timedelta(minutes=30)
+    max_body_bytes: int = 64 * 1024
+    slow_client_s: float = 15.0
+    bot_api_port: int = 0  # the Bot API's own port on 127.0.0.1 (0: any free port)
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret_env: str = "INCELL_OIDC_CLIENT_SECRET"  # noqa: S105 (a variable name)
+    oidc_scopes: str = "openid"
+    oidc_establishment_claim: str = "establishment"
+    oidc_establishment: str = ""
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_url.startswith("https://")
+
+
+@dataclass(frozen=True)
 class Monitoring:
     """The /healthz and /metrics endpoint (bot/ops/): off while port is 0."""
 
@@ -183,6 +209,7 @@ class Settings:
     # identities: (channel name, user id on it).
     channels: tuple[Channel, ...] = ()
     admin_identities: tuple[tuple[str, int], ...] = ()
+    incell: InCell = field(default_factory=InCell)
     extra: dict[str, Any] = field(default_factory=dict)
     # Elections (docs/ELECTIONS.md): how long an elected person holds office, and how long
     # before a term ends staff are reminded.
@@ -690,6 +717,7 @@ def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
         channels=channels,
         admin_identities=admin_identities,
     )
+    settings = replace(settings, incell=_read_incell(r))
     if r.problems:
         raise ConfigError(path, r.problems)
     return settings
@@ -885,6 +913,65 @@ def _admin_identities(
                 continue
             out.append((name, int(number)))
     return tuple(out)
+
+
+def _read_incell(r: _Reader) -> InCell:
+    signin = r.text("local.signin", "none", max_len=8)
+    if signin not in ("none", "pin", "oidc"):
+        r.bad("local.signin", signin, 'set it to "none" (the demo), "pin" or "oidc"')
+    kiosk = r.raw("local.kiosk")
+    if kiosk is not None and not isinstance(kiosk, bool):
+        r.bad("local.kiosk", kiosk, "set it to true or false")
+    public_url = r.text("local.public_url", "", max_len=300) if r.raw("local.public_url") else ""
+    if public_url and not public_url.startswith(("https://", "http://")):
+        r.bad(
+            "local.public_url",
+            public_url,
+            "set it to the address people open, like https://council.example/",
+        )
+    incell = InCell(
+        signin=signin,
+        public_url=public_url.rstrip("/"),
+        kiosk=bool(kiosk),
+        idle=timedelta(minutes=r.integer("local.idle_minutes", 30, 1, 1440)),
+        absolute=timedelta(hours=r.integer("local.absolute_hours", 12, 1, 168)),
+        pin_max_failures=r.integer("local.pin_max_failures", 5, 3, 20),
+        pin_lockout=timedelta(minutes=r.integer("local.pin_lockout_minutes", 30, 1, 10080)),
+        max_body_bytes=r.integer("local.max_body_kb", 64, 8, 1024) * 1024,
+        slow_client_s=r.number("local.slow_client_seconds", 15.0, 1.0, 300.0),
+        bot_api_port=r.integer("local.bot_api_port", 0, 0, 65535),
+        oidc_issuer=r.text("local.oidc.issuer", "", max_len=300)
+        if r.raw("local.oidc.issuer")
+        else "",
+        oidc_client_id=r.text("local.oidc.client_id", "", max_len=200)
+        if r.raw("local.oidc.client_id")
+        else "",
+        oidc_client_secret_env=r.text(
+            "local.oidc.client_secret_env", "INCELL_OIDC_CLIENT_SECRET", max_len=64
+        ),
+        oidc_scopes=r.text("local.oidc.scopes", "openid", max_len=200),
+        oidc_establishment_claim=r.text(
+            "local.oidc.establishment_claim", "establishment", max_len=64
+        ),
+        oidc_establishment=r.text("local.oidc.establishment", "", max_len=64)
+        if r.raw("local.oidc.establishment")
+        else "",
+    )
+    if signin != "none" and not incell.public_url:
+        r.bad(
+            "local.public_url",
+            None,
+            "set the address people open (https://...) when local.signin is set",
+        )
+    if signin == "oidc":
+        for key, value in (
+            ("local.oidc.issuer", incell.oidc_issuer),
+            ("local.oidc.client_id", incell.oidc_client_id),
+            ("local.oidc.establishment", incell.oidc_establishment),
+        ):
+            if not value:
+                r.bad(key, None, "set it for OpenID Connect sign-in (docs/INCELL.md)")
+    return incell
 
 
 def load_settings(path: str | os.PathLike[str]) -> Settings:

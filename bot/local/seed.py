@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 import handlers  # noqa: F401 - registers the meeting RSVP buttons used by the notices
-from bot import i18n
 from bot.config import Settings
 from bot.council import access, agenda, consultations, meetings, polls, schemes
 from bot.council.clock import Clock
+from bot.local.labels import role_labels
 from bot.local.store import ChannelStore, Persona
 from handlers import consultations as consultation_buttons
 from storage import safety as safety_store
@@ -63,14 +63,6 @@ class Seeded:
     notes: list[str] = field(default_factory=list)
 
 
-def role_label(settings: Settings, role: str, wing: str | None) -> str:
-    lang = settings.establishment.default_language
-    label = i18n.t(lang, f"role.{role}")
-    label = label[:1].upper() + label[1:]
-    found = settings.wing(wing) if wing else None
-    return f"{label}, {found.label(lang)}" if found else label
-
-
 async def is_empty(db: Database) -> bool:
     """No one has joined yet: the demo may be seeded without touching anyone's data."""
     async with db.transaction() as tx:
@@ -89,7 +81,7 @@ async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock
             if admin is not None:
                 people[admin_id] = await access.choose_language(tx, clock, admin, lang)
                 store.add_persona(
-                    Persona(admin_id, "Alex Admin", role_label(settings, "admin", None), lang)
+                    Persona(admin_id, "Alex Admin", role_labels(settings, "admin", None), lang)
                 )
                 seeded.people["Alex Admin"] = admin_id
         for demo in DEMO_PEOPLE:
@@ -106,7 +98,7 @@ async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock
                 seeded.notes.append(f"{demo.name} could not join")
                 continue
             people[demo.user_id] = await access.choose_language(tx, clock, joined.person, lang)
-            label = role_label(settings, demo.role, wing)
+            label = role_labels(settings, demo.role, wing)
             store.add_persona(Persona(demo.user_id, demo.name, label, lang))
             seeded.people[demo.name] = demo.user_id
 
