@@ -18,8 +18,6 @@ import pytest
 
 from bot import i18n
 from bot.council import access, polls
-from handlers import polls as poll_buttons
-from storage.clock import to_db
 from tests.incell_support import PIN, InCellRig, start_incell
 from tests.oidc_double import CLIENT_ID, ESTABLISHMENT, OidcProvider
 from tests.test_local_browser import ARGS, CHROMIUM, WAIT_MS, Pane, accessible, playwright_api
@@ -97,10 +95,10 @@ async def open_poll(rig: InCellRig) -> None:
         assert staff.person is not None
         draft = polls.Draft(
             question="Should the library open on Sundays?",
-            options=["Yes", "No"],
+            options=("Yes", "No"),
             multiple=False,
             audience="members",
-            closes_at=to_db(rig.clock.now() + timedelta(days=3)),
+            closes_at=rig.clock.now() + timedelta(days=3),
         )
         opened = await polls.open_poll(
             tx,
@@ -108,7 +106,6 @@ async def open_poll(rig: InCellRig) -> None:
             rig.settings,
             actor=staff.person,
             draft=draft,
-            ballot_buttons=poll_buttons.ballot_specs,
         )
         assert opened.poll_id, opened
 
