@@ -14,6 +14,7 @@ import handlers
 from bot import delivery, i18n, logs, scheduler
 from bot.config import Settings
 from bot.council import consultations, elections, polls, retention
+from bot.council import timers as timer_kinds
 from bot.council.clock import Clock, SystemClock
 from bot.ops import hooks as ops
 from bot.services import Services
@@ -55,6 +56,7 @@ def build_application(
     logs.hide_payloads()
     app.bot_data["services"] = Services(settings, db, clock or SystemClock())
     handlers.register(app)
+    timer_kinds.install(handlers.TIMERS)
     app.add_error_handler(on_error)
     ops.attach(app)
     return app

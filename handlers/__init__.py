@@ -14,7 +14,18 @@ from telegram.ext import (
     filters,
 )
 
+from bot.council import consultations as consultation_rules
+from bot.council import elections as election_rules
+from bot.council import meetings as meeting_rules
+from bot.council import outcomes as outcome_rules
+from bot.council import polls as poll_rules
+from bot.council import retention as retention_rules
 from bot.council import roles as r
+from bot.council import safeguarding as safeguarding_rules
+from bot.council import schemes as scheme_rules
+from bot.council import timers
+from bot.council.timers import Timer
+from bot.ops import backups
 from handlers import (
     access,
     agenda,
@@ -420,6 +431,26 @@ FLOWS: dict[str, Spec] = {
     "scheme_coord": Spec(schemes.coordinator_typed, frozenset({r.ADMIN})),
     "scheme_new": Spec(schemes.new_typed, r.STAFF_SIDE),
 }
+
+# Timers: what happens at a time, found like what happens on a press. Each kind's Timer sits
+# beside its fire function; a pending row of a kind missing here stops the start (timers.py).
+TIMERS: dict[str, Timer] = timers.table(
+    meeting_rules.REMINDER_TIMER,
+    poll_rules.CLOSE_TIMER,
+    poll_rules.SOON_TIMER,
+    consultation_rules.CLOSE_TIMER,
+    election_rules.OPEN_TIMER,
+    election_rules.SOON_TIMER,
+    election_rules.CLOSE_TIMER,
+    election_rules.TERM_TIMER,
+    outcome_rules.FOLLOWUP_TIMER,
+    outcome_rules.ESCALATE_TIMER,
+    safeguarding_rules.ESCALATE_TIMER,
+    scheme_rules.ESCALATE_TIMER,
+    scheme_rules.FOLLOWUP_TIMER,
+    retention_rules.TIMER,
+    backups.TIMER,
+)
 
 
 async def _command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -420,7 +420,7 @@ async def _fire_reminder(tx: Tx, clock: Clock, settings: Settings, timer: TimerR
         )
 
 
-timers.register(REMINDER, fire=_fire_reminder, checksum=_reminder_checksum)
+REMINDER_TIMER = timers.Timer(REMINDER, fire=_fire_reminder, checksum=_reminder_checksum)
 
 
 # --- answers (RSVP) -----------------------------------------------------------------------------
