@@ -13,12 +13,42 @@ from bot.council import access, content, roles, when
 from bot.council import agenda as agenda_council
 from bot.council import meetings as council
 from bot.council.meetings import MeetingRow, Plan
-from bot.council.notices import ButtonSpec
+from bot.council.meetings.buttons import (
+    AgendaAdd,
+    AgendaBySupport,
+    AgendaDown,
+    AgendaEdit,
+    AgendaUp,
+    AgendaWaiting,
+    CancelConfirm,
+    CancelMeeting,
+    KeepMeeting,
+    MinutesAttended,
+    MinutesDecisions,
+    MinutesFinish,
+    MinutesKind,
+    MinutesList,
+    MinutesOpen,
+    MinutesOthers,
+    MinutesRollOver,
+    MoveConfirm,
+    MoveMeeting,
+    NewAudience,
+    NewDay,
+    NewKind,
+    NewMeeting,
+    NewPublish,
+    NewRepeat,
+    NewStop,
+    NewTime,
+    NewWing,
+    Rsvp,
+    ViewMeeting,
+)
 from handlers import content as asking
 from handlers.base import Button, Call, Reply, Result, excerpt
 from handlers.base import stale as _stale
 from handlers.base import topic_label as _topic
-from handlers.callbacks import pack
 from storage import content as content_store
 from storage.clock import from_db, to_db
 
@@ -26,19 +56,6 @@ NEW, MOVE, MINUTES = "meeting_new", "meeting_move", "minutes"
 PICK_DAYS = 14
 PICK_TIMES = ("0930", "1000", "1100", "1400", "1500", "1800")
 EXCERPT = 120
-
-
-def rsvp_specs(meeting_id: int) -> list[list[ButtonSpec]]:
-    return [
-        [
-            {"m": f"meetings.rsvp.{choice}", "d": pack("rsvp", meeting_id, choice)}
-            for choice in council.ANSWERS
-        ]
-    ]
-
-
-# Notices queued by council code (reminders, moves) carry these buttons.
-council.use_rsvp_buttons(rsvp_specs)
 
 
 def _in_flow(call: Call, flow: str) -> dict[str, Any] | None:
@@ -63,7 +80,7 @@ def _rsvp_buttons(call: Call, meeting_id: int, chosen: str | None = None) -> lis
         label = call.t(f"meetings.rsvp.{choice}")
         if choice == chosen:
             label = call.t("reader.rsvp.chosen", answer=label)
-        row.append(Button(label, pack("rsvp", meeting_id, choice)))
+        row.append(Button(label, Rsvp(meeting_id, choice).pack()))
     return [row]
 
 
@@ -97,17 +114,17 @@ async def desk(call: Call) -> Result:
     if call.state is not None and call.state.flow in (NEW, MOVE, MINUTES):
         await call.end_flow()
     rows = await council.upcoming_for(call.tx, call.services.clock, call.me, limit=8)
-    buttons = [[call.button("meetings.new", pack("mn"))]]
+    buttons = [[call.button("meetings.new", NewMeeting())]]
     for listed in rows:
         buttons.append([_open_button(call, listed.meeting)])
-    buttons.append([call.button("meetings.minutes_button", pack("mml"))])
+    buttons.append([call.button("meetings.minutes_button", MinutesList())])
     key = "meetings.desk" if rows else "meetings.desk_empty"
     return call.reply(key, buttons=buttons)
 
 
 def _open_button(call: Call, meeting: MeetingRow) -> Button:
     return call.button(
-        "meetings.open", pack("mtv", meeting.id), when=_short(call, meeting), title=meeting.title
+        "meetings.open", ViewMeeting(meeting.id), when=_short(call, meeting), title=meeting.title
     )
 
 
@@ -119,16 +136,18 @@ def _short(call: Call, meeting: MeetingRow) -> str:
 async def new_start(call: Call) -> Result:
     await call.begin(NEW, "kind", {})
     await content.start(call.tx, call.me.id)
-    buttons = [[call.button(f"meetings.kind.{k}", pack("mnk", k)) for k in council.KINDS]]
+    buttons = [[call.button(f"meetings.kind.{k}", NewKind(k)) for k in council.KINDS]]
     return call.reply("meetings.ask.kind", buttons=buttons)
 
 
-async def new_kind(call: Call) -> Result:
-    data = _in_flow(call, NEW)
-    kind = call.callback.arg(0) if call.callback else None
-    if data is None or kind not in council.KINDS:
+async def new_start_pressed(call: Call, b: NewMeeting) -> Result:
+    return await new_start(call)
+
+
+async def new_kind(call: Call, b: NewKind) -> Result:
+    if _in_flow(call, NEW) is None:
         return _stale(call)
-    await call.begin(NEW, "title", {"kind": kind})
+    await call.begin(NEW, "title", {"kind": b.kind})
     return call.reply("meetings.ask.title", edit=True)
 
 
@@ -185,35 +204,33 @@ async def new_typed(call: Call) -> Result:
 
 
 def _ask_audience(call: Call) -> Reply:
-    buttons = [[call.button(f"meetings.audience.{a}", pack("mna", a))] for a in council.AUDIENCES]
+    buttons = [[call.button(f"meetings.audience.{a}", NewAudience(a))] for a in council.AUDIENCES]
     return call.reply("meetings.ask.audience", buttons=buttons)
 
 
-async def new_audience(call: Call) -> Result:
+async def new_audience(call: Call, b: NewAudience) -> Result:
     data = _in_flow(call, NEW)
-    chosen = call.callback.arg(0) if call.callback else None
-    if data is None or chosen not in council.AUDIENCES or "place" not in data:
+    if data is None or "place" not in data:
         return _stale(call)
-    data["audience"] = chosen
-    if chosen == council.FAMILIES:
+    data["audience"] = b.audience
+    if b.audience == council.FAMILIES:
         data["wing"] = None
         return await _ask_when(call, data)
     await call.begin(NEW, "wing", data)
-    buttons = [[call.button("meetings.all_wings", pack("mnw", "-"))]]
+    buttons = [[call.button("meetings.all_wings", NewWing(None))]]
     buttons += [
-        [Button(w.label(call.lang), pack("mnw", w.id))] for w in call.services.settings.wings
+        [Button(w.label(call.lang), NewWing(w.id).pack())] for w in call.services.settings.wings
     ]
     return call.reply("meetings.ask.wing", buttons=buttons, edit=True)
 
 
-async def new_wing(call: Call) -> Result:
+async def new_wing(call: Call, b: NewWing) -> Result:
     data = _in_flow(call, NEW)
-    wing = call.callback.arg(0) if call.callback else None
-    if data is None or "audience" not in data or wing is None:
+    if data is None or "audience" not in data:
         return _stale(call)
-    if wing != "-" and call.services.settings.wing(wing) is None:
+    if b.wing is not None and call.services.settings.wing(b.wing) is None:
         return _stale(call)
-    data["wing"] = None if wing == "-" else wing
+    data["wing"] = b.wing
     return await _ask_when(call, data)
 
 
@@ -228,7 +245,7 @@ async def _ask_when(call: Call, data: dict[str, Any]) -> Reply:
             call.t("reader.meeting.today")
             if d == today
             else format_date(d, "EEE d MMM", locale=call.lang),
-            pack("mnd", d.strftime("%Y%m%d")),
+            NewDay(d.strftime("%Y%m%d")).pack(),
         )
         for d in days
     ]
@@ -236,8 +253,8 @@ async def _ask_when(call: Call, data: dict[str, Any]) -> Reply:
     return call.reply("meetings.ask.when", buttons=buttons, edit=True)
 
 
-def _picked_day(raw: str | None) -> date | None:
-    if raw is None or len(raw) != 8 or not raw.isdigit():
+def _picked_day(raw: str) -> date | None:
+    if len(raw) != 8 or not raw.isdigit():
         return None
     try:
         return date(int(raw[:4]), int(raw[4:6]), int(raw[6:]))
@@ -245,9 +262,9 @@ def _picked_day(raw: str | None) -> date | None:
         return None
 
 
-async def new_day(call: Call) -> Result:
+async def new_day(call: Call, b: NewDay) -> Result:
     data = _in_flow(call, NEW)
-    day = _picked_day(call.callback.arg(0) if call.callback else None)
+    day = _picked_day(b.day)
     if data is None or day is None or call.state is None or call.state.step != "when":
         return _stale(call)
     stamp = day.strftime("%Y%m%d")
@@ -259,22 +276,21 @@ async def new_day(call: Call) -> Result:
         for t in PICK_TIMES
         if day > local_now.date() or time(int(t[:2]), int(t[2:])) > local_now.time()
     ]
-    row = [Button(f"{t[:2]}:{t[2:]}", pack("mnt", stamp, t)) for t in times]
+    row = [Button(f"{t[:2]}:{t[2:]}", NewTime(stamp, t).pack()) for t in times]
     buttons = [row[i : i + 3] for i in range(0, len(row), 3)]
     return call.reply(
         "meetings.ask.time", buttons=buttons, edit=True, day=format_date(day, locale=call.lang)
     )
 
 
-async def new_time(call: Call) -> Result:
+async def new_time(call: Call, b: NewTime) -> Result:
     data = _in_flow(call, NEW)
-    day = _picked_day(call.callback.arg(0) if call.callback else None)
-    raw = call.callback.arg(1) if call.callback else None
+    day = _picked_day(b.day)
+    raw = b.time
     if data is None or day is None or raw not in PICK_TIMES or call.state is None:
         return _stale(call)
     if call.state.step != "when":
         return _stale(call)
-    assert raw is not None
     reading = when.check_future(
         when.local_moment(
             day, time(int(raw[:2]), int(raw[2:])), call.services.settings.establishment.timezone
@@ -297,16 +313,13 @@ async def _chosen_when(
     nth = council.monthly_position(local)
     weekday = format_date(local, "EEEE", locale=call.lang)
     buttons = [
-        [call.button("meetings.repeat.once", pack("mnr", council.ONCE, 1))],
-        [call.button("meetings.repeat.weekly", pack("mnr", council.WEEKLY, 1))],
-        [
-            call.button("meetings.repeat.every", pack("mnr", council.WEEKLY, n), n=n)
-            for n in (2, 3, 4)
-        ],
+        [call.button("meetings.repeat.once", NewRepeat("once", 1))],
+        [call.button("meetings.repeat.weekly", NewRepeat("weekly", 1))],
+        [call.button("meetings.repeat.every", NewRepeat("weekly", n), n=n) for n in (2, 3, 4)],
         [
             call.button(
                 "meetings.repeat.monthly",
-                pack("mnr", council.MONTHLY, 1),
+                NewRepeat("monthly", 1),
                 nth=call.t(f"meetings.nth.{nth}"),
                 weekday=weekday,
             )
@@ -315,13 +328,10 @@ async def _chosen_when(
     return call.reply("meetings.ask.repeat", buttons=buttons, edit=edit)
 
 
-async def new_repeat(call: Call) -> Result:
+async def new_repeat(call: Call, b: NewRepeat) -> Result:
     data = _in_flow(call, NEW)
-    rule = call.callback.arg(0) if call.callback else None
-    every = call.callback.int_arg(1) if call.callback else None
-    if data is None or "starts_at" not in data or every is None or not 1 <= every <= 4:
-        return _stale(call)
-    if rule not in (council.ONCE, council.WEEKLY, council.MONTHLY):
+    rule, every = b.rule, b.every
+    if data is None or "starts_at" not in data or not 1 <= every <= 4:
         return _stale(call)
     data = {**data, "rule": rule, "every": every if rule == council.WEEKLY else 1}
     if rule == council.ONCE:
@@ -390,8 +400,8 @@ async def _confirm_new(call: Call, data: dict[str, Any], *, edit: bool) -> Reply
                 )
     buttons = [
         [
-            call.button("meetings.confirm.publish", pack("mnok")),
-            call.button("meetings.confirm.stop", pack("mnno")),
+            call.button("meetings.confirm.publish", NewPublish()),
+            call.button("meetings.confirm.stop", NewStop()),
         ]
     ]
     return Reply("\n\n".join(lines), buttons, edit)
@@ -405,7 +415,7 @@ def _occurrence_problem(call: Call, problem: str, detail: dict[str, Any]) -> Rep
     return call.reply("meetings.problem.past")
 
 
-async def new_publish(call: Call) -> Result:
+async def new_publish(call: Call, b: NewPublish) -> Result:
     data = _in_flow(call, NEW)
     if data is None or call.state is None or call.state.step != "confirm":
         return _stale(call)
@@ -430,7 +440,7 @@ async def new_publish(call: Call) -> Result:
     )
 
 
-async def new_stop(call: Call) -> Result:
+async def new_stop(call: Call, b: NewStop) -> Result:
     if _in_flow(call, NEW) is not None:
         await call.end_flow()
     return call.reply("common.cancelled", edit=True)
@@ -439,11 +449,8 @@ async def new_stop(call: Call) -> Result:
 # --- the meeting card ---------------------------------------------------------------------------
 
 
-async def view(call: Call) -> Result:
-    meeting_id = call.callback.int_arg(0) if call.callback else None
-    if meeting_id is None:
-        return _stale(call)
-    return await _card(call, meeting_id, edit=False)
+async def view(call: Call, b: ViewMeeting) -> Result:
+    return await _card(call, b.meeting_id, edit=False)
 
 
 async def _card(call: Call, meeting_id: int, *, edit: bool) -> Result:
@@ -466,8 +473,8 @@ async def _card(call: Call, meeting_id: int, *, edit: bool) -> Result:
     if call.me.role in roles.STAFF_SIDE and upcoming:
         buttons.append(
             [
-                call.button("meetings.move", pack("mtmv", meeting.id, meeting.version)),
-                call.button("meetings.cancel", pack("mtcx", meeting.id, meeting.version)),
+                call.button("meetings.move", MoveMeeting(meeting.id, meeting.version)),
+                call.button("meetings.cancel", CancelMeeting(meeting.id, meeting.version)),
             ]
         )
     if council.in_audience(meeting, call.me) and upcoming:
@@ -475,7 +482,7 @@ async def _card(call: Call, meeting_id: int, *, edit: bool) -> Result:
         lines.append(call.t(f"meetings.yours.{mine or 'none'}"))
         buttons += _rsvp_buttons(call, meeting.id, mine)
     if call.me.role in roles.TRIAGE and upcoming and council.takes_items(meeting):
-        buttons.append([call.button("meetings.agenda_button", pack("mag", meeting.id))])
+        buttons.append([call.button("meetings.agenda_button", AgendaEdit(meeting.id))])
     return Reply("\n".join(lines), buttons, edit)
 
 
@@ -491,11 +498,8 @@ async def _listed(call: Call) -> list[council.Listed]:
 # --- move and cancel ----------------------------------------------------------------------------
 
 
-async def move_start(call: Call) -> Result:
-    meeting_id = call.callback.int_arg(0) if call.callback else None
-    version = call.callback.int_arg(1) if call.callback else None
-    if meeting_id is None or version is None:
-        return _stale(call)
+async def move_start(call: Call, b: MoveMeeting) -> Result:
+    meeting_id, version = b.meeting_id, b.version
     meeting = await council.get(call.tx, meeting_id)
     if meeting is None or meeting.version != version or meeting.status != council.SCHEDULED:
         return _stale(call, "meetings.problem.changed")
@@ -531,17 +535,16 @@ async def move_typed(call: Call) -> Result:
         lines.append(call.t("meetings.confirm.ambiguous", when=reading.moment))
     buttons = [
         [
-            call.button("meetings.confirm.move_yes", pack("mtmvy", meeting.id, meeting.version)),
-            call.button("meetings.confirm.keep", pack("mtkeep")),
+            call.button("meetings.confirm.move_yes", MoveConfirm(meeting.id, meeting.version)),
+            call.button("meetings.confirm.keep", KeepMeeting()),
         ]
     ]
     return Reply("\n\n".join(lines), buttons)
 
 
-async def move_confirm(call: Call) -> Result:
+async def move_confirm(call: Call, b: MoveConfirm) -> Result:
     data = _in_flow(call, MOVE)
-    meeting_id = call.callback.int_arg(0) if call.callback else None
-    version = call.callback.int_arg(1) if call.callback else None
+    meeting_id, version = b.meeting_id, b.version
     if (
         data is None
         or "to" not in data
@@ -550,7 +553,6 @@ async def move_confirm(call: Call) -> Result:
     ):
         return _stale(call)
     await call.end_flow()
-    assert meeting_id is not None and version is not None
     change = await council.move(
         call.tx,
         call.services.clock,
@@ -567,18 +569,15 @@ async def move_confirm(call: Call) -> Result:
     return call.reply(f"meetings.refused.{change.result}", edit=True)
 
 
-async def cancel_ask(call: Call) -> Result:
-    meeting_id = call.callback.int_arg(0) if call.callback else None
-    version = call.callback.int_arg(1) if call.callback else None
-    if meeting_id is None or version is None:
-        return _stale(call)
+async def cancel_ask(call: Call, b: CancelMeeting) -> Result:
+    meeting_id, version = b.meeting_id, b.version
     meeting = await council.get(call.tx, meeting_id)
     if meeting is None or meeting.version != version or meeting.status != council.SCHEDULED:
         return _stale(call, "meetings.problem.changed")
     buttons = [
         [
-            call.button("meetings.confirm.cancel_yes", pack("mtcxy", meeting_id, version)),
-            call.button("meetings.confirm.keep", pack("mtkeep")),
+            call.button("meetings.confirm.cancel_yes", CancelConfirm(meeting_id, version)),
+            call.button("meetings.confirm.keep", KeepMeeting()),
         ]
     ]
     return call.reply(
@@ -590,11 +589,8 @@ async def cancel_ask(call: Call) -> Result:
     )
 
 
-async def cancel_confirm(call: Call) -> Result:
-    meeting_id = call.callback.int_arg(0) if call.callback else None
-    version = call.callback.int_arg(1) if call.callback else None
-    if meeting_id is None or version is None:
-        return _stale(call)
+async def cancel_confirm(call: Call, b: CancelConfirm) -> Result:
+    meeting_id, version = b.meeting_id, b.version
     change = await council.cancel(
         call.tx,
         call.services.clock,
@@ -608,7 +604,7 @@ async def cancel_confirm(call: Call) -> Result:
     return call.reply(f"meetings.refused.{change.result}", edit=True)
 
 
-async def keep(call: Call) -> Result:
+async def keep(call: Call, b: KeepMeeting) -> Result:
     if _in_flow(call, MOVE) is not None:
         await call.end_flow()
     return call.reply("meetings.kept", edit=True)
@@ -642,12 +638,8 @@ async def listing(call: Call) -> Result:
     return Reply("\n".join(lines), buttons)
 
 
-async def rsvp(call: Call) -> Result:
-    meeting_id = call.callback.int_arg(0) if call.callback else None
-    choice = call.callback.arg(1) if call.callback else None
-    if meeting_id is None or choice not in council.ANSWERS:
-        return _stale(call)
-    assert choice is not None
+async def rsvp(call: Call, b: Rsvp) -> Result:
+    meeting_id, choice = b.meeting_id, b.choice
     result = await council.answer(
         call.tx, call.services.clock, person=call.me, meeting_id=meeting_id, choice=choice
     )
@@ -691,15 +683,12 @@ async def _agenda_view(call: Call, meeting: MeetingRow, *, edit: bool) -> Reply:
         )
     buttons: list[list[Button]] = []
     if call.me.role in roles.TRIAGE and council.takes_items(meeting):
-        buttons.append([call.button("meetings.agenda_button", pack("mag", meeting.id))])
+        buttons.append([call.button("meetings.agenda_button", AgendaEdit(meeting.id))])
     return Reply("\n".join(lines), buttons, edit)
 
 
-async def agenda_edit(call: Call) -> Result:
-    meeting_id = call.callback.int_arg(0) if call.callback else None
-    if meeting_id is None:
-        return _stale(call)
-    return await _agenda_editor(call, meeting_id, edit=True)
+async def agenda_edit(call: Call, b: AgendaEdit) -> Result:
+    return await _agenda_editor(call, b.meeting_id, edit=True)
 
 
 async def _agenda_editor(call: Call, meeting_id: int, *, edit: bool) -> Result:
@@ -713,22 +702,21 @@ async def _agenda_editor(call: Call, meeting_id: int, *, edit: bool) -> Result:
         label = agenda_council.ref(item.id)
         buttons.append(
             [
-                Button(f"▲ {label}", pack("mau", meeting.id, item.id)),
-                Button(f"▼ {label}", pack("mad", meeting.id, item.id)),
+                Button(f"▲ {label}", AgendaUp(meeting.id, item.id).pack()),
+                Button(f"▼ {label}", AgendaDown(meeting.id, item.id).pack()),
             ]
         )
     buttons.append(
         [
-            call.button("meetings.agenda.add", pack("magw", meeting.id)),
-            call.button("meetings.agenda.by_support", pack("mas", meeting.id)),
+            call.button("meetings.agenda.add", AgendaWaiting(meeting.id)),
+            call.button("meetings.agenda.by_support", AgendaBySupport(meeting.id)),
         ]
     )
     return Reply(view.text, buttons, edit)
 
 
-async def agenda_waiting(call: Call) -> Result:
-    meeting_id = call.callback.int_arg(0) if call.callback else None
-    meeting = await council.get(call.tx, meeting_id) if meeting_id is not None else None
+async def agenda_waiting(call: Call, b: AgendaWaiting) -> Result:
+    meeting = await council.get(call.tx, b.meeting_id)
     if meeting is None:
         return _stale(call)
     items = await council.waiting_items(call.tx, call.me, meeting)
@@ -751,7 +739,7 @@ async def agenda_waiting(call: Call) -> Result:
             [
                 call.button(
                     "meetings.agenda.add_one",
-                    pack("maga", meeting.id, item.id),
+                    AgendaAdd(meeting.id, item.id),
                     ref=agenda_council.ref(item.id),
                 )
             ]
@@ -759,11 +747,8 @@ async def agenda_waiting(call: Call) -> Result:
     return Reply("\n".join(lines), buttons)
 
 
-async def agenda_add(call: Call) -> Result:
-    meeting_id = call.callback.int_arg(0) if call.callback else None
-    item_id = call.callback.int_arg(1) if call.callback else None
-    if meeting_id is None or item_id is None:
-        return _stale(call)
+async def agenda_add(call: Call, b: AgendaAdd) -> Result:
+    meeting_id, item_id = b.meeting_id, b.item_id
     result = await council.attach(
         call.tx,
         call.services.clock,
@@ -778,19 +763,15 @@ async def agenda_add(call: Call) -> Result:
     return await _agenda_editor(call, meeting_id, edit=False)
 
 
-async def agenda_up(call: Call) -> Result:
-    return await _agenda_step(call, -1)
+async def agenda_up(call: Call, b: AgendaUp) -> Result:
+    return await _agenda_step(call, b.meeting_id, b.item_id, -1)
 
 
-async def agenda_down(call: Call) -> Result:
-    return await _agenda_step(call, 1)
+async def agenda_down(call: Call, b: AgendaDown) -> Result:
+    return await _agenda_step(call, b.meeting_id, b.item_id, 1)
 
 
-async def _agenda_step(call: Call, step: int) -> Result:
-    meeting_id = call.callback.int_arg(0) if call.callback else None
-    item_id = call.callback.int_arg(1) if call.callback else None
-    if meeting_id is None or item_id is None:
-        return _stale(call)
+async def _agenda_step(call: Call, meeting_id: int, item_id: int, step: int) -> Result:
     result = await council.reorder(
         call.tx,
         call.services.clock,
@@ -807,10 +788,8 @@ async def _agenda_step(call: Call, step: int) -> Result:
     return await _agenda_editor(call, meeting_id, edit=True)
 
 
-async def agenda_by_support(call: Call) -> Result:
-    meeting_id = call.callback.int_arg(0) if call.callback else None
-    if meeting_id is None:
-        return _stale(call)
+async def agenda_by_support(call: Call, b: AgendaBySupport) -> Result:
+    meeting_id = b.meeting_id
     result = await council.order_by_support(
         call.tx, call.services.clock, actor=call.me, meeting_id=meeting_id
     )
@@ -834,19 +813,16 @@ async def minutes(call: Call) -> Result:
 
 def _minutes_button(call: Call, meeting: MeetingRow) -> Button:
     return call.button(
-        "meetings.open", pack("mmn", meeting.id), when=_short(call, meeting), title=meeting.title
+        "meetings.open", MinutesOpen(meeting.id), when=_short(call, meeting), title=meeting.title
     )
 
 
-async def minutes_list(call: Call) -> Result:
+async def minutes_list(call: Call, b: MinutesList) -> Result:
     return await minutes(call)
 
 
-async def minutes_open(call: Call) -> Result:
-    meeting_id = call.callback.int_arg(0) if call.callback else None
-    if meeting_id is None:
-        return _stale(call)
-    return await _register(call, meeting_id, edit=True)
+async def minutes_open(call: Call, b: MinutesOpen) -> Result:
+    return await _register(call, b.meeting_id, edit=True)
 
 
 async def _register(call: Call, meeting_id: int, *, edit: bool) -> Result:
@@ -861,21 +837,18 @@ async def _register(call: Call, meeting_id: int, *, edit: bool) -> Result:
     for person, choice in found.people[:40]:
         mark = "✅" if person.id in found.attended else "▫️"
         label = f"{mark} {_name(person)} ({call.t(f'meetings.short.{choice}')})"
-        buttons.append([Button(label[:60], pack("mma", meeting_id, person.id))])
+        buttons.append([Button(label[:60], MinutesAttended(meeting_id, person.id).pack())])
     # "− 1" only when there is someone to take off the count.
-    counter = [call.button("meetings.minutes.others", pack("mmo", meeting_id, 1))]
+    counter = [call.button("meetings.minutes.others", MinutesOthers(meeting_id, 1))]
     if found.others > 0:
-        counter.insert(0, call.button("reader.minutes.one_fewer", pack("mmo", meeting_id, 0)))
+        counter.insert(0, call.button("reader.minutes.one_fewer", MinutesOthers(meeting_id, 0)))
     buttons.append(counter)
-    buttons.append([call.button("meetings.minutes.decisions", pack("mmd", meeting_id))])
+    buttons.append([call.button("meetings.minutes.decisions", MinutesDecisions(meeting_id))])
     return Reply("\n".join(lines), buttons, edit)
 
 
-async def minutes_attended(call: Call) -> Result:
-    meeting_id = call.callback.int_arg(0) if call.callback else None
-    person_id = call.callback.int_arg(1) if call.callback else None
-    if meeting_id is None or person_id is None:
-        return _stale(call)
+async def minutes_attended(call: Call, b: MinutesAttended) -> Result:
+    meeting_id, person_id = b.meeting_id, b.person_id
     result = await council.mark_attended(
         call.tx, call.services.clock, actor=call.me, meeting_id=meeting_id, person_id=person_id
     )
@@ -884,10 +857,9 @@ async def minutes_attended(call: Call) -> Result:
     return await _register(call, meeting_id, edit=True)
 
 
-async def minutes_others(call: Call) -> Result:
-    meeting_id = call.callback.int_arg(0) if call.callback else None
-    step = call.callback.int_arg(1) if call.callback else None
-    if meeting_id is None or step not in (0, 1):
+async def minutes_others(call: Call, b: MinutesOthers) -> Result:
+    meeting_id, step = b.meeting_id, b.step
+    if step not in (0, 1):
         return _stale(call)
     result = await council.add_others(
         call.tx, call.services.clock, actor=call.me, meeting_id=meeting_id, step=1 if step else -1
@@ -897,11 +869,8 @@ async def minutes_others(call: Call) -> Result:
     return await _register(call, meeting_id, edit=True)
 
 
-async def minutes_decisions(call: Call) -> Result:
-    meeting_id = call.callback.int_arg(0) if call.callback else None
-    if meeting_id is None:
-        return _stale(call)
-    return await _decisions(call, meeting_id, edit=True)
+async def minutes_decisions(call: Call, b: MinutesDecisions) -> Result:
+    return await _decisions(call, b.meeting_id, edit=True)
 
 
 async def _decisions(call: Call, meeting_id: int, *, edit: bool) -> Result:
@@ -931,11 +900,11 @@ async def _decisions(call: Call, meeting_id: int, *, edit: bool) -> Result:
             buttons.append(
                 [
                     call.button(
-                        "meetings.minutes.decided", pack("mmk", meeting_id, item.id, "d"), ref=label
+                        "meetings.minutes.decided", MinutesKind(meeting_id, item.id, "d"), ref=label
                     ),
                     call.button(
                         "meetings.minutes.in_progress",
-                        pack("mmk", meeting_id, item.id, "p"),
+                        MinutesKind(meeting_id, item.id, "p"),
                         ref=label,
                     ),
                 ]
@@ -945,24 +914,19 @@ async def _decisions(call: Call, meeting_id: int, *, edit: bool) -> Result:
     if not rows:
         lines.append(call.t("meetings.agenda.empty"))
     if waiting:
-        buttons.append([call.button("meetings.minutes.roll_over", pack("mmr", meeting_id))])
+        buttons.append([call.button("meetings.minutes.roll_over", MinutesRollOver(meeting_id))])
     buttons.append(
         [
-            call.button("meetings.minutes.back", pack("mmn", meeting_id)),
-            call.button("meetings.minutes.finish", pack("mmf", meeting_id)),
+            call.button("meetings.minutes.back", MinutesOpen(meeting_id)),
+            call.button("meetings.minutes.finish", MinutesFinish(meeting_id)),
         ]
     )
     return Reply("\n".join(lines), buttons, edit)
 
 
-async def minutes_kind(call: Call) -> Result:
-    meeting_id = call.callback.int_arg(0) if call.callback else None
-    item_id = call.callback.int_arg(1) if call.callback else None
-    kind = {"d": council.DECIDED, "p": council.IN_PROGRESS}.get(
-        (call.callback.arg(2) if call.callback else None) or ""
-    )
-    if meeting_id is None or item_id is None or kind is None:
-        return _stale(call)
+async def minutes_kind(call: Call, b: MinutesKind) -> Result:
+    meeting_id, item_id = b.meeting_id, b.item_id
+    kind = council.DECIDED if b.kind == "d" else council.IN_PROGRESS
     items = await council.minutes_items(call.tx, call.services.clock, call.me, meeting_id)
     if not any(i.item.id == item_id and i.decision is None for i in items):
         return _stale(call, "meetings.minutes.refused.handled")
@@ -1016,10 +980,8 @@ async def minutes_typed(call: Call) -> Result:
     return call.reply("agenda.raise.use_buttons")
 
 
-async def minutes_roll_over(call: Call) -> Result:
-    meeting_id = call.callback.int_arg(0) if call.callback else None
-    if meeting_id is None:
-        return _stale(call)
+async def minutes_roll_over(call: Call, b: MinutesRollOver) -> Result:
+    meeting_id = b.meeting_id
     moved = await council.roll_over(
         call.tx, call.services.clock, call.services.settings, actor=call.me, meeting_id=meeting_id
     )
@@ -1031,10 +993,8 @@ async def minutes_roll_over(call: Call) -> Result:
     return _stale(call, f"meetings.minutes.refused.{moved.result}")
 
 
-async def minutes_finish(call: Call) -> Result:
-    meeting_id = call.callback.int_arg(0) if call.callback else None
-    if meeting_id is None:
-        return _stale(call)
+async def minutes_finish(call: Call, b: MinutesFinish) -> Result:
+    meeting_id = b.meeting_id
     result = await council.finish_minutes(
         call.tx, call.services.clock, actor=call.me, meeting_id=meeting_id
     )
