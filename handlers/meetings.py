@@ -65,7 +65,7 @@ def _in_flow(call: Call, flow: str) -> dict[str, Any] | None:
 
 
 def _moment(meeting: MeetingRow) -> datetime:
-    return from_db(meeting.starts_at)
+    return meeting.starts_at
 
 
 def _wing_label(call: Call, wing: str | None) -> str:

@@ -79,7 +79,9 @@ async def check_kinds(db: Database) -> None:
 
 
 def checksum_of(*parts: Any) -> str:
-    text = "|".join(str(p) for p in parts)
+    # A datetime as the database writes it: checksums of timers already waiting stay the same
+    # when a row's time is read as a datetime instead of its stored text.
+    text = "|".join(to_db(p) if isinstance(p, datetime) else str(p) for p in parts)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

@@ -13,7 +13,6 @@ from bot.council.roles import NotAllowed
 from storage import agenda as agenda_store
 from storage import meetings as store
 from storage.agenda import ItemRow
-from storage.clock import from_db
 from storage.db import Tx
 from storage.meetings import MeetingRow
 
@@ -56,7 +55,7 @@ async def _open_agenda(tx: Tx, clock: Clock, actor: Person, meeting_id: int) -> 
         return "unknown"
     if meeting.status != SCHEDULED:
         return "cancelled"
-    if from_db(meeting.starts_at) <= clock.now():
+    if meeting.starts_at <= clock.now():
         return "started"
     if not takes_items(meeting):
         return "not_members"
@@ -84,7 +83,7 @@ async def attach(
         actor=actor,
         item_id=item.id,
         meeting_id=meeting.id,
-        when=from_db(meeting.starts_at),
+        when=meeting.starts_at,
     )
     if not decided.done:
         return "handled"

@@ -14,7 +14,6 @@ from bot.council.access import Person
 from bot.council.roles import NotAllowed
 from storage import meetings as store
 from storage import people
-from storage.clock import from_db
 from storage.db import Tx
 from storage.meetings import MeetingRow
 
@@ -98,7 +97,7 @@ def _params(settings: Settings, meeting: MeetingRow) -> dict[str, Any]:
     return {
         "title": meeting.title,
         "place": meeting.place,
-        "when": notices.when(from_db(meeting.starts_at)),
+        "when": notices.when(meeting.starts_at),
         "kind": notices.catalogue(f"meetings.kind.{meeting.kind}"),
         "wing": notices.labelled(wing.labels) if wing else notices.catalogue("meetings.all_wings"),
     }

@@ -25,7 +25,6 @@ from storage import agenda as agenda_store
 from storage import meetings as store
 from storage import people
 from storage.agenda import ItemRow
-from storage.clock import from_db, to_db
 from storage.db import Tx
 from storage.meetings import DecisionRow, MeetingRow
 
@@ -34,7 +33,7 @@ from storage.meetings import DecisionRow, MeetingRow
 
 async def to_minute(tx: Tx, clock: Clock, actor: Person, *, limit: int = 8) -> list[MeetingRow]:
     _need_staff(actor)
-    return await store.held_unminuted(tx, to_db(clock.now()), limit=limit)
+    return await store.held_unminuted(tx, clock.now(), limit=limit)
 
 
 async def _minutable(tx: Tx, clock: Clock, actor: Person, meeting_id: int) -> MeetingRow | str:
@@ -44,7 +43,7 @@ async def _minutable(tx: Tx, clock: Clock, actor: Person, meeting_id: int) -> Me
         return "unknown"
     if meeting.status != SCHEDULED:
         return "cancelled"
-    if from_db(meeting.starts_at) > clock.now():
+    if meeting.starts_at > clock.now():
         return "not_yet"
     if meeting.minuted_at is not None:
         return "finished"
@@ -101,7 +100,7 @@ async def add_others(tx: Tx, clock: Clock, *, actor: Person, meeting_id: int, st
     if isinstance(meeting, str):
         return meeting
     others = max(0, min(meeting.others_count + (1 if step > 0 else -1), 500))
-    await store.set_others(tx, meeting.id, others, to_db(clock.now()))
+    await store.set_others(tx, meeting.id, others, clock.now())
     await audit.record(
         tx,
         clock,
@@ -180,7 +179,7 @@ async def decide(
         owner=owner,
         due_on=due_on.isoformat(),
         recorded_by=actor.id,
-        now=to_db(clock.now()),
+        now=clock.now(),
     ):
         return "handled"
     # Through the agenda's own rules: discussed; then the decision becomes the item's outcome
@@ -250,7 +249,7 @@ async def roll_over(
     following = [
         m
         for m in await store.upcoming(
-            tx, to_db(clock.now()), limit=20, audiences=(meeting.audience,), wing=meeting.wing
+            tx, clock.now(), limit=20, audiences=(meeting.audience,), wing=meeting.wing
         )
         if m.wing == meeting.wing and m.id != meeting.id
     ]
@@ -265,7 +264,7 @@ async def roll_over(
             actor=actor,
             item_id=item.id,
             meeting_id=target.id,
-            when=from_db(target.starts_at),
+            when=target.starts_at,
         )
         if decided.done:
             await store.add_to_agenda(tx, target.id, item.id)
@@ -285,7 +284,7 @@ async def finish_minutes(tx: Tx, clock: Clock, *, actor: Person, meeting_id: int
     meeting = await _minutable(tx, clock, actor, meeting_id)
     if isinstance(meeting, str):
         return meeting
-    if not await store.finish_minutes(tx, meeting.id, to_db(clock.now())):
+    if not await store.finish_minutes(tx, meeting.id, clock.now()):
         return "finished"
     attended = await store.attended(tx, meeting.id)
     await audit.record(

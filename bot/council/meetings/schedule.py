@@ -45,7 +45,6 @@ from bot.council.text import clean
 from storage import agenda as agenda_store
 from storage import meetings as store
 from storage import people
-from storage.clock import from_db, to_db
 from storage.db import Tx
 from storage.meetings import MeetingRow
 from storage.timers import TimerRow
@@ -176,7 +175,7 @@ async def schedule(
     found = occurrences(plan, settings, now)
     if found.problem is not None:
         return Scheduled(problem=found.problem, detail=found.detail)
-    stamp = to_db(now)
+
     series_id = None
     if plan.rule != ONCE:
         first = plan.starts_at.astimezone(settings.establishment.timezone).date()
@@ -187,7 +186,7 @@ async def schedule(
             nth=monthly_position(first) if plan.rule == MONTHLY else None,
             weekday=first.weekday(),
             created_by=actor.id,
-            now=stamp,
+            now=now,
         )
     made: list[MeetingRow] = []
     for moment in found.moments:
@@ -199,9 +198,9 @@ async def schedule(
             place=plan.place,
             audience=plan.audience,
             wing=plan.wing,
-            starts_at=to_db(moment),
+            starts_at=moment,
             created_by=actor.id,
-            now=stamp,
+            now=now,
         )
         # The other content languages' title and place, typed in the wizard, for each one.
         await content.keep(
@@ -243,7 +242,7 @@ async def _announce(
     if len(made) > 1:
         message = "meetings.notice.new_series"
         params["count"] = len(made)
-        params["last"] = notices.when(from_db(made[-1].starts_at))
+        params["last"] = notices.when(made[-1].starts_at)
     for person in told:
         await notices.notify(
             tx,
@@ -272,7 +271,7 @@ async def _schedule_reminders(tx: Tx, clock: Clock, settings: Settings, meeting:
     await timers.cancel(tx, clock, reminder_prefix(meeting.id))
     if meeting.status != SCHEDULED:
         return 0
-    start = from_db(meeting.starts_at)
+    start = meeting.starts_at
     now = clock.now()
     checksum = reminder_checksum(meeting)
     count = 0
@@ -303,7 +302,7 @@ async def _fire_reminder(tx: Tx, clock: Clock, settings: Settings, timer: TimerR
     meeting = await store.get(tx, timer.subject_id)
     if meeting is None or meeting.status != SCHEDULED:
         return
-    start = from_db(meeting.starts_at)
+    start = meeting.starts_at
     cant = await store.cant_go(tx, meeting.id)
     params = await _params_of(tx, settings, meeting)
     offset = int(timer.payload.get("offset", 0))
@@ -340,9 +339,9 @@ async def answer(tx: Tx, clock: Clock, *, person: Person, meeting_id: int, choic
         return "not_audience"
     if meeting.status != SCHEDULED:
         return "cancelled"
-    if from_db(meeting.starts_at) <= clock.now():
+    if meeting.starts_at <= clock.now():
         return "started"
-    changed = await store.set_answer(tx, meeting.id, person.id, choice, to_db(clock.now()))
+    changed = await store.set_answer(tx, meeting.id, person.id, choice, clock.now())
     if changed and choice == CANT:
         # A reminder already queued (held by quiet hours) is withdrawn too.
         await notices.withdraw(tx, clock, person_reminders(meeting.id, person.id), "can't go")
@@ -363,7 +362,7 @@ async def upcoming_for(tx: Tx, clock: Clock, person: Person, *, limit: int = 10)
     """The meetings this person may see, soonest first, each with their own answer."""
     audiences = audiences_for(person)
     wing = person.wing if person.role in roles.IN_CUSTODY else None
-    rows = await store.upcoming(tx, to_db(clock.now()), limit=limit, audiences=audiences, wing=wing)
+    rows = await store.upcoming(tx, clock.now(), limit=limit, audiences=audiences, wing=wing)
     mine = await store.answers_of(tx, person.id, [m.id for m in rows])
     return [Listed(m, mine.get(m.id)) for m in rows]
 
@@ -414,7 +413,7 @@ async def _changeable(
         return Change("handled", meeting)
     if meeting.status != SCHEDULED:
         return Change("cancelled", meeting)
-    if from_db(meeting.starts_at) <= clock.now():
+    if meeting.starts_at <= clock.now():
         return Change("started", meeting)
     return meeting
 
@@ -439,10 +438,10 @@ async def move(
         return found
     if starts_at <= clock.now():
         return Change("past", found)
-    if to_db(starts_at) == found.starts_at:
+    if starts_at == found.starts_at:
         return Change("same", found)
-    now = to_db(clock.now())
-    if not await store.move(tx, found.id, version=version, starts_at=to_db(starts_at), now=now):
+    now = clock.now()
+    if not await store.move(tx, found.id, version=version, starts_at=starts_at, now=now):
         return Change("handled", found)
     moved = await _get(tx, found.id)
     # Reminders queued for the old time are withdrawn; the new time's are set under the same keys.
@@ -452,7 +451,7 @@ async def move(
     await _schedule_reminders(tx, clock, settings, moved)
     params = {
         **await _params_of(tx, settings, moved),
-        "old": notices.when(from_db(found.starts_at)),
+        "old": notices.when(found.starts_at),
     }
     for person in await _to_tell(tx, moved.id):
         await notices.notify(
@@ -482,7 +481,7 @@ async def cancel(
     found = await _changeable(tx, clock, actor, meeting_id, version)
     if isinstance(found, Change):
         return found
-    now = to_db(clock.now())
+    now = clock.now()
     if not await store.cancel(tx, found.id, version=version, now=now):
         return Change("handled", found)
     cancelled = await _get(tx, found.id)
