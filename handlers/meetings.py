@@ -4,14 +4,17 @@ in bot.council.meetings; this file reads the update and renders the answer."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from babel.dates import format_date
 
 from bot.council import access, content, roles, when
 from bot.council import agenda as agenda_council
 from bot.council import meetings as council
+from bot.council.flows import Draft, Flow
 from bot.council.meetings import MeetingRow, Plan
 from bot.council.meetings.buttons import (
     AgendaAdd,
@@ -49,19 +52,81 @@ from handlers import content as asking
 from handlers.base import Button, Call, Reply, Result, excerpt
 from handlers.base import stale as _stale
 from handlers.base import topic_label as _topic
-from storage import content as content_store
-from storage.clock import from_db, to_db
 
-NEW, MOVE, MINUTES = "meeting_new", "meeting_move", "minutes"
+S = TypeVar("S", bound=StrEnum)
+D = TypeVar("D", bound=Draft)
 PICK_DAYS = 14
 PICK_TIMES = ("0930", "1000", "1100", "1400", "1500", "1800")
 EXCERPT = 120
 
 
-def _in_flow(call: Call, flow: str) -> dict[str, Any] | None:
-    if call.state is None or call.state.flow != flow:
-        return None
-    return dict(call.state.data)
+# --- the three flows: scheduling, moving, minuting -------------------------------------------
+
+
+class NewStep(StrEnum):
+    KIND = "kind"
+    TITLE = "title"
+    PLACE = "place"
+    AUDIENCE = "audience"
+    WING = "wing"
+    WHEN = "when"
+    REPEAT = "repeat"
+    COUNT = "count"
+    CONFIRM = "confirm"
+
+
+@dataclass(frozen=True)
+class NewDraft(Draft):
+    kind: str = ""
+    title: str = ""
+    place: str = ""
+    audience: str = ""
+    wing: str | None = None
+    starts_at: datetime | None = None
+    ambiguous: bool = False
+    rule: str = council.ONCE
+    every: int = 1
+    count: int = 1
+
+
+NEW = Flow("meeting_new", NewStep, NewDraft)
+
+
+class MoveStep(StrEnum):
+    WHEN = "when"
+    CONFIRM = "confirm"
+
+
+@dataclass(frozen=True)
+class MoveDraft(Draft):
+    id: int = 0  # the meeting; the stored names are today's, so old rows keep working
+    version: int = 0
+    to: datetime | None = None
+
+
+MOVE = Flow("meeting_move", MoveStep, MoveDraft)
+
+
+class MinutesStep(StrEnum):
+    DECISION = "decision"
+    OWNER = "owner"
+    DUE = "due"
+
+
+@dataclass(frozen=True)
+class MinutesDraft(Draft):
+    meeting: int = 0
+    item: int = 0
+    kind: str = council.DECIDED
+    decision: str = ""
+    owner: str = ""
+
+
+MINUTES = Flow("minutes", MinutesStep, MinutesDraft)
+
+
+async def _save(call: Call, flow: Flow[S, D], step: S, draft: D) -> None:
+    await flow.save(call.tx, call.me.id, step, draft, call.services.clock.now())
 
 
 def _moment(meeting: MeetingRow) -> datetime:
@@ -111,7 +176,7 @@ def _problem(call: Call, problem: str | None, **params: Any) -> Reply:
 
 async def desk(call: Call) -> Result:
     """/meeting: the meetings to come, and a button to schedule one."""
-    if call.state is not None and call.state.flow in (NEW, MOVE, MINUTES):
+    if call.state is not None and call.state.flow in (NEW.name, MOVE.name, MINUTES.name):
         await call.end_flow()
     rows = await council.upcoming_for(call.tx, call.services.clock, call.me, limit=8)
     buttons = [[call.button("meetings.new", NewMeeting())]]
@@ -134,7 +199,7 @@ def _short(call: Call, meeting: MeetingRow) -> str:
 
 
 async def new_start(call: Call) -> Result:
-    await call.begin(NEW, "kind", {})
+    await _save(call, NEW, NewStep.KIND, NewDraft())
     await content.start(call.tx, call.me.id)
     buttons = [[call.button(f"meetings.kind.{k}", NewKind(k)) for k in council.KINDS]]
     return call.reply("meetings.ask.kind", buttons=buttons)
@@ -145,46 +210,47 @@ async def new_start_pressed(call: Call, b: NewMeeting) -> Result:
 
 
 async def new_kind(call: Call, b: NewKind) -> Result:
-    if _in_flow(call, NEW) is None:
+    if NEW.read(call.state) is None:
         return _stale(call)
-    await call.begin(NEW, "title", {"kind": b.kind})
+    await _save(call, NEW, NewStep.TITLE, NewDraft(kind=b.kind))
     return call.reply("meetings.ask.title", edit=True)
 
 
 async def new_typed(call: Call) -> Result:
     """The typed steps of scheduling: title, place, date and time, how many."""
-    data = _in_flow(call, NEW)
-    assert data is not None and call.state is not None
-    step = call.state.step
-    if step == "title":
+    at = NEW.read(call.state)
+    if at is None:
+        return _stale(call)
+    data, step = at.draft, at.step
+    if step is NewStep.TITLE:
         title, problem = council.text_problem(call.text, council.TITLE_MAX)
         if problem:
             return call.reply("meetings.problem.text", most=council.TITLE_MAX)
-        await call.begin(NEW, "place", {**data, "title": title})
+        await _save(call, NEW, NewStep.PLACE, replace(data, title=title))
         return await asking.ask_other(
             call,
-            flow=NEW,
-            step="place",
+            flow=NEW.name,
+            step=NewStep.PLACE,
             field="title",
             text=title,
             most=council.TITLE_MAX,
             then=call.reply("meetings.ask.place"),
         )
-    if step == "place":
+    if step is NewStep.PLACE:
         place, problem = council.text_problem(call.text, council.PLACE_MAX)
         if problem:
             return call.reply("meetings.problem.text", most=council.PLACE_MAX)
-        await call.begin(NEW, "audience", {**data, "place": place})
+        await _save(call, NEW, NewStep.AUDIENCE, replace(data, place=place))
         return await asking.ask_other(
             call,
-            flow=NEW,
-            step="audience",
+            flow=NEW.name,
+            step=NewStep.AUDIENCE,
             field="place",
             text=place,
             most=council.PLACE_MAX,
             then=_ask_audience(call),
         )
-    if step == "when":
+    if step is NewStep.WHEN:
         reading = when.parse(
             call.text,
             now=call.services.clock.now(),
@@ -193,12 +259,12 @@ async def new_typed(call: Call) -> Result:
         if not reading.ok or reading.moment is None:
             return _problem(call, reading.problem)
         return await _chosen_when(call, data, reading, edit=False)
-    if step == "count":
+    if step is NewStep.COUNT:
         raw = call.text.strip()
-        most = council.max_count(str(data.get("rule")), int(data.get("every", 1)))
+        most = council.max_count(data.rule, data.every)
         if not raw.isdigit() or not 1 <= int(raw) <= 999:
             return call.reply("meetings.problem.count", most=most)
-        return await _confirm_new(call, {**data, "count": int(raw)}, edit=False)
+        return await _confirm_new(call, replace(data, count=int(raw)), edit=False)
     # A step that waits for a button (kind, audience, wing, repeat): say so, keep the flow.
     return call.reply("agenda.raise.use_buttons")
 
@@ -209,14 +275,13 @@ def _ask_audience(call: Call) -> Reply:
 
 
 async def new_audience(call: Call, b: NewAudience) -> Result:
-    data = _in_flow(call, NEW)
-    if data is None or "place" not in data:
+    at = NEW.read(call.state)
+    if at is None or not at.draft.place:
         return _stale(call)
-    data["audience"] = b.audience
+    data = replace(at.draft, audience=b.audience)
     if b.audience == council.FAMILIES:
-        data["wing"] = None
-        return await _ask_when(call, data)
-    await call.begin(NEW, "wing", data)
+        return await _ask_when(call, replace(data, wing=None))
+    await _save(call, NEW, NewStep.WING, data)
     buttons = [[call.button("meetings.all_wings", NewWing(None))]]
     buttons += [
         [Button(w.label(call.lang), NewWing(w.id).pack())] for w in call.services.settings.wings
@@ -225,17 +290,16 @@ async def new_audience(call: Call, b: NewAudience) -> Result:
 
 
 async def new_wing(call: Call, b: NewWing) -> Result:
-    data = _in_flow(call, NEW)
-    if data is None or "audience" not in data:
+    at = NEW.read(call.state)
+    if at is None or not at.draft.audience:
         return _stale(call)
     if b.wing is not None and call.services.settings.wing(b.wing) is None:
         return _stale(call)
-    data["wing"] = b.wing
-    return await _ask_when(call, data)
+    return await _ask_when(call, replace(at.draft, wing=b.wing))
 
 
-async def _ask_when(call: Call, data: dict[str, Any]) -> Reply:
-    await call.begin(NEW, "when", data)
+async def _ask_when(call: Call, data: NewDraft) -> Reply:
+    await _save(call, NEW, NewStep.WHEN, data)
     zone = call.services.settings.establishment.timezone
     today = call.services.clock.now().astimezone(zone).date()
     # Today first: a meeting can be planned for later today.
@@ -263,9 +327,9 @@ def _picked_day(raw: str) -> date | None:
 
 
 async def new_day(call: Call, b: NewDay) -> Result:
-    data = _in_flow(call, NEW)
+    at = NEW.read(call.state)
     day = _picked_day(b.day)
-    if data is None or day is None or call.state is None or call.state.step != "when":
+    if at is None or day is None or at.step is not NewStep.WHEN:
         return _stale(call)
     stamp = day.strftime("%Y%m%d")
     zone = call.services.settings.establishment.timezone
@@ -284,12 +348,10 @@ async def new_day(call: Call, b: NewDay) -> Result:
 
 
 async def new_time(call: Call, b: NewTime) -> Result:
-    data = _in_flow(call, NEW)
+    at = NEW.read(call.state)
     day = _picked_day(b.day)
     raw = b.time
-    if data is None or day is None or raw not in PICK_TIMES or call.state is None:
-        return _stale(call)
-    if call.state.step != "when":
+    if at is None or day is None or raw not in PICK_TIMES or at.step is not NewStep.WHEN:
         return _stale(call)
     reading = when.check_future(
         when.local_moment(
@@ -299,15 +361,13 @@ async def new_time(call: Call, b: NewTime) -> Result:
     )
     if not reading.ok:
         return _problem(call, reading.problem)
-    return await _chosen_when(call, data, reading, edit=True)
+    return await _chosen_when(call, at.draft, reading, edit=True)
 
 
-async def _chosen_when(
-    call: Call, data: dict[str, Any], reading: when.Reading, *, edit: bool
-) -> Reply:
+async def _chosen_when(call: Call, data: NewDraft, reading: when.Reading, *, edit: bool) -> Reply:
     assert reading.moment is not None
-    data = {**data, "starts_at": to_db(reading.moment), "ambiguous": reading.ambiguous}
-    await call.begin(NEW, "repeat", data)
+    data = replace(data, starts_at=reading.moment, ambiguous=reading.ambiguous)
+    await _save(call, NEW, NewStep.REPEAT, data)
     zone = call.services.settings.establishment.timezone
     local = reading.moment.astimezone(zone).date()
     nth = council.monthly_position(local)
@@ -329,36 +389,35 @@ async def _chosen_when(
 
 
 async def new_repeat(call: Call, b: NewRepeat) -> Result:
-    data = _in_flow(call, NEW)
+    at = NEW.read(call.state)
     rule, every = b.rule, b.every
-    if data is None or "starts_at" not in data or not 1 <= every <= 4:
+    if at is None or at.draft.starts_at is None or not 1 <= every <= 4:
         return _stale(call)
-    data = {**data, "rule": rule, "every": every if rule == council.WEEKLY else 1}
+    data = replace(at.draft, rule=rule, every=every if rule == council.WEEKLY else 1)
     if rule == council.ONCE:
-        return await _confirm_new(call, {**data, "count": 1}, edit=True)
-    await call.begin(NEW, "count", data)
-    most = council.max_count(rule, data["every"])
+        return await _confirm_new(call, replace(data, count=1), edit=True)
+    await _save(call, NEW, NewStep.COUNT, data)
+    most = council.max_count(rule, data.every)
     return call.reply("meetings.ask.count", edit=True, most=most)
 
 
-def _plan(data: dict[str, Any]) -> Plan | None:
-    try:
-        return Plan(
-            kind=str(data["kind"]),
-            title=str(data["title"]),
-            place=str(data["place"]),
-            audience=str(data["audience"]),
-            wing=data.get("wing"),
-            starts_at=from_db(str(data["starts_at"])),
-            rule=str(data.get("rule", council.ONCE)),
-            every=int(data.get("every", 1)),
-            count=int(data.get("count", 1)),
-        )
-    except (KeyError, TypeError, ValueError):
+def _plan(data: NewDraft) -> Plan | None:
+    if not (data.kind and data.title and data.place and data.audience) or data.starts_at is None:
         return None
+    return Plan(
+        kind=data.kind,
+        title=data.title,
+        place=data.place,
+        audience=data.audience,
+        wing=data.wing,
+        starts_at=data.starts_at,
+        rule=data.rule,
+        every=data.every,
+        count=data.count,
+    )
 
 
-async def _confirm_new(call: Call, data: dict[str, Any], *, edit: bool) -> Reply:
+async def _confirm_new(call: Call, data: NewDraft, *, edit: bool) -> Reply:
     plan = _plan(data)
     if plan is None:
         await call.end_flow()
@@ -368,7 +427,7 @@ async def _confirm_new(call: Call, data: dict[str, Any], *, edit: bool) -> Reply
     if found.problem is not None:
         # Stay on this step: staff type another number (or /cancel).
         return _occurrence_problem(call, found.problem, found.detail)
-    await call.begin(NEW, "confirm", data)
+    await _save(call, NEW, NewStep.CONFIRM, data)
     lines = [
         call.t(
             "meetings.confirm.new",
@@ -387,7 +446,7 @@ async def _confirm_new(call: Call, data: dict[str, Any], *, edit: bool) -> Reply
     for moment in found.ambiguous:
         lines.append(call.t("meetings.confirm.ambiguous", when=moment))
     # The preview shows the other content languages' words too.
-    drafts = await content_store.drafts(call.tx, call.me.id)
+    drafts = await council.words_drafted(call.tx, call.me.id)
     for lang in content.others(settings):
         for name in ("title", "place"):
             if (name, lang) in drafts:
@@ -416,10 +475,10 @@ def _occurrence_problem(call: Call, problem: str, detail: dict[str, Any]) -> Rep
 
 
 async def new_publish(call: Call, b: NewPublish) -> Result:
-    data = _in_flow(call, NEW)
-    if data is None or call.state is None or call.state.step != "confirm":
+    at = NEW.read(call.state)
+    if at is None or at.step is not NewStep.CONFIRM:
         return _stale(call)
-    plan = _plan(data)
+    plan = _plan(at.draft)
     await call.end_flow()
     if plan is None:
         return call.reply("common.use_menu", edit=True)
@@ -441,7 +500,7 @@ async def new_publish(call: Call, b: NewPublish) -> Result:
 
 
 async def new_stop(call: Call, b: NewStop) -> Result:
-    if _in_flow(call, NEW) is not None:
+    if NEW.read(call.state) is not None:
         await call.end_flow()
     return call.reply("common.cancelled", edit=True)
 
@@ -503,13 +562,15 @@ async def move_start(call: Call, b: MoveMeeting) -> Result:
     meeting = await council.get(call.tx, meeting_id)
     if meeting is None or meeting.version != version or meeting.status != council.SCHEDULED:
         return _stale(call, "meetings.problem.changed")
-    await call.begin(MOVE, "when", {"id": meeting_id, "version": version})
+    await _save(call, MOVE, MoveStep.WHEN, MoveDraft(meeting_id, version))
     return call.reply("meetings.ask.new_when", ref=council.ref(meeting_id), when=_moment(meeting))
 
 
 async def move_typed(call: Call) -> Result:
-    data = _in_flow(call, MOVE)
-    assert data is not None
+    at = MOVE.read(call.state)
+    if at is None:
+        return _stale(call)
+    data = at.draft
     reading = when.parse(
         call.text,
         now=call.services.clock.now(),
@@ -517,11 +578,11 @@ async def move_typed(call: Call) -> Result:
     )
     if not reading.ok or reading.moment is None:
         return _problem(call, reading.problem)
-    meeting = await council.get(call.tx, int(data["id"]))
-    if meeting is None or meeting.version != int(data["version"]):
+    meeting = await council.get(call.tx, data.id)
+    if meeting is None or meeting.version != data.version:
         await call.end_flow()
         return call.reply("meetings.problem.changed")
-    await call.begin(MOVE, "confirm", {**data, "to": to_db(reading.moment)})
+    await _save(call, MOVE, MoveStep.CONFIRM, replace(data, to=reading.moment))
     lines = [
         call.t(
             "meetings.confirm.move",
@@ -543,15 +604,15 @@ async def move_typed(call: Call) -> Result:
 
 
 async def move_confirm(call: Call, b: MoveConfirm) -> Result:
-    data = _in_flow(call, MOVE)
+    at = MOVE.read(call.state)
     meeting_id, version = b.meeting_id, b.version
     if (
-        data is None
-        or "to" not in data
-        or meeting_id != data.get("id")
-        or version != data.get("version")
+        at is None
+        or at.draft.to is None
+        or (at.draft.id, at.draft.version) != (meeting_id, version)
     ):
         return _stale(call)
+    to = at.draft.to
     await call.end_flow()
     change = await council.move(
         call.tx,
@@ -560,7 +621,7 @@ async def move_confirm(call: Call, b: MoveConfirm) -> Result:
         actor=call.me,
         meeting_id=meeting_id,
         version=version,
-        starts_at=from_db(str(data["to"])),
+        starts_at=to,
     )
     if change.done and change.meeting is not None:
         return call.reply(
@@ -605,7 +666,7 @@ async def cancel_confirm(call: Call, b: CancelConfirm) -> Result:
 
 
 async def keep(call: Call, b: KeepMeeting) -> Result:
-    if _in_flow(call, MOVE) is not None:
+    if MOVE.read(call.state) is not None:
         await call.end_flow()
     return call.reply("meetings.kept", edit=True)
 
@@ -802,7 +863,7 @@ async def agenda_by_support(call: Call, b: AgendaBySupport) -> Result:
 
 
 async def minutes(call: Call) -> Result:
-    if _in_flow(call, MINUTES) is not None:
+    if MINUTES.read(call.state) is not None:
         await call.end_flow()
     rows = await council.to_minute(call.tx, call.services.clock, call.me)
     if not rows:
@@ -930,51 +991,50 @@ async def minutes_kind(call: Call, b: MinutesKind) -> Result:
     items = await council.minutes_items(call.tx, call.services.clock, call.me, meeting_id)
     if not any(i.item.id == item_id and i.decision is None for i in items):
         return _stale(call, "meetings.minutes.refused.handled")
-    await call.begin(MINUTES, "decision", {"meeting": meeting_id, "item": item_id, "kind": kind})
+    await _save(call, MINUTES, MinutesStep.DECISION, MinutesDraft(meeting_id, item_id, kind))
     return call.reply("meetings.minutes.ask_decision", ref=agenda_council.ref(item_id))
 
 
 async def minutes_typed(call: Call) -> Result:
-    data = _in_flow(call, MINUTES)
-    assert data is not None and call.state is not None
-    step = call.state.step
-    if step == "decision":
+    at = MINUTES.read(call.state)
+    if at is None:
+        return _stale(call)
+    data, step = at.draft, at.step
+    if step is MinutesStep.DECISION:
         text, problem = council.decision_text(call.text)
         if problem:
             return call.reply("meetings.problem.text", most=council.DECISION_MAX)
-        await call.begin(MINUTES, "owner", {**data, "decision": text})
+        await _save(call, MINUTES, MinutesStep.OWNER, replace(data, decision=text))
         return call.reply("meetings.minutes.ask_owner")
-    if step == "owner":
+    if step is MinutesStep.OWNER:
         owner, problem = council.owner_text(call.text)
         if problem:
             return call.reply("meetings.problem.text", most=council.OWNER_MAX)
-        await call.begin(MINUTES, "due", {**data, "owner": owner})
+        await _save(call, MINUTES, MinutesStep.DUE, replace(data, owner=owner))
         return call.reply("meetings.minutes.ask_due")
-    if step == "due":
+    if step is MinutesStep.DUE:
         zone = call.services.settings.establishment.timezone
         today = call.services.clock.now().astimezone(zone).date()
         reading = when.parse_day(call.text, today=today)
         if reading.day is None:
             return call.reply(f"meetings.problem.due_{reading.problem or 'unreadable'}")
         await call.end_flow()
-        meeting_id = int(data["meeting"])
+        meeting_id = data.meeting
         result = await council.decide(
             call.tx,
             call.services.clock,
             call.services.settings,
             actor=call.me,
             meeting_id=meeting_id,
-            item_id=int(data["item"]),
-            kind=str(data["kind"]),
-            decision=str(data.get("decision", "")),
-            owner=str(data.get("owner", "")),
+            item_id=data.item,
+            kind=data.kind,
+            decision=data.decision,
+            owner=data.owner,
             due_on=reading.day,
         )
         if result != "done":
             return call.reply(f"meetings.minutes.refused.{result}")
-        recorded = call.reply(
-            "meetings.minutes.recorded", ref=agenda_council.ref(int(data["item"]))
-        )
+        recorded = call.reply("meetings.minutes.recorded", ref=agenda_council.ref(data.item))
         view = await _decisions(call, meeting_id, edit=False)
         return [recorded] if view is None else [recorded, view] if isinstance(view, Reply) else view
     return call.reply("agenda.raise.use_buttons")

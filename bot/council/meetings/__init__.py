@@ -87,6 +87,7 @@ from bot.council.meetings.schedule import (
     schedule,
     text_problem,
     upcoming_for,
+    words_drafted,
 )
 from storage.meetings import DecisionRow, MeetingRow
 
@@ -169,4 +170,5 @@ __all__ = [
     "upcoming_for",
     "visible",
     "waiting_items",
+    "words_drafted",
 ]

@@ -43,6 +43,7 @@ from bot.council.meetings.core import (
 from bot.council.roles import NotAllowed
 from bot.council.text import clean
 from storage import agenda as agenda_store
+from storage import content as content_store
 from storage import meetings as store
 from storage import people
 from storage.db import Tx
@@ -256,6 +257,11 @@ async def _announce(
     ids = [p.id for p in told]
     for meeting in made:
         await store.add_told(tx, meeting.id, ids)
+
+
+async def words_drafted(tx: Tx, person_id: int) -> dict[tuple[str, str], str]:
+    """The other content languages' words typed so far in this person's plan: (field, lang)."""
+    return await content_store.drafts(tx, person_id)
 
 
 # --- reminders ----------------------------------------------------------------------------------
