@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, TypeVar, assert_never
 
 from babel.dates import format_date
 
@@ -48,6 +48,7 @@ from bot.council.meetings.buttons import (
     Rsvp,
     ViewMeeting,
 )
+from bot.council.meetings.results import Changed, Minuted, Ordered, Said
 from handlers import content as asking
 from handlers.base import Button, Call, Reply, Result, excerpt
 from handlers.base import stale as _stale
@@ -131,6 +132,95 @@ async def _save(call: Call, flow: Flow[S, D], step: S, draft: D) -> None:
 
 def _moment(meeting: MeetingRow) -> datetime:
     return meeting.starts_at
+
+
+# --- what the rules answered: each refusal's catalogue id, looked up (None: not a refusal) ---
+
+
+def refusal_said(result: Said) -> str | None:
+    match result:
+        case Said.SAVED | Said.SAME:
+            return None
+        case Said.UNKNOWN:
+            return "meetings.rsvp_refused.unknown"
+        case Said.NOT_AUDIENCE:
+            return "meetings.rsvp_refused.not_audience"
+        case Said.CANCELLED:
+            return "meetings.rsvp_refused.cancelled"
+        case Said.STARTED:
+            return "meetings.rsvp_refused.started"
+        case _:
+            assert_never(result)
+
+
+def refusal_changed(result: Changed) -> str | None:
+    match result:
+        case Changed.DONE:
+            return None
+        case Changed.UNKNOWN:
+            return "meetings.refused.unknown"
+        case Changed.HANDLED:
+            return "meetings.refused.handled"
+        case Changed.CANCELLED:
+            return "meetings.refused.cancelled"
+        case Changed.STARTED:
+            return "meetings.refused.started"
+        case Changed.SAME:
+            return "meetings.refused.same"
+        case Changed.PAST:
+            return "meetings.refused.past"
+        case _:
+            assert_never(result)
+
+
+def refusal_ordered(result: Ordered) -> str | None:
+    match result:
+        case Ordered.DONE | Ordered.EDGE:
+            return None
+        case Ordered.UNKNOWN:
+            return "meetings.agenda.refused.unknown"
+        case Ordered.CANCELLED:
+            return "meetings.agenda.refused.cancelled"
+        case Ordered.STARTED:
+            return "meetings.agenda.refused.started"
+        case Ordered.NOT_MEMBERS:
+            return "meetings.agenda.refused.not_members"
+        case Ordered.WING:
+            return "meetings.agenda.refused.wing"
+        case Ordered.HANDLED:
+            return "meetings.agenda.refused.handled"
+        case Ordered.FULL:
+            return "meetings.agenda.refused.full"
+        case _:
+            assert_never(result)
+
+
+def refusal_minuted(result: Minuted) -> str | None:
+    match result:
+        case Minuted.DONE:
+            return None
+        case Minuted.UNKNOWN:
+            return "meetings.minutes.refused.unknown"
+        case Minuted.CANCELLED:
+            return "meetings.minutes.refused.cancelled"
+        case Minuted.NOT_YET:
+            return "meetings.minutes.refused.not_yet"
+        case Minuted.FINISHED:
+            return "meetings.minutes.refused.finished"
+        case Minuted.NOT_LISTED:
+            return "meetings.minutes.refused.not_listed"
+        case Minuted.TEXT:
+            return "meetings.minutes.refused.text"
+        case Minuted.NOT_ON_AGENDA:
+            return "meetings.minutes.refused.not_on_agenda"
+        case Minuted.HANDLED:
+            return "meetings.minutes.refused.handled"
+        case Minuted.NONE:
+            return "meetings.minutes.refused.none"
+        case Minuted.NO_MEETING:
+            return "meetings.minutes.refused.no_meeting"
+        case _:
+            assert_never(result)
 
 
 def _wing_label(call: Call, wing: str | None) -> str:
@@ -627,7 +717,9 @@ async def move_confirm(call: Call, b: MoveConfirm) -> Result:
         return call.reply(
             "meetings.moved", edit=True, ref=council.ref(meeting_id), when=_moment(change.meeting)
         )
-    return call.reply(f"meetings.refused.{change.result}", edit=True)
+    refused = refusal_changed(change.result)
+    assert refused is not None
+    return call.reply(refused, edit=True)
 
 
 async def cancel_ask(call: Call, b: CancelMeeting) -> Result:
@@ -662,7 +754,9 @@ async def cancel_confirm(call: Call, b: CancelConfirm) -> Result:
     )
     if change.done:
         return call.reply("meetings.cancelled", edit=True, ref=council.ref(meeting_id))
-    return call.reply(f"meetings.refused.{change.result}", edit=True)
+    refused = refusal_changed(change.result)
+    assert refused is not None
+    return call.reply(refused, edit=True)
 
 
 async def keep(call: Call, b: KeepMeeting) -> Result:
@@ -704,13 +798,14 @@ async def rsvp(call: Call, b: Rsvp) -> Result:
     result = await council.answer(
         call.tx, call.services.clock, person=call.me, meeting_id=meeting_id, choice=choice
     )
-    if result in ("saved", "same"):
+    refused = refusal_said(result)
+    if refused is None:
         call.toast = call.t(f"meetings.saved.{choice}")
         if call.callback is not None:
             return Reply("", _rsvp_buttons(call, meeting_id, choice), markup_only=True)
     else:
-        call.toast = call.t(f"meetings.rsvp_refused.{result}")
-        call.toast_alert = result == "not_audience"
+        call.toast = call.t(refused)
+        call.toast_alert = result is Said.NOT_AUDIENCE
     return None
 
 
@@ -818,8 +913,8 @@ async def agenda_add(call: Call, b: AgendaAdd) -> Result:
         meeting_id=meeting_id,
         item_id=item_id,
     )
-    if result != "done":
-        return _stale(call, f"meetings.agenda.refused.{result}")
+    if (refused := refusal_ordered(result)) is not None:
+        return _stale(call, refused)
     call.toast = call.t("meetings.agenda.added", ref=agenda_council.ref(item_id))
     return await _agenda_editor(call, meeting_id, edit=False)
 
@@ -841,11 +936,11 @@ async def _agenda_step(call: Call, meeting_id: int, item_id: int, step: int) -> 
         item_id=item_id,
         step=step,
     )
-    if result == "edge":
+    if result is Ordered.EDGE:
         call.toast = call.t("meetings.agenda.edge")
         return None
-    if result != "done":
-        return _stale(call, f"meetings.agenda.refused.{result}")
+    if (refused := refusal_ordered(result)) is not None:
+        return _stale(call, refused)
     return await _agenda_editor(call, meeting_id, edit=True)
 
 
@@ -854,8 +949,8 @@ async def agenda_by_support(call: Call, b: AgendaBySupport) -> Result:
     result = await council.order_by_support(
         call.tx, call.services.clock, actor=call.me, meeting_id=meeting_id
     )
-    if result != "done":
-        return _stale(call, f"meetings.agenda.refused.{result}")
+    if (refused := refusal_ordered(result)) is not None:
+        return _stale(call, refused)
     return await _agenda_editor(call, meeting_id, edit=True)
 
 
@@ -887,9 +982,12 @@ async def minutes_open(call: Call, b: MinutesOpen) -> Result:
 
 
 async def _register(call: Call, meeting_id: int, *, edit: bool) -> Result:
-    found = await council.register(call.tx, call.services.clock, call.me, meeting_id)
-    if isinstance(found, str):
-        return _stale(call, f"meetings.minutes.refused.{found}")
+    got = await council.register(call.tx, call.services.clock, call.me, meeting_id)
+    if got.register is None:
+        refused = refusal_minuted(got.result)
+        assert refused is not None
+        return _stale(call, refused)
+    found = got.register
     lines = [
         call.t("meetings.minutes.register", title=found.meeting.title, when=_moment(found.meeting)),
         call.t("meetings.minutes.tally", attended=len(found.attended), others=found.others),
@@ -913,8 +1011,8 @@ async def minutes_attended(call: Call, b: MinutesAttended) -> Result:
     result = await council.mark_attended(
         call.tx, call.services.clock, actor=call.me, meeting_id=meeting_id, person_id=person_id
     )
-    if result != "done":
-        return _stale(call, f"meetings.minutes.refused.{result}")
+    if (refused := refusal_minuted(result)) is not None:
+        return _stale(call, refused)
     return await _register(call, meeting_id, edit=True)
 
 
@@ -925,8 +1023,8 @@ async def minutes_others(call: Call, b: MinutesOthers) -> Result:
     result = await council.add_others(
         call.tx, call.services.clock, actor=call.me, meeting_id=meeting_id, step=1 if step else -1
     )
-    if result != "done":
-        return _stale(call, f"meetings.minutes.refused.{result}")
+    if (refused := refusal_minuted(result)) is not None:
+        return _stale(call, refused)
     return await _register(call, meeting_id, edit=True)
 
 
@@ -935,9 +1033,12 @@ async def minutes_decisions(call: Call, b: MinutesDecisions) -> Result:
 
 
 async def _decisions(call: Call, meeting_id: int, *, edit: bool) -> Result:
-    found = await council.register(call.tx, call.services.clock, call.me, meeting_id)
-    if isinstance(found, str):
-        return _stale(call, f"meetings.minutes.refused.{found}")
+    got = await council.register(call.tx, call.services.clock, call.me, meeting_id)
+    if got.register is None:
+        refused = refusal_minuted(got.result)
+        assert refused is not None
+        return _stale(call, refused)
+    found = got.register
     rows = await council.minutes_items(call.tx, call.services.clock, call.me, meeting_id)
     lines = [call.t("meetings.minutes.decisions_title", title=found.meeting.title)]
     buttons: list[list[Button]] = []
@@ -1032,8 +1133,8 @@ async def minutes_typed(call: Call) -> Result:
             owner=data.owner,
             due_on=reading.day,
         )
-        if result != "done":
-            return call.reply(f"meetings.minutes.refused.{result}")
+        if (refused := refusal_minuted(result)) is not None:
+            return call.reply(refused)
         recorded = call.reply("meetings.minutes.recorded", ref=agenda_council.ref(data.item))
         view = await _decisions(call, meeting_id, edit=False)
         return [recorded] if view is None else [recorded, view] if isinstance(view, Reply) else view
@@ -1045,12 +1146,13 @@ async def minutes_roll_over(call: Call, b: MinutesRollOver) -> Result:
     moved = await council.roll_over(
         call.tx, call.services.clock, call.services.settings, actor=call.me, meeting_id=meeting_id
     )
-    if moved.result == "done" and moved.to is not None:
+    refused = refusal_minuted(moved.result)
+    if refused is None and moved.to is not None:
         call.toast = call.t(
             "meetings.minutes.rolled", count=moved.moved, ref=council.ref(moved.to.id)
         )
         return await _decisions(call, meeting_id, edit=True)
-    return _stale(call, f"meetings.minutes.refused.{moved.result}")
+    return _stale(call, refused or "meetings.minutes.refused.none")
 
 
 async def minutes_finish(call: Call, b: MinutesFinish) -> Result:
@@ -1058,8 +1160,8 @@ async def minutes_finish(call: Call, b: MinutesFinish) -> Result:
     result = await council.finish_minutes(
         call.tx, call.services.clock, actor=call.me, meeting_id=meeting_id
     )
-    if result != "done":
-        return _stale(call, f"meetings.minutes.refused.{result}")
+    if (refused := refusal_minuted(result)) is not None:
+        return _stale(call, refused)
     return call.reply("meetings.minutes.finished", edit=True)
 
 

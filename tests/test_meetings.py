@@ -513,3 +513,20 @@ async def test_forged_meetings_buttons_are_answered_stale_and_change_nothing(h: 
         await h.tg.press_data(staff, message.message_id, data)
         assert h.tg.answer_for(staff) == "This button no longer works. Send /menu to start again."
     assert await h.rows("SELECT * FROM meeting") == before
+
+
+def test_every_refusal_the_meetings_rules_give_has_its_words_in_both_languages() -> None:
+    from bot import i18n
+    from bot.council.meetings.results import Changed, Minuted, Ordered, Said
+    from handlers import meetings as handler
+
+    looked_up = [
+        *(handler.refusal_said(r) for r in Said),
+        *(handler.refusal_changed(r) for r in Changed),
+        *(handler.refusal_ordered(r) for r in Ordered),
+        *(handler.refusal_minuted(r) for r in Minuted),
+    ]
+    ids = [i for i in looked_up if i is not None]
+    assert len(ids) == len(Said) - 2 + len(Changed) - 1 + len(Ordered) - 2 + len(Minuted) - 1
+    for lang in ("en", "cy"):
+        assert [i for i in ids if i not in i18n.catalogue(lang)] == []

@@ -53,6 +53,7 @@ from bot.council.meetings.core import (
 from bot.council.meetings.minutes import (
     MinutesItem,
     Register,
+    Registered,
     RollOver,
     add_others,
     decide,
@@ -65,6 +66,7 @@ from bot.council.meetings.minutes import (
     roll_over,
     to_minute,
 )
+from bot.council.meetings.results import Changed, Minuted, Ordered, Said
 from bot.council.meetings.schedule import (
     REMINDER_TIMER,
     Attendance,
@@ -121,14 +123,19 @@ __all__ = [
     "WEEKLY",
     "Attendance",
     "Change",
+    "Changed",
     "DecisionRow",
     "Listed",
     "MeetingRow",
+    "Minuted",
     "MinutesItem",
     "Occurrences",
+    "Ordered",
     "Plan",
     "Register",
+    "Registered",
     "RollOver",
+    "Said",
     "Scheduled",
     "add_others",
     "agenda_of",

@@ -8,6 +8,7 @@ from bot.council import audit, roles
 from bot.council.access import Person
 from bot.council.clock import Clock
 from bot.council.meetings.core import AGENDA_MAX, MEMBERS, SCHEDULED, ref
+from bot.council.meetings.results import Ordered
 from bot.council.meetings.schedule import upcoming_for
 from bot.council.roles import NotAllowed
 from storage import agenda as agenda_store
@@ -47,35 +48,37 @@ async def waiting_items(tx: Tx, actor: Person, meeting: MeetingRow) -> list[Item
     return await agenda_council.awaiting_meeting(tx, wing=meeting.wing, limit=AGENDA_MAX)
 
 
-async def _open_agenda(tx: Tx, clock: Clock, actor: Person, meeting_id: int) -> MeetingRow | str:
+async def _open_agenda(
+    tx: Tx, clock: Clock, actor: Person, meeting_id: int
+) -> MeetingRow | Ordered:
     if actor.role not in roles.TRIAGE:
         raise NotAllowed(f"{actor.role} may not order the agenda")
     meeting = await store.get(tx, meeting_id)
     if meeting is None:
-        return "unknown"
+        return Ordered.UNKNOWN
     if meeting.status != SCHEDULED:
-        return "cancelled"
+        return Ordered.CANCELLED
     if meeting.starts_at <= clock.now():
-        return "started"
+        return Ordered.STARTED
     if not takes_items(meeting):
-        return "not_members"
+        return Ordered.NOT_MEMBERS
     return meeting
 
 
 async def attach(
     tx: Tx, clock: Clock, settings: Settings, *, actor: Person, meeting_id: int, item_id: int
-) -> str:
+) -> Ordered:
     """done, full, or why not: unknown, cancelled, started, not_members, wing, handled."""
     meeting = await _open_agenda(tx, clock, actor, meeting_id)
-    if isinstance(meeting, str):
+    if isinstance(meeting, Ordered):
         return meeting
     item = await agenda_store.get(tx, item_id)
     if item is None or item.status != agenda_council.ACCEPTED:
-        return "handled"
+        return Ordered.HANDLED
     if meeting.wing is not None and item.wing != meeting.wing:
-        return "wing"
+        return Ordered.WING
     if len(await store.agenda(tx, meeting.id)) >= AGENDA_MAX:
-        return "full"
+        return Ordered.FULL
     decided = await agenda_council.attach_to_meeting(
         tx,
         clock,
@@ -86,40 +89,40 @@ async def attach(
         when=meeting.starts_at,
     )
     if not decided.done:
-        return "handled"
+        return Ordered.HANDLED
     await store.add_to_agenda(tx, meeting.id, item.id)
-    return "done"
+    return Ordered.DONE
 
 
 async def reorder(
     tx: Tx, clock: Clock, *, actor: Person, meeting_id: int, item_id: int, step: int
-) -> str:
+) -> Ordered:
     """Move one item up (step -1) or down (+1). done, edge, or why not."""
     meeting = await _open_agenda(tx, clock, actor, meeting_id)
-    if isinstance(meeting, str):
+    if isinstance(meeting, Ordered):
         return meeting
     order = await store.agenda(tx, meeting.id)
     if item_id not in order or step not in (-1, 1):
-        return "handled"
+        return Ordered.HANDLED
     index = order.index(item_id)
     other = index + step
     if not 0 <= other < len(order):
-        return "edge"
+        return Ordered.EDGE
     order[index], order[other] = order[other], order[index]
     await store.set_order(tx, meeting.id, order)
     await _audit_order(tx, clock, actor, meeting, order)
-    return "done"
+    return Ordered.DONE
 
 
-async def order_by_support(tx: Tx, clock: Clock, *, actor: Person, meeting_id: int) -> str:
+async def order_by_support(tx: Tx, clock: Clock, *, actor: Person, meeting_id: int) -> Ordered:
     meeting = await _open_agenda(tx, clock, actor, meeting_id)
-    if isinstance(meeting, str):
+    if isinstance(meeting, Ordered):
         return meeting
     items = await agenda_of(tx, meeting.id)
     order = [i.id for i in sorted(items, key=lambda i: (-i.support_count, i.id))]
     await store.set_order(tx, meeting.id, order)
     await _audit_order(tx, clock, actor, meeting, order)
-    return "done"
+    return Ordered.DONE
 
 
 async def _audit_order(

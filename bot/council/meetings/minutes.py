@@ -20,6 +20,7 @@ from bot.council.meetings.core import (
     _need_staff,
     ref,
 )
+from bot.council.meetings.results import Minuted
 from bot.council.meetings.schedule import text_problem
 from storage import agenda as agenda_store
 from storage import meetings as store
@@ -36,17 +37,17 @@ async def to_minute(tx: Tx, clock: Clock, actor: Person, *, limit: int = 8) -> l
     return await store.held_unminuted(tx, clock.now(), limit=limit)
 
 
-async def _minutable(tx: Tx, clock: Clock, actor: Person, meeting_id: int) -> MeetingRow | str:
+async def _minutable(tx: Tx, clock: Clock, actor: Person, meeting_id: int) -> MeetingRow | Minuted:
     _need_staff(actor)
     meeting = await store.get(tx, meeting_id)
     if meeting is None:
-        return "unknown"
+        return Minuted.UNKNOWN
     if meeting.status != SCHEDULED:
-        return "cancelled"
+        return Minuted.CANCELLED
     if meeting.starts_at > clock.now():
-        return "not_yet"
+        return Minuted.NOT_YET
     if meeting.minuted_at is not None:
-        return "finished"
+        return Minuted.FINISHED
     return meeting
 
 
@@ -60,27 +61,34 @@ class Register:
     others: int
 
 
-async def register(tx: Tx, clock: Clock, actor: Person, meeting_id: int) -> Register | str:
+@dataclass(frozen=True)
+class Registered:
+    result: Minuted
+    register: Register | None = None  # when DONE
+
+
+async def register(tx: Tx, clock: Clock, actor: Person, meeting_id: int) -> Registered:
     meeting = await _minutable(tx, clock, actor, meeting_id)
-    if isinstance(meeting, str):
-        return meeting
+    if isinstance(meeting, Minuted):
+        return Registered(meeting)
     listed: list[tuple[Person, str]] = []
     for person_id, choice in await store.answers(tx, meeting.id):
         person = await people.by_id(tx, person_id)
         if person is not None:
             listed.append((person, choice))
-    return Register(meeting, listed, await store.attended(tx, meeting.id), meeting.others_count)
+    found = Register(meeting, listed, await store.attended(tx, meeting.id), meeting.others_count)
+    return Registered(Minuted.DONE, found)
 
 
 async def mark_attended(
     tx: Tx, clock: Clock, *, actor: Person, meeting_id: int, person_id: int
-) -> str:
+) -> Minuted:
     """Toggle one person's attendance. Only people who answered are on the list."""
     meeting = await _minutable(tx, clock, actor, meeting_id)
-    if isinstance(meeting, str):
+    if isinstance(meeting, Minuted):
         return meeting
     if await store.answer_of(tx, meeting.id, person_id) is None:
-        return "not_listed"
+        return Minuted.NOT_LISTED
     now_attended = person_id not in await store.attended(tx, meeting.id)
     await store.set_attended(tx, meeting.id, person_id, now_attended)
     await audit.record(
@@ -92,12 +100,12 @@ async def mark_attended(
         subject=ref(meeting.id),
         detail={"person": person_ref(person_id), "attended": now_attended},
     )
-    return "done"
+    return Minuted.DONE
 
 
-async def add_others(tx: Tx, clock: Clock, *, actor: Person, meeting_id: int, step: int) -> str:
+async def add_others(tx: Tx, clock: Clock, *, actor: Person, meeting_id: int, step: int) -> Minuted:
     meeting = await _minutable(tx, clock, actor, meeting_id)
-    if isinstance(meeting, str):
+    if isinstance(meeting, Minuted):
         return meeting
     others = max(0, min(meeting.others_count + (1 if step > 0 else -1), 500))
     await store.set_others(tx, meeting.id, others, clock.now())
@@ -110,7 +118,7 @@ async def add_others(tx: Tx, clock: Clock, *, actor: Person, meeting_id: int, st
         subject=ref(meeting.id),
         detail={"others": others},
     )
-    return "done"
+    return Minuted.DONE
 
 
 @dataclass(frozen=True)
@@ -145,18 +153,18 @@ async def decide(
     decision: str,
     owner: str,
     due_on: date,
-) -> str:
+) -> Minuted:
     """Record a decision on an agenda item: it becomes the item's outcome (decided), or an
     in-progress answer whose follow-up date is due_on. done, or why not."""
     meeting = await _minutable(tx, clock, actor, meeting_id)
-    if isinstance(meeting, str):
+    if isinstance(meeting, Minuted):
         return meeting
     if kind not in (DECIDED, IN_PROGRESS):
-        return "unknown"
+        return Minuted.UNKNOWN
     decision, problem = decision_text(decision)
     owner, owner_problem = owner_text(owner)
     if problem or owner_problem:
-        return "text"
+        return Minuted.TEXT
     posting = outcomes.Posting(
         kind=outcomes.RESOLVED if kind == DECIDED else outcomes.IN_PROGRESS,
         text=decision,
@@ -164,12 +172,12 @@ async def decide(
         follow_up_on=due_on,
     )
     if outcomes.problem(posting, on=outcomes.today(clock, settings)) is not None:
-        return "text"
+        return Minuted.TEXT
     if item_id not in await store.agenda(tx, meeting.id):
-        return "not_on_agenda"
+        return Minuted.NOT_ON_AGENDA
     item = await agenda_store.get(tx, item_id)
     if item is None or item.status != agenda_council.ON_AGENDA or item.meeting_id != meeting.id:
-        return "handled"
+        return Minuted.HANDLED
     if not await store.put_decision(
         tx,
         meeting_id=meeting.id,
@@ -181,7 +189,7 @@ async def decide(
         recorded_by=actor.id,
         now=clock.now(),
     ):
-        return "handled"
+        return Minuted.HANDLED
     # Through the agenda's own rules: discussed; then the decision becomes the item's outcome
     # through the one road for outcomes (versions, notices, the follow-up chase): decided ->
     # resolved, in progress -> in progress with its owner and due date (docs/OUTCOMES.md).
@@ -222,12 +230,12 @@ async def decide(
             "due_on": due_on.isoformat(),
         },
     )
-    return "done"
+    return Minuted.DONE
 
 
 @dataclass(frozen=True)
 class RollOver:
-    result: str  # done, none (nothing left), no_meeting, or a _minutable refusal
+    result: Minuted  # DONE, NONE (nothing left), NO_MEETING, or a _minutable refusal
     moved: int = 0
     to: MeetingRow | None = None
 
@@ -237,7 +245,7 @@ async def roll_over(
 ) -> RollOver:
     """Items not reached go on the agenda of the next meeting for the same audience and wing."""
     meeting = await _minutable(tx, clock, actor, meeting_id)
-    if isinstance(meeting, str):
+    if isinstance(meeting, Minuted):
         return RollOver(meeting)
     left = [
         i
@@ -245,7 +253,7 @@ async def roll_over(
         if i.status == agenda_council.ON_AGENDA and i.meeting_id == meeting.id
     ]
     if not left:
-        return RollOver("none")
+        return RollOver(Minuted.NONE)
     following = [
         m
         for m in await store.upcoming(
@@ -254,7 +262,7 @@ async def roll_over(
         if m.wing == meeting.wing and m.id != meeting.id
     ]
     if not following:
-        return RollOver("no_meeting")
+        return RollOver(Minuted.NO_MEETING)
     target = following[0]
     for item in left:
         decided = await agenda_council.carry_over(
@@ -277,15 +285,15 @@ async def roll_over(
         subject=ref(meeting.id),
         detail={"to": ref(target.id), "items": [agenda_council.ref(i.id) for i in left]},
     )
-    return RollOver("done", len(left), target)
+    return RollOver(Minuted.DONE, len(left), target)
 
 
-async def finish_minutes(tx: Tx, clock: Clock, *, actor: Person, meeting_id: int) -> str:
+async def finish_minutes(tx: Tx, clock: Clock, *, actor: Person, meeting_id: int) -> Minuted:
     meeting = await _minutable(tx, clock, actor, meeting_id)
-    if isinstance(meeting, str):
+    if isinstance(meeting, Minuted):
         return meeting
     if not await store.finish_minutes(tx, meeting.id, clock.now()):
-        return "finished"
+        return Minuted.FINISHED
     attended = await store.attended(tx, meeting.id)
     await audit.record(
         tx,
@@ -296,4 +304,4 @@ async def finish_minutes(tx: Tx, clock: Clock, *, actor: Person, meeting_id: int
         subject=ref(meeting.id),
         detail={"attended": len(attended), "others": meeting.others_count},
     )
-    return "done"
+    return Minuted.DONE

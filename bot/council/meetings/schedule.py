@@ -40,6 +40,7 @@ from bot.council.meetings.core import (
     ref,
     reminder_prefix,
 )
+from bot.council.meetings.results import Changed, Said
 from bot.council.roles import NotAllowed
 from bot.council.text import clean
 from storage import agenda as agenda_store
@@ -334,24 +335,24 @@ REMINDER_TIMER = timers.Timer(REMINDER, fire=_fire_reminder, checksum=_reminder_
 # --- answers (RSVP) -----------------------------------------------------------------------------
 
 
-async def answer(tx: Tx, clock: Clock, *, person: Person, meeting_id: int, choice: str) -> str:
+async def answer(tx: Tx, clock: Clock, *, person: Person, meeting_id: int, choice: str) -> Said:
     """saved, same, not_audience, unknown, cancelled or started. Refusals store nothing."""
     if choice not in ANSWERS:
-        return "unknown"
+        return Said.UNKNOWN
     meeting = await store.get(tx, meeting_id)
     if meeting is None:
-        return "unknown"
+        return Said.UNKNOWN
     if not in_audience(meeting, person):
-        return "not_audience"
+        return Said.NOT_AUDIENCE
     if meeting.status != SCHEDULED:
-        return "cancelled"
+        return Said.CANCELLED
     if meeting.starts_at <= clock.now():
-        return "started"
+        return Said.STARTED
     changed = await store.set_answer(tx, meeting.id, person.id, choice, clock.now())
     if changed and choice == CANT:
         # A reminder already queued (held by quiet hours) is withdrawn too.
         await notices.withdraw(tx, clock, person_reminders(meeting.id, person.id), "can't go")
-    return "saved" if changed else "same"
+    return Said.SAVED if changed else Said.SAME
 
 
 async def answer_of(tx: Tx, person: Person, meeting_id: int) -> str | None:
@@ -400,12 +401,12 @@ class Change:
     """done, or why not: unknown, handled (changed by someone else since), cancelled, started,
     same (the same time), past (the new time has gone)."""
 
-    result: str
+    result: Changed
     meeting: MeetingRow | None = None
 
     @property
     def done(self) -> bool:
-        return self.result == "done"
+        return self.result is Changed.DONE
 
 
 async def _changeable(
@@ -414,13 +415,13 @@ async def _changeable(
     _need_staff(actor)
     meeting = await store.get(tx, meeting_id)
     if meeting is None:
-        return Change("unknown")
+        return Change(Changed.UNKNOWN)
     if meeting.version != version:
-        return Change("handled", meeting)
+        return Change(Changed.HANDLED, meeting)
     if meeting.status != SCHEDULED:
-        return Change("cancelled", meeting)
+        return Change(Changed.CANCELLED, meeting)
     if meeting.starts_at <= clock.now():
-        return Change("started", meeting)
+        return Change(Changed.STARTED, meeting)
     return meeting
 
 
@@ -443,12 +444,12 @@ async def move(
     if isinstance(found, Change):
         return found
     if starts_at <= clock.now():
-        return Change("past", found)
+        return Change(Changed.PAST, found)
     if starts_at == found.starts_at:
-        return Change("same", found)
+        return Change(Changed.SAME, found)
     now = clock.now()
     if not await store.move(tx, found.id, version=version, starts_at=starts_at, now=now):
-        return Change("handled", found)
+        return Change(Changed.HANDLED, found)
     moved = await _get(tx, found.id)
     # Reminders queued for the old time are withdrawn; the new time's are set under the same keys.
     await notices.withdraw(tx, clock, reminder_prefix(moved.id), "meeting moved")
@@ -478,7 +479,7 @@ async def move(
         subject=ref(moved.id),
         detail={"from": found.starts_at, "to": moved.starts_at},
     )
-    return Change("done", moved)
+    return Change(Changed.DONE, moved)
 
 
 async def cancel(
@@ -489,7 +490,7 @@ async def cancel(
         return found
     now = clock.now()
     if not await store.cancel(tx, found.id, version=version, now=now):
-        return Change("handled", found)
+        return Change(Changed.HANDLED, found)
     cancelled = await _get(tx, found.id)
     await timers.cancel(tx, clock, reminder_prefix(found.id))
     # Everything still queued about this meeting (reminders, an unsent move) is withdrawn.
@@ -521,4 +522,4 @@ async def cancel(
         subject=ref(found.id),
         detail={"starts_at": found.starts_at},
     )
-    return Change("done", cancelled)
+    return Change(Changed.DONE, cancelled)
