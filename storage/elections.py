@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from storage.db import Row, Tx
+from storage.db import CHECKPOINT, CHECKPOINT_SOON, Row, Tx
 from storage.people import PersonRow
 
 MAX_RANK = 20  # the most candidates one office can have (and so the longest ranking)
@@ -155,6 +155,9 @@ async def office(tx: Tx, office_id: int) -> OfficeRow | None:
 
 
 async def freeze_turnout(tx: Tx, office_id: int) -> None:
+    """At close (and when the register changes after it). Voting is over: the WAL is
+    checkpointed and truncated after the commit, as when a poll closes."""
+    tx.after_commit(CHECKPOINT)
     await tx.execute(
         "UPDATE office SET"
         " online = (SELECT COUNT(*) FROM election_elector WHERE office_id = :o AND voted = 'online'),"
@@ -303,6 +306,9 @@ async def cast(tx: Tx, office_id: int, person_id: int, ranking: list[int], now: 
     if len(flipped) != 1:
         return False
     await add_ballot(tx, office_id, ranking)
+    # As for a poll vote: the WAL is truncated once votes pause, so a copy of it holds only the
+    # current run of ballots, even for someone who also has the key (storage/db.py).
+    tx.after_commit(CHECKPOINT_SOON)
     return True
 
 
@@ -461,6 +467,7 @@ async def key_ballot(tx: Tx, box_id: int, keyer_id: int, ranking: list[int]) -> 
     if row is None or row[0] is None:
         return False
     await add_ballot(tx, int(row[0]), ranking)
+    tx.after_commit(CHECKPOINT_SOON)
     return True
 
 

@@ -50,6 +50,9 @@ async def test_the_wal_replayed_commit_by_commit_links_no_voter_to_a_ranking(
     h: Harness, tmp_path: object, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    # The worst case: the WAL is never truncated while people vote (in use it is, once votes
+    # pause; tested below), so the copy holds every commit of the voting period.
+    h.db.checkpoint_quiet_s = None
     staff = await h.join("staff", wing=None)
     names = [f"A{i}" for i in range(1, 15)]
     a = await add_members(h, "a", names)
@@ -236,3 +239,20 @@ async def test_fifty_presses_of_one_confirm_cast_one_ballot(h: Harness) -> None:
     ids = {r["name"]: r["id"] for r in await h.rows("SELECT id, name FROM candidate")}
     async with h.db.transaction() as tx:
         assert await store.ballots(tx, office) == [[ids["A2"], ids["A1"]]]
+
+
+async def test_the_wal_is_truncated_once_ballots_pause(h: Harness) -> None:
+    import asyncio
+    from pathlib import Path
+
+    h.db.checkpoint_quiet_s = 0.05
+    staff = await h.join("staff", wing=None)
+    a = await add_members(h, "a", ["A1", "A2", "A3"])
+    await add_members(h, "b", ["B1"])
+    await call_two_wing_election(h, staff)
+    await stand(h, a["A1"], "A wing rep", "Vote for me.")
+    await fire(h, timedelta(days=3, minutes=1))
+    await vote(h, a["A2"], ["A1"])
+    wal = Path(str(h.settings.database_path) + "-wal")
+    await asyncio.sleep(0.3)
+    assert _read(wal) == b""  # the ballot's commit is no longer in any WAL frame

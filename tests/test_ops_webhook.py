@@ -169,6 +169,11 @@ def webhook_config(tmp_path: Path, api: HttpDouble, hook_port: int, ops_port: in
         .replace("port = 0", f"port = {ops_port}"),
         encoding="utf-8",
     )
+    # Real use needs a safer-custody contact on the way before the bot starts (issue 12).
+    invited = run_cli(
+        "invite", "--role", "staff", "--safer-custody", "--label", "Lead", "--config", str(config)
+    )
+    assert invited.returncode == 0, invited.stderr
     return config
 
 
