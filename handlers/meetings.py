@@ -134,6 +134,84 @@ def _moment(meeting: MeetingRow) -> datetime:
     return meeting.starts_at
 
 
+# --- catalogue ids, looked up (never built), so a test can check every one -------------------
+
+KIND_WORDS: dict[str, str] = {
+    council.COUNCIL: "meetings.kind.council",
+    council.FORUM: "meetings.kind.forum",
+}
+AUDIENCE_WORDS: dict[str, str] = {
+    council.MEMBERS: "meetings.audience.members",
+    council.FAMILIES: "meetings.audience.families",
+    council.BOTH: "meetings.audience.both",
+}
+RSVP_WORDS = {
+    council.GOING: "meetings.rsvp.going",
+    council.CANT: "meetings.rsvp.cant",
+    council.MAYBE: "meetings.rsvp.maybe",
+}
+SAVED_WORDS = {
+    council.GOING: "meetings.saved.going",
+    council.CANT: "meetings.saved.cant",
+    council.MAYBE: "meetings.saved.maybe",
+}
+YOURS_WORDS: dict[str | None, str] = {
+    council.GOING: "meetings.yours.going",
+    council.CANT: "meetings.yours.cant",
+    council.MAYBE: "meetings.yours.maybe",
+    None: "meetings.yours.none",
+}
+SHORT_WORDS: dict[str | None, str] = {
+    council.GOING: "meetings.short.going",
+    council.CANT: "meetings.short.cant",
+    council.MAYBE: "meetings.short.maybe",
+    None: "meetings.short.none",
+}
+NTH_WORDS = {
+    1: "meetings.nth.1",
+    2: "meetings.nth.2",
+    3: "meetings.nth.3",
+    4: "meetings.nth.4",
+    -1: "meetings.nth.-1",
+}
+DONE_WORDS = {
+    council.DECIDED: "meetings.minutes.done_decided",
+    council.IN_PROGRESS: "meetings.minutes.done_in_progress",
+}
+
+
+def when_problem(problem: when.Problem | None) -> str:
+    match problem:
+        case None | when.Problem.UNREADABLE:
+            return "meetings.problem.unreadable"
+        case when.Problem.NO_SUCH_DATE:
+            return "meetings.problem.no_such_date"
+        case when.Problem.NO_SUCH_TIME:
+            return "meetings.problem.no_such_time"
+        case when.Problem.PAST:
+            return "meetings.problem.past"
+        case when.Problem.GAP:
+            return "meetings.problem.gap"
+        case when.Problem.TOO_FAR:
+            return "meetings.problem.too_far"
+        case _:
+            assert_never(problem)
+
+
+def due_problem(problem: when.Problem | None) -> str:
+    match problem:
+        case None | when.Problem.UNREADABLE | when.Problem.NO_SUCH_TIME | when.Problem.GAP:
+            return "meetings.problem.due_unreadable"  # a due date has no time to be wrong
+        case when.Problem.NO_SUCH_DATE:
+            return "meetings.problem.due_no_such_date"
+        case when.Problem.PAST:
+            return "meetings.problem.due_past"
+        case when.Problem.TOO_FAR:
+            return "meetings.problem.due_too_far"
+        case _:
+            assert_never(problem)
+
+
 # --- what the rules answered: each refusal's catalogue id, looked up (None: not a refusal) ---
 
 
@@ -232,7 +310,7 @@ def _rsvp_buttons(call: Call, meeting_id: int, chosen: str | None = None) -> lis
     """The answer buttons; the person's own answer is marked, and they may still change it."""
     row = []
     for choice in council.ANSWERS:
-        label = call.t(f"meetings.rsvp.{choice}")
+        label = call.t(RSVP_WORDS[choice])
         if choice == chosen:
             label = call.t("reader.rsvp.chosen", answer=label)
         row.append(Button(label, Rsvp(meeting_id, choice).pack()))
@@ -248,17 +326,17 @@ def _summary(call: Call, meeting: MeetingRow) -> str:
     return call.t(
         "meetings.card",
         ref=council.ref(meeting.id),
-        kind=call.t(f"meetings.kind.{meeting.kind}"),
+        kind=call.t(KIND_WORDS[meeting.kind]),
         title=meeting.title,
         when=_moment(meeting),
         place=meeting.place,
-        audience=call.t(f"meetings.audience.{meeting.audience}"),
+        audience=call.t(AUDIENCE_WORDS[meeting.audience]),
         wing=_wing_label(call, meeting.wing),
     )
 
 
-def _problem(call: Call, problem: str | None, **params: Any) -> Reply:
-    return call.reply(f"meetings.problem.{problem or 'unreadable'}", **params)
+def _problem(call: Call, problem: when.Problem | None, **params: Any) -> Reply:
+    return call.reply(when_problem(problem), **params)
 
 
 # --- schedule (staff) ---------------------------------------------------------------------------
@@ -291,7 +369,7 @@ def _short(call: Call, meeting: MeetingRow) -> str:
 async def new_start(call: Call) -> Result:
     await _save(call, NEW, NewStep.KIND, NewDraft())
     await content.start(call.tx, call.me.id)
-    buttons = [[call.button(f"meetings.kind.{k}", NewKind(k)) for k in council.KINDS]]
+    buttons = [[call.button(KIND_WORDS[k], NewKind(k)) for k in council.KINDS]]
     return call.reply("meetings.ask.kind", buttons=buttons)
 
 
@@ -360,7 +438,7 @@ async def new_typed(call: Call) -> Result:
 
 
 def _ask_audience(call: Call) -> Reply:
-    buttons = [[call.button(f"meetings.audience.{a}", NewAudience(a))] for a in council.AUDIENCES]
+    buttons = [[call.button(AUDIENCE_WORDS[a], NewAudience(a))] for a in council.AUDIENCES]
     return call.reply("meetings.ask.audience", buttons=buttons)
 
 
@@ -470,7 +548,7 @@ async def _chosen_when(call: Call, data: NewDraft, reading: when.Reading, *, edi
             call.button(
                 "meetings.repeat.monthly",
                 NewRepeat("monthly", 1),
-                nth=call.t(f"meetings.nth.{nth}"),
+                nth=call.t(NTH_WORDS[nth]),
                 weekday=weekday,
             )
         ],
@@ -521,11 +599,11 @@ async def _confirm_new(call: Call, data: NewDraft, *, edit: bool) -> Reply:
     lines = [
         call.t(
             "meetings.confirm.new",
-            kind=call.t(f"meetings.kind.{plan.kind}"),
+            kind=call.t(KIND_WORDS[plan.kind]),
             title=plan.title,
             when=plan.starts_at,
             place=plan.place,
-            audience=call.t(f"meetings.audience.{plan.audience}"),
+            audience=call.t(AUDIENCE_WORDS[plan.audience]),
             wing=_wing_label(call, plan.wing),
         )
     ]
@@ -628,7 +706,7 @@ async def _card(call: Call, meeting_id: int, *, edit: bool) -> Result:
         )
     if council.in_audience(meeting, call.me) and upcoming:
         mine = await council.answer_of(call.tx, call.me, meeting.id)
-        lines.append(call.t(f"meetings.yours.{mine or 'none'}"))
+        lines.append(call.t(YOURS_WORDS[mine]))
         buttons += _rsvp_buttons(call, meeting.id, mine)
     if call.me.role in roles.TRIAGE and upcoming and council.takes_items(meeting):
         buttons.append([call.button("meetings.agenda_button", AgendaEdit(meeting.id))])
@@ -778,7 +856,7 @@ async def listing(call: Call) -> Result:
         meeting = await _in_language(call, listed.meeting)
         yours = ""
         if council.in_audience(meeting, call.me):
-            yours = call.t(f"meetings.short.{listed.answer or 'none'}")
+            yours = call.t(SHORT_WORDS[listed.answer])
         lines.append(
             call.t(
                 "meetings.line",
@@ -800,7 +878,7 @@ async def rsvp(call: Call, b: Rsvp) -> Result:
     )
     refused = refusal_said(result)
     if refused is None:
-        call.toast = call.t(f"meetings.saved.{choice}")
+        call.toast = call.t(SAVED_WORDS[choice])
         if call.callback is not None:
             return Reply("", _rsvp_buttons(call, meeting_id, choice), markup_only=True)
     else:
@@ -1049,7 +1127,7 @@ async def _decisions(call: Call, meeting_id: int, *, edit: bool) -> Result:
         if row.decision is not None:
             lines.append(
                 call.t(
-                    f"meetings.minutes.done_{row.decision.kind}",
+                    DONE_WORDS[row.decision.kind],
                     ref=label,
                     decision=row.decision.decision,
                     owner=row.decision.owner,
@@ -1118,7 +1196,7 @@ async def minutes_typed(call: Call) -> Result:
         today = call.services.clock.now().astimezone(zone).date()
         reading = when.parse_day(call.text, today=today)
         if reading.day is None:
-            return call.reply(f"meetings.problem.due_{reading.problem or 'unreadable'}")
+            return call.reply(due_problem(reading.problem))
         await call.end_flow()
         meeting_id = data.meeting
         result = await council.decide(

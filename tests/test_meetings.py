@@ -515,8 +515,9 @@ async def test_forged_meetings_buttons_are_answered_stale_and_change_nothing(h: 
     assert await h.rows("SELECT * FROM meeting") == before
 
 
-def test_every_refusal_the_meetings_rules_give_has_its_words_in_both_languages() -> None:
+def test_every_meetings_id_looked_up_has_its_words_in_both_languages() -> None:
     from bot import i18n
+    from bot.council import when
     from bot.council.meetings.results import Changed, Minuted, Ordered, Said
     from handlers import meetings as handler
 
@@ -527,6 +528,20 @@ def test_every_refusal_the_meetings_rules_give_has_its_words_in_both_languages()
         *(handler.refusal_minuted(r) for r in Minuted),
     ]
     ids = [i for i in looked_up if i is not None]
+    words = (
+        handler.KIND_WORDS,
+        handler.AUDIENCE_WORDS,
+        handler.RSVP_WORDS,
+        handler.SAVED_WORDS,
+        handler.YOURS_WORDS,
+        handler.SHORT_WORDS,
+        handler.NTH_WORDS,
+        handler.DONE_WORDS,
+    )
+    looked_up_words = [i for table in words for i in table.values()]
+    looked_up_words += [handler.when_problem(p) for p in (None, *when.Problem)]
+    looked_up_words += [handler.due_problem(p) for p in (None, *when.Problem)]
     assert len(ids) == len(Said) - 2 + len(Changed) - 1 + len(Ordered) - 2 + len(Minuted) - 1
     for lang in ("en", "cy"):
         assert [i for i in ids if i not in i18n.catalogue(lang)] == []
+        assert [i for i in looked_up_words if i not in i18n.catalogue(lang)] == []
