@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, time, timedelta
-from typing import Any
+from typing import Any, assert_never
 
 from babel.dates import format_date
 
@@ -23,6 +23,7 @@ from bot.council.meetings.buttons import (
     NewTime,
     NewWing,
 )
+from bot.council.meetings.results import PlanProblem
 from handlers import content as asking
 from handlers.base import Button, Call, Reply, Result
 from handlers.base import stale as _stale
@@ -287,7 +288,7 @@ async def _confirm_new(call: Call, data: NewDraft, *, edit: bool) -> Reply:
     found = council.occurrences(plan, settings, call.services.clock.now())
     if found.problem is not None:
         # Stay on this step: staff type another number (or /cancel).
-        return _occurrence_problem(call, found.problem, found.detail)
+        return _plan_refused(call, found.problem, found.detail)
     await _save(call, NEW, NewStep.CONFIRM, data)
     lines = [
         call.t(
@@ -327,12 +328,25 @@ async def _confirm_new(call: Call, data: NewDraft, *, edit: bool) -> Reply:
     return Reply("\n\n".join(lines), buttons, edit)
 
 
-def _occurrence_problem(call: Call, problem: str, detail: dict[str, Any]) -> Reply:
-    if problem in ("too_many", "too_long"):
-        return call.reply("meetings.problem.too_many", most=detail.get("most", 1))
-    if problem == "gap":
-        return call.reply("meetings.problem.series_gap", day=detail["day"].date().isoformat())
-    return call.reply("meetings.problem.past")
+def _plan_refused(call: Call, problem: PlanProblem, detail: dict[str, Any]) -> Reply:
+    match problem:
+        case PlanProblem.TOO_MANY | PlanProblem.TOO_LONG:
+            return call.reply("meetings.problem.too_many", most=detail.get("most", 1))
+        case PlanProblem.GAP:
+            return call.reply("meetings.problem.series_gap", day=detail["day"].date().isoformat())
+        case PlanProblem.PAST:
+            return call.reply("meetings.problem.past")
+        case (
+            PlanProblem.KIND
+            | PlanProblem.AUDIENCE
+            | PlanProblem.WING
+            | PlanProblem.RULE
+            | PlanProblem.TEXT
+        ):
+            # Only a damaged draft reaches here: the steps offer nothing else.
+            return call.reply("common.use_menu")
+        case _:
+            assert_never(problem)
 
 
 async def new_publish(call: Call, b: NewPublish) -> Result:
@@ -347,9 +361,7 @@ async def new_publish(call: Call, b: NewPublish) -> Result:
         call.tx, call.services.clock, call.services.settings, actor=call.me, plan=plan
     )
     if made.problem is not None:
-        if made.problem in ("too_many", "too_long", "gap", "past"):
-            return _occurrence_problem(call, made.problem, made.detail)
-        return call.reply("common.use_menu")
+        return _plan_refused(call, made.problem, made.detail)
     first = made.meetings[0]
     return call.reply(
         "meetings.published",

@@ -66,7 +66,7 @@ from bot.council.meetings.minutes import (
     roll_over,
     to_minute,
 )
-from bot.council.meetings.results import Changed, Minuted, Ordered, Said
+from bot.council.meetings.results import Changed, Minuted, Ordered, PlanProblem, Said
 from bot.council.meetings.schedule import (
     REMINDER_TIMER,
     Attendance,
@@ -132,6 +132,7 @@ __all__ = [
     "Occurrences",
     "Ordered",
     "Plan",
+    "PlanProblem",
     "Register",
     "Registered",
     "RollOver",

@@ -57,3 +57,17 @@ class Minuted(StrEnum):
     HANDLED = "handled"
     NONE = "none"
     NO_MEETING = "no_meeting"
+
+
+class PlanProblem(StrEnum):
+    """Why a plan (or its series) cannot be scheduled."""
+
+    TOO_MANY = "too_many"
+    TOO_LONG = "too_long"
+    GAP = "gap"
+    PAST = "past"
+    KIND = "kind"
+    AUDIENCE = "audience"
+    WING = "wing"
+    RULE = "rule"
+    TEXT = "text"

@@ -40,7 +40,7 @@ from bot.council.meetings.core import (
     ref,
     reminder_prefix,
 )
-from bot.council.meetings.results import Changed, Said
+from bot.council.meetings.results import Changed, PlanProblem, Said
 from bot.council.roles import NotAllowed
 from bot.council.text import clean
 from storage import agenda as agenda_store
@@ -88,7 +88,7 @@ def nth_weekday(year: int, month: int, weekday: int, nth: int) -> date:
 @dataclass(frozen=True)
 class Occurrences:
     moments: list[datetime] = field(default_factory=list)
-    problem: str | None = None  # too_many, too_long, gap, past
+    problem: PlanProblem | None = None  # TOO_MANY, TOO_LONG, GAP or PAST
     detail: dict[str, Any] = field(default_factory=dict)
     ambiguous: list[datetime] = field(default_factory=list)
 
@@ -106,7 +106,9 @@ def occurrences(plan: Plan, settings: Settings, now: datetime) -> Occurrences:
     zone = settings.establishment.timezone
     limit = max_count(plan.rule, plan.every)
     if plan.count < 1 or plan.count > limit:
-        return Occurrences(problem="too_many", detail={"most": limit, "asked": plan.count})
+        return Occurrences(
+            problem=PlanProblem.TOO_MANY, detail={"most": limit, "asked": plan.count}
+        )
     local = plan.starts_at.astimezone(zone)
     wall = local.time().replace(tzinfo=None, fold=0)
     first = local.date()
@@ -121,16 +123,18 @@ def occurrences(plan: Plan, settings: Settings, now: datetime) -> Occurrences:
         else:
             days.append(first)
     if days[-1] - days[0] > MAX_SPAN:
-        return Occurrences(problem="too_long", detail={"most": limit, "asked": plan.count})
+        return Occurrences(
+            problem=PlanProblem.TOO_LONG, detail={"most": limit, "asked": plan.count}
+        )
     moments: list[datetime] = []
     ambiguous: list[datetime] = []
     for day in days:
         reading = when.local_moment(day, wall, zone)
         if reading.moment is None:
             gap_day = datetime.combine(day, wall, tzinfo=zone)
-            return Occurrences(problem="gap", detail={"day": gap_day})
+            return Occurrences(problem=PlanProblem.GAP, detail={"day": gap_day})
         if reading.moment <= now:
-            return Occurrences(problem="past", detail={"day": reading.moment})
+            return Occurrences(problem=PlanProblem.PAST, detail={"day": reading.moment})
         if reading.ambiguous:
             ambiguous.append(reading.moment)
         moments.append(reading.moment)
@@ -142,26 +146,26 @@ def text_problem(raw: str, max_len: int) -> tuple[str, str | None]:
     return cleaned.text, cleaned.problem
 
 
-def plan_problem(plan: Plan, settings: Settings) -> str | None:
+def plan_problem(plan: Plan, settings: Settings) -> PlanProblem | None:
     if plan.kind not in KINDS:
-        return "kind"
+        return PlanProblem.KIND
     if plan.audience not in AUDIENCES:
-        return "audience"
+        return PlanProblem.AUDIENCE
     if plan.wing is not None and settings.wing(plan.wing) is None:
-        return "wing"
+        return PlanProblem.WING
     if plan.rule not in (ONCE, WEEKLY, MONTHLY) or not 1 <= plan.every <= 4:
-        return "rule"
+        return PlanProblem.RULE
     for value, limit in ((plan.title, TITLE_MAX), (plan.place, PLACE_MAX)):
         cleaned, problem = text_problem(value, limit)
         if problem is not None or cleaned != value:
-            return "text"
+            return PlanProblem.TEXT
     return None
 
 
 @dataclass(frozen=True)
 class Scheduled:
     meetings: list[MeetingRow] = field(default_factory=list)
-    problem: str | None = None
+    problem: PlanProblem | None = None
     detail: dict[str, Any] = field(default_factory=dict)
 
 
