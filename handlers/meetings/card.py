@@ -84,8 +84,9 @@ async def _card(call: Call, meeting_id: int, *, edit: bool) -> Result:
 
 async def move_start(call: Call, b: MoveMeeting) -> Result:
     meeting_id, version = b.meeting_id, b.version
-    meeting = await council.get(call.tx, meeting_id)
-    if meeting is None or meeting.version != version or meeting.status != council.SCHEDULED:
+    checked = await council.open_to_change(call.tx, call.me, meeting_id, version)
+    meeting = checked.meeting
+    if not checked.done or meeting is None:
         return _stale(call, "meetings.problem.changed")
     await _save(call, MOVE, MoveStep.WHEN, MoveDraft(meeting_id, version))
     return call.reply("meetings.ask.new_when", ref=council.ref(meeting_id), when=_moment(meeting))
@@ -159,8 +160,9 @@ async def move_confirm(call: Call, b: MoveConfirm) -> Result:
 
 async def cancel_ask(call: Call, b: CancelMeeting) -> Result:
     meeting_id, version = b.meeting_id, b.version
-    meeting = await council.get(call.tx, meeting_id)
-    if meeting is None or meeting.version != version or meeting.status != council.SCHEDULED:
+    checked = await council.open_to_change(call.tx, call.me, meeting_id, version)
+    meeting = checked.meeting
+    if not checked.done or meeting is None:
         return _stale(call, "meetings.problem.changed")
     buttons = [
         [

@@ -413,9 +413,9 @@ class Change:
         return self.result is Changed.DONE
 
 
-async def _changeable(
-    tx: Tx, clock: Clock, actor: Person, meeting_id: int, version: int
-) -> Change | MeetingRow:
+async def open_to_change(tx: Tx, actor: Person, meeting_id: int, version: int) -> Change:
+    """Before staff are asked for a new time or to confirm a cancel: the meeting is still as they
+    saw it (same version) and still scheduled. DONE carries the meeting."""
     _need_staff(actor)
     meeting = await store.get(tx, meeting_id)
     if meeting is None:
@@ -424,9 +424,18 @@ async def _changeable(
         return Change(Changed.HANDLED, meeting)
     if meeting.status != SCHEDULED:
         return Change(Changed.CANCELLED, meeting)
-    if meeting.starts_at <= clock.now():
-        return Change(Changed.STARTED, meeting)
-    return meeting
+    return Change(Changed.DONE, meeting)
+
+
+async def _changeable(
+    tx: Tx, clock: Clock, actor: Person, meeting_id: int, version: int
+) -> Change | MeetingRow:
+    found = await open_to_change(tx, actor, meeting_id, version)
+    if not found.done or found.meeting is None:
+        return found
+    if found.meeting.starts_at <= clock.now():
+        return Change(Changed.STARTED, found.meeting)
+    return found.meeting
 
 
 async def _to_tell(tx: Tx, meeting_id: int) -> list[Person]:
