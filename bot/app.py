@@ -15,6 +15,7 @@ from bot import delivery, i18n, logs, scheduler
 from bot.channels import ChannelHealth, Channels, Running, TrackedRequest
 from bot.config import Settings
 from bot.council import consultations, elections, polls, retention
+from bot.council import timers as timer_kinds
 from bot.council.clock import Clock, SystemClock
 from bot.ops import hooks as ops
 from bot.services import Services
@@ -72,6 +73,7 @@ def build_application(
     app.bot_data["channel_health"] = health
     app.bot_data["services"] = Services(settings, db, clock, extras=shared, channel=config.name)
     handlers.register(app)
+    timer_kinds.install(handlers.TIMERS)
     app.add_error_handler(on_error)
     # Operations watch each channel under its own name (bot/ops: health, metrics).
     ops.attach(app, config.name)

@@ -14,11 +14,23 @@ from telegram.ext import (
     filters,
 )
 
+from bot.council import consultations as consultation_rules
 from bot.council import election_buttons as eb
+from bot.council import elections as election_rules
+from bot.council import meetings as meeting_rules
+from bot.council import outcomes as outcome_rules
 from bot.council import poll_buttons as pb
+from bot.council import polls as poll_rules
+from bot.council import retention as retention_rules
 from bot.council import roles as r
+from bot.council import safeguarding as safeguarding_rules
+from bot.council import schemes as scheme_rules
+from bot.council import timers
 from bot.council.elections import DESK, NEW_ELECTION, STAND
+from bot.council.meetings import buttons as mb
 from bot.council.polls import NEW_POLL
+from bot.council.timers import Timer
+from bot.ops import backups
 from handlers import (
     access,
     agenda,
@@ -342,36 +354,41 @@ BUTTONS: dict[str, Spec] = {
     "lvn": Spec(privacy.leave_keep, r.ALL),
     # Meetings: answers (rsvp), schedule (mn*), the card, move and cancel (mt*), the agenda's
     # order (ma*), minutes (mm*). Council code re-checks audience, version and timing.
-    "rsvp": Spec(meetings.rsvp, r.IN_CUSTODY | {r.FAMILY}),
-    "mn": Spec(meetings.new_start, r.STAFF_SIDE),
-    "mnk": Spec(meetings.new_kind, r.STAFF_SIDE),
-    "mna": Spec(meetings.new_audience, r.STAFF_SIDE),
-    "mnw": Spec(meetings.new_wing, r.STAFF_SIDE),
-    "mnd": Spec(meetings.new_day, r.STAFF_SIDE),
-    "mnt": Spec(meetings.new_time, r.STAFF_SIDE),
-    "mnr": Spec(meetings.new_repeat, r.STAFF_SIDE),
-    "mnok": Spec(meetings.new_publish, r.STAFF_SIDE),
-    "mnno": Spec(meetings.new_stop, r.STAFF_SIDE),
-    "mtv": Spec(meetings.view, r.ALL),
-    "mtmv": Spec(meetings.move_start, r.STAFF_SIDE),
-    "mtmvy": Spec(meetings.move_confirm, r.STAFF_SIDE),
-    "mtcx": Spec(meetings.cancel_ask, r.STAFF_SIDE),
-    "mtcxy": Spec(meetings.cancel_confirm, r.STAFF_SIDE),
-    "mtkeep": Spec(meetings.keep, r.STAFF_SIDE),
-    "mag": Spec(meetings.agenda_edit, r.TRIAGE),
-    "magw": Spec(meetings.agenda_waiting, r.TRIAGE),
-    "maga": Spec(meetings.agenda_add, r.TRIAGE),
-    "mau": Spec(meetings.agenda_up, r.TRIAGE),
-    "mad": Spec(meetings.agenda_down, r.TRIAGE),
-    "mas": Spec(meetings.agenda_by_support, r.TRIAGE),
-    "mml": Spec(meetings.minutes_list, r.STAFF_SIDE),
-    "mmn": Spec(meetings.minutes_open, r.STAFF_SIDE),
-    "mma": Spec(meetings.minutes_attended, r.STAFF_SIDE),
-    "mmo": Spec(meetings.minutes_others, r.STAFF_SIDE),
-    "mmd": Spec(meetings.minutes_decisions, r.STAFF_SIDE),
-    "mmk": Spec(meetings.minutes_kind, r.STAFF_SIDE),
-    "mmr": Spec(meetings.minutes_roll_over, r.STAFF_SIDE),
-    "mmf": Spec(meetings.minutes_finish, r.STAFF_SIDE),
+    # Meetings (docs/MEETINGS.md): typed buttons, bot/council/meetings/buttons.py.
+    **dict(
+        [
+            pressed(mb.Rsvp, meetings.rsvp, r.IN_CUSTODY | {r.FAMILY}),
+            pressed(mb.NewMeeting, meetings.new_start_pressed, r.STAFF_SIDE),
+            pressed(mb.NewKind, meetings.new_kind, r.STAFF_SIDE),
+            pressed(mb.NewAudience, meetings.new_audience, r.STAFF_SIDE),
+            pressed(mb.NewWing, meetings.new_wing, r.STAFF_SIDE),
+            pressed(mb.NewDay, meetings.new_day, r.STAFF_SIDE),
+            pressed(mb.NewTime, meetings.new_time, r.STAFF_SIDE),
+            pressed(mb.NewRepeat, meetings.new_repeat, r.STAFF_SIDE),
+            pressed(mb.NewPublish, meetings.new_publish, r.STAFF_SIDE),
+            pressed(mb.NewStop, meetings.new_stop, r.STAFF_SIDE),
+            pressed(mb.ViewMeeting, meetings.view, r.ALL),
+            pressed(mb.MoveMeeting, meetings.move_start, r.STAFF_SIDE),
+            pressed(mb.MoveConfirm, meetings.move_confirm, r.STAFF_SIDE),
+            pressed(mb.CancelMeeting, meetings.cancel_ask, r.STAFF_SIDE),
+            pressed(mb.CancelConfirm, meetings.cancel_confirm, r.STAFF_SIDE),
+            pressed(mb.KeepMeeting, meetings.keep, r.STAFF_SIDE),
+            pressed(mb.AgendaEdit, meetings.agenda_edit, r.TRIAGE),
+            pressed(mb.AgendaWaiting, meetings.agenda_waiting, r.TRIAGE),
+            pressed(mb.AgendaAdd, meetings.agenda_add, r.TRIAGE),
+            pressed(mb.AgendaUp, meetings.agenda_up, r.TRIAGE),
+            pressed(mb.AgendaDown, meetings.agenda_down, r.TRIAGE),
+            pressed(mb.AgendaBySupport, meetings.agenda_by_support, r.TRIAGE),
+            pressed(mb.MinutesList, meetings.minutes_list, r.STAFF_SIDE),
+            pressed(mb.MinutesOpen, meetings.minutes_open, r.STAFF_SIDE),
+            pressed(mb.MinutesAttended, meetings.minutes_attended, r.STAFF_SIDE),
+            pressed(mb.MinutesOthers, meetings.minutes_others, r.STAFF_SIDE),
+            pressed(mb.MinutesDecisions, meetings.minutes_decisions, r.STAFF_SIDE),
+            pressed(mb.MinutesKind, meetings.minutes_kind, r.STAFF_SIDE),
+            pressed(mb.MinutesRollOver, meetings.minutes_roll_over, r.STAFF_SIDE),
+            pressed(mb.MinutesFinish, meetings.minutes_finish, r.STAFF_SIDE),
+        ]
+    ),
     # Outcomes: post (oc k/o/y/x; triage's "answer now" starts here too), the board (ocb, ocf
     # for families), print (obd). Council code re-checks role, road, item version and state.
     "ock": Spec(outcomes.pick_kind, r.TRIAGE),
@@ -429,9 +446,9 @@ FLOWS: dict[str, Spec] = {
     "consult_new": Spec(consultations.new_typed, r.STAFF_SIDE),
     "consult_answer": Spec(consultations.answer_typed, CONSULTEES),
     "consult_report": Spec(consultations.report_typed, r.STAFF_SIDE),
-    "meeting_new": Spec(meetings.new_typed, r.STAFF_SIDE),
-    "meeting_move": Spec(meetings.move_typed, r.STAFF_SIDE),
-    "minutes": Spec(meetings.minutes_typed, r.STAFF_SIDE),
+    meetings.NEW.name: Spec(meetings.new_typed, r.STAFF_SIDE),
+    meetings.MOVE.name: Spec(meetings.move_typed, r.STAFF_SIDE),
+    meetings.MINUTES.name: Spec(meetings.minutes_typed, r.STAFF_SIDE),
     "outcome": Spec(outcomes.typed, r.TRIAGE),
     "scheme_note": Spec(schemes.note_typed, r.IN_CUSTODY),
     "scheme_worker": Spec(schemes.add_worker_typed, r.STAFF_SIDE),
@@ -440,6 +457,26 @@ FLOWS: dict[str, Spec] = {
     "scheme_coord": Spec(schemes.coordinator_typed, frozenset({r.ADMIN})),
     "scheme_new": Spec(schemes.new_typed, r.STAFF_SIDE),
 }
+
+# Timers: what happens at a time, found like what happens on a press. Each kind's Timer sits
+# beside its fire function; a pending row of a kind missing here stops the start (timers.py).
+TIMERS: dict[str, Timer] = timers.table(
+    meeting_rules.REMINDER_TIMER,
+    poll_rules.CLOSE_TIMER,
+    poll_rules.SOON_TIMER,
+    consultation_rules.CLOSE_TIMER,
+    election_rules.OPEN_TIMER,
+    election_rules.SOON_TIMER,
+    election_rules.CLOSE_TIMER,
+    election_rules.TERM_TIMER,
+    outcome_rules.FOLLOWUP_TIMER,
+    outcome_rules.ESCALATE_TIMER,
+    safeguarding_rules.ESCALATE_TIMER,
+    scheme_rules.ESCALATE_TIMER,
+    scheme_rules.FOLLOWUP_TIMER,
+    retention_rules.TIMER,
+    backups.TIMER,
+)
 
 
 async def _command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1318,7 +1318,7 @@ async def person_label(tx: Tx, person_id: int) -> str | None:
     return None if person is None else person.label or ""
 
 
-timers.register(OPEN_KIND, fire=_fire_open, checksum=_timer_checksum)
-timers.register(SOON_KIND, fire=closing_soon, checksum=_timer_checksum)
-timers.register(CLOSE_KIND, fire=_fire_close, checksum=_timer_checksum)
-timers.register(TERM_KIND, fire=_fire_term, checksum=_term_checksum)
+OPEN_TIMER = timers.Timer(OPEN_KIND, fire=_fire_open, checksum=_timer_checksum)
+SOON_TIMER = timers.Timer(SOON_KIND, fire=closing_soon, checksum=_timer_checksum)
+CLOSE_TIMER = timers.Timer(CLOSE_KIND, fire=_fire_close, checksum=_timer_checksum)
+TERM_TIMER = timers.Timer(TERM_KIND, fire=_fire_term, checksum=_term_checksum)

@@ -466,8 +466,8 @@ async def _fire_escalate(tx: Tx, clock: Clock, settings: Settings, timer: TimerR
         )
 
 
-timers.register(FOLLOWUP, fire=_fire_followup, checksum=_chase_checksum)
-timers.register(ESCALATE, fire=_fire_escalate, checksum=_chase_checksum)
+FOLLOWUP_TIMER = timers.Timer(FOLLOWUP, fire=_fire_followup, checksum=_chase_checksum)
+ESCALATE_TIMER = timers.Timer(ESCALATE, fire=_fire_escalate, checksum=_chase_checksum)
 
 
 # --- reading: the board, one item's outcome, and a member's own record ------------------------

@@ -582,8 +582,8 @@ async def _fire_soon(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow) 
         )
 
 
-timers.register(CLOSE_KIND, fire=_fire_close, checksum=_timer_checksum)
-timers.register(SOON_KIND, fire=_fire_soon, checksum=_timer_checksum)
+CLOSE_TIMER = timers.Timer(CLOSE_KIND, fire=_fire_close, checksum=_timer_checksum)
+SOON_TIMER = timers.Timer(SOON_KIND, fire=_fire_soon, checksum=_timer_checksum)
 
 
 # --- results -------------------------------------------------------------------------------

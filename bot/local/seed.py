@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-import handlers  # noqa: F401 - registers the meeting RSVP buttons used by the notices
+import handlers  # registers the meeting RSVP buttons used by the notices; its TIMERS table
 from bot.config import Settings
-from bot.council import access, agenda, consultations, meetings, polls, schemes
+from bot.council import access, agenda, consultations, meetings, polls, schemes, timers
 from bot.council.clock import Clock
 from bot.local.labels import role_labels
 from bot.local.store import ChannelStore, Persona
@@ -70,6 +70,7 @@ async def is_empty(db: Database) -> bool:
 
 
 async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock: Clock) -> Seeded:
+    timers.install(handlers.TIMERS)  # the demo's meeting and poll timers, before any app is built
     seeded = Seeded()
     console = PersonRow(0, None, "admin", "active", "en", True, None, "demo seeding", False)
     lang = settings.establishment.default_language
