@@ -4,19 +4,46 @@ in bot.council.agenda; this file reads the update and renders the answer."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from bot import i18n
 from bot.council import agenda, content, outcomes, roles
 from bot.council.access import parse_person_ref, person_ref
 from bot.council.agenda import Byline, Draft, ItemRow
+from bot.council.agenda_buttons import (
+    BrowsePage,
+    DeclineConfirm,
+    DeclineDrop,
+    KeyinCancel,
+    KeyinConfirm,
+    KeyinNoWriter,
+    KeyinTopic,
+    KeyinWing,
+    MyItemsPage,
+    RaiseCancel,
+    RaiseConfirm,
+    RaiseEdit,
+    RaiseEditField,
+    RaiseField,
+    RaiseName,
+    RaiseTopic,
+    RaiseWing,
+    ReplyLoose,
+    ReplyLooseDrop,
+    ReplyStart,
+    Support,
+    TriageAction,
+    TriageMove,
+    TriageNext,
+)
+from bot.council.buttons import ButtonData
 from handlers import content as asking
 from handlers import outcomes as outcome_handlers
 from handlers.base import Button, Call, Reply, Result, excerpt
 from handlers.base import stale as _stale
 from handlers.base import topic_label as _topic
 from handlers.base import wing_label as _wing
-from handlers.callbacks import pack
+from handlers.callbacks import pack  # the menu's button is the menu area's
 from storage import notes as notes_store
 from storage import people as people_store
 from storage.clock import from_db
@@ -24,14 +51,15 @@ from storage.clock import from_db
 PAGE = 5
 EXCERPT = 200
 RAISE, KEYIN, TRIAGE, REPLY = "raise", "keyin", "triage", "agenda_reply"
-_RAISE_FIELDS = ("topic", "wing", "text", "hidden")
-# Triage actions in button data: accept, answer, decline, merge, question.
-_TYPED_ACTIONS = {"n": "answer", "d": "decline", "m": "merge", "q": "ask"}
+_RAISE_FIELDS: tuple[RaiseField, ...] = ("topic", "wing", "text", "hidden")
+# Triage moves that are typed next (the reason, the target, the question), and the status each
+# leads to.
+_TYPED_ACTIONS = {TriageMove.DECLINE: "decline", TriageMove.MERGE: "merge", TriageMove.ASK: "ask"}
 _WANTED = {
-    "n": agenda.ANSWERED,
-    "d": agenda.DECLINED,
-    "m": agenda.MERGED,
-    "q": agenda.NEEDS_INFO,
+    TriageMove.ANSWER: agenda.ANSWERED,
+    TriageMove.DECLINE: agenda.DECLINED,
+    TriageMove.MERGE: agenda.MERGED,
+    TriageMove.ASK: agenda.NEEDS_INFO,
 }
 
 
@@ -58,27 +86,29 @@ async def raise_start(call: Call) -> Result:
 
 
 def _ask_topic(call: Call, flow: str, *, edit: bool) -> Reply:
-    kind, cancel = ("art", "arx") if flow == RAISE else ("akt", "akx")
+    kind: type[RaiseTopic | KeyinTopic] = RaiseTopic if flow == RAISE else KeyinTopic
+    cancel: ButtonData = RaiseCancel() if flow == RAISE else KeyinCancel()
     topics = [
         t for t in call.services.settings.topics if flow == RAISE or t.id != agenda.COMPLAINT_TOPIC
     ]
-    buttons = _pairs([Button(t.label(call.lang), pack(kind, t.id)) for t in topics])
-    buttons.append([call.button("agenda.cancel", pack(cancel))])
+    buttons = _pairs([Button(t.label(call.lang), kind(t.id).pack()) for t in topics])
+    buttons.append([call.button("agenda.cancel", cancel)])
     return call.reply("agenda.raise.pick_topic", buttons=buttons, edit=edit)
 
 
 def _ask_wing(call: Call, flow: str) -> Reply:
-    kind, cancel = ("arw", "arx") if flow == RAISE else ("akw", "akx")
+    kind: type[RaiseWing | KeyinWing] = RaiseWing if flow == RAISE else KeyinWing
+    cancel: ButtonData = RaiseCancel() if flow == RAISE else KeyinCancel()
     wings = call.services.settings.wings
-    buttons = _pairs([Button(w.label(call.lang), pack(kind, w.id)) for w in wings])
-    buttons.append([call.button("agenda.cancel", pack(cancel))])
+    buttons = _pairs([Button(w.label(call.lang), kind(w.id).pack()) for w in wings])
+    buttons.append([call.button("agenda.cancel", cancel)])
     return call.reply("agenda.raise.pick_wing", buttons=buttons, edit=True)
 
 
-async def raise_topic(call: Call) -> Result:
+async def raise_topic(call: Call, b: RaiseTopic) -> Result:
     data = _in_flow(call, RAISE)
-    topic = call.callback.arg(0) if call.callback else None
-    if data is None or topic is None or call.services.settings.topic(topic) is None:
+    topic = b.topic
+    if data is None or call.services.settings.topic(topic) is None:
         return _stale(call)
     if topic == agenda.COMPLAINT_TOPIC:
         # The council deals with shared issues: a complaint about a person goes another way.
@@ -90,21 +120,20 @@ async def raise_topic(call: Call) -> Result:
     return await _raise_next(call, data)
 
 
-async def raise_wing(call: Call) -> Result:
+async def raise_wing(call: Call, b: RaiseWing) -> Result:
     data = _in_flow(call, RAISE)
-    wing = call.callback.arg(0) if call.callback else None
-    if data is None or wing is None or call.services.settings.wing(wing) is None:
+    wing = b.wing
+    if data is None or call.services.settings.wing(wing) is None:
         return _stale(call)
     data["wing"] = wing
     return await _raise_next(call, data)
 
 
-async def raise_name(call: Call) -> Result:
+async def raise_name(call: Call, b: RaiseName) -> Result:
     data = _in_flow(call, RAISE)
-    choice = call.callback.arg(0) if call.callback else None
-    if data is None or choice not in ("show", "hide"):
+    if data is None:
         return _stale(call)
-    data["hidden"] = choice == "hide"
+    data["hidden"] = b.choice == "hide"
     return await _raise_next(call, data)
 
 
@@ -155,17 +184,17 @@ async def _raise_next(call: Call, data: dict[str, Any], *, edit: bool = True) ->
         )
     if missing == "hidden":
         buttons = [
-            [call.button("agenda.raise.name_show", pack("arn", "show"))],
-            [call.button("agenda.raise.name_hide", pack("arn", "hide"))],
-            [call.button("agenda.cancel", pack("arx"))],
+            [call.button("agenda.raise.name_show", RaiseName("show"))],
+            [call.button("agenda.raise.name_hide", RaiseName("hide"))],
+            [call.button("agenda.cancel", RaiseCancel())],
         ]
         return call.reply("agenda.raise.ask_name", buttons=buttons, edit=edit)
     buttons = [
         [
-            call.button("agenda.raise.confirm", pack("arc")),
-            call.button("agenda.raise.edit", pack("are")),
+            call.button("agenda.raise.confirm", RaiseConfirm()),
+            call.button("agenda.raise.edit", RaiseEdit()),
         ],
-        [call.button("agenda.cancel", pack("arx"))],
+        [call.button("agenda.cancel", RaiseCancel())],
     ]
     return call.reply(
         "agenda.raise.summary",
@@ -178,27 +207,26 @@ async def _raise_next(call: Call, data: dict[str, Any], *, edit: bool = True) ->
     )
 
 
-async def raise_edit(call: Call) -> Result:
+async def raise_edit(call: Call, _b: RaiseEdit) -> Result:
     data = _in_flow(call, RAISE)
     if data is None or call.state is None or call.state.step != "confirm":
         return _stale(call)
     buttons = _pairs(
-        [call.button(f"agenda.raise.change_{f}", pack("arf", f)) for f in _RAISE_FIELDS]
+        [call.button(f"agenda.raise.change_{f}", RaiseEditField(f)) for f in _RAISE_FIELDS]
     )
-    buttons.append([call.button("agenda.raise.back", pack("arf", "none"))])
+    buttons.append([call.button("agenda.raise.back", RaiseEditField("none"))])
     return call.reply("agenda.raise.what_to_change", buttons=buttons, edit=True)
 
 
-async def raise_edit_field(call: Call) -> Result:
+async def raise_edit_field(call: Call, b: RaiseEditField) -> Result:
     data = _in_flow(call, RAISE)
-    field = call.callback.arg(0) if call.callback else None
-    if data is None or (field not in _RAISE_FIELDS and field != "none"):
+    if data is None:
         return _stale(call)
-    data.pop(field or "", None)
+    data.pop(b.field, None)
     return await _raise_next(call, data)
 
 
-async def raise_confirm(call: Call) -> Result:
+async def raise_confirm(call: Call, _b: RaiseConfirm) -> Result:
     data = _in_flow(call, RAISE)
     if data is None or call.state is None or call.state.step != "confirm":
         return _stale(call)
@@ -215,7 +243,7 @@ async def raise_confirm(call: Call) -> Result:
     return call.reply("agenda.raise.done", ref=agenda.ref(item.id), edit=True)
 
 
-async def raise_cancel(call: Call) -> Result:
+async def raise_cancel(call: Call, _b: RaiseCancel | KeyinCancel) -> Result:
     if _in_flow(call, RAISE) is None and _in_flow(call, KEYIN) is None:
         return _stale(call)
     await call.end_flow()
@@ -231,11 +259,8 @@ async def my_items(call: Call) -> Result:
     return await _my_page(call, 0, edit=False)
 
 
-async def my_items_page(call: Call) -> Result:
-    page = call.callback.int_arg(0) if call.callback else None
-    if page is None:
-        return _stale(call)
-    return await _my_page(call, page, edit=True)
+async def my_items_page(call: Call, b: MyItemsPage) -> Result:
+    return await _my_page(call, b.page, edit=True)
 
 
 async def _my_page(call: Call, page: int, *, edit: bool) -> Result:
@@ -251,9 +276,9 @@ async def _my_page(call: Call, page: int, *, edit: bool) -> Result:
         lines.append(_mine_line(call, item, await _member_status(call, item)))
     nav: list[Button] = []
     if page > 0:
-        nav.append(call.button("common.previous", pack("amy", page - 1)))
+        nav.append(call.button("common.previous", MyItemsPage(page - 1)))
     if len(rows) > PAGE:
-        nav.append(call.button("common.next", pack("amy", page + 1)))
+        nav.append(call.button("common.next", MyItemsPage(page + 1)))
     return Reply("\n".join(lines), [nav] if nav else [], edit)
 
 
@@ -307,7 +332,7 @@ async def _show_reference(call: Call, raw: str) -> Result:
         and call.me.role in roles.IN_CUSTODY
     ):
         buttons.append(
-            [call.button("agenda.browse.support", pack("asp", item.id), ref=agenda.ref(item.id))]
+            [call.button("agenda.browse.support", Support(item.id), ref=agenda.ref(item.id))]
         )
     return Reply(text, buttons)
 
@@ -342,30 +367,18 @@ def _item_text(call: Call, item: ItemRow, *, full: bool) -> str:
 async def browse(call: Call) -> Result:
     if call.args:
         return await _show_reference(call, call.args[0])
-    return await _browse_page(call, "w", "n", 0, edit=False)
+    return await _browse_page(call, BrowsePage("w", "n", 0), edit=False)
 
 
-async def browse_page(call: Call) -> Result:
-    args = _browse_args(call, 0)
-    if args is None:
-        return _stale(call)
-    return await _browse_page(call, *args, edit=True)
+async def browse_page(call: Call, b: BrowsePage) -> Result:
+    return await _browse_page(call, b, edit=True)
 
 
-def _browse_args(call: Call, start: int) -> tuple[str, str, int] | None:
-    cb = call.callback
-    if cb is None:
-        return None
-    scope, order, page = cb.arg(start), cb.arg(start + 1), cb.int_arg(start + 2)
-    if scope not in ("w", "a") or order not in ("n", "s") or page is None:
-        return None
-    return scope, order, page
-
-
-async def _browse_page(call: Call, scope: str, order: str, page: int, *, edit: bool) -> Result:
-    wing = call.me.wing if scope == "w" else None
-    if scope == "w" and wing is None:
-        scope = "a"
+async def _browse_page(call: Call, at: BrowsePage, *, edit: bool) -> Result:
+    wing = call.me.wing if at.scope == "w" else None
+    if at.scope == "w" and wing is None:
+        at = BrowsePage("a", at.order, at.page)
+    scope, order, page = at.scope, at.order, at.page
     shown = await agenda.browse(
         call.tx, call.me, wing=wing, most_supported=order == "s", page=page, size=PAGE
     )
@@ -389,7 +402,7 @@ async def _browse_page(call: Call, scope: str, order: str, page: int, *, edit: b
                 [
                     call.button(
                         "agenda.browse.support",
-                        pack("asp", item.id, scope, order, page),
+                        Support.on_page(item.id, at),
                         ref=agenda.ref(item.id),
                     )
                 ]
@@ -408,20 +421,20 @@ async def _browse_page(call: Call, scope: str, order: str, page: int, *, edit: b
         )
     nav: list[Button] = []
     if page > 0:
-        nav.append(call.button("common.previous", pack("abr", scope, order, page - 1)))
+        nav.append(call.button("common.previous", BrowsePage(scope, order, page - 1)))
     if shown.more:
-        nav.append(call.button("common.next", pack("abr", scope, order, page + 1)))
+        nav.append(call.button("common.next", BrowsePage(scope, order, page + 1)))
     if nav:
         buttons.append(nav)
-    other_scope = "a" if scope == "w" else "w"
+    other_scope: Literal["w", "a"] = "a" if scope == "w" else "w"
     switches = [
         call.button(
             "agenda.browse.show_all" if other_scope == "a" else "agenda.browse.show_wing",
-            pack("abr", other_scope, order, 0),
+            BrowsePage(other_scope, order, 0),
         ),
         call.button(
             "agenda.browse.sort_support" if order == "n" else "agenda.browse.sort_newest",
-            pack("abr", scope, "s" if order == "n" else "n", 0),
+            BrowsePage(scope, "s" if order == "n" else "n", 0),
         ),
     ]
     if call.me.wing is None:
@@ -430,17 +443,13 @@ async def _browse_page(call: Call, scope: str, order: str, page: int, *, edit: b
     return Reply("\n".join(lines), buttons, edit)
 
 
-async def support(call: Call) -> Result:
-    item_id = call.callback.int_arg(0) if call.callback else None
-    if item_id is None:
-        return _stale(call)
-    result = await agenda.support(call.tx, call.services.clock, person=call.me, item_id=item_id)
+async def support(call: Call, b: Support) -> Result:
+    result = await agenda.support(call.tx, call.services.clock, person=call.me, item_id=b.item_id)
     call.toast = call.t(f"agenda.support.{result}")
     call.toast_alert = result != "added"
-    back = _browse_args(call, 1)
-    if result == "unknown" or back is None:
+    if result == "unknown" or b.back is None:
         return None
-    return await _browse_page(call, *back, edit=True)
+    return await _browse_page(call, b.back, edit=True)
 
 
 # --- triage ---------------------------------------------------------------------------------
@@ -453,12 +462,9 @@ async def triage(call: Call) -> Result:
     return await _next_item(call, None, edit=False)
 
 
-async def triage_next(call: Call) -> Result:
-    after = call.callback.int_arg(0) if call.callback else None
-    if after is None:
-        return _stale(call)
+async def triage_next(call: Call, b: TriageNext) -> Result:
     await _end_triage_flow(call)
-    return await _next_item(call, after, edit=True)
+    return await _next_item(call, b.after, edit=True)
 
 
 async def _end_triage_flow(call: Call) -> None:
@@ -506,19 +512,20 @@ async def _triage_view(call: Call, item: ItemRow, *, waiting: int | None, edit: 
         v = item.version
         buttons = [
             [
-                call.button("agenda.triage.accept", pack("atr", "a", item.id, v)),
-                call.button("agenda.triage.answer", pack("atr", "n", item.id, v)),
+                call.button("agenda.triage.accept", TriageAction(TriageMove.ACCEPT, item.id, v)),
+                call.button("agenda.triage.answer", TriageAction(TriageMove.ANSWER, item.id, v)),
             ],
             [
-                call.button("agenda.triage.decline", pack("atr", "d", item.id, v)),
-                call.button("agenda.triage.merge", pack("atr", "m", item.id, v)),
+                call.button("agenda.triage.decline", TriageAction(TriageMove.DECLINE, item.id, v)),
+                call.button("agenda.triage.merge", TriageAction(TriageMove.MERGE, item.id, v)),
             ],
-            [call.button("agenda.triage.ask", pack("atr", "q", item.id, v))],
+            [call.button("agenda.triage.ask", TriageAction(TriageMove.ASK, item.id, v))],
         ]
     elif agenda.may_move(item.status, agenda.MERGED):
-        buttons = [[call.button("agenda.triage.merge", pack("atr", "m", item.id, item.version))]]
+        merge = TriageAction(TriageMove.MERGE, item.id, item.version)
+        buttons = [[call.button("agenda.triage.merge", merge)]]
     if waiting is not None:
-        buttons.append([call.button("agenda.triage.skip", pack("atn", item.id))])
+        buttons.append([call.button("agenda.triage.skip", TriageNext(item.id))])
     return Reply("\n".join(lines), buttons, edit)
 
 
@@ -541,15 +548,10 @@ def _byline(call: Call, by: Byline, item: ItemRow) -> str:
     return call.t(f"agenda.by.{by.kind}")
 
 
-async def triage_action(call: Call) -> Result:
-    cb = call.callback
-    action = cb.arg(0) if cb else None
-    item_id = cb.int_arg(1) if cb else None
-    version = cb.int_arg(2) if cb else None
-    if cb is None or item_id is None or version is None or action not in ("a", *_TYPED_ACTIONS):
-        return _stale(call)
+async def triage_action(call: Call, b: TriageAction) -> Result:
+    action, item_id, version = b.move, b.item_id, b.version
     clock, settings = call.services.clock, call.services.settings
-    if action == "a":
+    if action is TriageMove.ACCEPT:
         decided = await agenda.accept(
             call.tx, clock, settings, actor=call.me, item_id=item_id, version=version
         )
@@ -563,7 +565,7 @@ async def triage_action(call: Call) -> Result:
         call.toast = call.t("agenda.triage.handled")
         call.toast_alert = True
         return await _next_item(call, None, edit=False)
-    if action == "n":
+    if action is TriageMove.ANSWER:
         # "Answer now" posts the item's outcome (kind, text, confirm): the one road for outcomes
         # is bot.council.outcomes.post, through handlers/outcomes.py (docs/OUTCOMES.md).
         return await outcome_handlers.choose_kind(call, seen.item, outcomes.TRIAGE)
@@ -615,8 +617,8 @@ async def triage_typed(call: Call) -> Result:
         # The member reads the reason in their language: ask for the others, then confirm.
         await call.begin(TRIAGE, "decline_confirm", {**data, "reason": cleaned.text})
         buttons = [
-            [call.button("reader.decline.yes", pack("atd", item_id, version))],
-            [call.button("agenda.cancel", pack("atdx"))],
+            [call.button("reader.decline.yes", DeclineConfirm(item_id, version))],
+            [call.button("agenda.cancel", DeclineDrop())],
         ]
         then = call.reply(
             "reader.decline.confirm", buttons=buttons, ref=agenda.ref(item_id), reason=cleaned.text
@@ -644,20 +646,17 @@ async def triage_typed(call: Call) -> Result:
         item_id=item_id,
         version=version,
         question=cleaned.text,
-        reply_button={"m": "agenda.notice.reply_button", "d": pack("arp", item_id)},
+        reply_button={"m": "agenda.notice.reply_button", "d": ReplyStart(item_id).pack()},
     )
     return await _after_decision(call, decided, "agenda.triage.asked_done")
 
 
-async def decline_confirm(call: Call) -> Result:
+async def decline_confirm(call: Call, b: DeclineConfirm) -> Result:
     """Decline with the reason typed in each content language (triage_typed)."""
     data = _in_flow(call, TRIAGE)
-    item_id = call.callback.int_arg(0) if call.callback else None
-    version = call.callback.int_arg(1) if call.callback else None
+    item_id, version = b.item_id, b.version
     if (
         data is None
-        or item_id is None
-        or version is None
         or call.state is None
         or call.state.step != "decline_confirm"
         or item_id != data.get("item")
@@ -677,7 +676,7 @@ async def decline_confirm(call: Call) -> Result:
     return await _after_decision(call, decided, "agenda.triage.declined")
 
 
-async def decline_drop(call: Call) -> Result:
+async def decline_drop(call: Call, _b: DeclineDrop) -> Result:
     if _in_flow(call, TRIAGE) is None:
         return _stale(call)
     await call.end_flow()
@@ -696,7 +695,7 @@ async def _after_decision(
     if decided.done:
         return [call.reply(done_id, ref=ref, **params), following]
     # Someone else got there first.
-    if call.callback is not None:
+    if call.pressed is not None:
         call.toast = call.t("agenda.triage.handled")
     return [call.reply("agenda.triage.handled_ref", ref=ref), following]
 
@@ -704,11 +703,11 @@ async def _after_decision(
 # --- the member's reply to a question -------------------------------------------------------
 
 
-async def reply_start(call: Call) -> Result:
-    item_id = call.callback.int_arg(0) if call.callback else None
-    item = await agenda.may_reply(call.tx, call.me, item_id) if item_id else None
+async def reply_start(call: Call, b: ReplyStart) -> Result:
+    item_id = b.item_id
+    item = await agenda.may_reply(call.tx, call.me, item_id)
     if item is None:
-        seen = await agenda.look_up(call.tx, call.me, item_id) if item_id else None
+        seen = await agenda.look_up(call.tx, call.me, item_id)
         answered = seen is None or seen.item.info_reply is not None
         if answered or seen is None or seen.item.info_question is None:
             return _stale(call, "agenda.reply.not_waiting")
@@ -754,11 +753,15 @@ async def reply_typed(call: Call) -> Result:
     )
 
 
-async def reply_loose(call: Call) -> Result:
+async def reply_loose(call: Call, b: ReplyLoose) -> Result:
     """Words typed with no step open, which the member now says answer staff's question."""
     data = _in_flow(call, REPLY)
-    item_id = call.callback.int_arg(0) if call.callback else None
-    if data is None or call.state is None or call.state.step != "loose" or item_id != data["item"]:
+    if (
+        data is None
+        or call.state is None
+        or call.state.step != "loose"
+        or b.item_id != data["item"]
+    ):
         return _stale(call)
     call.text = str(data["text"])
     result = await reply_typed(call)
@@ -767,7 +770,7 @@ async def reply_loose(call: Call) -> Result:
     return result
 
 
-async def reply_loose_drop(call: Call) -> Result:
+async def reply_loose_drop(call: Call, _b: ReplyLooseDrop) -> Result:
     if _in_flow(call, REPLY) is None:
         return _stale(call)
     await call.end_flow()
@@ -782,42 +785,32 @@ async def keyin_start(call: Call) -> Result:
     return _ask_topic(call, KEYIN, edit=False)
 
 
-async def keyin_topic(call: Call) -> Result:
+async def keyin_topic(call: Call, b: KeyinTopic) -> Result:
     data = _in_flow(call, KEYIN)
-    topic = call.callback.arg(0) if call.callback else None
+    topic = b.topic
     settings = call.services.settings
-    if (
-        data is None
-        or topic is None
-        or settings.topic(topic) is None
-        or topic == agenda.COMPLAINT_TOPIC
-    ):
+    if data is None or settings.topic(topic) is None or topic == agenda.COMPLAINT_TOPIC:
         return _stale(call)
     data["topic"] = topic
     await call.begin(KEYIN, "wing", data)
     return _ask_wing(call, KEYIN)
 
 
-async def keyin_wing(call: Call) -> Result:
+async def keyin_wing(call: Call, b: KeyinWing) -> Result:
     data = _in_flow(call, KEYIN)
-    wing = call.callback.arg(0) if call.callback else None
-    if (
-        data is None
-        or "topic" not in data
-        or wing is None
-        or call.services.settings.wing(wing) is None
-    ):
+    wing = b.wing
+    if data is None or "topic" not in data or call.services.settings.wing(wing) is None:
         return _stale(call)
     data["wing"] = wing
     await call.begin(KEYIN, "writer", data)
     buttons = [
-        [call.button("reader.keyin.not_given", pack("akn"))],
-        [call.button("agenda.cancel", pack("akx"))],
+        [call.button("reader.keyin.not_given", KeyinNoWriter())],
+        [call.button("agenda.cancel", KeyinCancel())],
     ]
     return call.reply("reader.keyin.ask_writer", buttons=buttons, edit=True)
 
 
-async def keyin_no_writer(call: Call) -> Result:
+async def keyin_no_writer(call: Call, _b: KeyinNoWriter) -> Result:
     data = _in_flow(call, KEYIN)
     if data is None or call.state is None or call.state.step != "writer":
         return _stale(call)
@@ -859,8 +852,8 @@ async def keyin_typed(call: Call) -> Result:
         await call.begin(KEYIN, "confirm", data)
         buttons = [
             [
-                call.button("agenda.raise.confirm", pack("akc")),
-                call.button("agenda.cancel", pack("akx")),
+                call.button("agenda.raise.confirm", KeyinConfirm()),
+                call.button("agenda.cancel", KeyinCancel()),
             ]
         ]
         writer = data.get("writer")
@@ -876,7 +869,7 @@ async def keyin_typed(call: Call) -> Result:
     return call.reply("agenda.raise.use_buttons")
 
 
-async def keyin_confirm(call: Call) -> Result:
+async def keyin_confirm(call: Call, _b: KeyinConfirm) -> Result:
     data = _in_flow(call, KEYIN)
     if data is None or call.state is None or call.state.step != "confirm":
         return _stale(call)

@@ -12,6 +12,21 @@ from bot import i18n
 from bot.council import agenda, content, outcomes, reports, roles, when
 from bot.council import board as board_council
 from bot.council.access import parse_person_ref, person_ref
+from bot.council.agenda_buttons import (
+    BoardPage,
+    FamilyPage,
+    KindCode,
+    OutcomeCancel,
+    OwnerMe,
+    PickKind,
+    PostablePage,
+    PostablePick,
+    PrintBoard,
+    Publish,
+    ReportMonth,
+    SourceCode,
+    TriageNext,
+)
 from bot.council.outcomes import OutcomeRow
 from handlers import content as asking
 from handlers import elections, schemes
@@ -19,7 +34,6 @@ from handlers.base import Button, Call, Reply, Result, excerpt
 from handlers.base import stale as _stale
 from handlers.base import topic_label as _topic
 from handlers.base import wing_label as _wing
-from handlers.callbacks import pack
 from storage import people
 from storage.clock import from_db
 
@@ -28,13 +42,13 @@ PAGE = 5
 EXCERPT = 160
 # Kinds and roads in button data, one letter each.
 KIND_CODES = {
-    "r": outcomes.RESOLVED,
-    "p": outcomes.PARTLY,
-    "n": outcomes.NOT_POSSIBLE,
-    "i": outcomes.IN_PROGRESS,
+    KindCode.RESOLVED: outcomes.RESOLVED,
+    KindCode.PARTLY: outcomes.PARTLY,
+    KindCode.NOT_POSSIBLE: outcomes.NOT_POSSIBLE,
+    KindCode.IN_PROGRESS: outcomes.IN_PROGRESS,
 }
 CODE_OF_KIND = {kind: code for code, kind in KIND_CODES.items()}
-SOURCE_CODES = {"c": outcomes.COMMAND, "t": outcomes.TRIAGE}
+SOURCE_CODES = {SourceCode.COMMAND: outcomes.COMMAND, SourceCode.TRIAGE: outcomes.TRIAGE}
 CODE_OF_SOURCE = {source: code for code, source in SOURCE_CODES.items()}
 
 
@@ -67,34 +81,28 @@ async def _postable_page(call: Call, page: int, *, edit: bool) -> Reply:
                     topic=_topic(call, item.topic),
                     status=call.t(f"reader.status_staff.{item.status}"),
                 ),
-                pack("ocp", item.id),
+                PostablePick(item.id).pack(),
             )
         ]
         for item in items[:PAGE]
     ]
     nav = []
     if page > 0:
-        nav.append(call.button("common.previous", pack("ocl", page - 1)))
+        nav.append(call.button("common.previous", PostablePage(page - 1)))
     if len(items) > PAGE:
-        nav.append(call.button("common.next", pack("ocl", page + 1)))
+        nav.append(call.button("common.next", PostablePage(page + 1)))
     if nav:
         buttons.append(nav)
     key = "reader.outcome.pick" if items else "reader.outcome.none"
     return call.reply(key, buttons=buttons, edit=edit)
 
 
-async def postable_page(call: Call) -> Result:
-    page = call.callback.int_arg(0) if call.callback else None
-    if page is None or page < 0:
-        return _stale(call)
-    return await _postable_page(call, page, edit=True)
+async def postable_page(call: Call, b: PostablePage) -> Result:
+    return await _postable_page(call, b.page, edit=True)
 
 
-async def postable_pick(call: Call) -> Result:
-    item_id = call.callback.int_arg(0) if call.callback else None
-    if item_id is None:
-        return _stale(call)
-    return await _pick_kind(call, agenda.ref(item_id), outcomes.COMMAND)
+async def postable_pick(call: Call, b: PostablePick) -> Result:
+    return await _pick_kind(call, agenda.ref(b.item_id), outcomes.COMMAND)
 
 
 async def _pick_kind(call: Call, raw_ref: str, source: str) -> Result:
@@ -143,12 +151,12 @@ async def choose_kind(call: Call, item: agenda.ItemRow, source: str) -> Reply:
     )
     buttons = [
         [
-            call.button(f"outcomes.kind.{kind}", pack("ock", item.id, v, code, CODE_OF_KIND[kind]))
+            call.button(f"outcomes.kind.{kind}", PickKind(item.id, v, code, CODE_OF_KIND[kind]))
             for kind in kinds[i : i + 2]
         ]
         for i in range(0, len(kinds), 2)
     ]
-    buttons.append([call.button("outcomes.post.cancel", pack("ocx"))])
+    buttons.append([call.button("outcomes.post.cancel", OutcomeCancel())])
     return Reply("\n".join(lines), buttons)
 
 
@@ -166,14 +174,9 @@ async def _kind_buttons_again(call: Call, data: dict[str, Any]) -> Result:
     return [call.reply("reader.answer.kept", ref=agenda.ref(found.id)), shown]
 
 
-async def pick_kind(call: Call) -> Result:
-    cb = call.callback
-    item_id = cb.int_arg(0) if cb else None
-    version = cb.int_arg(1) if cb else None
-    source = SOURCE_CODES.get((cb.arg(2) if cb else None) or "")
-    kind = KIND_CODES.get((cb.arg(3) if cb else None) or "")
-    if item_id is None or version is None or source is None or kind is None:
-        return _stale(call)
+async def pick_kind(call: Call, b: PickKind) -> Result:
+    item_id, version = b.item_id, b.version
+    source, kind = SOURCE_CODES[b.source], KIND_CODES[b.kind]
     if not outcomes.may_post(call.me, source):
         return _stale(call, "common.not_for_you")
     found = await outcomes.check_item(call.tx, item_id, source)
@@ -263,9 +266,9 @@ async def _typed_owner(call: Call, data: dict[str, Any]) -> Result:
     return await _next_step(call, data)
 
 
-async def owner_me(call: Call) -> Result:
+async def owner_me(call: Call, b: OwnerMe) -> Result:
     data = _data(call)
-    item_id = call.callback.int_arg(0) if call.callback else None
+    item_id = b.item_id
     if (
         data is None
         or call.state is None
@@ -287,7 +290,7 @@ async def _next_step(call: Call, data: dict[str, Any]) -> Result:
     if kind == outcomes.IN_PROGRESS and "owner_id" not in data:
         await call.begin(FLOW, "owner", data)
         buttons = (
-            [[call.button("outcomes.post.owner_me", pack("oco", int(data["item"])))]]
+            [[call.button("outcomes.post.owner_me", OwnerMe(int(data["item"])))]]
             if call.me.role in roles.STAFF_SIDE
             else []
         )
@@ -325,22 +328,18 @@ async def _preview(call: Call, data: dict[str, Any]) -> Reply:
     item_id, version = int(data["item"]), int(data["version"])
     buttons = [
         [
-            call.button("outcomes.post.publish", pack("ocy", item_id, version)),
-            call.button("outcomes.post.cancel", pack("ocx")),
+            call.button("outcomes.post.publish", Publish(item_id, version)),
+            call.button("outcomes.post.cancel", OutcomeCancel()),
         ]
     ]
     return Reply("\n".join(lines), buttons)
 
 
-async def publish(call: Call) -> Result:
+async def publish(call: Call, b: Publish) -> Result:
     data = _data(call)
-    cb = call.callback
-    item_id = cb.int_arg(0) if cb else None
-    version = cb.int_arg(1) if cb else None
+    item_id, version = b.item_id, b.version
     if (
         data is None
-        or item_id is None
-        or version is None
         or call.state is None
         or call.state.step != "confirm"
         or item_id != data.get("item")
@@ -384,11 +383,11 @@ async def publish(call: Call) -> Result:
         "outcomes.post.done", ref=ref, kind=call.t(f"outcomes.kind.{posting.kind}"), edit=True
     )
     if source == outcomes.TRIAGE:
-        done.buttons = [[call.button("outcomes.post.next_issue", pack("atn", item_id))]]
+        done.buttons = [[call.button("outcomes.post.next_issue", TriageNext(item_id))]]
     return done
 
 
-async def cancel(call: Call) -> Result:
+async def cancel(call: Call, _b: OutcomeCancel) -> Result:
     data = _data(call)
     if data is not None:
         await call.end_flow()
@@ -428,11 +427,9 @@ async def board_command(call: Call) -> Result:
     return await _board_page(call, scope, 0, edit=False)
 
 
-async def board_page(call: Call) -> Result:
-    cb = call.callback
-    scope = cb.arg(0) if cb else None
-    page = cb.int_arg(1) if cb else None
-    if scope is None or page is None or page > 10_000:
+async def board_page(call: Call, b: BoardPage) -> Result:
+    scope, page = b.scope, b.page
+    if page > 10_000:
         return _stale(call)
     if scope != "all" and call.services.settings.wing(scope) is None:
         return _stale(call)
@@ -462,9 +459,9 @@ async def _board_page(call: Call, scope: str, page: int, *, edit: bool) -> Resul
     buttons: list[list[Button]] = []
     paging: list[Button] = []
     if page > 0:
-        paging.append(call.button("outcomes.board.newer", pack("ocb", scope, page - 1)))
+        paging.append(call.button("outcomes.board.newer", BoardPage(scope, page - 1)))
     if found.more:
-        paging.append(call.button("outcomes.board.older", pack("ocb", scope, page + 1)))
+        paging.append(call.button("outcomes.board.older", BoardPage(scope, page + 1)))
     if paging:
         buttons.append(paging)
     scopes = ["all", *(w.id for w in call.services.settings.wings)]
@@ -472,7 +469,7 @@ async def _board_page(call: Call, scope: str, page: int, *, edit: bool) -> Resul
         [
             Button(
                 call.t("outcomes.board.all") if s == "all" else _wing(call, s),
-                pack("ocb", s, 0),
+                BoardPage(s, 0).pack(),
             )
             for s in scopes
             if s != scope
@@ -481,11 +478,10 @@ async def _board_page(call: Call, scope: str, page: int, *, edit: bool) -> Resul
     return Reply("\n".join(lines), buttons, edit)
 
 
-async def family_page(call: Call) -> Result:
-    page = call.callback.int_arg(0) if call.callback else None
-    if page is None or page > 10_000:
+async def family_page(call: Call, b: FamilyPage) -> Result:
+    if b.page > 10_000:
         return _stale(call)
-    return await _family_page(call, page, edit=True)
+    return await _family_page(call, b.page, edit=True)
 
 
 async def _family_page(call: Call, page: int, *, edit: bool) -> Result:
@@ -511,9 +507,9 @@ async def _family_page(call: Call, page: int, *, edit: bool) -> Result:
         ]
     paging: list[Button] = []
     if page > 0:
-        paging.append(call.button("outcomes.board.newer", pack("ocf", page - 1)))
+        paging.append(call.button("outcomes.board.newer", FamilyPage(page - 1)))
     if found.more:
-        paging.append(call.button("outcomes.board.older", pack("ocf", page + 1)))
+        paging.append(call.button("outcomes.board.older", FamilyPage(page + 1)))
     return Reply("\n".join(lines), [paging] if paging else [], edit)
 
 
@@ -523,15 +519,15 @@ async def _family_page(call: Call, page: int, *, edit: bool) -> Result:
 async def print_command(call: Call) -> Result:
     """/board: staff choose a wing or the whole establishment and get an A4 PDF."""
     wings = call.services.settings.wings
-    buttons = [[Button(w.label(call.lang), pack("obd", w.id))] for w in wings]
-    buttons.append([call.button("outcomes.print.everyone", pack("obd", "all"))])
+    buttons = [[Button(w.label(call.lang), PrintBoard(w.id).pack())] for w in wings]
+    buttons.append([call.button("outcomes.print.everyone", PrintBoard("all"))])
     return call.reply("outcomes.print.pick", buttons=buttons)
 
 
-async def print_board(call: Call) -> Result:
-    scope = call.callback.arg(0) if call.callback else None
+async def print_board(call: Call, b: PrintBoard) -> Result:
+    scope = b.scope
     settings, clock, me = call.services.settings, call.services.clock, call.me
-    if scope is None or (scope != "all" and settings.wing(scope) is None):
+    if scope != "all" and settings.wing(scope) is None:
         return _stale(call)
     call.toast = call.t("outcomes.print.toast")
     db, lang = call.services.db, call.lang
@@ -583,13 +579,13 @@ def _month_picker(call: Call) -> Reply:
         name = reports.month_title(month, call.lang)
         key = {0: "reader.report.this_month", 1: "reader.report.last_month"}.get(back)
         label = call.t(key, month=name) if key else name
-        buttons.append([Button(label, pack("orp", month.label))])
+        buttons.append([Button(label, ReportMonth(month.label).pack())])
     return call.reply("reader.report.pick_month", buttons=buttons)
 
 
-async def report_month(call: Call) -> Result:
+async def report_month(call: Call, b: ReportMonth) -> Result:
     """A month from the picker: checked again (forged data, a month not started)."""
-    month = reports.parse_month(call.callback.arg(0) if call.callback else None)
+    month = reports.parse_month(b.month)
     settings, clock = call.services.settings, call.services.clock
     if month is None or reports.is_future(month, clock, settings):
         return _stale(call)
