@@ -4,12 +4,12 @@ in bot.council.agenda; this file reads the update and renders the answer."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, assert_never
 
 from bot import i18n
 from bot.council import agenda, content, outcomes, roles
 from bot.council.access import parse_person_ref, person_ref
-from bot.council.agenda import Byline, Draft, ItemRow
+from bot.council.agenda import Byline, Draft, DraftProblem, ItemRow, Supported, Verdict
 from bot.council.agenda_buttons import (
     BrowsePage,
     DeclineConfirm,
@@ -61,6 +61,49 @@ _WANTED = {
     TriageMove.MERGE: agenda.MERGED,
     TriageMove.ASK: agenda.NEEDS_INFO,
 }
+
+
+def _supported(result: Supported) -> str:
+    """The toast for a press of "support"."""
+    match result:
+        case Supported.ADDED:
+            return "agenda.support.added"
+        case Supported.ALREADY:
+            return "agenda.support.already"
+        case Supported.OWN:
+            return "agenda.support.own"
+        case Supported.CLOSED:
+            return "agenda.support.closed"
+        case Supported.UNKNOWN:
+            return "agenda.support.unknown"
+        case _:
+            assert_never(result)
+
+
+_SUPPORTED = {s: _supported(s) for s in Supported}
+# A merge into the wrong item: the step stays open for another reference.
+_WRONG_TARGET = {
+    Verdict.SELF: "agenda.triage.merge_self",
+    Verdict.LOOP: "agenda.triage.merge_loop",
+    Verdict.TARGET: "agenda.triage.merge_target",
+    Verdict.NO_TARGET: "agenda.triage.merge_no_target",
+}
+
+
+def _ask_again(problem: DraftProblem) -> RaiseField:
+    """The part of a stored draft to ask for again when it no longer fits the configuration."""
+    match problem:
+        case DraftProblem.TOPIC | DraftProblem.COMPLAINT:
+            return "topic"
+        case DraftProblem.WING:
+            return "wing"
+        case DraftProblem.TEXT:
+            return "text"
+        case _:
+            assert_never(problem)
+
+
+_ASK_AGAIN = {p: _ask_again(p) for p in DraftProblem}
 
 
 def _status(call: Call, status: str) -> str:
@@ -234,7 +277,7 @@ async def raise_confirm(call: Call, _b: RaiseConfirm) -> Result:
     problem = agenda.check_draft(call.services.settings, draft)
     if problem is not None:
         # The configuration changed under a stored draft: ask for that part again.
-        data.pop(problem if problem in _RAISE_FIELDS else "topic", None)
+        data.pop(_ASK_AGAIN[problem], None)
         return await _raise_next(call, data)
     item = await agenda.raise_item(
         call.tx, call.services.clock, call.services.settings, person=call.me, draft=draft
@@ -445,9 +488,9 @@ async def _browse_page(call: Call, at: BrowsePage, *, edit: bool) -> Result:
 
 async def support(call: Call, b: Support) -> Result:
     result = await agenda.support(call.tx, call.services.clock, person=call.me, item_id=b.item_id)
-    call.toast = call.t(f"agenda.support.{result}")
-    call.toast_alert = result != "added"
-    if result == "unknown" or b.back is None:
+    call.toast = call.t(_SUPPORTED[result])
+    call.toast_alert = result is not Supported.ADDED
+    if result is Supported.UNKNOWN or b.back is None:
         return None
     return await _browse_page(call, b.back, edit=True)
 
@@ -596,9 +639,10 @@ async def triage_typed(call: Call) -> Result:
             version=version,
             target_id=target,
         )
-        if decided.result in ("self", "loop", "target", "no_target"):
+        wrong_target = _WRONG_TARGET.get(decided.result)
+        if wrong_target is not None:
             # Stay in the step: they may type another reference, or /cancel.
-            return call.reply(f"agenda.triage.merge_{decided.result}", target=agenda.ref(target))
+            return call.reply(wrong_target, target=agenda.ref(target))
         await call.end_flow()
         return await _after_decision(
             call,
@@ -687,7 +731,7 @@ async def _after_decision(
     call: Call, decided: agenda.Decision, done_id: str, **params: Any
 ) -> Result:
     following = await _next_item(call, None, edit=False)
-    if decided.item is None or decided.result in ("unknown", "refused"):
+    if decided.item is None or decided.result in (Verdict.UNKNOWN, Verdict.REFUSED):
         # A forged button, or one for a state the item is no longer in: answered, not obeyed.
         call.toast = call.t("common.stale_button")
         return [call.reply("agenda.triage.not_now"), following]

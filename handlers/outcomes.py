@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
-from typing import Any
+from typing import Any, assert_never
 
 from bot import i18n
 from bot.council import agenda, content, outcomes, reports, roles, when
 from bot.council import board as board_council
 from bot.council.access import parse_person_ref, person_ref
+from bot.council.agenda import Verdict
 from bot.council.agenda_buttons import (
     BoardPage,
     FamilyPage,
@@ -107,19 +108,62 @@ async def postable_pick(call: Call, b: PostablePick) -> Result:
 
 async def _pick_kind(call: Call, raw_ref: str, source: str) -> Result:
     item_id = agenda.parse_ref(raw_ref)
-    found = (
-        await outcomes.check_item(call.tx, item_id, source) if item_id is not None else "unknown"
-    )
-    if isinstance(found, str):
+    found = await outcomes.check_item(call.tx, item_id, source)
+    if not found.done or found.item is None:
         merged_into = await outcomes.merged_into(call.tx, item_id) if item_id else None
-        return _refusal(call, found, item_id, merged_into)
-    return await choose_kind(call, found, source)
+        return _refusal(call, found.result, item_id, merged_into)
+    return await choose_kind(call, found.item, source)
 
 
-def _refusal(call: Call, result: str, item_id: int | None, merged_into: int | None) -> Reply:
+def _refusal(call: Call, result: Verdict, item_id: int | None, merged_into: int | None) -> Reply:
     ref = agenda.ref(item_id) if item_id else "-"
     target = agenda.ref(merged_into) if merged_into else "-"
-    return call.reply(f"outcomes.refused.{result}", ref=ref, target=target)
+    return call.reply(_REFUSED[result], ref=ref, target=target)
+
+
+def _refused(result: Verdict) -> str:
+    """The catalogue id that says why an outcome was not posted."""
+    match result:
+        case Verdict.UNKNOWN:
+            return "outcomes.refused.unknown"
+        case Verdict.MERGED:
+            return "outcomes.refused.merged"
+        case Verdict.DECLINED:
+            return "outcomes.refused.declined"
+        case Verdict.WAITING:
+            return "outcomes.refused.waiting"
+        case Verdict.CLOSED:
+            return "outcomes.refused.closed"
+        case Verdict.OWNER:
+            return "outcomes.refused.owner"
+        case Verdict.KIND:
+            return "outcomes.refused.kind"
+        case Verdict.TEXT:
+            return "outcomes.refused.text"
+        case Verdict.REASON:
+            return "outcomes.refused.reason"
+        case Verdict.DATE:
+            return "outcomes.refused.date"
+        case Verdict.PAST:
+            return "outcomes.refused.past"
+        case Verdict.TOO_FAR:
+            return "outcomes.refused.too_far"
+        # Not answers of posting (a status change or a merge): "look again" fits them all.
+        case (
+            Verdict.HANDLED
+            | Verdict.DONE
+            | Verdict.REFUSED
+            | Verdict.SELF
+            | Verdict.LOOP
+            | Verdict.NO_TARGET
+            | Verdict.TARGET
+        ):
+            return "outcomes.refused.handled"
+        case _:
+            assert_never(result)
+
+
+_REFUSED = {v: _refused(v) for v in Verdict}
 
 
 async def choose_kind(call: Call, item: agenda.ItemRow, source: str) -> Reply:
@@ -165,13 +209,15 @@ async def _kind_buttons_again(call: Call, data: dict[str, Any]) -> Result:
     cleaned = outcomes.outcome_text(call.text)
     if not cleaned.ok:
         return _text_problem(call, cleaned.problem, len(cleaned.text), outcomes.TEXT_MAX)
-    found = await outcomes.check_item(call.tx, int(data["item"]), str(data["source"]))
-    if isinstance(found, str) or found.version != int(data["version"]):
+    found = await outcomes.check_item(
+        call.tx, int(data["item"]), str(data["source"]), version=int(data["version"])
+    )
+    if not found.done or found.item is None:
         await call.end_flow()
         return call.reply("outcomes.post.changed")
-    shown = await choose_kind(call, found, str(data["source"]))
+    shown = await choose_kind(call, found.item, str(data["source"]))
     await call.begin(FLOW, "kind", {**data, "text": cleaned.text})
-    return [call.reply("reader.answer.kept", ref=agenda.ref(found.id)), shown]
+    return [call.reply("reader.answer.kept", ref=agenda.ref(found.item.id)), shown]
 
 
 async def pick_kind(call: Call, b: PickKind) -> Result:
@@ -179,12 +225,8 @@ async def pick_kind(call: Call, b: PickKind) -> Result:
     source, kind = SOURCE_CODES[b.source], KIND_CODES[b.kind]
     if not outcomes.may_post(call.me, source):
         return _stale(call, "common.not_for_you")
-    found = await outcomes.check_item(call.tx, item_id, source)
-    if (
-        isinstance(found, str)
-        or found.version != version
-        or (found.status == agenda.CLOSED and kind not in outcomes.FINAL)
-    ):
+    found = await outcomes.check_item(call.tx, item_id, source, kind=kind, version=version)
+    if not found.done:
         kept = _data(call)
         if kept is not None and kept.get("item") == item_id:
             await call.end_flow()
@@ -372,7 +414,7 @@ async def publish(call: Call, b: Publish) -> Result:
     )
     ref = agenda.ref(item_id)
     if not posted.done:
-        if posted.result == "handled":
+        if posted.result is Verdict.HANDLED:
             call.toast = call.t("outcomes.post.changed")
             call.toast_alert = True
         return _refusal(

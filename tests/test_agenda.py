@@ -415,3 +415,17 @@ async def test_safeguarding_words_in_an_item_alert_with_its_reference(h: Harness
     assert any(ref in t and "A wing" in t for t in alerts)
     assert not any(words in t or "food is so bad" in t for t in alerts)
     assert await status_of(h, ref) == "new"  # the item is still made; staff see it as usual
+
+
+def test_every_answer_of_the_agenda_has_its_sentence() -> None:
+    # The ids come from the enums (matched exhaustively), so the catalogue test cannot see them.
+    from bot import i18n
+    from handlers import agenda as agenda_handlers
+    from handlers import outcomes as outcome_handlers
+
+    ids = [
+        *agenda_handlers._SUPPORTED.values(),
+        *agenda_handlers._WRONG_TARGET.values(),
+        *outcome_handlers._REFUSED.values(),
+    ]
+    assert ids and all(i18n.has(i) for i in ids), [i for i in ids if not i18n.has(i)]

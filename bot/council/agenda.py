@@ -12,6 +12,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from bot.config import Settings
@@ -83,6 +84,54 @@ TELLS_SUPPORTERS = frozenset(
     {ACCEPTED, ANSWERED, DECLINED, MERGED, ON_AGENDA, DISCUSSED, OUTCOME_POSTED}
 )
 
+
+class Verdict(StrEnum):
+    """What came of a change to an item (a status change, a merge, an outcome posted): done, or
+    why not. One enum for the agenda area, so every answer is matched exhaustively."""
+
+    DONE = "done"
+    HANDLED = "handled"  # someone else changed it first (its version moved on)
+    REFUSED = "refused"  # not in TRANSITIONS
+    UNKNOWN = "unknown"
+    # a merge: into itself, into a chain leading back to it, into nothing, into a dead item
+    SELF = "self"
+    LOOP = "loop"
+    NO_TARGET = "no_target"
+    TARGET = "target"
+    # an outcome (bot.council.outcomes): the item's state does not take one ...
+    MERGED = "merged"
+    DECLINED = "declined"
+    WAITING = "waiting"  # for its meeting: the minutes post it
+    CLOSED = "closed"  # takes only a resolved or not-possible correction
+    # ... or the posting is not complete (bot.council.outcomes.problem)
+    OWNER = "owner"  # not an active staff person
+    KIND = "kind"
+    TEXT = "text"
+    REASON = "reason"
+    DATE = "date"
+    PAST = "past"
+    TOO_FAR = "too_far"
+
+
+class Supported(StrEnum):
+    """What came of a member's support for an item."""
+
+    ADDED = "added"
+    ALREADY = "already"
+    OWN = "own"
+    CLOSED = "closed"
+    UNKNOWN = "unknown"
+
+
+class DraftProblem(StrEnum):
+    """What is wrong with a draft item (the configuration changed under it, or it was forged)."""
+
+    TOPIC = "topic"
+    COMPLAINT = "complaint"
+    WING = "wing"
+    TEXT = "text"
+
+
 COMPLAINT_TOPIC = "complaint"
 TEXT_MIN, TEXT_MAX = 10, 1000
 NOTE_MIN, NOTE_MAX = 2, 1000
@@ -146,17 +195,17 @@ class Draft:
     name_hidden: bool
 
 
-def check_draft(settings: Settings, draft: Draft) -> str | None:
+def check_draft(settings: Settings, draft: Draft) -> DraftProblem | None:
     """None when the draft may become an item; else what is wrong with it."""
     if settings.topic(draft.topic) is None:
-        return "topic"
+        return DraftProblem.TOPIC
     if draft.topic == COMPLAINT_TOPIC:
-        return "complaint"
+        return DraftProblem.COMPLAINT
     if settings.wing(draft.wing) is None:
-        return "wing"
+        return DraftProblem.WING
     cleaned = item_text(draft.text)
     if not cleaned.ok or cleaned.text != draft.text:
-        return "text"
+        return DraftProblem.TEXT
     return None
 
 
@@ -332,20 +381,20 @@ async def browse(
 # --- support ------------------------------------------------------------------------------------
 
 
-async def support(tx: Tx, clock: Clock, *, person: Person, item_id: int) -> str:
-    """added, already, own, closed or unknown. The primary key makes a second support impossible."""
+async def support(tx: Tx, clock: Clock, *, person: Person, item_id: int) -> Supported:
+    """The primary key makes a second support impossible."""
     if person.role not in roles.IN_CUSTODY:
         raise NotAllowed(f"{person.role} may not support items")
     item = await store.get(tx, item_id)
     if item is None or item.status not in PUBLISHED:
-        return "unknown"
+        return Supported.UNKNOWN
     if item.submitter_id == person.id:
-        return "own"
+        return Supported.OWN
     if item.status not in OPEN:
-        return "closed"
+        return Supported.CLOSED
     if await store.add_support(tx, item.id, person.id, to_db(clock.now())):
-        return "added"
-    return "already"
+        return Supported.ADDED
+    return Supported.ALREADY
 
 
 # --- triage -----------------------------------------------------------------------------------
@@ -369,17 +418,15 @@ async def queue(tx: Tx, viewer: Person, *, after: int | None = None) -> Queue:
 
 @dataclass(frozen=True)
 class Decision:
-    """What came of a status change: done, or why not: handled (someone else changed it first),
-    refused (not in TRANSITIONS), unknown, and for a merge: self, loop, no_target, target (the
-    original is declined, merged or closed)."""
+    """What came of a status change (a Verdict), with the item as it now is."""
 
-    result: str
+    result: Verdict
     item: ItemRow | None = None
     target: ItemRow | None = None
 
     @property
     def done(self) -> bool:
-        return self.result == "done"
+        return self.result is Verdict.DONE
 
 
 def _need_triage(actor: Person) -> None:
@@ -492,29 +539,29 @@ async def merge(
     _need_triage(actor)
     item = await store.get(tx, item_id)
     if item is None:
-        return Decision("unknown")
+        return Decision(Verdict.UNKNOWN)
     if item.version != version:
-        return Decision("handled", item)
+        return Decision(Verdict.HANDLED, item)
     if not may_move(item.status, MERGED):
-        return Decision("refused", item)
+        return Decision(Verdict.REFUSED, item)
     root = await store.get(tx, target_id)
     if root is None:
-        return Decision("no_target", item)
+        return Decision(Verdict.NO_TARGET, item)
     if root.id == item.id:
-        return Decision("self", item)
+        return Decision(Verdict.SELF, item)
     seen = {item.id}
     while root.status == MERGED and root.merged_into is not None:
         if root.id in seen or len(seen) > _MERGE_CHAIN_LIMIT:
-            return Decision("loop", item, root)
+            return Decision(Verdict.LOOP, item, root)
         seen.add(root.id)
         parent = await store.get(tx, root.merged_into)
         if parent is None:
-            return Decision("no_target", item)
+            return Decision(Verdict.NO_TARGET, item)
         if parent.id == item.id:
-            return Decision("loop", item, root)
+            return Decision(Verdict.LOOP, item, root)
         root = parent
     if root.status in (DECLINED, CLOSED, MERGED):
-        return Decision("target", item, root)
+        return Decision(Verdict.TARGET, item, root)
     now = to_db(clock.now())
     decided = await _decide(
         tx,
@@ -550,9 +597,9 @@ async def reply_info(
     """The member's answer to a question: the item goes back into the triage queue as new."""
     item = await store.get(tx, item_id)
     if item is None or not _may_reply(item, person):
-        return Decision("unknown")
+        return Decision(Verdict.UNKNOWN)
     if item.status != NEEDS_INFO:
-        return Decision("handled", item)
+        return Decision(Verdict.HANDLED, item)
     cleaned = _checked_note(text)
     if not await store.change_status(
         tx,
@@ -563,7 +610,7 @@ async def reply_info(
         now=to_db(clock.now()),
         fields={"info_reply": cleaned},
     ):
-        return Decision("handled", item)
+        return Decision(Verdict.HANDLED, item)
     if person.role in roles.STAFF_SIDE:
         await audit.record(
             tx,
@@ -575,7 +622,7 @@ async def reply_info(
         )
     updated = await _get(tx, item.id)
     await _alert_if_risky(tx, clock, settings, updated, cleaned, version=updated.version)
-    return Decision("done", updated)
+    return Decision(Verdict.DONE, updated)
 
 
 async def late_reply(
@@ -585,7 +632,7 @@ async def late_reply(
     the staff member who asked is told, so the words still reach someone."""
     item = await store.get(tx, item_id)
     if item is None or not _may_reply(item, person) or item.info_question is None:
-        return Decision("unknown")
+        return Decision(Verdict.UNKNOWN)
     cleaned = _checked_note(text)
     now = to_db(clock.now())
     note_id = await notes_store.add(tx, item_id=item.id, author_id=person.id, text=cleaned, at=now)
@@ -601,7 +648,7 @@ async def late_reply(
             params={"ref": ref(item.id), "text": cleaned},
         )
     await _alert_if_risky(tx, clock, settings, item, cleaned, version=item.version)
-    return Decision("done", item)
+    return Decision(Verdict.DONE, item)
 
 
 def _may_reply(item: ItemRow, person: Person) -> bool:
@@ -647,7 +694,7 @@ async def attach_to_meeting(
     """Put an accepted item on a meeting's agenda; submitter and supporters are told when."""
     item = await store.get(tx, item_id)
     if item is None:
-        return Decision("unknown")
+        return Decision(Verdict.UNKNOWN)
     return await _decide(
         tx,
         clock,
@@ -679,9 +726,9 @@ async def carry_over(
     without an outcome goes back on_agenda (in TRANSITIONS)."""
     item = await store.get(tx, item_id)
     if item is None:
-        return Decision("unknown")
+        return Decision(Verdict.UNKNOWN)
     if item.status not in (ON_AGENDA, DISCUSSED):
-        return Decision("refused", item)
+        return Decision(Verdict.REFUSED, item)
     return await _decide(
         tx,
         clock,
@@ -713,7 +760,7 @@ async def move(
     generic status notice. answer_text, when given, becomes the latest answer members read."""
     item = await store.get(tx, item_id)
     if item is None:
-        return Decision("unknown")
+        return Decision(Verdict.UNKNOWN)
     fields: dict[str, Any] = {}
     if answer_text is not None:
         fields["answer"] = _checked_note(answer_text)
@@ -759,11 +806,11 @@ async def _decide(
     """stay=True: the status may also stay as it is (an item moved to another meeting)."""
     item = await store.get(tx, item_id)
     if item is None:
-        return Decision("unknown")
+        return Decision(Verdict.UNKNOWN)
     if item.version != version:
-        return Decision("handled", item)
+        return Decision(Verdict.HANDLED, item)
     if not may_move(item.status, new) and not (stay and item.status == new):
-        return Decision("refused", item)
+        return Decision(Verdict.REFUSED, item)
     fields = dict(fields or {})
     if "published_at" in fields and item.published_at is not None:
         fields.pop("published_at")
@@ -776,7 +823,7 @@ async def _decide(
         now=to_db(clock.now()),
         fields=fields,
     ):
-        return Decision("handled", item)
+        return Decision(Verdict.HANDLED, item)
     # Read before a merge moves them: the copy's supporters are told where their support went.
     supporters = await store.supporter_ids(tx, item.id)
     if before_notices is not None:
@@ -804,7 +851,7 @@ async def _decide(
         supporters=supporters,
         supporter_message=supporter_message,
     )
-    return Decision("done", updated)
+    return Decision(Verdict.DONE, updated)
 
 
 async def _tell(
