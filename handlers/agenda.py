@@ -690,7 +690,6 @@ async def triage_typed(call: Call) -> Result:
         item_id=item_id,
         version=version,
         question=cleaned.text,
-        reply_button={"m": "agenda.notice.reply_button", "d": ReplyStart(item_id).pack()},
     )
     return await _after_decision(call, decided, "agenda.triage.asked_done")
 

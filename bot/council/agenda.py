@@ -18,6 +18,7 @@ from typing import Any
 from bot.config import Settings
 from bot.council import audit, content, notices, roles, safeguarding
 from bot.council.access import Person, person_ref
+from bot.council.agenda_buttons import ReplyStart
 from bot.council.clock import Clock
 from bot.council.notices import ButtonSpec
 from bot.council.roles import NotAllowed
@@ -496,10 +497,8 @@ async def ask_info(
     item_id: int,
     version: int,
     question: str,
-    reply_button: ButtonSpec,
 ) -> Decision:
-    """The member gets the question with a button to reply (the button data comes from the
-    handlers layer, which owns the callback format)."""
+    """The member gets the question with a button to reply."""
     _need_triage(actor)
     cleaned = _checked_note(question)
     return await _decide(
@@ -514,7 +513,7 @@ async def ask_info(
         message="agenda.notice.needs_info",
         fields={"info_question": cleaned},
         params={"question": cleaned},
-        buttons=[[reply_button]],
+        buttons=[[{"m": "agenda.notice.reply_button", "d": ReplyStart(item_id).pack()}]],
     )
 
 
