@@ -15,6 +15,7 @@ from telegram.ext import (
 )
 
 from bot.council import agenda_buttons as ab
+from bot.council import agenda_flows as af
 from bot.council import roles as r
 from handlers import (
     access,
@@ -406,10 +407,10 @@ BUTTONS: dict[str, Spec] = {
 # Typed replies, by the flow stored for the person (conversation table).
 FLOWS: dict[str, Spec] = {
     "invite": Spec(access.invite_label, r.STAFF_SIDE),
-    "raise": Spec(agenda.raise_typed, r.IN_CUSTODY),
-    "keyin": Spec(agenda.keyin_typed, r.STAFF_SIDE),
-    "triage": Spec(agenda.triage_typed, r.TRIAGE),
-    "agenda_reply": Spec(agenda.reply_typed, r.IN_CUSTODY | r.STAFF_SIDE),
+    af.RAISE.name: Spec(agenda.raise_typed, r.IN_CUSTODY),
+    af.KEYIN.name: Spec(agenda.keyin_typed, r.STAFF_SIDE),
+    af.TRIAGE.name: Spec(agenda.triage_typed, r.TRIAGE),
+    af.REPLY.name: Spec(agenda.reply_typed, r.IN_CUSTODY | r.STAFF_SIDE),
     "announce": Spec(delivery.announce_text, r.STAFF_SIDE),
     "poll_new": Spec(polls.draft_text, POLL_CREATORS),
     "election_new": Spec(elections.new_typed, ELECTION_CALLERS),

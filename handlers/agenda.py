@@ -4,6 +4,7 @@ in bot.council.agenda; this file reads the update and renders the answer."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Literal, assert_never
 
 from bot import i18n
@@ -36,7 +37,22 @@ from bot.council.agenda_buttons import (
     TriageMove,
     TriageNext,
 )
+from bot.council.agenda_flows import (
+    KEYIN,
+    RAISE,
+    REPLY,
+    TRIAGE,
+    KeyinDraft,
+    KeyinStep,
+    RaiseDraft,
+    RaiseStep,
+    ReplyDraft,
+    ReplyStep,
+    TriageDraft,
+    TriageStep,
+)
 from bot.council.buttons import ButtonData
+from bot.council.flows import Flow
 from handlers import content as asking
 from handlers import outcomes as outcome_handlers
 from handlers.base import Button, Call, Reply, Result, excerpt
@@ -50,11 +66,19 @@ from storage.clock import from_db
 
 PAGE = 5
 EXCERPT = 200
-RAISE, KEYIN, TRIAGE, REPLY = "raise", "keyin", "triage", "agenda_reply"
 _RAISE_FIELDS: tuple[RaiseField, ...] = ("topic", "wing", "text", "hidden")
 # Triage moves that are typed next (the reason, the target, the question), and the status each
 # leads to.
-_TYPED_ACTIONS = {TriageMove.DECLINE: "decline", TriageMove.MERGE: "merge", TriageMove.ASK: "ask"}
+_TYPED_ACTIONS = {
+    TriageMove.DECLINE: TriageStep.DECLINE,
+    TriageMove.MERGE: TriageStep.MERGE,
+    TriageMove.ASK: TriageStep.ASK,
+}
+_TYPE_PROMPT = {
+    TriageStep.DECLINE: "agenda.triage.type_decline",
+    TriageStep.MERGE: "agenda.triage.type_merge",
+    TriageStep.ASK: "agenda.triage.type_ask",
+}
 _WANTED = {
     TriageMove.ANSWER: agenda.ANSWERED,
     TriageMove.DECLINE: agenda.DECLINED,
@@ -110,12 +134,6 @@ def _status(call: Call, status: str) -> str:
     return call.t(f"agenda.status.{status}")
 
 
-def _in_flow(call: Call, flow: str) -> dict[str, Any] | None:
-    if call.state is None or call.state.flow != flow:
-        return None
-    return dict(call.state.data)
-
-
 def _pairs(buttons: list[Button]) -> list[list[Button]]:
     return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
 
@@ -124,24 +142,32 @@ def _pairs(buttons: list[Button]) -> list[list[Button]]:
 
 
 async def raise_start(call: Call) -> Result:
-    await call.begin(RAISE, "topic", {})
+    await _save_raise(call, RaiseStep.TOPIC, RaiseDraft())
     return _ask_topic(call, RAISE, edit=False)
 
 
-def _ask_topic(call: Call, flow: str, *, edit: bool) -> Reply:
-    kind: type[RaiseTopic | KeyinTopic] = RaiseTopic if flow == RAISE else KeyinTopic
-    cancel: ButtonData = RaiseCancel() if flow == RAISE else KeyinCancel()
+async def _save_raise(call: Call, step: RaiseStep, draft: RaiseDraft) -> None:
+    await RAISE.save(call.tx, call.me.id, step, draft, call.services.clock.now())
+
+
+async def _save_keyin(call: Call, step: KeyinStep, draft: KeyinDraft) -> None:
+    await KEYIN.save(call.tx, call.me.id, step, draft, call.services.clock.now())
+
+
+def _ask_topic(call: Call, flow: Flow[Any, Any], *, edit: bool) -> Reply:
+    kind: type[RaiseTopic | KeyinTopic] = RaiseTopic if flow is RAISE else KeyinTopic
+    cancel: ButtonData = RaiseCancel() if flow is RAISE else KeyinCancel()
     topics = [
-        t for t in call.services.settings.topics if flow == RAISE or t.id != agenda.COMPLAINT_TOPIC
+        t for t in call.services.settings.topics if flow is RAISE or t.id != agenda.COMPLAINT_TOPIC
     ]
     buttons = _pairs([Button(t.label(call.lang), kind(t.id).pack()) for t in topics])
     buttons.append([call.button("agenda.cancel", cancel)])
     return call.reply("agenda.raise.pick_topic", buttons=buttons, edit=edit)
 
 
-def _ask_wing(call: Call, flow: str) -> Reply:
-    kind: type[RaiseWing | KeyinWing] = RaiseWing if flow == RAISE else KeyinWing
-    cancel: ButtonData = RaiseCancel() if flow == RAISE else KeyinCancel()
+def _ask_wing(call: Call, flow: Flow[Any, Any]) -> Reply:
+    kind: type[RaiseWing | KeyinWing] = RaiseWing if flow is RAISE else KeyinWing
+    cancel: ButtonData = RaiseCancel() if flow is RAISE else KeyinCancel()
     wings = call.services.settings.wings
     buttons = _pairs([Button(w.label(call.lang), kind(w.id).pack()) for w in wings])
     buttons.append([call.button("agenda.cancel", cancel)])
@@ -149,62 +175,56 @@ def _ask_wing(call: Call, flow: str) -> Reply:
 
 
 async def raise_topic(call: Call, b: RaiseTopic) -> Result:
-    data = _in_flow(call, RAISE)
-    topic = b.topic
-    if data is None or call.services.settings.topic(topic) is None:
+    at = RAISE.read(call.state)
+    if at is None or call.services.settings.topic(b.topic) is None:
         return _stale(call)
-    if topic == agenda.COMPLAINT_TOPIC:
+    if b.topic == agenda.COMPLAINT_TOPIC:
         # The council deals with shared issues: a complaint about a person goes another way.
         await call.end_flow()
         route = call.services.settings.complaints_route
         text = route.get(call.lang) or route.get("en", "")
         return call.reply("agenda.raise.complaint", route=text, edit=True)
-    data["topic"] = topic
-    return await _raise_next(call, data)
+    return await _raise_next(call, replace(at.draft, topic=b.topic))
 
 
 async def raise_wing(call: Call, b: RaiseWing) -> Result:
-    data = _in_flow(call, RAISE)
-    wing = b.wing
-    if data is None or call.services.settings.wing(wing) is None:
+    at = RAISE.read(call.state)
+    if at is None or call.services.settings.wing(b.wing) is None:
         return _stale(call)
-    data["wing"] = wing
-    return await _raise_next(call, data)
+    return await _raise_next(call, replace(at.draft, wing=b.wing))
 
 
 async def raise_name(call: Call, b: RaiseName) -> Result:
-    data = _in_flow(call, RAISE)
-    if data is None:
+    at = RAISE.read(call.state)
+    if at is None:
         return _stale(call)
-    data["hidden"] = b.choice == "hide"
-    return await _raise_next(call, data)
+    return await _raise_next(call, replace(at.draft, hidden=b.choice == "hide"))
 
 
 async def raise_typed(call: Call) -> Result:
-    data = _in_flow(call, RAISE)
-    if data is None or call.state is None:
+    at = RAISE.read(call.state)
+    if at is None:
         return call.reply("common.use_menu")
-    if call.state.step in ("topic", "wing") and "text" not in data:
+    step, draft = at.step, at.draft
+    if step in (RaiseStep.TOPIC, RaiseStep.WING) and draft.text is None:
         # The issue typed before its topic or wing: kept, and the buttons asked for again. A
         # few words ("food please") answer the buttons' question instead: a reminder then.
         cleaned = agenda.item_text(call.text)
         if cleaned.ok and len(cleaned.text.split()) >= 4:
-            data["text"] = cleaned.text
-            await call.begin(RAISE, call.state.step, data)
+            await _save_raise(call, step, replace(draft, text=cleaned.text))
             again = (
                 _ask_topic(call, RAISE, edit=False)
-                if call.state.step == "topic"
+                if step is RaiseStep.TOPIC
                 else _ask_wing(call, RAISE)
             )
             again.edit = False
             return [call.reply("reader.raise.kept"), again]
-    if call.state.step != "text":
+    if step is not RaiseStep.TEXT:
         return call.reply("agenda.raise.use_buttons")
     cleaned = agenda.item_text(call.text)
     if not cleaned.ok:
         return _text_problem(call, cleaned.problem, len(cleaned.text))
-    data["text"] = cleaned.text
-    return await _raise_next(call, data, edit=False)
+    return await _raise_next(call, replace(draft, text=cleaned.text), edit=False)
 
 
 def _text_problem(call: Call, problem: str | None, length: int) -> Reply:
@@ -213,10 +233,14 @@ def _text_problem(call: Call, problem: str | None, length: int) -> Reply:
     )
 
 
-async def _raise_next(call: Call, data: dict[str, Any], *, edit: bool = True) -> Result:
+def _missing(draft: RaiseDraft) -> RaiseField | None:
+    return next((f for f in _RAISE_FIELDS if getattr(draft, f) is None), None)
+
+
+async def _raise_next(call: Call, draft: RaiseDraft, *, edit: bool = True) -> Result:
     """Ask for the first missing part; when nothing is missing, show the summary."""
-    missing = next((f for f in _RAISE_FIELDS if f not in data), None)
-    await call.begin(RAISE, missing or "confirm", data)
+    missing = _missing(draft)
+    await _save_raise(call, RaiseStep(missing) if missing else RaiseStep.CONFIRM, draft)
     if missing == "topic":
         return _ask_topic(call, RAISE, edit=edit)
     if missing == "wing":
@@ -243,16 +267,16 @@ async def _raise_next(call: Call, data: dict[str, Any], *, edit: bool = True) ->
         "agenda.raise.summary",
         buttons=buttons,
         edit=edit,
-        topic=_topic(call, data["topic"]),
-        wing=_wing(call, data["wing"]),
-        name=call.t("agenda.raise.name_hidden" if data["hidden"] else "agenda.raise.name_shown"),
-        text=data["text"],
+        topic=_topic(call, draft.topic or ""),
+        wing=_wing(call, draft.wing or ""),
+        name=call.t("agenda.raise.name_hidden" if draft.hidden else "agenda.raise.name_shown"),
+        text=draft.text or "",
     )
 
 
 async def raise_edit(call: Call, _b: RaiseEdit) -> Result:
-    data = _in_flow(call, RAISE)
-    if data is None or call.state is None or call.state.step != "confirm":
+    at = RAISE.read(call.state)
+    if at is None or at.step is not RaiseStep.CONFIRM:
         return _stale(call)
     buttons = _pairs(
         [call.button(f"agenda.raise.change_{f}", RaiseEditField(f)) for f in _RAISE_FIELDS]
@@ -262,23 +286,23 @@ async def raise_edit(call: Call, _b: RaiseEdit) -> Result:
 
 
 async def raise_edit_field(call: Call, b: RaiseEditField) -> Result:
-    data = _in_flow(call, RAISE)
-    if data is None:
+    at = RAISE.read(call.state)
+    if at is None:
         return _stale(call)
-    data.pop(b.field, None)
-    return await _raise_next(call, data)
+    draft = at.draft if b.field == "none" else replace(at.draft, **{b.field: None})
+    return await _raise_next(call, draft)
 
 
 async def raise_confirm(call: Call, _b: RaiseConfirm) -> Result:
-    data = _in_flow(call, RAISE)
-    if data is None or call.state is None or call.state.step != "confirm":
+    at = RAISE.read(call.state)
+    if at is None or at.step is not RaiseStep.CONFIRM or _missing(at.draft) is not None:
         return _stale(call)
-    draft = Draft(data["topic"], data["wing"], data["text"], bool(data["hidden"]))
+    d = at.draft
+    draft = Draft(d.topic or "", d.wing or "", d.text or "", bool(d.hidden))
     problem = agenda.check_draft(call.services.settings, draft)
     if problem is not None:
         # The configuration changed under a stored draft: ask for that part again.
-        data.pop(_ASK_AGAIN[problem], None)
-        return await _raise_next(call, data)
+        return await _raise_next(call, replace(d, **{_ASK_AGAIN[problem]: None}))
     item = await agenda.raise_item(
         call.tx, call.services.clock, call.services.settings, person=call.me, draft=draft
     )
@@ -287,13 +311,10 @@ async def raise_confirm(call: Call, _b: RaiseConfirm) -> Result:
 
 
 async def raise_cancel(call: Call, _b: RaiseCancel | KeyinCancel) -> Result:
-    if _in_flow(call, RAISE) is None and _in_flow(call, KEYIN) is None:
+    if RAISE.read(call.state) is None and KEYIN.read(call.state) is None:
         return _stale(call)
     await call.end_flow()
     return call.reply("common.cancelled", edit=True)
-
-
-# --- follow: /myitems and items by reference ------------------------------------------------
 
 
 async def my_items(call: Call) -> Result:
@@ -511,7 +532,7 @@ async def triage_next(call: Call, b: TriageNext) -> Result:
 
 
 async def _end_triage_flow(call: Call) -> None:
-    if call.state is not None and call.state.flow == TRIAGE:
+    if TRIAGE.read(call.state) is not None:
         await call.end_flow()
 
 
@@ -599,11 +620,10 @@ async def triage_action(call: Call, b: TriageAction) -> Result:
             call.tx, clock, settings, actor=call.me, item_id=item_id, version=version
         )
         return await _after_decision(call, decided, "agenda.triage.accepted")
-    seen = await agenda.look_up(call.tx, call.me, item_id)
-    wanted = _WANTED[action]
-    if seen is None:
+    may = await agenda.may_decide(call.tx, call.me, item_id, version, _WANTED[action])
+    if may.item is None:
         return _stale(call)
-    if seen.item.version != version or not agenda.may_move(seen.item.status, wanted):
+    if not may.done:
         # Dealt with since this button was shown: answered, not obeyed.
         call.toast = call.t("agenda.triage.handled")
         call.toast_alert = True
@@ -611,22 +631,26 @@ async def triage_action(call: Call, b: TriageAction) -> Result:
     if action is TriageMove.ANSWER:
         # "Answer now" posts the item's outcome (kind, text, confirm): the one road for outcomes
         # is bot.council.outcomes.post, through handlers/outcomes.py (docs/OUTCOMES.md).
-        return await outcome_handlers.choose_kind(call, seen.item, outcomes.TRIAGE)
+        return await outcome_handlers.choose_kind(call, may.item, outcomes.TRIAGE)
     step = _TYPED_ACTIONS[action]
-    await call.begin(TRIAGE, step, {"item": item_id, "version": version})
+    await _save_triage(call, step, TriageDraft(item_id, version))
     await content.start(call.tx, call.me.id)
-    return call.reply(f"agenda.triage.type_{step}", ref=agenda.ref(item_id))
+    return call.reply(_TYPE_PROMPT[step], ref=agenda.ref(item_id))
+
+
+async def _save_triage(call: Call, step: TriageStep, draft: TriageDraft) -> None:
+    await TRIAGE.save(call.tx, call.me.id, step, draft, call.services.clock.now())
 
 
 async def triage_typed(call: Call) -> Result:
-    data = _in_flow(call, TRIAGE)
-    if data is None or call.state is None:
+    at = TRIAGE.read(call.state)
+    if at is None:
         return call.reply("common.use_menu")
-    step, item_id, version = call.state.step, int(data["item"]), int(data["version"])
+    step, item_id, version = at.step, at.draft.item, at.draft.version
     clock, settings = call.services.clock, call.services.settings
-    if step == "decline_confirm":
+    if step is TriageStep.DECLINE_CONFIRM:
         return call.reply("reader.decline.use_buttons", ref=agenda.ref(item_id))
-    if step == "merge":
+    if step is TriageStep.MERGE:
         target = agenda.parse_ref(call.text)
         if target is None:
             return call.reply("agenda.triage.merge_bad_ref")
@@ -657,9 +681,9 @@ async def triage_typed(call: Call) -> Result:
             length=len(cleaned.text),
             most=agenda.NOTE_MAX,
         )
-    if step == "decline" and content.others(settings):
+    if step is TriageStep.DECLINE and content.others(settings):
         # The member reads the reason in their language: ask for the others, then confirm.
-        await call.begin(TRIAGE, "decline_confirm", {**data, "reason": cleaned.text})
+        await _save_triage(call, TriageStep.DECLINE_CONFIRM, replace(at.draft, reason=cleaned.text))
         buttons = [
             [call.button("reader.decline.yes", DeclineConfirm(item_id, version))],
             [call.button("agenda.cancel", DeclineDrop())],
@@ -671,7 +695,7 @@ async def triage_typed(call: Call) -> Result:
             call, field="reason", text=cleaned.text, most=agenda.NOTE_MAX, then=then
         )
     await call.end_flow()
-    if step == "decline":
+    if step is TriageStep.DECLINE:
         decided = await agenda.decline(
             call.tx,
             clock,
@@ -696,14 +720,13 @@ async def triage_typed(call: Call) -> Result:
 
 async def decline_confirm(call: Call, b: DeclineConfirm) -> Result:
     """Decline with the reason typed in each content language (triage_typed)."""
-    data = _in_flow(call, TRIAGE)
+    at = TRIAGE.read(call.state)
     item_id, version = b.item_id, b.version
     if (
-        data is None
-        or call.state is None
-        or call.state.step != "decline_confirm"
-        or item_id != data.get("item")
-        or version != data.get("version")
+        at is None
+        or at.step is not TriageStep.DECLINE_CONFIRM
+        or (item_id, version) != (at.draft.item, at.draft.version)
+        or at.draft.reason is None
     ):
         return _stale(call)
     await call.end_flow()
@@ -714,13 +737,13 @@ async def decline_confirm(call: Call, b: DeclineConfirm) -> Result:
         actor=call.me,
         item_id=item_id,
         version=version,
-        reason=str(data["reason"]),
+        reason=at.draft.reason,
     )
     return await _after_decision(call, decided, "agenda.triage.declined")
 
 
 async def decline_drop(call: Call, _b: DeclineDrop) -> Result:
-    if _in_flow(call, TRIAGE) is None:
+    if TRIAGE.read(call.state) is None:
         return _stale(call)
     await call.end_flow()
     return call.reply("common.cancelled", edit=True)
@@ -757,21 +780,25 @@ async def reply_start(call: Call, b: ReplyStart) -> Result:
         if seen.item.submitter_id != call.me.id:
             return _stale(call, "agenda.reply.not_waiting")
         # Staff moved on before the member answered: say so in a message, and still take it.
-        await call.begin(REPLY, "late", {"item": seen.item.id})
+        await _save_reply(call, ReplyStep.LATE, ReplyDraft(seen.item.id))
         return call.reply(
             "reader.late.moved_on",
             ref=agenda.ref(seen.item.id),
             status=_status(call, seen.item.status),
         )
-    await call.begin(REPLY, "text", {"item": item.id})
+    await _save_reply(call, ReplyStep.TEXT, ReplyDraft(item.id))
     return call.reply(
         "agenda.reply.ask", ref=agenda.ref(item.id), question=item.info_question or ""
     )
 
 
+async def _save_reply(call: Call, step: ReplyStep, draft: ReplyDraft) -> None:
+    await REPLY.save(call.tx, call.me.id, step, draft, call.services.clock.now())
+
+
 async def reply_typed(call: Call) -> Result:
-    data = _in_flow(call, REPLY)
-    if data is None:
+    at = REPLY.read(call.state)
+    if at is None:
         return call.reply("common.use_menu")
     cleaned = agenda.note_text(call.text)
     if not cleaned.ok:
@@ -779,7 +806,7 @@ async def reply_typed(call: Call) -> Result:
             f"agenda.note.{cleaned.problem}", length=len(cleaned.text), most=agenda.NOTE_MAX
         )
     await call.end_flow()
-    clock, settings, item_id = call.services.clock, call.services.settings, int(data["item"])
+    clock, settings, item_id = call.services.clock, call.services.settings, at.draft.item
     decided = await agenda.reply_info(
         call.tx, clock, settings, person=call.me, item_id=item_id, text=cleaned.text
     )
@@ -798,15 +825,15 @@ async def reply_typed(call: Call) -> Result:
 
 async def reply_loose(call: Call, b: ReplyLoose) -> Result:
     """Words typed with no step open, which the member now says answer staff's question."""
-    data = _in_flow(call, REPLY)
+    at = REPLY.read(call.state)
     if (
-        data is None
-        or call.state is None
-        or call.state.step != "loose"
-        or b.item_id != data["item"]
+        at is None
+        or at.step is not ReplyStep.LOOSE
+        or b.item_id != at.draft.item
+        or at.draft.text is None
     ):
         return _stale(call)
-    call.text = str(data["text"])
+    call.text = at.draft.text
     result = await reply_typed(call)
     if isinstance(result, Reply):
         result.edit = True
@@ -814,7 +841,7 @@ async def reply_loose(call: Call, b: ReplyLoose) -> Result:
 
 
 async def reply_loose_drop(call: Call, _b: ReplyLooseDrop) -> Result:
-    if _in_flow(call, REPLY) is None:
+    if REPLY.read(call.state) is None:
         return _stale(call)
     await call.end_flow()
     return call.reply("reader.unexpected.discarded", edit=True)
@@ -824,28 +851,24 @@ async def reply_loose_drop(call: Call, _b: ReplyLooseDrop) -> Result:
 
 
 async def keyin_start(call: Call) -> Result:
-    await call.begin(KEYIN, "topic", {})
+    await _save_keyin(call, KeyinStep.TOPIC, KeyinDraft())
     return _ask_topic(call, KEYIN, edit=False)
 
 
 async def keyin_topic(call: Call, b: KeyinTopic) -> Result:
-    data = _in_flow(call, KEYIN)
-    topic = b.topic
+    at = KEYIN.read(call.state)
     settings = call.services.settings
-    if data is None or settings.topic(topic) is None or topic == agenda.COMPLAINT_TOPIC:
+    if at is None or settings.topic(b.topic) is None or b.topic == agenda.COMPLAINT_TOPIC:
         return _stale(call)
-    data["topic"] = topic
-    await call.begin(KEYIN, "wing", data)
+    await _save_keyin(call, KeyinStep.WING, replace(at.draft, topic=b.topic))
     return _ask_wing(call, KEYIN)
 
 
 async def keyin_wing(call: Call, b: KeyinWing) -> Result:
-    data = _in_flow(call, KEYIN)
-    wing = b.wing
-    if data is None or "topic" not in data or call.services.settings.wing(wing) is None:
+    at = KEYIN.read(call.state)
+    if at is None or at.draft.topic is None or call.services.settings.wing(b.wing) is None:
         return _stale(call)
-    data["wing"] = wing
-    await call.begin(KEYIN, "writer", data)
+    await _save_keyin(call, KeyinStep.WRITER, replace(at.draft, wing=b.wing))
     buttons = [
         [call.button("reader.keyin.not_given", KeyinNoWriter())],
         [call.button("agenda.cancel", KeyinCancel())],
@@ -854,70 +877,69 @@ async def keyin_wing(call: Call, b: KeyinWing) -> Result:
 
 
 async def keyin_no_writer(call: Call, _b: KeyinNoWriter) -> Result:
-    data = _in_flow(call, KEYIN)
-    if data is None or call.state is None or call.state.step != "writer":
+    at = KEYIN.read(call.state)
+    if at is None or at.step is not KeyinStep.WRITER:
         return _stale(call)
-    data["writer"] = None
-    await call.begin(KEYIN, "text", data)
+    await _save_keyin(call, KeyinStep.TEXT, replace(at.draft, writer=None))
     return call.reply(
         "agenda.keyin.ask_text", least=agenda.TEXT_MIN, most=agenda.TEXT_MAX, edit=True
     )
 
 
-async def _keyin_writer(call: Call, data: dict[str, Any]) -> Result:
+async def _keyin_writer(call: Call, draft: KeyinDraft) -> Result:
     person_id = parse_person_ref(call.text)
     writer = await agenda.slip_writer(call.tx, person_id) if person_id is not None else None
     if writer is None:
         return call.reply("reader.keyin.writer_unknown")
-    data["writer"] = writer.id
-    await call.begin(KEYIN, "text", data)
+    await _save_keyin(call, KeyinStep.TEXT, replace(draft, writer=writer.id))
     return call.reply("agenda.keyin.ask_text", least=agenda.TEXT_MIN, most=agenda.TEXT_MAX)
 
 
 async def keyin_typed(call: Call) -> Result:
-    data = _in_flow(call, KEYIN)
-    if data is None or call.state is None:
+    at = KEYIN.read(call.state)
+    if at is None:
         return call.reply("common.use_menu")
-    if call.state.step == "writer":
-        return await _keyin_writer(call, data)
-    if call.state.step == "text":
+    draft = at.draft
+    if at.step is KeyinStep.WRITER:
+        return await _keyin_writer(call, draft)
+    if at.step is KeyinStep.TEXT:
         cleaned = agenda.item_text(call.text)
         if not cleaned.ok:
             return _text_problem(call, cleaned.problem, len(cleaned.text))
-        data["text"] = cleaned.text
-        await call.begin(KEYIN, "reason", data)
+        await _save_keyin(call, KeyinStep.REASON, replace(draft, text=cleaned.text))
         return call.reply("agenda.keyin.ask_reason", most=agenda.REASON_MAX)
-    if call.state.step == "reason":
+    if at.step is KeyinStep.REASON:
         cleaned = agenda.reason_text(call.text)
         if not cleaned.ok:
             return call.reply("agenda.keyin.reason_problem", most=agenda.REASON_MAX)
-        data["reason"] = cleaned.text
-        await call.begin(KEYIN, "confirm", data)
+        draft = replace(draft, reason=cleaned.text)
+        await _save_keyin(call, KeyinStep.CONFIRM, draft)
         buttons = [
             [
                 call.button("agenda.raise.confirm", KeyinConfirm()),
                 call.button("agenda.cancel", KeyinCancel()),
             ]
         ]
-        writer = data.get("writer")
+        writer = draft.writer
         return call.reply(
             "reader.keyin.summary",
             buttons=buttons,
-            topic=_topic(call, data["topic"]),
-            wing=_wing(call, data["wing"]),
-            writer=person_ref(int(writer)) if writer else call.t("reader.keyin.not_given"),
-            reason=data["reason"],
-            text=data["text"],
+            topic=_topic(call, draft.topic or ""),
+            wing=_wing(call, draft.wing or ""),
+            writer=person_ref(writer) if writer else call.t("reader.keyin.not_given"),
+            reason=cleaned.text,
+            text=draft.text or "",
         )
     return call.reply("agenda.raise.use_buttons")
 
 
 async def keyin_confirm(call: Call, _b: KeyinConfirm) -> Result:
-    data = _in_flow(call, KEYIN)
-    if data is None or call.state is None or call.state.step != "confirm":
+    at = KEYIN.read(call.state)
+    if at is None or at.step is not KeyinStep.CONFIRM:
         return _stale(call)
-    draft = Draft(data["topic"], data["wing"], data["text"], False)
-    if agenda.check_draft(call.services.settings, draft) is not None:
+    d = at.draft
+    draft = Draft(d.topic or "", d.wing or "", d.text or "", False)
+    if agenda.check_draft(call.services.settings, draft) is not None or d.reason is None:
         await call.end_flow()
         return call.reply("agenda.keyin.changed", edit=True)
     item = await agenda.key_in(
@@ -926,8 +948,8 @@ async def keyin_confirm(call: Call, _b: KeyinConfirm) -> Result:
         call.services.settings,
         actor=call.me,
         draft=draft,
-        reason=data["reason"],
-        writer_id=int(data["writer"]) if data.get("writer") else None,
+        reason=d.reason,
+        writer_id=d.writer or None,
     )
     await call.end_flow()
     if item.submitter_id is not None:

@@ -357,6 +357,18 @@ async def look_up(tx: Tx, viewer: Person, item_id: int) -> Seen | None:
     return None
 
 
+async def may_decide(tx: Tx, viewer: Person, item_id: int, version: int, new: str) -> Decision:
+    """Whether staff may still take an item (as they saw it, at `version`) to `new`: DONE with
+    the item, HANDLED when it changed since, UNKNOWN when this viewer cannot see it. Nothing
+    changes here: the decision itself checks again."""
+    seen = await look_up(tx, viewer, item_id)
+    if seen is None:
+        return Decision(Verdict.UNKNOWN)
+    if seen.item.version != version or not may_move(seen.item.status, new):
+        return Decision(Verdict.HANDLED, seen.item)
+    return Decision(Verdict.DONE, seen.item)
+
+
 async def mine(tx: Tx, person: Person, *, limit: int, offset: int) -> list[ItemRow]:
     return await store.by_submitter(tx, person.id, limit=limit, offset=offset)
 
