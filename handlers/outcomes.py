@@ -5,13 +5,14 @@ own record (/myrecord). Thin: the rules are in bot.council.outcomes, .reports an
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import date
-from typing import Any, assert_never
+from typing import assert_never
 
 from bot import i18n
 from bot.council import agenda, content, outcomes, reports, roles, when
 from bot.council import board as board_council
-from bot.council.access import parse_person_ref, person_ref
+from bot.council.access import parse_person_ref
 from bot.council.agenda import Verdict
 from bot.council.agenda_buttons import (
     BoardPage,
@@ -28,6 +29,7 @@ from bot.council.agenda_buttons import (
     SourceCode,
     TriageNext,
 )
+from bot.council.agenda_flows import OUTCOME, OutcomeDraft, OutcomeStep
 from bot.council.outcomes import OutcomeRow
 from handlers import content as asking
 from handlers import elections, schemes
@@ -35,10 +37,8 @@ from handlers.base import Button, Call, Reply, Result, excerpt
 from handlers.base import stale as _stale
 from handlers.base import topic_label as _topic
 from handlers.base import wing_label as _wing
-from storage import people
 from storage.clock import from_db
 
-FLOW = "outcome"
 PAGE = 5
 EXCERPT = 160
 # Kinds and roads in button data, one letter each.
@@ -53,19 +53,13 @@ SOURCE_CODES = {SourceCode.COMMAND: outcomes.COMMAND, SourceCode.TRIAGE: outcome
 CODE_OF_SOURCE = {source: code for code, source in SOURCE_CODES.items()}
 
 
-def _data(call: Call) -> dict[str, Any] | None:
-    if call.state is None or call.state.flow != FLOW:
-        return None
-    return dict(call.state.data)
-
-
 # --- posting ------------------------------------------------------------------------------------
 
 
 async def outcome_command(call: Call) -> Result:
     """/outcome A-0042: staff post or update an item's outcome."""
     if not call.args:
-        await call.begin(FLOW, "ref", {})
+        await _save(call, OutcomeStep.REF, OutcomeDraft())
         return await _postable_page(call, 0, edit=False)
     return await _pick_kind(call, call.args[0], outcomes.COMMAND)
 
@@ -169,7 +163,7 @@ _REFUSED = {v: _refused(v) for v in Verdict}
 async def choose_kind(call: Call, item: agenda.ItemRow, source: str) -> Reply:
     """The item, its current outcome, and a button per kind. Also triage's "answer now"."""
     # Waiting for a kind: words typed now are kept as the outcome's text, not thrown away.
-    await call.begin(FLOW, "kind", {"item": item.id, "version": item.version, "source": source})
+    await _save(call, OutcomeStep.KIND, OutcomeDraft(item.id, item.version, source))
     await content.start(call.tx, call.me.id)
     lines = [
         call.t(
@@ -204,19 +198,18 @@ async def choose_kind(call: Call, item: agenda.ItemRow, source: str) -> Reply:
     return Reply("\n".join(lines), buttons)
 
 
-async def _kind_buttons_again(call: Call, data: dict[str, Any]) -> Result:
+async def _kind_buttons_again(call: Call, draft: OutcomeDraft) -> Result:
     """Words typed before the kind was chosen: keep them and ask for the kind."""
     cleaned = outcomes.outcome_text(call.text)
     if not cleaned.ok:
         return _text_problem(call, cleaned.problem, len(cleaned.text), outcomes.TEXT_MAX)
-    found = await outcomes.check_item(
-        call.tx, int(data["item"]), str(data["source"]), version=int(data["version"])
-    )
+    source = draft.source or outcomes.COMMAND
+    found = await outcomes.check_item(call.tx, draft.item, source, version=draft.version)
     if not found.done or found.item is None:
         await call.end_flow()
         return call.reply("outcomes.post.changed")
-    shown = await choose_kind(call, found.item, str(data["source"]))
-    await call.begin(FLOW, "kind", {**data, "text": cleaned.text})
+    shown = await choose_kind(call, found.item, source)
+    await _save(call, OutcomeStep.KIND, replace(draft, text=cleaned.text))
     return [call.reply("reader.answer.kept", ref=agenda.ref(found.item.id)), shown]
 
 
@@ -226,17 +219,16 @@ async def pick_kind(call: Call, b: PickKind) -> Result:
     if not outcomes.may_post(call.me, source):
         return _stale(call, "common.not_for_you")
     found = await outcomes.check_item(call.tx, item_id, source, kind=kind, version=version)
+    kept = OUTCOME.read(call.state)
+    kept_here = kept is not None and kept.draft.item == item_id
     if not found.done:
-        kept = _data(call)
-        if kept is not None and kept.get("item") == item_id:
+        if kept_here:
             await call.end_flow()
         return _stale(call, "outcomes.post.changed")
-    kept = _data(call)
-    data: dict[str, Any] = {"item": item_id, "version": version, "source": source, "kind": kind}
-    if kept is not None and kept.get("item") == item_id and kept.get("text"):
-        data["text"] = kept["text"]
-        return await _next_step(call, data)
-    await call.begin(FLOW, "text", data)
+    draft = OutcomeDraft(item=item_id, version=version, source=source, kind=kind)
+    if kept is not None and kept_here and kept.draft.text:
+        return await _next_step(call, replace(draft, text=kept.draft.text))
+    await _save(call, OutcomeStep.TEXT, draft)
     return call.reply(
         "outcomes.post.ask_text", ref=agenda.ref(item_id), kind=call.t(f"outcomes.kind.{kind}")
     )
@@ -247,127 +239,114 @@ def _text_problem(call: Call, problem: str | None, length: int, most: int) -> Re
 
 
 async def typed(call: Call) -> Result:
-    data = _data(call)
-    if data is None or call.state is None:
+    at = OUTCOME.read(call.state)
+    if at is None:
         return call.reply("common.use_menu")
-    step = call.state.step
-    if step == "ref":
+    step, draft = at.step, at.draft
+    if step is OutcomeStep.REF:
         await call.end_flow()
         return await _pick_kind(call, call.text, outcomes.COMMAND)
-    if step == "kind":
-        return await _kind_buttons_again(call, data)
-    if step == "text":
+    if step is OutcomeStep.KIND:
+        return await _kind_buttons_again(call, draft)
+    if step is OutcomeStep.TEXT:
         cleaned = outcomes.outcome_text(call.text)
         if not cleaned.ok:
             return _text_problem(call, cleaned.problem, len(cleaned.text), outcomes.TEXT_MAX)
-        data["text"] = cleaned.text
         return await asking.ask_other(
             call,
             field="text",
             text=cleaned.text,
             most=outcomes.TEXT_MAX,
-            then=await _next_step(call, data),
+            then=await _next_step(call, replace(draft, text=cleaned.text)),
         )
-    if step == "reason":
+    if step is OutcomeStep.REASON:
         cleaned = outcomes.reason_text(call.text)
         if not cleaned.ok:
             return _text_problem(call, cleaned.problem, len(cleaned.text), outcomes.REASON_MAX)
-        data["reason"] = cleaned.text
         return await asking.ask_other(
             call,
             field="reason",
             text=cleaned.text,
             most=outcomes.REASON_MAX,
-            then=await _next_step(call, data),
+            then=await _next_step(call, replace(draft, reason=cleaned.text)),
         )
-    if step == "owner":
-        return await _typed_owner(call, data)
-    if step == "date":
+    if step is OutcomeStep.OWNER:
+        return await _typed_owner(call, draft)
+    if step is OutcomeStep.DATE:
         reading = when.parse_day(
             call.text, today=outcomes.today(call.services.clock, call.services.settings)
         )
         if reading.day is None:
             return call.reply(f"outcomes.problem.date_{reading.problem or 'unreadable'}")
-        data["date"] = reading.day.isoformat()
-        return await _next_step(call, data)
+        return await _next_step(call, replace(draft, date=reading.day.isoformat()))
     return call.reply("outcomes.post.use_buttons")
 
 
-async def _typed_owner(call: Call, data: dict[str, Any]) -> Result:
+async def _typed_owner(call: Call, draft: OutcomeDraft) -> Result:
     person_id = parse_person_ref(call.text)
     if person_id is not None:
-        owner = await people.by_id(call.tx, person_id)
-        if owner is None or owner.status != "active" or owner.role not in roles.STAFF_SIDE:
+        owner = await outcomes.staff_owner(call.tx, person_id)
+        if owner is None:
             return call.reply("outcomes.problem.not_staff")
-        data["owner_id"], data["owner_name"] = owner.id, None
-        return await _next_step(call, data)
+        return await _next_step(call, replace(draft, owner_id=owner.id, owner_name=None))
     cleaned = outcomes.owner_text(call.text)
     if not cleaned.ok:
         return _text_problem(call, cleaned.problem, len(cleaned.text), outcomes.OWNER_MAX)
-    data["owner_id"], data["owner_name"] = None, cleaned.text
-    return await _next_step(call, data)
+    return await _next_step(call, replace(draft, owner_id=None, owner_name=cleaned.text))
 
 
 async def owner_me(call: Call, b: OwnerMe) -> Result:
-    data = _data(call)
-    item_id = b.item_id
+    at = OUTCOME.read(call.state)
     if (
-        data is None
-        or call.state is None
-        or call.state.step != "owner"
-        or item_id != data.get("item")
+        at is None
+        or at.step is not OutcomeStep.OWNER
+        or b.item_id != at.draft.item
         or call.me.role not in roles.STAFF_SIDE
     ):
         return _stale(call)
-    data["owner_id"], data["owner_name"] = call.me.id, None
-    return await _next_step(call, data)
+    return await _next_step(call, replace(at.draft, owner_id=call.me.id, owner_name=None))
 
 
-async def _next_step(call: Call, data: dict[str, Any]) -> Result:
+async def _save(call: Call, step: OutcomeStep, draft: OutcomeDraft) -> None:
+    await OUTCOME.save(call.tx, call.me.id, step, draft, call.services.clock.now())
+
+
+async def _next_step(call: Call, draft: OutcomeDraft) -> Result:
     """Ask for what this kind still needs, in order; then show the preview to confirm."""
-    kind, ref = data["kind"], agenda.ref(int(data["item"]))
-    if kind == outcomes.NOT_POSSIBLE and "reason" not in data:
-        await call.begin(FLOW, "reason", data)
+    kind, item_id = draft.kind, draft.item or 0
+    ref = agenda.ref(item_id)
+    if kind == outcomes.NOT_POSSIBLE and draft.reason is None:
+        await _save(call, OutcomeStep.REASON, draft)
         return call.reply("outcomes.post.ask_reason", ref=ref)
-    if kind == outcomes.IN_PROGRESS and "owner_id" not in data:
-        await call.begin(FLOW, "owner", data)
+    if kind == outcomes.IN_PROGRESS and draft.owner_id is None and draft.owner_name is None:
+        await _save(call, OutcomeStep.OWNER, draft)
         buttons = (
-            [[call.button("outcomes.post.owner_me", OwnerMe(int(data["item"])))]]
+            [[call.button("outcomes.post.owner_me", OwnerMe(item_id))]]
             if call.me.role in roles.STAFF_SIDE
             else []
         )
         return call.reply("outcomes.post.ask_owner", ref=ref, buttons=buttons)
-    if kind == outcomes.IN_PROGRESS and "date" not in data:
-        await call.begin(FLOW, "date", data)
+    if kind == outcomes.IN_PROGRESS and draft.date is None:
+        await _save(call, OutcomeStep.DATE, draft)
         return call.reply("outcomes.post.ask_date", ref=ref)
-    await call.begin(FLOW, "confirm", data)
-    return await _preview(call, data)
+    await _save(call, OutcomeStep.CONFIRM, draft)
+    return await _preview(call, draft)
 
 
-async def _owner_text(call: Call, data: dict[str, Any]) -> str:
-    if data.get("owner_name"):
-        return str(data["owner_name"])
-    owner_id = data.get("owner_id")
-    if owner_id is None:
-        return ""
-    owner = await people.by_id(call.tx, int(owner_id))
-    label = (owner.label if owner else "") or ""
-    return f"{label} ({person_ref(int(owner_id))})" if label else person_ref(int(owner_id))
-
-
-async def _preview(call: Call, data: dict[str, Any]) -> Reply:
+async def _preview(call: Call, draft: OutcomeDraft) -> Reply:
+    item_id, version = draft.item or 0, draft.version or 0
     lines = [
-        call.t("outcomes.post.preview", ref=agenda.ref(int(data["item"]))),
-        call.t("outcomes.line.kind", kind=call.t(f"outcomes.kind.{data['kind']}")),
-        str(data["text"]),
+        call.t("outcomes.post.preview", ref=agenda.ref(item_id)),
+        call.t("outcomes.line.kind", kind=call.t(f"outcomes.kind.{draft.kind}")),
+        draft.text or "",
     ]
-    if data.get("reason"):
-        lines.append(call.t("outcomes.line.reason", reason=data["reason"]))
-    if data["kind"] == outcomes.IN_PROGRESS:
-        lines.append(call.t("outcomes.line.owner", owner=await _owner_text(call, data)))
-        lines.append(call.t("outcomes.line.date", date={"$day": data["date"]}))
+    if draft.reason:
+        lines.append(call.t("outcomes.line.reason", reason=draft.reason))
+    if draft.kind == outcomes.IN_PROGRESS:
+        owner = await outcomes.owner_of(call.tx, draft.owner_id, draft.owner_name)
+        lines.append(call.t("outcomes.line.owner", owner=owner))
+        lines.append(call.t("outcomes.line.date", date={"$day": draft.date}))
     lines += ["", call.t("outcomes.post.who_hears")]
-    item_id, version = int(data["item"]), int(data["version"])
     buttons = [
         [
             call.button("outcomes.post.publish", Publish(item_id, version)),
@@ -378,29 +357,29 @@ async def _preview(call: Call, data: dict[str, Any]) -> Reply:
 
 
 async def publish(call: Call, b: Publish) -> Result:
-    data = _data(call)
+    at = OUTCOME.read(call.state)
     item_id, version = b.item_id, b.version
     if (
-        data is None
-        or call.state is None
-        or call.state.step != "confirm"
-        or item_id != data.get("item")
-        or version != data.get("version")
+        at is None
+        or at.step is not OutcomeStep.CONFIRM
+        or (item_id, version) != (at.draft.item, at.draft.version)
+        or at.draft.source is None
+        or at.draft.kind is None
     ):
         # Pressed twice, or an old preview: the first press already did it (or nothing to do).
         return _stale(call)
-    source = str(data["source"])
+    draft, source = at.draft, at.draft.source
     if not outcomes.may_post(call.me, source):
         await call.end_flow()
         return _stale(call, "common.not_for_you")
     await call.end_flow()
     posting = outcomes.Posting(
-        kind=str(data["kind"]),
-        text=str(data["text"]),
-        reason=data.get("reason"),
-        owner_id=data.get("owner_id"),
-        owner_name=data.get("owner_name"),
-        follow_up_on=date.fromisoformat(data["date"]) if data.get("date") else None,
+        kind=draft.kind or "",
+        text=draft.text or "",
+        reason=draft.reason,
+        owner_id=draft.owner_id,
+        owner_name=draft.owner_name,
+        follow_up_on=date.fromisoformat(draft.date) if draft.date else None,
     )
     posted = await outcomes.post(
         call.tx,
@@ -430,8 +409,7 @@ async def publish(call: Call, b: Publish) -> Result:
 
 
 async def cancel(call: Call, _b: OutcomeCancel) -> Result:
-    data = _data(call)
-    if data is not None:
+    if OUTCOME.read(call.state) is not None:
         await call.end_flow()
     return call.reply("outcomes.post.cancelled", edit=True)
 

@@ -221,8 +221,7 @@ async def post(
         return Posted(path, item)
     owner_id = posting.owner_id if posting.kind == IN_PROGRESS else None
     if owner_id is not None:
-        owner = await people.by_id(tx, owner_id)
-        if owner is None or owner.status != "active" or owner.role not in roles.STAFF_SIDE:
+        if await staff_owner(tx, owner_id) is None:
             return Posted(Verdict.OWNER, item)
 
     now = to_db(clock.now())
@@ -301,13 +300,25 @@ async def post(
 
 async def owner_label(tx: Tx, outcome: OutcomeRow) -> str:
     """The owner as everyone may read it: the typed name, or the staff person's label."""
-    if outcome.owner_name:
-        return outcome.owner_name
-    if outcome.owner_id is None:
+    return await owner_of(tx, outcome.owner_id, outcome.owner_name)
+
+
+async def owner_of(tx: Tx, owner_id: int | None, owner_name: str | None) -> str:
+    if owner_name:
+        return owner_name
+    if owner_id is None:
         return ""
-    owner = await people.by_id(tx, outcome.owner_id)
+    owner = await people.by_id(tx, owner_id)
     label = (owner.label if owner else "") or ""
-    return f"{label} ({person_ref(outcome.owner_id)})" if label else person_ref(outcome.owner_id)
+    return f"{label} ({person_ref(owner_id)})" if label else person_ref(owner_id)
+
+
+async def staff_owner(tx: Tx, person_id: int) -> Person | None:
+    """The person named as an in-progress outcome's owner, if they are active staff."""
+    owner = await people.by_id(tx, person_id)
+    if owner is None or owner.status != "active" or owner.role not in roles.STAFF_SIDE:
+        return None
+    return owner
 
 
 def day(value: str | None) -> dict[str, str] | str:
