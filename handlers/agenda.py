@@ -62,7 +62,6 @@ from handlers.base import wing_label as _wing
 from handlers.callbacks import pack  # the menu's button is the menu area's
 from storage import notes as notes_store
 from storage import people as people_store
-from storage.clock import from_db
 
 PAGE = 5
 EXCERPT = 200
@@ -557,7 +556,7 @@ async def _triage_view(call: Call, item: ItemRow, *, waiting: int | None, edit: 
     )
     staff_status = call.t(f"reader.status_staff.{item.status}")
     lines.append(call.t("agenda.item.status", status=staff_status))
-    lines.append(call.t("agenda.triage.raised", when=from_db(item.created_at)))
+    lines.append(call.t("agenda.triage.raised", when=item.created_at))
     lines.append(_byline(call, await agenda.byline(call.tx, item, call.me), item))
     if item.support_count:
         lines.append(call.t("agenda.item.supporters", count=item.support_count))
@@ -567,7 +566,7 @@ async def _triage_view(call: Call, item: ItemRow, *, waiting: int | None, edit: 
         if item.info_reply:
             lines.append(call.t("agenda.triage.reply", reply=item.info_reply))
     for note in await notes_store.for_item(call.tx, item.id):
-        lines.append(call.t("reader.late.note", text=note.text, when=from_db(note.created_at)))
+        lines.append(call.t("reader.late.note", text=note.text, when=note.created_at))
     latest = _latest(call, item) if item.status not in agenda.UNDECIDED else ""
     if latest:
         lines.append(latest)

@@ -37,7 +37,6 @@ from handlers.base import Button, Call, Reply, Result, excerpt
 from handlers.base import stale as _stale
 from handlers.base import topic_label as _topic
 from handlers.base import wing_label as _wing
-from storage.clock import from_db
 
 PAGE = 5
 EXCERPT = 160
@@ -422,7 +421,7 @@ async def _outcome_lines(call: Call, outcome: OutcomeRow) -> str:
         call.t(
             "outcomes.line.kind_on",
             kind=call.t(f"outcomes.kind.{outcome.kind}"),
-            when=from_db(outcome.posted_at),
+            when=outcome.posted_at,
         ),
         outcome.text,
     ]
@@ -521,7 +520,7 @@ async def _family_page(call: Call, page: int, *, edit: bool) -> Result:
         )
         lines += [
             "",
-            call.t("outcomes.family.title", title=words["title"], when=from_db(report.reported_at)),
+            call.t("outcomes.family.title", title=words["title"], when=report.reported_at),
             call.t("outcomes.family.heard", text=words["heard"]),
             call.t("outcomes.family.will_do", text=words["will"]),
         ]

@@ -17,6 +17,7 @@ from storage.reports import Participation, PollTurnout
 from tests.harness import EXAMPLE_CONFIG
 
 SETTINGS = load_settings(EXAMPLE_CONFIG)
+_NOV_9 = datetime(2026, 11, 9, 12, tzinfo=UTC)
 MINIMUM = SETTINGS.report_min_cell
 MARK = reports.hidden_mark(SETTINGS)
 
@@ -38,8 +39,8 @@ def _report(rng: random.Random) -> tuple[Report, dict[str, list[int]]]:
         to_outcome=Spread(0, None, None),
         raised_total=total,
         with_outcome=with_outcome,
-        polls=[PollTurnout(1, "Q?", "members", None, "2026-11-09", 12, rng.randint(0, 12))],
-        consultations=[Participation(1, "C", "both", "2026-11-09", families, members)],
+        polls=[PollTurnout(1, "Q?", "members", None, _NOV_9, 12, rng.randint(0, 12))],
+        consultations=[Participation(1, "C", "both", _NOV_9, families, members)],
     )
     truth = {
         "raised": [raised[k] for k in keys],

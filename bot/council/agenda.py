@@ -27,7 +27,6 @@ from storage import agenda as store
 from storage import notes as notes_store
 from storage import people
 from storage.agenda import ItemRow
-from storage.clock import to_db
 from storage.db import Tx
 
 __all__ = ["ItemRow"]
@@ -227,7 +226,7 @@ async def raise_item(
         name_hidden=draft.name_hidden,
         keyed_by=None,
         keyed_reason=None,
-        now=to_db(clock.now()),
+        now=clock.now(),
     )
     item = await _get(tx, item_id)
     await _alert_if_risky(tx, clock, settings, item, draft.text, version=0)
@@ -269,7 +268,7 @@ async def key_in(
         name_hidden=False,
         keyed_by=actor.id,
         keyed_reason=cleaned_reason.text,
-        now=to_db(clock.now()),
+        now=clock.now(),
     )
     await audit.record(
         tx,
@@ -405,7 +404,7 @@ async def support(tx: Tx, clock: Clock, *, person: Person, item_id: int) -> Supp
         return Supported.OWN
     if item.status not in OPEN:
         return Supported.CLOSED
-    if await store.add_support(tx, item.id, person.id, to_db(clock.now())):
+    if await store.add_support(tx, item.id, person.id, clock.now()):
         return Supported.ADDED
     return Supported.ALREADY
 
@@ -462,7 +461,7 @@ async def accept(
         new=ACCEPTED,
         action="agenda.accept",
         message="agenda.notice.accepted",
-        fields={"published_at": to_db(clock.now())},
+        fields={"published_at": clock.now()},
     )
 
 
@@ -573,7 +572,7 @@ async def merge(
         root = parent
     if root.status in (DECLINED, CLOSED, MERGED):
         return Decision(Verdict.TARGET, item, root)
-    now = to_db(clock.now())
+    now = clock.now()
     decided = await _decide(
         tx,
         clock,
@@ -593,7 +592,7 @@ async def merge(
     return Decision(decided.result, decided.item, root)
 
 
-async def _follow_original(tx: Tx, copy: ItemRow, original: ItemRow, now: str) -> None:
+async def _follow_original(tx: Tx, copy: ItemRow, original: ItemRow, now: datetime) -> None:
     await store.move_supporters(
         tx, copy.id, original.id, skip_person=original.submitter_id, now=now
     )
@@ -618,7 +617,7 @@ async def reply_info(
         expected=NEEDS_INFO,
         version=item.version,
         new=NEW,
-        now=to_db(clock.now()),
+        now=clock.now(),
         fields={"info_reply": cleaned},
     ):
         return Decision(Verdict.HANDLED, item)
@@ -645,7 +644,7 @@ async def late_reply(
     if item is None or not _may_reply(item, person) or item.info_question is None:
         return Decision(Verdict.UNKNOWN)
     cleaned = _checked_note(text)
-    now = to_db(clock.now())
+    now = clock.now()
     note_id = await notes_store.add(tx, item_id=item.id, author_id=person.id, text=cleaned, at=now)
     asker_id = await notes_store.last_asker(tx, ref(item.id))
     asker_row = await people.by_id(tx, asker_id) if asker_id is not None else None
@@ -831,7 +830,7 @@ async def _decide(
         expected=item.status,
         version=item.version,
         new=new,
-        now=to_db(clock.now()),
+        now=clock.now(),
         fields=fields,
     ):
         return Decision(Verdict.HANDLED, item)

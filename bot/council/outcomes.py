@@ -29,7 +29,6 @@ from storage import outcomes as store
 from storage import people
 from storage import reports as report_store
 from storage.agenda import ItemRow
-from storage.clock import from_db, to_db
 from storage.db import Tx
 from storage.outcomes import OutcomeRow
 from storage.timers import TimerRow
@@ -224,7 +223,7 @@ async def post(
         if await staff_owner(tx, owner_id) is None:
             return Posted(Verdict.OWNER, item)
 
-    now = to_db(clock.now())
+    now = clock.now()
     text = outcome_text(posting.text).text
     fields: dict[str, Any] = {"answer": text}
     if item.published_at is None:
@@ -530,7 +529,7 @@ async def board(
     rows = await store.board_page(
         tx,
         wing=board_wing(viewer, wing),
-        since=None if since is None else to_db(since),
+        since=since,
         limit=size + 1,
         offset=page * size,
     )
@@ -587,9 +586,9 @@ async def my_record(tx: Tx, person: Person, *, limit: int = 10) -> Record:
     answered, titles = await report_store.consultations_answered(tx, person.id, limit=limit)
     return Record(
         role=person.role,
-        since=from_db(joined) if joined else None,
+        since=joined,
         meetings_attended=attended,
-        meetings=[(title, from_db(at)) for title, at in meetings],
+        meetings=meetings,
         items_raised=raised,
         items=[RecordItem(i, s, latest_outcomes.get(i)) for i, s in items],
         consultations_answered=answered,

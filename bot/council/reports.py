@@ -13,7 +13,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from bot import i18n
@@ -23,7 +23,6 @@ from bot.council.access import Person
 from bot.council.clock import Clock
 from bot.council.roles import NotAllowed
 from storage import reports as store
-from storage.clock import from_db, to_db
 from storage.db import Tx
 
 READERS = roles.READERS  # staff, admin and the observer (read-only)
@@ -148,8 +147,8 @@ def percentile(values: list[float], q: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def spread(pairs: list[tuple[str, str]]) -> Spread:
-    days = [(from_db(end) - from_db(start)).total_seconds() / 86400 for start, end in pairs]
+def spread(pairs: list[tuple[datetime, datetime]]) -> Spread:
+    days = [(end - start).total_seconds() / 86400 for start, end in pairs]
     days = [max(0.0, d) for d in days]
     return Spread(len(days), percentile(days, 0.5), percentile(days, 0.9))
 
@@ -174,10 +173,10 @@ async def build(
     if viewer is not None and not may_read(viewer):
         raise NotAllowed(f"{viewer.role} may not read reports")
     start_at, end_at = month.bounds(settings)
-    start, end = to_db(start_at), to_db(end_at)
+    start, end = start_at, end_at
     now = clock.now()
     # "Still open" is at the month's end, or now for the month still running.
-    open_end = to_db(min(end_at, now))
+    open_end = min(end_at, now)
     cells = {
         "raised": await store.raised(tx, start, end),
         "resolved": await store.resolved(tx, start, end),
@@ -195,7 +194,7 @@ async def build(
         with_outcome=with_outcome,
         polls=await store.poll_turnout(tx, start, end),
         consultations=await store.consultation_participation(tx, start, end),
-        meetings=await store.meeting_attendance(tx, start, end, to_db(now)),
+        meetings=await store.meeting_attendance(tx, start, end, now),
     )
 
 
@@ -241,6 +240,11 @@ class Table:
     rows: list[list[str]]
     # Numbers for the chart: None where hidden.
     values: list[list[float | None]] = field(default_factory=list)
+
+
+def _day(moment: datetime) -> str:
+    """The UTC day of a moment, as the figures files have always written it."""
+    return moment.astimezone(UTC).date().isoformat()
 
 
 def _cell(value: int | float | None, mark: str, digits: int = 0) -> str:
@@ -343,7 +347,7 @@ def tables(report: Report, settings: Settings, lang: str) -> list[Table]:
                 poll.question,
                 poll.audience,
                 poll.wing or "",
-                poll.closed_at[:10],
+                _day(poll.closed_at),
                 _cell(small(poll.electorate, minimum), mark),
                 _cell(ballots, mark),
                 _cell(turnout, mark, 0),
@@ -381,7 +385,7 @@ def tables(report: Report, settings: Settings, lang: str) -> list[Table]:
                 str(c.id),
                 c.title,
                 c.audience,
-                c.closed_at[:10],
+                _day(c.closed_at),
                 _cell(families, mark),
                 _cell(members, mark),
                 _cell(total, mark),
@@ -402,7 +406,7 @@ def tables(report: Report, settings: Settings, lang: str) -> list[Table]:
     for m in report.meetings:
         going, came = small(m.going, minimum), small(m.attended, minimum)
         meeting_rows.append(
-            [str(m.id), m.title, m.kind, m.starts_at[:10], _cell(going, mark), _cell(came, mark)]
+            [str(m.id), m.title, m.kind, _day(m.starts_at), _cell(going, mark), _cell(came, mark)]
         )
         meeting_values.append(
             [None if going is None else float(going), None if came is None else float(came)]
