@@ -60,8 +60,6 @@ from handlers.base import stale as _stale
 from handlers.base import topic_label as _topic
 from handlers.base import wing_label as _wing
 from handlers.callbacks import pack  # the menu's button is the menu area's
-from storage import notes as notes_store
-from storage import people as people_store
 
 PAGE = 5
 EXCERPT = 200
@@ -565,7 +563,7 @@ async def _triage_view(call: Call, item: ItemRow, *, waiting: int | None, edit: 
         lines += ["", call.t("agenda.triage.asked", question=item.info_question)]
         if item.info_reply:
             lines.append(call.t("agenda.triage.reply", reply=item.info_reply))
-    for note in await notes_store.for_item(call.tx, item.id):
+    for note in await agenda.notes(call.tx, item.id):
         lines.append(call.t("reader.late.note", text=note.text, when=note.created_at))
     latest = _latest(call, item) if item.status not in agenda.UNDECIDED else ""
     if latest:
@@ -595,12 +593,10 @@ async def _triage_view(call: Call, item: ItemRow, *, waiting: int | None, edit: 
 async def _own_words(call: Call, item: ItemRow) -> str:
     """A member's words as written, marked with their language when it is not the reader's.
     Not for a hidden name: the language would hint at who wrote it."""
-    if item.name_hidden or item.submitter_id is None or item.keyed_in:
+    language = await agenda.writer_language(call.tx, item)
+    if language is None or language == call.lang:
         return item.text
-    writer = await people_store.by_id(call.tx, item.submitter_id)
-    if writer is None or writer.language == call.lang:
-        return item.text
-    return i18n.content_for({writer.language: item.text}, call.lang)
+    return i18n.content_for({language: item.text}, call.lang)
 
 
 def _byline(call: Call, by: Byline, item: ItemRow) -> str:

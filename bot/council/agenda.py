@@ -368,6 +368,20 @@ async def may_decide(tx: Tx, viewer: Person, item_id: int, version: int, new: st
     return Decision(Verdict.DONE, seen.item)
 
 
+async def notes(tx: Tx, item_id: int) -> list[notes_store.NoteRow]:
+    """Late answers kept beside an item, for staff."""
+    return await notes_store.for_item(tx, item_id)
+
+
+async def writer_language(tx: Tx, item: ItemRow) -> str | None:
+    """The language a member wrote the item in, to mark it for a reader of another. None for a
+    hidden name (the language would hint at who wrote it), a paper slip, or no writer."""
+    if item.name_hidden or item.submitter_id is None or item.keyed_in:
+        return None
+    writer = await people.by_id(tx, item.submitter_id)
+    return None if writer is None else writer.language
+
+
 async def mine(tx: Tx, person: Person, *, limit: int, offset: int) -> list[ItemRow]:
     return await store.by_submitter(tx, person.id, limit=limit, offset=offset)
 
