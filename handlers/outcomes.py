@@ -31,6 +31,8 @@ from bot.council.agenda_buttons import (
 )
 from bot.council.agenda_flows import OUTCOME, OutcomeDraft, OutcomeStep
 from bot.council.outcomes import OutcomeRow
+from bot.documents import board as board_document
+from bot.documents import reports as report_documents
 from handlers import content as asking
 from handlers import elections, schemes
 from handlers.base import Button, Call, Reply, Result, excerpt
@@ -557,14 +559,14 @@ async def print_board(call: Call, b: PrintBoard) -> Result:
             gathered = await board_council.gather(
                 tx, clock, settings, actor=me, wing=None if scope == "all" else scope
             )
-        pdf = await asyncio.to_thread(board_council.render, gathered)
+        pdf = await asyncio.to_thread(board_document.render, gathered)
         caption = i18n.t(
             lang,
             "outcomes.print.caption",
             settings.establishment.timezone,
             count=len(gathered.entries),
         )
-        return [Reply(caption, document=(board_council.file_name(gathered), pdf))]
+        return [Reply(caption, document=(board_document.file_name(gathered), pdf))]
 
     return Reply("", later=draw)
 
@@ -623,7 +625,7 @@ def _report(call: Call, month: reports.Month) -> Reply:
         # a two-year report never holds up anyone's vote or reply.
         async with db.snapshot() as tx:
             report = await reports.build(tx, clock, settings, viewer=me, month=month)
-        pictures = await asyncio.to_thread(reports.charts, report, settings, lang)
+        pictures = await asyncio.to_thread(report_documents.charts, report, settings, lang)
         if report.empty:
             return [
                 Reply(
@@ -644,10 +646,12 @@ def _report(call: Call, month: reports.Month) -> Reply:
             least=settings.report_min_cell,
         )
         album = [
-            (png, reports.chart_caption(file_name, report, settings, lang))
+            (png, report_documents.chart_caption(file_name, report, settings, lang))
             for file_name, png in pictures
         ]
-        file_name, data = await asyncio.to_thread(reports.figures_zip, report, settings, lang)
+        file_name, data = await asyncio.to_thread(
+            report_documents.figures_zip, report, settings, lang
+        )
         zip_caption = i18n.t(lang, "reader.report.zip_caption", zone, month=name)
         return [
             Reply(text),

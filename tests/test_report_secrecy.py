@@ -13,6 +13,7 @@ import pytest
 from bot.config import load_settings
 from bot.council import reports
 from bot.council.reports import Breakdown, Month, Report, Spread
+from bot.documents import reports as report_documents
 from storage.reports import Participation, PollTurnout
 from tests.harness import EXAMPLE_CONFIG
 
@@ -99,19 +100,19 @@ def test_a_withheld_count_is_a_hatched_bar_labelled_in_words(
 ) -> None:
     """No chart is an empty axis: every withheld cell is drawn, hatched, "fewer than 5"."""
     drawn: list[object] = []
-    real_png = reports._png
+    real_png = report_documents._png
 
     def keep(plt: object, figure: object) -> bytes:
         drawn.append(figure)
         return real_png(plt, figure)
 
-    monkeypatch.setattr(reports, "_png", keep)
+    monkeypatch.setattr(report_documents, "_png", keep)
     report, _ = _report(random.Random(3))
     small = Breakdown(["food"], {"food": 2}, {"food": 1}, {"food": 1})
     report = replace(report, by_topic=small, by_wing=small, polls=[], consultations=[])
     for lang, words in (("en", "fewer than 5"), ("cy", "llai na 5")):
         drawn.clear()
-        reports.charts(report, SETTINGS, lang)
+        report_documents.charts(report, SETTINGS, lang)
         topic = drawn[0]
         axes = topic.axes[0]  # type: ignore[attr-defined]
         hatched = [p for p in axes.patches if p.get_hatch()]
