@@ -1,5 +1,5 @@
-"""Agenda items: raise (members), follow (/myitems), browse and support, triage (staff and the
-chair), key in a paper slip (staff), and the member's reply to a question. Thin: the rules are
+"""Agenda items: raise (members), follow (/myitems), browse and support, key in a paper slip
+(staff), and the member's reply to a question. Triage is handlers/triage.py. Thin: the rules are
 in bot.council.agenda; this file reads the update and renders the answer."""
 
 from __future__ import annotations
@@ -7,14 +7,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Literal, assert_never
 
-from bot import i18n
-from bot.council import agenda, content, outcomes, roles
+from bot.council import agenda, outcomes, roles
 from bot.council.access import parse_person_ref, person_ref
-from bot.council.agenda import Byline, Draft, DraftProblem, ItemRow, Supported, Verdict
+from bot.council.agenda import Draft, DraftProblem, ItemRow, Supported
 from bot.council.agenda_buttons import (
     BrowsePage,
-    DeclineConfirm,
-    DeclineDrop,
     KeyinCancel,
     KeyinConfirm,
     KeyinNoWriter,
@@ -33,55 +30,31 @@ from bot.council.agenda_buttons import (
     ReplyLooseDrop,
     ReplyStart,
     Support,
-    TriageAction,
-    TriageMove,
-    TriageNext,
 )
 from bot.council.agenda_flows import (
     KEYIN,
     RAISE,
     REPLY,
-    TRIAGE,
     KeyinDraft,
     KeyinStep,
     RaiseDraft,
     RaiseStep,
     ReplyDraft,
     ReplyStep,
-    TriageDraft,
-    TriageStep,
 )
 from bot.council.buttons import ButtonData
 from bot.council.flows import Flow
-from handlers import content as asking
-from handlers import outcomes as outcome_handlers
-from handlers.base import Button, Call, Reply, Result, excerpt
+from handlers import triage
+from handlers.base import Button, Call, Reply, Result, excerpt, pairs
 from handlers.base import stale as _stale
 from handlers.base import topic_label as _topic
 from handlers.base import wing_label as _wing
 from handlers.callbacks import pack  # the menu's button is the menu area's
+from handlers.items import latest_line, status_word
 
 PAGE = 5
 EXCERPT = 200
 _RAISE_FIELDS: tuple[RaiseField, ...] = ("topic", "wing", "text", "hidden")
-# Triage moves that are typed next (the reason, the target, the question), and the status each
-# leads to.
-_TYPED_ACTIONS = {
-    TriageMove.DECLINE: TriageStep.DECLINE,
-    TriageMove.MERGE: TriageStep.MERGE,
-    TriageMove.ASK: TriageStep.ASK,
-}
-_TYPE_PROMPT = {
-    TriageStep.DECLINE: "agenda.triage.type_decline",
-    TriageStep.MERGE: "agenda.triage.type_merge",
-    TriageStep.ASK: "agenda.triage.type_ask",
-}
-_WANTED = {
-    TriageMove.ANSWER: agenda.ANSWERED,
-    TriageMove.DECLINE: agenda.DECLINED,
-    TriageMove.MERGE: agenda.MERGED,
-    TriageMove.ASK: agenda.NEEDS_INFO,
-}
 
 
 def _supported(result: Supported) -> str:
@@ -102,13 +75,6 @@ def _supported(result: Supported) -> str:
 
 
 _SUPPORTED = {s: _supported(s) for s in Supported}
-# A merge into the wrong item: the step stays open for another reference.
-_WRONG_TARGET = {
-    Verdict.SELF: "agenda.triage.merge_self",
-    Verdict.LOOP: "agenda.triage.merge_loop",
-    Verdict.TARGET: "agenda.triage.merge_target",
-    Verdict.NO_TARGET: "agenda.triage.merge_no_target",
-}
 
 
 def _ask_again(problem: DraftProblem) -> RaiseField:
@@ -125,14 +91,6 @@ def _ask_again(problem: DraftProblem) -> RaiseField:
 
 
 _ASK_AGAIN = {p: _ask_again(p) for p in DraftProblem}
-
-
-def _status(call: Call, status: str) -> str:
-    return call.t(f"agenda.status.{status}")
-
-
-def _pairs(buttons: list[Button]) -> list[list[Button]]:
-    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
 
 
 # --- raise ----------------------------------------------------------------------------------
@@ -157,7 +115,7 @@ def _ask_topic(call: Call, flow: Flow[Any, Any], *, edit: bool) -> Reply:
     topics = [
         t for t in call.services.settings.topics if flow is RAISE or t.id != agenda.COMPLAINT_TOPIC
     ]
-    buttons = _pairs([Button(t.label(call.lang), kind(t.id).pack()) for t in topics])
+    buttons = pairs([Button(t.label(call.lang), kind(t.id).pack()) for t in topics])
     buttons.append([call.button("agenda.cancel", cancel)])
     return call.reply("agenda.raise.pick_topic", buttons=buttons, edit=edit)
 
@@ -166,7 +124,7 @@ def _ask_wing(call: Call, flow: Flow[Any, Any]) -> Reply:
     kind: type[RaiseWing | KeyinWing] = RaiseWing if flow is RAISE else KeyinWing
     cancel: ButtonData = RaiseCancel() if flow is RAISE else KeyinCancel()
     wings = call.services.settings.wings
-    buttons = _pairs([Button(w.label(call.lang), kind(w.id).pack()) for w in wings])
+    buttons = pairs([Button(w.label(call.lang), kind(w.id).pack()) for w in wings])
     buttons.append([call.button("agenda.cancel", cancel)])
     return call.reply("agenda.raise.pick_wing", buttons=buttons, edit=True)
 
@@ -275,7 +233,7 @@ async def raise_edit(call: Call, _b: RaiseEdit) -> Result:
     at = RAISE.read(call.state)
     if at is None or at.step is not RaiseStep.CONFIRM:
         return _stale(call)
-    buttons = _pairs(
+    buttons = pairs(
         [call.button(f"agenda.raise.change_{f}", RaiseEditField(f)) for f in _RAISE_FIELDS]
     )
     buttons.append([call.button("agenda.raise.back", RaiseEditField("none"))])
@@ -349,7 +307,7 @@ async def _member_status(call: Call, item: ItemRow) -> str:
         latest = await outcomes.latest(call.tx, item.id)
         if latest is not None:
             return call.t("reader.status_outcome", kind=call.t(f"outcomes.kind.{latest.kind}"))
-    return _status(call, item.status)
+    return status_word(call, item.status)
 
 
 def _mine_line(call: Call, item: ItemRow, status: str) -> str:
@@ -358,22 +316,9 @@ def _mine_line(call: Call, item: ItemRow, status: str) -> str:
         ref=agenda.ref(item.id),
         topic=_topic(call, item.topic),
         status=status,
-        text=_excerpt(item.text, 120),
+        text=excerpt(item.text, 120),
     )
-    return line + _latest(call, item)
-
-
-def _latest(call: Call, item: ItemRow) -> str:
-    """The latest thing the council said to the submitter about the item."""
-    if item.status == agenda.NEEDS_INFO and item.info_question:
-        return "\n" + call.t("agenda.item.question", question=item.info_question)
-    if item.status == agenda.MERGED and item.merged_into:
-        return "\n" + call.t("agenda.item.merged_into", target=agenda.ref(item.merged_into))
-    if item.status == agenda.DECLINED and item.answer:
-        return "\n" + call.t("agenda.item.reason", reason=item.answer)
-    if item.answer:
-        return "\n" + call.t("agenda.item.answer", answer=item.answer)
-    return ""
+    return line + latest_line(call, item)
 
 
 async def _show_reference(call: Call, raw: str) -> Result:
@@ -383,7 +328,7 @@ async def _show_reference(call: Call, raw: str) -> Result:
         return call.reply("agenda.item.not_found")
     item = seen.item
     if call.me.role in roles.TRIAGE and seen.full:
-        return await _triage_view(call, item, waiting=None, edit=False)
+        return await triage.view(call, item, waiting=None, edit=False)
     text = _item_text(call, item, full=seen.full)
     buttons: list[list[Button]] = []
     if (
@@ -407,13 +352,13 @@ def _item_text(call: Call, item: ItemRow, *, full: bool) -> str:
     )
     lines = [
         head,
-        call.t("agenda.item.status", status=_status(call, item.status)),
+        call.t("agenda.item.status", status=status_word(call, item.status)),
         call.t("agenda.item.supporters", count=item.support_count),
         "",
         item.text,
     ]
     if full:
-        latest = _latest(call, item)
+        latest = latest_line(call, item)
         if latest:
             lines.append(latest)
     elif item.answer and item.status in (agenda.ANSWERED, agenda.OUTCOME_POSTED, agenda.CLOSED):
@@ -477,7 +422,7 @@ async def _browse_page(call: Call, at: BrowsePage, *, edit: bool) -> Result:
                 wing=_wing(call, item.wing),
                 count=item.support_count,
                 mark=mark,
-                text=_excerpt(item.text),
+                text=excerpt(item.text, EXCERPT),
             )
         )
     nav: list[Button] = []
@@ -513,254 +458,6 @@ async def support(call: Call, b: Support) -> Result:
     return await _browse_page(call, b.back, edit=True)
 
 
-# --- triage ---------------------------------------------------------------------------------
-
-
-async def triage(call: Call) -> Result:
-    if call.args:
-        return await _show_reference(call, call.args[0])
-    await _end_triage_flow(call)
-    return await _next_item(call, None, edit=False)
-
-
-async def triage_next(call: Call, b: TriageNext) -> Result:
-    await _end_triage_flow(call)
-    return await _next_item(call, b.after, edit=True)
-
-
-async def _end_triage_flow(call: Call) -> None:
-    if TRIAGE.read(call.state) is not None:
-        await call.end_flow()
-
-
-async def _next_item(call: Call, after: int | None, *, edit: bool) -> Reply:
-    found = await agenda.queue(call.tx, call.me, after=after)
-    if found.item is None:
-        return call.reply("agenda.triage.empty", edit=edit)
-    return await _triage_view(call, found.item, waiting=found.waiting, edit=edit)
-
-
-async def _triage_view(call: Call, item: ItemRow, *, waiting: int | None, edit: bool) -> Reply:
-    lines: list[str] = []
-    if waiting is not None:
-        lines += [call.t("agenda.triage.waiting", count=waiting), ""]
-    lines.append(
-        call.t(
-            "agenda.item.head",
-            ref=agenda.ref(item.id),
-            topic=_topic(call, item.topic),
-            wing=_wing(call, item.wing),
-        )
-    )
-    staff_status = call.t(f"reader.status_staff.{item.status}")
-    lines.append(call.t("agenda.item.status", status=staff_status))
-    lines.append(call.t("agenda.triage.raised", when=item.created_at))
-    lines.append(_byline(call, await agenda.byline(call.tx, item, call.me), item))
-    if item.support_count:
-        lines.append(call.t("agenda.item.supporters", count=item.support_count))
-    lines += ["", await _own_words(call, item)]
-    if item.info_question:
-        lines += ["", call.t("agenda.triage.asked", question=item.info_question)]
-        if item.info_reply:
-            lines.append(call.t("agenda.triage.reply", reply=item.info_reply))
-    for note in await agenda.notes(call.tx, item.id):
-        lines.append(call.t("reader.late.note", text=note.text, when=note.created_at))
-    latest = _latest(call, item) if item.status not in agenda.UNDECIDED else ""
-    if latest:
-        lines.append(latest)
-    buttons: list[list[Button]] = []
-    if item.status in agenda.UNDECIDED:
-        v = item.version
-        buttons = [
-            [
-                call.button("agenda.triage.accept", TriageAction(TriageMove.ACCEPT, item.id, v)),
-                call.button("agenda.triage.answer", TriageAction(TriageMove.ANSWER, item.id, v)),
-            ],
-            [
-                call.button("agenda.triage.decline", TriageAction(TriageMove.DECLINE, item.id, v)),
-                call.button("agenda.triage.merge", TriageAction(TriageMove.MERGE, item.id, v)),
-            ],
-            [call.button("agenda.triage.ask", TriageAction(TriageMove.ASK, item.id, v))],
-        ]
-    elif agenda.may_move(item.status, agenda.MERGED):
-        merge = TriageAction(TriageMove.MERGE, item.id, item.version)
-        buttons = [[call.button("agenda.triage.merge", merge)]]
-    if waiting is not None:
-        buttons.append([call.button("agenda.triage.skip", TriageNext(item.id))])
-    return Reply("\n".join(lines), buttons, edit)
-
-
-async def _own_words(call: Call, item: ItemRow) -> str:
-    """A member's words as written, marked with their language when it is not the reader's.
-    Not for a hidden name: the language would hint at who wrote it."""
-    language = await agenda.writer_language(call.tx, item)
-    if language is None or language == call.lang:
-        return item.text
-    return i18n.content_for({language: item.text}, call.lang)
-
-
-def _byline(call: Call, by: Byline, item: ItemRow) -> str:
-    if by.kind == "keyed":
-        return call.t("agenda.by.keyed", ref=by.ref, reason=item.keyed_reason or "-")
-    if by.kind == "named":
-        return call.t("agenda.by.named", ref=by.ref, label=by.label or "-")
-    return call.t(f"agenda.by.{by.kind}")
-
-
-async def triage_action(call: Call, b: TriageAction) -> Result:
-    action, item_id, version = b.move, b.item_id, b.version
-    clock, settings = call.services.clock, call.services.settings
-    if action is TriageMove.ACCEPT:
-        decided = await agenda.accept(
-            call.tx, clock, settings, actor=call.me, item_id=item_id, version=version
-        )
-        return await _after_decision(call, decided, "agenda.triage.accepted")
-    may = await agenda.may_decide(call.tx, call.me, item_id, version, _WANTED[action])
-    if may.item is None:
-        return _stale(call)
-    if not may.done:
-        # Dealt with since this button was shown: answered, not obeyed.
-        call.toast = call.t("agenda.triage.handled")
-        call.toast_alert = True
-        return await _next_item(call, None, edit=False)
-    if action is TriageMove.ANSWER:
-        # "Answer now" posts the item's outcome (kind, text, confirm): the one road for outcomes
-        # is bot.council.outcomes.post, through handlers/outcomes.py (docs/OUTCOMES.md).
-        return await outcome_handlers.choose_kind(call, may.item, outcomes.TRIAGE)
-    step = _TYPED_ACTIONS[action]
-    await _save_triage(call, step, TriageDraft(item_id, version))
-    await content.start(call.tx, call.me.id)
-    return call.reply(_TYPE_PROMPT[step], ref=agenda.ref(item_id))
-
-
-async def _save_triage(call: Call, step: TriageStep, draft: TriageDraft) -> None:
-    await TRIAGE.save(call.tx, call.me.id, step, draft, call.services.clock.now())
-
-
-async def triage_typed(call: Call) -> Result:
-    at = TRIAGE.read(call.state)
-    if at is None:
-        return call.reply("common.use_menu")
-    step, item_id, version = at.step, at.draft.item, at.draft.version
-    clock, settings = call.services.clock, call.services.settings
-    if step is TriageStep.DECLINE_CONFIRM:
-        return call.reply("reader.decline.use_buttons", ref=agenda.ref(item_id))
-    if step is TriageStep.MERGE:
-        target = agenda.parse_ref(call.text)
-        if target is None:
-            return call.reply("agenda.triage.merge_bad_ref")
-        decided = await agenda.merge(
-            call.tx,
-            clock,
-            settings,
-            actor=call.me,
-            item_id=item_id,
-            version=version,
-            target_id=target,
-        )
-        wrong_target = _WRONG_TARGET.get(decided.result)
-        if wrong_target is not None:
-            # Stay in the step: they may type another reference, or /cancel.
-            return call.reply(wrong_target, target=agenda.ref(target))
-        await call.end_flow()
-        return await _after_decision(
-            call,
-            decided,
-            "agenda.triage.merged",
-            target=agenda.ref(decided.target.id if decided.target else target),
-        )
-    cleaned = agenda.note_text(call.text)
-    if not cleaned.ok:
-        return call.reply(
-            f"agenda.note.{cleaned.problem}",
-            length=len(cleaned.text),
-            most=agenda.NOTE_MAX,
-        )
-    if step is TriageStep.DECLINE and content.others(settings):
-        # The member reads the reason in their language: ask for the others, then confirm.
-        await _save_triage(call, TriageStep.DECLINE_CONFIRM, replace(at.draft, reason=cleaned.text))
-        buttons = [
-            [call.button("reader.decline.yes", DeclineConfirm(item_id, version))],
-            [call.button("agenda.cancel", DeclineDrop())],
-        ]
-        then = call.reply(
-            "reader.decline.confirm", buttons=buttons, ref=agenda.ref(item_id), reason=cleaned.text
-        )
-        return await asking.ask_other(
-            call, field="reason", text=cleaned.text, most=agenda.NOTE_MAX, then=then
-        )
-    await call.end_flow()
-    if step is TriageStep.DECLINE:
-        decided = await agenda.decline(
-            call.tx,
-            clock,
-            settings,
-            actor=call.me,
-            item_id=item_id,
-            version=version,
-            reason=cleaned.text,
-        )
-        return await _after_decision(call, decided, "agenda.triage.declined")
-    decided = await agenda.ask_info(
-        call.tx,
-        clock,
-        settings,
-        actor=call.me,
-        item_id=item_id,
-        version=version,
-        question=cleaned.text,
-    )
-    return await _after_decision(call, decided, "agenda.triage.asked_done")
-
-
-async def decline_confirm(call: Call, b: DeclineConfirm) -> Result:
-    """Decline with the reason typed in each content language (triage_typed)."""
-    at = TRIAGE.read(call.state)
-    item_id, version = b.item_id, b.version
-    if (
-        at is None
-        or at.step is not TriageStep.DECLINE_CONFIRM
-        or (item_id, version) != (at.draft.item, at.draft.version)
-        or at.draft.reason is None
-    ):
-        return _stale(call)
-    await call.end_flow()
-    decided = await agenda.decline(
-        call.tx,
-        call.services.clock,
-        call.services.settings,
-        actor=call.me,
-        item_id=item_id,
-        version=version,
-        reason=at.draft.reason,
-    )
-    return await _after_decision(call, decided, "agenda.triage.declined")
-
-
-async def decline_drop(call: Call, _b: DeclineDrop) -> Result:
-    if TRIAGE.read(call.state) is None:
-        return _stale(call)
-    await call.end_flow()
-    return call.reply("common.cancelled", edit=True)
-
-
-async def _after_decision(
-    call: Call, decided: agenda.Decision, done_id: str, **params: Any
-) -> Result:
-    following = await _next_item(call, None, edit=False)
-    if decided.item is None or decided.result in (Verdict.UNKNOWN, Verdict.REFUSED):
-        # A forged button, or one for a state the item is no longer in: answered, not obeyed.
-        call.toast = call.t("common.stale_button")
-        return [call.reply("agenda.triage.not_now"), following]
-    ref = agenda.ref(decided.item.id)
-    if decided.done:
-        return [call.reply(done_id, ref=ref, **params), following]
-    # Someone else got there first.
-    if call.pressed is not None:
-        call.toast = call.t("agenda.triage.handled")
-    return [call.reply("agenda.triage.handled_ref", ref=ref), following]
-
-
 # --- the member's reply to a question -------------------------------------------------------
 
 
@@ -779,7 +476,7 @@ async def reply_start(call: Call, b: ReplyStart) -> Result:
         return call.reply(
             "reader.late.moved_on",
             ref=agenda.ref(seen.item.id),
-            status=_status(call, seen.item.status),
+            status=status_word(call, seen.item.status),
         )
     await _save_reply(call, ReplyStep.TEXT, ReplyDraft(item.id))
     return call.reply(
@@ -814,7 +511,7 @@ async def reply_typed(call: Call) -> Result:
     if not late.done or late.item is None:
         return call.reply("agenda.reply.not_waiting")
     return call.reply(
-        "reader.late.kept", ref=agenda.ref(item_id), status=_status(call, late.item.status)
+        "reader.late.kept", ref=agenda.ref(item_id), status=status_word(call, late.item.status)
     )
 
 
@@ -955,7 +652,3 @@ async def keyin_confirm(call: Call, _b: KeyinConfirm) -> Result:
             edit=True,
         )
     return call.reply("agenda.keyin.done", ref=agenda.ref(item.id), edit=True)
-
-
-def _excerpt(text: str, limit: int = EXCERPT) -> str:
-    return excerpt(text, limit)

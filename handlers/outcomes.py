@@ -175,7 +175,7 @@ async def choose_kind(call: Call, item: agenda.ItemRow, source: str) -> Reply:
         ),
         call.t("agenda.item.status", status=call.t(f"reader.status_staff.{item.status}")),
         "",
-        _excerpt(item.text, 400),
+        excerpt(item.text, 400),
     ]
     current = await outcomes.latest(call.tx, item.id)
     if current is not None:
@@ -474,7 +474,7 @@ async def _board_page(call: Call, scope: str, page: int, *, edit: bool) -> Resul
                 topic=_topic(call, outcome.topic),
                 wing=_wing(call, outcome.wing),
             ),
-            call.t("outcomes.board.said", text=_excerpt(entry.item_text)),
+            call.t("outcomes.board.said", text=excerpt(entry.item_text, EXCERPT)),
             await _outcome_lines(call, outcome),
         ]
     buttons: list[list[Button]] = []
@@ -705,7 +705,3 @@ async def my_record(call: Call) -> Result:
     lines += ["", *await schemes.record_lines(call)]
     lines += ["", call.t("outcomes.record.footer")]
     return Reply("\n".join(lines), [[schemes.print_button(call)]])
-
-
-def _excerpt(text: str, limit: int = EXCERPT) -> str:
-    return excerpt(text, limit)

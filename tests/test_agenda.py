@@ -422,10 +422,12 @@ def test_every_answer_of_the_agenda_has_its_sentence() -> None:
     from bot import i18n
     from handlers import agenda as agenda_handlers
     from handlers import outcomes as outcome_handlers
+    from handlers import triage as triage_handlers
 
     ids = [
         *agenda_handlers._SUPPORTED.values(),
-        *agenda_handlers._WRONG_TARGET.values(),
+        *triage_handlers._WRONG_TARGET.values(),
+        *triage_handlers._TYPE_PROMPT.values(),
         *outcome_handlers._REFUSED.values(),
     ]
     assert ids and all(i18n.has(i) for i in ids), [i for i in ids if not i18n.has(i)]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.council import agenda
+from bot.council import agenda, triage
 from bot.council.access import Person
 from bot.council.agenda import Draft
 from storage import agenda as store
@@ -117,11 +117,11 @@ async def test_triage_needs_a_triage_role_in_the_council_code_too(h: Harness) ->
     for actor in (member, family):
         async with h.db.transaction() as tx:
             with pytest.raises(agenda.NotAllowed):
-                await agenda.accept(
+                await triage.accept(
                     tx, h.clock, h.settings, actor=actor, item_id=item_id, version=0
                 )
             with pytest.raises(agenda.NotAllowed):
-                await agenda.queue(tx, actor)
+                await triage.queue(tx, actor)
     async with h.db.transaction() as tx:
         with pytest.raises(agenda.NotAllowed):
             await agenda.raise_item(

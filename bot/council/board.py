@@ -16,6 +16,7 @@ from bot.council import agenda, content, outcomes, roles
 from bot.council.access import Person
 from bot.council.clock import Clock
 from bot.council.roles import NotAllowed
+from bot.council.text import excerpt
 from storage.db import Tx
 
 # What a notice board shows: the latest outcomes of the last three months, at most this many.
@@ -51,10 +52,6 @@ def _labels(settings: Settings, kind: str, key: str) -> dict[str, str]:
     return dict(found.labels) if found else {"en": key}
 
 
-def _excerpt(text: str) -> str:
-    return text if len(text) <= EXCERPT else text[: EXCERPT - 1].rstrip() + "…"
-
-
 async def gather(
     tx: Tx, clock: Clock, settings: Settings, *, actor: Person | None, wing: str | None
 ) -> Board:
@@ -72,7 +69,7 @@ async def gather(
             topic=_labels(settings, "topic", e.outcome.topic),
             wing=_labels(settings, "wing", e.outcome.wing),
             kind=e.outcome.kind,
-            said=_excerpt(e.item_text),
+            said=excerpt(e.item_text, EXCERPT),
             did=await _in_each_language(tx, settings, e.outcome.id, e.outcome.text),
             reason=e.outcome.reason,
             owner=e.owner,

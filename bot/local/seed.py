@@ -14,7 +14,7 @@ from datetime import datetime, time, timedelta
 import handlers  # noqa: F401 - registers the meeting RSVP buttons used by the notices
 from bot import i18n
 from bot.config import Settings
-from bot.council import access, agenda, consultations, meetings, polls, schemes
+from bot.council import access, agenda, consultations, meetings, polls, schemes, triage
 from bot.council.clock import Clock
 from bot.local.store import ChannelStore, Persona
 from handlers import consultations as consultation_buttons
@@ -135,7 +135,7 @@ async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock
             seeded.items.append(agenda.ref(item.id))
         # The chair accepts the first two; the others wait in /triage for you to try.
         for item in raised[:2]:
-            await agenda.accept(
+            await triage.accept(
                 tx, clock, settings, actor=chair, item_id=item.id, version=item.version
             )
         if len(raised) >= 2 and len(members) >= 2:
