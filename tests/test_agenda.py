@@ -431,3 +431,33 @@ def test_every_answer_of_the_agenda_has_its_sentence() -> None:
         *outcome_handlers._REFUSED.values(),
     ]
     assert ids and all(i18n.has(i) for i in ids), [i for i in ids if not i18n.has(i)]
+
+
+async def test_forged_agenda_buttons_are_stale_and_change_nothing(h: Harness) -> None:
+    # The typed buttons (bot/council/agenda_buttons.py) are parsed once, in the wrapper.
+    owner, fan = await h.join("member"), await h.join("member")
+    staff = await h.join("staff", wing=None)
+    ref = await raise_item(h, owner, ISSUE)
+    await accept(h, staff, ref)
+    await h.tg.send(fan, "/browse")
+    page = h.double.last(fan)
+    assert page is not None
+    stale = "This button no longer works. Send /menu to start again."
+    for forged in (
+        f"1:asp:{item_id(ref)}:x:s:0",  # a scope that is neither "w" nor "a"
+        f"1:asp:{item_id(ref)}:w:s:0:9",  # one part too many
+        "1:asp:-:w:s:0",
+        "1:abr:w:z:0",
+        "1:abr:w:n",
+        "1:amy:x",
+        "1:arn:maybe",
+        "1:arf:everything",
+    ):
+        await h.tg.press_data(fan, page.message_id, forged)
+        assert h.tg.answer_for(fan) == stale, forged
+    assert await h.rows("SELECT * FROM agenda_support") == []
+    # The short form (an item shown by reference) and the long form (on a browse page) are one
+    # kind: both count the support once.
+    await h.tg.press_data(fan, page.message_id, pack("asp", item_id(ref)))
+    await h.tg.press_data(fan, page.message_id, pack("asp", item_id(ref), "w", "n", 0))
+    assert len(await h.rows("SELECT * FROM agenda_support")) == 1
