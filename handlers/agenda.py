@@ -50,7 +50,7 @@ from handlers.base import stale as _stale
 from handlers.base import topic_label as _topic
 from handlers.base import wing_label as _wing
 from handlers.callbacks import pack  # the menu's button is the menu area's
-from handlers.items import latest_line, status_word
+from handlers.items import kind_word, latest_line, status_word
 
 PAGE = 5
 EXCERPT = 200
@@ -306,7 +306,7 @@ async def _member_status(call: Call, item: ItemRow) -> str:
     if item.status in (agenda.ANSWERED, agenda.OUTCOME_POSTED, agenda.CLOSED):
         latest = await outcomes.latest(call.tx, item.id)
         if latest is not None:
-            return call.t("reader.status_outcome", kind=call.t(f"outcomes.kind.{latest.kind}"))
+            return call.t("reader.status_outcome", kind=kind_word(call, latest.kind))
     return status_word(call, item.status)
 
 

@@ -9,7 +9,18 @@ from handlers.base import Call
 
 
 def status_word(call: Call, status: str) -> str:
+    """The status as members read it. Every status has its id (tests/test_agenda.py checks)."""
     return call.t(f"agenda.status.{status}")
+
+
+def staff_status_word(call: Call, status: str) -> str:
+    """The status as staff read it, in triage and when posting an outcome."""
+    return call.t(f"reader.status_staff.{status}")
+
+
+def kind_word(call: Call, kind: str) -> str:
+    """An outcome's kind: resolved, partly, not possible, in progress."""
+    return call.t(f"outcomes.kind.{kind}")
 
 
 def latest_line(call: Call, item: ItemRow) -> str:

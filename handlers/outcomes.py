@@ -39,6 +39,7 @@ from handlers.base import Button, Call, Reply, Result, excerpt
 from handlers.base import stale as _stale
 from handlers.base import topic_label as _topic
 from handlers.base import wing_label as _wing
+from handlers.items import kind_word, staff_status_word, status_word
 
 PAGE = 5
 EXCERPT = 160
@@ -75,7 +76,7 @@ async def _postable_page(call: Call, page: int, *, edit: bool) -> Reply:
                     "reader.outcome.item",
                     ref=agenda.ref(item.id),
                     topic=_topic(call, item.topic),
-                    status=call.t(f"reader.status_staff.{item.status}"),
+                    status=staff_status_word(call, item.status),
                 ),
                 PostablePick(item.id).pack(),
             )
@@ -173,7 +174,7 @@ async def choose_kind(call: Call, item: agenda.ItemRow, source: str) -> Reply:
             topic=_topic(call, item.topic),
             wing=_wing(call, item.wing),
         ),
-        call.t("agenda.item.status", status=call.t(f"reader.status_staff.{item.status}")),
+        call.t("agenda.item.status", status=staff_status_word(call, item.status)),
         "",
         excerpt(item.text, 400),
     ]
@@ -230,9 +231,7 @@ async def pick_kind(call: Call, b: PickKind) -> Result:
     if kept is not None and kept_here and kept.draft.text:
         return await _next_step(call, replace(draft, text=kept.draft.text))
     await _save(call, OutcomeStep.TEXT, draft)
-    return call.reply(
-        "outcomes.post.ask_text", ref=agenda.ref(item_id), kind=call.t(f"outcomes.kind.{kind}")
-    )
+    return call.reply("outcomes.post.ask_text", ref=agenda.ref(item_id), kind=kind_word(call, kind))
 
 
 def _text_problem(call: Call, problem: str | None, length: int, most: int) -> Reply:
@@ -338,7 +337,7 @@ async def _preview(call: Call, draft: OutcomeDraft) -> Reply:
     item_id, version = draft.item or 0, draft.version or 0
     lines = [
         call.t("outcomes.post.preview", ref=agenda.ref(item_id)),
-        call.t("outcomes.line.kind", kind=call.t(f"outcomes.kind.{draft.kind}")),
+        call.t("outcomes.line.kind", kind=kind_word(call, draft.kind or outcomes.RESOLVED)),
         draft.text or "",
     ]
     if draft.reason:
@@ -401,9 +400,7 @@ async def publish(call: Call, b: Publish) -> Result:
             call, posted.result, item_id, posted.item.merged_into if posted.item else None
         )
     call.toast = call.t("outcomes.post.toast")
-    done = call.reply(
-        "outcomes.post.done", ref=ref, kind=call.t(f"outcomes.kind.{posting.kind}"), edit=True
-    )
+    done = call.reply("outcomes.post.done", ref=ref, kind=kind_word(call, posting.kind), edit=True)
     if source == outcomes.TRIAGE:
         done.buttons = [[call.button("outcomes.post.next_issue", TriageNext(item_id))]]
     return done
@@ -422,7 +419,7 @@ async def _outcome_lines(call: Call, outcome: OutcomeRow) -> str:
     lines = [
         call.t(
             "outcomes.line.kind_on",
-            kind=call.t(f"outcomes.kind.{outcome.kind}"),
+            kind=kind_word(call, outcome.kind),
             when=outcome.posted_at,
         ),
         outcome.text,
@@ -691,9 +688,9 @@ async def my_record(call: Call) -> Result:
     lines += ["", call.t("outcomes.record.items", count=record.items_raised)]
     for entry in record.items:
         came = (
-            call.t(f"outcomes.kind.{entry.outcome.kind}")
+            kind_word(call, entry.outcome.kind)
             if entry.outcome is not None
-            else call.t(f"agenda.status.{entry.status}")
+            else status_word(call, entry.status)
         )
         lines.append(call.t("outcomes.record.item", ref=agenda.ref(entry.item_id), result=came))
     lines += ["", call.t("outcomes.record.consultations", count=record.consultations_answered)]

@@ -5,7 +5,7 @@ original, or ask the writer a question. Thin: the rules are in bot.council.triag
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, assert_never
 
 from bot import i18n
 from bot.council import agenda, content, outcomes
@@ -19,14 +19,14 @@ from bot.council.agenda_buttons import (
     TriageNext,
 )
 from bot.council.agenda_flows import TRIAGE, TriageDraft, TriageStep
-from bot.council.triage import Byline
+from bot.council.triage import Byline, Writer
 from handlers import content as asking
 from handlers import outcomes as outcome_handlers
 from handlers.base import Button, Call, Reply, Result
 from handlers.base import stale as _stale
 from handlers.base import topic_label as _topic
 from handlers.base import wing_label as _wing
-from handlers.items import latest_line
+from handlers.items import latest_line, staff_status_word
 
 # Triage moves that are typed next (the reason, the target, the question), and the status each
 # leads to.
@@ -98,7 +98,7 @@ async def view(call: Call, item: ItemRow, *, waiting: int | None, edit: bool) ->
             wing=_wing(call, item.wing),
         )
     )
-    staff_status = call.t(f"reader.status_staff.{item.status}")
+    staff_status = staff_status_word(call, item.status)
     lines.append(call.t("agenda.item.status", status=staff_status))
     lines.append(call.t("agenda.triage.raised", when=item.created_at))
     lines.append(_byline(call, await rules.byline(call.tx, item, call.me), item))
@@ -146,11 +146,19 @@ async def _own_words(call: Call, item: ItemRow) -> str:
 
 
 def _byline(call: Call, by: Byline, item: ItemRow) -> str:
-    if by.kind == "keyed":
-        return call.t("agenda.by.keyed", ref=by.ref, reason=item.keyed_reason or "-")
-    if by.kind == "named":
-        return call.t("agenda.by.named", ref=by.ref, label=by.label or "-")
-    return call.t(f"agenda.by.{by.kind}")
+    match by.kind:
+        case Writer.KEYED:
+            return call.t("agenda.by.keyed", ref=by.ref, reason=item.keyed_reason or "-")
+        case Writer.NAMED:
+            return call.t("agenda.by.named", ref=by.ref, label=by.label or "-")
+        case Writer.YOU:
+            return call.t("agenda.by.you")
+        case Writer.NONE:
+            return call.t("agenda.by.none")
+        case Writer.HIDDEN:
+            return call.t("agenda.by.hidden")
+        case _:
+            assert_never(by.kind)
 
 
 async def triage_action(call: Call, b: TriageAction) -> Result:

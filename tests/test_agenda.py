@@ -461,3 +461,24 @@ async def test_forged_agenda_buttons_are_stale_and_change_nothing(h: Harness) ->
     await h.tg.press_data(fan, page.message_id, pack("asp", item_id(ref)))
     await h.tg.press_data(fan, page.message_id, pack("asp", item_id(ref), "w", "n", 0))
     assert len(await h.rows("SELECT * FROM agenda_support")) == 1
+
+
+def test_every_status_kind_and_text_problem_has_its_sentence() -> None:
+    # These ids are built from a status, a kind or a problem word (handlers/items.py): the
+    # catalogue test skips them, so they are checked here against every value the council has.
+    from bot import i18n
+    from bot.council import agenda as rules
+    from bot.council import outcomes
+    from bot.council.agenda_flows import RaiseStep
+    from bot.council.triage import Writer
+
+    ids = [f"agenda.status.{s}" for s in rules.STATUSES]
+    ids += [f"reader.status_staff.{s}" for s in rules.STATUSES]
+    ids += [f"outcomes.kind.{k}" for k in outcomes.KINDS]
+    ids += [f"outcomes.notice.{k}" for k in outcomes.KINDS]
+    ids += [f"agenda.by.{w}" for w in Writer]
+    ids += [f"agenda.raise.change_{f}" for f in RaiseStep if f not in ("confirm",)]
+    problems = ("empty", "too_short", "too_long", "no_words")
+    ids += [f"agenda.text.{p}" for p in problems] + [f"agenda.note.{p}" for p in problems]
+    ids += [f"outcomes.problem.{p}" for p in problems]
+    assert [i for i in ids if not i18n.has(i)] == []

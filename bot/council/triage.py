@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from bot.config import Settings
 from bot.council import agenda, content, roles
@@ -36,28 +37,36 @@ from storage.db import Tx
 _MERGE_CHAIN_LIMIT = 50
 
 
+class Writer(StrEnum):
+    YOU = "you"
+    NONE = "none"  # other members never learn who raised an item
+    HIDDEN = "hidden"
+    NAMED = "named"
+    KEYED = "keyed"  # a paper slip: the keyer is shown
+
+
 @dataclass(frozen=True)
 class Byline:
-    """Who raised an item, as this viewer may see it. kind: you, none, hidden, named, keyed."""
+    """Who raised an item, as this viewer may see it."""
 
-    kind: str
+    kind: Writer
     ref: str = ""
     label: str = ""
 
 
 async def byline(tx: Tx, item: ItemRow, viewer: Person) -> Byline:
     if item.submitter_id is not None and item.submitter_id == viewer.id:
-        return Byline("you")
+        return Byline(Writer.YOU)
     if viewer.role not in roles.TRIAGE:
         # Other members never learn who raised an item.
-        return Byline("none")
+        return Byline(Writer.NONE)
     if item.keyed_in:
-        return Byline("keyed", person_ref(item.keyed_by) if item.keyed_by else "-")
+        return Byline(Writer.KEYED, person_ref(item.keyed_by) if item.keyed_by else "-")
     if item.name_hidden or item.submitter_id is None:
-        return Byline("hidden")
+        return Byline(Writer.HIDDEN)
     submitter = await people.by_id(tx, item.submitter_id)
     return Byline(
-        "named", person_ref(item.submitter_id), (submitter.label if submitter else "") or ""
+        Writer.NAMED, person_ref(item.submitter_id), (submitter.label if submitter else "") or ""
     )
 
 
