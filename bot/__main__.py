@@ -386,6 +386,7 @@ def cmd_board(args: argparse.Namespace) -> int:
     """The printable outcomes board as an A4 PDF, for one wing or all (docs/OUTCOMES.md)."""
     from bot.council import board
     from bot.council.clock import SystemClock
+    from bot.documents import board as board_document
 
     settings = _settings(args.config)
     wing = args.wing.strip().lower() if args.wing else None
@@ -404,7 +405,7 @@ def cmd_board(args: argparse.Namespace) -> int:
 
     gathered = asyncio.run(go())
     with open(args.out, "wb") as out:
-        out.write(board.render(gathered))
+        out.write(board_document.render(gathered))
     print(f"Board with {len(gathered.entries)} outcome(s) written to {args.out}")
     return 0
 
@@ -415,6 +416,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     from bot.council import reports
     from bot.council.clock import SystemClock
+    from bot.documents import reports as documents
 
     settings = _settings(args.config)
     clock = SystemClock()
@@ -437,7 +439,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     folder = Path(args.out)
     folder.mkdir(parents=True, exist_ok=True)
     lang = args.language or settings.establishment.default_language
-    files = reports.charts(report, settings, lang) + reports.csv_files(report, settings, lang)
+    files = documents.charts(report, settings, lang) + documents.csv_files(report, settings, lang)
     for name, data in files:
         (folder / name).write_bytes(data)
     print(f"Report for {month.label}: {len(files)} file(s) written to {folder}")

@@ -14,6 +14,8 @@ from telegram.ext import (
     filters,
 )
 
+from bot.council import agenda_buttons as ab
+from bot.council import agenda_flows as af
 from bot.council import consultations as consultation_rules
 from bot.council import election_buttons as eb
 from bot.council import elections as election_rules
@@ -46,6 +48,7 @@ from handlers import (
     privacy,
     safety,
     schemes,
+    triage,
 )
 from handlers.base import STRANGERS, Spec, pressed, run
 from handlers.callbacks import unpack
@@ -98,7 +101,7 @@ COMMANDS: list[Command] = [
     _cmd("raise", agenda.raise_start, r.IN_CUSTODY, "agenda.help.raise", "agenda.menu.raise"),
     _cmd("myitems", agenda.my_items, r.IN_CUSTODY, "agenda.help.myitems", "agenda.menu.myitems"),
     _cmd("browse", agenda.browse, r.IN_CUSTODY, "agenda.help.browse", "agenda.menu.browse"),
-    _cmd("triage", agenda.triage, r.TRIAGE, "agenda.help.triage", "agenda.menu.triage"),
+    _cmd("triage", triage.triage, r.TRIAGE, "agenda.help.triage", "agenda.menu.triage"),
     _cmd("keyin", agenda.keyin_start, r.STAFF_SIDE, "agenda.help.keyin", "agenda.menu.keyin"),
     _cmd("invite", access.invite, r.STAFF_SIDE, "help.invite", "menu.invite"),
     _cmd("people", access.people, r.STAFF_SIDE, "help.people", "menu.people"),
@@ -236,28 +239,32 @@ BUTTONS: dict[str, Spec] = {
     "sgd": Spec(safety.take, r.ALL),
     "sgr": Spec(safety.remove, frozenset({r.ADMIN})),
     # Agenda items: raise (ar*), key in (ak*), follow, browse and support, triage, reply.
-    "art": Spec(agenda.raise_topic, r.IN_CUSTODY),
-    "arw": Spec(agenda.raise_wing, r.IN_CUSTODY),
-    "arn": Spec(agenda.raise_name, r.IN_CUSTODY),
-    "are": Spec(agenda.raise_edit, r.IN_CUSTODY),
-    "arf": Spec(agenda.raise_edit_field, r.IN_CUSTODY),
-    "arc": Spec(agenda.raise_confirm, r.IN_CUSTODY),
-    "arx": Spec(agenda.raise_cancel, r.IN_CUSTODY | r.STAFF_SIDE),
-    "akt": Spec(agenda.keyin_topic, r.STAFF_SIDE),
-    "akw": Spec(agenda.keyin_wing, r.STAFF_SIDE),
-    "akc": Spec(agenda.keyin_confirm, r.STAFF_SIDE),
-    "akn": Spec(agenda.keyin_no_writer, r.STAFF_SIDE),
-    "akx": Spec(agenda.raise_cancel, r.STAFF_SIDE),
-    "amy": Spec(agenda.my_items_page, r.IN_CUSTODY),
-    "abr": Spec(agenda.browse_page, r.IN_CUSTODY),
-    "asp": Spec(agenda.support, r.IN_CUSTODY),
-    "atr": Spec(agenda.triage_action, r.TRIAGE),
-    "atn": Spec(agenda.triage_next, r.TRIAGE),
-    "atd": Spec(agenda.decline_confirm, r.TRIAGE),
-    "atdx": Spec(agenda.decline_drop, r.TRIAGE),
-    "arp": Spec(agenda.reply_start, r.IN_CUSTODY | r.STAFF_SIDE),
-    "arl": Spec(agenda.reply_loose, r.IN_CUSTODY),
-    "arlx": Spec(agenda.reply_loose_drop, r.IN_CUSTODY),
+    **dict(
+        [
+            pressed(ab.RaiseTopic, agenda.raise_topic, r.IN_CUSTODY),
+            pressed(ab.RaiseWing, agenda.raise_wing, r.IN_CUSTODY),
+            pressed(ab.RaiseName, agenda.raise_name, r.IN_CUSTODY),
+            pressed(ab.RaiseEdit, agenda.raise_edit, r.IN_CUSTODY),
+            pressed(ab.RaiseEditField, agenda.raise_edit_field, r.IN_CUSTODY),
+            pressed(ab.RaiseConfirm, agenda.raise_confirm, r.IN_CUSTODY),
+            pressed(ab.RaiseCancel, agenda.raise_cancel, r.IN_CUSTODY | r.STAFF_SIDE),
+            pressed(ab.KeyinTopic, agenda.keyin_topic, r.STAFF_SIDE),
+            pressed(ab.KeyinWing, agenda.keyin_wing, r.STAFF_SIDE),
+            pressed(ab.KeyinConfirm, agenda.keyin_confirm, r.STAFF_SIDE),
+            pressed(ab.KeyinNoWriter, agenda.keyin_no_writer, r.STAFF_SIDE),
+            pressed(ab.KeyinCancel, agenda.raise_cancel, r.STAFF_SIDE),
+            pressed(ab.MyItemsPage, agenda.my_items_page, r.IN_CUSTODY),
+            pressed(ab.BrowsePage, agenda.browse_page, r.IN_CUSTODY),
+            pressed(ab.Support, agenda.support, r.IN_CUSTODY),
+            pressed(ab.TriageAction, triage.triage_action, r.TRIAGE),
+            pressed(ab.TriageNext, triage.triage_next, r.TRIAGE),
+            pressed(ab.DeclineConfirm, triage.decline_confirm, r.TRIAGE),
+            pressed(ab.DeclineDrop, triage.decline_drop, r.TRIAGE),
+            pressed(ab.ReplyStart, agenda.reply_start, r.IN_CUSTODY | r.STAFF_SIDE),
+            pressed(ab.ReplyLoose, agenda.reply_loose, r.IN_CUSTODY),
+            pressed(ab.ReplyLooseDrop, agenda.reply_loose_drop, r.IN_CUSTODY),
+        ]
+    ),
     "ann": Spec(delivery.announce_audience, r.STAFF_SIDE),
     "anny": Spec(delivery.announce_send, r.STAFF_SIDE),
     # "The same words in both" while a wizard asks for another content language.
@@ -391,16 +398,20 @@ BUTTONS: dict[str, Spec] = {
     ),
     # Outcomes: post (oc k/o/y/x; triage's "answer now" starts here too), the board (ocb, ocf
     # for families), print (obd). Council code re-checks role, road, item version and state.
-    "ock": Spec(outcomes.pick_kind, r.TRIAGE),
-    "oco": Spec(outcomes.owner_me, r.STAFF_SIDE),
-    "ocy": Spec(outcomes.publish, r.TRIAGE),
-    "ocx": Spec(outcomes.cancel, r.TRIAGE),
-    "ocb": Spec(outcomes.board_page, r.IN_CUSTODY | r.READERS),
-    "ocf": Spec(outcomes.family_page, FAMILIES),
-    "obd": Spec(outcomes.print_board, r.STAFF_SIDE),
-    "ocl": Spec(outcomes.postable_page, r.STAFF_SIDE),
-    "orp": Spec(outcomes.report_month, r.READERS),
-    "ocp": Spec(outcomes.postable_pick, r.STAFF_SIDE),
+    **dict(
+        [
+            pressed(ab.PickKind, outcomes.pick_kind, r.TRIAGE),
+            pressed(ab.OwnerMe, outcomes.owner_me, r.STAFF_SIDE),
+            pressed(ab.Publish, outcomes.publish, r.TRIAGE),
+            pressed(ab.OutcomeCancel, outcomes.cancel, r.TRIAGE),
+            pressed(ab.BoardPage, outcomes.board_page, r.IN_CUSTODY | r.READERS),
+            pressed(ab.FamilyPage, outcomes.family_page, FAMILIES),
+            pressed(ab.PrintBoard, outcomes.print_board, r.STAFF_SIDE),
+            pressed(ab.PostablePage, outcomes.postable_page, r.STAFF_SIDE),
+            pressed(ab.ReportMonth, outcomes.report_month, r.READERS),
+            pressed(ab.PostablePick, outcomes.postable_pick, r.STAFF_SIDE),
+        ]
+    ),
     # Peer schemes (s*): the directory and a page, ask (with or without a note), cancel, the
     # follow-up, "I am arranging this", coordinators' pages, new schemes, print my record.
     # Council code re-checks the wing, the coordinator and whose request it is.
@@ -434,10 +445,10 @@ BUTTONS: dict[str, Spec] = {
 # Typed replies, by the flow stored for the person (conversation table).
 FLOWS: dict[str, Spec] = {
     "invite": Spec(access.invite_label, r.STAFF_SIDE),
-    "raise": Spec(agenda.raise_typed, r.IN_CUSTODY),
-    "keyin": Spec(agenda.keyin_typed, r.STAFF_SIDE),
-    "triage": Spec(agenda.triage_typed, r.TRIAGE),
-    "agenda_reply": Spec(agenda.reply_typed, r.IN_CUSTODY | r.STAFF_SIDE),
+    af.RAISE.name: Spec(agenda.raise_typed, r.IN_CUSTODY),
+    af.KEYIN.name: Spec(agenda.keyin_typed, r.STAFF_SIDE),
+    af.TRIAGE.name: Spec(triage.triage_typed, r.TRIAGE),
+    af.REPLY.name: Spec(agenda.reply_typed, r.IN_CUSTODY | r.STAFF_SIDE),
     "announce": Spec(delivery.announce_text, r.STAFF_SIDE),
     NEW_POLL.name: Spec(polls.draft_text, POLL_CREATORS),
     NEW_ELECTION.name: Spec(elections.new_typed, ELECTION_CALLERS),

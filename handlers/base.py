@@ -26,6 +26,7 @@ from bot import i18n
 from bot.council import access, safeguarding
 from bot.council.access import Person
 from bot.council.buttons import ButtonData
+from bot.council.text import excerpt as excerpt  # one helper, for handlers and the council
 from bot.services import Services
 from handlers.callbacks import Callback
 from handlers.patience import patiently
@@ -271,8 +272,9 @@ def stale(call: Call, message_id: str = "common.stale_button") -> Result:
     return None
 
 
-def excerpt(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+def pairs(buttons: list[Button]) -> list[list[Button]]:
+    """Buttons two to a row."""
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
 
 
 def topic_label(call: Call, topic_id: str) -> str:

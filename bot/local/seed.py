@@ -13,7 +13,7 @@ from datetime import datetime, time, timedelta
 
 import handlers  # registers the meeting RSVP buttons used by the notices; its TIMERS table
 from bot.config import Settings
-from bot.council import access, agenda, consultations, meetings, polls, schemes, timers
+from bot.council import access, agenda, consultations, meetings, polls, schemes, timers, triage
 from bot.council.clock import Clock
 from bot.local.labels import role_labels
 from bot.local.store import ChannelStore, Persona
@@ -127,7 +127,7 @@ async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock
             seeded.items.append(agenda.ref(item.id))
         # The chair accepts the first two; the others wait in /triage for you to try.
         for item in raised[:2]:
-            await agenda.accept(
+            await triage.accept(
                 tx, clock, settings, actor=chair, item_id=item.id, version=item.version
             )
         if len(raised) >= 2 and len(members) >= 2:
