@@ -30,11 +30,26 @@ class SignInOutcome:
     wing: str | None = None
 
 
+def channel_name(settings: Settings) -> str:
+    """The channel whose user ids the in-cell page hands out: the configured `incell` channel,
+    or (one channel, the local page standing in for it) the first one."""
+    channels = settings.all_channels()
+    return next((c.name for c in channels if c.kind == "incell"), channels[0].name)
+
+
 async def join(
     tx: Tx, clock: Clock, settings: Settings, *, tg_user_id: int, raw_code: str
 ) -> SignInOutcome:
-    """The invite code links this channel user to a new council identity, as /start CODE does."""
-    outcome = await access.redeem(tx, clock, settings, tg_user_id=tg_user_id, raw_code=raw_code)
+    """The invite code links this channel user to a new council identity, as /start CODE does.
+    tg_user_id is the user's id on the in-cell channel (the name is kept for older callers)."""
+    outcome = await access.redeem(
+        tx,
+        clock,
+        settings,
+        tg_user_id=tg_user_id,
+        raw_code=raw_code,
+        channel=channel_name(settings),
+    )
     if outcome.locked_until is not None:
         return SignInOutcome(LOCKED)
     if outcome.person is None or outcome.bad_code:
@@ -55,8 +70,8 @@ async def join(
     )
 
 
-async def reference(tx: Tx, tg_user_id: int) -> str | None:
-    person = await people.by_tg_user(tx, tg_user_id)
+async def reference(tx: Tx, settings: Settings, tg_user_id: int) -> str | None:
+    person = await people.by_identity(tx, channel_name(settings), tg_user_id)
     if person is None or person.status != "active":
         return None
     return access.person_ref(person.id)
@@ -68,9 +83,10 @@ async def reset_pin(
     """A new, unused invite code of the person's own role (and wing) lets them set a new PIN.
     The code is used up; wrong codes count towards the same lockout as joining."""
     now = clock.now()
-    if await access.lockout_until(tx, clock, tg_user_id) is not None:
+    channel = channel_name(settings)
+    if await access.lockout_until(tx, clock, tg_user_id, channel) is not None:
         return SignInOutcome(LOCKED)
-    person = await people.by_tg_user(tx, tg_user_id)
+    person = await people.by_identity(tx, channel, tg_user_id)
     if person is None or person.status != "active":
         return SignInOutcome(NOT_MEMBER)
     code = access.normalise_code(raw_code)
@@ -85,17 +101,17 @@ async def reset_pin(
         and invite.wing == person.wing
     )
     if invite is None or not fits:
-        await invite_store.record_failure(tx, tg_user_id, to_db(now))
+        await invite_store.record_failure(tx, tg_user_id, to_db(now), channel)
         since = to_db(now - settings.invites.failure_window)
         if (
-            await invite_store.failures_since(tx, tg_user_id, since)
+            await invite_store.failures_since(tx, tg_user_id, since, channel)
             >= settings.invites.max_failures
         ):
-            await invite_store.lock(tx, tg_user_id, to_db(now + settings.invites.lockout))
+            await invite_store.lock(tx, tg_user_id, to_db(now + settings.invites.lockout), channel)
             return SignInOutcome(LOCKED)
         return SignInOutcome(BAD_CODE)
     await invite_store.mark_used(tx, invite.id, person.id, to_db(now))
-    await invite_store.clear_failures(tx, tg_user_id)
+    await invite_store.clear_failures(tx, tg_user_id, channel)
     # The staff member who issued the code is named by invite.create; this line ties the two.
     await audit.record(
         tx,
