@@ -35,10 +35,12 @@ from telegram.ext import Application
 from bot import i18n
 from bot.channels import health_of
 from bot.config import Settings
+from bot.council import notices
 from bot.services import Services
 from storage import outbox
 from storage import people as people_store
 from storage.clock import from_db, to_db
+from storage.db import Tx
 from storage.outbox import NoticeRow
 
 log = logging.getLogger(__name__)
@@ -528,6 +530,7 @@ class Sender:
                     if row.person_unreachable:
                         reason = "recipient unreachable (blocked the bot)"
                         await outbox.finish(tx, notice.id, "parked", stamp, reason)
+                        await self._urgent_lost(tx, [notice.id])
                         continue
                     lang = row.person_language or lang
                 if not notice.urgent and release is not None:
@@ -542,6 +545,7 @@ class Sender:
                 except (KeyError, ValueError, IndexError, TypeError) as exc:
                     reason = f"cannot render {notice.message}: {type(exc).__name__} {exc}"
                     await outbox.finish(tx, notice.id, "parked", stamp, reason)
+                    await self._urgent_lost(tx, [notice.id])
                     log.error("notice %s parked: %s", notice.key, reason)
                     continue
                 ready.append(
@@ -622,9 +626,11 @@ class Sender:
         async with self.services.db.transaction() as tx:
             # Only this identity: the person may still be reached on another channel.
             await people_store.set_identity_unreachable(tx, self.channel, notice.chat_id, True, now)
+            urgent = await outbox.urgent_queued_for_chat(tx, notice.chat_id, self.channel)
             parked = await outbox.park_chat(
                 tx, notice.chat_id, now, f"403 {exc.message}"[:300], self.channel
             )
+            await self._urgent_lost(tx, [*urgent, notice.notice_id])
         log.info("a recipient blocked the bot: %d notice(s) parked", parked)
 
     async def _channel_down(
@@ -645,7 +651,17 @@ class Sender:
             await outbox.finish(
                 tx, notice.notice_id, "parked", to_db(self.services.clock.now()), reason
             )
+            await self._urgent_lost(tx, [notice.notice_id])
         log.warning("notice %s parked: %s", notice.key, reason)
+
+    async def _urgent_lost(self, tx: Tx, notice_ids: list[int]) -> None:
+        """A parked urgent notice reaches the admins at once (bot.council.notices)."""
+        lost = await outbox.urgent_among(tx, notice_ids)
+        if lost:
+            told = await notices.urgent_undelivered(tx, self.services.clock, lost)
+            log.warning(
+                "%d urgent notice(s) could not be delivered; %d admin(s) told", len(lost), told
+            )
 
     async def _network(self, notice: Prepared, exc: TelegramError, *, paced: bool) -> None:
         """A dropped connection or time-out: try again later, up to max_attempts, then park."""

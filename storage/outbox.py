@@ -258,6 +258,31 @@ async def finish(tx: Tx, notice_id: int, status: str, now: str, reason: str) -> 
     )
 
 
+# Keys of the admins' "an urgent notice could not be delivered" notices: never alerted on again.
+LOST_PREFIX = "urgent-lost:"
+
+
+async def urgent_among(tx: Tx, ids: Collection[int]) -> list[tuple[int, str]]:
+    """The urgent ones (a safeguarding alert, a Listener request) among these notices."""
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    rows = await tx.all(
+        f"SELECT id, key FROM outbox WHERE urgent = 1 AND id IN ({marks}) ORDER BY id",
+        list(ids),
+    )
+    return [(int(r["id"]), str(r["key"])) for r in rows if not r["key"].startswith(LOST_PREFIX)]
+
+
+async def urgent_queued_for_chat(tx: Tx, chat_id: int, channel: str) -> list[int]:
+    rows = await tx.all(
+        "SELECT id FROM outbox WHERE channel = ? AND chat_id = ? AND urgent = 1"
+        " AND status IN ('queued','sending')",
+        (channel, chat_id),
+    )
+    return [int(r["id"]) for r in rows]
+
+
 async def park_chat(tx: Tx, chat_id: int, now: str, reason: str, channel: str = "telegram") -> int:
     """Everything still queued to a chat that blocked the bot stops here."""
     return await tx.execute(

@@ -89,3 +89,24 @@ def labelled(labels: dict[str, str]) -> dict[str, dict[str, str]]:
 def catalogue(message_id: str) -> dict[str, str]:
     """A parameter that is itself a catalogue sentence, shown in the recipient's language."""
     return {"$msg": message_id}
+
+
+async def urgent_undelivered(tx: Tx, clock: Clock, lost: list[tuple[int, str]]) -> int:
+    """An urgent notice (a safeguarding alert, a Listener request) that could not be delivered:
+    every admin hears of it at once, on whatever channel reaches them, so a person at risk is
+    never left with a promise nobody received. The notice names its kind, never its words."""
+    told = 0
+    admins = await people_store.active_with_roles(tx, ("admin",))
+    for notice_id, key in lost:
+        what = key.split(":", 1)[0]
+        for admin in admins:
+            told += await notify(
+                tx,
+                clock,
+                key=f"{outbox.LOST_PREFIX}{notice_id}:{admin.id}",
+                message="delivery.urgent_lost",
+                params={"what": what},
+                person=admin,
+                urgent=True,
+            )
+    return told
