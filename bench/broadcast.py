@@ -5,7 +5,10 @@ answering instantly (in-process), the sender limited to R a second, in real time
 
 Clean runs: 1,000 notices at R = 25 and 5,000 at R = 200 (R above the configured cap of 30 is
 set with dataclasses.replace: the cap guards Telegram, not the sender). Then a run with faults:
-2% of sends answered 429 (retry after 1 s) and 1% answered 403.
+2% of sends answered 429 (retry after 1 s) and 1% answered 403. Last, two channels in one
+process (docs/CHANNELS.md): 1,000 notices to 500 people on Telegram (R = 25) and 1,000 to 500
+people on the in-cell channel (R = 100), each channel's sender and Bot API double its own, both
+draining at once; two_channel_ratio_min is the lower of the two channels' achieved / limit.
 
 achieved rate = sends / (last send - first send + 1/R): the time the sends occupied, each send
 one slot of 1/R. (Until issue 19 the formula added 1 s instead of 1/R, which is right for a
@@ -180,8 +183,168 @@ def show(label: str, f: Figures) -> None:
     )
 
 
+async def run_two_channels(
+    per_channel: int = 1000, people: int = 500, rates: tuple[float, float] = (25.0, 100.0)
+) -> dict[str, Figures]:
+    """Both channels at once, each held to its own limit; each person gets per_channel/people."""
+    from bot.app import build_channels
+    from bot.config import Channel
+
+    each = per_channel // people
+    with tempfile.TemporaryDirectory() as folder:
+        settings = test_settings(Path(folder) / "two.sqlite3")
+        quiet_off = settings.delivery.quiet_start
+        channels = (
+            Channel(
+                "telegram",
+                "telegram",
+                "http://127.0.0.1:9/bot",
+                "http://127.0.0.1:9/file/bot",
+                "TELEGRAM_BOT_TOKEN",
+                ("family", "staff"),
+                rates[0],
+                1.0,
+            ),
+            Channel(
+                "incell",
+                "incell",
+                "http://127.0.0.1:9/bot",
+                "http://127.0.0.1:9/file/bot",
+                "INCELL_BOT_TOKEN",
+                ("member", "chair"),
+                rates[1],
+                0.0,
+            ),
+        )
+        settings = replace(
+            settings,
+            channels=channels,
+            delivery=replace(settings.delivery, quiet_start=quiet_off, quiet_end=quiet_off),
+        )
+        db = await Database.open(settings.database_path)
+        doubles = {
+            "telegram": BotApiDouble(),
+            "incell": BotApiDouble(token="654321:INCELL", bot_id=654321),  # noqa: S106 - a fake
+        }
+        now = to_db(datetime.now(UTC) - timedelta(minutes=1))
+        params = json.dumps({"establishment": "HMP Example", "text": "Broadcast"})
+        people_rows, identity_rows, notice_rows = [], [], []
+        for c, name in enumerate(doubles):
+            for n in range(people):
+                person_id = c * people + n + 1
+                user_id = FIRST_USER + n  # the same numbers on both channels: still two people
+                doubles[name].user(user_id)
+                role = "family" if name == "telegram" else "member"
+                people_rows.append((person_id, role, now, now, name))
+                identity_rows.append((person_id, name, user_id, now))
+                for k in range(each):
+                    notice_rows.append(
+                        (f"bench:{name}:{k}:{n}", user_id, person_id, params, now, now, name)
+                    )
+        notice_rows.sort(key=lambda row: (row[0].split(":")[2], row[2]))  # a round at a time
+        async with db.transaction() as tx:
+            await tx.executemany(
+                "INSERT INTO person (id, role, language, wing, joined_at, updated_at,"
+                " last_channel) VALUES (?, ?, 'en', 'a', ?, ?, ?)",
+                people_rows,
+            )
+            await tx.executemany(
+                "INSERT INTO identity (person_id, channel, user_id, created_at)"
+                " VALUES (?, ?, ?, ?)",
+                identity_rows,
+            )
+            await tx.executemany(
+                "INSERT INTO outbox (key, chat_id, person_id, message, params, not_before,"
+                " created_at, channel) VALUES (?, ?, ?, 'announce.notice', ?, ?, ?, ?)",
+                notice_rows,
+            )
+        council = build_channels(
+            settings,
+            db,
+            tokens={name: d.token for name, d in doubles.items()},
+            clock=SystemClock(),
+            requests={name: (DoubleRequest(d), DoubleRequest(d)) for name, d in doubles.items()},
+            polling=False,
+        )
+        for running in council.running:
+            await running.app.initialize()
+
+        async def drain(sender: Sender) -> float:
+            started = time.monotonic()
+            while time.monotonic() < started + 180:
+                await sender.drain(paced=True)
+                async with db.transaction() as tx:
+                    left = await tx.value(
+                        "SELECT COUNT(*) FROM outbox WHERE channel = ?"
+                        " AND status IN ('queued','sending')",
+                        (sender.channel,),
+                    )
+                if not left:
+                    break
+                await asyncio.sleep(0.05)
+            return time.monotonic() - started
+
+        senders = [Sender(running.app) for running in council.running]
+        took = await asyncio.gather(*(drain(s) for s in senders))
+        async with db.transaction() as tx:
+            rows = await tx.all("SELECT channel, status FROM outbox")
+        for running in council.running:
+            await running.app.shutdown()
+        await db.close()
+
+    out: dict[str, Figures] = {}
+    for (name, double), rate, seconds in zip(doubles.items(), rates, took, strict=True):
+        ok = sorted(c.at for c in double.calls if c.method == "sendMessage" and c.status == 200)
+        busiest, start = 0, 0
+        for end, at in enumerate(ok):
+            while at - ok[start] >= 1.0:
+                start += 1
+            busiest = max(busiest, end - start + 1)
+        # The same formulas as run(): slots of 1/R, and the one-second form beside it.
+        achieved = len(ok) / (ok[-1] - ok[0] + 1.0 / rate) if ok else 0.0
+        by_second = len(ok) / (ok[-1] - ok[0] + 1.0) / rate if ok else 0.0
+        mine = [r for r in rows if r["channel"] == name]
+        sent = sum(1 for r in mine if r["status"] == "sent")
+        duplicates = sum(
+            max(double.delivered_count(FIRST_USER + n) - each, 0) for n in range(people)
+        )
+        out[name] = Figures(
+            len(mine),
+            rate,
+            seconds,
+            achieved,
+            busiest,
+            sent,
+            0,
+            0,
+            len(mine) - sent,
+            duplicates,
+            busiest,
+            0,
+            by_second,
+        )
+    return out
+
+
 async def main() -> None:
     logging.getLogger("bot").setLevel(logging.ERROR)  # a line per 429 would drown the figures
+    if "--two-channels" in sys.argv:  # only the two-channel run
+        two = await run_two_channels()
+        for name, figures in two.items():
+            show(f"two channels, {name}", figures)
+        ratio = round(min(f.ratio for f in two.values()), 3)
+        lost = sum(f.lost for f in two.values())
+        dupes = sum(f.duplicates for f in two.values())
+        print(
+            json.dumps(
+                {
+                    "two_channel_ratio_min": ratio,
+                    "two_channel_lost": lost,
+                    "two_channel_duplicates": dupes,
+                }
+            )
+        )
+        return
     at_25 = await run(1000, 25)
     show("clean", at_25)
     at_200 = await run(5000, 200)
@@ -197,9 +360,15 @@ async def main() -> None:
     slow = await run(1000, 30, latency=(0.5, 1.5))
     show("0.5-1.5 s", slow)
     at_30 = (near, near_faulty, slow)
+    two = await run_two_channels()
+    for name, figures in two.items():
+        show(f"two channels, {name}", figures)
     print(
         json.dumps(
             {
+                "two_channel_ratio_min": round(min(f.ratio for f in two.values()), 3),
+                "two_channel_lost": sum(f.lost for f in two.values()),
+                "two_channel_duplicates": sum(f.duplicates for f in two.values()),
                 "ratio_at_25": round(at_25.ratio, 3),
                 "ratio_at_200": round(at_200.ratio, 3),
                 "lost": at_25.lost + at_200.lost,

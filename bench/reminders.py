@@ -172,7 +172,7 @@ async def main() -> dict[str, float | int]:
             if index < MOVED_CLOSE:
                 new = clock.now() + timedelta(days=3, hours=rng.randint(0, 8))
             else:
-                new = from_db(meeting.starts_at) + timedelta(days=rng.randint(1, 3))
+                new = meeting.starts_at + timedelta(days=rng.randint(1, 3))
             done = await meetings.move(
                 tx, clock, settings, actor=staff, meeting_id=meeting_id, version=0, starts_at=new
             )
@@ -204,7 +204,7 @@ async def main() -> dict[str, float | int]:
             assert meeting is not None
             if meeting.status != meetings.SCHEDULED:
                 continue
-            begins = from_db(meeting.starts_at)
+            begins = meeting.starts_at
             audience = await meetings.audience(tx, meeting)
             cant = {
                 p
@@ -287,7 +287,7 @@ async def main() -> dict[str, float | int]:
         if (
             meeting.status != meetings.SCHEDULED
             or checksum != meetings.reminder_checksum(meeting)
-            or from_db(done_at) >= from_db(meeting.starts_at)
+            or from_db(done_at) >= meeting.starts_at
         ):
             stale += 1
     duplicates = sum(n - 1 for n in per_reminder.values() if n > 1) + max(0, sent - len(rows))

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.council import board  # noqa: E402
+from bot.documents import board as board_document  # noqa: E402
 from storage.clock import to_db  # noqa: E402
 from storage.db import Database  # noqa: E402
 from tests.harness import make_harness  # noqa: E402
@@ -189,7 +190,7 @@ async def run() -> dict[str, float]:
     began = time.perf_counter()
     async with db.snapshot() as tx:  # as the /board handler: a snapshot, then a worker thread
         gathered = await board.gather(tx, h.clock, settings, actor=None, wing=None)
-    pdf = await asyncio.to_thread(board.render, gathered)
+    pdf = await asyncio.to_thread(board_document.render, gathered)
     board_s = time.perf_counter() - began
     print(f"board: {len(gathered.entries)} outcomes, {len(pdf) // 1024} KiB", file=sys.stderr)
     await h.close()

@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 import handlers.meetings  # noqa: E402, F401 - the answer buttons on notices, as in production
 from bot.config import Labelled  # noqa: E402
-from bot.council import agenda, meetings, notices, timers  # noqa: E402
+from bot.council import agenda, meetings, notices, timers, triage  # noqa: E402
 from bot.scheduler import scheduler_of  # noqa: E402
 from storage import agenda as agenda_store  # noqa: E402
 from storage import people as people_store  # noqa: E402
@@ -250,7 +250,7 @@ async def measure(scale: float) -> dict[str, float]:
         await agenda_store.count_in_status(tx, agenda.NEW)
 
     async def triage_page(tx: Tx, n: int) -> None:
-        await agenda.queue(tx, staff)
+        await triage.queue(tx, staff)
 
     async def myitems(tx: Tx, n: int) -> None:
         await agenda_store.by_submitter(tx, member_ids[n * 13 % len(member_ids)], limit=5, offset=0)

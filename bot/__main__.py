@@ -13,11 +13,18 @@ import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from bot import logs
 from bot.config import ConfigError, Settings, load_settings
 from storage.db import RESTORE_HINT, Database, StorageError
 from storage.sealing import Sealer, SealError
+
+if TYPE_CHECKING:
+    from telegram.request import BaseRequest
+
+    from bot.config import Channel
+    from bot.local import LocalChannel
 
 log = logging.getLogger("bot")
 
@@ -36,13 +43,20 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     settings = _settings(args.config)
     if _webhook_problems(settings, args.config):
         return 2
-    admins = len(settings.admins)
+    channels = settings.all_channels()
+    admins = len(settings.admin_identities)
     print(
         f"{args.config} is fine: {settings.establishment.name}, {len(settings.topics)} topics,"
-        f" {len(settings.wings)} wings, {admins} {'admin' if admins == 1 else 'admins'}."
+        f" {len(settings.wings)} wings, {admins} {'admin' if admins == 1 else 'admins'},"
+        f" {len(channels)} {'channel' if len(channels) == 1 else 'channels'}."
     )
-    if settings.token() is None:
-        print(f"Note: the environment variable {settings.telegram.token_env} is not set yet.")
+    for channel in channels:
+        print(
+            f"  channel {channel.name} ({channel.kind}) at {channel.base_url}:"
+            f" {', '.join(channel.roles)}; up to {channel.rate_per_second:g} a second"
+        )
+        if channel.token() is None:
+            print(f"Note: the environment variable {channel.token_env} is not set yet.")
     _print_ops(settings)
     problems = [] if args.config_only else _data_problems(settings)
     for problem in problems:
@@ -229,6 +243,16 @@ def cmd_invite(args: argparse.Namespace) -> int:
     from storage.people import PersonRow
 
     settings = _settings(args.config)
+    if args.channel is not None:
+        found = settings.channel(args.channel)
+        if found is None or args.role not in found.roles:
+            names = ", ".join(c.name for c in settings.all_channels() if args.role in c.roles)
+            print(
+                f"The channel {args.channel!r} does not admit {args.role}s."
+                f" Channels that do: {names or 'none'}.",
+                file=sys.stderr,
+            )
+            raise SystemExit(2)
 
     async def go() -> None:
         db = await _open(settings)
@@ -243,14 +267,64 @@ def cmd_invite(args: argparse.Namespace) -> int:
                 wing=args.wing,
                 label=args.label,
                 safer_custody=args.safer_custody,
+                channel=args.channel,
             )
         await db.close()
         # Printed to the console for the operator; never logged.
+        where = f" on {made.channel}" if made.channel else ""
         print(
-            f"Invite code for {made.role}: {made.code}  (runs out {made.expires_at:%Y-%m-%d %H:%M} UTC)"
+            f"Invite code for {made.role}{where}: {made.code}"
+            f"  (runs out {made.expires_at:%Y-%m-%d %H:%M} UTC)"
         )
 
     asyncio.run(go())
+    return 0
+
+
+def cmd_link(args: argparse.Namespace) -> int:
+    """A one-time code that gives an existing person one more way in (docs/CHANNELS.md)."""
+    from bot.council import access
+    from bot.council.clock import SystemClock
+    from storage.people import PersonRow
+
+    settings = _settings(args.config)
+    person_id = access.parse_person_ref(args.person)
+    if person_id is None:
+        print(f"Write the person's reference like P-0012, not {args.person!r}.", file=sys.stderr)
+        return 2
+    if args.channel is not None and settings.channel(args.channel) is None:
+        names = ", ".join(c.name for c in settings.all_channels())
+        print(f"There is no channel {args.channel!r}. The channels are: {names}.", file=sys.stderr)
+        return 2
+
+    async def go() -> access.NewInvite | None:
+        db = await _open(settings)
+        system = PersonRow(0, None, "admin", "active", "en", True, None, "server console", False)
+        try:
+            async with db.transaction() as tx:
+                return await access.create_link(
+                    tx,
+                    SystemClock(),
+                    settings,
+                    actor=system,
+                    person_id=person_id,
+                    channel=args.channel,
+                )
+        except ValueError:
+            return None
+        finally:
+            await db.close()
+
+    made = asyncio.run(go())
+    if made is None:
+        print(f"Nobody with access has the reference {args.person}.", file=sys.stderr)
+        return 1
+    where = made.channel or "any channel"
+    # Printed to the console for the operator; never logged.
+    print(
+        f"Code for {access.person_ref(person_id)} on {where}: {made.code}"
+        f"  (runs out {made.expires_at:%Y-%m-%d %H:%M} UTC)"
+    )
     return 0
 
 
@@ -312,6 +386,7 @@ def cmd_board(args: argparse.Namespace) -> int:
     """The printable outcomes board as an A4 PDF, for one wing or all (docs/OUTCOMES.md)."""
     from bot.council import board
     from bot.council.clock import SystemClock
+    from bot.documents import board as board_document
 
     settings = _settings(args.config)
     wing = args.wing.strip().lower() if args.wing else None
@@ -330,7 +405,7 @@ def cmd_board(args: argparse.Namespace) -> int:
 
     gathered = asyncio.run(go())
     with open(args.out, "wb") as out:
-        out.write(board.render(gathered))
+        out.write(board_document.render(gathered))
     print(f"Board with {len(gathered.entries)} outcome(s) written to {args.out}")
     return 0
 
@@ -341,6 +416,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     from bot.council import reports
     from bot.council.clock import SystemClock
+    from bot.documents import reports as documents
 
     settings = _settings(args.config)
     clock = SystemClock()
@@ -363,7 +439,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     folder = Path(args.out)
     folder.mkdir(parents=True, exist_ok=True)
     lang = args.language or settings.establishment.default_language
-    files = reports.charts(report, settings, lang) + reports.csv_files(report, settings, lang)
+    files = documents.charts(report, settings, lang) + documents.csv_files(report, settings, lang)
     for name, data in files:
         (folder / name).write_bytes(data)
     print(f"Report for {month.label}: {len(files)} file(s) written to {folder}")
@@ -384,75 +460,150 @@ def _listening(key: str, host: str, port: int) -> Iterator[None]:
         raise SystemExit(4) from None
 
 
-async def serve(settings: Settings, token: str) -> None:
-    from bot.app import build_application, on_start, start_background, stop_background
+async def serve(
+    settings: Settings,
+    token: str | dict[str, str],
+    *,
+    requests: dict[str, tuple[BaseRequest, BaseRequest]] | None = None,
+) -> None:
+    """Every channel in one process, started and stopped together (docs/CHANNELS.md); token:
+    the first channel's token, or each channel's by name. requests: a channel's own transport
+    (the local channel's in-process one, bot/local/transport.py); else the default client.
+    An `incell` channel with [local] signin set is served by this process (docs/INCELL.md)."""
+    from bot.app import build_channels
     from bot.ops import runlock
     from bot.ops.channels import channel_of
     from bot.ops.server import OpsServer
 
+    channels = settings.all_channels()
+    tokens = {channels[0].name: token} if isinstance(token, str) else token
     try:
         lock = runlock.RunLock(settings.database_path).acquire()
     except runlock.AlreadyRunning as exc:
         print(f"Not started: {exc}. Stop the other one first.", file=sys.stderr)
         raise SystemExit(5) from None
     db = await _open(settings, check_sealed=True)
-    app = build_application(settings, db, token=token)
+    requests = dict(requests or {})
+    incell = await _incell_in_process(settings, db, channels, tokens, requests)
+    council = build_channels(settings, db, tokens=tokens, requests=requests)
+    if settings.telegram.webhook_url:
+        # The webhook in [telegram] serves the first Telegram channel; the others poll.
+        from bot.ops import webhook
+
+        secret = webhook.secret(settings)
+        assert secret is not None  # cmd_run refused to start without it
+        first = next((c for c in channels if c.kind == "telegram"), None)
+        if first is not None:
+
+            async def start_webhook(app: Any) -> None:
+                await webhook.start(app, settings, secret)
+
+            council.webhooks[first.name] = start_webhook
     ops_server: OpsServer | None = None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with app:
-        await on_start(app)
-        await start_background(app)
-        await app.start()
-        assert app.updater is not None
-        try:
-            if settings.telegram.webhook_url:
-                from bot.ops import webhook
+    try:
+        telegram = settings.telegram
+        with _listening("telegram.webhook_port", telegram.webhook_listen, telegram.webhook_port):
+            await council.start()
+        if settings.monitoring.port:
+            primary = council.primary.app
+            watched = [channel_of(run.app) for run in council.running]
+            ops_server = OpsServer(primary.bot_data["services"], watched)
+            monitoring = settings.monitoring
+            with _listening("monitoring.port", monitoring.listen, monitoring.port):
+                await ops_server.start(monitoring.listen, monitoring.port)
+        log.info(
+            "The council bot is running for %s on %d %s. Press Ctrl+C to stop.",
+            settings.establishment.name,
+            len(channels),
+            "channel" if len(channels) == 1 else "channels",
+        )
+        await stop.wait()
+    finally:
+        # Also when start-up stops half-way (a port taken): everything started is stopped.
+        if ops_server is not None:
+            await ops_server.stop()
+        await council.stop()
+        if incell is not None:
+            await incell.close()
+        await db.close()
+        lock.release()
 
-                secret = webhook.secret(settings)
-                assert secret is not None  # cmd_run refused to start without it
-                telegram = settings.telegram
-                with _listening(
-                    "telegram.webhook_port", telegram.webhook_listen, telegram.webhook_port
-                ):
-                    await webhook.start(app, settings, secret)
-            else:
-                await app.updater.start_polling()
-            if settings.monitoring.port:
-                ops_server = OpsServer(app.bot_data["services"], [channel_of(app)])
-                monitoring = settings.monitoring
-                with _listening("monitoring.port", monitoring.listen, monitoring.port):
-                    await ops_server.start(monitoring.listen, monitoring.port)
-            log.info(
-                "The council bot is running for %s. Press Ctrl+C to stop.",
-                settings.establishment.name,
-            )
-            await stop.wait()
-        finally:
-            # Also when start-up stops half-way (a port taken): everything started is stopped.
-            if ops_server is not None:
-                await ops_server.stop()
-            if app.updater.running:
-                await app.updater.stop()
-            await stop_background(app)
-            await app.stop()
-    await db.close()
-    lock.release()
+
+def _through(settings: Settings, channel: LocalChannel) -> dict[str, tuple[Any, Any]]:
+    """The first channel's transport: the local channel's own, in this process."""
+    name = settings.all_channels()[0].name
+    return {name: (channel.request(), channel.request())}
+
+
+async def _incell_in_process(
+    settings: Settings,
+    db: Database,
+    channels: tuple[Channel, ...],
+    tokens: dict[str, str],
+    requests: dict[str, tuple[Any, Any]],
+) -> LocalChannel | None:
+    """An `incell` channel with [local] signin set is the in-cell page and its Bot API, served by
+    this process (docs/INCELL.md): its Application talks to it through the in-process transport,
+    with the token the channel makes; its base_url and token_env are then not used."""
+    if settings.incell.signin == "none":
+        return None
+    found = next((c for c in channels if c.kind == "incell"), None)
+    if found is None or found.name in requests:
+        return None
+    from bot.council.clock import SystemClock
+    from bot.local import LocalChannel, store_path
+    from bot.local.council_link import CouncilLink
+
+    host, port = settings.local_host, settings.local_port
+    with _listening("local.port", host, port):
+        channel = await LocalChannel.open(
+            store_path(settings),
+            host=host,
+            port=port,
+            incell=settings.incell,
+            council=CouncilLink(db, settings, SystemClock()),
+        )
+    logs.install([channel.token])
+    tokens[found.name] = channel.token
+    requests[found.name] = (channel.request(), channel.request())
+    log.info(
+        "The in-cell channel %s is served here on %s:%d for %s",
+        found.name,
+        host,
+        port,
+        settings.incell.public_url,
+    )
+    return channel
 
 
 async def serve_local(settings: Settings, *, seed: bool) -> None:
     """The bot on the local channel: a Bot API server and chat page on this machine, the bot
-    pointed at it through base_url like any self-hosted Bot API server (docs/LOCAL_CHANNEL.md)."""
+    pointed at it through base_url like any self-hosted Bot API server (docs/LOCAL_CHANNEL.md).
+    With [local] signin set, the in-cell channel: everyone signed in, never seeded
+    (docs/INCELL.md)."""
     from bot.council.clock import SystemClock
     from bot.local import LocalChannel, store_path
+    from bot.local.council_link import CouncilLink
     from bot.local.seed import is_empty, seed_demo
 
     host, port = settings.local_host, settings.local_port
+    incell = settings.incell.signin != "none"
+    link_db = await _open(settings) if incell else None
     try:
-        channel = await LocalChannel.open(store_path(settings), host=host, port=port)
+        channel = await LocalChannel.open(
+            store_path(settings),
+            host=host,
+            port=port,
+            incell=settings.incell,
+            council=CouncilLink(link_db, settings, SystemClock()) if link_db else None,
+        )
     except OSError as exc:
+        if link_db is not None:
+            await link_db.close()
         print(
             f"The local channel cannot listen on {host}:{port} ({exc.strerror}).\n"
             f"  fix: stop what uses that port, or set [local] port in {settings.path}.",
@@ -461,6 +612,18 @@ async def serve_local(settings: Settings, *, seed: bool) -> None:
         raise SystemExit(4) from None
     logs.install([channel.token])
     try:
+        if incell:
+            print(
+                f"The in-cell channel is serving {host}:{port} for {settings.incell.public_url}"
+                f" (sign-in: {settings.incell.signin}"
+                f"{', kiosk' if settings.incell.kiosk else ''}). See docs/INCELL.md."
+            )
+            await serve(
+                channel.bot_settings(settings),
+                channel.token,
+                requests=_through(settings, channel),
+            )
+            return
         db = await _open(settings)
         try:
             if await is_empty(db):
@@ -481,9 +644,13 @@ async def serve_local(settings: Settings, *, seed: bool) -> None:
             f"  The real bot has its own database: the demo people here ({settings.database_path})"
             " never reach it.\n"
         )
-        await serve(channel.bot_settings(settings), channel.token)
+        await serve(
+            channel.bot_settings(settings), channel.token, requests=_through(settings, channel)
+        )
     finally:
         await channel.close()
+        if link_db is not None:
+            await link_db.close()
 
 
 def demo_settings(settings: Settings) -> Settings:
@@ -497,6 +664,10 @@ def demo_settings(settings: Settings) -> Settings:
         database_path=db.parent / "demo" / db.name,
         key_path=settings.key_path.parent / "demo.key",
         delivery=delivery,
+        # The demo is one local channel standing in for Telegram, whatever [[channels]] says.
+        channels=(),
+        # Anyone is anyone in the demo: never the in-cell channel's sign-in, never a kiosk.
+        incell=replace(settings.incell, signin="none", kiosk=False),
     )
 
 
@@ -534,12 +705,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.ops import webhook
 
     settings = _settings(args.config)
-    token = settings.token()
+    channels = settings.all_channels()
+    tokens = {c.name: c.token() for c in channels}
     secret = webhook.secret(settings)
-    logs.install([s for s in (token, secret) if s])
-    if token is not None and _webhook_problems(settings, args.config):
-        return 2
-    if token is None:
+    logs.install([s for s in (*tokens.values(), secret) if s])
+    token = tokens[channels[0].name]
+    if not settings.channels and token is None and settings.incell.signin != "none":
+        # The in-cell channel alone on the real database (docs/INCELL.md): no Telegram needed.
+        if not asyncio.run(_safety_ready(settings)):
+            return 2
+        asyncio.run(serve_local(settings, seed=False))
+        return 0
+    if not settings.channels and token is None:
         if not args.or_demo:
             print(_no_token_refusal(settings), file=sys.stderr)
             return 2
@@ -552,9 +729,24 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         asyncio.run(serve_local(demo_settings(settings), seed=False))
         return 0
+    # An incell channel with [local] signin set is served by this process, with its own token.
+    served_here = settings.incell.signin != "none"
+    missing = [
+        c for c in channels if tokens[c.name] is None and not (served_here and c.kind == "incell")
+    ]
+    if missing:
+        for channel in missing:
+            print(
+                f"The channel {channel.name} has no token: set the environment variable"
+                f" {channel.token_env}.",
+                file=sys.stderr,
+            )
+        return 2
+    if _webhook_problems(settings, args.config):
+        return 2
     if not asyncio.run(_safety_ready(settings)):
         return 2
-    asyncio.run(serve(settings, token))
+    asyncio.run(serve(settings, {name: t for name, t in tokens.items() if t}))
     return 0
 
 
@@ -612,7 +804,14 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="whoever joins with it gets safer-custody alerts (staff or admin)",
     )
+    invite.add_argument(
+        "--channel", default=None, help="the channel it is used on (default: any that admits it)"
+    )
     invite.set_defaults(fn=cmd_invite)
+    link = sub.add_parser("link", help="a code giving an existing person one more way in")
+    link.add_argument("--person", required=True, help="their reference, like P-0012")
+    link.add_argument("--channel", default=None, help="the channel it is used on (default: any)")
+    link.set_defaults(fn=cmd_link)
     export = sub.add_parser("export", help="write a closed consultation's answers to a CSV file")
     export.add_argument("what", choices=["consultation"])
     export.add_argument("id", type=int)

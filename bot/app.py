@@ -12,8 +12,10 @@ from telegram.request import BaseRequest
 
 import handlers
 from bot import delivery, i18n, logs, scheduler
+from bot.channels import ChannelHealth, Channels, Running, TrackedRequest
 from bot.config import Settings
 from bot.council import consultations, elections, polls, retention
+from bot.council import timers as timer_kinds
 from bot.council.clock import Clock, SystemClock
 from bot.ops import hooks as ops
 from bot.services import Services
@@ -34,30 +36,79 @@ def build_application(
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
     base_url: str | None = None,
+    channel: str | None = None,
+    extras: dict[str, Any] | None = None,
 ) -> CouncilApp:
-    builder = (
-        ApplicationBuilder()
-        .token(token)
-        .base_url(base_url or settings.telegram.base_url)
-        .base_file_url(settings.telegram.base_file_url)
-        # Handlers hold no state between updates (it is in the database), so updates may overlap.
-        .concurrent_updates(64)
-    )
+    """The Application for one channel (default: the first configured one). Applications of
+    one process share `extras` (and the database, clock and settings); see bot/channels.py."""
+    config = settings.channel(channel) if channel else settings.all_channels()[0]
+    if config is None:
+        raise ValueError(f"no channel named {channel} in {settings.path}")
+    clock = clock or SystemClock()
+    health = ChannelHealth(config.name, config.kind, clock)
+    # Every call is counted in the channel's health (what /delivery shows).
     if request is None:
         # aiohttp's client instead of PTB's httpx default: the HTTP client was the bot's cost.
         from bot.request import AiohttpRequest
 
         request = AiohttpRequest()
         get_updates_request = get_updates_request or AiohttpRequest(connections=2)
-    builder = builder.request(request).get_updates_request(get_updates_request or request)
+    else:
+        get_updates_request = get_updates_request or request
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(base_url or config.base_url)
+        .base_file_url(config.base_file_url)
+        # Handlers hold no state between updates (it is in the database), so updates may overlap.
+        .concurrent_updates(64)
+        .request(TrackedRequest(request, health))
+        .get_updates_request(TrackedRequest(get_updates_request, health))
+    )
     app: CouncilApp = builder.build()
     # Library DEBUG lines would hold button data next to chat ids (a ballot choice): cut them.
     logs.hide_payloads()
-    app.bot_data["services"] = Services(settings, db, clock or SystemClock())
+    shared = {} if extras is None else extras
+    shared.setdefault("channel_health", {})[config.name] = health
+    app.bot_data["channel_health"] = health
+    app.bot_data["services"] = Services(settings, db, clock, extras=shared, channel=config.name)
     handlers.register(app)
+    timer_kinds.install(handlers.TIMERS)
     app.add_error_handler(on_error)
-    ops.attach(app)
+    # Operations watch each channel under its own name (bot/ops: health, metrics).
+    ops.attach(app, config.name)
     return app
+
+
+def build_channels(
+    settings: Settings,
+    db: Database,
+    *,
+    tokens: dict[str, str],
+    clock: Clock | None = None,
+    requests: dict[str, tuple[BaseRequest, BaseRequest]] | None = None,
+    polling: bool = True,
+) -> Channels:
+    """One Application per configured channel, sharing one database, clock and extras."""
+    clock = clock or SystemClock()
+    extras: dict[str, Any] = {}
+    running: list[Running] = []
+    for config in settings.all_channels():
+        request, updates = (requests or {}).get(config.name, (None, None))
+        app = build_application(
+            settings,
+            db,
+            token=tokens[config.name],
+            clock=clock,
+            request=request,
+            get_updates_request=updates,
+            channel=config.name,
+            extras=extras,
+        )
+        health = app.bot_data["channel_health"]
+        assert isinstance(health, ChannelHealth)
+        running.append(Running(config, app, health))
+    return Channels(running, polling=polling)
 
 
 def services(app: CouncilApp) -> Services:
@@ -70,6 +121,8 @@ async def on_start(app: CouncilApp) -> None:
     """After app.initialize(): learn the bot's name and set the public command list."""
     svc = services(app)
     svc.bot_username = app.bot.username or ""
+    # Every channel's bot name, for invite links made on another channel (handlers/channels.py).
+    svc.extras.setdefault("bot_usernames", {})[svc.channel] = svc.bot_username
     # Strangers see only /start and /help: no hint of what members can do.
     for lang in i18n.LANGUAGES:
         commands = [

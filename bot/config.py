@@ -70,6 +70,34 @@ class Telegram:
     webhook_path: str = ""
 
 
+CHANNEL_KINDS = ("telegram", "incell")
+# Telegram's own limits; an in-cell channel runs on the prison's server and may go faster.
+TELEGRAM_MAX_RATE = 30.0
+INCELL_MAX_RATE = 1000.0
+TELEGRAM_MAX_TEXT = 4096  # Telegram's own limit, and the in-cell channel's default
+INCELL_MAX_TEXT = 65536
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One Bot API connection the council is reached through (docs/CHANNELS.md)."""
+
+    name: str
+    kind: str  # "telegram" or "incell"
+    base_url: str
+    base_file_url: str
+    token_env: str
+    roles: tuple[str, ...]  # who may join on it with an invite code
+    rate_per_second: float
+    per_chat_interval_s: float
+    # The longest message the channel takes; a notice is cut to it when rendered (send time).
+    max_text_length: int = TELEGRAM_MAX_TEXT
+
+    def token(self) -> str | None:
+        value = os.environ.get(self.token_env, "").strip()
+        return value or None
+
+
 @dataclass(frozen=True)
 class Invites:
     expiry: timedelta
@@ -97,6 +125,32 @@ class Safeguarding:
     phrases: tuple[str, ...]
     message: dict[str, str]
     escalate_after: timedelta = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class InCell:
+    """[local] sign-in and sessions for the in-cell channel (docs/INCELL.md)."""
+
+    signin: str = "none"  # "none" (the demo: anyone is anyone), "pin" or "oidc"
+    public_url: str = ""  # the address people open, behind the reverse proxy
+    kiosk: bool = False
+    idle: timedelta = timedelta(minutes=30)
+    absolute: timedelta = timedelta(hours=12)
+    pin_max_failures: int = 5
+    pin_lockout: timedelta = timedelta(minutes=30)
+    max_body_bytes: int = 64 * 1024
+    slow_client_s: float = 15.0
+    bot_api_port: int = 0  # the Bot API's own port on 127.0.0.1 (0: any free port)
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret_env: str = "INCELL_OIDC_CLIENT_SECRET"  # noqa: S105 (a variable name)
+    oidc_scopes: str = "openid"
+    oidc_establishment_claim: str = "establishment"
+    oidc_establishment: str = ""
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_url.startswith("https://")
 
 
 @dataclass(frozen=True)
@@ -151,6 +205,11 @@ class Settings:
     # The key that seals open polls' counts: kept outside the database directory and out of
     # every backup (storage/sealing.py, docs/BALLOT_SECRECY.md).
     key_path: Path = Path("keys/council.key")
+    # [[channels]] as written (empty: none written; see all_channels). Admins from config are
+    # identities: (channel name, user id on it).
+    channels: tuple[Channel, ...] = ()
+    admin_identities: tuple[tuple[str, int], ...] = ()
+    incell: InCell = field(default_factory=InCell)
     extra: dict[str, Any] = field(default_factory=dict)
     # Elections (docs/ELECTIONS.md): how long an elected person holds office, and how long
     # before a term ends staff are reminded.
@@ -159,6 +218,31 @@ class Settings:
     schemes: Schemes = field(default_factory=lambda: Schemes())  # peer schemes (docs/SCHEMES.md)
     monitoring: Monitoring = field(default_factory=Monitoring)
     backups: Backups = field(default_factory=Backups)
+
+    def all_channels(self) -> tuple[Channel, ...]:
+        """Every channel, in config order. Without [[channels]], one Telegram channel named
+        'telegram', made from [telegram] and [delivery] as they are now (a config written
+        before channels existed runs as it did)."""
+        if self.channels:
+            return self.channels
+        return (
+            Channel(
+                name="telegram",
+                kind="telegram",
+                base_url=self.telegram.base_url,
+                base_file_url=self.telegram.base_file_url,
+                token_env=self.telegram.token_env,
+                roles=ROLES,
+                rate_per_second=self.delivery.rate_per_second,
+                per_chat_interval_s=self.delivery.per_chat_interval_s,
+            ),
+        )
+
+    def channel(self, name: str) -> Channel | None:
+        return next((c for c in self.all_channels() if c.name == name), None)
+
+    def is_configured_admin(self, channel: str, user_id: int) -> bool:
+        return (channel, user_id) in self.admin_identities
 
     def token(self) -> str | None:
         value = os.environ.get(self.telegram.token_env, "").strip()
@@ -511,7 +595,8 @@ def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
         keep=r.integer("backups.keep", 14, 1, 365),
     )
 
-    admins = r.user_ids("admins.telegram_ids", required=True)
+    # With identities on other channels listed, no Telegram admin is needed.
+    admins = r.user_ids("admins.telegram_ids", required=r.raw("admins.identities") is None)
 
     db_path = Path(r.text("database.path", "data/council.sqlite3", max_len=500))
     key_path = Path(r.text("secrecy.key_file", "keys/council.key", max_len=500))
@@ -587,6 +672,9 @@ def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
         ),
     )
 
+    channels = _channels(r)
+    admin_identities = _admin_identities(r, admins, channels)
+
     settings = Settings(
         path=path,
         establishment=Establishment(name, zone, default_language, content_languages),
@@ -626,10 +714,264 @@ def parse_settings(data: dict[str, Any], path: str = "config.toml") -> Settings:
         election_term_reminder=timedelta(
             days=r.integer("elections.term_reminder_days", 28, 1, 180)
         ),
+        channels=channels,
+        admin_identities=admin_identities,
     )
+    settings = replace(settings, incell=_read_incell(r))
     if r.problems:
         raise ConfigError(path, r.problems)
     return settings
+
+
+def _channels(r: _Reader) -> tuple[Channel, ...]:
+    """[[channels]], or one Telegram channel named 'telegram' made from [telegram] (a config
+    written before channels existed runs as it did)."""
+    raw = r.raw("channels")
+    if raw is None:
+        return ()  # Settings.all_channels() makes the one 'telegram' channel from [telegram]
+    if not isinstance(raw, list) or not raw:
+        r.bad(
+            "channels",
+            raw,
+            "add [[channels]] tables with name, kind, base_url and token_env, or remove it to"
+            " run on [telegram] alone",
+        )
+        return ()
+    out: list[Channel] = []
+    names: set[str] = set()
+    envs: set[str] = set()
+    for index, entry in enumerate(raw):
+        where = f"channels[{index}]"
+        if not isinstance(entry, dict):
+            r.bad(where, entry, 'write it as a table: [[channels]] name = "telegram" ...')
+            continue
+        before = len(r.problems)
+        name = entry.get("name")
+        if not isinstance(name, str) or not _ID.match(name) or name in names:
+            r.bad(
+                f"{where}.name",
+                name,
+                "give a unique short name: lower-case letters, digits, - or _, up to 20"
+                ' (the Telegram channel used before channels existed is "telegram")',
+            )
+            name = f"?{index}"
+        names.add(name)
+        kind = entry.get("kind")
+        if kind not in CHANNEL_KINDS:
+            r.bad(f"{where}.kind", kind, 'use "telegram" or "incell" (the prison\'s own network)')
+            kind = "telegram"
+        default_url = "https://api.telegram.org/bot" if kind == "telegram" else None
+        url = entry.get("base_url", default_url)
+        if not isinstance(url, str) or not re.match(r"^https?://[^\s/]+", url):
+            r.bad(
+                f"{where}.base_url",
+                url,
+                "give the Bot API address, like https://api.telegram.org/bot (or"
+                " http://10.0.0.5:8081/bot for the in-cell server on the closed network)",
+            )
+            url = ""
+        file_default = (
+            "https://api.telegram.org/file/bot"
+            if kind == "telegram"
+            else url.replace("/bot", "/file/bot", 1)
+            if url.endswith("/bot")
+            else url
+        )
+        file_url = entry.get("base_file_url", file_default)
+        if not isinstance(file_url, str) or not re.match(r"^https?://[^\s/]+", file_url):
+            r.bad(
+                f"{where}.base_file_url", file_url, "give the Bot API file address, or leave it out"
+            )
+            file_url = ""
+        env = entry.get("token_env")
+        if not isinstance(env, str) or not re.fullmatch(r"[A-Z_][A-Z0-9_]*", env) or env in envs:
+            r.bad(
+                f"{where}.token_env",
+                env,
+                "name an environment variable of its own for this channel's token, like"
+                " INCELL_BOT_TOKEN",
+            )
+            env = ""
+        envs.add(env)
+        roles_raw = entry.get("roles", list(ROLES))
+        if (
+            not isinstance(roles_raw, list)
+            or not roles_raw
+            or not all(isinstance(x, str) and x in ROLES for x in roles_raw)
+        ):
+            r.bad(
+                f"{where}.roles",
+                roles_raw,
+                f"list the roles that may join on this channel, from {', '.join(ROLES)}",
+            )
+            roles_raw = list(ROLES)
+        max_rate = TELEGRAM_MAX_RATE if kind == "telegram" else INCELL_MAX_RATE
+        rate = entry.get("rate_per_second", 25 if kind == "telegram" else 100)
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 1 <= rate <= max_rate:
+            r.bad(
+                f"{where}.rate_per_second",
+                rate,
+                f"set it to a number from 1 to {max_rate:g}"
+                + (" (Telegram's own limit is about 30)" if kind == "telegram" else ""),
+            )
+            rate = min(max_rate, 25)
+        interval = entry.get("per_chat_interval_seconds", 1.0 if kind == "telegram" else 0.0)
+        if (
+            isinstance(interval, bool)
+            or not isinstance(interval, int | float)
+            or not 0 <= interval <= 60
+        ):
+            r.bad(f"{where}.per_chat_interval_seconds", interval, "set it to a number from 0 to 60")
+            interval = 1.0
+        max_text = entry.get("max_text_length", TELEGRAM_MAX_TEXT)
+        text_cap = TELEGRAM_MAX_TEXT if kind == "telegram" else INCELL_MAX_TEXT
+        if (
+            isinstance(max_text, bool)
+            or not isinstance(max_text, int)
+            or not 100 <= max_text <= text_cap
+        ):
+            r.bad(
+                f"{where}.max_text_length",
+                max_text,
+                f"set it to a whole number from 100 to {text_cap}"
+                + (" (Telegram's own limit)" if kind == "telegram" else ""),
+            )
+            max_text = TELEGRAM_MAX_TEXT
+        unknown = set(entry) - {
+            "max_text_length",
+            "name",
+            "kind",
+            "base_url",
+            "base_file_url",
+            "token_env",
+            "roles",
+            "rate_per_second",
+            "per_chat_interval_seconds",
+        }
+        for key in sorted(unknown):
+            r.bad(f"{where}.{key}", entry[key], "remove it: channels do not have this setting")
+        if len(r.problems) == before:
+            out.append(
+                Channel(
+                    name=name,
+                    kind=str(kind),
+                    base_url=url,
+                    base_file_url=file_url,
+                    token_env=env,
+                    roles=tuple(x for x in ROLES if x in roles_raw),
+                    rate_per_second=float(rate),
+                    per_chat_interval_s=float(interval),
+                    max_text_length=max_text,
+                )
+            )
+    for role in ROLES:
+        if out and len(out) == len(raw) and not any(role in c.roles for c in out):
+            r.bad(
+                "channels",
+                f"no channel admits {role}",
+                f'add "{role}" to the roles of the channel people with that role will use',
+            )
+    return tuple(out)
+
+
+def _admin_identities(
+    r: _Reader, telegram_ids: tuple[int, ...], channels: tuple[Channel, ...]
+) -> tuple[tuple[str, int], ...]:
+    """admins.telegram_ids are user ids on admins.channel (default: the first Telegram channel);
+    admins.identities adds others, written "channel:user id", like "incell:1001"."""
+    if not channels:
+        channels = (Channel("telegram", "telegram", "", "", "", ROLES, 0, 0),)
+    default = next((c.name for c in channels if c.kind == "telegram"), None)
+    chosen = r.raw("admins.channel")
+    names = [c.name for c in channels]
+    if chosen is not None and chosen not in names:
+        r.bad("admins.channel", chosen, f"name one of the channels: {', '.join(names)}")
+    channel = chosen if isinstance(chosen, str) and chosen in names else default
+    out: list[tuple[str, int]] = []
+    if telegram_ids:
+        if channel is None:
+            r.bad(
+                "admins.telegram_ids",
+                list(telegram_ids),
+                "there is no Telegram channel: set admins.channel, or use admins.identities"
+                ' like ["incell:1001"]',
+            )
+        else:
+            out.extend((channel, i) for i in telegram_ids)
+    raw = r.raw("admins.identities")
+    if raw is not None:
+        fix = (
+            f'list identities like ["incell:1001"]: a channel ({", ".join(names)}), ":", a user id'
+        )
+        if not isinstance(raw, list) or not raw:
+            r.bad("admins.identities", raw, fix)
+            return tuple(out)
+        for index, item in enumerate(raw):
+            name, _, number = str(item).partition(":")
+            if not isinstance(item, str) or name not in names or not number.isdigit():
+                r.bad(f"admins.identities[{index}]", item, fix)
+                continue
+            out.append((name, int(number)))
+    return tuple(out)
+
+
+def _read_incell(r: _Reader) -> InCell:
+    signin = r.text("local.signin", "none", max_len=8)
+    if signin not in ("none", "pin", "oidc"):
+        r.bad("local.signin", signin, 'set it to "none" (the demo), "pin" or "oidc"')
+    kiosk = r.raw("local.kiosk")
+    if kiosk is not None and not isinstance(kiosk, bool):
+        r.bad("local.kiosk", kiosk, "set it to true or false")
+    public_url = r.text("local.public_url", "", max_len=300) if r.raw("local.public_url") else ""
+    if public_url and not public_url.startswith(("https://", "http://")):
+        r.bad(
+            "local.public_url",
+            public_url,
+            "set it to the address people open, like https://council.example/",
+        )
+    incell = InCell(
+        signin=signin,
+        public_url=public_url.rstrip("/"),
+        kiosk=bool(kiosk),
+        idle=timedelta(minutes=r.integer("local.idle_minutes", 30, 1, 1440)),
+        absolute=timedelta(hours=r.integer("local.absolute_hours", 12, 1, 168)),
+        pin_max_failures=r.integer("local.pin_max_failures", 5, 3, 20),
+        pin_lockout=timedelta(minutes=r.integer("local.pin_lockout_minutes", 30, 1, 10080)),
+        max_body_bytes=r.integer("local.max_body_kb", 64, 8, 1024) * 1024,
+        slow_client_s=r.number("local.slow_client_seconds", 15.0, 1.0, 300.0),
+        bot_api_port=r.integer("local.bot_api_port", 0, 0, 65535),
+        oidc_issuer=r.text("local.oidc.issuer", "", max_len=300)
+        if r.raw("local.oidc.issuer")
+        else "",
+        oidc_client_id=r.text("local.oidc.client_id", "", max_len=200)
+        if r.raw("local.oidc.client_id")
+        else "",
+        oidc_client_secret_env=r.text(
+            "local.oidc.client_secret_env", "INCELL_OIDC_CLIENT_SECRET", max_len=64
+        ),
+        oidc_scopes=r.text("local.oidc.scopes", "openid", max_len=200),
+        oidc_establishment_claim=r.text(
+            "local.oidc.establishment_claim", "establishment", max_len=64
+        ),
+        oidc_establishment=r.text("local.oidc.establishment", "", max_len=64)
+        if r.raw("local.oidc.establishment")
+        else "",
+    )
+    if signin != "none" and not incell.public_url:
+        r.bad(
+            "local.public_url",
+            None,
+            "set the address people open (https://...) when local.signin is set",
+        )
+    if signin == "oidc":
+        for key, value in (
+            ("local.oidc.issuer", incell.oidc_issuer),
+            ("local.oidc.client_id", incell.oidc_client_id),
+            ("local.oidc.establishment", incell.oidc_establishment),
+        ):
+            if not value:
+                r.bad(key, None, "set it for OpenID Connect sign-in (docs/INCELL.md)")
+    return incell
 
 
 def load_settings(path: str | os.PathLike[str]) -> Settings:

@@ -33,11 +33,14 @@ from telegram.error import (
 from telegram.ext import Application
 
 from bot import i18n
+from bot.channels import health_of
 from bot.config import Settings
+from bot.council import notices
 from bot.services import Services
 from storage import outbox
 from storage import people as people_store
 from storage.clock import from_db, to_db
+from storage.db import Tx
 from storage.outbox import NoticeRow
 
 log = logging.getLogger(__name__)
@@ -239,13 +242,17 @@ def quiet_release(now: datetime, settings: Settings) -> datetime | None:
 
 
 def render(
-    notice: NoticeRow, lang: str, settings: Settings
+    notice: NoticeRow,
+    lang: str,
+    settings: Settings,
+    max_length: int = MessageLimit.MAX_TEXT_LENGTH,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The notice's text and buttons in the reader's language, as they are now (send time)."""
+    """The notice's text and buttons in the reader's language, as they are now (send time),
+    cut to the channel's longest message."""
     zone = settings.establishment.timezone
     text = i18n.t(lang, notice.message, zone, **notice.params)
-    if len(text) > MessageLimit.MAX_TEXT_LENGTH:
-        text = text[: MessageLimit.MAX_TEXT_LENGTH - 1] + "…"
+    if len(text) > max_length:
+        text = text[: max_length - 1] + "…"
     if not notice.buttons:
         return text, None
     rows = [
@@ -292,7 +299,11 @@ class Sender:
         assert isinstance(services, Services)
         self.services = services
         self.sleep = sleep
-        delivery = services.settings.delivery
+        # One sender per channel: it sends that channel's notices only, paced by its own limits
+        # (a Channel has [delivery]'s rate_per_second and per_chat_interval_s, by channel).
+        self.channel = services.channel
+        delivery = services.settings.channel(self.channel) or services.settings.all_channels()[0]
+        self.max_text_length = delivery.max_text_length
         self.monotonic = monotonic
         self.pacer = Pacer(
             Limits(delivery.rate_per_second, delivery.per_chat_interval_s, max(1, in_flight)),
@@ -352,7 +363,7 @@ class Sender:
             return
         services = self.services
         async with services.db.transaction() as tx:
-            next_at = await outbox.next_due_at(tx)
+            next_at = await outbox.next_due_at(tx, self.channel)
         nap = IDLE_NAP_S
         if next_at is not None:
             nap = min(nap, max((from_db(next_at) - services.clock.now()).total_seconds(), 0.05))
@@ -374,7 +385,13 @@ class Sender:
         seen: set[int] = set()
         while True:
             async with self.services.db.transaction() as tx:
-                batch = await outbox.due(tx, to_db(self.services.clock.now()), BATCH, skip_ids=seen)
+                batch = await outbox.due(
+                    tx,
+                    to_db(self.services.clock.now()),
+                    BATCH,
+                    skip_ids=seen,
+                    channel=self.channel,
+                )
             if not batch:
                 return sent
             for notice in batch:
@@ -389,8 +406,14 @@ class Sender:
             async with self.services.db.transaction() as tx:
                 now = to_db(self.services.clock.now())
                 skip = list(self._in_flight)
-                batch = await outbox.due(tx, now, BATCH, skip_ids=skip, skip_chats=blocked)
-                waiting = [] if batch else await outbox.due(tx, now, 1, skip_ids=skip)
+                batch = await outbox.due(
+                    tx, now, BATCH, skip_ids=skip, skip_chats=blocked, channel=self.channel
+                )
+                waiting = (
+                    []
+                    if batch
+                    else await outbox.due(tx, now, 1, skip_ids=skip, channel=self.channel)
+                )
             if not batch and not waiting and not self._in_flight:
                 break
             progressed = False
@@ -507,6 +530,7 @@ class Sender:
                     if row.person_unreachable:
                         reason = "recipient unreachable (blocked the bot)"
                         await outbox.finish(tx, notice.id, "parked", stamp, reason)
+                        await self._urgent_lost(tx, [notice.id])
                         continue
                     lang = row.person_language or lang
                 if not notice.urgent and release is not None:
@@ -517,10 +541,11 @@ class Sender:
                         await outbox.hold(tx, notice.id, to_db(release))
                     continue
                 try:
-                    text, markup = render(notice, lang, settings)
+                    text, markup = render(notice, lang, settings, self.max_text_length)
                 except (KeyError, ValueError, IndexError, TypeError) as exc:
                     reason = f"cannot render {notice.message}: {type(exc).__name__} {exc}"
                     await outbox.finish(tx, notice.id, "parked", stamp, reason)
+                    await self._urgent_lost(tx, [notice.id])
                     log.error("notice %s parked: %s", notice.key, reason)
                     continue
                 ready.append(
@@ -593,32 +618,58 @@ class Sender:
             await outbox.requeue(
                 tx, notice.notice_id, to_db(later), f"429 retry after {seconds:g}s"
             )
-            await outbox.delay_chat(tx, notice.chat_id, to_db(later))
+            await outbox.delay_chat(tx, notice.chat_id, to_db(later), self.channel)
 
     async def _blocked(self, notice: Prepared, exc: TelegramError) -> None:
         """403: they blocked the bot. Mark them unreachable and park all that is queued to them."""
         now = to_db(self.services.clock.now())
         async with self.services.db.transaction() as tx:
-            person = (
-                await people_store.by_id(tx, notice.person_id)
-                if notice.person_id is not None
-                else await people_store.by_tg_user(tx, notice.chat_id)
+            # Only this identity: the person may still be reached on another channel.
+            await people_store.set_identity_unreachable(tx, self.channel, notice.chat_id, True, now)
+            urgent = await outbox.urgent_queued_for_chat(tx, notice.chat_id, self.channel)
+            parked = await outbox.park_chat(
+                tx, notice.chat_id, now, f"403 {exc.message}"[:300], self.channel
             )
-            if person is not None:
-                await people_store.set_unreachable(tx, person.id, True, now)
-            parked = await outbox.park_chat(tx, notice.chat_id, now, f"403 {exc.message}"[:300])
+            await self._urgent_lost(tx, [*urgent, notice.notice_id])
         log.info("a recipient blocked the bot: %d notice(s) parked", parked)
+
+    async def _channel_down(
+        self, notice: Prepared, failures: int, reason: str, *, paced: bool
+    ) -> None:
+        """The channel's server is down (every call fails), not this notice: wait for it to come
+        back without using up a try, so its notices go out once it returns (docs/CHANNELS.md)."""
+        wait = min(backoff(failures), 60.0)
+        if paced:
+            self.pacer.hold_all(wait)
+        later = self.services.clock.now() + timedelta(seconds=wait)
+        async with self.services.db.transaction() as tx:
+            await outbox.requeue(tx, notice.notice_id, to_db(later), f"channel down: {reason}")
+            await outbox.delay_chat(tx, notice.chat_id, to_db(later), self.channel)
 
     async def _park(self, notice: Prepared, reason: str) -> None:
         async with self.services.db.transaction() as tx:
             await outbox.finish(
                 tx, notice.notice_id, "parked", to_db(self.services.clock.now()), reason
             )
+            await self._urgent_lost(tx, [notice.notice_id])
         log.warning("notice %s parked: %s", notice.key, reason)
+
+    async def _urgent_lost(self, tx: Tx, notice_ids: list[int]) -> None:
+        """A parked urgent notice reaches the admins at once (bot.council.notices)."""
+        lost = await outbox.urgent_among(tx, notice_ids)
+        if lost:
+            told = await notices.urgent_undelivered(tx, self.services.clock, lost)
+            log.warning(
+                "%d urgent notice(s) could not be delivered; %d admin(s) told", len(lost), told
+            )
 
     async def _network(self, notice: Prepared, exc: TelegramError, *, paced: bool) -> None:
         """A dropped connection or time-out: try again later, up to max_attempts, then park."""
         reason = f"{type(exc).__name__} {exc.message}"
+        health = health_of(self.app)
+        if health is not None and await _server_down(self.app):
+            await self._channel_down(notice, health.failures, reason, paced=paced)
+            return
         if notice.attempt >= self.services.settings.delivery.max_attempts:
             await self._park(notice, f"gave up after {notice.attempt} tries: {reason}")
             return
@@ -629,7 +680,18 @@ class Sender:
         later = self.services.clock.now() + timedelta(seconds=wait)
         async with self.services.db.transaction() as tx:
             await outbox.retry_later(tx, notice.notice_id, to_db(later), reason)
-            await outbox.delay_chat(tx, notice.chat_id, to_db(later))
+            await outbox.delay_chat(tx, notice.chat_id, to_db(later), self.channel)
+
+
+async def _server_down(app: CouncilApp) -> bool:
+    """Is the channel's whole server unreachable, or only this send? One cheap call decides."""
+    try:
+        await app.bot.get_me()
+    except (BadRequest, Forbidden, RetryAfter):
+        return False  # it answered
+    except (NetworkError, TelegramError, OSError):
+        return True
+    return False
 
 
 def sender_of(app: CouncilApp) -> Sender:

@@ -80,6 +80,7 @@ class Scheduler:
             if job.callback == self._fire_job:
                 job.schedule_removal()
         self._jobs.clear()
+        await timers.check_kinds(svc.db)  # an unknown kind is an error at start, not a stale
         outcome = await timers.fire_due(svc.db, svc.clock, svc.settings)
         pending = await timers.pending(svc.db)
         for timer in pending:

@@ -1,4 +1,6 @@
-"""What every handler and job shares: settings, the database and the clock."""
+"""What every handler and job shares: settings, the database and the clock. Each channel's
+Application has its own Services naming its channel; all of them share the one database, clock,
+settings and extras (docs/CHANNELS.md)."""
 
 from __future__ import annotations
 
@@ -17,3 +19,4 @@ class Services:
     clock: Clock
     bot_username: str = ""
     extras: dict[str, Any] = field(default_factory=dict)
+    channel: str = "telegram"  # the channel this Application serves (its updates come from it)

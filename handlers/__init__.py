@@ -14,13 +14,31 @@ from telegram.ext import (
     filters,
 )
 
-from bot.council import announcements, consultation_flows, safeguarding, scheme_flows
+from bot.council import agenda_buttons as ab
+from bot.council import agenda_flows as af
+from bot.council import announcements, consultation_flows, scheme_flows, timers
 from bot.council import consultation_buttons as cb
+from bot.council import consultations as consultation_rules
+from bot.council import election_buttons as eb
+from bot.council import elections as election_rules
+from bot.council import meetings as meeting_rules
+from bot.council import outcomes as outcome_rules
+from bot.council import poll_buttons as pb
+from bot.council import polls as poll_rules
+from bot.council import retention as retention_rules
 from bot.council import roles as r
+from bot.council import safeguarding as safeguarding_rules
 from bot.council import scheme_buttons as sb
+from bot.council import schemes as scheme_rules
+from bot.council.elections import DESK, NEW_ELECTION, STAND
+from bot.council.meetings import buttons as mb
+from bot.council.polls import NEW_POLL
+from bot.council.timers import Timer
+from bot.ops import backups
 from handlers import (
     access,
     agenda,
+    channels,
     common,
     consultations,
     content,
@@ -32,6 +50,7 @@ from handlers import (
     privacy,
     safety,
     schemes,
+    triage,
 )
 from handlers.base import STRANGERS, Spec, pressed, run
 from handlers.callbacks import unpack
@@ -84,7 +103,7 @@ COMMANDS: list[Command] = [
     _cmd("raise", agenda.raise_start, r.IN_CUSTODY, "agenda.help.raise", "agenda.menu.raise"),
     _cmd("myitems", agenda.my_items, r.IN_CUSTODY, "agenda.help.myitems", "agenda.menu.myitems"),
     _cmd("browse", agenda.browse, r.IN_CUSTODY, "agenda.help.browse", "agenda.menu.browse"),
-    _cmd("triage", agenda.triage, r.TRIAGE, "agenda.help.triage", "agenda.menu.triage"),
+    _cmd("triage", triage.triage, r.TRIAGE, "agenda.help.triage", "agenda.menu.triage"),
     _cmd("keyin", agenda.keyin_start, r.STAFF_SIDE, "agenda.help.keyin", "agenda.menu.keyin"),
     _cmd("invite", access.invite, r.STAFF_SIDE, "help.invite", "menu.invite"),
     _cmd("people", access.people, r.STAFF_SIDE, "help.people", "menu.people"),
@@ -165,6 +184,9 @@ COMMANDS: list[Command] = [
     _cmd("arrived", schemes.arrived, r.STAFF_SIDE, "schemes.help.arrived"),
     _cmd("cancel", common.cancel, r.ALL, "help.cancel"),
     _cmd("help", access.help_, r.ALL | STRANGERS, "help.help", "menu.help"),
+    # Channels (docs/CHANNELS.md): one more identity for a person; where notices reach me.
+    _cmd("link", channels.link, r.STAFF_SIDE, "channels.help_link"),
+    _cmd("channel", channels.my_channel, r.ALL, "channels.help_channel"),
 ]
 COMMAND_BY_NAME = {c.name: c for c in COMMANDS}
 
@@ -218,33 +240,37 @@ BUTTONS: dict[str, Spec] = {
     # and removing a contact (admins).
     **dict(
         [
-            pressed(safeguarding.TakeAlert, safety.take, r.ALL),
-            pressed(safeguarding.RemoveContact, safety.remove, frozenset({r.ADMIN})),
+            pressed(safeguarding_rules.TakeAlert, safety.take, r.ALL),
+            pressed(safeguarding_rules.RemoveContact, safety.remove, frozenset({r.ADMIN})),
         ]
     ),
     # Agenda items: raise (ar*), key in (ak*), follow, browse and support, triage, reply.
-    "art": Spec(agenda.raise_topic, r.IN_CUSTODY),
-    "arw": Spec(agenda.raise_wing, r.IN_CUSTODY),
-    "arn": Spec(agenda.raise_name, r.IN_CUSTODY),
-    "are": Spec(agenda.raise_edit, r.IN_CUSTODY),
-    "arf": Spec(agenda.raise_edit_field, r.IN_CUSTODY),
-    "arc": Spec(agenda.raise_confirm, r.IN_CUSTODY),
-    "arx": Spec(agenda.raise_cancel, r.IN_CUSTODY | r.STAFF_SIDE),
-    "akt": Spec(agenda.keyin_topic, r.STAFF_SIDE),
-    "akw": Spec(agenda.keyin_wing, r.STAFF_SIDE),
-    "akc": Spec(agenda.keyin_confirm, r.STAFF_SIDE),
-    "akn": Spec(agenda.keyin_no_writer, r.STAFF_SIDE),
-    "akx": Spec(agenda.raise_cancel, r.STAFF_SIDE),
-    "amy": Spec(agenda.my_items_page, r.IN_CUSTODY),
-    "abr": Spec(agenda.browse_page, r.IN_CUSTODY),
-    "asp": Spec(agenda.support, r.IN_CUSTODY),
-    "atr": Spec(agenda.triage_action, r.TRIAGE),
-    "atn": Spec(agenda.triage_next, r.TRIAGE),
-    "atd": Spec(agenda.decline_confirm, r.TRIAGE),
-    "atdx": Spec(agenda.decline_drop, r.TRIAGE),
-    "arp": Spec(agenda.reply_start, r.IN_CUSTODY | r.STAFF_SIDE),
-    "arl": Spec(agenda.reply_loose, r.IN_CUSTODY),
-    "arlx": Spec(agenda.reply_loose_drop, r.IN_CUSTODY),
+    **dict(
+        [
+            pressed(ab.RaiseTopic, agenda.raise_topic, r.IN_CUSTODY),
+            pressed(ab.RaiseWing, agenda.raise_wing, r.IN_CUSTODY),
+            pressed(ab.RaiseName, agenda.raise_name, r.IN_CUSTODY),
+            pressed(ab.RaiseEdit, agenda.raise_edit, r.IN_CUSTODY),
+            pressed(ab.RaiseEditField, agenda.raise_edit_field, r.IN_CUSTODY),
+            pressed(ab.RaiseConfirm, agenda.raise_confirm, r.IN_CUSTODY),
+            pressed(ab.RaiseCancel, agenda.raise_cancel, r.IN_CUSTODY | r.STAFF_SIDE),
+            pressed(ab.KeyinTopic, agenda.keyin_topic, r.STAFF_SIDE),
+            pressed(ab.KeyinWing, agenda.keyin_wing, r.STAFF_SIDE),
+            pressed(ab.KeyinConfirm, agenda.keyin_confirm, r.STAFF_SIDE),
+            pressed(ab.KeyinNoWriter, agenda.keyin_no_writer, r.STAFF_SIDE),
+            pressed(ab.KeyinCancel, agenda.raise_cancel, r.STAFF_SIDE),
+            pressed(ab.MyItemsPage, agenda.my_items_page, r.IN_CUSTODY),
+            pressed(ab.BrowsePage, agenda.browse_page, r.IN_CUSTODY),
+            pressed(ab.Support, agenda.support, r.IN_CUSTODY),
+            pressed(ab.TriageAction, triage.triage_action, r.TRIAGE),
+            pressed(ab.TriageNext, triage.triage_next, r.TRIAGE),
+            pressed(ab.DeclineConfirm, triage.decline_confirm, r.TRIAGE),
+            pressed(ab.DeclineDrop, triage.decline_drop, r.TRIAGE),
+            pressed(ab.ReplyStart, agenda.reply_start, r.IN_CUSTODY | r.STAFF_SIDE),
+            pressed(ab.ReplyLoose, agenda.reply_loose, r.IN_CUSTODY),
+            pressed(ab.ReplyLooseDrop, agenda.reply_loose_drop, r.IN_CUSTODY),
+        ]
+    ),
     **dict(
         [
             pressed(announcements.PickAudience, delivery.announce_audience, r.STAFF_SIDE),
@@ -254,63 +280,71 @@ BUTTONS: dict[str, Spec] = {
     ),
     # "The same words in both" while a wizard asks for another content language.
     "cts": Spec(content.same, r.ALL),
-    "pll": Spec(polls.polls_button, r.ALL),
-    "plb": Spec(polls.show_ballot, POLL_VOTERS),
-    "plm": Spec(polls.toggle, POLL_VOTERS),
-    "plt": Spec(polls.choose, POLL_VOTERS),
-    "plc": Spec(polls.confirm, POLL_VOTERS),
-    "plr": Spec(polls.results, r.ALL),
-    "ple": Spec(polls.close_ask, POLL_CREATORS),
-    "plf": Spec(polls.close_confirm, POLL_CREATORS),
-    "pln": Spec(polls.new_poll, POLL_CREATORS),
-    "plo": Spec(polls.options_done, POLL_CREATORS),
-    "plk": Spec(polls.pick_kind, POLL_CREATORS),
-    "pla": Spec(polls.pick_audience, POLL_CREATORS),
-    "plw": Spec(polls.pick_wing, POLL_CREATORS),
-    "plx": Spec(polls.pick_closes, POLL_CREATORS),
-    "ply": Spec(polls.open_poll, POLL_CREATORS),
-    "plq": Spec(polls.cancel_draft, POLL_CREATORS),
+    **dict(
+        [
+            pressed(pb.PollList, polls.polls_button, r.ALL),
+            pressed(pb.PollBallot, polls.show_ballot, POLL_VOTERS),
+            pressed(pb.PollToggle, polls.toggle, POLL_VOTERS),
+            pressed(pb.PollChoose, polls.choose, POLL_VOTERS),
+            pressed(pb.PollConfirm, polls.confirm, POLL_VOTERS),
+            pressed(pb.PollResults, polls.results, r.ALL),
+            pressed(pb.PollCloseAsk, polls.close_ask, POLL_CREATORS),
+            pressed(pb.PollCloseConfirm, polls.close_confirm, POLL_CREATORS),
+            pressed(pb.PollNew, polls.new_poll_button, POLL_CREATORS),
+            pressed(pb.PollOptionsDone, polls.options_done, POLL_CREATORS),
+            pressed(pb.PollKind, polls.pick_kind, POLL_CREATORS),
+            pressed(pb.PollAudience, polls.pick_audience, POLL_CREATORS),
+            pressed(pb.PollWing, polls.pick_wing, POLL_CREATORS),
+            pressed(pb.PollCloses, polls.pick_closes, POLL_CREATORS),
+            pressed(pb.PollOpen, polls.open_poll, POLL_CREATORS),
+            pressed(pb.PollCancel, polls.cancel_draft, POLL_CREATORS),
+        ]
+    ),
     # Elections: overview and reading (el*), ballot (elv/elw/elc), standing (es*), calling
     # (en*), the desk and paper ballots (ed/ep*/ec*), paper votes for polls (pp*).
-    "ell": Spec(elections.overview_button, NOT_FAMILY),
-    "els": Spec(elections.statements, NOT_FAMILY),
-    "elr": Spec(elections.results, NOT_FAMILY),
-    "elg": Spec(elections.chart, BOX_CONFIRMERS),
-    "elv": Spec(elections.show_ballot, ELECTORS),
-    "elw": Spec(elections.review, ELECTORS),
-    "elc": Spec(elections.cast, ELECTORS),
-    "esd": Spec(elections.stand_start, ELECTORS),
-    "esy": Spec(elections.stand_confirm, ELECTORS),
-    "esq": Spec(elections.stand_cancel, ELECTORS),
-    "esc": Spec(elections.change_start, ELECTORS),
-    "esw": Spec(elections.withdraw_ask, ELECTORS),
-    "esx": Spec(elections.withdraw, ELECTORS),
-    "ess": Spec(elections.second, ELECTORS),
-    "eln": Spec(elections.new_election, ELECTION_CALLERS),
-    "elb": Spec(elections.by_election, ELECTION_CALLERS),
-    "ens": Spec(elections.pick_seats, ELECTION_CALLERS),
-    "ene": Spec(elections.pick_electorate, ELECTION_CALLERS),
-    "enm": Spec(elections.add_office, ELECTION_CALLERS),
-    "enx": Spec(elections.offices_done, ELECTION_CALLERS),
-    "enc": Spec(elections.pick_seconders, ELECTION_CALLERS),
-    "enp": Spec(elections.pick_nominations, ELECTION_CALLERS),
-    "env": Spec(elections.pick_voting, ELECTION_CALLERS),
-    "eny": Spec(elections.publish, ELECTION_CALLERS),
-    "enq": Spec(elections.discard, ELECTION_CALLERS),
-    "eld": Spec(elections.desk, BOX_CONFIRMERS),
-    "eca": Spec(elections.ask_change_start, r.STAFF_SIDE),
-    "epm": Spec(elections.register_start, r.STAFF_SIDE),
-    "epy": Spec(elections.register_confirm, r.STAFF_SIDE),
-    "epb": Spec(elections.box_start, r.STAFF_SIDE),
-    "epk": Spec(elections.box_confirm, BOX_CONFIRMERS),
-    "epr": Spec(elections.key_show, r.STAFF_SIDE),
-    "epw": Spec(elections.key_review, r.STAFF_SIDE),
-    "epc": Spec(elections.key_confirm, r.STAFF_SIDE),
-    "ecn": Spec(elections.count_ask, r.STAFF_SIDE),
-    "ecy": Spec(elections.count_confirm, r.STAFF_SIDE),
-    "ppm": Spec(elections.poll_register_start, r.STAFF_SIDE),
-    "ppy": Spec(elections.poll_register_confirm, r.STAFF_SIDE),
-    "ppb": Spec(elections.poll_box_start, r.STAFF_SIDE),
+    **dict(
+        [
+            pressed(eb.ElectionList, elections.overview_button, NOT_FAMILY),
+            pressed(eb.Statements, elections.statements, NOT_FAMILY),
+            pressed(eb.ElectionResults, elections.results, NOT_FAMILY),
+            pressed(eb.ElectionChart, elections.chart, BOX_CONFIRMERS),
+            pressed(eb.BallotShow, elections.show_ballot, ELECTORS),
+            pressed(eb.BallotReview, elections.review, ELECTORS),
+            pressed(eb.BallotCast, elections.cast, ELECTORS),
+            pressed(eb.Stand, elections.stand_start, ELECTORS),
+            pressed(eb.StandConfirm, elections.stand_confirm, ELECTORS),
+            pressed(eb.StandCancel, elections.stand_cancel, ELECTORS),
+            pressed(eb.StatementChange, elections.change_start, ELECTORS),
+            pressed(eb.WithdrawAsk, elections.withdraw_ask, ELECTORS),
+            pressed(eb.Withdraw, elections.withdraw, ELECTORS),
+            pressed(eb.Second, elections.second, ELECTORS),
+            pressed(eb.ElectionNew, elections.new_election_button, ELECTION_CALLERS),
+            pressed(eb.ByElection, elections.by_election, ELECTION_CALLERS),
+            pressed(eb.PickSeats, elections.pick_seats, ELECTION_CALLERS),
+            pressed(eb.PickElectorate, elections.pick_electorate, ELECTION_CALLERS),
+            pressed(eb.AddOffice, elections.add_office, ELECTION_CALLERS),
+            pressed(eb.OfficesDone, elections.offices_done, ELECTION_CALLERS),
+            pressed(eb.PickSeconders, elections.pick_seconders, ELECTION_CALLERS),
+            pressed(eb.PickNominations, elections.pick_nominations, ELECTION_CALLERS),
+            pressed(eb.PickVoting, elections.pick_voting, ELECTION_CALLERS),
+            pressed(eb.Publish, elections.publish, ELECTION_CALLERS),
+            pressed(eb.Discard, elections.discard, ELECTION_CALLERS),
+            pressed(eb.Desk, elections.desk, BOX_CONFIRMERS),
+            pressed(eb.AskChange, elections.ask_change_start, r.STAFF_SIDE),
+            pressed(eb.Register, elections.register_start, r.STAFF_SIDE),
+            pressed(eb.RegisterConfirm, elections.register_confirm, r.STAFF_SIDE),
+            pressed(eb.BoxStart, elections.box_start, r.STAFF_SIDE),
+            pressed(eb.BoxConfirm, elections.box_confirm, BOX_CONFIRMERS),
+            pressed(eb.KeyShow, elections.key_show, r.STAFF_SIDE),
+            pressed(eb.KeyReview, elections.key_review, r.STAFF_SIDE),
+            pressed(eb.KeyConfirm, elections.key_confirm, r.STAFF_SIDE),
+            pressed(eb.CountAsk, elections.count_ask, r.STAFF_SIDE),
+            pressed(eb.CountConfirm, elections.count_confirm, r.STAFF_SIDE),
+            pressed(eb.PollRegister, elections.poll_register_start, r.STAFF_SIDE),
+            pressed(eb.PollRegisterConfirm, elections.poll_register_confirm, r.STAFF_SIDE),
+            pressed(eb.PollBox, elections.poll_box_start, r.STAFF_SIDE),
+        ]
+    ),
     # Consultations: open and answer (cs*), staff write them (cn*).
     **dict(
         [
@@ -341,48 +375,57 @@ BUTTONS: dict[str, Spec] = {
     "lvn": Spec(privacy.leave_keep, r.ALL),
     # Meetings: answers (rsvp), schedule (mn*), the card, move and cancel (mt*), the agenda's
     # order (ma*), minutes (mm*). Council code re-checks audience, version and timing.
-    "rsvp": Spec(meetings.rsvp, r.IN_CUSTODY | {r.FAMILY}),
-    "mn": Spec(meetings.new_start, r.STAFF_SIDE),
-    "mnk": Spec(meetings.new_kind, r.STAFF_SIDE),
-    "mna": Spec(meetings.new_audience, r.STAFF_SIDE),
-    "mnw": Spec(meetings.new_wing, r.STAFF_SIDE),
-    "mnd": Spec(meetings.new_day, r.STAFF_SIDE),
-    "mnt": Spec(meetings.new_time, r.STAFF_SIDE),
-    "mnr": Spec(meetings.new_repeat, r.STAFF_SIDE),
-    "mnok": Spec(meetings.new_publish, r.STAFF_SIDE),
-    "mnno": Spec(meetings.new_stop, r.STAFF_SIDE),
-    "mtv": Spec(meetings.view, r.ALL),
-    "mtmv": Spec(meetings.move_start, r.STAFF_SIDE),
-    "mtmvy": Spec(meetings.move_confirm, r.STAFF_SIDE),
-    "mtcx": Spec(meetings.cancel_ask, r.STAFF_SIDE),
-    "mtcxy": Spec(meetings.cancel_confirm, r.STAFF_SIDE),
-    "mtkeep": Spec(meetings.keep, r.STAFF_SIDE),
-    "mag": Spec(meetings.agenda_edit, r.TRIAGE),
-    "magw": Spec(meetings.agenda_waiting, r.TRIAGE),
-    "maga": Spec(meetings.agenda_add, r.TRIAGE),
-    "mau": Spec(meetings.agenda_up, r.TRIAGE),
-    "mad": Spec(meetings.agenda_down, r.TRIAGE),
-    "mas": Spec(meetings.agenda_by_support, r.TRIAGE),
-    "mml": Spec(meetings.minutes_list, r.STAFF_SIDE),
-    "mmn": Spec(meetings.minutes_open, r.STAFF_SIDE),
-    "mma": Spec(meetings.minutes_attended, r.STAFF_SIDE),
-    "mmo": Spec(meetings.minutes_others, r.STAFF_SIDE),
-    "mmd": Spec(meetings.minutes_decisions, r.STAFF_SIDE),
-    "mmk": Spec(meetings.minutes_kind, r.STAFF_SIDE),
-    "mmr": Spec(meetings.minutes_roll_over, r.STAFF_SIDE),
-    "mmf": Spec(meetings.minutes_finish, r.STAFF_SIDE),
+    # Meetings (docs/MEETINGS.md): typed buttons, bot/council/meetings/buttons.py.
+    **dict(
+        [
+            pressed(mb.Rsvp, meetings.rsvp, r.IN_CUSTODY | {r.FAMILY}),
+            pressed(mb.NewMeeting, meetings.new_start_pressed, r.STAFF_SIDE),
+            pressed(mb.NewKind, meetings.new_kind, r.STAFF_SIDE),
+            pressed(mb.NewAudience, meetings.new_audience, r.STAFF_SIDE),
+            pressed(mb.NewWing, meetings.new_wing, r.STAFF_SIDE),
+            pressed(mb.NewDay, meetings.new_day, r.STAFF_SIDE),
+            pressed(mb.NewTime, meetings.new_time, r.STAFF_SIDE),
+            pressed(mb.NewRepeat, meetings.new_repeat, r.STAFF_SIDE),
+            pressed(mb.NewPublish, meetings.new_publish, r.STAFF_SIDE),
+            pressed(mb.NewStop, meetings.new_stop, r.STAFF_SIDE),
+            pressed(mb.ViewMeeting, meetings.view, r.ALL),
+            pressed(mb.MoveMeeting, meetings.move_start, r.STAFF_SIDE),
+            pressed(mb.MoveConfirm, meetings.move_confirm, r.STAFF_SIDE),
+            pressed(mb.CancelMeeting, meetings.cancel_ask, r.STAFF_SIDE),
+            pressed(mb.CancelConfirm, meetings.cancel_confirm, r.STAFF_SIDE),
+            pressed(mb.KeepMeeting, meetings.keep, r.STAFF_SIDE),
+            pressed(mb.AgendaEdit, meetings.agenda_edit, r.TRIAGE),
+            pressed(mb.AgendaWaiting, meetings.agenda_waiting, r.TRIAGE),
+            pressed(mb.AgendaAdd, meetings.agenda_add, r.TRIAGE),
+            pressed(mb.AgendaUp, meetings.agenda_up, r.TRIAGE),
+            pressed(mb.AgendaDown, meetings.agenda_down, r.TRIAGE),
+            pressed(mb.AgendaBySupport, meetings.agenda_by_support, r.TRIAGE),
+            pressed(mb.MinutesList, meetings.minutes_list, r.STAFF_SIDE),
+            pressed(mb.MinutesOpen, meetings.minutes_open, r.STAFF_SIDE),
+            pressed(mb.MinutesAttended, meetings.minutes_attended, r.STAFF_SIDE),
+            pressed(mb.MinutesOthers, meetings.minutes_others, r.STAFF_SIDE),
+            pressed(mb.MinutesDecisions, meetings.minutes_decisions, r.STAFF_SIDE),
+            pressed(mb.MinutesKind, meetings.minutes_kind, r.STAFF_SIDE),
+            pressed(mb.MinutesRollOver, meetings.minutes_roll_over, r.STAFF_SIDE),
+            pressed(mb.MinutesFinish, meetings.minutes_finish, r.STAFF_SIDE),
+        ]
+    ),
     # Outcomes: post (oc k/o/y/x; triage's "answer now" starts here too), the board (ocb, ocf
     # for families), print (obd). Council code re-checks role, road, item version and state.
-    "ock": Spec(outcomes.pick_kind, r.TRIAGE),
-    "oco": Spec(outcomes.owner_me, r.STAFF_SIDE),
-    "ocy": Spec(outcomes.publish, r.TRIAGE),
-    "ocx": Spec(outcomes.cancel, r.TRIAGE),
-    "ocb": Spec(outcomes.board_page, r.IN_CUSTODY | r.READERS),
-    "ocf": Spec(outcomes.family_page, FAMILIES),
-    "obd": Spec(outcomes.print_board, r.STAFF_SIDE),
-    "ocl": Spec(outcomes.postable_page, r.STAFF_SIDE),
-    "orp": Spec(outcomes.report_month, r.READERS),
-    "ocp": Spec(outcomes.postable_pick, r.STAFF_SIDE),
+    **dict(
+        [
+            pressed(ab.PickKind, outcomes.pick_kind, r.TRIAGE),
+            pressed(ab.OwnerMe, outcomes.owner_me, r.STAFF_SIDE),
+            pressed(ab.Publish, outcomes.publish, r.TRIAGE),
+            pressed(ab.OutcomeCancel, outcomes.cancel, r.TRIAGE),
+            pressed(ab.BoardPage, outcomes.board_page, r.IN_CUSTODY | r.READERS),
+            pressed(ab.FamilyPage, outcomes.family_page, FAMILIES),
+            pressed(ab.PrintBoard, outcomes.print_board, r.STAFF_SIDE),
+            pressed(ab.PostablePage, outcomes.postable_page, r.STAFF_SIDE),
+            pressed(ab.ReportMonth, outcomes.report_month, r.READERS),
+            pressed(ab.PostablePick, outcomes.postable_pick, r.STAFF_SIDE),
+        ]
+    ),
     # Peer schemes (s*): the directory and a page, ask (with or without a note), cancel, the
     # follow-up, "I am arranging this", coordinators' pages, new schemes, print my record.
     # Council code re-checks the wing, the coordinator and whose request it is.
@@ -411,26 +454,30 @@ BUTTONS: dict[str, Spec] = {
             pressed(sb.PrintRecord, schemes.print_record, r.IN_CUSTODY),
         ]
     ),
+    # Channels: an invite's channel, a link code's channel, my notices' channel.
+    "invc": Spec(channels.invite_channel, r.STAFF_SIDE),
+    "lnk": Spec(channels.link_channel, r.STAFF_SIDE),
+    "chn": Spec(channels.choose_channel, r.ALL),
 }
 
 # Typed replies, by the flow stored for the person (conversation table).
 FLOWS: dict[str, Spec] = {
     "invite": Spec(access.invite_label, r.STAFF_SIDE),
-    "raise": Spec(agenda.raise_typed, r.IN_CUSTODY),
-    "keyin": Spec(agenda.keyin_typed, r.STAFF_SIDE),
-    "triage": Spec(agenda.triage_typed, r.TRIAGE),
-    "agenda_reply": Spec(agenda.reply_typed, r.IN_CUSTODY | r.STAFF_SIDE),
+    af.RAISE.name: Spec(agenda.raise_typed, r.IN_CUSTODY),
+    af.KEYIN.name: Spec(agenda.keyin_typed, r.STAFF_SIDE),
+    af.TRIAGE.name: Spec(triage.triage_typed, r.TRIAGE),
+    af.REPLY.name: Spec(agenda.reply_typed, r.IN_CUSTODY | r.STAFF_SIDE),
     announcements.FLOW.name: Spec(delivery.announce_text, r.STAFF_SIDE),
-    "poll_new": Spec(polls.draft_text, POLL_CREATORS),
-    "election_new": Spec(elections.new_typed, ELECTION_CALLERS),
-    "election_stand": Spec(elections.stand_typed, ELECTORS),
-    "election_staff": Spec(elections.staff_typed, r.STAFF_SIDE),
+    NEW_POLL.name: Spec(polls.draft_text, POLL_CREATORS),
+    NEW_ELECTION.name: Spec(elections.new_typed, ELECTION_CALLERS),
+    STAND.name: Spec(elections.stand_typed, ELECTORS),
+    DESK.name: Spec(elections.staff_typed, r.STAFF_SIDE),
     "consult_new": Spec(consultations.new_typed, r.STAFF_SIDE),
     consultation_flows.ANSWER.name: Spec(consultations.answer_typed, CONSULTEES),
     consultation_flows.REPORT.name: Spec(consultations.report_typed, r.STAFF_SIDE),
-    "meeting_new": Spec(meetings.new_typed, r.STAFF_SIDE),
-    "meeting_move": Spec(meetings.move_typed, r.STAFF_SIDE),
-    "minutes": Spec(meetings.minutes_typed, r.STAFF_SIDE),
+    meetings.NEW.name: Spec(meetings.new_typed, r.STAFF_SIDE),
+    meetings.MOVE.name: Spec(meetings.move_typed, r.STAFF_SIDE),
+    meetings.MINUTES.name: Spec(meetings.minutes_typed, r.STAFF_SIDE),
     "outcome": Spec(outcomes.typed, r.TRIAGE),
     scheme_flows.NOTE.name: Spec(schemes.note_typed, r.IN_CUSTODY),
     scheme_flows.WORKER.name: Spec(schemes.add_worker_typed, r.STAFF_SIDE),
@@ -439,6 +486,26 @@ FLOWS: dict[str, Spec] = {
     scheme_flows.COORDINATOR.name: Spec(schemes.coordinator_typed, frozenset({r.ADMIN})),
     "scheme_new": Spec(schemes.new_typed, r.STAFF_SIDE),
 }
+
+# Timers: what happens at a time, found like what happens on a press. Each kind's Timer sits
+# beside its fire function; a pending row of a kind missing here stops the start (timers.py).
+TIMERS: dict[str, Timer] = timers.table(
+    meeting_rules.REMINDER_TIMER,
+    poll_rules.CLOSE_TIMER,
+    poll_rules.SOON_TIMER,
+    consultation_rules.CLOSE_TIMER,
+    election_rules.OPEN_TIMER,
+    election_rules.SOON_TIMER,
+    election_rules.CLOSE_TIMER,
+    election_rules.TERM_TIMER,
+    outcome_rules.FOLLOWUP_TIMER,
+    outcome_rules.ESCALATE_TIMER,
+    safeguarding_rules.ESCALATE_TIMER,
+    scheme_rules.ESCALATE_TIMER,
+    scheme_rules.FOLLOWUP_TIMER,
+    retention_rules.TIMER,
+    backups.TIMER,
+)
 
 
 async def _command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

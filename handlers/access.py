@@ -10,7 +10,7 @@ from bot import i18n
 from bot.council import access, audit, roles
 from bot.council.text import clean
 from bot.services import Services
-from handlers import schemes
+from handlers import channels, schemes
 from handlers.base import Button, Call, Reply, Result, stranger
 from handlers.callbacks import pack
 from storage import audit as audit_store
@@ -92,14 +92,27 @@ async def start(call: Call) -> Result:
     if not code:
         return stranger(call)
     settings, clock = call.services.settings, call.services.clock
-    outcome = await access.redeem(call.tx, clock, settings, tg_user_id=call.user_id, raw_code=code)
+    outcome = await access.redeem(
+        call.tx,
+        clock,
+        settings,
+        tg_user_id=call.user_id,
+        raw_code=code,
+        channel=call.services.channel,
+    )
     if outcome.locked_until is not None:
         return call.reply("join.locked")
     if outcome.paused_until is not None:
         return call.reply("safety.join_paused")
+    if outcome.wrong_channel:
+        return call.reply("channels.wrong_channel")
     if outcome.bad_code or outcome.person is None:
         return call.reply("join.bad_code")
     call.person = outcome.person
+    if outcome.linked:
+        # One more way to reach an existing person: their record, role and language stay.
+        call.lang = outcome.person.language
+        return menu_reply(call, "channels.linked")
     await audit.record(
         call.tx,
         clock,
@@ -238,24 +251,29 @@ async def invite_label(call: Call) -> Result:
     cleaned = clean(call.text, max_len=60)
     if not cleaned.ok:
         return call.reply("invite.label_problem")
-    return await _make_invite(call, cleaned.text)
+    return await make_invite(call, cleaned.text)
 
 
 async def invite_skip_label(call: Call) -> Result:
     if call.state is None or call.state.flow != "invite":
         call.toast = call.t("common.stale_button")
         return None
-    return await _make_invite(call, None)
+    return await make_invite(call, None)
 
 
-async def _make_invite(call: Call, label: str | None) -> Result:
+async def make_invite(call: Call, label: str | None, *, channel: str | None = None) -> Result:
     state = call.state
     if state is None or state.flow != "invite":
         return call.reply("common.use_menu")
     role, wing = state.data.get("role"), state.data.get("wing")
-    await call.end_flow()
     if not isinstance(role, str) or not roles.may_invite(call.me.role, role):
+        await call.end_flow()
         return call.reply("common.not_for_role")
+    if channels.several(call) and state.step != "channel":
+        # More than one channel: the code names the one it is used on (or any), asked last.
+        await call.begin("invite", "channel", {"role": role, "wing": wing, "label": label})
+        return channels.ask_invite_channel(call, role)
+    await call.end_flow()
     made = await access.create_invite(
         call.tx,
         call.services.clock,
@@ -264,7 +282,12 @@ async def _make_invite(call: Call, label: str | None) -> Result:
         role=role,
         wing=wing if isinstance(wing, str) else None,
         label=label,
+        channel=channel,
     )
+    if channels.several(call):
+        return channels.invite_made(
+            call, role=role, code=made.code, channel=channel, expires=made.expires_at
+        )
     if not offers_telegram_links(call.services):
         return call.reply(
             "reader.invite.made_no_link",
@@ -282,9 +305,10 @@ async def _make_invite(call: Call, label: str | None) -> Result:
 
 
 def offers_telegram_links(services: Services) -> bool:
-    """Whether a t.me link can open this bot. A channel without Telegram links (the in-cell
-    channel, issue 14) has no username; its routing may widen this one test."""
-    return bool(services.bot_username)
+    """Whether a t.me link can open this bot: only on a Telegram channel with a username (the
+    in-cell channel has no t.me links; docs/CHANNELS.md)."""
+    channel = services.settings.channel(services.channel)
+    return bool(services.bot_username) and (channel is None or channel.kind == "telegram")
 
 
 # --- people and revocation ------------------------------------------------------------------

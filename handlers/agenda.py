@@ -1,138 +1,185 @@
-"""Agenda items: raise (members), follow (/myitems), browse and support, triage (staff and the
-chair), key in a paper slip (staff), and the member's reply to a question. Thin: the rules are
+"""Agenda items: raise (members), follow (/myitems), browse and support, key in a paper slip
+(staff), and the member's reply to a question. Triage is handlers/triage.py. Thin: the rules are
 in bot.council.agenda; this file reads the update and renders the answer."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
+from typing import Any, Literal, assert_never
 
-from bot import i18n
-from bot.council import agenda, content, outcomes, roles
+from bot.council import agenda, outcomes, roles
 from bot.council.access import parse_person_ref, person_ref
-from bot.council.agenda import Byline, Draft, ItemRow
-from handlers import content as asking
-from handlers import outcomes as outcome_handlers
-from handlers.base import Button, Call, Reply, Result, excerpt
+from bot.council.agenda import Draft, DraftProblem, ItemRow, Supported
+from bot.council.agenda_buttons import (
+    BrowsePage,
+    KeyinCancel,
+    KeyinConfirm,
+    KeyinNoWriter,
+    KeyinTopic,
+    KeyinWing,
+    MyItemsPage,
+    RaiseCancel,
+    RaiseConfirm,
+    RaiseEdit,
+    RaiseEditField,
+    RaiseField,
+    RaiseName,
+    RaiseTopic,
+    RaiseWing,
+    ReplyLoose,
+    ReplyLooseDrop,
+    ReplyStart,
+    Support,
+)
+from bot.council.agenda_flows import (
+    KEYIN,
+    RAISE,
+    REPLY,
+    KeyinDraft,
+    KeyinStep,
+    RaiseDraft,
+    RaiseStep,
+    ReplyDraft,
+    ReplyStep,
+)
+from bot.council.buttons import ButtonData
+from bot.council.flows import Flow
+from handlers import triage
+from handlers.base import Button, Call, Reply, Result, excerpt, pairs
 from handlers.base import stale as _stale
 from handlers.base import topic_label as _topic
 from handlers.base import wing_label as _wing
-from handlers.callbacks import pack
-from storage import notes as notes_store
-from storage import people as people_store
-from storage.clock import from_db
+from handlers.callbacks import pack  # the menu's button is the menu area's
+from handlers.items import kind_word, latest_line, status_word
 
 PAGE = 5
 EXCERPT = 200
-RAISE, KEYIN, TRIAGE, REPLY = "raise", "keyin", "triage", "agenda_reply"
-_RAISE_FIELDS = ("topic", "wing", "text", "hidden")
-# Triage actions in button data: accept, answer, decline, merge, question.
-_TYPED_ACTIONS = {"n": "answer", "d": "decline", "m": "merge", "q": "ask"}
-_WANTED = {
-    "n": agenda.ANSWERED,
-    "d": agenda.DECLINED,
-    "m": agenda.MERGED,
-    "q": agenda.NEEDS_INFO,
-}
+_RAISE_FIELDS: tuple[RaiseField, ...] = ("topic", "wing", "text", "hidden")
 
 
-def _status(call: Call, status: str) -> str:
-    return call.t(f"agenda.status.{status}")
+def _supported(result: Supported) -> str:
+    """The toast for a press of "support"."""
+    match result:
+        case Supported.ADDED:
+            return "agenda.support.added"
+        case Supported.ALREADY:
+            return "agenda.support.already"
+        case Supported.OWN:
+            return "agenda.support.own"
+        case Supported.CLOSED:
+            return "agenda.support.closed"
+        case Supported.UNKNOWN:
+            return "agenda.support.unknown"
+        case _:
+            assert_never(result)
 
 
-def _in_flow(call: Call, flow: str) -> dict[str, Any] | None:
-    if call.state is None or call.state.flow != flow:
-        return None
-    return dict(call.state.data)
+_SUPPORTED = {s: _supported(s) for s in Supported}
 
 
-def _pairs(buttons: list[Button]) -> list[list[Button]]:
-    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+def _ask_again(problem: DraftProblem) -> RaiseField:
+    """The part of a stored draft to ask for again when it no longer fits the configuration."""
+    match problem:
+        case DraftProblem.TOPIC | DraftProblem.COMPLAINT:
+            return "topic"
+        case DraftProblem.WING:
+            return "wing"
+        case DraftProblem.TEXT:
+            return "text"
+        case _:
+            assert_never(problem)
+
+
+_ASK_AGAIN = {p: _ask_again(p) for p in DraftProblem}
 
 
 # --- raise ----------------------------------------------------------------------------------
 
 
 async def raise_start(call: Call) -> Result:
-    await call.begin(RAISE, "topic", {})
+    await _save_raise(call, RaiseStep.TOPIC, RaiseDraft())
     return _ask_topic(call, RAISE, edit=False)
 
 
-def _ask_topic(call: Call, flow: str, *, edit: bool) -> Reply:
-    kind, cancel = ("art", "arx") if flow == RAISE else ("akt", "akx")
+async def _save_raise(call: Call, step: RaiseStep, draft: RaiseDraft) -> None:
+    await RAISE.save(call.tx, call.me.id, step, draft, call.services.clock.now())
+
+
+async def _save_keyin(call: Call, step: KeyinStep, draft: KeyinDraft) -> None:
+    await KEYIN.save(call.tx, call.me.id, step, draft, call.services.clock.now())
+
+
+def _ask_topic(call: Call, flow: Flow[Any, Any], *, edit: bool) -> Reply:
+    kind: type[RaiseTopic | KeyinTopic] = RaiseTopic if flow is RAISE else KeyinTopic
+    cancel: ButtonData = RaiseCancel() if flow is RAISE else KeyinCancel()
     topics = [
-        t for t in call.services.settings.topics if flow == RAISE or t.id != agenda.COMPLAINT_TOPIC
+        t for t in call.services.settings.topics if flow is RAISE or t.id != agenda.COMPLAINT_TOPIC
     ]
-    buttons = _pairs([Button(t.label(call.lang), pack(kind, t.id)) for t in topics])
-    buttons.append([call.button("agenda.cancel", pack(cancel))])
+    buttons = pairs([Button(t.label(call.lang), kind(t.id).pack()) for t in topics])
+    buttons.append([call.button("agenda.cancel", cancel)])
     return call.reply("agenda.raise.pick_topic", buttons=buttons, edit=edit)
 
 
-def _ask_wing(call: Call, flow: str) -> Reply:
-    kind, cancel = ("arw", "arx") if flow == RAISE else ("akw", "akx")
+def _ask_wing(call: Call, flow: Flow[Any, Any]) -> Reply:
+    kind: type[RaiseWing | KeyinWing] = RaiseWing if flow is RAISE else KeyinWing
+    cancel: ButtonData = RaiseCancel() if flow is RAISE else KeyinCancel()
     wings = call.services.settings.wings
-    buttons = _pairs([Button(w.label(call.lang), pack(kind, w.id)) for w in wings])
-    buttons.append([call.button("agenda.cancel", pack(cancel))])
+    buttons = pairs([Button(w.label(call.lang), kind(w.id).pack()) for w in wings])
+    buttons.append([call.button("agenda.cancel", cancel)])
     return call.reply("agenda.raise.pick_wing", buttons=buttons, edit=True)
 
 
-async def raise_topic(call: Call) -> Result:
-    data = _in_flow(call, RAISE)
-    topic = call.callback.arg(0) if call.callback else None
-    if data is None or topic is None or call.services.settings.topic(topic) is None:
+async def raise_topic(call: Call, b: RaiseTopic) -> Result:
+    at = RAISE.read(call.state)
+    if at is None or call.services.settings.topic(b.topic) is None:
         return _stale(call)
-    if topic == agenda.COMPLAINT_TOPIC:
+    if b.topic == agenda.COMPLAINT_TOPIC:
         # The council deals with shared issues: a complaint about a person goes another way.
         await call.end_flow()
         route = call.services.settings.complaints_route
         text = route.get(call.lang) or route.get("en", "")
         return call.reply("agenda.raise.complaint", route=text, edit=True)
-    data["topic"] = topic
-    return await _raise_next(call, data)
+    return await _raise_next(call, replace(at.draft, topic=b.topic))
 
 
-async def raise_wing(call: Call) -> Result:
-    data = _in_flow(call, RAISE)
-    wing = call.callback.arg(0) if call.callback else None
-    if data is None or wing is None or call.services.settings.wing(wing) is None:
+async def raise_wing(call: Call, b: RaiseWing) -> Result:
+    at = RAISE.read(call.state)
+    if at is None or call.services.settings.wing(b.wing) is None:
         return _stale(call)
-    data["wing"] = wing
-    return await _raise_next(call, data)
+    return await _raise_next(call, replace(at.draft, wing=b.wing))
 
 
-async def raise_name(call: Call) -> Result:
-    data = _in_flow(call, RAISE)
-    choice = call.callback.arg(0) if call.callback else None
-    if data is None or choice not in ("show", "hide"):
+async def raise_name(call: Call, b: RaiseName) -> Result:
+    at = RAISE.read(call.state)
+    if at is None:
         return _stale(call)
-    data["hidden"] = choice == "hide"
-    return await _raise_next(call, data)
+    return await _raise_next(call, replace(at.draft, hidden=b.choice == "hide"))
 
 
 async def raise_typed(call: Call) -> Result:
-    data = _in_flow(call, RAISE)
-    if data is None or call.state is None:
+    at = RAISE.read(call.state)
+    if at is None:
         return call.reply("common.use_menu")
-    if call.state.step in ("topic", "wing") and "text" not in data:
+    step, draft = at.step, at.draft
+    if step in (RaiseStep.TOPIC, RaiseStep.WING) and draft.text is None:
         # The issue typed before its topic or wing: kept, and the buttons asked for again. A
         # few words ("food please") answer the buttons' question instead: a reminder then.
         cleaned = agenda.item_text(call.text)
         if cleaned.ok and len(cleaned.text.split()) >= 4:
-            data["text"] = cleaned.text
-            await call.begin(RAISE, call.state.step, data)
+            await _save_raise(call, step, replace(draft, text=cleaned.text))
             again = (
                 _ask_topic(call, RAISE, edit=False)
-                if call.state.step == "topic"
+                if step is RaiseStep.TOPIC
                 else _ask_wing(call, RAISE)
             )
             again.edit = False
             return [call.reply("reader.raise.kept"), again]
-    if call.state.step != "text":
+    if step is not RaiseStep.TEXT:
         return call.reply("agenda.raise.use_buttons")
     cleaned = agenda.item_text(call.text)
     if not cleaned.ok:
         return _text_problem(call, cleaned.problem, len(cleaned.text))
-    data["text"] = cleaned.text
-    return await _raise_next(call, data, edit=False)
+    return await _raise_next(call, replace(draft, text=cleaned.text), edit=False)
 
 
 def _text_problem(call: Call, problem: str | None, length: int) -> Reply:
@@ -141,10 +188,14 @@ def _text_problem(call: Call, problem: str | None, length: int) -> Reply:
     )
 
 
-async def _raise_next(call: Call, data: dict[str, Any], *, edit: bool = True) -> Result:
+def _missing(draft: RaiseDraft) -> RaiseField | None:
+    return next((f for f in _RAISE_FIELDS if getattr(draft, f) is None), None)
+
+
+async def _raise_next(call: Call, draft: RaiseDraft, *, edit: bool = True) -> Result:
     """Ask for the first missing part; when nothing is missing, show the summary."""
-    missing = next((f for f in _RAISE_FIELDS if f not in data), None)
-    await call.begin(RAISE, missing or "confirm", data)
+    missing = _missing(draft)
+    await _save_raise(call, RaiseStep(missing) if missing else RaiseStep.CONFIRM, draft)
     if missing == "topic":
         return _ask_topic(call, RAISE, edit=edit)
     if missing == "wing":
@@ -155,59 +206,58 @@ async def _raise_next(call: Call, data: dict[str, Any], *, edit: bool = True) ->
         )
     if missing == "hidden":
         buttons = [
-            [call.button("agenda.raise.name_show", pack("arn", "show"))],
-            [call.button("agenda.raise.name_hide", pack("arn", "hide"))],
-            [call.button("agenda.cancel", pack("arx"))],
+            [call.button("agenda.raise.name_show", RaiseName("show"))],
+            [call.button("agenda.raise.name_hide", RaiseName("hide"))],
+            [call.button("agenda.cancel", RaiseCancel())],
         ]
         return call.reply("agenda.raise.ask_name", buttons=buttons, edit=edit)
     buttons = [
         [
-            call.button("agenda.raise.confirm", pack("arc")),
-            call.button("agenda.raise.edit", pack("are")),
+            call.button("agenda.raise.confirm", RaiseConfirm()),
+            call.button("agenda.raise.edit", RaiseEdit()),
         ],
-        [call.button("agenda.cancel", pack("arx"))],
+        [call.button("agenda.cancel", RaiseCancel())],
     ]
     return call.reply(
         "agenda.raise.summary",
         buttons=buttons,
         edit=edit,
-        topic=_topic(call, data["topic"]),
-        wing=_wing(call, data["wing"]),
-        name=call.t("agenda.raise.name_hidden" if data["hidden"] else "agenda.raise.name_shown"),
-        text=data["text"],
+        topic=_topic(call, draft.topic or ""),
+        wing=_wing(call, draft.wing or ""),
+        name=call.t("agenda.raise.name_hidden" if draft.hidden else "agenda.raise.name_shown"),
+        text=draft.text or "",
     )
 
 
-async def raise_edit(call: Call) -> Result:
-    data = _in_flow(call, RAISE)
-    if data is None or call.state is None or call.state.step != "confirm":
+async def raise_edit(call: Call, _b: RaiseEdit) -> Result:
+    at = RAISE.read(call.state)
+    if at is None or at.step is not RaiseStep.CONFIRM:
         return _stale(call)
-    buttons = _pairs(
-        [call.button(f"agenda.raise.change_{f}", pack("arf", f)) for f in _RAISE_FIELDS]
+    buttons = pairs(
+        [call.button(f"agenda.raise.change_{f}", RaiseEditField(f)) for f in _RAISE_FIELDS]
     )
-    buttons.append([call.button("agenda.raise.back", pack("arf", "none"))])
+    buttons.append([call.button("agenda.raise.back", RaiseEditField("none"))])
     return call.reply("agenda.raise.what_to_change", buttons=buttons, edit=True)
 
 
-async def raise_edit_field(call: Call) -> Result:
-    data = _in_flow(call, RAISE)
-    field = call.callback.arg(0) if call.callback else None
-    if data is None or (field not in _RAISE_FIELDS and field != "none"):
+async def raise_edit_field(call: Call, b: RaiseEditField) -> Result:
+    at = RAISE.read(call.state)
+    if at is None:
         return _stale(call)
-    data.pop(field or "", None)
-    return await _raise_next(call, data)
+    draft = at.draft if b.field == "none" else replace(at.draft, **{b.field: None})
+    return await _raise_next(call, draft)
 
 
-async def raise_confirm(call: Call) -> Result:
-    data = _in_flow(call, RAISE)
-    if data is None or call.state is None or call.state.step != "confirm":
+async def raise_confirm(call: Call, _b: RaiseConfirm) -> Result:
+    at = RAISE.read(call.state)
+    if at is None or at.step is not RaiseStep.CONFIRM or _missing(at.draft) is not None:
         return _stale(call)
-    draft = Draft(data["topic"], data["wing"], data["text"], bool(data["hidden"]))
+    d = at.draft
+    draft = Draft(d.topic or "", d.wing or "", d.text or "", bool(d.hidden))
     problem = agenda.check_draft(call.services.settings, draft)
     if problem is not None:
         # The configuration changed under a stored draft: ask for that part again.
-        data.pop(problem if problem in _RAISE_FIELDS else "topic", None)
-        return await _raise_next(call, data)
+        return await _raise_next(call, replace(d, **{_ASK_AGAIN[problem]: None}))
     item = await agenda.raise_item(
         call.tx, call.services.clock, call.services.settings, person=call.me, draft=draft
     )
@@ -215,14 +265,11 @@ async def raise_confirm(call: Call) -> Result:
     return call.reply("agenda.raise.done", ref=agenda.ref(item.id), edit=True)
 
 
-async def raise_cancel(call: Call) -> Result:
-    if _in_flow(call, RAISE) is None and _in_flow(call, KEYIN) is None:
+async def raise_cancel(call: Call, _b: RaiseCancel | KeyinCancel) -> Result:
+    if RAISE.read(call.state) is None and KEYIN.read(call.state) is None:
         return _stale(call)
     await call.end_flow()
     return call.reply("common.cancelled", edit=True)
-
-
-# --- follow: /myitems and items by reference ------------------------------------------------
 
 
 async def my_items(call: Call) -> Result:
@@ -231,11 +278,8 @@ async def my_items(call: Call) -> Result:
     return await _my_page(call, 0, edit=False)
 
 
-async def my_items_page(call: Call) -> Result:
-    page = call.callback.int_arg(0) if call.callback else None
-    if page is None:
-        return _stale(call)
-    return await _my_page(call, page, edit=True)
+async def my_items_page(call: Call, b: MyItemsPage) -> Result:
+    return await _my_page(call, b.page, edit=True)
 
 
 async def _my_page(call: Call, page: int, *, edit: bool) -> Result:
@@ -251,9 +295,9 @@ async def _my_page(call: Call, page: int, *, edit: bool) -> Result:
         lines.append(_mine_line(call, item, await _member_status(call, item)))
     nav: list[Button] = []
     if page > 0:
-        nav.append(call.button("common.previous", pack("amy", page - 1)))
+        nav.append(call.button("common.previous", MyItemsPage(page - 1)))
     if len(rows) > PAGE:
-        nav.append(call.button("common.next", pack("amy", page + 1)))
+        nav.append(call.button("common.next", MyItemsPage(page + 1)))
     return Reply("\n".join(lines), [nav] if nav else [], edit)
 
 
@@ -262,8 +306,8 @@ async def _member_status(call: Call, item: ItemRow) -> str:
     if item.status in (agenda.ANSWERED, agenda.OUTCOME_POSTED, agenda.CLOSED):
         latest = await outcomes.latest(call.tx, item.id)
         if latest is not None:
-            return call.t("reader.status_outcome", kind=call.t(f"outcomes.kind.{latest.kind}"))
-    return _status(call, item.status)
+            return call.t("reader.status_outcome", kind=kind_word(call, latest.kind))
+    return status_word(call, item.status)
 
 
 def _mine_line(call: Call, item: ItemRow, status: str) -> str:
@@ -272,22 +316,9 @@ def _mine_line(call: Call, item: ItemRow, status: str) -> str:
         ref=agenda.ref(item.id),
         topic=_topic(call, item.topic),
         status=status,
-        text=_excerpt(item.text, 120),
+        text=excerpt(item.text, 120),
     )
-    return line + _latest(call, item)
-
-
-def _latest(call: Call, item: ItemRow) -> str:
-    """The latest thing the council said to the submitter about the item."""
-    if item.status == agenda.NEEDS_INFO and item.info_question:
-        return "\n" + call.t("agenda.item.question", question=item.info_question)
-    if item.status == agenda.MERGED and item.merged_into:
-        return "\n" + call.t("agenda.item.merged_into", target=agenda.ref(item.merged_into))
-    if item.status == agenda.DECLINED and item.answer:
-        return "\n" + call.t("agenda.item.reason", reason=item.answer)
-    if item.answer:
-        return "\n" + call.t("agenda.item.answer", answer=item.answer)
-    return ""
+    return line + latest_line(call, item)
 
 
 async def _show_reference(call: Call, raw: str) -> Result:
@@ -297,7 +328,7 @@ async def _show_reference(call: Call, raw: str) -> Result:
         return call.reply("agenda.item.not_found")
     item = seen.item
     if call.me.role in roles.TRIAGE and seen.full:
-        return await _triage_view(call, item, waiting=None, edit=False)
+        return await triage.view(call, item, waiting=None, edit=False)
     text = _item_text(call, item, full=seen.full)
     buttons: list[list[Button]] = []
     if (
@@ -307,7 +338,7 @@ async def _show_reference(call: Call, raw: str) -> Result:
         and call.me.role in roles.IN_CUSTODY
     ):
         buttons.append(
-            [call.button("agenda.browse.support", pack("asp", item.id), ref=agenda.ref(item.id))]
+            [call.button("agenda.browse.support", Support(item.id), ref=agenda.ref(item.id))]
         )
     return Reply(text, buttons)
 
@@ -321,13 +352,13 @@ def _item_text(call: Call, item: ItemRow, *, full: bool) -> str:
     )
     lines = [
         head,
-        call.t("agenda.item.status", status=_status(call, item.status)),
+        call.t("agenda.item.status", status=status_word(call, item.status)),
         call.t("agenda.item.supporters", count=item.support_count),
         "",
         item.text,
     ]
     if full:
-        latest = _latest(call, item)
+        latest = latest_line(call, item)
         if latest:
             lines.append(latest)
     elif item.answer and item.status in (agenda.ANSWERED, agenda.OUTCOME_POSTED, agenda.CLOSED):
@@ -342,30 +373,18 @@ def _item_text(call: Call, item: ItemRow, *, full: bool) -> str:
 async def browse(call: Call) -> Result:
     if call.args:
         return await _show_reference(call, call.args[0])
-    return await _browse_page(call, "w", "n", 0, edit=False)
+    return await _browse_page(call, BrowsePage("w", "n", 0), edit=False)
 
 
-async def browse_page(call: Call) -> Result:
-    args = _browse_args(call, 0)
-    if args is None:
-        return _stale(call)
-    return await _browse_page(call, *args, edit=True)
+async def browse_page(call: Call, b: BrowsePage) -> Result:
+    return await _browse_page(call, b, edit=True)
 
 
-def _browse_args(call: Call, start: int) -> tuple[str, str, int] | None:
-    cb = call.callback
-    if cb is None:
-        return None
-    scope, order, page = cb.arg(start), cb.arg(start + 1), cb.int_arg(start + 2)
-    if scope not in ("w", "a") or order not in ("n", "s") or page is None:
-        return None
-    return scope, order, page
-
-
-async def _browse_page(call: Call, scope: str, order: str, page: int, *, edit: bool) -> Result:
-    wing = call.me.wing if scope == "w" else None
-    if scope == "w" and wing is None:
-        scope = "a"
+async def _browse_page(call: Call, at: BrowsePage, *, edit: bool) -> Result:
+    wing = call.me.wing if at.scope == "w" else None
+    if at.scope == "w" and wing is None:
+        at = BrowsePage("a", at.order, at.page)
+    scope, order, page = at.scope, at.order, at.page
     shown = await agenda.browse(
         call.tx, call.me, wing=wing, most_supported=order == "s", page=page, size=PAGE
     )
@@ -389,7 +408,7 @@ async def _browse_page(call: Call, scope: str, order: str, page: int, *, edit: b
                 [
                     call.button(
                         "agenda.browse.support",
-                        pack("asp", item.id, scope, order, page),
+                        Support.on_page(item.id, at),
                         ref=agenda.ref(item.id),
                     )
                 ]
@@ -403,25 +422,25 @@ async def _browse_page(call: Call, scope: str, order: str, page: int, *, edit: b
                 wing=_wing(call, item.wing),
                 count=item.support_count,
                 mark=mark,
-                text=_excerpt(item.text),
+                text=excerpt(item.text, EXCERPT),
             )
         )
     nav: list[Button] = []
     if page > 0:
-        nav.append(call.button("common.previous", pack("abr", scope, order, page - 1)))
+        nav.append(call.button("common.previous", BrowsePage(scope, order, page - 1)))
     if shown.more:
-        nav.append(call.button("common.next", pack("abr", scope, order, page + 1)))
+        nav.append(call.button("common.next", BrowsePage(scope, order, page + 1)))
     if nav:
         buttons.append(nav)
-    other_scope = "a" if scope == "w" else "w"
+    other_scope: Literal["w", "a"] = "a" if scope == "w" else "w"
     switches = [
         call.button(
             "agenda.browse.show_all" if other_scope == "a" else "agenda.browse.show_wing",
-            pack("abr", other_scope, order, 0),
+            BrowsePage(other_scope, order, 0),
         ),
         call.button(
             "agenda.browse.sort_support" if order == "n" else "agenda.browse.sort_newest",
-            pack("abr", scope, "s" if order == "n" else "n", 0),
+            BrowsePage(scope, "s" if order == "n" else "n", 0),
         ),
     ]
     if call.me.wing is None:
@@ -430,306 +449,48 @@ async def _browse_page(call: Call, scope: str, order: str, page: int, *, edit: b
     return Reply("\n".join(lines), buttons, edit)
 
 
-async def support(call: Call) -> Result:
-    item_id = call.callback.int_arg(0) if call.callback else None
-    if item_id is None:
-        return _stale(call)
-    result = await agenda.support(call.tx, call.services.clock, person=call.me, item_id=item_id)
-    call.toast = call.t(f"agenda.support.{result}")
-    call.toast_alert = result != "added"
-    back = _browse_args(call, 1)
-    if result == "unknown" or back is None:
+async def support(call: Call, b: Support) -> Result:
+    result = await agenda.support(call.tx, call.services.clock, person=call.me, item_id=b.item_id)
+    call.toast = call.t(_SUPPORTED[result])
+    call.toast_alert = result is not Supported.ADDED
+    if result is Supported.UNKNOWN or b.back is None:
         return None
-    return await _browse_page(call, *back, edit=True)
-
-
-# --- triage ---------------------------------------------------------------------------------
-
-
-async def triage(call: Call) -> Result:
-    if call.args:
-        return await _show_reference(call, call.args[0])
-    await _end_triage_flow(call)
-    return await _next_item(call, None, edit=False)
-
-
-async def triage_next(call: Call) -> Result:
-    after = call.callback.int_arg(0) if call.callback else None
-    if after is None:
-        return _stale(call)
-    await _end_triage_flow(call)
-    return await _next_item(call, after, edit=True)
-
-
-async def _end_triage_flow(call: Call) -> None:
-    if call.state is not None and call.state.flow == TRIAGE:
-        await call.end_flow()
-
-
-async def _next_item(call: Call, after: int | None, *, edit: bool) -> Reply:
-    found = await agenda.queue(call.tx, call.me, after=after)
-    if found.item is None:
-        return call.reply("agenda.triage.empty", edit=edit)
-    return await _triage_view(call, found.item, waiting=found.waiting, edit=edit)
-
-
-async def _triage_view(call: Call, item: ItemRow, *, waiting: int | None, edit: bool) -> Reply:
-    lines: list[str] = []
-    if waiting is not None:
-        lines += [call.t("agenda.triage.waiting", count=waiting), ""]
-    lines.append(
-        call.t(
-            "agenda.item.head",
-            ref=agenda.ref(item.id),
-            topic=_topic(call, item.topic),
-            wing=_wing(call, item.wing),
-        )
-    )
-    staff_status = call.t(f"reader.status_staff.{item.status}")
-    lines.append(call.t("agenda.item.status", status=staff_status))
-    lines.append(call.t("agenda.triage.raised", when=from_db(item.created_at)))
-    lines.append(_byline(call, await agenda.byline(call.tx, item, call.me), item))
-    if item.support_count:
-        lines.append(call.t("agenda.item.supporters", count=item.support_count))
-    lines += ["", await _own_words(call, item)]
-    if item.info_question:
-        lines += ["", call.t("agenda.triage.asked", question=item.info_question)]
-        if item.info_reply:
-            lines.append(call.t("agenda.triage.reply", reply=item.info_reply))
-    for note in await notes_store.for_item(call.tx, item.id):
-        lines.append(call.t("reader.late.note", text=note.text, when=from_db(note.created_at)))
-    latest = _latest(call, item) if item.status not in agenda.UNDECIDED else ""
-    if latest:
-        lines.append(latest)
-    buttons: list[list[Button]] = []
-    if item.status in agenda.UNDECIDED:
-        v = item.version
-        buttons = [
-            [
-                call.button("agenda.triage.accept", pack("atr", "a", item.id, v)),
-                call.button("agenda.triage.answer", pack("atr", "n", item.id, v)),
-            ],
-            [
-                call.button("agenda.triage.decline", pack("atr", "d", item.id, v)),
-                call.button("agenda.triage.merge", pack("atr", "m", item.id, v)),
-            ],
-            [call.button("agenda.triage.ask", pack("atr", "q", item.id, v))],
-        ]
-    elif agenda.may_move(item.status, agenda.MERGED):
-        buttons = [[call.button("agenda.triage.merge", pack("atr", "m", item.id, item.version))]]
-    if waiting is not None:
-        buttons.append([call.button("agenda.triage.skip", pack("atn", item.id))])
-    return Reply("\n".join(lines), buttons, edit)
-
-
-async def _own_words(call: Call, item: ItemRow) -> str:
-    """A member's words as written, marked with their language when it is not the reader's.
-    Not for a hidden name: the language would hint at who wrote it."""
-    if item.name_hidden or item.submitter_id is None or item.keyed_in:
-        return item.text
-    writer = await people_store.by_id(call.tx, item.submitter_id)
-    if writer is None or writer.language == call.lang:
-        return item.text
-    return i18n.content_for({writer.language: item.text}, call.lang)
-
-
-def _byline(call: Call, by: Byline, item: ItemRow) -> str:
-    if by.kind == "keyed":
-        return call.t("agenda.by.keyed", ref=by.ref, reason=item.keyed_reason or "-")
-    if by.kind == "named":
-        return call.t("agenda.by.named", ref=by.ref, label=by.label or "-")
-    return call.t(f"agenda.by.{by.kind}")
-
-
-async def triage_action(call: Call) -> Result:
-    cb = call.callback
-    action = cb.arg(0) if cb else None
-    item_id = cb.int_arg(1) if cb else None
-    version = cb.int_arg(2) if cb else None
-    if cb is None or item_id is None or version is None or action not in ("a", *_TYPED_ACTIONS):
-        return _stale(call)
-    clock, settings = call.services.clock, call.services.settings
-    if action == "a":
-        decided = await agenda.accept(
-            call.tx, clock, settings, actor=call.me, item_id=item_id, version=version
-        )
-        return await _after_decision(call, decided, "agenda.triage.accepted")
-    seen = await agenda.look_up(call.tx, call.me, item_id)
-    wanted = _WANTED[action]
-    if seen is None:
-        return _stale(call)
-    if seen.item.version != version or not agenda.may_move(seen.item.status, wanted):
-        # Dealt with since this button was shown: answered, not obeyed.
-        call.toast = call.t("agenda.triage.handled")
-        call.toast_alert = True
-        return await _next_item(call, None, edit=False)
-    if action == "n":
-        # "Answer now" posts the item's outcome (kind, text, confirm): the one road for outcomes
-        # is bot.council.outcomes.post, through handlers/outcomes.py (docs/OUTCOMES.md).
-        return await outcome_handlers.choose_kind(call, seen.item, outcomes.TRIAGE)
-    step = _TYPED_ACTIONS[action]
-    await call.begin(TRIAGE, step, {"item": item_id, "version": version})
-    await content.start(call.tx, call.me.id)
-    return call.reply(f"agenda.triage.type_{step}", ref=agenda.ref(item_id))
-
-
-async def triage_typed(call: Call) -> Result:
-    data = _in_flow(call, TRIAGE)
-    if data is None or call.state is None:
-        return call.reply("common.use_menu")
-    step, item_id, version = call.state.step, int(data["item"]), int(data["version"])
-    clock, settings = call.services.clock, call.services.settings
-    if step == "decline_confirm":
-        return call.reply("reader.decline.use_buttons", ref=agenda.ref(item_id))
-    if step == "merge":
-        target = agenda.parse_ref(call.text)
-        if target is None:
-            return call.reply("agenda.triage.merge_bad_ref")
-        decided = await agenda.merge(
-            call.tx,
-            clock,
-            settings,
-            actor=call.me,
-            item_id=item_id,
-            version=version,
-            target_id=target,
-        )
-        if decided.result in ("self", "loop", "target", "no_target"):
-            # Stay in the step: they may type another reference, or /cancel.
-            return call.reply(f"agenda.triage.merge_{decided.result}", target=agenda.ref(target))
-        await call.end_flow()
-        return await _after_decision(
-            call,
-            decided,
-            "agenda.triage.merged",
-            target=agenda.ref(decided.target.id if decided.target else target),
-        )
-    cleaned = agenda.note_text(call.text)
-    if not cleaned.ok:
-        return call.reply(
-            f"agenda.note.{cleaned.problem}",
-            length=len(cleaned.text),
-            most=agenda.NOTE_MAX,
-        )
-    if step == "decline" and content.others(settings):
-        # The member reads the reason in their language: ask for the others, then confirm.
-        await call.begin(TRIAGE, "decline_confirm", {**data, "reason": cleaned.text})
-        buttons = [
-            [call.button("reader.decline.yes", pack("atd", item_id, version))],
-            [call.button("agenda.cancel", pack("atdx"))],
-        ]
-        then = call.reply(
-            "reader.decline.confirm", buttons=buttons, ref=agenda.ref(item_id), reason=cleaned.text
-        )
-        return await asking.ask_other(
-            call, field="reason", text=cleaned.text, most=agenda.NOTE_MAX, then=then
-        )
-    await call.end_flow()
-    if step == "decline":
-        decided = await agenda.decline(
-            call.tx,
-            clock,
-            settings,
-            actor=call.me,
-            item_id=item_id,
-            version=version,
-            reason=cleaned.text,
-        )
-        return await _after_decision(call, decided, "agenda.triage.declined")
-    decided = await agenda.ask_info(
-        call.tx,
-        clock,
-        settings,
-        actor=call.me,
-        item_id=item_id,
-        version=version,
-        question=cleaned.text,
-        reply_button={"m": "agenda.notice.reply_button", "d": pack("arp", item_id)},
-    )
-    return await _after_decision(call, decided, "agenda.triage.asked_done")
-
-
-async def decline_confirm(call: Call) -> Result:
-    """Decline with the reason typed in each content language (triage_typed)."""
-    data = _in_flow(call, TRIAGE)
-    item_id = call.callback.int_arg(0) if call.callback else None
-    version = call.callback.int_arg(1) if call.callback else None
-    if (
-        data is None
-        or item_id is None
-        or version is None
-        or call.state is None
-        or call.state.step != "decline_confirm"
-        or item_id != data.get("item")
-        or version != data.get("version")
-    ):
-        return _stale(call)
-    await call.end_flow()
-    decided = await agenda.decline(
-        call.tx,
-        call.services.clock,
-        call.services.settings,
-        actor=call.me,
-        item_id=item_id,
-        version=version,
-        reason=str(data["reason"]),
-    )
-    return await _after_decision(call, decided, "agenda.triage.declined")
-
-
-async def decline_drop(call: Call) -> Result:
-    if _in_flow(call, TRIAGE) is None:
-        return _stale(call)
-    await call.end_flow()
-    return call.reply("common.cancelled", edit=True)
-
-
-async def _after_decision(
-    call: Call, decided: agenda.Decision, done_id: str, **params: Any
-) -> Result:
-    following = await _next_item(call, None, edit=False)
-    if decided.item is None or decided.result in ("unknown", "refused"):
-        # A forged button, or one for a state the item is no longer in: answered, not obeyed.
-        call.toast = call.t("common.stale_button")
-        return [call.reply("agenda.triage.not_now"), following]
-    ref = agenda.ref(decided.item.id)
-    if decided.done:
-        return [call.reply(done_id, ref=ref, **params), following]
-    # Someone else got there first.
-    if call.callback is not None:
-        call.toast = call.t("agenda.triage.handled")
-    return [call.reply("agenda.triage.handled_ref", ref=ref), following]
+    return await _browse_page(call, b.back, edit=True)
 
 
 # --- the member's reply to a question -------------------------------------------------------
 
 
-async def reply_start(call: Call) -> Result:
-    item_id = call.callback.int_arg(0) if call.callback else None
-    item = await agenda.may_reply(call.tx, call.me, item_id) if item_id else None
+async def reply_start(call: Call, b: ReplyStart) -> Result:
+    item_id = b.item_id
+    item = await agenda.may_reply(call.tx, call.me, item_id)
     if item is None:
-        seen = await agenda.look_up(call.tx, call.me, item_id) if item_id else None
+        seen = await agenda.look_up(call.tx, call.me, item_id)
         answered = seen is None or seen.item.info_reply is not None
         if answered or seen is None or seen.item.info_question is None:
             return _stale(call, "agenda.reply.not_waiting")
         if seen.item.submitter_id != call.me.id:
             return _stale(call, "agenda.reply.not_waiting")
         # Staff moved on before the member answered: say so in a message, and still take it.
-        await call.begin(REPLY, "late", {"item": seen.item.id})
+        await _save_reply(call, ReplyStep.LATE, ReplyDraft(seen.item.id))
         return call.reply(
             "reader.late.moved_on",
             ref=agenda.ref(seen.item.id),
-            status=_status(call, seen.item.status),
+            status=status_word(call, seen.item.status),
         )
-    await call.begin(REPLY, "text", {"item": item.id})
+    await _save_reply(call, ReplyStep.TEXT, ReplyDraft(item.id))
     return call.reply(
         "agenda.reply.ask", ref=agenda.ref(item.id), question=item.info_question or ""
     )
 
 
+async def _save_reply(call: Call, step: ReplyStep, draft: ReplyDraft) -> None:
+    await REPLY.save(call.tx, call.me.id, step, draft, call.services.clock.now())
+
+
 async def reply_typed(call: Call) -> Result:
-    data = _in_flow(call, REPLY)
-    if data is None:
+    at = REPLY.read(call.state)
+    if at is None:
         return call.reply("common.use_menu")
     cleaned = agenda.note_text(call.text)
     if not cleaned.ok:
@@ -737,7 +498,7 @@ async def reply_typed(call: Call) -> Result:
             f"agenda.note.{cleaned.problem}", length=len(cleaned.text), most=agenda.NOTE_MAX
         )
     await call.end_flow()
-    clock, settings, item_id = call.services.clock, call.services.settings, int(data["item"])
+    clock, settings, item_id = call.services.clock, call.services.settings, at.draft.item
     decided = await agenda.reply_info(
         call.tx, clock, settings, person=call.me, item_id=item_id, text=cleaned.text
     )
@@ -750,25 +511,29 @@ async def reply_typed(call: Call) -> Result:
     if not late.done or late.item is None:
         return call.reply("agenda.reply.not_waiting")
     return call.reply(
-        "reader.late.kept", ref=agenda.ref(item_id), status=_status(call, late.item.status)
+        "reader.late.kept", ref=agenda.ref(item_id), status=status_word(call, late.item.status)
     )
 
 
-async def reply_loose(call: Call) -> Result:
+async def reply_loose(call: Call, b: ReplyLoose) -> Result:
     """Words typed with no step open, which the member now says answer staff's question."""
-    data = _in_flow(call, REPLY)
-    item_id = call.callback.int_arg(0) if call.callback else None
-    if data is None or call.state is None or call.state.step != "loose" or item_id != data["item"]:
+    at = REPLY.read(call.state)
+    if (
+        at is None
+        or at.step is not ReplyStep.LOOSE
+        or b.item_id != at.draft.item
+        or at.draft.text is None
+    ):
         return _stale(call)
-    call.text = str(data["text"])
+    call.text = at.draft.text
     result = await reply_typed(call)
     if isinstance(result, Reply):
         result.edit = True
     return result
 
 
-async def reply_loose_drop(call: Call) -> Result:
-    if _in_flow(call, REPLY) is None:
+async def reply_loose_drop(call: Call, _b: ReplyLooseDrop) -> Result:
+    if REPLY.read(call.state) is None:
         return _stale(call)
     await call.end_flow()
     return call.reply("reader.unexpected.discarded", edit=True)
@@ -778,110 +543,95 @@ async def reply_loose_drop(call: Call) -> Result:
 
 
 async def keyin_start(call: Call) -> Result:
-    await call.begin(KEYIN, "topic", {})
+    await _save_keyin(call, KeyinStep.TOPIC, KeyinDraft())
     return _ask_topic(call, KEYIN, edit=False)
 
 
-async def keyin_topic(call: Call) -> Result:
-    data = _in_flow(call, KEYIN)
-    topic = call.callback.arg(0) if call.callback else None
+async def keyin_topic(call: Call, b: KeyinTopic) -> Result:
+    at = KEYIN.read(call.state)
     settings = call.services.settings
-    if (
-        data is None
-        or topic is None
-        or settings.topic(topic) is None
-        or topic == agenda.COMPLAINT_TOPIC
-    ):
+    if at is None or settings.topic(b.topic) is None or b.topic == agenda.COMPLAINT_TOPIC:
         return _stale(call)
-    data["topic"] = topic
-    await call.begin(KEYIN, "wing", data)
+    await _save_keyin(call, KeyinStep.WING, replace(at.draft, topic=b.topic))
     return _ask_wing(call, KEYIN)
 
 
-async def keyin_wing(call: Call) -> Result:
-    data = _in_flow(call, KEYIN)
-    wing = call.callback.arg(0) if call.callback else None
-    if (
-        data is None
-        or "topic" not in data
-        or wing is None
-        or call.services.settings.wing(wing) is None
-    ):
+async def keyin_wing(call: Call, b: KeyinWing) -> Result:
+    at = KEYIN.read(call.state)
+    if at is None or at.draft.topic is None or call.services.settings.wing(b.wing) is None:
         return _stale(call)
-    data["wing"] = wing
-    await call.begin(KEYIN, "writer", data)
+    await _save_keyin(call, KeyinStep.WRITER, replace(at.draft, wing=b.wing))
     buttons = [
-        [call.button("reader.keyin.not_given", pack("akn"))],
-        [call.button("agenda.cancel", pack("akx"))],
+        [call.button("reader.keyin.not_given", KeyinNoWriter())],
+        [call.button("agenda.cancel", KeyinCancel())],
     ]
     return call.reply("reader.keyin.ask_writer", buttons=buttons, edit=True)
 
 
-async def keyin_no_writer(call: Call) -> Result:
-    data = _in_flow(call, KEYIN)
-    if data is None or call.state is None or call.state.step != "writer":
+async def keyin_no_writer(call: Call, _b: KeyinNoWriter) -> Result:
+    at = KEYIN.read(call.state)
+    if at is None or at.step is not KeyinStep.WRITER:
         return _stale(call)
-    data["writer"] = None
-    await call.begin(KEYIN, "text", data)
+    await _save_keyin(call, KeyinStep.TEXT, replace(at.draft, writer=None))
     return call.reply(
         "agenda.keyin.ask_text", least=agenda.TEXT_MIN, most=agenda.TEXT_MAX, edit=True
     )
 
 
-async def _keyin_writer(call: Call, data: dict[str, Any]) -> Result:
+async def _keyin_writer(call: Call, draft: KeyinDraft) -> Result:
     person_id = parse_person_ref(call.text)
     writer = await agenda.slip_writer(call.tx, person_id) if person_id is not None else None
     if writer is None:
         return call.reply("reader.keyin.writer_unknown")
-    data["writer"] = writer.id
-    await call.begin(KEYIN, "text", data)
+    await _save_keyin(call, KeyinStep.TEXT, replace(draft, writer=writer.id))
     return call.reply("agenda.keyin.ask_text", least=agenda.TEXT_MIN, most=agenda.TEXT_MAX)
 
 
 async def keyin_typed(call: Call) -> Result:
-    data = _in_flow(call, KEYIN)
-    if data is None or call.state is None:
+    at = KEYIN.read(call.state)
+    if at is None:
         return call.reply("common.use_menu")
-    if call.state.step == "writer":
-        return await _keyin_writer(call, data)
-    if call.state.step == "text":
+    draft = at.draft
+    if at.step is KeyinStep.WRITER:
+        return await _keyin_writer(call, draft)
+    if at.step is KeyinStep.TEXT:
         cleaned = agenda.item_text(call.text)
         if not cleaned.ok:
             return _text_problem(call, cleaned.problem, len(cleaned.text))
-        data["text"] = cleaned.text
-        await call.begin(KEYIN, "reason", data)
+        await _save_keyin(call, KeyinStep.REASON, replace(draft, text=cleaned.text))
         return call.reply("agenda.keyin.ask_reason", most=agenda.REASON_MAX)
-    if call.state.step == "reason":
+    if at.step is KeyinStep.REASON:
         cleaned = agenda.reason_text(call.text)
         if not cleaned.ok:
             return call.reply("agenda.keyin.reason_problem", most=agenda.REASON_MAX)
-        data["reason"] = cleaned.text
-        await call.begin(KEYIN, "confirm", data)
+        draft = replace(draft, reason=cleaned.text)
+        await _save_keyin(call, KeyinStep.CONFIRM, draft)
         buttons = [
             [
-                call.button("agenda.raise.confirm", pack("akc")),
-                call.button("agenda.cancel", pack("akx")),
+                call.button("agenda.raise.confirm", KeyinConfirm()),
+                call.button("agenda.cancel", KeyinCancel()),
             ]
         ]
-        writer = data.get("writer")
+        writer = draft.writer
         return call.reply(
             "reader.keyin.summary",
             buttons=buttons,
-            topic=_topic(call, data["topic"]),
-            wing=_wing(call, data["wing"]),
-            writer=person_ref(int(writer)) if writer else call.t("reader.keyin.not_given"),
-            reason=data["reason"],
-            text=data["text"],
+            topic=_topic(call, draft.topic or ""),
+            wing=_wing(call, draft.wing or ""),
+            writer=person_ref(writer) if writer else call.t("reader.keyin.not_given"),
+            reason=cleaned.text,
+            text=draft.text or "",
         )
     return call.reply("agenda.raise.use_buttons")
 
 
-async def keyin_confirm(call: Call) -> Result:
-    data = _in_flow(call, KEYIN)
-    if data is None or call.state is None or call.state.step != "confirm":
+async def keyin_confirm(call: Call, _b: KeyinConfirm) -> Result:
+    at = KEYIN.read(call.state)
+    if at is None or at.step is not KeyinStep.CONFIRM:
         return _stale(call)
-    draft = Draft(data["topic"], data["wing"], data["text"], False)
-    if agenda.check_draft(call.services.settings, draft) is not None:
+    d = at.draft
+    draft = Draft(d.topic or "", d.wing or "", d.text or "", False)
+    if agenda.check_draft(call.services.settings, draft) is not None or d.reason is None:
         await call.end_flow()
         return call.reply("agenda.keyin.changed", edit=True)
     item = await agenda.key_in(
@@ -890,8 +640,8 @@ async def keyin_confirm(call: Call) -> Result:
         call.services.settings,
         actor=call.me,
         draft=draft,
-        reason=data["reason"],
-        writer_id=int(data["writer"]) if data.get("writer") else None,
+        reason=d.reason,
+        writer_id=d.writer or None,
     )
     await call.end_flow()
     if item.submitter_id is not None:
@@ -902,7 +652,3 @@ async def keyin_confirm(call: Call) -> Result:
             edit=True,
         )
     return call.reply("agenda.keyin.done", ref=agenda.ref(item.id), edit=True)
-
-
-def _excerpt(text: str, limit: int = EXCERPT) -> str:
-    return excerpt(text, limit)

@@ -26,6 +26,7 @@ from bot import i18n
 from bot.council import access, safeguarding
 from bot.council.access import Person
 from bot.council.buttons import ButtonData
+from bot.council.text import excerpt as excerpt  # one helper, for handlers and the council
 from bot.services import Services
 from handlers.callbacks import Callback
 from handlers.patience import patiently
@@ -184,13 +185,16 @@ async def run(
 
     settings, clock = services.settings, services.clock
     async with services.db.transaction() as tx:
-        person = await access.load(tx, user.id)
-        if person is None and user.id in settings.admins:
-            person = await access.admit_configured_admin(tx, clock, settings, user.id)
-        if person is not None and person.unreachable:
-            # Any update from them proves they unblocked the bot: notices may be queued again.
-            await people_store.set_unreachable(tx, person.id, False, to_db(clock.now()))
-            person = replace(person, unreachable=False)
+        channel = services.channel
+        person = await access.load(tx, user.id, channel)
+        if person is None and settings.is_configured_admin(channel, user.id):
+            person = await access.admit_configured_admin(tx, clock, settings, user.id, channel)
+        if person is not None:
+            # Notices follow them to the channel they used last; any update from them also
+            # proves they unblocked the bot there, so notices may be queued again.
+            await people_store.used_channel(tx, person.id, channel, user.id, to_db(clock.now()))
+            if person.unreachable:
+                person = replace(person, unreachable=False)
         lang = language_for(person, user.language_code, services)
         call = Call(
             services=services,
@@ -268,8 +272,9 @@ def stale(call: Call, message_id: str = "common.stale_button") -> Result:
     return None
 
 
-def excerpt(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+def pairs(buttons: list[Button]) -> list[list[Button]]:
+    """Buttons two to a row."""
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
 
 
 def topic_label(call: Call, topic_id: str) -> str:

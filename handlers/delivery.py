@@ -8,6 +8,7 @@ from typing import assert_never
 from bot.council import announcements, content
 from bot.council.announcements import CancelAnnouncement, PickAudience, SendAnnouncement
 from bot.council.text import clean
+from handlers import channels
 from handlers import content as asking
 from handlers.base import Button, Call, Reply, Result
 from storage import outbox
@@ -161,6 +162,9 @@ async def delivery_view(call: Call) -> Result:
             pending=timer_counts.get("pending", 0),
             missed=timer_counts.get("missed", 0),
         ),
+        "",
+        # Each channel: up or down, when it last answered, what waits for it (docs/CHANNELS.md).
+        *await channels.health_lines(call),
         "",
     ]
     parked = await outbox.last_parked(call.tx, LAST_PARKED)

@@ -7,27 +7,45 @@ callback. The rules are in bot/council/elections.py and bot/council/paper_polls.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any, assert_never
 
 from babel import Locale
 
 from bot.council import access, content, elections, paper_polls, polls
-from bot.council.elections import BallotView, Draft, OfficeDraft
-from bot.council.notices import ButtonSpec
+from bot.council import election_buttons as eb
+from bot.council.buttons import ButtonData
+from bot.council.election_buttons import decode, encode
+from bot.council.elections import (
+    DESK,
+    NEW_ELECTION,
+    STAND,
+    BallotView,
+    BoxOpening,
+    Calling,
+    ChangeAsk,
+    Draft,
+    Keyed,
+    NewStep,
+    OfficeDraft,
+    StaffDraft,
+    StaffStep,
+    StandDraft,
+    StandStep,
+    Vote,
+)
+from bot.council.paper_polls import PaperBox
 from handlers import content as asking
+from handlers import election_answers as say
 from handlers.base import Button, Call, Reply, Result, excerpt, wing_label
 from handlers.base import stale as _stale
-from handlers.callbacks import pack
-from storage import elections as store
-from storage.clock import from_db, to_db
 
-FLOW_NEW = "election_new"
-FLOW_STAND = "election_stand"
-FLOW_STAFF = "election_staff"
 PAGE = 3  # statements per page
 SHORT = 28
-_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+__all__ = ["decode", "encode"]  # bench/election.py codes rankings as the buttons do
 
 
 # --- plural and ordinal forms (CLDR, through Babel) -------------------------------------------
@@ -54,38 +72,6 @@ def short(text: str) -> str:
     return excerpt(text, SHORT)
 
 
-# --- a ranking in the callback data -----------------------------------------------------------
-
-
-def encode(ranking: list[int]) -> str:
-    return "r" + "".join(_DIGITS[i] for i in ranking)
-
-
-def decode(raw: str | None) -> list[int] | None:
-    """None for anything forged (unknown characters). Repeats are caught by the council."""
-    if not raw or not raw.startswith("r") or any(ch not in _DIGITS for ch in raw[1:]):
-        return None
-    return [_DIGITS.index(ch) for ch in raw[1:]]
-
-
-def _int(call: Call, index: int) -> int | None:
-    return call.callback.int_arg(index) if call.callback else None
-
-
-def _arg(call: Call, index: int) -> str | None:
-    return call.callback.arg(index) if call.callback else None
-
-
-def office_buttons(office_id: int) -> list[list[ButtonSpec]]:
-    """The buttons of a queued election notice: the same for every elector."""
-    if office_id == 0:
-        return [[{"m": "elections.open_button", "d": pack("ell")}]]
-    return [
-        [{"m": "elections.vote_button_plain", "d": pack("elv", office_id, "r")}],
-        [{"m": "elections.statements_button", "d": pack("els", office_id, 0)}],
-    ]
-
-
 # --- /elections ------------------------------------------------------------------------------
 
 
@@ -93,7 +79,7 @@ async def overview_command(call: Call) -> Result:
     return await _overview(call, edit=False)
 
 
-async def overview_button(call: Call) -> Result:
+async def overview_button(call: Call, b: eb.ElectionList) -> Result:
     return await _overview(call, edit=True)
 
 
@@ -103,17 +89,14 @@ async def _overview(call: Call, *, edit: bool) -> Result:
     blocks: list[str] = []
     buttons: list[list[Button]] = []
     if me.role in elections.VOTERS:
-        for office, election, state in (await elections.offices_for(call.tx, me))[:8]:
-            if election.status == "voting" and not elections.voting_open(election, services.clock):
-                await elections.close(call.tx, services.clock, services.settings, election.id)
-                # Its timer has not run yet (or was missed while down): closed now, above.
-                election = await store.get(call.tx, election.id) or election
+        mine = await elections.offices_for(call.tx, services.clock, services.settings, me)
+        for office, election, state in mine:
             line, more = await _office_line(call, office, election, state)
             blocks.append(line)
             buttons += more
     if me.role in elections.BOX_CONFIRMERS:
-        for election in await store.listing(call.tx, limit=6):
-            offices = await store.offices(call.tx, election.id)
+        for election in await elections.recent(call.tx, limit=6):
+            offices = await elections.offices(call.tx, election.id)
             names = ", ".join(o.name for o in offices)
             blocks.append(
                 call.t(
@@ -124,10 +107,10 @@ async def _overview(call: Call, *, edit: bool) -> Result:
                 )
             )
             buttons.append(
-                [call.button("elections.desk_button", pack("eld", election.id), number=election.id)]
+                [call.button("elections.desk_button", eb.Desk(election.id), number=election.id)]
             )
     if elections.may_call(me.role):
-        buttons.append([call.button("elections.new_button", pack("eln"))])
+        buttons.append([call.button("elections.new_button", eb.ElectionNew())])
     text = "\n\n".join(blocks) if blocks else call.t("elections.none")
     return Reply(text, buttons, edit)
 
@@ -141,55 +124,59 @@ async def _office_line(
     name = await name_of(call, office)
     q = short(name)
     if election.status == "nominations":
-        mine = await store.candidate_of(call.tx, office.id, me.id)
+        mine = await elections.candidate_of(call.tx, office.id, me.id)
         standing = mine is not None and mine.status == "standing"
         status = call.t(
             "elections.you_stand" if standing else "elections.nominations_until",
-            closes=from_db(election.nominations_close_at),
+            closes=election.nominations_close_at,
         )
         if standing:
-            buttons.append([call.button("elections.change_button", pack("esc", office.id), q=q)])
-            buttons.append([call.button("elections.withdraw_button", pack("esw", office.id), q=q)])
-        elif not await elections.stand_problem(call.tx, clock, me, office.id):
-            buttons.append([call.button("elections.stand_button", pack("esd", office.id), q=q)])
+            buttons.append(
+                [call.button("elections.change_button", eb.StatementChange(office.id), q=q)]
+            )
+            buttons.append(
+                [call.button("elections.withdraw_button", eb.WithdrawAsk(office.id), q=q)]
+            )
+        elif await elections.stand_problem(call.tx, clock, me, office.id) is None:
+            buttons.append([call.button("elections.stand_button", eb.Stand(office.id), q=q)])
         buttons.append(
-            [call.button("elections.statements_button_q", pack("els", office.id, 0), q=q)]
+            [call.button("elections.statements_button_q", eb.Statements(office.id, 0), q=q)]
         )
     elif election.status == "voting":
         status = call.t(
             "elections.you_voted" if state else "elections.not_voted",
-            closes=from_db(election.voting_closes_at),
+            closes=election.voting_closes_at,
         )
         if not state:
-            buttons.append([call.button("elections.vote_button", pack("elv", office.id, "r"), q=q)])
+            buttons.append([call.button("elections.vote_button", eb.BallotShow(office.id), q=q)])
         buttons.append(
-            [call.button("elections.statements_button_q", pack("els", office.id, 0), q=q)]
+            [call.button("elections.statements_button_q", eb.Statements(office.id, 0), q=q)]
         )
     elif election.status == "closed":
         status = call.t("elections.counting")
     else:
         status = call.t("elections.counted")
-        buttons.append([call.button("elections.results_button", pack("elr", office.id), q=q)])
+        buttons.append(
+            [call.button("elections.results_button", eb.ElectionResults(office.id), q=q)]
+        )
     return call.t("elections.office_line", office=name, state=status), buttons
 
 
 # --- reading the statements (paged) -----------------------------------------------------------
 
 
-async def statements(call: Call) -> Result:
-    office_id, page = _int(call, 0), _int(call, 1)
-    if office_id is None or page is None:
-        return _stale(call)
+async def statements(call: Call, b: eb.Statements) -> Result:
+    office_id, page = b.office_id, b.page
     found = await elections.statements(call.tx, call.me, office_id)
     if found is None:
-        return _refuse(call, elections.NOT_OPEN)
-    everyone = await store.candidates(call.tx, office_id, standing_only=True)
+        return _refuse(call, Vote.NOT_OPEN)
+    everyone = await elections.candidates(call.tx, office_id, standing_only=True)
     if not everyone:
         return call.reply(
             "elections.no_candidates",
             edit=True,
             office=await name_of(call, found.office),
-            buttons=[[call.button("elections.back", pack("ell"))]],
+            buttons=[[call.button("elections.back", eb.ElectionList())]],
         )
     pages = (len(everyone) + PAGE - 1) // PAGE
     page = min(page, pages - 1)
@@ -203,11 +190,7 @@ async def statements(call: Call) -> Result:
         )
     ]
     buttons: list[list[Button]] = []
-    seconding = (
-        found.election.seconders > 0
-        and elections.nominations_open(found.election, call.services.clock)
-        and call.me.role in elections.VOTERS
-    )
+    seconding = elections.may_second(found.election, call.services.clock, call.me)
     for candidate in shown:
         lines.append(
             call.t("elections.statement", name=candidate.name, statement=candidate.statement)
@@ -217,52 +200,48 @@ async def statements(call: Call) -> Result:
                 [
                     call.button(
                         "elections.second_button",
-                        pack("ess", candidate.id),
+                        eb.Second(candidate.id),
                         name=short(candidate.name),
                     )
                 ]
             )
     nav: list[Button] = []
     if page > 0:
-        nav.append(call.button("elections.prev", pack("els", office_id, page - 1)))
+        nav.append(call.button("elections.prev", eb.Statements(office_id, page - 1)))
     if page + 1 < pages:
-        nav.append(call.button("elections.next", pack("els", office_id, page + 1)))
+        nav.append(call.button("elections.next", eb.Statements(office_id, page + 1)))
     if nav:
         buttons.append(nav)
     if found.election.status == "voting" and call.me.role in elections.VOTERS:
-        buttons.append([call.button("elections.to_ballot", pack("elv", office_id, "r"))])
-    buttons.append([call.button("elections.back", pack("ell"))])
+        buttons.append([call.button("elections.to_ballot", eb.BallotShow(office_id))])
+    buttons.append([call.button("elections.back", eb.ElectionList())])
     return Reply("\n\n".join(lines), buttons, True)
 
 
-async def second(call: Call) -> Result:
-    candidate_id = _int(call, 0)
-    if candidate_id is None:
-        return _stale(call)
-    outcome = await elections.second(call.tx, call.services.clock, call.me, candidate_id)
-    key = {
-        "seconded": "elections.seconded",
-        "already": "elections.already_seconded",
-        "not_open": "elections.nominations_closed",
-    }.get(outcome, "elections.not_open")
-    call.toast = call.t(key)
+async def second(call: Call, b: eb.Second) -> Result:
+    outcome = await elections.second(call.tx, call.services.clock, call.me, b.candidate_id)
+    call.toast = call.t(say.SECONDING[outcome])
     return None
 
 
 # --- the ballot --------------------------------------------------------------------------------
 
 
-def _refuse(call: Call, why: str) -> Result:
-    if why == elections.CLOSED:
-        return call.reply("elections.closed", edit=True)
-    if why == elections.ALREADY:
-        return call.reply("elections.already", edit=True)
-    if why == elections.EMPTY:
-        call.toast = call.t("elections.rank_one")
-        return None
-    call.toast = call.t("elections.not_open")
-    call.toast_alert = True
-    return None
+def _refuse(call: Call, why: Vote) -> Result:
+    match why:
+        case Vote.CLOSED:
+            return call.reply("elections.closed", edit=True)
+        case Vote.ALREADY:
+            return call.reply("elections.already", edit=True)
+        case Vote.EMPTY:
+            call.toast = call.t("elections.rank_one")
+            return None
+        case Vote.NOT_OPEN | Vote.RECORDED:  # RECORDED is never a refusal; answered safely
+            call.toast = call.t("elections.not_open")
+            call.toast_alert = True
+            return None
+        case _:
+            assert_never(why)
 
 
 def _ranking_lines(call: Call, view: BallotView) -> str:
@@ -275,46 +254,53 @@ def _ranking_lines(call: Call, view: BallotView) -> str:
 
 
 def _ranking_buttons(
-    call: Call, view: BallotView, show: str, review: str, *prefix: str | int
+    call: Call,
+    view: BallotView,
+    show: Callable[[str], ButtonData],
+    review: Callable[[str], ButtonData],
 ) -> list[list[Button]]:
+    """show(code) and review(code): the buttons that carry a ranking (coded) onwards."""
     place = ordinal(call, len(view.ranking) + 1)
     buttons = [
         [
             Button(
                 call.t("elections.rank_as", place=place, name=short(c.name)),
-                pack(show, *prefix, encode([*view.ranking, i])),
+                show(encode([*view.ranking, i])).pack(),
             )
         ]
         for i, c in view.remaining
     ]
     tail: list[Button] = []
     if view.ranking:
-        tail.append(call.button("elections.thats_all", pack(review, *prefix, encode(view.ranking))))
-        tail.append(call.button("elections.start_again", pack(show, *prefix, "r")))
+        tail.append(call.button("elections.thats_all", review(encode(view.ranking))))
+        tail.append(call.button("elections.start_again", show(encode([]))))
     if tail:
         buttons.append(tail)
     return buttons
 
 
-async def _view(call: Call, office_id: int | None, raw: str | None) -> BallotView | str:
+async def _view(call: Call, office_id: int, raw: str) -> BallotView | Vote:
     ranking = decode(raw)
-    if office_id is None or ranking is None:
-        return elections.NOT_OPEN
+    if ranking is None:
+        return Vote.NOT_OPEN
     services = call.services
     return await elections.ballot(
         call.tx, services.clock, services.settings, call.me, office_id, ranking
     )
 
 
-async def show_ballot(call: Call) -> Result:
-    office_id = _int(call, 0)
-    view = await _view(call, office_id, _arg(call, 1))
-    if isinstance(view, str):
+async def show_ballot(call: Call, b: eb.BallotShow) -> Result:
+    view = await _view(call, b.office_id, b.ranking)
+    if isinstance(view, Vote):
         return _refuse(call, view)
-    buttons = _ranking_buttons(call, view, "elv", "elw", view.place.office.id)
-    buttons.append(
-        [call.button("elections.statements_button", pack("els", view.place.office.id, 0))]
+    office_id = view.place.office.id
+    buttons = _ranking_buttons(
+        call,
+        view,
+        lambda code: eb.BallotShow(office_id, code),
+        lambda code: eb.BallotReview(office_id, code),
     )
+    buttons.append([call.button("elections.statements_button", eb.Statements(office_id, 0))])
     return call.reply(
         "elections.ballot",
         buttons=buttons,
@@ -323,21 +309,21 @@ async def show_ballot(call: Call) -> Result:
         seats=plural(call, "elections.seats", view.place.office.seats),
         ranked=_ranking_lines(call, view),
         next=ordinal(call, len(view.ranking) + 1),
-        closes=from_db(view.place.election.voting_closes_at),
+        closes=view.place.election.voting_closes_at,
     )
 
 
-async def review(call: Call) -> Result:
-    view = await _view(call, _int(call, 0), _arg(call, 1))
-    if isinstance(view, str):
+async def review(call: Call, b: eb.BallotReview) -> Result:
+    view = await _view(call, b.office_id, b.ranking)
+    if isinstance(view, Vote):
         return _refuse(call, view)
     if not view.ranking:
-        return _refuse(call, elections.EMPTY)
+        return _refuse(call, Vote.EMPTY)
     office_id = view.place.office.id
     buttons = [
-        [call.button("elections.confirm", pack("elc", office_id, encode(view.ranking)))],
-        [call.button("elections.change", pack("elv", office_id, encode(view.ranking)))],
-        [call.button("elections.start_again", pack("elv", office_id, "r"))],
+        [call.button("elections.confirm", eb.BallotCast(office_id, encode(view.ranking)))],
+        [call.button("elections.change", eb.BallotShow(office_id, encode(view.ranking)))],
+        [call.button("elections.start_again", eb.BallotShow(office_id))],
     ]
     return call.reply(
         "elections.review",
@@ -348,18 +334,18 @@ async def review(call: Call) -> Result:
     )
 
 
-async def cast(call: Call) -> Result:
-    office_id, ranking = _int(call, 0), decode(_arg(call, 1))
-    if office_id is None or ranking is None:
-        return _refuse(call, elections.NOT_OPEN)
+async def cast(call: Call, b: eb.BallotCast) -> Result:
+    office_id, ranking = b.office_id, decode(b.ranking)
+    if ranking is None:
+        return _refuse(call, Vote.NOT_OPEN)
     services = call.services
     outcome = await elections.cast(
         call.tx, services.clock, services.settings, call.me, office_id, ranking
     )
-    if outcome == elections.RECORDED:
+    if outcome is Vote.RECORDED:
         # Replaces the review: the chat keeps the ranking no longer than needed.
         return call.reply("elections.recorded", edit=True)
-    if outcome == elections.ALREADY and call.callback is not None:
+    if outcome is Vote.ALREADY:
         call.toast = call.t("elections.already")
         return None
     return _refuse(call, outcome)
@@ -368,34 +354,29 @@ async def cast(call: Call) -> Result:
 # --- results ---------------------------------------------------------------------------------
 
 
-async def results(call: Call) -> Result:
-    office_id = _int(call, 0)
-    found = None if office_id is None else await elections.place(call.tx, office_id)
+async def results(call: Call, b: eb.ElectionResults) -> Result:
+    found = await elections.place(call.tx, b.office_id)
     if found is None or await elections.statements(call.tx, call.me, found.office.id) is None:
-        return _refuse(call, elections.NOT_OPEN)
+        return _refuse(call, Vote.NOT_OPEN)
     if found.office.result is None:
         call.toast = call.t("elections.not_yet")
         return None
     params = await elections.result_params(call.tx, call.services.settings, found.office)
-    buttons = [[call.button("elections.back", pack("ell"))]]
-    if call.me.role in elections.BOX_CONFIRMERS and not elections.withheld(
-        call.services.settings, found.office
-    ):
-        buttons.insert(0, [call.button("elections.chart_button", pack("elg", found.office.id))])
+    buttons = [[call.button("elections.back", eb.ElectionList())]]
+    if elections.chart_shown(call.services.settings, call.me, found.office):
+        buttons.insert(
+            0, [call.button("elections.chart_button", eb.ElectionChart(found.office.id))]
+        )
     return call.reply("elections.result_notice", buttons=buttons, edit=True, **params)
 
 
-async def chart(call: Call) -> Result:
+async def chart(call: Call, b: eb.ElectionChart) -> Result:
     """Each stage's votes as a chart (for the report), drawn after the transaction commits."""
-    office_id = _int(call, 0)
-    found = None if office_id is None else await elections.place(call.tx, office_id)
-    if (
-        found is None
-        or found.office.result is None
-        or elections.withheld(call.services.settings, found.office)
-    ):
+    found = await elections.place(call.tx, b.office_id)
+    if found is None or not elections.chart_shown(call.services.settings, call.me, found.office):
         return _stale(call)
     result = found.office.result
+    assert result is not None  # chart_shown: counted
     title = call.t("elections.chart_title", office=await name_of(call, found.office))
     stage_label = call.t("elections.chart_stage")
 
@@ -411,16 +392,14 @@ async def chart(call: Call) -> Result:
 # --- standing --------------------------------------------------------------------------------
 
 
-async def stand_start(call: Call) -> Result:
-    office_id = _int(call, 0)
-    if office_id is None:
-        return _stale(call)
+async def stand_start(call: Call, b: eb.Stand) -> Result:
+    office_id = b.office_id
     problem = await elections.stand_problem(call.tx, call.services.clock, call.me, office_id)
-    if problem:
-        call.toast = call.t(f"elections.stand_{problem}")
+    if problem is not None:
+        call.toast = call.t(say.STANDING[problem])
         call.toast_alert = True
         return None
-    await call.begin(FLOW_STAND, "statement", {"office": office_id})
+    await _stand(call, StandStep.STATEMENT, StandDraft(office_id))
     found = await elections.place(call.tx, office_id)
     assert found is not None
     return call.reply(
@@ -430,17 +409,15 @@ async def stand_start(call: Call) -> Result:
     )
 
 
-async def change_start(call: Call) -> Result:
-    office_id = _int(call, 0)
-    if office_id is None:
-        return _stale(call)
-    mine = await store.candidate_of(call.tx, office_id, call.me.id)
+async def change_start(call: Call, b: eb.StatementChange) -> Result:
+    office_id = b.office_id
+    mine = await elections.candidate_of(call.tx, office_id, call.me.id)
     found = await elections.place(call.tx, office_id)
     if mine is None or mine.status != "standing" or found is None:
         return _stale(call)
     if not elections.nominations_open(found.election, call.services.clock):
         return call.reply("elections.nominations_closed")
-    await call.begin(FLOW_STAND, "change", {"office": office_id})
+    await _stand(call, StandStep.CHANGE, StandDraft(office_id))
     lines = [call.t("elections.current_statement", statement=mine.statement)]
     if mine.change_reason:
         lines.append(call.t("elections.change_reason", reason=mine.change_reason))
@@ -448,14 +425,17 @@ async def change_start(call: Call) -> Result:
     return Reply("\n\n".join(lines))
 
 
+async def _stand(call: Call, step: StandStep, draft: StandDraft) -> None:
+    await STAND.save(call.tx, call.me.id, step, draft, call.services.clock.now())
+
+
 async def stand_typed(call: Call) -> Result:
-    state = call.state
-    assert state is not None
-    office_id = state.data.get("office")
-    if not isinstance(office_id, int):
+    at = STAND.read(call.state)
+    if at is None or not at.draft.office:
         await call.end_flow()
         return call.reply("common.use_menu")
-    if state.step not in ("statement", "change"):
+    office_id = at.draft.office
+    if at.step not in (StandStep.STATEMENT, StandStep.CHANGE):
         return call.reply("elections.use_buttons")
     settings = call.services.settings
     from bot.council import safeguarding
@@ -473,18 +453,18 @@ async def stand_typed(call: Call) -> Result:
             max=elections.MAX_STATEMENT,
             length=len(cleaned.text),
         )
-    if state.step == "change":
+    if at.step is StandStep.CHANGE:
         outcome = await elections.change_statement(
             call.tx, call.services.clock, call.me, office_id, cleaned.text
         )
         await call.end_flow()
-        return call.reply(f"elections.change_{outcome}")
-    await call.begin(FLOW_STAND, "confirm", {"office": office_id, "statement": cleaned.text})
+        return call.reply(say.RESTATEMENT[outcome])
+    await _stand(call, StandStep.CONFIRM, StandDraft(office_id, cleaned.text))
     found = await elections.place(call.tx, office_id)
     assert found is not None
     buttons = [
-        [call.button("elections.stand_yes", pack("esy"))],
-        [call.button("elections.stand_no", pack("esq"))],
+        [call.button("elections.stand_yes", eb.StandConfirm())],
+        [call.button("elections.stand_no", eb.StandCancel())],
     ]
     return call.reply(
         "elections.stand_preview",
@@ -494,38 +474,33 @@ async def stand_typed(call: Call) -> Result:
     )
 
 
-async def stand_confirm(call: Call) -> Result:
-    state = call.state
-    if state is None or state.flow != FLOW_STAND or state.step != "confirm":
+async def stand_confirm(call: Call, b: eb.StandConfirm) -> Result:
+    at = STAND.read(call.state)
+    if at is None or at.step is not StandStep.CONFIRM:
         return _stale(call)
-    office_id, statement = state.data.get("office"), state.data.get("statement")
+    office_id, statement = at.draft.office, at.draft.statement
     await call.end_flow()
-    if not isinstance(office_id, int) or not isinstance(statement, str):
-        return _stale(call)
     services = call.services
     outcome = await elections.nominate(
         call.tx, services.clock, services.settings, call.me, office_id, statement
     )
-    if outcome == "stood":
-        return call.reply("elections.stood", edit=True)
-    return call.reply(f"elections.stand_{outcome}", edit=True)
+    return call.reply(say.STANDING[outcome], edit=True)
 
 
-async def stand_cancel(call: Call) -> Result:
-    if call.state is None or call.state.flow != FLOW_STAND:
+async def stand_cancel(call: Call, b: eb.StandCancel) -> Result:
+    if STAND.read(call.state) is None:
         return _stale(call)
     await call.end_flow()
     return call.reply("elections.stand_cancelled", edit=True)
 
 
-async def withdraw_ask(call: Call) -> Result:
-    office_id = _int(call, 0)
-    found = None if office_id is None else await elections.place(call.tx, office_id)
+async def withdraw_ask(call: Call, b: eb.WithdrawAsk) -> Result:
+    found = await elections.place(call.tx, b.office_id)
     if found is None:
         return _stale(call)
     buttons = [
-        [call.button("elections.withdraw_yes", pack("esx", found.office.id))],
-        [call.button("elections.back", pack("ell"))],
+        [call.button("elections.withdraw_yes", eb.Withdraw(found.office.id))],
+        [call.button("elections.back", eb.ElectionList())],
     ]
     return call.reply(
         "elections.withdraw_confirm",
@@ -535,68 +510,59 @@ async def withdraw_ask(call: Call) -> Result:
     )
 
 
-async def withdraw(call: Call) -> Result:
-    office_id = _int(call, 0)
-    if office_id is None:
-        return _stale(call)
-    outcome = await elections.withdraw(call.tx, call.services.clock, call.me, office_id)
-    return call.reply(f"elections.withdraw_{outcome}", edit=True)
+async def withdraw(call: Call, b: eb.Withdraw) -> Result:
+    outcome = await elections.withdraw(call.tx, call.services.clock, call.me, b.office_id)
+    return call.reply(say.WITHDRAWAL[outcome], edit=True)
 
 
 # --- calling an election -------------------------------------------------------------------------
 
 
-def _draft(call: Call, step: str) -> Draft | None:
-    state = call.state
-    if state is None or state.flow != FLOW_NEW or state.step != step:
-        return None
-    return Draft.from_data(state.data)
+def _draft(call: Call, step: NewStep) -> Draft | None:
+    at = NEW_ELECTION.read(call.state)
+    return at.draft if at is not None and at.step is step else None
 
 
-async def _step(call: Call, step: str, draft: Draft) -> None:
-    await call.begin(FLOW_NEW, step, draft.to_data())
+async def _step(call: Call, step: NewStep, draft: Draft) -> None:
+    await NEW_ELECTION.save(call.tx, call.me.id, step, draft, call.services.clock.now())
 
 
 async def new_election(call: Call) -> Result:
     if not elections.may_call(call.me.role):
         return call.reply("common.not_for_role")
     await content.start(call.tx, call.me.id)
-    await _step(call, "name", Draft())
+    await _step(call, NewStep.NAME, Draft())
     return call.reply("elections.ask_office", max=elections.MAX_OFFICE_NAME)
 
 
-def by_election_buttons(office_id: int) -> list[list[ButtonSpec]]:
-    return [[{"m": "elections.by_election_button", "d": pack("elb", office_id)}]]
+async def new_election_button(call: Call, b: eb.ElectionNew) -> Result:
+    return await new_election(call)
 
 
-elections.BY_ELECTION_BUTTONS[:] = [by_election_buttons]
-
-
-async def by_election(call: Call) -> Result:
+async def by_election(call: Call, b: eb.ByElection) -> Result:
     """From the "seat empty" notice: a new election for one seat, same office and electorate."""
-    office_id = _int(call, 0)
-    draft = (
-        None
-        if office_id is None
-        else await elections.by_election_draft(call.tx, call.me, office_id)
-    )
+    draft = await elections.by_election_draft(call.tx, call.me, b.office_id)
     if draft is None:
         return _stale(call)
     return await _ask_seconders(call, draft)
 
 
 async def new_typed(call: Call) -> Result:
-    state = call.state
-    assert state is not None
-    draft = Draft.from_data(state.data)
+    at = NEW_ELECTION.read(call.state)
+    if at is None:
+        await call.end_flow()
+        return call.reply("common.use_menu")
+    draft = at.draft
     settings = call.services.settings
-    if state.step == "name":
+    if at.step is NewStep.NAME:
         cleaned = elections.check_office_name(call.text)
         if not cleaned.ok:
             return call.reply("elections.office_problem", max=elections.MAX_OFFICE_NAME)
-        draft.name = cleaned.text
-        await _step(call, "seats", draft)
-        buttons = [[Button(str(n), pack("ens", n)) for n in range(1, elections.MAX_SEATS + 1)]]
+        draft = replace(draft, name=cleaned.text)
+        await _step(call, NewStep.SEATS, draft)
+        buttons = [
+            [Button(str(n), eb.PickSeats(n).pack()) for n in range(1, elections.MAX_SEATS + 1)]
+        ]
         # Then the same name in each other content language (docs/LANGUAGES.md).
         return await asking.ask_other(
             call,
@@ -605,51 +571,48 @@ async def new_typed(call: Call) -> Result:
             most=elections.MAX_OFFICE_NAME,
             then=call.reply("elections.ask_seats", buttons=buttons, office=draft.name),
         )
-    if state.step in ("nominations", "voting"):
+    if at.step in (NewStep.NOMINATIONS, NewStep.VOTING):
         moment = elections.parse_when(call.text, settings)
         if moment is None:
             return call.reply("elections.when_format")
-        return await _after_when(call, draft, state.step, moment, edit=False)
+        return await _after_when(call, draft, at.step, moment, edit=False)
     return call.reply("elections.use_buttons")
 
 
-async def pick_seats(call: Call) -> Result:
-    draft = _draft(call, "seats")
-    seats = _int(call, 0)
-    if draft is None or seats is None or not 1 <= seats <= elections.MAX_SEATS:
+async def pick_seats(call: Call, b: eb.PickSeats) -> Result:
+    draft = _draft(call, NewStep.SEATS)
+    seats = b.seats
+    if draft is None or not 1 <= seats <= elections.MAX_SEATS:
         return _stale(call)
-    draft.seats = seats
-    await _step(call, "electorate", draft)
+    await _step(call, NewStep.ELECTORATE, replace(draft, seats=seats))
     allowed = elections.electorates_for(call.me.role)
     buttons: list[list[Button]] = []
     if "wing" in allowed:
         buttons += [
-            [Button(w.label(call.lang), pack("ene", "wing", w.id))]
+            [Button(w.label(call.lang), eb.PickElectorate("wing", w.id).pack())]
             for w in call.services.settings.wings
         ]
     buttons += [
-        [call.button(f"elections.electorate_{e}", pack("ene", e))] for e in allowed if e != "wing"
+        [call.button(say.ELECTORATE[e], eb.PickElectorate(e))] for e in allowed if e != "wing"
     ]
     return call.reply("elections.ask_electorate", buttons=buttons, edit=True)
 
 
-async def pick_electorate(call: Call) -> Result:
-    draft = _draft(call, "electorate")
-    kind, wing = _arg(call, 0), _arg(call, 1)
+async def pick_electorate(call: Call, b: eb.PickElectorate) -> Result:
+    draft = _draft(call, NewStep.ELECTORATE)
+    kind, wing = b.electorate, b.wing
     if draft is None or kind not in elections.electorates_for(call.me.role):
         return _stale(call)
     if kind == "wing" and (wing is None or call.services.settings.wing(wing) is None):
         return _stale(call)
-    draft.offices.append(
-        OfficeDraft(draft.name, draft.seats, kind, wing if kind == "wing" else None)
-    )
-    draft.name, draft.seats = "", 0
+    office = OfficeDraft(draft.name, draft.seats, kind, wing if kind == "wing" else None)
+    draft = replace(draft, offices=(*draft.offices, office), name="", seats=0)
     if len(draft.offices) >= elections.MAX_OFFICES:
         return await _ask_seconders(call, draft)
-    await _step(call, "more", draft)
+    await _step(call, NewStep.MORE, draft)
     buttons = [
-        [call.button("elections.add_office", pack("enm"))],
-        [call.button("elections.offices_done", pack("enx"))],
+        [call.button("elections.add_office", eb.AddOffice())],
+        [call.button("elections.offices_done", eb.OfficesDone())],
     ]
     return call.reply(
         "elections.office_added", buttons=buttons, edit=True, offices=_offices_text(call, draft)
@@ -662,95 +625,97 @@ def _offices_text(call: Call, draft: Draft) -> str:
             "elections.office_summary",
             name=o.name,
             seats=plural(call, "elections.seats", o.seats),
-            who=wing_label(call, o.wing)
-            if o.wing
-            else call.t(f"elections.electorate_{o.electorate}"),
-            method=call.t(f"elections.method_{elections.method_for(o.seats)}"),
+            who=wing_label(call, o.wing) if o.wing else call.t(say.ELECTORATE[o.electorate]),
+            method=call.t(say.METHOD[elections.method_for(o.seats)]),
         )
         for o in draft.offices
     )
 
 
-async def add_office(call: Call) -> Result:
-    draft = _draft(call, "more")
+async def add_office(call: Call, b: eb.AddOffice) -> Result:
+    draft = _draft(call, NewStep.MORE)
     if draft is None:
         return _stale(call)
-    await _step(call, "name", draft)
+    await _step(call, NewStep.NAME, draft)
     return call.reply("elections.ask_office", edit=True, max=elections.MAX_OFFICE_NAME)
 
 
-async def offices_done(call: Call) -> Result:
-    draft = _draft(call, "more")
+async def offices_done(call: Call, b: eb.OfficesDone) -> Result:
+    draft = _draft(call, NewStep.MORE)
     if draft is None:
         return _stale(call)
     return await _ask_seconders(call, draft)
 
 
 async def _ask_seconders(call: Call, draft: Draft) -> Result:
-    await _step(call, "seconders", draft)
-    buttons = [[Button(str(n), pack("enc", n)) for n in range(0, elections.MAX_SECONDERS + 1)]]
+    await _step(call, NewStep.SECONDERS, draft)
+    buttons = [
+        [Button(str(n), eb.PickSeconders(n).pack()) for n in range(0, elections.MAX_SECONDERS + 1)]
+    ]
     return call.reply("elections.ask_seconders", buttons=buttons, edit=True)
 
 
-async def pick_seconders(call: Call) -> Result:
-    draft = _draft(call, "seconders")
-    n = _int(call, 0)
-    if draft is None or n is None or n > elections.MAX_SECONDERS:
+async def pick_seconders(call: Call, b: eb.PickSeconders) -> Result:
+    draft = _draft(call, NewStep.SECONDERS)
+    n = b.seconders
+    if draft is None or n > elections.MAX_SECONDERS:
         return _stale(call)
-    draft.seconders = n
-    await _step(call, "nominations", draft)
-    return _when_question(call, "nominations", edit=True)
+    await _step(call, NewStep.NOMINATIONS, replace(draft, seconders=n))
+    return _when_question(call, NewStep.NOMINATIONS, edit=True)
 
 
-def _when_question(call: Call, step: str, *, edit: bool) -> Reply:
-    choices = elections.NOMINATION_CHOICES if step == "nominations" else elections.VOTING_CHOICES
-    kind = "enp" if step == "nominations" else "env"
-    buttons = [[call.button(f"elections.quick_{k}", pack(kind, k)) for k in choices]]
-    return call.reply(f"elections.ask_{step}", buttons=buttons, edit=edit)
+def _when_question(call: Call, step: NewStep, *, edit: bool) -> Reply:
+    buttons = [
+        [
+            call.button(say.NOMINATIONS[k], eb.PickNominations(k))
+            for k in elections.NOMINATION_CHOICES
+        ]
+        if step is NewStep.NOMINATIONS
+        else [call.button(say.VOTING[k], eb.PickVoting(k)) for k in elections.VOTING_CHOICES]
+    ]
+    return call.reply(say.ASK_WHEN[step], buttons=buttons, edit=edit)
 
 
-async def pick_nominations(call: Call) -> Result:
-    return await _pick_when(call, "nominations", elections.NOMINATION_CHOICES)
+async def pick_nominations(call: Call, b: eb.PickNominations) -> Result:
+    return await _pick_when(call, NewStep.NOMINATIONS, elections.NOMINATION_CHOICES[b.choice])
 
 
-async def pick_voting(call: Call) -> Result:
-    return await _pick_when(call, "voting", elections.VOTING_CHOICES)
+async def pick_voting(call: Call, b: eb.PickVoting) -> Result:
+    return await _pick_when(call, NewStep.VOTING, elections.VOTING_CHOICES[b.choice])
 
 
-async def _pick_when(call: Call, step: str, choices: dict[str, Any]) -> Result:
+async def _pick_when(call: Call, step: NewStep, delta: timedelta) -> Result:
     draft = _draft(call, step)
-    delta = choices.get(_arg(call, 0) or "")
-    if draft is None or delta is None:
+    if draft is None:
         return _stale(call)
     base = call.services.clock.now()
-    if step == "voting" and draft.nominations_close_at:
-        base = from_db(draft.nominations_close_at)
+    if step is NewStep.VOTING and draft.nominations_close_at:
+        base = draft.nominations_close_at
     return await _after_when(call, draft, step, base + delta, edit=True)
 
 
 async def _after_when(
-    call: Call, draft: Draft, step: str, moment: datetime, *, edit: bool
+    call: Call, draft: Draft, step: NewStep, moment: datetime, *, edit: bool
 ) -> Result:
     now = call.services.clock.now()
-    if step == "nominations":
+    if step is NewStep.NOMINATIONS:
         if moment < now + elections.MIN_PERIOD:
             return call.reply("elections.when_too_soon")
         if moment > now + elections.MAX_NOMINATIONS:
             return call.reply("elections.when_too_far")
-        draft.nominations_close_at = to_db(moment)
-        await _step(call, "voting", draft)
-        return _when_question(call, "voting", edit=edit)
+        await _step(call, NewStep.VOTING, replace(draft, nominations_close_at=moment))
+        return _when_question(call, NewStep.VOTING, edit=edit)
     assert draft.nominations_close_at is not None
-    opens = from_db(draft.nominations_close_at)
+    opens = draft.nominations_close_at
     if moment < opens + elections.MIN_PERIOD:
         return call.reply("elections.when_too_soon")
     if moment > opens + elections.MAX_NOMINATIONS:
         return call.reply("elections.when_too_far")
-    draft.voting_closes_at = to_db(moment)
-    await _step(call, "preview", draft)
+    draft = replace(draft, voting_closes_at=moment)
+    await _step(call, NewStep.PREVIEW, draft)
     buttons = [
-        [call.button("elections.publish", pack("eny"))],
-        [call.button("elections.discard", pack("enq"))],
+        [call.button("elections.publish", eb.Publish())],
+        [call.button("elections.discard", eb.Discard())],
     ]
     return call.reply(
         "elections.preview",
@@ -768,8 +733,8 @@ async def _after_when(
     )
 
 
-async def publish(call: Call) -> Result:
-    draft = _draft(call, "preview")
+async def publish(call: Call, b: eb.Publish) -> Result:
+    draft = _draft(call, NewStep.PREVIEW)
     if draft is None:
         return _stale(call)
     services = call.services
@@ -779,20 +744,19 @@ async def publish(call: Call) -> Result:
         services.settings,
         actor=call.me,
         draft=draft,
-        buttons=office_buttons,
     )
     await call.end_flow()
-    if called.problem:
-        return call.reply(f"elections.call_{called.problem}", edit=True)
+    if called.outcome is not Calling.CALLED:
+        return call.reply(say.CALLING[called.outcome], edit=True)
     return call.reply(
-        "elections.called",
+        say.CALLING[Calling.CALLED],
         edit=True,
         people=plural(call, "elections.people", called.electors),
     )
 
 
-async def discard(call: Call) -> Result:
-    if call.state is None or call.state.flow != FLOW_NEW:
+async def discard(call: Call, b: eb.Discard) -> Result:
+    if NEW_ELECTION.read(call.state) is None:
         return _stale(call)
     await call.end_flow()
     return call.reply("elections.discarded", edit=True)
@@ -801,9 +765,8 @@ async def discard(call: Call) -> Result:
 # --- staff: the election desk -------------------------------------------------------------------
 
 
-async def desk(call: Call) -> Result:
-    election_id = _int(call, 0)
-    election = None if election_id is None else await store.get(call.tx, election_id)
+async def desk(call: Call, b: eb.Desk) -> Result:
+    election = await elections.election(call.tx, b.election_id)
     if election is None:
         return _stale(call)
     staff = call.me.role in elections.PAPER_STAFF
@@ -812,14 +775,14 @@ async def desk(call: Call) -> Result:
             "elections.desk_title",
             number=election.id,
             status=call.t(f"elections.status.{election.status}"),
-            nominations=from_db(election.nominations_close_at),
-            closes=from_db(election.voting_closes_at),
+            nominations=election.nominations_close_at,
+            closes=election.voting_closes_at,
         )
     ]
     buttons: list[list[Button]] = []
-    for office in await store.offices(call.tx, election.id):
-        online, paper = await store.turnout(call.tx, office.id)
-        candidates = await store.candidates(call.tx, office.id)
+    for office in await elections.offices(call.tx, election.id):
+        online, paper = await elections.office_turnout(call.tx, office.id)
+        candidates = await elections.candidates(call.tx, office.id)
         lines.append(
             call.t(
                 "elections.desk_office",
@@ -842,15 +805,17 @@ async def desk(call: Call) -> Result:
                     buttons.append(
                         [
                             call.button(
-                                "elections.ask_change_button", pack("eca", c.id), name=short(c.name)
+                                "elections.ask_change_button",
+                                eb.AskChange(c.id),
+                                name=short(c.name),
                             )
                         ]
                     )
         if staff and election.status in ("voting", "closed"):
-            buttons.append([call.button("elections.register_button", pack("epm", office.id), q=q)])
+            buttons.append([call.button("elections.register_button", eb.Register(office.id), q=q)])
         if staff and election.status == "closed":
-            buttons.append([call.button("elections.box_button", pack("epb", office.id), q=q)])
-        for box in await store.boxes(call.tx, office_id=office.id):
+            buttons.append([call.button("elections.box_button", eb.BoxStart(office.id), q=q)])
+        for box in await elections.boxes(call.tx, office_id=office.id):
             lines.append(
                 call.t(
                     f"elections.box_{box.status}",
@@ -864,7 +829,7 @@ async def desk(call: Call) -> Result:
                     [
                         call.button(
                             "elections.box_confirm_button",
-                            pack("epk", box.id),
+                            eb.BoxConfirm(box.id),
                             label=short(box.label),
                             n=box.declared,
                         )
@@ -875,175 +840,176 @@ async def desk(call: Call) -> Result:
                     [
                         call.button(
                             "elections.key_button",
-                            pack("epr", box.id, box.keyed, "r"),
+                            eb.KeyShow(box.id, box.keyed),
                             label=short(box.label),
                         )
                     ]
                 )
         if office.result is not None:
-            buttons.append([call.button("elections.results_button", pack("elr", office.id), q=q)])
+            buttons.append(
+                [call.button("elections.results_button", eb.ElectionResults(office.id), q=q)]
+            )
     if staff and election.status == "closed":
-        buttons.append([call.button("elections.count_button", pack("ecn", election.id))])
-    buttons.append([call.button("elections.back", pack("ell"))])
+        buttons.append([call.button("elections.count_button", eb.CountAsk(election.id))])
+    buttons.append([call.button("elections.back", eb.ElectionList())])
     return Reply("\n\n".join(lines), buttons, True)
 
 
-async def ask_change_start(call: Call) -> Result:
-    candidate_id = _int(call, 0)
-    found = None if candidate_id is None else await store.candidate(call.tx, candidate_id)
+async def _desk(call: Call, step: StaffStep, draft: StaffDraft) -> None:
+    await DESK.save(call.tx, call.me.id, step, draft, call.services.clock.now())
+
+
+async def ask_change_start(call: Call, b: eb.AskChange) -> Result:
+    found = await elections.candidate(call.tx, b.candidate_id)
     if found is None or found.status != "standing":
         return _stale(call)
-    await call.begin(FLOW_STAFF, "reason", {"candidate": found.id})
+    await _desk(call, StaffStep.REASON, StaffDraft(candidate=found.id))
     return call.reply("elections.ask_reason", name=found.name, max=elections.MAX_REASON)
 
 
 async def staff_typed(call: Call) -> Result:
     """Typed replies on the desk: a reason for a change, a person's reference for the paper
     register, a ballot box's name and count, a poll box's totals."""
-    state = call.state
-    assert state is not None
+    at = DESK.read(call.state)
+    if at is None:
+        await call.end_flow()
+        return call.reply("common.use_menu")
     services = call.services
-    data = state.data
-    if state.step == "reason":
+    step, data = at.step, at.draft
+    if step is StaffStep.REASON:
         outcome = await elections.ask_change(
             call.tx,
             services.clock,
             services.settings,
             actor=call.me,
-            candidate_id=int(data.get("candidate", 0)),
+            candidate_id=data.candidate,
             reason=call.text,
-            buttons=[[{"m": "elections.change_statement_button", "d": pack("ell")}]],
         )
-        if outcome == "invalid":
-            return call.reply("elections.reason_problem", max=elections.MAX_REASON)
+        if outcome is ChangeAsk.INVALID:
+            return call.reply(say.CHANGE_ASK[outcome], max=elections.MAX_REASON)
         await call.end_flow()
-        return call.reply(f"elections.ask_change_{outcome}")
-    if state.step in ("register", "poll_register"):
+        return call.reply(say.CHANGE_ASK[outcome])
+    if step in (StaffStep.REGISTER, StaffStep.POLL_REGISTER):
         person_id = access.parse_person_ref(call.text)
         if person_id is None:
             return call.reply("elections.ref_format")
-        from storage import people
-
-        person = await people.by_id(call.tx, person_id)
-        if person is None:
+        label = await elections.person_label(call.tx, person_id)
+        if label is None:
             return call.reply("elections.ref_unknown")
-        kind = "epy" if state.step == "register" else "ppy"
-        subject = int(data.get("office") or data.get("poll") or 0)
+        yes: ButtonData = (
+            eb.RegisterConfirm(data.office, person_id)
+            if step is StaffStep.REGISTER
+            else eb.PollRegisterConfirm(data.poll, person_id)
+        )
         buttons = [
-            [call.button("elections.register_yes", pack(kind, subject, person_id))],
-            [call.button("elections.register_no", pack("ell"))],
+            [call.button("elections.register_yes", yes)],
+            [call.button("elections.register_no", eb.ElectionList())],
         ]
         await call.end_flow()
         return call.reply(
             "elections.register_confirm",
             buttons=buttons,
             ref=access.person_ref(person_id),
-            name=person.label or "-",
+            name=label or "-",
         )
-    if state.step in ("box_label", "poll_box_label"):
+    if step in (StaffStep.BOX_LABEL, StaffStep.POLL_BOX_LABEL):
         cleaned = elections.check_box_label(call.text)
         if not cleaned.ok:
             return call.reply("elections.box_label_problem")
-        await call.begin(
-            FLOW_STAFF, state.step.replace("label", "count"), {**data, "label": cleaned.text}
+        count_step = (
+            StaffStep.BOX_COUNT if step is StaffStep.BOX_LABEL else StaffStep.POLL_BOX_COUNT
         )
+        await _desk(call, count_step, replace(data, label=cleaned.text))
         return call.reply("elections.ask_box_count", label=cleaned.text)
-    if state.step in ("box_count", "poll_box_count"):
+    if step in (StaffStep.BOX_COUNT, StaffStep.POLL_BOX_COUNT):
         text = call.text.strip()
         if not text.isdigit() or not 1 <= int(text) <= 100000:
             return call.reply("elections.count_format")
-        if state.step == "poll_box_count":
-            if int(text) > await paper_polls.room(call.tx, int(data.get("poll", 0))):
+        if step is StaffStep.POLL_BOX_COUNT:
+            if int(text) > await paper_polls.room(call.tx, data.poll):
                 return call.reply("elections.box_too_many")
-            await call.begin(FLOW_STAFF, "poll_box_totals", {**data, "declared": int(text)})
-            labels = await polls_labels(call, int(data.get("poll", 0)))
+            await _desk(call, StaffStep.POLL_BOX_TOTALS, replace(data, declared=int(text)))
+            labels = await polls_labels(call, data.poll)
             return call.reply("elections.ask_totals", options=polls.numbered(labels))
-        outcome = await elections.open_box(
+        opening = await elections.open_box(
             call.tx,
             services.clock,
             actor=call.me,
-            office_id=int(data.get("office", 0)),
-            label=str(data.get("label", "")),
+            office_id=data.office,
+            label=data.label,
             declared=int(text),
         )
-        if outcome == "too_many":
-            return call.reply("elections.box_too_many")
+        if opening is BoxOpening.TOO_MANY:
+            return call.reply(say.BOX_OPENING[opening])
         await call.end_flow()
-        return call.reply(f"elections.box_{outcome}")
-    if state.step == "poll_box_totals":
+        return call.reply(say.BOX_OPENING[opening])
+    if step is StaffStep.POLL_BOX_TOTALS:
         parts = call.text.replace(",", " ").split()
         if not parts or not all(p.isdigit() for p in parts):
             return call.reply("elections.totals_format")
-        outcome = await paper_polls.add_box(
+        added = await paper_polls.add_box(
             call.tx,
             services.clock,
             actor=call.me,
-            poll_id=int(data.get("poll", 0)),
-            label=str(data.get("label", "")),
-            declared=int(data.get("declared", 0)),
+            poll_id=data.poll,
+            label=data.label,
+            declared=data.declared,
             totals=[int(p) for p in parts],
         )
-        if outcome in ("shape", "over"):
-            return call.reply(f"elections.totals_{outcome}")
+        if added in (PaperBox.SHAPE, PaperBox.OVER):
+            return call.reply(say.PAPER_BOX[added])  # type the totals again
         await call.end_flow()
-        return call.reply(f"elections.poll_box_{outcome}")
+        return call.reply(say.PAPER_BOX[added])
     return call.reply("elections.use_buttons")
 
 
 async def polls_labels(call: Call, poll_id: int) -> list[str]:
-    from storage import polls as poll_store
-
-    return await poll_store.labels(call.tx, poll_id)
+    return await polls.labels(call.tx, poll_id)
 
 
-async def register_start(call: Call) -> Result:
-    office_id = _int(call, 0)
-    found = None if office_id is None else await elections.place(call.tx, office_id)
+async def register_start(call: Call, b: eb.Register) -> Result:
+    found = await elections.place(call.tx, b.office_id)
     if found is None or found.election.status not in ("voting", "closed"):
         return _stale(call)
-    await call.begin(FLOW_STAFF, "register", {"office": found.office.id})
+    await _desk(call, StaffStep.REGISTER, StaffDraft(office=found.office.id))
     return call.reply("elections.ask_ref", office=await name_of(call, found.office))
 
 
-async def register_confirm(call: Call) -> Result:
-    office_id, person_id = _int(call, 0), _int(call, 1)
-    if office_id is None or person_id is None:
-        return _stale(call)
+async def register_confirm(call: Call, b: eb.RegisterConfirm) -> Result:
+    office_id, person_id = b.office_id, b.person_id
     outcome = await elections.mark_paper(
         call.tx, call.services.clock, actor=call.me, office_id=office_id, person_id=person_id
     )
-    return call.reply(f"elections.register_{outcome}", edit=True, ref=access.person_ref(person_id))
+    return call.reply(say.PAPER_MARK[outcome], edit=True, ref=access.person_ref(person_id))
 
 
-async def box_start(call: Call) -> Result:
-    office_id = _int(call, 0)
-    found = None if office_id is None else await elections.place(call.tx, office_id)
+async def box_start(call: Call, b: eb.BoxStart) -> Result:
+    found = await elections.place(call.tx, b.office_id)
     if found is None or found.election.status != "closed":
         return _stale(call)
-    await call.begin(FLOW_STAFF, "box_label", {"office": found.office.id})
+    await _desk(call, StaffStep.BOX_LABEL, StaffDraft(office=found.office.id))
     return call.reply("elections.ask_box_label")
 
 
-async def box_confirm(call: Call) -> Result:
-    box_id = _int(call, 0)
-    if box_id is None:
-        return _stale(call)
+async def box_confirm(call: Call, b: eb.BoxConfirm) -> Result:
     outcome = await elections.confirm_box(
-        call.tx, call.services.clock, actor=call.me, box_id=box_id
+        call.tx, call.services.clock, actor=call.me, box_id=b.box_id
     )
-    return call.reply(f"elections.box_confirm_{outcome}", edit=True)
+    return call.reply(say.BOX_CHECK[outcome], edit=True)
 
 
-async def _keying(call: Call) -> tuple[elections.Keying, int] | Result:
-    box_id, expected, ranking = _int(call, 0), _int(call, 1), decode(_arg(call, 2))
-    if box_id is None or expected is None or ranking is None:
+async def _keying(
+    call: Call, b: eb.KeyShow | eb.KeyReview
+) -> tuple[elections.Keying, int] | Result:
+    box_id, expected, ranking = b.box_id, b.expected, decode(b.ranking)
+    if ranking is None:
         return _stale(call)
     services = call.services
     found = await elections.keying(
         call.tx, services.clock, services.settings, actor=call.me, box_id=box_id, ranking=ranking
     )
-    if isinstance(found, str):
-        call.toast = call.t(f"elections.keying_{found}")
+    if isinstance(found, Keyed):
+        call.toast = call.t(say.KEYED[found])
         call.toast_alert = True
         return None
     if found.box.keyed != expected:
@@ -1052,19 +1018,25 @@ async def _keying(call: Call) -> tuple[elections.Keying, int] | Result:
 
 
 def _keying_next(call: Call, box_id: int, keyed: int, declared: int) -> Reply:
-    buttons = [[call.button("elections.key_next", pack("epr", box_id, keyed, "r"))]]
+    buttons = [[call.button("elections.key_next", eb.KeyShow(box_id, keyed))]]
     return call.reply(
         "elections.keyed_so_far", buttons=buttons, edit=True, keyed=keyed, declared=declared
     )
 
 
-async def key_show(call: Call) -> Result:
-    got = await _keying(call)
+async def key_show(call: Call, b: eb.KeyShow) -> Result:
+    got = await _keying(call, b)
     if not isinstance(got, tuple):
         return got
     found, expected = got
     view = found.view
-    buttons = _ranking_buttons(call, view, "epr", "epw", found.box.id, expected)
+    box_id = found.box.id
+    buttons = _ranking_buttons(
+        call,
+        view,
+        lambda code: eb.KeyShow(box_id, expected, code),
+        lambda code: eb.KeyReview(box_id, expected, code),
+    )
     return call.reply(
         "elections.key_ballot",
         buttons=buttons,
@@ -1078,8 +1050,8 @@ async def key_show(call: Call) -> Result:
     )
 
 
-async def key_review(call: Call) -> Result:
-    got = await _keying(call)
+async def key_review(call: Call, b: eb.KeyReview) -> Result:
+    got = await _keying(call, b)
     if not isinstance(got, tuple):
         return got
     found, expected = got
@@ -1088,17 +1060,17 @@ async def key_review(call: Call) -> Result:
         return None
     code = encode(found.view.ranking)
     buttons = [
-        [call.button("elections.key_confirm", pack("epc", found.box.id, expected, code))],
-        [call.button("elections.change", pack("epr", found.box.id, expected, code))],
+        [call.button("elections.key_confirm", eb.KeyConfirm(found.box.id, expected, code))],
+        [call.button("elections.change", eb.KeyShow(found.box.id, expected, code))],
     ]
     return call.reply(
         "elections.key_review", buttons=buttons, edit=True, ranked=_ranking_lines(call, found.view)
     )
 
 
-async def key_confirm(call: Call) -> Result:
-    box_id, expected, ranking = _int(call, 0), _int(call, 1), decode(_arg(call, 2))
-    if box_id is None or expected is None or ranking is None:
+async def key_confirm(call: Call, b: eb.KeyConfirm) -> Result:
+    box_id, expected, ranking = b.box_id, b.expected, decode(b.ranking)
+    if ranking is None:
         return _stale(call)
     services = call.services
     outcome = await elections.key_ballot(
@@ -1110,33 +1082,32 @@ async def key_confirm(call: Call) -> Result:
         expected=expected,
         ranking=ranking,
     )
-    box = await store.box(call.tx, box_id)
-    if outcome == "stale":
-        call.toast = call.t("elections.keying_stale")
+    if outcome is Keyed.STALE:
+        call.toast = call.t(say.KEYED[outcome])
         return None
-    if outcome != "keyed" or box is None:
-        call.toast = call.t(f"elections.keying_{outcome}")
+    if outcome is not Keyed.KEYED:
+        call.toast = call.t(say.KEYED[outcome])
         call.toast_alert = True
         return None
+    box = await elections.box(call.tx, box_id)
+    assert box is not None  # it was just keyed into
     if box.status == "done":
         keyed = plural(call, "elections.ballots", box.keyed)
         return call.reply("elections.box_finished", edit=True, label=box.label, keyed=keyed)
     return _keying_next(call, box.id, box.keyed, box.declared)
 
 
-async def count_ask(call: Call) -> Result:
-    election_id = _int(call, 0)
-    if election_id is None:
-        return _stale(call)
-    offices = await store.offices(call.tx, election_id)
+async def count_ask(call: Call, b: eb.CountAsk) -> Result:
+    election_id = b.election_id
+    offices = await elections.offices(call.tx, election_id)
     missing = 0
     for office in offices:
-        _, paper = await store.turnout(call.tx, office.id)
-        keyed = sum(b.keyed for b in await store.boxes(call.tx, office_id=office.id))
+        _, paper = await elections.office_turnout(call.tx, office.id)
+        keyed = sum(b.keyed for b in await elections.boxes(call.tx, office_id=office.id))
         missing += max(0, paper - keyed)
     buttons = [
-        [call.button("elections.count_yes", pack("ecy", election_id))],
-        [call.button("elections.back", pack("eld", election_id))],
+        [call.button("elections.count_yes", eb.CountConfirm(election_id))],
+        [call.button("elections.back", eb.Desk(election_id))],
     ]
     return call.reply(
         "elections.count_confirm",
@@ -1146,15 +1117,12 @@ async def count_ask(call: Call) -> Result:
     )
 
 
-async def count_confirm(call: Call) -> Result:
-    election_id = _int(call, 0)
-    if election_id is None:
-        return _stale(call)
+async def count_confirm(call: Call, b: eb.CountConfirm) -> Result:
     services = call.services
     outcome = await elections.count_election(
-        call.tx, services.clock, services.settings, election_id, actor=call.me
+        call.tx, services.clock, services.settings, b.election_id, actor=call.me
     )
-    return call.reply(f"elections.count_{outcome}", edit=True)
+    return call.reply(say.COUNTING[outcome], edit=True)
 
 
 # --- /paper: paper votes for ordinary polls ----------------------------------------------------
@@ -1164,24 +1132,20 @@ async def paper_command(call: Call) -> Result:
     return await _paper(call, edit=False)
 
 
-async def paper_button(call: Call) -> Result:
-    return await _paper(call, edit=True)
-
-
 async def _paper(call: Call, *, edit: bool) -> Result:
-    from storage import polls as poll_store
-
     staff = call.me.role in elections.PAPER_STAFF
     lines = [call.t("elections.paper_title")]
     buttons: list[list[Button]] = []
-    for poll in await poll_store.listing(call.tx, status="open", limit=8):
-        paper = await store.poll_paper_voters(call.tx, poll.id)
+    for poll in await polls.open_polls(call.tx, limit=8):
+        paper = await paper_polls.paper_voters(call.tx, poll.id)
         lines.append(call.t("elections.paper_poll_line", question=poll.question, paper=paper))
         q = short(poll.question)
         if staff:
-            buttons.append([call.button("elections.register_button", pack("ppm", poll.id), q=q)])
-            buttons.append([call.button("elections.box_button", pack("ppb", poll.id), q=q)])
-        for box in await store.boxes(call.tx, poll_id=poll.id):
+            buttons.append(
+                [call.button("elections.register_button", eb.PollRegister(poll.id), q=q)]
+            )
+            buttons.append([call.button("elections.box_button", eb.PollBox(poll.id), q=q)])
+        for box in await elections.boxes(call.tx, poll_id=poll.id):
             lines.append(
                 call.t(
                     f"elections.poll_box_{box.status}",
@@ -1194,7 +1158,7 @@ async def _paper(call: Call, *, edit: bool) -> Result:
                     [
                         call.button(
                             "elections.box_confirm_button",
-                            pack("epk", box.id),
+                            eb.BoxConfirm(box.id),
                             label=short(box.label),
                             n=box.declared,
                         )
@@ -1205,31 +1169,27 @@ async def _paper(call: Call, *, edit: bool) -> Result:
     return Reply("\n\n".join(lines), buttons, edit)
 
 
-async def poll_register_start(call: Call) -> Result:
-    poll_id = _int(call, 0)
-    poll = None if poll_id is None else await polls.get(call.tx, poll_id)
+async def poll_register_start(call: Call, b: eb.PollRegister) -> Result:
+    poll = await polls.get(call.tx, b.poll_id)
     if poll is None or not poll.is_open:
         return _stale(call)
-    await call.begin(FLOW_STAFF, "poll_register", {"poll": poll.id})
+    await _desk(call, StaffStep.POLL_REGISTER, StaffDraft(poll=poll.id))
     return call.reply("elections.ask_ref", office=poll.question)
 
 
-async def poll_register_confirm(call: Call) -> Result:
-    poll_id, person_id = _int(call, 0), _int(call, 1)
-    if poll_id is None or person_id is None:
-        return _stale(call)
+async def poll_register_confirm(call: Call, b: eb.PollRegisterConfirm) -> Result:
+    poll_id, person_id = b.poll_id, b.person_id
     outcome = await paper_polls.mark(
         call.tx, call.services.clock, actor=call.me, poll_id=poll_id, person_id=person_id
     )
-    return call.reply(f"elections.register_{outcome}", edit=True, ref=access.person_ref(person_id))
+    return call.reply(say.PAPER_MARK[outcome], edit=True, ref=access.person_ref(person_id))
 
 
-async def poll_box_start(call: Call) -> Result:
-    poll_id = _int(call, 0)
-    poll = None if poll_id is None else await polls.get(call.tx, poll_id)
+async def poll_box_start(call: Call, b: eb.PollBox) -> Result:
+    poll = await polls.get(call.tx, b.poll_id)
     if poll is None or not poll.is_open:
         return _stale(call)
-    await call.begin(FLOW_STAFF, "poll_box_label", {"poll": poll.id})
+    await _desk(call, StaffStep.POLL_BOX_LABEL, StaffDraft(poll=poll.id))
     return call.reply("elections.ask_box_label")
 
 
@@ -1243,10 +1203,9 @@ async def record_lines(call: Call) -> list[str]:
     zone = call.services.settings.establishment.timezone
     lines = ["", call.t("elections.record_title")]
     for term in terms:
-        start = {"$day": from_db(term.starts_at).astimezone(zone).date().isoformat()}
-        end_raw = term.ended_at or term.ends_at
-        end = {"$day": from_db(end_raw).astimezone(zone).date().isoformat()}
-        current = term.ended_at is None and term.ends_at > to_db(call.services.clock.now())
+        start = {"$day": term.starts_at.astimezone(zone).date().isoformat()}
+        end = {"$day": (term.ended_at or term.ends_at).astimezone(zone).date().isoformat()}
+        current = term.ended_at is None and term.ends_at > call.services.clock.now()
         lines.append(
             call.t(
                 "elections.record_current" if current else "elections.record_past",

@@ -5,43 +5,54 @@ own record (/myrecord). Thin: the rules are in bot.council.outcomes, .reports an
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import date
-from typing import Any
+from typing import assert_never
 
 from bot import i18n
 from bot.council import agenda, content, outcomes, reports, roles, when
 from bot.council import board as board_council
-from bot.council.access import parse_person_ref, person_ref
+from bot.council.access import parse_person_ref
+from bot.council.agenda import Verdict
+from bot.council.agenda_buttons import (
+    BoardPage,
+    FamilyPage,
+    KindCode,
+    OutcomeCancel,
+    OwnerMe,
+    PickKind,
+    PostablePage,
+    PostablePick,
+    PrintBoard,
+    Publish,
+    ReportMonth,
+    SourceCode,
+    TriageNext,
+)
+from bot.council.agenda_flows import OUTCOME, OutcomeDraft, OutcomeStep
 from bot.council.outcomes import OutcomeRow
+from bot.documents import board as board_document
+from bot.documents import reports as report_documents
 from handlers import content as asking
 from handlers import elections, schemes
 from handlers.base import Button, Call, Reply, Result, excerpt
 from handlers.base import stale as _stale
 from handlers.base import topic_label as _topic
 from handlers.base import wing_label as _wing
-from handlers.callbacks import pack
-from storage import people
-from storage.clock import from_db
+from handlers.items import kind_word, staff_status_word, status_word
 
-FLOW = "outcome"
 PAGE = 5
 EXCERPT = 160
 # Kinds and roads in button data, one letter each.
 KIND_CODES = {
-    "r": outcomes.RESOLVED,
-    "p": outcomes.PARTLY,
-    "n": outcomes.NOT_POSSIBLE,
-    "i": outcomes.IN_PROGRESS,
+    KindCode.RESOLVED: outcomes.RESOLVED,
+    KindCode.PARTLY: outcomes.PARTLY,
+    KindCode.NOT_POSSIBLE: outcomes.NOT_POSSIBLE,
+    KindCode.IN_PROGRESS: outcomes.IN_PROGRESS,
 }
 CODE_OF_KIND = {kind: code for code, kind in KIND_CODES.items()}
-SOURCE_CODES = {"c": outcomes.COMMAND, "t": outcomes.TRIAGE}
+SOURCE_CODES = {SourceCode.COMMAND: outcomes.COMMAND, SourceCode.TRIAGE: outcomes.TRIAGE}
 CODE_OF_SOURCE = {source: code for code, source in SOURCE_CODES.items()}
-
-
-def _data(call: Call) -> dict[str, Any] | None:
-    if call.state is None or call.state.flow != FLOW:
-        return None
-    return dict(call.state.data)
 
 
 # --- posting ------------------------------------------------------------------------------------
@@ -50,7 +61,7 @@ def _data(call: Call) -> dict[str, Any] | None:
 async def outcome_command(call: Call) -> Result:
     """/outcome A-0042: staff post or update an item's outcome."""
     if not call.args:
-        await call.begin(FLOW, "ref", {})
+        await _save(call, OutcomeStep.REF, OutcomeDraft())
         return await _postable_page(call, 0, edit=False)
     return await _pick_kind(call, call.args[0], outcomes.COMMAND)
 
@@ -65,59 +76,96 @@ async def _postable_page(call: Call, page: int, *, edit: bool) -> Reply:
                     "reader.outcome.item",
                     ref=agenda.ref(item.id),
                     topic=_topic(call, item.topic),
-                    status=call.t(f"reader.status_staff.{item.status}"),
+                    status=staff_status_word(call, item.status),
                 ),
-                pack("ocp", item.id),
+                PostablePick(item.id).pack(),
             )
         ]
         for item in items[:PAGE]
     ]
     nav = []
     if page > 0:
-        nav.append(call.button("common.previous", pack("ocl", page - 1)))
+        nav.append(call.button("common.previous", PostablePage(page - 1)))
     if len(items) > PAGE:
-        nav.append(call.button("common.next", pack("ocl", page + 1)))
+        nav.append(call.button("common.next", PostablePage(page + 1)))
     if nav:
         buttons.append(nav)
     key = "reader.outcome.pick" if items else "reader.outcome.none"
     return call.reply(key, buttons=buttons, edit=edit)
 
 
-async def postable_page(call: Call) -> Result:
-    page = call.callback.int_arg(0) if call.callback else None
-    if page is None or page < 0:
-        return _stale(call)
-    return await _postable_page(call, page, edit=True)
+async def postable_page(call: Call, b: PostablePage) -> Result:
+    return await _postable_page(call, b.page, edit=True)
 
 
-async def postable_pick(call: Call) -> Result:
-    item_id = call.callback.int_arg(0) if call.callback else None
-    if item_id is None:
-        return _stale(call)
-    return await _pick_kind(call, agenda.ref(item_id), outcomes.COMMAND)
+async def postable_pick(call: Call, b: PostablePick) -> Result:
+    return await _pick_kind(call, agenda.ref(b.item_id), outcomes.COMMAND)
 
 
 async def _pick_kind(call: Call, raw_ref: str, source: str) -> Result:
     item_id = agenda.parse_ref(raw_ref)
-    found = (
-        await outcomes.check_item(call.tx, item_id, source) if item_id is not None else "unknown"
-    )
-    if isinstance(found, str):
+    found = await outcomes.check_item(call.tx, item_id, source)
+    if not found.done or found.item is None:
         merged_into = await outcomes.merged_into(call.tx, item_id) if item_id else None
-        return _refusal(call, found, item_id, merged_into)
-    return await choose_kind(call, found, source)
+        return _refusal(call, found.result, item_id, merged_into)
+    return await choose_kind(call, found.item, source)
 
 
-def _refusal(call: Call, result: str, item_id: int | None, merged_into: int | None) -> Reply:
+def _refusal(call: Call, result: Verdict, item_id: int | None, merged_into: int | None) -> Reply:
     ref = agenda.ref(item_id) if item_id else "-"
     target = agenda.ref(merged_into) if merged_into else "-"
-    return call.reply(f"outcomes.refused.{result}", ref=ref, target=target)
+    return call.reply(_REFUSED[result], ref=ref, target=target)
+
+
+def _refused(result: Verdict) -> str:
+    """The catalogue id that says why an outcome was not posted."""
+    match result:
+        case Verdict.UNKNOWN:
+            return "outcomes.refused.unknown"
+        case Verdict.MERGED:
+            return "outcomes.refused.merged"
+        case Verdict.DECLINED:
+            return "outcomes.refused.declined"
+        case Verdict.WAITING:
+            return "outcomes.refused.waiting"
+        case Verdict.CLOSED:
+            return "outcomes.refused.closed"
+        case Verdict.OWNER:
+            return "outcomes.refused.owner"
+        case Verdict.KIND:
+            return "outcomes.refused.kind"
+        case Verdict.TEXT:
+            return "outcomes.refused.text"
+        case Verdict.REASON:
+            return "outcomes.refused.reason"
+        case Verdict.DATE:
+            return "outcomes.refused.date"
+        case Verdict.PAST:
+            return "outcomes.refused.past"
+        case Verdict.TOO_FAR:
+            return "outcomes.refused.too_far"
+        # Not answers of posting (a status change or a merge): "look again" fits them all.
+        case (
+            Verdict.HANDLED
+            | Verdict.DONE
+            | Verdict.REFUSED
+            | Verdict.SELF
+            | Verdict.LOOP
+            | Verdict.NO_TARGET
+            | Verdict.TARGET
+        ):
+            return "outcomes.refused.handled"
+        case _:
+            assert_never(result)
+
+
+_REFUSED = {v: _refused(v) for v in Verdict}
 
 
 async def choose_kind(call: Call, item: agenda.ItemRow, source: str) -> Reply:
     """The item, its current outcome, and a button per kind. Also triage's "answer now"."""
     # Waiting for a kind: words typed now are kept as the outcome's text, not thrown away.
-    await call.begin(FLOW, "kind", {"item": item.id, "version": item.version, "source": source})
+    await _save(call, OutcomeStep.KIND, OutcomeDraft(item.id, item.version, source))
     await content.start(call.tx, call.me.id)
     lines = [
         call.t(
@@ -126,9 +174,9 @@ async def choose_kind(call: Call, item: agenda.ItemRow, source: str) -> Reply:
             topic=_topic(call, item.topic),
             wing=_wing(call, item.wing),
         ),
-        call.t("agenda.item.status", status=call.t(f"reader.status_staff.{item.status}")),
+        call.t("agenda.item.status", status=staff_status_word(call, item.status)),
         "",
-        _excerpt(item.text, 400),
+        excerpt(item.text, 400),
     ]
     current = await outcomes.latest(call.tx, item.id)
     if current is not None:
@@ -143,58 +191,47 @@ async def choose_kind(call: Call, item: agenda.ItemRow, source: str) -> Reply:
     )
     buttons = [
         [
-            call.button(f"outcomes.kind.{kind}", pack("ock", item.id, v, code, CODE_OF_KIND[kind]))
+            call.button(f"outcomes.kind.{kind}", PickKind(item.id, v, code, CODE_OF_KIND[kind]))
             for kind in kinds[i : i + 2]
         ]
         for i in range(0, len(kinds), 2)
     ]
-    buttons.append([call.button("outcomes.post.cancel", pack("ocx"))])
+    buttons.append([call.button("outcomes.post.cancel", OutcomeCancel())])
     return Reply("\n".join(lines), buttons)
 
 
-async def _kind_buttons_again(call: Call, data: dict[str, Any]) -> Result:
+async def _kind_buttons_again(call: Call, draft: OutcomeDraft) -> Result:
     """Words typed before the kind was chosen: keep them and ask for the kind."""
     cleaned = outcomes.outcome_text(call.text)
     if not cleaned.ok:
         return _text_problem(call, cleaned.problem, len(cleaned.text), outcomes.TEXT_MAX)
-    found = await outcomes.check_item(call.tx, int(data["item"]), str(data["source"]))
-    if isinstance(found, str) or found.version != int(data["version"]):
+    source = draft.source or outcomes.COMMAND
+    found = await outcomes.check_item(call.tx, draft.item, source, version=draft.version)
+    if not found.done or found.item is None:
         await call.end_flow()
         return call.reply("outcomes.post.changed")
-    shown = await choose_kind(call, found, str(data["source"]))
-    await call.begin(FLOW, "kind", {**data, "text": cleaned.text})
-    return [call.reply("reader.answer.kept", ref=agenda.ref(found.id)), shown]
+    shown = await choose_kind(call, found.item, source)
+    await _save(call, OutcomeStep.KIND, replace(draft, text=cleaned.text))
+    return [call.reply("reader.answer.kept", ref=agenda.ref(found.item.id)), shown]
 
 
-async def pick_kind(call: Call) -> Result:
-    cb = call.callback
-    item_id = cb.int_arg(0) if cb else None
-    version = cb.int_arg(1) if cb else None
-    source = SOURCE_CODES.get((cb.arg(2) if cb else None) or "")
-    kind = KIND_CODES.get((cb.arg(3) if cb else None) or "")
-    if item_id is None or version is None or source is None or kind is None:
-        return _stale(call)
+async def pick_kind(call: Call, b: PickKind) -> Result:
+    item_id, version = b.item_id, b.version
+    source, kind = SOURCE_CODES[b.source], KIND_CODES[b.kind]
     if not outcomes.may_post(call.me, source):
         return _stale(call, "common.not_for_you")
-    found = await outcomes.check_item(call.tx, item_id, source)
-    if (
-        isinstance(found, str)
-        or found.version != version
-        or (found.status == agenda.CLOSED and kind not in outcomes.FINAL)
-    ):
-        kept = _data(call)
-        if kept is not None and kept.get("item") == item_id:
+    found = await outcomes.check_item(call.tx, item_id, source, kind=kind, version=version)
+    kept = OUTCOME.read(call.state)
+    kept_here = kept is not None and kept.draft.item == item_id
+    if not found.done:
+        if kept_here:
             await call.end_flow()
         return _stale(call, "outcomes.post.changed")
-    kept = _data(call)
-    data: dict[str, Any] = {"item": item_id, "version": version, "source": source, "kind": kind}
-    if kept is not None and kept.get("item") == item_id and kept.get("text"):
-        data["text"] = kept["text"]
-        return await _next_step(call, data)
-    await call.begin(FLOW, "text", data)
-    return call.reply(
-        "outcomes.post.ask_text", ref=agenda.ref(item_id), kind=call.t(f"outcomes.kind.{kind}")
-    )
+    draft = OutcomeDraft(item=item_id, version=version, source=source, kind=kind)
+    if kept is not None and kept_here and kept.draft.text:
+        return await _next_step(call, replace(draft, text=kept.draft.text))
+    await _save(call, OutcomeStep.TEXT, draft)
+    return call.reply("outcomes.post.ask_text", ref=agenda.ref(item_id), kind=kind_word(call, kind))
 
 
 def _text_problem(call: Call, problem: str | None, length: int, most: int) -> Reply:
@@ -202,164 +239,147 @@ def _text_problem(call: Call, problem: str | None, length: int, most: int) -> Re
 
 
 async def typed(call: Call) -> Result:
-    data = _data(call)
-    if data is None or call.state is None:
+    at = OUTCOME.read(call.state)
+    if at is None:
         return call.reply("common.use_menu")
-    step = call.state.step
-    if step == "ref":
+    step, draft = at.step, at.draft
+    if step is OutcomeStep.REF:
         await call.end_flow()
         return await _pick_kind(call, call.text, outcomes.COMMAND)
-    if step == "kind":
-        return await _kind_buttons_again(call, data)
-    if step == "text":
+    if step is OutcomeStep.KIND:
+        return await _kind_buttons_again(call, draft)
+    if step is OutcomeStep.TEXT:
         cleaned = outcomes.outcome_text(call.text)
         if not cleaned.ok:
             return _text_problem(call, cleaned.problem, len(cleaned.text), outcomes.TEXT_MAX)
-        data["text"] = cleaned.text
         return await asking.ask_other(
             call,
             field="text",
             text=cleaned.text,
             most=outcomes.TEXT_MAX,
-            then=await _next_step(call, data),
+            then=await _next_step(call, replace(draft, text=cleaned.text)),
         )
-    if step == "reason":
+    if step is OutcomeStep.REASON:
         cleaned = outcomes.reason_text(call.text)
         if not cleaned.ok:
             return _text_problem(call, cleaned.problem, len(cleaned.text), outcomes.REASON_MAX)
-        data["reason"] = cleaned.text
         return await asking.ask_other(
             call,
             field="reason",
             text=cleaned.text,
             most=outcomes.REASON_MAX,
-            then=await _next_step(call, data),
+            then=await _next_step(call, replace(draft, reason=cleaned.text)),
         )
-    if step == "owner":
-        return await _typed_owner(call, data)
-    if step == "date":
+    if step is OutcomeStep.OWNER:
+        return await _typed_owner(call, draft)
+    if step is OutcomeStep.DATE:
         reading = when.parse_day(
             call.text, today=outcomes.today(call.services.clock, call.services.settings)
         )
         if reading.day is None:
             return call.reply(f"outcomes.problem.date_{reading.problem or 'unreadable'}")
-        data["date"] = reading.day.isoformat()
-        return await _next_step(call, data)
+        return await _next_step(call, replace(draft, date=reading.day.isoformat()))
     return call.reply("outcomes.post.use_buttons")
 
 
-async def _typed_owner(call: Call, data: dict[str, Any]) -> Result:
+async def _typed_owner(call: Call, draft: OutcomeDraft) -> Result:
     person_id = parse_person_ref(call.text)
     if person_id is not None:
-        owner = await people.by_id(call.tx, person_id)
-        if owner is None or owner.status != "active" or owner.role not in roles.STAFF_SIDE:
+        owner = await outcomes.staff_owner(call.tx, person_id)
+        if owner is None:
             return call.reply("outcomes.problem.not_staff")
-        data["owner_id"], data["owner_name"] = owner.id, None
-        return await _next_step(call, data)
+        return await _next_step(call, replace(draft, owner_id=owner.id, owner_name=None))
     cleaned = outcomes.owner_text(call.text)
     if not cleaned.ok:
         return _text_problem(call, cleaned.problem, len(cleaned.text), outcomes.OWNER_MAX)
-    data["owner_id"], data["owner_name"] = None, cleaned.text
-    return await _next_step(call, data)
+    return await _next_step(call, replace(draft, owner_id=None, owner_name=cleaned.text))
 
 
-async def owner_me(call: Call) -> Result:
-    data = _data(call)
-    item_id = call.callback.int_arg(0) if call.callback else None
+async def owner_me(call: Call, b: OwnerMe) -> Result:
+    at = OUTCOME.read(call.state)
     if (
-        data is None
-        or call.state is None
-        or call.state.step != "owner"
-        or item_id != data.get("item")
+        at is None
+        or at.step is not OutcomeStep.OWNER
+        or b.item_id != at.draft.item
         or call.me.role not in roles.STAFF_SIDE
     ):
         return _stale(call)
-    data["owner_id"], data["owner_name"] = call.me.id, None
-    return await _next_step(call, data)
+    return await _next_step(call, replace(at.draft, owner_id=call.me.id, owner_name=None))
 
 
-async def _next_step(call: Call, data: dict[str, Any]) -> Result:
+async def _save(call: Call, step: OutcomeStep, draft: OutcomeDraft) -> None:
+    await OUTCOME.save(call.tx, call.me.id, step, draft, call.services.clock.now())
+
+
+async def _next_step(call: Call, draft: OutcomeDraft) -> Result:
     """Ask for what this kind still needs, in order; then show the preview to confirm."""
-    kind, ref = data["kind"], agenda.ref(int(data["item"]))
-    if kind == outcomes.NOT_POSSIBLE and "reason" not in data:
-        await call.begin(FLOW, "reason", data)
+    kind, item_id = draft.kind, draft.item or 0
+    ref = agenda.ref(item_id)
+    if kind == outcomes.NOT_POSSIBLE and draft.reason is None:
+        await _save(call, OutcomeStep.REASON, draft)
         return call.reply("outcomes.post.ask_reason", ref=ref)
-    if kind == outcomes.IN_PROGRESS and "owner_id" not in data:
-        await call.begin(FLOW, "owner", data)
+    if kind == outcomes.IN_PROGRESS and draft.owner_id is None and draft.owner_name is None:
+        await _save(call, OutcomeStep.OWNER, draft)
         buttons = (
-            [[call.button("outcomes.post.owner_me", pack("oco", int(data["item"])))]]
+            [[call.button("outcomes.post.owner_me", OwnerMe(item_id))]]
             if call.me.role in roles.STAFF_SIDE
             else []
         )
         return call.reply("outcomes.post.ask_owner", ref=ref, buttons=buttons)
-    if kind == outcomes.IN_PROGRESS and "date" not in data:
-        await call.begin(FLOW, "date", data)
+    if kind == outcomes.IN_PROGRESS and draft.date is None:
+        await _save(call, OutcomeStep.DATE, draft)
         return call.reply("outcomes.post.ask_date", ref=ref)
-    await call.begin(FLOW, "confirm", data)
-    return await _preview(call, data)
+    await _save(call, OutcomeStep.CONFIRM, draft)
+    return await _preview(call, draft)
 
 
-async def _owner_text(call: Call, data: dict[str, Any]) -> str:
-    if data.get("owner_name"):
-        return str(data["owner_name"])
-    owner_id = data.get("owner_id")
-    if owner_id is None:
-        return ""
-    owner = await people.by_id(call.tx, int(owner_id))
-    label = (owner.label if owner else "") or ""
-    return f"{label} ({person_ref(int(owner_id))})" if label else person_ref(int(owner_id))
-
-
-async def _preview(call: Call, data: dict[str, Any]) -> Reply:
+async def _preview(call: Call, draft: OutcomeDraft) -> Reply:
+    item_id, version = draft.item or 0, draft.version or 0
     lines = [
-        call.t("outcomes.post.preview", ref=agenda.ref(int(data["item"]))),
-        call.t("outcomes.line.kind", kind=call.t(f"outcomes.kind.{data['kind']}")),
-        str(data["text"]),
+        call.t("outcomes.post.preview", ref=agenda.ref(item_id)),
+        call.t("outcomes.line.kind", kind=kind_word(call, draft.kind or outcomes.RESOLVED)),
+        draft.text or "",
     ]
-    if data.get("reason"):
-        lines.append(call.t("outcomes.line.reason", reason=data["reason"]))
-    if data["kind"] == outcomes.IN_PROGRESS:
-        lines.append(call.t("outcomes.line.owner", owner=await _owner_text(call, data)))
-        lines.append(call.t("outcomes.line.date", date={"$day": data["date"]}))
+    if draft.reason:
+        lines.append(call.t("outcomes.line.reason", reason=draft.reason))
+    if draft.kind == outcomes.IN_PROGRESS:
+        owner = await outcomes.owner_of(call.tx, draft.owner_id, draft.owner_name)
+        lines.append(call.t("outcomes.line.owner", owner=owner))
+        lines.append(call.t("outcomes.line.date", date={"$day": draft.date}))
     lines += ["", call.t("outcomes.post.who_hears")]
-    item_id, version = int(data["item"]), int(data["version"])
     buttons = [
         [
-            call.button("outcomes.post.publish", pack("ocy", item_id, version)),
-            call.button("outcomes.post.cancel", pack("ocx")),
+            call.button("outcomes.post.publish", Publish(item_id, version)),
+            call.button("outcomes.post.cancel", OutcomeCancel()),
         ]
     ]
     return Reply("\n".join(lines), buttons)
 
 
-async def publish(call: Call) -> Result:
-    data = _data(call)
-    cb = call.callback
-    item_id = cb.int_arg(0) if cb else None
-    version = cb.int_arg(1) if cb else None
+async def publish(call: Call, b: Publish) -> Result:
+    at = OUTCOME.read(call.state)
+    item_id, version = b.item_id, b.version
     if (
-        data is None
-        or item_id is None
-        or version is None
-        or call.state is None
-        or call.state.step != "confirm"
-        or item_id != data.get("item")
-        or version != data.get("version")
+        at is None
+        or at.step is not OutcomeStep.CONFIRM
+        or (item_id, version) != (at.draft.item, at.draft.version)
+        or at.draft.source is None
+        or at.draft.kind is None
     ):
         # Pressed twice, or an old preview: the first press already did it (or nothing to do).
         return _stale(call)
-    source = str(data["source"])
+    draft, source = at.draft, at.draft.source
     if not outcomes.may_post(call.me, source):
         await call.end_flow()
         return _stale(call, "common.not_for_you")
     await call.end_flow()
     posting = outcomes.Posting(
-        kind=str(data["kind"]),
-        text=str(data["text"]),
-        reason=data.get("reason"),
-        owner_id=data.get("owner_id"),
-        owner_name=data.get("owner_name"),
-        follow_up_on=date.fromisoformat(data["date"]) if data.get("date") else None,
+        kind=draft.kind or "",
+        text=draft.text or "",
+        reason=draft.reason,
+        owner_id=draft.owner_id,
+        owner_name=draft.owner_name,
+        follow_up_on=date.fromisoformat(draft.date) if draft.date else None,
     )
     posted = await outcomes.post(
         call.tx,
@@ -373,24 +393,21 @@ async def publish(call: Call) -> Result:
     )
     ref = agenda.ref(item_id)
     if not posted.done:
-        if posted.result == "handled":
+        if posted.result is Verdict.HANDLED:
             call.toast = call.t("outcomes.post.changed")
             call.toast_alert = True
         return _refusal(
             call, posted.result, item_id, posted.item.merged_into if posted.item else None
         )
     call.toast = call.t("outcomes.post.toast")
-    done = call.reply(
-        "outcomes.post.done", ref=ref, kind=call.t(f"outcomes.kind.{posting.kind}"), edit=True
-    )
+    done = call.reply("outcomes.post.done", ref=ref, kind=kind_word(call, posting.kind), edit=True)
     if source == outcomes.TRIAGE:
-        done.buttons = [[call.button("outcomes.post.next_issue", pack("atn", item_id))]]
+        done.buttons = [[call.button("outcomes.post.next_issue", TriageNext(item_id))]]
     return done
 
 
-async def cancel(call: Call) -> Result:
-    data = _data(call)
-    if data is not None:
+async def cancel(call: Call, _b: OutcomeCancel) -> Result:
+    if OUTCOME.read(call.state) is not None:
         await call.end_flow()
     return call.reply("outcomes.post.cancelled", edit=True)
 
@@ -402,8 +419,8 @@ async def _outcome_lines(call: Call, outcome: OutcomeRow) -> str:
     lines = [
         call.t(
             "outcomes.line.kind_on",
-            kind=call.t(f"outcomes.kind.{outcome.kind}"),
-            when=from_db(outcome.posted_at),
+            kind=kind_word(call, outcome.kind),
+            when=outcome.posted_at,
         ),
         outcome.text,
     ]
@@ -428,11 +445,9 @@ async def board_command(call: Call) -> Result:
     return await _board_page(call, scope, 0, edit=False)
 
 
-async def board_page(call: Call) -> Result:
-    cb = call.callback
-    scope = cb.arg(0) if cb else None
-    page = cb.int_arg(1) if cb else None
-    if scope is None or page is None or page > 10_000:
+async def board_page(call: Call, b: BoardPage) -> Result:
+    scope, page = b.scope, b.page
+    if page > 10_000:
         return _stale(call)
     if scope != "all" and call.services.settings.wing(scope) is None:
         return _stale(call)
@@ -456,15 +471,15 @@ async def _board_page(call: Call, scope: str, page: int, *, edit: bool) -> Resul
                 topic=_topic(call, outcome.topic),
                 wing=_wing(call, outcome.wing),
             ),
-            call.t("outcomes.board.said", text=_excerpt(entry.item_text)),
+            call.t("outcomes.board.said", text=excerpt(entry.item_text, EXCERPT)),
             await _outcome_lines(call, outcome),
         ]
     buttons: list[list[Button]] = []
     paging: list[Button] = []
     if page > 0:
-        paging.append(call.button("outcomes.board.newer", pack("ocb", scope, page - 1)))
+        paging.append(call.button("outcomes.board.newer", BoardPage(scope, page - 1)))
     if found.more:
-        paging.append(call.button("outcomes.board.older", pack("ocb", scope, page + 1)))
+        paging.append(call.button("outcomes.board.older", BoardPage(scope, page + 1)))
     if paging:
         buttons.append(paging)
     scopes = ["all", *(w.id for w in call.services.settings.wings)]
@@ -472,7 +487,7 @@ async def _board_page(call: Call, scope: str, page: int, *, edit: bool) -> Resul
         [
             Button(
                 call.t("outcomes.board.all") if s == "all" else _wing(call, s),
-                pack("ocb", s, 0),
+                BoardPage(s, 0).pack(),
             )
             for s in scopes
             if s != scope
@@ -481,11 +496,10 @@ async def _board_page(call: Call, scope: str, page: int, *, edit: bool) -> Resul
     return Reply("\n".join(lines), buttons, edit)
 
 
-async def family_page(call: Call) -> Result:
-    page = call.callback.int_arg(0) if call.callback else None
-    if page is None or page > 10_000:
+async def family_page(call: Call, b: FamilyPage) -> Result:
+    if b.page > 10_000:
         return _stale(call)
-    return await _family_page(call, page, edit=True)
+    return await _family_page(call, b.page, edit=True)
 
 
 async def _family_page(call: Call, page: int, *, edit: bool) -> Result:
@@ -505,15 +519,15 @@ async def _family_page(call: Call, page: int, *, edit: bool) -> Result:
         )
         lines += [
             "",
-            call.t("outcomes.family.title", title=words["title"], when=from_db(report.reported_at)),
+            call.t("outcomes.family.title", title=words["title"], when=report.reported_at),
             call.t("outcomes.family.heard", text=words["heard"]),
             call.t("outcomes.family.will_do", text=words["will"]),
         ]
     paging: list[Button] = []
     if page > 0:
-        paging.append(call.button("outcomes.board.newer", pack("ocf", page - 1)))
+        paging.append(call.button("outcomes.board.newer", FamilyPage(page - 1)))
     if found.more:
-        paging.append(call.button("outcomes.board.older", pack("ocf", page + 1)))
+        paging.append(call.button("outcomes.board.older", FamilyPage(page + 1)))
     return Reply("\n".join(lines), [paging] if paging else [], edit)
 
 
@@ -523,15 +537,15 @@ async def _family_page(call: Call, page: int, *, edit: bool) -> Result:
 async def print_command(call: Call) -> Result:
     """/board: staff choose a wing or the whole establishment and get an A4 PDF."""
     wings = call.services.settings.wings
-    buttons = [[Button(w.label(call.lang), pack("obd", w.id))] for w in wings]
-    buttons.append([call.button("outcomes.print.everyone", pack("obd", "all"))])
+    buttons = [[Button(w.label(call.lang), PrintBoard(w.id).pack())] for w in wings]
+    buttons.append([call.button("outcomes.print.everyone", PrintBoard("all"))])
     return call.reply("outcomes.print.pick", buttons=buttons)
 
 
-async def print_board(call: Call) -> Result:
-    scope = call.callback.arg(0) if call.callback else None
+async def print_board(call: Call, b: PrintBoard) -> Result:
+    scope = b.scope
     settings, clock, me = call.services.settings, call.services.clock, call.me
-    if scope is None or (scope != "all" and settings.wing(scope) is None):
+    if scope != "all" and settings.wing(scope) is None:
         return _stale(call)
     call.toast = call.t("outcomes.print.toast")
     db, lang = call.services.db, call.lang
@@ -542,14 +556,14 @@ async def print_board(call: Call) -> Result:
             gathered = await board_council.gather(
                 tx, clock, settings, actor=me, wing=None if scope == "all" else scope
             )
-        pdf = await asyncio.to_thread(board_council.render, gathered)
+        pdf = await asyncio.to_thread(board_document.render, gathered)
         caption = i18n.t(
             lang,
             "outcomes.print.caption",
             settings.establishment.timezone,
             count=len(gathered.entries),
         )
-        return [Reply(caption, document=(board_council.file_name(gathered), pdf))]
+        return [Reply(caption, document=(board_document.file_name(gathered), pdf))]
 
     return Reply("", later=draw)
 
@@ -583,13 +597,13 @@ def _month_picker(call: Call) -> Reply:
         name = reports.month_title(month, call.lang)
         key = {0: "reader.report.this_month", 1: "reader.report.last_month"}.get(back)
         label = call.t(key, month=name) if key else name
-        buttons.append([Button(label, pack("orp", month.label))])
+        buttons.append([Button(label, ReportMonth(month.label).pack())])
     return call.reply("reader.report.pick_month", buttons=buttons)
 
 
-async def report_month(call: Call) -> Result:
+async def report_month(call: Call, b: ReportMonth) -> Result:
     """A month from the picker: checked again (forged data, a month not started)."""
-    month = reports.parse_month(call.callback.arg(0) if call.callback else None)
+    month = reports.parse_month(b.month)
     settings, clock = call.services.settings, call.services.clock
     if month is None or reports.is_future(month, clock, settings):
         return _stale(call)
@@ -608,7 +622,7 @@ def _report(call: Call, month: reports.Month) -> Reply:
         # a two-year report never holds up anyone's vote or reply.
         async with db.snapshot() as tx:
             report = await reports.build(tx, clock, settings, viewer=me, month=month)
-        pictures = await asyncio.to_thread(reports.charts, report, settings, lang)
+        pictures = await asyncio.to_thread(report_documents.charts, report, settings, lang)
         if report.empty:
             return [
                 Reply(
@@ -629,10 +643,12 @@ def _report(call: Call, month: reports.Month) -> Reply:
             least=settings.report_min_cell,
         )
         album = [
-            (png, reports.chart_caption(file_name, report, settings, lang))
+            (png, report_documents.chart_caption(file_name, report, settings, lang))
             for file_name, png in pictures
         ]
-        file_name, data = await asyncio.to_thread(reports.figures_zip, report, settings, lang)
+        file_name, data = await asyncio.to_thread(
+            report_documents.figures_zip, report, settings, lang
+        )
         zip_caption = i18n.t(lang, "reader.report.zip_caption", zone, month=name)
         return [
             Reply(text),
@@ -672,9 +688,9 @@ async def my_record(call: Call) -> Result:
     lines += ["", call.t("outcomes.record.items", count=record.items_raised)]
     for entry in record.items:
         came = (
-            call.t(f"outcomes.kind.{entry.outcome.kind}")
+            kind_word(call, entry.outcome.kind)
             if entry.outcome is not None
-            else call.t(f"agenda.status.{entry.status}")
+            else status_word(call, entry.status)
         )
         lines.append(call.t("outcomes.record.item", ref=agenda.ref(entry.item_id), result=came))
     lines += ["", call.t("outcomes.record.consultations", count=record.consultations_answered)]
@@ -686,7 +702,3 @@ async def my_record(call: Call) -> Result:
     lines += ["", *await schemes.record_lines(call)]
     lines += ["", call.t("outcomes.record.footer")]
     return Reply("\n".join(lines), [[schemes.print_button(call)]])
-
-
-def _excerpt(text: str, limit: int = EXCERPT) -> str:
-    return excerpt(text, limit)

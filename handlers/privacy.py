@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot import i18n
 from bot.council import privacy as council
 from bot.council.roles import NotAllowed
+from handlers import channels
 from handlers.base import Call, Result
 from handlers.callbacks import pack
 
@@ -26,6 +27,8 @@ async def my_data(call: Call) -> Result:
     lines += [
         call.t("privacy.language", language=i18n.LANGUAGE_NAMES[me.language]),
         call.t("privacy.joined", day={"$day": data.joined_on.isoformat()}),
+        # With more than one channel: the ways in the bot holds for them (docs/CHANNELS.md).
+        *await channels.ways_in(call),
     ]
     if me.role in ("member", "chair"):
         lines += [

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from storage.clock import from_db, to_db
 from storage.db import Row, Tx
 
 # Open for support and listed by browse. Written out literally (not as parameters) because the
@@ -44,9 +46,13 @@ class ItemRow:
     merged_into: int | None
     meeting_id: int | None
     support_count: int
-    created_at: str
-    updated_at: str
-    published_at: str | None
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+
+
+def _db(value: Any) -> Any:
+    return to_db(value) if isinstance(value, datetime) else value
 
 
 def _item(row: Row) -> ItemRow:
@@ -68,9 +74,9 @@ def _item(row: Row) -> ItemRow:
         merged_into=row["merged_into"],
         meeting_id=row["meeting_id"],
         support_count=row["support_count"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        published_at=row["published_at"],
+        created_at=from_db(row["created_at"]),
+        updated_at=from_db(row["updated_at"]),
+        published_at=None if row["published_at"] is None else from_db(row["published_at"]),
     )
 
 
@@ -84,7 +90,7 @@ async def insert(
     name_hidden: bool,
     keyed_by: int | None,
     keyed_reason: str | None,
-    now: str,
+    now: datetime,
 ) -> int:
     return await tx.insert(
         "INSERT INTO agenda_item (topic, wing, text, submitter_id, name_hidden, keyed_in,"
@@ -98,8 +104,8 @@ async def insert(
             int(keyed_by is not None),
             keyed_by,
             keyed_reason,
-            now,
-            now,
+            to_db(now),
+            to_db(now),
         ),
     )
 
@@ -116,10 +122,11 @@ async def change_status(
     expected: str,
     version: int,
     new: str,
-    now: str,
+    now: datetime,
     fields: dict[str, Any] | None = None,
 ) -> bool:
-    """True only for the one change that finds the item as the caller saw it."""
+    """True only for the one change that finds the item as the caller saw it. A time among the
+    fields (published_at) is an aware datetime like `now`."""
     fields = fields or {}
     unknown = set(fields) - _CHANGEABLE
     if unknown:
@@ -128,7 +135,7 @@ async def change_status(
     changed = await tx.execute(
         f"UPDATE agenda_item SET status = ?, version = version + 1, updated_at = ?{sets}"
         " WHERE id = ? AND status = ? AND version = ?",
-        (new, now, *fields.values(), item_id, expected, version),
+        (new, to_db(now), *(_db(v) for v in fields.values()), item_id, expected, version),
     )
     return changed == 1
 
@@ -144,7 +151,7 @@ async def next_in_queue(tx: Tx, status: str, after: ItemRow | None = None) -> It
         row = await tx.one(
             f"SELECT {_COLUMNS} FROM agenda_item WHERE status = ?"
             " AND (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT 1",
-            (status, after.created_at, after.id),
+            (status, to_db(after.created_at), after.id),
         )
     return None if row is None else _item(row)
 
@@ -189,11 +196,11 @@ async def open_page(
 # --- support --------------------------------------------------------------------------------
 
 
-async def add_support(tx: Tx, item_id: int, person_id: int, now: str) -> bool:
+async def add_support(tx: Tx, item_id: int, person_id: int, now: datetime) -> bool:
     """True if this person now supports the item for the first time (a trigger keeps the count)."""
     changed = await tx.execute(
         "INSERT OR IGNORE INTO agenda_support (item_id, person_id, at) VALUES (?, ?, ?)",
-        (item_id, person_id, now),
+        (item_id, person_id, to_db(now)),
     )
     return changed == 1
 
@@ -229,13 +236,13 @@ async def count_supporters(tx: Tx, item_id: int) -> int:
 
 
 async def move_supporters(
-    tx: Tx, from_id: int, to_id: int, *, skip_person: int | None, now: str
+    tx: Tx, from_id: int, to_id: int, *, skip_person: int | None, now: datetime
 ) -> None:
     """A merged item's supporters now support the original (once each); the copy keeps none."""
     await tx.execute(
         "INSERT OR IGNORE INTO agenda_support (item_id, person_id, at)"
         " SELECT ?, person_id, ? FROM agenda_support WHERE item_id = ? AND person_id IS NOT ?",
-        (to_id, now, from_id, skip_person),
+        (to_id, to_db(now), from_id, skip_person),
     )
     await tx.execute("DELETE FROM agenda_support WHERE item_id = ?", (from_id,))
     # Supports of people whose details were deleted (docs/PRIVACY.md) follow as counts.

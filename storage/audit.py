@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from storage.clock import to_db
 from storage.db import Tx
 
 
@@ -39,9 +41,16 @@ async def append(
             actor_role,
             action,
             subject,
-            json.dumps(detail, ensure_ascii=False, sort_keys=True),
+            json.dumps(detail, ensure_ascii=False, sort_keys=True, default=_db_time),
         ),
     )
+
+
+def _db_time(value: object) -> str:
+    """A datetime in a detail is written as the database writes times (callers pass datetimes)."""
+    if isinstance(value, datetime):
+        return to_db(value)
+    raise TypeError(f"{type(value).__name__} cannot go in an audit detail")
 
 
 async def page(tx: Tx, *, limit: int, before_id: int | None = None) -> list[AuditRow]:

@@ -12,8 +12,10 @@ import secrets
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from storage.clock import from_db, to_db
 from storage.db import CHECKPOINT, CHECKPOINT_SOON, Row, Tx
 from storage.people import PersonRow
 
@@ -45,12 +47,12 @@ class ElectionRow:
     id: int
     status: str
     seconders: int
-    nominations_close_at: str
-    voting_closes_at: str
+    nominations_close_at: datetime
+    voting_closes_at: datetime
     created_by: int | None
-    created_at: str
-    closed_at: str | None
-    counted_at: str | None
+    created_at: datetime
+    closed_at: datetime | None
+    counted_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -69,8 +71,20 @@ class OfficeRow:
     result: dict[str, Any] | None
 
 
+_ELECTION_TIMES = frozenset(
+    {"nominations_close_at", "voting_closes_at", "created_at", "closed_at", "counted_at"}
+)
+
+
 def _election(row: Row) -> ElectionRow:
-    return ElectionRow(*(row[k] for k in ElectionRow.__dataclass_fields__))
+    values: dict[str, Any] = {k: row[k] for k in ElectionRow.__dataclass_fields__}
+    for k in _ELECTION_TIMES:
+        values[k] = _time(values[k])
+    return ElectionRow(**values)
+
+
+def _time(raw: str | None) -> datetime | None:
+    return None if raw is None else from_db(raw)
 
 
 def _office(row: Row) -> OfficeRow:
@@ -82,15 +96,15 @@ async def create(
     tx: Tx,
     *,
     seconders: int,
-    nominations_close_at: str,
-    voting_closes_at: str,
+    nominations_close_at: datetime,
+    voting_closes_at: datetime,
     created_by: int,
-    now: str,
+    now: datetime,
 ) -> int:
     return await tx.insert(
         "INSERT INTO election (seconders, nominations_close_at, voting_closes_at, created_by,"
         " created_at) VALUES (?, ?, ?, ?, ?)",
-        (seconders, nominations_close_at, voting_closes_at, created_by, now),
+        (seconders, to_db(nominations_close_at), to_db(voting_closes_at), created_by, to_db(now)),
     )
 
 
@@ -122,22 +136,22 @@ async def listing(tx: Tx, *, limit: int) -> list[ElectionRow]:
     return [_election(r) for r in rows]
 
 
-async def overdue(tx: Tx, now: str) -> list[ElectionRow]:
+async def overdue(tx: Tx, now: datetime) -> list[ElectionRow]:
     """Elections whose voting should have opened or closed by now (timers missed while down)."""
     rows = await tx.all(
         "SELECT * FROM election WHERE (status = 'nominations' AND nominations_close_at <= :now)"
         " OR (status = 'voting' AND voting_closes_at <= :now) ORDER BY id",
-        {"now": now},
+        {"now": to_db(now)},
     )
     return [_election(r) for r in rows]
 
 
-async def set_status(tx: Tx, election_id: int, old: str, new: str, now: str) -> bool:
+async def set_status(tx: Tx, election_id: int, old: str, new: str, now: datetime) -> bool:
     column = {"closed": "closed_at", "counted": "counted_at"}.get(new)
     extra = f", {column} = :now" if column else ""
     changed = await tx.execute(
         f"UPDATE election SET status = :new{extra} WHERE id = :id AND status = :old",
-        {"new": new, "now": now, "id": election_id, "old": old},
+        {"new": new, "now": to_db(now), "id": election_id, "old": old},
     )
     return changed == 1
 
@@ -222,13 +236,13 @@ async def candidate_of(tx: Tx, office_id: int, person_id: int) -> CandidateRow |
 
 
 async def nominate(
-    tx: Tx, office_id: int, person_id: int, name: str, statement: str, now: str
+    tx: Tx, office_id: int, person_id: int, name: str, statement: str, now: datetime
 ) -> int | None:
     """None when this person already has a nomination for this office (standing or withdrawn)."""
     row = await tx.one(
         "INSERT INTO candidate (office_id, person_id, name, statement, nominated_at)"
         " VALUES (?, ?, ?, ?, ?) ON CONFLICT (office_id, person_id) DO NOTHING RETURNING id",
-        (office_id, person_id, name, statement, now),
+        (office_id, person_id, name, statement, to_db(now)),
     )
     return None if row is None else int(row[0])
 
@@ -292,7 +306,7 @@ async def voted(tx: Tx, office_id: int, person_id: int) -> str | None:
     return None if value is None else str(value)
 
 
-async def cast(tx: Tx, office_id: int, person_id: int, ranking: list[int], now: str) -> bool:
+async def cast(tx: Tx, office_id: int, person_id: int, ranking: list[int], now: datetime) -> bool:
     """Mark the register and add the sealed ballot, or change nothing. The register flips only
     for an elector who has not voted (online or on paper), while voting is open."""
     flipped = await tx.all(
@@ -301,7 +315,7 @@ async def cast(tx: Tx, office_id: int, person_id: int, ranking: list[int], now: 
         "  SELECT 1 FROM office f JOIN election e ON e.id = f.election_id"
         "  WHERE f.id = :o AND e.status = 'voting' AND e.voting_closes_at > :now)"
         " RETURNING voted",
-        {"o": office_id, "p": person_id, "now": now},
+        {"o": office_id, "p": person_id, "now": to_db(now)},
     )
     if len(flipped) != 1:
         return False
@@ -493,11 +507,11 @@ async def box_totals(tx: Tx, poll_id: int) -> list[bytes]:
 # --- the poll paper register -------------------------------------------------------------------
 
 
-async def mark_poll_paper(tx: Tx, poll_id: int, person_id: int, now: str) -> bool:
+async def mark_poll_paper(tx: Tx, poll_id: int, person_id: int, now: datetime) -> bool:
     changed = await tx.execute(
         "UPDATE poll_elector SET voted = 1 WHERE poll_id = :p AND person_id = :v AND voted = 0"
         " AND EXISTS (SELECT 1 FROM poll WHERE id = :p AND status = 'open' AND closes_at > :now)",
-        {"p": poll_id, "v": person_id, "now": now},
+        {"p": poll_id, "v": person_id, "now": to_db(now)},
     )
     if changed != 1:
         return False
@@ -523,9 +537,9 @@ class TermRow:
     person_id: int | None
     office_name: str
     wing: str | None
-    starts_at: str
-    ends_at: str
-    ended_at: str | None
+    starts_at: datetime
+    ends_at: datetime
+    ended_at: datetime | None
     end_reason: str | None
 
 
@@ -536,13 +550,18 @@ _TERM = (
 
 
 def _term(row: Row) -> TermRow:
-    return TermRow(*(row[k] for k in TermRow.__dataclass_fields__))
+    values: dict[str, Any] = {k: row[k] for k in TermRow.__dataclass_fields__}
+    for k in ("starts_at", "ends_at", "ended_at"):
+        values[k] = _time(values[k])
+    return TermRow(**values)
 
 
-async def add_term(tx: Tx, office_id: int, person_id: int, starts_at: str, ends_at: str) -> int:
+async def add_term(
+    tx: Tx, office_id: int, person_id: int, starts_at: datetime, ends_at: datetime
+) -> int:
     return await tx.insert(
         "INSERT INTO office_term (office_id, person_id, starts_at, ends_at) VALUES (?, ?, ?, ?)",
-        (office_id, person_id, starts_at, ends_at),
+        (office_id, person_id, to_db(starts_at), to_db(ends_at)),
     )
 
 
@@ -556,7 +575,8 @@ async def terms_of(tx: Tx, person_id: int) -> list[TermRow]:
     return [_term(r) for r in rows]
 
 
-async def end_current_terms(tx: Tx, person_id: int, reason: str, now: str) -> list[TermRow]:
+async def end_current_terms(tx: Tx, person_id: int, reason: str, moment: datetime) -> list[TermRow]:
+    now = to_db(moment)
     rows = await tx.all(
         f"{_TERM} WHERE t.person_id = ? AND t.ended_at IS NULL AND t.ends_at > ?",
         (person_id, now),
@@ -569,12 +589,12 @@ async def end_current_terms(tx: Tx, person_id: int, reason: str, now: str) -> li
     return [_term(r) for r in rows]
 
 
-async def current_holders(tx: Tx, now: str) -> list[int]:
+async def current_holders(tx: Tx, now: datetime) -> list[int]:
     """People holding an office now: the "reps" electorate."""
     rows = await tx.all(
         "SELECT DISTINCT t.person_id FROM office_term t JOIN person p ON p.id = t.person_id"
         " WHERE t.ended_at IS NULL AND t.ends_at > ? AND p.status = 'active' ORDER BY 1",
-        (now,),
+        (to_db(now),),
     )
     return [int(r[0]) for r in rows]
 

@@ -15,6 +15,8 @@ class InviteRow:
     label: str | None
     expires_at: str
     used_at: str | None
+    channel: str | None = None  # None: it may be used on any channel
+    person_id: int | None = None  # a link code: one more identity for this existing person
 
 
 async def secret(tx: Tx, name: str, make: str) -> str:
@@ -33,23 +35,33 @@ async def add(
     created_by: int | None,
     now: str,
     expires_at: str,
+    channel: str | None = None,
+    person_id: int | None = None,
 ) -> int:
     return await tx.insert(
-        "INSERT INTO invite (code_hash, role, wing, label, created_by, created_at, expires_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (code_hash, role, wing, label, created_by, now, expires_at),
+        "INSERT INTO invite (code_hash, role, wing, label, created_by, created_at, expires_at,"
+        " channel, person_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (code_hash, role, wing, label, created_by, now, expires_at, channel, person_id),
     )
 
 
 async def by_hash(tx: Tx, code_hash: str) -> InviteRow | None:
     row = await tx.one(
-        "SELECT id, role, wing, label, expires_at, used_at FROM invite WHERE code_hash = ?",
+        "SELECT id, role, wing, label, expires_at, used_at, channel, person_id FROM invite"
+        " WHERE code_hash = ?",
         (code_hash,),
     )
     if row is None:
         return None
     return InviteRow(
-        row["id"], row["role"], row["wing"], row["label"], row["expires_at"], row["used_at"]
+        row["id"],
+        row["role"],
+        row["wing"],
+        row["label"],
+        row["expires_at"],
+        row["used_at"],
+        row["channel"],
+        row["person_id"],
     )
 
 
@@ -62,31 +74,42 @@ async def mark_used(tx: Tx, invite_id: int, person_id: int, now: str) -> bool:
     return changed == 1
 
 
-async def record_failure(tx: Tx, tg_user_id: int, now: str) -> None:
-    await tx.execute("INSERT INTO code_attempt (tg_user_id, at) VALUES (?, ?)", (tg_user_id, now))
+# Wrong codes and lockouts are per identity (channel, user id): the channel defaults to
+# 'telegram' so that callers written before channels keep working.
 
 
-async def failures_since(tx: Tx, tg_user_id: int, since: str) -> int:
+async def record_failure(tx: Tx, tg_user_id: int, now: str, channel: str = "telegram") -> None:
+    await tx.execute(
+        "INSERT INTO code_attempt (channel, tg_user_id, at) VALUES (?, ?, ?)",
+        (channel, tg_user_id, now),
+    )
+
+
+async def failures_since(tx: Tx, tg_user_id: int, since: str, channel: str = "telegram") -> int:
     return int(
         await tx.value(
-            "SELECT COUNT(*) FROM code_attempt WHERE tg_user_id = ? AND at >= ?",
-            (tg_user_id, since),
+            "SELECT COUNT(*) FROM code_attempt WHERE channel = ? AND tg_user_id = ? AND at >= ?",
+            (channel, tg_user_id, since),
         )
     )
 
 
-async def clear_failures(tx: Tx, tg_user_id: int) -> None:
-    await tx.execute("DELETE FROM code_attempt WHERE tg_user_id = ?", (tg_user_id,))
-
-
-async def lock(tx: Tx, tg_user_id: int, until: str) -> None:
+async def clear_failures(tx: Tx, tg_user_id: int, channel: str = "telegram") -> None:
     await tx.execute(
-        "INSERT INTO lockout (tg_user_id, until) VALUES (?, ?)"
-        " ON CONFLICT(tg_user_id) DO UPDATE SET until = excluded.until",
-        (tg_user_id, until),
+        "DELETE FROM code_attempt WHERE channel = ? AND tg_user_id = ?", (channel, tg_user_id)
     )
 
 
-async def locked_until(tx: Tx, tg_user_id: int) -> str | None:
-    value = await tx.value("SELECT until FROM lockout WHERE tg_user_id = ?", (tg_user_id,))
+async def lock(tx: Tx, tg_user_id: int, until: str, channel: str = "telegram") -> None:
+    await tx.execute(
+        "INSERT INTO lockout (channel, tg_user_id, until) VALUES (?, ?, ?)"
+        " ON CONFLICT(channel, tg_user_id) DO UPDATE SET until = excluded.until",
+        (channel, tg_user_id, until),
+    )
+
+
+async def locked_until(tx: Tx, tg_user_id: int, channel: str = "telegram") -> str | None:
+    value = await tx.value(
+        "SELECT until FROM lockout WHERE channel = ? AND tg_user_id = ?", (channel, tg_user_id)
+    )
     return None if value is None else str(value)

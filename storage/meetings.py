@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
+from storage.clock import from_db, to_db
 from storage.db import Row, Tx
 
 _COLUMNS = (
@@ -23,13 +25,13 @@ class MeetingRow:
     place: str
     audience: str
     wing: str | None
-    starts_at: str
+    starts_at: datetime
     status: str
     version: int
     created_by: int | None
-    created_at: str
-    updated_at: str
-    minuted_at: str | None
+    created_at: datetime
+    updated_at: datetime
+    minuted_at: datetime | None
     others_count: int
 
 
@@ -42,13 +44,13 @@ def _meeting(row: Row) -> MeetingRow:
         place=row["place"],
         audience=row["audience"],
         wing=row["wing"],
-        starts_at=row["starts_at"],
+        starts_at=from_db(row["starts_at"]),
         status=row["status"],
         version=row["version"],
         created_by=row["created_by"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        minuted_at=row["minuted_at"],
+        created_at=from_db(row["created_at"]),
+        updated_at=from_db(row["updated_at"]),
+        minuted_at=None if row["minuted_at"] is None else from_db(row["minuted_at"]),
         others_count=row["others_count"],
     )
 
@@ -61,12 +63,12 @@ async def add_series(
     nth: int | None,
     weekday: int | None,
     created_by: int | None,
-    now: str,
+    now: datetime,
 ) -> int:
     return await tx.insert(
         "INSERT INTO meeting_series (rule, every, nth, weekday, created_by, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?)",
-        (rule, every, nth, weekday, created_by, now),
+        (rule, every, nth, weekday, created_by, to_db(now)),
     )
 
 
@@ -79,14 +81,25 @@ async def insert(
     place: str,
     audience: str,
     wing: str | None,
-    starts_at: str,
+    starts_at: datetime,
     created_by: int | None,
-    now: str,
+    now: datetime,
 ) -> int:
     return await tx.insert(
         "INSERT INTO meeting (series_id, kind, title, place, audience, wing, starts_at,"
         " created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (series_id, kind, title, place, audience, wing, starts_at, created_by, now, now),
+        (
+            series_id,
+            kind,
+            title,
+            place,
+            audience,
+            wing,
+            to_db(starts_at),
+            created_by,
+            to_db(now),
+            to_db(now),
+        ),
     )
 
 
@@ -97,7 +110,7 @@ async def get(tx: Tx, meeting_id: int) -> MeetingRow | None:
 
 async def upcoming(
     tx: Tx,
-    now: str,
+    now: datetime,
     *,
     limit: int,
     audiences: Sequence[str] | None = None,
@@ -106,7 +119,7 @@ async def upcoming(
     """Scheduled meetings still to start, soonest first. With audiences: only those meetings;
     with a wing too: only meetings for all wings or for that wing."""
     sql = f"SELECT {_COLUMNS} FROM meeting WHERE status = 'scheduled' AND starts_at > ?"
-    params: list[object] = [now]
+    params: list[object] = [to_db(now)]
     if audiences is not None:
         sql += f" AND audience IN ({','.join('?' * len(audiences))})"
         params.extend(audiences)
@@ -117,12 +130,12 @@ async def upcoming(
     return [_meeting(r) for r in rows]
 
 
-async def held_unminuted(tx: Tx, now: str, *, limit: int) -> list[MeetingRow]:
+async def held_unminuted(tx: Tx, now: datetime, *, limit: int) -> list[MeetingRow]:
     """Meetings that have started and have no minutes yet, latest first."""
     rows = await tx.all(
         f"SELECT {_COLUMNS} FROM meeting WHERE status = 'scheduled' AND starts_at <= ?"
         " AND minuted_at IS NULL ORDER BY starts_at DESC, id DESC LIMIT ?",
-        (now, limit),
+        (to_db(now), limit),
     )
     return [_meeting(r) for r in rows]
 
@@ -134,20 +147,22 @@ async def in_series(tx: Tx, series_id: int) -> list[MeetingRow]:
     return [_meeting(r) for r in rows]
 
 
-async def move(tx: Tx, meeting_id: int, *, version: int, starts_at: str, now: str) -> bool:
+async def move(
+    tx: Tx, meeting_id: int, *, version: int, starts_at: datetime, now: datetime
+) -> bool:
     changed = await tx.execute(
         "UPDATE meeting SET starts_at = ?, version = version + 1, updated_at = ?"
         " WHERE id = ? AND version = ? AND status = 'scheduled'",
-        (starts_at, now, meeting_id, version),
+        (to_db(starts_at), to_db(now), meeting_id, version),
     )
     return changed == 1
 
 
-async def cancel(tx: Tx, meeting_id: int, *, version: int, now: str) -> bool:
+async def cancel(tx: Tx, meeting_id: int, *, version: int, now: datetime) -> bool:
     changed = await tx.execute(
         "UPDATE meeting SET status = 'cancelled', version = version + 1, updated_at = ?"
         " WHERE id = ? AND version = ? AND status = 'scheduled'",
-        (now, meeting_id, version),
+        (to_db(now), meeting_id, version),
     )
     return changed == 1
 
@@ -173,13 +188,13 @@ async def told(tx: Tx, meeting_id: int) -> list[int]:
 # --- answers ------------------------------------------------------------------------------------
 
 
-async def set_answer(tx: Tx, meeting_id: int, person_id: int, answer: str, now: str) -> bool:
+async def set_answer(tx: Tx, meeting_id: int, person_id: int, answer: str, now: datetime) -> bool:
     """True when the stored answer changed (a repeated press changes nothing)."""
     changed = await tx.execute(
         "INSERT INTO meeting_rsvp (meeting_id, person_id, answer, at) VALUES (?, ?, ?, ?)"
         " ON CONFLICT(meeting_id, person_id) DO UPDATE SET answer = excluded.answer,"
         " at = excluded.at WHERE meeting_rsvp.answer != excluded.answer",
-        (meeting_id, person_id, answer, now),
+        (meeting_id, person_id, answer, to_db(now)),
     )
     return changed == 1
 
@@ -276,17 +291,17 @@ async def attended(tx: Tx, meeting_id: int) -> set[int]:
     return {int(r[0]) for r in rows}
 
 
-async def set_others(tx: Tx, meeting_id: int, others: int, now: str) -> None:
+async def set_others(tx: Tx, meeting_id: int, others: int, now: datetime) -> None:
     await tx.execute(
         "UPDATE meeting SET others_count = ?, updated_at = ? WHERE id = ?",
-        (others, now, meeting_id),
+        (others, to_db(now), meeting_id),
     )
 
 
-async def finish_minutes(tx: Tx, meeting_id: int, now: str) -> bool:
+async def finish_minutes(tx: Tx, meeting_id: int, now: datetime) -> bool:
     changed = await tx.execute(
         "UPDATE meeting SET minuted_at = ?, updated_at = ? WHERE id = ? AND minuted_at IS NULL",
-        (now, now, meeting_id),
+        (to_db(now), to_db(now), meeting_id),
     )
     return changed == 1
 
@@ -311,13 +326,13 @@ async def put_decision(
     owner: str,
     due_on: str,
     recorded_by: int | None,
-    now: str,
+    now: datetime,
 ) -> bool:
     """False when this item already has a decision in these minutes (a second press)."""
     changed = await tx.execute(
         "INSERT OR IGNORE INTO meeting_decision (meeting_id, item_id, kind, decision, owner,"
         " due_on, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (meeting_id, item_id, kind, decision, owner, due_on, recorded_by, now),
+        (meeting_id, item_id, kind, decision, owner, due_on, recorded_by, to_db(now)),
     )
     return changed == 1
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from storage.clock import from_db, to_db
 from storage.db import Tx
 
 
@@ -13,13 +15,13 @@ class NoteRow:
     item_id: int
     author_id: int | None
     text: str
-    created_at: str
+    created_at: datetime
 
 
-async def add(tx: Tx, *, item_id: int, author_id: int | None, text: str, at: str) -> int:
+async def add(tx: Tx, *, item_id: int, author_id: int | None, text: str, at: datetime) -> int:
     return await tx.insert(
         "INSERT INTO agenda_note (item_id, author_id, text, created_at) VALUES (?, ?, ?, ?)",
-        (item_id, author_id, text, at),
+        (item_id, author_id, text, to_db(at)),
     )
 
 
@@ -30,7 +32,8 @@ async def for_item(tx: Tx, item_id: int) -> list[NoteRow]:
         (item_id,),
     )
     return [
-        NoteRow(r["id"], r["item_id"], r["author_id"], r["text"], r["created_at"]) for r in rows
+        NoteRow(r["id"], r["item_id"], r["author_id"], r["text"], from_db(r["created_at"]))
+        for r in rows
     ]
 
 

@@ -25,11 +25,12 @@ class NoticeRow:
     expires_at: str | None
     status: str
     attempts: int
+    channel: str = "telegram"  # the channel it goes out on; chat_id is the id there
 
 
 _COLUMNS = (
     "id, key, chat_id, person_id, message, params, buttons, urgent, not_before, expires_at,"
-    " status, attempts"
+    " status, attempts, channel"
 )
 
 
@@ -47,6 +48,7 @@ def _notice(row: Any) -> NoticeRow:
         expires_at=row["expires_at"],
         status=row["status"],
         attempts=row["attempts"],
+        channel=row["channel"],
     )
 
 
@@ -63,11 +65,12 @@ async def enqueue(
     not_before: str,
     expires_at: str | None,
     now: str,
+    channel: str = "telegram",
 ) -> bool:
     """True if queued now; False if a notice with this key was queued before (never twice)."""
     changed = await tx.execute(
         "INSERT OR IGNORE INTO outbox (key, chat_id, person_id, message, params, buttons, urgent,"
-        " not_before, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " not_before, expires_at, created_at, channel) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             key,
             chat_id,
@@ -79,6 +82,7 @@ async def enqueue(
             not_before,
             expires_at,
             now,
+            channel,
         ),
     )
     return changed == 1
@@ -91,12 +95,17 @@ async def due(
     *,
     skip_ids: Collection[int] = (),
     skip_chats: Collection[int] = (),
+    channel: str | None = None,
 ) -> list[NoticeRow]:
     """Queued notices whose time has come, urgent then oldest first; 'sending' ones are crash
     leftovers.
-    The sender skips the ones it has in flight and the chats it must not write to yet."""
+    The sender skips the ones it has in flight and the chats it must not write to yet.
+    Each channel's sender asks for its own channel's notices only."""
     sql = f"SELECT {_COLUMNS} FROM outbox WHERE status IN ('queued','sending') AND not_before <= ?"
     params: list[Any] = [now]
+    if channel is not None:
+        sql += " AND channel = ?"
+        params.append(channel)
     if skip_ids:
         sql += f" AND id NOT IN ({','.join('?' * len(skip_ids))})"
         params.extend(skip_ids)
@@ -116,10 +125,17 @@ async def due(
     return [_notice(r) for r in rows]
 
 
-async def next_due_at(tx: Tx) -> str | None:
-    value = await tx.value(
-        "SELECT MIN(not_before) FROM outbox WHERE status IN ('queued','sending')"
-    )
+async def next_due_at(tx: Tx, channel: str | None = None) -> str | None:
+    if channel is None:
+        value = await tx.value(
+            "SELECT MIN(not_before) FROM outbox WHERE status IN ('queued','sending')"
+        )
+    else:
+        value = await tx.value(
+            "SELECT MIN(not_before) FROM outbox WHERE channel = ?"
+            " AND status IN ('queued','sending')",
+            (channel,),
+        )
     return None if value is None else str(value)
 
 
@@ -152,8 +168,10 @@ async def for_sending(tx: Tx, notice_ids: Collection[int]) -> list[Sendable]:
     columns = ", ".join(f"o.{c.strip()}" for c in _COLUMNS.split(","))
     rows = await tx.all(
         f"SELECT {columns}, p.status AS person_status, p.language AS person_language,"
-        " p.unreachable AS person_unreachable"
+        # The identity this notice goes to decides: a person may be reachable on another.
+        " COALESCE(i.unreachable, p.unreachable) AS person_unreachable"
         " FROM outbox o LEFT JOIN person p ON p.id = o.person_id"
+        " LEFT JOIN identity i ON i.channel = o.channel AND i.user_id = o.chat_id"
         f" WHERE o.id IN ({marks}) AND o.status IN ('queued','sending')"
         " ORDER BY o.urgent DESC, o.not_before, o.id",
         list(notice_ids),
@@ -222,13 +240,13 @@ async def requeue(tx: Tx, notice_id: int, not_before: str, error: str) -> None:
     )
 
 
-async def delay_chat(tx: Tx, chat_id: int, not_before: str) -> None:
+async def delay_chat(tx: Tx, chat_id: int, not_before: str, channel: str = "telegram") -> None:
     """Hold everything queued to a chat until not_before, so a retried notice keeps its place
     and the one queued after it cannot overtake it."""
     await tx.execute(
-        "UPDATE outbox SET not_before = ? WHERE chat_id = ? AND status = 'queued'"
+        "UPDATE outbox SET not_before = ? WHERE channel = ? AND chat_id = ? AND status = 'queued'"
         " AND not_before < ?",
-        (not_before, chat_id, not_before),
+        (not_before, channel, chat_id, not_before),
     )
 
 
@@ -240,12 +258,37 @@ async def finish(tx: Tx, notice_id: int, status: str, now: str, reason: str) -> 
     )
 
 
-async def park_chat(tx: Tx, chat_id: int, now: str, reason: str) -> int:
+# Keys of the admins' "an urgent notice could not be delivered" notices: never alerted on again.
+LOST_PREFIX = "urgent-lost:"
+
+
+async def urgent_among(tx: Tx, ids: Collection[int]) -> list[tuple[int, str]]:
+    """The urgent ones (a safeguarding alert, a Listener request) among these notices."""
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    rows = await tx.all(
+        f"SELECT id, key FROM outbox WHERE urgent = 1 AND id IN ({marks}) ORDER BY id",
+        list(ids),
+    )
+    return [(int(r["id"]), str(r["key"])) for r in rows if not r["key"].startswith(LOST_PREFIX)]
+
+
+async def urgent_queued_for_chat(tx: Tx, chat_id: int, channel: str) -> list[int]:
+    rows = await tx.all(
+        "SELECT id FROM outbox WHERE channel = ? AND chat_id = ? AND urgent = 1"
+        " AND status IN ('queued','sending')",
+        (channel, chat_id),
+    )
+    return [int(r["id"]) for r in rows]
+
+
+async def park_chat(tx: Tx, chat_id: int, now: str, reason: str, channel: str = "telegram") -> int:
     """Everything still queued to a chat that blocked the bot stops here."""
     return await tx.execute(
         "UPDATE outbox SET status = 'parked', done_at = ?, last_error = ?"
-        " WHERE chat_id = ? AND status IN ('queued','sending')",
-        (now, reason, chat_id),
+        " WHERE channel = ? AND chat_id = ? AND status IN ('queued','sending')",
+        (now, reason, channel, chat_id),
     )
 
 
@@ -280,3 +323,11 @@ async def unreachable_people(tx: Tx) -> int:
     return int(
         await tx.value("SELECT COUNT(*) FROM person WHERE status = 'active' AND unreachable = 1")
     )
+
+
+async def waiting_by_channel(tx: Tx) -> dict[str, int]:
+    """Notices still to send, per channel, for the admin's /delivery."""
+    rows = await tx.all(
+        "SELECT channel, COUNT(*) FROM outbox WHERE status IN ('queued','sending') GROUP BY channel"
+    )
+    return {str(r[0]): int(r[1]) for r in rows}

@@ -4,7 +4,9 @@ transaction; the partial unique index makes two latest versions of one item impo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from storage.clock import from_db, to_db
 from storage.db import Row, Tx
 
 _COLUMNS = (
@@ -30,7 +32,7 @@ class OutcomeRow:
     source: str
     meeting_id: int | None
     posted_by: int | None
-    posted_at: str
+    posted_at: datetime
 
 
 def _outcome(row: Row) -> OutcomeRow:
@@ -50,7 +52,7 @@ def _outcome(row: Row) -> OutcomeRow:
         source=row["source"],
         meeting_id=row["meeting_id"],
         posted_by=row["posted_by"],
-        posted_at=row["posted_at"],
+        posted_at=from_db(row["posted_at"]),
     )
 
 
@@ -69,7 +71,7 @@ async def add_version(
     source: str,
     meeting_id: int | None,
     posted_by: int | None,
-    now: str,
+    now: datetime,
 ) -> OutcomeRow:
     """The next version becomes the latest; earlier ones are kept as history."""
     version = int(
@@ -96,7 +98,7 @@ async def add_version(
             source,
             meeting_id,
             posted_by,
-            now,
+            to_db(now),
         ),
     )
     row = await tx.one(f"SELECT {_COLUMNS} FROM outcome WHERE id = ?", (outcome_id,))
@@ -138,7 +140,7 @@ async def board_page(
     tx: Tx,
     *,
     wing: str | None,
-    since: str | None = None,
+    since: datetime | None = None,
     limit: int,
     offset: int,
 ) -> list[OutcomeRow]:
@@ -150,7 +152,7 @@ async def board_page(
         params.append(wing)
     if since is not None:
         where.append("posted_at >= ?")
-        params.append(since)
+        params.append(to_db(since))
     index = "outcome_board_wing" if wing is not None else "outcome_board"
     rows = await tx.all(
         f"SELECT {_COLUMNS} FROM outcome INDEXED BY {index} WHERE {' AND '.join(where)}"

@@ -38,10 +38,35 @@ def _person(row: Row | None) -> PersonRow | None:
     )
 
 
-async def by_tg_user(tx: Tx, tg_user_id: int) -> PersonRow | None:
+# The channel a config without [[channels]] runs as, and where every identity held before
+# channels existed lives. person.tg_user_id mirrors a person's identity on it, for older code.
+TELEGRAM = "telegram"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """One way to reach a person: a channel's name and their user id on that channel."""
+
+    person_id: int
+    channel: str
+    user_id: int
+    unreachable: bool
+
+
+async def by_identity(tx: Tx, channel: str, user_id: int) -> PersonRow | None:
+    """The person behind a user id on a channel (revoked and departed included)."""
     return _person(
-        await tx.one(f"SELECT {_COLUMNS} FROM person WHERE tg_user_id = ?", (tg_user_id,))
+        await tx.one(
+            f"SELECT {', '.join('p.' + c.strip() for c in _COLUMNS.split(','))} FROM identity i"
+            " JOIN person p ON p.id = i.person_id WHERE i.channel = ? AND i.user_id = ?",
+            (channel, user_id),
+        )
     )
+
+
+async def by_tg_user(tx: Tx, tg_user_id: int) -> PersonRow | None:
+    """The person behind a user id on the 'telegram' channel (kept for code written before)."""
+    return await by_identity(tx, TELEGRAM, tg_user_id)
 
 
 async def by_id(tx: Tx, person_id: int) -> PersonRow | None:
@@ -60,6 +85,103 @@ async def told_about_meeting(tx: Tx, meeting_id: int) -> list[PersonRow]:
     return [p for p in map(_person, rows) if p is not None]
 
 
+async def identities(tx: Tx, person_id: int) -> list[Identity]:
+    rows = await tx.all(
+        "SELECT person_id, channel, user_id, unreachable FROM identity WHERE person_id = ?"
+        " ORDER BY id",
+        (person_id,),
+    )
+    return [Identity(r[0], r[1], r[2], bool(r[3])) for r in rows]
+
+
+async def add_identity(tx: Tx, person_id: int, channel: str, user_id: int, now: str) -> bool:
+    """Give a person one more identity. False when that identity already belongs to someone."""
+    owner = await tx.value(
+        "SELECT person_id FROM identity WHERE channel = ? AND user_id = ?", (channel, user_id)
+    )
+    if owner is not None:
+        return int(owner) == person_id
+    await tx.execute(
+        "INSERT INTO identity (person_id, channel, user_id, created_at) VALUES (?, ?, ?, ?)",
+        (person_id, channel, user_id, now),
+    )
+    if channel == TELEGRAM:
+        await tx.execute(
+            "UPDATE person SET tg_user_id = ? WHERE id = ? AND tg_user_id IS NULL",
+            (user_id, person_id),
+        )
+    await tx.execute(
+        "UPDATE person SET last_channel = ?, updated_at = ? WHERE id = ?",
+        (channel, now, person_id),
+    )
+    return True
+
+
+async def route(tx: Tx, person_id: int) -> tuple[str, int] | None:
+    """Where a notice to this person goes: the channel they chose, else the one they used last,
+    else their oldest identity; never one that blocked the bot. None when nothing reaches them."""
+    row = await tx.one(
+        "SELECT i.channel, i.user_id FROM identity i JOIN person p ON p.id = i.person_id"
+        " WHERE i.person_id = ? AND i.unreachable = 0"
+        " ORDER BY i.channel IS p.chosen_channel DESC, i.channel IS p.last_channel DESC, i.id"
+        " LIMIT 1",
+        (person_id,),
+    )
+    return None if row is None else (str(row[0]), int(row[1]))
+
+
+async def used_channel(tx: Tx, person_id: int, channel: str, user_id: int, now: str) -> None:
+    """They wrote on this channel: it is the one they used last, and it reaches them again."""
+    await tx.execute(
+        "UPDATE person SET last_channel = ? WHERE id = ? AND last_channel IS NOT ?",
+        (channel, person_id, channel),
+    )
+    # Usually nothing to change: one cheap statement, not a write, on every update.
+    if await tx.execute(
+        "UPDATE identity SET unreachable = 0 WHERE channel = ? AND user_id = ? AND unreachable = 1",
+        (channel, user_id),
+    ):
+        await tx.execute(
+            "UPDATE person SET unreachable = 0, updated_at = ? WHERE id = ?", (now, person_id)
+        )
+
+
+async def choose_channel(tx: Tx, person_id: int, channel: str | None, now: str) -> None:
+    """Notices go to this channel from now on (None: the one used last)."""
+    await tx.execute(
+        "UPDATE person SET chosen_channel = ?, updated_at = ? WHERE id = ?",
+        (channel, now, person_id),
+    )
+
+
+async def chosen_channel(tx: Tx, person_id: int) -> str | None:
+    value = await tx.value("SELECT chosen_channel FROM person WHERE id = ?", (person_id,))
+    return None if value is None else str(value)
+
+
+async def set_identity_unreachable(
+    tx: Tx, channel: str, user_id: int, unreachable: bool, now: str
+) -> None:
+    """A 403 on one identity; the person is unreachable only when every identity is."""
+    person_id = await tx.value(
+        "SELECT person_id FROM identity WHERE channel = ? AND user_id = ?", (channel, user_id)
+    )
+    if person_id is None:
+        return
+    await tx.execute(
+        "UPDATE identity SET unreachable = ? WHERE channel = ? AND user_id = ?"
+        " AND unreachable <> ?",
+        (int(unreachable), channel, user_id, int(unreachable)),
+    )
+    await tx.execute(
+        "UPDATE person SET unreachable = NOT EXISTS (SELECT 1 FROM identity"
+        " WHERE person_id = person.id AND unreachable = 0), updated_at = ?"
+        " WHERE id = ? AND unreachable IS NOT (NOT EXISTS (SELECT 1 FROM identity"
+        " WHERE person_id = person.id AND unreachable = 0))",
+        (now, person_id),
+    )
+
+
 async def upsert_member(
     tx: Tx,
     *,
@@ -69,19 +191,37 @@ async def upsert_member(
     label: str | None,
     language: str,
     now: str,
+    channel: str = TELEGRAM,
 ) -> int:
-    """Admit a Telegram user; a revoked or departed person coming back gets the same row."""
-    return int(
-        await tx.value(
-            "INSERT INTO person (tg_user_id, role, status, language, wing, label, joined_at, updated_at)"
-            " VALUES (?, ?, 'active', ?, ?, ?, ?, ?)"
-            " ON CONFLICT(tg_user_id) DO UPDATE SET role = excluded.role, status = 'active',"
-            " wing = excluded.wing, label = excluded.label, unreachable = 0,"
-            " updated_at = excluded.updated_at"
-            " RETURNING id",
-            (tg_user_id, role, language, wing, label, now, now),
-        )
+    """Admit a user of a channel (tg_user_id is their id on that channel); a revoked or departed
+    person coming back on the same identity gets the same row."""
+    existing = await tx.value(
+        "SELECT person_id FROM identity WHERE channel = ? AND user_id = ?", (channel, tg_user_id)
     )
+    if existing is not None:
+        await tx.execute(
+            "UPDATE person SET role = ?, status = 'active', wing = ?, label = ?, unreachable = 0,"
+            " last_channel = ?, updated_at = ? WHERE id = ?",
+            (role, wing, label, channel, now, existing),
+        )
+        await tx.execute("UPDATE identity SET unreachable = 0 WHERE person_id = ?", (existing,))
+        return int(existing)
+    person_id = await tx.insert(
+        "INSERT INTO person (tg_user_id, role, status, language, wing, label, last_channel,"
+        " joined_at, updated_at) VALUES (?, ?, 'active', ?, ?, ?, ?, ?, ?)",
+        (
+            tg_user_id if channel == TELEGRAM else None,
+            role,
+            language,
+            wing,
+            label,
+            channel,
+            now,
+            now,
+        ),
+    )
+    await add_identity(tx, person_id, channel, tg_user_id, now)
+    return person_id
 
 
 async def set_language(tx: Tx, person_id: int, language: str, now: str) -> None:
@@ -99,9 +239,13 @@ async def set_status(tx: Tx, person_id: int, status: str, now: str) -> int:
 
 
 async def set_unreachable(tx: Tx, person_id: int, unreachable: bool, now: str) -> None:
+    """The person and every identity of theirs (use set_identity_unreachable for one)."""
     await tx.execute(
         "UPDATE person SET unreachable = ?, updated_at = ? WHERE id = ?",
         (int(unreachable), now, person_id),
+    )
+    await tx.execute(
+        "UPDATE identity SET unreachable = ? WHERE person_id = ?", (int(unreachable), person_id)
     )
 
 
@@ -141,16 +285,24 @@ async def forget(tx: Tx, person_id: int, now: str, *, leaving: bool) -> dict[str
     Kept, without anything that names them: submitted consultation answers (anonymous), items
     they raised (submitter unlinked), their supports and past meeting answers as counts, their
     row in the electorate of a poll still open (turnout must not change), audit lines (ids only)."""
-    tg_user_id = await tx.value("SELECT tg_user_id FROM person WHERE id = ?", (person_id,))
+    # Read first: clearing tg_user_id below takes the Telegram identity away (a trigger).
+    held = [
+        (str(r[0]), int(r[1]))
+        for r in await tx.all(
+            "SELECT channel, user_id FROM identity WHERE person_id = ?", (person_id,)
+        )
+    ]
     if leaving:
         changed = await tx.execute(
             "UPDATE person SET status = 'left', tg_user_id = NULL, label = NULL, wing = NULL,"
+            " last_channel = NULL, chosen_channel = NULL,"
             " unreachable = 1, forgotten_at = ?, updated_at = ? WHERE id = ? AND status = 'active'",
             (now, now, person_id),
         )
     else:
         changed = await tx.execute(
             "UPDATE person SET tg_user_id = NULL, label = NULL, wing = NULL, unreachable = 1,"
+            " last_channel = NULL, chosen_channel = NULL,"
             " forgotten_at = ? WHERE id = ? AND status <> 'active' AND forgotten_at IS NULL",
             (now, person_id),
         )
@@ -175,9 +327,15 @@ async def forget(tx: Tx, person_id: int, now: str, *, leaving: bool) -> dict[str
     )
     await tx.execute("UPDATE outbox SET chat_id = 0 WHERE person_id = ?", (person_id,))
     await tx.execute("UPDATE invite SET label = NULL WHERE used_by = ?", (person_id,))
-    if tg_user_id is not None:
-        await tx.execute("DELETE FROM code_attempt WHERE tg_user_id = ?", (tg_user_id,))
-        await tx.execute("DELETE FROM lockout WHERE tg_user_id = ?", (tg_user_id,))
+    for channel, user_id in held:
+        await tx.execute(
+            "DELETE FROM code_attempt WHERE channel = ? AND tg_user_id = ?", (channel, user_id)
+        )
+        await tx.execute(
+            "DELETE FROM lockout WHERE channel = ? AND tg_user_id = ?", (channel, user_id)
+        )
+    # Every identity goes: nothing is left that names them on any channel.
+    await tx.execute("DELETE FROM identity WHERE person_id = ?", (person_id,))
     await tx.execute("DELETE FROM conversation WHERE person_id = ?", (person_id,))
     # Items they raised stay as the council's record, with nobody named as the submitter.
     out["items"] = await tx.execute(

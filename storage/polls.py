@@ -11,7 +11,9 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
+from storage.clock import from_db, to_db
 from storage.db import CHECKPOINT, CHECKPOINT_SOON, Row, Tx
 from storage.people import PersonRow
 from storage.sealing import SealError
@@ -46,10 +48,10 @@ class PollRow:
     audience: str
     wing: str | None
     created_by: int | None
-    opened_at: str
-    closes_at: str
+    opened_at: datetime
+    closes_at: datetime
     status: str
-    closed_at: str | None
+    closed_at: datetime | None
     closed_early: bool
     electorate: int
     ballots: int
@@ -77,10 +79,10 @@ def _poll(row: Row) -> PollRow:
         audience=row["audience"],
         wing=row["wing"],
         created_by=row["created_by"],
-        opened_at=row["opened_at"],
-        closes_at=row["closes_at"],
+        opened_at=from_db(row["opened_at"]),
+        closes_at=from_db(row["closes_at"]),
         status=row["status"],
-        closed_at=row["closed_at"],
+        closed_at=None if row["closed_at"] is None else from_db(row["closed_at"]),
         closed_early=bool(row["closed_early"]),
         electorate=row["electorate"],
         ballots=row["ballots"],
@@ -96,13 +98,13 @@ async def create(
     audience: str,
     wing: str | None,
     created_by: int,
-    opened_at: str,
-    closes_at: str,
+    opened_at: datetime,
+    closes_at: datetime,
 ) -> int:
     poll_id = await tx.insert(
         "INSERT INTO poll (question, multiple, audience, wing, created_by, opened_at, closes_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (question, int(multiple), audience, wing, created_by, opened_at, closes_at),
+        (question, int(multiple), audience, wing, created_by, to_db(opened_at), to_db(closes_at)),
     )
     await tx.executemany(
         "INSERT INTO poll_option (poll_id, option_index, label) VALUES (?, ?, ?)",
@@ -176,7 +178,7 @@ class BallotState:
     it has, and whether this person may vote (None: not an elector) or has voted."""
 
     status: str
-    closes_at: str
+    closes_at: datetime
     multiple: bool
     option_count: int
     voted: bool | None
@@ -194,7 +196,7 @@ async def ballot_state(tx: Tx, poll_id: int, person_id: int) -> BallotState | No
         return None
     return BallotState(
         status=row["status"],
-        closes_at=row["closes_at"],
+        closes_at=from_db(row["closes_at"]),
         multiple=bool(row["multiple"]),
         option_count=int(row["option_count"]),
         voted=None if row["voted"] is None else bool(row["voted"]),
@@ -209,7 +211,7 @@ async def has_voted(tx: Tx, poll_id: int, person_id: int) -> bool | None:
     return None if value is None else bool(value)
 
 
-async def cast(tx: Tx, poll_id: int, person_id: int, mask: int, now: str) -> bool:
+async def cast(tx: Tx, poll_id: int, person_id: int, mask: int, now: datetime) -> bool:
     """Record one ballot: flip the elector's flag and, only if it flipped, add one to each
     chosen option's count. The selection is a bitmask of option indexes. The flag flips only
     for an elector who has not voted, on an open poll before its closing time, with a selection
@@ -224,7 +226,7 @@ async def cast(tx: Tx, poll_id: int, person_id: int, mask: int, now: str) -> boo
         "  AND :mask < (1 << (SELECT COUNT(*) FROM poll_option o WHERE o.poll_id = :poll))"
         "  AND (p.multiple = 1 OR (:mask & (:mask - 1)) = 0))"
         " RETURNING voted",
-        {"poll": poll_id, "person": person_id, "mask": mask, "now": now},
+        {"poll": poll_id, "person": person_id, "mask": mask, "now": to_db(now)},
     )
     if len(flipped) != 1:
         return False
@@ -280,7 +282,7 @@ async def counts_now(tx: Tx, poll_id: int) -> list[int]:
     return [int(r[0]) for r in rows]
 
 
-async def close(tx: Tx, poll_id: int, now: str, *, early: bool) -> bool:
+async def close(tx: Tx, poll_id: int, now: datetime, *, early: bool) -> bool:
     """Close an open poll; False if it was closed already (closes once). The sealed counts are
     opened into poll_option.votes and the sealed value deleted (secure_delete zeroes it), and
     the WAL is checkpointed and truncated after the commit, so the frames of the voting period
@@ -289,7 +291,7 @@ async def close(tx: Tx, poll_id: int, now: str, *, early: bool) -> bool:
         "UPDATE poll SET status = 'closed', closed_at = ?, closed_early = ?, ballots ="
         " (SELECT COUNT(*) FROM poll_elector e WHERE e.poll_id = poll.id AND e.voted = 1)"
         " WHERE id = ? AND status = 'open'",
-        (now, int(early), poll_id),
+        (to_db(now), int(early), poll_id),
     )
     if changed != 1:
         return False
@@ -356,10 +358,10 @@ async def listing(
     return [_poll(r) for r in rows]
 
 
-async def overdue(tx: Tx, now: str) -> list[int]:
+async def overdue(tx: Tx, now: datetime) -> list[int]:
     """Open polls whose closing time has passed (a timer missed while the bot was down)."""
     rows = await tx.all(
         "SELECT id FROM poll WHERE status = 'open' AND closes_at <= ? ORDER BY closes_at, id",
-        (now,),
+        (to_db(now),),
     )
     return [r[0] for r in rows]

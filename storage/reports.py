@@ -1,12 +1,15 @@
 """Read-only figures for the evidence report and a member's own record. Counts only: nothing
 here reads a ballot choice, a consultation answer, or who raised a hidden-name item for anyone
-but that person. Every query is bounded by a month [start, end) in database time text."""
+but that person. Every query is bounded by a month [start, end) of aware datetimes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from storage.db import Tx
+from storage.clock import from_db, to_db
+from storage.db import Row, Tx
 
 # Items that ended without an outcome of their own: declined, or merged into another.
 _ENDED = "('declined','merged')"
@@ -21,30 +24,35 @@ class Cell:
     count: int
 
 
+def _timed(row: Row, width: int, at: int) -> tuple[Any, ...]:
+    """A row's first `width` columns, the one at `at` read as an aware datetime."""
+    return tuple(from_db(row[i]) if i == at else row[i] for i in range(width))
+
+
 async def _cells(tx: Tx, sql: str, params: tuple[object, ...]) -> list[Cell]:
     return [Cell(r[0], r[1], int(r[2])) for r in await tx.all(sql, params)]
 
 
-async def raised(tx: Tx, start: str, end: str) -> list[Cell]:
+async def raised(tx: Tx, start: datetime, end: datetime) -> list[Cell]:
     return await _cells(
         tx,
         "SELECT topic, wing, COUNT(*) FROM agenda_item INDEXED BY agenda_created"
         " WHERE created_at >= ? AND created_at < ? GROUP BY topic, wing",
-        (start, end),
+        (to_db(start), to_db(end)),
     )
 
 
-async def resolved(tx: Tx, start: str, end: str) -> list[Cell]:
+async def resolved(tx: Tx, start: datetime, end: datetime) -> list[Cell]:
     """Items with a 'resolved' outcome version posted in the month (each item once)."""
     return await _cells(
         tx,
         "SELECT topic, wing, COUNT(DISTINCT item_id) FROM outcome INDEXED BY outcome_month"
         " WHERE posted_at >= ? AND posted_at < ? AND kind = 'resolved' GROUP BY topic, wing",
-        (start, end),
+        (to_db(start), to_db(end)),
     )
 
 
-async def open_at(tx: Tx, end: str) -> list[Cell]:
+async def open_at(tx: Tx, end: datetime) -> list[Cell]:
     """Items raised before `end` that were not finished by then: no resolved or not-possible
     outcome posted before it (partly resolved and in progress are still open), and not declined
     or merged before it (both final, so updated_at is when they ended)."""
@@ -56,44 +64,44 @@ async def open_at(tx: Tx, end: str) -> list[Cell]:
         " AND NOT EXISTS (SELECT 1 FROM outcome o WHERE o.item_id = a.id"
         " AND o.kind IN ('resolved','not_possible') AND o.posted_at < ?)"
         " GROUP BY a.topic, a.wing",
-        (end, end, end),
+        (to_db(end), to_db(end), to_db(end)),
     )
 
 
-async def first_answers(tx: Tx, start: str, end: str) -> list[tuple[str, str]]:
+async def first_answers(tx: Tx, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
     """(raised, first answered) for items first answered in the month: accepted or answered
     (published_at), or declined (updated_at, final)."""
     published = await tx.all(
         "SELECT created_at, published_at FROM agenda_item INDEXED BY agenda_published"
         " WHERE published_at >= ? AND published_at < ?",
-        (start, end),
+        (to_db(start), to_db(end)),
     )
     declined = await tx.all(
         "SELECT created_at, updated_at FROM agenda_item"
         " WHERE status = 'declined' AND updated_at >= ? AND updated_at < ?",
-        (start, end),
+        (to_db(start), to_db(end)),
     )
-    return [(r[0], r[1]) for r in [*published, *declined]]
+    return [(from_db(r[0]), from_db(r[1])) for r in [*published, *declined]]
 
 
-async def first_outcomes(tx: Tx, start: str, end: str) -> list[tuple[str, str]]:
+async def first_outcomes(tx: Tx, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
     """(raised, first outcome) for items whose first outcome was posted in the month."""
     rows = await tx.all(
         "SELECT a.created_at, o.posted_at FROM outcome o INDEXED BY outcome_month"
         " JOIN agenda_item a ON a.id = o.item_id"
         " WHERE o.posted_at >= ? AND o.posted_at < ? AND o.version = 1",
-        (start, end),
+        (to_db(start), to_db(end)),
     )
-    return [(r[0], r[1]) for r in rows]
+    return [(from_db(r[0]), from_db(r[1])) for r in rows]
 
 
-async def with_outcome(tx: Tx, start: str, end: str) -> tuple[int, int]:
+async def with_outcome(tx: Tx, start: datetime, end: datetime) -> tuple[int, int]:
     """Of the items raised in the month (not merged away), how many have an outcome now."""
     row = await tx.one(
         "SELECT COUNT(*), SUM(EXISTS (SELECT 1 FROM outcome o WHERE o.item_id = a.id))"
         " FROM agenda_item a INDEXED BY agenda_created"
         " WHERE a.created_at >= ? AND a.created_at < ? AND a.status <> 'merged'",
-        (start, end),
+        (to_db(start), to_db(end)),
     )
     assert row is not None
     return int(row[0] or 0), int(row[1] or 0)
@@ -105,20 +113,20 @@ class PollTurnout:
     question: str
     audience: str
     wing: str | None
-    closed_at: str
+    closed_at: datetime
     electorate: int
     ballots: int
 
 
-async def poll_turnout(tx: Tx, start: str, end: str) -> list[PollTurnout]:
+async def poll_turnout(tx: Tx, start: datetime, end: datetime) -> list[PollTurnout]:
     """Polls closed in the month: electorate and ballots cast. Never the options or counts."""
     rows = await tx.all(
         "SELECT id, question, audience, wing, closed_at, electorate, ballots FROM poll"
         " INDEXED BY poll_closed WHERE closed_at >= ? AND closed_at < ? AND status = 'closed'"
         " ORDER BY closed_at, id",
-        (start, end),
+        (to_db(start), to_db(end)),
     )
-    return [PollTurnout(*(r[i] for i in range(7))) for r in rows]
+    return [PollTurnout(*_timed(r, 7, 4)) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -126,12 +134,12 @@ class Participation:
     id: int
     title: str
     audience: str
-    closed_at: str
+    closed_at: datetime
     families: int
     members: int
 
 
-async def consultation_participation(tx: Tx, start: str, end: str) -> list[Participation]:
+async def consultation_participation(tx: Tx, start: datetime, end: datetime) -> list[Participation]:
     """Consultations closed in the month and how many people sent answers, by group."""
     rows = await tx.all(
         "SELECT c.id, c.title, c.audience, c.closed_at,"
@@ -141,9 +149,9 @@ async def consultation_participation(tx: Tx, start: str, end: str) -> list[Parti
         "  AND p.grp = 'member' AND p.submitted_at IS NOT NULL)"
         " FROM consultation c INDEXED BY consultation_closed"
         " WHERE c.closed_at >= ? AND c.closed_at < ? ORDER BY c.closed_at, c.id",
-        (start, end),
+        (to_db(start), to_db(end)),
     )
-    return [Participation(*(r[i] for i in range(6))) for r in rows]
+    return [Participation(*_timed(r, 6, 3)) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -151,12 +159,14 @@ class Attendance:
     id: int
     title: str
     kind: str
-    starts_at: str
+    starts_at: datetime
     going: int
     attended: int  # people marked present plus others who came
 
 
-async def meeting_attendance(tx: Tx, start: str, end: str, now: str) -> list[Attendance]:
+async def meeting_attendance(
+    tx: Tx, start: datetime, end: datetime, now: datetime
+) -> list[Attendance]:
     """Meetings held in the month (not cancelled, already started): RSVPs against attendance."""
     rows = await tx.all(
         "SELECT m.id, m.title, m.kind, m.starts_at,"
@@ -167,9 +177,9 @@ async def meeting_attendance(tx: Tx, start: str, end: str, now: str) -> list[Att
         " + m.attended_kept"
         " FROM meeting m WHERE m.status = 'scheduled' AND m.starts_at >= ? AND m.starts_at < ?"
         " AND m.starts_at <= ? ORDER BY m.starts_at, m.id",
-        (start, end, now),
+        (to_db(start), to_db(end), to_db(now)),
     )
-    return [Attendance(*(r[i] for i in range(6))) for r in rows]
+    return [Attendance(*_timed(r, 6, 3)) for r in rows]
 
 
 # --- one person's own record ---------------------------------------------------------------
@@ -177,7 +187,7 @@ async def meeting_attendance(tx: Tx, start: str, end: str, now: str) -> list[Att
 
 async def meetings_attended(
     tx: Tx, person_id: int, *, limit: int
-) -> tuple[int, list[tuple[str, str]]]:
+) -> tuple[int, list[tuple[str, datetime]]]:
     """How many meetings they were marked present at, and the latest titles with dates."""
     count = int(
         await tx.value("SELECT COUNT(*) FROM meeting_attendance WHERE person_id = ?", (person_id,))
@@ -187,7 +197,7 @@ async def meetings_attended(
         " WHERE t.person_id = ? ORDER BY m.starts_at DESC LIMIT ?",
         (person_id, limit),
     )
-    return count, [(str(r[0]), str(r[1])) for r in rows]
+    return count, [(str(r[0]), from_db(r[1])) for r in rows]
 
 
 async def consultations_answered(tx: Tx, person_id: int, *, limit: int) -> tuple[int, list[str]]:
@@ -215,9 +225,9 @@ async def items_raised(tx: Tx, person_id: int, *, limit: int) -> tuple[int, list
     return count, [(int(r[0]), str(r[1])) for r in rows]
 
 
-async def joined_at(tx: Tx, person_id: int) -> str | None:
+async def joined_at(tx: Tx, person_id: int) -> datetime | None:
     value = await tx.value("SELECT joined_at FROM person WHERE id = ?", (person_id,))
-    return None if value is None else str(value)
+    return None if value is None else from_db(str(value))
 
 
 async def took_part_in(tx: Tx, person_id: int) -> list[int]:
@@ -237,7 +247,7 @@ class ReportBack:
     title: str
     heard: str
     will_do: str
-    reported_at: str
+    reported_at: datetime
 
 
 async def reports_back(
@@ -253,4 +263,4 @@ async def reports_back(
         " ORDER BY reported_at DESC, id DESC LIMIT ? OFFSET ?",
         (*consultation_ids, limit, offset),
     )
-    return [ReportBack(*(r[i] for i in range(5))) for r in rows]
+    return [ReportBack(*_timed(r, 5, 4)) for r in rows]

@@ -8,11 +8,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.council import agenda
+from bot.council import agenda, triage
 from bot.council.access import Person
 from bot.council.agenda import Draft
 from storage import agenda as store
-from storage.clock import to_db
 from tests.agenda_support import ISSUE
 from tests.harness import Harness
 
@@ -95,7 +94,7 @@ async def test_only_allowed_transitions_happen(h: Harness, old: str) -> None:
 async def test_a_conditional_update_lets_only_one_change_win(h: Harness) -> None:
     member = await _person(h, "member")
     item_id = await _item(h, member)
-    now = to_db(h.clock.now())
+    now = h.clock.now()
     async with h.db.transaction() as tx:
         first = await store.change_status(
             tx, item_id, expected="new", version=0, new="accepted", now=now
@@ -118,11 +117,11 @@ async def test_triage_needs_a_triage_role_in_the_council_code_too(h: Harness) ->
     for actor in (member, family):
         async with h.db.transaction() as tx:
             with pytest.raises(agenda.NotAllowed):
-                await agenda.accept(
+                await triage.accept(
                     tx, h.clock, h.settings, actor=actor, item_id=item_id, version=0
                 )
             with pytest.raises(agenda.NotAllowed):
-                await agenda.queue(tx, actor)
+                await triage.queue(tx, actor)
     async with h.db.transaction() as tx:
         with pytest.raises(agenda.NotAllowed):
             await agenda.raise_item(
@@ -146,7 +145,7 @@ async def test_the_support_count_follows_the_support_rows(h: Harness) -> None:
     member = await _person(h, "member")
     others = [await _person(h, "member") for _ in range(3)]
     item_id = await _item(h, member, "accepted")
-    now = to_db(h.clock.now())
+    now = h.clock.now()
     async with h.db.transaction() as tx:
         for other in others:
             assert await store.add_support(tx, item_id, other.id, now)
@@ -172,7 +171,7 @@ async def test_the_meeting_seam_puts_accepted_items_on_an_agenda_and_tells_peopl
     item_id = await _item(h, owner, "accepted")
     fresh = await _item(h, owner)
     async with h.db.transaction() as tx:
-        await store.add_support(tx, item_id, fan.id, to_db(h.clock.now()))
+        await store.add_support(tx, item_id, fan.id, h.clock.now())
         waiting = await agenda.awaiting_meeting(tx, wing="a", limit=10)
         assert [i.id for i in waiting] == [item_id]
         when = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)

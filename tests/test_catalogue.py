@@ -34,9 +34,9 @@ _LITERAL_ID = re.compile(
 def test_every_literal_id_used_in_code_exists() -> None:
     missing: list[str] = []
     for path in [
-        *ROOT.glob("handlers/*.py"),
+        *ROOT.glob("handlers/**/*.py"),
         *ROOT.glob("bot/*.py"),
-        *ROOT.glob("bot/council/*.py"),
+        *ROOT.glob("bot/council/**/*.py"),
     ]:
         for match in _LITERAL_ID.finditer(path.read_text(encoding="utf-8")):
             message_id = match.group(1)

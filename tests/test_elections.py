@@ -557,3 +557,43 @@ async def test_office_names_in_each_content_language(tmp_path: object) -> None:
         assert "Pleidleisio: Cynrychiolydd adain A" in h.tg.buttons(welsh["C1"])
     finally:
         await h.close()
+
+
+def test_every_election_answer_has_its_catalogue_id() -> None:
+    """Catalogue ids come from the outcome enums (issue 13): each enum is covered in full and
+    every id exists, so no answer is built by f-string."""
+    from bot import i18n
+    from handlers import election_answers
+
+    for answers in election_answers.ALL:
+        kind = type(next(iter(answers)))
+        assert set(answers) == set(kind), kind
+        assert [i for i in answers.values() if not i18n.has(i)] == [], kind
+    from typing import get_args
+
+    from bot.council import election_buttons, elections
+
+    choices = (
+        (election_answers.ELECTORATE, get_args(election_buttons.Electorate)),
+        (election_answers.NOMINATIONS, get_args(election_buttons.NominationChoice)),
+        (election_answers.VOTING, get_args(election_buttons.VotingChoice)),
+    )
+    for labels, keys in choices:
+        assert set(labels) == set(keys)
+        assert [i for i in labels.values() if not i18n.has(i)] == []
+    assert set(elections.NOMINATION_CHOICES) == set(election_answers.NOMINATIONS)
+    assert set(elections.VOTING_CHOICES) == set(election_answers.VOTING)
+    for extra in (election_answers.ASK_WHEN, election_answers.METHOD):
+        assert [i for i in extra.values() if not i18n.has(i)] == []
+
+
+async def test_forged_election_buttons_are_answered_stale(h: Harness) -> None:
+    """Typed election buttons: data of the right kind but the wrong shape never reaches a
+    handler; a well-formed but forged ranking is the council's to refuse."""
+    staff = await h.join("staff", wing=None)
+    await h.tg.send(staff, "/elections")
+    stale = "This button no longer works. Send /menu to start again."
+    for data in ("1:elc:1", "1:elc:x:r0", "1:els:1:1:1", "1:ene:staff", "1:enp:99d", "1:epc:1:x:r"):
+        await h.tg.press_data(staff, last_id(h, staff), data)
+        assert h.tg.answer_for(staff) == stale, data
+    assert (await h.rows("SELECT COUNT(*) AS n FROM election_ballot"))[0]["n"] == 0

@@ -143,6 +143,7 @@ async def test_open_polls_sealed_with_another_key_are_refused_at_start(
     from bot.__main__ import _open
     from storage import people
     from storage import polls as poll_store
+    from storage.clock import from_db
     from tests.harness import test_settings
 
     settings = test_settings(tmp_path / "data" / "council.sqlite3")
@@ -159,8 +160,8 @@ async def test_open_polls_sealed_with_another_key_are_refused_at_start(
             audience="members",
             wing=None,
             created_by=staff,
-            opened_at="2026-11-02T10:00:00.000000Z",
-            closes_at="2026-11-03T10:00:00.000000Z",
+            opened_at=from_db("2026-11-02T10:00:00.000000Z"),
+            closes_at=from_db("2026-11-03T10:00:00.000000Z"),
         )
     await db.close()
     settings.key_path.unlink()  # the key is lost: a new one is made at the next start

@@ -114,7 +114,24 @@ async def open_page(browser: Any, local: Local, *people: int) -> tuple[Any, list
     panes = [Pane(page.locator(".pane").nth(i)) for i in range(len(people))]
     await playwright_api.expect(page.locator(".pane")).to_have_count(len(people))
     assert not errors, errors
+    await accessible(page, "the demo")
     return page, panes
+
+
+async def accessible(page: Any, state: str) -> None:
+    """axe-core (axe-playwright-python) on the page as it is now: no serious or critical
+    violation. Skipped where the package is not installed."""
+    try:
+        from axe_playwright_python.async_playwright import Axe
+    except ImportError:
+        return
+    results = await Axe().run(page)
+    bad = [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v.get("impact") in ("serious", "critical")
+    ]
+    assert not bad, f"{state}: {bad}"
 
 
 async def test_an_issue_goes_from_member_to_outcome_through_the_page(

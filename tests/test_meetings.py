@@ -8,7 +8,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.council import timers
-from handlers.callbacks import pack
+from bot.council.meetings.buttons import (
+    CancelConfirm,
+    MoveConfirm,
+    MoveMeeting,
+    NewTime,
+    Rsvp,
+    ViewMeeting,
+)
 from tests.harness import Harness, make_harness
 
 WHEN = "3 Dec 14:00"
@@ -132,20 +139,20 @@ async def test_a_family_member_forging_an_answer_to_a_members_meeting_is_refused
     assert h.tg.last_text(family) == "No meetings are planned for you at the moment."
     message = h.double.last(family)
     assert message is not None
-    await h.tg.press_data(family, message.message_id, pack("rsvp", meeting, "going"))
+    await h.tg.press_data(family, message.message_id, Rsvp(meeting, "going").pack())
     assert h.tg.answer_for(family) == "Sorry, this meeting is not for you. Nothing was saved."
     # Forged and garbled data: a kind answer, nothing stored.
-    for data in (pack("rsvp", meeting, "yes"), pack("rsvp", "x", "going"), "1:rsvp:99999:going"):
+    for data in (f"1:rsvp:{meeting}:yes", "1:rsvp:x:going", "1:rsvp:99999:going"):
         await h.tg.press_data(family, message.message_id, data)
         assert h.tg.answer_for(family) in (
             "This button no longer works. Send /menu to start again.",
             "This meeting is not there any more.",
         )
     # Nor may they open the card.
-    await h.tg.press_data(family, message.message_id, pack("mtv", meeting))
+    await h.tg.press_data(family, message.message_id, ViewMeeting(meeting).pack())
     assert h.tg.answer_for(family) == "I cannot find that meeting."
     # Staff are not the audience: the answer button is not for them.
-    await h.tg.press_data(staff, message.message_id, pack("rsvp", meeting, "going"))
+    await h.tg.press_data(staff, message.message_id, Rsvp(meeting, "going").pack())
     assert h.tg.answer_for(staff) == "This button is not for you."
     assert await h.rows("SELECT * FROM meeting_rsvp") == []
 
@@ -159,7 +166,7 @@ async def test_members_and_families_cannot_plan_meetings(h: Harness) -> None:
             assert h.tg.last_text(user) == "Sorry, you cannot do that."
         message = h.double.last(user)
         assert message is not None
-        await h.tg.press_data(user, message.message_id, pack("mtcxy", 1, 0))
+        await h.tg.press_data(user, message.message_id, CancelConfirm(1, 0).pack())
         assert h.tg.answer_for(user) == "This button is not for you."
     assert await h.rows("SELECT * FROM meeting") == []
 
@@ -215,7 +222,7 @@ async def test_days_and_times_can_be_picked_with_buttons(h: Harness) -> None:
     await h.tg.send(staff, "/schedule")
     message = h.double.last(staff)
     assert message is not None
-    await h.tg.press_data(staff, message.message_id, pack("mnt", "20270231", "1000"))
+    await h.tg.press_data(staff, message.message_id, NewTime("20270231", "1000").pack())
     assert h.tg.answer_for(staff) == "This button no longer works. Send /menu to start again."
 
 
@@ -280,7 +287,7 @@ async def test_moving_twice_quickly_withdraws_stale_reminders_and_tells_everyone
     await h.tg.press(staff, "Yes, move it")
     assert "now on Thursday 10 December 2026, 14:00" in h.tg.last_text(staff)
     # Quickly again, from the same card (its buttons carry the old version: refused)...
-    await h.tg.press_data(staff, card.message_id, pack("mtmv", meeting, 0))
+    await h.tg.press_data(staff, card.message_id, MoveMeeting(meeting, 0).pack())
     assert h.tg.answer_for(staff) == "This meeting has changed since. Please open it again."
     # ...and from a fresh card.
     await h.tg.send(staff, "/meeting")
@@ -289,7 +296,7 @@ async def test_moving_twice_quickly_withdraws_stale_reminders_and_tells_everyone
     await h.tg.send(staff, "2 Dec 09:30")
     await h.tg.press(staff, "Yes, move it")
     # The old confirm button does nothing now.
-    await h.tg.press_data(staff, first_confirm.message_id, pack("mtmvy", meeting, 0))
+    await h.tg.press_data(staff, first_confirm.message_id, MoveConfirm(meeting, 0).pack())
     assert await h.rows("SELECT starts_at, version FROM meeting") == [
         {"starts_at": "2026-12-02T09:30:00.000000Z", "version": 2}
     ]
@@ -455,7 +462,7 @@ async def test_two_cancel_presses_at_once_cancel_once(h: Harness) -> None:
     await h.tg.press(staff, "Cancel meeting")
     confirm = h.double.last(staff)
     assert confirm is not None
-    data = pack("mtcxy", meeting, 0)
+    data = CancelConfirm(meeting, 0).pack()
     await asyncio.gather(
         h.tg.press_data(staff, confirm.message_id, data),
         h.tg.press_data(staff, confirm.message_id, data),
@@ -483,3 +490,58 @@ async def test_saying_cant_go_withdraws_a_reminder_already_queued(h: Harness) ->
     assert [r["status"] for r in rows] == ["withdrawn", "queued"]
     await h.deliver()
     assert reminders(h, member) == [] and len(reminders(h, other)) == 1
+
+
+async def test_forged_meetings_buttons_are_answered_stale_and_change_nothing(h: Harness) -> None:
+    staff = await h.join("staff", wing=None)
+    meeting = await schedule(h, staff)
+    before = await h.rows("SELECT * FROM meeting")
+    await h.tg.send(staff, "/meeting")
+    message = h.double.last(staff)
+    assert message is not None
+    forged = (
+        "1:mnk:parliament",  # not a kind of meeting
+        "1:mna:everyone",  # not an audience
+        "1:mnr:yearly:1",  # not a repeat rule
+        f"1:mtmv:{meeting}",  # the version is missing
+        f"1:mtcxy:{meeting}:x",  # the version is not a number
+        f"1:mmk:{meeting}:1:z",  # neither decided nor in progress
+        f"1:mmo:{meeting}",  # the step is missing
+        f"1:mtv:{meeting}:1:2",  # too many parts
+    )
+    for data in forged:
+        await h.tg.press_data(staff, message.message_id, data)
+        assert h.tg.answer_for(staff) == "This button no longer works. Send /menu to start again."
+    assert await h.rows("SELECT * FROM meeting") == before
+
+
+def test_every_meetings_id_looked_up_has_its_words_in_both_languages() -> None:
+    from bot import i18n
+    from bot.council import when
+    from bot.council.meetings.results import Changed, Minuted, Ordered, Said
+    from handlers import meetings as handler
+
+    looked_up = [
+        *(handler.refusal_said(r) for r in Said),
+        *(handler.refusal_changed(r) for r in Changed),
+        *(handler.refusal_ordered(r) for r in Ordered),
+        *(handler.refusal_minuted(r) for r in Minuted),
+    ]
+    ids = [i for i in looked_up if i is not None]
+    words = (
+        handler.KIND_WORDS,
+        handler.AUDIENCE_WORDS,
+        handler.RSVP_WORDS,
+        handler.SAVED_WORDS,
+        handler.YOURS_WORDS,
+        handler.SHORT_WORDS,
+        handler.NTH_WORDS,
+        handler.DONE_WORDS,
+    )
+    looked_up_words = [i for table in words for i in table.values()]
+    looked_up_words += [handler.when_problem(p) for p in (None, *when.Problem)]
+    looked_up_words += [handler.due_problem(p) for p in (None, *when.Problem)]
+    assert len(ids) == len(Said) - 2 + len(Changed) - 1 + len(Ordered) - 2 + len(Minuted) - 1
+    for lang in ("en", "cy"):
+        assert [i for i in ids if i not in i18n.catalogue(lang)] == []
+        assert [i for i in looked_up_words if i not in i18n.catalogue(lang)] == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.council import agenda
-from handlers.callbacks import pack
+from bot.council.meetings.buttons import AgendaAdd, MinutesKind, MinutesOpen
 from tests.agenda_support import accept, item_id, raise_item, status_of
 from tests.harness import Harness
 from tests.test_meetings import STARTS, schedule
@@ -82,10 +82,10 @@ async def test_accepted_items_go_on_the_agenda_in_order_and_members_read_it(h: H
     assert h.tg.last_text(family) == "There is no meeting planned for you yet."
     message = h.double.last(family)
     assert message is not None
-    await h.tg.press_data(family, message.message_id, pack("maga", meeting, item_id(refs[0])))
+    await h.tg.press_data(family, message.message_id, AgendaAdd(meeting, item_id(refs[0])).pack())
     assert h.tg.answer_for(family) == "This button is not for you."
     # A stale "Add" for an item already on the agenda changes nothing.
-    await h.tg.press_data(staff, message.message_id, pack("maga", meeting, item_id(refs[0])))
+    await h.tg.press_data(staff, message.message_id, AgendaAdd(meeting, item_id(refs[0])).pack())
     assert h.tg.answer_for(staff) == "That item has changed. Nothing was done."
 
 
@@ -99,7 +99,7 @@ async def test_members_items_never_go_to_a_meeting_families_attend(h: Harness) -
     assert "Agenda" not in h.tg.buttons(staff)
     message = h.double.last(staff)
     assert message is not None
-    await h.tg.press_data(staff, message.message_id, pack("maga", forum, item_id(ref)))
+    await h.tg.press_data(staff, message.message_id, AgendaAdd(forum, item_id(ref)).pack())
     assert h.tg.answer_for(staff) == "Members' items go only on meetings for members."
     assert await status_of(h, ref) == "accepted"
 
@@ -128,7 +128,7 @@ async def test_minutes_record_attendance_decisions_and_roll_over(h: Harness) -> 
     assert h.tg.last_text(staff) == "There are no meetings waiting for minutes."
     message = h.double.last(staff)
     assert message is not None
-    await h.tg.press_data(staff, message.message_id, pack("mmn", meeting))
+    await h.tg.press_data(staff, message.message_id, MinutesOpen(meeting).pack())
     assert h.tg.answer_for(staff) == "This meeting has not happened yet."
 
     h.clock.set(STARTS + timedelta(hours=2))
@@ -185,7 +185,9 @@ async def test_minutes_record_attendance_decisions_and_roll_over(h: Harness) -> 
     # A second decision for the same item (an old button) changes nothing.
     message = h.double.last(staff)
     assert message is not None
-    await h.tg.press_data(staff, message.message_id, pack("mmk", meeting, item_id(refs[0]), "d"))
+    await h.tg.press_data(
+        staff, message.message_id, MinutesKind(meeting, item_id(refs[0]), "d").pack()
+    )
     assert h.tg.answer_for(staff) == "That item already has a decision."
 
     await h.tg.press(staff, "Move items not reached to the next meeting")

@@ -58,7 +58,7 @@ async def test_healthy_then_each_failure_named(
         answer = await get(ops, "/healthz")
         assert answer.status_code == 200, answer.text
         checks = answer.json()["checks"]
-        assert set(checks) == {"database", "channel:main", "sender:main"}
+        assert set(checks) == {"database", "channel:telegram", "sender:telegram"}
         assert all(c["ok"] for c in checks.values())
 
         # The database will not take a write: another process holds it locked.
@@ -77,7 +77,7 @@ async def test_healthy_then_each_failure_named(
             "ok": False,
             "detail": "cannot write (database is locked)",
         }
-        assert body["checks"]["channel:main"]["ok"] and body["checks"]["sender:main"]["ok"]
+        assert body["checks"]["channel:telegram"]["ok"] and body["checks"]["sender:telegram"]["ok"]
 
         # The channel's Bot API server goes quiet past [monitoring] api_silence_seconds and
         # does not answer the probe either.
@@ -85,12 +85,12 @@ async def test_healthy_then_each_failure_named(
         h.double.fail_next("getMe", error="drop", count=1)
         answer = await get(ops, "/healthz")
         assert answer.status_code == 503
-        channel = answer.json()["checks"]["channel:main"]
+        channel = answer.json()["checks"]["channel:telegram"]
         assert channel == {"ok": False, "detail": "Bot API does not answer (NetworkError)"}
         # Back up: the probe answers, and the answer counts as recent from then on.
         answer = await get(ops, "/healthz")
         assert answer.status_code == 200, answer.text
-        assert answer.json()["checks"]["channel:main"]["detail"] == (
+        assert answer.json()["checks"]["channel:telegram"]["detail"] == (
             "Bot API answered a getMe just now"
         )
     finally:
@@ -98,7 +98,7 @@ async def test_healthy_then_each_failure_named(
     # The sender stopped: unhealthy, whatever else is fine.
     answer = await get(ops, "/healthz")
     assert answer.status_code == 503
-    assert answer.json()["checks"]["sender:main"] == {
+    assert answer.json()["checks"]["sender:telegram"] == {
         "ok": False,
         "detail": "the outbox sender is not running",
     }
@@ -113,8 +113,8 @@ async def test_metrics_count_a_broadcast_exactly(h: Harness, ops: OpsServer) -> 
     await h.tg.press(staff, "Send it")
 
     queued = samples((await get(ops, "/metrics")).text)
-    assert value(queued, "council_notices", channel="main", status="queued") == 4
-    assert value(queued, "council_notices", channel="main", status="sent") == 0
+    assert value(queued, "council_notices", channel="telegram", status="queued") == 4
+    assert value(queued, "council_notices", channel="telegram", status="sent") == 0
 
     h.clock.advance(timedelta(minutes=5))
     assert await h.deliver() == 3
@@ -122,15 +122,15 @@ async def test_metrics_count_a_broadcast_exactly(h: Harness, ops: OpsServer) -> 
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/plain")
     found = samples(answer.text)
-    assert value(found, "council_notices", channel="main", status="queued") == 0
-    assert value(found, "council_notices", channel="main", status="sent") == 3
-    assert value(found, "council_notices", channel="main", status="parked") == 1
-    assert value(found, "council_notices_parked", channel="main", reason="blocked") == 1
-    assert value(found, "council_outbox_oldest_queued_age_seconds", channel="main") == 0
+    assert value(found, "council_notices", channel="telegram", status="queued") == 0
+    assert value(found, "council_notices", channel="telegram", status="sent") == 3
+    assert value(found, "council_notices", channel="telegram", status="parked") == 1
+    assert value(found, "council_notices_parked", channel="telegram", reason="blocked") == 1
+    assert value(found, "council_outbox_oldest_queued_age_seconds", channel="telegram") == 0
     # Every message and button press above, counted once, and no handler error.
     # Five joins: /start CODE and a language press each; then /announce, Members, the text, Send it.
-    assert value(found, "council_updates_total", channel="main", kind="message") == 5 + 2
-    assert value(found, "council_updates_total", channel="main", kind="callback_query") == 5 + 2
+    assert value(found, "council_updates_total", channel="telegram", kind="message") == 5 + 2
+    assert value(found, "council_updates_total", channel="telegram", kind="callback_query") == 5 + 2
     assert not [k for k in found if k[0] == "council_handler_errors_total"]
     assert value(found, "council_database_bytes", file="main") > 0
     assert value(found, "process_resident_memory_bytes") > 0
@@ -186,12 +186,12 @@ async def test_the_health_command_says_what_the_endpoint_says(
     try:
         code, said = await health_cli(config)
         assert code == 0, said
-        assert "ok   sender:main: running" in said and said.strip().endswith("healthy")
+        assert "ok   sender:telegram: running" in said and said.strip().endswith("healthy")
     finally:
         await stop_background(h.app)
     code, said = await health_cli(config)
     assert code == 1
-    assert "FAIL sender:main: the outbox sender is not running" in said
+    assert "FAIL sender:telegram: the outbox sender is not running" in said
     assert said.strip().endswith("unhealthy")
     # With the endpoint off, the database alone, and it says so.
     config.write_text(text, encoding="utf-8")

@@ -366,9 +366,11 @@ async def test_forged_ballots_change_nothing_and_get_the_same_refusal(h: Harness
     await h.tg.press_data(member, msg, pack("plc", members_poll, 0))
     assert h.tg.answer_for(member) == "Please choose at least one option."
     assert all(r["voted"] == 0 for r in await h.rows("SELECT voted FROM poll_elector"))
-    # Garbled data never reaches the handler at all.
+    # Garbled data never reaches the handler at all: the wrapper answers it as stale (issue 13:
+    # typed buttons are checked once, centrally), and nothing is counted.
     await h.tg.press_data(member, msg, "1:plc:x:y")
-    assert h.tg.answer_for(member) == NOT_OPEN
+    assert h.tg.answer_for(member) == "This button no longer works. Send /menu to start again."
+    assert all(r["voted"] == 0 for r in await h.rows("SELECT voted FROM poll_elector"))
     await h.tg.press_data(member, msg, "2:plc:1:1")
     assert h.tg.answer_for(member) == "This button no longer works. Send /menu to start again."
     # Staff have no ballot at all.
@@ -656,3 +658,46 @@ async def test_a_poll_missed_beyond_grace_closes_at_the_next_start(tmp_path: Pat
     finally:
         await stop_background(again.app)
         await again.close()
+
+
+def test_every_poll_answer_has_its_catalogue_id() -> None:
+    """Catalogue ids come from the outcome enums (issue 13), so each one is checked here."""
+    from typing import get_args
+
+    from bot import i18n
+    from bot.council import poll_buttons
+    from handlers import polls as poll_handlers
+
+    assert set(poll_handlers.BAD_CLOSING) == set(polls.BadClosing)
+    assert set(poll_handlers.AUDIENCE_LABEL) == set(get_args(poll_buttons.Audience))
+    assert set(poll_handlers.QUICK_LABEL) == set(get_args(poll_buttons.Closing))
+    assert set(polls.QUICK_CLOSING) == set(get_args(poll_buttons.Closing))
+    ids = [
+        *poll_handlers.BAD_CLOSING.values(),
+        *poll_handlers.AUDIENCE_LABEL.values(),
+        *poll_handlers.QUICK_LABEL.values(),
+    ]
+    assert [i for i in ids if not i18n.has(i)] == []
+
+
+async def test_forged_poll_buttons_are_answered_stale_and_change_nothing(h: Harness) -> None:
+    """Typed poll buttons: data of the right kind but the wrong shape never reaches a handler."""
+    staff = await h.join("staff", wing=None)
+    member = await h.join("member", wing="a")
+    poll_id = await create_poll(h, staff, "Forged?", ["Yes", "No"], wing="a")
+    await h.deliver()
+    stale = "This button no longer works. Send /menu to start again."
+    for user, data in (
+        (member, "1:plc:1"),
+        (member, f"1:plc:{poll_id}:1:9"),
+        (member, f"1:plt:{poll_id}:-"),
+        (member, "1:plb:x"),
+        (staff, "1:plk:both"),
+        (staff, "1:pla:staff"),
+        (staff, "1:plx:99d"),
+        (staff, f"1:plf:{poll_id}x"),
+    ):
+        await h.tg.press_data(user, h.double.last(user).message_id, data)  # type: ignore[union-attr]
+        assert h.tg.answer_for(user) == stale, data
+    assert await tallies(h, poll_id) == [0, 0]
+    assert (await h.rows("SELECT status FROM poll WHERE id = ?", (poll_id,)))[0]["status"] == "open"

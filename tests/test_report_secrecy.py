@@ -13,10 +13,12 @@ import pytest
 from bot.config import load_settings
 from bot.council import reports
 from bot.council.reports import Breakdown, Month, Report, Spread
+from bot.documents import reports as report_documents
 from storage.reports import Participation, PollTurnout
 from tests.harness import EXAMPLE_CONFIG
 
 SETTINGS = load_settings(EXAMPLE_CONFIG)
+_NOV_9 = datetime(2026, 11, 9, 12, tzinfo=UTC)
 MINIMUM = SETTINGS.report_min_cell
 MARK = reports.hidden_mark(SETTINGS)
 
@@ -38,8 +40,8 @@ def _report(rng: random.Random) -> tuple[Report, dict[str, list[int]]]:
         to_outcome=Spread(0, None, None),
         raised_total=total,
         with_outcome=with_outcome,
-        polls=[PollTurnout(1, "Q?", "members", None, "2026-11-09", 12, rng.randint(0, 12))],
-        consultations=[Participation(1, "C", "both", "2026-11-09", families, members)],
+        polls=[PollTurnout(1, "Q?", "members", None, _NOV_9, 12, rng.randint(0, 12))],
+        consultations=[Participation(1, "C", "both", _NOV_9, families, members)],
     )
     truth = {
         "raised": [raised[k] for k in keys],
@@ -98,19 +100,19 @@ def test_a_withheld_count_is_a_hatched_bar_labelled_in_words(
 ) -> None:
     """No chart is an empty axis: every withheld cell is drawn, hatched, "fewer than 5"."""
     drawn: list[object] = []
-    real_png = reports._png
+    real_png = report_documents._png
 
     def keep(plt: object, figure: object) -> bytes:
         drawn.append(figure)
         return real_png(plt, figure)
 
-    monkeypatch.setattr(reports, "_png", keep)
+    monkeypatch.setattr(report_documents, "_png", keep)
     report, _ = _report(random.Random(3))
     small = Breakdown(["food"], {"food": 2}, {"food": 1}, {"food": 1})
     report = replace(report, by_topic=small, by_wing=small, polls=[], consultations=[])
     for lang, words in (("en", "fewer than 5"), ("cy", "llai na 5")):
         drawn.clear()
-        reports.charts(report, SETTINGS, lang)
+        report_documents.charts(report, SETTINGS, lang)
         topic = drawn[0]
         axes = topic.axes[0]  # type: ignore[attr-defined]
         hatched = [p for p in axes.patches if p.get_hatch()]

@@ -379,3 +379,27 @@ async def test_retention_removes_old_alerts(h: Harness) -> None:
     async with h.db.transaction() as tx:
         await retention.sweep(tx, h.clock, h.settings)
     assert await h.rows("SELECT id FROM safeguarding_alert") == []
+
+
+async def test_an_alert_that_cannot_be_delivered_reaches_the_admins_at_once(h: Harness) -> None:
+    """The contact blocked the bot: the alert is parked (403), and every admin is told at once,
+    urgently, that an urgent message could not be delivered (its kind, never the words)."""
+    contact = await make_contact(h)
+    admin = await h.admin()
+    member = await h.join("member")
+    h.double.block(contact)
+    await h.tg.send(member, WORDS)
+    await h.deliver()
+    assert h.double.last(contact) is None or "Safer custody alert" not in (
+        h.double.last(contact).text or ""  # type: ignore[union-attr]
+    )
+    await h.deliver()
+    told = h.double.last(admin)
+    assert told is not None
+    assert "An urgent message could not be delivered" in (told.text or "")
+    assert "die" not in (told.text or "")
+    async with h.db.transaction() as tx:
+        urgent = await tx.all(
+            "SELECT status FROM outbox WHERE key LIKE 'urgent-lost:%' AND urgent = 1"
+        )
+    assert urgent and all(r["status"] == "sent" for r in urgent)

@@ -6,11 +6,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.app import start_background, stop_background
 from bot.config import Settings
 from bot.council import notices, timers
 from bot.council.clock import Clock
+from bot.scheduler import scheduler_of
 from storage import people
+from storage import timers as timer_store
 from storage.clock import to_db
 from storage.db import Tx
 from storage.timers import TimerRow
@@ -38,7 +42,9 @@ async def _checksum(tx: Tx, timer: TimerRow) -> str | None:
     return None if start is None else timers.checksum_of(timer.subject_id, start)
 
 
-timers.register("test.ping", fire=_fire, checksum=_checksum)
+# The test kind is installed beside the application's own TIMERS table (install is additive).
+PING = timers.Timer("test.ping", fire=_fire, checksum=_checksum)
+timers.install({PING.kind: PING})
 
 
 async def schedule(h: Harness, subject: int, due: datetime, person_id: int) -> str:
@@ -177,3 +183,46 @@ async def test_after_a_restart_timers_fire_late_once_or_are_missed(tmp_path: Pat
         finally:
             await stop_background(again.app)
             await again.close()
+
+
+def test_every_declared_timer_kind_is_in_the_timers_table() -> None:
+    import importlib
+    import pkgutil
+
+    import bot
+    import handlers
+
+    declared: set[str] = set()
+    for module in pkgutil.walk_packages(bot.__path__, "bot."):
+        if module.name.startswith(("bot.local", "bot.__main__")):
+            continue
+        found = importlib.import_module(module.name)
+        declared |= {v.kind for v in vars(found).values() if isinstance(v, timers.Timer)}
+    assert "meeting_reminder" in declared
+    assert declared == set(handlers.TIMERS)
+    assert all(handlers.TIMERS[k].kind == k for k in handlers.TIMERS)
+
+
+async def test_a_pending_timer_of_unknown_kind_stops_the_start(tmp_path: Path) -> None:
+    h = await make_harness(tmp_path)
+    try:
+        async with h.db.transaction() as tx:
+            await timer_store.upsert(
+                tx,
+                key="gone:1",
+                kind="gone_kind",
+                subject_id=1,
+                due_at=to_db(START + timedelta(hours=1)),
+                checksum="x",
+                payload={},
+            )
+        # The start step that rebuilds the job queue from the rows (start_background).
+        with pytest.raises(timers.UnknownTimerKind, match="gone_kind"):
+            await scheduler_of(h.app).rebuild()
+        async with h.db.transaction() as tx:
+            with pytest.raises(timers.UnknownTimerKind):
+                await timers.schedule(
+                    tx, key="gone:2", kind="gone_kind", subject_id=2, due_at=START, checksum="x"
+                )
+    finally:
+        await h.close()

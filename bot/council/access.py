@@ -58,6 +58,7 @@ class NewInvite:
     role: str
     wing: str | None
     expires_at: datetime
+    channel: str | None = None  # None: any channel
 
 
 async def create_invite(
@@ -70,11 +71,17 @@ async def create_invite(
     wing: str | None,
     label: str | None,
     safer_custody: bool = False,
+    channel: str | None = None,
 ) -> NewInvite:
+    """An invite for a role, to be used on one channel (None: any channel that admits the role)."""
     if not roles.may_invite(actor.role, role):
         raise NotAllowed(f"{actor.role} may not invite {role}")
     if role in roles.WINGED and (wing is None or settings.wing(wing) is None):
         raise ValueError("a member or chair invite needs a configured wing")
+    if channel is not None:
+        found = settings.channel(channel)
+        if found is None or role not in found.roles:
+            raise ValueError(f"the channel {channel} does not admit {role}")
     now = clock.now()
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     expires = now + settings.invites.expiry
@@ -88,6 +95,7 @@ async def create_invite(
         created_by=actor.id or None,
         now=to_db(now),
         expires_at=to_db(expires),
+        channel=channel,
     )
     if safer_custody:
         # Whoever redeems it becomes a safer-custody contact (staff and admins only).
@@ -103,10 +111,56 @@ async def create_invite(
         action="invite.create",
         subject=f"invite:{invite_id}",
         # Never the label: it names a person, and the audit log can never be cleaned of it.
-        detail={"role": role, "wing": wing, "labelled": label is not None}
+        detail={"role": role, "wing": wing, "labelled": label is not None, "channel": channel}
         | ({"safer_custody": True} if safer_custody else {}),
     )
-    return NewInvite(code, role, wing, expires)
+    return NewInvite(code, role, wing, expires, channel)
+
+
+async def create_link(
+    tx: Tx,
+    clock: Clock,
+    settings: Settings,
+    *,
+    actor: Person,
+    person_id: int,
+    channel: str | None,
+) -> NewInvite:
+    """A one-time code that gives an existing person one more identity: used on another channel,
+    it joins that identity to the same council record (a member released on licence who moves to
+    Telegram keeps their record). Staff decide this, so the channel's roles do not limit it."""
+    target = await people.by_id(tx, person_id)
+    if target is None or target.status != "active":
+        raise ValueError("no active person with that reference")
+    if not roles.may_invite(actor.role, target.role):
+        raise NotAllowed(f"{actor.role} may not link {target.role}")
+    if channel is not None and settings.channel(channel) is None:
+        raise ValueError(f"there is no channel {channel}")
+    now = clock.now()
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    expires = now + settings.invites.expiry
+    invite_id = await invite_store.add(
+        tx,
+        code_hash=await _code_hash(tx, code),
+        role=target.role,
+        wing=target.wing,
+        label=None,
+        created_by=actor.id or None,
+        now=to_db(now),
+        expires_at=to_db(expires),
+        channel=channel,
+        person_id=target.id,
+    )
+    await audit.record(
+        tx,
+        clock,
+        actor_id=actor.id or None,
+        actor_role=actor.role,
+        action="identity.link_code",
+        subject=person_ref(target.id),
+        detail={"invite": invite_id, "channel": channel},
+    )
+    return NewInvite(code, target.role, target.wing, expires, channel)
 
 
 @dataclass(frozen=True)
@@ -119,10 +173,15 @@ class Redemption:
     locked_until: datetime | None = None
     # Too many wrong codes across the establishment: code entry paused for everyone new.
     paused_until: datetime | None = None
+    # The code is good but meant for another channel, or its role does not join on this one.
+    wrong_channel: bool = False
+    linked: bool = False  # a link code: this identity joined an existing person
 
 
-async def lockout_until(tx: Tx, clock: Clock, tg_user_id: int) -> datetime | None:
-    until = await invite_store.locked_until(tx, tg_user_id)
+async def lockout_until(
+    tx: Tx, clock: Clock, tg_user_id: int, channel: str = people.TELEGRAM
+) -> datetime | None:
+    until = await invite_store.locked_until(tx, tg_user_id, channel)
     if until is None:
         return None
     moment = from_db(until)
@@ -130,13 +189,20 @@ async def lockout_until(tx: Tx, clock: Clock, tg_user_id: int) -> datetime | Non
 
 
 async def redeem(
-    tx: Tx, clock: Clock, settings: Settings, *, tg_user_id: int, raw_code: str
+    tx: Tx,
+    clock: Clock,
+    settings: Settings,
+    *,
+    tg_user_id: int,
+    raw_code: str,
+    channel: str = people.TELEGRAM,
 ) -> Redemption:
+    """tg_user_id is the user's id on `channel` (the name is kept for older callers)."""
     now = clock.now()
-    locked = await lockout_until(tx, clock, tg_user_id)
+    locked = await lockout_until(tx, clock, tg_user_id, channel)
     if locked is not None:
         return Redemption(locked_until=locked)
-    existing = await people.by_tg_user(tx, tg_user_id)
+    existing = await people.by_identity(tx, channel, tg_user_id)
     if existing is not None and existing.status == "active":
         return Redemption(person=existing, already_member=True)
     paused = await safety_store.pause_until(tx)
@@ -148,34 +214,60 @@ async def redeem(
     if _CODE_SHAPE.match(code):
         invite = await invite_store.by_hash(tx, await _code_hash(tx, code))
     if invite is None or invite.used_at is not None or from_db(invite.expires_at) <= now:
-        await invite_store.record_failure(tx, tg_user_id, to_db(now))
+        await invite_store.record_failure(tx, tg_user_id, to_db(now), channel)
         paused_until = await _establishment_budget(tx, clock, settings)
         if paused_until is not None:
             return Redemption(paused_until=paused_until)
         window_start = to_db(now - settings.invites.failure_window)
         if (
-            await invite_store.failures_since(tx, tg_user_id, window_start)
+            await invite_store.failures_since(tx, tg_user_id, window_start, channel)
             >= settings.invites.max_failures
         ):
             until = now + settings.invites.lockout
-            await invite_store.lock(tx, tg_user_id, to_db(until))
+            await invite_store.lock(tx, tg_user_id, to_db(until), channel)
             return Redemption(locked_until=until)
         return Redemption(bad_code=True)
+    here = settings.channel(channel)
+    if invite.channel is not None and invite.channel != channel:
+        # A real code on the wrong channel: not a guess, so it counts no failure and stays good.
+        return Redemption(wrong_channel=True)
+    if invite.person_id is None and (here is None or invite.role not in here.roles):
+        return Redemption(wrong_channel=True)
 
-    person_id = await people.upsert_member(
-        tx,
-        tg_user_id=tg_user_id,
-        role=invite.role,
-        wing=invite.wing,
-        label=invite.label,
-        language=settings.establishment.default_language,
-        now=to_db(now),
-    )
+    if invite.person_id is not None:
+        target = await people.by_id(tx, invite.person_id)
+        if target is None or target.status != "active":
+            return Redemption(bad_code=True)
+        if existing is not None:
+            # This identity belonged to someone who left or was revoked: it cannot be moved.
+            return Redemption(bad_code=True)
+        await people.add_identity(tx, target.id, channel, tg_user_id, to_db(now))
+        person_id = target.id
+        await audit.record(
+            tx,
+            clock,
+            actor_id=person_id,
+            actor_role=target.role,
+            action="identity.linked",
+            subject=person_ref(person_id),
+            detail={"channel": channel},
+        )
+    else:
+        person_id = await people.upsert_member(
+            tx,
+            tg_user_id=tg_user_id,
+            role=invite.role,
+            wing=invite.wing,
+            label=invite.label,
+            language=settings.establishment.default_language,
+            now=to_db(now),
+            channel=channel,
+        )
     if not await invite_store.mark_used(tx, invite.id, person_id, to_db(now)):
         raise RuntimeError(
             "invite used twice in one transaction"
         )  # the lock makes this unreachable
-    await invite_store.clear_failures(tx, tg_user_id)
+    await invite_store.clear_failures(tx, tg_user_id, channel)
     await conversation_store.clear(tx, person_id)
     if await safety_store.invite_makes_contact(tx, invite.id):
         await safety_store.add_contact(tx, person_id, None, to_db(now))
@@ -190,7 +282,7 @@ async def redeem(
         )
     person = await people.by_id(tx, person_id)
     assert person is not None
-    return Redemption(person=person)
+    return Redemption(person=person, linked=invite.person_id is not None)
 
 
 async def _establishment_budget(tx: Tx, clock: Clock, settings: Settings) -> datetime | None:
@@ -226,12 +318,12 @@ async def _establishment_budget(tx: Tx, clock: Clock, settings: Settings) -> dat
 
 
 async def admit_configured_admin(
-    tx: Tx, clock: Clock, settings: Settings, tg_user_id: int
+    tx: Tx, clock: Clock, settings: Settings, tg_user_id: int, channel: str = people.TELEGRAM
 ) -> Person | None:
-    """The first admins are named in config and need no code."""
-    if tg_user_id not in settings.admins:
+    """The first admins are named in config (as identities on a channel) and need no code."""
+    if not settings.is_configured_admin(channel, tg_user_id):
         return None
-    existing = await people.by_tg_user(tx, tg_user_id)
+    existing = await people.by_identity(tx, channel, tg_user_id)
     if existing is not None and existing.status == "active" and existing.role == roles.ADMIN:
         return existing
     now = to_db(clock.now())
@@ -243,6 +335,7 @@ async def admit_configured_admin(
         label="configured admin",
         language=settings.establishment.default_language,
         now=now,
+        channel=channel,
     )
     await audit.record(
         tx,
@@ -255,9 +348,10 @@ async def admit_configured_admin(
     return await people.by_id(tx, person_id)
 
 
-async def load(tx: Tx, tg_user_id: int) -> Person | None:
-    """The person behind a Telegram user, or None for a stranger (revoked and departed included)."""
-    person = await people.by_tg_user(tx, tg_user_id)
+async def load(tx: Tx, tg_user_id: int, channel: str = people.TELEGRAM) -> Person | None:
+    """The person behind a user on a channel, or None for a stranger (revoked and departed
+    included)."""
+    person = await people.by_identity(tx, channel, tg_user_id)
     if person is None or person.status != "active":
         return None
     return person

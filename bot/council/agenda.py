@@ -12,10 +12,11 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from bot.config import Settings
-from bot.council import audit, content, notices, roles, safeguarding
+from bot.council import audit, notices, roles, safeguarding
 from bot.council.access import Person, person_ref
 from bot.council.clock import Clock
 from bot.council.notices import ButtonSpec
@@ -25,7 +26,6 @@ from storage import agenda as store
 from storage import notes as notes_store
 from storage import people
 from storage.agenda import ItemRow
-from storage.clock import to_db
 from storage.db import Tx
 
 __all__ = ["ItemRow"]
@@ -83,11 +83,58 @@ TELLS_SUPPORTERS = frozenset(
     {ACCEPTED, ANSWERED, DECLINED, MERGED, ON_AGENDA, DISCUSSED, OUTCOME_POSTED}
 )
 
+
+class Verdict(StrEnum):
+    """What came of a change to an item (a status change, a merge, an outcome posted): done, or
+    why not. One enum for the agenda area, so every answer is matched exhaustively."""
+
+    DONE = "done"
+    HANDLED = "handled"  # someone else changed it first (its version moved on)
+    REFUSED = "refused"  # not in TRANSITIONS
+    UNKNOWN = "unknown"
+    # a merge: into itself, into a chain leading back to it, into nothing, into a dead item
+    SELF = "self"
+    LOOP = "loop"
+    NO_TARGET = "no_target"
+    TARGET = "target"
+    # an outcome (bot.council.outcomes): the item's state does not take one ...
+    MERGED = "merged"
+    DECLINED = "declined"
+    WAITING = "waiting"  # for its meeting: the minutes post it
+    CLOSED = "closed"  # takes only a resolved or not-possible correction
+    # ... or the posting is not complete (bot.council.outcomes.problem)
+    OWNER = "owner"  # not an active staff person
+    KIND = "kind"
+    TEXT = "text"
+    REASON = "reason"
+    DATE = "date"
+    PAST = "past"
+    TOO_FAR = "too_far"
+
+
+class Supported(StrEnum):
+    """What came of a member's support for an item."""
+
+    ADDED = "added"
+    ALREADY = "already"
+    OWN = "own"
+    CLOSED = "closed"
+    UNKNOWN = "unknown"
+
+
+class DraftProblem(StrEnum):
+    """What is wrong with a draft item (the configuration changed under it, or it was forged)."""
+
+    TOPIC = "topic"
+    COMPLAINT = "complaint"
+    WING = "wing"
+    TEXT = "text"
+
+
 COMPLAINT_TOPIC = "complaint"
 TEXT_MIN, TEXT_MAX = 10, 1000
 NOTE_MIN, NOTE_MAX = 2, 1000
 REASON_MAX = 200
-_MERGE_CHAIN_LIMIT = 50
 _REF = re.compile(r"^\s*(?:[Aa]\s*-?\s*)?0*(\d{1,9})\s*$")
 
 
@@ -146,17 +193,17 @@ class Draft:
     name_hidden: bool
 
 
-def check_draft(settings: Settings, draft: Draft) -> str | None:
+def check_draft(settings: Settings, draft: Draft) -> DraftProblem | None:
     """None when the draft may become an item; else what is wrong with it."""
     if settings.topic(draft.topic) is None:
-        return "topic"
+        return DraftProblem.TOPIC
     if draft.topic == COMPLAINT_TOPIC:
-        return "complaint"
+        return DraftProblem.COMPLAINT
     if settings.wing(draft.wing) is None:
-        return "wing"
+        return DraftProblem.WING
     cleaned = item_text(draft.text)
     if not cleaned.ok or cleaned.text != draft.text:
-        return "text"
+        return DraftProblem.TEXT
     return None
 
 
@@ -177,7 +224,7 @@ async def raise_item(
         name_hidden=draft.name_hidden,
         keyed_by=None,
         keyed_reason=None,
-        now=to_db(clock.now()),
+        now=clock.now(),
     )
     item = await _get(tx, item_id)
     await _alert_if_risky(tx, clock, settings, item, draft.text, version=0)
@@ -219,7 +266,7 @@ async def key_in(
         name_hidden=False,
         keyed_by=actor.id,
         keyed_reason=cleaned_reason.text,
-        now=to_db(clock.now()),
+        now=clock.now(),
     )
     await audit.record(
         tx,
@@ -258,31 +305,6 @@ async def _alert_if_risky(
 
 
 # --- reading ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Byline:
-    """Who raised an item, as this viewer may see it. kind: you, none, hidden, named, keyed."""
-
-    kind: str
-    ref: str = ""
-    label: str = ""
-
-
-async def byline(tx: Tx, item: ItemRow, viewer: Person) -> Byline:
-    if item.submitter_id is not None and item.submitter_id == viewer.id:
-        return Byline("you")
-    if viewer.role not in roles.TRIAGE:
-        # Other members never learn who raised an item.
-        return Byline("none")
-    if item.keyed_in:
-        return Byline("keyed", person_ref(item.keyed_by) if item.keyed_by else "-")
-    if item.name_hidden or item.submitter_id is None:
-        return Byline("hidden")
-    submitter = await people.by_id(tx, item.submitter_id)
-    return Byline(
-        "named", person_ref(item.submitter_id), (submitter.label if submitter else "") or ""
-    )
 
 
 @dataclass(frozen=True)
@@ -332,216 +354,40 @@ async def browse(
 # --- support ------------------------------------------------------------------------------------
 
 
-async def support(tx: Tx, clock: Clock, *, person: Person, item_id: int) -> str:
-    """added, already, own, closed or unknown. The primary key makes a second support impossible."""
+async def support(tx: Tx, clock: Clock, *, person: Person, item_id: int) -> Supported:
+    """The primary key makes a second support impossible."""
     if person.role not in roles.IN_CUSTODY:
         raise NotAllowed(f"{person.role} may not support items")
     item = await store.get(tx, item_id)
     if item is None or item.status not in PUBLISHED:
-        return "unknown"
+        return Supported.UNKNOWN
     if item.submitter_id == person.id:
-        return "own"
+        return Supported.OWN
     if item.status not in OPEN:
-        return "closed"
-    if await store.add_support(tx, item.id, person.id, to_db(clock.now())):
-        return "added"
-    return "already"
-
-
-# --- triage -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Queue:
-    item: ItemRow | None
-    waiting: int
-
-
-async def queue(tx: Tx, viewer: Person, *, after: int | None = None) -> Queue:
-    """The oldest new item (or the next one after a skipped item) and how many are waiting."""
-    _need_triage(viewer)
-    skipped = await store.get(tx, after) if after is not None else None
-    item = await store.next_in_queue(tx, NEW, skipped)
-    if item is None and skipped is not None:
-        item = await store.next_in_queue(tx, NEW)  # past the end: start again from the oldest
-    return Queue(item, await store.count_in_status(tx, NEW))
+        return Supported.CLOSED
+    if await store.add_support(tx, item.id, person.id, clock.now()):
+        return Supported.ADDED
+    return Supported.ALREADY
 
 
 @dataclass(frozen=True)
 class Decision:
-    """What came of a status change: done, or why not: handled (someone else changed it first),
-    refused (not in TRANSITIONS), unknown, and for a merge: self, loop, no_target, target (the
-    original is declined, merged or closed)."""
+    """What came of a status change (a Verdict), with the item as it now is."""
 
-    result: str
+    result: Verdict
     item: ItemRow | None = None
     target: ItemRow | None = None
 
     @property
     def done(self) -> bool:
-        return self.result == "done"
+        return self.result is Verdict.DONE
 
 
-def _need_triage(actor: Person) -> None:
-    if actor.role not in roles.TRIAGE:
-        raise NotAllowed(f"{actor.role} may not triage")
-
-
-async def accept(
-    tx: Tx, clock: Clock, settings: Settings, *, actor: Person, item_id: int, version: int
-) -> Decision:
-    """Accepted, awaiting a meeting (see attach_to_meeting, called by the meetings work)."""
-    _need_triage(actor)
-    return await _decide(
-        tx,
-        clock,
-        settings,
-        actor=actor,
-        item_id=item_id,
-        version=version,
-        new=ACCEPTED,
-        action="agenda.accept",
-        message="agenda.notice.accepted",
-        fields={"published_at": to_db(clock.now())},
-    )
-
-
-# "Answer directly" is an outcome: bot.council.outcomes.post moves the item new -> answered
-# (and on to closed when resolved or not possible), keeps the version and tells everyone.
-
-
-async def decline(
-    tx: Tx,
-    clock: Clock,
-    settings: Settings,
-    *,
-    actor: Person,
-    item_id: int,
-    version: int,
-    reason: str,
-) -> Decision:
-    """The reason in each content language the decliner typed (bot.council.content)."""
-    _need_triage(actor)
-    cleaned = _checked_note(reason)
-    await content.keep(tx, actor.id, "decline", item_id, {"reason": "reason"})
-    versions = await content.versions(tx, settings, "decline", item_id, "reason", cleaned)
-    return await _decide(
-        tx,
-        clock,
-        settings,
-        actor=actor,
-        item_id=item_id,
-        version=version,
-        new=DECLINED,
-        action="agenda.decline",
-        message="agenda.notice.declined",
-        fields={"answer": cleaned},
-        params={"reason": content.param(settings, versions)},
-    )
-
-
-async def ask_info(
-    tx: Tx,
-    clock: Clock,
-    settings: Settings,
-    *,
-    actor: Person,
-    item_id: int,
-    version: int,
-    question: str,
-    reply_button: ButtonSpec,
-) -> Decision:
-    """The member gets the question with a button to reply (the button data comes from the
-    handlers layer, which owns the callback format)."""
-    _need_triage(actor)
-    cleaned = _checked_note(question)
-    return await _decide(
-        tx,
-        clock,
-        settings,
-        actor=actor,
-        item_id=item_id,
-        version=version,
-        new=NEEDS_INFO,
-        action="agenda.ask_info",
-        message="agenda.notice.needs_info",
-        fields={"info_question": cleaned},
-        params={"question": cleaned},
-        buttons=[[reply_button]],
-    )
-
-
-def _checked_note(text: str) -> str:
+def checked_note(text: str) -> str:
     cleaned = note_text(text)
     if not cleaned.ok:
         raise ValueError(f"note not usable: {cleaned.problem}")
     return cleaned.text
-
-
-async def merge(
-    tx: Tx,
-    clock: Clock,
-    settings: Settings,
-    *,
-    actor: Person,
-    item_id: int,
-    version: int,
-    target_id: int,
-) -> Decision:
-    """Merge a copy into its original: the copy's supporters and submitter support the original."""
-    _need_triage(actor)
-    item = await store.get(tx, item_id)
-    if item is None:
-        return Decision("unknown")
-    if item.version != version:
-        return Decision("handled", item)
-    if not may_move(item.status, MERGED):
-        return Decision("refused", item)
-    root = await store.get(tx, target_id)
-    if root is None:
-        return Decision("no_target", item)
-    if root.id == item.id:
-        return Decision("self", item)
-    seen = {item.id}
-    while root.status == MERGED and root.merged_into is not None:
-        if root.id in seen or len(seen) > _MERGE_CHAIN_LIMIT:
-            return Decision("loop", item, root)
-        seen.add(root.id)
-        parent = await store.get(tx, root.merged_into)
-        if parent is None:
-            return Decision("no_target", item)
-        if parent.id == item.id:
-            return Decision("loop", item, root)
-        root = parent
-    if root.status in (DECLINED, CLOSED, MERGED):
-        return Decision("target", item, root)
-    now = to_db(clock.now())
-    decided = await _decide(
-        tx,
-        clock,
-        settings,
-        actor=actor,
-        item_id=item_id,
-        version=version,
-        new=MERGED,
-        action="agenda.merge",
-        message="agenda.notice.merged",
-        fields={"merged_into": root.id},
-        params={"target": ref(root.id)},
-        supporter_message="agenda.notice.merged_supporter",
-        detail={"into": ref(root.id)},
-        before_notices=lambda: _follow_original(tx, item, root, now),
-    )
-    return Decision(decided.result, decided.item, root)
-
-
-async def _follow_original(tx: Tx, copy: ItemRow, original: ItemRow, now: str) -> None:
-    await store.move_supporters(
-        tx, copy.id, original.id, skip_person=original.submitter_id, now=now
-    )
-    if copy.submitter_id is not None and copy.submitter_id != original.submitter_id:
-        await store.add_support(tx, original.id, copy.submitter_id, now)
-    await store.repoint_merged(tx, copy.id, original.id)
 
 
 async def reply_info(
@@ -550,20 +396,20 @@ async def reply_info(
     """The member's answer to a question: the item goes back into the triage queue as new."""
     item = await store.get(tx, item_id)
     if item is None or not _may_reply(item, person):
-        return Decision("unknown")
+        return Decision(Verdict.UNKNOWN)
     if item.status != NEEDS_INFO:
-        return Decision("handled", item)
-    cleaned = _checked_note(text)
+        return Decision(Verdict.HANDLED, item)
+    cleaned = checked_note(text)
     if not await store.change_status(
         tx,
         item.id,
         expected=NEEDS_INFO,
         version=item.version,
         new=NEW,
-        now=to_db(clock.now()),
+        now=clock.now(),
         fields={"info_reply": cleaned},
     ):
-        return Decision("handled", item)
+        return Decision(Verdict.HANDLED, item)
     if person.role in roles.STAFF_SIDE:
         await audit.record(
             tx,
@@ -575,7 +421,7 @@ async def reply_info(
         )
     updated = await _get(tx, item.id)
     await _alert_if_risky(tx, clock, settings, updated, cleaned, version=updated.version)
-    return Decision("done", updated)
+    return Decision(Verdict.DONE, updated)
 
 
 async def late_reply(
@@ -585,9 +431,9 @@ async def late_reply(
     the staff member who asked is told, so the words still reach someone."""
     item = await store.get(tx, item_id)
     if item is None or not _may_reply(item, person) or item.info_question is None:
-        return Decision("unknown")
-    cleaned = _checked_note(text)
-    now = to_db(clock.now())
+        return Decision(Verdict.UNKNOWN)
+    cleaned = checked_note(text)
+    now = clock.now()
     note_id = await notes_store.add(tx, item_id=item.id, author_id=person.id, text=cleaned, at=now)
     asker_id = await notes_store.last_asker(tx, ref(item.id))
     asker_row = await people.by_id(tx, asker_id) if asker_id is not None else None
@@ -601,7 +447,7 @@ async def late_reply(
             params={"ref": ref(item.id), "text": cleaned},
         )
     await _alert_if_risky(tx, clock, settings, item, cleaned, version=item.version)
-    return Decision("done", item)
+    return Decision(Verdict.DONE, item)
 
 
 def _may_reply(item: ItemRow, person: Person) -> bool:
@@ -647,8 +493,8 @@ async def attach_to_meeting(
     """Put an accepted item on a meeting's agenda; submitter and supporters are told when."""
     item = await store.get(tx, item_id)
     if item is None:
-        return Decision("unknown")
-    return await _decide(
+        return Decision(Verdict.UNKNOWN)
+    return await decide(
         tx,
         clock,
         settings,
@@ -679,10 +525,10 @@ async def carry_over(
     without an outcome goes back on_agenda (in TRANSITIONS)."""
     item = await store.get(tx, item_id)
     if item is None:
-        return Decision("unknown")
+        return Decision(Verdict.UNKNOWN)
     if item.status not in (ON_AGENDA, DISCUSSED):
-        return Decision("refused", item)
-    return await _decide(
+        return Decision(Verdict.REFUSED, item)
+    return await decide(
         tx,
         clock,
         settings,
@@ -713,13 +559,13 @@ async def move(
     generic status notice. answer_text, when given, becomes the latest answer members read."""
     item = await store.get(tx, item_id)
     if item is None:
-        return Decision("unknown")
+        return Decision(Verdict.UNKNOWN)
     fields: dict[str, Any] = {}
     if answer_text is not None:
-        fields["answer"] = _checked_note(answer_text)
+        fields["answer"] = checked_note(answer_text)
     if new == ACCEPTED:
         fields["meeting_id"] = None
-    return await _decide(
+    return await decide(
         tx,
         clock,
         settings,
@@ -737,7 +583,7 @@ async def move(
 # --- the one road for a change of status --------------------------------------------------------
 
 
-async def _decide(
+async def decide(
     tx: Tx,
     clock: Clock,
     settings: Settings,
@@ -759,11 +605,11 @@ async def _decide(
     """stay=True: the status may also stay as it is (an item moved to another meeting)."""
     item = await store.get(tx, item_id)
     if item is None:
-        return Decision("unknown")
+        return Decision(Verdict.UNKNOWN)
     if item.version != version:
-        return Decision("handled", item)
+        return Decision(Verdict.HANDLED, item)
     if not may_move(item.status, new) and not (stay and item.status == new):
-        return Decision("refused", item)
+        return Decision(Verdict.REFUSED, item)
     fields = dict(fields or {})
     if "published_at" in fields and item.published_at is not None:
         fields.pop("published_at")
@@ -773,10 +619,10 @@ async def _decide(
         expected=item.status,
         version=item.version,
         new=new,
-        now=to_db(clock.now()),
+        now=clock.now(),
         fields=fields,
     ):
-        return Decision("handled", item)
+        return Decision(Verdict.HANDLED, item)
     # Read before a merge moves them: the copy's supporters are told where their support went.
     supporters = await store.supporter_ids(tx, item.id)
     if before_notices is not None:
@@ -804,7 +650,7 @@ async def _decide(
         supporters=supporters,
         supporter_message=supporter_message,
     )
-    return Decision("done", updated)
+    return Decision(Verdict.DONE, updated)
 
 
 async def _tell(

@@ -600,7 +600,7 @@ async def _close_checksum(tx: Tx, timer: TimerRow) -> str | None:
     return None if consultation is None else _close_checksum_of(consultation)
 
 
-timers.register(CLOSE_KIND, fire=_fire_close, checksum=_close_checksum)
+CLOSE_TIMER = timers.Timer(CLOSE_KIND, fire=_fire_close, checksum=_close_checksum)
 
 
 @dataclass(frozen=True)

@@ -10,22 +10,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from bot.config import Settings
-from bot.council import audit, content, notices, roles, timers
+from bot.council import audit, content, election_buttons, flows, notices, roles, timers
 from bot.council.access import Person, person_ref
 from bot.council.clock import Clock
 from bot.council.count import IRV, STV, Count, count
 from bot.council.notices import ButtonSpec
+from bot.council.paper_polls import PaperMark
 from bot.council.text import Cleaned, clean
 from storage import content as content_store
 from storage import elections as store
 from storage import people as people_store
 from storage import timers as timer_store
-from storage.clock import from_db, to_db
+from storage.clock import to_db
 from storage.db import Database, Tx
 from storage.elections import CandidateRow, ElectionRow, OfficeRow, TermRow
 from storage.timers import TimerRow
@@ -39,9 +41,17 @@ MAX_OFFICES = 6
 MAX_SEATS = 5
 MAX_SECONDERS = 3
 MAX_CANDIDATES = store.MAX_RANK
-ELECTORATES = ("wing", "members", "reps")
-NOMINATION_CHOICES = {"3d": timedelta(days=3), "7d": timedelta(days=7), "14d": timedelta(days=14)}
-VOTING_CHOICES = {"1d": timedelta(days=1), "3d": timedelta(days=3), "7d": timedelta(days=7)}
+ELECTORATES: tuple[election_buttons.Electorate, ...] = ("wing", "members", "reps")
+NOMINATION_CHOICES: dict[election_buttons.NominationChoice, timedelta] = {
+    "3d": timedelta(days=3),
+    "7d": timedelta(days=7),
+    "14d": timedelta(days=14),
+}
+VOTING_CHOICES: dict[election_buttons.VotingChoice, timedelta] = {
+    "1d": timedelta(days=1),
+    "3d": timedelta(days=3),
+    "7d": timedelta(days=7),
+}
 MIN_PERIOD = timedelta(hours=1)
 MAX_NOMINATIONS = timedelta(days=60)
 
@@ -55,13 +65,116 @@ SOON_KIND = "election_closing_soon"
 CLOSE_KIND = "election_close"
 TERM_KIND = "office_term_ending"
 
-# What a voter is told; NOT_OPEN is the one answer for an unknown office, a forged ranking and
-# someone not on the register alike: it reveals nothing.
-NOT_OPEN = "not_open"
-CLOSED = "closed"
-ALREADY = "already"
-EMPTY = "empty"
-RECORDED = "recorded"
+
+class Vote(StrEnum):
+    """What a ballot press comes to. NOT_OPEN is the one answer for an unknown office, a forged
+    ranking and a non-elector alike: it reveals nothing."""
+
+    RECORDED = "recorded"
+    NOT_OPEN = "not_open"
+    CLOSED = "closed"
+    ALREADY = "already"
+    EMPTY = "empty"
+
+
+NOT_OPEN, CLOSED, ALREADY, EMPTY, RECORDED = (
+    Vote.NOT_OPEN,
+    Vote.CLOSED,
+    Vote.ALREADY,
+    Vote.EMPTY,
+    Vote.RECORDED,
+)
+
+
+class Calling(StrEnum):
+    CALLED = "called"
+    NOT_ALLOWED = "not_allowed"
+    INVALID = "invalid"
+    TOO_SOON = "too_soon"
+    TOO_FAR = "too_far"
+    NO_ELECTORS = "no_electors"
+
+
+class Standing(StrEnum):
+    """Standing for an office, and why not."""
+
+    STOOD = "stood"
+    NOT_ALLOWED = "not_allowed"
+    NOT_ELIGIBLE = "not_eligible"
+    NOT_OPEN = "not_open"
+    ALREADY = "already"
+    FULL = "full"
+    INVALID = "invalid"
+
+
+class Withdrawal(StrEnum):
+    WITHDRAWN = "withdrawn"
+    TOO_LATE = "too_late"
+    NOT_STANDING = "not_standing"
+
+
+class Restatement(StrEnum):
+    """A candidate changing their statement."""
+
+    CHANGED = "changed"
+    NOT_STANDING = "not_standing"
+    TOO_LATE = "too_late"
+    INVALID = "invalid"
+
+
+class Seconding(StrEnum):
+    SECONDED = "seconded"
+    ALREADY = "already"
+    NOT_OPEN = "not_open"
+    NOT_ALLOWED = "not_allowed"
+
+
+class ChangeAsk(StrEnum):
+    """Staff asking a candidate to change their statement."""
+
+    ASKED = "asked"
+    NOT_ALLOWED = "not_allowed"
+    NOT_OPEN = "not_open"
+    INVALID = "invalid"
+
+
+class BoxOpening(StrEnum):
+    OPENED = "opened"
+    NOT_ALLOWED = "not_allowed"
+    NOT_CLOSED = "not_closed"
+    TOO_MANY = "too_many"
+    LABEL_TAKEN = "label_taken"
+
+
+class BoxCheck(StrEnum):
+    """A second person confirming a box's count."""
+
+    CONFIRMED = "confirmed"
+    NOT_ALLOWED = "not_allowed"
+    OWN_BOX = "own_box"
+    ALREADY = "already"
+
+
+class Keyed(StrEnum):
+    """Keying in one paper ballot, and why not."""
+
+    KEYED = "keyed"
+    NOT_ALLOWED = "not_allowed"
+    NOT_YOURS = "not_yours"
+    NOT_CONFIRMED = "not_confirmed"
+    BOX_FULL = "box_full"
+    NOT_CLOSED = "not_closed"
+    INVALID = "invalid"
+    EMPTY = "empty"
+    STALE = "stale"
+    TOO_MANY = "too_many"
+
+
+class Counting(StrEnum):
+    COUNTED = "counted"
+    NOT_CLOSED = "not_closed"
+    BOX_OPEN = "box_open"
+
 
 # The handler layer makes buttons for notices (ballot, "read the statements"); the council never
 # knows the callback format.
@@ -76,7 +189,7 @@ def may_call(role: str) -> bool:
     return role in CALLERS
 
 
-def electorates_for(role: str) -> tuple[str, ...]:
+def electorates_for(role: str) -> tuple[election_buttons.Electorate, ...]:
     """Staff call any election; the chair calls the council's own offices, elected by the reps."""
     if role == roles.STAFF:
         return ELECTORATES
@@ -104,57 +217,75 @@ def check_box_label(raw: str) -> Cleaned:
 # --- calling an election ---------------------------------------------------------------------
 
 
-@dataclass
-class OfficeDraft:
-    name: str
-    seats: int
-    electorate: str
-    wing: str | None
+@dataclass(frozen=True)
+class OfficeDraft(flows.Draft):
+    name: str = ""
+    seats: int = 0
+    electorate: str = ""
+    wing: str | None = None
 
 
-@dataclass
-class Draft:
+class NewStep(StrEnum):
+    NAME = "name"
+    SEATS = "seats"
+    ELECTORATE = "electorate"
+    MORE = "more"
+    SECONDERS = "seconders"
+    NOMINATIONS = "nominations"
+    VOTING = "voting"
+    PREVIEW = "preview"
+
+
+@dataclass(frozen=True)
+class Draft(flows.Draft):
     """An election being called, kept in the conversation table between steps."""
 
-    offices: list[OfficeDraft] = field(default_factory=list)
+    offices: tuple[OfficeDraft, ...] = ()
     name: str = ""  # the office being added
     seats: int = 0
     seconders: int | None = None
-    nominations_close_at: str | None = None
-    voting_closes_at: str | None = None
+    nominations_close_at: datetime | None = None
+    voting_closes_at: datetime | None = None
 
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> Draft:
-        offices = []
-        for raw in data.get("offices") or []:
-            if isinstance(raw, dict):
-                offices.append(
-                    OfficeDraft(
-                        str(raw.get("name", "")),
-                        int(raw.get("seats", 0)),
-                        str(raw.get("electorate", "")),
-                        raw.get("wing") if isinstance(raw.get("wing"), str) else None,
-                    )
-                )
-        seconders = data.get("seconders")
-        return cls(
-            offices=offices,
-            name=str(data.get("name") or ""),
-            seats=int(data.get("seats") or 0),
-            seconders=seconders if isinstance(seconders, int) else None,
-            nominations_close_at=data.get("nominations_close_at") or None,
-            voting_closes_at=data.get("voting_closes_at") or None,
-        )
 
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "offices": [o.__dict__ for o in self.offices],
-            "name": self.name,
-            "seats": self.seats,
-            "seconders": self.seconders,
-            "nominations_close_at": self.nominations_close_at,
-            "voting_closes_at": self.voting_closes_at,
-        }
+class StandStep(StrEnum):
+    STATEMENT = "statement"
+    CHANGE = "change"
+    CONFIRM = "confirm"
+
+
+@dataclass(frozen=True)
+class StandDraft(flows.Draft):
+    office: int = 0
+    statement: str = ""
+
+
+class StaffStep(StrEnum):
+    REASON = "reason"
+    REGISTER = "register"
+    POLL_REGISTER = "poll_register"
+    BOX_LABEL = "box_label"
+    POLL_BOX_LABEL = "poll_box_label"
+    BOX_COUNT = "box_count"
+    POLL_BOX_COUNT = "poll_box_count"
+    POLL_BOX_TOTALS = "poll_box_totals"
+
+
+@dataclass(frozen=True)
+class StaffDraft(flows.Draft):
+    """What a desk step is about: a candidate, an office or a poll, and a box being opened."""
+
+    candidate: int = 0
+    office: int = 0
+    poll: int = 0
+    label: str = ""
+    declared: int = 0
+
+
+# The three flows of elections (handlers/elections.py), declared once.
+NEW_ELECTION = flows.Flow("election_new", NewStep, Draft)
+STAND = flows.Flow("election_stand", StandStep, StandDraft)
+DESK = flows.Flow("election_staff", StaffStep, StaffDraft)
 
 
 _WHEN = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})[ T]+(\d{1,2})[:.](\d{2})\s*$")
@@ -171,37 +302,37 @@ def parse_when(raw: str, settings: Settings) -> datetime | None:
         return None
 
 
-def draft_problem(settings: Settings, role: str, draft: Draft, now: datetime) -> str:
+def draft_problem(settings: Settings, role: str, draft: Draft, now: datetime) -> Calling | None:
     """Everything re-checked at publishing: the draft came from stored state."""
     if not may_call(role):
-        return "not_allowed"
+        return Calling.NOT_ALLOWED
     if not 1 <= len(draft.offices) <= MAX_OFFICES:
-        return "invalid"
+        return Calling.INVALID
     for office in draft.offices:
         if office.electorate not in electorates_for(role):
-            return "not_allowed"
+            return Calling.NOT_ALLOWED
         if not check_office_name(office.name).ok or not 1 <= office.seats <= MAX_SEATS:
-            return "invalid"
+            return Calling.INVALID
         if (office.electorate == "wing") != (office.wing is not None):
-            return "invalid"
+            return Calling.INVALID
         if office.wing is not None and settings.wing(office.wing) is None:
-            return "invalid"
+            return Calling.INVALID
     if draft.seconders is None or not 0 <= draft.seconders <= MAX_SECONDERS:
-        return "invalid"
+        return Calling.INVALID
     if draft.nominations_close_at is None or draft.voting_closes_at is None:
-        return "invalid"
-    nominations = from_db(draft.nominations_close_at)
-    closes = from_db(draft.voting_closes_at)
+        return Calling.INVALID
+    nominations = draft.nominations_close_at
+    closes = draft.voting_closes_at
     if nominations < now + MIN_PERIOD or closes < nominations + MIN_PERIOD:
-        return "too_soon"
+        return Calling.TOO_SOON
     if nominations > now + MAX_NOMINATIONS or closes > nominations + MAX_NOMINATIONS:
-        return "too_far"
-    return ""
+        return Calling.TOO_FAR
+    return None
 
 
 async def _electorate(tx: Tx, clock: Clock, office: OfficeDraft) -> list[int]:
     if office.electorate == "reps":
-        return await store.current_holders(tx, to_db(clock.now()))
+        return await store.current_holders(tx, clock.now())
     wing = office.wing if office.electorate == "wing" else None
     people = await people_store.active_with_roles(tx, tuple(VOTERS), wing)
     return [p.id for p in people]
@@ -217,9 +348,9 @@ async def electorate_size(tx: Tx, clock: Clock, draft: Draft) -> int:
 
 @dataclass(frozen=True)
 class Called:
+    outcome: Calling
     election_id: int = 0
     electors: int = 0
-    problem: str = ""  # "", "not_allowed", "invalid", "too_soon", "too_far", "no_electors"
 
 
 def reminder_at(opens: datetime, closes: datetime, settings: Settings) -> datetime:
@@ -227,25 +358,31 @@ def reminder_at(opens: datetime, closes: datetime, settings: Settings) -> dateti
 
 
 async def call_election(
-    tx: Tx, clock: Clock, settings: Settings, *, actor: Person, draft: Draft, buttons: OfficeButtons
+    tx: Tx,
+    clock: Clock,
+    settings: Settings,
+    *,
+    actor: Person,
+    draft: Draft,
+    buttons: OfficeButtons = election_buttons.office_buttons,
 ) -> Called:
     """Publish: the election, its offices and fixed registers, one notice per elector, the timers
     (voting opens, closing soon, close) and the audit line, in one transaction."""
     now = clock.now()
     problem = draft_problem(settings, actor.role, draft, now)
-    if problem:
-        return Called(problem=problem)
+    if problem is not None:
+        return Called(problem)
     assert draft.nominations_close_at and draft.voting_closes_at and draft.seconders is not None
     registers = [await _electorate(tx, clock, o) for o in draft.offices]
     if not all(registers):
-        return Called(problem="no_electors")
+        return Called(Calling.NO_ELECTORS)
     election_id = await store.create(
         tx,
         seconders=draft.seconders,
         nominations_close_at=draft.nominations_close_at,
         voting_closes_at=draft.voting_closes_at,
         created_by=actor.id,
-        now=to_db(now),
+        now=now,
     )
     per_person: dict[int, list[dict[str, str]]] = {}
     sizes: list[int] = []
@@ -268,8 +405,8 @@ async def call_election(
         names = await content.versions(tx, settings, "office", office_id, "name", office.name)
         for person_id in register:
             per_person.setdefault(person_id, []).append(names)
-    nominations = from_db(draft.nominations_close_at)
-    closes = from_db(draft.voting_closes_at)
+    nominations = draft.nominations_close_at
+    closes = draft.voting_closes_at
     await content.start(tx, actor.id)  # the wizard's translations now belong to the offices
     first = content.first(settings)
     for person_id, their in per_person.items():
@@ -327,11 +464,11 @@ async def call_election(
             ],
             "electors": sizes,
             "seconders": draft.seconders,
-            "nominations_close_at": draft.nominations_close_at,
-            "voting_closes_at": draft.voting_closes_at,
+            "nominations_close_at": to_db(draft.nominations_close_at),
+            "voting_closes_at": to_db(draft.voting_closes_at),
         },
     )
-    return Called(election_id, len(per_person))
+    return Called(Calling.CALLED, election_id, len(per_person))
 
 
 async def office_name(tx: Tx, settings: Settings, office_id: int, name: str) -> dict[str, Any]:
@@ -352,7 +489,10 @@ def ref(election_id: int) -> str:
 
 def _checksum(election: ElectionRow) -> str:
     # Times only: the status moves on as the election does, and each timer checks it itself.
-    return timers.checksum_of(election.nominations_close_at, election.voting_closes_at)
+    # In the stored text form, as the first version did, so timers already queued still match.
+    return timers.checksum_of(
+        to_db(election.nominations_close_at), to_db(election.voting_closes_at)
+    )
 
 
 async def _timer_checksum(tx: Tx, timer: TimerRow) -> str | None:
@@ -381,83 +521,85 @@ async def place(tx: Tx, office_id: int) -> Place | None:
 
 
 def nominations_open(election: ElectionRow, clock: Clock) -> bool:
-    return election.status == "nominations" and election.nominations_close_at > to_db(clock.now())
+    return election.status == "nominations" and election.nominations_close_at > clock.now()
 
 
-async def stand_problem(tx: Tx, clock: Clock, person: Person, office_id: int) -> str:
+async def stand_problem(tx: Tx, clock: Clock, person: Person, office_id: int) -> Standing | None:
     """ "" when this person may stand for this office now, else why not."""
     if person.role not in VOTERS or person.status != "active":
-        return "not_allowed"
+        return Standing.NOT_ALLOWED
     found = await place(tx, office_id)
     if found is None:
-        return "not_eligible"
+        return Standing.NOT_ELIGIBLE
     if not nominations_open(found.election, clock):
-        return "not_open"
+        return Standing.NOT_OPEN
     # Standing is for the office's own electorate: a member of A wing cannot stand for B wing.
     if await store.voted(tx, office_id, person.id) is None:
-        return "not_eligible"
+        return Standing.NOT_ELIGIBLE
     if await store.candidate_of(tx, office_id, person.id) is not None:
-        return "already"
+        return Standing.ALREADY
     if len(await store.candidates(tx, office_id, standing_only=True)) >= MAX_CANDIDATES:
-        return "full"
-    return ""
+        return Standing.FULL
+    return None
 
 
 async def nominate(
     tx: Tx, clock: Clock, settings: Settings, person: Person, office_id: int, statement: str
-) -> str:
+) -> Standing:
     """ "stood" or the reason from stand_problem, or "invalid" for a bad statement."""
     problem = await stand_problem(tx, clock, person, office_id)
-    if problem:
+    if problem is not None:
         return problem
     cleaned = check_statement(statement)
     if not cleaned.ok:
-        return "invalid"
+        return Standing.INVALID
     name = person.label or person_ref(person.id)
-    made = await store.nominate(tx, office_id, person.id, name, cleaned.text, to_db(clock.now()))
-    return "stood" if made is not None else "already"
+    made = await store.nominate(tx, office_id, person.id, name, cleaned.text, clock.now())
+    return Standing.STOOD if made is not None else Standing.ALREADY
 
 
-async def withdraw(tx: Tx, clock: Clock, person: Person, office_id: int) -> str:
+async def withdraw(tx: Tx, clock: Clock, person: Person, office_id: int) -> Withdrawal:
     """ "withdrawn", "too_late" (voting has opened) or "not_standing"."""
     found = await place(tx, office_id)
     mine = await store.candidate_of(tx, office_id, person.id)
     if found is None or mine is None or mine.status != "standing":
-        return "not_standing"
+        return Withdrawal.NOT_STANDING
     if not nominations_open(found.election, clock):
-        return "too_late"
+        return Withdrawal.TOO_LATE
     await store.set_candidate_status(tx, mine.id, "standing", "withdrawn")
-    return "withdrawn"
+    return Withdrawal.WITHDRAWN
 
 
 async def change_statement(
     tx: Tx, clock: Clock, person: Person, office_id: int, statement: str
-) -> str:
+) -> Restatement:
     found = await place(tx, office_id)
     mine = await store.candidate_of(tx, office_id, person.id)
     if found is None or mine is None or mine.status != "standing":
-        return "not_standing"
+        return Restatement.NOT_STANDING
     if not nominations_open(found.election, clock):
-        return "too_late"
+        return Restatement.TOO_LATE
     cleaned = check_statement(statement)
     if not cleaned.ok:
-        return "invalid"
+        return Restatement.INVALID
     await store.set_statement(tx, mine.id, cleaned.text)
-    return "changed"
+    return Restatement.CHANGED
 
 
-async def second(tx: Tx, clock: Clock, person: Person, candidate_id: int) -> str:
+async def second(tx: Tx, clock: Clock, person: Person, candidate_id: int) -> Seconding:
     """A member of the office's electorate seconds someone else's nomination, once."""
     found = await store.candidate(tx, candidate_id)
     if found is None or found.status != "standing" or person.role not in VOTERS:
-        return "not_allowed"
+        return Seconding.NOT_ALLOWED
     office = await place(tx, found.office_id)
     assert office is not None
     if not nominations_open(office.election, clock):
-        return "not_open"
+        return Seconding.NOT_OPEN
     if found.person_id == person.id or await store.voted(tx, found.office_id, person.id) is None:
-        return "not_allowed"
-    return "seconded" if await store.second(tx, candidate_id, person.id) else "already"
+        return Seconding.NOT_ALLOWED
+    return (
+        Seconding.SECONDED if await store.second(tx, candidate_id, person.id) else Seconding.ALREADY
+    )
 
 
 async def ask_change(
@@ -468,35 +610,35 @@ async def ask_change(
     actor: Person,
     candidate_id: int,
     reason: str,
-    buttons: list[list[ButtonSpec]],
-) -> str:
+    buttons: list[list[ButtonSpec]] | None = None,
+) -> ChangeAsk:
     """Staff ask a candidate to change their statement, with a reason. Never an edit."""
     if actor.role not in PAPER_STAFF:
-        return "not_allowed"
+        return ChangeAsk.NOT_ALLOWED
     found = await store.candidate(tx, candidate_id)
     cleaned = check_reason(reason)
     if found is None or found.status != "standing":
-        return "not_allowed"
+        return ChangeAsk.NOT_ALLOWED
     office = await place(tx, found.office_id)
     assert office is not None
     if not nominations_open(office.election, clock):
-        return "not_open"
+        return ChangeAsk.NOT_OPEN
     if not cleaned.ok:
-        return "invalid"
+        return ChangeAsk.INVALID
     await store.ask_change(tx, candidate_id, cleaned.text)
     person = await people_store.by_id(tx, found.person_id) if found.person_id else None
     if person is not None:
         await notices.notify(
             tx,
             clock,
-            key=f"election:candidate:{candidate_id}:change:{to_db(clock.now())}",
+            key=f"election:candidate:{candidate_id}:change:{clock.now()}",
             message="elections.change_asked",
             params={
                 "office": await office_name(tx, settings, office.office.id, office.office.name),
                 "reason": cleaned.text,
             },
             person=person,
-            buttons=buttons,
+            buttons=election_buttons.change_statement_buttons() if buttons is None else buttons,
         )
     await audit.record(
         tx,
@@ -507,7 +649,7 @@ async def ask_change(
         subject=f"candidate:{candidate_id}",
         detail={"office": found.office_id},
     )
-    return "asked"
+    return ChangeAsk.ASKED
 
 
 # --- voting ----------------------------------------------------------------------------------
@@ -537,12 +679,12 @@ def ranking_fits(ranking: list[int], size: int) -> bool:
 
 
 def voting_open(election: ElectionRow, clock: Clock) -> bool:
-    return election.status == "voting" and election.voting_closes_at > to_db(clock.now())
+    return election.status == "voting" and election.voting_closes_at > clock.now()
 
 
 async def _ballot_place(
     tx: Tx, clock: Clock, settings: Settings, office_id: int, ranking: list[int]
-) -> BallotView | str:
+) -> BallotView | Vote:
     found = await place(tx, office_id)
     if found is None:
         return NOT_OPEN
@@ -561,13 +703,13 @@ async def _ballot_place(
 
 async def ballot(
     tx: Tx, clock: Clock, settings: Settings, person: Person, office_id: int, ranking: list[int]
-) -> BallotView | str:
+) -> BallotView | Vote:
     """The ballot for this elector with this ranking, or why not (NOT_OPEN, CLOSED, ALREADY)."""
     state = await store.voted(tx, office_id, person.id)
     if state is None:
         return NOT_OPEN
     view = await _ballot_place(tx, clock, settings, office_id, ranking)
-    if isinstance(view, str):
+    if isinstance(view, Vote):
         return view
     return ALREADY if state else view
 
@@ -584,16 +726,16 @@ async def statements(tx: Tx, person: Person, office_id: int) -> Place | None:
 
 async def cast(
     tx: Tx, clock: Clock, settings: Settings, person: Person, office_id: int, ranking: list[int]
-) -> str:
+) -> Vote:
     """Record one ranked ballot: RECORDED, ALREADY, CLOSED, NOT_OPEN or EMPTY. The ranking is
     sealed and forgotten: not returned, logged or audited."""
     view = await ballot(tx, clock, settings, person, office_id, ranking)
-    if isinstance(view, str):
+    if isinstance(view, Vote):
         return view
     if not ranking:
         return EMPTY
     ids = [view.candidates[i].id for i in ranking]
-    if await store.cast(tx, office_id, person.id, ids, to_db(clock.now())):
+    if await store.cast(tx, office_id, person.id, ids, clock.now()):
         return RECORDED
     return ALREADY
 
@@ -611,10 +753,10 @@ async def open_voting(
     """Nominations close and voting opens: unseconded nominations drop, ballots go out."""
     election = await store.get(tx, election_id)
     if election is None or not await store.set_status(
-        tx, election.id, "nominations", "voting", to_db(clock.now())
+        tx, election.id, "nominations", "voting", clock.now()
     ):
         return
-    closes = from_db(election.voting_closes_at)
+    closes = election.voting_closes_at
     per_office = payload.get("buttons") or {}
     for office in await store.offices(tx, election.id):
         for candidate in await store.candidates(tx, office.id, standing_only=True):
@@ -646,7 +788,7 @@ async def catch_up(db: Database, clock: Clock, settings: Settings) -> int:
     """At start-up: an election whose opening or closing timer was missed beyond the grace
     period (the bot was down) opens or closes now, late, rather than staying stuck."""
     async with db.transaction() as tx:
-        due = await store.overdue(tx, to_db(clock.now()))
+        due = await store.overdue(tx, clock.now())
     moved = 0
     for election in due:
         async with db.transaction() as tx:
@@ -664,7 +806,7 @@ async def closing_soon(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow
     election = await store.get(tx, timer.subject_id)
     if election is None or not voting_open(election, clock):
         return
-    closes = from_db(election.voting_closes_at)
+    closes = election.voting_closes_at
     per_office = timer.payload.get("buttons") or {}
     for office in await store.offices(tx, election.id):
         buttons = per_office.get(str(office.id))
@@ -686,7 +828,7 @@ async def closing_soon(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow
 
 async def close(tx: Tx, clock: Clock, settings: Settings, election_id: int) -> bool:
     """Voting ends: freeze turnout; count now unless paper votes are still to be keyed in."""
-    now = to_db(clock.now())
+    now = clock.now()
     if not await store.set_status(tx, election_id, "voting", "closed", now):
         return False
     await timers.cancel(tx, clock, f"election:{election_id}:soon")
@@ -716,23 +858,25 @@ async def _fire_close(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow)
 # --- paper ballots ---------------------------------------------------------------------------
 
 
-async def mark_paper(tx: Tx, clock: Clock, *, actor: Person, office_id: int, person_id: int) -> str:
+async def mark_paper(
+    tx: Tx, clock: Clock, *, actor: Person, office_id: int, person_id: int
+) -> PaperMark:
     """Mark the register: this elector voted on paper. "marked", "already" (voted online or on
     paper), "not_elector", "closed" or "not_allowed"."""
     if actor.role not in PAPER_STAFF:
-        return "not_allowed"
+        return PaperMark.NOT_ALLOWED
     found = await place(tx, office_id)
     if found is None:
-        return "not_elector"
+        return PaperMark.NOT_ELECTOR
     state = await store.voted(tx, office_id, person_id)
     if state is None:
-        return "not_elector"
+        return PaperMark.NOT_ELECTOR
     if found.election.status not in ("voting", "closed"):
-        return "closed"
+        return PaperMark.CLOSED
     if state:
-        return "already"
+        return PaperMark.ALREADY
     if not await store.mark_paper(tx, office_id, person_id):
-        return "already"
+        return PaperMark.ALREADY
     if found.election.status == "closed":
         await store.freeze_turnout(tx, office_id)
     await audit.record(
@@ -744,26 +888,26 @@ async def mark_paper(tx: Tx, clock: Clock, *, actor: Person, office_id: int, per
         subject=person_ref(person_id),
         detail={"office": office_id},
     )
-    return "marked"
+    return PaperMark.MARKED
 
 
 async def open_box(
     tx: Tx, clock: Clock, *, actor: Person, office_id: int, label: str, declared: int
-) -> str:
+) -> BoxOpening:
     """A ballot box to key in, after voting closes; its count waits for a second person."""
     if actor.role not in PAPER_STAFF:
-        return "not_allowed"
+        return BoxOpening.NOT_ALLOWED
     found = await place(tx, office_id)
     if found is None or found.election.status != "closed":
-        return "not_closed"
+        return BoxOpening.NOT_CLOSED
     paper = (await store.turnout(tx, office_id))[1]
     if declared < 1 or await store.declared_total(tx, office_id=office_id) + declared > paper:
-        return "too_many"
+        return BoxOpening.TOO_MANY
     made = await store.add_box(
         tx, office_id=office_id, label=label, declared=declared, keyed_by=actor.id
     )
     if made is None:
-        return "label_taken"
+        return BoxOpening.LABEL_TAKEN
     await audit.record(
         tx,
         clock,
@@ -773,19 +917,19 @@ async def open_box(
         subject=f"box:{made}",
         detail={"office": office_id, "label": label, "declared": declared},
     )
-    return "opened"
+    return BoxOpening.OPENED
 
 
-async def confirm_box(tx: Tx, clock: Clock, *, actor: Person, box_id: int) -> str:
+async def confirm_box(tx: Tx, clock: Clock, *, actor: Person, box_id: int) -> BoxCheck:
     if actor.role not in BOX_CONFIRMERS:
-        return "not_allowed"
+        return BoxCheck.NOT_ALLOWED
     found = await store.box(tx, box_id)
     if found is None:
-        return "not_allowed"
+        return BoxCheck.NOT_ALLOWED
     if found.keyed_by == actor.id:
-        return "own_box"
+        return BoxCheck.OWN_BOX
     if found.status != "unconfirmed":
-        return "already"
+        return BoxCheck.ALREADY
     await store.confirm_box(tx, box_id, actor.id, done=found.poll_id is not None)
     await audit.record(
         tx,
@@ -796,7 +940,7 @@ async def confirm_box(tx: Tx, clock: Clock, *, actor: Person, box_id: int) -> st
         subject=f"box:{box_id}",
         detail={"declared": found.declared},
     )
-    return "confirmed"
+    return BoxCheck.CONFIRMED
 
 
 @dataclass(frozen=True)
@@ -807,26 +951,26 @@ class Keying:
 
 async def keying(
     tx: Tx, clock: Clock, settings: Settings, *, actor: Person, box_id: int, ranking: list[int]
-) -> Keying | str:
+) -> Keying | Keyed:
     """A paper ballot being keyed from a box: the box must be confirmed and this person's."""
     if actor.role not in PAPER_STAFF:
-        return "not_allowed"
+        return Keyed.NOT_ALLOWED
     found = await store.box(tx, box_id)
     if found is None or found.office_id is None:
-        return "not_allowed"
+        return Keyed.NOT_ALLOWED
     if found.keyed_by != actor.id:
-        return "not_yours"
+        return Keyed.NOT_YOURS
     if found.status == "unconfirmed":
-        return "not_confirmed"
+        return Keyed.NOT_CONFIRMED
     if found.status == "done":
-        return "box_full"
+        return Keyed.BOX_FULL
     office = await place(tx, found.office_id)
     assert office is not None
     if office.election.status != "closed":
-        return "not_closed"
+        return Keyed.NOT_CLOSED
     candidates = await store.candidates(tx, found.office_id, standing_only=True)
     if not ranking_fits(ranking, len(candidates)):
-        return "invalid"
+        return Keyed.INVALID
     return Keying(found, BallotView(office, candidates, ranking))
 
 
@@ -839,19 +983,19 @@ async def key_ballot(
     box_id: int,
     expected: int,
     ranking: list[int],
-) -> str:
+) -> Keyed:
     """Key one paper ballot. `expected` is how many the box held when the keyer saw it, so a
     double press (or a stale screen) keys nothing twice. Never linked to anyone."""
     found = await keying(tx, clock, settings, actor=actor, box_id=box_id, ranking=ranking)
-    if isinstance(found, str):
+    if isinstance(found, Keyed):
         return found
     if not ranking:
-        return "empty"
+        return Keyed.EMPTY
     if found.box.keyed != expected:
-        return "stale"
+        return Keyed.STALE
     ids = [found.view.candidates[i].id for i in ranking]
     if not await store.key_ballot(tx, box_id, actor.id, ids):
-        return "too_many"
+        return Keyed.TOO_MANY
     box = await store.box(tx, box_id)
     assert box is not None
     if box.status == "done":
@@ -864,7 +1008,7 @@ async def key_ballot(
             subject=f"box:{box_id}",
             detail={"office": box.office_id, "ballots": box.keyed},
         )
-    return "keyed"
+    return Keyed.KEYED
 
 
 # --- the count and the results ---------------------------------------------------------------
@@ -910,26 +1054,26 @@ async def count_office(tx: Tx, office: OfficeRow) -> Count:
     )
 
 
-async def count_problem(tx: Tx, election_id: int) -> str:
+async def count_problem(tx: Tx, election_id: int) -> Counting | None:
     for office in await store.offices(tx, election_id):
         if any(b.status != "done" for b in await store.boxes(tx, office_id=office.id)):
-            return "box_open"
-    return ""
+            return Counting.BOX_OPEN
+    return None
 
 
 async def count_election(
     tx: Tx, clock: Clock, settings: Settings, election_id: int, *, actor: Person | None = None
-) -> str:
+) -> Counting:
     """Count every office (once), start the terms of those elected, and send the results to
     the electorate, the candidates and staff. "counted", "not_closed", "box_open"."""
     election = await store.get(tx, election_id)
     if election is None or election.status != "closed":
-        return "not_closed"
+        return Counting.NOT_CLOSED
     problem = await count_problem(tx, election_id)
-    if problem:
+    if problem is not None:
         return problem
     now = clock.now()
-    await store.set_status(tx, election_id, "closed", "counted", to_db(now))
+    await store.set_status(tx, election_id, "closed", "counted", now)
     ends = now + settings.election_term
     recipients: dict[int, list[OfficeRow]] = {}
     for office in await store.offices(tx, election_id):
@@ -941,7 +1085,7 @@ async def count_election(
             person_id = by_id[candidate_id].person_id
             if person_id is None:
                 continue
-            term_id = await store.add_term(tx, office.id, person_id, to_db(now), to_db(ends))
+            term_id = await store.add_term(tx, office.id, person_id, now, ends)
             await timers.schedule(
                 tx,
                 key=f"term:{term_id}:ending",
@@ -984,7 +1128,7 @@ async def count_election(
         # How many ballots per office, never a preference.
         detail={"ballots": [o.online + o.paper for o in await store.offices(tx, election_id)]},
     )
-    return "counted"
+    return Counting.COUNTED
 
 
 def withheld(settings: Settings, office: OfficeRow) -> bool:
@@ -1053,14 +1197,35 @@ def _fmt(value: float) -> str:
     return f"{value:g}" if float(value).is_integer() else f"{value:.2f}"
 
 
-async def offices_for(tx: Tx, person: Person) -> list[tuple[OfficeRow, ElectionRow, str]]:
-    """Offices whose register holds this person: with the election and whether they voted."""
+async def offices_for(
+    tx: Tx, clock: Clock, settings: Settings, person: Person, *, limit: int = 8
+) -> list[tuple[OfficeRow, ElectionRow, str]]:
+    """Offices whose register holds this person: with the election and whether they voted. An
+    election whose voting time is over is closed first (its timer has not run yet, or was missed
+    while down), so nobody is offered a ballot that can no longer count."""
     out = []
-    for office, state in await store.offices_for_elector(tx, person.id):
+    for office, state in (await store.offices_for_elector(tx, person.id))[:limit]:
         election = await store.get(tx, office.election_id)
         assert election is not None
+        if election.status == "voting" and not voting_open(election, clock):
+            await close(tx, clock, settings, election.id)
+            election = await store.get(tx, election.id) or election
         out.append((office, election, state))
     return out
+
+
+def may_second(election: ElectionRow, clock: Clock, person: Person) -> bool:
+    """Seconding is for electors, while nominations are open, in elections that ask for it."""
+    return election.seconders > 0 and nominations_open(election, clock) and person.role in VOTERS
+
+
+def chart_shown(settings: Settings, person: Person, office: OfficeRow) -> bool:
+    """Each stage's chart: for those who confirm boxes, once counted, above the small-number rule."""
+    return (
+        person.role in BOX_CONFIRMERS
+        and office.result is not None
+        and not withheld(settings, office)
+    )
 
 
 # --- terms, empty seats, /myrecord --------------------------------------------------------------
@@ -1080,7 +1245,7 @@ async def _fire_term(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow) 
             params={
                 "office": await office_name(tx, settings, term.office_id, term.office_name),
                 "name": (holder.label if holder else None) or person_ref(term.person_id or 0),
-                "ends": notices.when(from_db(term.ends_at)),
+                "ends": notices.when(term.ends_at),
             },
             person=staff,
         )
@@ -1088,19 +1253,14 @@ async def _fire_term(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow) 
 
 async def _term_checksum(tx: Tx, timer: TimerRow) -> str | None:
     term = await store.term(tx, timer.subject_id)
-    return None if term is None else timers.checksum_of(term.id, term.ends_at)
-
-
-# Buttons on the "seat empty" notice, given by the handler layer at import (the council never
-# knows the callback format): office id -> buttons.
-BY_ELECTION_BUTTONS: list[OfficeButtons] = []
+    return None if term is None else timers.checksum_of(term.id, to_db(term.ends_at))
 
 
 async def seat_vacated(tx: Tx, clock: Clock, person_id: int, reason: str) -> int:
     """A holder left or was revoked: their terms end now and staff are prompted to hold a
     by-election. Returns how many seats emptied."""
     label = await tx.value("SELECT label FROM person WHERE id = ?", (person_id,))
-    ended = await store.end_current_terms(tx, person_id, reason, to_db(clock.now()))
+    ended = await store.end_current_terms(tx, person_id, reason, clock.now())
     for term in ended:
         await timers.cancel(tx, clock, f"term:{term.id}:")
         for staff in await people_store.active_with_roles(tx, (roles.STAFF,)):
@@ -1115,7 +1275,7 @@ async def seat_vacated(tx: Tx, clock: Clock, person_id: int, reason: str) -> int
                     "why": notices.catalogue(f"elections.why_{reason}"),
                 },
                 person=staff,
-                buttons=BY_ELECTION_BUTTONS[0](term.office_id) if BY_ELECTION_BUTTONS else None,
+                buttons=election_buttons.by_election_buttons(term.office_id),
             )
     return len(ended)
 
@@ -1131,14 +1291,34 @@ async def by_election_draft(tx: Tx, person: Person, office_id: int) -> Draft | N
     for (kept, lang), text in (await content_store.texts(tx, "office", office_id)).items():
         if kept == "name":
             await content_store.put_draft(tx, person.id, "office:0", lang, text)
-    return Draft(offices=[OfficeDraft(office.name, 1, office.electorate, office.wing)])
+    return Draft(offices=(OfficeDraft(office.name, 1, office.electorate, office.wing),))
 
 
 async def offices_held(tx: Tx, person: Person) -> list[TermRow]:
     return await store.terms_of(tx, person.id)
 
 
-timers.register(OPEN_KIND, fire=_fire_open, checksum=_timer_checksum)
-timers.register(SOON_KIND, fire=closing_soon, checksum=_timer_checksum)
-timers.register(CLOSE_KIND, fire=_fire_close, checksum=_timer_checksum)
-timers.register(TERM_KIND, fire=_fire_term, checksum=_term_checksum)
+# --- reads for the screens (handlers reach storage only through the council) -------------------
+
+election = store.get
+recent = store.listing
+offices = store.offices
+office_turnout = store.turnout
+candidates = store.candidates
+candidate = store.candidate
+candidate_of = store.candidate_of
+boxes = store.boxes
+box = store.box
+
+
+async def person_label(tx: Tx, person_id: int) -> str | None:
+    """The label of a person being marked on a paper register; None if there is no such person
+    ("" if they have no label)."""
+    person = await people_store.by_id(tx, person_id)
+    return None if person is None else person.label or ""
+
+
+OPEN_TIMER = timers.Timer(OPEN_KIND, fire=_fire_open, checksum=_timer_checksum)
+SOON_TIMER = timers.Timer(SOON_KIND, fire=closing_soon, checksum=_timer_checksum)
+CLOSE_TIMER = timers.Timer(CLOSE_KIND, fire=_fire_close, checksum=_timer_checksum)
+TERM_TIMER = timers.Timer(TERM_KIND, fire=_fire_term, checksum=_term_checksum)

@@ -111,6 +111,8 @@ class Flow(Generic[StepT, DraftT]):
 
 
 def _dump(value: Any) -> Any:
+    if isinstance(value, Draft):  # a draft inside a draft (an election's offices)
+        return value.to_data()
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("a draft holds only timezone-aware times")
@@ -129,6 +131,11 @@ def _load(raw: Any, kind: Any) -> Any:
         if raw is None:
             return None
         return _load(raw, args[0]) if len(args) == 1 else raw
+    if isinstance(kind, type) and issubclass(kind, Draft):
+        inner = kind.from_data(raw) if isinstance(raw, dict) else None
+        if inner is None:
+            raise ValueError("not a stored draft")
+        return inner
     if kind is datetime:
         if not isinstance(raw, dict) or "t" not in raw:
             raise ValueError("not a stored time")

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.council.clock import Clock
 from storage import outbox
+from storage import people as people_store
 from storage.clock import to_db
 from storage.db import Tx
 from storage.people import PersonRow
@@ -29,12 +30,19 @@ async def notify(
     urgent: bool = False,
     not_before: datetime | None = None,
     expires_at: datetime | None = None,
+    channel: str | None = None,
 ) -> bool:
-    """Queue once per key. People who left, were revoked or blocked the bot get nothing queued."""
+    """Queue once per key. People who left, were revoked or blocked the bot get nothing queued.
+    A notice to a person goes to their chosen channel, else the one they used last (routed
+    here, so the row names its channel); a chat-only notice goes on `channel`, by default the
+    'telegram' one (chat ids in config were Telegram's before channels existed)."""
     if person is not None:
-        if person.status != "active" or person.unreachable or person.tg_user_id is None:
+        if person.status != "active" or person.unreachable:
             return False
-        chat_id = person.tg_user_id
+        found = await route(tx, person)
+        if found is None:
+            return False
+        channel, chat_id = found
     if chat_id is None:
         raise ValueError("a notice needs a person or a chat id")
     now = clock.now()
@@ -50,10 +58,17 @@ async def notify(
         not_before=to_db(not_before or now),
         expires_at=None if expires_at is None else to_db(expires_at),
         now=to_db(now),
+        channel=channel or people_store.TELEGRAM,
     )
     if queued:
         tx.after_commit("outbox", key)
     return queued
+
+
+async def route(tx: Tx, person: PersonRow) -> tuple[str, int] | None:
+    """The person's current channel and their chat id on it (None: nothing reaches them).
+    Code that needs "where does this person read the bot now" asks here, never tg_user_id."""
+    return await people_store.route(tx, person.id)
 
 
 async def withdraw(tx: Tx, clock: Clock, key_prefix: str, reason: str) -> int:
@@ -74,3 +89,24 @@ def labelled(labels: dict[str, str]) -> dict[str, dict[str, str]]:
 def catalogue(message_id: str) -> dict[str, str]:
     """A parameter that is itself a catalogue sentence, shown in the recipient's language."""
     return {"$msg": message_id}
+
+
+async def urgent_undelivered(tx: Tx, clock: Clock, lost: list[tuple[int, str]]) -> int:
+    """An urgent notice (a safeguarding alert, a Listener request) that could not be delivered:
+    every admin hears of it at once, on whatever channel reaches them, so a person at risk is
+    never left with a promise nobody received. The notice names its kind, never its words."""
+    told = 0
+    admins = await people_store.active_with_roles(tx, ("admin",))
+    for notice_id, key in lost:
+        what = key.split(":", 1)[0]
+        for admin in admins:
+            told += await notify(
+                tx,
+                clock,
+                key=f"{outbox.LOST_PREFIX}{notice_id}:{admin.id}",
+                message="delivery.urgent_lost",
+                params={"what": what},
+                person=admin,
+                urgent=True,
+            )
+    return told

@@ -20,6 +20,7 @@ from typing import Any
 from bot.config import Settings
 from bot.council import agenda, audit, content, notices, roles, timers
 from bot.council.access import Person, person_ref
+from bot.council.agenda import Verdict
 from bot.council.clock import Clock
 from bot.council.roles import NotAllowed
 from bot.council.text import Cleaned, clean
@@ -28,7 +29,6 @@ from storage import outcomes as store
 from storage import people
 from storage import reports as report_store
 from storage.agenda import ItemRow
-from storage.clock import from_db, to_db
 from storage.db import Tx
 from storage.outcomes import OutcomeRow
 from storage.timers import TimerRow
@@ -86,40 +86,39 @@ class Posting:
     follow_up_on: date | None = None
 
 
-def problem(posting: Posting, *, on: date) -> str | None:
+def problem(posting: Posting, *, on: date) -> Verdict | None:
     """None when the posting may be published; else which part is wrong: kind, text, reason,
     owner, date (missing), past (before `on`), too_far."""
     if posting.kind not in KINDS:
-        return "kind"
+        return Verdict.KIND
     if not outcome_text(posting.text).ok:
-        return "text"
+        return Verdict.TEXT
     if posting.kind == NOT_POSSIBLE and not reason_text(posting.reason).ok:
-        return "reason"
+        return Verdict.REASON
     if posting.kind == IN_PROGRESS:
         if posting.owner_id is None and not owner_text(posting.owner_name).ok:
-            return "owner"
+            return Verdict.OWNER
         if posting.follow_up_on is None:
-            return "date"
+            return Verdict.DATE
         if posting.follow_up_on < on:
-            return "past"
+            return Verdict.PAST
         if posting.follow_up_on - on > FURTHEST:
-            return "too_far"
+            return Verdict.TOO_FAR
     return None
 
 
 @dataclass(frozen=True)
 class Posted:
-    """done, or why not: unknown, merged, declined, waiting (for its meeting), closed (a closed
-    item takes only a resolved or not-possible correction), handled (changed since it was shown),
-    owner (not an active staff person), or a problem() word."""
+    """What came of posting an outcome (a Verdict), with the item and the outcome. From
+    check_item, DONE means the item may take an outcome from that road."""
 
-    result: str
+    result: Verdict
     item: ItemRow | None = None
     outcome: OutcomeRow | None = None
 
     @property
     def done(self) -> bool:
-        return self.result == "done"
+        return self.result is Verdict.DONE
 
 
 def may_post(actor: Person, source: str) -> bool:
@@ -127,21 +126,21 @@ def may_post(actor: Person, source: str) -> bool:
     return actor.role in roles.STAFF_SIDE or (source == TRIAGE and actor.role in roles.TRIAGE)
 
 
-def _path(item: ItemRow, kind: str, source: str) -> list[str] | str:
+def _path(item: ItemRow, kind: str, source: str) -> list[str] | Verdict:
     """The statuses the item passes through, or why it cannot take this outcome."""
     status = item.status
     if status == agenda.MERGED:
-        return "merged"
+        return Verdict.MERGED
     if status == agenda.DECLINED:
-        return "declined"
+        return Verdict.DECLINED
     if status in (agenda.ACCEPTED, agenda.ON_AGENDA):
-        return "waiting"
+        return Verdict.WAITING
     if source == TRIAGE and status not in agenda.UNDECIDED:
-        return "handled"
+        return Verdict.HANDLED
     if source == MINUTES and status != agenda.DISCUSSED:
-        return "handled"
+        return Verdict.HANDLED
     if status == agenda.CLOSED:
-        return [] if kind in FINAL else "closed"
+        return [] if kind in FINAL else Verdict.CLOSED
     path: list[str] = []
     if status in agenda.UNDECIDED:
         path.append(agenda.ANSWERED)
@@ -152,19 +151,23 @@ def _path(item: ItemRow, kind: str, source: str) -> list[str] | str:
     current = status
     for step in path:
         if not agenda.may_move(current, step):
-            return "handled"
+            return Verdict.HANDLED
         current = step
     return path
 
 
-async def check_item(tx: Tx, item_id: int, source: str) -> ItemRow | str:
-    """The item if it can take an outcome from this road, else the refusal word."""
-    item = await agenda_store.get(tx, item_id)
+async def check_item(
+    tx: Tx, item_id: int | None, source: str, *, kind: str = RESOLVED, version: int | None = None
+) -> Posted:
+    """DONE with the item if it can take an outcome of this kind from this road (and is still
+    at `version`, when given), else why not. Resolved is allowed wherever any outcome is."""
+    item = await agenda_store.get(tx, item_id) if item_id is not None else None
     if item is None:
-        return "unknown"
-    # Resolved is allowed wherever any outcome is: the kind is checked again at post().
-    path = _path(item, RESOLVED, source)
-    return path if isinstance(path, str) else item
+        return Posted(Verdict.UNKNOWN)
+    if version is not None and item.version != version:
+        return Posted(Verdict.HANDLED, item)
+    path = _path(item, kind, source)
+    return Posted(path, item) if isinstance(path, Verdict) else Posted(Verdict.DONE, item)
 
 
 # Items staff can post (or update) an outcome for from the menu: the rest wait for a meeting,
@@ -209,19 +212,18 @@ async def post(
         return Posted(wrong)
     item = await agenda_store.get(tx, item_id)
     if item is None:
-        return Posted("unknown")
+        return Posted(Verdict.UNKNOWN)
     if version is not None and item.version != version:
-        return Posted("handled", item)
+        return Posted(Verdict.HANDLED, item)
     path = _path(item, posting.kind, source)
-    if isinstance(path, str):
+    if isinstance(path, Verdict):
         return Posted(path, item)
     owner_id = posting.owner_id if posting.kind == IN_PROGRESS else None
     if owner_id is not None:
-        owner = await people.by_id(tx, owner_id)
-        if owner is None or owner.status != "active" or owner.role not in roles.STAFF_SIDE:
-            return Posted("owner", item)
+        if await staff_owner(tx, owner_id) is None:
+            return Posted(Verdict.OWNER, item)
 
-    now = to_db(clock.now())
+    now = clock.now()
     text = outcome_text(posting.text).text
     fields: dict[str, Any] = {"answer": text}
     if item.published_at is None:
@@ -232,7 +234,7 @@ async def post(
         if not await agenda_store.change_status(
             tx, item.id, expected=current, version=seen_version, new=step, now=now, fields=fields
         ):
-            return Posted("handled", item)
+            return Posted(Verdict.HANDLED, item)
         current, seen_version, fields = step, seen_version + 1, {}
 
     previous = await store.latest(tx, item.id)
@@ -289,7 +291,7 @@ async def post(
     updated = await agenda_store.get(tx, item.id)
     assert updated is not None
     await _tell(tx, clock, settings, updated, outcome, actor=actor, updated=previous is not None)
-    return Posted("done", updated, outcome)
+    return Posted(Verdict.DONE, updated, outcome)
 
 
 # --- telling people ---------------------------------------------------------------------------
@@ -297,13 +299,25 @@ async def post(
 
 async def owner_label(tx: Tx, outcome: OutcomeRow) -> str:
     """The owner as everyone may read it: the typed name, or the staff person's label."""
-    if outcome.owner_name:
-        return outcome.owner_name
-    if outcome.owner_id is None:
+    return await owner_of(tx, outcome.owner_id, outcome.owner_name)
+
+
+async def owner_of(tx: Tx, owner_id: int | None, owner_name: str | None) -> str:
+    if owner_name:
+        return owner_name
+    if owner_id is None:
         return ""
-    owner = await people.by_id(tx, outcome.owner_id)
+    owner = await people.by_id(tx, owner_id)
     label = (owner.label if owner else "") or ""
-    return f"{label} ({person_ref(outcome.owner_id)})" if label else person_ref(outcome.owner_id)
+    return f"{label} ({person_ref(owner_id)})" if label else person_ref(owner_id)
+
+
+async def staff_owner(tx: Tx, person_id: int) -> Person | None:
+    """The person named as an in-progress outcome's owner, if they are active staff."""
+    owner = await people.by_id(tx, person_id)
+    if owner is None or owner.status != "active" or owner.role not in roles.STAFF_SIDE:
+        return None
+    return owner
 
 
 def day(value: str | None) -> dict[str, str] | str:
@@ -466,8 +480,8 @@ async def _fire_escalate(tx: Tx, clock: Clock, settings: Settings, timer: TimerR
         )
 
 
-timers.register(FOLLOWUP, fire=_fire_followup, checksum=_chase_checksum)
-timers.register(ESCALATE, fire=_fire_escalate, checksum=_chase_checksum)
+FOLLOWUP_TIMER = timers.Timer(FOLLOWUP, fire=_fire_followup, checksum=_chase_checksum)
+ESCALATE_TIMER = timers.Timer(ESCALATE, fire=_fire_escalate, checksum=_chase_checksum)
 
 
 # --- reading: the board, one item's outcome, and a member's own record ------------------------
@@ -515,7 +529,7 @@ async def board(
     rows = await store.board_page(
         tx,
         wing=board_wing(viewer, wing),
-        since=None if since is None else to_db(since),
+        since=since,
         limit=size + 1,
         offset=page * size,
     )
@@ -572,9 +586,9 @@ async def my_record(tx: Tx, person: Person, *, limit: int = 10) -> Record:
     answered, titles = await report_store.consultations_answered(tx, person.id, limit=limit)
     return Record(
         role=person.role,
-        since=from_db(joined) if joined else None,
+        since=joined,
         meetings_attended=attended,
-        meetings=[(title, from_db(at)) for title, at in meetings],
+        meetings=meetings,
         items_raised=raised,
         items=[RecordItem(i, s, latest_outcomes.get(i)) for i, s in items],
         consultations_answered=answered,

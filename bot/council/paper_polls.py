@@ -5,12 +5,13 @@ poll's split stays as hidden as it is online."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from bot.council import audit, roles
 from bot.council.access import Person, person_ref
 from bot.council.clock import Clock
 from storage import elections as store
 from storage import polls as poll_store
-from storage.clock import to_db
 from storage.db import Tx
 
 PAPER_STAFF = frozenset({roles.STAFF, roles.ADMIN})
@@ -20,18 +21,40 @@ def _aad(poll_id: int) -> bytes:
     return f"poll-paper:{poll_id}".encode()
 
 
-async def mark(tx: Tx, clock: Clock, *, actor: Person, poll_id: int, person_id: int) -> str:
+class PaperMark(StrEnum):
+    """Marking someone on a paper register (a poll's or an office's)."""
+
+    MARKED = "marked"
+    NOT_ALLOWED = "not_allowed"
+    NOT_ELECTOR = "not_elector"
+    CLOSED = "closed"
+    ALREADY = "already"
+
+
+class PaperBox(StrEnum):
+    """Adding a box of paper votes to a poll."""
+
+    ADDED = "added"
+    NOT_ALLOWED = "not_allowed"
+    CLOSED = "closed"
+    TOO_MANY = "too_many"
+    LABEL_TAKEN = "label_taken"
+    SHAPE = "shape"
+    OVER = "over"
+
+
+async def mark(tx: Tx, clock: Clock, *, actor: Person, poll_id: int, person_id: int) -> PaperMark:
     """ "marked", "already" (voted online or on paper), "not_elector", "closed", "not_allowed"."""
     if actor.role not in PAPER_STAFF:
-        return "not_allowed"
+        return PaperMark.NOT_ALLOWED
     poll = await poll_store.get(tx, poll_id)
     state = await poll_store.has_voted(tx, poll_id, person_id)
     if poll is None or state is None:
-        return "not_elector"
-    if not poll.is_open or poll.closes_at <= to_db(clock.now()):
-        return "closed"
-    if state or not await store.mark_poll_paper(tx, poll_id, person_id, to_db(clock.now())):
-        return "already"
+        return PaperMark.NOT_ELECTOR
+    if not poll.is_open or poll.closes_at <= clock.now():
+        return PaperMark.CLOSED
+    if state or not await store.mark_poll_paper(tx, poll_id, person_id, clock.now()):
+        return PaperMark.ALREADY
     await audit.record(
         tx,
         clock,
@@ -41,15 +64,17 @@ async def mark(tx: Tx, clock: Clock, *, actor: Person, poll_id: int, person_id: 
         subject=person_ref(person_id),
         detail={"poll": poll_id},
     )
-    return "marked"
+    return PaperMark.MARKED
 
 
-def totals_problem(totals: list[int], declared: int, options: int, multiple: bool) -> str:
+def totals_problem(
+    totals: list[int], declared: int, options: int, multiple: bool
+) -> PaperBox | None:
     if len(totals) != options or any(t < 0 for t in totals) or declared < 1:
-        return "shape"
+        return PaperBox.SHAPE
     if multiple:
-        return "" if all(t <= declared for t in totals) else "over"
-    return "" if sum(totals) <= declared else "over"
+        return None if all(t <= declared for t in totals) else PaperBox.OVER
+    return None if sum(totals) <= declared else PaperBox.OVER
 
 
 async def add_box(
@@ -61,27 +86,27 @@ async def add_box(
     label: str,
     declared: int,
     totals: list[int],
-) -> str:
+) -> PaperBox:
     """ "added", "closed", "too_many" (more ballots than paper voters), "shape", "over",
     "label_taken", "not_allowed". The box waits for a second person to confirm its count."""
     if actor.role not in PAPER_STAFF:
-        return "not_allowed"
+        return PaperBox.NOT_ALLOWED
     poll = await poll_store.get(tx, poll_id)
-    if poll is None or not poll.is_open or poll.closes_at <= to_db(clock.now()):
-        return "closed"
+    if poll is None or not poll.is_open or poll.closes_at <= clock.now():
+        return PaperBox.CLOSED
     labels = await poll_store.labels(tx, poll_id)
     problem = totals_problem(totals, declared, len(labels), poll.multiple)
     if problem:
         return problem
     paper = await store.poll_paper_voters(tx, poll_id)
     if await store.declared_total(tx, poll_id=poll_id) + declared > paper:
-        return "too_many"
+        return PaperBox.TOO_MANY
     sealed = tx.sealer.seal_json(totals, _aad(poll_id))
     made = await store.add_box(
         tx, poll_id=poll_id, label=label, declared=declared, keyed_by=actor.id, totals=sealed
     )
     if made is None:
-        return "label_taken"
+        return PaperBox.LABEL_TAKEN
     await audit.record(
         tx,
         clock,
@@ -91,7 +116,12 @@ async def add_box(
         subject=f"box:{made}",
         detail={"poll": poll_id, "label": label, "declared": declared},
     )
-    return "added"
+    return PaperBox.ADDED
+
+
+async def paper_voters(tx: Tx, poll_id: int) -> int:
+    """How many people voted on paper in this poll."""
+    return await store.poll_paper_voters(tx, poll_id)
 
 
 async def room(tx: Tx, poll_id: int) -> int:

@@ -9,20 +9,21 @@ the voter's own chat (the buttons' data), never in the database. Split hidden un
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from bot.config import Settings
-from bot.council import audit, content, notices, paper_polls, roles, timers
+from bot.council import audit, content, flows, notices, paper_polls, poll_buttons, roles, timers
 from bot.council.access import Person
 from bot.council.clock import Clock
 from bot.council.notices import ButtonSpec
 from bot.council.text import Cleaned, clean
 from storage import people as people_store
 from storage import polls as poll_store
-from storage.clock import from_db, to_db
+from storage.clock import to_db
 from storage.db import Database, Tx
 from storage.polls import PollRow
 from storage.timers import TimerRow
@@ -35,9 +36,13 @@ MIN_OPTIONS = 2
 MAX_OPTIONS = 10
 MIN_OPEN = timedelta(hours=1)
 MAX_OPEN = timedelta(days=90)
-QUICK_CLOSING = {"1d": timedelta(days=1), "3d": timedelta(days=3), "7d": timedelta(days=7)}
+QUICK_CLOSING: dict[poll_buttons.Closing, timedelta] = {
+    "1d": timedelta(days=1),
+    "3d": timedelta(days=3),
+    "7d": timedelta(days=7),
+}
 
-AUDIENCES = ("members", "families", "both")
+AUDIENCES: tuple[poll_buttons.Audience, ...] = ("members", "families", "both")
 AUDIENCE_ROLES: dict[str, tuple[str, ...]] = {
     "members": (roles.MEMBER, roles.CHAIR),
     "families": (roles.FAMILY,),
@@ -51,8 +56,8 @@ TURNOUT_READERS = frozenset({roles.STAFF, roles.OBSERVER, roles.ADMIN})
 CLOSE_KIND = "poll_close"
 SOON_KIND = "poll_closing_soon"
 
-# The handler layer turns (poll id, option labels, multiple choice) into ballot buttons; the
-# council never knows the callback format.
+# (poll id, option labels, multiple choice) -> ballot buttons; the council's own typed buttons
+# (bot/council/poll_buttons.py) unless a caller passes others.
 BallotButtons = Callable[[int, list[str], bool], list[list[ButtonSpec]]]
 
 
@@ -63,7 +68,7 @@ def may_create(role: str) -> bool:
     return role in CREATORS
 
 
-def audiences_for(role: str) -> tuple[str, ...]:
+def audiences_for(role: str) -> tuple[poll_buttons.Audience, ...]:
     """Staff may ask anyone; the chair asks members only (the council's own polls)."""
     if role == roles.STAFF:
         return AUDIENCES
@@ -72,46 +77,37 @@ def audiences_for(role: str) -> tuple[str, ...]:
     return ()
 
 
-@dataclass
-class Draft:
+class PollStep(StrEnum):
+    QUESTION = "question"
+    OPTIONS = "options"
+    KIND = "kind"
+    AUDIENCE = "audience"
+    WING = "wing"
+    CLOSES = "closes"
+    PREVIEW = "preview"
+
+
+@dataclass(frozen=True)
+class Draft(flows.Draft):
     """A poll being written, kept in the conversation table between steps."""
 
     question: str = ""
-    options: list[str] = field(default_factory=list)
+    options: tuple[str, ...] = ()
     multiple: bool | None = None
-    audience: str | None = None
+    audience: poll_buttons.Audience | None = None
     wing: str | None = None
-    closes_at: str | None = None
+    closes_at: datetime | None = None
 
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> Draft:
-        options = data.get("options")
-        multiple = data.get("multiple")
-        return cls(
-            question=str(data.get("question") or ""),
-            options=[str(o) for o in options] if isinstance(options, list) else [],
-            multiple=multiple if isinstance(multiple, bool) else None,
-            audience=data.get("audience") if data.get("audience") in AUDIENCES else None,
-            wing=data.get("wing") if isinstance(data.get("wing"), str) else None,
-            closes_at=data.get("closes_at") if isinstance(data.get("closes_at"), str) else None,
-        )
 
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "question": self.question,
-            "options": self.options,
-            "multiple": self.multiple,
-            "audience": self.audience,
-            "wing": self.wing,
-            "closes_at": self.closes_at,
-        }
+# Writing a poll, step by step (handlers/polls.py): its steps and its draft, declared once.
+NEW_POLL = flows.Flow("poll_new", PollStep, Draft)
 
 
 def check_question(raw: str) -> Cleaned:
     return clean(raw, min_len=3, max_len=MAX_QUESTION, need_words=True)
 
 
-def check_option(raw: str, existing: list[str]) -> Cleaned:
+def check_option(raw: str, existing: Sequence[str]) -> Cleaned:
     cleaned = clean(raw, max_len=MAX_OPTION, need_words=True)
     if cleaned.ok and cleaned.text.casefold() in {o.casefold() for o in existing}:
         return Cleaned(cleaned.text, "duplicate")
@@ -121,52 +117,75 @@ def check_option(raw: str, existing: list[str]) -> Cleaned:
 _WHEN = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})[ T]+(\d{1,2})[:.](\d{2})\s*$")
 
 
-def parse_closing(raw: str, settings: Settings, now: datetime) -> tuple[datetime | None, str]:
-    """A typed closing time, read in the establishment's zone. Returns (moment, problem)."""
+class BadClosing(StrEnum):
+    """Why a closing time cannot be used."""
+
+    FORMAT = "format"
+    TOO_SOON = "too_soon"
+    TOO_FAR = "too_far"
+
+
+def parse_closing(raw: str, settings: Settings, now: datetime) -> datetime | BadClosing:
+    """A typed closing time, read in the establishment's zone, or why it cannot be used."""
     match = _WHEN.match(raw or "")
     if not match:
-        return None, "format"
+        return BadClosing.FORMAT
     year, month, day, hour, minute = (int(g) for g in match.groups())
     try:
         moment = datetime(year, month, day, hour, minute, tzinfo=settings.establishment.timezone)
     except ValueError:
-        return None, "format"
-    return moment, closing_problem(moment, now)
+        return BadClosing.FORMAT
+    return closing_problem(moment, now) or moment
 
 
-def closing_problem(moment: datetime, now: datetime) -> str:
+def closing_problem(moment: datetime, now: datetime) -> BadClosing | None:
     if moment < now + MIN_OPEN:
-        return "too_soon"
+        return BadClosing.TOO_SOON
     if moment > now + MAX_OPEN:
-        return "too_far"
-    return ""
+        return BadClosing.TOO_FAR
+    return None
 
 
-def quick_closing(choice: str, now: datetime) -> datetime | None:
-    delta = QUICK_CLOSING.get(choice)
-    return None if delta is None else now + delta
+def quick_closing(choice: poll_buttons.Closing, now: datetime) -> datetime:
+    return now + QUICK_CLOSING[choice]
 
 
-def draft_problem(settings: Settings, role: str, draft: Draft, now: datetime) -> str:
+class Opening(StrEnum):
+    """What opening a poll came to."""
+
+    OPENED = "opened"
+    NOT_ALLOWED = "not_allowed"
+    INVALID = "invalid"
+    TOO_SOON = "too_soon"
+    TOO_FAR = "too_far"
+    NO_ELECTORS = "no_electors"
+
+
+def draft_problem(settings: Settings, role: str, draft: Draft, now: datetime) -> Opening | None:
     """Everything re-checked at the moment of opening: the draft came from stored state."""
     if not may_create(role) or draft.audience not in audiences_for(role):
-        return "not_allowed"
+        return Opening.NOT_ALLOWED
     if not check_question(draft.question).ok:
-        return "invalid"
+        return Opening.INVALID
     if not MIN_OPTIONS <= len(draft.options) <= MAX_OPTIONS:
-        return "invalid"
+        return Opening.INVALID
     seen: list[str] = []
     for option in draft.options:
         if not check_option(option, seen).ok:
-            return "invalid"
+            return Opening.INVALID
         seen.append(option)
     if draft.multiple is None or draft.closes_at is None:
-        return "invalid"
+        return Opening.INVALID
     if draft.wing is not None and (
         draft.audience != "members" or settings.wing(draft.wing) is None
     ):
-        return "invalid"
-    return closing_problem(from_db(draft.closes_at), now)
+        return Opening.INVALID
+    too = closing_problem(draft.closes_at, now)
+    if too is BadClosing.TOO_SOON:
+        return Opening.TOO_SOON
+    if too is BadClosing.TOO_FAR:
+        return Opening.TOO_FAR
+    return None
 
 
 def reminder_at(opened: datetime, closes: datetime, settings: Settings) -> datetime:
@@ -177,9 +196,9 @@ def reminder_at(opened: datetime, closes: datetime, settings: Settings) -> datet
 
 @dataclass(frozen=True)
 class Opened:
+    outcome: Opening
     poll_id: int = 0
     electorate: int = 0
-    problem: str = ""  # "", "not_allowed", "invalid", "too_soon", "too_far", "no_electors"
 
 
 async def open_poll(
@@ -189,35 +208,35 @@ async def open_poll(
     *,
     actor: Person,
     draft: Draft,
-    ballot_buttons: BallotButtons,
+    ballot_buttons: BallotButtons = poll_buttons.ballot_specs,
 ) -> Opened:
     """Open a poll in one transaction: the poll, its fixed electorate, one ballot notice per
     elector, the closing and closing-soon timers, and the audit line."""
     now = clock.now()
     problem = draft_problem(settings, actor.role, draft, now)
-    if problem:
-        return Opened(problem=problem)
+    if problem is not None:
+        return Opened(problem)
     assert draft.audience is not None and draft.closes_at is not None
-    closes = from_db(draft.closes_at)
+    closes = draft.closes_at
     electorate = await people_store.active_with_roles(
         tx, AUDIENCE_ROLES[draft.audience], draft.wing
     )
     if not electorate:
-        return Opened(problem="no_electors")
+        return Opened(Opening.NO_ELECTORS)
     poll_id = await poll_store.create(
         tx,
         question=draft.question,
-        labels=draft.options,
+        labels=list(draft.options),
         multiple=bool(draft.multiple),
         audience=draft.audience,
         wing=draft.wing,
         created_by=actor.id,
-        opened_at=to_db(now),
-        closes_at=draft.closes_at,
+        opened_at=now,
+        closes_at=closes,
     )
     size = await poll_store.fix_electorate(tx, poll_id, [p.id for p in electorate])
-    buttons = ballot_buttons(poll_id, draft.options, bool(draft.multiple))
-    params = _ballot_params(draft.question, draft.options, bool(draft.multiple), closes)
+    buttons = ballot_buttons(poll_id, list(draft.options), bool(draft.multiple))
+    params = _ballot_params(draft.question, list(draft.options), bool(draft.multiple), closes)
     await _in_each_language(tx, settings, actor, poll_id, draft, params, buttons, ballot_buttons)
     for person in electorate:
         await notices.notify(
@@ -263,11 +282,11 @@ async def open_poll(
             "wing": draft.wing,
             "options": len(draft.options),
             "multiple": bool(draft.multiple),
-            "closes_at": draft.closes_at,
+            "closes_at": to_db(closes),
             "electorate": size,
         },
     )
-    return Opened(poll_id=poll_id, electorate=size)
+    return Opened(Opening.OPENED, poll_id, size)
 
 
 async def _in_each_language(
@@ -323,19 +342,31 @@ def _ballot_params(
     }
 
 
-def numbered(options: list[str]) -> str:
+def numbered(options: Sequence[str]) -> str:
     return "\n".join(f"{index + 1}. {label}" for index, label in enumerate(options))
 
 
 # --- voting --------------------------------------------------------------------------------
 
-# What a voter is told when a ballot cannot be used. "not_open" is the one answer for an unknown
-# poll, someone else's poll, a forged option and a non-elector alike: it reveals nothing.
-NOT_OPEN = "not_open"
-CLOSED = "closed"
-ALREADY = "already"
-EMPTY = "empty"
-RECORDED = "recorded"
+
+class Vote(StrEnum):
+    """What a ballot press comes to. NOT_OPEN is the one answer for an unknown poll, someone
+    else's poll, a forged option and a non-elector alike: it reveals nothing."""
+
+    RECORDED = "recorded"
+    NOT_OPEN = "not_open"
+    CLOSED = "closed"
+    ALREADY = "already"
+    EMPTY = "empty"
+
+
+NOT_OPEN, CLOSED, ALREADY, EMPTY, RECORDED = (
+    Vote.NOT_OPEN,
+    Vote.CLOSED,
+    Vote.ALREADY,
+    Vote.EMPTY,
+    Vote.RECORDED,
+)
 
 
 def mask_indexes(mask: int, option_count: int) -> list[int]:
@@ -364,20 +395,19 @@ class Ballot:
 
 
 def is_past_closing(poll: PollRow, clock: Clock) -> bool:
-    # Stored times are fixed-width UTC text, so text order is time order.
-    return not poll.is_open or poll.closes_at <= to_db(clock.now())
+    return not poll.is_open or poll.closes_at <= clock.now()
 
 
 async def _check(
     tx: Tx, clock: Clock, settings: Settings, person: Person, poll_id: int, mask: int
-) -> poll_store.BallotState | str:
+) -> poll_store.BallotState | Vote:
     """May this person use this selection on this poll now? One read, rules applied here."""
     state = await poll_store.ballot_state(tx, poll_id, person.id)
     if state is None or state.voted is None:
         return NOT_OPEN
     if not mask_fits(mask, state.option_count, state.multiple):
         return NOT_OPEN
-    if state.status != "open" or state.closes_at <= to_db(clock.now()):
+    if state.status != "open" or state.closes_at <= clock.now():
         if state.status == "open":  # its timer has not run yet (or was missed while down)
             await close(tx, clock, settings, poll_id)
         return CLOSED
@@ -388,10 +418,10 @@ async def _check(
 
 async def ballot(
     tx: Tx, clock: Clock, settings: Settings, person: Person, poll_id: int, mask: int
-) -> Ballot | str:
+) -> Ballot | Vote:
     """The ballot for this elector with this selection, or why not (NOT_OPEN, CLOSED, ALREADY)."""
     found = await _check(tx, clock, settings, person, poll_id, mask)
-    if isinstance(found, str):
+    if isinstance(found, Vote):
         return found
     poll = await poll_store.get(tx, poll_id)
     assert poll is not None
@@ -400,16 +430,16 @@ async def ballot(
 
 async def cast(
     tx: Tx, clock: Clock, settings: Settings, person: Person, poll_id: int, mask: int
-) -> str:
+) -> Vote:
     """Record one ballot. Returns RECORDED, ALREADY, CLOSED, NOT_OPEN or EMPTY.
     The choice is used for the counts and then forgotten: it is not returned, stored or logged."""
     # One statement checks the elector, the poll's state and time and the selection's fit
     # (the same rules as _check and mask_fits), flips the flag at most once, then counts.
-    if await poll_store.cast(tx, poll_id, person.id, mask, to_db(clock.now())):
+    if await poll_store.cast(tx, poll_id, person.id, mask, clock.now()):
         return RECORDED
     # Nothing changed: find the kind answer.
     found = await _check(tx, clock, settings, person, poll_id, mask)
-    if isinstance(found, str):
+    if isinstance(found, Vote):
         return found
     return EMPTY if mask == 0 else ALREADY
 
@@ -418,7 +448,8 @@ async def cast(
 
 
 def _checksum(poll: PollRow) -> str:
-    return timers.checksum_of(poll.closes_at, poll.status)
+    # In the stored text form, as the first version did, so timers already queued still match.
+    return timers.checksum_of(to_db(poll.closes_at), poll.status)
 
 
 async def _timer_checksum(tx: Tx, timer: TimerRow) -> str | None:
@@ -437,7 +468,7 @@ async def close(
 ) -> bool:
     """Close once and send the results to the electorate (and the creator). False if closed."""
     now = clock.now()
-    if not await poll_store.close(tx, poll_id, to_db(now), early=early_by is not None):
+    if not await poll_store.close(tx, poll_id, now, early=early_by is not None):
         return False
     # Paper ballot boxes join the counts now, never while the poll is open (issue 16).
     await paper_polls.apply_at_close(tx, poll_id)
@@ -480,7 +511,7 @@ async def close(
 
 async def close_if_due(tx: Tx, clock: Clock, settings: Settings, poll: PollRow) -> bool:
     """A poll past its closing time closes now, even if its timer was missed while down."""
-    if poll.is_open and from_db(poll.closes_at) <= clock.now():
+    if poll.is_open and poll.closes_at <= clock.now():
         return await close(tx, clock, settings, poll.id)
     return False
 
@@ -488,7 +519,7 @@ async def close_if_due(tx: Tx, clock: Clock, settings: Settings, poll: PollRow) 
 async def close_overdue(db: Database, clock: Clock, settings: Settings) -> int:
     """Close every open poll past its closing time (at start-up: timers missed beyond grace)."""
     async with db.transaction() as tx:
-        due = await poll_store.overdue(tx, to_db(clock.now()))
+        due = await poll_store.overdue(tx, clock.now())
     closed = 0
     for poll_id in due:
         async with db.transaction() as tx:
@@ -507,17 +538,22 @@ def may_see_turnout(person: Person, poll: PollRow) -> bool:
     return person.role in TURNOUT_READERS or may_manage(person, poll)
 
 
+class EarlyClose(StrEnum):
+    CLOSED = "closed"
+    ALREADY = "already"
+    NOT_ALLOWED = "not_allowed"  # also for an unknown poll
+
+
 async def close_early(
     tx: Tx, clock: Clock, settings: Settings, *, actor: Person, poll_id: int
-) -> str:
-    """Returns "closed", "not_allowed" (also for an unknown poll) or "already"."""
+) -> EarlyClose:
     poll = await poll_store.get(tx, poll_id)
     if poll is None or not may_manage(actor, poll):
-        return "not_allowed"
+        return EarlyClose.NOT_ALLOWED
     if not poll.is_open:
-        return "already"
+        return EarlyClose.ALREADY
     await close(tx, clock, settings, poll_id, early_by=actor)
-    return "closed"
+    return EarlyClose.CLOSED
 
 
 async def _fire_close(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow) -> None:
@@ -528,7 +564,7 @@ async def _fire_soon(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow) 
     poll = await poll_store.get(tx, timer.subject_id)
     if poll is None or is_past_closing(poll, clock):
         return
-    closes = from_db(poll.closes_at)
+    closes = poll.closes_at
     buttons = timer.payload.get("buttons")
     for person in await poll_store.electors(tx, poll.id, not_voted_only=True):
         await notices.notify(
@@ -546,8 +582,8 @@ async def _fire_soon(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow) 
         )
 
 
-timers.register(CLOSE_KIND, fire=_fire_close, checksum=_timer_checksum)
-timers.register(SOON_KIND, fire=_fire_soon, checksum=_timer_checksum)
+CLOSE_TIMER = timers.Timer(CLOSE_KIND, fire=_fire_close, checksum=_timer_checksum)
+SOON_TIMER = timers.Timer(SOON_KIND, fire=_fire_soon, checksum=_timer_checksum)
 
 
 # --- results -------------------------------------------------------------------------------
@@ -643,7 +679,7 @@ class Overview:
 
 
 async def overview(tx: Tx, clock: Clock, settings: Settings, person: Person) -> Overview:
-    for poll_id in await poll_store.overdue(tx, to_db(clock.now())):
+    for poll_id in await poll_store.overdue(tx, clock.now()):
         await close(tx, clock, settings, poll_id)
     to_vote: list[tuple[PollRow, bool]] = []
     closed: dict[int, PollRow] = {}
@@ -677,3 +713,11 @@ async def get(tx: Tx, poll_id: int) -> PollRow | None:
 async def question(tx: Tx, poll_id: int) -> str | None:
     """The question's words in the first content language (cheap: no ballot count)."""
     return await poll_store.question(tx, poll_id)
+
+
+async def labels(tx: Tx, poll_id: int) -> list[str]:
+    return await poll_store.labels(tx, poll_id)
+
+
+async def open_polls(tx: Tx, limit: int) -> list[PollRow]:
+    return await poll_store.listing(tx, status="open", limit=limit)

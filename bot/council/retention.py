@@ -94,4 +94,4 @@ async def _checksum(tx: Tx, timer: TimerRow) -> str:
     return CHECKSUM
 
 
-timers.register(KIND, fire=_fire, checksum=_checksum)
+TIMER = timers.Timer(KIND, fire=_fire, checksum=_checksum)

@@ -330,7 +330,7 @@ async def _fire_escalation(tx: Tx, clock: Clock, settings: Settings, timer: Time
         await _schedule_escalation(tx, clock, settings, alert.id, round_)
 
 
-timers.register(ESCALATE, fire=_fire_escalation, checksum=_escalation_checksum)
+ESCALATE_TIMER = timers.Timer(ESCALATE, fire=_fire_escalation, checksum=_escalation_checksum)
 
 
 class Take(enum.StrEnum):

@@ -623,8 +623,8 @@ async def reduce_old_requests(tx: Tx, clock: Clock, settings: Settings) -> int:
     return removed
 
 
-timers.register(ESCALATE, fire=_escalate, checksum=_escalate_checksum)
-timers.register(FOLLOWUP, fire=_followup, checksum=_followup_checksum)
+ESCALATE_TIMER = timers.Timer(ESCALATE, fire=_escalate, checksum=_escalate_checksum)
+FOLLOWUP_TIMER = timers.Timer(FOLLOWUP, fire=_followup, checksum=_followup_checksum)
 
 
 # --- new arrivals: the Insider welcome ----------------------------------------------------------

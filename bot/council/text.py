@@ -78,3 +78,8 @@ def clean(raw: str | None, *, min_len: int = 1, max_len: int, need_words: bool =
     if need_words and not any(ch.isalnum() for ch in text):
         return Cleaned(text, "no_words")
     return Cleaned(text, None)
+
+
+def excerpt(text: str, limit: int) -> str:
+    """The text cut to at most `limit` characters, with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -1,11 +1,16 @@
 """Timers are rows; the scheduler is only a cache of them. A timer fires at most once, late
-only within the grace period, and never when what it depends on has changed (checksum)."""
+only within the grace period, and never when what it depends on has changed (checksum).
+
+Every timer kind is declared beside its fire function as a `Timer` and listed once in the
+`TIMERS` table in handlers/__init__.py (beside BUTTONS); the application installs that table at
+build, and a pending row of a kind the table does not know stops the start with an error.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,20 +30,58 @@ ChecksumFn = Callable[[Tx, TimerRow], Awaitable[str | None]]
 
 
 @dataclass(frozen=True)
-class TimerKind:
+class Timer:
+    """One timer kind: its name in the timer rows, what it does when due, what makes it stale."""
+
+    kind: str
     fire: FireFn
     checksum: ChecksumFn
 
 
-KINDS: dict[str, TimerKind] = {}
+class UnknownTimerKind(RuntimeError):
+    """A timer row (or a schedule call) names a kind missing from the TIMERS table."""
 
 
-def register(kind: str, *, fire: FireFn, checksum: ChecksumFn) -> None:
-    KINDS[kind] = TimerKind(fire, checksum)
+# The installed table: kind -> Timer. Filled by install() from handlers.TIMERS at build.
+KINDS: dict[str, Timer] = {}
+
+
+def table(*declared: Timer) -> dict[str, Timer]:
+    """The TIMERS table from the declarations; a kind listed twice is an error at import."""
+    found: dict[str, Timer] = {}
+    for timer in declared:
+        if timer.kind in found:
+            raise ValueError(f"timer kind {timer.kind!r} is listed twice in TIMERS")
+        found[timer.kind] = timer
+    return found
+
+
+def install(timers: Mapping[str, Timer]) -> None:
+    """Make the table's kinds known (at build; idempotent). Two handlers for a kind is an error."""
+    for kind, timer in timers.items():
+        if kind != timer.kind:
+            raise ValueError(f"TIMERS lists {timer.kind!r} under {kind!r}")
+        known = KINDS.get(kind)
+        if known is not None and known != timer:
+            raise ValueError(f"timer kind {kind!r} has two handlers")
+        KINDS[kind] = timer
+
+
+async def check_kinds(db: Database) -> None:
+    """At start: every pending timer row's kind must be in the table, or the start stops here
+    (a kind dropped from TIMERS with rows still waiting would otherwise never fire)."""
+    unknown = sorted({t.kind for t in await pending(db) if t.kind not in KINDS})
+    if unknown:
+        raise UnknownTimerKind(
+            f"pending timers of unknown kind {', '.join(unknown)}: "
+            "list the kind in handlers.TIMERS, or cancel its rows"
+        )
 
 
 def checksum_of(*parts: Any) -> str:
-    text = "|".join(str(p) for p in parts)
+    # A datetime as the database writes it: checksums of timers already waiting stay the same
+    # when a row's time is read as a datetime instead of its stored text.
+    text = "|".join(to_db(p) if isinstance(p, datetime) else str(p) for p in parts)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -53,7 +96,7 @@ async def schedule(
     payload: dict[str, Any] | None = None,
 ) -> None:
     if kind not in KINDS:
-        raise ValueError(f"unknown timer kind {kind!r}")
+        raise UnknownTimerKind(f"timer kind {kind!r} is not in handlers.TIMERS")
     await timer_store.upsert(
         tx,
         key=key,
@@ -89,9 +132,8 @@ async def fire(db: Database, clock: Clock, settings: Settings, key: str) -> str:
             return "missed"
         kind = KINDS.get(timer.kind)
         if kind is None:
-            await timer_store.finish(tx, timer.id, "stale", to_db(now))
-            log.error("timer %s has unknown kind %s", key, timer.kind)
-            return "stale"
+            # Not a stale: check_kinds refused the start, so this is a bug; the row stays pending.
+            raise UnknownTimerKind(f"timer {key} has unknown kind {timer.kind!r}")
         if await kind.checksum(tx, timer) != timer.checksum:
             await timer_store.finish(tx, timer.id, "stale", to_db(now))
             return "stale"
@@ -102,6 +144,7 @@ async def fire(db: Database, clock: Clock, settings: Settings, key: str) -> str:
 
 async def fire_due(db: Database, clock: Clock, settings: Settings) -> dict[str, int]:
     """Fire (or miss) every pending timer whose time has come: used at start-up and by tests."""
+    await check_kinds(db)
     async with db.transaction() as tx:
         due = await timer_store.pending_due(tx, to_db(clock.now()))
     outcome: dict[str, int] = {}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 # A date without a year that was this long ago or less is "in the past", not next year's.
@@ -41,12 +42,24 @@ _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _SLASHED = re.compile(r"^(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?$")
 _FILLER = {"at", "am", "on", "ar", ","}
 
-UNREADABLE = "unreadable"
-NO_SUCH_DATE = "no_such_date"
-NO_SUCH_TIME = "no_such_time"
-PAST = "past"
-GAP = "gap"
-TOO_FAR = "too_far"
+
+class Problem(StrEnum):
+    """Why a typed date or time cannot be used."""
+
+    UNREADABLE = "unreadable"
+    NO_SUCH_DATE = "no_such_date"
+    NO_SUCH_TIME = "no_such_time"
+    PAST = "past"
+    GAP = "gap"
+    TOO_FAR = "too_far"
+
+
+UNREADABLE, NO_SUCH_DATE, NO_SUCH_TIME = (
+    Problem.UNREADABLE,
+    Problem.NO_SUCH_DATE,
+    Problem.NO_SUCH_TIME,
+)
+PAST, GAP, TOO_FAR = Problem.PAST, Problem.GAP, Problem.TOO_FAR
 
 
 @dataclass(frozen=True)
@@ -55,7 +68,7 @@ class Reading:
     `ambiguous` marks the autumn hour that happens twice (the first one was taken)."""
 
     moment: datetime | None = None
-    problem: str | None = None
+    problem: Problem | None = None
     ambiguous: bool = False
 
     @property
@@ -90,7 +103,7 @@ def local_moment(day: date, wall: time, zone: ZoneInfo) -> Reading:
 _RELATIVE_DAYS = {"today": 0, "heddiw": 0, "tomorrow": 1, "yfory": 1}
 
 
-def _date_part(words: list[str], today: date) -> tuple[int | None, int, int] | str:
+def _date_part(words: list[str], today: date) -> tuple[int | None, int, int] | Problem:
     """(year or None, month, day), or a problem."""
     if len(words) == 1 and words[0].casefold() in _RELATIVE_DAYS:
         day = today + timedelta(days=_RELATIVE_DAYS[words[0].casefold()])
@@ -132,7 +145,7 @@ def parse(text: str | None, *, now: datetime, zone: ZoneInfo) -> Reading:
     words = [w for w in rest.split() if w.casefold() not in _FILLER]
     today = now.astimezone(zone).date()
     part = _date_part(words, today)
-    if isinstance(part, str):
+    if isinstance(part, Problem):
         return Reading(problem=part)
     year, month, day_number = part
     if not (0 <= hour <= 23 and 0 <= minute <= 59):
@@ -187,7 +200,7 @@ def reminder_due(starts_at: datetime, offset: timedelta, zone: ZoneInfo) -> date
 @dataclass(frozen=True)
 class DayReading:
     day: date | None = None
-    problem: str | None = None
+    problem: Problem | None = None
 
 
 def parse_day(text: str | None, *, today: date) -> DayReading:
@@ -196,7 +209,7 @@ def parse_day(text: str | None, *, today: date) -> DayReading:
     if not words or len(" ".join(words)) > 40:
         return DayReading(problem=UNREADABLE)
     part = _date_part(words, today)
-    if isinstance(part, str):
+    if isinstance(part, Problem):
         return DayReading(problem=part)
     year, month, day_number = part
     try:

@@ -235,7 +235,10 @@ class LocalBotApi:
         self._presses: OrderedDict[str, _Press] = OrderedDict()
         self._press_seq = 0
         self._update_waiters = _Waiters()
-        self._change_waiters = _Waiters()
+        # Long polls of the page wait per chat (None: every chat, the demo's page), so a change
+        # wakes the one person's page, not all of them (300 pages: 300 queries a message).
+        self._change_waiters: dict[int | None, _Waiters] = {}
+        self._closing = False
         self._methods: dict[str, Callable[[JsonDict, Files], Any]] = {
             name.lower(): fn
             for name, fn in (
@@ -295,7 +298,7 @@ class LocalBotApi:
         wait = min(float(timeout), LONG_POLL_LIMIT_S) if isinstance(timeout, int) else 0.0
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait
-        while not self._updates and (remaining := deadline - loop.time()) > 0:
+        while not self._updates and not self._closing and (remaining := deadline - loop.time()) > 0:
             event = self._update_waiters.event
             try:
                 await asyncio.wait_for(event.wait(), remaining)
@@ -417,7 +420,7 @@ class LocalBotApi:
             raise _bad(DELETE_NOT_FOUND)
         message.deleted = True
         self.store.save_change(message)
-        self._change_waiters.wake()
+        self._changed(message.chat_id)
         return True
 
     def _send_chat_action(self, params: JsonDict, files: Files) -> bool:
@@ -608,7 +611,7 @@ class LocalBotApi:
             setattr(message, name, value)
         message.edit_date = self._now()
         self.store.save_change(message)
-        self._change_waiters.wake()
+        self._changed(message.chat_id)
         return self.message_dict(message)
 
     def _deliver(
@@ -633,7 +636,7 @@ class LocalBotApi:
             file_id=stored.file_id if stored else None,
         )
         self.store.add_message(message)
-        self._change_waiters.wake()
+        self._changed(message.chat_id)
         return self.message_dict(message)
 
     def message_dict(self, message: ChatMessage) -> JsonDict:
@@ -712,7 +715,7 @@ class LocalBotApi:
             entities=entities,
         )
         self.store.add_message(message)
-        self._change_waiters.wake()
+        self._changed(message.chat_id)
         self._push({"message": self.message_dict(message)})
         return message
 
@@ -753,18 +756,32 @@ class LocalBotApi:
         """Messages changed after ``cursor``; waits up to ``wait`` seconds for one."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max(0.0, min(wait, LONG_POLL_LIMIT_S))
+        waiters = self._change_waiters.setdefault(chat_id, _Waiters())
         while True:
-            event = self._change_waiters.event
+            event = waiters.event
             found = self.store.changes_since(cursor, chat_id)
             if found:
                 return found, found[-1].seq
             remaining = deadline - loop.time()
-            if remaining <= 0:
+            if remaining <= 0 or self._closing:
                 return [], max(cursor, self.store.cursor) if chat_id is None else cursor
             try:
                 await asyncio.wait_for(event.wait(), remaining)
             except TimeoutError:
                 continue
+
+    def wake_all(self) -> None:
+        """The server is closing: every long poll answers now."""
+        self._closing = True
+        self._update_waiters.wake()
+        for waiters in self._change_waiters.values():
+            waiters.wake()
+
+    def _changed(self, chat_id: int) -> None:
+        for key in (chat_id, None):
+            waiters = self._change_waiters.get(key)
+            if waiters is not None:
+                waiters.wake()
 
     def _push(self, content: JsonDict) -> None:
         self._update_seq += 1

@@ -12,10 +12,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.config import Settings
+from bot.config import InCell, Settings
 from bot.local.api import FloodGuard, LocalBotApi
 from bot.local.http import LocalServer
+from bot.local.signin import CouncilLink, Gate
 from bot.local.store import ChannelStore
+from bot.local.transport import LocalRequest
 
 if TYPE_CHECKING:
     from bot.app import CouncilApp
@@ -38,6 +40,10 @@ class LocalChannel:
         self.api = api
         self.server = server
 
+    @property
+    def gate(self) -> Gate | None:
+        return self.server.gate
+
     @classmethod
     async def open(
         cls,
@@ -46,11 +52,35 @@ class LocalChannel:
         host: str = "127.0.0.1",
         port: int = 8080,
         flood: FloodGuard | None = None,
+        incell: InCell | None = None,
+        council: CouncilLink | None = None,
     ) -> LocalChannel:
+        """The demo when ``incell`` is None or its signin is "none"; else the in-cell channel,
+        everyone signed in, joining through ``council`` (docs/INCELL.md)."""
         store = ChannelStore(path)
         token = f"{LOCAL_BOT_ID}:{store.secret('bot_token')}"
         api = LocalBotApi(store, token, flood=flood)
-        server = LocalServer(api, host, port)
+        gate = None
+        if incell is not None and incell.signin != "none":
+            if council is None:
+                raise ValueError("sign-in needs the council to check invite codes")
+
+            async def welcome(user_id: int) -> None:
+                # The bot's own first-time welcome starts with the language question.
+                api.send_text(user_id, "/language")
+
+            gate = Gate(incell, store, council, on_joined=welcome)
+        incell = incell or InCell()
+        server = LocalServer(
+            api,
+            host,
+            port,
+            gate=gate,
+            bot_port=incell.bot_api_port,
+            max_body_bytes=incell.max_body_bytes,
+            slow_client_s=incell.slow_client_s,
+            public_url=incell.public_url,
+        )
         try:
             await server.start()
         except OSError:
@@ -66,6 +96,10 @@ class LocalChannel:
     def address(self) -> str:
         """What to open in a browser."""
         return self.server.address
+
+    def request(self) -> LocalRequest:
+        """The bot's transport to this channel in the same process (bot/local/transport.py)."""
+        return LocalRequest(self.api)
 
     def bot_settings(self, settings: Settings) -> Settings:
         """The bot's settings pointed at this channel (and long polling: nothing calls in)."""
@@ -84,12 +118,24 @@ class LocalChannel:
 
 @asynccontextmanager
 async def bot_on_channel(
-    settings: Settings, db: Database, channel: LocalChannel, *, clock: Clock | None = None
+    settings: Settings,
+    db: Database,
+    channel: LocalChannel,
+    *,
+    clock: Clock | None = None,
+    in_process: bool = False,
 ) -> AsyncIterator[CouncilApp]:
-    """The whole bot in this process, long polling the channel over HTTP (tests, benchmarks)."""
+    """The whole bot in this process, long polling the channel: over HTTP, or (``in_process``,
+    as ``python -m bot run`` does) through the channel's own transport."""
     from bot.app import build_application, on_start, start_background, stop_background
 
-    app = build_application(channel.bot_settings(settings), db, token=channel.token, clock=clock)
+    app = build_application(
+        channel.bot_settings(settings),
+        db,
+        token=channel.token,
+        clock=clock,
+        request=channel.request() if in_process else None,
+    )
     async with app:
         await on_start(app)
         await start_background(app)

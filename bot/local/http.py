@@ -1,9 +1,17 @@
-"""The local channel's HTTP server (asyncio streams, standard library only) on 127.0.0.1.
+"""The local channel's web server, on aiohttp.web: two listeners in the bot's own process.
 
-Three doors on one port:
-  /bot<token>/<method>       the Bot API, for the bot (its base_url points here)
-  /file/bot<token>/<path>    file downloads, as api.telegram.org serves them
-  /, /static/*, /api/*       the chat page and its small JSON API (see docs/LOCAL_CHANNEL.md)
+  the Bot API, on 127.0.0.1 only (never proxied):
+    /bot<token>/<method>       the channel's base_url (the bot in the same process takes the
+                               same calls without a socket: bot/local/transport.py)
+    /file/bot<token>/<path>    file downloads, as api.telegram.org serves them
+  the page, on [local] host and port (behind the establishment's reverse proxy and TLS):
+    /, /static/*               the chat page
+    /api/*                     its JSON API (docs/LOCAL_CHANNEL.md)
+    /api/signin/*, /signin/*   sign-in, when [local] signin is "pin" or "oidc" (docs/INCELL.md)
+
+The Bot API's methods, limits and errors are bot/local/api.py; this module only turns HTTP into
+its calls. Without a Gate (the demo) anyone on the page acts as anyone; with one, every page call
+belongs to one signed-in person and reaches their chat only.
 """
 
 from __future__ import annotations
@@ -12,45 +20,33 @@ import asyncio
 import contextlib
 import json
 import logging
-import re
+from collections.abc import Awaitable, Callable
 from importlib import resources
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote, urlsplit
+from urllib.parse import quote, urlsplit
+
+from aiohttp import web
+from aiohttp.web_request import FileField
 
 from bot import i18n
 from bot.local.api import ApiError, Files, JsonDict, LocalBotApi, error_body
+from bot.local.signin import Gate, Refused, Session
 from bot.local.store import ChatMessage, Persona
 
 log = logging.getLogger(__name__)
 
-MAX_HEADER_BYTES = 64 * 1024
-MAX_BODY_BYTES = 50 * 1024 * 1024  # Telegram's upload limit for bots
+MAX_BOT_BODY_BYTES = 50 * 1024 * 1024  # Telegram's upload limit for bots
+DEMO_BODY_BYTES = 64 * 1024
 IDLE_TIMEOUT_S = 75.0  # an idle keep-alive connection is closed after this long
 PAGE_POLL_LIMIT_S = 30.0
+SESSION_COOKIE = "incell_session"
+LOGIN_COOKIE = "incell_login"  # binds an OpenID Connect round trip to the browser that began it
 
-_BOT_PATH = re.compile(r"/bot([^/]+)/([A-Za-z0-9_]+)/?")
-_FILE_PATH = re.compile(r"/file/bot([^/]+)/(.+)")
-_BOUNDARY = re.compile(r'boundary="?([^";]+)"?', re.IGNORECASE)
-_FORM_ESCAPES = {"%22": '"', "%0D": "\r", "%0A": "\n"}  # httpx's escapes in multipart names
 _STATIC = {
     "index.html": "text/html; charset=utf-8",
     "app.js": "text/javascript; charset=utf-8",
     "style.css": "text/css; charset=utf-8",
     "icon.svg": "image/svg+xml",
-}
-_REASONS = {
-    200: "OK",
-    204: "No Content",
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    411: "Length Required",
-    413: "Payload Too Large",
-    415: "Unsupported Media Type",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
 }
 # Nothing on the page comes from anywhere but this server.
 _PAGE_HEADERS = {
@@ -63,285 +59,606 @@ _PAGE_HEADERS = {
 }
 _LOCAL_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]"})
 
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-class _BadRequest(Exception):
-    def __init__(self, status: int, text: str) -> None:
+
+class _PageError(Exception):
+    def __init__(self, status: int, text: str, **params: Any) -> None:
         super().__init__(text)
         self.status = status
+        self.text = text
+        self.params = params
 
 
-class Request:
-    def __init__(self, method: str, target: str, headers: dict[str, str], body: bytes) -> None:
-        self.method = method
-        url = urlsplit(target)
-        self.path = unquote(url.path)
-        self.query = dict(parse_qsl(url.query, keep_blank_values=True))
-        self.headers = headers
-        self.body = body
-
-    @property
-    def content_type(self) -> str:
-        return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-
-    def json(self) -> JsonDict:
-        try:
-            value = json.loads(self.body or b"{}")
-        except ValueError:
-            raise _BadRequest(400, "the body is not JSON") from None
-        if not isinstance(value, dict):
-            raise _BadRequest(400, "the body must be a JSON object")
-        return value
-
-
-class Response:
-    def __init__(
-        self,
-        status: int,
-        body: bytes,
-        content_type: str,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        self.status = status
-        self.body = body
-        self.content_type = content_type
-        self.headers = headers or {}
-
-    @classmethod
-    def json(cls, status: int, value: Any) -> Response:
-        payload = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
-        return cls(status, payload, "application/json")
+def _json(status: int, value: Any) -> web.Response:
+    return web.json_response(
+        value,
+        status=status,
+        dumps=lambda v: json.dumps(v, separators=(",", ":"), ensure_ascii=False),
+    )
 
 
 class LocalServer:
-    """Serves one LocalBotApi over HTTP. ``await start()``, then ``base_url`` is the bot's."""
+    """Serves one LocalBotApi. ``await start()``, then ``base_url`` is the bot's."""
 
-    def __init__(self, api: LocalBotApi, host: str = "127.0.0.1", port: int = 8080) -> None:
+    def __init__(
+        self,
+        api: LocalBotApi,
+        host: str = "127.0.0.1",
+        port: int = 8080,
+        *,
+        gate: Gate | None = None,
+        bot_port: int = 0,
+        max_body_bytes: int = DEMO_BODY_BYTES,
+        slow_client_s: float = 15.0,
+        public_url: str = "",
+    ) -> None:
         self.api = api
         self.host = host
         self.port = port
-        self._server: asyncio.Server | None = None
-        self._connections: set[asyncio.Task[None]] = set()
+        self.gate = gate
+        self.bot_port = bot_port
+        self.max_body_bytes = max_body_bytes
+        self.slow_client_s = slow_client_s
+        self.public_url = public_url.rstrip("/")
+        self._runners: list[web.AppRunner] = []
 
     @property
     def address(self) -> str:
+        """The page's own address on this machine."""
         return f"http://{self.host}:{self.port}"
 
     @property
     def base_url(self) -> str:
-        return f"{self.address}/bot"
+        return f"http://127.0.0.1:{self.bot_port}/bot"
 
     @property
     def base_file_url(self) -> str:
-        return f"{self.address}/file/bot"
+        return f"http://127.0.0.1:{self.bot_port}/file/bot"
+
+    # ------------------------------------------------------------------ start and stop
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(
-            self._connection, self.host, self.port, backlog=256, reuse_address=True
+        bot = web.Application(client_max_size=MAX_BOT_BODY_BYTES)
+        bot.router.add_route("*", r"/bot{token}/{method:[A-Za-z0-9_]+}{slash:/?}", self._bot_api)
+        bot.router.add_get(r"/file/bot{token}/{path:.+}", self._download)
+        bot.router.add_route("*", "/{tail:.*}", self._bot_not_found)
+
+        page = web.Application(
+            client_max_size=self.max_body_bytes, middlewares=[self._page_middleware]
         )
-        self.port = int(self._server.sockets[0].getsockname()[1])
+        page.router.add_get("/", self._index)
+        page.router.add_get("/favicon.ico", self._favicon)
+        page.router.add_get("/static/{name}", self._static)
+        page.router.add_get("/api/session", self._session_info)
+        page.router.add_get("/api/strings", self._strings)
+        page.router.add_get("/api/state", self._state)
+        page.router.add_get("/api/chat", self._chat)
+        page.router.add_get("/api/changes", self._changes)
+        page.router.add_get("/api/files/{file_id}", self._file)
+        page.router.add_post("/api/send", self._send)
+        page.router.add_post("/api/press", self._press)
+        page.router.add_post("/api/alive", self._alive)
+        page.router.add_post("/api/personas", self._add_persona)
+        page.router.add_post("/api/signin/pin", self._pin_sign_in)
+        page.router.add_post("/api/signin/join", self._pin_join)
+        page.router.add_post("/api/signin/reset", self._pin_reset)
+        page.router.add_post("/api/signin/link", self._oidc_link)
+        page.router.add_post("/api/signout", self._sign_out)
+        page.router.add_get("/signin/oidc", self._oidc_start)
+        page.router.add_get("/signin/oidc/callback", self._oidc_callback)
+
+        # access_log=None: a request line carries the bot's token or a provider's one-time code.
+        # keepalive_timeout also closes a connection that never finishes its headers.
+        bot_runner = web.AppRunner(
+            bot, access_log=None, handler_cancellation=True, shutdown_timeout=0.5
+        )
+        page_runner = web.AppRunner(
+            page,
+            access_log=None,
+            handler_cancellation=True,
+            keepalive_timeout=self.slow_client_s,
+            shutdown_timeout=0.5,
+        )
+        for runner in (bot_runner, page_runner):
+            await runner.setup()
+            self._runners.append(runner)
+        try:
+            bot_site = web.TCPSite(bot_runner, "127.0.0.1", self.bot_port, backlog=256)
+            await bot_site.start()
+            self.bot_port = _bound_port(bot_runner)
+            page_site = web.TCPSite(
+                page_runner, self.host, self.port, backlog=512, reuse_address=True
+            )
+            await page_site.start()
+            self.port = _bound_port(page_runner)
+        except OSError:
+            await self.close()
+            raise
 
     async def close(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            for task in list(self._connections):
-                task.cancel()
-            for task in list(self._connections):
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
-            await self._server.wait_closed()
-            self._server = None
-
-    # ------------------------------------------------------------------ HTTP/1.1
-
-    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._connections.add(task)
-        try:
-            while True:
-                try:
-                    request = await asyncio.wait_for(_read_request(reader), IDLE_TIMEOUT_S)
-                except _BadRequest as error:
-                    await _write(writer, _text(error.status, str(error)), keep_alive=False)
-                    return
-                if request is None:
-                    return
-                keep_alive = request.headers.get("connection", "").lower() != "close"
-                try:
-                    response = await self._route(request)
-                except _BadRequest as error:
-                    response = Response.json(error.status, {"error": str(error)})
-                except Exception:
-                    log.exception("local channel: request failed")
-                    response = Response.json(500, error_body(500, "Internal Server Error"))
-                await _write(writer, response, keep_alive=keep_alive)
-                if not keep_alive:
-                    return
-        except (TimeoutError, ConnectionError, asyncio.IncompleteReadError):
-            pass  # the client went away or stayed idle too long
-        except asyncio.CancelledError:
-            # close() ends open connections (long polls among them). Ending quietly keeps
-            # asyncio from logging each one as an error; the task is finishing anyway.
-            pass
-        finally:
-            self._connections.discard(task)
-            writer.close()
+        self.api.wake_all()
+        for runner in reversed(self._runners):
             with contextlib.suppress(Exception):
-                await writer.wait_closed()
-
-    async def _route(self, request: Request) -> Response:
-        path = request.path
-        if path.startswith("/bot"):
-            return await self._bot_api(request)
-        if path.startswith("/file/bot"):
-            return self._download(request)
-        if path.startswith("/api/"):
-            self._check_page_request(request)
-            return await self._page_api(request)
-        if request.method not in ("GET", "HEAD"):
-            return _text(405, "Method Not Allowed")
-        if path == "/":
-            return _static("index.html")
-        if path.startswith("/static/") and path[len("/static/") :] in _STATIC:
-            return _static(path[len("/static/") :])
-        if path == "/favicon.ico":
-            return _static("icon.svg")
-        return _text(404, "Not Found")
+                await runner.cleanup()
+        self._runners = []
 
     # ------------------------------------------------------------------ the bot's doors
 
-    async def _bot_api(self, request: Request) -> Response:
-        match = _BOT_PATH.fullmatch(request.path)
-        if match is None:
-            return Response.json(404, error_body(404, "Not Found"))
-        token, method = match.groups()
-        if token != self.api.token:
-            return Response.json(401, error_body(401, "Unauthorized"))
-        try:
-            params, files = _parse_body(request.content_type, request.headers, request.body)
-        except ValueError:
-            return Response.json(400, error_body(400, "Bad Request: can't parse request body"))
-        params = {**request.query, **params}
-        status, body = await self.api.call(method, params, files)
-        return Response.json(status, body)
+    async def _bot_not_found(self, request: web.Request) -> web.Response:
+        return _json(404, error_body(404, "Not Found"))
 
-    def _download(self, request: Request) -> Response:
-        match = _FILE_PATH.fullmatch(request.path)
-        if match is None or match.group(1) != self.api.token:
-            return Response.json(404, error_body(404, "Not Found"))
-        stored = self.api.file_content(match.group(2))
+    async def _bot_api(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.api.token:
+            return _json(401, error_body(401, "Unauthorized"))
+        try:
+            params, files = await _bot_params(request)
+        except web.HTTPRequestEntityTooLarge:
+            return _json(413, error_body(413, "Request Entity Too Large"))
+        except ValueError:
+            return _json(400, error_body(400, "Bad Request: can't parse request body"))
+        status, body = await self.api.call(request.match_info["method"], params, files)
+        return _json(status, body)
+
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.api.token:
+            return _json(404, error_body(404, "Not Found"))
+        stored = self.api.file_content(request.match_info["path"])
         if stored is None:
-            return Response.json(404, error_body(404, "Not Found"))
-        return Response(200, stored.data, "application/octet-stream")
+            return _json(404, error_body(404, "Not Found"))
+        return web.Response(body=stored.data, content_type="application/octet-stream")
 
     # ------------------------------------------------------------------ the page's door
 
-    def _check_page_request(self, request: Request) -> None:
-        # Another web site open in the same browser must not drive the page's API: the Host
-        # must be this server (no DNS rebinding) and writes must be JSON (no plain form posts).
-        host = request.headers.get("host", "").rsplit(":", 1)[0].lower()
-        if self.host not in ("0.0.0.0", "::") and host not in _LOCAL_NAMES | {self.host}:  # noqa: S104
-            raise _BadRequest(403, "this page only answers on its own address")
-        if request.method == "POST" and request.content_type != "application/json":
-            raise _BadRequest(415, "send JSON")
+    @web.middleware
+    async def _page_middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            self._check_origin(request)
+            response = await handler(request)
+        except _PageError as error:
+            body: JsonDict = {"error": error.text}
+            if error.params:
+                body["params"] = error.params
+            response = _json(error.status, body)
+        except Refused as refused:
+            response = _json(refused.status, {"error": refused.reason, "params": refused.params})
+        except web.HTTPRequestEntityTooLarge:
+            response = _json(413, {"error": "too_large"})
+        except web.HTTPException as http:
+            if http.status < 400:  # the sign-in redirects: aiohttp wants them raised
+                http.headers["Cache-Control"] = "no-store"
+                http.headers.update(_PAGE_HEADERS)
+                raise
+            response = _json(http.status, {"error": http.reason})
+        except TimeoutError:
+            response = _json(408, {"error": "too_slow"})
+        # Nothing of a chat is kept by the browser or a proxy: not in cache, not in history.
+        if request.path.startswith(("/api/", "/signin/")) or self.gate is not None:
+            response.headers["Cache-Control"] = "no-store"
+        for name, value in _PAGE_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
 
-    async def _page_api(self, request: Request) -> Response:
-        path, method = request.path, request.method
+    def _check_origin(self, request: web.Request) -> None:
+        # Another web site open in the same browser must not drive the page's API.
+        if self.gate is None:
+            # The demo: the Host must be this server (no DNS rebinding), writes must be JSON.
+            host = (request.host or "").rsplit(":", 1)[0].lower()
+            wildcard = self.host in ("0.0.0.0", "::")  # noqa: S104
+            if request.path.startswith("/api/") and not wildcard:
+                if host not in _LOCAL_NAMES | {self.host}:
+                    raise _PageError(403, "this page only answers on its own address")
+        if request.method == "POST":
+            if request.content_type != "application/json":
+                raise _PageError(415, "send JSON")
+            origin = request.headers.get("Origin")
+            own = {f"{request.scheme}://{request.host}", _origin(self.public_url or self.address)}
+            if origin and origin not in own:
+                raise _PageError(403, "other_site")
+            if request.headers.get("Sec-Fetch-Site") == "cross-site":
+                raise _PageError(403, "other_site")
+
+    async def _body(self, request: web.Request) -> JsonDict:
+        # A slow client may not hold a request open: the whole body within the limit's time.
+        async with asyncio.timeout(self.slow_client_s):
+            raw = await request.read()
+        try:
+            value = json.loads(raw or b"{}")
+        except ValueError:
+            raise _PageError(400, "the body is not JSON") from None
+        if not isinstance(value, dict):
+            raise _PageError(400, "the body must be a JSON object")
+        return value
+
+    # -- who is asking
+
+    def _session(self, request: web.Request) -> Session | None:
+        if self.gate is None:
+            return None
+        return self.gate.session(request.cookies.get(SESSION_COOKIE))
+
+    def _person(self, request: web.Request, *, write: bool = False) -> int | None:
+        """The signed-in person's chat id (None in the demo: anyone is anyone). A write must
+        carry the session's CSRF token."""
+        if self.gate is None:
+            return None
+        session = self._session(request)
+        if session is None or session.user_id is None:
+            raise _PageError(401, "session_ended")
+        if write and not self.gate.csrf_ok(session, request.headers.get("X-CSRF-Token")):
+            raise _PageError(403, "csrf")
+        return session.user_id
+
+    def _own_chat(self, request: web.Request, asked: Any, *, write: bool = False) -> int:
+        me = self._person(request, write=write)
+        if me is None:
+            return _int(asked)
+        if asked not in (None, "") and _int(asked) != me:
+            raise _PageError(403, "not_your_chat")  # another person's ids: refused, every path
+        return me
+
+    def _set_session_cookie(self, response: web.StreamResponse, token: str) -> None:
+        assert self.gate is not None
+        response.set_cookie(
+            SESSION_COOKIE,
+            token,
+            httponly=True,
+            samesite="Strict",
+            secure=self.gate.settings.secure_cookies,
+            path="/",
+        )
+
+    # -- the page and its words
+
+    async def _index(self, request: web.Request) -> web.Response:
+        return _static("index.html")
+
+    async def _favicon(self, request: web.Request) -> web.Response:
+        return _static("icon.svg")
+
+    async def _static(self, request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        if name not in _STATIC:
+            raise _PageError(404, "Not Found")
+        return _static(name)
+
+    async def _strings(self, request: web.Request) -> web.Response:
+        return _json(200, {lang: page_strings(lang) for lang in i18n.LANGUAGES})
+
+    async def _session_info(self, request: web.Request) -> web.Response:
+        """What the page should show: the demo, a sign-in form, or one person's chat. A visitor
+        gets a session here (not signed in) so that sign-in forms carry a CSRF token too."""
+        if self.gate is None:
+            return _json(200, {"mode": "demo"})
+        gate = self.gate
+        token = request.cookies.get(SESSION_COOKIE)
+        session = gate.session(token)
+        fresh = None
+        if session is None:
+            fresh, session = gate.new_session()
+        person = self.api.store.persona(session.user_id) if session.user_id else None
+        body: JsonDict = {
+            "mode": gate.settings.signin,
+            "signed_in": person is not None,
+            "linking": session.pending_subject is not None,
+            "csrf": session.csrf,
+            "kiosk": gate.settings.kiosk,
+            "idle_seconds": int(gate.idle_s),
+        }
+        if person is not None:
+            body["person"] = _persona(person)
+        response = _json(200, body)
+        if fresh is not None:
+            self._set_session_cookie(response, fresh)
+        return response
+
+    # -- the chat
+
+    async def _state(self, request: web.Request) -> web.Response:
+        me = self._person(request)
         api = self.api
-        if path == "/api/state" and method == "GET":
-            return Response.json(
-                200,
-                {
-                    "bot": api.bot_user["first_name"],
-                    "personas": [_persona(p) for p in api.personas()],
-                    "cursor": api.store.cursor,
-                },
-            )
-        if path == "/api/strings" and method == "GET":
-            return Response.json(200, {lang: page_strings(lang) for lang in i18n.LANGUAGES})
-        if path == "/api/chat" and method == "GET":
-            chat = _int(request.query.get("id"))
-            persona = api.store.persona(chat)
-            if persona is None:
-                raise _BadRequest(404, "no such person")
-            cursor = api.store.cursor
-            messages = api.store.history(chat)
-            return Response.json(
-                200,
-                {
-                    "messages": [_page_message(m, api) for m in messages],
-                    "cursor": cursor,
-                    "commands": api.commands_for(chat, persona.language),
-                },
-            )
-        if path == "/api/changes" and method == "GET":
-            since = _int(request.query.get("since", "0"))
-            chat_text = request.query.get("chat")
+        if me is None:
+            personas = api.personas()
+        else:
+            own = api.store.persona(me)
+            personas = [own] if own is not None else []
+        return _json(
+            200,
+            {
+                "bot": api.bot_user["first_name"],
+                "personas": [_persona(p) for p in personas],
+                "cursor": api.store.cursor,
+            },
+        )
+
+    async def _chat(self, request: web.Request) -> web.Response:
+        chat = self._own_chat(request, request.query.get("id"))
+        api = self.api
+        persona = api.store.persona(chat)
+        if persona is None:
+            raise _PageError(404, "no such person")
+        cursor = api.store.cursor
+        messages = api.store.history(chat)
+        return _json(
+            200,
+            {
+                "messages": [_page_message(m, api) for m in messages],
+                "cursor": cursor,
+                "commands": api.commands_for(chat, persona.language),
+            },
+        )
+
+    async def _changes(self, request: web.Request) -> web.Response:
+        since = _int(request.query.get("since", "0"))
+        chat_text = request.query.get("chat")
+        if self.gate is None:
             only = _int(chat_text) if chat_text else None
-            wait = min(float(_int(request.query.get("timeout", "0"))), PAGE_POLL_LIMIT_S)
-            changed, cursor = await api.changes(since, only, wait=wait)
-            return Response.json(
-                200, {"messages": [_page_message(m, api) for m in changed], "cursor": cursor}
-            )
-        if path == "/api/send" and method == "POST":
-            body = request.json()
-            text = body.get("text")
-            if not isinstance(text, str):
-                raise _BadRequest(400, "text is missing")
+        else:
+            only = self._own_chat(request, chat_text)
+        wait = min(float(_int(request.query.get("timeout", "0"))), PAGE_POLL_LIMIT_S)
+        changed, cursor = await self.api.changes(since, only, wait=wait)
+        if only is not None and self._session(request) is None and self.gate is not None:
+            raise _PageError(401, "session_ended")  # signed out (or timed out) while waiting
+        return _json(
+            200,
+            {
+                "messages": [_page_message(m, self.api) for m in changed],
+                "cursor": cursor,
+                # The store restarted behind the page's back: load the chat again.
+                "reset": since > self.api.store.cursor,
+            },
+        )
+
+    async def _send(self, request: web.Request) -> web.Response:
+        body = await self._body(request)
+        chat = self._own_chat(request, body.get("chat"), write=True)
+        self._touch(request)
+        text = body.get("text")
+        if not isinstance(text, str):
+            raise _PageError(400, "text is missing")
+        try:
+            message = self.api.send_text(chat, text)
+        except ApiError as error:
+            return _json(error.status, {"error": error.description})
+        return _json(200, {"message": _page_message(message, self.api)})
+
+    async def _press(self, request: web.Request) -> web.Response:
+        body = await self._body(request)
+        chat = self._own_chat(request, body.get("chat"), write=True)
+        self._touch(request)
+        data = body.get("data")
+        if not isinstance(data, str):
+            raise _PageError(400, "data is missing")
+        try:
+            answer = await self.api.press(chat, _int(body.get("message_id")), data)
+        except ApiError as error:
+            return _json(error.status, {"error": error.description})
+        return _json(200, {"answer": answer})
+
+    async def _alive(self, request: web.Request) -> web.Response:
+        """The person is reading or typing: their idle time starts again."""
+        await self._body(request)
+        self._person(request, write=True)
+        self._touch(request)
+        return _json(200, {"ok": True})
+
+    def _touch(self, request: web.Request) -> None:
+        session = self._session(request)
+        if session is not None and self.gate is not None:
+            self.gate.touch(session)
+
+    async def _add_persona(self, request: web.Request) -> web.Response:
+        if self.gate is not None:
+            raise _PageError(404, "no such page call")  # the demo's "Add a person" only
+        body = await self._body(request)
+        name = str(body.get("name") or "").strip()[:64]
+        if not name:
+            raise _PageError(400, "name is missing")
+        api = self.api
+        taken = {p.user_id for p in api.personas()}
+        user_id = next(n for n in range(700_000_001, 800_000_000) if n not in taken)
+        persona = Persona(user_id, name, "", str(body.get("language") or "en")[:8])
+        api.store.add_persona(persona)
+        return _json(200, {"persona": _persona(persona)})
+
+    async def _file(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        me = self._person(request)
+        stored = self.api.store.file(file_id)
+        if stored is None or (me is not None and not self.api.store.in_chat(me, file_id)):
+            raise _PageError(404, "no such file")  # another person's file looks like none
+        mime = stored.mime_type or "application/octet-stream"
+        headers = {"Cache-Control": "private, max-age=86400"}
+        if stored.kind != "photo":
+            name = stored.filename or stored.path.rsplit("/", 1)[-1]
+            headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+        return web.Response(body=stored.data, headers={**headers, "Content-Type": mime})
+
+    # -- sign-in
+
+    def _gate_for(self, request: web.Request, *, mode: str) -> tuple[Gate, Session]:
+        """The gate, and the visitor's session whose CSRF token this sign-in form carries."""
+        if self.gate is None or self.gate.settings.signin != mode:
+            raise _PageError(404, "no such page call")
+        session = self.gate.session(request.cookies.get(SESSION_COOKIE))
+        if session is None:
+            raise _PageError(401, "signin_expired")
+        if not self.gate.csrf_ok(session, request.headers.get("X-CSRF-Token")):
+            raise _PageError(403, "csrf")
+        return self.gate, session
+
+    def _signed_in(self, token: str, **extra: Any) -> web.Response:
+        response = _json(200, {"ok": True, **extra})
+        self._set_session_cookie(response, token)
+        return response
+
+    async def _pin_sign_in(self, request: web.Request) -> web.Response:
+        body = await self._body(request)
+        gate, _ = self._gate_for(request, mode="pin")
+        token = await gate.pin_sign_in(
+            request.cookies.get(SESSION_COOKIE), str(body.get("reference") or ""), _pin(body)
+        )
+        return self._signed_in(token)
+
+    async def _pin_join(self, request: web.Request) -> web.Response:
+        body = await self._body(request)
+        gate, _ = self._gate_for(request, mode="pin")
+        token, reference = await gate.pin_join(
+            request.cookies.get(SESSION_COOKIE), str(body.get("code") or ""), _pin(body)
+        )
+        return self._signed_in(token, reference=reference)
+
+    async def _pin_reset(self, request: web.Request) -> web.Response:
+        body = await self._body(request)
+        gate, _ = self._gate_for(request, mode="pin")
+        token = await gate.pin_reset(
+            request.cookies.get(SESSION_COOKIE),
+            str(body.get("reference") or ""),
+            str(body.get("code") or ""),
+            _pin(body),
+        )
+        return self._signed_in(token)
+
+    async def _oidc_link(self, request: web.Request) -> web.Response:
+        body = await self._body(request)
+        gate, session = self._gate_for(request, mode="oidc")
+        await gate.oidc_link(session, str(body.get("code") or ""))
+        person = self.api.store.persona(session.user_id) if session.user_id else None
+        return _json(200, {"ok": True, "reference": person.name if person else None})
+
+    async def _sign_out(self, request: web.Request) -> web.Response:
+        await self._body(request)
+        if self.gate is None:
+            raise _PageError(404, "no such page call")
+        session = self._session(request)
+        if session is not None and not self.gate.csrf_ok(
+            session, request.headers.get("X-CSRF-Token")
+        ):
+            raise _PageError(403, "csrf")
+        self.gate.sign_out(request.cookies.get(SESSION_COOKIE))
+        response = _json(200, {"ok": True})
+        response.del_cookie(SESSION_COOKIE, path="/")
+        # The browser forgets what it held for this site: cache and storage (history is the
+        # page's own job: it replaces itself).
+        response.headers["Clear-Site-Data"] = '"cache", "storage"'
+        return response
+
+    def _redirect_uri(self) -> str:
+        return f"{self.public_url or self.address}/signin/oidc/callback"
+
+    async def _oidc_start(self, request: web.Request) -> web.StreamResponse:
+        if self.gate is None or self.gate.settings.signin != "oidc":
+            raise _PageError(404, "no such page call")
+        url, binding = await self.gate.oidc_start(self._redirect_uri())
+        response = web.HTTPFound(url)
+        # Lax, not Strict: it must come back with the provider's (cross-site) redirect.
+        response.set_cookie(
+            LOGIN_COOKIE,
+            binding,
+            httponly=True,
+            samesite="Lax",
+            secure=self.gate.settings.secure_cookies,
+            path="/signin/",
+            max_age=600,
+        )
+        raise response
+
+    async def _oidc_callback(self, request: web.Request) -> web.StreamResponse:
+        if self.gate is None or self.gate.settings.signin != "oidc":
+            raise _PageError(404, "no such page call")
+        state, code = request.query.get("state", ""), request.query.get("code", "")
+        problem = ""
+        token = None
+        if request.query.get("error") or not state or not code:
+            problem = "signin_refused"
+        else:
             try:
-                message = api.send_text(_int(body.get("chat")), text)
-            except ApiError as error:
-                return Response.json(error.status, {"error": error.description})
-            return Response.json(200, {"message": _page_message(message, api)})
-        if path == "/api/press" and method == "POST":
-            body = request.json()
-            data = body.get("data")
-            if not isinstance(data, str):
-                raise _BadRequest(400, "data is missing")
-            try:
-                answer = await api.press(_int(body.get("chat")), _int(body.get("message_id")), data)
-            except ApiError as error:
-                return Response.json(error.status, {"error": error.description})
-            return Response.json(200, {"answer": answer})
-        if path == "/api/personas" and method == "POST":
-            body = request.json()
-            name = str(body.get("name") or "").strip()[:64]
-            if not name:
-                raise _BadRequest(400, "name is missing")
-            taken = {p.user_id for p in api.personas()}
-            user_id = next(n for n in range(700_000_001, 800_000_000) if n not in taken)
-            persona = Persona(user_id, name, "", str(body.get("language") or "en")[:8])
-            api.store.add_persona(persona)
-            return Response.json(200, {"persona": _persona(persona)})
-        if path.startswith("/api/files/") and method == "GET":
-            stored = api.store.file(path[len("/api/files/") :])
-            if stored is None:
-                raise _BadRequest(404, "no such file")
-            mime = stored.mime_type or "application/octet-stream"
-            headers = {"Cache-Control": "private, max-age=86400"}
-            if stored.kind != "photo":
-                name = stored.filename or stored.path.rsplit("/", 1)[-1]
-                headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-            return Response(200, stored.data, mime, headers)
-        raise _BadRequest(404, "no such page call")
+                token, _ = await self.gate.oidc_finish(
+                    request.cookies.get(SESSION_COOKIE),
+                    request.cookies.get(LOGIN_COOKIE),
+                    state,
+                    code,
+                    self._redirect_uri(),
+                )
+            except Refused as refused:
+                problem = refused.reason
+        # Back to the page, which shows the chat, the invite code form, or why not.
+        response = web.HTTPFound("/" + (f"?problem={problem}" if problem else ""))
+        response.del_cookie(LOGIN_COOKIE, path="/signin/")
+        if token is not None:
+            self._set_session_cookie(response, token)
+        raise response
+
+
+def _bound_port(runner: web.AppRunner) -> int:
+    server = runner.addresses[0]
+    return int(server[1])
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _pin(body: JsonDict) -> str:
+    pin = body.get("pin")
+    return pin.strip() if isinstance(pin, str) else ""
+
+
+async def _bot_params(request: web.Request) -> tuple[JsonDict, Files]:
+    """Bot API parameters from the query and a JSON, urlencoded or multipart body."""
+    params: JsonDict = dict(request.query)
+    files: Files = {}
+    if not request.body_exists:
+        return params, files
+    if request.content_type == "application/json":
+        raw = await request.read()
+        if raw:
+            value = json.loads(raw)
+            if not isinstance(value, dict):
+                raise ValueError("JSON body must be an object")
+            params.update(value)
+        return params, files
+    form = await request.post()
+    for key, value in form.items():
+        if isinstance(value, FileField):
+            files[key] = (value.filename, value.file.read())
+        elif isinstance(value, bytes):
+            params[key] = value.decode()
+        else:
+            params[key] = value
+    return params, files
 
 
 def page_strings(lang: str) -> dict[str, str]:
-    """The page's own words (bot/locale/<lang>/local.toml), ids without the "local." prefix."""
+    """The page's own words (bot/locale/<lang>/local.toml and incell.toml), without prefix."""
     return {
-        key[len("local.") :]: text
+        key.split(".", 1)[1] if key.startswith("local.") else key: text
         for key, text in i18n.catalogue(lang).items()
-        if key.startswith("local.")
+        if key.startswith(("local.", "incell."))
     }
 
 
 def _persona(persona: Persona) -> JsonDict:
+    labels = _role_labels(persona.role_label)
     return {
         "id": persona.user_id,
         "name": persona.name,
-        "role": persona.role_label,
+        # In the person's language; "roles" has it in each page language.
+        "role": labels.get(persona.language) or labels.get("en") or "",
+        "roles": labels,
         "language": persona.language,
     }
+
+
+def _role_labels(stored: str) -> dict[str, str]:
+    """The seed keeps a label per language as JSON; older stores have one plain label."""
+    if stored.startswith("{"):
+        with contextlib.suppress(ValueError):
+            value = json.loads(stored)
+            if isinstance(value, dict):
+                return {str(k): str(v) for k, v in value.items()}
+    return {lang: stored for lang in i18n.LANGUAGES} if stored else {}
 
 
 def _page_message(message: ChatMessage, api: LocalBotApi) -> JsonDict:
@@ -373,132 +690,12 @@ def _int(value: Any) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise _BadRequest(400, "a number was expected") from None
+        raise _PageError(400, "a number was expected") from None
 
 
-def _text(status: int, text: str) -> Response:
-    return Response(status, text.encode(), "text/plain; charset=utf-8")
-
-
-def _static(name: str) -> Response:
+def _static(name: str) -> web.Response:
     data = resources.files("bot.local").joinpath("web", name).read_bytes()
-    return Response(200, data, _STATIC[name], {"Cache-Control": "no-cache", **_PAGE_HEADERS})
-
-
-async def _read_request(reader: asyncio.StreamReader) -> Request | None:
-    try:
-        head = await reader.readuntil(b"\r\n\r\n")
-    except asyncio.IncompleteReadError as error:
-        if error.partial.strip():
-            raise _BadRequest(400, "incomplete request") from None
-        return None
-    except asyncio.LimitOverrunError:
-        raise _BadRequest(400, "headers too long") from None
-    if len(head) > MAX_HEADER_BYTES:
-        raise _BadRequest(400, "headers too long")
-    lines = head.decode("latin-1").split("\r\n")
-    parts = lines[0].split(" ")
-    if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
-        raise _BadRequest(400, "not an HTTP/1.x request")
-    method, target, _ = parts
-    headers: dict[str, str] = {}
-    for line in lines[1:]:
-        if line:
-            name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
-    if headers.get("transfer-encoding", "").lower() == "chunked":
-        body = await _read_chunked(reader)
-    else:
-        try:
-            length = int(headers.get("content-length") or 0)
-        except ValueError:
-            raise _BadRequest(400, "bad Content-Length") from None
-        if length > MAX_BODY_BYTES:
-            raise _BadRequest(413, "request too large")
-        body = await reader.readexactly(length) if length > 0 else b""
-    return Request(method.upper(), target, headers, body)
-
-
-async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
-    body = bytearray()
-    while True:
-        size_line = await reader.readuntil(b"\r\n")
-        try:
-            size = int(size_line.split(b";", 1)[0].strip(), 16)
-        except ValueError:
-            raise _BadRequest(400, "bad chunk size") from None
-        if size == 0:
-            while (await reader.readuntil(b"\r\n")) != b"\r\n":
-                pass  # trailers
-            return bytes(body)
-        if len(body) + size > MAX_BODY_BYTES:
-            raise _BadRequest(413, "request too large")
-        body += await reader.readexactly(size)
-        await reader.readexactly(2)
-
-
-async def _write(writer: asyncio.StreamWriter, response: Response, *, keep_alive: bool) -> None:
-    reason = _REASONS.get(response.status, "Unknown")
-    head = [
-        f"HTTP/1.1 {response.status} {reason}",
-        f"Content-Type: {response.content_type}",
-        f"Content-Length: {len(response.body)}",
-        f"Connection: {'keep-alive' if keep_alive else 'close'}",
-    ]
-    head += [f"{name}: {value}" for name, value in response.headers.items()]
-    writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + response.body)
-    await writer.drain()
-
-
-def _parse_body(content_type: str, headers: dict[str, str], body: bytes) -> tuple[JsonDict, Files]:
-    """Bot API parameters from a JSON, urlencoded or multipart/form-data body."""
-    if not body:
-        return {}, {}
-    if content_type == "application/json":
-        params = json.loads(body)
-        if not isinstance(params, dict):
-            raise ValueError("JSON body must be an object")
-        return params, {}
-    if content_type == "multipart/form-data":
-        return _parse_multipart(headers.get("content-type", ""), body)
-    return dict(parse_qsl(body.decode(), keep_blank_values=True)), {}
-
-
-def _parse_multipart(content_type: str, body: bytes) -> tuple[JsonDict, Files]:
-    boundary = _BOUNDARY.search(content_type)
-    if boundary is None:
-        raise ValueError("multipart body without boundary")
-    params: JsonDict = {}
-    files: Files = {}
-    for part in body.split(b"--" + boundary.group(1).encode())[1:]:
-        if part.startswith(b"--"):
-            break  # the closing delimiter
-        head, _, content = part.removeprefix(b"\r\n").partition(b"\r\n\r\n")
-        content = content.removesuffix(b"\r\n")
-        disposition = next(
-            (
-                line
-                for line in head.decode("utf-8", "replace").split("\r\n")
-                if line.lower().startswith("content-disposition:")
-            ),
-            "",
-        )
-        name = _form_param(disposition, "name")
-        if name is None:
-            continue
-        filename = _form_param(disposition, "filename")
-        if filename is None:
-            params[name] = content.decode()
-        else:
-            files[name] = (filename, content)
-    return params, files
-
-
-def _form_param(disposition: str, key: str) -> str | None:
-    match = re.search(rf';\s*{key}="([^"]*)"', disposition)
-    if match is None:
-        return None
-    value = match.group(1)
-    for escaped, char in _FORM_ESCAPES.items():
-        value = value.replace(escaped, char)
-    return value
+    return web.Response(
+        body=data,
+        headers={"Content-Type": _STATIC[name], "Cache-Control": "no-cache", **_PAGE_HEADERS},
+    )

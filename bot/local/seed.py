@@ -11,13 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-import handlers  # noqa: F401 - registers the meeting RSVP buttons used by the notices
-from bot import i18n
+import handlers  # registers the meeting RSVP buttons used by the notices; its TIMERS table
 from bot.config import Settings
-from bot.council import access, agenda, consultations, meetings, polls, schemes
+from bot.council import access, agenda, consultations, meetings, polls, schemes, timers, triage
 from bot.council.clock import Clock
+from bot.local.labels import role_labels
 from bot.local.store import ChannelStore, Persona
-from handlers import polls as poll_buttons
 from storage import safety as safety_store
 from storage.clock import to_db
 from storage.db import Database
@@ -63,14 +62,6 @@ class Seeded:
     notes: list[str] = field(default_factory=list)
 
 
-def role_label(settings: Settings, role: str, wing: str | None) -> str:
-    lang = settings.establishment.default_language
-    label = i18n.t(lang, f"role.{role}")
-    label = label[:1].upper() + label[1:]
-    found = settings.wing(wing) if wing else None
-    return f"{label}, {found.label(lang)}" if found else label
-
-
 async def is_empty(db: Database) -> bool:
     """No one has joined yet: the demo may be seeded without touching anyone's data."""
     async with db.transaction() as tx:
@@ -78,6 +69,7 @@ async def is_empty(db: Database) -> bool:
 
 
 async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock: Clock) -> Seeded:
+    timers.install(handlers.TIMERS)  # the demo's meeting and poll timers, before any app is built
     seeded = Seeded()
     console = PersonRow(0, None, "admin", "active", "en", True, None, "demo seeding", False)
     lang = settings.establishment.default_language
@@ -89,7 +81,7 @@ async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock
             if admin is not None:
                 people[admin_id] = await access.choose_language(tx, clock, admin, lang)
                 store.add_persona(
-                    Persona(admin_id, "Alex Admin", role_label(settings, "admin", None), lang)
+                    Persona(admin_id, "Alex Admin", role_labels(settings, "admin", None), lang)
                 )
                 seeded.people["Alex Admin"] = admin_id
         for demo in DEMO_PEOPLE:
@@ -106,7 +98,7 @@ async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock
                 seeded.notes.append(f"{demo.name} could not join")
                 continue
             people[demo.user_id] = await access.choose_language(tx, clock, joined.person, lang)
-            label = role_label(settings, demo.role, wing)
+            label = role_labels(settings, demo.role, wing)
             store.add_persona(Persona(demo.user_id, demo.name, label, lang))
             seeded.people[demo.name] = demo.user_id
 
@@ -134,7 +126,7 @@ async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock
             seeded.items.append(agenda.ref(item.id))
         # The chair accepts the first two; the others wait in /triage for you to try.
         for item in raised[:2]:
-            await agenda.accept(
+            await triage.accept(
                 tx, clock, settings, actor=chair, item_id=item.id, version=item.version
             )
         if len(raised) >= 2 and len(members) >= 2:
@@ -165,18 +157,16 @@ async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock
     async with db.transaction() as tx:
         poll = polls.Draft(
             question="Which evening should the gym stay open later?",
-            options=["Tuesday", "Wednesday", "Thursday"],
+            options=("Tuesday", "Wednesday", "Thursday"),
             multiple=False,
             audience="members",
-            closes_at=to_db(now + timedelta(days=3)),
+            closes_at=now + timedelta(days=3),
         )
-        opened = await polls.open_poll(
-            tx, clock, settings, actor=staff, draft=poll, ballot_buttons=poll_buttons.ballot_specs
-        )
+        opened = await polls.open_poll(tx, clock, settings, actor=staff, draft=poll)
         if opened.poll_id:
             seeded.poll = polls.poll_ref(opened.poll_id)
         else:
-            seeded.notes.append(f"poll not opened: {opened.problem}")
+            seeded.notes.append(f"poll not opened: {opened.outcome}")
 
     async with db.transaction() as tx:
         consultation = consultations.Draft(

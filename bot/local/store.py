@@ -1,8 +1,16 @@
 """The local channel's own small SQLite file: the people on the page and their chats.
 
 This is the local channel's copy of what Telegram's servers keep (who the users are, what is in
-each chat), not the bot's database: the bot never reads it. Button presses are never stored, so
-nothing here links a person to a ballot choice beyond what the bot itself wrote in their chat.
+each chat), not the bot's database: the bot never reads it. Button presses are never stored.
+
+Ballot secrecy (docs/INCELL.md): a message the bot edits *to a state with buttons* (a ballot with
+a selection, "You chose ... Confirm?") is kept in memory only, never written to the file or its
+WAL; only a settled state (no buttons: "Your vote is recorded") reaches disk, over the row in
+place, with secure_delete on. So a copy of this file never holds a choice. After a restart such a
+chat shows the message's last settled state, whose buttons the bot answers as stale ones.
+
+Sign-in accounts (a reference and an argon2id PIN hash, or a provider's subject) and their
+lockouts are kept here too; sessions are in memory only. The file is made 0600.
 All SQL of the local channel lives in this module, parameterised.
 """
 
@@ -45,6 +53,16 @@ CREATE TABLE IF NOT EXISTS message (
 );
 CREATE INDEX IF NOT EXISTS message_seq ON message (seq);
 CREATE INDEX IF NOT EXISTS message_chat_seq ON message (chat_id, seq);
+CREATE TABLE IF NOT EXISTS account (
+    user_id INTEGER PRIMARY KEY,
+    reference TEXT UNIQUE,
+    pin_hash TEXT,
+    issuer TEXT,
+    subject TEXT,
+    failures INTEGER NOT NULL DEFAULT 0,
+    locked_until INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (issuer, subject)
+);
 CREATE TABLE IF NOT EXISTS file (
     file_id TEXT PRIMARY KEY,
     unique_id TEXT NOT NULL,
@@ -154,6 +172,8 @@ class ChannelStore:
             for made in (Path(f"{self.path}-wal"), Path(f"{self.path}-shm")):
                 files.tighten(made)
         self._db.execute("PRAGMA synchronous=NORMAL")
+        # A deleted or rewritten row's old bytes are zeroed, not left in free space.
+        self._db.execute("PRAGMA secure_delete=ON")
         self._db.executescript(_SCHEMA)
         self._seq = int(self._value("SELECT MAX(seq) FROM message") or 0)
         self._last_id: dict[int, int] = {
@@ -161,6 +181,8 @@ class ChannelStore:
             for row in self._db.execute("SELECT chat_id, MAX(message_id) FROM message GROUP BY 1")
         }
         self._file_seq = int(self._value("SELECT COUNT(*) FROM file") or 0)
+        # Unsettled states (buttons after an edit), in memory only: see the module's docstring.
+        self._volatile: dict[tuple[int, int], ChatMessage] = {}
 
     def close(self) -> None:
         self._db.close()
@@ -243,9 +265,18 @@ class ChannelStore:
         return message
 
     def save_change(self, message: ChatMessage) -> ChatMessage:
-        """Write an edited or deleted message back, as the newest change."""
+        """Write an edited or deleted message back, as the newest change. A state with buttons
+        stays in memory (it may show a choice in progress); a settled one replaces the row."""
         self._seq += 1
         message.seq = self._seq
+        key = (message.chat_id, message.message_id)
+        if message.rows and not message.deleted:
+            self._volatile[key] = message
+            return message
+        self._volatile.pop(key, None)
+        if message.deleted:
+            # A deleted message keeps nothing of what it said (it may have been unsettled).
+            message.text, message.entities, message.markup = "", [], None
         self._db.execute(
             "UPDATE message SET text = ?, entities = ?, markup = ?, edit_date = ?, deleted = ?,"
             " seq = ? WHERE chat_id = ? AND message_id = ?",
@@ -263,11 +294,17 @@ class ChannelStore:
         return message
 
     def message(self, chat_id: int, message_id: int) -> ChatMessage | None:
+        volatile = self._volatile.get((chat_id, message_id))
+        if volatile is not None:
+            return volatile
         row = self._db.execute(
             f"SELECT {_MESSAGE_COLUMNS} FROM message WHERE chat_id = ? AND message_id = ?",
             (chat_id, message_id),
         ).fetchone()
         return _message(row) if row is not None else None
+
+    def _overlay(self, messages: list[ChatMessage]) -> list[ChatMessage]:
+        return [self._volatile.get((m.chat_id, m.message_id), m) for m in messages]
 
     def history(self, chat_id: int, limit: int = 200) -> list[ChatMessage]:
         """The newest ``limit`` visible messages of a chat, oldest first."""
@@ -276,7 +313,7 @@ class ChannelStore:
             " ORDER BY message_id DESC LIMIT ?",
             (chat_id, limit),
         ).fetchall()
-        return [_message(row) for row in reversed(rows)]
+        return self._overlay([_message(row) for row in reversed(rows)])
 
     def changes_since(
         self, cursor: int, chat_id: int | None = None, limit: int = 500
@@ -293,7 +330,21 @@ class ChannelStore:
                 " ORDER BY seq LIMIT ?",
                 (chat_id, cursor, limit),
             ).fetchall()
-        return [_message(row) for row in rows]
+        found = {(m.chat_id, m.message_id): m for m in self._overlay([_message(r) for r in rows])}
+        for key, message in self._volatile.items():
+            if message.seq > cursor and (chat_id is None or key[0] == chat_id):
+                found[key] = message
+        return sorted(found.values(), key=lambda m: m.seq)[:limit]
+
+    def in_chat(self, chat_id: int, file_id: str) -> bool:
+        """Whether a file was sent in this chat (a page may fetch only its own chat's files)."""
+        return (
+            self._value(
+                "SELECT 1 FROM message WHERE chat_id = ? AND file_id = ? LIMIT 1",
+                (chat_id, file_id),
+            )
+            is not None
+        )
 
     def message_count(self) -> int:
         return int(self._value("SELECT COUNT(*) FROM message") or 0)
@@ -356,3 +407,100 @@ class ChannelStore:
             row["path"],
             bytes(row["data"]),
         )
+
+    # -- sign-in accounts -------------------------------------------------------------------
+
+    def account(
+        self, *, user_id: int | None = None, reference: str | None = None
+    ) -> Account | None:
+        if user_id is not None:
+            row = self._db.execute(f"SELECT {_ACCOUNT} FROM account WHERE user_id = ?", (user_id,))
+        else:
+            row = self._db.execute(
+                f"SELECT {_ACCOUNT} FROM account WHERE reference = ?", (reference,)
+            )
+        found = row.fetchone()
+        return _account(found) if found is not None else None
+
+    def account_for_subject(self, issuer: str, subject: str) -> Account | None:
+        row = self._db.execute(
+            f"SELECT {_ACCOUNT} FROM account WHERE issuer = ? AND subject = ?", (issuer, subject)
+        ).fetchone()
+        return _account(row) if row is not None else None
+
+    def new_user_id(self, first: int) -> int:
+        """A channel user id at or after ``first`` that nobody has or is being given: joins run
+        at the same time, and an id is never handed out twice (not even after a failed join,
+        whose wrong code the council counted against it)."""
+        top = max(
+            int(self._value("SELECT MAX(user_id) FROM person WHERE user_id >= ?", (first,)) or 0),
+            int(self._value("SELECT MAX(user_id) FROM account") or 0),
+            int(self._value("SELECT value FROM meta WHERE key = 'last_user_id'") or 0),
+        )
+        made = max(first, top + 1)
+        self._db.execute(
+            "INSERT INTO meta (key, value) VALUES ('last_user_id', ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (str(made),),
+        )
+        return made
+
+    def save_account(self, account: Account) -> None:
+        self._db.execute(
+            f"INSERT INTO account ({_ACCOUNT}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET reference = excluded.reference,"
+            " pin_hash = excluded.pin_hash, issuer = excluded.issuer, subject = excluded.subject,"
+            " failures = excluded.failures, locked_until = excluded.locked_until",
+            (
+                account.user_id,
+                account.reference,
+                account.pin_hash,
+                account.issuer,
+                account.subject,
+                account.failures,
+                account.locked_until,
+            ),
+        )
+
+    def record_pin_failure(self, user_id: int, max_failures: int, lock_until: int) -> bool:
+        """Count one wrong PIN; True when this one locks the account (the count starts again)."""
+        self._db.execute("UPDATE account SET failures = failures + 1 WHERE user_id = ?", (user_id,))
+        failures = int(self._value("SELECT failures FROM account WHERE user_id = ?", (user_id,)))
+        if failures < max_failures:
+            return False
+        self._db.execute(
+            "UPDATE account SET failures = 0, locked_until = ? WHERE user_id = ?",
+            (lock_until, user_id),
+        )
+        return True
+
+    def clear_pin_failures(self, user_id: int) -> None:
+        self._db.execute("UPDATE account SET failures = 0 WHERE user_id = ?", (user_id,))
+
+
+_ACCOUNT = "user_id, reference, pin_hash, issuer, subject, failures, locked_until"
+
+
+@dataclass
+class Account:
+    """How one person on the channel signs in: a reference and PIN hash, or a provider subject."""
+
+    user_id: int
+    reference: str | None = None
+    pin_hash: str | None = None
+    issuer: str | None = None
+    subject: str | None = None
+    failures: int = 0
+    locked_until: int = 0  # unix seconds; 0 = not locked
+
+
+def _account(row: sqlite3.Row) -> Account:
+    return Account(
+        row["user_id"],
+        row["reference"],
+        row["pin_hash"],
+        row["issuer"],
+        row["subject"],
+        row["failures"],
+        row["locked_until"],
+    )

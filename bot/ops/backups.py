@@ -90,7 +90,7 @@ async def _checksum(tx: Tx, timer: TimerRow) -> str:
     return CHECKSUM
 
 
-timers.register(KIND, fire=_fire, checksum=_checksum)
+TIMER = timers.Timer(KIND, fire=_fire, checksum=_checksum)
 
 
 class Runner:

@@ -1,35 +1,60 @@
 // The local channel's chat page: no framework, nothing from the internet.
-// It talks only to this server's /api/* (see docs/LOCAL_CHANNEL.md).
+// It talks only to this server's /api/* (see docs/LOCAL_CHANNEL.md and docs/INCELL.md).
+// Two ways to run: the demo (anyone is anyone: a switcher and side-by-side chats), or the
+// in-cell channel (one signed-in person, their own chat only, a Sign out button, and on a kiosk
+// an idle countdown that signs out and clears the page).
 "use strict";
 
 const state = {
   strings: { en: {}, cy: {} },
   lang: "en",
+  mode: "demo", // "demo", "pin" or "oidc"
+  signedIn: false,
+  csrf: "",
+  kiosk: false,
+  idleSeconds: 0,
+  lastActive: Date.now(),
+  lastAlive: 0,
+  stopped: false,
   personas: [],
   cursor: 0,
   chats: new Map(), // chat id -> Map(message id -> message)
   loaded: new Set(), // chats whose history has been fetched
   unread: new Map(), // chat id -> count of new bot messages not yet seen
-  panes: [], // {el, chat}
+  panes: [], // {el, chat, pressed}
 };
 const MAX_PANES = 4;
+const ALIVE_EVERY_MS = 20000;
 
 function t(id, params) {
   const text = state.strings[state.lang][id] || state.strings.en[id] || id;
   return text.replace(/\{(\w+)\}/g, (_, name) => (params && name in params ? String(params[name]) : ""));
 }
 
+// A refusal's words: the server answers with an id from the page's catalogue where it can.
+function reason(error) {
+  const id = `incell.${error.message}`;
+  if (state.strings.en[id]) return t(id, error.params || {});
+  return error.message;
+}
+
 async function api(path, body) {
-  const options = body === undefined ? {} : {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify(body),
-  };
+  const options = { headers: {}, credentials: "same-origin", cache: "no-store" };
+  if (body !== undefined) {
+    options.method = "POST";
+    options.headers["Content-Type"] = "application/json";
+    options.body = JSON.stringify(body);
+  }
+  if (state.csrf) options.headers["X-CSRF-Token"] = state.csrf;
   const response = await fetch(path, options);
   const data = await response.json().catch(() => ({}));
   if (!response.ok) {
     const error = new Error(data.error || response.statusText);
     error.status = response.status;
+    error.params = data.params;
+    if (response.status === 401 && data.error === "session_ended" && state.signedIn) {
+      signedOut("incell.session_ended");
+    }
     throw error;
   }
   return data;
@@ -44,7 +69,12 @@ function chatOf(id) {
   return state.chats.get(id);
 }
 
-// ---------------------------------------------------------------- language and text size
+function remember(key, value) {
+  // A shared kiosk keeps nothing of anyone between sessions, not even preferences.
+  if (!state.kiosk) localStorage.setItem(key, value);
+}
+
+// ---------------------------------------------------------------- language, text, contrast
 
 function applyStrings(root) {
   for (const el of root.querySelectorAll("[data-text]")) el.textContent = t(el.dataset.text);
@@ -54,30 +84,68 @@ function setLanguage(lang) {
   state.lang = lang === "cy" ? "cy" : "en";
   document.documentElement.lang = state.lang;
   document.getElementById("page-language").value = state.lang;
-  localStorage.setItem("local.lang", state.lang);
+  remember("local.lang", state.lang);
   applyStrings(document);
-  document.title = `${t("title")}: ${t("subtitle").split(":")[0]}`;
-  for (const pane of state.panes) labelPane(pane);
+  if (state.mode !== "demo") document.getElementById("subtitle").textContent = t("incell.subtitle_signed_in");
+  document.title = state.mode === "demo" ? `${t("title")}: ${t("subtitle").split(":")[0]}` : t("title");
+  for (const pane of state.panes) {
+    labelPane(pane);
+    for (const button of pane.el.querySelectorAll(".speak")) button.textContent = t("incell.read_aloud");
+  }
   refreshSwitchers();
 }
 
 function setLarge(on) {
   document.documentElement.classList.toggle("large", on);
   document.getElementById("larger-text").setAttribute("aria-pressed", String(on));
-  localStorage.setItem("local.large", on ? "1" : "");
+  remember("local.large", on ? "1" : "");
+  keepPinned();
+}
+
+function setContrast(on) {
+  document.documentElement.classList.toggle("contrast", on);
+  document.getElementById("high-contrast").setAttribute("aria-pressed", String(on));
+  remember("local.contrast", on ? "1" : "");
+  keepPinned();
+}
+
+// ---------------------------------------------------------------- reading aloud
+
+function canSpeak() {
+  return "speechSynthesis" in window && window.speechSynthesis.getVoices().length > 0;
+}
+
+function updateSpeech() {
+  // Only where the device has a voice of its own: nothing is sent anywhere to be spoken.
+  document.documentElement.classList.toggle("can-speak", canSpeak());
+}
+
+function readAloud(text) {
+  const synth = window.speechSynthesis;
+  synth.cancel();
+  const utterance = new SpeechSynthesisUtterance(text);
+  utterance.lang = state.lang === "cy" ? "cy-GB" : "en-GB";
+  const voice = synth.getVoices().find((v) => v.lang && v.lang.startsWith(state.lang));
+  if (voice) utterance.voice = voice;
+  synth.speak(utterance);
 }
 
 // ---------------------------------------------------------------- panes and the switcher
 
+function roleOf(p) {
+  return (p.roles && p.roles[state.lang]) || p.role || "";
+}
+
 function optionText(p) {
   const unread = state.unread.get(p.id) || 0;
-  const role = p.role ? `: ${p.role}` : "";
+  const role = roleOf(p) ? `: ${roleOf(p)}` : "";
   return `${p.name}${role}${unread ? ` (${t("new_count", { count: unread })})` : ""}`;
 }
 
 function refreshSwitchers() {
   for (const pane of state.panes) {
     const select = pane.el.querySelector(".persona");
+    if (!select) continue;
     const current = pane.chat;
     select.replaceChildren();
     for (const p of state.personas) {
@@ -89,40 +157,53 @@ function refreshSwitchers() {
     }
   }
   for (const pane of state.panes) {
-    pane.el.querySelector(".close-pane").hidden = state.panes.length < 2;
+    const close = pane.el.querySelector(".close-pane");
+    if (close) close.hidden = state.panes.length < 2;
   }
-  document.getElementById("add-pane").hidden = state.panes.length >= MAX_PANES;
+  document.getElementById("add-pane").hidden = state.mode !== "demo" || state.panes.length >= MAX_PANES;
 }
 
 function labelPane(pane) {
   const p = persona(pane.chat);
   pane.el.setAttribute("aria-label", t("chat_with", { name: p ? p.name : "" }));
   pane.el.querySelector(".log").dataset.empty = t(state.personas.length ? "empty_chat" : "no_people");
+  const me = pane.el.querySelector(".me");
+  if (me) me.textContent = p ? [p.name, roleOf(p)].filter(Boolean).join(", ") : "";
 }
 
 function savePanes() {
-  localStorage.setItem("local.panes", JSON.stringify(state.panes.map((p) => p.chat)));
+  if (state.mode === "demo") remember("local.panes", JSON.stringify(state.panes.map((p) => p.chat)));
 }
 
 function addPane(chat) {
   const template = document.getElementById("pane-template");
   const el = template.content.firstElementChild.cloneNode(true);
-  const pane = { el, chat };
+  const pane = { el, chat, pressed: null };
+  if (state.mode === "demo") {
+    el.querySelector(".me").remove();
+  } else {
+    // One person, one chat: no switcher, no second pane.
+    el.querySelector(".who").remove();
+    el.querySelector(".close-pane").remove();
+  }
   applyStrings(el);
   const n = document.querySelectorAll(".pane").length + 1;
   const textarea = el.querySelector("textarea");
   textarea.id = `message-${n}`;
   el.querySelector(".compose label").htmlFor = textarea.id;
-  el.querySelector(".persona").addEventListener("change", (event) => {
-    choose(pane, Number(event.target.value));
-  });
-  el.querySelector(".close-pane").addEventListener("click", () => {
-    state.panes = state.panes.filter((p) => p !== pane);
-    el.remove();
-    refreshSwitchers();
-    savePanes();
-    state.panes[state.panes.length - 1].el.querySelector(".persona").focus();
-  });
+  const select = el.querySelector(".persona");
+  if (select) {
+    select.addEventListener("change", (event) => {
+      choose(pane, Number(event.target.value));
+    });
+    el.querySelector(".close-pane").addEventListener("click", () => {
+      state.panes = state.panes.filter((p) => p !== pane);
+      el.remove();
+      refreshSwitchers();
+      savePanes();
+      state.panes[state.panes.length - 1].el.querySelector(".persona").focus();
+    });
+  }
   el.querySelector(".compose").addEventListener("submit", (event) => {
     event.preventDefault();
     send(pane, textarea.value);
@@ -137,6 +218,7 @@ function addPane(chat) {
     chip.addEventListener("click", () => send(pane, chip.dataset.command, { keepDraft: true }));
   }
   document.getElementById("panes").append(el);
+  watchPinned(pane);
   state.panes.push(pane);
   refreshSwitchers();
   choose(pane, chat);
@@ -156,7 +238,7 @@ async function choose(pane, chat) {
       for (const m of data.messages) if (!messages.has(m.id) || messages.get(m.id).seq < m.seq) messages.set(m.id, m);
       state.loaded.add(chat);
     } catch (error) {
-      showError(pane, error.message);
+      showError(pane, reason(error));
     }
   }
   if (pane.chat === chat) renderPane(pane);
@@ -164,12 +246,40 @@ async function choose(pane, chat) {
 
 // ---------------------------------------------------------------- messages
 
+function toBottom(pane) {
+  const log = pane.el.querySelector(".log");
+  log.scrollTop = log.scrollHeight;
+  pane.pinned = true;
+}
+
+// A chat the reader has not scrolled up in stays at its newest message whatever changes size:
+// larger text, high contrast, a toast, the phone turned round.
+function keepPinned() {
+  for (const pane of state.panes) if (pane.pinned !== false) toBottom(pane);
+}
+
+function watchPinned(pane) {
+  const log = pane.el.querySelector(".log");
+  log.addEventListener("scroll", () => {
+    pane.pinned = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+  }, { passive: true });
+  if ("ResizeObserver" in window) {
+    const observer = new ResizeObserver(() => {
+      if (pane.pinned !== false) log.scrollTop = log.scrollHeight;
+    });
+    observer.observe(log);
+    new MutationObserver((changes) => {
+      for (const change of changes) for (const node of change.addedNodes) if (node.nodeType === 1) observer.observe(node);
+    }).observe(log, { childList: true });
+  }
+}
+
 function renderPane(pane) {
   const log = pane.el.querySelector(".log");
   log.replaceChildren();
   const messages = [...chatOf(pane.chat).values()].filter((m) => !m.deleted).sort((a, b) => a.id - b.id);
   for (const m of messages) log.append(buildMessage(pane, m));
-  log.scrollTop = log.scrollHeight;
+  toBottom(pane);
 }
 
 function formatSize(bytes) {
@@ -183,6 +293,8 @@ function buildMessage(pane, m) {
   li.className = `msg ${m.from === "bot" ? "bot" : "person"}`;
   li.dataset.id = String(m.id);
   li.tabIndex = -1;
+  // The list is a live log (role="log"), so each message is an article in it, not a list item.
+  li.setAttribute("role", "article");
   const who = document.createElement("span");
   who.className = "visually-hidden";
   who.textContent = `${t(m.from === "bot" ? "from_bot" : "from_you")} `;
@@ -240,7 +352,25 @@ function buildMessage(pane, m) {
   });
   meta.textContent = m.edited ? `${when} · ${t("edited")}` : when;
   li.append(meta);
+  if (m.from === "bot" && m.text) {
+    const speak = document.createElement("button");
+    speak.type = "button";
+    speak.className = "speak";
+    speak.textContent = t("incell.read_aloud");
+    speak.addEventListener("click", () => readAloud(m.text));
+    li.append(speak);
+  }
   return li;
+}
+
+function focusMessage(pane, id) {
+  // After a press the pressed message's first button gets focus, never <body>.
+  const li = pane.el.querySelector(`.log li[data-id="${id}"]`);
+  if (!li) return;
+  const target = li.querySelector(".keyboard button:not(:disabled)") || li;
+  target.focus({ preventScroll: true });
+  if (li === pane.el.querySelector(".log").lastElementChild) toBottom(pane);
+  else li.scrollIntoView({ block: "nearest" });
 }
 
 function placeMessage(pane, m) {
@@ -255,15 +385,15 @@ function placeMessage(pane, m) {
   const fresh = buildMessage(pane, m);
   if (old) {
     // An edit in place: keep the reader's place, and their focus if it was on this message.
-    const hadFocus = old.contains(document.activeElement);
+    const hadFocus = old.contains(document.activeElement) || pane.pressed === m.id;
     old.replaceWith(fresh);
-    if (hadFocus) (fresh.querySelector(".keyboard button") || fresh).focus();
+    if (hadFocus) focusMessage(pane, m.id);
     return;
   }
   const later = [...log.children].find((li) => Number(li.dataset.id) > m.id);
-  const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
   log.insertBefore(fresh, later || null);
-  if (atBottom || m.from !== "bot") log.scrollTop = log.scrollHeight;
+  // The newest message stays in view (a phone has room for little else).
+  if (!later) toBottom(pane);
 }
 
 function apply(messages) {
@@ -284,7 +414,7 @@ function apply(messages) {
     }
   }
   refreshSwitchers();
-  if (unknownPerson) loadPeople();
+  if (unknownPerson && state.mode === "demo") loadPeople();
 }
 
 async function send(pane, raw, options) {
@@ -296,8 +426,9 @@ async function send(pane, raw, options) {
     const data = await api("/api/send", { chat: pane.chat, text });
     if (!(options && options.keepDraft)) textarea.value = "";
     apply([data.message]);
+    toBottom(pane);
   } catch (error) {
-    showError(pane, t("not_sent", { reason: error.message }));
+    showError(pane, t("not_sent", { reason: reason(error) }));
   }
 }
 
@@ -305,6 +436,7 @@ async function press(pane, m, data, li) {
   const buttons = [...li.querySelectorAll(".keyboard button")];
   for (const b of buttons) b.disabled = true;
   li.setAttribute("aria-busy", "true");
+  pane.pressed = m.id;
   const toast = pane.el.querySelector(".toast");
   try {
     const result = await api("/api/press", { chat: m.chat, message_id: m.id, data });
@@ -315,10 +447,16 @@ async function press(pane, m, data, li) {
     clearTimeout(pane.toastTimer);
     pane.toastTimer = setTimeout(() => (toast.textContent = ""), answer && answer.show_alert ? 15000 : 6000);
   } catch (error) {
-    showError(pane, error.message);
+    showError(pane, reason(error));
   } finally {
     li.removeAttribute("aria-busy");
     for (const b of buttons) b.disabled = false;
+    // The edit may come before or after the answer: either way focus lands on the message.
+    const active = document.activeElement;
+    if (!active || active === document.body || active.disabled) focusMessage(pane, m.id);
+    setTimeout(() => {
+      if (pane.pressed === m.id) pane.pressed = null;
+    }, 5000);
   }
 }
 
@@ -340,24 +478,176 @@ async function loadPeople() {
 
 async function follow() {
   const offline = document.getElementById("offline");
-  for (;;) {
+  while (!state.stopped) {
     try {
-      const data = await api(`/api/changes?since=${state.cursor}&timeout=25`);
+      const chat = state.mode === "demo" ? "" : `&chat=${state.panes[0].chat}`;
+      const data = await api(`/api/changes?since=${state.cursor}&timeout=25${chat}`);
+      if (state.stopped) return;
       offline.hidden = true;
+      if (data.reset) {
+        // The server started again: its change numbers did too. Load the chats afresh.
+        state.cursor = data.cursor;
+        state.loaded.clear();
+        for (const pane of state.panes) choose(pane, pane.chat);
+        continue;
+      }
       state.cursor = Math.max(state.cursor, data.cursor);
       if (data.messages.length) apply(data.messages);
     } catch (error) {
+      if (state.stopped) return;
       offline.hidden = false;
       await new Promise((resolve) => setTimeout(resolve, 2000));
     }
   }
 }
 
-async function start() {
-  state.strings = await api("/api/strings");
-  const saved = localStorage.getItem("local.lang");
-  setLanguage(saved || (navigator.language || "en").slice(0, 2));
+// ---------------------------------------------------------------- signing in and out
+
+function showProblem(text) {
+  const problem = document.getElementById("signin-problem");
+  problem.textContent = text;
+  problem.hidden = !text;
+}
+
+function showSignIn(session, notice) {
+  document.getElementById("signin").hidden = false;
+  document.getElementById("panes").hidden = true;
+  document.getElementById("pin-forms").hidden = session.mode !== "pin";
+  document.getElementById("oidc-forms").hidden = session.mode !== "oidc";
+  document.getElementById("oidc-start").hidden = Boolean(session.linking);
+  document.getElementById("oidc-link").hidden = !session.linking;
+  document.getElementById("signin-notice").textContent = notice || "";
+  const params = new URLSearchParams(location.search);
+  const problem = params.get("problem");
+  if (problem) showProblem(t(`incell.${problem}`));
+  if (params.has("signed_out")) document.getElementById("signin-notice").textContent = t("incell.signed_out");
+  if (location.search) history.replaceState(null, "", "/"); // nothing of the round trip kept
+  const first = session.linking ? "link-code" : session.mode === "pin" ? "signin-reference" : "oidc-button";
+  document.getElementById(first).focus();
+}
+
+function pinsMatch(form) {
+  if (form.elements.again && form.elements.again.value !== form.elements.pin.value) {
+    showProblem(t("incell.pin_mismatch"));
+    return false;
+  }
+  return true;
+}
+
+function signInForm(id, path, fields, after) {
+  const form = document.getElementById(id);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    showProblem("");
+    if (!pinsMatch(form)) return;
+    const body = {};
+    for (const name of fields) body[name] = form.elements[name].value;
+    const submit = form.querySelector("button[type=submit]");
+    submit.disabled = true;
+    try {
+      const result = await api(path, body);
+      for (const input of form.querySelectorAll("input")) input.value = "";
+      if (after) after(result);
+      else location.replace("/");
+    } catch (error) {
+      showProblem(reason(error));
+      const pin = form.elements.pin;
+      if (pin) pin.value = "";
+      if (form.elements.again) form.elements.again.value = "";
+    } finally {
+      submit.disabled = false;
+    }
+  });
+}
+
+function joined(result) {
+  // The reference is shown once, big, before the chat opens: it is needed to sign in again.
+  if (result.reference) sessionStorage.setItem("incell.reference", result.reference);
+  location.replace("/");
+}
+
+async function signOut() {
+  try {
+    await api("/api/signout", {});
+  } catch (error) {
+    // Signed out already (or the server is away): the page is cleared all the same.
+  }
+  signedOut();
+}
+
+function signedOut(problem) {
+  // Nothing of the chat is left: not in the page, not in storage, not in history.
+  state.stopped = true;
+  state.signedIn = false;
+  state.chats.clear();
+  state.panes = [];
+  document.getElementById("panes").replaceChildren();
+  document.getElementById("announcer").textContent = "";
+  sessionStorage.clear();
+  localStorage.removeItem("local.panes");
+  location.replace(problem ? `/?problem=${problem.replace("incell.", "")}` : "/?signed_out=1");
+}
+
+function formatTime(seconds) {
+  const s = Math.max(0, Math.ceil(seconds));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}
+
+function watchIdle() {
+  const countdown = document.getElementById("countdown");
+  const active = () => {
+    state.lastActive = Date.now();
+    if (Date.now() - state.lastAlive > ALIVE_EVERY_MS) {
+      state.lastAlive = Date.now();
+      api("/api/alive", {}).catch(() => {});
+    }
+  };
+  for (const name of ["pointerdown", "keydown", "input", "wheel", "touchstart"]) {
+    document.addEventListener(name, active, { passive: true, capture: true });
+  }
+  countdown.hidden = !state.kiosk;
+  let warned = false;
+  setInterval(() => {
+    const left = state.idleSeconds - (Date.now() - state.lastActive) / 1000;
+    if (state.kiosk) {
+      countdown.textContent = t("incell.countdown", { time: formatTime(left) });
+      countdown.classList.toggle("soon", left <= 30);
+      if (left <= 30 && !warned) {
+        warned = true;
+        document.getElementById("announcer").textContent = countdown.textContent;
+      }
+      if (left > 30) warned = false;
+    }
+    if (left <= 0 && state.signedIn) signOut();
+  }, 1000);
+}
+
+// ---------------------------------------------------------------- start
+
+function preferences() {
+  setLanguage(localStorage.getItem("local.lang") || (navigator.language || "en").slice(0, 2));
   setLarge(Boolean(localStorage.getItem("local.large")));
+  setContrast(Boolean(localStorage.getItem("local.contrast")));
+  document.getElementById("page-language").addEventListener("change", (e) => setLanguage(e.target.value));
+  document.getElementById("larger-text").addEventListener("click", () => {
+    setLarge(!document.documentElement.classList.contains("large"));
+  });
+  document.getElementById("high-contrast").addEventListener("click", () => {
+    setContrast(!document.documentElement.classList.contains("contrast"));
+  });
+  document.getElementById("skip").addEventListener("click", (event) => {
+    event.preventDefault();
+    const box = document.querySelector(".pane textarea");
+    if (box) box.focus();
+  });
+  updateSpeech();
+  if ("speechSynthesis" in window) window.speechSynthesis.addEventListener("voiceschanged", updateSpeech);
+}
+
+async function startDemo() {
+  document.getElementById("people").hidden = false;
+  document.getElementById("panes").hidden = false;
+  document.getElementById("skip").hidden = false;
   const data = await loadPeople();
   state.cursor = data.cursor;
   const ids = new Set(state.personas.map((p) => p.id));
@@ -367,11 +657,6 @@ async function start() {
   if (!chats.length) chats = state.personas.length ? [state.personas[0].id] : [0];
   for (const chat of chats) addPane(chat);
   setLanguage(state.lang);
-
-  document.getElementById("page-language").addEventListener("change", (e) => setLanguage(e.target.value));
-  document.getElementById("larger-text").addEventListener("click", () => {
-    setLarge(!document.documentElement.classList.contains("large"));
-  });
   document.getElementById("add-pane").addEventListener("click", () => {
     const shown = new Set(state.panes.map((p) => p.chat));
     const next = state.personas.find((p) => !shown.has(p.id)) || state.personas[0];
@@ -388,6 +673,50 @@ async function start() {
     state.panes[0].el.querySelector("textarea").focus();
   });
   follow();
+}
+
+async function startSignedIn(session) {
+  document.getElementById("panes").hidden = false;
+  document.getElementById("skip").hidden = false;
+  const signOutButton = document.getElementById("sign-out");
+  signOutButton.hidden = false;
+  signOutButton.addEventListener("click", signOut);
+  const data = await loadPeople();
+  state.cursor = data.cursor;
+  const pane = addPane(session.person.id);
+  setLanguage(state.lang);
+  const reference = sessionStorage.getItem("incell.reference");
+  if (reference) {
+    sessionStorage.removeItem("incell.reference");
+    pane.el.querySelector(".toast").textContent = t("incell.your_reference", { reference });
+  }
+  watchIdle();
+  follow();
+}
+
+async function start() {
+  state.strings = await api("/api/strings");
+  const session = await api("/api/session");
+  state.mode = session.mode;
+  state.kiosk = Boolean(session.kiosk);
+  state.csrf = session.csrf || "";
+  state.idleSeconds = session.idle_seconds || 0;
+  document.documentElement.classList.toggle("kiosk", state.kiosk);
+  document.documentElement.classList.toggle("incell", state.mode !== "demo");
+  preferences();
+  if (state.mode === "demo") return startDemo();
+  // The demo's controls are not on this page at all.
+  document.getElementById("people").remove();
+  document.getElementById("add-pane").hidden = true;
+  if (session.signed_in) {
+    state.signedIn = true;
+    return startSignedIn(session);
+  }
+  signInForm("pin-signin", "/api/signin/pin", ["reference", "pin"]);
+  signInForm("pin-join", "/api/signin/join", ["code", "pin"], joined);
+  signInForm("pin-reset", "/api/signin/reset", ["reference", "code", "pin"]);
+  signInForm("oidc-link", "/api/signin/link", ["code"], joined);
+  showSignIn(session);
 }
 
 start();

@@ -1,0 +1,223 @@
+"""Channels seen by people: which channel an invite is for, staff giving an existing person one
+more identity (/link), a person choosing where notices reach them (/channel), and each
+channel's health in the admin's /delivery. See docs/CHANNELS.md."""
+
+from __future__ import annotations
+
+from bot.channels import health_all
+from bot.config import Channel
+from bot.council import access, roles
+from bot.council.roles import NotAllowed
+from handlers.base import Button, Call, Reply, Result
+from handlers.callbacks import pack
+from storage import outbox
+from storage import people as people_store
+from storage.clock import to_db
+
+ANY = "-"  # callback value (no channel name starts with "-") for "any channel" (invites) or "the one used last" (/channel)
+
+
+def channel_label(call: Call, channel: Channel | None, name: str = "") -> str:
+    """A channel as people read it: its kind in words, and its name when two share a kind."""
+    if channel is None:
+        return name
+    kind = call.t(f"channels.kind_{channel.kind}")
+    same_kind = [c for c in call.services.settings.all_channels() if c.kind == channel.kind]
+    return kind if len(same_kind) == 1 else f"{kind} ({channel.name})"
+
+
+def _label_of(call: Call, name: str) -> str:
+    return channel_label(call, call.services.settings.channel(name), name)
+
+
+def several(call: Call) -> bool:
+    return len(call.services.settings.all_channels()) > 1
+
+
+def deep_link(call: Call, channel: str | None, code: str) -> str:
+    """A t.me link opens the bot on Telegram only; the in-cell channel has no such link."""
+    name = channel or call.services.channel
+    config = call.services.settings.channel(name)
+    usernames = call.services.extras.get("bot_usernames", {})
+    username = usernames.get(name) if isinstance(usernames, dict) else None
+    if name == call.services.channel:
+        username = username or call.services.bot_username
+    if config is None or config.kind != "telegram" or not username:
+        return "-"
+    return f"https://t.me/{username}?start={code}"
+
+
+# --- invites: which channel -----------------------------------------------------------------
+
+
+def ask_invite_channel(call: Call, role: str) -> Reply:
+    """Asked last, when there is more than one channel: only channels that admit the role."""
+    buttons = [
+        [Button(channel_label(call, c), pack("invc", c.name))]
+        for c in call.services.settings.all_channels()
+        if role in c.roles
+    ]
+    buttons.append([call.button("channels.any", pack("invc", ANY))])
+    return call.reply("channels.invite_pick", buttons=buttons, edit=True)
+
+
+async def invite_channel(call: Call) -> Result:
+    from handlers.access import make_invite
+
+    choice = call.callback.arg(0) if call.callback else None
+    state = call.state
+    if choice is None or state is None or state.flow != "invite" or state.step != "channel":
+        call.toast = call.t("common.stale_button")
+        return None
+    role = state.data.get("role")
+    channel = None if choice == ANY else call.services.settings.channel(choice)
+    if choice != ANY and (channel is None or role not in channel.roles):
+        call.toast = call.t("common.stale_button")
+        return None
+    label = state.data.get("label")
+    return await make_invite(
+        call,
+        label if isinstance(label, str) else None,
+        channel=channel.name if channel else None,
+    )
+
+
+def invite_made(call: Call, *, role: str, code: str, channel: str | None, expires: object) -> Reply:
+    where = call.t("channels.any_channel") if channel is None else _label_of(call, channel)
+    link = deep_link(call, channel, code)
+    return call.reply(
+        "channels.invite_made" if link != "-" else "channels.invite_made_no_link",
+        role=call.t(f"role.{role}"),
+        code=code,
+        link=link,
+        channel=where,
+        expires=expires,
+    )
+
+
+# --- /link: one more identity for an existing person ------------------------------------------
+
+
+async def link(call: Call) -> Result:
+    person_id = access.parse_person_ref(" ".join(call.args)) if call.args else None
+    if person_id is None:
+        return call.reply("channels.link_usage")
+    target = await people_store.by_id(call.tx, person_id)
+    if target is None or target.status != "active":
+        return call.reply("channels.link_unknown")
+    if not roles.may_invite(call.me.role, target.role):
+        return call.reply("channels.link_not_allowed")
+    buttons = [
+        [Button(channel_label(call, c), pack("lnk", target.id, c.name))]
+        for c in call.services.settings.all_channels()
+    ]
+    buttons.append([call.button("channels.any", pack("lnk", target.id, ANY))])
+    return call.reply("channels.link_pick", buttons=buttons, ref=access.person_ref(target.id))
+
+
+async def link_channel(call: Call) -> Result:
+    person_id = call.callback.int_arg(0) if call.callback else None
+    choice = call.callback.arg(1) if call.callback else None
+    settings = call.services.settings
+    if person_id is None or choice is None or (choice != ANY and settings.channel(choice) is None):
+        call.toast = call.t("common.stale_button")
+        return None
+    channel = None if choice == ANY else choice
+    try:
+        made = await access.create_link(
+            call.tx,
+            call.services.clock,
+            settings,
+            actor=call.me,
+            person_id=person_id,
+            channel=channel,
+        )
+    except NotAllowed:
+        call.toast = call.t("common.not_for_you")
+        return None
+    except ValueError:
+        return call.reply("channels.link_unknown", edit=True)
+    where = call.t("channels.any_channel") if channel is None else _label_of(call, channel)
+    link = deep_link(call, channel, made.code)
+    return call.reply(
+        "channels.link_made" if link != "-" else "channels.link_made_no_link",
+        edit=True,
+        ref=access.person_ref(person_id),
+        code=made.code,
+        link=link,
+        channel=where,
+        expires=made.expires_at,
+    )
+
+
+# --- /channel: where notices reach me ---------------------------------------------------------
+
+
+async def my_channel(call: Call) -> Result:
+    mine = await people_store.identities(call.tx, call.me.id)
+    chosen = await people_store.chosen_channel(call.tx, call.me.id)
+    names = [i.channel for i in mine]
+    where = ", ".join(_label_of(call, n) for n in names)
+    if len(names) < 2:
+        return call.reply("channels.only_one", channels=where)
+    current = _label_of(call, chosen) if chosen in names else call.t("channels.last_used_choice")
+    buttons = [[Button(_label_of(call, n), pack("chn", n))] for n in names]
+    buttons.append([call.button("channels.last_used_choice", pack("chn", ANY))])
+    return call.reply("channels.mine", buttons=buttons, channels=where, current=current)
+
+
+async def choose_channel(call: Call) -> Result:
+    choice = call.callback.arg(0) if call.callback else None
+    mine = {i.channel for i in await people_store.identities(call.tx, call.me.id)}
+    if choice is None or (choice != ANY and choice not in mine):
+        call.toast = call.t("common.stale_button")
+        return None
+    now = to_db(call.services.clock.now())
+    await people_store.choose_channel(call.tx, call.me.id, None if choice == ANY else choice, now)
+    if choice == ANY:
+        return call.reply("channels.chose_last_used", edit=True)
+    return call.reply("channels.chose", edit=True, channel=_label_of(call, choice))
+
+
+async def ways_in(call: Call) -> list[str]:
+    """For /mydata: the channels the bot knows them on (only when there is more than one)."""
+    if not several(call):
+        return []
+    mine = await people_store.identities(call.tx, call.me.id)
+    names = ", ".join(_label_of(call, i.channel) for i in mine)
+    return [call.t("channels.mydata", channels=names)]
+
+
+# --- the admin's /delivery ----------------------------------------------------------------------
+
+
+async def health_lines(call: Call) -> list[str]:
+    """One line per channel: up or down, when it last answered, notices waiting for it."""
+    waiting = await outbox.waiting_by_channel(call.tx)
+    lines = [call.t("channels.health_title")]
+    for health in health_all(call.services.extras):
+        config = call.services.settings.channel(health.name)
+        state = (
+            "channels.state_refused"
+            if health.refused
+            else "channels.state_up"
+            if health.up
+            else "channels.state_down"
+        )
+        last = (
+            health.last_ok.astimezone(call.services.settings.establishment.timezone).strftime(
+                "%Y-%m-%d %H:%M"
+            )
+            if health.last_ok
+            else call.t("channels.never")
+        )
+        lines.append(
+            call.t(
+                "channels.health_line",
+                channel=channel_label(call, config, health.name),
+                state=call.t(state),
+                last=last,
+                count=waiting.get(health.name, 0),
+            )
+        )
+    return lines

@@ -1,0 +1,36 @@
+"""How an agenda item reads wherever it is shown (follow, browse, triage): its status in the
+member's words and the latest thing the council said about it."""
+
+from __future__ import annotations
+
+from bot.council import agenda
+from bot.council.agenda import ItemRow
+from handlers.base import Call
+
+
+def status_word(call: Call, status: str) -> str:
+    """The status as members read it. Every status has its id (tests/test_agenda.py checks)."""
+    return call.t(f"agenda.status.{status}")
+
+
+def staff_status_word(call: Call, status: str) -> str:
+    """The status as staff read it, in triage and when posting an outcome."""
+    return call.t(f"reader.status_staff.{status}")
+
+
+def kind_word(call: Call, kind: str) -> str:
+    """An outcome's kind: resolved, partly, not possible, in progress."""
+    return call.t(f"outcomes.kind.{kind}")
+
+
+def latest_line(call: Call, item: ItemRow) -> str:
+    """The latest thing the council said to the submitter about the item."""
+    if item.status == agenda.NEEDS_INFO and item.info_question:
+        return "\n" + call.t("agenda.item.question", question=item.info_question)
+    if item.status == agenda.MERGED and item.merged_into:
+        return "\n" + call.t("agenda.item.merged_into", target=agenda.ref(item.merged_into))
+    if item.status == agenda.DECLINED and item.answer:
+        return "\n" + call.t("agenda.item.reason", reason=item.answer)
+    if item.answer:
+        return "\n" + call.t("agenda.item.answer", answer=item.answer)
+    return ""
