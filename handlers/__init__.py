@@ -14,6 +14,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.council import access_buttons as acb
 from bot.council import agenda_buttons as ab
 from bot.council import agenda_flows as af
 from bot.council import announcements, consultation_flows, scheme_flows, timers
@@ -225,17 +226,21 @@ MENU_FLAT = 15  # members: 15 buttons with Elections (issue 16) and Peer schemes
 
 # Buttons by the kind in their callback data ("1:kind:args").
 BUTTONS: dict[str, Spec] = {
-    "menu": Spec(access.menu_button, r.ALL),
-    "mgrp": Spec(access.menu_section, r.ALL),
-    "lang": Spec(access.pick_language, r.ALL),
-    "inv": Spec(access.invite_role, r.STAFF_SIDE),
-    "invw": Spec(access.invite_wing, r.STAFF_SIDE),
-    "invskip": Spec(access.invite_skip_label, r.STAFF_SIDE),
-    "ppl": Spec(access.people_page, r.STAFF_SIDE),
-    "rvk": Spec(access.revoke_ask, r.STAFF_SIDE),
-    "rvky": Spec(access.revoke_confirm, r.STAFF_SIDE),
-    "rvkn": Spec(access.revoke_keep, r.STAFF_SIDE),
-    "aud": Spec(access.audit_page, r.READERS - {r.STAFF}),
+    **dict(
+        [
+            pressed(acb.MenuCommand, access.menu_button, r.ALL),
+            pressed(acb.MenuSection, access.menu_section, r.ALL),
+            pressed(acb.PickLanguage, access.pick_language, r.ALL),
+            pressed(acb.InviteRole, access.invite_role, r.STAFF_SIDE),
+            pressed(acb.InviteWing, access.invite_wing, r.STAFF_SIDE),
+            pressed(acb.InviteSkipLabel, access.invite_skip_label, r.STAFF_SIDE),
+            pressed(acb.PeoplePage, access.people_page, r.STAFF_SIDE),
+            pressed(acb.RevokeAsk, access.revoke_ask, r.STAFF_SIDE),
+            pressed(acb.RevokeConfirm, access.revoke_confirm, r.STAFF_SIDE),
+            pressed(acb.RevokeKeep, access.revoke_keep, r.STAFF_SIDE),
+            pressed(acb.AuditPage, access.audit_page, r.READERS - {r.STAFF}),
+        ]
+    ),
     # Safer custody: "I am dealing with this" (any role; the council checks the contact flag),
     # and removing a contact (admins).
     **dict(
@@ -279,7 +284,7 @@ BUTTONS: dict[str, Spec] = {
         ]
     ),
     # "The same words in both" while a wizard asks for another content language.
-    "cts": Spec(content.same, r.ALL),
+    **dict([pressed(acb.ContentSame, content.same, r.ALL)]),
     **dict(
         [
             pressed(pb.PollList, polls.polls_button, r.ALL),
@@ -370,9 +375,13 @@ BUTTONS: dict[str, Spec] = {
         ]
     ),
     # Own data: delete my details (lvd), yes (lvy), no (lvn). The council re-checks the role.
-    "lvd": Spec(privacy.delete_ask, r.ALL),
-    "lvy": Spec(privacy.leave_confirm, r.ALL),
-    "lvn": Spec(privacy.leave_keep, r.ALL),
+    **dict(
+        [
+            pressed(acb.DeleteAsk, privacy.delete_ask, r.ALL),
+            pressed(acb.LeaveConfirm, privacy.leave_confirm, r.ALL),
+            pressed(acb.LeaveKeep, privacy.leave_keep, r.ALL),
+        ]
+    ),
     # Meetings: answers (rsvp), schedule (mn*), the card, move and cancel (mt*), the agenda's
     # order (ma*), minutes (mm*). Council code re-checks audience, version and timing.
     # Meetings (docs/MEETINGS.md): typed buttons, bot/council/meetings/buttons.py.
@@ -455,9 +464,13 @@ BUTTONS: dict[str, Spec] = {
         ]
     ),
     # Channels: an invite's channel, a link code's channel, my notices' channel.
-    "invc": Spec(channels.invite_channel, r.STAFF_SIDE),
-    "lnk": Spec(channels.link_channel, r.STAFF_SIDE),
-    "chn": Spec(channels.choose_channel, r.ALL),
+    **dict(
+        [
+            pressed(acb.InviteChannel, channels.invite_channel, r.STAFF_SIDE),
+            pressed(acb.LinkChannel, channels.link_channel, r.STAFF_SIDE),
+            pressed(acb.ChooseChannel, channels.choose_channel, r.ALL),
+        ]
+    ),
 }
 
 # Typed replies, by the flow stored for the person (conversation table).

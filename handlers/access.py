@@ -8,11 +8,23 @@ from babel.dates import format_datetime
 
 from bot import i18n
 from bot.council import access, audit, roles
+from bot.council.access_buttons import (
+    AuditPage,
+    InviteRole,
+    InviteSkipLabel,
+    InviteWing,
+    MenuCommand,
+    MenuSection,
+    PeoplePage,
+    PickLanguage,
+    RevokeAsk,
+    RevokeConfirm,
+    RevokeKeep,
+)
 from bot.council.text import clean
 from bot.services import Services
 from handlers import channels, schemes
 from handlers.base import Button, Call, Reply, Result, stranger
-from handlers.callbacks import pack
 from storage import audit as audit_store
 from storage import people as people_store
 from storage import safety as safety_store
@@ -25,7 +37,9 @@ PAGE = 8
 
 
 def language_buttons() -> list[list[Button]]:
-    return [[Button(i18n.LANGUAGE_NAMES[lang], pack("lang", lang)) for lang in i18n.LANGUAGES]]
+    return [
+        [Button(i18n.LANGUAGE_NAMES[lang], PickLanguage(lang).pack()) for lang in i18n.LANGUAGES]
+    ]
 
 
 def _menu_entries(call: Call) -> list[tuple[str, list[Command]]]:
@@ -43,7 +57,7 @@ def _menu_entries(call: Call) -> list[tuple[str, list[Command]]]:
 
 
 def _pairs(call: Call, commands: list[Command]) -> list[list[Button]]:
-    buttons = [call.button(c.menu_id or "", pack("menu", c.name)) for c in commands]
+    buttons = [call.button(c.menu_id or "", MenuCommand(c.name)) for c in commands]
     return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
 
 
@@ -55,23 +69,22 @@ def menu_buttons(call: Call) -> list[list[Button]]:
     if len(everything) <= MENU_FLAT:
         return _pairs(call, everything)
     buttons = [
-        call.button(f"menu.section.{section}", pack("mgrp", section))
+        call.button(f"menu.section.{section}", MenuSection(section))
         if len(commands) > 1
-        else call.button(commands[0].menu_id or "", pack("menu", commands[0].name))
+        else call.button(commands[0].menu_id or "", MenuCommand(commands[0].name))
         for section, commands in sections
     ]
     return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
 
 
-async def menu_section(call: Call) -> Result:
-    section = call.callback.arg(0) if call.callback else None
-    found = dict(_menu_entries(call)).get(section or "")
+async def menu_section(call: Call, b: MenuSection) -> Result:
+    found = dict(_menu_entries(call)).get(b.section)
     if not found:
         call.toast = call.t("common.stale_button")
         return None
     buttons = _pairs(call, found)
-    buttons.append([call.button("menu.back", pack("menu", "menu"))])
-    return call.reply(f"menu.section.{section}", buttons=buttons, edit=True)
+    buttons.append([call.button("menu.back", MenuCommand("menu"))])
+    return call.reply(f"menu.section.{b.section}", buttons=buttons, edit=True)
 
 
 def menu_reply(call: Call, message_id: str = "menu.title", *, edit: bool = False) -> Reply:
@@ -130,8 +143,8 @@ def _pick_first_language() -> Reply:
     return Reply(text, language_buttons())
 
 
-async def pick_language(call: Call) -> Result:
-    lang = call.callback.arg(0) if call.callback else None
+async def pick_language(call: Call, b: PickLanguage) -> Result:
+    lang = b.lang
     if lang not in i18n.LANGUAGES:
         call.toast = call.t("common.stale_button")
         return None
@@ -163,11 +176,11 @@ async def menu(call: Call) -> Result:
     return menu_reply(call)
 
 
-async def menu_button(call: Call) -> Result:
+async def menu_button(call: Call, b: MenuCommand) -> Result:
     from handlers import COMMAND_BY_NAME
 
-    name = call.callback.arg(0) if call.callback else None
-    command = COMMAND_BY_NAME.get(name or "")
+    name = b.name
+    command = COMMAND_BY_NAME.get(name)
     if name == "menu":  # "« Back" from a section
         return menu_reply(call, edit=True)
     if command is None or command.menu_id is None or call.me.role not in command.spec.roles:
@@ -208,33 +221,27 @@ async def whoami(call: Call) -> Result:
 async def invite(call: Call) -> Result:
     await call.end_flow()
     buttons = [
-        [call.button(f"reader.role_button.{role}", pack("inv", role))]
+        [call.button(f"reader.role_button.{role}", InviteRole(role))]
         for role in roles.MAY_INVITE.get(call.me.role, ())
     ]
     return call.reply("invite.pick_role", buttons=buttons)
 
 
-async def invite_role(call: Call) -> Result:
-    role = call.callback.arg(0) if call.callback else None
-    if role is None or not roles.may_invite(call.me.role, role):
+async def invite_role(call: Call, b: InviteRole) -> Result:
+    role = b.role
+    if not roles.may_invite(call.me.role, role):
         call.toast = call.t("common.not_for_you")
         return None
     if role in roles.WINGED:
         wings = call.services.settings.wings
-        buttons = [[Button(w.label(call.lang), pack("invw", role, w.id))] for w in wings]
+        buttons = [[Button(w.label(call.lang), InviteWing(role, w.id).pack())] for w in wings]
         return call.reply("invite.pick_wing", buttons=buttons, edit=True)
     return await _ask_label(call, role, None)
 
 
-async def invite_wing(call: Call) -> Result:
-    role = call.callback.arg(0) if call.callback else None
-    wing = call.callback.arg(1) if call.callback else None
-    if (
-        role is None
-        or not roles.may_invite(call.me.role, role)
-        or wing is None
-        or call.services.settings.wing(wing) is None
-    ):
+async def invite_wing(call: Call, b: InviteWing) -> Result:
+    role, wing = b.role, b.wing
+    if not roles.may_invite(call.me.role, role) or call.services.settings.wing(wing) is None:
         call.toast = call.t("common.stale_button")
         return None
     return await _ask_label(call, role, wing)
@@ -243,7 +250,9 @@ async def invite_wing(call: Call) -> Result:
 async def _ask_label(call: Call, role: str, wing: str | None) -> Result:
     await call.begin("invite", "label", {"role": role, "wing": wing})
     return call.reply(
-        "invite.ask_label", buttons=[[call.button("invite.skip_label", pack("invskip"))]], edit=True
+        "invite.ask_label",
+        buttons=[[call.button("invite.skip_label", InviteSkipLabel())]],
+        edit=True,
     )
 
 
@@ -254,7 +263,7 @@ async def invite_label(call: Call) -> Result:
     return await make_invite(call, cleaned.text)
 
 
-async def invite_skip_label(call: Call) -> Result:
+async def invite_skip_label(call: Call, b: InviteSkipLabel) -> Result:
     if call.state is None or call.state.flow != "invite":
         call.toast = call.t("common.stale_button")
         return None
@@ -318,9 +327,8 @@ async def people(call: Call) -> Result:
     return await _people_page(call, 0, edit=False)
 
 
-async def people_page(call: Call) -> Result:
-    page = call.callback.int_arg(0) if call.callback else None
-    return await _people_page(call, page or 0, edit=True)
+async def people_page(call: Call, b: PeoplePage) -> Result:
+    return await _people_page(call, b.page, edit=True)
 
 
 async def _people_page(call: Call, page: int, *, edit: bool) -> Result:
@@ -339,12 +347,12 @@ async def _people_page(call: Call, page: int, *, edit: bool) -> Result:
         lines.append(_person_line(call, person) + marker)
         if person.id != call.me.id and roles.may_revoke(call.me.role, person.role):
             ref = access.person_ref(person.id)
-            buttons.append([call.button("people.remove", pack("rvk", person.id), ref=ref)])
+            buttons.append([call.button("people.remove", RevokeAsk(person.id), ref=ref)])
     nav: list[Button] = []
     if page > 0:
-        nav.append(call.button("common.previous", pack("ppl", page - 1)))
+        nav.append(call.button("common.previous", PeoplePage(page - 1)))
     if (page + 1) * PAGE < total:
-        nav.append(call.button("common.next", pack("ppl", page + 1)))
+        nav.append(call.button("common.next", PeoplePage(page + 1)))
     if nav:
         buttons.append(nav)
     return Reply("\n".join(lines), buttons, edit)
@@ -368,12 +376,8 @@ async def revoke(call: Call) -> Result:
     return await _revoke_question(call, target, edit=False)
 
 
-async def revoke_ask(call: Call) -> Result:
-    target = call.callback.int_arg(0) if call.callback else None
-    if target is None:
-        call.toast = call.t("common.stale_button")
-        return None
-    return await _revoke_question(call, target, edit=False)
+async def revoke_ask(call: Call, b: RevokeAsk) -> Result:
+    return await _revoke_question(call, b.person_id, edit=False)
 
 
 async def _revoke_question(call: Call, target_id: int, *, edit: bool) -> Result:
@@ -384,8 +388,8 @@ async def _revoke_question(call: Call, target_id: int, *, edit: bool) -> Result:
         return call.reply("revoke.not_allowed", edit=edit)
     buttons = [
         [
-            call.button("revoke.yes", pack("rvky", target.id)),
-            call.button("revoke.no", pack("rvkn", target.id)),
+            call.button("revoke.yes", RevokeConfirm(target.id)),
+            call.button("revoke.no", RevokeKeep(target.id)),
         ]
     ]
     return call.reply(
@@ -393,11 +397,8 @@ async def _revoke_question(call: Call, target_id: int, *, edit: bool) -> Result:
     )
 
 
-async def revoke_confirm(call: Call) -> Result:
-    target = call.callback.int_arg(0) if call.callback else None
-    if target is None:
-        call.toast = call.t("common.stale_button")
-        return None
+async def revoke_confirm(call: Call, b: RevokeConfirm) -> Result:
+    target = b.person_id
     outcome = await access.revoke(call.tx, call.services.clock, actor=call.me, target_id=target)
     if outcome.done:
         return call.reply("revoke.done", edit=True, ref=access.person_ref(target))
@@ -407,7 +408,7 @@ async def revoke_confirm(call: Call) -> Result:
     return call.reply(message, edit=True)
 
 
-async def revoke_keep(call: Call) -> Result:
+async def revoke_keep(call: Call, b: RevokeKeep) -> Result:
     return call.reply("revoke.kept", edit=True)
 
 
@@ -418,9 +419,8 @@ async def audit_log(call: Call) -> Result:
     return await _audit_page(call, None, edit=False)
 
 
-async def audit_page(call: Call) -> Result:
-    before = call.callback.int_arg(0) if call.callback else None
-    return await _audit_page(call, before, edit=True)
+async def audit_page(call: Call, b: AuditPage) -> Result:
+    return await _audit_page(call, b.before, edit=True)
 
 
 async def _audit_page(call: Call, before: int | None, *, edit: bool) -> Result:
@@ -432,7 +432,7 @@ async def _audit_page(call: Call, before: int | None, *, edit: bool) -> Result:
     for row in rows:
         when = format_datetime(from_db(row.at), "d MMM, HH:mm", tzinfo=zone, locale=call.lang)
         lines.append(call.t("reader.audit.line", when=when, sentence=_audit_sentence(call, row)))
-    buttons = [[call.button("common.older", pack("aud", rows[-1].id))]] if len(rows) == 10 else []
+    buttons = [[call.button("common.older", AuditPage(rows[-1].id))]] if len(rows) == 10 else []
     return Reply("\n".join(lines), buttons, edit)
 
 

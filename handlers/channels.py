@@ -7,14 +7,12 @@ from __future__ import annotations
 from bot.channels import health_all
 from bot.config import Channel
 from bot.council import access, roles
+from bot.council.access_buttons import ChooseChannel, InviteChannel, LinkChannel
 from bot.council.roles import NotAllowed
 from handlers.base import Button, Call, Reply, Result
-from handlers.callbacks import pack
 from storage import outbox
 from storage import people as people_store
 from storage.clock import to_db
-
-ANY = "-"  # callback value (no channel name starts with "-") for "any channel" (invites) or "the one used last" (/channel)
 
 
 def channel_label(call: Call, channel: Channel | None, name: str = "") -> str:
@@ -53,25 +51,25 @@ def deep_link(call: Call, channel: str | None, code: str) -> str:
 def ask_invite_channel(call: Call, role: str) -> Reply:
     """Asked last, when there is more than one channel: only channels that admit the role."""
     buttons = [
-        [Button(channel_label(call, c), pack("invc", c.name))]
+        [Button(channel_label(call, c), InviteChannel(c.name).pack())]
         for c in call.services.settings.all_channels()
         if role in c.roles
     ]
-    buttons.append([call.button("channels.any", pack("invc", ANY))])
+    buttons.append([call.button("channels.any", InviteChannel(None))])
     return call.reply("channels.invite_pick", buttons=buttons, edit=True)
 
 
-async def invite_channel(call: Call) -> Result:
+async def invite_channel(call: Call, b: InviteChannel) -> Result:
     from handlers.access import make_invite
 
-    choice = call.callback.arg(0) if call.callback else None
+    choice = b.channel  # None: any channel
     state = call.state
-    if choice is None or state is None or state.flow != "invite" or state.step != "channel":
+    if state is None or state.flow != "invite" or state.step != "channel":
         call.toast = call.t("common.stale_button")
         return None
     role = state.data.get("role")
-    channel = None if choice == ANY else call.services.settings.channel(choice)
-    if choice != ANY and (channel is None or role not in channel.roles):
+    channel = None if choice is None else call.services.settings.channel(choice)
+    if choice is not None and (channel is None or role not in channel.roles):
         call.toast = call.t("common.stale_button")
         return None
     label = state.data.get("label")
@@ -108,21 +106,19 @@ async def link(call: Call) -> Result:
     if not roles.may_invite(call.me.role, target.role):
         return call.reply("channels.link_not_allowed")
     buttons = [
-        [Button(channel_label(call, c), pack("lnk", target.id, c.name))]
+        [Button(channel_label(call, c), LinkChannel(target.id, c.name).pack())]
         for c in call.services.settings.all_channels()
     ]
-    buttons.append([call.button("channels.any", pack("lnk", target.id, ANY))])
+    buttons.append([call.button("channels.any", LinkChannel(target.id, None))])
     return call.reply("channels.link_pick", buttons=buttons, ref=access.person_ref(target.id))
 
 
-async def link_channel(call: Call) -> Result:
-    person_id = call.callback.int_arg(0) if call.callback else None
-    choice = call.callback.arg(1) if call.callback else None
+async def link_channel(call: Call, b: LinkChannel) -> Result:
+    person_id, channel = b.person_id, b.channel  # channel None: any channel
     settings = call.services.settings
-    if person_id is None or choice is None or (choice != ANY and settings.channel(choice) is None):
+    if channel is not None and settings.channel(channel) is None:
         call.toast = call.t("common.stale_button")
         return None
-    channel = None if choice == ANY else choice
     try:
         made = await access.create_link(
             call.tx,
@@ -161,20 +157,20 @@ async def my_channel(call: Call) -> Result:
     if len(names) < 2:
         return call.reply("channels.only_one", channels=where)
     current = _label_of(call, chosen) if chosen in names else call.t("channels.last_used_choice")
-    buttons = [[Button(_label_of(call, n), pack("chn", n))] for n in names]
-    buttons.append([call.button("channels.last_used_choice", pack("chn", ANY))])
+    buttons = [[Button(_label_of(call, n), ChooseChannel(n).pack())] for n in names]
+    buttons.append([call.button("channels.last_used_choice", ChooseChannel(None))])
     return call.reply("channels.mine", buttons=buttons, channels=where, current=current)
 
 
-async def choose_channel(call: Call) -> Result:
-    choice = call.callback.arg(0) if call.callback else None
+async def choose_channel(call: Call, b: ChooseChannel) -> Result:
+    choice = b.channel  # None: the one used last
     mine = {i.channel for i in await people_store.identities(call.tx, call.me.id)}
-    if choice is None or (choice != ANY and choice not in mine):
+    if choice is not None and choice not in mine:
         call.toast = call.t("common.stale_button")
         return None
     now = to_db(call.services.clock.now())
-    await people_store.choose_channel(call.tx, call.me.id, None if choice == ANY else choice, now)
-    if choice == ANY:
+    await people_store.choose_channel(call.tx, call.me.id, choice, now)
+    if choice is None:
         return call.reply("channels.chose_last_used", edit=True)
     return call.reply("channels.chose", edit=True, channel=_label_of(call, choice))
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from bot.council import content
+from bot.council.access_buttons import ContentSame
 from bot.council.text import clean
 from handlers.base import Button, Call, Reply, Result
 from handlers.base import stale as _stale
-from handlers.callbacks import pack
 from storage import content as store
 from storage import conversation
 
@@ -74,7 +74,7 @@ async def ask_other(
 def _ask(call: Call, pending: store.Pending) -> Reply:
     return call.reply(
         "reader.content.ask",
-        buttons=[[call.button("reader.content.same", pack("cts"))]],
+        buttons=[[call.button("reader.content.same", ContentSame())]],
         language=call.t(f"reader.content.lang_name.{pending.lang}"),
         text=pending.primary_text,
     )
@@ -101,7 +101,7 @@ async def typed(call: Call, pending: store.Pending) -> Result:
     return await _took(call, pending, cleaned.text)
 
 
-async def same(call: Call) -> Result:
+async def same(call: Call, b: ContentSame) -> Result:
     pending = await waiting(call)
     if pending is None:
         return _stale(call)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from bot import i18n
 from bot.council import privacy as council
+from bot.council.access_buttons import DeleteAsk, LeaveConfirm, LeaveKeep
 from bot.council.roles import NotAllowed
 from handlers import channels
 from handlers.base import Call, Result
-from handlers.callbacks import pack
 
 
 async def my_data(call: Call) -> Result:
@@ -46,7 +46,7 @@ async def my_data(call: Call) -> Result:
     if not council.may_leave(me):
         lines.append(call.t("privacy.ask_admin"))
         return call.reply("privacy.page", text="\n".join(lines))
-    buttons = [[call.button("privacy.delete", pack("lvd"))]]
+    buttons = [[call.button("privacy.delete", DeleteAsk())]]
     return call.reply("privacy.page", text="\n".join(lines), buttons=buttons)
 
 
@@ -60,8 +60,8 @@ def _ask(call: Call, *, edit: bool, wording: str) -> Result:
     what = "privacy.confirm_family" if call.me.role == "family" else "privacy.confirm_member"
     buttons = [
         [
-            call.button(f"privacy.{wording}_yes", pack("lvy")),
-            call.button(f"privacy.{wording}_no", pack("lvn")),
+            call.button(f"privacy.{wording}_yes", LeaveConfirm()),
+            call.button(f"privacy.{wording}_no", LeaveKeep()),
         ]
     ]
     return call.reply(what, buttons=buttons, edit=edit)
@@ -71,11 +71,11 @@ async def leave(call: Call) -> Result:
     return _ask(call, edit=False, wording="leave")
 
 
-async def delete_ask(call: Call) -> Result:
+async def delete_ask(call: Call, b: DeleteAsk) -> Result:
     return _ask(call, edit=True, wording="delete")
 
 
-async def leave_confirm(call: Call) -> Result:
+async def leave_confirm(call: Call, b: LeaveConfirm) -> Result:
     try:
         left = await council.leave(call.tx, call.services.clock, call.me)
     except NotAllowed:
@@ -87,5 +87,5 @@ async def leave_confirm(call: Call) -> Result:
     return call.reply("privacy.left", edit=True)
 
 
-async def leave_keep(call: Call) -> Result:
+async def leave_keep(call: Call, b: LeaveKeep) -> Result:
     return call.reply("privacy.stayed", edit=True)
