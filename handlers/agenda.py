@@ -9,6 +9,7 @@ from typing import Any, Literal, assert_never
 
 from bot.council import agenda, outcomes, roles
 from bot.council.access import parse_person_ref, person_ref
+from bot.council.access_buttons import MenuCommand
 from bot.council.agenda import Draft, DraftProblem, ItemRow, Supported
 from bot.council.agenda_buttons import (
     BrowsePage,
@@ -49,7 +50,6 @@ from handlers.base import Button, Call, Reply, Result, excerpt, pairs
 from handlers.base import stale as _stale
 from handlers.base import topic_label as _topic
 from handlers.base import wing_label as _wing
-from handlers.callbacks import pack  # the menu's button is the menu area's
 from handlers.items import kind_word, latest_line, status_word
 
 PAGE = 5
@@ -285,7 +285,7 @@ async def my_items_page(call: Call, b: MyItemsPage) -> Result:
 async def _my_page(call: Call, page: int, *, edit: bool) -> Result:
     rows = await agenda.mine(call.tx, call.me, limit=PAGE + 1, offset=page * PAGE)
     if not rows and page == 0:
-        buttons = [[call.button("agenda.menu.raise", pack("menu", "raise"))]]
+        buttons = [[call.button("agenda.menu.raise", MenuCommand("raise"))]]
         return call.reply("agenda.mine.none", buttons=buttons, edit=edit)
     if not rows:
         return _stale(call)

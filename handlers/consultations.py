@@ -11,6 +11,7 @@ from typing import Any, TypeVar, assert_never
 from bot.council import consultation_flows as flows
 from bot.council import consultations as council
 from bot.council import content, roles
+from bot.council.access_buttons import MenuCommand
 from bot.council.consultation_buttons import (
     CloseEarlyAsk,
     CloseEarlyConfirm,
@@ -40,7 +41,6 @@ from bot.council.flows import Flow
 from handlers import content as asking
 from handlers.base import Button, Call, Reply, Result
 from handlers.base import stale as _stale
-from handlers.callbacks import pack
 from storage.clock import from_db, to_db
 
 NEW_FLOW = flows.NEW_NAME
@@ -127,7 +127,7 @@ async def list_(call: Call) -> Result:
     if not lines:
         lines.append(call.t("consultations.list_none"))
     if me.role in roles.STAFF_SIDE:
-        buttons.append([call.button("consultations.menu_consult", pack("menu", "consult"))])
+        buttons.append([call.button("consultations.menu_consult", MenuCommand("consult"))])
     return Reply("\n".join(lines), buttons)
 
 
