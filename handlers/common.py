@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.council import agenda, roles
+from bot.council.agenda_buttons import ReplyLoose, ReplyLooseDrop
 from handlers import content
 from handlers.base import Call, Result, stranger
-from handlers.callbacks import pack
 
 
 async def typed_text(call: Call) -> Result:
@@ -41,8 +41,8 @@ async def _unexpected(call: Call) -> Result:
             await call.begin("agenda_reply", "loose", {"item": item.id, "text": cleaned.text})
             ref = agenda.ref(item.id)
             buttons = [
-                [call.button("reader.unexpected.send_answer", pack("arl", item.id), ref=ref)],
-                [call.button("reader.unexpected.discard", pack("arlx"))],
+                [call.button("reader.unexpected.send_answer", ReplyLoose(item.id), ref=ref)],
+                [call.button("reader.unexpected.discard", ReplyLooseDrop())],
             ]
             return call.reply(
                 "reader.unexpected.answer_offer",
