@@ -30,6 +30,8 @@ CouncilApp = Application[Any, Any, Any, Any, Any, Any]
 
 # Calls failing in a row before a channel counts as down (one dropped connection is not).
 DOWN_AFTER = 3
+# Answers that show the server and the token at work, though this one call was refused.
+WORKING_ANSWERS = frozenset({400, 403, 429})
 MAX_RETRY_S = 60.0
 
 
@@ -42,6 +44,9 @@ class ChannelHealth:
     kind: str
     clock: Clock
     last_ok: datetime | None = None  # the last Bot API call that got an answer
+    # The last answer showing the server and the token at work (what /healthz asks, bot/ops):
+    # 2xx, or a refusal about one call (400, 403, 429); not 401/404/409 (the token refused).
+    last_working: datetime | None = None
     last_failure: datetime | None = None
     failures: int = 0  # calls failed in a row since the last answer
     error: str = ""
@@ -109,6 +114,8 @@ class TrackedRequest(BaseRequest):
             self.health.failed(f"HTTP {status}")
         else:
             self.health.ok()
+            if status < 300 or status in WORKING_ANSWERS:
+                self.health.last_working = self.health.last_ok
         return status, body
 
 
