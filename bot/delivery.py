@@ -15,7 +15,7 @@ import math
 import time
 import warnings
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -59,14 +59,27 @@ BATCH = 64
 IDLE_NAP_S = 60.0
 MAX_BACKOFF_S = 300.0
 _EPSILON = 1e-6
-# A request reaches Telegram some time after the pacer lets it go, and not always the same time:
-# the slot between sends is stretched by the measured spread of that delay, so that Telegram's
-# own count of any one second stays at R or under. Never less than this margin.
-MIN_MARGIN = 0.01
-MAX_MARGIN = 0.1
-ROUND_TRIPS_KEPT = 64
-# The range of 64 round trips falls a little short of the true spread: widen it by this much.
-SPREAD_SAFETY = 1.1
+# Round trips remembered: the least and the most of these bound the way to the receiver.
+ROUND_TRIPS_KEPT = 256
+# What the arrival rule leaves over: the arrival estimates are good to a couple of milliseconds
+# (the bot's own work on each leg is not quite even: building a request is quicker than reading
+# the answer), and Telegram's window edge must not be met by a float.
+ARRIVAL_MARGIN = 0.004
+# The event loop waking late means it or the machine was busy: requests in flight then were
+# held up too, on one leg or the other, and a hold-up on the way out alone puts the midpoint
+# estimate early by half of it. While sending on the real clock, a probe measures that lateness
+# every LATENESS_PROBE_S, and half the worst of the last LATENESS_KEPT_S joins the margin.
+LATENESS_PROBE_S = 0.01
+LATENESS_KEPT_S = 2.0
+# Above this spread of the one-way delay (seconds), guaranteeing R in every second at the
+# receiver costs more than it saves (at 0.5 s it would cap the rate at two thirds of R): the
+# pacer then sends evenly at about R and lets Telegram refuse the few that land together.
+GUARANTEE_SPREAD = 0.1
+# Without a guarantee, each 429 slows the pace by this factor (never under the floor), and each
+# other answer wins back a little of it: additive increase, multiplicative decrease, as TCP.
+OPEN_DECREASE = 0.95
+OPEN_FLOOR = 0.85
+OPEN_INCREASE = 0.002
 # Tokens the bucket holds: 2 lets a send that left late be followed on time (the pace keeps its
 # average) without ever letting a burst through; at high rates a few more save wake-ups.
 SENDS_PER_WAKE = 50
@@ -74,6 +87,10 @@ SENDS_PER_WAKE = 50
 # Telegram's overall limit refuses every request, a chat's limit only that chat's, so scattered
 # 429s (a few in a hundred) almost never come three in a row, and an overall flood always does.
 GLOBAL_FLOOD_CHATS = 3
+# The longest the sender sleeps for its turn without looking again while sends are out.
+WAIT_STEP_S = 0.05
+# A send the pacer heard nothing of for this long is forgotten (its task was cancelled).
+FORGET_AFTER_S = 120.0
 
 
 @dataclass(frozen=True)
@@ -86,12 +103,24 @@ class Limits:
 
 
 class Pacer:
-    """Paces sends at the receiver. Sends leave one slot apart (a token bucket refilled at R a
-    second, the slot stretched by the measured jitter of the way to the receiver), never in a
-    burst, and no window of one second plus that jitter holds more than R; no chat gets two sends
-    closer than the per-chat interval; the sends kept in flight follow the measured round trip;
-    a chat's 429 holds that chat, a run of 429s across chats holds everything.
-    Self-contained: knows nothing of the outbox, only times and chat ids."""
+    """Paces sends at the receiver: Telegram counts a message when it *arrives*, so the pacer
+    keeps the arrivals, not the departures, to R in any one second.
+
+    Closed loop: a send answered after a round trip r is taken to have arrived at r / 2 after it
+    left (the symmetric-path assumption NTP makes; a real network is not quite symmetric, which
+    ARRIVAL_MARGIN and the least delay below absorb). A send still in flight is taken at its
+    worst: left + the longest one-way delay seen. A new send arrives no sooner than the least
+    one-way delay seen, so it may leave once the R-th latest arrival is a second (less that
+    least delay) behind where it can land: then no second at the receiver holds more than R.
+    Sends also leave one slot of a token bucket apart (never a burst), no chat gets two sends
+    closer than the per-chat interval, and the sends kept in flight follow the round trip.
+
+    When the one-way delay spreads more than GUARANTEE_SPREAD, the guarantee would cost a third
+    of the rate: the pacer then sends evenly at R, slowed a little by each 429 (AIMD), and the
+    few sends Telegram refuses are held and sent again like any 429.
+
+    A chat's 429 holds that chat; a run of 429s across chats holds everything.
+    Self-contained: knows nothing of the outbox, only times, chat ids and send ids."""
 
     def __init__(
         self,
@@ -108,32 +137,78 @@ class Pacer:
         self.bucket = max(2, math.ceil(self.rate / SENDS_PER_WAKE))
         self._tokens = 1.0
         self._tokens_at = monotonic()
-        self._recent: deque[float] = deque()  # the last `capacity` sends
+        self._left: dict[Hashable, float] = {}  # sends in flight: when each left
+        self._landed: list[float] = []  # estimated arrivals of answered sends, the last seconds'
         self._chat_ready: dict[int, float] = {}
         self._all_ready = 0.0
         self._round_trips: deque[float] = deque(maxlen=ROUND_TRIPS_KEPT)
         self._refused_in_a_row: set[int] = set()  # chats of the 429s since the last other answer
+        self.pace = 1.0  # share of R sent at when there is no guarantee (AIMD)
+        self._lateness: deque[tuple[float, float]] = deque()  # (when, how late) the last seconds'
 
     # -- measured: the way to the receiver ---------------------------------------------------
 
-    def observe(self, round_trip: float, *, refused: bool = False) -> None:
-        """A send's round trip, from leaving to its answer; refused: the answer was a 429."""
+    def observe(
+        self, round_trip: float, *, refused: bool = False, send: Hashable | None = None
+    ) -> None:
+        """A send's answer came: round_trip from leaving to its answer; refused: it was a 429;
+        send: the id it was recorded with (its arrival is then estimated and kept)."""
+        now = self.monotonic()
+        left = self._left.pop(send, None) if send is not None else None
+        if left is not None:
+            round_trip = now - left  # measured from the moment the pacer let it go
+            self._landed.append(left + round_trip / 2)  # refused or not, it arrived and counted
+            if len(self._landed) > 4 * self.capacity + 64:
+                horizon = now - 2.0
+                self._landed = [at for at in self._landed if at > horizon]
         self._round_trips.append(max(round_trip, 0.0))
-        if not refused:
+        if refused:
+            if not self.guaranteed():
+                self.pace = max(OPEN_FLOOR, self.pace * OPEN_DECREASE)
+        else:
             self._refused_in_a_row.clear()
+            self.pace = min(1.0, self.pace + OPEN_INCREASE)
+
+    def late(self, seconds: float) -> None:
+        """The event loop woke `seconds` later than asked (see LATENESS_PROBE_S)."""
+        if seconds > 0.001:
+            self._lateness.append((self.monotonic(), seconds))
 
     def margin(self) -> float:
-        """The spread of the one-way delay: half the spread of the round trips seen."""
+        """What the arrival rule leaves over: ARRIVAL_MARGIN, and half the event loop's worst
+        lateness of the last LATENESS_KEPT_S."""
+        horizon = self.monotonic() - LATENESS_KEPT_S
+        lateness = self._lateness
+        while lateness and lateness[0][0] < horizon:
+            lateness.popleft()
+        return ARRIVAL_MARGIN + max((late for _, late in lateness), default=0.0) / 2
+
+    def one_way(self) -> tuple[float, float] | None:
+        """The least and the most one-way delay (half round trips), widened at each end by the
+        gap a sample of this size leaves to the true bounds; None until 8 are measured."""
         trips = self._round_trips
         if len(trips) < 8:
-            # Not yet measured: assume the worst, so the first second cannot burst past R.
-            return MAX_MARGIN
-        spread = (max(trips) - min(trips)) / 2 * SPREAD_SAFETY
-        return min(max(spread, MIN_MARGIN), MAX_MARGIN)
+            return None
+        least, most = min(trips) / 2, max(trips) / 2
+        slack = (most - least) / len(trips)
+        return max(least - slack, 0.0), most + slack
+
+    def guaranteed(self) -> bool:
+        """Is the delay steady enough to keep every second at the receiver to R? Judged on the
+        usual spread (the 90th percentile of the round trips against the least), so that one
+        hold-up of the event loop does not switch the guarantee off. Until measured: yes (the
+        safe side)."""
+        trips = self._round_trips
+        if len(trips) < 8:
+            return True
+        usual = sorted(trips)[int(len(trips) * 0.9)]
+        return (usual - min(trips)) / 2 <= GUARANTEE_SPREAD
 
     def interval(self) -> float:
-        """Seconds between two sends: R a second, stretched by the jitter margin."""
-        return (1.0 + self.margin()) / self.rate
+        """Seconds between two tokens: one slot of R, or of R slowed by the 429s seen."""
+        if self.guaranteed():
+            return 1.0 / self.rate
+        return 1.0 / (self.rate * self.pace)
 
     def in_flight_limit(self) -> int:
         """Enough sends in flight to keep R a second going at the slowest round trip seen."""
@@ -141,8 +216,29 @@ class Pacer:
             # Not yet measured: room for a second's sends, so a slow network does not start slow.
             wanted = math.ceil(self.rate) + 2
         else:
-            wanted = math.ceil(max(self._round_trips) / self.interval()) + 2
+            wanted = math.ceil(max(self._round_trips) * self.rate * 1.1) + 2
         return min(max(wanted, MIN_IN_FLIGHT), max(self.limits.max_in_flight, 1))
+
+    def arrival_edge(self) -> float | None:
+        """The earliest a send may leave so that no second at the receiver holds more than R
+        (with the arrivals known and the ones in flight at their worst); None: no bound."""
+        now = self.monotonic()
+        bounds = self.one_way()
+        least = bounds[0] if bounds is not None else 0.0
+        # Arrivals a second or more before the new one's earliest landing share no second with it.
+        horizon = now + least - 1.0
+        arrivals = [at for at in self._landed if at > horizon]
+        for send, left in list(self._left.items()):
+            if now - left > FORGET_AFTER_S:
+                del self._left[send]
+            elif bounds is None or now > left + 2 * bounds[1]:
+                arrivals.append(max(now, left))  # unmeasured or overdue: it may land any moment
+            else:
+                arrivals.append(left + bounds[1])
+        if len(arrivals) < self.capacity:
+            return None
+        arrivals.sort()
+        return arrivals[-self.capacity] + 1.0 - least + self.margin()
 
     # -- the pace ------------------------------------------------------------------------------
 
@@ -156,12 +252,10 @@ class Pacer:
         # Within _EPSILON counts as there: float sums of tiny waits must not loop for ever.
         if tokens < 1.0 - _EPSILON:
             wait = max(wait, (1.0 - tokens) * self.interval())
-        window = 1.0 + self.margin()
-        recent = self._recent
-        while recent and recent[0] + window <= now + _EPSILON:
-            recent.popleft()
-        if len(recent) >= self.capacity:
-            wait = max(wait, recent[0] + window - now)
+        if self.guaranteed():
+            edge = self.arrival_edge()
+            if edge is not None:
+                wait = max(wait, edge - now)
         return wait if wait > _EPSILON else 0.0
 
     def chat_wait(self, chat_id: int) -> float:
@@ -174,14 +268,14 @@ class Pacer:
             self._chat_ready = {c: t for c, t in self._chat_ready.items() if t > now}
         return {c for c, t in self._chat_ready.items() if t > now + _EPSILON}
 
-    def record(self, chat_id: int) -> None:
-        """A send leaves now: the next slot is one interval on, and this chat waits its turn."""
+    def record(self, chat_id: int, send: Hashable | None = None) -> None:
+        """A send leaves now: the next slot is one interval on, and this chat waits its turn.
+        send: an id for observe() to name its answer by (without one, no arrival is kept)."""
         now = self.monotonic()
         self._tokens = self._refilled(now) - 1.0
         self._tokens_at = now
-        self._recent.append(now)
-        while len(self._recent) > self.capacity:
-            self._recent.popleft()
+        if send is not None:
+            self._left[send] = now
         self._hold(chat_id, now + self.per_chat_interval + _EPSILON)
 
     # -- Telegram said wait ----------------------------------------------------------------------
@@ -400,6 +494,28 @@ class Sender:
                     sent += int(await self._send(prepared, paced=False))
 
     async def _drain_paced(self) -> int:
+        # On the real clock only: virtual time (tests) has no event loop lateness to measure.
+        probe = (
+            asyncio.create_task(self._probe_lateness())
+            if self.monotonic is time.monotonic
+            else None
+        )
+        try:
+            return await self._drain_paced_probed()
+        finally:
+            if probe is not None:
+                probe.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await probe
+
+    async def _probe_lateness(self) -> None:
+        """How late the event loop wakes, for the pacer's margin (LATENESS_PROBE_S)."""
+        while True:
+            before = time.monotonic()
+            await asyncio.sleep(LATENESS_PROBE_S)
+            self.pacer.late(time.monotonic() - before - LATENESS_PROBE_S)
+
+    async def _drain_paced_probed(self) -> int:
         counter = [0]
         while not self._stopping:
             blocked = set(self._in_flight.values()) | self.pacer.waiting_chats()
@@ -457,7 +573,7 @@ class Sender:
             while waiting:
                 await self._wait_global()
                 prepared = waiting.pop(0)
-                self.pacer.record(prepared.chat_id)
+                self.pacer.record(prepared.chat_id, send=prepared.notice_id)
                 task = asyncio.create_task(self._send_tracked(prepared, counter))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
@@ -479,7 +595,9 @@ class Sender:
     async def _wait_global(self) -> None:
         wait = self.pacer.global_wait()
         while wait > 0:
-            await self.sleep(wait)
+            # An answer coming in may bring the turn closer (a send in flight was counted at
+            # its worst): look again at least every WAIT_STEP_S while sends are out.
+            await self.sleep(min(wait, WAIT_STEP_S) if self._tasks else wait)
             wait = self.pacer.global_wait()
 
     async def _wait_settled(self) -> None:
@@ -577,7 +695,9 @@ class Sender:
                 raise
             finally:
                 if paced:
-                    self.pacer.observe(self.monotonic() - left, refused=refused)
+                    self.pacer.observe(
+                        self.monotonic() - left, refused=refused, send=notice.notice_id
+                    )
         except RetryAfter as exc:
             await self._flood(notice, _retry_seconds(exc), paced=paced)
             return False
