@@ -233,3 +233,125 @@ def test_quiet_release_crosses_midnight_in_the_establishment_zone(tmp_path: Path
         settings, delivery=replace(settings.delivery, quiet_start=time(0), quiet_end=time(0))
     )
     assert delivery.quiet_release(at, off) is None
+
+
+# -- the pacer's rules, on a clock that only moves when told -------------------------------------
+
+
+class Ticks:
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def measured(pacer: delivery.Pacer, low: float, high: float) -> None:
+    """Round trips seen between low and high, enough for the pacer to trust them."""
+    for _ in range(8):
+        pacer.observe(low)
+        pacer.observe(high)
+
+
+def test_an_answered_send_is_taken_to_have_arrived_at_mid_round_trip() -> None:
+    ticks = Ticks()
+    pacer = delivery.Pacer(delivery.Limits(rate=2, per_chat_interval=0.0), monotonic=ticks)
+    measured(pacer, 0.1, 0.1)  # one way: 0.05 at least
+    pacer.record(1, send="a")
+    ticks.t = 0.1
+    pacer.observe(0.1, send="a")  # left at 0, answered at 0.1: arrived at 0.05
+    assert pacer.arrival_edge() is None  # one arrival: R = 2 leaves room
+    ticks.t = 0.5
+    pacer.record(2, send="b")
+    ticks.t = 0.7
+    pacer.observe(0.2, send="b")  # arrived at 0.6
+    # The 2nd latest arrival (0.05) must be a second behind the next one's earliest landing
+    # (it leaves, then takes at least the least one-way delay seen, a little under 0.05).
+    least, _ = pacer.one_way() or (0.0, 0.0)
+    assert 0.045 < least <= 0.05
+    edge = pacer.arrival_edge()
+    assert edge == pytest.approx(0.05 + 1.0 - least + delivery.ARRIVAL_MARGIN)
+    ticks.t = edge - 0.01
+    assert pacer.global_wait() == pytest.approx(0.01)
+    ticks.t = edge
+    assert pacer.global_wait() == 0.0
+
+
+def test_a_send_in_flight_counts_at_its_worst() -> None:
+    ticks = Ticks()
+    pacer = delivery.Pacer(delivery.Limits(rate=2, per_chat_interval=0.0), monotonic=ticks)
+    measured(pacer, 0.05, 0.15)  # one way: 0.025 to 0.075
+    least, most = pacer.one_way() or (0.0, 0.0)
+    assert least < 0.025 + 1e-9 and most > 0.075 - 1e-9  # the bounds err on the safe side
+    pacer.record(1, send="a")
+    ticks.t = 0.1
+    pacer.record(2, send="b")
+    # Neither answered: each may land as late as the longest one-way delay seen.
+    margin = delivery.ARRIVAL_MARGIN
+    assert pacer.arrival_edge() == pytest.approx(0.0 + most + 1.0 - least + margin)
+    ticks.t = 0.12
+    pacer.observe(0.12, send="a")  # answered: it arrived at 0.06
+    least, _ = pacer.one_way() or (0.0, 0.0)
+    assert pacer.arrival_edge() == pytest.approx(0.06 + 1.0 - least + margin)
+    # A send overdue beyond any round trip seen may land at any moment: counted as now.
+    ticks.t = 5.0
+    pacer.record(3, send="c")
+    assert pacer.arrival_edge() == pytest.approx(5.0 + 1.0 - least + margin)
+
+
+def test_a_429_holds_its_chat_only_and_a_run_across_chats_holds_all() -> None:
+    ticks = Ticks()
+    pacer = delivery.Pacer(delivery.Limits(rate=30, per_chat_interval=1.0), monotonic=ticks)
+    pacer.observe(0.1, refused=True)
+    assert not pacer.flood(1, 2.0)
+    assert pacer.chat_wait(1) == pytest.approx(2.0)
+    assert pacer.chat_wait(2) == 0.0 and pacer.global_wait() == 0.0
+    assert pacer.waiting_chats() == {1}
+    pacer.observe(0.1, refused=True)
+    assert not pacer.flood(2, 2.0)
+    pacer.observe(0.1, refused=True)
+    assert pacer.flood(3, 2.0)  # three chats refused in a row: Telegram's overall limit
+    assert pacer.global_wait() == pytest.approx(2.0)
+
+
+def test_zero_jitter_paces_at_the_full_rate_and_never_over() -> None:
+    ticks = Ticks()
+    pacer = delivery.Pacer(delivery.Limits(rate=30, per_chat_interval=0.0), monotonic=ticks)
+    sent = []
+    for n in range(300):  # answered at once, as over a network with no delay
+        ticks.t += pacer.global_wait()
+        pacer.record(n, send=n)
+        pacer.observe(0.0, send=n)
+        sent.append(ticks.t)
+    assert all(sent[i + 30] - sent[i] >= 1.0 for i in range(len(sent) - 30))
+    assert len(sent) / (sent[-1] - sent[0] + 1 / 30) >= 0.99 * 30
+
+
+def test_a_late_event_loop_widens_the_margin_for_a_while() -> None:
+    ticks = Ticks()
+    pacer = delivery.Pacer(delivery.Limits(rate=30, per_chat_interval=0.0), monotonic=ticks)
+    assert pacer.margin() == pytest.approx(delivery.ARRIVAL_MARGIN)
+    pacer.late(0.2)  # a hold-up on the way out puts an estimate early by half of it
+    assert pacer.margin() == pytest.approx(delivery.ARRIVAL_MARGIN + 0.1)
+    ticks.t += delivery.LATENESS_KEPT_S + 0.1
+    assert pacer.margin() == pytest.approx(delivery.ARRIVAL_MARGIN)
+
+
+def test_over_a_spread_too_wide_to_guarantee_it_paces_at_r_and_slows_on_429s() -> None:
+    ticks = Ticks()
+    pacer = delivery.Pacer(delivery.Limits(rate=30, per_chat_interval=0.0), monotonic=ticks)
+    measured(pacer, 0.05, 0.15)
+    assert pacer.guaranteed()
+    pacer.observe(2.0)  # one hold-up does not switch the guarantee off
+    assert pacer.guaranteed()
+    measured(pacer, 0.5, 1.5)
+    assert not pacer.guaranteed()
+    assert pacer.interval() == pytest.approx(1 / 30)
+    pacer.observe(1.0, refused=True)
+    assert pacer.interval() == pytest.approx(1 / (30 * delivery.OPEN_DECREASE))
+    for _ in range(100):
+        pacer.observe(1.0, refused=True)
+    assert pacer.pace == pytest.approx(delivery.OPEN_FLOOR)  # never slower than the floor
+    for _ in range(200):
+        pacer.observe(1.0)
+    assert pacer.pace == pytest.approx(1.0)  # answers win the pace back, never past R
