@@ -65,21 +65,22 @@ ROUND_TRIPS_KEPT = 256
 # (the bot's own work on each leg is not quite even: building a request is quicker than reading
 # the answer), and Telegram's window edge must not be met by a float.
 ARRIVAL_MARGIN = 0.004
-# The event loop waking late means it or the machine was busy: requests in flight then were
-# held up too, on one leg or the other, and a hold-up on the way out alone puts the midpoint
+# The event loop waking late means it or the machine was busy: a request in flight then was
+# held up too, on one leg or the other, and a hold-up on the way out alone puts its midpoint
 # estimate early by half of it. While sending on the real clock, a probe measures that lateness
-# every LATENESS_PROBE_S, and half the worst of the last LATENESS_KEPT_S joins the margin.
+# every LATENESS_PROBE_S; a send's arrival estimate is moved later by half the hold-ups during
+# its flight (never past the latest it can have arrived: its answer less the least delay back).
 LATENESS_PROBE_S = 0.01
-LATENESS_KEPT_S = 2.0
+LATENESS_KEPT_S = 10.0
 # Above this spread of the one-way delay (seconds), guaranteeing R in every second at the
 # receiver costs more than it saves (at 0.5 s it would cap the rate at two thirds of R): the
 # pacer then sends evenly at about R and lets Telegram refuse the few that land together.
 GUARANTEE_SPREAD = 0.1
 # Without a guarantee, each 429 slows the pace by this factor (never under the floor), and each
 # other answer wins back a little of it: additive increase, multiplicative decrease, as TCP.
-OPEN_DECREASE = 0.95
+OPEN_DECREASE = 0.97
 OPEN_FLOOR = 0.85
-OPEN_INCREASE = 0.002
+OPEN_INCREASE = 0.005
 # Tokens the bucket holds: 2 lets a send that left late be followed on time (the pace keeps its
 # average) without ever letting a burst through; at high rates a few more save wake-ups.
 SENDS_PER_WAKE = 50
@@ -157,7 +158,8 @@ class Pacer:
         left = self._left.pop(send, None) if send is not None else None
         if left is not None:
             round_trip = now - left  # measured from the moment the pacer let it go
-            self._landed.append(left + round_trip / 2)  # refused or not, it arrived and counted
+            # Refused or not, it arrived and counted.
+            self._landed.append(left + round_trip / 2 + self._held_up(left, now, round_trip))
             if len(self._landed) > 4 * self.capacity + 64:
                 horizon = now - 2.0
                 self._landed = [at for at in self._landed if at > horizon]
@@ -172,16 +174,25 @@ class Pacer:
     def late(self, seconds: float) -> None:
         """The event loop woke `seconds` later than asked (see LATENESS_PROBE_S)."""
         if seconds > 0.001:
-            self._lateness.append((self.monotonic(), seconds))
+            now = self.monotonic()
+            lateness = self._lateness
+            lateness.append((now, seconds))
+            while lateness and lateness[0][0] < now - LATENESS_KEPT_S:
+                lateness.popleft()
+
+    def _held_up(self, left: float, answered: float, round_trip: float) -> float:
+        """How much later than mid round trip a send may have arrived: half the event loop's
+        hold-ups during its flight, at most half its round trip less the least delay back."""
+        stalled = sum(late for at, late in self._lateness if at > left and at - late < answered)
+        if not stalled:
+            return 0.0
+        bounds = self.one_way()
+        least = bounds[0] if bounds is not None else 0.0
+        return max(0.0, min(stalled / 2, round_trip / 2 - least))
 
     def margin(self) -> float:
-        """What the arrival rule leaves over: ARRIVAL_MARGIN, and half the event loop's worst
-        lateness of the last LATENESS_KEPT_S."""
-        horizon = self.monotonic() - LATENESS_KEPT_S
-        lateness = self._lateness
-        while lateness and lateness[0][0] < horizon:
-            lateness.popleft()
-        return ARRIVAL_MARGIN + max((late for _, late in lateness), default=0.0) / 2
+        """What the arrival rule leaves over (ARRIVAL_MARGIN)."""
+        return ARRIVAL_MARGIN
 
     def one_way(self) -> tuple[float, float] | None:
         """The least and the most one-way delay (half round trips), widened at each end by the

@@ -327,14 +327,32 @@ def test_zero_jitter_paces_at_the_full_rate_and_never_over() -> None:
     assert len(sent) / (sent[-1] - sent[0] + 1 / 30) >= 0.99 * 30
 
 
-def test_a_late_event_loop_widens_the_margin_for_a_while() -> None:
+def test_a_hold_up_of_the_event_loop_in_flight_moves_the_arrival_estimate_later() -> None:
     ticks = Ticks()
-    pacer = delivery.Pacer(delivery.Limits(rate=30, per_chat_interval=0.0), monotonic=ticks)
-    assert pacer.margin() == pytest.approx(delivery.ARRIVAL_MARGIN)
-    pacer.late(0.2)  # a hold-up on the way out puts an estimate early by half of it
-    assert pacer.margin() == pytest.approx(delivery.ARRIVAL_MARGIN + 0.1)
-    ticks.t += delivery.LATENESS_KEPT_S + 0.1
-    assert pacer.margin() == pytest.approx(delivery.ARRIVAL_MARGIN)
+    pacer = delivery.Pacer(delivery.Limits(rate=1, per_chat_interval=0.0), monotonic=ticks)
+    measured(pacer, 0.1, 0.1)  # one way: 0.05 at least
+    pacer.record(1, send="a")
+    ticks.t = 0.15
+    pacer.late(0.08)  # the loop woke 0.08 late, while "a" was on its way
+    ticks.t = 0.2
+    pacer.observe(0.2, send="a")
+    # Mid round trip (0.1) moved on by half the hold-up: the hold-up may all have been on the
+    # way out.
+    least, _ = pacer.one_way() or (0.0, 0.0)
+    assert pacer.arrival_edge() == pytest.approx(0.14 + 1.0 - least + delivery.ARRIVAL_MARGIN)
+    pacer.record(2, send="b")
+    ticks.t = 0.3
+    pacer.late(0.5)  # a long hold-up: but "b" took 0.1 in all, so it cannot have arrived
+    ticks.t = 0.4  # later than its answer less the least delay back
+    back, _ = pacer.one_way() or (0.0, 0.0)
+    pacer.observe(0.2, send="b")
+    least, _ = pacer.one_way() or (0.0, 0.0)
+    assert pacer.arrival_edge() == pytest.approx(0.4 - back + 1.0 - least + delivery.ARRIVAL_MARGIN)
+    pacer.record(3, send="c")  # a hold-up before it left is none of its business
+    ticks.t = 0.5
+    pacer.observe(0.1, send="c")
+    least, _ = pacer.one_way() or (0.0, 0.0)
+    assert pacer.arrival_edge() == pytest.approx(0.45 + 1.0 - least + delivery.ARRIVAL_MARGIN)
 
 
 def test_over_a_spread_too_wide_to_guarantee_it_paces_at_r_and_slows_on_429s() -> None:
