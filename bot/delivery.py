@@ -157,9 +157,12 @@ class Pacer:
         now = self.monotonic()
         left = self._left.pop(send, None) if send is not None else None
         if left is not None:
-            round_trip = now - left  # measured from the moment the pacer let it go
+            # The round trip as the caller measured it, from the call itself: the moments
+            # between the pacer's turn and the call starting are not on the way to Telegram.
+            round_trip = min(max(round_trip, 0.0), now - left)
+            started = now - round_trip
             # Refused or not, it arrived and counted.
-            self._landed.append(left + round_trip / 2 + self._held_up(left, now, round_trip))
+            self._landed.append(started + round_trip / 2 + self._held_up(started, now, round_trip))
             if len(self._landed) > 4 * self.capacity + 64:
                 horizon = now - 2.0
                 self._landed = [at for at in self._landed if at > horizon]
