@@ -68,7 +68,7 @@ ARRIVAL_MARGIN = 0.004
 # The event loop waking late means it or the machine was busy: a request in flight then was
 # held up too, on one leg or the other, and a hold-up on the way out alone puts its midpoint
 # estimate early by half of it. While sending on the real clock, a probe measures that lateness
-# every LATENESS_PROBE_S; a send's arrival estimate is moved later by half the hold-ups during
+# every LATENESS_PROBE_S; a send's arrival estimate is moved later by half the worst hold-up in
 # its flight (never past the latest it can have arrived: its answer less the least delay back).
 LATENESS_PROBE_S = 0.01
 LATENESS_KEPT_S = 10.0
@@ -80,7 +80,7 @@ GUARANTEE_SPREAD = 0.1
 # other answer wins back a little of it: additive increase, multiplicative decrease, as TCP.
 OPEN_DECREASE = 0.97
 OPEN_FLOOR = 0.85
-OPEN_INCREASE = 0.005
+OPEN_INCREASE = 0.001
 # Tokens the bucket holds: 2 lets a send that left late be followed on time (the pace keeps its
 # average) without ever letting a burst through; at high rates a few more save wake-ups.
 SENDS_PER_WAKE = 50
@@ -185,8 +185,13 @@ class Pacer:
 
     def _held_up(self, left: float, answered: float, round_trip: float) -> float:
         """How much later than mid round trip a send may have arrived: half the event loop's
-        hold-ups during its flight, at most half its round trip less the least delay back."""
-        stalled = sum(late for at, late in self._lateness if at > left and at - late < answered)
+        worst hold-up during its flight, at most half its round trip less the least delay back."""
+        # The worst, not the sum: a request waits for the loop once on each leg, and hold-ups
+        # one after another are the same busy loop seen by each probe.
+        stalled = max(
+            (late for at, late in self._lateness if at > left and at - late < answered),
+            default=0.0,
+        )
         if not stalled:
             return 0.0
         bounds = self.one_way()
