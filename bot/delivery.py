@@ -61,10 +61,12 @@ MAX_BACKOFF_S = 300.0
 _EPSILON = 1e-6
 # Round trips remembered: the least and the most of these bound the way to the receiver.
 ROUND_TRIPS_KEPT = 256
-# What the arrival rule leaves over: the arrival estimates are good to a couple of milliseconds
-# (the bot's own work on each leg is not quite even: building a request is quicker than reading
-# the answer), and Telegram's window edge must not be met by a float.
-ARRIVAL_MARGIN = 0.004
+# A real path is not quite symmetric (and the bot's own work on each leg is not even): an
+# answered send's arrival is taken this much after mid round trip, but never after its answer
+# less the least delay back (where it must have arrived if the fastest way back is the fastest
+# way there). The rule itself keeps a float-safe margin: Telegram's window edge is strict.
+ASYMMETRY = 0.004
+ARRIVAL_MARGIN = 0.0002
 # The event loop waking late means it or the machine was busy: a request in flight then was
 # held up too, on one leg or the other, and a hold-up on the way out alone puts its midpoint
 # estimate early by half of it. While sending on the real clock, a probe measures that lateness
@@ -109,7 +111,7 @@ class Pacer:
 
     Closed loop: a send answered after a round trip r is taken to have arrived at r / 2 after it
     left (the symmetric-path assumption NTP makes; a real network is not quite symmetric, which
-    ARRIVAL_MARGIN and the least delay below absorb). A send still in flight is taken at its
+    ASYMMETRY and the least delay below absorb). A send still in flight is taken at its
     worst: left + the longest one-way delay seen. A new send arrives no sooner than the least
     one-way delay seen, so it may leave once the R-th latest arrival is a second (less that
     least delay) behind where it can land: then no second at the receiver holds more than R.
@@ -161,8 +163,11 @@ class Pacer:
             # between the pacer's turn and the call starting are not on the way to Telegram.
             round_trip = min(max(round_trip, 0.0), now - left)
             started = now - round_trip
+            bounds = self.one_way()
+            back = bounds[0] if bounds is not None else 0.0
+            arrived = started + round_trip / 2 + ASYMMETRY + self._held_up(started, now)
             # Refused or not, it arrived and counted.
-            self._landed.append(started + round_trip / 2 + self._held_up(started, now, round_trip))
+            self._landed.append(min(arrived, now - back))
             if len(self._landed) > 4 * self.capacity + 64:
                 horizon = now - 2.0
                 self._landed = [at for at in self._landed if at > horizon]
@@ -183,20 +188,18 @@ class Pacer:
             while lateness and lateness[0][0] < now - LATENESS_KEPT_S:
                 lateness.popleft()
 
-    def _held_up(self, left: float, answered: float, round_trip: float) -> float:
+    def _held_up(self, started: float, answered: float) -> float:
         """How much later than mid round trip a send may have arrived: half the event loop's
-        worst hold-up during its flight, at most half its round trip less the least delay back."""
+        worst hold-up during its flight."""
         # The worst, not the sum: a request waits for the loop once on each leg, and hold-ups
         # one after another are the same busy loop seen by each probe.
-        stalled = max(
-            (late for at, late in self._lateness if at > left and at - late < answered),
-            default=0.0,
+        return (
+            max(
+                (late for at, late in self._lateness if at > started and at - late < answered),
+                default=0.0,
+            )
+            / 2
         )
-        if not stalled:
-            return 0.0
-        bounds = self.one_way()
-        least = bounds[0] if bounds is not None else 0.0
-        return max(0.0, min(stalled / 2, round_trip / 2 - least))
 
     def margin(self) -> float:
         """What the arrival rule leaves over (ARRIVAL_MARGIN)."""
