@@ -72,6 +72,7 @@ async def seed(h: Harness) -> int:
     for i in range(PARTICIPANTS):
         h.double.user(FIRST_TG_ID + i)
     h.double.user(STAFF_TG_ID)
+    assert not isinstance(published, consultations.Refusal), published
     return published.consultation_id
 
 

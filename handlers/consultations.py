@@ -10,7 +10,7 @@ from typing import Any, TypeVar, assert_never
 
 from bot.council import consultation_flows as flows
 from bot.council import consultations as council
-from bot.council import content, roles
+from bot.council import content
 from bot.council.access_buttons import MenuCommand
 from bot.council.consultation_buttons import (
     CloseEarlyAsk,
@@ -35,7 +35,7 @@ from bot.council.consultation_buttons import (
     SubmitAnswers,
 )
 from bot.council.consultation_flows import Answering, AnswerStep, Reporting, ReportStep
-from bot.council.consultations import Draft, Progress, Refusal, Refused
+from bot.council.consultations import CloseEarly, Draft, Progress, Refusal, Sent
 from bot.council.flows import Draft as FlowDraft
 from bot.council.flows import Flow
 from handlers import content as asking
@@ -71,12 +71,12 @@ def refusal_id(reason: Refusal) -> str:
             assert_never(reason)
 
 
-def _refused(call: Call, exc: Refused) -> Result:
+def _refused(call: Call, why: Refusal) -> Result:
     """A kind answer that changes nothing: a toast for a button, a message otherwise."""
-    message_id = refusal_id(exc.reason)
+    message_id = refusal_id(why)
     if call.callback is not None:
         call.toast = call.t(message_id)
-        call.toast_alert = exc.reason is Refusal.CLOSED
+        call.toast_alert = why is Refusal.CLOSED
         return None
     return call.reply(message_id)
 
@@ -95,7 +95,7 @@ def _label(text: str) -> str:
 async def list_(call: Call) -> Result:
     me = call.me
     await council.close_overdue(call.tx, call.services.clock)
-    staff = me.role in roles.STAFF_SIDE or me.role == roles.OBSERVER
+    staff = council.sees_all(me.role)
     opened = await council.listed(call.tx, me, status="open", limit=LIST_OPEN)
     closed = await council.listed(call.tx, me, status="closed", limit=LIST_CLOSED)
     buttons: list[list[Button]] = []
@@ -126,7 +126,7 @@ async def list_(call: Call) -> Result:
             buttons.append([Button(_label(c.title), OpenConsultation(c.id).pack())])
     if not lines:
         lines.append(call.t("consultations.list_none"))
-    if me.role in roles.STAFF_SIDE:
+    if council.runs_them(me.role):
         buttons.append([call.button("consultations.menu_consult", MenuCommand("consult"))])
     return Reply("\n".join(lines), buttons)
 
@@ -134,24 +134,24 @@ async def list_(call: Call) -> Result:
 async def view(call: Call, b: OpenConsultation) -> Result:
     consultation_id = b.consultation_id
     await council.close_overdue(call.tx, call.services.clock)
-    try:
-        consultation = await council.visible(call.tx, call.me, consultation_id)
-    except Refused as exc:
-        return _refused(call, exc)
-    if call.me.role in roles.STAFF_SIDE or call.me.role == roles.OBSERVER:
+    consultation = await council.visible(call.tx, call.me, consultation_id)
+    if isinstance(consultation, Refusal):
+        return _refused(call, consultation)
+    if council.sees_all(call.me.role):
         return await _staff_view(call, consultation)
     if not council.is_open(consultation, call.services.clock):
         return await _closed_view(call, consultation)
-    try:
-        progress = await _progress(call, consultation_id)
-    except Refused as exc:
-        return _refused(call, exc)
+    progress = await _progress(call, consultation_id)
+    if isinstance(progress, Refusal):
+        return _refused(call, progress)
     return _open_view(call, progress)
 
 
-async def _progress(call: Call, consultation_id: int) -> Progress:
+async def _progress(call: Call, consultation_id: int) -> Progress | Refusal:
     """The person's progress, with the words staff wrote in their content language."""
     progress = await council.progress(call.tx, call.services.clock, call.me, consultation_id)
+    if isinstance(progress, Refusal):
+        return progress
     return await progress.in_language(call.tx, call.services.settings, call.lang)
 
 
@@ -237,11 +237,11 @@ async def _staff_view(call: Call, consultation: council.ConsultationRow) -> Repl
         buttons.append([call.button("reader.consult.close", CloseEarlyAsk(consultation.id))])
     if not is_open:
         text = f"{text}\n\n{_report_text(call, consultation)}"
-        if call.me.role in roles.STAFF_SIDE:
+        if council.runs_them(call.me.role):
             buttons.append(
                 [call.button("consultations.summary_button", ConsultationSummary(consultation.id))]
             )
-            if consultation.reported_at is None:
+            if council.awaits_report(consultation):
                 buttons.append(
                     [call.button("consultations.report_button", ReportStart(consultation.id))]
                 )
@@ -249,14 +249,11 @@ async def _staff_view(call: Call, consultation: council.ConsultationRow) -> Repl
 
 
 async def close_ask(call: Call, b: CloseEarlyAsk) -> Result:
-    try:
-        consultation = await council.visible(call.tx, call.me, b.consultation_id)
-    except Refused as exc:
-        return _refused(call, exc)
-    if not council.may_close_early(call.me, consultation):
-        return _stale(call, "common.not_for_you")
-    if consultation.status != "open":
-        return call.reply("reader.consult.closed_already", edit=True)
+    consultation = await council.to_close(call.tx, call.me, b.consultation_id)
+    if isinstance(consultation, Refusal):
+        return _refused(call, consultation)
+    if isinstance(consultation, CloseEarly):
+        return _closing(call, consultation)
     numbers = await council.turnout(call.tx, consultation.id)
     buttons = [
         [
@@ -277,12 +274,16 @@ async def close_confirm(call: Call, b: CloseEarlyConfirm) -> Result:
     outcome = await council.close_early(
         call.tx, call.services.clock, actor=call.me, consultation_id=b.consultation_id
     )
+    return _closing(call, outcome)
+
+
+def _closing(call: Call, outcome: CloseEarly) -> Result:
     match outcome:
-        case council.CloseEarly.NOT_ALLOWED:
+        case CloseEarly.NOT_ALLOWED:
             return _stale(call, "common.not_for_you")
-        case council.CloseEarly.ALREADY:
+        case CloseEarly.ALREADY:
             return call.reply("reader.consult.closed_already", edit=True)
-        case council.CloseEarly.CLOSED:
+        case CloseEarly.CLOSED:
             return call.reply("reader.consult.closed_early", edit=True)
         case _:
             assert_never(outcome)
@@ -363,6 +364,12 @@ async def _question(call: Call, progress: Progress, position: int, mode: Mode) -
 async def _next(call: Call, consultation_id: int, position: int, mode: Mode) -> Result:
     """After an answer: the next question, or the review when it was the last or a change."""
     progress = await _progress(call, consultation_id)
+    if isinstance(progress, Refusal):
+        return _refused(call, progress)
+    return await _after(call, progress, position, mode)
+
+
+async def _after(call: Call, progress: Progress, position: int, mode: Mode) -> Result:
     last = max(q.position for q in progress.questions)
     if mode == "r" or position >= last:
         return await _review(call, progress)
@@ -398,59 +405,55 @@ async def _review(call: Call, progress: Progress) -> Result:
 
 
 async def go_to_question(call: Call, b: GoToQuestion) -> Result:
-    try:
-        progress = await _progress(call, b.consultation_id)
-    except Refused as exc:
-        return _refused(call, exc)
+    progress = await _progress(call, b.consultation_id)
+    if isinstance(progress, Refusal):
+        return _refused(call, progress)
     return await _question(call, progress, b.position, b.mode)
 
 
 async def pick(call: Call, b: PickOption) -> Result:
     consultation_id, position, option = b.consultation_id, b.position, b.option
     clock = call.services.clock
-    try:
-        await council.choose(call.tx, clock, call.me, consultation_id, position, option)
-        progress = await _progress(call, consultation_id)
-    except Refused as exc:
-        return _refused(call, exc)
+    chosen = await council.choose(call.tx, clock, call.me, consultation_id, position, option)
+    if isinstance(chosen, Refusal):
+        return _refused(call, chosen)
+    progress = await _progress(call, consultation_id)
+    if isinstance(progress, Refusal):
+        return _refused(call, progress)
     call.toast = call.t("consultations.saved")
     question = next(q for q in progress.questions if q.position == position)
     if question.kind == "multiple":
         # Stay on the question: the ticks on the redrawn buttons show the choice.
         return await _question(call, progress, position, b.mode)
-    return await _next(call, consultation_id, position, b.mode)
+    return await _after(call, progress, position, b.mode)
 
 
 async def done_multiple(call: Call, b: DoneMultiple) -> Result:
-    try:
-        return await _next(call, b.consultation_id, b.position, b.mode)
-    except Refused as exc:
-        return _refused(call, exc)
+    return await _next(call, b.consultation_id, b.position, b.mode)
 
 
 async def skip(call: Call, b: SkipQuestion) -> Result:
-    try:
-        await council.skip(call.tx, call.services.clock, call.me, b.consultation_id, b.position)
-        return await _next(call, b.consultation_id, b.position, b.mode)
-    except Refused as exc:
-        return _refused(call, exc)
+    skipped = await council.skip(
+        call.tx, call.services.clock, call.me, b.consultation_id, b.position
+    )
+    if isinstance(skipped, Refusal):
+        return _refused(call, skipped)
+    return await _next(call, b.consultation_id, b.position, b.mode)
 
 
 async def review(call: Call, b: ReviewAnswers) -> Result:
-    try:
-        progress = await _progress(call, b.consultation_id)
-    except Refused as exc:
-        return _refused(call, exc)
+    progress = await _progress(call, b.consultation_id)
+    if isinstance(progress, Refusal):
+        return _refused(call, progress)
     return await _review(call, progress)
 
 
 async def submit(call: Call, b: SubmitAnswers) -> Result:
     """ "Send my answers": first ask whether staff may see the name, then send (name_choice)."""
     cid = b.consultation_id
-    try:
-        progress = await _progress(call, cid)
-    except Refused as exc:
-        return _refused(call, exc)
+    progress = await _progress(call, cid)
+    if isinstance(progress, Refusal):
+        return _refused(call, progress)
     if progress.submitted:
         return call.reply("consultations.already_sent")
     ask = [
@@ -464,22 +467,29 @@ async def submit(call: Call, b: SubmitAnswers) -> Result:
 async def name_choice(call: Call, b: NameChoice) -> Result:
     cid = b.consultation_id
     clock = call.services.clock
-    try:
-        # Sent now, whatever follows, so answers are never lost if the name is not typed.
-        first = await council.submit(call.tx, clock, call.me, cid)
-        progress = await _progress(call, cid)
-        await _leave_answer_flow(call)
-        if not first:
+    # Sent now, whatever follows, so answers are never lost if the name is not typed.
+    sent = await council.submit(call.tx, clock, call.me, cid)
+    if isinstance(sent, Refusal):
+        return _refused(call, sent)
+    progress = await _progress(call, cid)
+    if isinstance(progress, Refusal):
+        return _refused(call, progress)
+    await _leave_answer_flow(call)
+    match sent:
+        case Sent.ALREADY:
             return call.reply("consultations.already_sent", edit=True)
-        if not b.give_name:
-            await council.give_name(call.tx, clock, call.me, cid, None)
-            closes = from_db(progress.consultation.closes_at)
-            return [
-                call.reply("consultations.name_anonymous", edit=True),
-                call.reply("consultations.thanks", closes=closes),
-            ]
-    except Refused as exc:
-        return _refused(call, exc)
+        case Sent.FIRST:
+            pass
+        case _:
+            assert_never(sent)
+    if not b.give_name:
+        named = await council.give_name(call.tx, clock, call.me, cid, None)
+        if isinstance(named, Refusal):
+            return _refused(call, named)
+        return [
+            call.reply("consultations.name_anonymous", edit=True),
+            call.reply("consultations.thanks", closes=from_db(progress.consultation.closes_at)),
+        ]
     await _save(call, flows.ANSWER, AnswerStep.NAME, Answering(cid))
     return call.reply("consultations.ask_name_text", edit=True)
 
@@ -490,37 +500,51 @@ async def answer_typed(call: Call) -> Result:
     if at is None or at.draft.c is None:
         await call.end_flow()
         return call.reply("common.use_menu")
-    consultation_id, position = at.draft.c, at.draft.q
-    clock = call.services.clock
-    try:
-        if at.step is AnswerStep.NAME:
-            cleaned = council.name_text(call.text)
-            if not cleaned.ok:
-                return call.reply("consultations.name_problem")
-            await council.give_name(call.tx, clock, call.me, consultation_id, cleaned.text)
-            await call.end_flow()
-            progress = await _progress(call, consultation_id)
-            closes = from_db(progress.consultation.closes_at)
-            return [
-                call.reply("consultations.name_given", name=cleaned.text),
-                call.reply("consultations.thanks", closes=closes),
-            ]
-        if position is None:
-            await call.end_flow()
-            return call.reply("common.use_menu")
-        written = await council.write(call.tx, clock, call.me, consultation_id, position, call.text)
-        if written.problem == "too_long":
-            return call.reply("consultations.answer_too_long", count=len(written.text))
-        if not written.ok:
-            return call.reply("consultations.answer_empty")
-        mode: Mode = "r" if at.draft.m == "r" else "n"
-        return [
-            call.reply("consultations.saved"),
-            *_as_list(await _next(call, consultation_id, position, mode)),
-        ]
-    except Refused as exc:
+    answered = await _answer_typed(call, at.step, at.draft.c, at.draft.q, at.draft.m)
+    if isinstance(answered, Refusal):
         await call.end_flow()
-        return _refused(call, exc)
+        return _refused(call, answered)
+    return answered
+
+
+async def _answer_typed(
+    call: Call, step: AnswerStep, consultation_id: int, position: int | None, m: str
+) -> Result | Refusal:
+    clock = call.services.clock
+    if step is AnswerStep.NAME:
+        cleaned = council.name_text(call.text)
+        if not cleaned.ok:
+            return call.reply("consultations.name_problem")
+        named = await council.give_name(call.tx, clock, call.me, consultation_id, cleaned.text)
+        if isinstance(named, Refusal):
+            return named
+        await call.end_flow()
+        progress = await _progress(call, consultation_id)
+        if isinstance(progress, Refusal):
+            return progress
+        closes = from_db(progress.consultation.closes_at)
+        return [
+            call.reply("consultations.name_given", name=cleaned.text),
+            call.reply("consultations.thanks", closes=closes),
+        ]
+    if position is None:
+        await call.end_flow()
+        return call.reply("common.use_menu")
+    written = await council.write(call.tx, clock, call.me, consultation_id, position, call.text)
+    if isinstance(written, Refusal):
+        return written
+    if written.problem == "too_long":
+        return call.reply("consultations.answer_too_long", count=len(written.text))
+    if not written.ok:
+        return call.reply("consultations.answer_empty")
+    mode: Mode = "r" if m == "r" else "n"
+    progress = await _progress(call, consultation_id)
+    if isinstance(progress, Refusal):
+        return progress
+    return [
+        call.reply("consultations.saved"),
+        *_as_list(await _after(call, progress, position, mode)),
+    ]
 
 
 def _as_list(result: Result) -> list[Reply]:
@@ -641,7 +665,7 @@ async def new_typed(call: Call) -> Result:
 
 
 async def _after_question(call: Call, draft: Draft) -> Result:
-    if len(draft.questions) >= council.MAX_QUESTIONS:
+    if not council.room_for_more(draft):
         await _to(call, "audience", draft)
         return call.reply("consultations.ask_audience", buttons=_audience_buttons(call))
     await _to(call, "more", draft)
@@ -667,7 +691,7 @@ async def new_more(call: Call, b: NewMore) -> Result:
     draft = _draft_at(call, "more")
     if draft is None:
         return _stale(call)
-    if b.more and len(draft.questions) < council.MAX_QUESTIONS:
+    if b.more and council.room_for_more(draft):
         await _to(call, "question", draft)
         return call.reply("consultations.ask_question", number=len(draft.questions) + 1, edit=True)
     await _to(call, "audience", draft)
@@ -728,16 +752,15 @@ async def new_publish(call: Call, b: NewPublish) -> Result:
     if draft is None:
         return _stale(call)
     await call.end_flow()
-    try:
-        published = await council.publish(
-            call.tx,
-            call.services.clock,
-            call.services.settings,
-            actor=call.me,
-            draft=draft,
-        )
-    except Refused as exc:
-        return call.reply(refusal_id(exc.reason), edit=True)
+    published = await council.publish(
+        call.tx,
+        call.services.clock,
+        call.services.settings,
+        actor=call.me,
+        draft=draft,
+    )
+    if isinstance(published, Refusal):
+        return call.reply(refusal_id(published), edit=True)
     return call.reply(
         "consultations.published",
         edit=True,
@@ -760,11 +783,12 @@ async def discard(call: Call, b: NewDiscard) -> Result:
 async def summary(call: Call, b: ConsultationSummary) -> Result:
     cid = b.consultation_id
     await council.close_overdue(call.tx, call.services.clock)
-    try:
-        found = await council.staff_view_summary(call.tx, call.services.clock, call.me, cid)
-        data = await council.export_csv(call.tx, cid, call.lang)
-    except Refused as exc:
-        return _refused(call, exc)
+    found = await council.staff_view_summary(call.tx, call.services.clock, call.me, cid)
+    if isinstance(found, Refusal):
+        return _refused(call, found)
+    data = await council.export_csv(call.tx, cid, call.lang)
+    if isinstance(data, Refusal):
+        return _refused(call, data)
     numbers = found.turnout
     lines = [
         call.t(
@@ -809,10 +833,9 @@ async def summary(call: Call, b: ConsultationSummary) -> Result:
 
 
 async def report_start(call: Call, b: ReportStart) -> Result:
-    try:
-        consultation = await council.to_report(call.tx, call.me, b.consultation_id)
-    except Refused as exc:
-        return _refused(call, exc)
+    consultation = await council.to_report(call.tx, call.me, b.consultation_id)
+    if isinstance(consultation, Refusal):
+        return _refused(call, consultation)
     await _save(call, flows.REPORT, ReportStep.HEARD, Reporting(consultation.id))
     await content.start(call.tx, call.me.id)
     return call.reply("consultations.ask_heard", title=consultation.title)
@@ -858,16 +881,15 @@ async def report_publish(call: Call, b: ReportPublish) -> Result:
     if at is None or at.step is not ReportStep.PREVIEW or at.draft.c != b.consultation_id:
         return _stale(call)
     await call.end_flow()
-    try:
-        told = await council.report(
-            call.tx,
-            call.services.clock,
-            actor=call.me,
-            consultation_id=b.consultation_id,
-            heard=at.draft.heard,
-            will_do=at.draft.will,
-            settings=call.services.settings,
-        )
-    except Refused as exc:
-        return call.reply(refusal_id(exc.reason), edit=True)
+    told = await council.report(
+        call.tx,
+        call.services.clock,
+        actor=call.me,
+        consultation_id=b.consultation_id,
+        heard=at.draft.heard,
+        will_do=at.draft.will,
+        settings=call.services.settings,
+    )
+    if isinstance(told, Refusal):
+        return call.reply(refusal_id(told), edit=True)
     return call.reply("consultations.report_published", edit=True, count=told)

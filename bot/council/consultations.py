@@ -74,7 +74,8 @@ def read_button(consultation_id: int) -> ButtonSpec:
 
 
 class Refusal(enum.StrEnum):
-    """Why an action was refused."""
+    """Why an action was refused: answered (never raised) beside what the action gives, and
+    matched in the handler (handlers/consultations.refusal_id)."""
 
     NOT_FOUND = "not_found"
     NOT_FOR_YOU = "not_for_you"
@@ -86,12 +87,17 @@ class Refusal(enum.StrEnum):
     REPORTED = "reported"
 
 
-class Refused(Exception):
-    """Raised with its Refusal; the handler answers it (handlers/consultations.refusal_id)."""
+class Done(enum.StrEnum):
+    """A change made (a question skipped, a name given or withheld)."""
 
-    def __init__(self, reason: Refusal) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    SAVED = "saved"
+
+
+class Sent(enum.StrEnum):
+    """What pressing "send" came to: a second device or a double press sends nothing more."""
+
+    FIRST = "first"
+    ALREADY = "already"
 
 
 # --- who may see and answer ------------------------------------------------------------------
@@ -101,9 +107,19 @@ def group_of(role: str) -> str | None:
     return _GROUP.get(role)
 
 
+def sees_all(role: str) -> bool:
+    """Staff and observers see every consultation (and its turnout), whoever it asks."""
+    return role in roles.STAFF_SIDE or role == roles.OBSERVER
+
+
+def runs_them(role: str) -> bool:
+    """Staff write consultations, read their answers and report back."""
+    return role in roles.STAFF_SIDE
+
+
 def audiences_for(role: str) -> tuple[str, ...]:
     """The audiences whose consultations a role sees (staff side: all)."""
-    if role in roles.STAFF_SIDE or role == roles.OBSERVER:
+    if sees_all(role):
         return AUDIENCES
     return tuple(a for a in AUDIENCES if role in _AUDIENCE_ROLES[a])
 
@@ -117,33 +133,43 @@ def is_open(consultation: ConsultationRow, clock: Clock) -> bool:
     return consultation.status == "open" and clock.now() < from_db(consultation.closes_at)
 
 
-async def visible(tx: Tx, person: Person, consultation_id: int) -> ConsultationRow:
+async def visible(tx: Tx, person: Person, consultation_id: int) -> ConsultationRow | Refusal:
     found = await store.get(tx, consultation_id)
     if found is None:
-        raise Refused(Refusal.NOT_FOUND)
-    if person.role in roles.STAFF_SIDE or person.role == roles.OBSERVER:
+        return Refusal.NOT_FOUND
+    if sees_all(person.role):
         return found
     if not in_audience(person.role, found.audience):
-        raise Refused(Refusal.NOT_FOR_YOU)
+        return Refusal.NOT_FOR_YOU
     return found
+
+
+@dataclass(frozen=True)
+class _Answerable:
+    consultation: ConsultationRow
+    questions: list[QuestionRow]
+    group: str
 
 
 async def _answerable(
     tx: Tx, clock: Clock, person: Person, consultation_id: int
-) -> tuple[ConsultationRow, list[QuestionRow]]:
+) -> _Answerable | Refusal:
     consultation = await visible(tx, person, consultation_id)
-    if group_of(person.role) is None:
-        raise Refused(Refusal.NOT_FOR_YOU)
+    if isinstance(consultation, Refusal):
+        return consultation
+    grp = group_of(person.role)
+    if grp is None:
+        return Refusal.NOT_FOR_YOU
     if not is_open(consultation, clock):
-        raise Refused(Refusal.CLOSED)
-    return consultation, await store.questions(tx, consultation_id)
+        return Refusal.CLOSED
+    return _Answerable(consultation, await store.questions(tx, consultation_id), grp)
 
 
-def _question(questions: list[QuestionRow], position: int) -> QuestionRow:
+def _question(questions: list[QuestionRow], position: int) -> QuestionRow | Refusal:
     for question in questions:
         if question.position == position:
             return question
-    raise Refused(Refusal.BAD_QUESTION)
+    return Refusal.BAD_QUESTION
 
 
 # --- drafting (staff) ------------------------------------------------------------------------
@@ -251,7 +277,11 @@ def quick_closing(days: int, clock: Clock, zone: ZoneInfo) -> datetime | None:
     return datetime.combine(local_day, CLOSE_HOUR, tzinfo=zone)
 
 
-def _check_draft(draft: Draft, clock: Clock) -> None:
+def room_for_more(draft: Draft) -> bool:
+    return len(draft.questions) < MAX_QUESTIONS
+
+
+def _draft_ready(draft: Draft, clock: Clock) -> bool:
     problems = [
         not title_text(draft.title).ok,
         not background_text(draft.background).ok,
@@ -265,10 +295,7 @@ def _check_draft(draft: Draft, clock: Clock) -> None:
             problems.append(bool(options))
         else:
             problems.append(options_text("\n".join(options)) != options)
-    if any(problems):
-        raise Refused(Refusal.BAD_DRAFT)
-    if from_db(draft.closes_at) - clock.now() < MIN_OPEN:
-        raise Refused(Refusal.BAD_DRAFT)
+    return not any(problems) and from_db(draft.closes_at) - clock.now() >= MIN_OPEN
 
 
 @dataclass(frozen=True)
@@ -288,12 +315,13 @@ async def publish(
     *,
     actor: Person,
     draft: Draft,
-) -> Published:
+) -> Published | Refusal:
     """Store it, invite the audience through the outbox, and set the closing timer: one
     transaction, so a crash leaves either all of it or none."""
-    if actor.role not in roles.STAFF_SIDE:
-        raise Refused(Refusal.NOT_FOR_YOU)
-    _check_draft(draft, clock)
+    if not runs_them(actor.role):
+        return Refusal.NOT_FOR_YOU
+    if not _draft_ready(draft, clock):
+        return Refusal.BAD_DRAFT
     now = clock.now()
     consultation_id = await store.add(
         tx,
@@ -396,29 +424,35 @@ class Progress:
         return self.participant is not None and self.participant.submitted_at is not None
 
 
-async def progress(tx: Tx, clock: Clock, person: Person, consultation_id: int) -> Progress:
+async def progress(
+    tx: Tx, clock: Clock, person: Person, consultation_id: int
+) -> Progress | Refusal:
     """Where this person is with an open consultation (their own answers only)."""
-    consultation, questions = await _answerable(tx, clock, person, consultation_id)
+    found = await _answerable(tx, clock, person, consultation_id)
+    if isinstance(found, Refusal):
+        return found
     mine = await store.participant(tx, consultation_id, person.id)
     answers = await store.answers(tx, mine.id) if mine is not None else {}
-    return Progress(consultation, questions, mine, answers)
+    return Progress(found.consultation, found.questions, mine, answers)
 
 
-async def _mine(tx: Tx, consultation_id: int, person: Person) -> ParticipantRow:
-    grp = group_of(person.role)
-    assert grp is not None  # checked by _answerable
+async def _mine(tx: Tx, consultation_id: int, person: Person, grp: str) -> ParticipantRow:
     return await store.join(tx, consultation_id, person.id, grp)
 
 
 async def choose(
     tx: Tx, clock: Clock, person: Person, consultation_id: int, position: int, option: int
-) -> list[int]:
+) -> list[int] | Refusal:
     """Single choice: this option. Multiple choice: this option on or off. Returns the choice."""
-    _, questions = await _answerable(tx, clock, person, consultation_id)
-    question = _question(questions, position)
+    found = await _answerable(tx, clock, person, consultation_id)
+    if isinstance(found, Refusal):
+        return found
+    question = _question(found.questions, position)
+    if isinstance(question, Refusal):
+        return question
     if question.kind == "text" or not 0 <= option < len(question.options):
-        raise Refused(Refusal.BAD_OPTION)
-    mine = await _mine(tx, consultation_id, person)
+        return Refusal.BAD_OPTION
+    mine = await _mine(tx, consultation_id, person, found.group)
     if question.kind == "single":
         chosen = [option]
     else:
@@ -435,42 +469,59 @@ async def choose(
 
 async def write(
     tx: Tx, clock: Clock, person: Person, consultation_id: int, position: int, raw: str
-) -> Cleaned:
+) -> Cleaned | Refusal:
     """A typed answer to a free-text question; stored only when it is usable."""
-    _, questions = await _answerable(tx, clock, person, consultation_id)
-    question = _question(questions, position)
+    found = await _answerable(tx, clock, person, consultation_id)
+    if isinstance(found, Refusal):
+        return found
+    question = _question(found.questions, position)
+    if isinstance(question, Refusal):
+        return question
     if question.kind != "text":
-        raise Refused(Refusal.BAD_QUESTION)
+        return Refusal.BAD_QUESTION
     cleaned = answer_text(raw)
     if cleaned.ok:
-        mine = await _mine(tx, consultation_id, person)
+        mine = await _mine(tx, consultation_id, person, found.group)
         await store.put_answer(tx, mine.id, position, choice=None, answer=cleaned.text)
     return cleaned
 
 
-async def skip(tx: Tx, clock: Clock, person: Person, consultation_id: int, position: int) -> None:
-    _, questions = await _answerable(tx, clock, person, consultation_id)
-    _question(questions, position)
-    mine = await _mine(tx, consultation_id, person)
+async def skip(
+    tx: Tx, clock: Clock, person: Person, consultation_id: int, position: int
+) -> Done | Refusal:
+    found = await _answerable(tx, clock, person, consultation_id)
+    if isinstance(found, Refusal):
+        return found
+    question = _question(found.questions, position)
+    if isinstance(question, Refusal):
+        return question
+    mine = await _mine(tx, consultation_id, person, found.group)
     await store.clear_answer(tx, mine.id, position)
+    return Done.SAVED
 
 
-async def submit(tx: Tx, clock: Clock, person: Person, consultation_id: int) -> bool:
-    """True the first time; False when already submitted (a second device, a double press)."""
-    await _answerable(tx, clock, person, consultation_id)
-    mine = await _mine(tx, consultation_id, person)
-    return await store.submit(tx, mine.id, to_db(clock.now()))
+async def submit(tx: Tx, clock: Clock, person: Person, consultation_id: int) -> Sent | Refusal:
+    """Sent once: ALREADY when sent before (a second device, a double press)."""
+    found = await _answerable(tx, clock, person, consultation_id)
+    if isinstance(found, Refusal):
+        return found
+    mine = await _mine(tx, consultation_id, person, found.group)
+    first = await store.submit(tx, mine.id, to_db(clock.now()))
+    return Sent.FIRST if first else Sent.ALREADY
 
 
 async def give_name(
     tx: Tx, clock: Clock, person: Person, consultation_id: int, name: str | None
-) -> None:
+) -> Done | Refusal:
     """Whether staff see a name with these answers (None: anonymous, the default)."""
-    await _answerable(tx, clock, person, consultation_id)
+    found = await _answerable(tx, clock, person, consultation_id)
+    if isinstance(found, Refusal):
+        return found
     mine = await store.participant(tx, consultation_id, person.id)
     if mine is None or mine.submitted_at is None:
-        raise Refused(Refusal.BAD_QUESTION)
+        return Refusal.BAD_QUESTION
     await store.set_name(tx, mine.id, name)
+    return Done.SAVED
 
 
 async def took_part(tx: Tx, consultation_id: int, person: Person) -> bool:
@@ -567,10 +618,29 @@ def may_close_early(person: Person, consultation: ConsultationRow) -> bool:
     return person.role == roles.STAFF and consultation.created_by == person.id
 
 
+def awaits_report(consultation: ConsultationRow) -> bool:
+    """Closed and not reported back yet: staff may write the report."""
+    return consultation.status == "closed" and consultation.reported_at is None
+
+
 class CloseEarly(enum.StrEnum):
     CLOSED = "closed"
     ALREADY = "already"  # closed before
     NOT_ALLOWED = "not_allowed"
+
+
+async def to_close(
+    tx: Tx, actor: Person, consultation_id: int
+) -> ConsultationRow | CloseEarly | Refusal:
+    """The consultation this person asks to close early, or why they cannot."""
+    consultation = await visible(tx, actor, consultation_id)
+    if isinstance(consultation, Refusal):
+        return consultation
+    if not may_close_early(actor, consultation):
+        return CloseEarly.NOT_ALLOWED
+    if consultation.status != "open":
+        return CloseEarly.ALREADY
+    return consultation
 
 
 async def close_early(tx: Tx, clock: Clock, *, actor: Person, consultation_id: int) -> CloseEarly:
@@ -618,13 +688,20 @@ class Summary:
     questions: list[QuestionSummary]
 
 
-async def summary(tx: Tx, consultation_id: int) -> Summary:
-    """Counts and shares per choice question, answers per text question (after close)."""
+async def _closed(tx: Tx, consultation_id: int) -> ConsultationRow | Refusal:
     consultation = await store.get(tx, consultation_id)
     if consultation is None:
-        raise Refused(Refusal.NOT_FOUND)
+        return Refusal.NOT_FOUND
     if consultation.status != "closed":
-        raise Refused(Refusal.NOT_CLOSED)
+        return Refusal.NOT_CLOSED
+    return consultation
+
+
+async def summary(tx: Tx, consultation_id: int) -> Summary | Refusal:
+    """Counts and shares per choice question, answers per text question (after close)."""
+    consultation = await _closed(tx, consultation_id)
+    if isinstance(consultation, Refusal):
+        return consultation
     questions = await store.questions(tx, consultation_id)
     answers = await store.all_answers(tx, consultation_id)
     responses = len(await store.submitted_answers(tx, consultation_id))
@@ -645,14 +722,12 @@ def _cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-async def export_csv(tx: Tx, consultation_id: int, lang: str) -> bytes:
+async def export_csv(tx: Tx, consultation_id: int, lang: str) -> bytes | Refusal:
     """Every submitted response, one row each, in random order: no ids, no times, and a name
     only where the person chose to give one."""
-    consultation = await store.get(tx, consultation_id)
-    if consultation is None:
-        raise Refused(Refusal.NOT_FOUND)
-    if consultation.status != "closed":
-        raise Refused(Refusal.NOT_CLOSED)
+    consultation = await _closed(tx, consultation_id)
+    if isinstance(consultation, Refusal):
+        return consultation
     questions = await store.questions(tx, consultation_id)
     answers = await store.all_answers(tx, consultation_id)
     rows = await store.submitted_answers(tx, consultation_id)
@@ -696,21 +771,27 @@ async def export_csv(tx: Tx, consultation_id: int, lang: str) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-async def to_report(tx: Tx, person: Person, consultation_id: int) -> ConsultationRow:
+async def to_report(tx: Tx, person: Person, consultation_id: int) -> ConsultationRow | Refusal:
     """The consultation to write the report back for: closed and not reported yet."""
     consultation = await visible(tx, person, consultation_id)
+    if isinstance(consultation, Refusal):
+        return consultation
     if consultation.status != "closed":
-        raise Refused(Refusal.NOT_CLOSED)
+        return Refusal.NOT_CLOSED
     if consultation.reported_at is not None:
-        raise Refused(Refusal.REPORTED)
+        return Refusal.REPORTED
     return consultation
 
 
-async def staff_view_summary(tx: Tx, clock: Clock, actor: Person, consultation_id: int) -> Summary:
+async def staff_view_summary(
+    tx: Tx, clock: Clock, actor: Person, consultation_id: int
+) -> Summary | Refusal:
     """The summary a staff member asked for; the look is audited (answers are personal)."""
-    if actor.role not in roles.STAFF_SIDE:
-        raise Refused(Refusal.NOT_FOR_YOU)
+    if not runs_them(actor.role):
+        return Refusal.NOT_FOR_YOU
     found = await summary(tx, consultation_id)
+    if isinstance(found, Refusal):
+        return found
     await audit.record(
         tx,
         clock,
@@ -731,20 +812,18 @@ async def report(
     heard: str,
     will_do: str,
     settings: Settings | None = None,
-) -> int:
+) -> int | Refusal:
     """Publish "what we heard" and "what we will do" once; everyone who took part gets it in
     their language (with settings: the words typed in each content language too). Returns how
     many were told."""
-    if actor.role not in roles.STAFF_SIDE:
-        raise Refused(Refusal.NOT_FOR_YOU)
-    consultation = await store.get(tx, consultation_id)
-    if consultation is None:
-        raise Refused(Refusal.NOT_FOUND)
-    if consultation.status != "closed":
-        raise Refused(Refusal.NOT_CLOSED)
+    if not runs_them(actor.role):
+        return Refusal.NOT_FOR_YOU
+    consultation = await _closed(tx, consultation_id)
+    if isinstance(consultation, Refusal):
+        return consultation
     heard_text, will_text = report_text(heard), report_text(will_do)
     if not heard_text.ok or not will_text.ok:
-        raise Refused(Refusal.BAD_DRAFT)
+        return Refusal.BAD_DRAFT
     done = await store.set_report(
         tx,
         consultation_id,
@@ -754,7 +833,7 @@ async def report(
         now=to_db(clock.now()),
     )
     if not done:
-        raise Refused(Refusal.REPORTED)
+        return Refusal.REPORTED
     # Long reports do not fit in one message with their frame: those get a short notice and
     # the button to read it in full.
     full = len(consultation.title) + len(heard_text.text) + len(will_text.text) <= 3600

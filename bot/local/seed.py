@@ -186,7 +186,10 @@ async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock
             actor=staff,
             draft=consultation,
         )
-        seeded.consultation = f"consultation {published.consultation_id}"
+        if isinstance(published, consultations.Refusal):
+            seeded.notes.append(f"consultation not published: {published}")
+        else:
+            seeded.consultation = f"consultation {published.consultation_id}"
 
     # A closed one too, so the README's `python -m bot export consultation 2` works on the demo.
     async with db.transaction() as tx:
@@ -204,7 +207,8 @@ async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock
             actor=staff,
             draft=earlier,
         )
-        await consultations.close(tx, clock, done.consultation_id)
+        if not isinstance(done, consultations.Refusal):
+            await consultations.close(tx, clock, done.consultation_id)
 
     # Peer schemes (docs/SCHEMES.md): Ms Morgan coordinates the Listeners; Lee is a listed
     # Listener on A wing with a week of hours, so /schemes and /myrecord have something to show.
