@@ -6,18 +6,20 @@ from __future__ import annotations
 
 import enum
 from dataclasses import replace
-from typing import Any, TypeVar, assert_never
+from typing import TypeVar, assert_never
 
 from bot.council import consultation_flows as flows
 from bot.council import consultations as council
 from bot.council import content
 from bot.council.access_buttons import MenuCommand
 from bot.council.consultation_buttons import (
+    Audience,
     CloseEarlyAsk,
     CloseEarlyConfirm,
     ConsultationSummary,
     DoneMultiple,
     GoToQuestion,
+    Kind,
     Mode,
     NameChoice,
     NewAudience,
@@ -34,16 +36,23 @@ from bot.council.consultation_buttons import (
     SkipQuestion,
     SubmitAnswers,
 )
-from bot.council.consultation_flows import Answering, AnswerStep, Reporting, ReportStep
-from bot.council.consultations import CloseEarly, Draft, Progress, Refusal, Sent
+from bot.council.consultation_flows import (
+    Answering,
+    AnswerStep,
+    ConsultationDraft,
+    NewStep,
+    Question,
+    Reporting,
+    ReportStep,
+)
+from bot.council.consultations import CloseEarly, Progress, Refusal, Sent
 from bot.council.flows import Draft as FlowDraft
 from bot.council.flows import Flow
 from handlers import content as asking
 from handlers.base import Button, Call, Reply, Result
 from handlers.base import stale as _stale
-from storage.clock import from_db, to_db
+from storage.clock import from_db
 
-NEW_FLOW = flows.NEW_NAME
 LIST_OPEN, LIST_CLOSED = 10, 5
 S = TypeVar("S", bound=enum.StrEnum)
 D = TypeVar("D", bound=FlowDraft)
@@ -224,8 +233,10 @@ async def _staff_view(call: Call, consultation: council.ConsultationRow) -> Repl
     text = call.t(
         "consultations.staff_view",
         title=consultation.title,
-        audience=call.t(f"consultations.audience_{consultation.audience}"),
-        status=call.t(f"consultations.status_{consultation.status}"),
+        audience=_audience_label(call, consultation.audience),
+        status=call.t("consultations.status_open")
+        if is_open
+        else call.t("consultations.status_closed"),
         closes=from_db(consultation.closes_at),
         families=numbers.families,
         families_started=numbers.families_started if is_open else 0,
@@ -557,28 +568,46 @@ def _as_list(result: Result) -> list[Reply]:
 
 
 async def new(call: Call) -> Result:
-    await call.begin(NEW_FLOW, "title", Draft().to_data())
+    await _save(call, flows.NEW, NewStep.TITLE, ConsultationDraft())
     await content.start(call.tx, call.me.id)
     return call.reply("consultations.ask_title")
 
 
-def _draft_at(call: Call, *steps: str) -> Draft | None:
-    state = call.state
-    if state is None or state.flow != NEW_FLOW or state.step not in steps:
-        return None
-    return Draft.from_data(state.data)
+def _draft_at(call: Call, step: NewStep) -> ConsultationDraft | None:
+    at = flows.NEW.read(call.state)
+    return at.draft if at is not None and at.step is step else None
 
 
-async def _to(call: Call, step: str, draft: Draft, **extra: Any) -> None:
-    await call.begin(NEW_FLOW, step, {**draft.to_data(), **extra})
+def _kind_label(call: Call, kind: Kind) -> str:
+    match kind:
+        case "text":
+            return call.t("consultations.kind_text")
+        case "single":
+            return call.t("consultations.kind_single")
+        case "multiple":
+            return call.t("consultations.kind_multiple")
+        case _:
+            assert_never(kind)
+
+
+def _audience_label(call: Call, audience: Audience) -> str:
+    match audience:
+        case "families":
+            return call.t("consultations.audience_families")
+        case "members":
+            return call.t("consultations.audience_members")
+        case "both":
+            return call.t("consultations.audience_both")
+        case _:
+            assert_never(audience)
 
 
 def _kind_buttons(call: Call) -> list[list[Button]]:
-    return [[call.button(f"consultations.kind_{k}", NewKind(k))] for k in council.KINDS]
+    return [[Button(_kind_label(call, k), NewKind(k).pack())] for k in council.KINDS]
 
 
 def _audience_buttons(call: Call) -> list[list[Button]]:
-    return [[call.button(f"consultations.audience_{a}", NewAudience(a))] for a in council.AUDIENCES]
+    return [[Button(_audience_label(call, a), NewAudience(a).pack())] for a in council.AUDIENCES]
 
 
 def _close_buttons(call: Call) -> list[list[Button]]:
@@ -596,147 +625,153 @@ def _more_buttons(call: Call) -> list[list[Button]]:
 
 
 async def new_typed(call: Call) -> Result:
-    state = call.state
-    assert state is not None
-    draft = Draft.from_data(state.data)
-    step = state.step
-    if step == "title":
-        cleaned = council.title_text(call.text)
-        if not cleaned.ok:
-            return call.reply("consultations.title_problem")
-        draft.title = cleaned.text
-        await _to(call, "background", draft)
-        return await asking.ask_other(
-            call,
-            field="title",
-            text=cleaned.text,
-            most=council.TITLE_MAX,
-            then=call.reply("consultations.ask_background"),
-        )
-    if step == "background":
-        cleaned = council.background_text(call.text)
-        if not cleaned.ok:
-            return call.reply("consultations.background_problem", count=len(cleaned.text))
-        draft.background = cleaned.text
-        await _to(call, "question", draft)
-        return await asking.ask_other(
-            call,
-            field="background",
-            text=cleaned.text,
-            most=council.BACKGROUND_MAX,
-            then=call.reply("consultations.ask_question", number=1),
-        )
-    if step == "question":
-        cleaned = council.prompt_text(call.text)
-        if not cleaned.ok:
-            return call.reply("consultations.question_problem")
-        await _to(call, "kind", draft, prompt=cleaned.text)
-        return await asking.ask_other(
-            call,
-            field=f"prompt:{len(draft.questions)}",
-            text=cleaned.text,
-            most=council.PROMPT_MAX,
-            then=call.reply("consultations.ask_kind", buttons=_kind_buttons(call)),
-        )
-    if step == "options":
-        options = council.options_text(call.text)
-        prompt, kind = state.data.get("prompt"), state.data.get("kind")
-        if options is None:
-            return call.reply("consultations.options_problem")
-        if not isinstance(prompt, str) or kind not in ("single", "multiple"):
-            await call.end_flow()
-            return call.reply("consultations.not_ready")
-        draft.questions.append((str(kind), prompt, options))
-        return await asking.ask_other(
-            call,
-            field=f"options:{len(draft.questions) - 1}",
-            text="\n".join(options),
-            most=council.OPTION_MAX * council.MAX_OPTIONS + council.MAX_OPTIONS,
-            then=await _after_question(call, draft),
-        )
-    if step == "close":
-        zone = call.services.settings.establishment.timezone
-        closes = council.parse_closing(call.text, call.services.clock, zone)
-        if closes is None:
-            return call.reply("consultations.close_problem")
-        draft.closes_at = to_db(closes)
-        return await _preview(call, draft)
-    return call.reply("consultations.use_buttons")
+    at = flows.NEW.read(call.state)
+    if at is None:  # a stored draft that no longer reads: start again
+        await call.end_flow()
+        return call.reply("consultations.not_ready")
+    draft = at.draft
+    match at.step:
+        case NewStep.TITLE:
+            cleaned = council.title_text(call.text)
+            if not cleaned.ok:
+                return call.reply("consultations.title_problem")
+            await _save(call, flows.NEW, NewStep.BACKGROUND, replace(draft, title=cleaned.text))
+            return await asking.ask_other(
+                call,
+                field="title",
+                text=cleaned.text,
+                most=council.TITLE_MAX,
+                then=call.reply("consultations.ask_background"),
+            )
+        case NewStep.BACKGROUND:
+            cleaned = council.background_text(call.text)
+            if not cleaned.ok:
+                return call.reply("consultations.background_problem", count=len(cleaned.text))
+            draft = replace(draft, background=cleaned.text)
+            await _save(call, flows.NEW, NewStep.QUESTION, draft)
+            return await asking.ask_other(
+                call,
+                field="background",
+                text=cleaned.text,
+                most=council.BACKGROUND_MAX,
+                then=call.reply("consultations.ask_question", number=1),
+            )
+        case NewStep.QUESTION:
+            cleaned = council.prompt_text(call.text)
+            if not cleaned.ok:
+                return call.reply("consultations.question_problem")
+            await _save(call, flows.NEW, NewStep.KIND, replace(draft, prompt=cleaned.text))
+            return await asking.ask_other(
+                call,
+                field=f"prompt:{len(draft.questions)}",
+                text=cleaned.text,
+                most=council.PROMPT_MAX,
+                then=call.reply("consultations.ask_kind", buttons=_kind_buttons(call)),
+            )
+        case NewStep.OPTIONS:
+            options = council.options_text(call.text)
+            if options is None:
+                return call.reply("consultations.options_problem")
+            if not draft.prompt or draft.kind not in ("single", "multiple"):
+                await call.end_flow()
+                return call.reply("consultations.not_ready")
+            question = Question(draft.kind, draft.prompt, tuple(options))
+            draft = _with(draft, question)
+            return await asking.ask_other(
+                call,
+                field=f"options:{len(draft.questions) - 1}",
+                text="\n".join(options),
+                most=council.OPTION_MAX * council.MAX_OPTIONS + council.MAX_OPTIONS,
+                then=await _after_question(call, draft),
+            )
+        case NewStep.CLOSE:
+            zone = call.services.settings.establishment.timezone
+            closes = council.parse_closing(call.text, call.services.clock, zone)
+            if closes is None:
+                return call.reply("consultations.close_problem")
+            return await _preview(call, replace(draft, closes_at=closes))
+        case NewStep.KIND | NewStep.MORE | NewStep.AUDIENCE | NewStep.PREVIEW:
+            return call.reply("consultations.use_buttons")
+        case _:
+            assert_never(at.step)
 
 
-async def _after_question(call: Call, draft: Draft) -> Result:
+def _with(draft: ConsultationDraft, question: Question) -> ConsultationDraft:
+    """The draft with one more question, and no question half-written."""
+    return replace(draft, questions=(*draft.questions, question), prompt="", kind=None)
+
+
+async def _after_question(call: Call, draft: ConsultationDraft) -> Result:
     if not council.room_for_more(draft):
-        await _to(call, "audience", draft)
+        await _save(call, flows.NEW, NewStep.AUDIENCE, draft)
         return call.reply("consultations.ask_audience", buttons=_audience_buttons(call))
-    await _to(call, "more", draft)
+    await _save(call, flows.NEW, NewStep.MORE, draft)
     return call.reply(
         "consultations.ask_more", buttons=_more_buttons(call), number=len(draft.questions)
     )
 
 
 async def new_kind(call: Call, b: NewKind) -> Result:
-    draft = _draft_at(call, "kind")
-    kind = b.kind
-    prompt = call.state.data.get("prompt") if call.state else None
-    if draft is None or not isinstance(prompt, str):
+    draft = _draft_at(call, NewStep.KIND)
+    if draft is None or not draft.prompt:
         return _stale(call)
-    if kind == "text":
-        draft.questions.append(("text", prompt, []))
-        return await _after_question(call, draft)
-    await _to(call, "options", draft, prompt=prompt, kind=kind)
+    if b.kind == "text":
+        return await _after_question(call, _with(draft, Question("text", draft.prompt)))
+    await _save(call, flows.NEW, NewStep.OPTIONS, replace(draft, kind=b.kind))
     return call.reply("consultations.ask_options", edit=True)
 
 
 async def new_more(call: Call, b: NewMore) -> Result:
-    draft = _draft_at(call, "more")
+    draft = _draft_at(call, NewStep.MORE)
     if draft is None:
         return _stale(call)
     if b.more and council.room_for_more(draft):
-        await _to(call, "question", draft)
+        await _save(call, flows.NEW, NewStep.QUESTION, draft)
         return call.reply("consultations.ask_question", number=len(draft.questions) + 1, edit=True)
-    await _to(call, "audience", draft)
+    await _save(call, flows.NEW, NewStep.AUDIENCE, draft)
     return call.reply("consultations.ask_audience", buttons=_audience_buttons(call), edit=True)
 
 
 async def new_audience(call: Call, b: NewAudience) -> Result:
-    draft = _draft_at(call, "audience")
+    draft = _draft_at(call, NewStep.AUDIENCE)
     if draft is None:
         return _stale(call)
-    draft.audience = b.audience
-    await _to(call, "close", draft)
+    await _save(call, flows.NEW, NewStep.CLOSE, replace(draft, audience=b.audience))
     return call.reply("consultations.ask_close", buttons=_close_buttons(call), edit=True)
 
 
 async def new_close(call: Call, b: NewClose) -> Result:
-    draft = _draft_at(call, "close")
+    draft = _draft_at(call, NewStep.CLOSE)
     zone = call.services.settings.establishment.timezone
     closes = council.quick_closing(b.days, call.services.clock, zone)
     if draft is None or closes is None:
         return _stale(call)
-    draft.closes_at = to_db(closes)
-    return await _preview(call, draft)
+    return await _preview(call, replace(draft, closes_at=closes))
 
 
-async def _preview(call: Call, draft: Draft) -> Result:
-    await _to(call, "preview", draft)
+async def _preview(call: Call, draft: ConsultationDraft) -> Result:
+    if draft.audience is None or draft.closes_at is None:  # an old draft that skipped a step
+        await call.end_flow()
+        return call.reply("consultations.not_ready")
+    await _save(call, flows.NEW, NewStep.PREVIEW, draft)
     questions: list[str] = []
-    for number, (kind, prompt, options) in enumerate(draft.questions, start=1):
+    for number, question in enumerate(draft.questions, start=1):
         questions.append(
             call.t(
                 "consultations.preview_question",
                 number=number,
-                prompt=prompt,
-                kind=call.t(f"consultations.kind_{kind}"),
+                prompt=question.prompt,
+                kind=_kind_label(call, question.kind),
             )
         )
-        questions.extend(call.t("consultations.preview_option", option=o) for o in options)
+        questions.extend(call.t("consultations.preview_option", option=o) for o in question.options)
     text = call.t(
         "consultations.preview",
         title=draft.title,
         background=draft.background,
         questions="\n".join(questions),
-        audience=call.t(f"consultations.audience_{draft.audience}"),
-        closes=from_db(draft.closes_at),
+        audience=_audience_label(call, draft.audience),
+        closes=draft.closes_at,
     )
     buttons = [
         [
@@ -748,7 +783,7 @@ async def _preview(call: Call, draft: Draft) -> Result:
 
 
 async def new_publish(call: Call, b: NewPublish) -> Result:
-    draft = _draft_at(call, "preview")
+    draft = _draft_at(call, NewStep.PREVIEW)
     if draft is None:
         return _stale(call)
     await call.end_flow()
@@ -765,13 +800,13 @@ async def new_publish(call: Call, b: NewPublish) -> Result:
         "consultations.published",
         edit=True,
         count=published.invited,
-        closes=from_db(draft.closes_at),
+        closes=draft.closes_at,
     )
 
 
 async def discard(call: Call, b: NewDiscard) -> Result:
     state = call.state
-    if state is None or state.flow not in (NEW_FLOW, flows.REPORT.name):
+    if state is None or state.flow not in (flows.NEW.name, flows.REPORT.name):
         return _stale(call)
     await call.end_flow()
     return call.reply("consultations.discarded", edit=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Literal
 
 from storage.db import Row, Tx
 
@@ -17,13 +18,17 @@ _COLUMNS = (
 )
 
 
+Audience = Literal["families", "members", "both"]  # the CHECK constraint's values
+Status = Literal["open", "closed"]
+
+
 @dataclass(frozen=True)
 class ConsultationRow:
     id: int
     title: str
     background: str
-    audience: str  # families, members, both
-    status: str  # open, closed
+    audience: Audience
+    status: Status
     opened_at: str
     closes_at: str
     closed_at: str | None

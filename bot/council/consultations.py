@@ -13,7 +13,7 @@ import enum
 import io
 import re
 import secrets
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,7 +23,8 @@ from bot.config import Settings
 from bot.council import audit, content, notices, roles, timers
 from bot.council.access import Person
 from bot.council.clock import Clock
-from bot.council.consultation_buttons import Audience, ConsultationSummary, Kind, OpenConsultation
+from bot.council.consultation_buttons import ConsultationSummary, OpenConsultation
+from bot.council.consultation_flows import AUDIENCES, KINDS, ConsultationDraft, Question
 from bot.council.notices import ButtonSpec
 from bot.council.text import Cleaned, clean
 from storage import consultations as store
@@ -34,10 +35,17 @@ from storage.consultations import AnswerRow, ConsultationRow, ParticipantRow, Qu
 from storage.db import Tx
 from storage.timers import TimerRow
 
-__all__ = ["AnswerRow", "ConsultationRow", "ParticipantRow", "QuestionRow"]
+__all__ = [
+    "AUDIENCES",
+    "KINDS",
+    "AnswerRow",
+    "ConsultationDraft",
+    "ConsultationRow",
+    "ParticipantRow",
+    "Question",
+    "QuestionRow",
+]
 
-AUDIENCES: tuple[Audience, ...] = ("families", "members", "both")
-KINDS: tuple[Kind, ...] = ("text", "single", "multiple")
 CLOSE_KIND = "consultation_close"
 TITLE_MAX = 120
 BACKGROUND_MAX = 2000
@@ -175,42 +183,6 @@ def _question(questions: list[QuestionRow], position: int) -> QuestionRow | Refu
 # --- drafting (staff) ------------------------------------------------------------------------
 
 
-@dataclass
-class Draft:
-    """A consultation being written, kept in the conversation table between steps."""
-
-    title: str = ""
-    background: str = ""
-    questions: list[tuple[str, str, list[str]]] = field(default_factory=list)  # kind, prompt, opts
-    audience: str = ""
-    closes_at: str = ""
-
-    def to_data(self) -> dict[str, object]:
-        return {
-            "title": self.title,
-            "background": self.background,
-            "questions": [list(q) for q in self.questions],
-            "audience": self.audience,
-            "closes_at": self.closes_at,
-        }
-
-    @classmethod
-    def from_data(cls, data: dict[str, object]) -> Draft:
-        raw_questions = data.get("questions")
-        questions: list[tuple[str, str, list[str]]] = []
-        if isinstance(raw_questions, list):
-            for q in raw_questions:
-                if isinstance(q, list) and len(q) == 3 and isinstance(q[2], list):
-                    questions.append((str(q[0]), str(q[1]), [str(o) for o in q[2]]))
-        return cls(
-            title=str(data.get("title") or ""),
-            background=str(data.get("background") or ""),
-            questions=questions,
-            audience=str(data.get("audience") or ""),
-            closes_at=str(data.get("closes_at") or ""),
-        )
-
-
 def title_text(raw: str) -> Cleaned:
     return clean(raw, max_len=TITLE_MAX, need_words=True)
 
@@ -277,25 +249,26 @@ def quick_closing(days: int, clock: Clock, zone: ZoneInfo) -> datetime | None:
     return datetime.combine(local_day, CLOSE_HOUR, tzinfo=zone)
 
 
-def room_for_more(draft: Draft) -> bool:
+def room_for_more(draft: ConsultationDraft) -> bool:
     return len(draft.questions) < MAX_QUESTIONS
 
 
-def _draft_ready(draft: Draft, clock: Clock) -> bool:
+def _draft_ready(draft: ConsultationDraft, clock: Clock) -> bool:
     problems = [
         not title_text(draft.title).ok,
         not background_text(draft.background).ok,
         draft.audience not in AUDIENCES,
         not 1 <= len(draft.questions) <= MAX_QUESTIONS,
-        not draft.closes_at,
     ]
-    for kind, prompt, options in draft.questions:
-        problems.append(kind not in KINDS or not prompt_text(prompt).ok)
-        if kind == "text":
-            problems.append(bool(options))
+    for question in draft.questions:
+        problems.append(question.kind not in KINDS or not prompt_text(question.prompt).ok)
+        if question.kind == "text":
+            problems.append(bool(question.options))
         else:
+            options = list(question.options)
             problems.append(options_text("\n".join(options)) != options)
-    return not any(problems) and from_db(draft.closes_at) - clock.now() >= MIN_OPEN
+    closes = draft.closes_at
+    return not any(problems) and closes is not None and closes - clock.now() >= MIN_OPEN
 
 
 @dataclass(frozen=True)
@@ -314,13 +287,14 @@ async def publish(
     settings: Settings,
     *,
     actor: Person,
-    draft: Draft,
+    draft: ConsultationDraft,
 ) -> Published | Refusal:
     """Store it, invite the audience through the outbox, and set the closing timer: one
     transaction, so a crash leaves either all of it or none."""
     if not runs_them(actor.role):
         return Refusal.NOT_FOR_YOU
-    if not _draft_ready(draft, clock):
+    closes = draft.closes_at
+    if closes is None or draft.audience is None or not _draft_ready(draft, clock):
         return Refusal.BAD_DRAFT
     now = clock.now()
     consultation_id = await store.add(
@@ -329,11 +303,10 @@ async def publish(
         background=draft.background,
         audience=draft.audience,
         opened_at=to_db(now),
-        closes_at=draft.closes_at,
+        closes_at=to_db(closes),
         created_by=actor.id or None,
-        questions=draft.questions,
+        questions=[(q.kind, q.prompt, list(q.options)) for q in draft.questions],
     )
-    closes = from_db(draft.closes_at)
     # The other content languages' words typed in the wizard (handlers/content.py).
     numbered = {
         f"{kind}:{i}": f"{kind}:{i}" for kind in ("prompt", "options") for i in range(MAX_QUESTIONS)
