@@ -51,7 +51,6 @@ from bot.council.flows import Flow
 from handlers import content as asking
 from handlers.base import Button, Call, Reply, Result
 from handlers.base import stale as _stale
-from storage.clock import from_db
 
 LIST_OPEN, LIST_CLOSED = 10, 5
 S = TypeVar("S", bound=enum.StrEnum)
@@ -118,15 +117,13 @@ async def list_(call: Call) -> Result:
                     call.t(
                         "consultations.list_line_staff",
                         title=c.title,
-                        closes=from_db(c.closes_at),
+                        closes=c.closes_at,
                         families=_families(numbers.families),
                         members=_members(numbers.members),
                     )
                 )
             else:
-                lines.append(
-                    call.t("consultations.list_line", title=c.title, closes=from_db(c.closes_at))
-                )
+                lines.append(call.t("consultations.list_line", title=c.title, closes=c.closes_at))
             buttons.append([Button(_label(c.title), OpenConsultation(c.id).pack())])
     if closed:
         lines.append(call.t("consultations.list_closed"))
@@ -177,7 +174,7 @@ def _open_view(call: Call, progress: Progress) -> Reply:
         "consultations.view_open",
         title=c.title,
         background=c.background,
-        closes=from_db(c.closes_at),
+        closes=c.closes_at,
         total=total,
     )
     first = next((q.position for q in progress.questions if q.position not in progress.answers), 1)
@@ -212,7 +209,7 @@ async def _closed_view(call: Call, consultation: council.ConsultationRow) -> Rep
         call.t(
             "consultations.view_closed",
             title=consultation.title,
-            closed=from_db(consultation.closed_at or consultation.closes_at),
+            closed=consultation.closed_at or consultation.closes_at,
         )
     ]
     if await council.took_part(call.tx, consultation.id, call.me):
@@ -237,7 +234,7 @@ async def _staff_view(call: Call, consultation: council.ConsultationRow) -> Repl
         status=call.t("consultations.status_open")
         if is_open
         else call.t("consultations.status_closed"),
-        closes=from_db(consultation.closes_at),
+        closes=consultation.closes_at,
         families=numbers.families,
         families_started=numbers.families_started if is_open else 0,
         members=numbers.members,
@@ -400,7 +397,7 @@ async def _review(call: Call, progress: Progress) -> Result:
                 answer=_answer_text(call, question, progress.answers.get(question.position)),
             )
         )
-    closes = from_db(c.closes_at)
+    closes = c.closes_at
     if progress.submitted:
         lines.append(call.t("consultations.review_sent", closes=closes))
     else:
@@ -499,7 +496,7 @@ async def name_choice(call: Call, b: NameChoice) -> Result:
             return _refused(call, named)
         return [
             call.reply("consultations.name_anonymous", edit=True),
-            call.reply("consultations.thanks", closes=from_db(progress.consultation.closes_at)),
+            call.reply("consultations.thanks", closes=progress.consultation.closes_at),
         ]
     await _save(call, flows.ANSWER, AnswerStep.NAME, Answering(cid))
     return call.reply("consultations.ask_name_text", edit=True)
@@ -533,7 +530,7 @@ async def _answer_typed(
         progress = await _progress(call, consultation_id)
         if isinstance(progress, Refusal):
             return progress
-        closes = from_db(progress.consultation.closes_at)
+        closes = progress.consultation.closes_at
         return [
             call.reply("consultations.name_given", name=cleaned.text),
             call.reply("consultations.thanks", closes=closes),

@@ -30,7 +30,6 @@ from bot.council.text import Cleaned, clean
 from storage import consultations as store
 from storage import people
 from storage import timers as timer_store
-from storage.clock import from_db, to_db
 from storage.consultations import AnswerRow, ConsultationRow, ParticipantRow, QuestionRow
 from storage.db import Tx
 from storage.timers import TimerRow
@@ -138,7 +137,7 @@ def in_audience(role: str, audience: str) -> bool:
 
 def is_open(consultation: ConsultationRow, clock: Clock) -> bool:
     # The timer may be late (the bot was down): the closing time itself is the rule.
-    return consultation.status == "open" and clock.now() < from_db(consultation.closes_at)
+    return consultation.status == "open" and clock.now() < consultation.closes_at
 
 
 async def visible(tx: Tx, person: Person, consultation_id: int) -> ConsultationRow | Refusal:
@@ -302,8 +301,8 @@ async def publish(
         title=draft.title,
         background=draft.background,
         audience=draft.audience,
-        opened_at=to_db(now),
-        closes_at=to_db(closes),
+        opened_at=now,
+        closes_at=closes,
         created_by=actor.id or None,
         questions=[(q.kind, q.prompt, list(q.options)) for q in draft.questions],
     )
@@ -479,7 +478,7 @@ async def submit(tx: Tx, clock: Clock, person: Person, consultation_id: int) -> 
     if isinstance(found, Refusal):
         return found
     mine = await _mine(tx, consultation_id, person, found.group)
-    first = await store.submit(tx, mine.id, to_db(clock.now()))
+    first = await store.submit(tx, mine.id, clock.now())
     return Sent.FIRST if first else Sent.ALREADY
 
 
@@ -529,7 +528,7 @@ async def listed(tx: Tx, person: Person, *, status: str, limit: int) -> list[Con
 
 async def close(tx: Tx, clock: Clock, consultation_id: int) -> bool:
     """Close once: drafts go, who took part is set apart from what they said."""
-    if not await store.close(tx, consultation_id, to_db(clock.now())):
+    if not await store.close(tx, consultation_id, clock.now()):
         return False
     await store.drop_drafts(tx, consultation_id)
     await store.detach(tx, consultation_id)
@@ -554,7 +553,7 @@ async def close_overdue(tx: Tx, clock: Clock) -> int:
     down for longer than the grace period). Closing late is always right; answers were
     refused from the closing time anyway. Called whenever consultations are looked at."""
     closed = 0
-    for consultation_id in await store.overdue(tx, to_db(clock.now())):
+    for consultation_id in await store.overdue(tx, clock.now()):
         timer = await timer_store.get(tx, f"consultation:{consultation_id}:close")
         button = timer.payload.get("summary_button") if timer is not None else None
         closed += await _close_and_tell(tx, clock, consultation_id, button)
@@ -803,7 +802,7 @@ async def report(
         heard=heard_text.text,
         will_do=will_text.text,
         by=actor.id,
-        now=to_db(clock.now()),
+        now=clock.now(),
     )
     if not done:
         return Refusal.REPORTED
