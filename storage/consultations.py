@@ -23,6 +23,7 @@ _COLUMNS = (
 
 Audience = Literal["families", "members", "both"]  # the CHECK constraint's values
 Status = Literal["open", "closed"]
+Group = Literal["family", "member"]  # the group an answer is counted in
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class ParticipantRow:
     id: int
     consultation_id: int
     person_id: int | None
-    grp: str
+    grp: Group
     submitted_at: datetime | None
     name: str | None
 
@@ -212,7 +213,7 @@ async def participant(tx: Tx, consultation_id: int, person_id: int) -> Participa
     )
 
 
-async def join(tx: Tx, consultation_id: int, person_id: int, grp: str) -> ParticipantRow:
+async def join(tx: Tx, consultation_id: int, person_id: int, grp: Group) -> ParticipantRow:
     """The person's participant row, made on first use; never two (UNIQUE, conflict ignored)."""
     await tx.execute(
         "INSERT INTO consultation_participant (consultation_id, person_id, grp) VALUES (?, ?, ?)"
@@ -315,7 +316,7 @@ async def took_part(tx: Tx, consultation_id: int, person_id: int) -> bool:
     return row is not None
 
 
-async def submitted_answers(tx: Tx, consultation_id: int) -> list[tuple[int, str, str | None]]:
+async def submitted_answers(tx: Tx, consultation_id: int) -> list[tuple[int, Group, str | None]]:
     """(participant id, group, name) of every submitted participant, in id order."""
     rows = await tx.all(
         "SELECT id, grp, name FROM consultation_participant"

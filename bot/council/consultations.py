@@ -15,7 +15,7 @@ import re
 import secrets
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, assert_never
 from zoneinfo import ZoneInfo
 
 from bot import i18n
@@ -30,7 +30,7 @@ from bot.council.text import Cleaned, clean
 from storage import consultations as store
 from storage import people
 from storage import timers as timer_store
-from storage.consultations import AnswerRow, ConsultationRow, ParticipantRow, QuestionRow
+from storage.consultations import AnswerRow, ConsultationRow, Group, ParticipantRow, QuestionRow
 from storage.db import Tx
 from storage.timers import TimerRow
 
@@ -60,7 +60,7 @@ CLOSE_HOUR = time(17, 0)  # quick closing buttons close at 17:00 establishment t
 MIN_OPEN = timedelta(hours=1)
 
 # Which audience each answering role belongs to, and the group it is counted in.
-_GROUP = {roles.FAMILY: "family", roles.MEMBER: "member", roles.CHAIR: "member"}
+_GROUP: dict[str, Group] = {roles.FAMILY: "family", roles.MEMBER: "member", roles.CHAIR: "member"}
 _AUDIENCE_ROLES = {
     "families": (roles.FAMILY,),
     "members": (roles.MEMBER, roles.CHAIR),
@@ -110,7 +110,7 @@ class Sent(enum.StrEnum):
 # --- who may see and answer ------------------------------------------------------------------
 
 
-def group_of(role: str) -> str | None:
+def group_of(role: str) -> Group | None:
     return _GROUP.get(role)
 
 
@@ -155,7 +155,7 @@ async def visible(tx: Tx, person: Person, consultation_id: int) -> ConsultationR
 class _Answerable:
     consultation: ConsultationRow
     questions: list[QuestionRow]
-    group: str
+    group: Group
 
 
 async def _answerable(
@@ -408,7 +408,7 @@ async def progress(
     return Progress(found.consultation, found.questions, mine, answers)
 
 
-async def _mine(tx: Tx, consultation_id: int, person: Person, grp: str) -> ParticipantRow:
+async def _mine(tx: Tx, consultation_id: int, person: Person, grp: Group) -> ParticipantRow:
     return await store.join(tx, consultation_id, person.id, grp)
 
 
@@ -689,6 +689,17 @@ async def summary(tx: Tx, consultation_id: int) -> Summary | Refusal:
     return Summary(consultation, await turnout(tx, consultation_id), responses, out)
 
 
+def group_id(group: Group) -> str:
+    """The catalogue id naming a group in the CSV."""
+    match group:
+        case "family":
+            return "consultations.group_family"
+        case "member":
+            return "consultations.group_member"
+        case _:
+            assert_never(group)
+
+
 def _cell(text: str) -> str:
     # A cell starting like a formula would run in a spreadsheet: make it plain text.
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
@@ -735,7 +746,7 @@ async def export_csv(tx: Tx, consultation_id: int, lang: str) -> bytes | Refusal
         writer.writerow(
             [
                 number,
-                i18n.t(lang, f"consultations.group_{grp}"),
+                i18n.t(lang, group_id(grp)),
                 _cell(name or ""),
                 *cells,
             ]
