@@ -24,6 +24,7 @@ _COLUMNS = (
 Audience = Literal["families", "members", "both"]  # the CHECK constraint's values
 Status = Literal["open", "closed"]
 Group = Literal["family", "member"]  # the group an answer is counted in
+Kind = Literal["text", "single", "multiple"]
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class ConsultationRow:
 @dataclass(frozen=True)
 class QuestionRow:
     position: int
-    kind: str  # text, single, multiple
+    kind: Kind
     prompt: str
     options: list[str]
 
@@ -121,7 +122,7 @@ async def add(
     opened_at: datetime,
     closes_at: datetime,
     created_by: int | None,
-    questions: list[tuple[str, str, list[str]]],
+    questions: list[tuple[Kind, str, list[str]]],
 ) -> int:
     """A consultation and its questions (kind, prompt, options), numbered from 1."""
     consultation_id = await tx.insert(
