@@ -13,13 +13,11 @@ from bot.council import consultations as council
 from bot.council import content
 from bot.council.access_buttons import MenuCommand
 from bot.council.consultation_buttons import (
-    Audience,
     CloseEarlyAsk,
     CloseEarlyConfirm,
     ConsultationSummary,
     DoneMultiple,
     GoToQuestion,
-    Kind,
     Mode,
     NameChoice,
     NewAudience,
@@ -51,11 +49,15 @@ from bot.council.flows import Flow
 from handlers import content as asking
 from handlers.base import Button, Call, Reply, Result
 from handlers.base import stale as _stale
+from handlers.labels import Ids
 
 LIST_OPEN, LIST_CLOSED = 10, 5
 S = TypeVar("S", bound=enum.StrEnum)
 D = TypeVar("D", bound=FlowDraft)
 LABEL_MAX = 40
+_KIND = Ids("consultations.kind_{}", council.KINDS)
+_AUDIENCE = Ids("consultations.audience_{}", council.AUDIENCES)
+_STATUS = Ids("consultations.status_{}", ("open", "closed"))
 
 
 def refusal_id(reason: Refusal) -> str:
@@ -230,10 +232,8 @@ async def _staff_view(call: Call, consultation: council.ConsultationRow) -> Repl
     text = call.t(
         "consultations.staff_view",
         title=consultation.title,
-        audience=_audience_label(call, consultation.audience),
-        status=call.t("consultations.status_open")
-        if is_open
-        else call.t("consultations.status_closed"),
+        audience=call.t(_AUDIENCE[consultation.audience]),
+        status=call.t(_STATUS[consultation.status]),
         closes=consultation.closes_at,
         families=numbers.families,
         families_started=numbers.families_started if is_open else 0,
@@ -575,36 +575,12 @@ def _draft_at(call: Call, step: NewStep) -> ConsultationDraft | None:
     return at.draft if at is not None and at.step is step else None
 
 
-def _kind_label(call: Call, kind: Kind) -> str:
-    match kind:
-        case "text":
-            return call.t("consultations.kind_text")
-        case "single":
-            return call.t("consultations.kind_single")
-        case "multiple":
-            return call.t("consultations.kind_multiple")
-        case _:
-            assert_never(kind)
-
-
-def _audience_label(call: Call, audience: Audience) -> str:
-    match audience:
-        case "families":
-            return call.t("consultations.audience_families")
-        case "members":
-            return call.t("consultations.audience_members")
-        case "both":
-            return call.t("consultations.audience_both")
-        case _:
-            assert_never(audience)
-
-
 def _kind_buttons(call: Call) -> list[list[Button]]:
-    return [[Button(_kind_label(call, k), NewKind(k).pack())] for k in council.KINDS]
+    return [[Button(call.t(_KIND[k]), NewKind(k).pack())] for k in council.KINDS]
 
 
 def _audience_buttons(call: Call) -> list[list[Button]]:
-    return [[Button(_audience_label(call, a), NewAudience(a).pack())] for a in council.AUDIENCES]
+    return [[Button(call.t(_AUDIENCE[a]), NewAudience(a).pack())] for a in council.AUDIENCES]
 
 
 def _close_buttons(call: Call) -> list[list[Button]]:
@@ -758,7 +734,7 @@ async def _preview(call: Call, draft: ConsultationDraft) -> Result:
                 "consultations.preview_question",
                 number=number,
                 prompt=question.prompt,
-                kind=_kind_label(call, question.kind),
+                kind=call.t(_KIND[question.kind]),
             )
         )
         questions.extend(call.t("consultations.preview_option", option=o) for o in question.options)
@@ -767,7 +743,7 @@ async def _preview(call: Call, draft: ConsultationDraft) -> Result:
         title=draft.title,
         background=draft.background,
         questions="\n".join(questions),
-        audience=_audience_label(call, draft.audience),
+        audience=call.t(_AUDIENCE[draft.audience]),
         closes=draft.closes_at,
     )
     buttons = [

@@ -4,7 +4,6 @@ database keeps its one text form (UTC, fixed width), so rows written before read
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from storage import consultations as store
@@ -15,8 +14,7 @@ OPENED = datetime(2026, 7, 1, 9, 30, tzinfo=LONDON)  # summer time: 08:30 UTC
 CLOSES = datetime(2026, 7, 8, 17, 0, tzinfo=LONDON)
 
 
-async def test_times_go_in_and_come_out_aware(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "c.sqlite3")
+async def test_times_go_in_and_come_out_aware(db: Database) -> None:
     async with db.transaction() as tx:
         await tx.execute(
             "INSERT INTO person (id, role, joined_at, updated_at) VALUES (1, 'family', ?, ?)",
@@ -61,4 +59,3 @@ async def test_times_go_in_and_come_out_aware(tmp_path: Path) -> None:
         assert closed is not None
         assert closed.status == "closed" and closed.closed_at == shut
         assert closed.reported_at == reported
-    await db.close()

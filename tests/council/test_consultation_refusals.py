@@ -9,22 +9,21 @@ from datetime import timedelta
 from typing import Any
 
 from bot import i18n
+from bot.config import Settings
 from bot.council import consultations as council
+from bot.council.access import Person
+from bot.council.clock import FakeClock
 from bot.council.consultations import CloseEarly, Done, Refusal, Sent
-from storage.people import PersonRow
-from tests.harness import Harness
+from storage.db import Database
+from tests.council.conftest import MakePerson
 
 
-async def _people(h: Harness) -> dict[str, PersonRow]:
-    found: dict[str, PersonRow] = {}
-    for role, wing in (("staff", None), ("family", "a"), ("member", "a"), ("observer", None)):
-        person = await h.person(await h.join(role, wing=wing))
-        assert person is not None
-        found[role] = person
-    return found
+async def _people(person: MakePerson) -> dict[str, Person]:
+    roles = (("staff", None), ("family", "a"), ("member", "a"), ("observer", None))
+    return {role: await person(role, wing=wing) for role, wing in roles}
 
 
-def _draft(h: Harness, **changes: Any) -> council.ConsultationDraft:
+def _draft(clock: FakeClock, **changes: Any) -> council.ConsultationDraft:
     draft = council.ConsultationDraft(
         title="Visits on Saturdays",
         background="We want to change the visits hall.",
@@ -33,25 +32,26 @@ def _draft(h: Harness, **changes: Any) -> council.ConsultationDraft:
             council.Question("single", "When?", ("Morning", "Afternoon")),
         ),
         audience="families",
-        closes_at=h.clock.now() + timedelta(days=7),
+        closes_at=clock.now() + timedelta(days=7),
     )
     return replace(draft, **changes)
 
 
-async def test_refusals_are_answered_not_raised(h: Harness) -> None:
-    who = await _people(h)
-    clock = h.clock
-    async with h.db.transaction() as tx:
+async def test_refusals_are_answered_not_raised(
+    db: Database, clock: FakeClock, settings: Settings, person: MakePerson
+) -> None:
+    who = await _people(person)
+    async with db.transaction() as tx:
         # Only staff publish; a draft that does not hold together is refused as a whole.
         assert await council.publish(
-            tx, clock, h.settings, actor=who["family"], draft=_draft(h)
+            tx, clock, settings, actor=who["family"], draft=_draft(clock)
         ) is (Refusal.NOT_FOR_YOU)
-        too_soon = _draft(h, closes_at=clock.now() + timedelta(minutes=30))
-        assert await council.publish(tx, clock, h.settings, actor=who["staff"], draft=too_soon) is (
+        too_soon = _draft(clock, closes_at=clock.now() + timedelta(minutes=30))
+        assert await council.publish(tx, clock, settings, actor=who["staff"], draft=too_soon) is (
             Refusal.BAD_DRAFT
         )
         published = await council.publish(
-            tx, clock, h.settings, actor=who["staff"], draft=_draft(h)
+            tx, clock, settings, actor=who["staff"], draft=_draft(clock)
         )
         assert isinstance(published, council.Published)
         cid = published.consultation_id

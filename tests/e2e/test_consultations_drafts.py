@@ -12,7 +12,7 @@ import pytest
 
 from bot.council.consultation_buttons import NewPublish
 from bot.council.consultation_flows import NEW, ConsultationDraft, NewStep, Question
-from tests.harness import Harness
+from tests.support.harness import Harness
 
 # The shape handlers wrote before the draft was typed: questions as [kind, prompt, options]
 # lists, "" for what is not chosen yet, the closing time as database text.
