@@ -9,6 +9,7 @@ is sent again once on restart. See docs/DELIVERY.md.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import logging
 import math
@@ -145,6 +146,8 @@ class Pacer:
         self._chat_ready: dict[int, float] = {}
         self._all_ready = 0.0
         self._round_trips: deque[float] = deque(maxlen=ROUND_TRIPS_KEPT)
+        self._measured_cache: tuple[tuple[float, float] | None, bool] | None = None
+        self._measured_of = -1
         self._refused_in_a_row: set[int] = set()  # chats of the 429s since the last other answer
         self.pace = 1.0  # share of R sent at when there is no guarantee (AIMD)
         self._lateness: deque[tuple[float, float]] = deque()  # (when, how late) the last seconds'
@@ -166,12 +169,12 @@ class Pacer:
             bounds = self.one_way()
             back = bounds[0] if bounds is not None else 0.0
             arrived = started + round_trip / 2 + ASYMMETRY + self._held_up(started, now)
-            # Refused or not, it arrived and counted.
-            self._landed.append(min(arrived, now - back))
-            if len(self._landed) > 4 * self.capacity + 64:
-                horizon = now - 2.0
-                self._landed = [at for at in self._landed if at > horizon]
+            # Refused or not, it arrived and counted. Kept in order, the last seconds' only.
+            bisect.insort(self._landed, min(arrived, now - back))
+            if len(self._landed) > 2 * self.capacity + 64:
+                del self._landed[: bisect.bisect_right(self._landed, now - 2.0)]
         self._round_trips.append(max(round_trip, 0.0))
+        self._measured_cache = None
         if refused:
             if not self.guaranteed():
                 self.pace = max(OPEN_FLOOR, self.pace * OPEN_DECREASE)
@@ -192,14 +195,15 @@ class Pacer:
         """How much later than mid round trip a send may have arrived: half the event loop's
         worst hold-up during its flight."""
         # The worst, not the sum: a request waits for the loop once on each leg, and hold-ups
-        # one after another are the same busy loop seen by each probe.
-        return (
-            max(
-                (late for at, late in self._lateness if at > started and at - late < answered),
-                default=0.0,
-            )
-            / 2
-        )
+        # one after another are the same busy loop seen by each probe. Newest first: a flight
+        # is short, so only the last few count.
+        worst = 0.0
+        for at, late in reversed(self._lateness):
+            if at <= started:
+                break
+            if at - late < answered:
+                worst = max(worst, late)
+        return worst / 2
 
     def margin(self) -> float:
         """What the arrival rule leaves over (ARRIVAL_MARGIN)."""
@@ -208,23 +212,33 @@ class Pacer:
     def one_way(self) -> tuple[float, float] | None:
         """The least and the most one-way delay (half round trips), widened at each end by the
         gap a sample of this size leaves to the true bounds; None until 8 are measured."""
-        trips = self._round_trips
-        if len(trips) < 8:
-            return None
-        least, most = min(trips) / 2, max(trips) / 2
-        slack = (most - least) / len(trips)
-        return max(least - slack, 0.0), most + slack
+        return self._measured()[0]
 
     def guaranteed(self) -> bool:
         """Is the delay steady enough to keep every second at the receiver to R? Judged on the
         usual spread (the 90th percentile of the round trips against the least), so that one
         hold-up of the event loop does not switch the guarantee off. Until measured: yes (the
         safe side)."""
+        return self._measured()[1]
+
+    def _measured(self) -> tuple[tuple[float, float] | None, bool]:
+        # Worked out once per new round trip, not on every look at the pace (R can be 200).
+        if self._measured_of == len(self._round_trips) and self._measured_cache is not None:
+            return self._measured_cache
         trips = self._round_trips
         if len(trips) < 8:
-            return True
-        usual = sorted(trips)[int(len(trips) * 0.9)]
-        return (usual - min(trips)) / 2 <= GUARANTEE_SPREAD
+            result: tuple[tuple[float, float] | None, bool] = (None, True)
+        else:
+            ordered = sorted(trips)
+            least, most = ordered[0] / 2, ordered[-1] / 2
+            slack = (most - least) / len(ordered)
+            usual = ordered[int(len(ordered) * 0.9)] / 2
+            result = (
+                (max(least - slack, 0.0), most + slack),
+                usual - least <= GUARANTEE_SPREAD,
+            )
+        self._measured_cache, self._measured_of = result, len(trips)
+        return result
 
     def interval(self) -> float:
         """Seconds between two tokens: one slot of R, or of R slowed by the 429s seen."""
@@ -249,7 +263,8 @@ class Pacer:
         least = bounds[0] if bounds is not None else 0.0
         # Arrivals a second or more before the new one's earliest landing share no second with it.
         horizon = now + least - 1.0
-        arrivals = [at for at in self._landed if at > horizon]
+        landed = self._landed
+        arrivals = landed[max(bisect.bisect_right(landed, horizon), len(landed) - self.capacity) :]
         for send, left in list(self._left.items()):
             if now - left > FORGET_AFTER_S:
                 del self._left[send]
