@@ -369,12 +369,12 @@ def test_over_a_spread_too_wide_to_guarantee_it_paces_at_r_and_slows_on_429s() -
     assert pacer.guaranteed()
     measured(pacer, 0.5, 1.5)
     assert not pacer.guaranteed()
-    assert pacer.interval() == pytest.approx(1 / 30)
+    assert pacer.interval() == pytest.approx(1 / (30 * delivery.OPEN_PACE))
     pacer.observe(1.0, refused=True)
-    assert pacer.interval() == pytest.approx(1 / (30 * delivery.OPEN_DECREASE))
+    assert pacer.interval() == pytest.approx(1 / (30 * delivery.OPEN_PACE * delivery.OPEN_DECREASE))
     for _ in range(100):
         pacer.observe(1.0, refused=True)
     assert pacer.pace == pytest.approx(delivery.OPEN_FLOOR)  # never slower than the floor
-    for _ in range(200):
+    for _ in range(300):
         pacer.observe(1.0)
-    assert pacer.pace == pytest.approx(1.0)  # answers win the pace back, never past R
+    assert pacer.pace == pytest.approx(delivery.OPEN_PACE)  # won back, never past it
