@@ -28,7 +28,6 @@ from handlers.base import Button, Call, Reply, Result, stranger
 from storage import audit as audit_store
 from storage import people as people_store
 from storage import safety as safety_store
-from storage.clock import from_db
 
 if TYPE_CHECKING:
     from handlers import Command
@@ -430,7 +429,7 @@ async def _audit_page(call: Call, before: int | None, *, edit: bool) -> Result:
     lines = [call.t("audit.title")]
     zone = call.services.settings.establishment.timezone
     for row in rows:
-        when = format_datetime(from_db(row.at), "d MMM, HH:mm", tzinfo=zone, locale=call.lang)
+        when = format_datetime(row.at, "d MMM, HH:mm", tzinfo=zone, locale=call.lang)
         lines.append(call.t("reader.audit.line", when=when, sentence=_audit_sentence(call, row)))
     buttons = [[call.button("common.older", AuditPage(rows[-1].id))]] if len(rows) == 10 else []
     return Reply("\n".join(lines), buttons, edit)

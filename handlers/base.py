@@ -32,7 +32,6 @@ from handlers.callbacks import Callback
 from handlers.patience import patiently
 from storage import conversation
 from storage import people as people_store
-from storage.clock import to_db
 from storage.conversation import ConversationRow
 from storage.db import Tx
 
@@ -114,7 +113,7 @@ class Call:
         return Button(self.t(message_id, **params), packed)
 
     async def begin(self, flow: str, step: str, data: dict[str, Any] | None = None) -> None:
-        now = to_db(self.services.clock.now())
+        now = self.services.clock.now()
         await conversation.put(self.tx, self.me.id, flow, step, data or {}, now)
 
     async def end_flow(self) -> bool:
@@ -192,7 +191,7 @@ async def run(
         if person is not None:
             # Notices follow them to the channel they used last; any update from them also
             # proves they unblocked the bot there, so notices may be queued again.
-            await people_store.used_channel(tx, person.id, channel, user.id, to_db(clock.now()))
+            await people_store.used_channel(tx, person.id, channel, user.id, clock.now())
             if person.unreachable:
                 person = replace(person, unreachable=False)
         lang = language_for(person, user.language_code, services)

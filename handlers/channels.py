@@ -12,7 +12,6 @@ from bot.council.roles import NotAllowed
 from handlers.base import Button, Call, Reply, Result
 from storage import outbox
 from storage import people as people_store
-from storage.clock import to_db
 
 
 def channel_label(call: Call, channel: Channel | None, name: str = "") -> str:
@@ -168,7 +167,7 @@ async def choose_channel(call: Call, b: ChooseChannel) -> Result:
     if choice is not None and choice not in mine:
         call.toast = call.t("common.stale_button")
         return None
-    now = to_db(call.services.clock.now())
+    now = call.services.clock.now()
     await people_store.choose_channel(call.tx, call.me.id, choice, now)
     if choice is None:
         return call.reply("channels.chose_last_used", edit=True)

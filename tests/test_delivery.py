@@ -193,7 +193,7 @@ async def test_expired_and_departed_are_dropped_with_a_reason(h: Harness) -> Non
     await queue(h, late, "test:late", expires_at=h.clock.now() + timedelta(minutes=5))
     await queue(h, leaver, "test:leaver")
     async with h.db.transaction() as tx:
-        await people.set_status(tx, leaver.id, "left", "2026-11-02T10:00:00.000000Z")
+        await people.set_status(tx, leaver.id, "left", datetime(2026, 11, 2, 10, 0, tzinfo=UTC))
     h.clock.advance(timedelta(minutes=10))
     assert await h.deliver() == 0
     rows = {r["key"]: r for r in await h.rows("SELECT key, status, last_error FROM outbox")}

@@ -8,7 +8,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.config import Settings
 from bot.council import audit, notices, roles
@@ -93,8 +93,8 @@ async def create_invite(
         label=label,
         # Id 0 is the server console (python -m bot invite), which is nobody in the person table.
         created_by=actor.id or None,
-        now=to_db(now),
-        expires_at=to_db(expires),
+        now=now,
+        expires_at=expires,
         channel=channel,
     )
     if safer_custody:
@@ -146,8 +146,8 @@ async def create_link(
         wing=target.wing,
         label=None,
         created_by=actor.id or None,
-        now=to_db(now),
-        expires_at=to_db(expires),
+        now=now,
+        expires_at=expires,
         channel=channel,
         person_id=target.id,
     )
@@ -184,8 +184,7 @@ async def lockout_until(
     until = await invite_store.locked_until(tx, tg_user_id, channel)
     if until is None:
         return None
-    moment = from_db(until)
-    return moment if moment > clock.now() else None
+    return until if until > clock.now() else None
 
 
 async def redeem(
@@ -213,18 +212,18 @@ async def redeem(
     invite = None
     if _CODE_SHAPE.match(code):
         invite = await invite_store.by_hash(tx, await _code_hash(tx, code))
-    if invite is None or invite.used_at is not None or from_db(invite.expires_at) <= now:
-        await invite_store.record_failure(tx, tg_user_id, to_db(now), channel)
+    if invite is None or invite.used_at is not None or invite.expires_at <= now:
+        await invite_store.record_failure(tx, tg_user_id, now, channel)
         paused_until = await _establishment_budget(tx, clock, settings)
         if paused_until is not None:
             return Redemption(paused_until=paused_until)
-        window_start = to_db(now - settings.invites.failure_window)
+        window_start = now - settings.invites.failure_window
         if (
             await invite_store.failures_since(tx, tg_user_id, window_start, channel)
             >= settings.invites.max_failures
         ):
             until = now + settings.invites.lockout
-            await invite_store.lock(tx, tg_user_id, to_db(until), channel)
+            await invite_store.lock(tx, tg_user_id, until, channel)
             return Redemption(locked_until=until)
         return Redemption(bad_code=True)
     here = settings.channel(channel)
@@ -241,7 +240,7 @@ async def redeem(
         if existing is not None:
             # This identity belonged to someone who left or was revoked: it cannot be moved.
             return Redemption(bad_code=True)
-        await people.add_identity(tx, target.id, channel, tg_user_id, to_db(now))
+        await people.add_identity(tx, target.id, channel, tg_user_id, now)
         person_id = target.id
         await audit.record(
             tx,
@@ -260,10 +259,10 @@ async def redeem(
             wing=invite.wing,
             label=invite.label,
             language=settings.establishment.default_language,
-            now=to_db(now),
+            now=now,
             channel=channel,
         )
-    if not await invite_store.mark_used(tx, invite.id, person_id, to_db(now)):
+    if not await invite_store.mark_used(tx, invite.id, person_id, now):
         raise RuntimeError(
             "invite used twice in one transaction"
         )  # the lock makes this unreachable
@@ -299,7 +298,8 @@ async def _establishment_budget(tx: Tx, clock: Clock, settings: Settings) -> dat
             await notices.notify(
                 tx,
                 clock,
-                key=f"invites:paused:{to_db(now)}:{admin.id}",
+                # One alert per pause and admin: the moment it started names the pause.
+                key=f"invites:paused:{now.astimezone(UTC).isoformat()}:{admin.id}",
                 person=admin,
                 message="safety.invites_paused",
                 params={"until": notices.when(until), "count": failures},
@@ -312,7 +312,7 @@ async def _establishment_budget(tx: Tx, clock: Clock, settings: Settings) -> dat
             actor_role=None,
             action="invites.paused",
             subject="invites",
-            detail={"failures": failures, "until": to_db(until)},
+            detail={"failures": failures, "until": until},
         )
     return until
 
@@ -326,7 +326,7 @@ async def admit_configured_admin(
     existing = await people.by_identity(tx, channel, tg_user_id)
     if existing is not None and existing.status == "active" and existing.role == roles.ADMIN:
         return existing
-    now = to_db(clock.now())
+    now = clock.now()
     person_id = await people.upsert_member(
         tx,
         tg_user_id=tg_user_id,
@@ -358,7 +358,7 @@ async def load(tx: Tx, tg_user_id: int, channel: str = people.TELEGRAM) -> Perso
 
 
 async def choose_language(tx: Tx, clock: Clock, person: Person, language: str) -> Person:
-    await people.set_language(tx, person.id, language, to_db(clock.now()))
+    await people.set_language(tx, person.id, language, clock.now())
     updated = await people.by_id(tx, person.id)
     assert updated is not None
     return updated
@@ -381,7 +381,7 @@ async def revoke(tx: Tx, clock: Clock, *, actor: Person, target_id: int) -> Revo
         return Revocation(False, target, "not_allowed")
     if target.status != "active":
         return Revocation(False, target, "already")
-    await people.set_status(tx, target.id, "revoked", to_db(clock.now()))
+    await people.set_status(tx, target.id, "revoked", clock.now())
     await conversation_store.clear(tx, target.id)
     # An office holder's seat empties: staff are prompted to hold a by-election (issue 16).
     from bot.council import elections  # here, not at the top: elections imports this module

@@ -18,7 +18,6 @@ from bot.council.flows import Flow
 from bot.council.roles import NotAllowed
 from storage import announcements as store
 from storage import people
-from storage.clock import from_db, to_db
 from storage.db import Tx
 
 Audience = Literal["members", "families", "staff", "everyone"]
@@ -89,7 +88,7 @@ async def draft(tx: Tx, clock: Clock, *, actor: Person, audience_name: str, text
         raise NotAllowed(actor.role)
     reached = await audience(tx, audience_name, actor=actor)
     draft_id = await store.add_draft(
-        tx, author_id=actor.id, audience=audience_name, text=text, now=to_db(clock.now())
+        tx, author_id=actor.id, audience=audience_name, text=text, now=clock.now()
     )
     return Draft(draft_id, audience_name, text, len(reached))
 
@@ -128,15 +127,15 @@ async def send(
         done = Result.ALREADY if row.status == "sent" else Result.CANCELLED
         return Outcome(done, row.recipients or 0)
     now = clock.now()
-    if now - from_db(row.created_at) > DRAFT_LIFETIME:
-        await store.finish_draft(tx, row.id, "cancelled", to_db(now))
+    if now - row.created_at > DRAFT_LIFETIME:
+        await store.finish_draft(tx, row.id, "cancelled", now)
         return Outcome(Result.EXPIRED)
     reached = await audience(tx, row.audience, actor=actor)
     if not reached:
-        await store.finish_draft(tx, row.id, "cancelled", to_db(now), 0)
+        await store.finish_draft(tx, row.id, "cancelled", now, 0)
         return Outcome(Result.NOBODY)
     # Claimed first: a second press (or a concurrent one) finds it sent and queues nothing.
-    if not await store.finish_draft(tx, row.id, "sent", to_db(now)):
+    if not await store.finish_draft(tx, row.id, "sent", now):
         return Outcome(Result.ALREADY)
     # Each reader gets the words in their language (or the first language's, marked).
     text = content.param(
@@ -172,6 +171,6 @@ async def cancel(tx: Tx, clock: Clock, *, actor: Person, draft_id: int) -> Outco
         return Outcome(Result.UNKNOWN)
     if row.author_id != actor.id:
         return Outcome(Result.NOT_YOURS)
-    if not await store.finish_draft(tx, row.id, "cancelled", to_db(clock.now())):
+    if not await store.finish_draft(tx, row.id, "cancelled", clock.now()):
         return Outcome(Result.ALREADY if row.status == "sent" else Result.CANCELLED)
     return Outcome(Result.CANCELLED)

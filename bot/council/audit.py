@@ -6,7 +6,6 @@ from typing import Any
 
 from bot.council.clock import Clock
 from storage import audit as audit_store
-from storage.clock import to_db
 from storage.db import Tx
 
 
@@ -23,7 +22,7 @@ async def record(
     # Never pass a ballot choice, free text of a vote or an invite code in detail.
     await audit_store.append(
         tx,
-        at=to_db(clock.now()),
+        at=clock.now(),
         actor_id=actor_id,
         actor_role=actor_role,
         action=action,

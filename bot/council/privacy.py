@@ -13,7 +13,6 @@ from bot.council.access import Person, person_ref
 from bot.council.clock import Clock
 from bot.council.roles import NotAllowed
 from storage import people
-from storage.clock import from_db, to_db
 from storage.db import Tx
 from storage.people import OwnData
 
@@ -33,7 +32,7 @@ class MyData:
 
 async def my_data(tx: Tx, settings: Settings, person: Person) -> MyData:
     counts = await people.own_data(tx, person.id)
-    joined = from_db(counts.joined_at).astimezone(settings.establishment.timezone).date()
+    joined = counts.joined_at.astimezone(settings.establishment.timezone).date()
     return MyData(person, joined, counts)
 
 
@@ -46,7 +45,7 @@ async def leave(tx: Tx, clock: Clock, person: Person) -> bool:
     from bot.council import elections  # here, not at the top: elections imports access
 
     await elections.seat_vacated(tx, clock, person.id, "left")
-    outcome = await people.forget(tx, person.id, to_db(clock.now()), leaving=True)
+    outcome = await people.forget(tx, person.id, clock.now(), leaving=True)
     if outcome is None:
         return False
     await audit.record(

@@ -11,7 +11,6 @@ from bot.council import access, audit
 from bot.council.clock import Clock
 from storage import invites as invite_store
 from storage import people
-from storage.clock import from_db, to_db
 from storage.db import Tx
 
 JOINED = "joined"
@@ -96,21 +95,21 @@ async def reset_pin(
     fits = (
         invite is not None
         and invite.used_at is None
-        and from_db(invite.expires_at) > now
+        and invite.expires_at > now
         and invite.role == person.role
         and invite.wing == person.wing
     )
     if invite is None or not fits:
-        await invite_store.record_failure(tx, tg_user_id, to_db(now), channel)
-        since = to_db(now - settings.invites.failure_window)
+        await invite_store.record_failure(tx, tg_user_id, now, channel)
+        since = now - settings.invites.failure_window
         if (
             await invite_store.failures_since(tx, tg_user_id, since, channel)
             >= settings.invites.max_failures
         ):
-            await invite_store.lock(tx, tg_user_id, to_db(now + settings.invites.lockout), channel)
+            await invite_store.lock(tx, tg_user_id, now + settings.invites.lockout, channel)
             return SignInOutcome(LOCKED)
         return SignInOutcome(BAD_CODE)
-    await invite_store.mark_used(tx, invite.id, person.id, to_db(now))
+    await invite_store.mark_used(tx, invite.id, person.id, now)
     await invite_store.clear_failures(tx, tg_user_id, channel)
     # The staff member who issued the code is named by invite.create; this line ties the two.
     await audit.record(
