@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, assert_never
 
 from babel.dates import format_datetime
 
@@ -25,9 +25,6 @@ from bot.council.text import clean
 from bot.services import Services
 from handlers import channels, schemes
 from handlers.base import Button, Call, Reply, Result, stranger
-from storage import audit as audit_store
-from storage import people as people_store
-from storage import safety as safety_store
 
 if TYPE_CHECKING:
     from handlers import Command
@@ -331,13 +328,12 @@ async def people_page(call: Call, b: PeoplePage) -> Result:
 
 
 async def _people_page(call: Call, page: int, *, edit: bool) -> Result:
-    total = await people_store.count_active(call.tx)
-    rows = await people_store.active_page(call.tx, limit=PAGE, offset=page * PAGE)
+    found = await access.roll(call.tx, page=page, size=PAGE)
+    total, rows, contacts = found.total, found.people, found.contacts
     if not rows:
         return call.reply("people.none", edit=edit)
     lines = [call.t("people.title", count=total)]
     # Safer-custody contacts are marked; having none is said first (issue 12).
-    contacts = await safety_store.contact_ids(call.tx)
     if not contacts:
         lines.append(call.t("safety.no_contacts"))
     buttons: list[list[Button]] = []
@@ -380,11 +376,16 @@ async def revoke_ask(call: Call, b: RevokeAsk) -> Result:
 
 
 async def _revoke_question(call: Call, target_id: int, *, edit: bool) -> Result:
-    target = await people_store.by_id(call.tx, target_id)
-    if target is None or target.status != "active":
-        return call.reply("revoke.unknown", edit=edit)
-    if target.id == call.me.id or not roles.may_revoke(call.me.role, target.role):
-        return call.reply("revoke.not_allowed", edit=edit)
+    check, target = await access.revoke_check(call.tx, actor=call.me, target_id=target_id)
+    match check:
+        case access.RevokeCheck.UNKNOWN:
+            return call.reply("revoke.unknown", edit=edit)
+        case access.RevokeCheck.NOT_ALLOWED:
+            return call.reply("revoke.not_allowed", edit=edit)
+        case access.RevokeCheck.MAY:
+            assert target is not None
+        case _:
+            assert_never(check)
     buttons = [
         [
             call.button("revoke.yes", RevokeConfirm(target.id)),
@@ -423,7 +424,7 @@ async def audit_page(call: Call, b: AuditPage) -> Result:
 
 
 async def _audit_page(call: Call, before: int | None, *, edit: bool) -> Result:
-    rows = await audit_store.page(call.tx, limit=10, before_id=before)
+    rows = await audit.page(call.tx, limit=10, before_id=before)
     if not rows:
         return call.reply("audit.none", edit=edit)
     lines = [call.t("audit.title")]
@@ -435,7 +436,7 @@ async def _audit_page(call: Call, before: int | None, *, edit: bool) -> Result:
     return Reply("\n".join(lines), buttons, edit)
 
 
-def _audit_sentence(call: Call, row: audit_store.AuditRow) -> str:
+def _audit_sentence(call: Call, row: audit.AuditRow) -> str:
     """An audit row as a sentence: "Chair P-0012 asked for more information on A-0004."."""
     if row.actor_id is None:
         actor = call.t("reader.audit.system")

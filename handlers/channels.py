@@ -4,14 +4,14 @@ channel's health in the admin's /delivery. See docs/CHANNELS.md."""
 
 from __future__ import annotations
 
+from typing import assert_never
+
 from bot.channels import health_all
 from bot.config import Channel
-from bot.council import access, roles
+from bot.council import access, notices
 from bot.council.access_buttons import ChooseChannel, InviteChannel, LinkChannel
 from bot.council.roles import NotAllowed
 from handlers.base import Button, Call, Reply, Result
-from storage import outbox
-from storage import people as people_store
 
 
 def channel_label(call: Call, channel: Channel | None, name: str = "") -> str:
@@ -99,11 +99,16 @@ async def link(call: Call) -> Result:
     person_id = access.parse_person_ref(" ".join(call.args)) if call.args else None
     if person_id is None:
         return call.reply("channels.link_usage")
-    target = await people_store.by_id(call.tx, person_id)
-    if target is None or target.status != "active":
-        return call.reply("channels.link_unknown")
-    if not roles.may_invite(call.me.role, target.role):
-        return call.reply("channels.link_not_allowed")
+    check, target = await access.link_check(call.tx, actor=call.me, person_id=person_id)
+    match check:
+        case access.LinkCheck.UNKNOWN:
+            return call.reply("channels.link_unknown")
+        case access.LinkCheck.NOT_ALLOWED:
+            return call.reply("channels.link_not_allowed")
+        case access.LinkCheck.MAY:
+            assert target is not None
+        case _:
+            assert_never(check)
     buttons = [
         [Button(channel_label(call, c), LinkChannel(target.id, c.name).pack())]
         for c in call.services.settings.all_channels()
@@ -149,9 +154,8 @@ async def link_channel(call: Call, b: LinkChannel) -> Result:
 
 
 async def my_channel(call: Call) -> Result:
-    mine = await people_store.identities(call.tx, call.me.id)
-    chosen = await people_store.chosen_channel(call.tx, call.me.id)
-    names = [i.channel for i in mine]
+    names = await access.channels_of(call.tx, call.me.id)
+    chosen = await access.chosen_channel(call.tx, call.me.id)
     where = ", ".join(_label_of(call, n) for n in names)
     if len(names) < 2:
         return call.reply("channels.only_one", channels=where)
@@ -163,12 +167,9 @@ async def my_channel(call: Call) -> Result:
 
 async def choose_channel(call: Call, b: ChooseChannel) -> Result:
     choice = b.channel  # None: the one used last
-    mine = {i.channel for i in await people_store.identities(call.tx, call.me.id)}
-    if choice is not None and choice not in mine:
+    if not await access.choose_channel(call.tx, call.services.clock, call.me, choice):
         call.toast = call.t("common.stale_button")
         return None
-    now = call.services.clock.now()
-    await people_store.choose_channel(call.tx, call.me.id, choice, now)
     if choice is None:
         return call.reply("channels.chose_last_used", edit=True)
     return call.reply("channels.chose", edit=True, channel=_label_of(call, choice))
@@ -178,8 +179,8 @@ async def ways_in(call: Call) -> list[str]:
     """For /mydata: the channels the bot knows them on (only when there is more than one)."""
     if not several(call):
         return []
-    mine = await people_store.identities(call.tx, call.me.id)
-    names = ", ".join(_label_of(call, i.channel) for i in mine)
+    mine = await access.channels_of(call.tx, call.me.id)
+    names = ", ".join(_label_of(call, channel) for channel in mine)
     return [call.t("channels.mydata", channels=names)]
 
 
@@ -188,7 +189,7 @@ async def ways_in(call: Call) -> list[str]:
 
 async def health_lines(call: Call) -> list[str]:
     """One line per channel: up or down, when it last answered, notices waiting for it."""
-    waiting = await outbox.waiting_by_channel(call.tx)
+    waiting = await notices.waiting_by_channel(call.tx)
     lines = [call.t("channels.health_title")]
     for health in health_all(call.services.extras):
         config = call.services.settings.channel(health.name)

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from typing import assert_never
 
-from bot.council import announcements, content
+from bot.council import announcements, content, notices
 from bot.council.announcements import CancelAnnouncement, PickAudience, SendAnnouncement
 from bot.council.text import clean
 from handlers import channels
 from handlers import content as asking
 from handlers.base import Button, Call, Reply, Result
-from storage import outbox
-from storage import timers as timer_store
 
 LAST_PARKED = 5
 _PROBLEMS = {
@@ -148,15 +146,15 @@ async def announce_cancel(call: Call, b: CancelAnnouncement) -> Result:
 
 
 async def delivery_view(call: Call) -> Result:
-    counts = await outbox.counts(call.tx)
-    timer_counts = await timer_store.counts(call.tx)
+    state = await notices.delivery_state(call.tx, LAST_PARKED)
+    counts, timer_counts = state.notices, state.timers
     lines = [
         call.t("delivery.title"),
         call.t("delivery.queued", count=counts.get("queued", 0) + counts.get("sending", 0)),
         call.t("delivery.sent", count=counts.get("sent", 0)),
         call.t("delivery.parked", count=counts.get("parked", 0)),
         call.t("delivery.dropped", count=counts.get("dropped", 0)),
-        call.t("delivery.unreachable", count=await outbox.unreachable_people(call.tx)),
+        call.t("delivery.unreachable", count=state.unreachable),
         call.t(
             "delivery.timers",
             pending=timer_counts.get("pending", 0),
@@ -167,7 +165,7 @@ async def delivery_view(call: Call) -> Result:
         *await channels.health_lines(call),
         "",
     ]
-    parked = await outbox.last_parked(call.tx, LAST_PARKED)
+    parked = state.parked
     if not parked:
         lines.append(call.t("delivery.none_parked"))
     else:

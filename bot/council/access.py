@@ -3,6 +3,7 @@ only as a keyed hash; guessing is locked out, and the lockout is stored so a res
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import hmac
 import re
@@ -397,3 +398,77 @@ async def revoke(tx: Tx, clock: Clock, *, actor: Person, target_id: int) -> Revo
         detail={"role": target.role},
     )
     return Revocation(True, target, "revoked")
+
+
+class RevokeCheck(enum.StrEnum):
+    """Whether the actor may be asked to confirm removing this person."""
+
+    MAY = "may"
+    UNKNOWN = "unknown"  # no such person, or no longer active
+    NOT_ALLOWED = "not_allowed"  # themselves, or a role theirs may not remove
+
+
+async def revoke_check(
+    tx: Tx, *, actor: Person, target_id: int
+) -> tuple[RevokeCheck, Person | None]:
+    target = await people.by_id(tx, target_id)
+    if target is None or target.status != "active":
+        return RevokeCheck.UNKNOWN, None
+    if target.id == actor.id or not roles.may_revoke(actor.role, target.role):
+        return RevokeCheck.NOT_ALLOWED, target
+    return RevokeCheck.MAY, target
+
+
+@dataclass(frozen=True)
+class Roll:
+    """One page of the active people, the number in all, and who are safer-custody contacts."""
+
+    total: int
+    people: list[Person]
+    contacts: set[int]
+
+
+async def roll(tx: Tx, *, page: int, size: int) -> Roll:
+    return Roll(
+        total=await people.count_active(tx),
+        people=await people.active_page(tx, limit=size, offset=page * size),
+        contacts=await safety_store.contact_ids(tx),
+    )
+
+
+# --- channels a person is known on (docs/CHANNELS.md) -------------------------------------------
+
+
+class LinkCheck(enum.StrEnum):
+    """Whether the actor may give this person one more identity (/link)."""
+
+    MAY = "may"
+    UNKNOWN = "unknown"
+    NOT_ALLOWED = "not_allowed"
+
+
+async def link_check(tx: Tx, *, actor: Person, person_id: int) -> tuple[LinkCheck, Person | None]:
+    target = await people.by_id(tx, person_id)
+    if target is None or target.status != "active":
+        return LinkCheck.UNKNOWN, None
+    if not roles.may_invite(actor.role, target.role):
+        return LinkCheck.NOT_ALLOWED, target
+    return LinkCheck.MAY, target
+
+
+async def channels_of(tx: Tx, person_id: int) -> list[str]:
+    """The channels the person is known on, oldest identity first."""
+    return [i.channel for i in await people.identities(tx, person_id)]
+
+
+async def chosen_channel(tx: Tx, person_id: int) -> str | None:
+    return await people.chosen_channel(tx, person_id)
+
+
+async def choose_channel(tx: Tx, clock: Clock, person: Person, channel: str | None) -> bool:
+    """Notices go to this channel from now on (None: the one used last). False when the person
+    is not known on it (an old button)."""
+    if channel is not None and channel not in await channels_of(tx, person.id):
+        return False
+    await people.choose_channel(tx, person.id, channel, clock.now())
+    return True

@@ -6,7 +6,10 @@ from typing import Any
 
 from bot.council.clock import Clock
 from storage import audit as audit_store
+from storage.audit import AuditRow
 from storage.db import Tx
+
+__all__ = ["AuditRow"]
 
 
 async def record(
@@ -29,3 +32,8 @@ async def record(
         subject=subject,
         detail=detail or {},
     )
+
+
+async def page(tx: Tx, *, limit: int, before_id: int | None = None) -> list[AuditRow]:
+    """The newest lines first, older than before_id when given."""
+    return await audit_store.page(tx, limit=limit, before_id=before_id)
