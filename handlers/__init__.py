@@ -31,6 +31,7 @@ from bot.council import roles as r
 from bot.council import safeguarding as safeguarding_rules
 from bot.council import scheme_buttons as sb
 from bot.council import schemes as scheme_rules
+from bot.council.access import INVITE
 from bot.council.elections import DESK, NEW_ELECTION, STAND
 from bot.council.meetings import buttons as mb
 from bot.council.polls import NEW_POLL
@@ -475,7 +476,7 @@ BUTTONS: dict[str, Spec] = {
 
 # Typed replies, by the flow stored for the person (conversation table).
 FLOWS: dict[str, Spec] = {
-    "invite": Spec(access.invite_label, r.STAFF_SIDE),
+    INVITE.name: Spec(access.invite_label, r.STAFF_SIDE),
     af.RAISE.name: Spec(agenda.raise_typed, r.IN_CUSTODY),
     af.KEYIN.name: Spec(agenda.keyin_typed, r.STAFF_SIDE),
     af.TRIAGE.name: Spec(triage.triage_typed, r.TRIAGE),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, assert_never
 
 from babel.dates import format_datetime
 
 from bot import i18n
 from bot.council import access, audit, roles
+from bot.council.access import InviteStep, Inviting, Redeemed, Revoked
 from bot.council.access_buttons import (
     AuditPage,
     InviteRole,
@@ -109,16 +111,22 @@ async def start(call: Call) -> Result:
         raw_code=code,
         channel=call.services.channel,
     )
-    if outcome.locked_until is not None:
-        return call.reply("join.locked")
-    if outcome.paused_until is not None:
-        return call.reply("safety.join_paused")
-    if outcome.wrong_channel:
-        return call.reply("channels.wrong_channel")
-    if outcome.bad_code or outcome.person is None:
-        return call.reply("join.bad_code")
+    match outcome.result:
+        case Redeemed.LOCKED:
+            return call.reply("join.locked")
+        case Redeemed.PAUSED:
+            return call.reply("safety.join_paused")
+        case Redeemed.WRONG_CHANNEL:
+            return call.reply("channels.wrong_channel")
+        case Redeemed.BAD_CODE:
+            return call.reply("join.bad_code")
+        case Redeemed.JOINED | Redeemed.LINKED | Redeemed.ALREADY_MEMBER:
+            pass
+        case _:
+            assert_never(outcome.result)
+    assert outcome.person is not None, "joined, linked or a member already"
     call.person = outcome.person
-    if outcome.linked:
+    if outcome.result is Redeemed.LINKED:
         # One more way to reach an existing person: their record, role and language stay.
         call.lang = outcome.person.language
         return menu_reply(call, "channels.linked")
@@ -244,7 +252,8 @@ async def invite_wing(call: Call, b: InviteWing) -> Result:
 
 
 async def _ask_label(call: Call, role: str, wing: str | None) -> Result:
-    await call.begin("invite", "label", {"role": role, "wing": wing})
+    now = call.services.clock.now()
+    await access.INVITE.save(call.tx, call.me.id, InviteStep.LABEL, Inviting(role, wing), now)
     return call.reply(
         "invite.ask_label",
         buttons=[[call.button("invite.skip_label", InviteSkipLabel())]],
@@ -260,23 +269,25 @@ async def invite_label(call: Call) -> Result:
 
 
 async def invite_skip_label(call: Call, b: InviteSkipLabel) -> Result:
-    if call.state is None or call.state.flow != "invite":
+    if access.INVITE.read(call.state) is None:
         call.toast = call.t("common.stale_button")
         return None
     return await make_invite(call, None)
 
 
 async def make_invite(call: Call, label: str | None, *, channel: str | None = None) -> Result:
-    state = call.state
-    if state is None or state.flow != "invite":
+    at = access.INVITE.read(call.state)
+    if at is None:
         return call.reply("common.use_menu")
-    role, wing = state.data.get("role"), state.data.get("wing")
-    if not isinstance(role, str) or not roles.may_invite(call.me.role, role):
+    role, wing = at.draft.role, at.draft.wing
+    if not roles.may_invite(call.me.role, role):
         await call.end_flow()
         return call.reply("common.not_for_role")
-    if channels.several(call) and state.step != "channel":
+    if channels.several(call) and at.step is not InviteStep.CHANNEL:
         # More than one channel: the code names the one it is used on (or any), asked last.
-        await call.begin("invite", "channel", {"role": role, "wing": wing, "label": label})
+        draft = replace(at.draft, label=label)
+        now = call.services.clock.now()
+        await access.INVITE.save(call.tx, call.me.id, InviteStep.CHANNEL, draft, now)
         return channels.ask_invite_channel(call, role)
     await call.end_flow()
     made = await access.create_invite(
@@ -285,7 +296,7 @@ async def make_invite(call: Call, label: str | None, *, channel: str | None = No
         call.services.settings,
         actor=call.me,
         role=role,
-        wing=wing if isinstance(wing, str) else None,
+        wing=wing,
         label=label,
         channel=channel,
     )
@@ -400,12 +411,17 @@ async def _revoke_question(call: Call, target_id: int, *, edit: bool) -> Result:
 async def revoke_confirm(call: Call, b: RevokeConfirm) -> Result:
     target = b.person_id
     outcome = await access.revoke(call.tx, call.services.clock, actor=call.me, target_id=target)
-    if outcome.done:
-        return call.reply("revoke.done", edit=True, ref=access.person_ref(target))
-    message = {"already": "revoke.already", "unknown": "revoke.unknown"}.get(
-        outcome.reason, "revoke.not_allowed"
-    )
-    return call.reply(message, edit=True)
+    match outcome.reason:
+        case Revoked.REVOKED:
+            return call.reply("revoke.done", edit=True, ref=access.person_ref(target))
+        case Revoked.ALREADY:
+            return call.reply("revoke.already", edit=True)
+        case Revoked.UNKNOWN:
+            return call.reply("revoke.unknown", edit=True)
+        case Revoked.SELF | Revoked.NOT_ALLOWED:
+            return call.reply("revoke.not_allowed", edit=True)
+        case _:
+            assert_never(outcome.reason)
 
 
 async def revoke_keep(call: Call, b: RevokeKeep) -> Result:

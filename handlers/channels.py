@@ -10,7 +10,6 @@ from bot.channels import health_all
 from bot.config import Channel
 from bot.council import access, notices
 from bot.council.access_buttons import ChooseChannel, InviteChannel, LinkChannel
-from bot.council.roles import NotAllowed
 from handlers.base import Button, Call, Reply, Result
 
 
@@ -62,21 +61,15 @@ async def invite_channel(call: Call, b: InviteChannel) -> Result:
     from handlers.access import make_invite
 
     choice = b.channel  # None: any channel
-    state = call.state
-    if state is None or state.flow != "invite" or state.step != "channel":
+    at = access.INVITE.read(call.state)
+    if at is None or at.step is not access.InviteStep.CHANNEL:
         call.toast = call.t("common.stale_button")
         return None
-    role = state.data.get("role")
     channel = None if choice is None else call.services.settings.channel(choice)
-    if choice is not None and (channel is None or role not in channel.roles):
+    if choice is not None and (channel is None or at.draft.role not in channel.roles):
         call.toast = call.t("common.stale_button")
         return None
-    label = state.data.get("label")
-    return await make_invite(
-        call,
-        label if isinstance(label, str) else None,
-        channel=channel.name if channel else None,
-    )
+    return await make_invite(call, at.draft.label, channel=channel.name if channel else None)
 
 
 def invite_made(call: Call, *, role: str, code: str, channel: str | None, expires: object) -> Reply:
@@ -123,20 +116,25 @@ async def link_channel(call: Call, b: LinkChannel) -> Result:
     if channel is not None and settings.channel(channel) is None:
         call.toast = call.t("common.stale_button")
         return None
-    try:
-        made = await access.create_link(
-            call.tx,
-            call.services.clock,
-            settings,
-            actor=call.me,
-            person_id=person_id,
-            channel=channel,
-        )
-    except NotAllowed:
-        call.toast = call.t("common.not_for_you")
-        return None
-    except ValueError:
-        return call.reply("channels.link_unknown", edit=True)
+    check, _ = await access.link_check(call.tx, actor=call.me, person_id=person_id)
+    match check:
+        case access.LinkCheck.UNKNOWN:
+            return call.reply("channels.link_unknown", edit=True)
+        case access.LinkCheck.NOT_ALLOWED:
+            call.toast = call.t("common.not_for_you")
+            return None
+        case access.LinkCheck.MAY:
+            pass
+        case _:
+            assert_never(check)
+    made = await access.create_link(
+        call.tx,
+        call.services.clock,
+        settings,
+        actor=call.me,
+        person_id=person_id,
+        channel=channel,
+    )
     where = call.t("channels.any_channel") if channel is None else _label_of(call, channel)
     link = deep_link(call, channel, made.code)
     return call.reply(

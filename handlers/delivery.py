@@ -43,10 +43,10 @@ async def announce_audience(call: Call, b: PickAudience) -> Result:
 
 async def announce_text(call: Call) -> Result:
     at = announcements.FLOW.read(call.state)
-    audience = at.draft.audience if at else None
-    if audience is None or audience not in announcements.AUDIENCES:
+    if at is None:
         await call.end_flow()
         return call.reply("common.use_menu")
+    audience = at.draft.audience
     cleaned = clean(
         call.text,
         min_len=announcements.MIN_LEN,
@@ -63,9 +63,20 @@ async def announce_text(call: Call) -> Result:
     draft = await announcements.draft(
         call.tx, call.services.clock, actor=call.me, audience_name=audience, text=cleaned.text
     )
-    if draft.count == 0:
-        await call.end_flow()
-        return call.reply("announce.nobody")
+    match draft.result:
+        case announcements.Drafting.PREVIEW:
+            pass
+        case announcements.Drafting.NOBODY:
+            await call.end_flow()
+            return call.reply("announce.nobody")
+        case announcements.Drafting.UNKNOWN_AUDIENCE:
+            await call.end_flow()
+            return call.reply("common.use_menu")
+        case announcements.Drafting.NOT_ALLOWED:
+            await call.end_flow()
+            return call.reply("common.not_for_role")
+        case _:
+            assert_never(draft.result)
     confirming = announcements.Announcing(audience, draft.id)
     await _save(call, announcements.AnnounceStep.CONFIRM, confirming)
     buttons = [
@@ -118,7 +129,11 @@ def _answer(call: Call, outcome: announcements.Outcome) -> Result:
             return call.reply("announce.expired", edit=True, count=count)
         case announcements.Result.NOBODY:
             return call.reply("announce.nobody", edit=True, count=count)
-        case announcements.Result.NOT_YOURS | announcements.Result.UNKNOWN:
+        case (
+            announcements.Result.NOT_YOURS
+            | announcements.Result.UNKNOWN
+            | announcements.Result.NOT_ALLOWED
+        ):
             # A forged or foreign button changes nothing.
             call.toast = call.t("common.not_for_you")
             return None

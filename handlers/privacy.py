@@ -3,10 +3,11 @@ ends their access and deletes their details. Thin: the rules are in bot/council/
 
 from __future__ import annotations
 
+from typing import assert_never
+
 from bot import i18n
 from bot.council import privacy as council
 from bot.council.access_buttons import DeleteAsk, LeaveConfirm, LeaveKeep
-from bot.council.roles import NotAllowed
 from handlers import channels
 from handlers.base import Call, Result
 
@@ -76,15 +77,18 @@ async def delete_ask(call: Call, b: DeleteAsk) -> Result:
 
 
 async def leave_confirm(call: Call, b: LeaveConfirm) -> Result:
-    try:
-        left = await council.leave(call.tx, call.services.clock, call.me)
-    except NotAllowed:
-        call.toast = call.t("privacy.ask_admin")
-        return None
-    if not left:
-        call.toast = call.t("common.stale_button")
-        return None
-    return call.reply("privacy.left", edit=True)
+    outcome = await council.leave(call.tx, call.services.clock, call.me)
+    match outcome:
+        case council.Leaving.LEFT:
+            return call.reply("privacy.left", edit=True)
+        case council.Leaving.ASK_ADMIN:
+            call.toast = call.t("privacy.ask_admin")
+            return None
+        case council.Leaving.ALREADY:
+            call.toast = call.t("common.stale_button")
+            return None
+        case _:
+            assert_never(outcome)
 
 
 async def leave_keep(call: Call, b: LeaveKeep) -> Result:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from bot.config import Settings
 from bot.council import audit, notices, roles
 from bot.council.clock import Clock
+from bot.council.flows import Draft, Flow
 from bot.council.roles import NotAllowed
 from storage import conversation as conversation_store
 from storage import invites as invite_store
@@ -51,6 +52,23 @@ def looks_like_code(raw: str) -> bool:
 async def _code_hash(tx: Tx, code: str) -> str:
     pepper = await invite_store.secret(tx, "invite_pepper", secrets.token_hex(32))
     return hmac.new(pepper.encode(), code.encode(), hashlib.sha256).hexdigest()
+
+
+class InviteStep(enum.StrEnum):
+    LABEL = "label"  # a name or note for staff to recognise the invite by (or skipped)
+    CHANNEL = "channel"  # with several channels: the one the code is used on (or any)
+
+
+@dataclass(frozen=True)
+class Inviting(Draft):
+    """/invite in progress: the role picked, its wing, then the label."""
+
+    role: str = ""
+    wing: str | None = None
+    label: str | None = None
+
+
+INVITE = Flow("invite", InviteStep, Inviting)
 
 
 @dataclass(frozen=True)
@@ -164,19 +182,25 @@ async def create_link(
     return NewInvite(code, target.role, target.wing, expires, channel)
 
 
+class Redeemed(enum.StrEnum):
+    """What came of an attempt to join."""
+
+    JOINED = "joined"
+    LINKED = "linked"  # a link code: this identity joined an existing person
+    ALREADY_MEMBER = "already_member"
+    BAD_CODE = "bad_code"
+    LOCKED = "locked"  # too many wrong codes from this identity
+    # Too many wrong codes across the establishment: code entry paused for everyone new.
+    PAUSED = "paused"
+    # The code is good but meant for another channel, or its role does not join on this one.
+    WRONG_CHANNEL = "wrong_channel"
+
+
 @dataclass(frozen=True)
 class Redemption:
-    """What came of an attempt to join. Exactly one field says so."""
-
-    person: Person | None = None
-    already_member: bool = False
-    bad_code: bool = False
-    locked_until: datetime | None = None
-    # Too many wrong codes across the establishment: code entry paused for everyone new.
-    paused_until: datetime | None = None
-    # The code is good but meant for another channel, or its role does not join on this one.
-    wrong_channel: bool = False
-    linked: bool = False  # a link code: this identity joined an existing person
+    result: Redeemed
+    person: Person | None = None  # joined, linked or already a member
+    until: datetime | None = None  # locked or paused until
 
 
 async def lockout_until(
@@ -201,13 +225,13 @@ async def redeem(
     now = clock.now()
     locked = await lockout_until(tx, clock, tg_user_id, channel)
     if locked is not None:
-        return Redemption(locked_until=locked)
+        return Redemption(Redeemed.LOCKED, until=locked)
     existing = await people.by_identity(tx, channel, tg_user_id)
     if existing is not None and existing.status == "active":
-        return Redemption(person=existing, already_member=True)
+        return Redemption(Redeemed.ALREADY_MEMBER, existing)
     paused = await safety_store.pause_until(tx)
     if paused is not None and from_db(paused) > now:
-        return Redemption(paused_until=from_db(paused))
+        return Redemption(Redeemed.PAUSED, until=from_db(paused))
 
     code = normalise_code(raw_code)
     invite = None
@@ -217,7 +241,7 @@ async def redeem(
         await invite_store.record_failure(tx, tg_user_id, now, channel)
         paused_until = await _establishment_budget(tx, clock, settings)
         if paused_until is not None:
-            return Redemption(paused_until=paused_until)
+            return Redemption(Redeemed.PAUSED, until=paused_until)
         window_start = now - settings.invites.failure_window
         if (
             await invite_store.failures_since(tx, tg_user_id, window_start, channel)
@@ -225,22 +249,22 @@ async def redeem(
         ):
             until = now + settings.invites.lockout
             await invite_store.lock(tx, tg_user_id, until, channel)
-            return Redemption(locked_until=until)
-        return Redemption(bad_code=True)
+            return Redemption(Redeemed.LOCKED, until=until)
+        return Redemption(Redeemed.BAD_CODE)
     here = settings.channel(channel)
     if invite.channel is not None and invite.channel != channel:
         # A real code on the wrong channel: not a guess, so it counts no failure and stays good.
-        return Redemption(wrong_channel=True)
+        return Redemption(Redeemed.WRONG_CHANNEL)
     if invite.person_id is None and (here is None or invite.role not in here.roles):
-        return Redemption(wrong_channel=True)
+        return Redemption(Redeemed.WRONG_CHANNEL)
 
     if invite.person_id is not None:
         target = await people.by_id(tx, invite.person_id)
         if target is None or target.status != "active":
-            return Redemption(bad_code=True)
+            return Redemption(Redeemed.BAD_CODE)
         if existing is not None:
             # This identity belonged to someone who left or was revoked: it cannot be moved.
-            return Redemption(bad_code=True)
+            return Redemption(Redeemed.BAD_CODE)
         await people.add_identity(tx, target.id, channel, tg_user_id, now)
         person_id = target.id
         await audit.record(
@@ -282,7 +306,7 @@ async def redeem(
         )
     person = await people.by_id(tx, person_id)
     assert person is not None
-    return Redemption(person=person, linked=invite.person_id is not None)
+    return Redemption(Redeemed.LINKED if invite.person_id is not None else Redeemed.JOINED, person)
 
 
 async def _establishment_budget(tx: Tx, clock: Clock, settings: Settings) -> datetime | None:
@@ -365,23 +389,33 @@ async def choose_language(tx: Tx, clock: Clock, person: Person, language: str) -
     return updated
 
 
+class Revoked(enum.StrEnum):
+    """What came of a press on "remove"."""
+
+    REVOKED = "revoked"
+    UNKNOWN = "unknown"
+    SELF = "self"
+    NOT_ALLOWED = "not_allowed"
+    ALREADY = "already"
+
+
 @dataclass(frozen=True)
 class Revocation:
     done: bool
     target: Person | None
-    reason: str  # "revoked", "unknown", "self", "not_allowed", "already"
+    reason: Revoked
 
 
 async def revoke(tx: Tx, clock: Clock, *, actor: Person, target_id: int) -> Revocation:
     target = await people.by_id(tx, target_id)
     if target is None:
-        return Revocation(False, None, "unknown")
+        return Revocation(False, None, Revoked.UNKNOWN)
     if target.id == actor.id:
-        return Revocation(False, target, "self")
+        return Revocation(False, target, Revoked.SELF)
     if not roles.may_revoke(actor.role, target.role):
-        return Revocation(False, target, "not_allowed")
+        return Revocation(False, target, Revoked.NOT_ALLOWED)
     if target.status != "active":
-        return Revocation(False, target, "already")
+        return Revocation(False, target, Revoked.ALREADY)
     await people.set_status(tx, target.id, "revoked", clock.now())
     await conversation_store.clear(tx, target.id)
     # An office holder's seat empties: staff are prompted to hold a by-election (issue 16).
@@ -397,7 +431,7 @@ async def revoke(tx: Tx, clock: Clock, *, actor: Person, target_id: int) -> Revo
         subject=person_ref(target.id),
         detail={"role": target.role},
     )
-    return Revocation(True, target, "revoked")
+    return Revocation(True, target, Revoked.REVOKED)
 
 
 class RevokeCheck(enum.StrEnum):
