@@ -35,7 +35,7 @@ from handlers.callbacks import pack  # noqa: E402
 from handlers.elections import encode  # noqa: E402
 from storage import elections as store  # noqa: E402
 from storage import people  # noqa: E402
-from tests.harness import Harness, make_harness  # noqa: E402
+from tests.support.harness import Harness, make_harness  # noqa: E402
 
 ELECTORS = 2_000
 CANDIDATES = 12
