@@ -9,7 +9,7 @@ from babel.dates import format_datetime
 
 from bot import i18n
 from bot.council import access, audit, roles
-from bot.council.access import InviteStep, Inviting, Redeemed, Revoked
+from bot.council.access import InviteCheck, InviteStep, Inviting, Redeemed, Revoked
 from bot.council.access_buttons import (
     AuditPage,
     InviteRole,
@@ -244,8 +244,10 @@ async def invite_role(call: Call, b: InviteRole) -> Result:
 
 
 async def invite_wing(call: Call, b: InviteWing) -> Result:
-    role, wing = b.role, b.wing
-    if not roles.may_invite(call.me.role, role) or call.services.settings.wing(wing) is None:
+    role, wing, settings = b.role, b.wing, call.services.settings
+    # The button names a configured wing, whatever the role (forged or old data otherwise).
+    known = settings.wing(wing) is not None
+    if not known or access.invite_check(settings, call.me, role, wing, None) is not InviteCheck.MAY:
         call.toast = call.t("common.stale_button")
         return None
     return await _ask_label(call, role, wing)
@@ -280,9 +282,17 @@ async def make_invite(call: Call, label: str | None, *, channel: str | None = No
     if at is None:
         return call.reply("common.use_menu")
     role, wing = at.draft.role, at.draft.wing
-    if not roles.may_invite(call.me.role, role):
-        await call.end_flow()
-        return call.reply("common.not_for_role")
+    match access.invite_check(call.services.settings, call.me, role, wing, channel):
+        case InviteCheck.MAY:
+            pass
+        case InviteCheck.NOT_ALLOWED:
+            await call.end_flow()
+            return call.reply("common.not_for_role")
+        case InviteCheck.NO_WING | InviteCheck.WRONG_CHANNEL:  # an old or damaged flow
+            await call.end_flow()
+            return call.reply("common.use_menu")
+        case check:
+            assert_never(check)
     if channels.several(call) and at.step is not InviteStep.CHANNEL:
         # More than one channel: the code names the one it is used on (or any), asked last.
         draft = replace(at.draft, label=label)

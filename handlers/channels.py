@@ -65,11 +65,14 @@ async def invite_channel(call: Call, b: InviteChannel) -> Result:
     if at is None or at.step is not access.InviteStep.CHANNEL:
         call.toast = call.t("common.stale_button")
         return None
-    channel = None if choice is None else call.services.settings.channel(choice)
-    if choice is not None and (channel is None or at.draft.role not in channel.roles):
+    draft, settings = at.draft, call.services.settings
+    if (
+        access.invite_check(settings, call.me, draft.role, draft.wing, choice)
+        is not access.InviteCheck.MAY
+    ):
         call.toast = call.t("common.stale_button")
         return None
-    return await make_invite(call, at.draft.label, channel=channel.name if channel else None)
+    return await make_invite(call, draft.label, channel=choice)
 
 
 def invite_made(call: Call, *, role: str, code: str, channel: str | None, expires: object) -> Reply:

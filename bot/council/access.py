@@ -80,6 +80,29 @@ class NewInvite:
     channel: str | None = None  # None: any channel
 
 
+class InviteCheck(enum.StrEnum):
+    """Whether an invite for this role (wing, channel) may be made by the actor."""
+
+    MAY = "may"
+    NOT_ALLOWED = "not_allowed"  # the actor's role may not invite this role
+    NO_WING = "no_wing"  # a member or chair invite needs a configured wing
+    WRONG_CHANNEL = "wrong_channel"  # no such channel, or it does not admit the role
+
+
+def invite_check(
+    settings: Settings, actor: Person, role: str, wing: str | None, channel: str | None
+) -> InviteCheck:
+    if not roles.may_invite(actor.role, role):
+        return InviteCheck.NOT_ALLOWED
+    if role in roles.WINGED and (wing is None or settings.wing(wing) is None):
+        return InviteCheck.NO_WING
+    if channel is not None:
+        found = settings.channel(channel)
+        if found is None or role not in found.roles:
+            return InviteCheck.WRONG_CHANNEL
+    return InviteCheck.MAY
+
+
 async def create_invite(
     tx: Tx,
     clock: Clock,
@@ -92,14 +115,17 @@ async def create_invite(
     safer_custody: bool = False,
     channel: str | None = None,
 ) -> NewInvite:
-    """An invite for a role, to be used on one channel (None: any channel that admits the role)."""
-    if not roles.may_invite(actor.role, role):
-        raise NotAllowed(f"{actor.role} may not invite {role}")
-    if role in roles.WINGED and (wing is None or settings.wing(wing) is None):
-        raise ValueError("a member or chair invite needs a configured wing")
-    if channel is not None:
-        found = settings.channel(channel)
-        if found is None or role not in found.roles:
+    """An invite for a role, to be used on one channel (None: any channel that admits the role).
+    Handlers ask invite_check first; the server console (python -m bot invite) gets the refusal
+    as an exception it prints."""
+    match invite_check(settings, actor, role, wing, channel):
+        case InviteCheck.MAY:
+            pass
+        case InviteCheck.NOT_ALLOWED:
+            raise NotAllowed(f"{actor.role} may not invite {role}")
+        case InviteCheck.NO_WING:
+            raise ValueError("a member or chair invite needs a configured wing")
+        case InviteCheck.WRONG_CHANNEL:
             raise ValueError(f"the channel {channel} does not admit {role}")
     now = clock.now()
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))

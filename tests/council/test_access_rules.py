@@ -266,3 +266,18 @@ async def test_storage_of_this_area_hands_back_aware_times(
         )
         assert made.expires_at.tzinfo is not None
         assert await people_store.ended_before(tx, datetime(2100, 1, 1, tzinfo=UTC)) == []
+
+
+async def test_who_may_invite_whom_is_one_council_check(
+    settings: Settings, person: MakePerson
+) -> None:
+    staff = await person("staff", None)
+    chair = await person("chair")
+    check = access.invite_check
+    assert check(settings, staff, "member", "a", None) is access.InviteCheck.MAY
+    assert check(settings, staff, "member", None, None) is access.InviteCheck.NO_WING
+    assert check(settings, staff, "member", "nowhere", None) is access.InviteCheck.NO_WING
+    assert check(settings, staff, "admin", None, None) is access.InviteCheck.NOT_ALLOWED
+    assert check(settings, chair, "member", "a", None) is access.InviteCheck.NOT_ALLOWED
+    assert check(settings, staff, "family", None, "nowhere") is access.InviteCheck.WRONG_CHANNEL
+    assert check(settings, staff, "family", None, "telegram") is access.InviteCheck.MAY
