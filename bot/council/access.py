@@ -173,12 +173,17 @@ async def create_link(
 ) -> NewInvite:
     """A one-time code that gives an existing person one more identity: used on another channel,
     it joins that identity to the same council record (a member released on licence who moves to
-    Telegram keeps their record). Staff decide this, so the channel's roles do not limit it."""
-    target = await people.by_id(tx, person_id)
-    if target is None or target.status != "active":
-        raise ValueError("no active person with that reference")
-    if not roles.may_invite(actor.role, target.role):
-        raise NotAllowed(f"{actor.role} may not link {target.role}")
+    Telegram keeps their record). Staff decide this, so the channel's roles do not limit it.
+    Handlers ask link_check first; the server console gets the refusal as an exception."""
+    check, target = await link_check(tx, actor=actor, person_id=person_id)
+    match check:
+        case LinkCheck.MAY:
+            assert target is not None
+        case LinkCheck.UNKNOWN:
+            raise ValueError("no active person with that reference")
+        case LinkCheck.NOT_ALLOWED:
+            assert target is not None
+            raise NotAllowed(f"{actor.role} may not link {target.role}")
     if channel is not None and settings.channel(channel) is None:
         raise ValueError(f"there is no channel {channel}")
     now = clock.now()
