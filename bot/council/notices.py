@@ -86,7 +86,9 @@ class DeliveryState:
     notices: dict[str, int]
     timers: dict[str, int]
     unreachable: int
-    parked: list[tuple[str, str, str]]
+    # As storage.outbox.last_parked gives them (its time turns from text to datetime in the
+    # datetime branch; Any keeps both merges clean: tighten to datetime | None once merged).
+    parked: list[tuple[str, str, Any]]
 
 
 async def delivery_state(tx: Tx, parked: int) -> DeliveryState:
