@@ -56,6 +56,7 @@ from handlers import (
 )
 from handlers.base import STRANGERS, Spec, pressed, run
 from handlers.callbacks import unpack
+from handlers.labels import Ids
 
 
 @dataclass(frozen=True)
@@ -223,6 +224,7 @@ MENU_SECTIONS: list[tuple[str, tuple[str, ...]]] = [
     ("people", ("invite", "people", "safercustody", "audit", "delivery")),
     ("me", ("whoami", "mydata", "language", "leave", "help")),
 ]
+MENU_SECTION = Ids("menu.section.{}", [section for section, _ in MENU_SECTIONS])
 MENU_FLAT = 15  # members: 15 buttons with Elections (issue 16) and Peer schemes (issue 18)
 
 # Buttons by the kind in their callback data ("1:kind:args").

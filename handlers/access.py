@@ -27,11 +27,14 @@ from bot.council.text import clean
 from bot.services import Services
 from handlers import channels, schemes
 from handlers.base import Button, Call, Reply, Result, stranger
+from handlers.labels import ROLE, Ids
 
 if TYPE_CHECKING:
     from handlers import Command
 
 PAGE = 8
+WELCOME = Ids("welcome.{}", roles.ALL)
+ROLE_BUTTON = Ids("reader.role_button.{}", roles.ALL)
 
 
 def language_buttons() -> list[list[Button]]:
@@ -60,14 +63,14 @@ def _pairs(call: Call, commands: list[Command]) -> list[list[Button]]:
 
 
 def menu_buttons(call: Call) -> list[list[Button]]:
-    from handlers import MENU_FLAT
+    from handlers import MENU_FLAT, MENU_SECTION
 
     sections = _menu_entries(call)
     everything = [c for _, commands in sections for c in commands]
     if len(everything) <= MENU_FLAT:
         return _pairs(call, everything)
     buttons = [
-        call.button(f"menu.section.{section}", MenuSection(section))
+        call.button(MENU_SECTION[section], MenuSection(section))
         if len(commands) > 1
         else call.button(commands[0].menu_id or "", MenuCommand(commands[0].name))
         for section, commands in sections
@@ -76,13 +79,15 @@ def menu_buttons(call: Call) -> list[list[Button]]:
 
 
 async def menu_section(call: Call, b: MenuSection) -> Result:
+    from handlers import MENU_SECTION
+
     found = dict(_menu_entries(call)).get(b.section)
     if not found:
         call.toast = call.t("common.stale_button")
         return None
     buttons = _pairs(call, found)
     buttons.append([call.button("menu.back", MenuCommand("menu"))])
-    return call.reply(f"menu.section.{b.section}", buttons=buttons, edit=True)
+    return call.reply(MENU_SECTION[b.section], buttons=buttons, edit=True)
 
 
 def menu_reply(call: Call, message_id: str = "menu.title", *, edit: bool = False) -> Reply:
@@ -158,7 +163,7 @@ async def pick_language(call: Call, b: PickLanguage) -> Result:
     call.commands_changed = True
     if first_time:
         welcome = call.t(
-            f"welcome.{call.me.role}", establishment=call.services.settings.establishment.name
+            WELCOME[call.me.role], establishment=call.services.settings.establishment.name
         )
         return [
             Reply(welcome, edit=True),
@@ -211,7 +216,7 @@ async def whoami(call: Call) -> Result:
     wing = call.services.settings.wing(me.wing) if me.wing else None
     return call.reply(
         "whoami.text",
-        role=call.t(f"role.{me.role}"),
+        role=call.t(ROLE[me.role]),
         establishment=call.services.settings.establishment.name,
         ref=access.person_ref(me.id),
         wing=wing.label(call.lang) if wing else call.t("whoami.no_wing"),
@@ -225,7 +230,7 @@ async def whoami(call: Call) -> Result:
 async def invite(call: Call) -> Result:
     await call.end_flow()
     buttons = [
-        [call.button(f"reader.role_button.{role}", InviteRole(role))]
+        [call.button(ROLE_BUTTON[role], InviteRole(role))]
         for role in roles.MAY_INVITE.get(call.me.role, ())
     ]
     return call.reply("invite.pick_role", buttons=buttons)
@@ -317,13 +322,13 @@ async def make_invite(call: Call, label: str | None, *, channel: str | None = No
     if not offers_telegram_links(call.services):
         return call.reply(
             "reader.invite.made_no_link",
-            role=call.t(f"role.{role}"),
+            role=call.t(ROLE[role]),
             code=made.code,
             expires=made.expires_at,
         )
     return call.reply(
         "invite.made",
-        role=call.t(f"role.{role}"),
+        role=call.t(ROLE[role]),
         code=made.code,
         link=f"https://t.me/{call.services.bot_username}?start={made.code}",
         expires=made.expires_at,
@@ -379,7 +384,7 @@ def _person_line(call: Call, person: access.Person) -> str:
     return call.t(
         "people.line",
         ref=access.person_ref(person.id),
-        role=call.t(f"role.{person.role}"),
+        role=call.t(ROLE[person.role]),
         wing=wing.label(call.lang) if wing else "-",
         label=person.label or "-",
     )
@@ -466,10 +471,10 @@ def _audit_sentence(call: Call, row: audit.AuditRow) -> str:
     """An audit row as a sentence: "Chair P-0012 asked for more information on A-0004."."""
     if row.actor_id is None:
         actor = call.t("reader.audit.system")
-    elif row.actor_role and i18n.has(f"reader.role_button.{row.actor_role}"):
+    elif row.actor_role and row.actor_role in ROLE_BUTTON:
         actor = call.t(
             "reader.audit.actor",
-            role=call.t(f"reader.role_button.{row.actor_role}"),
+            role=call.t(ROLE_BUTTON[row.actor_role]),
             ref=access.person_ref(row.actor_id),
         )
     else:

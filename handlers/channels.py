@@ -7,17 +7,20 @@ from __future__ import annotations
 from typing import assert_never
 
 from bot.channels import health_all
-from bot.config import Channel
+from bot.config import CHANNEL_KINDS, Channel
 from bot.council import access, notices
 from bot.council.access_buttons import ChooseChannel, InviteChannel, LinkChannel
 from handlers.base import Button, Call, Reply, Result
+from handlers.labels import ROLE, Ids
+
+KIND = Ids("channels.kind_{}", CHANNEL_KINDS)
 
 
 def channel_label(call: Call, channel: Channel | None, name: str = "") -> str:
     """A channel as people read it: its kind in words, and its name when two share a kind."""
     if channel is None:
         return name
-    kind = call.t(f"channels.kind_{channel.kind}")
+    kind = call.t(KIND[channel.kind])
     same_kind = [c for c in call.services.settings.all_channels() if c.kind == channel.kind]
     return kind if len(same_kind) == 1 else f"{kind} ({channel.name})"
 
@@ -80,7 +83,7 @@ def invite_made(call: Call, *, role: str, code: str, channel: str | None, expire
     link = deep_link(call, channel, code)
     return call.reply(
         "channels.invite_made" if link != "-" else "channels.invite_made_no_link",
-        role=call.t(f"role.{role}"),
+        role=call.t(ROLE[role]),
         code=code,
         link=link,
         channel=where,

@@ -11,6 +11,7 @@ from bot.council.access_buttons import ContentSame
 from bot.council.text import clean
 from handlers.base import Button, Call, Reply, Result
 from handlers.base import stale as _stale
+from handlers.labels import LANG_LABEL, LANG_NAME
 
 
 def _as_list(result: Result) -> list[Reply]:
@@ -73,7 +74,7 @@ def _ask(call: Call, pending: content.Pending) -> Reply:
     return call.reply(
         "reader.content.ask",
         buttons=[[call.button("reader.content.same", ContentSame())]],
-        language=call.t(f"reader.content.lang_name.{pending.lang}"),
+        language=call.t(LANG_NAME[pending.lang]),
         text=pending.primary_text,
     )
 
@@ -110,7 +111,7 @@ async def _took(call: Call, pending: content.Pending, text: str) -> Result:
     kept = [
         call.t(
             "reader.content.kept",
-            language=call.t(f"reader.content.lang_label.{lang}"),
+            language=call.t(LANG_LABEL[lang]),
             text=drafts[(pending.field, lang)],
         )
         for lang in others

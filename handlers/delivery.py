@@ -11,8 +11,10 @@ from bot.council.text import clean
 from handlers import channels
 from handlers import content as asking
 from handlers.base import Button, Call, Reply, Result
+from handlers.labels import Ids
 
 LAST_PARKED = 5
+AUDIENCE = Ids("announce.audience_{}", announcements.AUDIENCES)
 _PROBLEMS = {
     "empty": "announce.too_short",
     "too_short": "announce.too_short",
@@ -22,7 +24,7 @@ _PROBLEMS = {
 
 
 def _audience_label(call: Call, audience: str) -> str:
-    return call.t(f"announce.audience_{audience}")
+    return call.t(AUDIENCE[audience])
 
 
 async def announce(call: Call) -> Result:

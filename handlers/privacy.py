@@ -10,6 +10,11 @@ from bot.council import privacy as council
 from bot.council.access_buttons import DeleteAsk, LeaveConfirm, LeaveKeep
 from handlers import channels
 from handlers.base import Call, Result
+from handlers.labels import ROLE, Ids
+
+# The confirmation's two buttons, worded for /leave or for "Delete my details".
+_YES = Ids("privacy.{}_yes", ("leave", "delete"))
+_NO = Ids("privacy.{}_no", ("leave", "delete"))
 
 
 async def my_data(call: Call) -> Result:
@@ -18,7 +23,7 @@ async def my_data(call: Call) -> Result:
     wing = call.services.settings.wing(me.wing) if me.wing else None
     lines = [
         call.t("privacy.title"),
-        call.t("privacy.role", role=call.t(f"role.{me.role}")),
+        call.t("privacy.role", role=call.t(ROLE[me.role])),
     ]
     if wing is not None:
         lines.append(call.t("privacy.wing", wing=wing.label(call.lang)))
@@ -61,8 +66,8 @@ def _ask(call: Call, *, edit: bool, wording: str) -> Result:
     what = "privacy.confirm_family" if call.me.role == "family" else "privacy.confirm_member"
     buttons = [
         [
-            call.button(f"privacy.{wording}_yes", LeaveConfirm()),
-            call.button(f"privacy.{wording}_no", LeaveKeep()),
+            call.button(_YES[wording], LeaveConfirm()),
+            call.button(_NO[wording], LeaveKeep()),
         ]
     ]
     return call.reply(what, buttons=buttons, edit=edit)
