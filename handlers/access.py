@@ -9,6 +9,7 @@ from babel.dates import format_datetime
 
 from bot import i18n
 from bot.council import access, audit, roles
+from bot.council import access_buttons as acb
 from bot.council.access import InviteCheck, InviteStep, Inviting, Redeemed, Revoked
 from bot.council.access_buttons import (
     AuditPage,
@@ -39,7 +40,7 @@ ROLE_BUTTON = Ids("reader.role_button.{}", roles.ALL)
 
 def language_buttons() -> list[list[Button]]:
     return [
-        [Button(i18n.LANGUAGE_NAMES[lang], PickLanguage(lang).pack()) for lang in i18n.LANGUAGES]
+        [Button(i18n.LANGUAGE_NAMES[lang], PickLanguage(lang).pack()) for lang in acb.LANGUAGES]
     ]
 
 
@@ -154,9 +155,6 @@ def _pick_first_language() -> Reply:
 
 async def pick_language(call: Call, b: PickLanguage) -> Result:
     lang = b.lang
-    if lang not in i18n.LANGUAGES:
-        call.toast = call.t("common.stale_button")
-        return None
     first_time = not call.me.language_chosen
     call.person = await access.choose_language(call.tx, call.services.clock, call.me, lang)
     call.lang = lang
