@@ -15,9 +15,9 @@ from babel.dates import format_timedelta
 
 from bot import i18n
 from bot.config import SCHEME_KINDS, Settings
+from bot.council import notices, scheme_record
 from bot.council import scheme_buttons as sb
 from bot.council import scheme_flows as flows
-from bot.council import scheme_record
 from bot.council import schemes as council
 from bot.council.access import Person, parse_person_ref, person_ref
 from bot.council.flows import Draft, Flow
@@ -25,7 +25,6 @@ from bot.council.reports import Month
 from bot.council.roles import ADMIN, IN_CUSTODY, NotAllowed
 from bot.council.text import clean
 from handlers.base import Button, Call, Reply, Result, stale, wing_label
-from storage.db import Database
 
 S = TypeVar("S", bound=enum.StrEnum)
 D = TypeVar("D", bound=Draft)
@@ -321,7 +320,7 @@ async def requests(call: Call, b: sb.OpenRequests) -> Result:
                 ref=council.request_ref(request.id),
                 person=person_ref(request.person_id or 0),
                 wing=wing_label(call, request.wing),
-                when={"$dt": request.created_at},
+                when=notices.when(request.created_at),
             )
         )
         if request.note:
@@ -401,7 +400,7 @@ async def workers(call: Call, b: sb.Workers) -> Result:
                 name=w.listed_name or "-",
                 wing=wing_label(call, w.wing),
                 training=w.training,
-                since={"$day": w.started_on},
+                since={"$day": w.started_on.isoformat()},
                 hours=_hours(w.hours),
             )
         )
@@ -825,12 +824,11 @@ def report_lines(
 
 
 async def report_reply(
-    db: Database, settings: Settings, viewer: Person, month: Month, lang: str
+    db: council.Database, settings: Settings, viewer: Person, month: Month, lang: str
 ) -> list[Reply]:
     """The peer schemes section of /report, from its own snapshot (called after the commit)."""
     start, end = month.bounds(settings)
-    async with db.snapshot() as tx:
-        found = await council.figures(tx, settings, viewer=viewer, start=start, end=end)
+    found = await council.month_figures(db, settings, viewer=viewer, start=start, end=end)
     if not any(f.requests or f.workers or f.followup for f in found):
         return []  # a month with no scheme activity adds nothing (an empty report stays empty)
     zone = settings.establishment.timezone

@@ -27,7 +27,6 @@ from bot.council.buttons import ButtonData
 from bot.council.clock import Clock
 from storage import invites as invite_store
 from storage import safety as store
-from storage.clock import from_db, to_db
 from storage.db import Tx
 from storage.people import PersonRow
 from storage.timers import TimerRow
@@ -231,7 +230,7 @@ async def screen(
         digest=digest,
         wing=person.wing,
         flow=where,
-        now=to_db(clock.now()),
+        now=clock.now(),
     )
     if alert_id is None:
         return Screened(True, bool(contacts))
@@ -310,7 +309,7 @@ async def _fire_escalation(tx: Tx, clock: Clock, settings: Settings, timer: Time
         "label": (person.label if person else None) or "-",
         "wing": _wing(settings, alert.wing),
         "where": _where(alert.flow),
-        "minutes": int((clock.now() - from_db(alert.raised_at)) / timedelta(minutes=1)),
+        "minutes": int((clock.now() - alert.raised_at) / timedelta(minutes=1)),
     }
     recipients = {p.id: p for p in await store.contacts(tx)}
     recipients.update({p.id: p for p in await store.admins(tx)})
@@ -355,7 +354,7 @@ async def take(tx: Tx, clock: Clock, *, actor: Person, alert_id: int) -> Taken:
     if actor.role != "admin" and not await store.is_contact(tx, actor.id):
         return Taken(Take.NOT_ALLOWED)
     about = person_ref(alert.person_id) if alert.person_id else "-"
-    if not await store.take(tx, alert.id, actor.id, to_db(clock.now())):
+    if not await store.take(tx, alert.id, actor.id, clock.now()):
         return Taken(Take.ALREADY, about, person_ref(alert.taken_by) if alert.taken_by else "-")
     await audit.record(
         tx,
@@ -414,7 +413,7 @@ async def add_contact(tx: Tx, clock: Clock, *, actor: Person, person_id: int) ->
     ref = person_ref(target.id)
     if target.role not in CONTACT_ROLES:
         return ContactChange(Contact.WRONG_ROLE, ref)
-    if not await store.add_contact(tx, target.id, actor.id, to_db(clock.now())):
+    if not await store.add_contact(tx, target.id, actor.id, clock.now()):
         return ContactChange(Contact.ALREADY, ref)
     await audit.record(
         tx,
@@ -450,7 +449,7 @@ async def contacts(tx: Tx) -> list[PersonRow]:
 async def readiness(tx: Tx, clock: Clock) -> tuple[int, int]:
     """(active contacts, unused invites that will make one): run refuses real use with (0, 0)."""
     contacts = len(await store.contacts(tx))
-    return contacts, await store.pending_contact_invites(tx, to_db(clock.now()))
+    return contacts, await store.pending_contact_invites(tx, clock.now())
 
 
 async def notify_contacts(

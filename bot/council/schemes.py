@@ -23,7 +23,9 @@ from bot.council.scheme_buttons import ArrangeRequest, AskScheme, FollowupAnswer
 from bot.council.text import clean
 from storage import outbox, people
 from storage import schemes as store
-from storage.clock import from_db, to_db
+
+# Database re-exported: the report's handler names the type without importing storage.
+from storage.db import Database as Database
 from storage.db import Tx
 from storage.schemes import RequestRow, WorkerRow
 from storage.timers import TimerRow
@@ -225,7 +227,7 @@ async def check_ask(tx: Tx, clock: Clock, scheme: Scheme, person: Person) -> Ask
         raise NotAllowed(f"{person.role} may not ask a scheme for help")
     if not scheme.runs_on(person.wing):
         return Ask.NOT_ON_WING
-    since = to_db(clock.now() - REPEAT_WINDOW)
+    since = clock.now() - REPEAT_WINDOW
     if await store.on_its_way(tx, person.id, scheme.id, since) is not None:
         return Ask.ON_ITS_WAY
     return None
@@ -252,7 +254,7 @@ async def ask(
     now = clock.now()
     wing = person.wing or ""
     request_id = await store.insert_request(
-        tx, scheme_id=scheme.id, person_id=person.id, wing=wing, note=note, now=to_db(now)
+        tx, scheme_id=scheme.id, person_id=person.id, wing=wing, note=note, now=now
     )
     await _tell_staff(tx, clock, settings, scheme, request_id, person, wing, note, now)
     if scheme.escalate_after:
@@ -392,7 +394,7 @@ async def arrange(
     if request.status == "cancelled":
         return Arrange.CANCELLED
     now = clock.now()
-    if not await store.arrange(tx, request_id, actor.id, to_db(now)):
+    if not await store.arrange(tx, request_id, actor.id, now):
         return Arrange.ALREADY
     await timers.cancel(tx, clock, _escalate_key(request_id))
     await audit.record(
@@ -432,7 +434,7 @@ async def cancel(
     if request is None or request.person_id != person.id:
         return Cancel.GONE
     now = clock.now()
-    if not await store.cancel(tx, request_id, person.id, to_db(now)):
+    if not await store.cancel(tx, request_id, person.id, now):
         return Cancel.GONE
     await timers.cancel(tx, clock, _escalate_key(request_id))
     await timers.cancel(tx, clock, _followup_key(request_id))
@@ -442,7 +444,7 @@ async def cancel(
     scheme = await get(tx, settings, request.scheme_id)
     if scheme is not None:
         params = _request_params(
-            settings, scheme, request_id, person.id, request.wing, from_db(request.created_at)
+            settings, scheme, request_id, person.id, request.wing, request.created_at
         )
         for target in await _staff_for(tx, settings, scheme, request.wing, escalating=True):
             if not await _was_told(tx, request_id, target):
@@ -476,7 +478,7 @@ async def _was_told(tx: Tx, request_id: int, target: Person | int) -> bool:
 
 
 async def my_open_request(tx: Tx, person: Person, scheme_id: str) -> RequestRow | None:
-    found = await store.on_its_way(tx, person.id, scheme_id, "9999")
+    found = await store.on_its_way(tx, person.id, scheme_id, None)
     return found if found is not None and found.status == "open" else None
 
 
@@ -495,14 +497,14 @@ async def _escalate(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow) -
     if request is None or scheme is None or request.status != "open":
         return
     now = clock.now()
-    await store.mark_escalated(tx, request.id, to_db(now))
+    await store.mark_escalated(tx, request.id, now)
     params = _request_params(
         settings,
         scheme,
         request.id,
         request.person_id or 0,
         request.wing,
-        from_db(request.created_at),
+        request.created_at,
     )
     params["minutes"] = scheme.escalate_after
     for target in await _staff_for(tx, settings, scheme, request.wing, escalating=True):
@@ -581,7 +583,7 @@ async def answer_followup(
     request = await store.get_request(tx, request_id)
     if request is None or request.person_id != person.id:
         return Followup.GONE
-    month = month_of(from_db(request.created_at), settings)
+    month = month_of(request.created_at, settings)
     done = await store.answer_followup(tx, request_id, person.id, request.scheme_id, month, answer)
     return Followup.THANKS if done else Followup.GONE
 
@@ -590,10 +592,10 @@ async def reduce_old_requests(tx: Tx, clock: Clock, settings: Settings) -> int:
     """Requests older than the retention period become counts per scheme and month. Run by the
     nightly retention sweep (bot/council/retention.py), so a missed night is caught up next."""
     cutoff = clock.now() - settings.schemes.request_retention
-    old = await store.requests_before(tx, to_db(cutoff))
+    old = await store.requests_before(tx, cutoff)
     grouped: dict[tuple[str, str], list[RequestRow]] = {}
     for request in old:
-        month = month_of(from_db(request.created_at), settings)
+        month = month_of(request.created_at, settings)
         grouped.setdefault((request.scheme_id, month), []).append(request)
     for (scheme_id, month), rows in grouped.items():
         await store.keep_counts(
@@ -605,7 +607,7 @@ async def reduce_old_requests(tx: Tx, clock: Clock, settings: Settings) -> int:
             cancelled=sum(1 for r in rows if r.status == "cancelled"),
             escalated=sum(1 for r in rows if r.escalated_at is not None),
             minutes=[
-                int((from_db(r.arranged_at) - from_db(r.created_at)).total_seconds() // 60)
+                int((r.arranged_at - r.created_at).total_seconds() // 60)
                 for r in rows
                 if r.arranged_at is not None
             ],
@@ -642,7 +644,7 @@ async def welcome_once(tx: Tx, clock: Clock, settings: Settings, person: Person)
         ),
         None,
     )
-    if insiders is None or not await store.mark_welcomed(tx, person.id, to_db(clock.now())):
+    if insiders is None or not await store.mark_welcomed(tx, person.id, clock.now()):
         return None
     return insiders
 
@@ -757,10 +759,10 @@ async def add_worker(
         wing=target.wing or "",
         listed_name=listed_name,
         training=training,
-        trained_on=None if trained_on is None else trained_on.isoformat(),
-        started_on=started_on.isoformat(),
+        trained_on=trained_on,
+        started_on=started_on,
         added_by=actor.id,
-        now=to_db(clock.now()),
+        now=clock.now(),
     )
     if worker_id is None:
         return Worker.ALREADY
@@ -795,7 +797,7 @@ async def end_role(
     if found is None or scheme is None or found.ended_on is not None:
         return None
     await _must_manage(tx, scheme, actor)
-    today = clock.now().astimezone(settings.establishment.timezone).date().isoformat()
+    today = clock.now().astimezone(settings.establishment.timezone).date()
     if not await store.end_worker(tx, worker_id, today):
         return None
     await audit.record(
@@ -867,8 +869,8 @@ async def record_hours(
         entries.append((role.id, hours))
     if bad or not entries:
         return 0, bad
-    monday = week_start(week).isoformat()
-    await store.put_hours(tx, entries, week=monday, by=actor.id, now=to_db(clock.now()))
+    monday = week_start(week)
+    await store.put_hours(tx, entries, week=monday, by=actor.id, now=clock.now())
     await audit.record(
         tx,
         clock,
@@ -876,7 +878,11 @@ async def record_hours(
         actor_role=actor.role,
         action="scheme.hours",
         subject=scheme.id,
-        detail={"week": monday, "workers": len(entries), "hours": sum(h for _, h in entries)},
+        detail={
+            "week": monday.isoformat(),
+            "workers": len(entries),
+            "hours": sum(h for _, h in entries),
+        },
     )
     return len(entries), []
 
@@ -911,9 +917,9 @@ async def record(tx: Tx, settings: Settings, person: Person) -> SchemeRecord:
             Role(
                 scheme=scheme.names if scheme else {"en": row.scheme_id},
                 training=row.training,
-                trained_on=date.fromisoformat(row.trained_on) if row.trained_on else None,
-                started_on=date.fromisoformat(row.started_on),
-                ended_on=date.fromisoformat(row.ended_on) if row.ended_on else None,
+                trained_on=row.trained_on,
+                started_on=row.started_on,
+                ended_on=row.ended_on,
                 hours=row.hours,
             )
         )
@@ -981,7 +987,7 @@ async def create_scheme(
         escalate_after=15 if urgent else 0,
         expect_within=60 if urgent else 1440,
     )
-    now = to_db(clock.now())
+    now = clock.now()
     await store.add_scheme(tx, row, created_by=actor.id, now=now)
     await store.add_coordinator(tx, row.id, actor.id, added_by=actor.id, now=now)
     await audit.record(
@@ -1007,7 +1013,7 @@ async def add_coordinator(
     target = await people.by_id(tx, person_id)
     if target is None or target.status != "active" or target.role != roles.STAFF:
         return False
-    await store.add_coordinator(tx, scheme.id, person_id, added_by=actor.id, now=to_db(clock.now()))
+    await store.add_coordinator(tx, scheme.id, person_id, added_by=actor.id, now=clock.now())
     await audit.record(
         tx,
         clock,
@@ -1044,11 +1050,11 @@ async def figures(
     if viewer.role not in roles.READERS:
         raise NotAllowed(f"{viewer.role} may not read scheme figures")
     month = f"{start.year:04d}-{start.month:02d}"
-    first_day = start.date().isoformat()
-    last_day = (end - timedelta(days=1)).date().isoformat()
+    first_day = start.date()
+    last_day = (end - timedelta(days=1)).date()
     out: list[Figures] = []
     for scheme in await all_schemes(tx, settings):
-        asked = await store.month_requests(tx, scheme.id, month, to_db(start), to_db(end))
+        asked = await store.month_requests(tx, scheme.id, month, start, end)
         active, hours = await store.month_workers(tx, scheme.id, first_day, last_day)
         out.append(
             Figures(
@@ -1064,3 +1070,11 @@ async def figures(
             )
         )
     return out
+
+
+async def month_figures(
+    db: Database, settings: Settings, *, viewer: Person, start: datetime, end: datetime
+) -> list[Figures]:
+    """figures() from a snapshot of its own: the report calls it after its transaction."""
+    async with db.snapshot() as tx:
+        return await figures(tx, settings, viewer=viewer, start=start, end=end)

@@ -115,7 +115,7 @@ async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock
     async with db.transaction() as tx:
         # The staff member is the safer-custody contact, so a member who types worrying words
         # in the demo shows the alert arriving in her chat.
-        await safety_store.add_contact(tx, staff.id, None, to_db(now))
+        await safety_store.add_contact(tx, staff.id, None, now)
         raised = []
         for who, topic, wing, text in ITEMS:
             if who >= len(members) or topic not in topics or wing not in wings:
