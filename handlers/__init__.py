@@ -497,7 +497,7 @@ FLOWS: dict[str, Spec] = {
     scheme_flows.HOURS.name: Spec(schemes.hours_typed, r.STAFF_SIDE),
     scheme_flows.AGENDA.name: Spec(schemes.agenda_typed, r.STAFF_SIDE),
     scheme_flows.COORDINATOR.name: Spec(schemes.coordinator_typed, frozenset({r.ADMIN})),
-    "scheme_new": Spec(schemes.new_typed, r.STAFF_SIDE),
+    scheme_flows.NEW.name: Spec(schemes.new_typed, r.STAFF_SIDE),
 }
 
 # Timers: what happens at a time, found like what happens on a press. Each kind's Timer sits

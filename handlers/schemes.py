@@ -667,18 +667,23 @@ async def coordinator_typed(call: Call) -> Result:
 
 # --- staff set up a scheme ---------------------------------------------------------------------
 
-_NEW_FIELDS = ("name", "about", "how")
-_NEW_MAX = {"name": 40, "about": 600, "how": 400}
+_NEW_PROMPTS: dict[flows.NewSchemeStep, str] = {
+    flows.NewSchemeStep.NAME_EN: "schemes.new.name_en",
+    flows.NewSchemeStep.NAME_CY: "schemes.new.name_cy",
+    flows.NewSchemeStep.ABOUT_EN: "schemes.new.about_en",
+    flows.NewSchemeStep.ABOUT_CY: "schemes.new.about_cy",
+    flows.NewSchemeStep.HOW_EN: "schemes.new.how_en",
+    flows.NewSchemeStep.HOW_CY: "schemes.new.how_cy",
+}
 
 
-def _new_steps(call: Call) -> list[str]:
+def _new_steps(call: Call) -> list[flows.NewSchemeStep]:
     """Each text, in each of the establishment's content languages (config content_languages)."""
-    langs = call.services.settings.establishment.content_languages
-    return [f"{field}_{lang}" for field in _NEW_FIELDS for lang in langs]
+    return flows.new_steps(call.services.settings.establishment.content_languages)
 
 
-def _ask_step(call: Call, step: str) -> Reply:
-    return call.reply(f"schemes.new.{step}", most=_NEW_MAX[step.split("_", 1)[0]])
+def _ask_step(call: Call, step: flows.NewSchemeStep) -> Reply:
+    return call.reply(_NEW_PROMPTS[step], most=flows.NEW_MAX[step.field])
 
 
 async def new_start(call: Call, b: sb.NewScheme) -> Result:
@@ -693,39 +698,36 @@ async def new_kind(call: Call, b: sb.NewSchemeKind) -> Result:
     if kind not in SCHEME_KINDS:
         return stale(call)
     first = _new_steps(call)[0]
-    await call.begin("scheme_new", first, {"kind": kind})
+    await _save(call, flows.NEW, first, flows.NewSchemeDraft(kind=kind))
     return _ask_step(call, first)
 
 
 async def new_typed(call: Call) -> Result:
-    state = call.state
-    data: dict[str, Any] = dict(state.data) if state else {}
-    step = state.step if state else ""
+    at = flows.NEW.read(call.state)
     steps = _new_steps(call)
-    if step not in steps or data.get("kind") not in SCHEME_KINDS:
+    if at is None or at.step not in steps or at.draft.kind not in SCHEME_KINDS:
         await call.end_flow()
         return call.reply("common.use_menu")
-    field = step.split("_", 1)[0]
-    cleaned = clean(call.text, min_len=2, max_len=_NEW_MAX[field], need_words=True)
+    step = at.step
+    cleaned = clean(call.text, min_len=2, max_len=flows.NEW_MAX[step.field], need_words=True)
     if not cleaned.ok:
         return _ask_step(call, step)
-    data[step] = cleaned.text
+    draft = at.draft.typed(step, cleaned.text)
     following = steps.index(step) + 1
     if following < len(steps):
-        await call.begin("scheme_new", steps[following], data)
+        await _save(call, flows.NEW, steps[following], draft)
         return _ask_step(call, steps[following])
     await call.end_flow()
     langs = call.services.settings.establishment.content_languages
-    texts = {field: {lang: str(data[f"{field}_{lang}"]) for lang in langs} for field in _NEW_FIELDS}
     scheme = await council.create_scheme(
         call.tx,
         call.services.clock,
         call.services.settings,
         actor=call.me,
-        kind=str(data["kind"]),
-        names=texts["name"],
-        about=texts["about"],
-        how=texts["how"],
+        kind=draft.kind,
+        names=draft.texts("name", langs),
+        about=draft.texts("about", langs),
+        how=draft.texts("how", langs),
     )
     return call.reply(
         "schemes.new.done",

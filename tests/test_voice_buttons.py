@@ -99,16 +99,16 @@ def test_ids_built_from_a_kind_or_a_step_exist() -> None:
     tests/test_catalogue.py skips ids built with braces."""
     from bot import i18n
     from bot.config import SCHEME_KINDS
-    from bot.council import schemes
+    from bot.council import scheme_flows, schemes
     from handlers import schemes as scheme_handlers
 
     for kind in SCHEME_KINDS:
         assert i18n.has(f"schemes.kind.{kind}") and i18n.has(f"schemes.ask.{kind}"), kind
     for answer in schemes.ANSWERS:
         assert i18n.has(f"schemes.followup.{answer}"), answer
-    for field in scheme_handlers._NEW_FIELDS:
-        for lang in i18n.LANGUAGES:
-            assert i18n.has(f"schemes.new.{field}_{lang}"), (field, lang)
+    for step, message_id in scheme_handlers._NEW_PROMPTS.items():
+        assert i18n.has(message_id) and message_id.endswith(step.value), step
+    assert set(scheme_handlers._NEW_PROMPTS) == set(scheme_flows.NewSchemeStep)
 
 
 def test_consultation_ids_built_from_a_kind_an_audience_or_a_status_exist() -> None:
