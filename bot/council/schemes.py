@@ -15,9 +15,10 @@ from statistics import median
 from typing import Any
 
 from bot.config import SCHEME_KINDS, Partner, Settings
-from bot.council import agenda, audit, notices, roles, timers
+from bot.council import agenda, audit, escalation, notices, roles, timers
 from bot.council.access import Person, person_ref
 from bot.council.clock import Clock
+from bot.council.escalation import target_key
 from bot.council.roles import NotAllowed
 from bot.council.scheme_buttons import ArrangeRequest, AskScheme, FollowupAnswer, FollowupPick
 from bot.council.text import clean
@@ -171,12 +172,8 @@ async def _staff_for(
         found += await _people_by_tg(tx, settings.admins)
     unique: dict[str, Person | int] = {}
     for target in found:
-        unique.setdefault(_target_key(target), target)
+        unique.setdefault(target_key(target), target)
     return list(unique.values())
-
-
-def _target_key(target: Person | int) -> str:
-    return f"p{target.id}" if isinstance(target, Person) else f"c{target}"
 
 
 async def _may_arrange(
@@ -258,14 +255,7 @@ async def ask(
     )
     await _tell_staff(tx, clock, settings, scheme, request_id, person, wing, note, now)
     if scheme.escalate_after:
-        await timers.schedule(
-            tx,
-            key=_escalate_key(request_id),
-            kind=ESCALATE,
-            subject_id=request_id,
-            due_at=now + timedelta(minutes=scheme.escalate_after),
-            checksum=timers.checksum_of(request_id, "open"),
-        )
+        await ESCALATION.start(tx, request_id, now + timedelta(minutes=scheme.escalate_after))
     await timers.schedule(
         tx,
         key=_followup_key(request_id),
@@ -293,8 +283,9 @@ def request_ref(request_id: int) -> str:
     return f"H-{request_id:04d}"
 
 
-def arrange_button(request_id: int) -> list[list[notices.ButtonSpec]]:
-    return [[{"m": "schemes.arrange.button", "d": ArrangeRequest(request_id).pack()}]]
+def _take(request_id: int) -> tuple[str, ArrangeRequest]:
+    """The "I am arranging this" button on a request's notices."""
+    return "schemes.arrange.button", ArrangeRequest(request_id)
 
 
 async def _tell_staff(
@@ -311,66 +302,33 @@ async def _tell_staff(
     params = _request_params(settings, scheme, request_id, person.id, wing, now)
     params["note"] = note or ""
     message = "schemes.staff.request_note" if note else "schemes.staff.request"
+
+    def key(target: escalation.Target) -> str:
+        return f"scheme:req:{request_id}:{target_key(target)}"
+
     targets = await _staff_for(tx, settings, scheme, wing)
-    queued = 0
-    for target in targets:
-        queued += await _notify(
-            tx,
-            clock,
-            target,
-            key=f"scheme:req:{request_id}:{_target_key(target)}",
-            message=message,
-            params=params,
-            buttons=arrange_button(request_id),
-            urgent=scheme.urgent,
-        )
-    if not queued:
-        # Everyone who should hear of it has left or blocked the bot: the admins hear at once.
-        for target in await _people_by_tg(tx, settings.admins):
-            await _notify(
-                tx,
-                clock,
-                target,
-                key=f"scheme:req:{request_id}:{_target_key(target)}",
-                message=message,
-                params=params,
-                buttons=arrange_button(request_id),
-                urgent=True,
-            )
-
-
-async def _notify(
-    tx: Tx,
-    clock: Clock,
-    target: Person | int,
-    *,
-    key: str,
-    message: str,
-    params: dict[str, Any],
-    buttons: list[list[notices.ButtonSpec]] | None = None,
-    urgent: bool = False,
-) -> bool:
-    if isinstance(target, Person):
-        return await notices.notify(
-            tx,
-            clock,
-            key=key,
-            message=message,
-            params=params,
-            person=target,
-            buttons=buttons,
-            urgent=urgent,
-        )
-    return await notices.notify(
+    if not await escalation.tell(
         tx,
         clock,
+        targets,
         key=key,
         message=message,
         params=params,
-        chat_id=target,
-        buttons=buttons,
-        urgent=urgent,
-    )
+        take=_take(request_id),
+        urgent=scheme.urgent,
+    ):
+        # Everyone who should hear of it has left or blocked the bot: the admins hear at once.
+        admins = await _people_by_tg(tx, settings.admins)
+        await escalation.tell(
+            tx,
+            clock,
+            admins,
+            key=key,
+            message=message,
+            params=params,
+            take=_take(request_id),
+            urgent=True,
+        )
 
 
 class Arrange(enum.Enum):
@@ -396,12 +354,11 @@ async def arrange(
     now = clock.now()
     if not await store.arrange(tx, request_id, actor.id, now):
         return Arrange.ALREADY
-    await timers.cancel(tx, clock, _escalate_key(request_id))
-    await audit.record(
+    await ESCALATION.taken(
         tx,
         clock,
-        actor_id=actor.id,
-        actor_role=actor.role,
+        subject_id=request_id,
+        actor=actor,
         action="scheme.arranging",
         subject=request_ref(request_id),
         detail={"scheme": scheme.id, "wing": request.wing},
@@ -436,7 +393,7 @@ async def cancel(
     now = clock.now()
     if not await store.cancel(tx, request_id, person.id, now):
         return Cancel.GONE
-    await timers.cancel(tx, clock, _escalate_key(request_id))
+    await ESCALATION.stop(tx, clock, request_id)
     await timers.cancel(tx, clock, _followup_key(request_id))
     # Staff who have not yet been told need not be; those who were hear it is no longer needed.
     for kind in ("req", "esc"):
@@ -446,22 +403,20 @@ async def cancel(
         params = _request_params(
             settings, scheme, request_id, person.id, request.wing, request.created_at
         )
-        for target in await _staff_for(tx, settings, scheme, request.wing, escalating=True):
-            if not await _was_told(tx, request_id, target):
-                continue
-            await _notify(
-                tx,
-                clock,
-                target,
-                key=f"scheme:cancelled:{request_id}:{_target_key(target)}",
-                message="schemes.staff.cancelled",
-                params=params,
-            )
+        told = [
+            target
+            for target in await _staff_for(tx, settings, scheme, request.wing, escalating=True)
+            if await _was_told(tx, request_id, target)
+        ]
+        await escalation.tell(
+            tx,
+            clock,
+            told,
+            key=lambda target: f"scheme:cancelled:{request_id}:{target_key(target)}",
+            message="schemes.staff.cancelled",
+            params=params,
+        )
     return Cancel.CANCELLED
-
-
-def _escalate_key(request_id: int) -> str:
-    return f"scheme:esc:{request_id}:"
 
 
 def _followup_key(request_id: int) -> str:
@@ -471,7 +426,7 @@ def _followup_key(request_id: int) -> str:
 async def _was_told(tx: Tx, request_id: int, target: Person | int) -> bool:
     """Whether the request (or its escalation) reached this person's chat."""
     for kind in ("req", "esc"):
-        notice = await outbox.by_key(tx, f"scheme:{kind}:{request_id}:{_target_key(target)}")
+        notice = await outbox.by_key(tx, f"scheme:{kind}:{request_id}:{target_key(target)}")
         if notice is not None and notice.status in ("sent", "sending"):
             return True
     return False
@@ -491,33 +446,34 @@ async def open_requests(tx: Tx, scheme: Scheme, actor: Person) -> list[RequestRo
 # --- timers: escalation, the follow-up, and retention -----------------------------------------
 
 
-async def _escalate(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow) -> None:
-    request = await store.get_request(tx, timer.subject_id)
+async def _state(tx: Tx, request_id: int) -> escalation.State | None:
+    request = await store.get_request(tx, request_id)
+    if request is None:
+        return None
+    return escalation.State.OPEN if request.status == "open" else escalation.State.CLOSED
+
+
+async def _again(tx: Tx, clock: Clock, settings: Settings, request_id: int) -> int | None:
+    """Nobody pressed "I am arranging this" in time: staff and the admins hear of it again."""
+    request = await store.get_request(tx, request_id)
     scheme = None if request is None else await get(tx, settings, request.scheme_id)
-    if request is None or scheme is None or request.status != "open":
-        return
-    now = clock.now()
-    await store.mark_escalated(tx, request.id, now)
+    if request is None or scheme is None:
+        return None
+    await store.mark_escalated(tx, request.id, clock.now())
     params = _request_params(
-        settings,
-        scheme,
-        request.id,
-        request.person_id or 0,
-        request.wing,
-        request.created_at,
+        settings, scheme, request.id, request.person_id or 0, request.wing, request.created_at
     )
     params["minutes"] = scheme.escalate_after
-    for target in await _staff_for(tx, settings, scheme, request.wing, escalating=True):
-        await _notify(
-            tx,
-            clock,
-            target,
-            key=f"scheme:esc:{request.id}:{_target_key(target)}",
-            message="schemes.staff.escalated",
-            params=params,
-            buttons=arrange_button(request.id),
-            urgent=True,
-        )
+    await escalation.tell(
+        tx,
+        clock,
+        await _staff_for(tx, settings, scheme, request.wing, escalating=True),
+        key=lambda target: f"scheme:esc:{request.id}:{target_key(target)}",
+        message="schemes.staff.escalated",
+        params=params,
+        take=_take(request.id),
+        urgent=True,
+    )
     await audit.record(
         tx,
         clock,
@@ -527,11 +483,24 @@ async def _escalate(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow) -
         subject=request_ref(request.id),
         detail={"scheme": scheme.id, "minutes": scheme.escalate_after},
     )
+    return 2  # the request went once, and again now: that is all (ROUNDS)
 
 
-async def _escalate_checksum(tx: Tx, timer: TimerRow) -> str | None:
-    request = await store.get_request(tx, timer.subject_id)
-    return None if request is None else timers.checksum_of(request.id, request.status)
+async def _no_more_rounds(
+    tx: Tx, clock: Clock, settings: Settings, request_id: int
+) -> datetime | None:
+    return None
+
+
+# A request goes to staff, and once more to staff and the admins if nobody takes it.
+ESCALATION = escalation.Escalation(
+    ESCALATE,
+    timer_key="scheme:esc:{id}:",
+    rounds=2,
+    state=_state,
+    again=_again,
+    due=_no_more_rounds,
+)
 
 
 async def _followup(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow) -> None:
@@ -625,7 +594,7 @@ async def reduce_old_requests(tx: Tx, clock: Clock, settings: Settings) -> int:
     return removed
 
 
-ESCALATE_TIMER = timers.Timer(ESCALATE, fire=_escalate, checksum=_escalate_checksum)
+ESCALATE_TIMER = ESCALATION.timer()
 FOLLOWUP_TIMER = timers.Timer(FOLLOWUP, fire=_followup, checksum=_followup_checksum)
 
 

@@ -1,0 +1,93 @@
+"""The one escalation mechanism (bot/council/escalation.py) on its own: a test kind whose
+subjects are a dict, through the real timer rows and a moved clock. Safeguarding alerts and
+scheme requests use it end to end (tests/test_safety.py, tests/test_schemes.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.config import Settings
+from bot.council import escalation, timers
+from bot.council.clock import Clock
+from storage.db import Tx
+from tests.delivery_support import seed_people
+from tests.harness import Harness
+
+OPEN: dict[int, bool] = {}  # subject id -> nobody has taken it yet
+TOLD: list[tuple[int, int]] = []  # (subject, round) each time everyone was told again
+ROUND: dict[int, int] = {}
+
+
+async def _state(tx: Tx, subject_id: int) -> escalation.State | None:
+    if subject_id not in OPEN:
+        return None
+    return escalation.State.OPEN if OPEN[subject_id] else escalation.State.CLOSED
+
+
+async def _again(tx: Tx, clock: Clock, settings: Settings, subject_id: int) -> int:
+    ROUND[subject_id] = ROUND.get(subject_id, 1) + 1
+    TOLD.append((subject_id, ROUND[subject_id]))
+    return ROUND[subject_id]
+
+
+async def _due(tx: Tx, clock: Clock, settings: Settings, subject_id: int) -> datetime:
+    return clock.now() + timedelta(minutes=10)
+
+
+TEST = escalation.Escalation(
+    "test.escalate",
+    timer_key="test:{id}:escalate:{round}",
+    rounds=3,
+    state=_state,
+    again=_again,
+    due=_due,
+)
+timers.install({TEST.kind: TEST.timer()})
+
+
+async def _keys(h: Harness) -> dict[str, str]:
+    rows = await h.rows("SELECT key, status FROM timer WHERE key LIKE 'test:%'")
+    return {r["key"]: r["status"] for r in rows}
+
+
+async def test_rounds_repeat_until_the_limit_and_a_take_stops_them(h: Harness) -> None:
+    OPEN.update({1: True, 2: True})
+    async with h.db.transaction() as tx:
+        for subject in (1, 2):
+            await TEST.start(tx, subject, h.clock.now() + timedelta(minutes=10))
+    assert await _keys(h) == {"test:1:escalate:1": "pending", "test:2:escalate:1": "pending"}
+    h.clock.advance(timedelta(minutes=10))
+    assert await timers.fire_due(h.db, h.clock, h.settings) == {"fired": 2}
+    assert sorted(TOLD) == [(1, 2), (2, 2)]
+    # Subject 2 is taken: its next round goes (cancelled), subject 1 goes on to round 3, the last.
+    (actor,) = await seed_people(h, 1)
+    async with h.db.transaction() as tx:
+        OPEN[2] = False
+        await TEST.taken(
+            tx, h.clock, subject_id=2, actor=actor, action="test.taken", subject="t:2", detail={}
+        )
+    h.clock.advance(timedelta(minutes=10))
+    assert await timers.fire_due(h.db, h.clock, h.settings) == {"fired": 1}
+    assert sorted(TOLD) == [(1, 2), (1, 3), (2, 2)]
+    keys = await _keys(h)
+    assert keys["test:2:escalate:2"] == "cancelled" and "test:1:escalate:3" not in keys
+    audit = await h.rows("SELECT action, subject FROM audit_log WHERE action = 'test.taken'")
+    assert audit == [{"action": "test.taken", "subject": "t:2"}]
+
+
+async def test_a_subject_closed_without_a_press_makes_its_timer_stale(h: Harness) -> None:
+    OPEN[5] = True
+    async with h.db.transaction() as tx:
+        await TEST.start(tx, 5, h.clock.now() + timedelta(minutes=10))
+    OPEN[5] = False  # e.g. the member cancelled their request
+    h.clock.advance(timedelta(minutes=10))
+    assert await timers.fire_due(h.db, h.clock, h.settings) == {"stale": 1}
+    assert (5, 2) not in TOLD
+
+
+def test_the_two_areas_declare_their_escalation_once() -> None:
+    from bot.council import safeguarding, schemes
+
+    assert safeguarding.ESCALATE_TIMER.kind == safeguarding.ESCALATION.kind
+    assert schemes.ESCALATE_TIMER.kind == schemes.ESCALATION.kind
+    assert escalation.target_key(42) == "c42"
