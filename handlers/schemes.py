@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_timedelta
 
 from bot import i18n
-from bot.config import SCHEME_KINDS, Settings
+from bot.config import Settings
 from bot.council import notices, scheme_record
 from bot.council import scheme_buttons as sb
 from bot.council import scheme_flows as flows
@@ -22,20 +22,41 @@ from bot.council import schemes as council
 from bot.council.access import Person, parse_person_ref, person_ref
 from bot.council.flows import Draft, Flow
 from bot.council.reports import Month
-from bot.council.roles import ADMIN, IN_CUSTODY, NotAllowed
 from bot.council.text import clean
 from handlers.base import Button, Call, Reply, Result, stale, wing_label
 
 S = TypeVar("S", bound=enum.StrEnum)
 D = TypeVar("D", bound=Draft)
 
-_ASK_PROBLEMS = {
-    council.Ask.ON_ITS_WAY: "schemes.ask.on_its_way",
-    council.Ask.NOT_ON_WING: "schemes.ask.not_on_wing",
-    council.Ask.NO_NOTES: "schemes.ask.no_notes",
-    council.Ask.NOTE_TOO_LONG: "schemes.note.too_long",
-    council.Ask.NOTE_EMPTY: "schemes.note.empty",
+# Catalogue ids looked up from a kind, never built from it (tests/test_schemes.py checks them).
+KIND_LABELS: dict[sb.SchemeKind, str] = {
+    sb.SchemeKind.LISTENERS: "schemes.kind.listeners",
+    sb.SchemeKind.INSIDERS: "schemes.kind.insiders",
+    sb.SchemeKind.PEER_SUPPORT: "schemes.kind.peer_support",
+    sb.SchemeKind.PEER_EDUCATION: "schemes.kind.peer_education",
+    sb.SchemeKind.PEER_MENTORING: "schemes.kind.peer_mentoring",
+    sb.SchemeKind.HEALTH_TRAINERS: "schemes.kind.health_trainers",
+    sb.SchemeKind.PEER_ADVISORS: "schemes.kind.peer_advisors",
+    sb.SchemeKind.OTHER: "schemes.kind.other",
 }
+ASK_LABELS: dict[sb.SchemeKind, str] = {
+    sb.SchemeKind.LISTENERS: "schemes.ask.listeners",
+    sb.SchemeKind.INSIDERS: "schemes.ask.insiders",
+    sb.SchemeKind.PEER_SUPPORT: "schemes.ask.peer_support",
+    sb.SchemeKind.PEER_EDUCATION: "schemes.ask.peer_education",
+    sb.SchemeKind.PEER_MENTORING: "schemes.ask.peer_mentoring",
+    sb.SchemeKind.HEALTH_TRAINERS: "schemes.ask.health_trainers",
+    sb.SchemeKind.PEER_ADVISORS: "schemes.ask.peer_advisors",
+    sb.SchemeKind.OTHER: "schemes.ask.other",
+}
+
+
+def _refused(call: Call) -> Result:
+    """The council refused the person's role (the registry's roles should have already)."""
+    if call.pressed is not None:
+        call.toast = call.t("common.not_for_you")
+        return None
+    return call.reply("common.not_for_role")
 
 
 def _expect(call: Call, minutes: int) -> str:
@@ -90,7 +111,7 @@ async def _directory(call: Call, *, edit: bool) -> Result:
         )
     lines += _partner_lines(call, None)
     buttons = [[Button(s.name(call.lang), sb.SchemePage(s.id).pack())] for s in found]
-    if call.me.role in ("staff", "admin"):
+    if council.may_set_up(call.me):
         buttons.append([call.button("schemes.new.button", sb.NewScheme())])
     return Reply("\n".join(lines), buttons, edit=edit)
 
@@ -111,20 +132,16 @@ async def page(call: Call, b: sb.SchemePage) -> Result:
         lines.append(call.t("schemes.page.wings", wings=where))
     else:
         lines.append(call.t("schemes.page.all_wings"))
-    workers = await council.listed(call.tx, scheme)
-    if me.role in IN_CUSTODY:
-        workers = [w for w in workers if w.wing == me.wing]
-        names = ", ".join(w.listed_name or "" for w in workers)
+    view = await council.page_view(call.tx, scheme, me)
+    if view.own_wing:
+        names = ", ".join(name for on in view.listed.values() for name in on)
         lines.append(
             call.t("schemes.page.listed", names=names)
             if names
             else call.t("schemes.page.none_listed")
         )
     else:
-        by_wing: dict[str, list[str]] = {}
-        for w in workers:
-            by_wing.setdefault(w.wing, []).append(w.listed_name or "")
-        for wing_id, names_on in by_wing.items():
+        for wing_id, names_on in view.listed.items():
             lines.append(
                 call.t(
                     "schemes.page.listed_wing",
@@ -136,14 +153,15 @@ async def page(call: Call, b: sb.SchemePage) -> Result:
     if partners:
         lines += ["", *partners]
     buttons: list[list[Button]] = []
-    if me.role in IN_CUSTODY and scheme.runs_on(me.wing):
-        mine = await council.my_open_request(call.tx, me, scheme.id)
+    if view.may_ask:
+        mine = view.waiting
         if mine is None:
-            buttons.append([call.button(f"schemes.ask.{scheme.kind}", sb.AskScheme(scheme.id))])
+            label = ASK_LABELS[sb.SchemeKind(scheme.kind)]
+            buttons.append([call.button(label, sb.AskScheme(scheme.id))])
         else:
             lines += ["", call.t("schemes.page.waiting")]
             buttons.append([call.button("schemes.cancel.button", sb.CancelRequest(mine.id))])
-    if await council.may_manage(call.tx, scheme, me):
+    if view.manages:
         buttons += [
             [
                 call.button("schemes.manage.requests", sb.OpenRequests(scheme.id)),
@@ -155,7 +173,7 @@ async def page(call: Call, b: sb.SchemePage) -> Result:
             ],
             [call.button("schemes.manage.agenda", sb.SchemeAgenda(scheme.id))],
         ]
-        if me.role == ADMIN:
+        if view.appoints:
             buttons.append(
                 [call.button("schemes.manage.coordinator", sb.AddCoordinator(scheme.id))]
             )
@@ -172,7 +190,7 @@ async def ask_button(call: Call, b: sb.AskScheme) -> Result:
         return stale(call)
     problem = await council.check_ask(call.tx, call.services.clock, scheme, call.me)
     if problem is not None:
-        return _ask_problem(call, problem, scheme)
+        return _ask_answer(call, problem, scheme)
     if scheme.notes:
         return call.reply(
             "schemes.note.offer",
@@ -198,7 +216,7 @@ async def add_note(call: Call, b: sb.AskWithNote) -> Result:
         return stale(call)
     problem = await council.check_ask(call.tx, call.services.clock, scheme, call.me)
     if problem is not None:
-        return _ask_problem(call, problem, scheme)
+        return _ask_answer(call, problem, scheme)
     await _save(call, flows.NOTE, flows.NoteStep.NOTE, flows.ForScheme(scheme.id))
     return call.reply("schemes.note.type", most=council.NOTE_MAX)
 
@@ -212,15 +230,38 @@ async def note_typed(call: Call) -> Result:
     # The wrapper has already screened this text for risk (safeguarding) before we see it.
     note, problem = council.note_text(call.text)
     if problem is not None:
-        return call.reply(_ASK_PROBLEMS[problem], most=council.NOTE_MAX, length=len(call.text))
+        return _ask_answer(call, problem, scheme, length=len(call.text))
     await call.end_flow()
     return await _ask(call, scheme, note)
 
 
-def _ask_problem(call: Call, problem: council.Ask, scheme: council.Scheme) -> Reply:
-    return call.reply(
-        _ASK_PROBLEMS[problem], name=scheme.name(call.lang), most=council.NOTE_MAX, length=0
-    )
+def _ask_answer(
+    call: Call,
+    outcome: council.Ask,
+    scheme: council.Scheme,
+    request_id: int | None = None,
+    length: int = 0,
+) -> Result:
+    name, most = scheme.name(call.lang), council.NOTE_MAX
+    match outcome:
+        case council.Ask.SENT:
+            if request_id is None:
+                return stale(call)
+            return _asked(call, scheme, request_id)
+        case council.Ask.ON_ITS_WAY:
+            return call.reply("schemes.ask.on_its_way", name=name)
+        case council.Ask.NOT_ON_WING:
+            return call.reply("schemes.ask.not_on_wing", name=name)
+        case council.Ask.NO_NOTES:
+            return call.reply("schemes.ask.no_notes", name=name)
+        case council.Ask.NOTE_TOO_LONG:
+            return call.reply("schemes.note.too_long", most=most, length=length)
+        case council.Ask.NOTE_EMPTY:
+            return call.reply("schemes.note.empty", most=most, length=length)
+        case council.Ask.NOT_ALLOWED:
+            return _refused(call)
+        case _:
+            assert_never(outcome)
 
 
 async def _ask(call: Call, scheme: council.Scheme, note: str | None) -> Result:
@@ -232,8 +273,10 @@ async def _ask(call: Call, scheme: council.Scheme, note: str | None) -> Result:
         scheme=scheme,
         note=note,
     )
-    if asked.outcome is not council.Ask.SENT or asked.request_id is None:
-        return _ask_problem(call, asked.outcome, scheme)
+    return _ask_answer(call, asked.outcome, scheme, asked.request_id)
+
+
+def _asked(call: Call, scheme: council.Scheme, request_id: int) -> Reply:
     lines = [
         call.t("schemes.asked.sent", name=scheme.name(call.lang)),
         call.t(
@@ -245,7 +288,7 @@ async def _ask(call: Call, scheme: council.Scheme, note: str | None) -> Result:
     lines += _partner_lines(call, scheme.id)
     return Reply(
         "\n".join(lines),
-        [[call.button("schemes.cancel.button", sb.CancelRequest(asked.request_id))]],
+        [[call.button("schemes.cancel.button", sb.CancelRequest(request_id))]],
     )
 
 
@@ -257,18 +300,26 @@ async def cancel_request(call: Call, b: sb.CancelRequest) -> Result:
         person=call.me,
         request_id=b.request_id,
     )
-    if done is council.Cancel.GONE:
-        return stale(call)
-    return call.reply("schemes.cancel.done", edit=True)
+    match done:
+        case council.Cancel.CANCELLED:
+            return call.reply("schemes.cancel.done", edit=True)
+        case council.Cancel.GONE:
+            return stale(call)
+        case _:
+            assert_never(done)
 
 
 async def followup(call: Call, b: sb.FollowupPick) -> Result:
     done = await council.answer_followup(
         call.tx, call.services.settings, person=call.me, request_id=b.request_id, answer=b.answer
     )
-    if done is council.Followup.GONE:
-        return stale(call)
-    return call.reply("schemes.followup.thanks", edit=True)
+    match done:
+        case council.Followup.THANKS:
+            return call.reply("schemes.followup.thanks", edit=True)
+        case council.Followup.GONE:
+            return stale(call)
+        case _:
+            assert_never(done)
 
 
 # --- staff: "I am arranging this", open requests, new arrivals ----------------------------------
@@ -305,10 +356,14 @@ async def requests(call: Call, b: sb.OpenRequests) -> Result:
     scheme = await _scheme(call, b.scheme_id)
     if scheme is None:
         return stale(call)
-    try:
-        found = await council.open_requests(call.tx, scheme, call.me)
-    except NotAllowed:
-        return stale(call, "schemes.not_coordinator")
+    listing = await council.open_requests(call.tx, scheme, call.me)
+    match listing.outcome:
+        case council.Shown.SHOWN:
+            found = listing.rows
+        case council.Shown.NOT_COORDINATOR:
+            return stale(call, "schemes.not_coordinator")
+        case _:
+            assert_never(listing.outcome)
     if not found:
         return call.reply("schemes.requests.none", name=scheme.name(call.lang))
     lines = [call.t("schemes.requests.title", name=scheme.name(call.lang))]
@@ -368,6 +423,8 @@ async def arrived(call: Call) -> Result:
             return call.reply("schemes.arrived.not_member", ref=ref)
         case council.Arrived.NO_INSIDERS:
             return call.reply("schemes.arrived.no_insiders", ref=ref)
+        case council.Arrived.NOT_ALLOWED:
+            return _refused(call)
         case _:
             assert_never(done)
 
@@ -386,7 +443,14 @@ async def workers(call: Call, b: sb.Workers) -> Result:
     scheme = await _managed(call, b.scheme_id)
     if scheme is None:
         return stale(call, "schemes.not_coordinator")
-    found = await council.workers(call.tx, scheme, call.me)
+    listing = await council.workers(call.tx, scheme, call.me)
+    match listing.outcome:
+        case council.Shown.SHOWN:
+            found = listing.rows
+        case council.Shown.NOT_COORDINATOR:
+            return stale(call, "schemes.not_coordinator")
+        case _:
+            assert_never(listing.outcome)
     if not found:
         return call.reply("schemes.workers.none", name=scheme.name(call.lang))
     lines = [call.t("schemes.workers.title", name=scheme.name(call.lang))]
@@ -425,19 +489,22 @@ async def end_ask(call: Call, b: sb.EndRoleAsk) -> Result:
 
 
 async def end_confirm(call: Call, b: sb.EndRoleConfirm) -> Result:
-    try:
-        ended = await council.end_role(
-            call.tx,
-            call.services.clock,
-            call.services.settings,
-            actor=call.me,
-            worker_id=b.worker_id,
-        )
-    except NotAllowed:
-        return stale(call, "schemes.not_coordinator")
-    if ended is None:
-        return stale(call)
-    return call.reply("schemes.workers.ended", ref=person_ref(ended.person_id or 0), edit=True)
+    ended = await council.end_role(
+        call.tx,
+        call.services.clock,
+        call.services.settings,
+        actor=call.me,
+        worker_id=b.worker_id,
+    )
+    match ended.outcome:
+        case council.End.ENDED:
+            return call.reply("schemes.workers.ended", ref=person_ref(ended.person_id), edit=True)
+        case council.End.GONE:
+            return stale(call)
+        case council.End.NOT_COORDINATOR:
+            return stale(call, "schemes.not_coordinator")
+        case _:
+            assert_never(ended.outcome)
 
 
 async def end_keep(call: Call, b: sb.EndRoleKeep) -> Result:
@@ -576,19 +643,24 @@ async def hours_typed(call: Call) -> Result:
     if scheme is None or week is None:
         await call.end_flow()
         return call.reply("common.use_menu")
-    try:
-        saved, bad = await council.record_hours(
-            call.tx, call.services.clock, actor=call.me, scheme=scheme, week=week, text=call.text
-        )
-    except NotAllowed:
-        await call.end_flow()
-        return call.reply("schemes.not_coordinator")
-    if bad or not saved:
-        lines = [call.t("schemes.hours.refused", most=int(council.HOURS_MAX))]
-        lines += [_hours_problem(call, b) for b in bad]
-        return Reply("\n".join(lines))
-    await call.end_flow()
-    return call.reply("schemes.hours.saved", count=saved, week={"$day": week.isoformat()})
+    done = await council.record_hours(
+        call.tx, call.services.clock, actor=call.me, scheme=scheme, week=week, text=call.text
+    )
+    match done.outcome:
+        case council.Hours.SAVED:
+            await call.end_flow()
+            return call.reply(
+                "schemes.hours.saved", count=done.saved, week={"$day": week.isoformat()}
+            )
+        case council.Hours.REFUSED:
+            lines = [call.t("schemes.hours.refused", most=int(council.HOURS_MAX))]
+            lines += [_hours_problem(call, b) for b in done.bad]
+            return Reply("\n".join(lines))
+        case council.Hours.NOT_COORDINATOR:
+            await call.end_flow()
+            return call.reply("schemes.not_coordinator")
+        case _:
+            assert_never(done.outcome)
 
 
 def _hours_problem(call: Call, bad: council.HoursLine) -> str:
@@ -620,22 +692,25 @@ async def agenda_typed(call: Call) -> Result:
     if scheme is None:
         await call.end_flow()
         return call.reply("common.use_menu")
-    try:
-        ref = await council.raise_on_agenda(
-            call.tx,
-            call.services.clock,
-            call.services.settings,
-            actor=call.me,
-            scheme=scheme,
-            text=call.text,
-        )
-    except NotAllowed:
-        await call.end_flow()
-        return call.reply("schemes.not_coordinator")
-    if ref is None:
-        return call.reply("schemes.agenda.bad_text")
-    await call.end_flow()
-    return call.reply("schemes.agenda.done", ref=ref)
+    raised = await council.raise_on_agenda(
+        call.tx,
+        call.services.clock,
+        call.services.settings,
+        actor=call.me,
+        scheme=scheme,
+        text=call.text,
+    )
+    match raised.outcome:
+        case council.Raise.RAISED:
+            await call.end_flow()
+            return call.reply("schemes.agenda.done", ref=raised.ref)
+        case council.Raise.BAD_TEXT:
+            return call.reply("schemes.agenda.bad_text")
+        case council.Raise.NOT_COORDINATOR:
+            await call.end_flow()
+            return call.reply("schemes.not_coordinator")
+        case _:
+            assert_never(raised.outcome)
 
 
 async def coordinator_start(call: Call, b: sb.AddCoordinator) -> Result:
@@ -655,14 +730,22 @@ async def coordinator_typed(call: Call) -> Result:
         return call.reply("common.use_menu")
     if person_id is None:
         return call.reply("schemes.add.bad_ref")
-    if not await council.add_coordinator(
+    done = await council.add_coordinator(
         call.tx, call.services.clock, actor=call.me, scheme=scheme, person_id=person_id
-    ):
-        return call.reply("schemes.coordinator.not_staff", ref=person_ref(person_id))
-    await call.end_flow()
-    return call.reply(
-        "schemes.coordinator.done", ref=person_ref(person_id), name=scheme.name(call.lang)
     )
+    match done:
+        case council.Appoint.APPOINTED:
+            await call.end_flow()
+            return call.reply(
+                "schemes.coordinator.done", ref=person_ref(person_id), name=scheme.name(call.lang)
+            )
+        case council.Appoint.NOT_STAFF:
+            return call.reply("schemes.coordinator.not_staff", ref=person_ref(person_id))
+        case council.Appoint.NOT_ALLOWED:
+            await call.end_flow()
+            return _refused(call)
+        case _:
+            assert_never(done)
 
 
 # --- staff set up a scheme ---------------------------------------------------------------------
@@ -687,25 +770,20 @@ def _ask_step(call: Call, step: flows.NewSchemeStep) -> Reply:
 
 
 async def new_start(call: Call, b: sb.NewScheme) -> Result:
-    buttons = [
-        [call.button(f"schemes.kind.{kind}", sb.NewSchemeKind(kind))] for kind in SCHEME_KINDS
-    ]
+    buttons = [[call.button(label, sb.NewSchemeKind(kind))] for kind, label in KIND_LABELS.items()]
     return call.reply("schemes.new.kind", buttons=buttons)
 
 
 async def new_kind(call: Call, b: sb.NewSchemeKind) -> Result:
-    kind = b.kind
-    if kind not in SCHEME_KINDS:
-        return stale(call)
     first = _new_steps(call)[0]
-    await _save(call, flows.NEW, first, flows.NewSchemeDraft(kind=kind))
+    await _save(call, flows.NEW, first, flows.NewSchemeDraft(kind=b.kind))
     return _ask_step(call, first)
 
 
 async def new_typed(call: Call) -> Result:
     at = flows.NEW.read(call.state)
     steps = _new_steps(call)
-    if at is None or at.step not in steps or at.draft.kind not in SCHEME_KINDS:
+    if at is None or at.step not in steps or at.draft.kind is None:
         await call.end_flow()
         return call.reply("common.use_menu")
     step = at.step
@@ -719,21 +797,29 @@ async def new_typed(call: Call) -> Result:
         return _ask_step(call, steps[following])
     await call.end_flow()
     langs = call.services.settings.establishment.content_languages
-    scheme = await council.create_scheme(
+    created = await council.create_scheme(
         call.tx,
         call.services.clock,
         call.services.settings,
         actor=call.me,
-        kind=draft.kind,
+        kind=at.draft.kind,
         names=draft.texts("name", langs),
         about=draft.texts("about", langs),
         how=draft.texts("how", langs),
     )
-    return call.reply(
-        "schemes.new.done",
-        name=scheme.name(call.lang),
-        buttons=[[Button(scheme.name(call.lang), sb.SchemePage(scheme.id).pack())]],
-    )
+    match created.outcome:
+        case council.Create.CREATED:
+            assert created.scheme is not None
+            name = created.scheme.name(call.lang)
+            return call.reply(
+                "schemes.new.done",
+                name=name,
+                buttons=[[Button(name, sb.SchemePage(created.scheme.id).pack())]],
+            )
+        case council.Create.NOT_ALLOWED:
+            return _refused(call)
+        case _:
+            assert_never(created.outcome)
 
 
 # --- a person's record: the section of /myrecord, and the printed page --------------------------

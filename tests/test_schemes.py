@@ -639,3 +639,80 @@ def test_new_scheme_steps_follow_the_content_languages() -> None:
     draft = flows.NewSchemeDraft(kind="other").typed(step.NAME_CY, "Cyfeillion")
     assert draft.texts("name", ("cy",)) == {"cy": "Cyfeillion"}
     assert flows.NewSchemeDraft.from_data(draft.to_data()) == draft
+
+
+def test_ids_looked_up_from_a_kind_an_answer_or_a_flow_exist_for_every_member() -> None:
+    """Catalogue ids come from tables keyed by the enums, so each is checked here whole."""
+    from bot import i18n
+    from bot.config import SCHEME_KINDS
+    from bot.council import safeguarding, schemes
+    from bot.council.scheme_buttons import SchemeKind
+    from handlers import schemes as scheme_handlers
+
+    assert [k.value for k in SchemeKind] == list(SCHEME_KINDS)
+    assert set(scheme_handlers.KIND_LABELS) == set(SchemeKind) == set(scheme_handlers.ASK_LABELS)
+    assert set(schemes.FOLLOWUP_LABELS) == set(schemes.ANSWERS)
+    ids = [
+        *scheme_handlers.KIND_LABELS.values(),
+        *scheme_handlers.ASK_LABELS.values(),
+        *schemes.FOLLOWUP_LABELS.values(),
+        *safeguarding.FLOWS.values(),
+        safeguarding.OTHER_FLOW,
+    ]
+    assert [i for i in ids if not i18n.has(i)] == []
+
+
+async def test_council_refusals_are_outcomes_never_exceptions(h: Harness) -> None:
+    """Asked directly (no Telegram), each rule answers a refusal with a member of its enum."""
+    from datetime import date
+
+    from bot.council import schemes
+    from bot.council.scheme_buttons import SchemeKind
+
+    member = await h.person(await h.join("member"))
+    staff = await h.person(await h.join("staff", wing=None))
+    family = await h.person(await h.join("family", wing=None))
+    assert member is not None and staff is not None and family is not None
+    async with h.db.transaction() as tx:
+        listeners = await schemes.get(tx, h.settings, "listeners")
+        assert listeners is not None
+        assert await schemes.directory(tx, h.settings, family) == []
+        assert await schemes.check_ask(tx, h.clock, listeners, staff) is schemes.Ask.NOT_ALLOWED
+        assert await schemes.check_ask(tx, h.clock, listeners, member) is None
+        not_theirs = schemes.Shown.NOT_COORDINATOR
+        assert (await schemes.open_requests(tx, listeners, staff)).outcome is not_theirs
+        assert (await schemes.workers(tx, listeners, member)).outcome is not_theirs
+        hours = await schemes.record_hours(
+            tx, h.clock, actor=staff, scheme=listeners, week=date(2026, 11, 2), text="P-0001 3"
+        )
+        assert hours.outcome is schemes.Hours.NOT_COORDINATOR and hours.saved == 0
+        raised = await schemes.raise_on_agenda(
+            tx, h.clock, h.settings, actor=staff, scheme=listeners, text="A room for night calls."
+        )
+        assert raised == schemes.Raised(schemes.Raise.NOT_COORDINATOR)
+        ended = await schemes.end_role(tx, h.clock, h.settings, actor=staff, worker_id=999)
+        assert ended.outcome is schemes.End.GONE
+        created = await schemes.create_scheme(
+            tx,
+            h.clock,
+            h.settings,
+            actor=member,
+            kind=SchemeKind.OTHER,
+            names={"en": "Chess"},
+            about={"en": "Chess on Sundays."},
+            how={"en": "Ask staff."},
+        )
+        assert created == schemes.Created(schemes.Create.NOT_ALLOWED)
+        appointed = await schemes.add_coordinator(
+            tx, h.clock, actor=staff, scheme=listeners, person_id=staff.id
+        )
+        assert appointed is schemes.Appoint.NOT_ALLOWED
+        arrived = await schemes.mark_arrived(
+            tx, h.clock, h.settings, actor=member, person_id=member.id
+        )
+        assert arrived is schemes.Arrived.NOT_ALLOWED
+        assert (await schemes.record(tx, h.settings, staff)).roles == []
+        start = datetime(2026, 11, 1, tzinfo=UTC)
+        found = await schemes.figures(tx, h.settings, viewer=member, start=start, end=start)
+        assert found == []
+    assert await h.rows("SELECT * FROM scheme") == []

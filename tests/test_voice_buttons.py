@@ -4,6 +4,7 @@ before any handler runs, whoever presses it, and changes nothing stored."""
 
 from __future__ import annotations
 
+import enum
 import typing
 from typing import Any
 
@@ -28,14 +29,17 @@ def _kinds() -> list[type[ButtonData]]:
 _SAMPLE: dict[Any, Any] = {int: 7, str: "listeners", bool: True}
 
 
+def _sample(kind: Any) -> Any:
+    if typing.get_origin(kind) is typing.Literal:
+        return typing.get_args(kind)[0]
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        return next(iter(kind))  # a StrEnum field (a scheme's kind): its first member
+    return _SAMPLE[kind]
+
+
 def _example(cls: type[ButtonData]) -> ButtonData:
     """A button of the kind with a plausible value in each field (a Literal's first choice)."""
-    values = {
-        name: typing.get_args(kind)[0]
-        if typing.get_origin(kind) is typing.Literal
-        else _SAMPLE[kind]
-        for name, kind, _ in cls._fields()
-    }
+    values = {name: _sample(kind) for name, kind, _ in cls._fields()}
     return cls(**values)
 
 

@@ -174,30 +174,30 @@ def suggests_risk(settings: Settings, text: str) -> bool:
 
 
 # Where the person was when they wrote it: the flow's name, shown in the contact's language.
-FLOWS = frozenset(
-    {
-        "message",
-        "edited",
-        "raise",
-        "keyin",
-        "triage",
-        "agenda_reply",
-        "poll_new",
-        "consult_answer",
-        "consult_new",
-        "consult_report",
-        "announce",
-        "meeting_new",
-        "meeting_move",
-        "minutes",
-        "outcome",
-        "invite",
-    }
-)
+# Catalogue ids written out, never built from the flow (tests/test_safety.py checks them).
+FLOWS: dict[str, str] = {
+    "message": "safety.flow.message",
+    "edited": "safety.flow.edited",
+    "raise": "safety.flow.raise",
+    "keyin": "safety.flow.keyin",
+    "triage": "safety.flow.triage",
+    "agenda_reply": "safety.flow.agenda_reply",
+    "poll_new": "safety.flow.poll_new",
+    "consult_answer": "safety.flow.consult_answer",
+    "consult_new": "safety.flow.consult_new",
+    "consult_report": "safety.flow.consult_report",
+    "announce": "safety.flow.announce",
+    "meeting_new": "safety.flow.meeting_new",
+    "meeting_move": "safety.flow.meeting_move",
+    "minutes": "safety.flow.minutes",
+    "outcome": "safety.flow.outcome",
+    "invite": "safety.flow.invite",
+}
+OTHER_FLOW = "safety.flow.other"
 
 
 def _where(flow: str) -> dict[str, str]:
-    return notices.catalogue(f"safety.flow.{flow if flow in FLOWS else 'other'}")
+    return notices.catalogue(FLOWS.get(flow, OTHER_FLOW))
 
 
 def _wing(settings: Settings, wing_id: str | None) -> object:

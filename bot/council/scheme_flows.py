@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, replace
+from typing import Any
 
 from bot.council.flows import Draft, Flow
+from bot.council.scheme_buttons import SchemeKind
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ NEW_MAX = {"name": 40, "about": 600, "how": 400}  # characters, per field
 class NewSchemeDraft(Draft):
     """The kind, then one text per step: the stored keys are the steps' names, as before."""
 
-    kind: str = ""
+    kind: SchemeKind | None = None  # an unknown kind reads as no flow at all
     name_en: str = ""
     name_cy: str = ""
     about_en: str = ""
@@ -102,7 +104,8 @@ class NewSchemeDraft(Draft):
     how_cy: str = ""
 
     def typed(self, step: NewSchemeStep, text: str) -> NewSchemeDraft:
-        return replace(self, **{step.value: text})
+        values: dict[str, Any] = {step.value: text}
+        return replace(self, **values)
 
     def texts(self, field: str, langs: tuple[str, ...]) -> dict[str, str]:
         """One field's text in each language, e.g. {"en": ..., "cy": ...} for "name"."""

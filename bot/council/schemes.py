@@ -9,18 +9,23 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from statistics import median
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from bot.config import SCHEME_KINDS, Partner, Settings
+from bot.config import Partner, Settings
 from bot.council import agenda, audit, escalation, notices, roles, timers
 from bot.council.access import Person, person_ref
 from bot.council.clock import Clock
 from bot.council.escalation import target_key
-from bot.council.roles import NotAllowed
-from bot.council.scheme_buttons import ArrangeRequest, AskScheme, FollowupAnswer, FollowupPick
+from bot.council.scheme_buttons import (
+    ArrangeRequest,
+    AskScheme,
+    FollowupAnswer,
+    FollowupPick,
+    SchemeKind,
+)
 from bot.council.text import clean
 from storage import outbox, people
 from storage import schemes as store
@@ -35,10 +40,16 @@ NOTE_MAX = 500
 HOURS_MAX = 80.0  # in one week; more is a typing mistake
 REPEAT_WINDOW = timedelta(minutes=1)
 ANSWERS: tuple[FollowupAnswer, ...] = ("yes", "partly", "no")
+FOLLOWUP_LABELS: dict[FollowupAnswer, str] = {
+    "yes": "schemes.followup.yes",
+    "partly": "schemes.followup.partly",
+    "no": "schemes.followup.no",
+}
 ESCALATE = "scheme_escalate"
 FOLLOWUP = "scheme_followup"
 NAME_MAX, TRAINING_MAX = 40, 120
 AGENDA_TOPIC = "other"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -126,9 +137,10 @@ def names_param(scheme: Scheme) -> dict[str, dict[str, str]]:
 
 
 async def directory(tx: Tx, settings: Settings, viewer: Person) -> list[Scheme]:
-    """People in custody see the schemes on their wing; staff, admins and observers see all."""
+    """People in custody see the schemes on their wing; staff, admins and observers see all;
+    anyone else (families) sees none."""
     if viewer.role not in roles.IN_CUSTODY | roles.READERS:
-        raise NotAllowed(f"{viewer.role} has no scheme directory")
+        return []
     found = await all_schemes(tx, settings)
     if viewer.role in roles.IN_CUSTODY:
         return [s for s in found if s.runs_on(viewer.wing)]
@@ -144,6 +156,45 @@ async def may_manage(tx: Tx, scheme: Scheme, actor: Person) -> bool:
     if actor.tg_user_id is not None and actor.tg_user_id in scheme.coordinators:
         return True
     return actor.id in await store.coordinator_ids(tx, scheme.id)
+
+
+def may_set_up(person: Person) -> bool:
+    """Staff and admins set up schemes."""
+    return person.role in roles.STAFF_SIDE
+
+
+def may_appoint(person: Person) -> bool:
+    """Only admins appoint coordinators."""
+    return person.role == roles.ADMIN
+
+
+@dataclass(frozen=True)
+class PageView:
+    """What this person sees and may do on a scheme's page."""
+
+    own_wing: bool  # the listed names are of the viewer's wing only (people in custody)
+    listed: dict[str, list[str]]  # wing -> names of peer workers who agreed to be listed
+    may_ask: bool  # the scheme runs on the viewer's wing and they are in custody
+    waiting: RequestRow | None  # the viewer's own open request, if they may ask
+    manages: bool
+    appoints: bool
+
+
+async def page_view(tx: Tx, scheme: Scheme, viewer: Person) -> PageView:
+    own_wing = viewer.role in roles.IN_CUSTODY
+    listed: dict[str, list[str]] = {}
+    for worker in await store.workers(tx, scheme.id):
+        if worker.listed_name and (not own_wing or worker.wing == viewer.wing):
+            listed.setdefault(worker.wing, []).append(worker.listed_name)
+    may_ask = own_wing and scheme.runs_on(viewer.wing)
+    return PageView(
+        own_wing=own_wing,
+        listed=listed,
+        may_ask=may_ask,
+        waiting=await my_open_request(tx, viewer, scheme.id) if may_ask else None,
+        manages=await may_manage(tx, scheme, viewer),
+        appoints=may_appoint(viewer),
+    )
 
 
 async def _people_by_tg(tx: Tx, tg_ids: tuple[int, ...]) -> list[Person | int]:
@@ -193,8 +244,9 @@ async def _may_arrange(
 # --- asking for help ---------------------------------------------------------------------------
 
 
-class Ask(enum.Enum):
+class Ask(enum.StrEnum):
     SENT = "sent"
+    NOT_ALLOWED = "not_allowed"  # only people in custody ask
     ON_ITS_WAY = "on_its_way"
     NOT_ON_WING = "not_on_wing"
     NO_NOTES = "no_notes"
@@ -221,7 +273,7 @@ def note_text(raw: str | None) -> tuple[str | None, Ask | None]:
 async def check_ask(tx: Tx, clock: Clock, scheme: Scheme, person: Person) -> Ask | None:
     """Why this person cannot ask now (None: they can)."""
     if person.role not in roles.IN_CUSTODY:
-        raise NotAllowed(f"{person.role} may not ask a scheme for help")
+        return Ask.NOT_ALLOWED
     if not scheme.runs_on(person.wing):
         return Ask.NOT_ON_WING
     since = clock.now() - REPEAT_WINDOW
@@ -331,7 +383,7 @@ async def _tell_staff(
         )
 
 
-class Arrange(enum.Enum):
+class Arrange(enum.StrEnum):
     ARRANGED = "arranged"
     ALREADY = "already"
     CANCELLED = "cancelled"
@@ -378,7 +430,7 @@ async def arrange(
     return Arrange.ARRANGED
 
 
-class Cancel(enum.Enum):
+class Cancel(enum.StrEnum):
     CANCELLED = "cancelled"
     GONE = "gone"
 
@@ -437,10 +489,23 @@ async def my_open_request(tx: Tx, person: Person, scheme_id: str) -> RequestRow 
     return found if found is not None and found.status == "open" else None
 
 
-async def open_requests(tx: Tx, scheme: Scheme, actor: Person) -> list[RequestRow]:
+class Shown(enum.StrEnum):
+    SHOWN = "shown"
+    NOT_COORDINATOR = "not_coordinator"
+
+
+@dataclass(frozen=True)
+class Listing(Generic[T]):
+    """A coordinator's list (open requests, peer workers); empty unless SHOWN."""
+
+    outcome: Shown
+    rows: list[T] = field(default_factory=list)
+
+
+async def open_requests(tx: Tx, scheme: Scheme, actor: Person) -> Listing[RequestRow]:
     if not await may_manage(tx, scheme, actor):
-        raise NotAllowed(f"{actor.role} does not coordinate {scheme.id}")
-    return await store.open_requests(tx, scheme.id, 20)
+        return Listing(Shown.NOT_COORDINATOR)
+    return Listing(Shown.SHOWN, await store.open_requests(tx, scheme.id, 20))
 
 
 # --- timers: escalation, the follow-up, and retention -----------------------------------------
@@ -513,7 +578,7 @@ async def _followup(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow) -
         return
     buttons: list[list[notices.ButtonSpec]] = [
         [
-            {"m": f"schemes.followup.{answer}", "d": FollowupPick(request.id, answer).pack()}
+            {"m": FOLLOWUP_LABELS[answer], "d": FollowupPick(request.id, answer).pack()}
             for answer in ANSWERS
         ]
     ]
@@ -538,7 +603,7 @@ def month_of(moment: datetime, settings: Settings) -> str:
     return f"{local.year:04d}-{local.month:02d}"
 
 
-class Followup(enum.Enum):
+class Followup(enum.StrEnum):
     THANKS = "thanks"
     GONE = "gone"
 
@@ -638,8 +703,9 @@ async def welcome(tx: Tx, clock: Clock, settings: Settings, person: Person) -> b
     )
 
 
-class Arrived(enum.Enum):
+class Arrived(enum.StrEnum):
     WELCOMED = "welcomed"
+    NOT_ALLOWED = "not_allowed"  # staff and admins mark arrivals
     ALREADY = "already"
     NOT_MEMBER = "not_member"
     NO_INSIDERS = "no_insiders"
@@ -649,7 +715,7 @@ async def mark_arrived(
     tx: Tx, clock: Clock, settings: Settings, *, actor: Person, person_id: int
 ) -> Arrived:
     if actor.role not in roles.STAFF_SIDE:
-        raise NotAllowed(f"{actor.role} may not mark new arrivals")
+        return Arrived.NOT_ALLOWED
     target = await people.by_id(tx, person_id)
     if target is None or target.status != "active" or target.role not in roles.IN_CUSTODY:
         return Arrived.NOT_MEMBER
@@ -673,7 +739,7 @@ async def mark_arrived(
 # --- peer workers: roles, training, hours ------------------------------------------------------
 
 
-class Worker(enum.Enum):
+class Worker(enum.StrEnum):
     ADDED = "added"
     NOT_MEMBER = "not_member"
     ALREADY = "already"
@@ -697,11 +763,6 @@ async def is_member(tx: Tx, person_id: int) -> bool:
     """An active member or chair: the only people who can hold a peer scheme role."""
     target = await people.by_id(tx, person_id)
     return target is not None and target.status == "active" and target.role in roles.IN_CUSTODY
-
-
-async def _must_manage(tx: Tx, scheme: Scheme, actor: Person) -> None:
-    if not await may_manage(tx, scheme, actor):
-        raise NotAllowed(f"{actor.role} {actor.id} does not coordinate {scheme.id}")
 
 
 async def add_worker(
@@ -747,28 +808,36 @@ async def add_worker(
     return Worker.ADDED
 
 
-async def workers(tx: Tx, scheme: Scheme, actor: Person) -> list[WorkerRow]:
-    await _must_manage(tx, scheme, actor)
-    return await store.workers(tx, scheme.id)
+async def workers(tx: Tx, scheme: Scheme, actor: Person) -> Listing[WorkerRow]:
+    if not await may_manage(tx, scheme, actor):
+        return Listing(Shown.NOT_COORDINATOR)
+    return Listing(Shown.SHOWN, await store.workers(tx, scheme.id))
 
 
-async def listed(tx: Tx, scheme: Scheme) -> list[WorkerRow]:
-    """Peer workers who agreed to be listed, by the name they chose (never a reference)."""
-    return [w for w in await store.workers(tx, scheme.id) if w.listed_name]
+class End(enum.StrEnum):
+    ENDED = "ended"
+    GONE = "gone"  # no such active role (already ended, or forged)
+    NOT_COORDINATOR = "not_coordinator"
+
+
+@dataclass(frozen=True)
+class Ended:
+    outcome: End
+    person_id: int = 0  # whose role it was
 
 
 async def end_role(
     tx: Tx, clock: Clock, settings: Settings, *, actor: Person, worker_id: int
-) -> WorkerRow | None:
-    """None when there is no such active role (already ended, or forged)."""
+) -> Ended:
     found = await store.worker(tx, worker_id)
     scheme = None if found is None else await get(tx, settings, found.scheme_id)
     if found is None or scheme is None or found.ended_on is not None:
-        return None
-    await _must_manage(tx, scheme, actor)
+        return Ended(End.GONE)
+    if not await may_manage(tx, scheme, actor):
+        return Ended(End.NOT_COORDINATOR)
     today = clock.now().astimezone(settings.establishment.timezone).date()
     if not await store.end_worker(tx, worker_id, today):
-        return None
+        return Ended(End.GONE)
     await audit.record(
         tx,
         clock,
@@ -778,7 +847,7 @@ async def end_role(
         subject=person_ref(found.person_id or 0),
         detail={"scheme": scheme.id},
     )
-    return found
+    return Ended(End.ENDED, found.person_id or 0)
 
 
 class HoursProblem(enum.StrEnum):
@@ -792,6 +861,19 @@ class HoursProblem(enum.StrEnum):
 class HoursLine:
     line: str
     problem: HoursProblem
+
+
+class Hours(enum.StrEnum):
+    SAVED = "saved"
+    REFUSED = "refused"  # a bad line, or none at all: nothing saved
+    NOT_COORDINATOR = "not_coordinator"
+
+
+@dataclass(frozen=True)
+class HoursRecorded:
+    outcome: Hours
+    saved: int = 0  # peer workers whose hours were saved
+    bad: list[HoursLine] = field(default_factory=list)
 
 
 _HOURS_LINE = re.compile(r"^\s*[Pp]-?(\d{1,9})\s*[:,;]?\s*(-?\d+(?:[.,]\d+)?)\s*$")
@@ -809,10 +891,11 @@ async def record_hours(
     scheme: Scheme,
     week: date,
     text: str,
-) -> tuple[int, list[HoursLine]]:
+) -> HoursRecorded:
     """Lines like "P-0012 6" for one week. All or nothing: any bad line saves none, and every
     bad line is named, so the coordinator fixes them and sends the list again."""
-    await _must_manage(tx, scheme, actor)
+    if not await may_manage(tx, scheme, actor):
+        return HoursRecorded(Hours.NOT_COORDINATOR)
     entries: list[tuple[int, float]] = []
     bad: list[HoursLine] = []
     seen: set[int] = set()
@@ -837,7 +920,7 @@ async def record_hours(
         seen.add(person_id)
         entries.append((role.id, hours))
     if bad or not entries:
-        return 0, bad
+        return HoursRecorded(Hours.REFUSED, 0, bad)
     monday = week_start(week)
     await store.put_hours(tx, entries, week=monday, by=actor.id, now=clock.now())
     await audit.record(
@@ -853,7 +936,7 @@ async def record_hours(
             "hours": sum(h for _, h in entries),
         },
     )
-    return len(entries), []
+    return HoursRecorded(Hours.SAVED, len(entries))
 
 
 # --- a person's own record ---------------------------------------------------------------------
@@ -876,8 +959,9 @@ class SchemeRecord:
 
 
 async def record(tx: Tx, settings: Settings, person: Person) -> SchemeRecord:
+    """Only people in custody hold peer roles: anyone else's record is empty."""
     if person.role not in roles.IN_CUSTODY:
-        raise NotAllowed(f"{person.role} has no peer scheme record")
+        return SchemeRecord([], None)
     found = {s.id: s for s in await all_schemes(tx, settings)}
     out: list[Role] = []
     for row in await store.roles_of(tx, person.id):
@@ -903,25 +987,48 @@ async def record(tx: Tx, settings: Settings, person: Person) -> SchemeRecord:
 # --- co-production: a scheme's issue on the council agenda ------------------------------------
 
 
+class Raise(enum.StrEnum):
+    RAISED = "raised"
+    BAD_TEXT = "bad_text"  # too short or too long
+    NOT_COORDINATOR = "not_coordinator"
+
+
+@dataclass(frozen=True)
+class Raised:
+    outcome: Raise
+    ref: str = ""  # the agenda item's reference, once RAISED
+
+
 async def raise_on_agenda(
     tx: Tx, clock: Clock, settings: Settings, *, actor: Person, scheme: Scheme, text: str
-) -> str | None:
-    """Keyed in as an agenda item by the coordinator, with the scheme named as the reason.
-    Returns the item's reference, or None when the text is not right (too short or long)."""
-    await _must_manage(tx, scheme, actor)
+) -> Raised:
+    """Keyed in as an agenda item by the coordinator, with the scheme named as the reason."""
+    if not await may_manage(tx, scheme, actor):
+        return Raised(Raise.NOT_COORDINATOR)
     cleaned = agenda.item_text(text)
     if not cleaned.ok:
-        return None
+        return Raised(Raise.BAD_TEXT)
     topic = AGENDA_TOPIC if settings.topic(AGENDA_TOPIC) else settings.topics[0].id
     wing = scheme.wings[0] if scheme.wings else settings.wings[0].id
     draft = agenda.Draft(topic=topic, wing=wing, text=cleaned.text, name_hidden=False)
     item = await agenda.key_in(
         tx, clock, settings, actor=actor, draft=draft, reason=f"Peer scheme: {scheme.name('en')}"
     )
-    return agenda.ref(item.id)
+    return Raised(Raise.RAISED, agenda.ref(item.id))
 
 
 # --- staff set up a scheme ---------------------------------------------------------------------
+
+
+class Create(enum.StrEnum):
+    CREATED = "created"
+    NOT_ALLOWED = "not_allowed"  # staff and admins set up schemes
+
+
+@dataclass(frozen=True)
+class Created:
+    outcome: Create
+    scheme: Scheme | None = None  # once CREATED
 
 
 async def create_scheme(
@@ -930,23 +1037,21 @@ async def create_scheme(
     settings: Settings,
     *,
     actor: Person,
-    kind: str,
+    kind: SchemeKind,
     names: dict[str, str],
     about: dict[str, str],
     how: dict[str, str],
-) -> Scheme:
-    if actor.role not in roles.STAFF_SIDE:
-        raise NotAllowed(f"{actor.role} may not set up schemes")
-    if kind not in SCHEME_KINDS:
-        raise ValueError(f"unknown scheme kind {kind!r}")
+) -> Created:
+    if not may_set_up(actor):
+        return Created(Create.NOT_ALLOWED)
     taken = {s.id for s in await all_schemes(tx, settings)}
     number = len(taken) + 1
     while f"s{number}" in taken:
         number += 1
-    urgent = kind == "listeners"
+    urgent = kind is SchemeKind.LISTENERS
     row = store.SchemeRow(
         id=f"s{number}",
-        kind=kind,
+        kind=kind.value,
         names=names,
         about=about,
         how=how,
@@ -966,22 +1071,28 @@ async def create_scheme(
         actor_role=actor.role,
         action="scheme.created",
         subject=row.id,
-        detail={"kind": kind, "name": names.get("en", "")},
+        detail={"kind": kind.value, "name": names.get("en", "")},
     )
     created = await get(tx, settings, row.id)
-    assert created is not None
-    return created
+    assert created is not None  # just written in this transaction
+    return Created(Create.CREATED, created)
+
+
+class Appoint(enum.StrEnum):
+    APPOINTED = "appointed"
+    NOT_STAFF = "not_staff"  # only active staff coordinate
+    NOT_ALLOWED = "not_allowed"  # only admins appoint
 
 
 async def add_coordinator(
     tx: Tx, clock: Clock, *, actor: Person, scheme: Scheme, person_id: int
-) -> bool:
+) -> Appoint:
     """Admins appoint coordinators; the person must be active staff."""
-    if actor.role != roles.ADMIN:
-        raise NotAllowed(f"{actor.role} may not appoint coordinators")
+    if not may_appoint(actor):
+        return Appoint.NOT_ALLOWED
     target = await people.by_id(tx, person_id)
     if target is None or target.status != "active" or target.role != roles.STAFF:
-        return False
+        return Appoint.NOT_STAFF
     await store.add_coordinator(tx, scheme.id, person_id, added_by=actor.id, now=clock.now())
     await audit.record(
         tx,
@@ -992,7 +1103,7 @@ async def add_coordinator(
         subject=person_ref(person_id),
         detail={"scheme": scheme.id},
     )
-    return True
+    return Appoint.APPOINTED
 
 
 # --- the month's figures -------------------------------------------------------------------
@@ -1017,7 +1128,7 @@ async def figures(
     """Each scheme's figures for one month (start, end: its bounds in the establishment zone).
     Raw counts: the report applies the small-number rules when it shows them."""
     if viewer.role not in roles.READERS:
-        raise NotAllowed(f"{viewer.role} may not read scheme figures")
+        return []  # the report is for readers only; nobody else sees a figure
     month = f"{start.year:04d}-{start.month:02d}"
     first_day = start.date()
     last_day = (end - timedelta(days=1)).date()
