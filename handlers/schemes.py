@@ -18,6 +18,8 @@ from bot.config import Settings
 from bot.council import notices, scheme_record
 from bot.council import scheme_buttons as sb
 from bot.council import scheme_flows as flows
+from bot.council import scheme_requests as asks
+from bot.council import scheme_workers as peers
 from bot.council import schemes as council
 from bot.council.access import Person, parse_person_ref, person_ref
 from bot.council.flows import Draft, Flow
@@ -188,7 +190,7 @@ async def ask_button(call: Call, b: sb.AskScheme) -> Result:
     scheme = await _scheme(call, b.scheme_id)
     if scheme is None:
         return stale(call)
-    problem = await council.check_ask(call.tx, call.services.clock, scheme, call.me)
+    problem = await asks.check_ask(call.tx, call.services.clock, scheme, call.me)
     if problem is not None:
         return _ask_answer(call, problem, scheme)
     if scheme.notes:
@@ -214,11 +216,11 @@ async def add_note(call: Call, b: sb.AskWithNote) -> Result:
     scheme = await _scheme(call, b.scheme_id)
     if scheme is None or not scheme.notes:
         return stale(call)
-    problem = await council.check_ask(call.tx, call.services.clock, scheme, call.me)
+    problem = await asks.check_ask(call.tx, call.services.clock, scheme, call.me)
     if problem is not None:
         return _ask_answer(call, problem, scheme)
     await _save(call, flows.NOTE, flows.NoteStep.NOTE, flows.ForScheme(scheme.id))
-    return call.reply("schemes.note.type", most=council.NOTE_MAX)
+    return call.reply("schemes.note.type", most=asks.NOTE_MAX)
 
 
 async def note_typed(call: Call) -> Result:
@@ -228,7 +230,7 @@ async def note_typed(call: Call) -> Result:
         await call.end_flow()
         return call.reply("common.use_menu")
     # The wrapper has already screened this text for risk (safeguarding) before we see it.
-    note, problem = council.note_text(call.text)
+    note, problem = asks.note_text(call.text)
     if problem is not None:
         return _ask_answer(call, problem, scheme, length=len(call.text))
     await call.end_flow()
@@ -237,35 +239,35 @@ async def note_typed(call: Call) -> Result:
 
 def _ask_answer(
     call: Call,
-    outcome: council.Ask,
+    outcome: asks.Ask,
     scheme: council.Scheme,
     request_id: int | None = None,
     length: int = 0,
 ) -> Result:
-    name, most = scheme.name(call.lang), council.NOTE_MAX
+    name, most = scheme.name(call.lang), asks.NOTE_MAX
     match outcome:
-        case council.Ask.SENT:
+        case asks.Ask.SENT:
             if request_id is None:
                 return stale(call)
             return _asked(call, scheme, request_id)
-        case council.Ask.ON_ITS_WAY:
+        case asks.Ask.ON_ITS_WAY:
             return call.reply("schemes.ask.on_its_way", name=name)
-        case council.Ask.NOT_ON_WING:
+        case asks.Ask.NOT_ON_WING:
             return call.reply("schemes.ask.not_on_wing", name=name)
-        case council.Ask.NO_NOTES:
+        case asks.Ask.NO_NOTES:
             return call.reply("schemes.ask.no_notes", name=name)
-        case council.Ask.NOTE_TOO_LONG:
+        case asks.Ask.NOTE_TOO_LONG:
             return call.reply("schemes.note.too_long", most=most, length=length)
-        case council.Ask.NOTE_EMPTY:
+        case asks.Ask.NOTE_EMPTY:
             return call.reply("schemes.note.empty", most=most, length=length)
-        case council.Ask.NOT_ALLOWED:
+        case asks.Ask.NOT_ALLOWED:
             return _refused(call)
         case _:
             assert_never(outcome)
 
 
 async def _ask(call: Call, scheme: council.Scheme, note: str | None) -> Result:
-    asked = await council.ask(
+    asked = await asks.ask(
         call.tx,
         call.services.clock,
         call.services.settings,
@@ -293,7 +295,7 @@ def _asked(call: Call, scheme: council.Scheme, request_id: int) -> Reply:
 
 
 async def cancel_request(call: Call, b: sb.CancelRequest) -> Result:
-    done = await council.cancel(
+    done = await asks.cancel(
         call.tx,
         call.services.clock,
         call.services.settings,
@@ -301,22 +303,22 @@ async def cancel_request(call: Call, b: sb.CancelRequest) -> Result:
         request_id=b.request_id,
     )
     match done:
-        case council.Cancel.CANCELLED:
+        case asks.Cancel.CANCELLED:
             return call.reply("schemes.cancel.done", edit=True)
-        case council.Cancel.GONE:
+        case asks.Cancel.GONE:
             return stale(call)
         case _:
             assert_never(done)
 
 
 async def followup(call: Call, b: sb.FollowupPick) -> Result:
-    done = await council.answer_followup(
+    done = await asks.answer_followup(
         call.tx, call.services.settings, person=call.me, request_id=b.request_id, answer=b.answer
     )
     match done:
-        case council.Followup.THANKS:
+        case asks.Followup.THANKS:
             return call.reply("schemes.followup.thanks", edit=True)
-        case council.Followup.GONE:
+        case asks.Followup.GONE:
             return stale(call)
         case _:
             assert_never(done)
@@ -326,26 +328,26 @@ async def followup(call: Call, b: sb.FollowupPick) -> Result:
 
 
 async def arrange(call: Call, b: sb.ArrangeRequest) -> Result:
-    done = await council.arrange(
+    done = await asks.arrange(
         call.tx,
         call.services.clock,
         call.services.settings,
         actor=call.me,
         request_id=b.request_id,
     )
-    ref = council.request_ref(b.request_id)
+    ref = asks.request_ref(b.request_id)
     match done:
-        case council.Arrange.ARRANGED:
+        case asks.Arrange.ARRANGED:
             return call.reply("schemes.arrange.done", ref=ref)
-        case council.Arrange.NOT_COORDINATOR:
+        case asks.Arrange.NOT_COORDINATOR:
             call.toast = call.t("schemes.not_coordinator")
             return None
-        case council.Arrange.GONE:
+        case asks.Arrange.GONE:
             return stale(call)
-        case council.Arrange.ALREADY:
+        case asks.Arrange.ALREADY:
             call.toast = call.t("schemes.arrange.already", ref=ref)
             return None
-        case council.Arrange.CANCELLED:
+        case asks.Arrange.CANCELLED:
             call.toast = call.t("schemes.arrange.cancelled", ref=ref)
             return None
         case _:
@@ -356,7 +358,7 @@ async def requests(call: Call, b: sb.OpenRequests) -> Result:
     scheme = await _scheme(call, b.scheme_id)
     if scheme is None:
         return stale(call)
-    listing = await council.open_requests(call.tx, scheme, call.me)
+    listing = await asks.open_requests(call.tx, scheme, call.me)
     match listing.outcome:
         case council.Shown.SHOWN:
             found = listing.rows
@@ -372,7 +374,7 @@ async def requests(call: Call, b: sb.OpenRequests) -> Result:
         lines.append(
             call.t(
                 "schemes.requests.line",
-                ref=council.request_ref(request.id),
+                ref=asks.request_ref(request.id),
                 person=person_ref(request.person_id or 0),
                 wing=wing_label(call, request.wing),
                 when=notices.when(request.created_at),
@@ -385,7 +387,7 @@ async def requests(call: Call, b: sb.OpenRequests) -> Result:
                 call.button(
                     "schemes.arrange.for",
                     sb.ArrangeRequest(request.id),
-                    ref=council.request_ref(request.id),
+                    ref=asks.request_ref(request.id),
                 )
             ]
         )
@@ -395,7 +397,7 @@ async def requests(call: Call, b: sb.OpenRequests) -> Result:
 async def join_welcome(call: Call) -> list[Reply]:
     """For a member who has just joined: the Insiders' welcome, with one tap to ask."""
     settings = call.services.settings
-    insiders = await council.welcome_once(call.tx, call.services.clock, settings, call.me)
+    insiders = await asks.welcome_once(call.tx, call.services.clock, settings, call.me)
     if insiders is None:
         return []
     text = call.t(
@@ -410,20 +412,20 @@ async def arrived(call: Call) -> Result:
     person_id = parse_person_ref(call.args[0]) if call.args else None
     if person_id is None:
         return call.reply("schemes.arrived.usage")
-    done = await council.mark_arrived(
+    done = await asks.mark_arrived(
         call.tx, call.services.clock, call.services.settings, actor=call.me, person_id=person_id
     )
     ref = person_ref(person_id)
     match done:
-        case council.Arrived.WELCOMED:
+        case asks.Arrived.WELCOMED:
             return call.reply("schemes.arrived.welcomed", ref=ref)
-        case council.Arrived.ALREADY:
+        case asks.Arrived.ALREADY:
             return call.reply("schemes.arrived.already", ref=ref)
-        case council.Arrived.NOT_MEMBER:
+        case asks.Arrived.NOT_MEMBER:
             return call.reply("schemes.arrived.not_member", ref=ref)
-        case council.Arrived.NO_INSIDERS:
+        case asks.Arrived.NO_INSIDERS:
             return call.reply("schemes.arrived.no_insiders", ref=ref)
-        case council.Arrived.NOT_ALLOWED:
+        case asks.Arrived.NOT_ALLOWED:
             return _refused(call)
         case _:
             assert_never(done)
@@ -443,7 +445,7 @@ async def workers(call: Call, b: sb.Workers) -> Result:
     scheme = await _managed(call, b.scheme_id)
     if scheme is None:
         return stale(call, "schemes.not_coordinator")
-    listing = await council.workers(call.tx, scheme, call.me)
+    listing = await peers.workers(call.tx, scheme, call.me)
     match listing.outcome:
         case council.Shown.SHOWN:
             found = listing.rows
@@ -489,7 +491,7 @@ async def end_ask(call: Call, b: sb.EndRoleAsk) -> Result:
 
 
 async def end_confirm(call: Call, b: sb.EndRoleConfirm) -> Result:
-    ended = await council.end_role(
+    ended = await peers.end_role(
         call.tx,
         call.services.clock,
         call.services.settings,
@@ -497,11 +499,11 @@ async def end_confirm(call: Call, b: sb.EndRoleConfirm) -> Result:
         worker_id=b.worker_id,
     )
     match ended.outcome:
-        case council.End.ENDED:
+        case peers.End.ENDED:
             return call.reply("schemes.workers.ended", ref=person_ref(ended.person_id), edit=True)
-        case council.End.GONE:
+        case peers.End.GONE:
             return stale(call)
-        case council.End.NOT_COORDINATOR:
+        case peers.End.NOT_COORDINATOR:
             return stale(call, "schemes.not_coordinator")
         case _:
             assert_never(ended.outcome)
@@ -547,22 +549,22 @@ async def add_worker_typed(call: Call) -> Result:
         person_id = parse_person_ref(text)
         if person_id is None:
             return call.reply("schemes.add.bad_ref")
-        if not await council.is_member(call.tx, person_id):
+        if not await peers.is_member(call.tx, person_id):
             return call.reply("schemes.add.not_member_ref", ref=person_ref(person_id))
         draft = replace(draft, person=person_id)
     elif step is flows.WorkerStep.NAME:
         if text != "-":
-            name = clean(text, max_len=council.NAME_MAX, need_words=True)
+            name = clean(text, max_len=peers.NAME_MAX, need_words=True)
             if not name.ok:
-                return call.reply("schemes.add.bad_name", most=council.NAME_MAX)
+                return call.reply("schemes.add.bad_name", most=peers.NAME_MAX)
             draft = replace(draft, name=name.text)
     elif step is flows.WorkerStep.TRAINING:
-        training = clean(text, min_len=2, max_len=council.TRAINING_MAX, need_words=True)
+        training = clean(text, min_len=2, max_len=peers.TRAINING_MAX, need_words=True)
         if not training.ok:
-            return call.reply("schemes.add.bad_training", most=council.TRAINING_MAX)
+            return call.reply("schemes.add.bad_training", most=peers.TRAINING_MAX)
         draft = replace(draft, training=training.text)
     elif not (step is flows.WorkerStep.TRAINED_ON and text == "-"):
-        day = council.parse_day(text)
+        day = peers.parse_day(text)
         if day is None:
             return call.reply("schemes.add.bad_day")
         if step is flows.WorkerStep.TRAINED_ON:
@@ -577,7 +579,7 @@ async def add_worker_typed(call: Call) -> Result:
     await call.end_flow()
     if draft.person is None or draft.started_on is None:
         return call.reply("common.use_menu")  # a damaged draft: nothing half-saved
-    done = await council.add_worker(
+    done = await peers.add_worker(
         call.tx,
         call.services.clock,
         actor=call.me,
@@ -590,13 +592,13 @@ async def add_worker_typed(call: Call) -> Result:
     )
     ref, called = person_ref(draft.person), scheme.name(call.lang)
     match done:
-        case council.Worker.ADDED:
+        case peers.Worker.ADDED:
             return call.reply("schemes.add.added", ref=ref, name=called)
-        case council.Worker.NOT_MEMBER:
+        case peers.Worker.NOT_MEMBER:
             return call.reply("schemes.add.not_member", ref=ref, name=called)
-        case council.Worker.ALREADY:
+        case peers.Worker.ALREADY:
             return call.reply("schemes.add.already", ref=ref, name=called)
-        case council.Worker.NOT_COORDINATOR:
+        case peers.Worker.NOT_COORDINATOR:
             return call.reply("schemes.not_coordinator")
         case _:
             assert_never(done)
@@ -607,7 +609,7 @@ async def hours_start(call: Call, b: sb.HoursStart) -> Result:
     if scheme is None:
         return stale(call, "schemes.not_coordinator")
     zone = call.services.settings.establishment.timezone
-    this_week = council.week_start(call.services.clock.now().astimezone(zone).date())
+    this_week = peers.week_start(call.services.clock.now().astimezone(zone).date())
     last_week = this_week - timedelta(days=7)
     return call.reply(
         "schemes.hours.pick_week",
@@ -626,53 +628,53 @@ async def hours_start(call: Call, b: sb.HoursStart) -> Result:
 
 async def hours_week(call: Call, b: sb.HoursWeek) -> Result:
     scheme = await _managed(call, b.scheme_id)
-    week = council.parse_day(b.week)
+    week = peers.parse_day(b.week)
     if scheme is None or week is None:
         return stale(call)
     draft = flows.HoursFor(scheme.id, week.isoformat())
     await _save(call, flows.HOURS, flows.HoursStep.LINES, draft)
     return call.reply(
-        "schemes.hours.type", week={"$day": week.isoformat()}, most=int(council.HOURS_MAX)
+        "schemes.hours.type", week={"$day": week.isoformat()}, most=int(peers.HOURS_MAX)
     )
 
 
 async def hours_typed(call: Call) -> Result:
     at = flows.HOURS.read(call.state)
     scheme = await council.get(call.tx, call.services.settings, at.draft.scheme if at else None)
-    week = council.parse_day(at.draft.week if at else "")
+    week = peers.parse_day(at.draft.week if at else "")
     if scheme is None or week is None:
         await call.end_flow()
         return call.reply("common.use_menu")
-    done = await council.record_hours(
+    done = await peers.record_hours(
         call.tx, call.services.clock, actor=call.me, scheme=scheme, week=week, text=call.text
     )
     match done.outcome:
-        case council.Hours.SAVED:
+        case peers.Hours.SAVED:
             await call.end_flow()
             return call.reply(
                 "schemes.hours.saved", count=done.saved, week={"$day": week.isoformat()}
             )
-        case council.Hours.REFUSED:
-            lines = [call.t("schemes.hours.refused", most=int(council.HOURS_MAX))]
+        case peers.Hours.REFUSED:
+            lines = [call.t("schemes.hours.refused", most=int(peers.HOURS_MAX))]
             lines += [_hours_problem(call, b) for b in done.bad]
             return Reply("\n".join(lines))
-        case council.Hours.NOT_COORDINATOR:
+        case peers.Hours.NOT_COORDINATOR:
             await call.end_flow()
             return call.reply("schemes.not_coordinator")
         case _:
             assert_never(done.outcome)
 
 
-def _hours_problem(call: Call, bad: council.HoursLine) -> str:
-    most = int(council.HOURS_MAX)
+def _hours_problem(call: Call, bad: peers.HoursLine) -> str:
+    most = int(peers.HOURS_MAX)
     match bad.problem:
-        case council.HoursProblem.FORMAT:
+        case peers.HoursProblem.FORMAT:
             return call.t("schemes.hours.bad_format", line=bad.line, most=most)
-        case council.HoursProblem.HOURS:
+        case peers.HoursProblem.HOURS:
             return call.t("schemes.hours.bad_hours", line=bad.line, most=most)
-        case council.HoursProblem.NOT_WORKER:
+        case peers.HoursProblem.NOT_WORKER:
             return call.t("schemes.hours.bad_not_worker", line=bad.line, most=most)
-        case council.HoursProblem.TWICE:
+        case peers.HoursProblem.TWICE:
             return call.t("schemes.hours.bad_twice", line=bad.line, most=most)
         case _:
             assert_never(bad.problem)
@@ -831,7 +833,7 @@ def print_button(call: Call) -> Button:
 
 async def record_lines(call: Call) -> list[str]:
     """The peer schemes part of /myrecord: roles, training, dates and hours."""
-    found = await council.record(call.tx, call.services.settings, call.me)
+    found = await peers.record(call.tx, call.services.settings, call.me)
     lines = [call.t("schemes.record.title")]
     if not found.roles:
         lines.append(call.t("schemes.record.none"))

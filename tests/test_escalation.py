@@ -86,8 +86,8 @@ async def test_a_subject_closed_without_a_press_makes_its_timer_stale(h: Harness
 
 
 def test_the_two_areas_declare_their_escalation_once() -> None:
-    from bot.council import safeguarding, schemes
+    from bot.council import safeguarding, scheme_requests
 
     assert safeguarding.ESCALATE_TIMER.kind == safeguarding.ESCALATION.kind
-    assert schemes.ESCALATE_TIMER.kind == schemes.ESCALATION.kind
+    assert scheme_requests.ESCALATE_TIMER.kind == scheme_requests.ESCALATION.kind
     assert escalation.target_key(42) == "c42"

@@ -645,17 +645,17 @@ def test_ids_looked_up_from_a_kind_an_answer_or_a_flow_exist_for_every_member() 
     """Catalogue ids come from tables keyed by the enums, so each is checked here whole."""
     from bot import i18n
     from bot.config import SCHEME_KINDS
-    from bot.council import safeguarding, schemes
+    from bot.council import safeguarding, scheme_requests
     from bot.council.scheme_buttons import SchemeKind
     from handlers import schemes as scheme_handlers
 
     assert [k.value for k in SchemeKind] == list(SCHEME_KINDS)
     assert set(scheme_handlers.KIND_LABELS) == set(SchemeKind) == set(scheme_handlers.ASK_LABELS)
-    assert set(schemes.FOLLOWUP_LABELS) == set(schemes.ANSWERS)
+    assert set(scheme_requests.FOLLOWUP_LABELS) == set(scheme_requests.ANSWERS)
     ids = [
         *scheme_handlers.KIND_LABELS.values(),
         *scheme_handlers.ASK_LABELS.values(),
-        *schemes.FOLLOWUP_LABELS.values(),
+        *scheme_requests.FOLLOWUP_LABELS.values(),
         *safeguarding.FLOWS.values(),
         safeguarding.OTHER_FLOW,
     ]
@@ -666,7 +666,7 @@ async def test_council_refusals_are_outcomes_never_exceptions(h: Harness) -> Non
     """Asked directly (no Telegram), each rule answers a refusal with a member of its enum."""
     from datetime import date
 
-    from bot.council import schemes
+    from bot.council import scheme_requests, scheme_workers, schemes
     from bot.council.scheme_buttons import SchemeKind
 
     member = await h.person(await h.join("member"))
@@ -677,21 +677,24 @@ async def test_council_refusals_are_outcomes_never_exceptions(h: Harness) -> Non
         listeners = await schemes.get(tx, h.settings, "listeners")
         assert listeners is not None
         assert await schemes.directory(tx, h.settings, family) == []
-        assert await schemes.check_ask(tx, h.clock, listeners, staff) is schemes.Ask.NOT_ALLOWED
-        assert await schemes.check_ask(tx, h.clock, listeners, member) is None
+        assert (
+            await scheme_requests.check_ask(tx, h.clock, listeners, staff)
+            is scheme_requests.Ask.NOT_ALLOWED
+        )
+        assert await scheme_requests.check_ask(tx, h.clock, listeners, member) is None
         not_theirs = schemes.Shown.NOT_COORDINATOR
-        assert (await schemes.open_requests(tx, listeners, staff)).outcome is not_theirs
-        assert (await schemes.workers(tx, listeners, member)).outcome is not_theirs
-        hours = await schemes.record_hours(
+        assert (await scheme_requests.open_requests(tx, listeners, staff)).outcome is not_theirs
+        assert (await scheme_workers.workers(tx, listeners, member)).outcome is not_theirs
+        hours = await scheme_workers.record_hours(
             tx, h.clock, actor=staff, scheme=listeners, week=date(2026, 11, 2), text="P-0001 3"
         )
-        assert hours.outcome is schemes.Hours.NOT_COORDINATOR and hours.saved == 0
+        assert hours.outcome is scheme_workers.Hours.NOT_COORDINATOR and hours.saved == 0
         raised = await schemes.raise_on_agenda(
             tx, h.clock, h.settings, actor=staff, scheme=listeners, text="A room for night calls."
         )
         assert raised == schemes.Raised(schemes.Raise.NOT_COORDINATOR)
-        ended = await schemes.end_role(tx, h.clock, h.settings, actor=staff, worker_id=999)
-        assert ended.outcome is schemes.End.GONE
+        ended = await scheme_workers.end_role(tx, h.clock, h.settings, actor=staff, worker_id=999)
+        assert ended.outcome is scheme_workers.End.GONE
         created = await schemes.create_scheme(
             tx,
             h.clock,
@@ -707,11 +710,11 @@ async def test_council_refusals_are_outcomes_never_exceptions(h: Harness) -> Non
             tx, h.clock, actor=staff, scheme=listeners, person_id=staff.id
         )
         assert appointed is schemes.Appoint.NOT_ALLOWED
-        arrived = await schemes.mark_arrived(
+        arrived = await scheme_requests.mark_arrived(
             tx, h.clock, h.settings, actor=member, person_id=member.id
         )
-        assert arrived is schemes.Arrived.NOT_ALLOWED
-        assert (await schemes.record(tx, h.settings, staff)).roles == []
+        assert arrived is scheme_requests.Arrived.NOT_ALLOWED
+        assert (await scheme_workers.record(tx, h.settings, staff)).roles == []
         start = datetime(2026, 11, 1, tzinfo=UTC)
         found = await schemes.figures(tx, h.settings, viewer=member, start=start, end=start)
         assert found == []

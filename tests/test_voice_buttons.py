@@ -103,12 +103,12 @@ def test_ids_built_from_a_kind_or_a_step_exist() -> None:
     tests/test_catalogue.py skips ids built with braces."""
     from bot import i18n
     from bot.config import SCHEME_KINDS
-    from bot.council import scheme_flows, schemes
+    from bot.council import scheme_flows, scheme_requests
     from handlers import schemes as scheme_handlers
 
     for kind in SCHEME_KINDS:
         assert i18n.has(f"schemes.kind.{kind}") and i18n.has(f"schemes.ask.{kind}"), kind
-    for answer in schemes.ANSWERS:
+    for answer in scheme_requests.ANSWERS:
         assert i18n.has(f"schemes.followup.{answer}"), answer
     for step, message_id in scheme_handlers._NEW_PROMPTS.items():
         assert i18n.has(message_id) and message_id.endswith(step.value), step

@@ -15,7 +15,7 @@ from babel.dates import format_date
 
 from bot import i18n
 from bot.config import Settings
-from bot.council import outcomes, schemes
+from bot.council import outcomes, scheme_workers
 from bot.council.access import Person, person_ref
 from bot.council.board import font_dir
 from bot.council.clock import Clock
@@ -33,13 +33,13 @@ class Page:
     meetings: int
     items: int
     consultations: int
-    roles: list[schemes.Role]
+    roles: list[scheme_workers.Role]
     checked_by: str | None
 
 
 async def gather(tx: Tx, clock: Clock, settings: Settings, person: Person) -> Page:
     council = await outcomes.my_record(tx, person)
-    found = await schemes.record(tx, settings, person)
+    found = await scheme_workers.record(tx, settings, person)
     zone = settings.establishment.timezone
     return Page(
         establishment=settings.establishment.name,

@@ -13,7 +13,17 @@ from datetime import datetime, time, timedelta
 
 import handlers  # registers the meeting RSVP buttons used by the notices; its TIMERS table
 from bot.config import Settings
-from bot.council import access, agenda, consultations, meetings, polls, schemes, timers, triage
+from bot.council import (
+    access,
+    agenda,
+    consultations,
+    meetings,
+    polls,
+    scheme_workers,
+    schemes,
+    timers,
+    triage,
+)
 from bot.council.clock import Clock
 from bot.local.labels import role_labels
 from bot.local.store import ChannelStore, Persona
@@ -218,7 +228,7 @@ async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock
                 tx, clock, actor=admin, scheme=listeners, person_id=staff.id
             )
             today = now.astimezone(zone).date()
-            await schemes.add_worker(
+            await scheme_workers.add_worker(
                 tx,
                 clock,
                 actor=staff,
@@ -229,7 +239,7 @@ async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock
                 trained_on=today - timedelta(days=60),
                 started_on=today - timedelta(days=45),
             )
-            await schemes.record_hours(
+            await scheme_workers.record_hours(
                 tx,
                 clock,
                 actor=staff,
