@@ -230,11 +230,11 @@ async def note_typed(call: Call) -> Result:
         await call.end_flow()
         return call.reply("common.use_menu")
     # The wrapper has already screened this text for risk (safeguarding) before we see it.
-    note, problem = asks.note_text(call.text)
+    problem = asks.note_problem(call.text)
     if problem is not None:
         return _ask_answer(call, problem, scheme, length=len(call.text))
     await call.end_flow()
-    return await _ask(call, scheme, note)
+    return await _ask(call, scheme, call.text)
 
 
 def _ask_answer(

@@ -112,13 +112,14 @@ class Asked:
     request_id: int | None = None
 
 
-def note_text(raw: str | None) -> tuple[str | None, Ask | None]:
+def note_problem(raw: str | None) -> Ask | None:
+    """What is wrong with a typed note (None: nothing; ask() takes it as typed)."""
     cleaned = clean(raw, max_len=NOTE_MAX)
     if cleaned.problem == "too_long":
-        return None, Ask.NOTE_TOO_LONG
+        return Ask.NOTE_TOO_LONG
     if not cleaned.ok:
-        return None, Ask.NOTE_EMPTY
-    return cleaned.text, None
+        return Ask.NOTE_EMPTY
+    return None
 
 
 async def check_ask(tx: Tx, clock: Clock, scheme: Scheme, person: Person) -> Ask | None:
@@ -148,9 +149,10 @@ async def ask(
     if note is not None:
         if not scheme.notes:
             return Asked(Ask.NO_NOTES, scheme)
-        note, bad = note_text(note)
+        bad = note_problem(note)
         if bad is not None:
             return Asked(bad, scheme)
+        note = clean(note, max_len=NOTE_MAX).text
     now = clock.now()
     wing = person.wing or ""
     request_id = await store.insert_request(
