@@ -26,31 +26,15 @@ from bot.council.flows import Draft, Flow
 from bot.council.reports import Month
 from bot.council.text import clean
 from handlers.base import Button, Call, Reply, Result, stale, wing_label
+from handlers.labels import Ids
 
 S = TypeVar("S", bound=enum.StrEnum)
 D = TypeVar("D", bound=Draft)
 
-# Catalogue ids looked up from a kind, never built from it (tests/test_schemes.py checks them).
-KIND_LABELS: dict[sb.SchemeKind, str] = {
-    sb.SchemeKind.LISTENERS: "schemes.kind.listeners",
-    sb.SchemeKind.INSIDERS: "schemes.kind.insiders",
-    sb.SchemeKind.PEER_SUPPORT: "schemes.kind.peer_support",
-    sb.SchemeKind.PEER_EDUCATION: "schemes.kind.peer_education",
-    sb.SchemeKind.PEER_MENTORING: "schemes.kind.peer_mentoring",
-    sb.SchemeKind.HEALTH_TRAINERS: "schemes.kind.health_trainers",
-    sb.SchemeKind.PEER_ADVISORS: "schemes.kind.peer_advisors",
-    sb.SchemeKind.OTHER: "schemes.kind.other",
-}
-ASK_LABELS: dict[sb.SchemeKind, str] = {
-    sb.SchemeKind.LISTENERS: "schemes.ask.listeners",
-    sb.SchemeKind.INSIDERS: "schemes.ask.insiders",
-    sb.SchemeKind.PEER_SUPPORT: "schemes.ask.peer_support",
-    sb.SchemeKind.PEER_EDUCATION: "schemes.ask.peer_education",
-    sb.SchemeKind.PEER_MENTORING: "schemes.ask.peer_mentoring",
-    sb.SchemeKind.HEALTH_TRAINERS: "schemes.ask.health_trainers",
-    sb.SchemeKind.PEER_ADVISORS: "schemes.ask.peer_advisors",
-    sb.SchemeKind.OTHER: "schemes.ask.other",
-}
+# Catalogue ids looked up from a kind or a step (families: handlers/labels.py).
+KIND = Ids("schemes.kind.{}", sb.SchemeKind)
+ASK = Ids("schemes.ask.{}", sb.SchemeKind)
+NEW_PROMPT = Ids("schemes.new.{}", flows.NewSchemeStep)
 
 
 def _refused(call: Call) -> Result:
@@ -158,7 +142,7 @@ async def page(call: Call, b: sb.SchemePage) -> Result:
     if view.may_ask:
         mine = view.waiting
         if mine is None:
-            label = ASK_LABELS[sb.SchemeKind(scheme.kind)]
+            label = ASK[scheme.kind]
             buttons.append([call.button(label, sb.AskScheme(scheme.id))])
         else:
             lines += ["", call.t("schemes.page.waiting")]
@@ -752,15 +736,6 @@ async def coordinator_typed(call: Call) -> Result:
 
 # --- staff set up a scheme ---------------------------------------------------------------------
 
-_NEW_PROMPTS: dict[flows.NewSchemeStep, str] = {
-    flows.NewSchemeStep.NAME_EN: "schemes.new.name_en",
-    flows.NewSchemeStep.NAME_CY: "schemes.new.name_cy",
-    flows.NewSchemeStep.ABOUT_EN: "schemes.new.about_en",
-    flows.NewSchemeStep.ABOUT_CY: "schemes.new.about_cy",
-    flows.NewSchemeStep.HOW_EN: "schemes.new.how_en",
-    flows.NewSchemeStep.HOW_CY: "schemes.new.how_cy",
-}
-
 
 def _new_steps(call: Call) -> list[flows.NewSchemeStep]:
     """Each text, in each of the establishment's content languages (config content_languages)."""
@@ -768,11 +743,11 @@ def _new_steps(call: Call) -> list[flows.NewSchemeStep]:
 
 
 def _ask_step(call: Call, step: flows.NewSchemeStep) -> Reply:
-    return call.reply(_NEW_PROMPTS[step], most=flows.NEW_MAX[step.field])
+    return call.reply(NEW_PROMPT[step], most=flows.NEW_MAX[step.field])
 
 
 async def new_start(call: Call, b: sb.NewScheme) -> Result:
-    buttons = [[call.button(label, sb.NewSchemeKind(kind))] for kind, label in KIND_LABELS.items()]
+    buttons = [[call.button(KIND[kind], sb.NewSchemeKind(kind))] for kind in sb.SchemeKind]
     return call.reply("schemes.new.kind", buttons=buttons)
 
 

@@ -110,9 +110,9 @@ def test_ids_built_from_a_kind_or_a_step_exist() -> None:
         assert i18n.has(f"schemes.kind.{kind}") and i18n.has(f"schemes.ask.{kind}"), kind
     for answer in scheme_requests.ANSWERS:
         assert i18n.has(f"schemes.followup.{answer}"), answer
-    for step, message_id in scheme_handlers._NEW_PROMPTS.items():
+    for step in scheme_flows.NewSchemeStep:
+        message_id = scheme_handlers.NEW_PROMPT[step]
         assert i18n.has(message_id) and message_id.endswith(step.value), step
-    assert set(scheme_handlers._NEW_PROMPTS) == set(scheme_flows.NewSchemeStep)
 
 
 def test_consultation_ids_built_from_a_kind_an_audience_or_a_status_exist() -> None:
