@@ -1,6 +1,7 @@
 """Peer schemes (docs/SCHEMES.md): /schemes, asking for help, "I am arranging this", the
 follow-up, /arrived, coordinators' pages (peer workers, hours, agenda), the record and its PDF.
-Thin: the rules are in bot.council.schemes; the PDF in bot.council.scheme_record."""
+Thin: the rules are in bot.council.schemes, scheme_requests and scheme_workers; the PDF is
+gathered by bot.council.scheme_record and drawn by bot.documents.scheme_record."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from bot.council.access import Person, parse_person_ref, person_ref
 from bot.council.flows import Draft, Flow
 from bot.council.reports import Month
 from bot.council.text import clean
+from bot.documents import scheme_record as record_page
 from handlers.base import Button, Call, Reply, Result, stale, wing_label
 from handlers.labels import Ids
 
@@ -841,9 +843,9 @@ async def print_record(call: Call, b: sb.PrintRecord) -> Result:
     call.toast = call.t("schemes.record.printing")
 
     async def draw() -> list[Reply]:
-        pdf = await asyncio.to_thread(scheme_record.render, page_data, lang)
+        pdf = await asyncio.to_thread(record_page.render, page_data, lang)
         caption = i18n.t(lang, "schemes.record.caption", settings.establishment.timezone)
-        return [Reply(caption, document=(scheme_record.file_name(page_data), pdf))]
+        return [Reply(caption, document=(record_page.file_name(page_data), pdf))]
 
     return Reply("", later=draw)
 
