@@ -28,7 +28,6 @@ from bot.council.clock import Clock
 from bot.local.labels import role_labels
 from bot.local.store import ChannelStore, Persona
 from storage import safety as safety_store
-from storage.clock import to_db
 from storage.db import Database
 from storage.people import PersonRow
 
