@@ -333,13 +333,14 @@ async def counts(tx: Tx) -> dict[str, int]:
     return {r["status"]: r["n"] for r in rows}
 
 
-async def last_parked(tx: Tx, limit: int) -> list[tuple[str, str, str]]:
+async def last_parked(tx: Tx, limit: int) -> list[tuple[str, str, datetime | None]]:
+    """(key, reason, when parked) of the latest dead letters, for the admin's /delivery."""
     rows = await tx.all(
-        "SELECT key, COALESCE(last_error, ''), COALESCE(done_at, '') FROM outbox"
+        "SELECT key, COALESCE(last_error, ''), done_at FROM outbox"
         " WHERE status = 'parked' ORDER BY done_at DESC, id DESC LIMIT ?",
         (limit,),
     )
-    return [(r[0], r[1], r[2]) for r in rows]
+    return [(r[0], r[1], None if r[2] is None else from_db(r[2])) for r in rows]
 
 
 async def unreachable_people(tx: Tx) -> int:
