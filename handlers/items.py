@@ -9,7 +9,7 @@ from handlers.base import Call
 
 
 def status_word(call: Call, status: str) -> str:
-    """The status as members read it. Every status has its id (tests/test_agenda.py checks)."""
+    """The status as members read it. Every status has its id (tests/e2e/test_agenda.py checks)."""
     return call.t(f"agenda.status.{status}")
 
 
