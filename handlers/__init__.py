@@ -485,7 +485,7 @@ FLOWS: dict[str, Spec] = {
     NEW_ELECTION.name: Spec(elections.new_typed, ELECTION_CALLERS),
     STAND.name: Spec(elections.stand_typed, ELECTORS),
     DESK.name: Spec(elections.staff_typed, r.STAFF_SIDE),
-    "consult_new": Spec(consultations.new_typed, r.STAFF_SIDE),
+    consultation_flows.NEW.name: Spec(consultations.new_typed, r.STAFF_SIDE),
     consultation_flows.ANSWER.name: Spec(consultations.answer_typed, CONSULTEES),
     consultation_flows.REPORT.name: Spec(consultations.report_typed, r.STAFF_SIDE),
     meetings.NEW.name: Spec(meetings.new_typed, r.STAFF_SIDE),

@@ -169,15 +169,17 @@ async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock
             seeded.notes.append(f"poll not opened: {opened.outcome}")
 
     async with db.transaction() as tx:
-        consultation = consultations.Draft(
+        consultation = consultations.ConsultationDraft(
             title="Family visits on Saturdays",
             background="We are planning the visits timetable for next year.",
-            questions=[
-                ("single", "Which Saturday session suits you best?", ["Morning", "Afternoon"]),
-                ("text", "What would make visits easier for your family?", []),
-            ],
+            questions=(
+                consultations.Question(
+                    "single", "Which Saturday session suits you best?", ("Morning", "Afternoon")
+                ),
+                consultations.Question("text", "What would make visits easier for your family?"),
+            ),
             audience="both",
-            closes_at=to_db(now + timedelta(days=14)),
+            closes_at=now + timedelta(days=14),
         )
         published = await consultations.publish(
             tx,
@@ -186,16 +188,19 @@ async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock
             actor=staff,
             draft=consultation,
         )
-        seeded.consultation = f"consultation {published.consultation_id}"
+        if isinstance(published, consultations.Refusal):
+            seeded.notes.append(f"consultation not published: {published}")
+        else:
+            seeded.consultation = f"consultation {published.consultation_id}"
 
     # A closed one too, so the README's `python -m bot export consultation 2` works on the demo.
     async with db.transaction() as tx:
-        earlier = consultations.Draft(
+        earlier = consultations.ConsultationDraft(
             title="Visits last year",
             background="What worked, and what did not.",
-            questions=[("text", "What should we keep?", [])],
+            questions=(consultations.Question("text", "What should we keep?"),),
             audience="both",
-            closes_at=to_db(now + timedelta(days=1)),
+            closes_at=now + timedelta(days=1),
         )
         done = await consultations.publish(
             tx,
@@ -204,7 +209,8 @@ async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock
             actor=staff,
             draft=earlier,
         )
-        await consultations.close(tx, clock, done.consultation_id)
+        if not isinstance(done, consultations.Refusal):
+            await consultations.close(tx, clock, done.consultation_id)
 
     # Peer schemes (docs/SCHEMES.md): Ms Morgan coordinates the Listeners; Lee is a listed
     # Listener on A wing with a week of hours, so /schemes and /myrecord have something to show.

@@ -52,3 +52,14 @@ def test_role_names_and_welcomes_exist_for_every_role() -> None:
 
     for role in ROLES:
         assert i18n.has(f"role.{role}") and i18n.has(f"welcome.{role}")
+
+
+def test_every_id_of_every_family_exists() -> None:
+    # Ids built from a role, a status or a kind are declared as families (handlers/labels.py);
+    # importing the handlers declares them all.
+    import handlers  # noqa: F401
+    from handlers.labels import Ids
+
+    assert len(Ids.families) >= 10
+    missing = [i for family in Ids.families for i in family.values() if not i18n.has(i)]
+    assert not missing, missing
