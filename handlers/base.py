@@ -114,7 +114,7 @@ class Call:
         return Button(self.t(message_id, **params), packed)
 
     async def begin(self, flow: str, step: str, data: dict[str, Any] | None = None) -> None:
-        now = to_db(self.services.clock.now())
+        now = self.services.clock.now()
         await conversation.put(self.tx, self.me.id, flow, step, data or {}, now)
 
     async def end_flow(self) -> bool:
