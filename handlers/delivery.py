@@ -188,6 +188,6 @@ async def delivery_view(call: Call) -> Result:
     else:
         lines.append(call.t("delivery.last_parked"))
         for key, reason, when in parked:
-            stamp = when[:16].replace("T", " ")
+            stamp = "" if when is None else f"{when:%Y-%m-%d %H:%M}"  # UTC, as stored
             lines.append(call.t("delivery.parked_line", when=stamp, key=key, reason=reason))
     return Reply("\n".join(lines))

@@ -27,7 +27,6 @@ from storage import content as content_store
 from storage import elections as store
 from storage import people as people_store
 from storage import timers as timer_store
-from storage.clock import to_db
 from storage.db import Database, Tx
 from storage.elections import CandidateRow, ElectionRow, OfficeRow, TermRow
 from storage.timers import TimerRow
@@ -464,8 +463,8 @@ async def call_election(
             ],
             "electors": sizes,
             "seconders": draft.seconders,
-            "nominations_close_at": to_db(draft.nominations_close_at),
-            "voting_closes_at": to_db(draft.voting_closes_at),
+            "nominations_close_at": draft.nominations_close_at,
+            "voting_closes_at": draft.voting_closes_at,
         },
     )
     return Called(Calling.CALLED, election_id, len(per_person))
@@ -489,10 +488,8 @@ def ref(election_id: int) -> str:
 
 def _checksum(election: ElectionRow) -> str:
     # Times only: the status moves on as the election does, and each timer checks it itself.
-    # In the stored text form, as the first version did, so timers already queued still match.
-    return timers.checksum_of(
-        to_db(election.nominations_close_at), to_db(election.voting_closes_at)
-    )
+    # checksum_of writes times in their stored text form, so timers already queued still match.
+    return timers.checksum_of(election.nominations_close_at, election.voting_closes_at)
 
 
 async def _timer_checksum(tx: Tx, timer: TimerRow) -> str | None:
@@ -1092,7 +1089,7 @@ async def count_election(
                 kind=TERM_KIND,
                 subject_id=term_id,
                 due_at=max(now, ends - settings.election_term_reminder),
-                checksum=timers.checksum_of(term_id, to_db(ends)),
+                checksum=timers.checksum_of(term_id, ends),
             )
         fresh = await store.office(tx, office.id)
         assert fresh is not None
@@ -1253,7 +1250,7 @@ async def _fire_term(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow) 
 
 async def _term_checksum(tx: Tx, timer: TimerRow) -> str | None:
     term = await store.term(tx, timer.subject_id)
-    return None if term is None else timers.checksum_of(term.id, to_db(term.ends_at))
+    return None if term is None else timers.checksum_of(term.id, term.ends_at)
 
 
 async def seat_vacated(tx: Tx, clock: Clock, person_id: int, reason: str) -> int:

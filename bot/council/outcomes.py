@@ -251,9 +251,7 @@ async def post(
             else None
         ),
         follow_up_on=(
-            posting.follow_up_on.isoformat()
-            if posting.kind == IN_PROGRESS and posting.follow_up_on
-            else None
+            posting.follow_up_on if posting.kind == IN_PROGRESS and posting.follow_up_on else None
         ),
         topic=item.topic,
         wing=item.wing,
@@ -284,7 +282,7 @@ async def post(
             "source": source,
             "from": item.status,
             "to": current,
-            **({"follow_up_on": outcome.follow_up_on} if outcome.follow_up_on else {}),
+            **({"follow_up_on": outcome.follow_up_on.isoformat()} if outcome.follow_up_on else {}),
             **({"owner": person_ref(owner_id)} if owner_id else {}),
         },
     )
@@ -320,8 +318,8 @@ async def staff_owner(tx: Tx, person_id: int) -> Person | None:
     return owner
 
 
-def day(value: str | None) -> dict[str, str] | str:
-    return {"$day": value} if value else ""
+def day(value: date | None) -> dict[str, str] | str:
+    return {"$day": value.isoformat()} if value else ""
 
 
 async def notice_params(tx: Tx, settings: Settings, outcome: OutcomeRow) -> dict[str, Any]:
@@ -400,12 +398,13 @@ async def _tell(
 # --- follow-ups that chase themselves -----------------------------------------------------------
 
 
-def follow_up_moment(settings: Settings, day_text: str) -> datetime:
+def follow_up_moment(settings: Settings, day: date) -> datetime:
     zone = settings.establishment.timezone
-    return datetime.combine(date.fromisoformat(day_text), FOLLOW_UP_AT, tzinfo=zone)
+    return datetime.combine(day, FOLLOW_UP_AT, tzinfo=zone)
 
 
 def chase_checksum(outcome: OutcomeRow) -> str:
+    # A day as YYYY-MM-DD (str of a date), as it was stored: waiting chases still match.
     return timers.checksum_of(outcome.id, outcome.kind, outcome.follow_up_on)
 
 

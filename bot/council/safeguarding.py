@@ -174,7 +174,7 @@ def suggests_risk(settings: Settings, text: str) -> bool:
 
 
 # Where the person was when they wrote it: the flow's name, shown in the contact's language.
-# Catalogue ids written out, never built from the flow (tests/test_safety.py checks them).
+# Catalogue ids written out, never built from the flow (tests/e2e/test_safety.py checks them).
 FLOWS: dict[str, str] = {
     "message": "safety.flow.message",
     "edited": "safety.flow.edited",

@@ -13,7 +13,7 @@ FollowupAnswer = Literal["yes", "partly", "no"]
 
 
 class SchemeKind(enum.StrEnum):
-    """bot.config.SCHEME_KINDS as a type (tests/test_schemes.py checks they agree), so a
+    """bot.config.SCHEME_KINDS as a type (tests/e2e/test_schemes.py checks they agree), so a
     forged kind on a button is answered as stale by the wrapper."""
 
     LISTENERS = "listeners"

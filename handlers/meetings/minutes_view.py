@@ -133,7 +133,7 @@ async def _decisions(call: Call, meeting_id: int, *, edit: bool) -> Result:
                     ref=label,
                     decision=row.decision.decision,
                     owner=row.decision.owner,
-                    due=row.decision.due_on,
+                    due=row.decision.due_on.isoformat(),
                 )
             )
         elif item.status == agenda_council.ON_AGENDA and item.meeting_id == meeting_id:

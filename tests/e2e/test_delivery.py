@@ -101,6 +101,8 @@ async def test_400_parks_with_the_reason_and_admin_sees_it(h: Harness) -> None:
     view = h.tg.last_text(admin)
     assert "Parked (could not be sent): 2" in view
     assert "test:400:stranger: 400 Chat not found" in view
+    # When it was parked, in UTC to the minute, as the outbox keeps it.
+    assert f"{h.clock.now().astimezone(UTC):%Y-%m-%d %H:%M}: test:400:stranger" in view
 
 
 async def test_dropped_connections_retry_with_backoff_then_park(h: Harness) -> None:
