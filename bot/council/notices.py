@@ -11,7 +11,6 @@ from bot.council.clock import Clock
 from storage import outbox
 from storage import people as people_store
 from storage import timers as timer_store
-from storage.clock import to_db
 from storage.db import Tx
 from storage.people import PersonRow
 
@@ -57,9 +56,9 @@ async def notify(
         params=params or {},
         buttons=buttons,
         urgent=urgent,
-        not_before=to_db(not_before or now),
-        expires_at=None if expires_at is None else to_db(expires_at),
-        now=to_db(now),
+        not_before=not_before or now,
+        expires_at=expires_at,
+        now=now,
         channel=channel or people_store.TELEGRAM,
     )
     if queued:
@@ -75,7 +74,7 @@ async def route(tx: Tx, person: PersonRow) -> tuple[str, int] | None:
 
 async def withdraw(tx: Tx, clock: Clock, key_prefix: str, reason: str) -> int:
     """Withdraw still-queued notices (a cancelled meeting's reminders)."""
-    return await outbox.withdraw_prefix(tx, key_prefix, to_db(clock.now()), reason)
+    return await outbox.withdraw_prefix(tx, key_prefix, clock.now(), reason)
 
 
 @dataclass(frozen=True)
@@ -86,9 +85,7 @@ class DeliveryState:
     notices: dict[str, int]
     timers: dict[str, int]
     unreachable: int
-    # As storage.outbox.last_parked gives them (its time turns from text to datetime in the
-    # datetime branch; Any keeps both merges clean: tighten to datetime | None once merged).
-    parked: list[tuple[str, str, Any]]
+    parked: list[tuple[str, str, datetime | None]]
 
 
 async def delivery_state(tx: Tx, parked: int) -> DeliveryState:
@@ -107,7 +104,7 @@ async def waiting_by_channel(tx: Tx) -> dict[str, int]:
 
 def when(moment: datetime) -> dict[str, str]:
     """A time parameter, formatted in the recipient's language and the establishment's zone."""
-    return {"$dt": to_db(moment)}
+    return {"$dt": outbox.time_param(moment)}
 
 
 def labelled(labels: dict[str, str]) -> dict[str, dict[str, str]]:
