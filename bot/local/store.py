@@ -127,7 +127,7 @@ class ChatMessage:
 @dataclass(frozen=True)
 class StoredFile:
     file_id: str
-    unique_id: str
+    file_unique_id: str  # Telegram's name for it
     kind: str
     filename: str | None
     mime_type: str | None
@@ -362,7 +362,7 @@ class ChannelStore:
         prefix = {"photo": "AgAC", "document": "BQAC"}.get(kind, "BAAC")
         stored = StoredFile(
             file_id=f"{prefix}{n:08d}{secrets.token_hex(4)}",
-            unique_id=f"AQAD{n:08d}",
+            file_unique_id=f"AQAD{n:08d}",
             kind=kind,
             filename=filename,
             mime_type=mime_type,
@@ -374,7 +374,7 @@ class ChannelStore:
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 stored.file_id,
-                stored.unique_id,
+                stored.file_unique_id,
                 kind,
                 filename,
                 mime_type,
