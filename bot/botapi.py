@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl
 JsonDict = dict[str, Any]
 Files = dict[str, tuple[str, bytes]]  # form name -> (filename, bytes)
 MethodHandler = Callable[[JsonDict, Files], Any]
+Formatted = tuple[str, list[JsonDict]]  # a message's text (or caption) and its entities
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -364,23 +365,46 @@ def document_json(stored: StoredFile) -> JsonDict:
     return document
 
 
+class Message(Protocol):
+    """What the methods read of a kept message."""
+
+    @property
+    def kind(self) -> str: ...  # "text", "photo" or "document"
+    @property
+    def text(self) -> str: ...  # text, or the caption of a photo or document
+    @property
+    def entities(self) -> list[JsonDict]: ...
+
+
+class KeptMessage(Message, Protocol):
+    """What a Message object is made of."""
+
+    @property
+    def message_id(self) -> int: ...
+    @property
+    def date(self) -> int: ...
+    @property
+    def edit_date(self) -> int | None: ...
+
+
 def message_json(
+    message: KeptMessage,
     *,
-    message_id: int,
     sender: JsonDict,
     chat: JsonDict,
-    date: int,
-    edit_date: int | None,
-    kind: str,
-    text: str,
-    entities: list[JsonDict],
     stored: StoredFile | None,
     rows: list[Any] | None,
 ) -> JsonDict:
     """The Message object Telegram returns for a message in its current state."""
-    body: JsonDict = {"message_id": message_id, "from": sender, "chat": chat, "date": date}
-    if edit_date is not None:
-        body["edit_date"] = edit_date
+    kind, text, entities = message.kind, message.text, message.entities
+    body: JsonDict = {
+        "message_id": message.message_id,
+        "from": sender,
+        "chat": chat,
+        "date": message.date,
+    }
+    if message.edit_date is not None:
+        body["edit_date"] = message.edit_date
     if kind == "text":
         body["text"] = text
         if entities:
@@ -451,17 +475,6 @@ def commands_key(params: JsonDict) -> CommandsKey:
 # ---------------------------------------------------------------------- the methods
 
 
-class Message(Protocol):
-    """What the methods read of a kept message."""
-
-    @property
-    def kind(self) -> str: ...  # "text", "photo" or "document"
-    @property
-    def text(self) -> str: ...  # text, or the caption of a photo or document
-    @property
-    def entities(self) -> list[JsonDict]: ...
-
-
 MessageT = TypeVar("MessageT", bound=Message)
 FileT = TypeVar("FileT", bound=StoredFile)
 
@@ -475,9 +488,14 @@ class FakeBotApi(ABC, Generic[MessageT, FileT]):
     can_join_groups: ClassVar[bool] = False
     only_photos_in_album: ClassVar[str] = "Bad Request: only photos can be sent in an album"
 
-    def __init__(self, bot_user: JsonDict) -> None:
-        self.bot_user = bot_user
-        self.bot_id: int = bot_user["id"]
+    def __init__(self, bot_id: int, first_name: str, username: str) -> None:
+        self.bot_id = bot_id
+        self.bot_user: JsonDict = {
+            "id": bot_id,
+            "is_bot": True,
+            "first_name": first_name,
+            "username": username,
+        }
         self.commands: dict[CommandsKey, list[JsonDict]] = {}
         self.menu_buttons: dict[int | None, JsonDict] = {}
         self.webhook_url = ""
@@ -503,6 +521,8 @@ class FakeBotApi(ABC, Generic[MessageT, FileT]):
             ("setChatMenuButton", self._set_chat_menu_button),
             ("getChatMenuButton", self._get_chat_menu_button),
             ("getFile", self._get_file),
+            ("setWebhook", self._set_webhook),
+            ("deleteWebhook", self._delete_webhook),
             ("getWebhookInfo", self._get_webhook_info),
             ("close", self._true),
             ("logOut", self._true),
@@ -529,18 +549,12 @@ class FakeBotApi(ABC, Generic[MessageT, FileT]):
     @abstractmethod
     def _formatted(
         self, params: JsonDict, key: str, limit: int, too_long: str, *, required: bool
-    ) -> tuple[str, list[JsonDict]]:
+    ) -> Formatted:
         """Text (or caption) and entities after parse_mode, checked with ``check_text``."""
 
     @abstractmethod
     def _post(
-        self,
-        chat_id: int,
-        kind: str,
-        text: str,
-        entities: list[JsonDict],
-        params: JsonDict,
-        files: Files,
+        self, chat_id: int, kind: str, formatted: Formatted, params: JsonDict, files: Files
     ) -> JsonDict:
         """Deliver a text, photo or document message (its file read by ``_input_file``)."""
 
@@ -593,6 +607,12 @@ class FakeBotApi(ABC, Generic[MessageT, FileT]):
     @abstractmethod
     def _pending_update_count(self) -> int: ...
 
+    @abstractmethod
+    def _set_webhook(self, params: JsonDict, files: Files) -> bool: ...
+
+    @abstractmethod
+    def _delete_webhook(self, params: JsonDict, files: Files) -> bool: ...
+
     # ------------------------------------------------------------------ Telegram's methods
 
     def _true(self, params: JsonDict, files: Files) -> bool:
@@ -609,9 +629,8 @@ class FakeBotApi(ABC, Generic[MessageT, FileT]):
         }
 
     def _send_message(self, params: JsonDict, files: Files) -> JsonDict:
-        text, entities = self._formatted(params, "text", TEXT_LIMIT, TEXT_TOO_LONG, required=True)
-        chat_id = self._chat_id(params, write=True)
-        return self._post(chat_id, "text", text, entities, params, files)
+        text = self._formatted(params, "text", TEXT_LIMIT, TEXT_TOO_LONG, required=True)
+        return self._post(self._chat_id(params, write=True), "text", text, params, files)
 
     def _send_photo(self, params: JsonDict, files: Files) -> JsonDict:
         return self._send_file(params, files, "photo")
@@ -620,11 +639,10 @@ class FakeBotApi(ABC, Generic[MessageT, FileT]):
         return self._send_file(params, files, "document")
 
     def _send_file(self, params: JsonDict, files: Files, kind: str) -> JsonDict:
-        caption, entities = self._formatted(
+        caption = self._formatted(
             params, "caption", CAPTION_LIMIT, CAPTION_TOO_LONG, required=False
         )
-        chat_id = self._chat_id(params, write=True)
-        return self._post(chat_id, kind, caption, entities, params, files)
+        return self._post(self._chat_id(params, write=True), kind, caption, params, files)
 
     def _send_media_group(self, params: JsonDict, files: Files) -> list[JsonDict]:
         """An album (the month's report charts): 2 to 10 photos, each with its caption."""

@@ -50,6 +50,8 @@ def _telegram_methods() -> dict[str, Any]:
 def test_neither_server_rewrites_a_telegram_method(server: type[FakeBotApi[Any, Any]]) -> None:
     # A rule changed in one subclass would let the two drift apart again: rules change here.
     for name, function in _telegram_methods().items():
+        if getattr(function, "__isabstractmethod__", False):
+            continue  # webhooks: refused on a closed network, kept by the double
         assert getattr(server, function.__name__) is function, f"{server.__name__} {name}"
     shared = {"_input_file", "_edit", "_menu_chat"}
     for helper in shared:
@@ -61,9 +63,10 @@ def test_both_servers_answer_the_same_methods() -> None:
     local_methods = {name for name, _ in LocalBotApi._method_table(_local_without_store())}
     telegram = set(_telegram_methods())
     assert telegram <= double and telegram <= local_methods
-    # What is left is each one's own: webhooks (refused on a closed network), getChat, getUpdates.
-    assert double - telegram == {"getUpdates", "setWebhook", "deleteWebhook"}
-    assert local_methods - telegram == {"getChat", "setWebhook", "deleteWebhook"}
+    # What is left is each one's own: the double's getUpdates (the channel's waits, async) and
+    # the channel's getChat.
+    assert double - telegram == {"getUpdates"}
+    assert local_methods - telegram == {"getChat"}
 
 
 def _local_without_store() -> LocalBotApi:

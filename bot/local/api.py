@@ -39,6 +39,7 @@ from bot.botapi import (
     FakeBotApi,
     Files,
     FloodGuard,
+    Formatted,
     JsonDict,
     MethodHandler,
     bad,
@@ -111,18 +112,10 @@ class LocalBotApi(FakeBotApi[ChatMessage, StoredFile]):
         # wakes the one person's page, not all of them (300 pages: 300 queries a message).
         self._change_waiters: dict[int | None, _Waiters] = {}
         self._closing = False
-        bot_id = int(token.split(":", 1)[0])
-        super().__init__(
-            {"id": bot_id, "is_bot": True, "first_name": first_name, "username": username}
-        )
+        super().__init__(int(token.split(":", 1)[0]), first_name, username)
 
     def _method_table(self) -> list[tuple[str, MethodHandler]]:
-        return [
-            *super()._method_table(),
-            ("getChat", self._get_chat),
-            ("setWebhook", self._set_webhook),
-            ("deleteWebhook", self._true),
-        ]
+        return [*super()._method_table(), ("getChat", self._get_chat)]
 
     # ------------------------------------------------------------------ the Bot API
 
@@ -160,6 +153,9 @@ class LocalBotApi(FakeBotApi[ChatMessage, StoredFile]):
         if params.get("url"):
             raise bad(WEBHOOK_REFUSED)  # nothing outside this machine can call in
         return True
+
+    def _delete_webhook(self, params: JsonDict, files: Files) -> bool:
+        return True  # there never is one
 
     def commands_for(self, user_id: int, language: str = "") -> list[JsonDict]:
         """The command list Telegram's app would show this person (most specific scope first)."""
@@ -222,18 +218,12 @@ class LocalBotApi(FakeBotApi[ChatMessage, StoredFile]):
         return stripped, entities
 
     def _post(
-        self,
-        chat_id: int,
-        kind: str,
-        text: str,
-        entities: list[JsonDict],
-        params: JsonDict,
-        files: Files,
+        self, chat_id: int, kind: str, formatted: Formatted, params: JsonDict, files: Files
     ) -> JsonDict:
         markup = _inline_markup(params)
         stored = self._input_file(params, files, kind) if kind != "text" else None
         self._take_flood(chat_id)
-        return self._deliver(chat_id, kind, text, entities, markup, stored)
+        return self._deliver(chat_id, kind, *formatted, markup, stored)
 
     def _post_album_photo(self, chat_id: int, caption: str, stored: StoredFile) -> JsonDict:
         self._take_flood(chat_id)
@@ -336,14 +326,9 @@ class LocalBotApi(FakeBotApi[ChatMessage, StoredFile]):
         sender = self.bot_user if message.from_bot or persona is None else persona.as_user()
         stored = self.store.file(message.file_id or "") if message.kind != "text" else None
         return message_json(
-            message_id=message.message_id,
+            message,
             sender=sender,
             chat=chat,
-            date=message.date,
-            edit_date=message.edit_date,
-            kind=message.kind,
-            text=message.text,
-            entities=message.entities,
             stored=stored,
             rows=message.rows,
         )

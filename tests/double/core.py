@@ -36,9 +36,9 @@ from bot.botapi import (
     WEBHOOK_NOT_HTTPS,
     ApiError,
     Button,
-    CommandsKey,
     FakeBotApi,
     Files,
+    Formatted,
     JsonDict,
     MethodHandler,
     bad,
@@ -57,20 +57,6 @@ from bot.botapi import (
 )
 
 from .formatting import Entity, EntityParseError, render, utf16_len
-
-__all__ = [
-    "Answer",
-    "BotApiDouble",
-    "Button",
-    "Call",
-    "CommandsKey",
-    "ConnectionDropped",
-    "Files",
-    "JsonDict",
-    "SentMessage",
-    "error_body",
-    "long_poll_timeout",
-]
 
 FaultKind = Literal["429", "403", "400", "drop", "drop_after"]
 MessageKind = Literal["text", "photo", "document"]
@@ -252,17 +238,10 @@ class BotApiDouble(FakeBotApi[SentMessage, _StoredFile]):
         self._allowed_updates: frozenset[str] | None = None
         self._faults: list[_Fault] = []
         self._rates: _FaultRates | None = None
-        super().__init__(
-            {"id": bot_id, "is_bot": True, "first_name": first_name, "username": username}
-        )
+        super().__init__(bot_id, first_name, username)
 
     def _method_table(self) -> list[tuple[str, MethodHandler]]:
-        return [
-            *super()._method_table(),
-            ("getUpdates", self._get_updates),
-            ("setWebhook", self._set_webhook),
-            ("deleteWebhook", self._delete_webhook),
-        ]
+        return [*super()._method_table(), ("getUpdates", self._get_updates)]
 
     # ------------------------------------------------------------------ dispatch
 
@@ -711,16 +690,10 @@ class BotApiDouble(FakeBotApi[SentMessage, _StoredFile]):
         return text, entities
 
     def _post(
-        self,
-        chat_id: int,
-        kind: str,
-        text: str,
-        entities: list[Entity],
-        params: JsonDict,
-        files: Files,
+        self, chat_id: int, kind: str, formatted: Formatted, params: JsonDict, files: Files
     ) -> JsonDict:
         stored = self._input_file(params, files, kind) if kind != "text" else None
-        return self._deliver(chat_id, kind, text, entities, params, stored)
+        return self._deliver(chat_id, kind, *formatted, params, stored)
 
     def _post_album_photo(self, chat_id: int, caption: str, stored: _StoredFile) -> JsonDict:
         return self._deliver(chat_id, "photo", caption, [], {}, stored)
@@ -863,14 +836,9 @@ class BotApiDouble(FakeBotApi[SentMessage, _StoredFile]):
         """The full Message object Telegram returns for a bot message in its current state."""
         stored = self._files.get(message.file_id or "") if message.kind != "text" else None
         return message_json(
-            message_id=message.message_id,
+            message,
             sender=self.bot_user,
             chat=self._chats[message.chat_id],
-            date=message.date,
-            edit_date=message.edit_date,
-            kind=message.kind,
-            text=message.text,
-            entities=message.entities,
             stored=stored,
             rows=inline_rows(message.reply_markup),
         )
