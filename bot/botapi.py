@@ -21,7 +21,6 @@ import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, NamedTuple, Protocol, TypeVar
 from urllib.parse import parse_qsl
 
@@ -277,9 +276,8 @@ def check_text(text: str, limit: int, too_long: str, *, required: bool) -> None:
 # ---------------------------------------------------------------------- shapes
 
 
-@dataclass(frozen=True, slots=True)
-class Button:
-    """An inline keyboard button as Telegram keeps it."""
+class Button(NamedTuple):
+    """An inline keyboard button as Telegram keeps it (a tuple: one is made per button sent)."""
 
     text: str
     callback_data: str | None = None
@@ -287,9 +285,10 @@ class Button:
 
     def as_json(self) -> JsonDict:
         button: JsonDict = {"text": self.text}
-        for key, value in (("callback_data", self.callback_data), ("url", self.url)):
-            if isinstance(value, str):
-                button[key] = value
+        if isinstance(self.callback_data, str):
+            button["callback_data"] = self.callback_data
+        if isinstance(self.url, str):
+            button["url"] = self.url
         return button
 
 
