@@ -56,8 +56,6 @@ from bot.botapi import (
 )
 from bot.local.store import ChannelStore, ChatMessage, Persona, StoredFile
 
-__all__ = ["ApiError", "Files", "FloodGuard", "JsonDict", "LocalBotApi", "error_body"]
-
 WEBHOOK_REFUSED = "Bad Request: bad webhook: webhooks are not available on the local channel"
 
 _HTML_TAG_RE = re.compile(r"<[^>]*>")

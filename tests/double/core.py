@@ -730,7 +730,7 @@ class BotApiDouble(FakeBotApi[SentMessage, _StoredFile]):
         message = SentMessage(
             message_id=self._new_message_id(chat_id),
             chat_id=chat_id,
-            kind=kind,  # type: ignore[arg-type]  # "text", "photo" or "document"
+            kind=kind,  # type: ignore[arg-type]  # one of MessageKind
             text=text,
             entities=entities,
             reply_markup=markup,
