@@ -446,9 +446,13 @@ def confirm_updates(updates: list[JsonDict], params: JsonDict) -> list[JsonDict]
         del updates[:confirmed]
     elif isinstance(offset, int) and offset < 0:
         del updates[:offset]  # keep only the last -offset updates, forget the rest
+    return updates[: updates_limit(params)]
+
+
+def updates_limit(params: JsonDict) -> int:
+    """How many updates one getUpdates answers: ``limit``, 1 to 100, 100 if not given."""
     limit = params.get("limit") or UPDATES_LIMIT
-    limit = min(max(limit, 1), UPDATES_LIMIT) if isinstance(limit, int) else UPDATES_LIMIT
-    return updates[:limit]
+    return min(max(limit, 1), UPDATES_LIMIT) if isinstance(limit, int) else UPDATES_LIMIT
 
 
 class CommandsKey(NamedTuple):

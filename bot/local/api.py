@@ -53,6 +53,7 @@ from bot.botapi import (
     message_json,
     read_reply_markup,
     too_many_requests,
+    updates_limit,
 )
 from bot.local.store import ChannelStore, ChatMessage, Persona, StoredFile
 
@@ -130,19 +131,18 @@ class LocalBotApi(FakeBotApi[ChatMessage, StoredFile]):
         return self.run(found[1], params, files or {})
 
     async def _get_updates(self, params: JsonDict) -> tuple[int, JsonDict]:
-        answer = confirm_updates(self._updates, params)
+        confirm_updates(self._updates, {"offset": params.get("offset")})
         timeout = params.get("timeout") or 0
         wait = min(float(timeout), LONG_POLL_LIMIT_S) if isinstance(timeout, int) else 0.0
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait
-        while not answer and not self._closing and (remaining := deadline - loop.time()) > 0:
+        while not self._updates and not self._closing and (remaining := deadline - loop.time()) > 0:
             event = self._update_waiters.event
             try:
                 await asyncio.wait_for(event.wait(), remaining)
             except TimeoutError:
                 break
-            answer = confirm_updates(self._updates, {"limit": params.get("limit")})
-        return 200, {"ok": True, "result": answer}
+        return 200, {"ok": True, "result": self._updates[: updates_limit(params)]}
 
     def _get_chat(self, params: JsonDict, files: Files) -> JsonDict:
         return self._persona(params).as_chat()
