@@ -26,7 +26,7 @@ from bot.council.consultations import Draft  # noqa: E402
 from handlers.callbacks import pack  # noqa: E402
 from storage.clock import to_db  # noqa: E402
 from storage.people import PersonRow  # noqa: E402
-from tests.harness import Harness, make_harness  # noqa: E402
+from tests.support.harness import Harness, make_harness  # noqa: E402
 
 PARTICIPANTS = 2_000
 QUESTIONS = 5

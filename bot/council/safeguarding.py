@@ -53,7 +53,7 @@ class RemoveContact(ButtonData, prefix="sgr"):
 # Built in, so no configuration can leave it empty; [safeguarding] phrases adds to it. Matched
 # as whole words after folding case, accents, apostrophes and punctuation, and also with the
 # spaces between a phrase's words left out ("selfharm", "killmyself"). Common misspellings
-# are listed as phrases of their own. tests/test_safety.py lists sentences that must match
+# are listed as phrases of their own. tests/e2e/test_safety.py lists sentences that must match
 # and ordinary ones that must not.
 BUILT_IN_PHRASES: tuple[str, ...] = (
     # English
