@@ -325,6 +325,36 @@ def inline_rows(markup: JsonDict | None) -> list[Any] | None:
     return rows or None
 
 
+def user_json(
+    user_id: int,
+    first_name: str,
+    language_code: str,
+    *,
+    username: str | None = None,
+    last_name: str | None = None,
+) -> JsonDict:
+    """The User object of a person (not a bot)."""
+    user: JsonDict = {"id": user_id, "is_bot": False, "first_name": first_name}
+    user.update(_names(username, last_name))
+    user["language_code"] = language_code
+    return user
+
+
+def private_chat_json(
+    user_id: int, first_name: str, *, username: str | None = None, last_name: str | None = None
+) -> JsonDict:
+    """The Chat object of a person's private chat with the bot (its id is theirs)."""
+    chat: JsonDict = {"id": user_id, "type": "private", "first_name": first_name}
+    chat.update(_names(username, last_name))
+    return chat
+
+
+def _names(username: str | None, last_name: str | None) -> JsonDict:
+    return {
+        key: value for key, value in (("last_name", last_name), ("username", username)) if value
+    }
+
+
 def command_entities(text: str) -> list[JsonDict]:
     """The bot_command entity Telegram marks on a message that starts with a command."""
     match = _COMMAND_RE.match(text)

@@ -28,7 +28,6 @@ from bot.botapi import (
     LONG_POLL_LIMIT_S,
     MESSAGE_ID_MISSING,
     NOT_FOUND,
-    TEXT_EMPTY,
     TEXT_LIMIT,
     TEXT_TOO_LONG,
     UNSUPPORTED_PARSE_MODE,
@@ -342,10 +341,7 @@ class LocalBotApi(FakeBotApi[ChatMessage, StoredFile]):
         if persona is None:
             raise ApiError(404, CHAT_NOT_FOUND)
         text = text.strip()
-        if not text:
-            raise ApiError(400, TEXT_EMPTY)
-        if len(text) > TEXT_LIMIT:
-            raise ApiError(400, TEXT_TOO_LONG)
+        check_text(text, TEXT_LIMIT, TEXT_TOO_LONG, required=True)
         entities = command_entities(text)
         message = ChatMessage(
             chat_id=user_id,

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.botapi import private_chat_json, user_json
 from storage import files
 
 JsonDict = dict[str, Any]
@@ -90,15 +91,10 @@ class Persona:
     language: str = "en"
 
     def as_user(self) -> JsonDict:
-        return {
-            "id": self.user_id,
-            "is_bot": False,
-            "first_name": self.name,
-            "language_code": self.language,
-        }
+        return user_json(self.user_id, self.name, self.language)
 
     def as_chat(self) -> JsonDict:
-        return {"id": self.user_id, "type": "private", "first_name": self.name}
+        return private_chat_json(self.user_id, self.name)
 
 
 @dataclass

@@ -52,8 +52,10 @@ from bot.botapi import (
     inline_rows,
     message_json,
     photo_sizes,
+    private_chat_json,
     read_reply_markup,
     too_many_requests,
+    user_json,
 )
 
 from .formatting import Entity, EntityParseError, render, utf16_len
@@ -424,14 +426,10 @@ class BotApiDouble(FakeBotApi[SentMessage, _StoredFile]):
     ) -> JsonDict:
         """Register a user; their private chat (id == user_id) becomes known to the bot."""
         with self._lock:
-            user: JsonDict = {"id": user_id, "is_bot": False, "first_name": first_name}
-            chat: JsonDict = {"id": user_id, "type": "private", "first_name": first_name}
-            for key, value in (("last_name", last_name), ("username", username)):
-                if value:
-                    user[key] = chat[key] = value
-            user["language_code"] = language_code
+            names: dict[str, Any] = {"username": username, "last_name": last_name}
+            user = user_json(user_id, first_name, language_code, **names)
             self._users[user_id] = user
-            self._chats[user_id] = chat
+            self._chats[user_id] = private_chat_json(user_id, first_name, **names)
             return dict(user)
 
     def group(self, chat_id: int, title: str, *, chat_type: str = "group") -> JsonDict:
