@@ -594,7 +594,9 @@ async def test_leave_deletes_details_keeps_answers_anonymous_and_drops_notices(
     async with h.db.transaction() as tx:
         from bot.council import consultations
 
-        data = (await consultations.export_csv(tx, cid, "en")).decode("utf-8-sig")
+        exported = await consultations.export_csv(tx, cid, "en")
+    assert isinstance(exported, bytes), exported
+    data = exported.decode("utf-8-sig")
     assert "Kept, but anonymous" in data and "Evans" not in data
 
 
