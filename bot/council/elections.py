@@ -20,6 +20,7 @@ from bot.council import audit, content, election_buttons, flows, notices, roles,
 from bot.council.access import Person, person_ref
 from bot.council.clock import Clock
 from bot.council.count import IRV, STV, Count, count
+from bot.council.ids import Ids
 from bot.council.notices import ButtonSpec
 from bot.council.paper_polls import PaperMark
 from bot.council.text import Cleaned, clean
@@ -1253,6 +1254,9 @@ async def _term_checksum(tx: Tx, timer: TimerRow) -> str | None:
     return None if term is None else timers.checksum_of(term.id, term.ends_at)
 
 
+_WHY_IDS = Ids("elections.why_{}", ("left", "revoked", "term"))
+
+
 async def seat_vacated(tx: Tx, clock: Clock, person_id: int, reason: str) -> int:
     """A holder left or was revoked: their terms end now and staff are prompted to hold a
     by-election. Returns how many seats emptied."""
@@ -1269,7 +1273,7 @@ async def seat_vacated(tx: Tx, clock: Clock, person_id: int, reason: str) -> int
                 params={
                     "office": term.office_name,
                     "name": label or person_ref(person_id),
-                    "why": notices.catalogue(f"elections.why_{reason}"),
+                    "why": notices.catalogue(_WHY_IDS[reason]),
                 },
                 person=staff,
                 buttons=election_buttons.by_election_buttons(term.office_id),

@@ -22,6 +22,7 @@ from bot.council import agenda, audit, content, notices, roles, timers
 from bot.council.access import Person, person_ref
 from bot.council.agenda import Verdict
 from bot.council.clock import Clock
+from bot.council.ids import Ids
 from bot.council.roles import NotAllowed
 from bot.council.text import Cleaned, clean
 from storage import agenda as agenda_store
@@ -40,6 +41,9 @@ PARTLY = "partly_resolved"
 NOT_POSSIBLE = "not_possible"
 IN_PROGRESS = "in_progress"
 KINDS = (RESOLVED, PARTLY, NOT_POSSIBLE, IN_PROGRESS)
+KIND_IDS = Ids("outcomes.kind.{}", KINDS)
+NOTICE_IDS = Ids("outcomes.notice.{}", KINDS)
+SUPPORTER_NOTICE_IDS = Ids("outcomes.notice.{}_supporter", KINDS)
 # These end the item: it moves on to closed (the agenda's table allows it from both roads).
 FINAL = frozenset({RESOLVED, NOT_POSSIBLE})
 
@@ -330,7 +334,7 @@ async def notice_params(tx: Tx, settings: Settings, outcome: OutcomeRow) -> dict
     return {
         "ref": agenda.ref(outcome.item_id),
         "topic": agenda.topic_param(settings, outcome.topic),
-        "kind": notices.catalogue(f"outcomes.kind.{outcome.kind}"),
+        "kind": notices.catalogue(KIND_IDS[outcome.kind]),
         "text": await words("text", outcome.text),
         "reason": await words("reason", outcome.reason) if outcome.reason else "",
         "owner": await owner_label(tx, outcome),
@@ -363,7 +367,7 @@ async def _tell(
                 clock,
                 key=f"{key}:{submitter.id}",
                 person=submitter,
-                message=f"outcomes.notice.{outcome.kind}",
+                message=NOTICE_IDS[outcome.kind],
                 params=params,
             )
     if item.keyed_in and item.keyed_by is not None and item.keyed_by not in told:
@@ -390,7 +394,7 @@ async def _tell(
             clock,
             key=f"{key}:{supporter.id}",
             person=supporter,
-            message=f"outcomes.notice.{outcome.kind}_supporter",
+            message=SUPPORTER_NOTICE_IDS[outcome.kind],
             params=params,
         )
 
