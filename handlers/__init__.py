@@ -17,7 +17,7 @@ from telegram.ext import (
 from bot.council import access_buttons as acb
 from bot.council import agenda_buttons as ab
 from bot.council import agenda_flows as af
-from bot.council import announcements, consultation_flows, scheme_flows, timers
+from bot.council import announcements, consultation_flows, scheme_flows, scheme_requests, timers
 from bot.council import consultation_buttons as cb
 from bot.council import consultations as consultation_rules
 from bot.council import election_buttons as eb
@@ -30,7 +30,7 @@ from bot.council import retention as retention_rules
 from bot.council import roles as r
 from bot.council import safeguarding as safeguarding_rules
 from bot.council import scheme_buttons as sb
-from bot.council import schemes as scheme_rules
+from bot.council.access import INVITE
 from bot.council.elections import DESK, NEW_ELECTION, STAND
 from bot.council.meetings import buttons as mb
 from bot.council.polls import NEW_POLL
@@ -55,6 +55,7 @@ from handlers import (
 )
 from handlers.base import STRANGERS, Spec, pressed, run
 from handlers.callbacks import unpack
+from handlers.labels import Ids
 
 
 @dataclass(frozen=True)
@@ -222,6 +223,7 @@ MENU_SECTIONS: list[tuple[str, tuple[str, ...]]] = [
     ("people", ("invite", "people", "safercustody", "audit", "delivery")),
     ("me", ("whoami", "mydata", "language", "leave", "help")),
 ]
+MENU_SECTION = Ids("menu.section.{}", [section for section, _ in MENU_SECTIONS])
 MENU_FLAT = 15  # members: 15 buttons with Elections (issue 16) and Peer schemes (issue 18)
 
 # Buttons by the kind in their callback data ("1:kind:args").
@@ -475,7 +477,7 @@ BUTTONS: dict[str, Spec] = {
 
 # Typed replies, by the flow stored for the person (conversation table).
 FLOWS: dict[str, Spec] = {
-    "invite": Spec(access.invite_label, r.STAFF_SIDE),
+    INVITE.name: Spec(access.invite_label, r.STAFF_SIDE),
     af.RAISE.name: Spec(agenda.raise_typed, r.IN_CUSTODY),
     af.KEYIN.name: Spec(agenda.keyin_typed, r.STAFF_SIDE),
     af.TRIAGE.name: Spec(triage.triage_typed, r.TRIAGE),
@@ -497,7 +499,7 @@ FLOWS: dict[str, Spec] = {
     scheme_flows.HOURS.name: Spec(schemes.hours_typed, r.STAFF_SIDE),
     scheme_flows.AGENDA.name: Spec(schemes.agenda_typed, r.STAFF_SIDE),
     scheme_flows.COORDINATOR.name: Spec(schemes.coordinator_typed, frozenset({r.ADMIN})),
-    "scheme_new": Spec(schemes.new_typed, r.STAFF_SIDE),
+    scheme_flows.NEW.name: Spec(schemes.new_typed, r.STAFF_SIDE),
 }
 
 # Timers: what happens at a time, found like what happens on a press. Each kind's Timer sits
@@ -514,8 +516,8 @@ TIMERS: dict[str, Timer] = timers.table(
     outcome_rules.FOLLOWUP_TIMER,
     outcome_rules.ESCALATE_TIMER,
     safeguarding_rules.ESCALATE_TIMER,
-    scheme_rules.ESCALATE_TIMER,
-    scheme_rules.FOLLOWUP_TIMER,
+    scheme_requests.ESCALATE_TIMER,
+    scheme_requests.FOLLOWUP_TIMER,
     retention_rules.TIMER,
     backups.TIMER,
 )

@@ -11,14 +11,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-import handlers  # registers the meeting RSVP buttons used by the notices; its TIMERS table
+import handlers  # for its TIMERS table only: the demo schedules timers before any app exists
 from bot.config import Settings
-from bot.council import access, agenda, consultations, meetings, polls, schemes, timers, triage
+from bot.council import (
+    access,
+    agenda,
+    consultations,
+    meetings,
+    polls,
+    scheme_workers,
+    schemes,
+    timers,
+    triage,
+)
 from bot.council.clock import Clock
 from bot.local.labels import role_labels
 from bot.local.store import ChannelStore, Persona
 from storage import safety as safety_store
-from storage.clock import to_db
 from storage.db import Database
 from storage.people import PersonRow
 
@@ -115,7 +124,7 @@ async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock
     async with db.transaction() as tx:
         # The staff member is the safer-custody contact, so a member who types worrying words
         # in the demo shows the alert arriving in her chat.
-        await safety_store.add_contact(tx, staff.id, None, to_db(now))
+        await safety_store.add_contact(tx, staff.id, None, now)
         raised = []
         for who, topic, wing, text in ITEMS:
             if who >= len(members) or topic not in topics or wing not in wings:
@@ -224,7 +233,7 @@ async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock
                 tx, clock, actor=admin, scheme=listeners, person_id=staff.id
             )
             today = now.astimezone(zone).date()
-            await schemes.add_worker(
+            await scheme_workers.add_worker(
                 tx,
                 clock,
                 actor=staff,
@@ -235,7 +244,7 @@ async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock
                 trained_on=today - timedelta(days=60),
                 started_on=today - timedelta(days=45),
             )
-            await schemes.record_hours(
+            await scheme_workers.record_hours(
                 tx,
                 clock,
                 actor=staff,

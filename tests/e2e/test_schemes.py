@@ -592,3 +592,39 @@ async def test_the_audit_log_reads_scheme_actions_as_sentences(h: Harness) -> No
     shown = h.tg.last_text(ADMIN_ID)
     assert "is arranging peer scheme request H-0001." in shown
     assert "a peer scheme coordinator." in shown
+
+
+async def test_setting_up_a_scheme_carries_on_from_a_step_saved_before_the_upgrade(
+    h: Harness,
+) -> None:
+    """The typed flow (scheme_flows.NEW) reads rows written by the untyped one: same flow name,
+    same step names, same keys. A row with an unknown kind is no flow at all."""
+    staff = await h.join("staff", wing=None)
+    person = await h.person(staff)
+    assert person is not None
+    async with h.db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO conversation (person_id, flow, step, data, updated_at)"
+            " VALUES (?, 'scheme_new', 'about_en', ?, '2026-11-02T09:00:00.000000Z')",
+            (person.id, '{"kind": "peer_mentoring", "name_en": "Mentors"}'),
+        )
+    await h.tg.send(staff, "Mentors meet new arrivals in their first week.")
+    assert (
+        h.tg.last_text(staff) == "Type how to get help from it, in English (up to 400 characters)."
+    )
+    state = await h.rows("SELECT flow, step FROM conversation")
+    assert state == [{"flow": "scheme_new", "step": "how_en"}]
+    await h.tg.send(staff, "Ask your wing officer to book you in.")
+    assert h.tg.last_text(staff) == "Mentors is set up. You coordinate it."
+    assert await h.rows("SELECT * FROM conversation") == []
+    found = await h.rows("SELECT kind, names FROM scheme")
+    assert found == [{"kind": "peer_mentoring", "names": '{"en": "Mentors"}'}]
+    async with h.db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO conversation (person_id, flow, step, data, updated_at)"
+            " VALUES (?, 'scheme_new', 'how_en', ?, '2026-11-02T09:00:00.000000Z')",
+            (person.id, '{"kind": "chess"}'),
+        )
+    await h.tg.send(staff, "Ask your wing officer to book you in.")
+    assert h.tg.last_text(staff) == "Please use the buttons. Send /menu to see them."
+    assert await h.rows("SELECT * FROM conversation") == []

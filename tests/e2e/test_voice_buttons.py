@@ -4,6 +4,7 @@ before any handler runs, whoever presses it, and changes nothing stored."""
 
 from __future__ import annotations
 
+import enum
 import typing
 from typing import Any
 
@@ -28,14 +29,17 @@ def _kinds() -> list[type[ButtonData]]:
 _SAMPLE: dict[Any, Any] = {int: 7, str: "listeners", bool: True}
 
 
+def _sample(kind: Any) -> Any:
+    if typing.get_origin(kind) is typing.Literal:
+        return typing.get_args(kind)[0]
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        return next(iter(kind))  # a StrEnum field (a scheme's kind): its first member
+    return _SAMPLE[kind]
+
+
 def _example(cls: type[ButtonData]) -> ButtonData:
     """A button of the kind with a plausible value in each field (a Literal's first choice)."""
-    values = {
-        name: typing.get_args(kind)[0]
-        if typing.get_origin(kind) is typing.Literal
-        else _SAMPLE[kind]
-        for name, kind, _ in cls._fields()
-    }
+    values = {name: _sample(kind) for name, kind, _ in cls._fields()}
     return cls(**values)
 
 
@@ -99,16 +103,16 @@ def test_ids_built_from_a_kind_or_a_step_exist() -> None:
     tests/project/test_catalogue.py skips ids built with braces."""
     from bot import i18n
     from bot.config import SCHEME_KINDS
-    from bot.council import schemes
+    from bot.council import scheme_flows, scheme_requests
     from handlers import schemes as scheme_handlers
 
     for kind in SCHEME_KINDS:
         assert i18n.has(f"schemes.kind.{kind}") and i18n.has(f"schemes.ask.{kind}"), kind
-    for answer in schemes.ANSWERS:
+    for answer in scheme_requests.ANSWERS:
         assert i18n.has(f"schemes.followup.{answer}"), answer
-    for field in scheme_handlers._NEW_FIELDS:
-        for lang in i18n.LANGUAGES:
-            assert i18n.has(f"schemes.new.{field}_{lang}"), (field, lang)
+    for step in scheme_flows.NewSchemeStep:
+        message_id = scheme_handlers.NEW_PROMPT[step]
+        assert i18n.has(message_id) and message_id.endswith(step.value), step
 
 
 def test_consultation_ids_built_from_a_kind_an_audience_or_a_status_exist() -> None:
