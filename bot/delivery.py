@@ -562,7 +562,7 @@ class Sender:
         while not self._stopping:
             blocked = set(self._in_flight.values()) | self.pacer.waiting_chats()
             async with self.services.db.transaction() as tx:
-                now = to_db(self.services.clock.now())
+                now = self.services.clock.now()
                 skip = list(self._in_flight)
                 batch = await outbox.due(
                     tx, now, BATCH, skip_ids=skip, skip_chats=blocked, channel=self.channel
@@ -776,10 +776,8 @@ class Sender:
         )
         later = self.services.clock.now() + timedelta(seconds=seconds)
         async with self.services.db.transaction() as tx:
-            await outbox.requeue(
-                tx, notice.notice_id, to_db(later), f"429 retry after {seconds:g}s"
-            )
-            await outbox.delay_chat(tx, notice.chat_id, to_db(later), self.channel)
+            await outbox.requeue(tx, notice.notice_id, later, f"429 retry after {seconds:g}s")
+            await outbox.delay_chat(tx, notice.chat_id, later, self.channel)
 
     async def _blocked(self, notice: Prepared, exc: TelegramError) -> None:
         """403: they blocked the bot. Mark them unreachable and park all that is queued to them."""
