@@ -1,0 +1,109 @@
+"""Group commit (storage/db.py): votes handled in the same turn of the event loop share one
+SQLite transaction and one COMMIT, each in its own savepoint. A voter's answer waits for the
+commit; a block that fails undoes only itself; the counts stay exact."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from storage import polls as poll_store
+from storage.db import Database
+from storage.sealing import Sealer
+from tests.harness import Harness
+from tests.test_polls import add_people, create_poll
+
+
+def count_commits(db: Database) -> list[str]:
+    seen: list[str] = []
+    db._conn.set_trace_callback(lambda sql: seen.append(sql) if sql == "COMMIT" else None)
+    return seen
+
+
+async def test_concurrent_blocks_share_one_commit_and_each_sees_it_done(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "c.sqlite3", sealer=Sealer.generate())
+    commits = count_commits(db)
+
+    async def write(n: int) -> bool:
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO meta (key, value) VALUES (?, 'v')", (f"k{n}",))
+        # Once the block is over, the write is committed: the read-only connection sees it.
+        async with db.snapshot() as snap:
+            return await snap.value("SELECT COUNT(*) FROM meta WHERE key = ?", (f"k{n}",)) == 1
+
+    assert await asyncio.gather(*(write(n) for n in range(20))) == [True] * 20
+    assert len(commits) == 1  # twenty blocks, one COMMIT
+    await db.close()
+
+
+async def test_a_failed_block_undoes_only_itself(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "c.sqlite3")
+
+    async def write(n: int) -> None:
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO meta (key, value) VALUES (?, 'v')", (f"k{n}",))
+            if n == 1:
+                raise RuntimeError("boom")
+
+    results = await asyncio.gather(*(write(n) for n in range(3)), return_exceptions=True)
+    assert [type(r) for r in results] == [type(None), RuntimeError, type(None)]
+    async with db.transaction() as tx:
+        keys = [r[0] for r in await tx.all("SELECT key FROM meta ORDER BY key")]
+    assert keys == ["k0", "k2"]
+    await db.close()
+
+
+async def test_a_commit_that_fails_fails_every_block_of_the_group(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "c.sqlite3")
+    # A deferred foreign key is checked at COMMIT: the group's commit fails as a whole.
+    async with db.transaction() as tx:
+        await tx.execute("PRAGMA defer_foreign_keys = ON")
+
+    async def write(n: int, bad: bool) -> None:
+        async with db.transaction() as tx:
+            await tx.execute("PRAGMA defer_foreign_keys = ON")
+            await tx.execute("INSERT INTO meta (key, value) VALUES (?, 'v')", (f"k{n}",))
+            if bad:
+                await tx.execute("INSERT INTO poll_tally (poll_id, sealed) VALUES (999, x'00')")
+
+    results = await asyncio.gather(write(0, False), write(1, True), return_exceptions=True)
+    assert all(isinstance(r, Exception) for r in results)
+    async with db.transaction() as tx:
+        assert await tx.value("SELECT COUNT(*) FROM meta") == 0
+    # And the next group works as usual.
+    await write(2, False)
+    async with db.transaction() as tx:
+        assert await tx.value("SELECT COUNT(*) FROM meta") == 1
+    await db.close()
+
+
+async def test_concurrent_votes_are_one_commit_with_exact_counts(h: Harness) -> None:
+    staff = await h.join("staff", wing=None)
+    users = await add_people(h, 12)
+    poll_id = await create_poll(h, staff, "Which day for the gym?", ["Monday", "Tuesday"])
+    await h.deliver()
+    commits = count_commits(h.db)
+    await asyncio.gather(
+        *(h.tg.press(u, "Monday" if n % 3 else "Tuesday") for n, u in enumerate(users))
+    )
+    commits.clear()
+    await asyncio.gather(*(h.tg.press(u, "Yes, cast my vote") for u in users))
+    assert 1 <= len(commits) < len(users)  # batched: fewer commits than votes
+    for user in users:
+        assert "Your vote is recorded" in h.tg.last_text(user)
+    async with h.db.transaction() as tx:
+        assert await poll_store.counts_now(tx, poll_id) == [8, 4]
+
+
+@pytest.mark.parametrize("n", [1])
+async def test_a_lone_vote_is_still_its_own_commit(h: Harness, n: int) -> None:
+    staff = await h.join("staff", wing=None)
+    (user,) = await add_people(h, n)
+    await create_poll(h, staff, "Which day for the gym?", ["Monday", "Tuesday"])
+    await h.deliver()
+    await h.tg.press(user, "Monday")
+    commits = count_commits(h.db)
+    await h.tg.press(user, "Yes, cast my vote")
+    assert len(commits) == 1
