@@ -31,7 +31,8 @@ async def test_concurrent_blocks_share_one_commit_and_each_sees_it_done(tmp_path
             await tx.execute("INSERT INTO meta (key, value) VALUES (?, 'v')", (f"k{n}",))
         # Once the block is over, the write is committed: the read-only connection sees it.
         async with db.snapshot() as snap:
-            return await snap.value("SELECT COUNT(*) FROM meta WHERE key = ?", (f"k{n}",)) == 1
+            found = await snap.value("SELECT COUNT(*) FROM meta WHERE key = ?", (f"k{n}",))
+            return bool(found == 1)
 
     assert await asyncio.gather(*(write(n) for n in range(20))) == [True] * 20
     assert len(commits) == 1  # twenty blocks, one COMMIT
