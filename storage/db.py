@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -19,6 +19,7 @@ from storage.sealing import Sealer
 
 Row = sqlite3.Row
 Params = Sequence[Any] | dict[str, Any]
+Deferred = Callable[["Tx", list[Any]], Awaitable[None]]
 
 # After-commit events: checkpoint the WAL and truncate it to nothing now (a poll closed), or
 # soon (a vote: once votes pause, or after a number of them), so the WAL never holds more than a
@@ -63,6 +64,10 @@ class Tx:
     def __init__(self) -> None:
         self.events: list[tuple[str, Any]] = []
         self._sealer: Sealer | None = None
+        # Work put off until just before the group's COMMIT (defer()): this block's own items,
+        # and the group's (items of blocks already done, shared by every block of the group).
+        self._deferred: dict[str, tuple[Deferred, list[Any]]] = {}
+        self._group_deferred: dict[str, tuple[Deferred, list[Any]]] = {}
 
     @property
     def sealer(self) -> Sealer:
@@ -95,6 +100,20 @@ class Tx:
 
     def after_commit(self, kind: str, payload: Any = None) -> None:
         self.events.append((kind, payload))
+
+    def defer(self, key: str, item: Any, apply: Deferred) -> None:
+        """Add item to work done once for the whole group of transactions, just before its
+        COMMIT: apply(tx, items) gets every item deferred under key by the group's blocks that
+        succeeded (a block that fails takes its items with it). Only on the writer; apply must
+        not wait for anything but its own statements."""
+        self._deferred.setdefault(key, (apply, []))[1].append(item)
+
+    def deferred(self, key: str) -> list[Any]:
+        """Items deferred under key and not yet applied, the group's then this block's, so a
+        read can add them to what is stored."""
+        group = self._group_deferred.get(key)
+        own = self._deferred.get(key)
+        return [*(group[1] if group else ()), *(own[1] if own else ())]
 
 
 class _WriteTx(Tx):
@@ -181,6 +200,7 @@ class Database:
         self._group: asyncio.Future[None] | None = None
         self._group_kinds: set[str] = set()
         self._group_soon = 0
+        self._group_deferred: dict[str, tuple[Deferred, list[Any]]] = {}
         self._flush_when_free = False
         self._flushing_under_lock = False
         self.path = path
@@ -278,6 +298,7 @@ class Database:
                 asyncio.get_running_loop().call_soon(self._flush)
             tx = _WriteTx(self._conn)
             tx._sealer = self.sealer
+            tx._group_deferred = self._group_deferred
             self._conn.execute("SAVEPOINT tx")
             try:
                 yield tx
@@ -286,6 +307,8 @@ class Database:
                 raise
             else:
                 self._conn.execute("RELEASE tx")
+                for key, (apply, items) in tx._deferred.items():
+                    self._group_deferred.setdefault(key, (apply, []))[1].extend(items)
                 kinds = {kind for kind, _ in tx.events}
                 self._group_kinds |= kinds
                 if CHECKPOINT_SOON in kinds:
@@ -317,6 +340,7 @@ class Database:
             self._conn.execute("ROLLBACK")
         group, self._group = self._group, None
         self._group_kinds, self._group_soon = set(), 0
+        self._group_deferred = {}
         if group is not None and not group.done():
             group.set_exception(failure)
             group.exception()  # retrieved: a group nobody else waits for is not an error
@@ -331,8 +355,9 @@ class Database:
             self._flush_when_free = True
             return
         try:
+            self._apply_deferred()
             self._conn.execute("COMMIT")
-        except sqlite3.Error as exc:
+        except Exception as exc:  # a deferred write or the commit: the whole group fails
             self._end_group(exc)
             return
         group, self._group = self._group, None
@@ -348,6 +373,21 @@ class Database:
             self._checkpoint()
         if not group.done():
             group.set_result(None)
+
+    def _apply_deferred(self) -> None:
+        """Run the group's deferred work (Tx.defer) in the group's transaction, before COMMIT.
+        The writer's statements never wait, so each coroutine finishes in one step."""
+        work, self._group_deferred = self._group_deferred, {}
+        for apply, items in work.values():
+            tx = _WriteTx(self._conn)
+            tx._sealer = self.sealer
+            step = apply(tx, items).__await__()
+            try:
+                next(step)
+            except StopIteration:
+                continue
+            step.close()
+            raise StorageError("deferred work must not wait: it runs just before the commit")
 
     def _flush_locked(self) -> None:
         """Under the lock: commit any open group first (checkpoints, migrations, closing)."""

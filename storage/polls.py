@@ -33,11 +33,52 @@ def _seal_counts(tx: Tx, poll_id: int, counts: list[int]) -> bytes:
     return tx.sealer.seal(_COUNTS.pack(*padded), _aad(poll_id))
 
 
-async def _sealed_counts(tx: Tx, poll_id: int) -> list[int] | None:
+async def _stored_counts(tx: Tx, poll_id: int) -> list[int] | None:
     blob = await tx.value("SELECT sealed FROM poll_tally WHERE poll_id = ?", (poll_id,))
     if blob is None:
         return None
     return list(_COUNTS.unpack(tx.sealer.open(bytes(blob), _aad(poll_id))))
+
+
+def _add(counts: list[int], mask: int) -> list[int]:
+    return [n + ((mask >> index) & 1) for index, n in enumerate(counts)]
+
+
+# Ballots of the same group of transactions (storage/db.py: group commit) are added to the
+# sealed counts once, just before the group's COMMIT: one open and one re-seal per poll per
+# commit instead of one per vote. Until then they are (poll, selection) pairs in memory only.
+_BALLOTS = "poll.ballots"
+
+
+async def _sealed_counts(tx: Tx, poll_id: int) -> list[int] | None:
+    """The counts as they stand in this transaction: stored, plus ballots not yet added."""
+    counts = await _stored_counts(tx, poll_id)
+    if counts is None:
+        return None
+    for pending_poll, mask in tx.deferred(_BALLOTS):
+        if pending_poll == poll_id:
+            counts = _add(counts, mask)
+    return counts
+
+
+async def _add_ballots(tx: Tx, ballots: list[tuple[int, int]]) -> None:
+    by_poll: dict[int, list[int]] = {}
+    for poll_id, mask in ballots:
+        by_poll.setdefault(poll_id, []).append(mask)
+    for poll_id, masks in by_poll.items():
+        counts = await _stored_counts(tx, poll_id)
+        if counts is None:
+            status = await tx.value("SELECT status FROM poll WHERE id = ?", (poll_id,))
+            if status == "open":  # an open poll always has its sealed counts
+                raise RuntimeError(f"open poll {poll_id} has no sealed counts")
+            continue  # closed in the same group: close() counted these ballots already
+        for mask in masks:
+            counts = _add(counts, mask)
+        # A fresh nonce: every byte of the stored value changes, whatever was chosen.
+        await tx.execute(
+            "UPDATE poll_tally SET sealed = ? WHERE poll_id = ?",
+            (_seal_counts(tx, poll_id, counts), poll_id),
+        )
 
 
 @dataclass(frozen=True)
@@ -230,15 +271,9 @@ async def cast(tx: Tx, poll_id: int, person_id: int, mask: int, now: datetime) -
     )
     if len(flipped) != 1:
         return False
-    counts = await _sealed_counts(tx, poll_id)
-    if counts is None:  # an open poll always has its sealed counts (created, or sealed at start)
-        raise RuntimeError(f"open poll {poll_id} has no sealed counts")
-    counts = [n + ((mask >> index) & 1) for index, n in enumerate(counts)]
-    # A fresh nonce: every byte of the stored value changes, whatever was chosen.
-    await tx.execute(
-        "UPDATE poll_tally SET sealed = ? WHERE poll_id = ?",
-        (_seal_counts(tx, poll_id, counts), poll_id),
-    )
+    # Added to the sealed counts just before this transaction's COMMIT, with the other ballots
+    # of its group (an open poll always has its sealed counts: created, or sealed at start).
+    tx.defer(_BALLOTS, (poll_id, mask), _add_ballots)
     tx.after_commit(CHECKPOINT_SOON)
     return True
 
