@@ -169,12 +169,7 @@ async def confirm(call: Call, b: PollConfirm) -> Result:
     if outcome is Vote.RECORDED:
         # Replaces the "You chose" text: the chat keeps the choice no longer than needed, but
         # keeps the question, so the voter still knows which poll this was.
-        question = await polls.question(call.tx, poll_id) or ""
-        question = (
-            await content.shown(
-                call.tx, services.settings, "poll", poll_id, {"question": question}, call.lang
-            )
-        )["question"]
+        question = await polls.question_in(call.tx, services.settings, poll_id, call.lang)
         return call.reply("reader.poll.recorded", edit=True, question=question)
     if outcome is Vote.ALREADY:
         # A second press of the same Confirm: leave the message, say it once.

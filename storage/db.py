@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -68,6 +68,8 @@ class Tx:
         # and the group's (items of blocks already done, shared by every block of the group).
         self._deferred: dict[str, tuple[Deferred, list[Any]]] = {}
         self._group_deferred: dict[str, tuple[Deferred, list[Any]]] = {}
+        # The database's memo of facts that never change once written (Database.memo).
+        self.memo: dict[Hashable, Any] = {}
 
     @property
     def sealer(self) -> Sealer:
@@ -203,6 +205,10 @@ class Database:
         self._group_deferred: dict[str, tuple[Deferred, list[Any]]] = {}
         self._flush_when_free = False
         self._flushing_under_lock = False
+        # Facts that never change once committed (an open poll's question, options and closing
+        # time), kept for this database's lifetime so a hot path does not read them each time.
+        # Only for what no statement ever updates; whoever writes such a fact forgets it here.
+        self.memo: dict[Hashable, Any] = {}
         self.path = path
 
     @classmethod
@@ -271,6 +277,7 @@ class Database:
             try:
                 tx = _ReadTx(reader)
                 tx._sealer = self.sealer
+                tx.memo = self.memo
                 yield tx
             finally:
                 await reader.execute("ROLLBACK")
@@ -299,6 +306,7 @@ class Database:
             tx = _WriteTx(self._conn)
             tx._sealer = self.sealer
             tx._group_deferred = self._group_deferred
+            tx.memo = self.memo
             self._conn.execute("SAVEPOINT tx")
             try:
                 yield tx
@@ -381,6 +389,7 @@ class Database:
         for apply, items in work.values():
             tx = _WriteTx(self._conn)
             tx._sealer = self.sealer
+            tx.memo = self.memo
             step = apply(tx, items).__await__()
             try:
                 next(step)

@@ -147,6 +147,7 @@ async def create(
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
         (question, int(multiple), audience, wing, created_by, to_db(opened_at), to_db(closes_at)),
     )
+    tx.memo.pop(("poll.fixed", poll_id), None)  # an id rolled back and used again
     await tx.executemany(
         "INSERT INTO poll_option (poll_id, option_index, label) VALUES (?, ?, ?)",
         [(poll_id, index, label) for index, label in enumerate(labels)],
@@ -199,11 +200,49 @@ async def get(tx: Tx, poll_id: int) -> PollRow | None:
     return None if row is None else _poll(row)
 
 
+@dataclass(frozen=True)
+class Fixed:
+    """What never changes once a poll is open (no statement updates these columns, and polls
+    are never deleted): read once per database, then from its memo (Database.memo)."""
+
+    question: str
+    closes_at: datetime
+    option_count: int
+    multiple: bool
+
+    def fits(self, mask: int) -> bool:
+        """1 to all of the options; exactly one unless multiple choice."""
+        return 0 < mask < (1 << self.option_count) and (self.multiple or mask & (mask - 1) == 0)
+
+
+async def fixed(tx: Tx, poll_id: int) -> Fixed | None:
+    key = ("poll.fixed", poll_id)
+    found = tx.memo.get(key)
+    if isinstance(found, Fixed):
+        return found
+    row = await tx.one(
+        "SELECT question, closes_at, multiple,"
+        " (SELECT COUNT(*) FROM poll_option o WHERE o.poll_id = p.id) AS option_count"
+        " FROM poll p WHERE p.id = ?",
+        (poll_id,),
+    )
+    if row is None or not row["option_count"]:
+        return None  # no such poll (or one being created: its options are not written yet)
+    found = Fixed(
+        question=str(row["question"]),
+        closes_at=from_db(row["closes_at"]),
+        option_count=int(row["option_count"]),
+        multiple=bool(row["multiple"]),
+    )
+    tx.memo[key] = found
+    return found
+
+
 async def question(tx: Tx, poll_id: int) -> str | None:
     """The question alone: get() also counts the ballots cast, a read the size of the
     electorate, which a vote's reply must not pay for."""
-    value = await tx.value("SELECT question FROM poll WHERE id = ?", (poll_id,))
-    return None if value is None else str(value)
+    found = await fixed(tx, poll_id)
+    return None if found is None else found.question
 
 
 async def labels(tx: Tx, poll_id: int) -> list[str]:
@@ -258,16 +297,18 @@ async def cast(tx: Tx, poll_id: int, person_id: int, mask: int, now: datetime) -
     for an elector who has not voted, on an open poll before its closing time, with a selection
     that fits the poll (1 to all of its options; exactly one unless multiple choice).
     False, with nothing changed, otherwise."""
-    # RETURNING reads the change count in the same round trip as the write.
+    # The selection's fit and the closing time never change: checked against the memo. That
+    # the poll is still open (not closed early) and the flag are checked by the write itself;
+    # RETURNING reads the change count in the same round trip.
+    poll = await fixed(tx, poll_id)
+    if poll is None or not poll.fits(mask) or poll.closes_at <= now:
+        return False
     flipped = await tx.all(
         "UPDATE poll_elector SET voted = 1"
-        " WHERE poll_id = :poll AND person_id = :person AND voted = 0 AND EXISTS ("
-        "  SELECT 1 FROM poll p WHERE p.id = :poll AND p.status = 'open' AND p.closes_at > :now"
-        "  AND :mask > 0"
-        "  AND :mask < (1 << (SELECT COUNT(*) FROM poll_option o WHERE o.poll_id = :poll))"
-        "  AND (p.multiple = 1 OR (:mask & (:mask - 1)) = 0))"
+        " WHERE poll_id = ? AND person_id = ? AND voted = 0"
+        " AND EXISTS (SELECT 1 FROM poll p WHERE p.id = ? AND p.status = 'open')"
         " RETURNING voted",
-        {"poll": poll_id, "person": person_id, "mask": mask, "now": to_db(now)},
+        (poll_id, person_id, poll_id),
     )
     if len(flipped) != 1:
         return False
