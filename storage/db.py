@@ -317,10 +317,11 @@ class Database:
                 self._conn.execute("RELEASE tx")
                 for key, (apply, items) in tx._deferred.items():
                     self._group_deferred.setdefault(key, (apply, []))[1].extend(items)
-                kinds = {kind for kind, _ in tx.events}
-                self._group_kinds |= kinds
-                if CHECKPOINT_SOON in kinds:
-                    self._group_soon += 1
+                if tx.events:
+                    kinds = {kind for kind, _ in tx.events}
+                    self._group_kinds |= kinds
+                    if CHECKPOINT_SOON in kinds:
+                        self._group_soon += 1
             finally:
                 if self._flush_when_free:  # the group's commit waited for this block to end
                     self._flush_when_free = False

@@ -298,19 +298,17 @@ async def cast(tx: Tx, poll_id: int, person_id: int, mask: int, now: datetime) -
     that fits the poll (1 to all of its options; exactly one unless multiple choice).
     False, with nothing changed, otherwise."""
     # The selection's fit and the closing time never change: checked against the memo. That
-    # the poll is still open (not closed early) and the flag are checked by the write itself;
-    # RETURNING reads the change count in the same round trip.
+    # the poll is still open (not closed early) and the flag are checked by the write itself.
     poll = await fixed(tx, poll_id)
     if poll is None or not poll.fits(mask) or poll.closes_at <= now:
         return False
-    flipped = await tx.all(
+    flipped = await tx.execute(
         "UPDATE poll_elector SET voted = 1"
         " WHERE poll_id = ? AND person_id = ? AND voted = 0"
-        " AND EXISTS (SELECT 1 FROM poll p WHERE p.id = ? AND p.status = 'open')"
-        " RETURNING voted",
+        " AND EXISTS (SELECT 1 FROM poll p WHERE p.id = ? AND p.status = 'open')",
         (poll_id, person_id, poll_id),
     )
-    if len(flipped) != 1:
+    if flipped != 1:
         return False
     # Added to the sealed counts just before this transaction's COMMIT, with the other ballots
     # of its group (an open poll always has its sealed counts: created, or sealed at start).
