@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from storage import people
 from storage import polls as poll_store
 from storage.db import Database
 from storage.sealing import Sealer
@@ -108,3 +109,56 @@ async def test_a_lone_vote_is_still_its_own_commit(h: Harness, n: int) -> None:
     commits = count_commits(h.db)
     await h.tg.press(user, "Yes, cast my vote")
     assert len(commits) == 1
+
+
+async def _poll_with_electors(h: Harness, count: int) -> tuple[int, list[int]]:
+    staff = await h.join("staff", wing=None)
+    users = await add_people(h, count)
+    poll_id = await create_poll(h, staff, "Which day for the gym?", ["Monday", "Tuesday"])
+    async with h.db.transaction() as tx:
+        ids = []
+        for user in users:
+            person = await people.by_identity(tx, people.TELEGRAM, user)
+            assert person is not None
+            ids.append(person.id)
+    return poll_id, ids
+
+
+async def test_a_failed_block_takes_its_ballot_with_it(h: Harness) -> None:
+    poll_id, (a, b, c) = await _poll_with_electors(h, 3)
+
+    async def vote(person_id: int, *, fail: bool = False) -> None:
+        async with h.db.transaction() as tx:
+            assert await poll_store.cast(tx, poll_id, person_id, 0b01, h.clock.now())
+            if fail:
+                raise RuntimeError("after the ballot, before the commit")
+
+    results = await asyncio.gather(vote(a), vote(b, fail=True), vote(c), return_exceptions=True)
+    assert isinstance(results[1], RuntimeError)
+    async with h.db.transaction() as tx:
+        assert await poll_store.counts_now(tx, poll_id) == [2, 0]
+        assert await poll_store.has_voted(tx, poll_id, b) is False
+    # b may still vote, and is counted once.
+    await vote(b)
+    async with h.db.transaction() as tx:
+        assert await poll_store.counts_now(tx, poll_id) == [3, 0]
+
+
+async def test_a_close_in_the_same_group_counts_the_ballots_before_it(h: Harness) -> None:
+    poll_id, (a, b, c) = await _poll_with_electors(h, 3)
+
+    async def vote(person_id: int, mask: int) -> bool:
+        async with h.db.transaction() as tx:
+            return await poll_store.cast(tx, poll_id, person_id, mask, h.clock.now())
+
+    async def close() -> bool:
+        async with h.db.transaction() as tx:
+            return await poll_store.close(tx, poll_id, h.clock.now(), early=True)
+
+    commits = count_commits(h.db)
+    done = await asyncio.gather(vote(a, 0b01), vote(b, 0b10), close(), vote(c, 0b01))
+    assert done == [True, True, True, False]  # c pressed after the close: refused
+    assert len(commits) == 1
+    async with h.db.transaction() as tx:
+        assert await poll_store.tallies(tx, poll_id) == [("Monday", 1), ("Tuesday", 1)]
+        assert await tx.value("SELECT COUNT(*) FROM poll_tally WHERE poll_id = ?", (poll_id,)) == 0
