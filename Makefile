@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml requirements-dev.lock
 	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	@# A dependency added to pyproject.toml but not pinned yet is installed unpinned, loudly,
-	@# and tests/test_deploy.py fails until `make lock` pins it.
+	@# and tests/project/test_deploy.py fails until `make lock` pins it.
 	@$(BIN)/pip check >/dev/null || { $(BIN)/pip check; \
 		echo "WARNING: requirements-dev.lock does not pin all that pyproject.toml names: run make lock"; \
 		$(BIN)/pip install --quiet -e '.[dev]'; }

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from handlers.callbacks import pack  # noqa: E402
 from storage.clock import to_db  # noqa: E402
-from tests.harness import START, Harness, make_harness  # noqa: E402
+from tests.support.harness import START, Harness, make_harness  # noqa: E402
 
 ITEMS = 100_000
 MEMBERS = 5_000

@@ -42,7 +42,7 @@ from storage.clock import to_db  # noqa: E402
 from storage.db import Database  # noqa: E402
 from tests.double import BotApiDouble, DoubleRequest  # noqa: E402
 from tests.double.network import FloodLimits, Network, NetworkRequest  # noqa: E402
-from tests.harness import test_settings  # noqa: E402
+from tests.support.harness import test_settings  # noqa: E402
 
 FIRST_USER = 800_000_001
 

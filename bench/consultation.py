@@ -22,11 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.council import consultations, timers  # noqa: E402
-from bot.council.consultations import Draft  # noqa: E402
+from bot.council.consultations import ConsultationDraft, Question  # noqa: E402
 from handlers.callbacks import pack  # noqa: E402
 from storage.clock import to_db  # noqa: E402
 from storage.people import PersonRow  # noqa: E402
-from tests.harness import Harness, make_harness  # noqa: E402
+from tests.support.harness import Harness, make_harness  # noqa: E402
 
 PARTICIPANTS = 2_000
 QUESTIONS = 5
@@ -49,18 +49,22 @@ async def seed(h: Harness) -> int:
         )
         staff_id = int(await tx.value("SELECT id FROM person WHERE tg_user_id = ?", (STAFF_TG_ID,)))
         staff = PersonRow(staff_id, STAFF_TG_ID, "staff", "active", "en", True, None, None, False)
-        draft = Draft(
+        draft = ConsultationDraft(
             title="Visits",
             background="We are changing the visits hall. Tell us what matters to you.",
-            questions=[
-                ("text", "What would make visits better?", []),
-                ("single", "Which time suits you best?", ["Morning", "Afternoon", "Evening"]),
-                ("text", "Anything else?", []),
-                ("single", "How do you get here?", ["Car", "Bus", "Train", "Walk"]),
-                ("multiple", "What should the hall have?", ["Toys", "A cafe", "Quiet room"]),
-            ],
+            questions=(
+                Question("text", "What would make visits better?"),
+                Question(
+                    "single", "Which time suits you best?", ("Morning", "Afternoon", "Evening")
+                ),
+                Question("text", "Anything else?"),
+                Question("single", "How do you get here?", ("Car", "Bus", "Train", "Walk")),
+                Question(
+                    "multiple", "What should the hall have?", ("Toys", "A cafe", "Quiet room")
+                ),
+            ),
             audience="both",
-            closes_at=to_db(h.clock.now() + timedelta(days=7)),
+            closes_at=h.clock.now() + timedelta(days=7),
         )
         published = await consultations.publish(
             tx,
@@ -72,6 +76,7 @@ async def seed(h: Harness) -> int:
     for i in range(PARTICIPANTS):
         h.double.user(FIRST_TG_ID + i)
     h.double.user(STAFF_TG_ID)
+    assert not isinstance(published, consultations.Refusal), published
     return published.consultation_id
 
 

@@ -155,8 +155,8 @@ async def setup(work: Path, presses: int) -> tuple[Any, list[int], list[dict[int
     """Returns the double, the electors, and per poll each elector's confirm-press callback
     data with the id of their own fresh ballot message."""
     from handlers.callbacks import pack
-    from tests.harness import make_harness
-    from tests.test_polls import add_people, create_poll
+    from tests.e2e.test_polls import add_people, create_poll
+    from tests.support.harness import make_harness
 
     h = await make_harness(work)
     # The bot process runs on the real clock: polls must be open by it. Noon today, so that the

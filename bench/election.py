@@ -36,7 +36,7 @@ from handlers.elections import encode  # noqa: E402
 from storage import elections as store  # noqa: E402
 from storage import people  # noqa: E402
 from storage.clock import to_db  # noqa: E402
-from tests.harness import Harness, make_harness  # noqa: E402
+from tests.support.harness import Harness, make_harness  # noqa: E402
 
 ELECTORS = 2_000
 CANDIDATES = 12

@@ -51,7 +51,7 @@ async def serve(work: Path) -> None:
     from storage.db import Database
     from storage.people import PersonRow
     from storage.sealing import Sealer
-    from tests.harness import test_settings
+    from tests.support.harness import test_settings
 
     settings = test_settings(work / "council.sqlite3")
     settings = replace(

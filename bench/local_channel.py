@@ -27,7 +27,7 @@ from bot.local import FloodGuard, LocalChannel, Persona, bot_on_channel  # noqa:
 from storage.db import Database  # noqa: E402
 from storage.people import PersonRow  # noqa: E402
 from storage.sealing import Sealer  # noqa: E402
-from tests.harness import test_settings  # noqa: E402
+from tests.support.harness import test_settings  # noqa: E402
 
 USERS = 50
 ROUNDS = 20  # each user: write, wait for the bot's answer, again

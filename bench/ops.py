@@ -25,7 +25,7 @@ from bot.app import start_background, stop_background  # noqa: E402
 from bot.ops import backups, health, metrics  # noqa: E402
 from bot.ops.channels import channel_of  # noqa: E402
 from storage.clock import to_db  # noqa: E402
-from tests.harness import START, make_harness  # noqa: E402
+from tests.support.harness import START, make_harness  # noqa: E402
 
 NOTICES = 1_000_000
 QUEUED = 3_000

@@ -36,8 +36,8 @@ from bot.council import timers  # noqa: E402
 from bot.delivery import Sender  # noqa: E402
 from storage.clock import from_db  # noqa: E402
 from tests.double.network import FloodLimits, Network, NetworkRequest  # noqa: E402
-from tests.harness import make_harness, test_settings  # noqa: E402
-from tests.test_polls import add_people, create_poll, vote  # noqa: E402
+from tests.e2e.test_polls import add_people, create_poll, vote  # noqa: E402
+from tests.support.harness import make_harness, test_settings  # noqa: E402
 
 ELECTORS = 1_000
 RATE = 30

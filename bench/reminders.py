@@ -43,7 +43,7 @@ from bot.delivery import Sender, quiet_release  # noqa: E402
 from bot.scheduler import scheduler_of  # noqa: E402
 from storage import people as people_store  # noqa: E402
 from storage.clock import from_db, to_db  # noqa: E402
-from tests.harness import make_harness  # noqa: E402
+from tests.support.harness import make_harness  # noqa: E402
 
 PEOPLE = 2_000
 FAMILIES = 200

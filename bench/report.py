@@ -32,7 +32,7 @@ from bot.council import board  # noqa: E402
 from bot.documents import board as board_document  # noqa: E402
 from storage.clock import to_db  # noqa: E402
 from storage.db import Database  # noqa: E402
-from tests.harness import make_harness  # noqa: E402
+from tests.support.harness import make_harness  # noqa: E402
 
 ITEMS, POLLS, CONSULTATIONS, MEETINGS, MEMBERS = 100_000, 500, 200, 1_000, 3_000
 WINGS = ("a", "b", "c")

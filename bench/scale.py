@@ -47,7 +47,7 @@ from storage import agenda as agenda_store  # noqa: E402
 from storage import people as people_store  # noqa: E402
 from storage.clock import to_db  # noqa: E402
 from storage.db import Tx  # noqa: E402
-from tests.harness import START, Harness, make_harness  # noqa: E402
+from tests.support.harness import START, Harness, make_harness  # noqa: E402
 
 WINGS = 20
 MEMBERS = 2_000  # at 1x: 100 a wing

@@ -30,7 +30,7 @@ from bot.council import reports  # noqa: E402
 from handlers import schemes as scheme_handlers  # noqa: E402
 from handlers.callbacks import pack  # noqa: E402
 from storage.clock import to_db  # noqa: E402
-from tests.harness import START, make_harness  # noqa: E402
+from tests.support.harness import START, make_harness  # noqa: E402
 
 REQUESTS = 500
 MEMBERS = 500

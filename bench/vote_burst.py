@@ -48,8 +48,8 @@ from bot.council import roles  # noqa: E402
 from handlers.base import Call, Reply, Spec  # noqa: E402
 from handlers.base import run as run_wrapped  # noqa: E402
 from handlers.callbacks import pack  # noqa: E402
-from tests.harness import Harness, make_harness  # noqa: E402
-from tests.test_polls import add_people, create_poll  # noqa: E402
+from tests.e2e.test_polls import add_people, create_poll  # noqa: E402
+from tests.support.harness import Harness, make_harness  # noqa: E402
 
 ELECTORS = 1_000
 OPTIONS = ["North", "South", "East", "West"]

@@ -338,14 +338,15 @@ def cmd_export(args: argparse.Namespace) -> int:
         db = await _open(settings)
         try:
             async with db.transaction() as tx:
-                return await consultations.export_csv(
+                data = await consultations.export_csv(
                     tx, args.id, settings.establishment.default_language
                 )
-        except consultations.Refused as exc:
-            reason = {"not_found": "no such consultation", "not_closed": "it is still open"}
-            return reason.get(exc.reason, exc.reason)
         finally:
             await db.close()
+        if isinstance(data, consultations.Refusal):
+            reason = {"not_found": "no such consultation", "not_closed": "it is still open"}
+            return reason.get(data, data)
+        return data
 
     data = asyncio.run(go())
     if isinstance(data, str):

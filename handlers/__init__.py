@@ -17,7 +17,7 @@ from telegram.ext import (
 from bot.council import access_buttons as acb
 from bot.council import agenda_buttons as ab
 from bot.council import agenda_flows as af
-from bot.council import announcements, consultation_flows, scheme_flows, timers
+from bot.council import announcements, consultation_flows, scheme_flows, scheme_requests, timers
 from bot.council import consultation_buttons as cb
 from bot.council import consultations as consultation_rules
 from bot.council import election_buttons as eb
@@ -30,7 +30,6 @@ from bot.council import retention as retention_rules
 from bot.council import roles as r
 from bot.council import safeguarding as safeguarding_rules
 from bot.council import scheme_buttons as sb
-from bot.council import schemes as scheme_rules
 from bot.council.elections import DESK, NEW_ELECTION, STAND
 from bot.council.meetings import buttons as mb
 from bot.council.polls import NEW_POLL
@@ -485,7 +484,7 @@ FLOWS: dict[str, Spec] = {
     NEW_ELECTION.name: Spec(elections.new_typed, ELECTION_CALLERS),
     STAND.name: Spec(elections.stand_typed, ELECTORS),
     DESK.name: Spec(elections.staff_typed, r.STAFF_SIDE),
-    "consult_new": Spec(consultations.new_typed, r.STAFF_SIDE),
+    consultation_flows.NEW.name: Spec(consultations.new_typed, r.STAFF_SIDE),
     consultation_flows.ANSWER.name: Spec(consultations.answer_typed, CONSULTEES),
     consultation_flows.REPORT.name: Spec(consultations.report_typed, r.STAFF_SIDE),
     meetings.NEW.name: Spec(meetings.new_typed, r.STAFF_SIDE),
@@ -497,7 +496,7 @@ FLOWS: dict[str, Spec] = {
     scheme_flows.HOURS.name: Spec(schemes.hours_typed, r.STAFF_SIDE),
     scheme_flows.AGENDA.name: Spec(schemes.agenda_typed, r.STAFF_SIDE),
     scheme_flows.COORDINATOR.name: Spec(schemes.coordinator_typed, frozenset({r.ADMIN})),
-    "scheme_new": Spec(schemes.new_typed, r.STAFF_SIDE),
+    scheme_flows.NEW.name: Spec(schemes.new_typed, r.STAFF_SIDE),
 }
 
 # Timers: what happens at a time, found like what happens on a press. Each kind's Timer sits
@@ -514,8 +513,8 @@ TIMERS: dict[str, Timer] = timers.table(
     outcome_rules.FOLLOWUP_TIMER,
     outcome_rules.ESCALATE_TIMER,
     safeguarding_rules.ESCALATE_TIMER,
-    scheme_rules.ESCALATE_TIMER,
-    scheme_rules.FOLLOWUP_TIMER,
+    scheme_requests.ESCALATE_TIMER,
+    scheme_requests.FOLLOWUP_TIMER,
     retention_rules.TIMER,
     backups.TIMER,
 )

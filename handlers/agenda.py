@@ -50,11 +50,13 @@ from handlers.base import Button, Call, Reply, Result, excerpt, pairs
 from handlers.base import stale as _stale
 from handlers.base import topic_label as _topic
 from handlers.base import wing_label as _wing
-from handlers.items import kind_word, latest_line, status_word
+from handlers.items import NOTE_PROBLEM, TEXT_PROBLEM, kind_word, latest_line, status_word
+from handlers.labels import Ids
 
 PAGE = 5
 EXCERPT = 200
 _RAISE_FIELDS: tuple[RaiseField, ...] = ("topic", "wing", "text", "hidden")
+_CHANGE = Ids("agenda.raise.change_{}", _RAISE_FIELDS)
 
 
 def _supported(result: Supported) -> str:
@@ -184,7 +186,7 @@ async def raise_typed(call: Call) -> Result:
 
 def _text_problem(call: Call, problem: str | None, length: int) -> Reply:
     return call.reply(
-        f"agenda.text.{problem}", length=length, least=agenda.TEXT_MIN, most=agenda.TEXT_MAX
+        TEXT_PROBLEM[problem or "empty"], length=length, least=agenda.TEXT_MIN, most=agenda.TEXT_MAX
     )
 
 
@@ -233,9 +235,7 @@ async def raise_edit(call: Call, _b: RaiseEdit) -> Result:
     at = RAISE.read(call.state)
     if at is None or at.step is not RaiseStep.CONFIRM:
         return _stale(call)
-    buttons = pairs(
-        [call.button(f"agenda.raise.change_{f}", RaiseEditField(f)) for f in _RAISE_FIELDS]
-    )
+    buttons = pairs([call.button(_CHANGE[f], RaiseEditField(f)) for f in _RAISE_FIELDS])
     buttons.append([call.button("agenda.raise.back", RaiseEditField("none"))])
     return call.reply("agenda.raise.what_to_change", buttons=buttons, edit=True)
 
@@ -495,7 +495,7 @@ async def reply_typed(call: Call) -> Result:
     cleaned = agenda.note_text(call.text)
     if not cleaned.ok:
         return call.reply(
-            f"agenda.note.{cleaned.problem}", length=len(cleaned.text), most=agenda.NOTE_MAX
+            NOTE_PROBLEM[cleaned.problem or "empty"], length=len(cleaned.text), most=agenda.NOTE_MAX
         )
     await call.end_flow()
     clock, settings, item_id = call.services.clock, call.services.settings, at.draft.item

@@ -6,6 +6,7 @@ from bot.council import agenda, roles
 from bot.council.agenda_buttons import ReplyLoose, ReplyLooseDrop
 from handlers import content
 from handlers.base import Call, Result, stranger
+from handlers.labels import Ids
 
 
 async def typed_text(call: Call) -> Result:
@@ -50,16 +51,17 @@ async def _unexpected(call: Call) -> Result:
                 question=item.info_question or "",
                 buttons=buttons,
             )
-    return call.reply(f"reader.unexpected.{_ROLE_HINT.get(call.me.role, 'member')}")
+    return call.reply(_ROLE_HINT.get(call.me.role, _HINT["member"]))
 
 
+_HINT = Ids("reader.unexpected.{}", ("member", "family", "staff", "observer"))
 _ROLE_HINT = {
-    roles.MEMBER: "member",
-    roles.CHAIR: "member",
-    roles.FAMILY: "family",
-    roles.STAFF: "staff",
-    roles.ADMIN: "staff",
-    roles.OBSERVER: "observer",
+    roles.MEMBER: _HINT["member"],
+    roles.CHAIR: _HINT["member"],
+    roles.FAMILY: _HINT["family"],
+    roles.STAFF: _HINT["staff"],
+    roles.ADMIN: _HINT["staff"],
+    roles.OBSERVER: _HINT["observer"],
 }
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import enum
 from dataclasses import replace
-from typing import Any, TypeVar, assert_never
+from typing import TypeVar, assert_never
 
 from bot.council import consultation_flows as flows
 from bot.council import consultations as council
-from bot.council import content, roles
+from bot.council import content
 from bot.council.access_buttons import MenuCommand
 from bot.council.consultation_buttons import (
     CloseEarlyAsk,
@@ -34,20 +34,30 @@ from bot.council.consultation_buttons import (
     SkipQuestion,
     SubmitAnswers,
 )
-from bot.council.consultation_flows import Answering, AnswerStep, Reporting, ReportStep
-from bot.council.consultations import Draft, Progress, Refusal, Refused
+from bot.council.consultation_flows import (
+    Answering,
+    AnswerStep,
+    ConsultationDraft,
+    NewStep,
+    Question,
+    Reporting,
+    ReportStep,
+)
+from bot.council.consultations import CloseEarly, Progress, Refusal, Sent
 from bot.council.flows import Draft as FlowDraft
 from bot.council.flows import Flow
 from handlers import content as asking
 from handlers.base import Button, Call, Reply, Result
 from handlers.base import stale as _stale
-from storage.clock import from_db, to_db
+from handlers.labels import Ids
 
-NEW_FLOW = flows.NEW_NAME
 LIST_OPEN, LIST_CLOSED = 10, 5
 S = TypeVar("S", bound=enum.StrEnum)
 D = TypeVar("D", bound=FlowDraft)
 LABEL_MAX = 40
+_KIND = Ids("consultations.kind_{}", council.KINDS)
+_AUDIENCE = Ids("consultations.audience_{}", council.AUDIENCES)
+_STATUS = Ids("consultations.status_{}", ("open", "closed"))
 
 
 def refusal_id(reason: Refusal) -> str:
@@ -71,12 +81,12 @@ def refusal_id(reason: Refusal) -> str:
             assert_never(reason)
 
 
-def _refused(call: Call, exc: Refused) -> Result:
+def _refused(call: Call, why: Refusal) -> Result:
     """A kind answer that changes nothing: a toast for a button, a message otherwise."""
-    message_id = refusal_id(exc.reason)
+    message_id = refusal_id(why)
     if call.callback is not None:
         call.toast = call.t(message_id)
-        call.toast_alert = exc.reason is Refusal.CLOSED
+        call.toast_alert = why is Refusal.CLOSED
         return None
     return call.reply(message_id)
 
@@ -95,7 +105,7 @@ def _label(text: str) -> str:
 async def list_(call: Call) -> Result:
     me = call.me
     await council.close_overdue(call.tx, call.services.clock)
-    staff = me.role in roles.STAFF_SIDE or me.role == roles.OBSERVER
+    staff = council.sees_all(me.role)
     opened = await council.listed(call.tx, me, status="open", limit=LIST_OPEN)
     closed = await council.listed(call.tx, me, status="closed", limit=LIST_CLOSED)
     buttons: list[list[Button]] = []
@@ -109,15 +119,13 @@ async def list_(call: Call) -> Result:
                     call.t(
                         "consultations.list_line_staff",
                         title=c.title,
-                        closes=from_db(c.closes_at),
+                        closes=c.closes_at,
                         families=_families(numbers.families),
                         members=_members(numbers.members),
                     )
                 )
             else:
-                lines.append(
-                    call.t("consultations.list_line", title=c.title, closes=from_db(c.closes_at))
-                )
+                lines.append(call.t("consultations.list_line", title=c.title, closes=c.closes_at))
             buttons.append([Button(_label(c.title), OpenConsultation(c.id).pack())])
     if closed:
         lines.append(call.t("consultations.list_closed"))
@@ -126,7 +134,7 @@ async def list_(call: Call) -> Result:
             buttons.append([Button(_label(c.title), OpenConsultation(c.id).pack())])
     if not lines:
         lines.append(call.t("consultations.list_none"))
-    if me.role in roles.STAFF_SIDE:
+    if council.runs_them(me.role):
         buttons.append([call.button("consultations.menu_consult", MenuCommand("consult"))])
     return Reply("\n".join(lines), buttons)
 
@@ -134,24 +142,24 @@ async def list_(call: Call) -> Result:
 async def view(call: Call, b: OpenConsultation) -> Result:
     consultation_id = b.consultation_id
     await council.close_overdue(call.tx, call.services.clock)
-    try:
-        consultation = await council.visible(call.tx, call.me, consultation_id)
-    except Refused as exc:
-        return _refused(call, exc)
-    if call.me.role in roles.STAFF_SIDE or call.me.role == roles.OBSERVER:
+    consultation = await council.visible(call.tx, call.me, consultation_id)
+    if isinstance(consultation, Refusal):
+        return _refused(call, consultation)
+    if council.sees_all(call.me.role):
         return await _staff_view(call, consultation)
     if not council.is_open(consultation, call.services.clock):
         return await _closed_view(call, consultation)
-    try:
-        progress = await _progress(call, consultation_id)
-    except Refused as exc:
-        return _refused(call, exc)
+    progress = await _progress(call, consultation_id)
+    if isinstance(progress, Refusal):
+        return _refused(call, progress)
     return _open_view(call, progress)
 
 
-async def _progress(call: Call, consultation_id: int) -> Progress:
+async def _progress(call: Call, consultation_id: int) -> Progress | Refusal:
     """The person's progress, with the words staff wrote in their content language."""
     progress = await council.progress(call.tx, call.services.clock, call.me, consultation_id)
+    if isinstance(progress, Refusal):
+        return progress
     return await progress.in_language(call.tx, call.services.settings, call.lang)
 
 
@@ -168,7 +176,7 @@ def _open_view(call: Call, progress: Progress) -> Reply:
         "consultations.view_open",
         title=c.title,
         background=c.background,
-        closes=from_db(c.closes_at),
+        closes=c.closes_at,
         total=total,
     )
     first = next((q.position for q in progress.questions if q.position not in progress.answers), 1)
@@ -203,7 +211,7 @@ async def _closed_view(call: Call, consultation: council.ConsultationRow) -> Rep
         call.t(
             "consultations.view_closed",
             title=consultation.title,
-            closed=from_db(consultation.closed_at or consultation.closes_at),
+            closed=consultation.closed_at or consultation.closes_at,
         )
     ]
     if await council.took_part(call.tx, consultation.id, call.me):
@@ -224,9 +232,9 @@ async def _staff_view(call: Call, consultation: council.ConsultationRow) -> Repl
     text = call.t(
         "consultations.staff_view",
         title=consultation.title,
-        audience=call.t(f"consultations.audience_{consultation.audience}"),
-        status=call.t(f"consultations.status_{consultation.status}"),
-        closes=from_db(consultation.closes_at),
+        audience=call.t(_AUDIENCE[consultation.audience]),
+        status=call.t(_STATUS[consultation.status]),
+        closes=consultation.closes_at,
         families=numbers.families,
         families_started=numbers.families_started if is_open else 0,
         members=numbers.members,
@@ -237,11 +245,11 @@ async def _staff_view(call: Call, consultation: council.ConsultationRow) -> Repl
         buttons.append([call.button("reader.consult.close", CloseEarlyAsk(consultation.id))])
     if not is_open:
         text = f"{text}\n\n{_report_text(call, consultation)}"
-        if call.me.role in roles.STAFF_SIDE:
+        if council.runs_them(call.me.role):
             buttons.append(
                 [call.button("consultations.summary_button", ConsultationSummary(consultation.id))]
             )
-            if consultation.reported_at is None:
+            if council.awaits_report(consultation):
                 buttons.append(
                     [call.button("consultations.report_button", ReportStart(consultation.id))]
                 )
@@ -249,14 +257,11 @@ async def _staff_view(call: Call, consultation: council.ConsultationRow) -> Repl
 
 
 async def close_ask(call: Call, b: CloseEarlyAsk) -> Result:
-    try:
-        consultation = await council.visible(call.tx, call.me, b.consultation_id)
-    except Refused as exc:
-        return _refused(call, exc)
-    if not council.may_close_early(call.me, consultation):
-        return _stale(call, "common.not_for_you")
-    if consultation.status != "open":
-        return call.reply("reader.consult.closed_already", edit=True)
+    consultation = await council.to_close(call.tx, call.me, b.consultation_id)
+    if isinstance(consultation, Refusal):
+        return _refused(call, consultation)
+    if isinstance(consultation, CloseEarly):
+        return _closing(call, consultation)
     numbers = await council.turnout(call.tx, consultation.id)
     buttons = [
         [
@@ -277,12 +282,16 @@ async def close_confirm(call: Call, b: CloseEarlyConfirm) -> Result:
     outcome = await council.close_early(
         call.tx, call.services.clock, actor=call.me, consultation_id=b.consultation_id
     )
+    return _closing(call, outcome)
+
+
+def _closing(call: Call, outcome: CloseEarly) -> Result:
     match outcome:
-        case council.CloseEarly.NOT_ALLOWED:
+        case CloseEarly.NOT_ALLOWED:
             return _stale(call, "common.not_for_you")
-        case council.CloseEarly.ALREADY:
+        case CloseEarly.ALREADY:
             return call.reply("reader.consult.closed_already", edit=True)
-        case council.CloseEarly.CLOSED:
+        case CloseEarly.CLOSED:
             return call.reply("reader.consult.closed_early", edit=True)
         case _:
             assert_never(outcome)
@@ -363,6 +372,12 @@ async def _question(call: Call, progress: Progress, position: int, mode: Mode) -
 async def _next(call: Call, consultation_id: int, position: int, mode: Mode) -> Result:
     """After an answer: the next question, or the review when it was the last or a change."""
     progress = await _progress(call, consultation_id)
+    if isinstance(progress, Refusal):
+        return _refused(call, progress)
+    return await _after(call, progress, position, mode)
+
+
+async def _after(call: Call, progress: Progress, position: int, mode: Mode) -> Result:
     last = max(q.position for q in progress.questions)
     if mode == "r" or position >= last:
         return await _review(call, progress)
@@ -382,7 +397,7 @@ async def _review(call: Call, progress: Progress) -> Result:
                 answer=_answer_text(call, question, progress.answers.get(question.position)),
             )
         )
-    closes = from_db(c.closes_at)
+    closes = c.closes_at
     if progress.submitted:
         lines.append(call.t("consultations.review_sent", closes=closes))
     else:
@@ -398,59 +413,55 @@ async def _review(call: Call, progress: Progress) -> Result:
 
 
 async def go_to_question(call: Call, b: GoToQuestion) -> Result:
-    try:
-        progress = await _progress(call, b.consultation_id)
-    except Refused as exc:
-        return _refused(call, exc)
+    progress = await _progress(call, b.consultation_id)
+    if isinstance(progress, Refusal):
+        return _refused(call, progress)
     return await _question(call, progress, b.position, b.mode)
 
 
 async def pick(call: Call, b: PickOption) -> Result:
     consultation_id, position, option = b.consultation_id, b.position, b.option
     clock = call.services.clock
-    try:
-        await council.choose(call.tx, clock, call.me, consultation_id, position, option)
-        progress = await _progress(call, consultation_id)
-    except Refused as exc:
-        return _refused(call, exc)
+    chosen = await council.choose(call.tx, clock, call.me, consultation_id, position, option)
+    if isinstance(chosen, Refusal):
+        return _refused(call, chosen)
+    progress = await _progress(call, consultation_id)
+    if isinstance(progress, Refusal):
+        return _refused(call, progress)
     call.toast = call.t("consultations.saved")
     question = next(q for q in progress.questions if q.position == position)
     if question.kind == "multiple":
         # Stay on the question: the ticks on the redrawn buttons show the choice.
         return await _question(call, progress, position, b.mode)
-    return await _next(call, consultation_id, position, b.mode)
+    return await _after(call, progress, position, b.mode)
 
 
 async def done_multiple(call: Call, b: DoneMultiple) -> Result:
-    try:
-        return await _next(call, b.consultation_id, b.position, b.mode)
-    except Refused as exc:
-        return _refused(call, exc)
+    return await _next(call, b.consultation_id, b.position, b.mode)
 
 
 async def skip(call: Call, b: SkipQuestion) -> Result:
-    try:
-        await council.skip(call.tx, call.services.clock, call.me, b.consultation_id, b.position)
-        return await _next(call, b.consultation_id, b.position, b.mode)
-    except Refused as exc:
-        return _refused(call, exc)
+    skipped = await council.skip(
+        call.tx, call.services.clock, call.me, b.consultation_id, b.position
+    )
+    if isinstance(skipped, Refusal):
+        return _refused(call, skipped)
+    return await _next(call, b.consultation_id, b.position, b.mode)
 
 
 async def review(call: Call, b: ReviewAnswers) -> Result:
-    try:
-        progress = await _progress(call, b.consultation_id)
-    except Refused as exc:
-        return _refused(call, exc)
+    progress = await _progress(call, b.consultation_id)
+    if isinstance(progress, Refusal):
+        return _refused(call, progress)
     return await _review(call, progress)
 
 
 async def submit(call: Call, b: SubmitAnswers) -> Result:
     """ "Send my answers": first ask whether staff may see the name, then send (name_choice)."""
     cid = b.consultation_id
-    try:
-        progress = await _progress(call, cid)
-    except Refused as exc:
-        return _refused(call, exc)
+    progress = await _progress(call, cid)
+    if isinstance(progress, Refusal):
+        return _refused(call, progress)
     if progress.submitted:
         return call.reply("consultations.already_sent")
     ask = [
@@ -464,22 +475,29 @@ async def submit(call: Call, b: SubmitAnswers) -> Result:
 async def name_choice(call: Call, b: NameChoice) -> Result:
     cid = b.consultation_id
     clock = call.services.clock
-    try:
-        # Sent now, whatever follows, so answers are never lost if the name is not typed.
-        first = await council.submit(call.tx, clock, call.me, cid)
-        progress = await _progress(call, cid)
-        await _leave_answer_flow(call)
-        if not first:
+    # Sent now, whatever follows, so answers are never lost if the name is not typed.
+    sent = await council.submit(call.tx, clock, call.me, cid)
+    if isinstance(sent, Refusal):
+        return _refused(call, sent)
+    progress = await _progress(call, cid)
+    if isinstance(progress, Refusal):
+        return _refused(call, progress)
+    await _leave_answer_flow(call)
+    match sent:
+        case Sent.ALREADY:
             return call.reply("consultations.already_sent", edit=True)
-        if not b.give_name:
-            await council.give_name(call.tx, clock, call.me, cid, None)
-            closes = from_db(progress.consultation.closes_at)
-            return [
-                call.reply("consultations.name_anonymous", edit=True),
-                call.reply("consultations.thanks", closes=closes),
-            ]
-    except Refused as exc:
-        return _refused(call, exc)
+        case Sent.FIRST:
+            pass
+        case _:
+            assert_never(sent)
+    if not b.give_name:
+        named = await council.give_name(call.tx, clock, call.me, cid, None)
+        if isinstance(named, Refusal):
+            return _refused(call, named)
+        return [
+            call.reply("consultations.name_anonymous", edit=True),
+            call.reply("consultations.thanks", closes=progress.consultation.closes_at),
+        ]
     await _save(call, flows.ANSWER, AnswerStep.NAME, Answering(cid))
     return call.reply("consultations.ask_name_text", edit=True)
 
@@ -490,37 +508,51 @@ async def answer_typed(call: Call) -> Result:
     if at is None or at.draft.c is None:
         await call.end_flow()
         return call.reply("common.use_menu")
-    consultation_id, position = at.draft.c, at.draft.q
-    clock = call.services.clock
-    try:
-        if at.step is AnswerStep.NAME:
-            cleaned = council.name_text(call.text)
-            if not cleaned.ok:
-                return call.reply("consultations.name_problem")
-            await council.give_name(call.tx, clock, call.me, consultation_id, cleaned.text)
-            await call.end_flow()
-            progress = await _progress(call, consultation_id)
-            closes = from_db(progress.consultation.closes_at)
-            return [
-                call.reply("consultations.name_given", name=cleaned.text),
-                call.reply("consultations.thanks", closes=closes),
-            ]
-        if position is None:
-            await call.end_flow()
-            return call.reply("common.use_menu")
-        written = await council.write(call.tx, clock, call.me, consultation_id, position, call.text)
-        if written.problem == "too_long":
-            return call.reply("consultations.answer_too_long", count=len(written.text))
-        if not written.ok:
-            return call.reply("consultations.answer_empty")
-        mode: Mode = "r" if at.draft.m == "r" else "n"
-        return [
-            call.reply("consultations.saved"),
-            *_as_list(await _next(call, consultation_id, position, mode)),
-        ]
-    except Refused as exc:
+    answered = await _answer_typed(call, at.step, at.draft.c, at.draft.q, at.draft.m)
+    if isinstance(answered, Refusal):
         await call.end_flow()
-        return _refused(call, exc)
+        return _refused(call, answered)
+    return answered
+
+
+async def _answer_typed(
+    call: Call, step: AnswerStep, consultation_id: int, position: int | None, m: str
+) -> Result | Refusal:
+    clock = call.services.clock
+    if step is AnswerStep.NAME:
+        cleaned = council.name_text(call.text)
+        if not cleaned.ok:
+            return call.reply("consultations.name_problem")
+        named = await council.give_name(call.tx, clock, call.me, consultation_id, cleaned.text)
+        if isinstance(named, Refusal):
+            return named
+        await call.end_flow()
+        progress = await _progress(call, consultation_id)
+        if isinstance(progress, Refusal):
+            return progress
+        closes = progress.consultation.closes_at
+        return [
+            call.reply("consultations.name_given", name=cleaned.text),
+            call.reply("consultations.thanks", closes=closes),
+        ]
+    if position is None:
+        await call.end_flow()
+        return call.reply("common.use_menu")
+    written = await council.write(call.tx, clock, call.me, consultation_id, position, call.text)
+    if isinstance(written, Refusal):
+        return written
+    if written.problem == "too_long":
+        return call.reply("consultations.answer_too_long", count=len(written.text))
+    if not written.ok:
+        return call.reply("consultations.answer_empty")
+    mode: Mode = "r" if m == "r" else "n"
+    progress = await _progress(call, consultation_id)
+    if isinstance(progress, Refusal):
+        return progress
+    return [
+        call.reply("consultations.saved"),
+        *_as_list(await _after(call, progress, position, mode)),
+    ]
 
 
 def _as_list(result: Result) -> list[Reply]:
@@ -533,28 +565,22 @@ def _as_list(result: Result) -> list[Reply]:
 
 
 async def new(call: Call) -> Result:
-    await call.begin(NEW_FLOW, "title", Draft().to_data())
+    await _save(call, flows.NEW, NewStep.TITLE, ConsultationDraft())
     await content.start(call.tx, call.me.id)
     return call.reply("consultations.ask_title")
 
 
-def _draft_at(call: Call, *steps: str) -> Draft | None:
-    state = call.state
-    if state is None or state.flow != NEW_FLOW or state.step not in steps:
-        return None
-    return Draft.from_data(state.data)
-
-
-async def _to(call: Call, step: str, draft: Draft, **extra: Any) -> None:
-    await call.begin(NEW_FLOW, step, {**draft.to_data(), **extra})
+def _draft_at(call: Call, step: NewStep) -> ConsultationDraft | None:
+    at = flows.NEW.read(call.state)
+    return at.draft if at is not None and at.step is step else None
 
 
 def _kind_buttons(call: Call) -> list[list[Button]]:
-    return [[call.button(f"consultations.kind_{k}", NewKind(k))] for k in council.KINDS]
+    return [[Button(call.t(_KIND[k]), NewKind(k).pack())] for k in council.KINDS]
 
 
 def _audience_buttons(call: Call) -> list[list[Button]]:
-    return [[call.button(f"consultations.audience_{a}", NewAudience(a))] for a in council.AUDIENCES]
+    return [[Button(call.t(_AUDIENCE[a]), NewAudience(a).pack())] for a in council.AUDIENCES]
 
 
 def _close_buttons(call: Call) -> list[list[Button]]:
@@ -572,147 +598,153 @@ def _more_buttons(call: Call) -> list[list[Button]]:
 
 
 async def new_typed(call: Call) -> Result:
-    state = call.state
-    assert state is not None
-    draft = Draft.from_data(state.data)
-    step = state.step
-    if step == "title":
-        cleaned = council.title_text(call.text)
-        if not cleaned.ok:
-            return call.reply("consultations.title_problem")
-        draft.title = cleaned.text
-        await _to(call, "background", draft)
-        return await asking.ask_other(
-            call,
-            field="title",
-            text=cleaned.text,
-            most=council.TITLE_MAX,
-            then=call.reply("consultations.ask_background"),
-        )
-    if step == "background":
-        cleaned = council.background_text(call.text)
-        if not cleaned.ok:
-            return call.reply("consultations.background_problem", count=len(cleaned.text))
-        draft.background = cleaned.text
-        await _to(call, "question", draft)
-        return await asking.ask_other(
-            call,
-            field="background",
-            text=cleaned.text,
-            most=council.BACKGROUND_MAX,
-            then=call.reply("consultations.ask_question", number=1),
-        )
-    if step == "question":
-        cleaned = council.prompt_text(call.text)
-        if not cleaned.ok:
-            return call.reply("consultations.question_problem")
-        await _to(call, "kind", draft, prompt=cleaned.text)
-        return await asking.ask_other(
-            call,
-            field=f"prompt:{len(draft.questions)}",
-            text=cleaned.text,
-            most=council.PROMPT_MAX,
-            then=call.reply("consultations.ask_kind", buttons=_kind_buttons(call)),
-        )
-    if step == "options":
-        options = council.options_text(call.text)
-        prompt, kind = state.data.get("prompt"), state.data.get("kind")
-        if options is None:
-            return call.reply("consultations.options_problem")
-        if not isinstance(prompt, str) or kind not in ("single", "multiple"):
-            await call.end_flow()
-            return call.reply("consultations.not_ready")
-        draft.questions.append((str(kind), prompt, options))
-        return await asking.ask_other(
-            call,
-            field=f"options:{len(draft.questions) - 1}",
-            text="\n".join(options),
-            most=council.OPTION_MAX * council.MAX_OPTIONS + council.MAX_OPTIONS,
-            then=await _after_question(call, draft),
-        )
-    if step == "close":
-        zone = call.services.settings.establishment.timezone
-        closes = council.parse_closing(call.text, call.services.clock, zone)
-        if closes is None:
-            return call.reply("consultations.close_problem")
-        draft.closes_at = to_db(closes)
-        return await _preview(call, draft)
-    return call.reply("consultations.use_buttons")
+    at = flows.NEW.read(call.state)
+    if at is None:  # a stored draft that no longer reads: start again
+        await call.end_flow()
+        return call.reply("consultations.not_ready")
+    draft = at.draft
+    match at.step:
+        case NewStep.TITLE:
+            cleaned = council.title_text(call.text)
+            if not cleaned.ok:
+                return call.reply("consultations.title_problem")
+            await _save(call, flows.NEW, NewStep.BACKGROUND, replace(draft, title=cleaned.text))
+            return await asking.ask_other(
+                call,
+                field="title",
+                text=cleaned.text,
+                most=council.TITLE_MAX,
+                then=call.reply("consultations.ask_background"),
+            )
+        case NewStep.BACKGROUND:
+            cleaned = council.background_text(call.text)
+            if not cleaned.ok:
+                return call.reply("consultations.background_problem", count=len(cleaned.text))
+            draft = replace(draft, background=cleaned.text)
+            await _save(call, flows.NEW, NewStep.QUESTION, draft)
+            return await asking.ask_other(
+                call,
+                field="background",
+                text=cleaned.text,
+                most=council.BACKGROUND_MAX,
+                then=call.reply("consultations.ask_question", number=1),
+            )
+        case NewStep.QUESTION:
+            cleaned = council.prompt_text(call.text)
+            if not cleaned.ok:
+                return call.reply("consultations.question_problem")
+            await _save(call, flows.NEW, NewStep.KIND, replace(draft, prompt=cleaned.text))
+            return await asking.ask_other(
+                call,
+                field=f"prompt:{len(draft.questions)}",
+                text=cleaned.text,
+                most=council.PROMPT_MAX,
+                then=call.reply("consultations.ask_kind", buttons=_kind_buttons(call)),
+            )
+        case NewStep.OPTIONS:
+            options = council.options_text(call.text)
+            if options is None:
+                return call.reply("consultations.options_problem")
+            if not draft.prompt or draft.kind not in ("single", "multiple"):
+                await call.end_flow()
+                return call.reply("consultations.not_ready")
+            question = Question(draft.kind, draft.prompt, tuple(options))
+            draft = _with(draft, question)
+            return await asking.ask_other(
+                call,
+                field=f"options:{len(draft.questions) - 1}",
+                text="\n".join(options),
+                most=council.OPTION_MAX * council.MAX_OPTIONS + council.MAX_OPTIONS,
+                then=await _after_question(call, draft),
+            )
+        case NewStep.CLOSE:
+            zone = call.services.settings.establishment.timezone
+            closes = council.parse_closing(call.text, call.services.clock, zone)
+            if closes is None:
+                return call.reply("consultations.close_problem")
+            return await _preview(call, replace(draft, closes_at=closes))
+        case NewStep.KIND | NewStep.MORE | NewStep.AUDIENCE | NewStep.PREVIEW:
+            return call.reply("consultations.use_buttons")
+        case _:
+            assert_never(at.step)
 
 
-async def _after_question(call: Call, draft: Draft) -> Result:
-    if len(draft.questions) >= council.MAX_QUESTIONS:
-        await _to(call, "audience", draft)
+def _with(draft: ConsultationDraft, question: Question) -> ConsultationDraft:
+    """The draft with one more question, and no question half-written."""
+    return replace(draft, questions=(*draft.questions, question), prompt="", kind=None)
+
+
+async def _after_question(call: Call, draft: ConsultationDraft) -> Result:
+    if not council.room_for_more(draft):
+        await _save(call, flows.NEW, NewStep.AUDIENCE, draft)
         return call.reply("consultations.ask_audience", buttons=_audience_buttons(call))
-    await _to(call, "more", draft)
+    await _save(call, flows.NEW, NewStep.MORE, draft)
     return call.reply(
         "consultations.ask_more", buttons=_more_buttons(call), number=len(draft.questions)
     )
 
 
 async def new_kind(call: Call, b: NewKind) -> Result:
-    draft = _draft_at(call, "kind")
-    kind = b.kind
-    prompt = call.state.data.get("prompt") if call.state else None
-    if draft is None or not isinstance(prompt, str):
+    draft = _draft_at(call, NewStep.KIND)
+    if draft is None or not draft.prompt:
         return _stale(call)
-    if kind == "text":
-        draft.questions.append(("text", prompt, []))
-        return await _after_question(call, draft)
-    await _to(call, "options", draft, prompt=prompt, kind=kind)
+    if b.kind == "text":
+        return await _after_question(call, _with(draft, Question("text", draft.prompt)))
+    await _save(call, flows.NEW, NewStep.OPTIONS, replace(draft, kind=b.kind))
     return call.reply("consultations.ask_options", edit=True)
 
 
 async def new_more(call: Call, b: NewMore) -> Result:
-    draft = _draft_at(call, "more")
+    draft = _draft_at(call, NewStep.MORE)
     if draft is None:
         return _stale(call)
-    if b.more and len(draft.questions) < council.MAX_QUESTIONS:
-        await _to(call, "question", draft)
+    if b.more and council.room_for_more(draft):
+        await _save(call, flows.NEW, NewStep.QUESTION, draft)
         return call.reply("consultations.ask_question", number=len(draft.questions) + 1, edit=True)
-    await _to(call, "audience", draft)
+    await _save(call, flows.NEW, NewStep.AUDIENCE, draft)
     return call.reply("consultations.ask_audience", buttons=_audience_buttons(call), edit=True)
 
 
 async def new_audience(call: Call, b: NewAudience) -> Result:
-    draft = _draft_at(call, "audience")
+    draft = _draft_at(call, NewStep.AUDIENCE)
     if draft is None:
         return _stale(call)
-    draft.audience = b.audience
-    await _to(call, "close", draft)
+    await _save(call, flows.NEW, NewStep.CLOSE, replace(draft, audience=b.audience))
     return call.reply("consultations.ask_close", buttons=_close_buttons(call), edit=True)
 
 
 async def new_close(call: Call, b: NewClose) -> Result:
-    draft = _draft_at(call, "close")
+    draft = _draft_at(call, NewStep.CLOSE)
     zone = call.services.settings.establishment.timezone
     closes = council.quick_closing(b.days, call.services.clock, zone)
     if draft is None or closes is None:
         return _stale(call)
-    draft.closes_at = to_db(closes)
-    return await _preview(call, draft)
+    return await _preview(call, replace(draft, closes_at=closes))
 
 
-async def _preview(call: Call, draft: Draft) -> Result:
-    await _to(call, "preview", draft)
+async def _preview(call: Call, draft: ConsultationDraft) -> Result:
+    if draft.audience is None or draft.closes_at is None:  # an old draft that skipped a step
+        await call.end_flow()
+        return call.reply("consultations.not_ready")
+    await _save(call, flows.NEW, NewStep.PREVIEW, draft)
     questions: list[str] = []
-    for number, (kind, prompt, options) in enumerate(draft.questions, start=1):
+    for number, question in enumerate(draft.questions, start=1):
         questions.append(
             call.t(
                 "consultations.preview_question",
                 number=number,
-                prompt=prompt,
-                kind=call.t(f"consultations.kind_{kind}"),
+                prompt=question.prompt,
+                kind=call.t(_KIND[question.kind]),
             )
         )
-        questions.extend(call.t("consultations.preview_option", option=o) for o in options)
+        questions.extend(call.t("consultations.preview_option", option=o) for o in question.options)
     text = call.t(
         "consultations.preview",
         title=draft.title,
         background=draft.background,
         questions="\n".join(questions),
-        audience=call.t(f"consultations.audience_{draft.audience}"),
-        closes=from_db(draft.closes_at),
+        audience=call.t(_AUDIENCE[draft.audience]),
+        closes=draft.closes_at,
     )
     buttons = [
         [
@@ -724,31 +756,30 @@ async def _preview(call: Call, draft: Draft) -> Result:
 
 
 async def new_publish(call: Call, b: NewPublish) -> Result:
-    draft = _draft_at(call, "preview")
+    draft = _draft_at(call, NewStep.PREVIEW)
     if draft is None:
         return _stale(call)
     await call.end_flow()
-    try:
-        published = await council.publish(
-            call.tx,
-            call.services.clock,
-            call.services.settings,
-            actor=call.me,
-            draft=draft,
-        )
-    except Refused as exc:
-        return call.reply(refusal_id(exc.reason), edit=True)
+    published = await council.publish(
+        call.tx,
+        call.services.clock,
+        call.services.settings,
+        actor=call.me,
+        draft=draft,
+    )
+    if isinstance(published, Refusal):
+        return call.reply(refusal_id(published), edit=True)
     return call.reply(
         "consultations.published",
         edit=True,
         count=published.invited,
-        closes=from_db(draft.closes_at),
+        closes=draft.closes_at,
     )
 
 
 async def discard(call: Call, b: NewDiscard) -> Result:
     state = call.state
-    if state is None or state.flow not in (NEW_FLOW, flows.REPORT.name):
+    if state is None or state.flow not in (flows.NEW.name, flows.REPORT.name):
         return _stale(call)
     await call.end_flow()
     return call.reply("consultations.discarded", edit=True)
@@ -760,11 +791,12 @@ async def discard(call: Call, b: NewDiscard) -> Result:
 async def summary(call: Call, b: ConsultationSummary) -> Result:
     cid = b.consultation_id
     await council.close_overdue(call.tx, call.services.clock)
-    try:
-        found = await council.staff_view_summary(call.tx, call.services.clock, call.me, cid)
-        data = await council.export_csv(call.tx, cid, call.lang)
-    except Refused as exc:
-        return _refused(call, exc)
+    found = await council.staff_view_summary(call.tx, call.services.clock, call.me, cid)
+    if isinstance(found, Refusal):
+        return _refused(call, found)
+    data = await council.export_csv(call.tx, cid, call.lang)
+    if isinstance(data, Refusal):
+        return _refused(call, data)
     numbers = found.turnout
     lines = [
         call.t(
@@ -809,10 +841,9 @@ async def summary(call: Call, b: ConsultationSummary) -> Result:
 
 
 async def report_start(call: Call, b: ReportStart) -> Result:
-    try:
-        consultation = await council.to_report(call.tx, call.me, b.consultation_id)
-    except Refused as exc:
-        return _refused(call, exc)
+    consultation = await council.to_report(call.tx, call.me, b.consultation_id)
+    if isinstance(consultation, Refusal):
+        return _refused(call, consultation)
     await _save(call, flows.REPORT, ReportStep.HEARD, Reporting(consultation.id))
     await content.start(call.tx, call.me.id)
     return call.reply("consultations.ask_heard", title=consultation.title)
@@ -858,16 +889,15 @@ async def report_publish(call: Call, b: ReportPublish) -> Result:
     if at is None or at.step is not ReportStep.PREVIEW or at.draft.c != b.consultation_id:
         return _stale(call)
     await call.end_flow()
-    try:
-        told = await council.report(
-            call.tx,
-            call.services.clock,
-            actor=call.me,
-            consultation_id=b.consultation_id,
-            heard=at.draft.heard,
-            will_do=at.draft.will,
-            settings=call.services.settings,
-        )
-    except Refused as exc:
-        return call.reply(refusal_id(exc.reason), edit=True)
+    told = await council.report(
+        call.tx,
+        call.services.clock,
+        actor=call.me,
+        consultation_id=b.consultation_id,
+        heard=at.draft.heard,
+        will_do=at.draft.will,
+        settings=call.services.settings,
+    )
+    if isinstance(told, Refusal):
+        return call.reply(refusal_id(told), edit=True)
     return call.reply("consultations.report_published", edit=True, count=told)

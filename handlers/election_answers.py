@@ -1,6 +1,6 @@
 """What each election and paper-ballot outcome says: one catalogue id per member of the council's
 outcome enums (bot/council/elections.py, bot/council/paper_polls.py). Ids are written out, never
-built by f-string, and tests/test_elections.py checks every enum is covered and every id exists."""
+built by f-string, and tests/e2e/test_elections.py checks every enum is covered and every id exists."""
 
 from __future__ import annotations
 

@@ -41,11 +41,19 @@ from handlers import content as asking
 from handlers import election_answers as say
 from handlers.base import Button, Call, Reply, Result, excerpt, wing_label
 from handlers.base import stale as _stale
+from handlers.labels import Ids
 
 PAGE = 3  # statements per page
 SHORT = 28
 
 __all__ = ["decode", "encode"]  # bench/election.py codes rankings as the buttons do
+
+# Each family's keys are the schema's (storage/migrations/0012_elections.sql CHECKs) or CLDR's.
+_ORDINAL = Ids("elections.ordinal_{}", ("zero", "one", "two", "few", "many", "other"))
+_STATUS = Ids("elections.status.{}", ("nominations", "voting", "closed", "counted"))
+_CANDIDATE = Ids("elections.candidate_{}", ("standing", "withdrawn", "not_seconded"))
+_BOX = Ids("elections.box_{}", ("unconfirmed", "keying", "done"))
+_POLL_BOX = Ids("elections.poll_box_{}", ("unconfirmed", "keying", "done"))
 
 
 # --- plural and ordinal forms (CLDR, through Babel) -------------------------------------------
@@ -60,7 +68,7 @@ def plural(call: Call, message_id: str, n: int, **params: Any) -> str:
 def ordinal(call: Call, n: int) -> str:
     """1st, 2nd, 3rd... / 1af, 2il, 3ydd...: by the CLDR ordinal category, through Babel."""
     form = Locale.parse(call.lang).ordinal_form(n)
-    return call.t(f"elections.ordinal_{form}", n=n)
+    return call.t(_ORDINAL[form], n=n)
 
 
 async def name_of(call: Call, office: elections.OfficeRow) -> str:
@@ -103,7 +111,7 @@ async def _overview(call: Call, *, edit: bool) -> Result:
                     "elections.staff_line",
                     number=election.id,
                     offices=names,
-                    status=call.t(f"elections.status.{election.status}"),
+                    status=call.t(_STATUS[election.status]),
                 )
             )
             buttons.append(
@@ -774,7 +782,7 @@ async def desk(call: Call, b: eb.Desk) -> Result:
         call.t(
             "elections.desk_title",
             number=election.id,
-            status=call.t(f"elections.status.{election.status}"),
+            status=call.t(_STATUS[election.status]),
             nominations=election.nominations_close_at,
             closes=election.voting_closes_at,
         )
@@ -789,7 +797,7 @@ async def desk(call: Call, b: eb.Desk) -> Result:
                 office=await name_of(call, office),
                 seats=plural(call, "elections.seats", office.seats),
                 candidates="\n".join(
-                    call.t(f"elections.candidate_{c.status}", name=c.name, seconders=c.seconders)
+                    call.t(_CANDIDATE[c.status], name=c.name, seconders=c.seconders)
                     for c in candidates
                 )
                 or call.t("elections.no_candidates_yet"),
@@ -818,7 +826,7 @@ async def desk(call: Call, b: eb.Desk) -> Result:
         for box in await elections.boxes(call.tx, office_id=office.id):
             lines.append(
                 call.t(
-                    f"elections.box_{box.status}",
+                    _BOX[box.status],
                     label=box.label,
                     keyed=box.keyed,
                     declared=plural(call, "elections.ballots", box.declared),
@@ -1148,7 +1156,7 @@ async def _paper(call: Call, *, edit: bool) -> Result:
         for box in await elections.boxes(call.tx, poll_id=poll.id):
             lines.append(
                 call.t(
-                    f"elections.poll_box_{box.status}",
+                    _POLL_BOX[box.status],
                     label=box.label,
                     n=plural(call, "elections.ballots", box.declared),
                 )

@@ -3,24 +3,31 @@ member's words and the latest thing the council said about it."""
 
 from __future__ import annotations
 
-from bot.council import agenda
+from bot.council import agenda, outcomes, text
 from bot.council.agenda import ItemRow
 from handlers.base import Call
+from handlers.labels import Ids
+
+STATUS = Ids("agenda.status.{}", agenda.STATUSES)
+STAFF_STATUS = Ids("reader.status_staff.{}", agenda.STATUSES)
+KIND = Ids("outcomes.kind.{}", outcomes.KINDS)
+TEXT_PROBLEM = Ids("agenda.text.{}", text.PROBLEMS)
+NOTE_PROBLEM = Ids("agenda.note.{}", text.PROBLEMS)
 
 
 def status_word(call: Call, status: str) -> str:
-    """The status as members read it. Every status has its id (tests/test_agenda.py checks)."""
-    return call.t(f"agenda.status.{status}")
+    """The status as members read it. Every status has its id (tests/e2e/test_agenda.py checks)."""
+    return call.t(STATUS[status])
 
 
 def staff_status_word(call: Call, status: str) -> str:
     """The status as staff read it, in triage and when posting an outcome."""
-    return call.t(f"reader.status_staff.{status}")
+    return call.t(STAFF_STATUS[status])
 
 
 def kind_word(call: Call, kind: str) -> str:
     """An outcome's kind: resolved, partly, not possible, in progress."""
-    return call.t(f"outcomes.kind.{kind}")
+    return call.t(KIND[kind])
 
 
 def latest_line(call: Call, item: ItemRow) -> str:

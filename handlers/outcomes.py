@@ -10,7 +10,7 @@ from datetime import date
 from typing import assert_never
 
 from bot import i18n
-from bot.council import agenda, content, outcomes, reports, roles, when
+from bot.council import agenda, content, outcomes, reports, roles, text, when
 from bot.council import board as board_council
 from bot.council.access import parse_person_ref
 from bot.council.agenda import Verdict
@@ -39,7 +39,12 @@ from handlers.base import Button, Call, Reply, Result, excerpt
 from handlers.base import stale as _stale
 from handlers.base import topic_label as _topic
 from handlers.base import wing_label as _wing
-from handlers.items import kind_word, staff_status_word, status_word
+from handlers.items import KIND, kind_word, staff_status_word, status_word
+from handlers.labels import Ids
+
+TEXT_PROBLEM = Ids("outcomes.problem.{}", text.PROBLEMS)
+DAY_PROBLEM = Ids("outcomes.problem.date_{}", when.DAY_PROBLEMS)
+RECORD_ROLE = Ids("outcomes.record.role_{}", roles.IN_CUSTODY)
 
 PAGE = 5
 EXCERPT = 160
@@ -191,7 +196,7 @@ async def choose_kind(call: Call, item: agenda.ItemRow, source: str) -> Reply:
     )
     buttons = [
         [
-            call.button(f"outcomes.kind.{kind}", PickKind(item.id, v, code, CODE_OF_KIND[kind]))
+            call.button(KIND[kind], PickKind(item.id, v, code, CODE_OF_KIND[kind]))
             for kind in kinds[i : i + 2]
         ]
         for i in range(0, len(kinds), 2)
@@ -235,7 +240,7 @@ async def pick_kind(call: Call, b: PickKind) -> Result:
 
 
 def _text_problem(call: Call, problem: str | None, length: int, most: int) -> Reply:
-    return call.reply(f"outcomes.problem.{problem or 'empty'}", length=length, most=most)
+    return call.reply(TEXT_PROBLEM[problem or "empty"], length=length, most=most)
 
 
 async def typed(call: Call) -> Result:
@@ -277,7 +282,7 @@ async def typed(call: Call) -> Result:
             call.text, today=outcomes.today(call.services.clock, call.services.settings)
         )
         if reading.day is None:
-            return call.reply(f"outcomes.problem.date_{reading.problem or 'unreadable'}")
+            return call.reply(DAY_PROBLEM[reading.problem or when.UNREADABLE])
         return await _next_step(call, replace(draft, date=reading.day.isoformat()))
     return call.reply("outcomes.post.use_buttons")
 
@@ -666,7 +671,7 @@ def _report(call: Call, month: reports.Month) -> Reply:
 async def my_record(call: Call) -> Result:
     record = await outcomes.my_record(call.tx, call.me)
     zone = call.services.settings.establishment.timezone
-    role = call.t(f"outcomes.record.role_{record.role}")
+    role = call.t(RECORD_ROLE[record.role])
     lines = [call.t("outcomes.record.title")]
     if record.since is not None:
         lines.append(

@@ -8,6 +8,7 @@ from typing import assert_never
 
 from bot.council import access, safeguarding
 from bot.council.safeguarding import Contact, ContactChange, RemoveContact, Take, TakeAlert
+from handlers import labels
 from handlers.base import Button, Call, Reply, Result, stale
 
 
@@ -83,7 +84,7 @@ async def _listing(call: Call, *, edit: bool) -> Result:
             call.t(
                 "safety.contact_line",
                 ref=ref,
-                role=call.t(f"role.{person.role}"),
+                role=call.t(labels.ROLE[person.role]),
                 label=person.label or "-",
             )
         )

@@ -1,6 +1,7 @@
 """Peer schemes (docs/SCHEMES.md): /schemes, asking for help, "I am arranging this", the
 follow-up, /arrived, coordinators' pages (peer workers, hours, agenda), the record and its PDF.
-Thin: the rules are in bot.council.schemes; the PDF in bot.council.scheme_record."""
+Thin: the rules are in bot.council.schemes, scheme_requests and scheme_workers; the PDF is
+gathered by bot.council.scheme_record and drawn by bot.documents.scheme_record."""
 
 from __future__ import annotations
 
@@ -14,29 +15,36 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_timedelta
 
 from bot import i18n
-from bot.config import SCHEME_KINDS, Settings
+from bot.config import Settings
+from bot.council import notices, scheme_record
 from bot.council import scheme_buttons as sb
 from bot.council import scheme_flows as flows
-from bot.council import scheme_record
+from bot.council import scheme_requests as asks
+from bot.council import scheme_workers as peers
 from bot.council import schemes as council
 from bot.council.access import Person, parse_person_ref, person_ref
 from bot.council.flows import Draft, Flow
 from bot.council.reports import Month
-from bot.council.roles import ADMIN, IN_CUSTODY, NotAllowed
 from bot.council.text import clean
+from bot.documents import scheme_record as record_page
 from handlers.base import Button, Call, Reply, Result, stale, wing_label
-from storage.db import Database
+from handlers.labels import Ids
 
 S = TypeVar("S", bound=enum.StrEnum)
 D = TypeVar("D", bound=Draft)
 
-_ASK_PROBLEMS = {
-    council.Ask.ON_ITS_WAY: "schemes.ask.on_its_way",
-    council.Ask.NOT_ON_WING: "schemes.ask.not_on_wing",
-    council.Ask.NO_NOTES: "schemes.ask.no_notes",
-    council.Ask.NOTE_TOO_LONG: "schemes.note.too_long",
-    council.Ask.NOTE_EMPTY: "schemes.note.empty",
-}
+# Catalogue ids looked up from a kind or a step (families: handlers/labels.py).
+KIND = Ids("schemes.kind.{}", sb.SchemeKind)
+ASK = Ids("schemes.ask.{}", sb.SchemeKind)
+NEW_PROMPT = Ids("schemes.new.{}", flows.NewSchemeStep)
+
+
+def _refused(call: Call) -> Result:
+    """The council refused the person's role (the registry's roles should have already)."""
+    if call.pressed is not None:
+        call.toast = call.t("common.not_for_you")
+        return None
+    return call.reply("common.not_for_role")
 
 
 def _expect(call: Call, minutes: int) -> str:
@@ -91,7 +99,7 @@ async def _directory(call: Call, *, edit: bool) -> Result:
         )
     lines += _partner_lines(call, None)
     buttons = [[Button(s.name(call.lang), sb.SchemePage(s.id).pack())] for s in found]
-    if call.me.role in ("staff", "admin"):
+    if council.may_set_up(call.me):
         buttons.append([call.button("schemes.new.button", sb.NewScheme())])
     return Reply("\n".join(lines), buttons, edit=edit)
 
@@ -112,20 +120,16 @@ async def page(call: Call, b: sb.SchemePage) -> Result:
         lines.append(call.t("schemes.page.wings", wings=where))
     else:
         lines.append(call.t("schemes.page.all_wings"))
-    workers = await council.listed(call.tx, scheme)
-    if me.role in IN_CUSTODY:
-        workers = [w for w in workers if w.wing == me.wing]
-        names = ", ".join(w.listed_name or "" for w in workers)
+    view = await council.page_view(call.tx, scheme, me)
+    if view.own_wing:
+        names = ", ".join(name for on in view.listed.values() for name in on)
         lines.append(
             call.t("schemes.page.listed", names=names)
             if names
             else call.t("schemes.page.none_listed")
         )
     else:
-        by_wing: dict[str, list[str]] = {}
-        for w in workers:
-            by_wing.setdefault(w.wing, []).append(w.listed_name or "")
-        for wing_id, names_on in by_wing.items():
+        for wing_id, names_on in view.listed.items():
             lines.append(
                 call.t(
                     "schemes.page.listed_wing",
@@ -137,14 +141,15 @@ async def page(call: Call, b: sb.SchemePage) -> Result:
     if partners:
         lines += ["", *partners]
     buttons: list[list[Button]] = []
-    if me.role in IN_CUSTODY and scheme.runs_on(me.wing):
-        mine = await council.my_open_request(call.tx, me, scheme.id)
+    if view.may_ask:
+        mine = view.waiting
         if mine is None:
-            buttons.append([call.button(f"schemes.ask.{scheme.kind}", sb.AskScheme(scheme.id))])
+            label = ASK[scheme.kind]
+            buttons.append([call.button(label, sb.AskScheme(scheme.id))])
         else:
             lines += ["", call.t("schemes.page.waiting")]
             buttons.append([call.button("schemes.cancel.button", sb.CancelRequest(mine.id))])
-    if await council.may_manage(call.tx, scheme, me):
+    if view.manages:
         buttons += [
             [
                 call.button("schemes.manage.requests", sb.OpenRequests(scheme.id)),
@@ -156,7 +161,7 @@ async def page(call: Call, b: sb.SchemePage) -> Result:
             ],
             [call.button("schemes.manage.agenda", sb.SchemeAgenda(scheme.id))],
         ]
-        if me.role == ADMIN:
+        if view.appoints:
             buttons.append(
                 [call.button("schemes.manage.coordinator", sb.AddCoordinator(scheme.id))]
             )
@@ -171,9 +176,9 @@ async def ask_button(call: Call, b: sb.AskScheme) -> Result:
     scheme = await _scheme(call, b.scheme_id)
     if scheme is None:
         return stale(call)
-    problem = await council.check_ask(call.tx, call.services.clock, scheme, call.me)
+    problem = await asks.check_ask(call.tx, call.services.clock, scheme, call.me)
     if problem is not None:
-        return _ask_problem(call, problem, scheme)
+        return _ask_answer(call, problem, scheme)
     if scheme.notes:
         return call.reply(
             "schemes.note.offer",
@@ -197,11 +202,11 @@ async def add_note(call: Call, b: sb.AskWithNote) -> Result:
     scheme = await _scheme(call, b.scheme_id)
     if scheme is None or not scheme.notes:
         return stale(call)
-    problem = await council.check_ask(call.tx, call.services.clock, scheme, call.me)
+    problem = await asks.check_ask(call.tx, call.services.clock, scheme, call.me)
     if problem is not None:
-        return _ask_problem(call, problem, scheme)
+        return _ask_answer(call, problem, scheme)
     await _save(call, flows.NOTE, flows.NoteStep.NOTE, flows.ForScheme(scheme.id))
-    return call.reply("schemes.note.type", most=council.NOTE_MAX)
+    return call.reply("schemes.note.type", most=asks.NOTE_MAX)
 
 
 async def note_typed(call: Call) -> Result:
@@ -211,21 +216,44 @@ async def note_typed(call: Call) -> Result:
         await call.end_flow()
         return call.reply("common.use_menu")
     # The wrapper has already screened this text for risk (safeguarding) before we see it.
-    note, problem = council.note_text(call.text)
+    problem = asks.note_problem(call.text)
     if problem is not None:
-        return call.reply(_ASK_PROBLEMS[problem], most=council.NOTE_MAX, length=len(call.text))
+        return _ask_answer(call, problem, scheme, length=len(call.text))
     await call.end_flow()
-    return await _ask(call, scheme, note)
+    return await _ask(call, scheme, call.text)
 
 
-def _ask_problem(call: Call, problem: council.Ask, scheme: council.Scheme) -> Reply:
-    return call.reply(
-        _ASK_PROBLEMS[problem], name=scheme.name(call.lang), most=council.NOTE_MAX, length=0
-    )
+def _ask_answer(
+    call: Call,
+    outcome: asks.Ask,
+    scheme: council.Scheme,
+    request_id: int | None = None,
+    length: int = 0,
+) -> Result:
+    name, most = scheme.name(call.lang), asks.NOTE_MAX
+    match outcome:
+        case asks.Ask.SENT:
+            if request_id is None:
+                return stale(call)
+            return _asked(call, scheme, request_id)
+        case asks.Ask.ON_ITS_WAY:
+            return call.reply("schemes.ask.on_its_way", name=name)
+        case asks.Ask.NOT_ON_WING:
+            return call.reply("schemes.ask.not_on_wing", name=name)
+        case asks.Ask.NO_NOTES:
+            return call.reply("schemes.ask.no_notes", name=name)
+        case asks.Ask.NOTE_TOO_LONG:
+            return call.reply("schemes.note.too_long", most=most, length=length)
+        case asks.Ask.NOTE_EMPTY:
+            return call.reply("schemes.note.empty", most=most, length=length)
+        case asks.Ask.NOT_ALLOWED:
+            return _refused(call)
+        case _:
+            assert_never(outcome)
 
 
 async def _ask(call: Call, scheme: council.Scheme, note: str | None) -> Result:
-    asked = await council.ask(
+    asked = await asks.ask(
         call.tx,
         call.services.clock,
         call.services.settings,
@@ -233,8 +261,10 @@ async def _ask(call: Call, scheme: council.Scheme, note: str | None) -> Result:
         scheme=scheme,
         note=note,
     )
-    if asked.outcome is not council.Ask.SENT or asked.request_id is None:
-        return _ask_problem(call, asked.outcome, scheme)
+    return _ask_answer(call, asked.outcome, scheme, asked.request_id)
+
+
+def _asked(call: Call, scheme: council.Scheme, request_id: int) -> Reply:
     lines = [
         call.t("schemes.asked.sent", name=scheme.name(call.lang)),
         call.t(
@@ -246,56 +276,64 @@ async def _ask(call: Call, scheme: council.Scheme, note: str | None) -> Result:
     lines += _partner_lines(call, scheme.id)
     return Reply(
         "\n".join(lines),
-        [[call.button("schemes.cancel.button", sb.CancelRequest(asked.request_id))]],
+        [[call.button("schemes.cancel.button", sb.CancelRequest(request_id))]],
     )
 
 
 async def cancel_request(call: Call, b: sb.CancelRequest) -> Result:
-    done = await council.cancel(
+    done = await asks.cancel(
         call.tx,
         call.services.clock,
         call.services.settings,
         person=call.me,
         request_id=b.request_id,
     )
-    if done is council.Cancel.GONE:
-        return stale(call)
-    return call.reply("schemes.cancel.done", edit=True)
+    match done:
+        case asks.Cancel.CANCELLED:
+            return call.reply("schemes.cancel.done", edit=True)
+        case asks.Cancel.GONE:
+            return stale(call)
+        case _:
+            assert_never(done)
 
 
 async def followup(call: Call, b: sb.FollowupPick) -> Result:
-    done = await council.answer_followup(
+    done = await asks.answer_followup(
         call.tx, call.services.settings, person=call.me, request_id=b.request_id, answer=b.answer
     )
-    if done is council.Followup.GONE:
-        return stale(call)
-    return call.reply("schemes.followup.thanks", edit=True)
+    match done:
+        case asks.Followup.THANKS:
+            return call.reply("schemes.followup.thanks", edit=True)
+        case asks.Followup.GONE:
+            return stale(call)
+        case _:
+            assert_never(done)
 
 
 # --- staff: "I am arranging this", open requests, new arrivals ----------------------------------
 
 
 async def arrange(call: Call, b: sb.ArrangeRequest) -> Result:
-    done = await council.arrange(
+    done = await asks.arrange(
         call.tx,
         call.services.clock,
         call.services.settings,
         actor=call.me,
         request_id=b.request_id,
     )
-    ref = council.request_ref(b.request_id)
+    ref = asks.request_ref(b.request_id)
     match done:
-        case council.Arrange.ARRANGED:
+        case asks.Arrange.ARRANGED:
             return call.reply("schemes.arrange.done", ref=ref)
-        case council.Arrange.NOT_COORDINATOR:
+        case asks.Arrange.NOT_COORDINATOR:
             call.toast = call.t("schemes.not_coordinator")
             return None
-        case council.Arrange.GONE:
+        case asks.Arrange.GONE:
             return stale(call)
-        case council.Arrange.ALREADY:
+        case asks.Arrange.ALREADY:
             call.toast = call.t("schemes.arrange.already", ref=ref)
             return None
-        case council.Arrange.CANCELLED:
+        case asks.Arrange.CANCELLED:
             call.toast = call.t("schemes.arrange.cancelled", ref=ref)
             return None
         case _:
@@ -306,10 +344,14 @@ async def requests(call: Call, b: sb.OpenRequests) -> Result:
     scheme = await _scheme(call, b.scheme_id)
     if scheme is None:
         return stale(call)
-    try:
-        found = await council.open_requests(call.tx, scheme, call.me)
-    except NotAllowed:
-        return stale(call, "schemes.not_coordinator")
+    listing = await asks.open_requests(call.tx, scheme, call.me)
+    match listing.outcome:
+        case council.Shown.SHOWN:
+            found = listing.rows
+        case council.Shown.NOT_COORDINATOR:
+            return stale(call, "schemes.not_coordinator")
+        case _:
+            assert_never(listing.outcome)
     if not found:
         return call.reply("schemes.requests.none", name=scheme.name(call.lang))
     lines = [call.t("schemes.requests.title", name=scheme.name(call.lang))]
@@ -318,10 +360,10 @@ async def requests(call: Call, b: sb.OpenRequests) -> Result:
         lines.append(
             call.t(
                 "schemes.requests.line",
-                ref=council.request_ref(request.id),
+                ref=asks.request_ref(request.id),
                 person=person_ref(request.person_id or 0),
                 wing=wing_label(call, request.wing),
-                when={"$dt": request.created_at},
+                when=notices.when(request.created_at),
             )
         )
         if request.note:
@@ -331,7 +373,7 @@ async def requests(call: Call, b: sb.OpenRequests) -> Result:
                 call.button(
                     "schemes.arrange.for",
                     sb.ArrangeRequest(request.id),
-                    ref=council.request_ref(request.id),
+                    ref=asks.request_ref(request.id),
                 )
             ]
         )
@@ -341,7 +383,7 @@ async def requests(call: Call, b: sb.OpenRequests) -> Result:
 async def join_welcome(call: Call) -> list[Reply]:
     """For a member who has just joined: the Insiders' welcome, with one tap to ask."""
     settings = call.services.settings
-    insiders = await council.welcome_once(call.tx, call.services.clock, settings, call.me)
+    insiders = await asks.welcome_once(call.tx, call.services.clock, settings, call.me)
     if insiders is None:
         return []
     text = call.t(
@@ -356,19 +398,21 @@ async def arrived(call: Call) -> Result:
     person_id = parse_person_ref(call.args[0]) if call.args else None
     if person_id is None:
         return call.reply("schemes.arrived.usage")
-    done = await council.mark_arrived(
+    done = await asks.mark_arrived(
         call.tx, call.services.clock, call.services.settings, actor=call.me, person_id=person_id
     )
     ref = person_ref(person_id)
     match done:
-        case council.Arrived.WELCOMED:
+        case asks.Arrived.WELCOMED:
             return call.reply("schemes.arrived.welcomed", ref=ref)
-        case council.Arrived.ALREADY:
+        case asks.Arrived.ALREADY:
             return call.reply("schemes.arrived.already", ref=ref)
-        case council.Arrived.NOT_MEMBER:
+        case asks.Arrived.NOT_MEMBER:
             return call.reply("schemes.arrived.not_member", ref=ref)
-        case council.Arrived.NO_INSIDERS:
+        case asks.Arrived.NO_INSIDERS:
             return call.reply("schemes.arrived.no_insiders", ref=ref)
+        case asks.Arrived.NOT_ALLOWED:
+            return _refused(call)
         case _:
             assert_never(done)
 
@@ -387,7 +431,14 @@ async def workers(call: Call, b: sb.Workers) -> Result:
     scheme = await _managed(call, b.scheme_id)
     if scheme is None:
         return stale(call, "schemes.not_coordinator")
-    found = await council.workers(call.tx, scheme, call.me)
+    listing = await peers.workers(call.tx, scheme, call.me)
+    match listing.outcome:
+        case council.Shown.SHOWN:
+            found = listing.rows
+        case council.Shown.NOT_COORDINATOR:
+            return stale(call, "schemes.not_coordinator")
+        case _:
+            assert_never(listing.outcome)
     if not found:
         return call.reply("schemes.workers.none", name=scheme.name(call.lang))
     lines = [call.t("schemes.workers.title", name=scheme.name(call.lang))]
@@ -401,7 +452,7 @@ async def workers(call: Call, b: sb.Workers) -> Result:
                 name=w.listed_name or "-",
                 wing=wing_label(call, w.wing),
                 training=w.training,
-                since={"$day": w.started_on},
+                since={"$day": w.started_on.isoformat()},
                 hours=_hours(w.hours),
             )
         )
@@ -426,19 +477,22 @@ async def end_ask(call: Call, b: sb.EndRoleAsk) -> Result:
 
 
 async def end_confirm(call: Call, b: sb.EndRoleConfirm) -> Result:
-    try:
-        ended = await council.end_role(
-            call.tx,
-            call.services.clock,
-            call.services.settings,
-            actor=call.me,
-            worker_id=b.worker_id,
-        )
-    except NotAllowed:
-        return stale(call, "schemes.not_coordinator")
-    if ended is None:
-        return stale(call)
-    return call.reply("schemes.workers.ended", ref=person_ref(ended.person_id or 0), edit=True)
+    ended = await peers.end_role(
+        call.tx,
+        call.services.clock,
+        call.services.settings,
+        actor=call.me,
+        worker_id=b.worker_id,
+    )
+    match ended.outcome:
+        case peers.End.ENDED:
+            return call.reply("schemes.workers.ended", ref=person_ref(ended.person_id), edit=True)
+        case peers.End.GONE:
+            return stale(call)
+        case peers.End.NOT_COORDINATOR:
+            return stale(call, "schemes.not_coordinator")
+        case _:
+            assert_never(ended.outcome)
 
 
 async def end_keep(call: Call, b: sb.EndRoleKeep) -> Result:
@@ -481,22 +535,22 @@ async def add_worker_typed(call: Call) -> Result:
         person_id = parse_person_ref(text)
         if person_id is None:
             return call.reply("schemes.add.bad_ref")
-        if not await council.is_member(call.tx, person_id):
+        if not await peers.is_member(call.tx, person_id):
             return call.reply("schemes.add.not_member_ref", ref=person_ref(person_id))
         draft = replace(draft, person=person_id)
     elif step is flows.WorkerStep.NAME:
         if text != "-":
-            name = clean(text, max_len=council.NAME_MAX, need_words=True)
+            name = clean(text, max_len=peers.NAME_MAX, need_words=True)
             if not name.ok:
-                return call.reply("schemes.add.bad_name", most=council.NAME_MAX)
+                return call.reply("schemes.add.bad_name", most=peers.NAME_MAX)
             draft = replace(draft, name=name.text)
     elif step is flows.WorkerStep.TRAINING:
-        training = clean(text, min_len=2, max_len=council.TRAINING_MAX, need_words=True)
+        training = clean(text, min_len=2, max_len=peers.TRAINING_MAX, need_words=True)
         if not training.ok:
-            return call.reply("schemes.add.bad_training", most=council.TRAINING_MAX)
+            return call.reply("schemes.add.bad_training", most=peers.TRAINING_MAX)
         draft = replace(draft, training=training.text)
     elif not (step is flows.WorkerStep.TRAINED_ON and text == "-"):
-        day = council.parse_day(text)
+        day = peers.parse_day(text)
         if day is None:
             return call.reply("schemes.add.bad_day")
         if step is flows.WorkerStep.TRAINED_ON:
@@ -511,7 +565,7 @@ async def add_worker_typed(call: Call) -> Result:
     await call.end_flow()
     if draft.person is None or draft.started_on is None:
         return call.reply("common.use_menu")  # a damaged draft: nothing half-saved
-    done = await council.add_worker(
+    done = await peers.add_worker(
         call.tx,
         call.services.clock,
         actor=call.me,
@@ -524,13 +578,13 @@ async def add_worker_typed(call: Call) -> Result:
     )
     ref, called = person_ref(draft.person), scheme.name(call.lang)
     match done:
-        case council.Worker.ADDED:
+        case peers.Worker.ADDED:
             return call.reply("schemes.add.added", ref=ref, name=called)
-        case council.Worker.NOT_MEMBER:
+        case peers.Worker.NOT_MEMBER:
             return call.reply("schemes.add.not_member", ref=ref, name=called)
-        case council.Worker.ALREADY:
+        case peers.Worker.ALREADY:
             return call.reply("schemes.add.already", ref=ref, name=called)
-        case council.Worker.NOT_COORDINATOR:
+        case peers.Worker.NOT_COORDINATOR:
             return call.reply("schemes.not_coordinator")
         case _:
             assert_never(done)
@@ -541,7 +595,7 @@ async def hours_start(call: Call, b: sb.HoursStart) -> Result:
     if scheme is None:
         return stale(call, "schemes.not_coordinator")
     zone = call.services.settings.establishment.timezone
-    this_week = council.week_start(call.services.clock.now().astimezone(zone).date())
+    this_week = peers.week_start(call.services.clock.now().astimezone(zone).date())
     last_week = this_week - timedelta(days=7)
     return call.reply(
         "schemes.hours.pick_week",
@@ -560,48 +614,53 @@ async def hours_start(call: Call, b: sb.HoursStart) -> Result:
 
 async def hours_week(call: Call, b: sb.HoursWeek) -> Result:
     scheme = await _managed(call, b.scheme_id)
-    week = council.parse_day(b.week)
+    week = peers.parse_day(b.week)
     if scheme is None or week is None:
         return stale(call)
     draft = flows.HoursFor(scheme.id, week.isoformat())
     await _save(call, flows.HOURS, flows.HoursStep.LINES, draft)
     return call.reply(
-        "schemes.hours.type", week={"$day": week.isoformat()}, most=int(council.HOURS_MAX)
+        "schemes.hours.type", week={"$day": week.isoformat()}, most=int(peers.HOURS_MAX)
     )
 
 
 async def hours_typed(call: Call) -> Result:
     at = flows.HOURS.read(call.state)
     scheme = await council.get(call.tx, call.services.settings, at.draft.scheme if at else None)
-    week = council.parse_day(at.draft.week if at else "")
+    week = peers.parse_day(at.draft.week if at else "")
     if scheme is None or week is None:
         await call.end_flow()
         return call.reply("common.use_menu")
-    try:
-        saved, bad = await council.record_hours(
-            call.tx, call.services.clock, actor=call.me, scheme=scheme, week=week, text=call.text
-        )
-    except NotAllowed:
-        await call.end_flow()
-        return call.reply("schemes.not_coordinator")
-    if bad or not saved:
-        lines = [call.t("schemes.hours.refused", most=int(council.HOURS_MAX))]
-        lines += [_hours_problem(call, b) for b in bad]
-        return Reply("\n".join(lines))
-    await call.end_flow()
-    return call.reply("schemes.hours.saved", count=saved, week={"$day": week.isoformat()})
+    done = await peers.record_hours(
+        call.tx, call.services.clock, actor=call.me, scheme=scheme, week=week, text=call.text
+    )
+    match done.outcome:
+        case peers.Hours.SAVED:
+            await call.end_flow()
+            return call.reply(
+                "schemes.hours.saved", count=done.saved, week={"$day": week.isoformat()}
+            )
+        case peers.Hours.REFUSED:
+            lines = [call.t("schemes.hours.refused", most=int(peers.HOURS_MAX))]
+            lines += [_hours_problem(call, b) for b in done.bad]
+            return Reply("\n".join(lines))
+        case peers.Hours.NOT_COORDINATOR:
+            await call.end_flow()
+            return call.reply("schemes.not_coordinator")
+        case _:
+            assert_never(done.outcome)
 
 
-def _hours_problem(call: Call, bad: council.HoursLine) -> str:
-    most = int(council.HOURS_MAX)
+def _hours_problem(call: Call, bad: peers.HoursLine) -> str:
+    most = int(peers.HOURS_MAX)
     match bad.problem:
-        case council.HoursProblem.FORMAT:
+        case peers.HoursProblem.FORMAT:
             return call.t("schemes.hours.bad_format", line=bad.line, most=most)
-        case council.HoursProblem.HOURS:
+        case peers.HoursProblem.HOURS:
             return call.t("schemes.hours.bad_hours", line=bad.line, most=most)
-        case council.HoursProblem.NOT_WORKER:
+        case peers.HoursProblem.NOT_WORKER:
             return call.t("schemes.hours.bad_not_worker", line=bad.line, most=most)
-        case council.HoursProblem.TWICE:
+        case peers.HoursProblem.TWICE:
             return call.t("schemes.hours.bad_twice", line=bad.line, most=most)
         case _:
             assert_never(bad.problem)
@@ -621,22 +680,25 @@ async def agenda_typed(call: Call) -> Result:
     if scheme is None:
         await call.end_flow()
         return call.reply("common.use_menu")
-    try:
-        ref = await council.raise_on_agenda(
-            call.tx,
-            call.services.clock,
-            call.services.settings,
-            actor=call.me,
-            scheme=scheme,
-            text=call.text,
-        )
-    except NotAllowed:
-        await call.end_flow()
-        return call.reply("schemes.not_coordinator")
-    if ref is None:
-        return call.reply("schemes.agenda.bad_text")
-    await call.end_flow()
-    return call.reply("schemes.agenda.done", ref=ref)
+    raised = await council.raise_on_agenda(
+        call.tx,
+        call.services.clock,
+        call.services.settings,
+        actor=call.me,
+        scheme=scheme,
+        text=call.text,
+    )
+    match raised.outcome:
+        case council.Raise.RAISED:
+            await call.end_flow()
+            return call.reply("schemes.agenda.done", ref=raised.ref)
+        case council.Raise.BAD_TEXT:
+            return call.reply("schemes.agenda.bad_text")
+        case council.Raise.NOT_COORDINATOR:
+            await call.end_flow()
+            return call.reply("schemes.not_coordinator")
+        case _:
+            assert_never(raised.outcome)
 
 
 async def coordinator_start(call: Call, b: sb.AddCoordinator) -> Result:
@@ -656,83 +718,87 @@ async def coordinator_typed(call: Call) -> Result:
         return call.reply("common.use_menu")
     if person_id is None:
         return call.reply("schemes.add.bad_ref")
-    if not await council.add_coordinator(
+    done = await council.add_coordinator(
         call.tx, call.services.clock, actor=call.me, scheme=scheme, person_id=person_id
-    ):
-        return call.reply("schemes.coordinator.not_staff", ref=person_ref(person_id))
-    await call.end_flow()
-    return call.reply(
-        "schemes.coordinator.done", ref=person_ref(person_id), name=scheme.name(call.lang)
     )
+    match done:
+        case council.Appoint.APPOINTED:
+            await call.end_flow()
+            return call.reply(
+                "schemes.coordinator.done", ref=person_ref(person_id), name=scheme.name(call.lang)
+            )
+        case council.Appoint.NOT_STAFF:
+            return call.reply("schemes.coordinator.not_staff", ref=person_ref(person_id))
+        case council.Appoint.NOT_ALLOWED:
+            await call.end_flow()
+            return _refused(call)
+        case _:
+            assert_never(done)
 
 
 # --- staff set up a scheme ---------------------------------------------------------------------
 
-_NEW_FIELDS = ("name", "about", "how")
-_NEW_MAX = {"name": 40, "about": 600, "how": 400}
 
-
-def _new_steps(call: Call) -> list[str]:
+def _new_steps(call: Call) -> list[flows.NewSchemeStep]:
     """Each text, in each of the establishment's content languages (config content_languages)."""
-    langs = call.services.settings.establishment.content_languages
-    return [f"{field}_{lang}" for field in _NEW_FIELDS for lang in langs]
+    return flows.new_steps(call.services.settings.establishment.content_languages)
 
 
-def _ask_step(call: Call, step: str) -> Reply:
-    return call.reply(f"schemes.new.{step}", most=_NEW_MAX[step.split("_", 1)[0]])
+def _ask_step(call: Call, step: flows.NewSchemeStep) -> Reply:
+    return call.reply(NEW_PROMPT[step], most=flows.NEW_MAX[step.field])
 
 
 async def new_start(call: Call, b: sb.NewScheme) -> Result:
-    buttons = [
-        [call.button(f"schemes.kind.{kind}", sb.NewSchemeKind(kind))] for kind in SCHEME_KINDS
-    ]
+    buttons = [[call.button(KIND[kind], sb.NewSchemeKind(kind))] for kind in sb.SchemeKind]
     return call.reply("schemes.new.kind", buttons=buttons)
 
 
 async def new_kind(call: Call, b: sb.NewSchemeKind) -> Result:
-    kind = b.kind
-    if kind not in SCHEME_KINDS:
-        return stale(call)
     first = _new_steps(call)[0]
-    await call.begin("scheme_new", first, {"kind": kind})
+    await _save(call, flows.NEW, first, flows.NewSchemeDraft(kind=b.kind))
     return _ask_step(call, first)
 
 
 async def new_typed(call: Call) -> Result:
-    state = call.state
-    data: dict[str, Any] = dict(state.data) if state else {}
-    step = state.step if state else ""
+    at = flows.NEW.read(call.state)
     steps = _new_steps(call)
-    if step not in steps or data.get("kind") not in SCHEME_KINDS:
+    if at is None or at.step not in steps or at.draft.kind is None:
         await call.end_flow()
         return call.reply("common.use_menu")
-    field = step.split("_", 1)[0]
-    cleaned = clean(call.text, min_len=2, max_len=_NEW_MAX[field], need_words=True)
+    step = at.step
+    cleaned = clean(call.text, min_len=2, max_len=flows.NEW_MAX[step.field], need_words=True)
     if not cleaned.ok:
         return _ask_step(call, step)
-    data[step] = cleaned.text
+    draft = at.draft.typed(step, cleaned.text)
     following = steps.index(step) + 1
     if following < len(steps):
-        await call.begin("scheme_new", steps[following], data)
+        await _save(call, flows.NEW, steps[following], draft)
         return _ask_step(call, steps[following])
     await call.end_flow()
     langs = call.services.settings.establishment.content_languages
-    texts = {field: {lang: str(data[f"{field}_{lang}"]) for lang in langs} for field in _NEW_FIELDS}
-    scheme = await council.create_scheme(
+    created = await council.create_scheme(
         call.tx,
         call.services.clock,
         call.services.settings,
         actor=call.me,
-        kind=str(data["kind"]),
-        names=texts["name"],
-        about=texts["about"],
-        how=texts["how"],
+        kind=at.draft.kind,
+        names=draft.texts("name", langs),
+        about=draft.texts("about", langs),
+        how=draft.texts("how", langs),
     )
-    return call.reply(
-        "schemes.new.done",
-        name=scheme.name(call.lang),
-        buttons=[[Button(scheme.name(call.lang), sb.SchemePage(scheme.id).pack())]],
-    )
+    match created.outcome:
+        case council.Create.CREATED:
+            assert created.scheme is not None
+            name = created.scheme.name(call.lang)
+            return call.reply(
+                "schemes.new.done",
+                name=name,
+                buttons=[[Button(name, sb.SchemePage(created.scheme.id).pack())]],
+            )
+        case council.Create.NOT_ALLOWED:
+            return _refused(call)
+        case _:
+            assert_never(created.outcome)
 
 
 # --- a person's record: the section of /myrecord, and the printed page --------------------------
@@ -744,7 +810,7 @@ def print_button(call: Call) -> Button:
 
 async def record_lines(call: Call) -> list[str]:
     """The peer schemes part of /myrecord: roles, training, dates and hours."""
-    found = await council.record(call.tx, call.services.settings, call.me)
+    found = await peers.record(call.tx, call.services.settings, call.me)
     lines = [call.t("schemes.record.title")]
     if not found.roles:
         lines.append(call.t("schemes.record.none"))
@@ -777,9 +843,9 @@ async def print_record(call: Call, b: sb.PrintRecord) -> Result:
     call.toast = call.t("schemes.record.printing")
 
     async def draw() -> list[Reply]:
-        pdf = await asyncio.to_thread(scheme_record.render, page_data, lang)
+        pdf = await asyncio.to_thread(record_page.render, page_data, lang)
         caption = i18n.t(lang, "schemes.record.caption", settings.establishment.timezone)
-        return [Reply(caption, document=(scheme_record.file_name(page_data), pdf))]
+        return [Reply(caption, document=(record_page.file_name(page_data), pdf))]
 
     return Reply("", later=draw)
 
@@ -825,12 +891,11 @@ def report_lines(
 
 
 async def report_reply(
-    db: Database, settings: Settings, viewer: Person, month: Month, lang: str
+    db: council.Database, settings: Settings, viewer: Person, month: Month, lang: str
 ) -> list[Reply]:
     """The peer schemes section of /report, from its own snapshot (called after the commit)."""
     start, end = month.bounds(settings)
-    async with db.snapshot() as tx:
-        found = await council.figures(tx, settings, viewer=viewer, start=start, end=end)
+    found = await council.month_figures(db, settings, viewer=viewer, start=start, end=end)
     if not any(f.requests or f.workers or f.followup for f in found):
         return []  # a month with no scheme activity adds nothing (an empty report stays empty)
     zone = settings.establishment.timezone

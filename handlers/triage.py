@@ -26,7 +26,7 @@ from handlers.base import Button, Call, Reply, Result
 from handlers.base import stale as _stale
 from handlers.base import topic_label as _topic
 from handlers.base import wing_label as _wing
-from handlers.items import latest_line, staff_status_word
+from handlers.items import NOTE_PROBLEM, latest_line, staff_status_word
 
 # Triage moves that are typed next (the reason, the target, the question), and the status each
 # leads to.
@@ -226,7 +226,7 @@ async def triage_typed(call: Call) -> Result:
     cleaned = agenda.note_text(call.text)
     if not cleaned.ok:
         return call.reply(
-            f"agenda.note.{cleaned.problem}",
+            NOTE_PROBLEM[cleaned.problem or "empty"],
             length=len(cleaned.text),
             most=agenda.NOTE_MAX,
         )

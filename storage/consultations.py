@@ -2,13 +2,17 @@
 storage/people.forget).
 
 While a consultation is open a participant row names its person, so they can change answers.
-At close (or when the person leaves) that link is cut: answers stay, anonymous."""
+At close (or when the person leaves) that link is cut: answers stay, anonymous. Times go in and
+come out as aware datetimes; the text form is this module's business (storage/clock.py)."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
 
+from storage.clock import from_db, to_db
 from storage.db import Row, Tx
 
 _COLUMNS = (
@@ -17,26 +21,32 @@ _COLUMNS = (
 )
 
 
+Audience = Literal["families", "members", "both"]  # the CHECK constraint's values
+Status = Literal["open", "closed"]
+Group = Literal["family", "member"]  # the group an answer is counted in
+Kind = Literal["text", "single", "multiple"]
+
+
 @dataclass(frozen=True)
 class ConsultationRow:
     id: int
     title: str
     background: str
-    audience: str  # families, members, both
-    status: str  # open, closed
-    opened_at: str
-    closes_at: str
-    closed_at: str | None
+    audience: Audience
+    status: Status
+    opened_at: datetime
+    closes_at: datetime
+    closed_at: datetime | None
     created_by: int | None
     heard: str | None
     will_do: str | None
-    reported_at: str | None
+    reported_at: datetime | None
 
 
 @dataclass(frozen=True)
 class QuestionRow:
     position: int
-    kind: str  # text, single, multiple
+    kind: Kind
     prompt: str
     options: list[str]
 
@@ -46,8 +56,8 @@ class ParticipantRow:
     id: int
     consultation_id: int
     person_id: int | None
-    grp: str
-    submitted_at: str | None
+    grp: Group
+    submitted_at: datetime | None
     name: str | None
 
 
@@ -58,10 +68,27 @@ class AnswerRow:
     answer: str | None
 
 
+def _time(text: str | None) -> datetime | None:
+    return None if text is None else from_db(text)
+
+
 def _consultation(row: Row | None) -> ConsultationRow | None:
     if row is None:
         return None
-    return ConsultationRow(*(row[k] for k in row.keys()))
+    return ConsultationRow(
+        id=row["id"],
+        title=row["title"],
+        background=row["background"],
+        audience=row["audience"],
+        status=row["status"],
+        opened_at=from_db(row["opened_at"]),
+        closes_at=from_db(row["closes_at"]),
+        closed_at=_time(row["closed_at"]),
+        created_by=row["created_by"],
+        heard=row["heard"],
+        will_do=row["will_do"],
+        reported_at=_time(row["reported_at"]),
+    )
 
 
 def _participant(row: Row | None) -> ParticipantRow | None:
@@ -72,7 +99,7 @@ def _participant(row: Row | None) -> ParticipantRow | None:
         row["consultation_id"],
         row["person_id"],
         row["grp"],
-        row["submitted_at"],
+        _time(row["submitted_at"]),
         row["name"],
     )
 
@@ -92,16 +119,16 @@ async def add(
     title: str,
     background: str,
     audience: str,
-    opened_at: str,
-    closes_at: str,
+    opened_at: datetime,
+    closes_at: datetime,
     created_by: int | None,
-    questions: list[tuple[str, str, list[str]]],
+    questions: list[tuple[Kind, str, list[str]]],
 ) -> int:
     """A consultation and its questions (kind, prompt, options), numbered from 1."""
     consultation_id = await tx.insert(
         "INSERT INTO consultation (title, background, audience, opened_at, closes_at, created_by)"
         " VALUES (?, ?, ?, ?, ?, ?)",
-        (title, background, audience, opened_at, closes_at, created_by),
+        (title, background, audience, to_db(opened_at), to_db(closes_at), created_by),
     )
     await tx.executemany(
         "INSERT INTO consultation_question (consultation_id, position, kind, prompt, options)"
@@ -145,30 +172,31 @@ async def listed(
     return [c for c in map(_consultation, rows) if c is not None]
 
 
-async def overdue(tx: Tx, now: str) -> list[int]:
+async def overdue(tx: Tx, now: datetime) -> list[int]:
     rows = await tx.all(
-        "SELECT id FROM consultation WHERE status = 'open' AND closes_at <= ? ORDER BY id", (now,)
+        "SELECT id FROM consultation WHERE status = 'open' AND closes_at <= ? ORDER BY id",
+        (to_db(now),),
     )
     return [r[0] for r in rows]
 
 
-async def close(tx: Tx, consultation_id: int, now: str) -> bool:
+async def close(tx: Tx, consultation_id: int, now: datetime) -> bool:
     """Open -> closed, once: False if it was closed already (a second timer, a double press)."""
     changed = await tx.execute(
         "UPDATE consultation SET status = 'closed', closed_at = ? WHERE id = ? AND status = 'open'",
-        (now, consultation_id),
+        (to_db(now), consultation_id),
     )
     return changed == 1
 
 
 async def set_report(
-    tx: Tx, consultation_id: int, *, heard: str, will_do: str, by: int, now: str
+    tx: Tx, consultation_id: int, *, heard: str, will_do: str, by: int, now: datetime
 ) -> bool:
     """The report back, once, on a closed consultation."""
     changed = await tx.execute(
         "UPDATE consultation SET heard = ?, will_do = ?, reported_at = ?, reported_by = ?"
         " WHERE id = ? AND status = 'closed' AND reported_at IS NULL",
-        (heard, will_do, now, by, consultation_id),
+        (heard, will_do, to_db(now), by, consultation_id),
     )
     return changed == 1
 
@@ -186,7 +214,7 @@ async def participant(tx: Tx, consultation_id: int, person_id: int) -> Participa
     )
 
 
-async def join(tx: Tx, consultation_id: int, person_id: int, grp: str) -> ParticipantRow:
+async def join(tx: Tx, consultation_id: int, person_id: int, grp: Group) -> ParticipantRow:
     """The person's participant row, made on first use; never two (UNIQUE, conflict ignored)."""
     await tx.execute(
         "INSERT INTO consultation_participant (consultation_id, person_id, grp) VALUES (?, ?, ?)"
@@ -225,12 +253,12 @@ async def clear_answer(tx: Tx, participant_id: int, position: int) -> None:
     )
 
 
-async def submit(tx: Tx, participant_id: int, now: str) -> bool:
+async def submit(tx: Tx, participant_id: int, now: datetime) -> bool:
     """Submitted once: of two presses at once, one wins and the other changes nothing."""
     changed = await tx.execute(
         "UPDATE consultation_participant SET submitted_at = ?"
         " WHERE id = ? AND submitted_at IS NULL",
-        (now, participant_id),
+        (to_db(now), participant_id),
     )
     return changed == 1
 
@@ -289,7 +317,7 @@ async def took_part(tx: Tx, consultation_id: int, person_id: int) -> bool:
     return row is not None
 
 
-async def submitted_answers(tx: Tx, consultation_id: int) -> list[tuple[int, str, str | None]]:
+async def submitted_answers(tx: Tx, consultation_id: int) -> list[tuple[int, Group, str | None]]:
     """(participant id, group, name) of every submitted participant, in id order."""
     rows = await tx.all(
         "SELECT id, grp, name FROM consultation_participant"

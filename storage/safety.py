@@ -4,8 +4,10 @@ never the text) and the establishment-wide pause on invite codes."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from storage import people
+from storage.clock import from_db, to_db
 from storage.db import Row, Tx
 from storage.people import PersonRow
 
@@ -43,11 +45,11 @@ async def is_contact(tx: Tx, person_id: int) -> bool:
     )
 
 
-async def add_contact(tx: Tx, person_id: int, added_by: int | None, now: str) -> bool:
+async def add_contact(tx: Tx, person_id: int, added_by: int | None, now: datetime) -> bool:
     changed = await tx.execute(
         "INSERT OR IGNORE INTO safer_custody_contact (person_id, added_by, added_at)"
         " VALUES (?, ?, ?)",
-        (person_id, added_by, now),
+        (person_id, added_by, to_db(now)),
     )
     return changed == 1
 
@@ -68,13 +70,13 @@ async def invite_makes_contact(tx: Tx, invite_id: int) -> bool:
     return bool(value)
 
 
-async def pending_contact_invites(tx: Tx, now: str) -> int:
+async def pending_contact_invites(tx: Tx, now: datetime) -> int:
     """Unused, unexpired invites that will make a safer-custody contact when redeemed."""
     return int(
         await tx.value(
             "SELECT COUNT(*) FROM invite WHERE safer_custody = 1 AND used_at IS NULL"
             " AND expires_at > ?",
-            (now,),
+            (to_db(now),),
         )
     )
 
@@ -96,27 +98,36 @@ class AlertRow:
     person_id: int | None
     wing: str | None
     flow: str
-    raised_at: str
+    raised_at: datetime
     rounds: int
     taken_by: int | None
-    taken_at: str | None
+    taken_at: datetime | None
 
 
 _ALERT = "id, person_id, wing, flow, raised_at, rounds, taken_by, taken_at"
 
 
-def _alert(r: object) -> AlertRow:
-    return AlertRow(*[r[i] for i in range(8)])  # type: ignore[index]
+def _alert(r: Row) -> AlertRow:
+    return AlertRow(
+        r["id"],
+        r["person_id"],
+        r["wing"],
+        r["flow"],
+        from_db(r["raised_at"]),
+        r["rounds"],
+        r["taken_by"],
+        None if r["taken_at"] is None else from_db(r["taken_at"]),
+    )
 
 
 async def raise_alert(
-    tx: Tx, *, person_id: int, digest: str, wing: str | None, flow: str, now: str
+    tx: Tx, *, person_id: int, digest: str, wing: str | None, flow: str, now: datetime
 ) -> int | None:
     """A new alert, or None when the same person already raised the same words."""
     row = await tx.one(
         "INSERT INTO safeguarding_alert (person_id, digest, wing, flow, raised_at)"
         " VALUES (?, ?, ?, ?, ?) ON CONFLICT (person_id, digest) DO NOTHING RETURNING id",
-        (person_id, digest, wing, flow, now),
+        (person_id, digest, wing, flow, to_db(now)),
     )
     return None if row is None else int(row[0])
 
@@ -126,11 +137,11 @@ async def alert(tx: Tx, alert_id: int) -> AlertRow | None:
     return None if row is None else _alert(row)
 
 
-async def take(tx: Tx, alert_id: int, person_id: int, now: str) -> bool:
+async def take(tx: Tx, alert_id: int, person_id: int, now: datetime) -> bool:
     """The first press wins; False if someone already took it (or no such alert)."""
     changed = await tx.execute(
         "UPDATE safeguarding_alert SET taken_by = ?, taken_at = ? WHERE id = ? AND taken_by IS NULL",
-        (person_id, now, alert_id),
+        (person_id, to_db(now), alert_id),
     )
     return changed == 1
 
@@ -140,35 +151,35 @@ async def next_round(tx: Tx, alert_id: int) -> int:
     return int(await tx.value("SELECT rounds FROM safeguarding_alert WHERE id = ?", (alert_id,)))
 
 
-async def forget_before(tx: Tx, cutoff: str) -> int:
+async def forget_before(tx: Tx, cutoff: datetime) -> int:
     """Alerts raised before the cutoff go (retention)."""
-    return await tx.execute("DELETE FROM safeguarding_alert WHERE raised_at < ?", (cutoff,))
+    return await tx.execute("DELETE FROM safeguarding_alert WHERE raised_at < ?", (to_db(cutoff),))
 
 
 # --- the establishment-wide pause on invite codes ----------------------------------------------
 
 
-async def failures_since(tx: Tx, since: str) -> int:
+async def failures_since(tx: Tx, since: datetime) -> int:
     """Wrong codes typed by anyone since a moment."""
-    return int(await tx.value("SELECT COUNT(*) FROM code_attempt WHERE at >= ?", (since,)))
+    return int(await tx.value("SELECT COUNT(*) FROM code_attempt WHERE at >= ?", (to_db(since),)))
 
 
-async def pause_until(tx: Tx) -> str | None:
+async def pause_until(tx: Tx) -> datetime | None:
     value = await tx.value("SELECT until FROM invite_pause WHERE id = 1")
-    return None if value is None else str(value)
+    return None if value is None else from_db(str(value))
 
 
-async def pause(tx: Tx, until: str, now: str) -> bool:
+async def pause(tx: Tx, until: datetime, now: datetime) -> bool:
     """Start (or extend) the pause; True when admins have not been told of a pause yet at this
     moment (one alert per pause, not per wrong code)."""
     current = await tx.one("SELECT until, alerted_at FROM invite_pause WHERE id = 1")
-    if current is not None and str(current[0]) > now:
-        await tx.execute("UPDATE invite_pause SET until = ? WHERE id = 1", (until,))
+    if current is not None and from_db(str(current[0])) > now:
+        await tx.execute("UPDATE invite_pause SET until = ? WHERE id = 1", (to_db(until),))
         return False
     await tx.execute(
         "INSERT INTO invite_pause (id, until, alerted_at) VALUES (1, ?, ?)"
         " ON CONFLICT (id) DO UPDATE SET until = excluded.until, alerted_at = excluded.alerted_at",
-        (until, now),
+        (to_db(until), to_db(now)),
     )
     return True
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
+from storage.clock import from_db, to_db
 from storage.db import Row, Tx
 
 
@@ -32,10 +34,10 @@ class RequestRow:
     wing: str
     note: str | None
     status: str
-    created_at: str
-    arranged_at: str | None
+    created_at: datetime
+    arranged_at: datetime | None
     arranged_by: int | None
-    escalated_at: str | None
+    escalated_at: datetime | None
     followed_up: bool
 
 
@@ -47,9 +49,9 @@ class WorkerRow:
     wing: str
     listed_name: str | None
     training: str
-    trained_on: str | None
-    started_on: str
-    ended_on: str | None
+    trained_on: date | None
+    started_on: date
+    ended_on: date | None
     added_by: int | None
     hours: float  # all weeks recorded
 
@@ -75,6 +77,14 @@ _REQUEST = (
 )
 
 
+def _time(text: str | None) -> datetime | None:
+    return None if text is None else from_db(text)
+
+
+def _day(text: str | None) -> date | None:
+    return None if text is None else date.fromisoformat(text)
+
+
 def _request(row: Row | None) -> RequestRow | None:
     if row is None:
         return None
@@ -85,10 +95,10 @@ def _request(row: Row | None) -> RequestRow | None:
         row["wing"],
         row["note"],
         row["status"],
-        row["created_at"],
-        row["arranged_at"],
+        from_db(row["created_at"]),
+        _time(row["arranged_at"]),
         row["arranged_by"],
-        row["escalated_at"],
+        _time(row["escalated_at"]),
         bool(row["followed_up"]),
     )
 
@@ -110,9 +120,9 @@ def _worker(row: Row | None) -> WorkerRow | None:
         row["wing"],
         row["listed_name"],
         row["training"],
-        row["trained_on"],
-        row["started_on"],
-        row["ended_on"],
+        _day(row["trained_on"]),
+        date.fromisoformat(row["started_on"]),
+        _day(row["ended_on"]),
         row["added_by"],
         float(row["hours"]),
     )
@@ -129,7 +139,7 @@ async def staff_schemes(tx: Tx) -> list[SchemeRow]:
     return [_scheme(r) for r in rows]
 
 
-async def add_scheme(tx: Tx, scheme: SchemeRow, *, created_by: int, now: str) -> None:
+async def add_scheme(tx: Tx, scheme: SchemeRow, *, created_by: int, now: datetime) -> None:
     position = int(await tx.value("SELECT COUNT(*) FROM scheme"))
     await tx.execute(
         "INSERT INTO scheme (id, kind, names, about, how, wings, notes_allowed, urgent,"
@@ -148,7 +158,7 @@ async def add_scheme(tx: Tx, scheme: SchemeRow, *, created_by: int, now: str) ->
             scheme.expect_within,
             created_by,
             position,
-            now,
+            to_db(now),
         ),
     )
 
@@ -162,12 +172,12 @@ async def coordinator_ids(tx: Tx, scheme_id: str) -> list[int]:
 
 
 async def add_coordinator(
-    tx: Tx, scheme_id: str, person_id: int, *, added_by: int, now: str
+    tx: Tx, scheme_id: str, person_id: int, *, added_by: int, now: datetime
 ) -> bool:
     changed = await tx.execute(
         "INSERT OR IGNORE INTO scheme_coordinator (scheme_id, person_id, added_by, added_at)"
         " VALUES (?, ?, ?, ?)",
-        (scheme_id, person_id, added_by, now),
+        (scheme_id, person_id, added_by, to_db(now)),
     )
     return changed == 1
 
@@ -176,12 +186,12 @@ async def add_coordinator(
 
 
 async def insert_request(
-    tx: Tx, *, scheme_id: str, person_id: int, wing: str, note: str | None, now: str
+    tx: Tx, *, scheme_id: str, person_id: int, wing: str, note: str | None, now: datetime
 ) -> int:
     return await tx.insert(
         "INSERT INTO scheme_request (scheme_id, person_id, wing, note, created_at)"
         " VALUES (?, ?, ?, ?, ?)",
-        (scheme_id, person_id, wing, note, now),
+        (scheme_id, person_id, wing, note, to_db(now)),
     )
 
 
@@ -191,13 +201,18 @@ async def get_request(tx: Tx, request_id: int) -> RequestRow | None:
     )
 
 
-async def on_its_way(tx: Tx, person_id: int, scheme_id: str, since: str) -> RequestRow | None:
-    """The person's request for this scheme that is still open, or made since `since`."""
+async def on_its_way(
+    tx: Tx, person_id: int, scheme_id: str, since: datetime | None
+) -> RequestRow | None:
+    """The person's request for this scheme that is still open, or made since `since` (None:
+    only an open one)."""
+    # "9999" sorts after every stored time: no request counts as recent.
+    after = "9999" if since is None else to_db(since)
     return _request(
         await tx.one(
             f"SELECT {_REQUEST} FROM scheme_request WHERE person_id = ? AND scheme_id = ?"
             " AND (status = 'open' OR created_at >= ?) ORDER BY id DESC LIMIT 1",
-            (person_id, scheme_id, since),
+            (person_id, scheme_id, after),
         )
     )
 
@@ -211,29 +226,29 @@ async def open_requests(tx: Tx, scheme_id: str, limit: int) -> list[RequestRow]:
     return [r for r in map(_request, rows) if r is not None]
 
 
-async def arrange(tx: Tx, request_id: int, by: int, now: str) -> bool:
+async def arrange(tx: Tx, request_id: int, by: int, now: datetime) -> bool:
     """Open -> arranged; False when someone else (or a cancel) got there first."""
     changed = await tx.execute(
         "UPDATE scheme_request SET status = 'arranged', arranged_at = ?, arranged_by = ?"
         " WHERE id = ? AND status = 'open'",
-        (now, by, request_id),
+        (to_db(now), by, request_id),
     )
     return changed == 1
 
 
-async def cancel(tx: Tx, request_id: int, person_id: int, now: str) -> bool:
+async def cancel(tx: Tx, request_id: int, person_id: int, now: datetime) -> bool:
     changed = await tx.execute(
         "UPDATE scheme_request SET status = 'cancelled', cancelled_at = ?"
         " WHERE id = ? AND person_id = ? AND status IN ('open','arranged')",
-        (now, request_id, person_id),
+        (to_db(now), request_id, person_id),
     )
     return changed == 1
 
 
-async def mark_escalated(tx: Tx, request_id: int, now: str) -> None:
+async def mark_escalated(tx: Tx, request_id: int, now: datetime) -> None:
     await tx.execute(
         "UPDATE scheme_request SET escalated_at = ? WHERE id = ? AND escalated_at IS NULL",
-        (now, request_id),
+        (to_db(now), request_id),
     )
 
 
@@ -256,8 +271,10 @@ async def answer_followup(
     return True
 
 
-async def requests_before(tx: Tx, cutoff: str) -> list[RequestRow]:
-    rows = await tx.all(f"SELECT {_REQUEST} FROM scheme_request WHERE created_at < ?", (cutoff,))
+async def requests_before(tx: Tx, cutoff: datetime) -> list[RequestRow]:
+    rows = await tx.all(
+        f"SELECT {_REQUEST} FROM scheme_request WHERE created_at < ?", (to_db(cutoff),)
+    )
     return [r for r in map(_request, rows) if r is not None]
 
 
@@ -318,14 +335,14 @@ class MonthRequests:
     minutes: list[int]
 
 
-async def month_requests(tx: Tx, scheme_id: str, month: str, start: str, end: str) -> MonthRequests:
+async def month_requests(
+    tx: Tx, scheme_id: str, month: str, start: datetime, end: datetime
+) -> MonthRequests:
     rows = await tx.all(
         "SELECT status, created_at, arranged_at, escalated_at FROM scheme_request"
         " WHERE scheme_id = ? AND created_at >= ? AND created_at < ?",
-        (scheme_id, start, end),
+        (scheme_id, to_db(start), to_db(end)),
     )
-    from storage.clock import from_db
-
     minutes = [
         int((from_db(r["arranged_at"]) - from_db(r["created_at"])).total_seconds() // 60)
         for r in rows
@@ -354,17 +371,19 @@ async def followups(tx: Tx, scheme_id: str, month: str) -> dict[str, int]:
     return {r["answer"]: r["count"] for r in rows}
 
 
-async def month_workers(tx: Tx, scheme_id: str, first_day: str, last_day: str) -> tuple[int, float]:
+async def month_workers(
+    tx: Tx, scheme_id: str, first_day: date, last_day: date
+) -> tuple[int, float]:
     """Peer workers active at some point in the month, and hours in weeks starting in it."""
     active = await tx.value(
         "SELECT COUNT(*) FROM peer_worker WHERE scheme_id = ? AND started_on <= ?"
         " AND (ended_on IS NULL OR ended_on >= ?)",
-        (scheme_id, last_day, first_day),
+        (scheme_id, last_day.isoformat(), first_day.isoformat()),
     )
     hours = await tx.value(
         "SELECT COALESCE(SUM(h.hours), 0) FROM peer_hours h JOIN peer_worker w"
         " ON w.id = h.worker_id WHERE w.scheme_id = ? AND h.week >= ? AND h.week <= ?",
-        (scheme_id, first_day, last_day),
+        (scheme_id, first_day.isoformat(), last_day.isoformat()),
     )
     return int(active), float(hours)
 
@@ -380,10 +399,10 @@ async def add_worker(
     wing: str,
     listed_name: str | None,
     training: str,
-    trained_on: str | None,
-    started_on: str,
+    trained_on: date | None,
+    started_on: date,
     added_by: int,
-    now: str,
+    now: datetime,
 ) -> int | None:
     """None when the person already holds an active role in this scheme."""
     exists = await tx.value(
@@ -401,10 +420,10 @@ async def add_worker(
             wing,
             listed_name,
             training,
-            trained_on,
-            started_on,
+            None if trained_on is None else trained_on.isoformat(),
+            started_on.isoformat(),
             added_by,
-            now,
+            to_db(now),
         ),
     )
 
@@ -441,15 +460,16 @@ async def roles_of(tx: Tx, person_id: int) -> list[WorkerRow]:
     return [w for w in map(_worker, rows) if w is not None]
 
 
-async def end_worker(tx: Tx, worker_id: int, on: str) -> bool:
+async def end_worker(tx: Tx, worker_id: int, on: date) -> bool:
     changed = await tx.execute(
-        "UPDATE peer_worker SET ended_on = ? WHERE id = ? AND ended_on IS NULL", (on, worker_id)
+        "UPDATE peer_worker SET ended_on = ? WHERE id = ? AND ended_on IS NULL",
+        (on.isoformat(), worker_id),
     )
     return changed == 1
 
 
 async def put_hours(
-    tx: Tx, entries: list[tuple[int, float]], *, week: str, by: int, now: str
+    tx: Tx, entries: list[tuple[int, float]], *, week: date, by: int, now: datetime
 ) -> None:
     """Hours for one week, per worker: typing the week again replaces, never adds."""
     await tx.executemany(
@@ -457,7 +477,7 @@ async def put_hours(
         " VALUES (?, ?, ?, ?, ?) ON CONFLICT(worker_id, week) DO UPDATE SET"
         " hours = excluded.hours, recorded_by = excluded.recorded_by,"
         " recorded_at = excluded.recorded_at",
-        [(worker_id, week, hours, by, now) for worker_id, hours in entries],
+        [(worker_id, week.isoformat(), hours, by, to_db(now)) for worker_id, hours in entries],
     )
 
 
@@ -477,8 +497,9 @@ async def last_checker(tx: Tx, person_id: int) -> int | None:
 # --- the Insider welcome ---------------------------------------------------------------------
 
 
-async def mark_welcomed(tx: Tx, person_id: int, now: str) -> bool:
+async def mark_welcomed(tx: Tx, person_id: int, now: datetime) -> bool:
     changed = await tx.execute(
-        "INSERT OR IGNORE INTO scheme_welcome (person_id, sent_at) VALUES (?, ?)", (person_id, now)
+        "INSERT OR IGNORE INTO scheme_welcome (person_id, sent_at) VALUES (?, ?)",
+        (person_id, to_db(now)),
     )
     return changed == 1

@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from tests.harness import Harness
+    from tests.support.harness import Harness
 
 
 @pytest.fixture
 async def h(tmp_path: Path) -> AsyncIterator[Harness]:
-    from tests.harness import make_harness
+    from tests.support.harness import make_harness
 
     harness = await make_harness(tmp_path)
     try:

@@ -206,8 +206,8 @@ async def redeem(
     if existing is not None and existing.status == "active":
         return Redemption(person=existing, already_member=True)
     paused = await safety_store.pause_until(tx)
-    if paused is not None and from_db(paused) > now:
-        return Redemption(paused_until=from_db(paused))
+    if paused is not None and paused > now:
+        return Redemption(paused_until=paused)
 
     code = normalise_code(raw_code)
     invite = None
@@ -270,7 +270,7 @@ async def redeem(
     await invite_store.clear_failures(tx, tg_user_id, channel)
     await conversation_store.clear(tx, person_id)
     if await safety_store.invite_makes_contact(tx, invite.id):
-        await safety_store.add_contact(tx, person_id, None, to_db(now))
+        await safety_store.add_contact(tx, person_id, None, now)
         await audit.record(
             tx,
             clock,
@@ -290,11 +290,11 @@ async def _establishment_budget(tx: Tx, clock: Clock, settings: Settings) -> dat
     code entry pauses for everyone new, and the admins get one alert for the pause. A guesser
     with many accounts gets no more tries than the budget, whatever each account's limit."""
     now = clock.now()
-    failures = await safety_store.failures_since(tx, to_db(now - timedelta(hours=1)))
+    failures = await safety_store.failures_since(tx, now - timedelta(hours=1))
     if failures < settings.invites.establishment_max_failures:
         return None
     until = now + settings.invites.establishment_pause
-    if await safety_store.pause(tx, to_db(until), to_db(now)):
+    if await safety_store.pause(tx, until, now):
         for admin in await safety_store.admins(tx):
             await notices.notify(
                 tx,

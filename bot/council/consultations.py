@@ -13,9 +13,9 @@ import enum
 import io
 import re
 import secrets
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, assert_never
 from zoneinfo import ZoneInfo
 
 from bot import i18n
@@ -23,21 +23,28 @@ from bot.config import Settings
 from bot.council import audit, content, notices, roles, timers
 from bot.council.access import Person
 from bot.council.clock import Clock
-from bot.council.consultation_buttons import Audience, ConsultationSummary, Kind, OpenConsultation
+from bot.council.consultation_buttons import ConsultationSummary, OpenConsultation
+from bot.council.consultation_flows import AUDIENCES, KINDS, ConsultationDraft, Question
 from bot.council.notices import ButtonSpec
 from bot.council.text import Cleaned, clean
 from storage import consultations as store
 from storage import people
 from storage import timers as timer_store
-from storage.clock import from_db, to_db
-from storage.consultations import AnswerRow, ConsultationRow, ParticipantRow, QuestionRow
+from storage.consultations import AnswerRow, ConsultationRow, Group, ParticipantRow, QuestionRow
 from storage.db import Tx
 from storage.timers import TimerRow
 
-__all__ = ["AnswerRow", "ConsultationRow", "ParticipantRow", "QuestionRow"]
+__all__ = [
+    "AUDIENCES",
+    "KINDS",
+    "AnswerRow",
+    "ConsultationDraft",
+    "ConsultationRow",
+    "ParticipantRow",
+    "Question",
+    "QuestionRow",
+]
 
-AUDIENCES: tuple[Audience, ...] = ("families", "members", "both")
-KINDS: tuple[Kind, ...] = ("text", "single", "multiple")
 CLOSE_KIND = "consultation_close"
 TITLE_MAX = 120
 BACKGROUND_MAX = 2000
@@ -53,7 +60,7 @@ CLOSE_HOUR = time(17, 0)  # quick closing buttons close at 17:00 establishment t
 MIN_OPEN = timedelta(hours=1)
 
 # Which audience each answering role belongs to, and the group it is counted in.
-_GROUP = {roles.FAMILY: "family", roles.MEMBER: "member", roles.CHAIR: "member"}
+_GROUP: dict[str, Group] = {roles.FAMILY: "family", roles.MEMBER: "member", roles.CHAIR: "member"}
 _AUDIENCE_ROLES = {
     "families": (roles.FAMILY,),
     "members": (roles.MEMBER, roles.CHAIR),
@@ -74,7 +81,8 @@ def read_button(consultation_id: int) -> ButtonSpec:
 
 
 class Refusal(enum.StrEnum):
-    """Why an action was refused."""
+    """Why an action was refused: answered (never raised) beside what the action gives, and
+    matched in the handler (handlers/consultations.refusal_id)."""
 
     NOT_FOUND = "not_found"
     NOT_FOR_YOU = "not_for_you"
@@ -86,24 +94,39 @@ class Refusal(enum.StrEnum):
     REPORTED = "reported"
 
 
-class Refused(Exception):
-    """Raised with its Refusal; the handler answers it (handlers/consultations.refusal_id)."""
+class Done(enum.StrEnum):
+    """A change made (a question skipped, a name given or withheld)."""
 
-    def __init__(self, reason: Refusal) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    SAVED = "saved"
+
+
+class Sent(enum.StrEnum):
+    """What pressing "send" came to: a second device or a double press sends nothing more."""
+
+    FIRST = "first"
+    ALREADY = "already"
 
 
 # --- who may see and answer ------------------------------------------------------------------
 
 
-def group_of(role: str) -> str | None:
+def group_of(role: str) -> Group | None:
     return _GROUP.get(role)
+
+
+def sees_all(role: str) -> bool:
+    """Staff and observers see every consultation (and its turnout), whoever it asks."""
+    return role in roles.STAFF_SIDE or role == roles.OBSERVER
+
+
+def runs_them(role: str) -> bool:
+    """Staff write consultations, read their answers and report back."""
+    return role in roles.STAFF_SIDE
 
 
 def audiences_for(role: str) -> tuple[str, ...]:
     """The audiences whose consultations a role sees (staff side: all)."""
-    if role in roles.STAFF_SIDE or role == roles.OBSERVER:
+    if sees_all(role):
         return AUDIENCES
     return tuple(a for a in AUDIENCES if role in _AUDIENCE_ROLES[a])
 
@@ -114,75 +137,49 @@ def in_audience(role: str, audience: str) -> bool:
 
 def is_open(consultation: ConsultationRow, clock: Clock) -> bool:
     # The timer may be late (the bot was down): the closing time itself is the rule.
-    return consultation.status == "open" and clock.now() < from_db(consultation.closes_at)
+    return consultation.status == "open" and clock.now() < consultation.closes_at
 
 
-async def visible(tx: Tx, person: Person, consultation_id: int) -> ConsultationRow:
+async def visible(tx: Tx, person: Person, consultation_id: int) -> ConsultationRow | Refusal:
     found = await store.get(tx, consultation_id)
     if found is None:
-        raise Refused(Refusal.NOT_FOUND)
-    if person.role in roles.STAFF_SIDE or person.role == roles.OBSERVER:
+        return Refusal.NOT_FOUND
+    if sees_all(person.role):
         return found
     if not in_audience(person.role, found.audience):
-        raise Refused(Refusal.NOT_FOR_YOU)
+        return Refusal.NOT_FOR_YOU
     return found
+
+
+@dataclass(frozen=True)
+class _Answerable:
+    consultation: ConsultationRow
+    questions: list[QuestionRow]
+    group: Group
 
 
 async def _answerable(
     tx: Tx, clock: Clock, person: Person, consultation_id: int
-) -> tuple[ConsultationRow, list[QuestionRow]]:
+) -> _Answerable | Refusal:
     consultation = await visible(tx, person, consultation_id)
-    if group_of(person.role) is None:
-        raise Refused(Refusal.NOT_FOR_YOU)
+    if isinstance(consultation, Refusal):
+        return consultation
+    grp = group_of(person.role)
+    if grp is None:
+        return Refusal.NOT_FOR_YOU
     if not is_open(consultation, clock):
-        raise Refused(Refusal.CLOSED)
-    return consultation, await store.questions(tx, consultation_id)
+        return Refusal.CLOSED
+    return _Answerable(consultation, await store.questions(tx, consultation_id), grp)
 
 
-def _question(questions: list[QuestionRow], position: int) -> QuestionRow:
+def _question(questions: list[QuestionRow], position: int) -> QuestionRow | Refusal:
     for question in questions:
         if question.position == position:
             return question
-    raise Refused(Refusal.BAD_QUESTION)
+    return Refusal.BAD_QUESTION
 
 
 # --- drafting (staff) ------------------------------------------------------------------------
-
-
-@dataclass
-class Draft:
-    """A consultation being written, kept in the conversation table between steps."""
-
-    title: str = ""
-    background: str = ""
-    questions: list[tuple[str, str, list[str]]] = field(default_factory=list)  # kind, prompt, opts
-    audience: str = ""
-    closes_at: str = ""
-
-    def to_data(self) -> dict[str, object]:
-        return {
-            "title": self.title,
-            "background": self.background,
-            "questions": [list(q) for q in self.questions],
-            "audience": self.audience,
-            "closes_at": self.closes_at,
-        }
-
-    @classmethod
-    def from_data(cls, data: dict[str, object]) -> Draft:
-        raw_questions = data.get("questions")
-        questions: list[tuple[str, str, list[str]]] = []
-        if isinstance(raw_questions, list):
-            for q in raw_questions:
-                if isinstance(q, list) and len(q) == 3 and isinstance(q[2], list):
-                    questions.append((str(q[0]), str(q[1]), [str(o) for o in q[2]]))
-        return cls(
-            title=str(data.get("title") or ""),
-            background=str(data.get("background") or ""),
-            questions=questions,
-            audience=str(data.get("audience") or ""),
-            closes_at=str(data.get("closes_at") or ""),
-        )
 
 
 def title_text(raw: str) -> Cleaned:
@@ -251,24 +248,26 @@ def quick_closing(days: int, clock: Clock, zone: ZoneInfo) -> datetime | None:
     return datetime.combine(local_day, CLOSE_HOUR, tzinfo=zone)
 
 
-def _check_draft(draft: Draft, clock: Clock) -> None:
+def room_for_more(draft: ConsultationDraft) -> bool:
+    return len(draft.questions) < MAX_QUESTIONS
+
+
+def _draft_ready(draft: ConsultationDraft, clock: Clock) -> bool:
     problems = [
         not title_text(draft.title).ok,
         not background_text(draft.background).ok,
         draft.audience not in AUDIENCES,
         not 1 <= len(draft.questions) <= MAX_QUESTIONS,
-        not draft.closes_at,
     ]
-    for kind, prompt, options in draft.questions:
-        problems.append(kind not in KINDS or not prompt_text(prompt).ok)
-        if kind == "text":
-            problems.append(bool(options))
+    for question in draft.questions:
+        problems.append(question.kind not in KINDS or not prompt_text(question.prompt).ok)
+        if question.kind == "text":
+            problems.append(bool(question.options))
         else:
+            options = list(question.options)
             problems.append(options_text("\n".join(options)) != options)
-    if any(problems):
-        raise Refused(Refusal.BAD_DRAFT)
-    if from_db(draft.closes_at) - clock.now() < MIN_OPEN:
-        raise Refused(Refusal.BAD_DRAFT)
+    closes = draft.closes_at
+    return not any(problems) and closes is not None and closes - clock.now() >= MIN_OPEN
 
 
 @dataclass(frozen=True)
@@ -287,25 +286,26 @@ async def publish(
     settings: Settings,
     *,
     actor: Person,
-    draft: Draft,
-) -> Published:
+    draft: ConsultationDraft,
+) -> Published | Refusal:
     """Store it, invite the audience through the outbox, and set the closing timer: one
     transaction, so a crash leaves either all of it or none."""
-    if actor.role not in roles.STAFF_SIDE:
-        raise Refused(Refusal.NOT_FOR_YOU)
-    _check_draft(draft, clock)
+    if not runs_them(actor.role):
+        return Refusal.NOT_FOR_YOU
+    closes = draft.closes_at
+    if closes is None or draft.audience is None or not _draft_ready(draft, clock):
+        return Refusal.BAD_DRAFT
     now = clock.now()
     consultation_id = await store.add(
         tx,
         title=draft.title,
         background=draft.background,
         audience=draft.audience,
-        opened_at=to_db(now),
-        closes_at=draft.closes_at,
+        opened_at=now,
+        closes_at=closes,
         created_by=actor.id or None,
-        questions=draft.questions,
+        questions=[(q.kind, q.prompt, list(q.options)) for q in draft.questions],
     )
-    closes = from_db(draft.closes_at)
     # The other content languages' words typed in the wizard (handlers/content.py).
     numbered = {
         f"{kind}:{i}": f"{kind}:{i}" for kind in ("prompt", "options") for i in range(MAX_QUESTIONS)
@@ -396,29 +396,35 @@ class Progress:
         return self.participant is not None and self.participant.submitted_at is not None
 
 
-async def progress(tx: Tx, clock: Clock, person: Person, consultation_id: int) -> Progress:
+async def progress(
+    tx: Tx, clock: Clock, person: Person, consultation_id: int
+) -> Progress | Refusal:
     """Where this person is with an open consultation (their own answers only)."""
-    consultation, questions = await _answerable(tx, clock, person, consultation_id)
+    found = await _answerable(tx, clock, person, consultation_id)
+    if isinstance(found, Refusal):
+        return found
     mine = await store.participant(tx, consultation_id, person.id)
     answers = await store.answers(tx, mine.id) if mine is not None else {}
-    return Progress(consultation, questions, mine, answers)
+    return Progress(found.consultation, found.questions, mine, answers)
 
 
-async def _mine(tx: Tx, consultation_id: int, person: Person) -> ParticipantRow:
-    grp = group_of(person.role)
-    assert grp is not None  # checked by _answerable
+async def _mine(tx: Tx, consultation_id: int, person: Person, grp: Group) -> ParticipantRow:
     return await store.join(tx, consultation_id, person.id, grp)
 
 
 async def choose(
     tx: Tx, clock: Clock, person: Person, consultation_id: int, position: int, option: int
-) -> list[int]:
+) -> list[int] | Refusal:
     """Single choice: this option. Multiple choice: this option on or off. Returns the choice."""
-    _, questions = await _answerable(tx, clock, person, consultation_id)
-    question = _question(questions, position)
+    found = await _answerable(tx, clock, person, consultation_id)
+    if isinstance(found, Refusal):
+        return found
+    question = _question(found.questions, position)
+    if isinstance(question, Refusal):
+        return question
     if question.kind == "text" or not 0 <= option < len(question.options):
-        raise Refused(Refusal.BAD_OPTION)
-    mine = await _mine(tx, consultation_id, person)
+        return Refusal.BAD_OPTION
+    mine = await _mine(tx, consultation_id, person, found.group)
     if question.kind == "single":
         chosen = [option]
     else:
@@ -435,42 +441,59 @@ async def choose(
 
 async def write(
     tx: Tx, clock: Clock, person: Person, consultation_id: int, position: int, raw: str
-) -> Cleaned:
+) -> Cleaned | Refusal:
     """A typed answer to a free-text question; stored only when it is usable."""
-    _, questions = await _answerable(tx, clock, person, consultation_id)
-    question = _question(questions, position)
+    found = await _answerable(tx, clock, person, consultation_id)
+    if isinstance(found, Refusal):
+        return found
+    question = _question(found.questions, position)
+    if isinstance(question, Refusal):
+        return question
     if question.kind != "text":
-        raise Refused(Refusal.BAD_QUESTION)
+        return Refusal.BAD_QUESTION
     cleaned = answer_text(raw)
     if cleaned.ok:
-        mine = await _mine(tx, consultation_id, person)
+        mine = await _mine(tx, consultation_id, person, found.group)
         await store.put_answer(tx, mine.id, position, choice=None, answer=cleaned.text)
     return cleaned
 
 
-async def skip(tx: Tx, clock: Clock, person: Person, consultation_id: int, position: int) -> None:
-    _, questions = await _answerable(tx, clock, person, consultation_id)
-    _question(questions, position)
-    mine = await _mine(tx, consultation_id, person)
+async def skip(
+    tx: Tx, clock: Clock, person: Person, consultation_id: int, position: int
+) -> Done | Refusal:
+    found = await _answerable(tx, clock, person, consultation_id)
+    if isinstance(found, Refusal):
+        return found
+    question = _question(found.questions, position)
+    if isinstance(question, Refusal):
+        return question
+    mine = await _mine(tx, consultation_id, person, found.group)
     await store.clear_answer(tx, mine.id, position)
+    return Done.SAVED
 
 
-async def submit(tx: Tx, clock: Clock, person: Person, consultation_id: int) -> bool:
-    """True the first time; False when already submitted (a second device, a double press)."""
-    await _answerable(tx, clock, person, consultation_id)
-    mine = await _mine(tx, consultation_id, person)
-    return await store.submit(tx, mine.id, to_db(clock.now()))
+async def submit(tx: Tx, clock: Clock, person: Person, consultation_id: int) -> Sent | Refusal:
+    """Sent once: ALREADY when sent before (a second device, a double press)."""
+    found = await _answerable(tx, clock, person, consultation_id)
+    if isinstance(found, Refusal):
+        return found
+    mine = await _mine(tx, consultation_id, person, found.group)
+    first = await store.submit(tx, mine.id, clock.now())
+    return Sent.FIRST if first else Sent.ALREADY
 
 
 async def give_name(
     tx: Tx, clock: Clock, person: Person, consultation_id: int, name: str | None
-) -> None:
+) -> Done | Refusal:
     """Whether staff see a name with these answers (None: anonymous, the default)."""
-    await _answerable(tx, clock, person, consultation_id)
+    found = await _answerable(tx, clock, person, consultation_id)
+    if isinstance(found, Refusal):
+        return found
     mine = await store.participant(tx, consultation_id, person.id)
     if mine is None or mine.submitted_at is None:
-        raise Refused(Refusal.BAD_QUESTION)
+        return Refusal.BAD_QUESTION
     await store.set_name(tx, mine.id, name)
+    return Done.SAVED
 
 
 async def took_part(tx: Tx, consultation_id: int, person: Person) -> bool:
@@ -505,7 +528,7 @@ async def listed(tx: Tx, person: Person, *, status: str, limit: int) -> list[Con
 
 async def close(tx: Tx, clock: Clock, consultation_id: int) -> bool:
     """Close once: drafts go, who took part is set apart from what they said."""
-    if not await store.close(tx, consultation_id, to_db(clock.now())):
+    if not await store.close(tx, consultation_id, clock.now()):
         return False
     await store.drop_drafts(tx, consultation_id)
     await store.detach(tx, consultation_id)
@@ -530,7 +553,7 @@ async def close_overdue(tx: Tx, clock: Clock) -> int:
     down for longer than the grace period). Closing late is always right; answers were
     refused from the closing time anyway. Called whenever consultations are looked at."""
     closed = 0
-    for consultation_id in await store.overdue(tx, to_db(clock.now())):
+    for consultation_id in await store.overdue(tx, clock.now()):
         timer = await timer_store.get(tx, f"consultation:{consultation_id}:close")
         button = timer.payload.get("summary_button") if timer is not None else None
         closed += await _close_and_tell(tx, clock, consultation_id, button)
@@ -567,10 +590,29 @@ def may_close_early(person: Person, consultation: ConsultationRow) -> bool:
     return person.role == roles.STAFF and consultation.created_by == person.id
 
 
+def awaits_report(consultation: ConsultationRow) -> bool:
+    """Closed and not reported back yet: staff may write the report."""
+    return consultation.status == "closed" and consultation.reported_at is None
+
+
 class CloseEarly(enum.StrEnum):
     CLOSED = "closed"
     ALREADY = "already"  # closed before
     NOT_ALLOWED = "not_allowed"
+
+
+async def to_close(
+    tx: Tx, actor: Person, consultation_id: int
+) -> ConsultationRow | CloseEarly | Refusal:
+    """The consultation this person asks to close early, or why they cannot."""
+    consultation = await visible(tx, actor, consultation_id)
+    if isinstance(consultation, Refusal):
+        return consultation
+    if not may_close_early(actor, consultation):
+        return CloseEarly.NOT_ALLOWED
+    if consultation.status != "open":
+        return CloseEarly.ALREADY
+    return consultation
 
 
 async def close_early(tx: Tx, clock: Clock, *, actor: Person, consultation_id: int) -> CloseEarly:
@@ -618,13 +660,20 @@ class Summary:
     questions: list[QuestionSummary]
 
 
-async def summary(tx: Tx, consultation_id: int) -> Summary:
-    """Counts and shares per choice question, answers per text question (after close)."""
+async def _closed(tx: Tx, consultation_id: int) -> ConsultationRow | Refusal:
     consultation = await store.get(tx, consultation_id)
     if consultation is None:
-        raise Refused(Refusal.NOT_FOUND)
+        return Refusal.NOT_FOUND
     if consultation.status != "closed":
-        raise Refused(Refusal.NOT_CLOSED)
+        return Refusal.NOT_CLOSED
+    return consultation
+
+
+async def summary(tx: Tx, consultation_id: int) -> Summary | Refusal:
+    """Counts and shares per choice question, answers per text question (after close)."""
+    consultation = await _closed(tx, consultation_id)
+    if isinstance(consultation, Refusal):
+        return consultation
     questions = await store.questions(tx, consultation_id)
     answers = await store.all_answers(tx, consultation_id)
     responses = len(await store.submitted_answers(tx, consultation_id))
@@ -640,19 +689,28 @@ async def summary(tx: Tx, consultation_id: int) -> Summary:
     return Summary(consultation, await turnout(tx, consultation_id), responses, out)
 
 
+def group_id(group: Group) -> str:
+    """The catalogue id naming a group in the CSV."""
+    match group:
+        case "family":
+            return "consultations.group_family"
+        case "member":
+            return "consultations.group_member"
+        case _:
+            assert_never(group)
+
+
 def _cell(text: str) -> str:
     # A cell starting like a formula would run in a spreadsheet: make it plain text.
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-async def export_csv(tx: Tx, consultation_id: int, lang: str) -> bytes:
+async def export_csv(tx: Tx, consultation_id: int, lang: str) -> bytes | Refusal:
     """Every submitted response, one row each, in random order: no ids, no times, and a name
     only where the person chose to give one."""
-    consultation = await store.get(tx, consultation_id)
-    if consultation is None:
-        raise Refused(Refusal.NOT_FOUND)
-    if consultation.status != "closed":
-        raise Refused(Refusal.NOT_CLOSED)
+    consultation = await _closed(tx, consultation_id)
+    if isinstance(consultation, Refusal):
+        return consultation
     questions = await store.questions(tx, consultation_id)
     answers = await store.all_answers(tx, consultation_id)
     rows = await store.submitted_answers(tx, consultation_id)
@@ -688,7 +746,7 @@ async def export_csv(tx: Tx, consultation_id: int, lang: str) -> bytes:
         writer.writerow(
             [
                 number,
-                i18n.t(lang, f"consultations.group_{grp}"),
+                i18n.t(lang, group_id(grp)),
                 _cell(name or ""),
                 *cells,
             ]
@@ -696,21 +754,27 @@ async def export_csv(tx: Tx, consultation_id: int, lang: str) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-async def to_report(tx: Tx, person: Person, consultation_id: int) -> ConsultationRow:
+async def to_report(tx: Tx, person: Person, consultation_id: int) -> ConsultationRow | Refusal:
     """The consultation to write the report back for: closed and not reported yet."""
     consultation = await visible(tx, person, consultation_id)
+    if isinstance(consultation, Refusal):
+        return consultation
     if consultation.status != "closed":
-        raise Refused(Refusal.NOT_CLOSED)
+        return Refusal.NOT_CLOSED
     if consultation.reported_at is not None:
-        raise Refused(Refusal.REPORTED)
+        return Refusal.REPORTED
     return consultation
 
 
-async def staff_view_summary(tx: Tx, clock: Clock, actor: Person, consultation_id: int) -> Summary:
+async def staff_view_summary(
+    tx: Tx, clock: Clock, actor: Person, consultation_id: int
+) -> Summary | Refusal:
     """The summary a staff member asked for; the look is audited (answers are personal)."""
-    if actor.role not in roles.STAFF_SIDE:
-        raise Refused(Refusal.NOT_FOR_YOU)
+    if not runs_them(actor.role):
+        return Refusal.NOT_FOR_YOU
     found = await summary(tx, consultation_id)
+    if isinstance(found, Refusal):
+        return found
     await audit.record(
         tx,
         clock,
@@ -731,30 +795,28 @@ async def report(
     heard: str,
     will_do: str,
     settings: Settings | None = None,
-) -> int:
+) -> int | Refusal:
     """Publish "what we heard" and "what we will do" once; everyone who took part gets it in
     their language (with settings: the words typed in each content language too). Returns how
     many were told."""
-    if actor.role not in roles.STAFF_SIDE:
-        raise Refused(Refusal.NOT_FOR_YOU)
-    consultation = await store.get(tx, consultation_id)
-    if consultation is None:
-        raise Refused(Refusal.NOT_FOUND)
-    if consultation.status != "closed":
-        raise Refused(Refusal.NOT_CLOSED)
+    if not runs_them(actor.role):
+        return Refusal.NOT_FOR_YOU
+    consultation = await _closed(tx, consultation_id)
+    if isinstance(consultation, Refusal):
+        return consultation
     heard_text, will_text = report_text(heard), report_text(will_do)
     if not heard_text.ok or not will_text.ok:
-        raise Refused(Refusal.BAD_DRAFT)
+        return Refusal.BAD_DRAFT
     done = await store.set_report(
         tx,
         consultation_id,
         heard=heard_text.text,
         will_do=will_text.text,
         by=actor.id,
-        now=to_db(clock.now()),
+        now=clock.now(),
     )
     if not done:
-        raise Refused(Refusal.REPORTED)
+        return Refusal.REPORTED
     # Long reports do not fit in one message with their frame: those get a short notice and
     # the button to read it in full.
     full = len(consultation.title) + len(heard_text.text) + len(will_text.text) <= 3600

@@ -1,7 +1,7 @@
 """Counting ranked ballots: single transferable vote (several seats) and instant runoff (one).
 
 Plain Python with exact fractions, no I/O: tested against published counts with known rounds in
-tests/test_count.py. pyrankvote was considered; it breaks ties at random and reports no transfer
+tests/council/test_count.py. pyrankvote was considered; it breaks ties at random and reports no transfer
 amounts, and a count that must be explained round by round needs both.
 
 STV: the Droop quota (floor(valid / (seats + 1)) + 1) and the weighted inclusive Gregory method:

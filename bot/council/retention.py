@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from bot.config import Settings
-from bot.council import audit, schemes, timers
+from bot.council import audit, scheme_requests, timers
 from bot.council.clock import Clock
 from storage import people
 from storage import retention as store
@@ -42,7 +42,7 @@ async def sweep(tx: Tx, clock: Clock, settings: Settings) -> dict[str, int]:
         )
     )
     # Peer scheme requests have their own, shorter period: reduced to counts (docs/SCHEMES.md).
-    await schemes.reduce_old_requests(tx, clock, settings)
+    await scheme_requests.reduce_old_requests(tx, clock, settings)
     await audit.record(
         tx,
         clock,

@@ -17,20 +17,18 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from bot.config import Settings
-from bot.council import audit, notices, timers
+from bot.council import audit, escalation, notices
 from bot.council.access import Person, person_ref
 from bot.council.buttons import ButtonData
 from bot.council.clock import Clock
 from storage import invites as invite_store
 from storage import safety as store
-from storage.clock import from_db, to_db
 from storage.db import Tx
 from storage.people import PersonRow
-from storage.timers import TimerRow
 
 ESCALATE = "safeguarding_escalate"
 MAX_ROUNDS = 8  # the first alert and up to seven repeats: two hours at the default interval
@@ -53,7 +51,7 @@ class RemoveContact(ButtonData, prefix="sgr"):
 # Built in, so no configuration can leave it empty; [safeguarding] phrases adds to it. Matched
 # as whole words after folding case, accents, apostrophes and punctuation, and also with the
 # spaces between a phrase's words left out ("selfharm", "killmyself"). Common misspellings
-# are listed as phrases of their own. tests/test_safety.py lists sentences that must match
+# are listed as phrases of their own. tests/e2e/test_safety.py lists sentences that must match
 # and ordinary ones that must not.
 BUILT_IN_PHRASES: tuple[str, ...] = (
     # English
@@ -176,30 +174,30 @@ def suggests_risk(settings: Settings, text: str) -> bool:
 
 
 # Where the person was when they wrote it: the flow's name, shown in the contact's language.
-FLOWS = frozenset(
-    {
-        "message",
-        "edited",
-        "raise",
-        "keyin",
-        "triage",
-        "agenda_reply",
-        "poll_new",
-        "consult_answer",
-        "consult_new",
-        "consult_report",
-        "announce",
-        "meeting_new",
-        "meeting_move",
-        "minutes",
-        "outcome",
-        "invite",
-    }
-)
+# Catalogue ids written out, never built from the flow (tests/e2e/test_safety.py checks them).
+FLOWS: dict[str, str] = {
+    "message": "safety.flow.message",
+    "edited": "safety.flow.edited",
+    "raise": "safety.flow.raise",
+    "keyin": "safety.flow.keyin",
+    "triage": "safety.flow.triage",
+    "agenda_reply": "safety.flow.agenda_reply",
+    "poll_new": "safety.flow.poll_new",
+    "consult_answer": "safety.flow.consult_answer",
+    "consult_new": "safety.flow.consult_new",
+    "consult_report": "safety.flow.consult_report",
+    "announce": "safety.flow.announce",
+    "meeting_new": "safety.flow.meeting_new",
+    "meeting_move": "safety.flow.meeting_move",
+    "minutes": "safety.flow.minutes",
+    "outcome": "safety.flow.outcome",
+    "invite": "safety.flow.invite",
+}
+OTHER_FLOW = "safety.flow.other"
 
 
 def _where(flow: str) -> dict[str, str]:
-    return notices.catalogue(f"safety.flow.{flow if flow in FLOWS else 'other'}")
+    return notices.catalogue(FLOWS.get(flow, OTHER_FLOW))
 
 
 def _wing(settings: Settings, wing_id: str | None) -> object:
@@ -231,20 +229,19 @@ async def screen(
         digest=digest,
         wing=person.wing,
         flow=where,
-        now=to_db(clock.now()),
+        now=clock.now(),
     )
     if alert_id is None:
         return Screened(True, bool(contacts))
     params = _params(settings, person, where)
-    told = 0
-    for contact in contacts:
-        told += await _send(tx, clock, alert_id, 1, contact, "safety.alert", params)
+    told = await _send(tx, clock, alert_id, 1, contacts, "safety.alert", params)
     if not told:
         # Nobody to tell: the admins hear of it at once, and the reply does not claim the team
         # was told (it says to speak to wing staff now).
-        for admin in await store.admins(tx):
-            await _send(tx, clock, alert_id, 1, admin, "safety.alert_no_contact", params)
-    await _schedule_escalation(tx, clock, settings, alert_id, 1)
+        await _send(
+            tx, clock, alert_id, 1, await store.admins(tx), "safety.alert_no_contact", params
+        )
+    await ESCALATION.start(tx, alert_id, clock.now() + settings.safeguarding.escalate_after)
     return Screened(True, told > 0)
 
 
@@ -262,47 +259,39 @@ async def _send(
     clock: Clock,
     alert_id: int,
     round_: int,
-    to: PersonRow,
+    to: list[PersonRow],
     message: str,
     params: dict[str, object],
 ) -> int:
-    queued = await notices.notify(
+    return await escalation.tell(
         tx,
         clock,
-        key=f"safeguarding:{alert_id}:{round_}:{to.id}",
-        person=to,
+        to,
+        key=lambda person: f"safeguarding:{alert_id}:{round_}:{_id(person)}",
         message=message,
         params=params,
-        buttons=[[{"m": "safety.take", "d": TakeAlert(alert_id).pack()}]],
+        take=("safety.take", TakeAlert(alert_id)),
         urgent=True,
     )
-    return int(queued)
 
 
-async def _schedule_escalation(
-    tx: Tx, clock: Clock, settings: Settings, alert_id: int, round_: int
-) -> None:
-    await timers.schedule(
-        tx,
-        key=f"safeguarding:{alert_id}:escalate:{round_}",
-        kind=ESCALATE,
-        subject_id=alert_id,
-        due_at=clock.now() + settings.safeguarding.escalate_after,
-        checksum=timers.checksum_of(alert_id, "open"),
-    )
+def _id(target: escalation.Target) -> int:
+    """Alerts go to registered people only: their notices are keyed by person id."""
+    return target.id if isinstance(target, PersonRow) else target
 
 
-async def _escalation_checksum(tx: Tx, timer: TimerRow) -> str | None:
-    alert = await store.alert(tx, timer.subject_id)
+async def _state(tx: Tx, alert_id: int) -> escalation.State | None:
+    alert = await store.alert(tx, alert_id)
     if alert is None:
         return None
-    return timers.checksum_of(alert.id, "open" if alert.taken_by is None else "taken")
+    return escalation.State.OPEN if alert.taken_by is None else escalation.State.CLOSED
 
 
-async def _fire_escalation(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow) -> None:
-    alert = await store.alert(tx, timer.subject_id)
-    if alert is None or alert.taken_by is not None or alert.rounds >= MAX_ROUNDS:
-        return
+async def _again(tx: Tx, clock: Clock, settings: Settings, alert_id: int) -> int | None:
+    """Nobody has taken it: every contact and every admin hears of it again."""
+    alert = await store.alert(tx, alert_id)
+    if alert is None or alert.rounds >= MAX_ROUNDS:
+        return None
     round_ = await store.next_round(tx, alert.id)
     person = None if alert.person_id is None else await store.person(tx, alert.person_id)
     params: dict[str, object] = {
@@ -310,13 +299,14 @@ async def _fire_escalation(tx: Tx, clock: Clock, settings: Settings, timer: Time
         "label": (person.label if person else None) or "-",
         "wing": _wing(settings, alert.wing),
         "where": _where(alert.flow),
-        "minutes": int((clock.now() - from_db(alert.raised_at)) / timedelta(minutes=1)),
+        "minutes": int((clock.now() - alert.raised_at) / timedelta(minutes=1)),
     }
     recipients = {p.id: p for p in await store.contacts(tx)}
     recipients.update({p.id: p for p in await store.admins(tx)})
     recipients.pop(alert.person_id or 0, None)
-    for to in recipients.values():
-        await _send(tx, clock, alert.id, round_, to, "safety.alert_again", params)
+    await _send(
+        tx, clock, alert.id, round_, list(recipients.values()), "safety.alert_again", params
+    )
     await audit.record(
         tx,
         clock,
@@ -326,11 +316,22 @@ async def _fire_escalation(tx: Tx, clock: Clock, settings: Settings, timer: Time
         subject=f"alert:{alert.id}",
         detail={"round": round_, "recipients": len(recipients)},
     )
-    if round_ < MAX_ROUNDS:
-        await _schedule_escalation(tx, clock, settings, alert.id, round_)
+    return round_
 
 
-ESCALATE_TIMER = timers.Timer(ESCALATE, fire=_fire_escalation, checksum=_escalation_checksum)
+async def _next_due(tx: Tx, clock: Clock, settings: Settings, alert_id: int) -> datetime:
+    return clock.now() + settings.safeguarding.escalate_after
+
+
+ESCALATION = escalation.Escalation(
+    ESCALATE,
+    timer_key="safeguarding:{id}:escalate:{round}",
+    rounds=MAX_ROUNDS,
+    state=_state,
+    again=_again,
+    due=_next_due,
+)
+ESCALATE_TIMER = ESCALATION.timer()
 
 
 class Take(enum.StrEnum):
@@ -355,35 +356,31 @@ async def take(tx: Tx, clock: Clock, *, actor: Person, alert_id: int) -> Taken:
     if actor.role != "admin" and not await store.is_contact(tx, actor.id):
         return Taken(Take.NOT_ALLOWED)
     about = person_ref(alert.person_id) if alert.person_id else "-"
-    if not await store.take(tx, alert.id, actor.id, to_db(clock.now())):
+    if not await store.take(tx, alert.id, actor.id, clock.now()):
         return Taken(Take.ALREADY, about, person_ref(alert.taken_by) if alert.taken_by else "-")
-    await audit.record(
+    await ESCALATION.taken(
         tx,
         clock,
-        actor_id=actor.id,
-        actor_role=actor.role,
+        subject_id=alert.id,
+        actor=actor,
         action="safeguarding.taken",
         subject=f"alert:{alert.id}",
         detail={"about": about, "rounds": alert.rounds},
     )
-    # Nothing left to escalate: the pending timer goes stale (checksum) and is cancelled.
-    await timers.cancel(tx, clock, f"safeguarding:{alert.id}:escalate:")
     # Everyone else who was asked hears that it is in hand, so nobody goes twice or not at all.
     asked = {p.id: p for p in await store.contacts(tx)}
     if alert.rounds > 1 or not asked:
         asked.update({p.id: p for p in await store.admins(tx)})
-    for other in asked.values():
-        if other.id in (actor.id, alert.person_id):
-            continue
-        await notices.notify(
-            tx,
-            clock,
-            key=f"safeguarding:{alert.id}:taken:{other.id}",
-            person=other,
-            message="safety.taken_by_other",
-            params={"by": person_ref(actor.id), "person": about},
-            urgent=True,
-        )
+    others = [p for p in asked.values() if p.id not in (actor.id, alert.person_id)]
+    await escalation.tell(
+        tx,
+        clock,
+        others,
+        key=lambda other: f"safeguarding:{alert.id}:taken:{_id(other)}",
+        message="safety.taken_by_other",
+        params={"by": person_ref(actor.id), "person": about},
+        urgent=True,
+    )
     return Taken(Take.TAKEN, about)
 
 
@@ -414,7 +411,7 @@ async def add_contact(tx: Tx, clock: Clock, *, actor: Person, person_id: int) ->
     ref = person_ref(target.id)
     if target.role not in CONTACT_ROLES:
         return ContactChange(Contact.WRONG_ROLE, ref)
-    if not await store.add_contact(tx, target.id, actor.id, to_db(clock.now())):
+    if not await store.add_contact(tx, target.id, actor.id, clock.now()):
         return ContactChange(Contact.ALREADY, ref)
     await audit.record(
         tx,
@@ -450,24 +447,19 @@ async def contacts(tx: Tx) -> list[PersonRow]:
 async def readiness(tx: Tx, clock: Clock) -> tuple[int, int]:
     """(active contacts, unused invites that will make one): run refuses real use with (0, 0)."""
     contacts = len(await store.contacts(tx))
-    return contacts, await store.pending_contact_invites(tx, to_db(clock.now()))
+    return contacts, await store.pending_contact_invites(tx, clock.now())
 
 
 async def notify_contacts(
     tx: Tx, clock: Clock, *, key: str, message: str, params: dict[str, object]
 ) -> int:
     """An urgent notice to every contact (an item that carried risky words names its ref)."""
-    told = 0
-    for contact in await store.contacts(tx):
-        told += int(
-            await notices.notify(
-                tx,
-                clock,
-                key=f"{key}:{contact.id}",
-                person=contact,
-                message=message,
-                params=params,
-                urgent=True,
-            )
-        )
-    return told
+    return await escalation.tell(
+        tx,
+        clock,
+        await store.contacts(tx),
+        key=lambda contact: f"{key}:{_id(contact)}",
+        message=message,
+        params=params,
+        urgent=True,
+    )

@@ -3,12 +3,27 @@ buttons already sent keep working. The council builds the notices' buttons from 
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from typing import Literal
 
 from bot.council.buttons import ButtonData
 
 FollowupAnswer = Literal["yes", "partly", "no"]
+
+
+class SchemeKind(enum.StrEnum):
+    """bot.config.SCHEME_KINDS as a type (tests/e2e/test_schemes.py checks they agree), so a
+    forged kind on a button is answered as stale by the wrapper."""
+
+    LISTENERS = "listeners"
+    INSIDERS = "insiders"
+    PEER_SUPPORT = "peer_support"
+    PEER_EDUCATION = "peer_education"
+    PEER_MENTORING = "peer_mentoring"
+    HEALTH_TRAINERS = "health_trainers"
+    PEER_ADVISORS = "peer_advisors"
+    OTHER = "other"
 
 
 @dataclass(frozen=True)
@@ -114,7 +129,7 @@ class NewScheme(ButtonData, prefix="snew"):
 
 @dataclass(frozen=True)
 class NewSchemeKind(ButtonData, prefix="snk"):
-    kind: str  # one of bot.config.SCHEME_KINDS
+    kind: SchemeKind
 
 
 @dataclass(frozen=True)

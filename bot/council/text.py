@@ -54,6 +54,10 @@ def _strip_invisible(text: str) -> str:
     return "".join(out)
 
 
+# Every problem clean() can report (handlers name each one: handlers/labels.py families).
+PROBLEMS = ("empty", "too_short", "too_long", "no_words")
+
+
 @dataclass(frozen=True)
 class Cleaned:
     text: str

@@ -197,6 +197,10 @@ def reminder_due(starts_at: datetime, offset: timedelta, zone: ZoneInfo) -> date
     return starts_at - offset
 
 
+# Every problem parse_day can report.
+DAY_PROBLEMS = (Problem.UNREADABLE, Problem.NO_SUCH_DATE, Problem.PAST, Problem.TOO_FAR)
+
+
 @dataclass(frozen=True)
 class DayReading:
     day: date | None = None

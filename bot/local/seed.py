@@ -13,12 +13,21 @@ from datetime import datetime, time, timedelta
 
 import handlers  # registers the meeting RSVP buttons used by the notices; its TIMERS table
 from bot.config import Settings
-from bot.council import access, agenda, consultations, meetings, polls, schemes, timers, triage
+from bot.council import (
+    access,
+    agenda,
+    consultations,
+    meetings,
+    polls,
+    scheme_workers,
+    schemes,
+    timers,
+    triage,
+)
 from bot.council.clock import Clock
 from bot.local.labels import role_labels
 from bot.local.store import ChannelStore, Persona
 from storage import safety as safety_store
-from storage.clock import to_db
 from storage.db import Database
 from storage.people import PersonRow
 
@@ -115,7 +124,7 @@ async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock
     async with db.transaction() as tx:
         # The staff member is the safer-custody contact, so a member who types worrying words
         # in the demo shows the alert arriving in her chat.
-        await safety_store.add_contact(tx, staff.id, None, to_db(now))
+        await safety_store.add_contact(tx, staff.id, None, now)
         raised = []
         for who, topic, wing, text in ITEMS:
             if who >= len(members) or topic not in topics or wing not in wings:
@@ -169,15 +178,17 @@ async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock
             seeded.notes.append(f"poll not opened: {opened.outcome}")
 
     async with db.transaction() as tx:
-        consultation = consultations.Draft(
+        consultation = consultations.ConsultationDraft(
             title="Family visits on Saturdays",
             background="We are planning the visits timetable for next year.",
-            questions=[
-                ("single", "Which Saturday session suits you best?", ["Morning", "Afternoon"]),
-                ("text", "What would make visits easier for your family?", []),
-            ],
+            questions=(
+                consultations.Question(
+                    "single", "Which Saturday session suits you best?", ("Morning", "Afternoon")
+                ),
+                consultations.Question("text", "What would make visits easier for your family?"),
+            ),
             audience="both",
-            closes_at=to_db(now + timedelta(days=14)),
+            closes_at=now + timedelta(days=14),
         )
         published = await consultations.publish(
             tx,
@@ -186,16 +197,19 @@ async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock
             actor=staff,
             draft=consultation,
         )
-        seeded.consultation = f"consultation {published.consultation_id}"
+        if isinstance(published, consultations.Refusal):
+            seeded.notes.append(f"consultation not published: {published}")
+        else:
+            seeded.consultation = f"consultation {published.consultation_id}"
 
     # A closed one too, so the README's `python -m bot export consultation 2` works on the demo.
     async with db.transaction() as tx:
-        earlier = consultations.Draft(
+        earlier = consultations.ConsultationDraft(
             title="Visits last year",
             background="What worked, and what did not.",
-            questions=[("text", "What should we keep?", [])],
+            questions=(consultations.Question("text", "What should we keep?"),),
             audience="both",
-            closes_at=to_db(now + timedelta(days=1)),
+            closes_at=now + timedelta(days=1),
         )
         done = await consultations.publish(
             tx,
@@ -204,7 +218,8 @@ async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock
             actor=staff,
             draft=earlier,
         )
-        await consultations.close(tx, clock, done.consultation_id)
+        if not isinstance(done, consultations.Refusal):
+            await consultations.close(tx, clock, done.consultation_id)
 
     # Peer schemes (docs/SCHEMES.md): Ms Morgan coordinates the Listeners; Lee is a listed
     # Listener on A wing with a week of hours, so /schemes and /myrecord have something to show.
@@ -218,7 +233,7 @@ async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock
                 tx, clock, actor=admin, scheme=listeners, person_id=staff.id
             )
             today = now.astimezone(zone).date()
-            await schemes.add_worker(
+            await scheme_workers.add_worker(
                 tx,
                 clock,
                 actor=staff,
@@ -229,7 +244,7 @@ async def seed_demo(settings: Settings, db: Database, store: ChannelStore, clock
                 trained_on=today - timedelta(days=60),
                 started_on=today - timedelta(days=45),
             )
-            await schemes.record_hours(
+            await scheme_workers.record_hours(
                 tx,
                 clock,
                 actor=staff,

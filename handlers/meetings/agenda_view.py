@@ -15,10 +15,10 @@ from bot.council.meetings.buttons import (
     AgendaWaiting,
 )
 from bot.council.meetings.results import Ordered
-from handlers.base import Button, Call, Reply, Result
+from handlers.base import Button, Call, Reply, Result, excerpt
 from handlers.base import stale as _stale
 from handlers.base import topic_label as _topic
-from handlers.meetings.common import _excerpt, _in_language, _moment, refusal_ordered
+from handlers.meetings.common import EXCERPT, _in_language, _moment, refusal_ordered
 
 # --- the agenda ---------------------------------------------------------------------------------
 
@@ -44,7 +44,7 @@ async def _agenda_view(call: Call, meeting: MeetingRow, *, edit: bool) -> Reply:
                 n=index,
                 ref=agenda_council.ref(item.id),
                 topic=_topic(call, item.topic),
-                text=_excerpt(item.text),
+                text=excerpt(item.text, EXCERPT),
                 support=item.support_count,
             )
         )
@@ -98,7 +98,7 @@ async def agenda_waiting(call: Call, b: AgendaWaiting) -> Result:
                 n="•",
                 ref=agenda_council.ref(item.id),
                 topic=_topic(call, item.topic),
-                text=_excerpt(item.text),
+                text=excerpt(item.text, EXCERPT),
                 support=item.support_count,
             )
         )

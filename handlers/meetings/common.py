@@ -19,7 +19,7 @@ from bot.council.meetings.buttons import (
     ViewMeeting,
 )
 from bot.council.meetings.results import Changed, Minuted, Ordered, Said
-from handlers.base import Button, Call, Reply, excerpt
+from handlers.base import Button, Call, Reply
 
 S = TypeVar("S", bound=StrEnum)
 D = TypeVar("D", bound=Draft)
@@ -324,7 +324,3 @@ def _name(person: access.Person) -> str:
 
 async def _listed(call: Call) -> list[council.Listed]:
     return await council.upcoming_for(call.tx, call.services.clock, call.me, limit=20)
-
-
-def _excerpt(text: str, limit: int = EXCERPT) -> str:
-    return excerpt(text, limit)

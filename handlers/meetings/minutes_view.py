@@ -18,14 +18,14 @@ from bot.council.meetings.buttons import (
     MinutesOthers,
     MinutesRollOver,
 )
-from handlers.base import Button, Call, Reply, Result
+from handlers.base import Button, Call, Reply, Result, excerpt
 from handlers.base import stale as _stale
 from handlers.meetings.common import (
     DONE_WORDS,
+    EXCERPT,
     MINUTES,
     MinutesDraft,
     MinutesStep,
-    _excerpt,
     _moment,
     _name,
     _save,
@@ -138,7 +138,9 @@ async def _decisions(call: Call, meeting_id: int, *, edit: bool) -> Result:
             )
         elif item.status == agenda_council.ON_AGENDA and item.meeting_id == meeting_id:
             waiting += 1
-            lines.append(call.t("meetings.minutes.open_item", ref=label, text=_excerpt(item.text)))
+            lines.append(
+                call.t("meetings.minutes.open_item", ref=label, text=excerpt(item.text, EXCERPT))
+            )
             buttons.append(
                 [
                     call.button(

@@ -27,6 +27,7 @@ from bot.council.meetings.results import PlanProblem
 from handlers import content as asking
 from handlers.base import Button, Call, Reply, Result
 from handlers.base import stale as _stale
+from handlers.labels import LANG_LABEL
 from handlers.meetings.common import (
     AUDIENCE_WORDS,
     KIND_WORDS,
@@ -315,7 +316,7 @@ async def _confirm_new(call: Call, data: NewDraft, *, edit: bool) -> Reply:
                 lines.append(
                     call.t(
                         "reader.content.kept",
-                        language=call.t(f"reader.content.lang_label.{lang}"),
+                        language=call.t(LANG_LABEL[lang]),
                         text=drafts[(name, lang)],
                     )
                 )

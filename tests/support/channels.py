@@ -1,0 +1,155 @@
+"""Two channels in one process for tests: the real Applications (one per channel, from
+bot.app.build_channels), one SQLite file, one clock, and a Bot API double per channel. Each
+channel is seen through an ordinary Harness, so every existing test step works on either."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from telegram.error import NetworkError
+from telegram.request import BaseRequest, RequestData
+
+from bot.app import build_channels, on_start
+from bot.channels import Channels
+from bot.config import Channel
+from bot.council.clock import FakeClock
+from storage.db import Database
+from storage.sealing import Sealer
+from tests.double import BotApiDouble, DoubleRequest, TelegramDriver
+from tests.support.harness import ADMIN_ID, START, Harness, test_settings
+
+TELEGRAM = Channel(
+    name="telegram",
+    kind="telegram",
+    base_url="http://127.0.0.1:9/telegram/bot",
+    base_file_url="http://127.0.0.1:9/telegram/file/bot",
+    token_env="TELEGRAM_BOT_TOKEN",
+    roles=("family", "staff", "observer", "admin"),
+    rate_per_second=25.0,
+    per_chat_interval_s=1.0,
+)
+INCELL = Channel(
+    name="incell",
+    kind="incell",
+    base_url="http://127.0.0.1:9/incell/bot",
+    base_file_url="http://127.0.0.1:9/incell/file/bot",
+    token_env="INCELL_BOT_TOKEN",
+    roles=("member", "chair", "staff"),
+    rate_per_second=100.0,
+    per_chat_interval_s=0.0,
+)
+
+
+class Cable(BaseRequest):
+    """The network between the bot and one channel's server: pull it out and every call fails
+    as a dropped connection does, whatever the call (getMe, sendMessage, getUpdates)."""
+
+    def __init__(self, inner: BaseRequest) -> None:
+        self.inner = inner
+        self.down = False
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self.inner.read_timeout
+
+    async def initialize(self) -> None:
+        await self.inner.initialize()
+
+    async def shutdown(self) -> None:
+        await self.inner.shutdown()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        if self.down:
+            raise NetworkError("connection refused (cable pulled)")
+        return await self.inner.do_request(
+            url,
+            method,
+            request_data=request_data,
+            read_timeout=read_timeout,
+            write_timeout=write_timeout,
+            connect_timeout=connect_timeout,
+            pool_timeout=pool_timeout,
+        )
+
+
+@dataclass
+class TwoChannels:
+    """Telegram (families, staff, admin) and the in-cell channel (members, chairs, staff)."""
+
+    council: Channels
+    db: Database
+    clock: FakeClock
+    tg: Harness  # the Telegram channel, seen as an ordinary harness
+    cell: Harness  # the in-cell channel
+    cables: dict[str, tuple[Cable, Cable]]
+
+    def pull(self, name: str, down: bool = True) -> None:
+        for cable in self.cables[name]:
+            cable.down = down
+
+    async def deliver(self) -> int:
+        """Every channel's sender drains what is due for it now."""
+        return await self.tg.deliver() + await self.cell.deliver()
+
+    async def close(self) -> None:
+        for run in self.council.running:
+            await run.app.shutdown()
+        await self.db.close()
+
+
+def two_channel_settings(db_path: Path, **changes: Any) -> Any:
+    changes.setdefault("channels", (TELEGRAM, INCELL))
+    changes.setdefault("admin_identities", (("telegram", ADMIN_ID),))
+    return replace(test_settings(db_path), **changes)
+
+
+async def make_two_channels(
+    tmp_path: Path,
+    *,
+    initialize: bool = True,
+    polling: bool = False,
+    tokens: dict[str, str] | None = None,
+    **changes: Any,
+) -> TwoChannels:
+    settings = two_channel_settings(tmp_path / "council.sqlite3", **changes)
+    db = await Database.open(
+        settings.database_path, sealer=Sealer.load_or_create(settings.key_path)
+    )
+    clock = FakeClock(START)
+    doubles = {
+        "telegram": BotApiDouble(),
+        "incell": BotApiDouble(
+            token="654321:INCELL-TOKEN", bot_id=654321, username="council_incell_bot"
+        ),
+    }
+    cables = {
+        name: (Cable(DoubleRequest(d)), Cable(DoubleRequest(d))) for name, d in doubles.items()
+    }
+    council = build_channels(
+        settings,
+        db,
+        tokens={name: d.token for name, d in doubles.items()} | (tokens or {}),
+        clock=clock,
+        requests={name: pair for name, pair in cables.items()},
+        polling=polling,
+    )
+    sides: dict[str, Harness] = {}
+    for run in council.running:
+        name = run.channel.name
+        if initialize:
+            await run.app.initialize()
+            await on_start(run.app)
+        tg = TelegramDriver(run.app, doubles[name])
+        sides[name] = Harness(settings, db, clock, doubles[name], run.app, tg)
+    return TwoChannels(council, db, clock, sides["telegram"], sides["incell"], cables)
