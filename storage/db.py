@@ -4,6 +4,7 @@ transactions on the event loop, read-only snapshots and backups through aiosqlit
 from __future__ import annotations
 
 import asyncio
+import functools
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -326,9 +327,17 @@ class Database:
                 if self._flush_when_free:  # the group's commit waited for this block to end
                     self._flush_when_free = False
                     asyncio.get_running_loop().call_soon(self._flush)
+        if tx.events and self._listeners:
+            # Heard once the group commits, before any caller goes on, and even if this caller
+            # is cancelled while it waits (a timer or a notice must not be missed for that).
+            group.add_done_callback(functools.partial(self._tell, tx.events))
         # Shielded: a caller cancelled while waiting must not cancel the others' commit.
         await asyncio.shield(group)
-        for kind, payload in tx.events:
+
+    def _tell(self, events: list[tuple[str, Any]], group: asyncio.Future[None]) -> None:
+        if group.cancelled() or group.exception() is not None:
+            return
+        for kind, payload in events:
             for listener in self._listeners:
                 listener(kind, payload)
 

@@ -162,3 +162,29 @@ async def test_a_close_in_the_same_group_counts_the_ballots_before_it(h: Harness
     async with h.db.transaction() as tx:
         assert await poll_store.tallies(tx, poll_id) == [("Monday", 1), ("Tuesday", 1)]
         assert await tx.value("SELECT COUNT(*) FROM poll_tally WHERE poll_id = ?", (poll_id,)) == 0
+
+
+async def test_a_caller_cancelled_while_waiting_is_still_committed_and_heard(
+    tmp_path: Path,
+) -> None:
+    db = await Database.open(tmp_path / "c.sqlite3")
+    seen: list[tuple[str, object]] = []
+    db.listen(lambda kind, payload: seen.append((kind, payload)))
+    inside = asyncio.Event()
+
+    async def write() -> None:
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
+            tx.after_commit("timer", "t1")
+            inside.set()
+        await asyncio.sleep(3600)  # never reached: cancelled while waiting for the commit
+
+    task = asyncio.create_task(write())
+    await inside.wait()
+    task.cancel()  # the block is done, its commit is not yet
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    async with db.transaction() as tx:
+        assert await tx.value("SELECT value FROM meta WHERE key = 'k'") == "v"
+    assert seen == [("timer", "t1")]
+    await db.close()
