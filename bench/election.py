@@ -35,7 +35,6 @@ from handlers.callbacks import pack  # noqa: E402
 from handlers.elections import encode  # noqa: E402
 from storage import elections as store  # noqa: E402
 from storage import people  # noqa: E402
-from storage.clock import to_db  # noqa: E402
 from tests.support.harness import Harness, make_harness  # noqa: E402
 
 ELECTORS = 2_000
@@ -84,7 +83,7 @@ async def run(work: Path) -> dict[str, Any]:
                 wing="a",
                 label=f"Member {n + 1}",
                 language="en",
-                now=to_db(h.clock.now()),
+                now=h.clock.now(),
             )
     # The election, called through the staff flow.
     for text_or_button, typed in (

@@ -42,7 +42,7 @@ from bot.council import meetings, timers, when  # noqa: E402
 from bot.delivery import Sender, quiet_release  # noqa: E402
 from bot.scheduler import scheduler_of  # noqa: E402
 from storage import people as people_store  # noqa: E402
-from storage.clock import from_db, to_db  # noqa: E402
+from storage.clock import from_db  # noqa: E402
 from tests.support.harness import make_harness  # noqa: E402
 
 PEOPLE = 2_000
@@ -101,7 +101,6 @@ async def main() -> dict[str, float | int]:
     start_of_month = clock.now()
 
     # People: members spread over the wings, families, one staff member to act.
-    stamp = to_db(clock.now())
     async with h.db.transaction() as tx:
         for index in range(PEOPLE + 1):
             tg_id = 800_000_000 + index
@@ -109,9 +108,15 @@ async def main() -> dict[str, float | int]:
             wing = None if role != "member" else wings[index % WINGS].id
             lang = "cy" if index % 5 == 0 else "en"
             person_id = await people_store.upsert_member(
-                tx, tg_user_id=tg_id, role=role, wing=wing, label=None, language=lang, now=stamp
+                tx,
+                tg_user_id=tg_id,
+                role=role,
+                wing=wing,
+                label=None,
+                language=lang,
+                now=clock.now(),
             )
-            await people_store.set_language(tx, person_id, lang, stamp)
+            await people_store.set_language(tx, person_id, lang, clock.now())
             h.double.user(tg_id, first_name="P", language_code=lang)
         staff = await people_store.by_tg_user(tx, 800_000_000 + PEOPLE)
     assert staff is not None

@@ -90,7 +90,7 @@ async def seed(h: Harness, scale: float, rng: random.Random) -> tuple[Any, list[
             wing=None,
             label=None,
             language="en",
-            now=now,
+            now=START,
         )
         staff = await people_store.by_id(tx, staff_id)
         ids = [

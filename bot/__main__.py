@@ -361,7 +361,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     """Ids, state and titles, so that `export consultation N` can be given a real N."""
     from storage import listing
-    from storage.clock import from_db
 
     settings = _settings(args.config)
     zone = settings.establishment.timezone
@@ -378,7 +377,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not rows:
         print(f"There are no {args.what} yet.")
     for row in rows:
-        at = from_db(row.when).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        at = row.when.astimezone(zone).strftime("%Y-%m-%d %H:%M")
         print(f"{row.id:>4}  {row.status:<9}  {at}  {row.title}")
     return 0
 

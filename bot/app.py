@@ -12,12 +12,13 @@ from telegram.request import BaseRequest
 
 import handlers
 from bot import delivery, i18n, logs, scheduler
-from bot.channels import ChannelHealth, Channels, Running, TrackedRequest
+from bot.channels import ChannelHealth, TrackedRequest
 from bot.config import Settings
 from bot.council import consultations, elections, polls, retention
 from bot.council import timers as timer_kinds
 from bot.council.clock import Clock, SystemClock
 from bot.ops import hooks as ops
+from bot.serve import Channels, Running
 from bot.services import Services
 from storage import polls as poll_store
 from storage.db import Database
@@ -40,7 +41,7 @@ def build_application(
     extras: dict[str, Any] | None = None,
 ) -> CouncilApp:
     """The Application for one channel (default: the first configured one). Applications of
-    one process share `extras` (and the database, clock and settings); see bot/channels.py."""
+    one process share `extras` (and the database, clock and settings); see bot/serve.py."""
     config = settings.channel(channel) if channel else settings.all_channels()[0]
     if config is None:
         raise ValueError(f"no channel named {channel} in {settings.path}")

@@ -39,7 +39,7 @@ from bot.council import notices
 from bot.services import Services
 from storage import outbox
 from storage import people as people_store
-from storage.clock import from_db, to_db
+from storage.clock import to_db
 from storage.db import Tx
 from storage.outbox import NoticeRow
 
@@ -311,7 +311,7 @@ class Sender:
         )
         self._in_flight: dict[int, int] = {}  # notice id -> chat id
         self._tasks: set[asyncio.Task[None]] = set()
-        self._sent: list[tuple[int, str, int | None]] = []  # sent, not yet marked
+        self._sent: list[tuple[int, datetime, int | None]] = []  # sent, not yet marked
         self._sent_lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()  # one drain at a time: background pass or drain_now
@@ -366,7 +366,7 @@ class Sender:
             next_at = await outbox.next_due_at(tx, self.channel)
         nap = IDLE_NAP_S
         if next_at is not None:
-            nap = min(nap, max((from_db(next_at) - services.clock.now()).total_seconds(), 0.05))
+            nap = min(nap, max((next_at - services.clock.now()).total_seconds(), 0.05))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=nap)
 
@@ -387,7 +387,7 @@ class Sender:
             async with self.services.db.transaction() as tx:
                 batch = await outbox.due(
                     tx,
-                    to_db(self.services.clock.now()),
+                    self.services.clock.now(),
                     BATCH,
                     skip_ids=seen,
                     channel=self.channel,
@@ -512,39 +512,38 @@ class Sender:
         ready: list[Prepared] = []
         async with services.db.transaction() as tx:
             now = services.clock.now()
-            stamp = to_db(now)
             release = quiet_release(now, settings)
             for row in await outbox.for_sending(tx, notice_ids):
                 notice = row.notice
-                if from_db(notice.not_before) > now:
+                if notice.not_before > now:
                     continue  # moved back since it was fetched (its chat is waiting)
-                if notice.expires_at is not None and from_db(notice.expires_at) <= now:
-                    await outbox.finish(tx, notice.id, "dropped", stamp, "expired before sending")
+                if notice.expires_at is not None and notice.expires_at <= now:
+                    await outbox.finish(tx, notice.id, "dropped", now, "expired before sending")
                     continue
                 lang = settings.establishment.default_language
                 if notice.person_id is not None:
                     if row.person_status != "active":
                         reason = "recipient no longer active"
-                        await outbox.finish(tx, notice.id, "dropped", stamp, reason)
+                        await outbox.finish(tx, notice.id, "dropped", now, reason)
                         continue
                     if row.person_unreachable:
                         reason = "recipient unreachable (blocked the bot)"
-                        await outbox.finish(tx, notice.id, "parked", stamp, reason)
+                        await outbox.finish(tx, notice.id, "parked", now, reason)
                         await self._urgent_lost(tx, [notice.id])
                         continue
                     lang = row.person_language or lang
                 if not notice.urgent and release is not None:
-                    if notice.expires_at is not None and from_db(notice.expires_at) <= release:
+                    if notice.expires_at is not None and notice.expires_at <= release:
                         reason = "quiet hours: its moment passes before they end"
-                        await outbox.finish(tx, notice.id, "dropped", stamp, reason)
+                        await outbox.finish(tx, notice.id, "dropped", now, reason)
                     else:
-                        await outbox.hold(tx, notice.id, to_db(release))
+                        await outbox.hold(tx, notice.id, release)
                     continue
                 try:
                     text, markup = render(notice, lang, settings, self.max_text_length)
                 except (KeyError, ValueError, IndexError, TypeError) as exc:
                     reason = f"cannot render {notice.message}: {type(exc).__name__} {exc}"
-                    await outbox.finish(tx, notice.id, "parked", stamp, reason)
+                    await outbox.finish(tx, notice.id, "parked", now, reason)
                     await self._urgent_lost(tx, [notice.id])
                     log.error("notice %s parked: %s", notice.key, reason)
                     continue
@@ -600,7 +599,7 @@ class Sender:
 
     async def _record_sent(self, notice_id: int, message_id: int) -> None:
         """Mark sent, several sends sharing one commit when they finish together."""
-        self._sent.append((notice_id, to_db(self.services.clock.now()), message_id))
+        self._sent.append((notice_id, self.services.clock.now(), message_id))
         async with self._sent_lock:
             batch, self._sent = self._sent, []
             if batch:  # empty when an earlier waiter's commit already carried this one
@@ -622,10 +621,13 @@ class Sender:
 
     async def _blocked(self, notice: Prepared, exc: TelegramError) -> None:
         """403: they blocked the bot. Mark them unreachable and park all that is queued to them."""
-        now = to_db(self.services.clock.now())
+        now = self.services.clock.now()
         async with self.services.db.transaction() as tx:
-            # Only this identity: the person may still be reached on another channel.
-            await people_store.set_identity_unreachable(tx, self.channel, notice.chat_id, True, now)
+            # Only this identity: the person may still be reached on another channel. People's
+            # storage still takes text times (another area's file).
+            await people_store.set_identity_unreachable(
+                tx, self.channel, notice.chat_id, True, to_db(now)
+            )
             urgent = await outbox.urgent_queued_for_chat(tx, notice.chat_id, self.channel)
             parked = await outbox.park_chat(
                 tx, notice.chat_id, now, f"403 {exc.message}"[:300], self.channel
@@ -643,14 +645,12 @@ class Sender:
             self.pacer.hold_all(wait)
         later = self.services.clock.now() + timedelta(seconds=wait)
         async with self.services.db.transaction() as tx:
-            await outbox.requeue(tx, notice.notice_id, to_db(later), f"channel down: {reason}")
-            await outbox.delay_chat(tx, notice.chat_id, to_db(later), self.channel)
+            await outbox.requeue(tx, notice.notice_id, later, f"channel down: {reason}")
+            await outbox.delay_chat(tx, notice.chat_id, later, self.channel)
 
     async def _park(self, notice: Prepared, reason: str) -> None:
         async with self.services.db.transaction() as tx:
-            await outbox.finish(
-                tx, notice.notice_id, "parked", to_db(self.services.clock.now()), reason
-            )
+            await outbox.finish(tx, notice.notice_id, "parked", self.services.clock.now(), reason)
             await self._urgent_lost(tx, [notice.notice_id])
         log.warning("notice %s parked: %s", notice.key, reason)
 
@@ -679,8 +679,8 @@ class Sender:
             self.pacer.hold_all(min(wait, 5.0))
         later = self.services.clock.now() + timedelta(seconds=wait)
         async with self.services.db.transaction() as tx:
-            await outbox.retry_later(tx, notice.notice_id, to_db(later), reason)
-            await outbox.delay_chat(tx, notice.chat_id, to_db(later), self.channel)
+            await outbox.retry_later(tx, notice.notice_id, later, reason)
+            await outbox.delay_chat(tx, notice.chat_id, later, self.channel)
 
 
 async def _server_down(app: CouncilApp) -> bool:

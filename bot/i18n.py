@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_date, format_datetime
 
-from storage.clock import from_db
+from storage.outbox import param_time
 
 LANGUAGES = ("en", "cy")
 LANGUAGE_NAMES = {"en": "English", "cy": "Cymraeg"}
@@ -100,7 +100,7 @@ def resolve(value: Any, lang: str, zone: ZoneInfo) -> Any:
     """Turn a stored parameter into text for this reader (see bot.council.notices helpers)."""
     if isinstance(value, dict):
         if "$dt" in value:
-            return format_when(from_db(value["$dt"]), lang, zone)
+            return format_when(param_time(value["$dt"]), lang, zone)
         if "$day" in value:
             # A calendar day (e.g. an outcome's follow-up date): no time, no zone shift.
             return format_date(date.fromisoformat(value["$day"]), "EEEE d MMMM y", locale=lang)

@@ -19,7 +19,6 @@ from telegram.ext import CallbackContext, Job, JobQueue
 from bot.council import timers
 from bot.services import Services
 from storage import timers as timer_store
-from storage.clock import from_db, to_db
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +56,7 @@ class Scheduler:
         # A delay from the services' clock, not a wall-clock moment: the same in production, and
         # a test's moved clock cannot make the real scheduler fire early.
         delay = max((due_at - self.services.clock.now()).total_seconds(), 0.0)
-        job = self.job_queue.run_once(
-            self._fire_job, delay, data={"due_at": to_db(due_at)}, name=key
-        )
+        job = self.job_queue.run_once(self._fire_job, delay, data={"due_at": due_at}, name=key)
         self._jobs[key] = job
         return job
 
@@ -84,7 +81,7 @@ class Scheduler:
         outcome = await timers.fire_due(svc.db, svc.clock, svc.settings)
         pending = await timers.pending(svc.db)
         for timer in pending:
-            self.mirror(timer.key, from_db(timer.due_at))
+            self.mirror(timer.key, timer.due_at)
         outcome["scheduled"] = len(pending)
         if outcome:
             log.info("timers rebuilt from the database: %s", outcome)
@@ -103,7 +100,7 @@ class Scheduler:
             async with svc.db.transaction() as tx:
                 row = await timer_store.get(tx, job.name)
             if row is not None and row.status == "pending":
-                due = from_db(row.due_at)
+                due = row.due_at
                 delay = max((due - svc.clock.now()).total_seconds(), _MIN_DELAY_S)
                 self._jobs[job.name] = self.job_queue.run_once(
                     self._fire_job, delay, data={"due_at": row.due_at}, name=job.name

@@ -30,6 +30,7 @@ from bot.council import retention as retention_rules
 from bot.council import roles as r
 from bot.council import safeguarding as safeguarding_rules
 from bot.council import scheme_buttons as sb
+from bot.council.access import INVITE
 from bot.council.elections import DESK, NEW_ELECTION, STAND
 from bot.council.meetings import buttons as mb
 from bot.council.polls import NEW_POLL
@@ -54,6 +55,7 @@ from handlers import (
 )
 from handlers.base import STRANGERS, Spec, pressed, run
 from handlers.callbacks import unpack
+from handlers.labels import Ids
 
 
 @dataclass(frozen=True)
@@ -221,6 +223,7 @@ MENU_SECTIONS: list[tuple[str, tuple[str, ...]]] = [
     ("people", ("invite", "people", "safercustody", "audit", "delivery")),
     ("me", ("whoami", "mydata", "language", "leave", "help")),
 ]
+MENU_SECTION = Ids("menu.section.{}", [section for section, _ in MENU_SECTIONS])
 MENU_FLAT = 15  # members: 15 buttons with Elections (issue 16) and Peer schemes (issue 18)
 
 # Buttons by the kind in their callback data ("1:kind:args").
@@ -474,7 +477,7 @@ BUTTONS: dict[str, Spec] = {
 
 # Typed replies, by the flow stored for the person (conversation table).
 FLOWS: dict[str, Spec] = {
-    "invite": Spec(access.invite_label, r.STAFF_SIDE),
+    INVITE.name: Spec(access.invite_label, r.STAFF_SIDE),
     af.RAISE.name: Spec(agenda.raise_typed, r.IN_CUSTODY),
     af.KEYIN.name: Spec(agenda.keyin_typed, r.STAFF_SIDE),
     af.TRIAGE.name: Spec(triage.triage_typed, r.TRIAGE),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from typing import TYPE_CHECKING, assert_never
 
 from babel.dates import format_datetime
 
 from bot import i18n
 from bot.council import access, audit, roles
+from bot.council import access_buttons as acb
+from bot.council.access import InviteCheck, InviteStep, Inviting, Redeemed, Revoked
 from bot.council.access_buttons import (
     AuditPage,
     InviteRole,
@@ -25,20 +28,19 @@ from bot.council.text import clean
 from bot.services import Services
 from handlers import channels, schemes
 from handlers.base import Button, Call, Reply, Result, stranger
-from storage import audit as audit_store
-from storage import people as people_store
-from storage import safety as safety_store
-from storage.clock import from_db
+from handlers.labels import ROLE, Ids
 
 if TYPE_CHECKING:
     from handlers import Command
 
 PAGE = 8
+WELCOME = Ids("welcome.{}", roles.ALL)
+ROLE_BUTTON = Ids("reader.role_button.{}", roles.ALL)
 
 
 def language_buttons() -> list[list[Button]]:
     return [
-        [Button(i18n.LANGUAGE_NAMES[lang], PickLanguage(lang).pack()) for lang in i18n.LANGUAGES]
+        [Button(i18n.LANGUAGE_NAMES[lang], PickLanguage(lang).pack()) for lang in acb.LANGUAGES]
     ]
 
 
@@ -62,14 +64,14 @@ def _pairs(call: Call, commands: list[Command]) -> list[list[Button]]:
 
 
 def menu_buttons(call: Call) -> list[list[Button]]:
-    from handlers import MENU_FLAT
+    from handlers import MENU_FLAT, MENU_SECTION
 
     sections = _menu_entries(call)
     everything = [c for _, commands in sections for c in commands]
     if len(everything) <= MENU_FLAT:
         return _pairs(call, everything)
     buttons = [
-        call.button(f"menu.section.{section}", MenuSection(section))
+        call.button(MENU_SECTION[section], MenuSection(section))
         if len(commands) > 1
         else call.button(commands[0].menu_id or "", MenuCommand(commands[0].name))
         for section, commands in sections
@@ -78,13 +80,15 @@ def menu_buttons(call: Call) -> list[list[Button]]:
 
 
 async def menu_section(call: Call, b: MenuSection) -> Result:
+    from handlers import MENU_SECTION
+
     found = dict(_menu_entries(call)).get(b.section)
     if not found:
         call.toast = call.t("common.stale_button")
         return None
     buttons = _pairs(call, found)
     buttons.append([call.button("menu.back", MenuCommand("menu"))])
-    return call.reply(f"menu.section.{b.section}", buttons=buttons, edit=True)
+    return call.reply(MENU_SECTION[b.section], buttons=buttons, edit=True)
 
 
 def menu_reply(call: Call, message_id: str = "menu.title", *, edit: bool = False) -> Reply:
@@ -113,16 +117,22 @@ async def start(call: Call) -> Result:
         raw_code=code,
         channel=call.services.channel,
     )
-    if outcome.locked_until is not None:
-        return call.reply("join.locked")
-    if outcome.paused_until is not None:
-        return call.reply("safety.join_paused")
-    if outcome.wrong_channel:
-        return call.reply("channels.wrong_channel")
-    if outcome.bad_code or outcome.person is None:
-        return call.reply("join.bad_code")
+    match outcome.result:
+        case Redeemed.LOCKED:
+            return call.reply("join.locked")
+        case Redeemed.PAUSED:
+            return call.reply("safety.join_paused")
+        case Redeemed.WRONG_CHANNEL:
+            return call.reply("channels.wrong_channel")
+        case Redeemed.BAD_CODE:
+            return call.reply("join.bad_code")
+        case Redeemed.JOINED | Redeemed.LINKED | Redeemed.ALREADY_MEMBER:
+            pass
+        case _:
+            assert_never(outcome.result)
+    assert outcome.person is not None, "joined, linked or a member already"
     call.person = outcome.person
-    if outcome.linked:
+    if outcome.result is Redeemed.LINKED:
         # One more way to reach an existing person: their record, role and language stay.
         call.lang = outcome.person.language
         return menu_reply(call, "channels.linked")
@@ -145,16 +155,13 @@ def _pick_first_language() -> Reply:
 
 async def pick_language(call: Call, b: PickLanguage) -> Result:
     lang = b.lang
-    if lang not in i18n.LANGUAGES:
-        call.toast = call.t("common.stale_button")
-        return None
     first_time = not call.me.language_chosen
     call.person = await access.choose_language(call.tx, call.services.clock, call.me, lang)
     call.lang = lang
     call.commands_changed = True
     if first_time:
         welcome = call.t(
-            f"welcome.{call.me.role}", establishment=call.services.settings.establishment.name
+            WELCOME[call.me.role], establishment=call.services.settings.establishment.name
         )
         return [
             Reply(welcome, edit=True),
@@ -207,7 +214,7 @@ async def whoami(call: Call) -> Result:
     wing = call.services.settings.wing(me.wing) if me.wing else None
     return call.reply(
         "whoami.text",
-        role=call.t(f"role.{me.role}"),
+        role=call.t(ROLE[me.role]),
         establishment=call.services.settings.establishment.name,
         ref=access.person_ref(me.id),
         wing=wing.label(call.lang) if wing else call.t("whoami.no_wing"),
@@ -221,7 +228,7 @@ async def whoami(call: Call) -> Result:
 async def invite(call: Call) -> Result:
     await call.end_flow()
     buttons = [
-        [call.button(f"reader.role_button.{role}", InviteRole(role))]
+        [call.button(ROLE_BUTTON[role], InviteRole(role))]
         for role in roles.MAY_INVITE.get(call.me.role, ())
     ]
     return call.reply("invite.pick_role", buttons=buttons)
@@ -240,15 +247,18 @@ async def invite_role(call: Call, b: InviteRole) -> Result:
 
 
 async def invite_wing(call: Call, b: InviteWing) -> Result:
-    role, wing = b.role, b.wing
-    if not roles.may_invite(call.me.role, role) or call.services.settings.wing(wing) is None:
+    role, wing, settings = b.role, b.wing, call.services.settings
+    # The button names a configured wing, whatever the role (forged or old data otherwise).
+    known = settings.wing(wing) is not None
+    if not known or access.invite_check(settings, call.me, role, wing, None) is not InviteCheck.MAY:
         call.toast = call.t("common.stale_button")
         return None
     return await _ask_label(call, role, wing)
 
 
 async def _ask_label(call: Call, role: str, wing: str | None) -> Result:
-    await call.begin("invite", "label", {"role": role, "wing": wing})
+    now = call.services.clock.now()
+    await access.INVITE.save(call.tx, call.me.id, InviteStep.LABEL, Inviting(role, wing), now)
     return call.reply(
         "invite.ask_label",
         buttons=[[call.button("invite.skip_label", InviteSkipLabel())]],
@@ -264,23 +274,33 @@ async def invite_label(call: Call) -> Result:
 
 
 async def invite_skip_label(call: Call, b: InviteSkipLabel) -> Result:
-    if call.state is None or call.state.flow != "invite":
+    if access.INVITE.read(call.state) is None:
         call.toast = call.t("common.stale_button")
         return None
     return await make_invite(call, None)
 
 
 async def make_invite(call: Call, label: str | None, *, channel: str | None = None) -> Result:
-    state = call.state
-    if state is None or state.flow != "invite":
+    at = access.INVITE.read(call.state)
+    if at is None:
         return call.reply("common.use_menu")
-    role, wing = state.data.get("role"), state.data.get("wing")
-    if not isinstance(role, str) or not roles.may_invite(call.me.role, role):
-        await call.end_flow()
-        return call.reply("common.not_for_role")
-    if channels.several(call) and state.step != "channel":
+    role, wing = at.draft.role, at.draft.wing
+    match access.invite_check(call.services.settings, call.me, role, wing, channel):
+        case InviteCheck.MAY:
+            pass
+        case InviteCheck.NOT_ALLOWED:
+            await call.end_flow()
+            return call.reply("common.not_for_role")
+        case InviteCheck.NO_WING | InviteCheck.WRONG_CHANNEL:  # an old or damaged flow
+            await call.end_flow()
+            return call.reply("common.use_menu")
+        case check:
+            assert_never(check)
+    if channels.several(call) and at.step is not InviteStep.CHANNEL:
         # More than one channel: the code names the one it is used on (or any), asked last.
-        await call.begin("invite", "channel", {"role": role, "wing": wing, "label": label})
+        draft = replace(at.draft, label=label)
+        now = call.services.clock.now()
+        await access.INVITE.save(call.tx, call.me.id, InviteStep.CHANNEL, draft, now)
         return channels.ask_invite_channel(call, role)
     await call.end_flow()
     made = await access.create_invite(
@@ -289,7 +309,7 @@ async def make_invite(call: Call, label: str | None, *, channel: str | None = No
         call.services.settings,
         actor=call.me,
         role=role,
-        wing=wing if isinstance(wing, str) else None,
+        wing=wing,
         label=label,
         channel=channel,
     )
@@ -300,13 +320,13 @@ async def make_invite(call: Call, label: str | None, *, channel: str | None = No
     if not offers_telegram_links(call.services):
         return call.reply(
             "reader.invite.made_no_link",
-            role=call.t(f"role.{role}"),
+            role=call.t(ROLE[role]),
             code=made.code,
             expires=made.expires_at,
         )
     return call.reply(
         "invite.made",
-        role=call.t(f"role.{role}"),
+        role=call.t(ROLE[role]),
         code=made.code,
         link=f"https://t.me/{call.services.bot_username}?start={made.code}",
         expires=made.expires_at,
@@ -332,13 +352,12 @@ async def people_page(call: Call, b: PeoplePage) -> Result:
 
 
 async def _people_page(call: Call, page: int, *, edit: bool) -> Result:
-    total = await people_store.count_active(call.tx)
-    rows = await people_store.active_page(call.tx, limit=PAGE, offset=page * PAGE)
+    found = await access.roll(call.tx, page=page, size=PAGE)
+    total, rows, contacts = found.total, found.people, found.contacts
     if not rows:
         return call.reply("people.none", edit=edit)
     lines = [call.t("people.title", count=total)]
     # Safer-custody contacts are marked; having none is said first (issue 12).
-    contacts = await safety_store.contact_ids(call.tx)
     if not contacts:
         lines.append(call.t("safety.no_contacts"))
     buttons: list[list[Button]] = []
@@ -363,7 +382,7 @@ def _person_line(call: Call, person: access.Person) -> str:
     return call.t(
         "people.line",
         ref=access.person_ref(person.id),
-        role=call.t(f"role.{person.role}"),
+        role=call.t(ROLE[person.role]),
         wing=wing.label(call.lang) if wing else "-",
         label=person.label or "-",
     )
@@ -381,11 +400,16 @@ async def revoke_ask(call: Call, b: RevokeAsk) -> Result:
 
 
 async def _revoke_question(call: Call, target_id: int, *, edit: bool) -> Result:
-    target = await people_store.by_id(call.tx, target_id)
-    if target is None or target.status != "active":
-        return call.reply("revoke.unknown", edit=edit)
-    if target.id == call.me.id or not roles.may_revoke(call.me.role, target.role):
-        return call.reply("revoke.not_allowed", edit=edit)
+    check, target = await access.revoke_check(call.tx, actor=call.me, target_id=target_id)
+    match check:
+        case access.RevokeCheck.UNKNOWN:
+            return call.reply("revoke.unknown", edit=edit)
+        case access.RevokeCheck.NOT_ALLOWED:
+            return call.reply("revoke.not_allowed", edit=edit)
+        case access.RevokeCheck.MAY:
+            assert target is not None
+        case _:
+            assert_never(check)
     buttons = [
         [
             call.button("revoke.yes", RevokeConfirm(target.id)),
@@ -400,12 +424,17 @@ async def _revoke_question(call: Call, target_id: int, *, edit: bool) -> Result:
 async def revoke_confirm(call: Call, b: RevokeConfirm) -> Result:
     target = b.person_id
     outcome = await access.revoke(call.tx, call.services.clock, actor=call.me, target_id=target)
-    if outcome.done:
-        return call.reply("revoke.done", edit=True, ref=access.person_ref(target))
-    message = {"already": "revoke.already", "unknown": "revoke.unknown"}.get(
-        outcome.reason, "revoke.not_allowed"
-    )
-    return call.reply(message, edit=True)
+    match outcome.reason:
+        case Revoked.REVOKED:
+            return call.reply("revoke.done", edit=True, ref=access.person_ref(target))
+        case Revoked.ALREADY:
+            return call.reply("revoke.already", edit=True)
+        case Revoked.UNKNOWN:
+            return call.reply("revoke.unknown", edit=True)
+        case Revoked.SELF | Revoked.NOT_ALLOWED:
+            return call.reply("revoke.not_allowed", edit=True)
+        case _:
+            assert_never(outcome.reason)
 
 
 async def revoke_keep(call: Call, b: RevokeKeep) -> Result:
@@ -424,26 +453,26 @@ async def audit_page(call: Call, b: AuditPage) -> Result:
 
 
 async def _audit_page(call: Call, before: int | None, *, edit: bool) -> Result:
-    rows = await audit_store.page(call.tx, limit=10, before_id=before)
+    rows = await audit.page(call.tx, limit=10, before_id=before)
     if not rows:
         return call.reply("audit.none", edit=edit)
     lines = [call.t("audit.title")]
     zone = call.services.settings.establishment.timezone
     for row in rows:
-        when = format_datetime(from_db(row.at), "d MMM, HH:mm", tzinfo=zone, locale=call.lang)
+        when = format_datetime(row.at, "d MMM, HH:mm", tzinfo=zone, locale=call.lang)
         lines.append(call.t("reader.audit.line", when=when, sentence=_audit_sentence(call, row)))
     buttons = [[call.button("common.older", AuditPage(rows[-1].id))]] if len(rows) == 10 else []
     return Reply("\n".join(lines), buttons, edit)
 
 
-def _audit_sentence(call: Call, row: audit_store.AuditRow) -> str:
+def _audit_sentence(call: Call, row: audit.AuditRow) -> str:
     """An audit row as a sentence: "Chair P-0012 asked for more information on A-0004."."""
     if row.actor_id is None:
         actor = call.t("reader.audit.system")
-    elif row.actor_role and i18n.has(f"reader.role_button.{row.actor_role}"):
+    elif row.actor_role and row.actor_role in ROLE_BUTTON:
         actor = call.t(
             "reader.audit.actor",
-            role=call.t(f"reader.role_button.{row.actor_role}"),
+            role=call.t(ROLE_BUTTON[row.actor_role]),
             ref=access.person_ref(row.actor_id),
         )
     else:

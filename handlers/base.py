@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from telegram import (
@@ -23,18 +23,14 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot import i18n
-from bot.council import access, safeguarding
+from bot.council import safeguarding, session
 from bot.council.access import Person
 from bot.council.buttons import ButtonData
+from bot.council.session import ConversationRow, Tx
 from bot.council.text import excerpt as excerpt  # one helper, for handlers and the council
 from bot.services import Services
 from handlers.callbacks import Callback
 from handlers.patience import patiently
-from storage import conversation
-from storage import people as people_store
-from storage.clock import to_db
-from storage.conversation import ConversationRow
-from storage.db import Tx
 
 log = logging.getLogger(__name__)
 
@@ -114,11 +110,11 @@ class Call:
         return Button(self.t(message_id, **params), packed)
 
     async def begin(self, flow: str, step: str, data: dict[str, Any] | None = None) -> None:
-        now = to_db(self.services.clock.now())
-        await conversation.put(self.tx, self.me.id, flow, step, data or {}, now)
+        clock = self.services.clock
+        await session.begin(self.tx, clock, self.me.id, flow, step, data or {})
 
     async def end_flow(self) -> bool:
-        return await conversation.clear(self.tx, self.me.id)
+        return await session.end_flow(self.tx, self.me.id)
 
 
 Handler = Callable[[Call], Awaitable[Result]]
@@ -185,16 +181,8 @@ async def run(
 
     settings, clock = services.settings, services.clock
     async with services.db.transaction() as tx:
-        channel = services.channel
-        person = await access.load(tx, user.id, channel)
-        if person is None and settings.is_configured_admin(channel, user.id):
-            person = await access.admit_configured_admin(tx, clock, settings, user.id, channel)
-        if person is not None:
-            # Notices follow them to the channel they used last; any update from them also
-            # proves they unblocked the bot there, so notices may be queued again.
-            await people_store.used_channel(tx, person.id, channel, user.id, to_db(clock.now()))
-            if person.unreachable:
-                person = replace(person, unreachable=False)
+        who = await session.caller(tx, clock, settings, user.id, services.channel)
+        person = who.person
         lang = language_for(person, user.language_code, services)
         call = Call(
             services=services,
@@ -208,9 +196,8 @@ async def run(
             args=args or [],
             callback=callback,
             pressed=pressed,
+            state=who.state,
         )
-        if person is not None:
-            call.state = await conversation.get(tx, person.id)
         replies = await _decide(call, spec, kind)
 
     await _render(update, context, call, replies)

@@ -4,22 +4,23 @@ channel's health in the admin's /delivery. See docs/CHANNELS.md."""
 
 from __future__ import annotations
 
+from typing import assert_never
+
 from bot.channels import health_all
-from bot.config import Channel
-from bot.council import access, roles
+from bot.config import CHANNEL_KINDS, Channel
+from bot.council import access, notices
 from bot.council.access_buttons import ChooseChannel, InviteChannel, LinkChannel
-from bot.council.roles import NotAllowed
 from handlers.base import Button, Call, Reply, Result
-from storage import outbox
-from storage import people as people_store
-from storage.clock import to_db
+from handlers.labels import ROLE, Ids
+
+KIND = Ids("channels.kind_{}", CHANNEL_KINDS)
 
 
 def channel_label(call: Call, channel: Channel | None, name: str = "") -> str:
     """A channel as people read it: its kind in words, and its name when two share a kind."""
     if channel is None:
         return name
-    kind = call.t(f"channels.kind_{channel.kind}")
+    kind = call.t(KIND[channel.kind])
     same_kind = [c for c in call.services.settings.all_channels() if c.kind == channel.kind]
     return kind if len(same_kind) == 1 else f"{kind} ({channel.name})"
 
@@ -63,21 +64,18 @@ async def invite_channel(call: Call, b: InviteChannel) -> Result:
     from handlers.access import make_invite
 
     choice = b.channel  # None: any channel
-    state = call.state
-    if state is None or state.flow != "invite" or state.step != "channel":
+    at = access.INVITE.read(call.state)
+    if at is None or at.step is not access.InviteStep.CHANNEL:
         call.toast = call.t("common.stale_button")
         return None
-    role = state.data.get("role")
-    channel = None if choice is None else call.services.settings.channel(choice)
-    if choice is not None and (channel is None or role not in channel.roles):
+    draft, settings = at.draft, call.services.settings
+    if (
+        access.invite_check(settings, call.me, draft.role, draft.wing, choice)
+        is not access.InviteCheck.MAY
+    ):
         call.toast = call.t("common.stale_button")
         return None
-    label = state.data.get("label")
-    return await make_invite(
-        call,
-        label if isinstance(label, str) else None,
-        channel=channel.name if channel else None,
-    )
+    return await make_invite(call, draft.label, channel=choice)
 
 
 def invite_made(call: Call, *, role: str, code: str, channel: str | None, expires: object) -> Reply:
@@ -85,7 +83,7 @@ def invite_made(call: Call, *, role: str, code: str, channel: str | None, expire
     link = deep_link(call, channel, code)
     return call.reply(
         "channels.invite_made" if link != "-" else "channels.invite_made_no_link",
-        role=call.t(f"role.{role}"),
+        role=call.t(ROLE[role]),
         code=code,
         link=link,
         channel=where,
@@ -100,11 +98,16 @@ async def link(call: Call) -> Result:
     person_id = access.parse_person_ref(" ".join(call.args)) if call.args else None
     if person_id is None:
         return call.reply("channels.link_usage")
-    target = await people_store.by_id(call.tx, person_id)
-    if target is None or target.status != "active":
-        return call.reply("channels.link_unknown")
-    if not roles.may_invite(call.me.role, target.role):
-        return call.reply("channels.link_not_allowed")
+    check, target = await access.link_check(call.tx, actor=call.me, person_id=person_id)
+    match check:
+        case access.LinkCheck.UNKNOWN:
+            return call.reply("channels.link_unknown")
+        case access.LinkCheck.NOT_ALLOWED:
+            return call.reply("channels.link_not_allowed")
+        case access.LinkCheck.MAY:
+            assert target is not None
+        case _:
+            assert_never(check)
     buttons = [
         [Button(channel_label(call, c), LinkChannel(target.id, c.name).pack())]
         for c in call.services.settings.all_channels()
@@ -119,20 +122,25 @@ async def link_channel(call: Call, b: LinkChannel) -> Result:
     if channel is not None and settings.channel(channel) is None:
         call.toast = call.t("common.stale_button")
         return None
-    try:
-        made = await access.create_link(
-            call.tx,
-            call.services.clock,
-            settings,
-            actor=call.me,
-            person_id=person_id,
-            channel=channel,
-        )
-    except NotAllowed:
-        call.toast = call.t("common.not_for_you")
-        return None
-    except ValueError:
-        return call.reply("channels.link_unknown", edit=True)
+    check, _ = await access.link_check(call.tx, actor=call.me, person_id=person_id)
+    match check:
+        case access.LinkCheck.UNKNOWN:
+            return call.reply("channels.link_unknown", edit=True)
+        case access.LinkCheck.NOT_ALLOWED:
+            call.toast = call.t("common.not_for_you")
+            return None
+        case access.LinkCheck.MAY:
+            pass
+        case _:
+            assert_never(check)
+    made = await access.create_link(
+        call.tx,
+        call.services.clock,
+        settings,
+        actor=call.me,
+        person_id=person_id,
+        channel=channel,
+    )
     where = call.t("channels.any_channel") if channel is None else _label_of(call, channel)
     link = deep_link(call, channel, made.code)
     return call.reply(
@@ -150,9 +158,8 @@ async def link_channel(call: Call, b: LinkChannel) -> Result:
 
 
 async def my_channel(call: Call) -> Result:
-    mine = await people_store.identities(call.tx, call.me.id)
-    chosen = await people_store.chosen_channel(call.tx, call.me.id)
-    names = [i.channel for i in mine]
+    names = await access.channels_of(call.tx, call.me.id)
+    chosen = await access.chosen_channel(call.tx, call.me.id)
     where = ", ".join(_label_of(call, n) for n in names)
     if len(names) < 2:
         return call.reply("channels.only_one", channels=where)
@@ -164,12 +171,9 @@ async def my_channel(call: Call) -> Result:
 
 async def choose_channel(call: Call, b: ChooseChannel) -> Result:
     choice = b.channel  # None: the one used last
-    mine = {i.channel for i in await people_store.identities(call.tx, call.me.id)}
-    if choice is not None and choice not in mine:
+    if not await access.choose_channel(call.tx, call.services.clock, call.me, choice):
         call.toast = call.t("common.stale_button")
         return None
-    now = to_db(call.services.clock.now())
-    await people_store.choose_channel(call.tx, call.me.id, choice, now)
     if choice is None:
         return call.reply("channels.chose_last_used", edit=True)
     return call.reply("channels.chose", edit=True, channel=_label_of(call, choice))
@@ -179,8 +183,8 @@ async def ways_in(call: Call) -> list[str]:
     """For /mydata: the channels the bot knows them on (only when there is more than one)."""
     if not several(call):
         return []
-    mine = await people_store.identities(call.tx, call.me.id)
-    names = ", ".join(_label_of(call, i.channel) for i in mine)
+    mine = await access.channels_of(call.tx, call.me.id)
+    names = ", ".join(_label_of(call, channel) for channel in mine)
     return [call.t("channels.mydata", channels=names)]
 
 
@@ -189,7 +193,7 @@ async def ways_in(call: Call) -> list[str]:
 
 async def health_lines(call: Call) -> list[str]:
     """One line per channel: up or down, when it last answered, notices waiting for it."""
-    waiting = await outbox.waiting_by_channel(call.tx)
+    waiting = await notices.waiting_by_channel(call.tx)
     lines = [call.t("channels.health_title")]
     for health in health_all(call.services.extras):
         config = call.services.settings.channel(health.name)

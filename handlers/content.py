@@ -11,8 +11,7 @@ from bot.council.access_buttons import ContentSame
 from bot.council.text import clean
 from handlers.base import Button, Call, Reply, Result
 from handlers.base import stale as _stale
-from storage import content as store
-from storage import conversation
+from handlers.labels import LANG_LABEL, LANG_NAME
 
 
 def _as_list(result: Result) -> list[Reply]:
@@ -60,40 +59,34 @@ async def ask_other(
     if not others:
         return then
     if flow is None or step is None:
-        state = await conversation.get(call.tx, call.me.id)
-        if state is None:
+        at = await content.step_of(call.tx, call.me.id)
+        if at is None:
             return then  # the wizard finished: nothing waits for these words
-        flow, step = state.flow, state.step
-    pending = store.Pending(
+        flow, step = at
+    pending = content.Pending(
         flow, step, field, others[0], text, {"most": most, "replies": _saved(_as_list(then))}
     )
-    await store.set_pending(call.tx, call.me.id, pending)
+    await content.ask(call.tx, call.me.id, pending)
     return _ask(call, pending)
 
 
-def _ask(call: Call, pending: store.Pending) -> Reply:
+def _ask(call: Call, pending: content.Pending) -> Reply:
     return call.reply(
         "reader.content.ask",
         buttons=[[call.button("reader.content.same", ContentSame())]],
-        language=call.t(f"reader.content.lang_name.{pending.lang}"),
+        language=call.t(LANG_NAME[pending.lang]),
         text=pending.primary_text,
     )
 
 
-async def waiting(call: Call) -> store.Pending | None:
+async def waiting(call: Call) -> content.Pending | None:
     """The translation the bot waits for, if the person is still at that step."""
     if call.person is None or call.state is None:
         return None
-    pending = await store.get_pending(call.tx, call.me.id)
-    if pending is None:
-        return None
-    if (pending.flow, pending.step) != (call.state.flow, call.state.step):
-        await store.clear_pending(call.tx, call.me.id)  # they moved on: ask no more
-        return None
-    return pending
+    return await content.waiting(call.tx, call.me.id, (call.state.flow, call.state.step))
 
 
-async def typed(call: Call, pending: store.Pending) -> Result:
+async def typed(call: Call, pending: content.Pending) -> Result:
     most = int(pending.next_reply.get("most", 2000))
     cleaned = clean(call.text, max_len=most, need_words=True)
     if not cleaned.ok:
@@ -108,27 +101,17 @@ async def same(call: Call, b: ContentSame) -> Result:
     return await _took(call, pending, pending.primary_text)
 
 
-async def _took(call: Call, pending: store.Pending, text: str) -> Result:
-    await store.put_draft(call.tx, call.me.id, pending.field, pending.lang, text)
-    others = content.others(call.services.settings)
-    later = others[others.index(pending.lang) + 1 :] if pending.lang in others else ()
-    if later:
-        following = store.Pending(
-            pending.flow,
-            pending.step,
-            pending.field,
-            later[0],
-            pending.primary_text,
-            pending.next_reply,
-        )
-        await store.set_pending(call.tx, call.me.id, following)
-        return _ask(call, following)
-    await store.clear_pending(call.tx, call.me.id)
-    drafts = await store.drafts(call.tx, call.me.id)
+async def _took(call: Call, pending: content.Pending, text: str) -> Result:
+    settings = call.services.settings
+    done = await content.took(call.tx, settings, call.me.id, pending, text)
+    if done.following is not None:
+        return _ask(call, done.following)
+    others = content.others(settings)
+    drafts = done.drafts
     kept = [
         call.t(
             "reader.content.kept",
-            language=call.t(f"reader.content.lang_label.{lang}"),
+            language=call.t(LANG_LABEL[lang]),
             text=drafts[(pending.field, lang)],
         )
         for lang in others

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from typing import assert_never
 
-from bot.council import announcements, content
+from bot.council import announcements, content, notices
 from bot.council.announcements import CancelAnnouncement, PickAudience, SendAnnouncement
 from bot.council.text import clean
 from handlers import channels
 from handlers import content as asking
 from handlers.base import Button, Call, Reply, Result
-from storage import outbox
-from storage import timers as timer_store
+from handlers.labels import Ids
 
 LAST_PARKED = 5
+AUDIENCE = Ids("announce.audience_{}", announcements.AUDIENCES)
 _PROBLEMS = {
     "empty": "announce.too_short",
     "too_short": "announce.too_short",
@@ -24,7 +24,7 @@ _PROBLEMS = {
 
 
 def _audience_label(call: Call, audience: str) -> str:
-    return call.t(f"announce.audience_{audience}")
+    return call.t(AUDIENCE[audience])
 
 
 async def announce(call: Call) -> Result:
@@ -45,10 +45,10 @@ async def announce_audience(call: Call, b: PickAudience) -> Result:
 
 async def announce_text(call: Call) -> Result:
     at = announcements.FLOW.read(call.state)
-    audience = at.draft.audience if at else None
-    if audience is None or audience not in announcements.AUDIENCES:
+    if at is None:
         await call.end_flow()
         return call.reply("common.use_menu")
+    audience = at.draft.audience
     cleaned = clean(
         call.text,
         min_len=announcements.MIN_LEN,
@@ -65,9 +65,20 @@ async def announce_text(call: Call) -> Result:
     draft = await announcements.draft(
         call.tx, call.services.clock, actor=call.me, audience_name=audience, text=cleaned.text
     )
-    if draft.count == 0:
-        await call.end_flow()
-        return call.reply("announce.nobody")
+    match draft.result:
+        case announcements.Drafting.PREVIEW:
+            pass
+        case announcements.Drafting.NOBODY:
+            await call.end_flow()
+            return call.reply("announce.nobody")
+        case announcements.Drafting.UNKNOWN_AUDIENCE:
+            await call.end_flow()
+            return call.reply("common.use_menu")
+        case announcements.Drafting.NOT_ALLOWED:
+            await call.end_flow()
+            return call.reply("common.not_for_role")
+        case _:
+            assert_never(draft.result)
     confirming = announcements.Announcing(audience, draft.id)
     await _save(call, announcements.AnnounceStep.CONFIRM, confirming)
     buttons = [
@@ -120,7 +131,11 @@ def _answer(call: Call, outcome: announcements.Outcome) -> Result:
             return call.reply("announce.expired", edit=True, count=count)
         case announcements.Result.NOBODY:
             return call.reply("announce.nobody", edit=True, count=count)
-        case announcements.Result.NOT_YOURS | announcements.Result.UNKNOWN:
+        case (
+            announcements.Result.NOT_YOURS
+            | announcements.Result.UNKNOWN
+            | announcements.Result.NOT_ALLOWED
+        ):
             # A forged or foreign button changes nothing.
             call.toast = call.t("common.not_for_you")
             return None
@@ -148,15 +163,15 @@ async def announce_cancel(call: Call, b: CancelAnnouncement) -> Result:
 
 
 async def delivery_view(call: Call) -> Result:
-    counts = await outbox.counts(call.tx)
-    timer_counts = await timer_store.counts(call.tx)
+    state = await notices.delivery_state(call.tx, LAST_PARKED)
+    counts, timer_counts = state.notices, state.timers
     lines = [
         call.t("delivery.title"),
         call.t("delivery.queued", count=counts.get("queued", 0) + counts.get("sending", 0)),
         call.t("delivery.sent", count=counts.get("sent", 0)),
         call.t("delivery.parked", count=counts.get("parked", 0)),
         call.t("delivery.dropped", count=counts.get("dropped", 0)),
-        call.t("delivery.unreachable", count=await outbox.unreachable_people(call.tx)),
+        call.t("delivery.unreachable", count=state.unreachable),
         call.t(
             "delivery.timers",
             pending=timer_counts.get("pending", 0),
@@ -167,12 +182,12 @@ async def delivery_view(call: Call) -> Result:
         *await channels.health_lines(call),
         "",
     ]
-    parked = await outbox.last_parked(call.tx, LAST_PARKED)
+    parked = state.parked
     if not parked:
         lines.append(call.t("delivery.none_parked"))
     else:
         lines.append(call.t("delivery.last_parked"))
         for key, reason, when in parked:
-            stamp = when[:16].replace("T", " ")
+            stamp = "" if when is None else f"{when:%Y-%m-%d %H:%M}"  # UTC, as stored
             lines.append(call.t("delivery.parked_line", when=stamp, key=key, reason=reason))
     return Reply("\n".join(lines))

@@ -8,9 +8,9 @@ from bot.council.agenda import ItemRow
 from handlers.base import Call
 from handlers.labels import Ids
 
-STATUS = Ids("agenda.status.{}", agenda.STATUSES)
-STAFF_STATUS = Ids("reader.status_staff.{}", agenda.STATUSES)
-KIND = Ids("outcomes.kind.{}", outcomes.KINDS)
+STATUS = agenda.STATUS_IDS
+STAFF_STATUS = agenda.STAFF_STATUS_IDS
+KIND = outcomes.KIND_IDS
 TEXT_PROBLEM = Ids("agenda.text.{}", text.PROBLEMS)
 NOTE_PROBLEM = Ids("agenda.note.{}", text.PROBLEMS)
 

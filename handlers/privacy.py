@@ -3,12 +3,18 @@ ends their access and deletes their details. Thin: the rules are in bot/council/
 
 from __future__ import annotations
 
+from typing import assert_never
+
 from bot import i18n
 from bot.council import privacy as council
 from bot.council.access_buttons import DeleteAsk, LeaveConfirm, LeaveKeep
-from bot.council.roles import NotAllowed
 from handlers import channels
 from handlers.base import Call, Result
+from handlers.labels import ROLE, Ids
+
+# The confirmation's two buttons, worded for /leave or for "Delete my details".
+_YES = Ids("privacy.{}_yes", ("leave", "delete"))
+_NO = Ids("privacy.{}_no", ("leave", "delete"))
 
 
 async def my_data(call: Call) -> Result:
@@ -17,7 +23,7 @@ async def my_data(call: Call) -> Result:
     wing = call.services.settings.wing(me.wing) if me.wing else None
     lines = [
         call.t("privacy.title"),
-        call.t("privacy.role", role=call.t(f"role.{me.role}")),
+        call.t("privacy.role", role=call.t(ROLE[me.role])),
     ]
     if wing is not None:
         lines.append(call.t("privacy.wing", wing=wing.label(call.lang)))
@@ -60,8 +66,8 @@ def _ask(call: Call, *, edit: bool, wording: str) -> Result:
     what = "privacy.confirm_family" if call.me.role == "family" else "privacy.confirm_member"
     buttons = [
         [
-            call.button(f"privacy.{wording}_yes", LeaveConfirm()),
-            call.button(f"privacy.{wording}_no", LeaveKeep()),
+            call.button(_YES[wording], LeaveConfirm()),
+            call.button(_NO[wording], LeaveKeep()),
         ]
     ]
     return call.reply(what, buttons=buttons, edit=edit)
@@ -76,15 +82,18 @@ async def delete_ask(call: Call, b: DeleteAsk) -> Result:
 
 
 async def leave_confirm(call: Call, b: LeaveConfirm) -> Result:
-    try:
-        left = await council.leave(call.tx, call.services.clock, call.me)
-    except NotAllowed:
-        call.toast = call.t("privacy.ask_admin")
-        return None
-    if not left:
-        call.toast = call.t("common.stale_button")
-        return None
-    return call.reply("privacy.left", edit=True)
+    outcome = await council.leave(call.tx, call.services.clock, call.me)
+    match outcome:
+        case council.Leaving.LEFT:
+            return call.reply("privacy.left", edit=True)
+        case council.Leaving.ASK_ADMIN:
+            call.toast = call.t("privacy.ask_admin")
+            return None
+        case council.Leaving.ALREADY:
+            call.toast = call.t("common.stale_button")
+            return None
+        case _:
+            assert_never(outcome)
 
 
 async def leave_keep(call: Call, b: LeaveKeep) -> Result:

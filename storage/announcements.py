@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from storage.clock import from_db, to_db
 from storage.db import Row, Tx
 
 
@@ -15,7 +17,7 @@ class AnnouncementRow:
     text: str
     status: str
     recipients: int | None
-    created_at: str
+    created_at: datetime
 
 
 _COLUMNS = "id, author_id, audience, text, status, recipients, created_at"
@@ -29,14 +31,14 @@ def _row(row: Row) -> AnnouncementRow:
         row["text"],
         row["status"],
         row["recipients"],
-        row["created_at"],
+        from_db(row["created_at"]),
     )
 
 
-async def add_draft(tx: Tx, *, author_id: int, audience: str, text: str, now: str) -> int:
+async def add_draft(tx: Tx, *, author_id: int, audience: str, text: str, now: datetime) -> int:
     return await tx.insert(
         "INSERT INTO announcement (author_id, audience, text, created_at) VALUES (?, ?, ?, ?)",
-        (author_id, audience, text, now),
+        (author_id, audience, text, to_db(now)),
     )
 
 
@@ -46,13 +48,13 @@ async def get(tx: Tx, announcement_id: int) -> AnnouncementRow | None:
 
 
 async def finish_draft(
-    tx: Tx, announcement_id: int, status: str, now: str, recipients: int | None = None
+    tx: Tx, announcement_id: int, status: str, now: datetime, recipients: int | None = None
 ) -> bool:
     """Move a draft to 'sent' or 'cancelled'; False if a press before this one already did."""
     changed = await tx.execute(
         "UPDATE announcement SET status = ?, done_at = ?, recipients = ?"
         " WHERE id = ? AND status = 'draft'",
-        (status, now, recipients, announcement_id),
+        (status, to_db(now), recipients, announcement_id),
     )
     return changed == 1
 

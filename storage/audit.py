@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from storage.clock import to_db
+from storage.clock import from_db, to_db
 from storage.db import Tx
 
 
 @dataclass(frozen=True)
 class AuditRow:
     id: int
-    at: str
+    at: datetime
     actor_id: int | None
     actor_role: str | None
     action: str
@@ -25,7 +25,7 @@ class AuditRow:
 async def append(
     tx: Tx,
     *,
-    at: str,
+    at: datetime,
     actor_id: int | None,
     actor_role: str | None,
     action: str,
@@ -36,7 +36,7 @@ async def append(
         "INSERT INTO audit_log (at, actor_id, actor_role, action, subject, detail)"
         " VALUES (?, ?, ?, ?, ?, ?)",
         (
-            at,
+            to_db(at),
             actor_id,
             actor_role,
             action,
@@ -63,7 +63,7 @@ async def page(tx: Tx, *, limit: int, before_id: int | None = None) -> list[Audi
     return [
         AuditRow(
             r["id"],
-            r["at"],
+            from_db(r["at"]),
             r["actor_id"],
             r["actor_role"],
             r["action"],

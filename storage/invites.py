@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from storage.clock import from_db, to_db
 from storage.db import Tx
 
 
@@ -13,8 +15,8 @@ class InviteRow:
     role: str
     wing: str | None
     label: str | None
-    expires_at: str
-    used_at: str | None
+    expires_at: datetime
+    used_at: datetime | None
     channel: str | None = None  # None: it may be used on any channel
     person_id: int | None = None  # a link code: one more identity for this existing person
 
@@ -33,15 +35,25 @@ async def add(
     wing: str | None,
     label: str | None,
     created_by: int | None,
-    now: str,
-    expires_at: str,
+    now: datetime,
+    expires_at: datetime,
     channel: str | None = None,
     person_id: int | None = None,
 ) -> int:
     return await tx.insert(
         "INSERT INTO invite (code_hash, role, wing, label, created_by, created_at, expires_at,"
         " channel, person_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (code_hash, role, wing, label, created_by, now, expires_at, channel, person_id),
+        (
+            code_hash,
+            role,
+            wing,
+            label,
+            created_by,
+            to_db(now),
+            to_db(expires_at),
+            channel,
+            person_id,
+        ),
     )
 
 
@@ -58,18 +70,18 @@ async def by_hash(tx: Tx, code_hash: str) -> InviteRow | None:
         row["role"],
         row["wing"],
         row["label"],
-        row["expires_at"],
-        row["used_at"],
+        from_db(row["expires_at"]),
+        None if row["used_at"] is None else from_db(row["used_at"]),
         row["channel"],
         row["person_id"],
     )
 
 
-async def mark_used(tx: Tx, invite_id: int, person_id: int, now: str) -> bool:
+async def mark_used(tx: Tx, invite_id: int, person_id: int, now: datetime) -> bool:
     """True only for the one redemption that wins, even if two arrive at once."""
     changed = await tx.execute(
         "UPDATE invite SET used_at = ?, used_by = ? WHERE id = ? AND used_at IS NULL",
-        (now, person_id, invite_id),
+        (to_db(now), person_id, invite_id),
     )
     return changed == 1
 
@@ -78,18 +90,20 @@ async def mark_used(tx: Tx, invite_id: int, person_id: int, now: str) -> bool:
 # 'telegram' so that callers written before channels keep working.
 
 
-async def record_failure(tx: Tx, tg_user_id: int, now: str, channel: str = "telegram") -> None:
+async def record_failure(tx: Tx, tg_user_id: int, now: datetime, channel: str = "telegram") -> None:
     await tx.execute(
         "INSERT INTO code_attempt (channel, tg_user_id, at) VALUES (?, ?, ?)",
-        (channel, tg_user_id, now),
+        (channel, tg_user_id, to_db(now)),
     )
 
 
-async def failures_since(tx: Tx, tg_user_id: int, since: str, channel: str = "telegram") -> int:
+async def failures_since(
+    tx: Tx, tg_user_id: int, since: datetime, channel: str = "telegram"
+) -> int:
     return int(
         await tx.value(
             "SELECT COUNT(*) FROM code_attempt WHERE channel = ? AND tg_user_id = ? AND at >= ?",
-            (channel, tg_user_id, since),
+            (channel, tg_user_id, to_db(since)),
         )
     )
 
@@ -100,16 +114,16 @@ async def clear_failures(tx: Tx, tg_user_id: int, channel: str = "telegram") -> 
     )
 
 
-async def lock(tx: Tx, tg_user_id: int, until: str, channel: str = "telegram") -> None:
+async def lock(tx: Tx, tg_user_id: int, until: datetime, channel: str = "telegram") -> None:
     await tx.execute(
         "INSERT INTO lockout (channel, tg_user_id, until) VALUES (?, ?, ?)"
         " ON CONFLICT(channel, tg_user_id) DO UPDATE SET until = excluded.until",
-        (channel, tg_user_id, until),
+        (channel, tg_user_id, to_db(until)),
     )
 
 
-async def locked_until(tx: Tx, tg_user_id: int, channel: str = "telegram") -> str | None:
+async def locked_until(tx: Tx, tg_user_id: int, channel: str = "telegram") -> datetime | None:
     value = await tx.value(
         "SELECT until FROM lockout WHERE channel = ? AND tg_user_id = ?", (channel, tg_user_id)
     )
-    return None if value is None else str(value)
+    return None if value is None else from_db(str(value))

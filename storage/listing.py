@@ -4,7 +4,9 @@ other console commands can be given an id."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from storage.clock import from_db
 from storage.db import Tx
 
 
@@ -13,7 +15,7 @@ class Listed:
     id: int
     status: str
     title: str
-    when: str  # closing or starting time, as stored (UTC)
+    when: datetime  # closing or starting time
 
 
 _QUERIES = {
@@ -26,4 +28,4 @@ KINDS = tuple(_QUERIES)
 
 async def listed(tx: Tx, kind: str) -> list[Listed]:
     rows = await tx.all(_QUERIES[kind])
-    return [Listed(r["id"], r["status"], r["title"], r["at"]) for r in rows]
+    return [Listed(r["id"], r["status"], r["title"], from_db(r["at"])) for r in rows]

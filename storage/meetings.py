@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from storage.clock import from_db, to_db
 from storage.db import Row, Tx
@@ -313,7 +313,7 @@ class DecisionRow:
     kind: str
     decision: str
     owner: str
-    due_on: str
+    due_on: date
 
 
 async def put_decision(
@@ -324,7 +324,7 @@ async def put_decision(
     kind: str,
     decision: str,
     owner: str,
-    due_on: str,
+    due_on: date,
     recorded_by: int | None,
     now: datetime,
 ) -> bool:
@@ -332,7 +332,7 @@ async def put_decision(
     changed = await tx.execute(
         "INSERT OR IGNORE INTO meeting_decision (meeting_id, item_id, kind, decision, owner,"
         " due_on, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (meeting_id, item_id, kind, decision, owner, due_on, recorded_by, to_db(now)),
+        (meeting_id, item_id, kind, decision, owner, due_on.isoformat(), recorded_by, to_db(now)),
     )
     return changed == 1
 
@@ -343,4 +343,4 @@ async def decisions(tx: Tx, meeting_id: int) -> list[DecisionRow]:
         " WHERE meeting_id = ? ORDER BY item_id",
         (meeting_id,),
     )
-    return [DecisionRow(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+    return [DecisionRow(r[0], r[1], r[2], r[3], r[4], date.fromisoformat(r[5])) for r in rows]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
+from storage.clock import from_db, to_db
 from storage.db import Tx
 
 # Why a notice was parked, in a handful of kinds: the stored reason is free text from the
@@ -24,8 +26,8 @@ class OutboxFigures:
     channel: str
     by_status: dict[str, int]
     parked_by_reason: dict[str, int]
-    oldest_queued_at: str | None  # created_at of the oldest notice still to send
-    oldest_due_at: str | None  # not_before of the oldest notice due now and not yet sent
+    oldest_queued_at: datetime | None  # created_at of the oldest notice still to send
+    oldest_due_at: datetime | None  # not_before of the oldest notice due now and not yet sent
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ async def _channel_column(tx: Tx) -> bool:
     return any(r["name"] == "channel" for r in rows)
 
 
-async def outbox_figures(tx: Tx, now: str, default_channel: str) -> list[OutboxFigures]:
+async def outbox_figures(tx: Tx, now: datetime, default_channel: str) -> list[OutboxFigures]:
     """Per channel. Each query is answered from the outbox_due (status, not_before) index
     alone until the outbox has a channel column."""
     per_channel = await _channel_column(tx)
@@ -60,15 +62,15 @@ async def outbox_figures(tx: Tx, now: str, default_channel: str) -> list[OutboxF
         f" WHERE status = 'parked' GROUP BY {group}reason"
     ):
         parked.setdefault(channel_of(r), {})[r["reason"]] = int(r["n"])
-    oldest: dict[str, tuple[str | None, str | None]] = {}
+    oldest: dict[str, tuple[datetime | None, datetime | None]] = {}
     for r in await tx.all(
         f"SELECT {group}MIN(created_at) AS queued,"
         " MIN(CASE WHEN not_before <= ? THEN not_before END) AS due"
         " FROM outbox WHERE status IN ('queued','sending')"
         + (" GROUP BY channel" if per_channel else ""),
-        (now,),
+        (to_db(now),),
     ):
-        oldest[channel_of(r)] = (r["queued"], r["due"])
+        oldest[channel_of(r)] = (_time(r["queued"]), _time(r["due"]))
     names = sorted(set(statuses) | {default_channel})
     return [
         OutboxFigures(
@@ -82,7 +84,11 @@ async def outbox_figures(tx: Tx, now: str, default_channel: str) -> list[OutboxF
     ]
 
 
-async def oldest_due(tx: Tx, now: str) -> dict[str, str]:
+def _time(text: str | None) -> datetime | None:
+    return None if text is None else from_db(text)
+
+
+async def oldest_due(tx: Tx, now: datetime) -> dict[str, datetime]:
     """Per channel, when the oldest notice due now and not yet sent came due (the index range
     of due notices only: the health check runs often)."""
     per_channel = await _channel_column(tx)
@@ -91,16 +97,16 @@ async def oldest_due(tx: Tx, now: str) -> dict[str, str]:
         f"SELECT {group}MIN(not_before) AS due FROM outbox"
         " WHERE status IN ('queued','sending') AND not_before <= ?"
         + (" GROUP BY channel" if per_channel else ""),
-        (now,),
+        (to_db(now),),
     )
     return {
-        (str(r["channel"]) if per_channel else ""): str(r["due"])
+        (str(r["channel"]) if per_channel else ""): from_db(str(r["due"]))
         for r in rows
         if r["due"] is not None
     }
 
 
-async def timer_figures(tx: Tx, now: str) -> TimerFigures:
+async def timer_figures(tx: Tx, now: datetime) -> TimerFigures:
     by_kind_status = {
         (r["kind"], r["status"]): int(r["n"])
         for r in await tx.all("SELECT kind, status, COUNT(*) AS n FROM timer GROUP BY kind, status")
@@ -110,13 +116,13 @@ async def timer_figures(tx: Tx, now: str) -> TimerFigures:
         for r in await tx.all(
             "SELECT kind, COUNT(*) AS n FROM timer WHERE status = 'pending' AND due_at <= ?"
             " GROUP BY kind",
-            (now,),
+            (to_db(now),),
         )
     }
     return TimerFigures(by_kind_status, due)
 
 
-def heartbeat(path: Path, now: str, *, timeout_s: float) -> None:
+def heartbeat(path: Path, now: datetime, *, timeout_s: float) -> None:
     """Write the heartbeat row on a connection of its own: proof that the file takes writes
     now, whatever the bot's own connection is doing. Raises sqlite3.Error when it cannot."""
     conn = sqlite3.connect(
@@ -127,7 +133,7 @@ def heartbeat(path: Path, now: str, *, timeout_s: float) -> None:
         conn.execute(
             "INSERT INTO ops_heartbeat (id, beat_at) VALUES (1, ?)"
             " ON CONFLICT (id) DO UPDATE SET beat_at = excluded.beat_at",
-            (now,),
+            (to_db(now),),
         )
         conn.execute("COMMIT")
     finally:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from storage.clock import from_db, to_db
 from storage.db import Tx
 from storage.keys import key_range
 
@@ -21,8 +23,8 @@ class NoticeRow:
     params: dict[str, Any]
     buttons: list[list[dict[str, str]]] | None
     urgent: bool
-    not_before: str
-    expires_at: str | None
+    not_before: datetime
+    expires_at: datetime | None
     status: str
     attempts: int
     channel: str = "telegram"  # the channel it goes out on; chat_id is the id there
@@ -32,6 +34,23 @@ _COLUMNS = (
     "id, key, chat_id, person_id, message, params, buttons, urgent, not_before, expires_at,"
     " status, attempts, channel"
 )
+
+
+def time_param(moment: datetime) -> str:
+    """A time parameter of a notice ({"$dt": ...}): kept in the params as the database writes
+    times, so notices queued by earlier versions still read the same."""
+    return to_db(moment)
+
+
+def param_time(text: str) -> datetime:
+    """The time in a notice's {"$dt": ...} parameter (see time_param)."""
+    return from_db(text)
+
+
+def _at(moment: datetime | str) -> str:
+    # Text passes through for callers in other areas not yet converted to datetime (notices,
+    # the paced drain): drop the str once they pass datetimes.
+    return moment if isinstance(moment, str) else to_db(moment)
 
 
 def _notice(row: Any) -> NoticeRow:
@@ -44,8 +63,8 @@ def _notice(row: Any) -> NoticeRow:
         params=json.loads(row["params"]),
         buttons=json.loads(row["buttons"]) if row["buttons"] else None,
         urgent=bool(row["urgent"]),
-        not_before=row["not_before"],
-        expires_at=row["expires_at"],
+        not_before=from_db(row["not_before"]),
+        expires_at=None if row["expires_at"] is None else from_db(row["expires_at"]),
         status=row["status"],
         attempts=row["attempts"],
         channel=row["channel"],
@@ -62,9 +81,9 @@ async def enqueue(
     params: dict[str, Any],
     buttons: list[list[dict[str, str]]] | None,
     urgent: bool,
-    not_before: str,
-    expires_at: str | None,
-    now: str,
+    not_before: datetime | str,
+    expires_at: datetime | str | None,
+    now: datetime | str,
     channel: str = "telegram",
 ) -> bool:
     """True if queued now; False if a notice with this key was queued before (never twice)."""
@@ -79,9 +98,9 @@ async def enqueue(
             json.dumps(params, ensure_ascii=False, sort_keys=True),
             json.dumps(buttons, ensure_ascii=False) if buttons else None,
             int(urgent),
-            not_before,
-            expires_at,
-            now,
+            _at(not_before),
+            None if expires_at is None else _at(expires_at),
+            _at(now),
             channel,
         ),
     )
@@ -90,7 +109,7 @@ async def enqueue(
 
 async def due(
     tx: Tx,
-    now: str,
+    now: datetime | str,
     limit: int,
     *,
     skip_ids: Collection[int] = (),
@@ -102,7 +121,7 @@ async def due(
     The sender skips the ones it has in flight and the chats it must not write to yet.
     Each channel's sender asks for its own channel's notices only."""
     sql = f"SELECT {_COLUMNS} FROM outbox WHERE status IN ('queued','sending') AND not_before <= ?"
-    params: list[Any] = [now]
+    params: list[Any] = [_at(now)]
     if channel is not None:
         sql += " AND channel = ?"
         params.append(channel)
@@ -125,7 +144,7 @@ async def due(
     return [_notice(r) for r in rows]
 
 
-async def next_due_at(tx: Tx, channel: str | None = None) -> str | None:
+async def next_due_at(tx: Tx, channel: str | None = None) -> datetime | None:
     if channel is None:
         value = await tx.value(
             "SELECT MIN(not_before) FROM outbox WHERE status IN ('queued','sending')"
@@ -136,7 +155,7 @@ async def next_due_at(tx: Tx, channel: str | None = None) -> str | None:
             " AND status IN ('queued','sending')",
             (channel,),
         )
-    return None if value is None else str(value)
+    return None if value is None else from_db(str(value))
 
 
 async def get(tx: Tx, notice_id: int) -> NoticeRow | None:
@@ -194,12 +213,12 @@ async def mark_sending_many(tx: Tx, notice_ids: Collection[int]) -> None:
         )
 
 
-async def mark_sent_many(tx: Tx, sent: list[tuple[int, str, int | None]]) -> None:
+async def mark_sent_many(tx: Tx, sent: list[tuple[int, datetime, int | None]]) -> None:
     """(notice id, when, Telegram message id) for notices Telegram took."""
     await tx.executemany(
         "UPDATE outbox SET status = 'sent', done_at = ?, tg_message_id = ?, last_error = NULL"
         " WHERE id = ?",
-        [(when, message_id, notice_id) for notice_id, when, message_id in sent],
+        [(to_db(when), message_id, notice_id) for notice_id, when, message_id in sent],
     )
 
 
@@ -209,52 +228,55 @@ async def mark_sending(tx: Tx, notice_id: int) -> None:
     )
 
 
-async def mark_sent(tx: Tx, notice_id: int, now: str, tg_message_id: int | None) -> None:
+async def mark_sent(tx: Tx, notice_id: int, now: datetime, tg_message_id: int | None) -> None:
     await tx.execute(
         "UPDATE outbox SET status = 'sent', done_at = ?, tg_message_id = ?, last_error = NULL"
         " WHERE id = ?",
-        (now, tg_message_id, notice_id),
+        (to_db(now), tg_message_id, notice_id),
     )
 
 
-async def retry_later(tx: Tx, notice_id: int, not_before: str, error: str) -> None:
+async def retry_later(tx: Tx, notice_id: int, not_before: datetime, error: str) -> None:
     await tx.execute(
         "UPDATE outbox SET status = 'queued', not_before = ?, last_error = ? WHERE id = ?",
-        (not_before, error[:300], notice_id),
+        (to_db(not_before), error[:300], notice_id),
     )
 
 
-async def hold(tx: Tx, notice_id: int, not_before: str) -> None:
+async def hold(tx: Tx, notice_id: int, not_before: datetime) -> None:
     """Not yet (quiet hours): stays queued, released at not_before."""
     await tx.execute(
-        "UPDATE outbox SET status = 'queued', not_before = ? WHERE id = ?", (not_before, notice_id)
+        "UPDATE outbox SET status = 'queued', not_before = ? WHERE id = ?",
+        (to_db(not_before), notice_id),
     )
 
 
-async def requeue(tx: Tx, notice_id: int, not_before: str, error: str) -> None:
+async def requeue(tx: Tx, notice_id: int, not_before: datetime | str, error: str) -> None:
     """Telegram said wait (429): queued again, and the wait does not use up a try."""
     await tx.execute(
         "UPDATE outbox SET status = 'queued', not_before = ?, last_error = ?,"
         " attempts = MAX(attempts - 1, 0) WHERE id = ?",
-        (not_before, error[:300], notice_id),
+        (_at(not_before), error[:300], notice_id),
     )
 
 
-async def delay_chat(tx: Tx, chat_id: int, not_before: str, channel: str = "telegram") -> None:
+async def delay_chat(
+    tx: Tx, chat_id: int, not_before: datetime | str, channel: str = "telegram"
+) -> None:
     """Hold everything queued to a chat until not_before, so a retried notice keeps its place
     and the one queued after it cannot overtake it."""
     await tx.execute(
         "UPDATE outbox SET not_before = ? WHERE channel = ? AND chat_id = ? AND status = 'queued'"
         " AND not_before < ?",
-        (not_before, channel, chat_id, not_before),
+        (_at(not_before), channel, chat_id, _at(not_before)),
     )
 
 
-async def finish(tx: Tx, notice_id: int, status: str, now: str, reason: str) -> None:
+async def finish(tx: Tx, notice_id: int, status: str, now: datetime, reason: str) -> None:
     """End a notice without sending it: parked (dead letter), dropped (too late) or withdrawn."""
     await tx.execute(
         "UPDATE outbox SET status = ?, done_at = ?, last_error = ? WHERE id = ?",
-        (status, now, reason[:300], notice_id),
+        (status, to_db(now), reason[:300], notice_id),
     )
 
 
@@ -283,16 +305,18 @@ async def urgent_queued_for_chat(tx: Tx, chat_id: int, channel: str) -> list[int
     return [int(r["id"]) for r in rows]
 
 
-async def park_chat(tx: Tx, chat_id: int, now: str, reason: str, channel: str = "telegram") -> int:
+async def park_chat(
+    tx: Tx, chat_id: int, now: datetime, reason: str, channel: str = "telegram"
+) -> int:
     """Everything still queued to a chat that blocked the bot stops here."""
     return await tx.execute(
         "UPDATE outbox SET status = 'parked', done_at = ?, last_error = ?"
         " WHERE channel = ? AND chat_id = ? AND status IN ('queued','sending')",
-        (now, reason, channel, chat_id),
+        (to_db(now), reason, channel, chat_id),
     )
 
 
-async def withdraw_prefix(tx: Tx, key_prefix: str, now: str, reason: str) -> int:
+async def withdraw_prefix(tx: Tx, key_prefix: str, now: datetime | str, reason: str) -> int:
     """Withdraw queued notices whose key starts with a prefix (a cancelled meeting's reminders).
     A key range on the queued rows' key index: the cost follows the notices withdrawn, not the
     outbox's size."""
@@ -300,7 +324,7 @@ async def withdraw_prefix(tx: Tx, key_prefix: str, now: str, reason: str) -> int
     return await tx.execute(
         "UPDATE outbox INDEXED BY outbox_key_queued SET status = 'withdrawn', done_at = ?,"
         " last_error = ? WHERE status = 'queued' AND key >= ? AND key < ?",
-        (now, reason, low, high),
+        (_at(now), reason, low, high),
     )
 
 
@@ -309,13 +333,14 @@ async def counts(tx: Tx) -> dict[str, int]:
     return {r["status"]: r["n"] for r in rows}
 
 
-async def last_parked(tx: Tx, limit: int) -> list[tuple[str, str, str]]:
+async def last_parked(tx: Tx, limit: int) -> list[tuple[str, str, datetime | None]]:
+    """(key, reason, when parked) of the latest dead letters, for the admin's /delivery."""
     rows = await tx.all(
-        "SELECT key, COALESCE(last_error, ''), COALESCE(done_at, '') FROM outbox"
+        "SELECT key, COALESCE(last_error, ''), done_at FROM outbox"
         " WHERE status = 'parked' ORDER BY done_at DESC, id DESC LIMIT ?",
         (limit,),
     )
-    return [(r[0], r[1], r[2]) for r in rows]
+    return [(r[0], r[1], None if r[2] is None else from_db(r[2])) for r in rows]
 
 
 async def unreachable_people(tx: Tx) -> int:

@@ -4,7 +4,7 @@ transaction; the partial unique index makes two latest versions of one item impo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from storage.clock import from_db, to_db
 from storage.db import Row, Tx
@@ -26,7 +26,7 @@ class OutcomeRow:
     reason: str | None
     owner_id: int | None
     owner_name: str | None
-    follow_up_on: str | None  # YYYY-MM-DD, a day in the establishment's zone
+    follow_up_on: date | None  # a day in the establishment's zone
     topic: str
     wing: str
     source: str
@@ -46,7 +46,9 @@ def _outcome(row: Row) -> OutcomeRow:
         reason=row["reason"],
         owner_id=row["owner_id"],
         owner_name=row["owner_name"],
-        follow_up_on=row["follow_up_on"],
+        follow_up_on=None
+        if row["follow_up_on"] is None
+        else date.fromisoformat(row["follow_up_on"]),
         topic=row["topic"],
         wing=row["wing"],
         source=row["source"],
@@ -65,7 +67,7 @@ async def add_version(
     reason: str | None,
     owner_id: int | None,
     owner_name: str | None,
-    follow_up_on: str | None,
+    follow_up_on: date | None,
     topic: str,
     wing: str,
     source: str,
@@ -92,7 +94,7 @@ async def add_version(
             reason,
             owner_id,
             owner_name,
-            follow_up_on,
+            None if follow_up_on is None else follow_up_on.isoformat(),
             topic,
             wing,
             source,

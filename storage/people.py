@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from storage.clock import from_db, to_db
 from storage.db import Row, Tx
 
 _COLUMNS = "id, tg_user_id, role, status, language, language_chosen, wing, label, unreachable"
@@ -94,8 +96,9 @@ async def identities(tx: Tx, person_id: int) -> list[Identity]:
     return [Identity(r[0], r[1], r[2], bool(r[3])) for r in rows]
 
 
-async def add_identity(tx: Tx, person_id: int, channel: str, user_id: int, now: str) -> bool:
+async def add_identity(tx: Tx, person_id: int, channel: str, user_id: int, now: datetime) -> bool:
     """Give a person one more identity. False when that identity already belongs to someone."""
+    stamp = to_db(now)
     owner = await tx.value(
         "SELECT person_id FROM identity WHERE channel = ? AND user_id = ?", (channel, user_id)
     )
@@ -103,7 +106,7 @@ async def add_identity(tx: Tx, person_id: int, channel: str, user_id: int, now: 
         return int(owner) == person_id
     await tx.execute(
         "INSERT INTO identity (person_id, channel, user_id, created_at) VALUES (?, ?, ?, ?)",
-        (person_id, channel, user_id, now),
+        (person_id, channel, user_id, stamp),
     )
     if channel == TELEGRAM:
         await tx.execute(
@@ -112,7 +115,7 @@ async def add_identity(tx: Tx, person_id: int, channel: str, user_id: int, now: 
         )
     await tx.execute(
         "UPDATE person SET last_channel = ?, updated_at = ? WHERE id = ?",
-        (channel, now, person_id),
+        (channel, stamp, person_id),
     )
     return True
 
@@ -130,7 +133,7 @@ async def route(tx: Tx, person_id: int) -> tuple[str, int] | None:
     return None if row is None else (str(row[0]), int(row[1]))
 
 
-async def used_channel(tx: Tx, person_id: int, channel: str, user_id: int, now: str) -> None:
+async def used_channel(tx: Tx, person_id: int, channel: str, user_id: int, now: datetime) -> None:
     """They wrote on this channel: it is the one they used last, and it reaches them again."""
     await tx.execute(
         "UPDATE person SET last_channel = ? WHERE id = ? AND last_channel IS NOT ?",
@@ -142,15 +145,16 @@ async def used_channel(tx: Tx, person_id: int, channel: str, user_id: int, now: 
         (channel, user_id),
     ):
         await tx.execute(
-            "UPDATE person SET unreachable = 0, updated_at = ? WHERE id = ?", (now, person_id)
+            "UPDATE person SET unreachable = 0, updated_at = ? WHERE id = ?",
+            (to_db(now), person_id),
         )
 
 
-async def choose_channel(tx: Tx, person_id: int, channel: str | None, now: str) -> None:
+async def choose_channel(tx: Tx, person_id: int, channel: str | None, now: datetime) -> None:
     """Notices go to this channel from now on (None: the one used last)."""
     await tx.execute(
         "UPDATE person SET chosen_channel = ?, updated_at = ? WHERE id = ?",
-        (channel, now, person_id),
+        (channel, to_db(now), person_id),
     )
 
 
@@ -160,9 +164,10 @@ async def chosen_channel(tx: Tx, person_id: int) -> str | None:
 
 
 async def set_identity_unreachable(
-    tx: Tx, channel: str, user_id: int, unreachable: bool, now: str
+    tx: Tx, channel: str, user_id: int, unreachable: bool, now: datetime | str
 ) -> None:
-    """A 403 on one identity; the person is unreachable only when every identity is."""
+    """A 403 on one identity; the person is unreachable only when every identity is.
+    Text `now` passes through for the sender (bot/delivery.py) until it passes a datetime."""
     person_id = await tx.value(
         "SELECT person_id FROM identity WHERE channel = ? AND user_id = ?", (channel, user_id)
     )
@@ -178,7 +183,7 @@ async def set_identity_unreachable(
         " WHERE person_id = person.id AND unreachable = 0), updated_at = ?"
         " WHERE id = ? AND unreachable IS NOT (NOT EXISTS (SELECT 1 FROM identity"
         " WHERE person_id = person.id AND unreachable = 0))",
-        (now, person_id),
+        (now if isinstance(now, str) else to_db(now), person_id),
     )
 
 
@@ -190,11 +195,12 @@ async def upsert_member(
     wing: str | None,
     label: str | None,
     language: str,
-    now: str,
+    now: datetime,
     channel: str = TELEGRAM,
 ) -> int:
     """Admit a user of a channel (tg_user_id is their id on that channel); a revoked or departed
     person coming back on the same identity gets the same row."""
+    stamp = to_db(now)
     existing = await tx.value(
         "SELECT person_id FROM identity WHERE channel = ? AND user_id = ?", (channel, tg_user_id)
     )
@@ -202,7 +208,7 @@ async def upsert_member(
         await tx.execute(
             "UPDATE person SET role = ?, status = 'active', wing = ?, label = ?, unreachable = 0,"
             " last_channel = ?, updated_at = ? WHERE id = ?",
-            (role, wing, label, channel, now, existing),
+            (role, wing, label, channel, stamp, existing),
         )
         await tx.execute("UPDATE identity SET unreachable = 0 WHERE person_id = ?", (existing,))
         return int(existing)
@@ -216,33 +222,33 @@ async def upsert_member(
             wing,
             label,
             channel,
-            now,
-            now,
+            stamp,
+            stamp,
         ),
     )
     await add_identity(tx, person_id, channel, tg_user_id, now)
     return person_id
 
 
-async def set_language(tx: Tx, person_id: int, language: str, now: str) -> None:
+async def set_language(tx: Tx, person_id: int, language: str, now: datetime) -> None:
     await tx.execute(
         "UPDATE person SET language = ?, language_chosen = 1, updated_at = ? WHERE id = ?",
-        (language, now, person_id),
+        (language, to_db(now), person_id),
     )
 
 
-async def set_status(tx: Tx, person_id: int, status: str, now: str) -> int:
+async def set_status(tx: Tx, person_id: int, status: str, now: datetime) -> int:
     return await tx.execute(
         "UPDATE person SET status = ?, updated_at = ? WHERE id = ? AND status != ?",
-        (status, now, person_id, status),
+        (status, to_db(now), person_id, status),
     )
 
 
-async def set_unreachable(tx: Tx, person_id: int, unreachable: bool, now: str) -> None:
+async def set_unreachable(tx: Tx, person_id: int, unreachable: bool, now: datetime) -> None:
     """The person and every identity of theirs (use set_identity_unreachable for one)."""
     await tx.execute(
         "UPDATE person SET unreachable = ?, updated_at = ? WHERE id = ?",
-        (int(unreachable), now, person_id),
+        (int(unreachable), to_db(now), person_id),
     )
     await tx.execute(
         "UPDATE identity SET unreachable = ? WHERE person_id = ?", (int(unreachable), person_id)
@@ -277,7 +283,9 @@ async def active_with_roles(
 # --- personal data: forgetting a person (docs/PRIVACY.md) -----------------------------------
 
 
-async def forget(tx: Tx, person_id: int, now: str, *, leaving: bool) -> dict[str, int] | None:
+async def forget(
+    tx: Tx, person_id: int, moment: datetime, *, leaving: bool
+) -> dict[str, int] | None:
     """Delete what identifies a person, in the caller's one transaction. leaving=True: an active
     person leaves now (status 'left'); False: the retention sweep forgets someone revoked or left
     long ago (status kept). None when there was nothing to do (already gone or forgotten).
@@ -285,6 +293,7 @@ async def forget(tx: Tx, person_id: int, now: str, *, leaving: bool) -> dict[str
     Kept, without anything that names them: submitted consultation answers (anonymous), items
     they raised (submitter unlinked), their supports and past meeting answers as counts, their
     row in the electorate of a poll still open (turnout must not change), audit lines (ids only)."""
+    now = to_db(moment)
     # Read first: clearing tg_user_id below takes the Telegram identity away (a trigger).
     held = [
         (str(r[0]), int(r[1]))
@@ -389,7 +398,7 @@ async def forget(tx: Tx, person_id: int, now: str, *, leaving: bool) -> dict[str
 class OwnData:
     """Counts of what the bot holds about one person, for /mydata. Never a choice or an answer."""
 
-    joined_at: str
+    joined_at: datetime
     raised: int
     supported: int
     answered_meetings: int
@@ -415,14 +424,14 @@ async def own_data(tx: Tx, person_id: int) -> OwnData:
         (person_id,),
     )
     assert row is not None
-    return OwnData(str(row[0]), *(int(row[i]) for i in range(1, 8)))
+    return OwnData(from_db(str(row[0])), *(int(row[i]) for i in range(1, 8)))
 
 
-async def ended_before(tx: Tx, cutoff: str) -> list[int]:
+async def ended_before(tx: Tx, cutoff: datetime) -> list[int]:
     """People revoked or left before the cutoff whose details are not yet deleted."""
     rows = await tx.all(
         "SELECT id FROM person WHERE status IN ('revoked','left') AND updated_at < ?"
         " AND forgotten_at IS NULL ORDER BY id",
-        (cutoff,),
+        (to_db(cutoff),),
     )
     return [int(r[0]) for r in rows]

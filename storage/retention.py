@@ -1,9 +1,12 @@
-"""The retention sweep's deletions (docs/PRIVACY.md). Each statement is bounded by a cutoff in
-database time text; bot/council/retention.py runs them all in one transaction, once a day.
+"""The retention sweep's deletions (docs/PRIVACY.md). Each statement is bounded by a cutoff
+time; bot/council/retention.py runs them all in one transaction, once a day.
 People are forgotten by storage/people.forget, the same function a leaver goes through."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from storage.clock import to_db
 from storage.db import Tx
 
 _FINISHED = "('sent','parked','dropped','withdrawn')"
@@ -11,9 +14,27 @@ _ENDED_ITEMS = "('closed','declined','merged','answered')"
 
 
 async def sweep(
-    tx: Tx, *, now: str, cutoff: str, attempts_before: str, idle_before: str
+    tx: Tx,
+    *,
+    now: datetime,
+    cutoff: datetime,
+    attempts_before: datetime,
+    idle_before: datetime,
 ) -> dict[str, int]:
     """Delete (or unlink) what is older than the cutoff; counts of rows changed, by kind."""
+    return await _sweep(
+        tx,
+        now=to_db(now),
+        cutoff=to_db(cutoff),
+        attempts_before=to_db(attempts_before),
+        idle_before=to_db(idle_before),
+    )
+
+
+async def _sweep(
+    tx: Tx, *, now: str, cutoff: str, attempts_before: str, idle_before: str
+) -> dict[str, int]:
+    # The statements compare database time text: fixed width, so text order is time order.
     out: dict[str, int] = {}
     # Finished notices hold chat ids and rendered text. Their keys were for events long past,
     # which nothing queues again.

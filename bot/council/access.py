@@ -3,22 +3,23 @@ only as a keyed hash; guessing is locked out, and the lockout is stored so a res
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.config import Settings
 from bot.council import audit, notices, roles
 from bot.council.clock import Clock
+from bot.council.flows import Draft, Flow
 from bot.council.roles import NotAllowed
 from storage import conversation as conversation_store
 from storage import invites as invite_store
 from storage import people
 from storage import safety as safety_store
-from storage.clock import from_db, to_db
 from storage.db import Tx
 from storage.people import PersonRow as Person
 
@@ -52,6 +53,23 @@ async def _code_hash(tx: Tx, code: str) -> str:
     return hmac.new(pepper.encode(), code.encode(), hashlib.sha256).hexdigest()
 
 
+class InviteStep(enum.StrEnum):
+    LABEL = "label"  # a name or note for staff to recognise the invite by (or skipped)
+    CHANNEL = "channel"  # with several channels: the one the code is used on (or any)
+
+
+@dataclass(frozen=True)
+class Inviting(Draft):
+    """/invite in progress: the role picked, its wing, then the label."""
+
+    role: str = ""
+    wing: str | None = None
+    label: str | None = None
+
+
+INVITE = Flow("invite", InviteStep, Inviting)
+
+
 @dataclass(frozen=True)
 class NewInvite:
     code: str
@@ -59,6 +77,29 @@ class NewInvite:
     wing: str | None
     expires_at: datetime
     channel: str | None = None  # None: any channel
+
+
+class InviteCheck(enum.StrEnum):
+    """Whether an invite for this role (wing, channel) may be made by the actor."""
+
+    MAY = "may"
+    NOT_ALLOWED = "not_allowed"  # the actor's role may not invite this role
+    NO_WING = "no_wing"  # a member or chair invite needs a configured wing
+    WRONG_CHANNEL = "wrong_channel"  # no such channel, or it does not admit the role
+
+
+def invite_check(
+    settings: Settings, actor: Person, role: str, wing: str | None, channel: str | None
+) -> InviteCheck:
+    if not roles.may_invite(actor.role, role):
+        return InviteCheck.NOT_ALLOWED
+    if role in roles.WINGED and (wing is None or settings.wing(wing) is None):
+        return InviteCheck.NO_WING
+    if channel is not None:
+        found = settings.channel(channel)
+        if found is None or role not in found.roles:
+            return InviteCheck.WRONG_CHANNEL
+    return InviteCheck.MAY
 
 
 async def create_invite(
@@ -73,14 +114,17 @@ async def create_invite(
     safer_custody: bool = False,
     channel: str | None = None,
 ) -> NewInvite:
-    """An invite for a role, to be used on one channel (None: any channel that admits the role)."""
-    if not roles.may_invite(actor.role, role):
-        raise NotAllowed(f"{actor.role} may not invite {role}")
-    if role in roles.WINGED and (wing is None or settings.wing(wing) is None):
-        raise ValueError("a member or chair invite needs a configured wing")
-    if channel is not None:
-        found = settings.channel(channel)
-        if found is None or role not in found.roles:
+    """An invite for a role, to be used on one channel (None: any channel that admits the role).
+    Handlers ask invite_check first; the server console (python -m bot invite) gets the refusal
+    as an exception it prints."""
+    match invite_check(settings, actor, role, wing, channel):
+        case InviteCheck.MAY:
+            pass
+        case InviteCheck.NOT_ALLOWED:
+            raise NotAllowed(f"{actor.role} may not invite {role}")
+        case InviteCheck.NO_WING:
+            raise ValueError("a member or chair invite needs a configured wing")
+        case InviteCheck.WRONG_CHANNEL:
             raise ValueError(f"the channel {channel} does not admit {role}")
     now = clock.now()
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
@@ -93,8 +137,8 @@ async def create_invite(
         label=label,
         # Id 0 is the server console (python -m bot invite), which is nobody in the person table.
         created_by=actor.id or None,
-        now=to_db(now),
-        expires_at=to_db(expires),
+        now=now,
+        expires_at=expires,
         channel=channel,
     )
     if safer_custody:
@@ -128,12 +172,17 @@ async def create_link(
 ) -> NewInvite:
     """A one-time code that gives an existing person one more identity: used on another channel,
     it joins that identity to the same council record (a member released on licence who moves to
-    Telegram keeps their record). Staff decide this, so the channel's roles do not limit it."""
-    target = await people.by_id(tx, person_id)
-    if target is None or target.status != "active":
-        raise ValueError("no active person with that reference")
-    if not roles.may_invite(actor.role, target.role):
-        raise NotAllowed(f"{actor.role} may not link {target.role}")
+    Telegram keeps their record). Staff decide this, so the channel's roles do not limit it.
+    Handlers ask link_check first; the server console gets the refusal as an exception."""
+    check, target = await link_check(tx, actor=actor, person_id=person_id)
+    match check:
+        case LinkCheck.MAY:
+            assert target is not None
+        case LinkCheck.UNKNOWN:
+            raise ValueError("no active person with that reference")
+        case LinkCheck.NOT_ALLOWED:
+            assert target is not None
+            raise NotAllowed(f"{actor.role} may not link {target.role}")
     if channel is not None and settings.channel(channel) is None:
         raise ValueError(f"there is no channel {channel}")
     now = clock.now()
@@ -146,8 +195,8 @@ async def create_link(
         wing=target.wing,
         label=None,
         created_by=actor.id or None,
-        now=to_db(now),
-        expires_at=to_db(expires),
+        now=now,
+        expires_at=expires,
         channel=channel,
         person_id=target.id,
     )
@@ -163,19 +212,25 @@ async def create_link(
     return NewInvite(code, target.role, target.wing, expires, channel)
 
 
+class Redeemed(enum.StrEnum):
+    """What came of an attempt to join."""
+
+    JOINED = "joined"
+    LINKED = "linked"  # a link code: this identity joined an existing person
+    ALREADY_MEMBER = "already_member"
+    BAD_CODE = "bad_code"
+    LOCKED = "locked"  # too many wrong codes from this identity
+    # Too many wrong codes across the establishment: code entry paused for everyone new.
+    PAUSED = "paused"
+    # The code is good but meant for another channel, or its role does not join on this one.
+    WRONG_CHANNEL = "wrong_channel"
+
+
 @dataclass(frozen=True)
 class Redemption:
-    """What came of an attempt to join. Exactly one field says so."""
-
-    person: Person | None = None
-    already_member: bool = False
-    bad_code: bool = False
-    locked_until: datetime | None = None
-    # Too many wrong codes across the establishment: code entry paused for everyone new.
-    paused_until: datetime | None = None
-    # The code is good but meant for another channel, or its role does not join on this one.
-    wrong_channel: bool = False
-    linked: bool = False  # a link code: this identity joined an existing person
+    result: Redeemed
+    person: Person | None = None  # joined, linked or already a member
+    until: datetime | None = None  # locked or paused until
 
 
 async def lockout_until(
@@ -184,8 +239,7 @@ async def lockout_until(
     until = await invite_store.locked_until(tx, tg_user_id, channel)
     if until is None:
         return None
-    moment = from_db(until)
-    return moment if moment > clock.now() else None
+    return until if until > clock.now() else None
 
 
 async def redeem(
@@ -201,47 +255,47 @@ async def redeem(
     now = clock.now()
     locked = await lockout_until(tx, clock, tg_user_id, channel)
     if locked is not None:
-        return Redemption(locked_until=locked)
+        return Redemption(Redeemed.LOCKED, until=locked)
     existing = await people.by_identity(tx, channel, tg_user_id)
     if existing is not None and existing.status == "active":
-        return Redemption(person=existing, already_member=True)
+        return Redemption(Redeemed.ALREADY_MEMBER, existing)
     paused = await safety_store.pause_until(tx)
     if paused is not None and paused > now:
-        return Redemption(paused_until=paused)
+        return Redemption(Redeemed.PAUSED, until=paused)
 
     code = normalise_code(raw_code)
     invite = None
     if _CODE_SHAPE.match(code):
         invite = await invite_store.by_hash(tx, await _code_hash(tx, code))
-    if invite is None or invite.used_at is not None or from_db(invite.expires_at) <= now:
-        await invite_store.record_failure(tx, tg_user_id, to_db(now), channel)
+    if invite is None or invite.used_at is not None or invite.expires_at <= now:
+        await invite_store.record_failure(tx, tg_user_id, now, channel)
         paused_until = await _establishment_budget(tx, clock, settings)
         if paused_until is not None:
-            return Redemption(paused_until=paused_until)
-        window_start = to_db(now - settings.invites.failure_window)
+            return Redemption(Redeemed.PAUSED, until=paused_until)
+        window_start = now - settings.invites.failure_window
         if (
             await invite_store.failures_since(tx, tg_user_id, window_start, channel)
             >= settings.invites.max_failures
         ):
             until = now + settings.invites.lockout
-            await invite_store.lock(tx, tg_user_id, to_db(until), channel)
-            return Redemption(locked_until=until)
-        return Redemption(bad_code=True)
+            await invite_store.lock(tx, tg_user_id, until, channel)
+            return Redemption(Redeemed.LOCKED, until=until)
+        return Redemption(Redeemed.BAD_CODE)
     here = settings.channel(channel)
     if invite.channel is not None and invite.channel != channel:
         # A real code on the wrong channel: not a guess, so it counts no failure and stays good.
-        return Redemption(wrong_channel=True)
+        return Redemption(Redeemed.WRONG_CHANNEL)
     if invite.person_id is None and (here is None or invite.role not in here.roles):
-        return Redemption(wrong_channel=True)
+        return Redemption(Redeemed.WRONG_CHANNEL)
 
     if invite.person_id is not None:
         target = await people.by_id(tx, invite.person_id)
         if target is None or target.status != "active":
-            return Redemption(bad_code=True)
+            return Redemption(Redeemed.BAD_CODE)
         if existing is not None:
             # This identity belonged to someone who left or was revoked: it cannot be moved.
-            return Redemption(bad_code=True)
-        await people.add_identity(tx, target.id, channel, tg_user_id, to_db(now))
+            return Redemption(Redeemed.BAD_CODE)
+        await people.add_identity(tx, target.id, channel, tg_user_id, now)
         person_id = target.id
         await audit.record(
             tx,
@@ -260,10 +314,10 @@ async def redeem(
             wing=invite.wing,
             label=invite.label,
             language=settings.establishment.default_language,
-            now=to_db(now),
+            now=now,
             channel=channel,
         )
-    if not await invite_store.mark_used(tx, invite.id, person_id, to_db(now)):
+    if not await invite_store.mark_used(tx, invite.id, person_id, now):
         raise RuntimeError(
             "invite used twice in one transaction"
         )  # the lock makes this unreachable
@@ -282,7 +336,7 @@ async def redeem(
         )
     person = await people.by_id(tx, person_id)
     assert person is not None
-    return Redemption(person=person, linked=invite.person_id is not None)
+    return Redemption(Redeemed.LINKED if invite.person_id is not None else Redeemed.JOINED, person)
 
 
 async def _establishment_budget(tx: Tx, clock: Clock, settings: Settings) -> datetime | None:
@@ -299,7 +353,8 @@ async def _establishment_budget(tx: Tx, clock: Clock, settings: Settings) -> dat
             await notices.notify(
                 tx,
                 clock,
-                key=f"invites:paused:{to_db(now)}:{admin.id}",
+                # One alert per pause and admin: the moment it started names the pause.
+                key=f"invites:paused:{now.astimezone(UTC).isoformat()}:{admin.id}",
                 person=admin,
                 message="safety.invites_paused",
                 params={"until": notices.when(until), "count": failures},
@@ -312,7 +367,7 @@ async def _establishment_budget(tx: Tx, clock: Clock, settings: Settings) -> dat
             actor_role=None,
             action="invites.paused",
             subject="invites",
-            detail={"failures": failures, "until": to_db(until)},
+            detail={"failures": failures, "until": until},
         )
     return until
 
@@ -326,7 +381,7 @@ async def admit_configured_admin(
     existing = await people.by_identity(tx, channel, tg_user_id)
     if existing is not None and existing.status == "active" and existing.role == roles.ADMIN:
         return existing
-    now = to_db(clock.now())
+    now = clock.now()
     person_id = await people.upsert_member(
         tx,
         tg_user_id=tg_user_id,
@@ -358,30 +413,40 @@ async def load(tx: Tx, tg_user_id: int, channel: str = people.TELEGRAM) -> Perso
 
 
 async def choose_language(tx: Tx, clock: Clock, person: Person, language: str) -> Person:
-    await people.set_language(tx, person.id, language, to_db(clock.now()))
+    await people.set_language(tx, person.id, language, clock.now())
     updated = await people.by_id(tx, person.id)
     assert updated is not None
     return updated
+
+
+class Revoked(enum.StrEnum):
+    """What came of a press on "remove"."""
+
+    REVOKED = "revoked"
+    UNKNOWN = "unknown"
+    SELF = "self"
+    NOT_ALLOWED = "not_allowed"
+    ALREADY = "already"
 
 
 @dataclass(frozen=True)
 class Revocation:
     done: bool
     target: Person | None
-    reason: str  # "revoked", "unknown", "self", "not_allowed", "already"
+    reason: Revoked
 
 
 async def revoke(tx: Tx, clock: Clock, *, actor: Person, target_id: int) -> Revocation:
     target = await people.by_id(tx, target_id)
     if target is None:
-        return Revocation(False, None, "unknown")
+        return Revocation(False, None, Revoked.UNKNOWN)
     if target.id == actor.id:
-        return Revocation(False, target, "self")
+        return Revocation(False, target, Revoked.SELF)
     if not roles.may_revoke(actor.role, target.role):
-        return Revocation(False, target, "not_allowed")
+        return Revocation(False, target, Revoked.NOT_ALLOWED)
     if target.status != "active":
-        return Revocation(False, target, "already")
-    await people.set_status(tx, target.id, "revoked", to_db(clock.now()))
+        return Revocation(False, target, Revoked.ALREADY)
+    await people.set_status(tx, target.id, "revoked", clock.now())
     await conversation_store.clear(tx, target.id)
     # An office holder's seat empties: staff are prompted to hold a by-election (issue 16).
     from bot.council import elections  # here, not at the top: elections imports this module
@@ -396,4 +461,78 @@ async def revoke(tx: Tx, clock: Clock, *, actor: Person, target_id: int) -> Revo
         subject=person_ref(target.id),
         detail={"role": target.role},
     )
-    return Revocation(True, target, "revoked")
+    return Revocation(True, target, Revoked.REVOKED)
+
+
+class RevokeCheck(enum.StrEnum):
+    """Whether the actor may be asked to confirm removing this person."""
+
+    MAY = "may"
+    UNKNOWN = "unknown"  # no such person, or no longer active
+    NOT_ALLOWED = "not_allowed"  # themselves, or a role theirs may not remove
+
+
+async def revoke_check(
+    tx: Tx, *, actor: Person, target_id: int
+) -> tuple[RevokeCheck, Person | None]:
+    target = await people.by_id(tx, target_id)
+    if target is None or target.status != "active":
+        return RevokeCheck.UNKNOWN, None
+    if target.id == actor.id or not roles.may_revoke(actor.role, target.role):
+        return RevokeCheck.NOT_ALLOWED, target
+    return RevokeCheck.MAY, target
+
+
+@dataclass(frozen=True)
+class Roll:
+    """One page of the active people, the number in all, and who are safer-custody contacts."""
+
+    total: int
+    people: list[Person]
+    contacts: set[int]
+
+
+async def roll(tx: Tx, *, page: int, size: int) -> Roll:
+    return Roll(
+        total=await people.count_active(tx),
+        people=await people.active_page(tx, limit=size, offset=page * size),
+        contacts=await safety_store.contact_ids(tx),
+    )
+
+
+# --- channels a person is known on (docs/CHANNELS.md) -------------------------------------------
+
+
+class LinkCheck(enum.StrEnum):
+    """Whether the actor may give this person one more identity (/link)."""
+
+    MAY = "may"
+    UNKNOWN = "unknown"
+    NOT_ALLOWED = "not_allowed"
+
+
+async def link_check(tx: Tx, *, actor: Person, person_id: int) -> tuple[LinkCheck, Person | None]:
+    target = await people.by_id(tx, person_id)
+    if target is None or target.status != "active":
+        return LinkCheck.UNKNOWN, None
+    if not roles.may_invite(actor.role, target.role):
+        return LinkCheck.NOT_ALLOWED, target
+    return LinkCheck.MAY, target
+
+
+async def channels_of(tx: Tx, person_id: int) -> list[str]:
+    """The channels the person is known on, oldest identity first."""
+    return [i.channel for i in await people.identities(tx, person_id)]
+
+
+async def chosen_channel(tx: Tx, person_id: int) -> str | None:
+    return await people.chosen_channel(tx, person_id)
+
+
+async def choose_channel(tx: Tx, clock: Clock, person: Person, channel: str | None) -> bool:
+    """Notices go to this channel from now on (None: the one used last). False when the person
+    is not known on it (an old button)."""
+    if channel is not None and channel not in await channels_of(tx, person.id):
+        return False
+    await people.choose_channel(tx, person.id, channel, clock.now())
+    return True

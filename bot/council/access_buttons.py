@@ -5,6 +5,7 @@ and wire formats are the ones packed by hand before, so buttons already in chats
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from bot.council.buttons import ButtonData
 
@@ -23,9 +24,14 @@ class MenuSection(ButtonData, prefix="mgrp"):
     section: str
 
 
+Language = Literal["en", "cy"]
+# The languages a person may pick: bot.i18n.LANGUAGES, typed (a test keeps the two the same).
+LANGUAGES: tuple[Language, ...] = ("en", "cy")
+
+
 @dataclass(frozen=True)
 class PickLanguage(ButtonData, prefix="lang"):
-    lang: str
+    lang: Language  # another is forged or old data, answered "stale" by the wrapper
 
 
 # --- invites, people, revoking, audit ---------------------------------------------------------

@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.council import audit, notices, roles, safeguarding
 from bot.council.access import Person, person_ref
 from bot.council.clock import Clock
+from bot.council.ids import Ids
 from bot.council.notices import ButtonSpec
 from bot.council.roles import NotAllowed
 from bot.council.text import Cleaned, clean
@@ -53,6 +54,8 @@ STATUSES = (
     OUTCOME_POSTED,
     CLOSED,
 )
+STATUS_IDS = Ids("agenda.status.{}", STATUSES)
+STAFF_STATUS_IDS = Ids("reader.status_staff.{}", STATUSES)
 
 # The only status changes that can happen. Anything else is refused.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -576,7 +579,7 @@ async def move(
         action=f"agenda.{new}",
         message="agenda.notice.status",
         fields=fields,
-        params={"status": notices.catalogue(f"agenda.status.{new}")},
+        params={"status": notices.catalogue(STATUS_IDS[new])},
     )
 
 
@@ -692,7 +695,7 @@ async def _tell(
                 message="agenda.notice.paper",
                 params={
                     **base,
-                    "status": notices.catalogue(f"reader.status_staff.{item.status}"),
+                    "status": notices.catalogue(STAFF_STATUS_IDS[item.status]),
                     "detail": _detail(params),
                 },
                 buttons=buttons,

@@ -15,10 +15,8 @@ from bot.council.buttons import ButtonData
 from bot.council.clock import Clock
 from bot.council.flows import Draft as FlowDraft
 from bot.council.flows import Flow
-from bot.council.roles import NotAllowed
 from storage import announcements as store
 from storage import people
-from storage.clock import from_db, to_db
 from storage.db import Tx
 
 Audience = Literal["members", "families", "staff", "everyone"]
@@ -76,22 +74,35 @@ async def audience(tx: Tx, name: str, *, actor: Person) -> list[Person]:
     return [p for p in found if p.id != actor.id and not p.unreachable]
 
 
+class Drafting(enum.StrEnum):
+    """What came of the words for an announcement."""
+
+    PREVIEW = "preview"  # a draft to confirm, reaching `count` people
+    NOBODY = "nobody"  # the audience reaches nobody now
+    UNKNOWN_AUDIENCE = "unknown_audience"  # an old or damaged flow
+    NOT_ALLOWED = "not_allowed"
+
+
 @dataclass(frozen=True)
 class Draft:
-    id: int
-    audience: str
-    text: str
-    count: int
+    result: Drafting
+    id: int = 0
+    audience: str = ""
+    text: str = ""
+    count: int = 0
 
 
 async def draft(tx: Tx, clock: Clock, *, actor: Person, audience_name: str, text: str) -> Draft:
     if actor.role not in MAY_ANNOUNCE:
-        raise NotAllowed(actor.role)
+        return Draft(Drafting.NOT_ALLOWED)
+    if audience_name not in AUDIENCES:
+        return Draft(Drafting.UNKNOWN_AUDIENCE)
     reached = await audience(tx, audience_name, actor=actor)
     draft_id = await store.add_draft(
-        tx, author_id=actor.id, audience=audience_name, text=text, now=to_db(clock.now())
+        tx, author_id=actor.id, audience=audience_name, text=text, now=clock.now()
     )
-    return Draft(draft_id, audience_name, text, len(reached))
+    result = Drafting.PREVIEW if reached else Drafting.NOBODY
+    return Draft(result, draft_id, audience_name, text, len(reached))
 
 
 class Result(enum.StrEnum):
@@ -104,6 +115,7 @@ class Result(enum.StrEnum):
     NOT_YOURS = "not_yours"
     UNKNOWN = "unknown"
     NOBODY = "nobody"
+    NOT_ALLOWED = "not_allowed"
 
 
 @dataclass(frozen=True)
@@ -118,7 +130,7 @@ async def send(
     tx: Tx, clock: Clock, settings: Settings, *, actor: Person, draft_id: int
 ) -> Outcome:
     if actor.role not in MAY_ANNOUNCE:
-        raise NotAllowed(actor.role)
+        return Outcome(Result.NOT_ALLOWED)
     row = await store.get(tx, draft_id)
     if row is None:
         return Outcome(Result.UNKNOWN)
@@ -128,15 +140,15 @@ async def send(
         done = Result.ALREADY if row.status == "sent" else Result.CANCELLED
         return Outcome(done, row.recipients or 0)
     now = clock.now()
-    if now - from_db(row.created_at) > DRAFT_LIFETIME:
-        await store.finish_draft(tx, row.id, "cancelled", to_db(now))
+    if now - row.created_at > DRAFT_LIFETIME:
+        await store.finish_draft(tx, row.id, "cancelled", now)
         return Outcome(Result.EXPIRED)
     reached = await audience(tx, row.audience, actor=actor)
     if not reached:
-        await store.finish_draft(tx, row.id, "cancelled", to_db(now), 0)
+        await store.finish_draft(tx, row.id, "cancelled", now, 0)
         return Outcome(Result.NOBODY)
     # Claimed first: a second press (or a concurrent one) finds it sent and queues nothing.
-    if not await store.finish_draft(tx, row.id, "sent", to_db(now)):
+    if not await store.finish_draft(tx, row.id, "sent", now):
         return Outcome(Result.ALREADY)
     # Each reader gets the words in their language (or the first language's, marked).
     text = content.param(
@@ -172,6 +184,6 @@ async def cancel(tx: Tx, clock: Clock, *, actor: Person, draft_id: int) -> Outco
         return Outcome(Result.UNKNOWN)
     if row.author_id != actor.id:
         return Outcome(Result.NOT_YOURS)
-    if not await store.finish_draft(tx, row.id, "cancelled", to_db(clock.now())):
+    if not await store.finish_draft(tx, row.id, "cancelled", clock.now()):
         return Outcome(Result.ALREADY if row.status == "sent" else Result.CANCELLED)
     return Outcome(Result.CANCELLED)

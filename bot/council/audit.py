@@ -6,8 +6,10 @@ from typing import Any
 
 from bot.council.clock import Clock
 from storage import audit as audit_store
-from storage.clock import to_db
+from storage.audit import AuditRow
 from storage.db import Tx
+
+__all__ = ["AuditRow"]
 
 
 async def record(
@@ -23,10 +25,15 @@ async def record(
     # Never pass a ballot choice, free text of a vote or an invite code in detail.
     await audit_store.append(
         tx,
-        at=to_db(clock.now()),
+        at=clock.now(),
         actor_id=actor_id,
         actor_role=actor_role,
         action=action,
         subject=subject,
         detail=detail or {},
     )
+
+
+async def page(tx: Tx, *, limit: int, before_id: int | None = None) -> list[AuditRow]:
+    """The newest lines first, older than before_id when given."""
+    return await audit_store.page(tx, limit=limit, before_id=before_id)

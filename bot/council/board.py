@@ -73,9 +73,7 @@ async def gather(
             did=await _in_each_language(tx, settings, e.outcome.id, e.outcome.text),
             reason=e.outcome.reason,
             owner=e.owner,
-            follow_up_on=(
-                date.fromisoformat(e.outcome.follow_up_on) if e.outcome.follow_up_on else None
-            ),
+            follow_up_on=e.outcome.follow_up_on,
         )
         for e in page.entries
     ]

@@ -20,6 +20,7 @@ from bot.council import audit, content, election_buttons, flows, notices, roles,
 from bot.council.access import Person, person_ref
 from bot.council.clock import Clock
 from bot.council.count import IRV, STV, Count, count
+from bot.council.ids import Ids
 from bot.council.notices import ButtonSpec
 from bot.council.paper_polls import PaperMark
 from bot.council.text import Cleaned, clean
@@ -27,7 +28,6 @@ from storage import content as content_store
 from storage import elections as store
 from storage import people as people_store
 from storage import timers as timer_store
-from storage.clock import to_db
 from storage.db import Database, Tx
 from storage.elections import CandidateRow, ElectionRow, OfficeRow, TermRow
 from storage.timers import TimerRow
@@ -464,8 +464,8 @@ async def call_election(
             ],
             "electors": sizes,
             "seconders": draft.seconders,
-            "nominations_close_at": to_db(draft.nominations_close_at),
-            "voting_closes_at": to_db(draft.voting_closes_at),
+            "nominations_close_at": draft.nominations_close_at,
+            "voting_closes_at": draft.voting_closes_at,
         },
     )
     return Called(Calling.CALLED, election_id, len(per_person))
@@ -489,10 +489,8 @@ def ref(election_id: int) -> str:
 
 def _checksum(election: ElectionRow) -> str:
     # Times only: the status moves on as the election does, and each timer checks it itself.
-    # In the stored text form, as the first version did, so timers already queued still match.
-    return timers.checksum_of(
-        to_db(election.nominations_close_at), to_db(election.voting_closes_at)
-    )
+    # checksum_of writes times in their stored text form, so timers already queued still match.
+    return timers.checksum_of(election.nominations_close_at, election.voting_closes_at)
 
 
 async def _timer_checksum(tx: Tx, timer: TimerRow) -> str | None:
@@ -1092,7 +1090,7 @@ async def count_election(
                 kind=TERM_KIND,
                 subject_id=term_id,
                 due_at=max(now, ends - settings.election_term_reminder),
-                checksum=timers.checksum_of(term_id, to_db(ends)),
+                checksum=timers.checksum_of(term_id, ends),
             )
         fresh = await store.office(tx, office.id)
         assert fresh is not None
@@ -1253,7 +1251,10 @@ async def _fire_term(tx: Tx, clock: Clock, settings: Settings, timer: TimerRow) 
 
 async def _term_checksum(tx: Tx, timer: TimerRow) -> str | None:
     term = await store.term(tx, timer.subject_id)
-    return None if term is None else timers.checksum_of(term.id, to_db(term.ends_at))
+    return None if term is None else timers.checksum_of(term.id, term.ends_at)
+
+
+_WHY_IDS = Ids("elections.why_{}", ("left", "revoked", "term"))
 
 
 async def seat_vacated(tx: Tx, clock: Clock, person_id: int, reason: str) -> int:
@@ -1272,7 +1273,7 @@ async def seat_vacated(tx: Tx, clock: Clock, person_id: int, reason: str) -> int
                 params={
                     "office": term.office_name,
                     "name": label or person_ref(person_id),
-                    "why": notices.catalogue(f"elections.why_{reason}"),
+                    "why": notices.catalogue(_WHY_IDS[reason]),
                 },
                 person=staff,
                 buttons=election_buttons.by_election_buttons(term.office_id),

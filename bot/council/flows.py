@@ -31,7 +31,6 @@ from datetime import datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
 from storage import conversation
-from storage.clock import to_db
 from storage.conversation import ConversationRow
 from storage.db import Tx
 
@@ -99,7 +98,7 @@ class Flow(Generic[StepT, DraftT]):
         return None if draft is None else At(step, draft)
 
     async def save(self, tx: Tx, person_id: int, step: StepT, draft: DraftT, now: datetime) -> None:
-        await conversation.put(tx, person_id, self.name, step.value, draft.to_data(), to_db(now))
+        await conversation.put(tx, person_id, self.name, step.value, draft.to_data(), now)
 
     @staticmethod
     async def end(tx: Tx, person_id: int) -> bool:

@@ -3,13 +3,14 @@ The row is written in the caller's transaction, so the change and its notice com
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from bot.council.clock import Clock
 from storage import outbox
 from storage import people as people_store
-from storage.clock import to_db
+from storage import timers as timer_store
 from storage.db import Tx
 from storage.people import PersonRow
 
@@ -55,9 +56,9 @@ async def notify(
         params=params or {},
         buttons=buttons,
         urgent=urgent,
-        not_before=to_db(not_before or now),
-        expires_at=None if expires_at is None else to_db(expires_at),
-        now=to_db(now),
+        not_before=not_before or now,
+        expires_at=expires_at,
+        now=now,
         channel=channel or people_store.TELEGRAM,
     )
     if queued:
@@ -73,12 +74,37 @@ async def route(tx: Tx, person: PersonRow) -> tuple[str, int] | None:
 
 async def withdraw(tx: Tx, clock: Clock, key_prefix: str, reason: str) -> int:
     """Withdraw still-queued notices (a cancelled meeting's reminders)."""
-    return await outbox.withdraw_prefix(tx, key_prefix, to_db(clock.now()), reason)
+    return await outbox.withdraw_prefix(tx, key_prefix, clock.now(), reason)
+
+
+@dataclass(frozen=True)
+class DeliveryState:
+    """The admin's /delivery view: notices and timers by status, people the sender cannot
+    reach, and the last parked notices (key, reason, when parked)."""
+
+    notices: dict[str, int]
+    timers: dict[str, int]
+    unreachable: int
+    parked: list[tuple[str, str, datetime | None]]
+
+
+async def delivery_state(tx: Tx, parked: int) -> DeliveryState:
+    return DeliveryState(
+        notices=await outbox.counts(tx),
+        timers=await timer_store.counts(tx),
+        unreachable=await outbox.unreachable_people(tx),
+        parked=await outbox.last_parked(tx, parked),
+    )
+
+
+async def waiting_by_channel(tx: Tx) -> dict[str, int]:
+    """Notices still to send, per channel."""
+    return await outbox.waiting_by_channel(tx)
 
 
 def when(moment: datetime) -> dict[str, str]:
     """A time parameter, formatted in the recipient's language and the establishment's zone."""
-    return {"$dt": to_db(moment)}
+    return {"$dt": outbox.time_param(moment)}
 
 
 def labelled(labels: dict[str, str]) -> dict[str, dict[str, str]]:

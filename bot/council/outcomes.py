@@ -22,6 +22,7 @@ from bot.council import agenda, audit, content, notices, roles, timers
 from bot.council.access import Person, person_ref
 from bot.council.agenda import Verdict
 from bot.council.clock import Clock
+from bot.council.ids import Ids
 from bot.council.roles import NotAllowed
 from bot.council.text import Cleaned, clean
 from storage import agenda as agenda_store
@@ -40,6 +41,9 @@ PARTLY = "partly_resolved"
 NOT_POSSIBLE = "not_possible"
 IN_PROGRESS = "in_progress"
 KINDS = (RESOLVED, PARTLY, NOT_POSSIBLE, IN_PROGRESS)
+KIND_IDS = Ids("outcomes.kind.{}", KINDS)
+NOTICE_IDS = Ids("outcomes.notice.{}", KINDS)
+SUPPORTER_NOTICE_IDS = Ids("outcomes.notice.{}_supporter", KINDS)
 # These end the item: it moves on to closed (the agenda's table allows it from both roads).
 FINAL = frozenset({RESOLVED, NOT_POSSIBLE})
 
@@ -251,9 +255,7 @@ async def post(
             else None
         ),
         follow_up_on=(
-            posting.follow_up_on.isoformat()
-            if posting.kind == IN_PROGRESS and posting.follow_up_on
-            else None
+            posting.follow_up_on if posting.kind == IN_PROGRESS and posting.follow_up_on else None
         ),
         topic=item.topic,
         wing=item.wing,
@@ -284,7 +286,7 @@ async def post(
             "source": source,
             "from": item.status,
             "to": current,
-            **({"follow_up_on": outcome.follow_up_on} if outcome.follow_up_on else {}),
+            **({"follow_up_on": outcome.follow_up_on.isoformat()} if outcome.follow_up_on else {}),
             **({"owner": person_ref(owner_id)} if owner_id else {}),
         },
     )
@@ -320,8 +322,8 @@ async def staff_owner(tx: Tx, person_id: int) -> Person | None:
     return owner
 
 
-def day(value: str | None) -> dict[str, str] | str:
-    return {"$day": value} if value else ""
+def day(value: date | None) -> dict[str, str] | str:
+    return {"$day": value.isoformat()} if value else ""
 
 
 async def notice_params(tx: Tx, settings: Settings, outcome: OutcomeRow) -> dict[str, Any]:
@@ -332,7 +334,7 @@ async def notice_params(tx: Tx, settings: Settings, outcome: OutcomeRow) -> dict
     return {
         "ref": agenda.ref(outcome.item_id),
         "topic": agenda.topic_param(settings, outcome.topic),
-        "kind": notices.catalogue(f"outcomes.kind.{outcome.kind}"),
+        "kind": notices.catalogue(KIND_IDS[outcome.kind]),
         "text": await words("text", outcome.text),
         "reason": await words("reason", outcome.reason) if outcome.reason else "",
         "owner": await owner_label(tx, outcome),
@@ -365,7 +367,7 @@ async def _tell(
                 clock,
                 key=f"{key}:{submitter.id}",
                 person=submitter,
-                message=f"outcomes.notice.{outcome.kind}",
+                message=NOTICE_IDS[outcome.kind],
                 params=params,
             )
     if item.keyed_in and item.keyed_by is not None and item.keyed_by not in told:
@@ -392,7 +394,7 @@ async def _tell(
             clock,
             key=f"{key}:{supporter.id}",
             person=supporter,
-            message=f"outcomes.notice.{outcome.kind}_supporter",
+            message=SUPPORTER_NOTICE_IDS[outcome.kind],
             params=params,
         )
 
@@ -400,12 +402,13 @@ async def _tell(
 # --- follow-ups that chase themselves -----------------------------------------------------------
 
 
-def follow_up_moment(settings: Settings, day_text: str) -> datetime:
+def follow_up_moment(settings: Settings, day: date) -> datetime:
     zone = settings.establishment.timezone
-    return datetime.combine(date.fromisoformat(day_text), FOLLOW_UP_AT, tzinfo=zone)
+    return datetime.combine(day, FOLLOW_UP_AT, tzinfo=zone)
 
 
 def chase_checksum(outcome: OutcomeRow) -> str:
+    # A day as YYYY-MM-DD (str of a date), as it was stored: waiting chases still match.
     return timers.checksum_of(outcome.id, outcome.kind, outcome.follow_up_on)
 
 

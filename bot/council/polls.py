@@ -23,7 +23,6 @@ from bot.council.notices import ButtonSpec
 from bot.council.text import Cleaned, clean
 from storage import people as people_store
 from storage import polls as poll_store
-from storage.clock import to_db
 from storage.db import Database, Tx
 from storage.polls import PollRow
 from storage.timers import TimerRow
@@ -282,7 +281,7 @@ async def open_poll(
             "wing": draft.wing,
             "options": len(draft.options),
             "multiple": bool(draft.multiple),
-            "closes_at": to_db(closes),
+            "closes_at": closes,
             "electorate": size,
         },
     )
@@ -449,7 +448,7 @@ async def cast(
 
 def _checksum(poll: PollRow) -> str:
     # In the stored text form, as the first version did, so timers already queued still match.
-    return timers.checksum_of(to_db(poll.closes_at), poll.status)
+    return timers.checksum_of(poll.closes_at, poll.status)
 
 
 async def _timer_checksum(tx: Tx, timer: TimerRow) -> str | None:

@@ -4,6 +4,7 @@ removed by an admin instead, since their actions are part of the audit trail."""
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import date
 
@@ -11,9 +12,7 @@ from bot.config import Settings
 from bot.council import audit, roles
 from bot.council.access import Person, person_ref
 from bot.council.clock import Clock
-from bot.council.roles import NotAllowed
 from storage import people
-from storage.clock import from_db, to_db
 from storage.db import Tx
 from storage.people import OwnData
 
@@ -33,22 +32,29 @@ class MyData:
 
 async def my_data(tx: Tx, settings: Settings, person: Person) -> MyData:
     counts = await people.own_data(tx, person.id)
-    joined = from_db(counts.joined_at).astimezone(settings.establishment.timezone).date()
+    joined = counts.joined_at.astimezone(settings.establishment.timezone).date()
     return MyData(person, joined, counts)
 
 
-async def leave(tx: Tx, clock: Clock, person: Person) -> bool:
-    """Access ends and personal details are deleted (storage/people.forget). False when there
-    was nothing left to delete (a second press)."""
+class Leaving(enum.StrEnum):
+    """What came of a press on "delete my details"."""
+
+    LEFT = "left"
+    ALREADY = "already"  # nothing left to delete (a second press)
+    ASK_ADMIN = "ask_admin"  # staff, observers and admins are removed by an admin
+
+
+async def leave(tx: Tx, clock: Clock, person: Person) -> Leaving:
+    """Access ends and personal details are deleted (storage/people.forget)."""
     if not may_leave(person):
-        raise NotAllowed(f"{person.role} is removed by an admin")
+        return Leaving.ASK_ADMIN
     # An office holder's seat empties first, while their name is still known (issue 16).
     from bot.council import elections  # here, not at the top: elections imports access
 
     await elections.seat_vacated(tx, clock, person.id, "left")
-    outcome = await people.forget(tx, person.id, to_db(clock.now()), leaving=True)
+    outcome = await people.forget(tx, person.id, clock.now(), leaving=True)
     if outcome is None:
-        return False
+        return Leaving.ALREADY
     await audit.record(
         tx,
         clock,
@@ -58,4 +64,4 @@ async def leave(tx: Tx, clock: Clock, person: Person) -> bool:
         subject=person_ref(person.id),
         detail={"notices_dropped": outcome["dropped"]},
     )
-    return True
+    return Leaving.LEFT

@@ -11,7 +11,6 @@ from bot.council import audit, scheme_requests, timers
 from bot.council.clock import Clock
 from storage import people
 from storage import retention as store
-from storage.clock import to_db
 from storage.db import Database, Tx
 from storage.timers import TimerRow
 
@@ -26,19 +25,19 @@ CHECKSUM = timers.checksum_of(KIND)
 async def sweep(tx: Tx, clock: Clock, settings: Settings) -> dict[str, int]:
     """Remove what is older than the retention period; one audit line with the counts."""
     now = clock.now()
-    cutoff = to_db(now - settings.retention)
+    cutoff = now - settings.retention
     counts: dict[str, int] = {"people": 0}
     # People revoked or left before the cutoff: deleted exactly as if they had left now.
     for person_id in await people.ended_before(tx, cutoff):
-        if await people.forget(tx, person_id, to_db(now), leaving=False) is not None:
+        if await people.forget(tx, person_id, now, leaving=False) is not None:
             counts["people"] += 1
     counts.update(
         await store.sweep(
             tx,
-            now=to_db(now),
+            now=now,
             cutoff=cutoff,
-            attempts_before=to_db(now - settings.invites.failure_window),
-            idle_before=to_db(now - CONVERSATION_IDLE),
+            attempts_before=now - settings.invites.failure_window,
+            idle_before=now - CONVERSATION_IDLE,
         )
     )
     # Peer scheme requests have their own, shorter period: reduced to counts (docs/SCHEMES.md).

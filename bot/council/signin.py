@@ -4,26 +4,32 @@ the channel keeps PIN hashes in its own file; the council only says who the code
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
+from typing import assert_never
 
 from bot.config import Settings
 from bot.council import access, audit
 from bot.council.clock import Clock
 from storage import invites as invite_store
 from storage import people
-from storage.clock import from_db, to_db
 from storage.db import Tx
 
-JOINED = "joined"
-RESET = "reset"
-BAD_CODE = "bad_code"
-LOCKED = "locked"
-NOT_MEMBER = "not_member"
+
+class SignIn(enum.StrEnum):
+    """What came of a code typed on the in-cell sign-in page (the values are what the page's
+    gate, bot/local/signin.py, reads)."""
+
+    JOINED = "joined"
+    RESET = "reset"
+    BAD_CODE = "bad_code"
+    LOCKED = "locked"
+    NOT_MEMBER = "not_member"
 
 
 @dataclass(frozen=True)
 class SignInOutcome:
-    result: str  # one of the constants above
+    result: SignIn
     reference: str | None = None  # the person's reference (P-0042), what they type to sign in
     language: str = "en"
     role: str = ""
@@ -50,12 +56,18 @@ async def join(
         raw_code=raw_code,
         channel=channel_name(settings),
     )
-    if outcome.locked_until is not None:
-        return SignInOutcome(LOCKED)
-    if outcome.person is None or outcome.bad_code:
-        return SignInOutcome(BAD_CODE)
+    match outcome.result:
+        case access.Redeemed.LOCKED:
+            return SignInOutcome(SignIn.LOCKED)
+        case access.Redeemed.BAD_CODE | access.Redeemed.PAUSED | access.Redeemed.WRONG_CHANNEL:
+            return SignInOutcome(SignIn.BAD_CODE)
+        case access.Redeemed.JOINED | access.Redeemed.LINKED | access.Redeemed.ALREADY_MEMBER:
+            pass
+        case _:
+            assert_never(outcome.result)
     person = outcome.person
-    if not outcome.already_member:
+    assert person is not None, "joined, linked or a member already"
+    if outcome.result is not access.Redeemed.ALREADY_MEMBER:
         await audit.record(
             tx,
             clock,
@@ -66,7 +78,7 @@ async def join(
             detail={"channel": "incell"},
         )
     return SignInOutcome(
-        JOINED, access.person_ref(person.id), person.language, person.role, person.wing
+        SignIn.JOINED, access.person_ref(person.id), person.language, person.role, person.wing
     )
 
 
@@ -85,10 +97,10 @@ async def reset_pin(
     now = clock.now()
     channel = channel_name(settings)
     if await access.lockout_until(tx, clock, tg_user_id, channel) is not None:
-        return SignInOutcome(LOCKED)
+        return SignInOutcome(SignIn.LOCKED)
     person = await people.by_identity(tx, channel, tg_user_id)
     if person is None or person.status != "active":
-        return SignInOutcome(NOT_MEMBER)
+        return SignInOutcome(SignIn.NOT_MEMBER)
     code = access.normalise_code(raw_code)
     invite = None
     if access.looks_like_code(code):
@@ -96,21 +108,21 @@ async def reset_pin(
     fits = (
         invite is not None
         and invite.used_at is None
-        and from_db(invite.expires_at) > now
+        and invite.expires_at > now
         and invite.role == person.role
         and invite.wing == person.wing
     )
     if invite is None or not fits:
-        await invite_store.record_failure(tx, tg_user_id, to_db(now), channel)
-        since = to_db(now - settings.invites.failure_window)
+        await invite_store.record_failure(tx, tg_user_id, now, channel)
+        since = now - settings.invites.failure_window
         if (
             await invite_store.failures_since(tx, tg_user_id, since, channel)
             >= settings.invites.max_failures
         ):
-            await invite_store.lock(tx, tg_user_id, to_db(now + settings.invites.lockout), channel)
-            return SignInOutcome(LOCKED)
-        return SignInOutcome(BAD_CODE)
-    await invite_store.mark_used(tx, invite.id, person.id, to_db(now))
+            await invite_store.lock(tx, tg_user_id, now + settings.invites.lockout, channel)
+            return SignInOutcome(SignIn.LOCKED)
+        return SignInOutcome(SignIn.BAD_CODE)
+    await invite_store.mark_used(tx, invite.id, person.id, now)
     await invite_store.clear_failures(tx, tg_user_id, channel)
     # The staff member who issued the code is named by invite.create; this line ties the two.
     await audit.record(
@@ -122,4 +134,4 @@ async def reset_pin(
         subject=access.person_ref(person.id),
         detail={"invite": invite.id},
     )
-    return SignInOutcome(RESET, access.person_ref(person.id), person.language)
+    return SignInOutcome(SignIn.RESET, access.person_ref(person.id), person.language)

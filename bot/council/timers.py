@@ -18,7 +18,6 @@ from typing import Any
 from bot.config import Settings
 from bot.council.clock import Clock
 from storage import timers as timer_store
-from storage.clock import from_db, to_db
 from storage.db import Database, Tx
 from storage.timers import TimerRow
 
@@ -79,9 +78,9 @@ async def check_kinds(db: Database) -> None:
 
 
 def checksum_of(*parts: Any) -> str:
-    # A datetime as the database writes it: checksums of timers already waiting stay the same
-    # when a row's time is read as a datetime instead of its stored text.
-    text = "|".join(to_db(p) if isinstance(p, datetime) else str(p) for p in parts)
+    # A datetime in its key form (storage.timers.key_time): checksums of timers already
+    # waiting stay the same whether a row's time is read as a datetime or its stored text.
+    text = "|".join(timer_store.key_time(p) if isinstance(p, datetime) else str(p) for p in parts)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -102,7 +101,7 @@ async def schedule(
         key=key,
         kind=kind,
         subject_id=subject_id,
-        due_at=to_db(due_at),
+        due_at=due_at,
         checksum=checksum,
         payload=payload or {},
     )
@@ -110,7 +109,7 @@ async def schedule(
 
 
 async def cancel(tx: Tx, clock: Clock, key_prefix: str) -> list[str]:
-    keys = await timer_store.cancel_prefix(tx, key_prefix, to_db(clock.now()))
+    keys = await timer_store.cancel_prefix(tx, key_prefix, clock.now())
     for key in keys:
         tx.after_commit("timer_cancelled", key)
     return keys
@@ -123,11 +122,11 @@ async def fire(db: Database, clock: Clock, settings: Settings, key: str) -> str:
         if timer is None or timer.status != "pending":
             return "done"
         now = clock.now()
-        due = from_db(timer.due_at)
+        due = timer.due_at
         if due > now:
             return "not_due"
         if now - due > settings.delivery.timer_grace:
-            await timer_store.finish(tx, timer.id, "missed", to_db(now))
+            await timer_store.finish(tx, timer.id, "missed", now)
             log.warning("timer %s missed: %s late", key, now - due)
             return "missed"
         kind = KINDS.get(timer.kind)
@@ -135,10 +134,10 @@ async def fire(db: Database, clock: Clock, settings: Settings, key: str) -> str:
             # Not a stale: check_kinds refused the start, so this is a bug; the row stays pending.
             raise UnknownTimerKind(f"timer {key} has unknown kind {timer.kind!r}")
         if await kind.checksum(tx, timer) != timer.checksum:
-            await timer_store.finish(tx, timer.id, "stale", to_db(now))
+            await timer_store.finish(tx, timer.id, "stale", now)
             return "stale"
         await kind.fire(tx, clock, settings, timer)
-        await timer_store.finish(tx, timer.id, "fired", to_db(now))
+        await timer_store.finish(tx, timer.id, "fired", now)
         return "fired"
 
 
@@ -146,7 +145,7 @@ async def fire_due(db: Database, clock: Clock, settings: Settings) -> dict[str, 
     """Fire (or miss) every pending timer whose time has come: used at start-up and by tests."""
     await check_kinds(db)
     async with db.transaction() as tx:
-        due = await timer_store.pending_due(tx, to_db(clock.now()))
+        due = await timer_store.pending_due(tx, clock.now())
     outcome: dict[str, int] = {}
     for timer in due:
         result = await fire(db, clock, settings, timer.key)

@@ -12,8 +12,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.botapi import FloodGuard
 from bot.config import InCell, Settings
-from bot.local.api import FloodGuard, LocalBotApi
+from bot.local.api import LocalBotApi
 from bot.local.http import LocalServer
 from bot.local.signin import CouncilLink, Gate
 from bot.local.store import ChannelStore

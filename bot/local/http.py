@@ -9,9 +9,9 @@
     /api/*                     its JSON API (docs/LOCAL_CHANNEL.md)
     /api/signin/*, /signin/*   sign-in, when [local] signin is "pin" or "oidc" (docs/INCELL.md)
 
-The Bot API's methods, limits and errors are bot/local/api.py; this module only turns HTTP into
-its calls. Without a Gate (the demo) anyone on the page acts as anyone; with one, every page call
-belongs to one signed-in person and reaches their chat only.
+The Bot API's methods, limits and errors are bot/botapi.py and bot/local/api.py; this module
+only turns HTTP into their calls. Without a Gate (the demo) anyone on the page acts as anyone;
+with one, every page call belongs to one signed-in person and reaches their chat only.
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from aiohttp import web
-from aiohttp.web_request import FileField
 
 from bot import i18n
-from bot.local.api import ApiError, Files, JsonDict, LocalBotApi, error_body
+from bot.botapi import ApiError, Files, JsonDict, error_body, parse_body
+from bot.local.api import LocalBotApi
 from bot.local.signin import Gate, Refused, Session
 from bot.local.store import ChatMessage, Persona
 
@@ -606,28 +606,10 @@ def _pin(body: JsonDict) -> str:
 
 
 async def _bot_params(request: web.Request) -> tuple[JsonDict, Files]:
-    """Bot API parameters from the query and a JSON, urlencoded or multipart body."""
-    params: JsonDict = dict(request.query)
-    files: Files = {}
-    if not request.body_exists:
-        return params, files
-    if request.content_type == "application/json":
-        raw = await request.read()
-        if raw:
-            value = json.loads(raw)
-            if not isinstance(value, dict):
-                raise ValueError("JSON body must be an object")
-            params.update(value)
-        return params, files
-    form = await request.post()
-    for key, value in form.items():
-        if isinstance(value, FileField):
-            files[key] = (value.filename, value.file.read())
-        elif isinstance(value, bytes):
-            params[key] = value.decode()
-        else:
-            params[key] = value
-    return params, files
+    """Bot API parameters from the query and a JSON, urlencoded or multipart body: read as the
+    tests' double of Telegram reads them (bot/botapi.py), so both agree by construction."""
+    body = await request.read() if request.body_exists else b""
+    return parse_body(request.headers.get("Content-Type", ""), body, request.query_string)
 
 
 def page_strings(lang: str) -> dict[str, str]:

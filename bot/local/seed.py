@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-import handlers  # registers the meeting RSVP buttons used by the notices; its TIMERS table
+import handlers  # for its TIMERS table only: the demo schedules timers before any app exists
 from bot.config import Settings
 from bot.council import (
     access,

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.botapi import private_chat_json, user_json
 from storage import files
 
 JsonDict = dict[str, Any]
@@ -90,15 +91,10 @@ class Persona:
     language: str = "en"
 
     def as_user(self) -> JsonDict:
-        return {
-            "id": self.user_id,
-            "is_bot": False,
-            "first_name": self.name,
-            "language_code": self.language,
-        }
+        return user_json(self.user_id, self.name, self.language)
 
     def as_chat(self) -> JsonDict:
-        return {"id": self.user_id, "type": "private", "first_name": self.name}
+        return private_chat_json(self.user_id, self.name)
 
 
 @dataclass
@@ -127,7 +123,7 @@ class ChatMessage:
 @dataclass(frozen=True)
 class StoredFile:
     file_id: str
-    unique_id: str
+    file_unique_id: str  # Telegram's name for it
     kind: str
     filename: str | None
     mime_type: str | None
@@ -362,7 +358,7 @@ class ChannelStore:
         prefix = {"photo": "AgAC", "document": "BQAC"}.get(kind, "BAAC")
         stored = StoredFile(
             file_id=f"{prefix}{n:08d}{secrets.token_hex(4)}",
-            unique_id=f"AQAD{n:08d}",
+            file_unique_id=f"AQAD{n:08d}",
             kind=kind,
             filename=filename,
             mime_type=mime_type,
@@ -374,7 +370,7 @@ class ChannelStore:
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 stored.file_id,
-                stored.unique_id,
+                stored.file_unique_id,
                 kind,
                 filename,
                 mime_type,

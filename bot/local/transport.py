@@ -18,7 +18,8 @@ from urllib.parse import unquote
 from telegram._utils.types import ODVInput  # the alias PTB's own HTTPXRequest uses
 from telegram.request import BaseRequest, RequestData
 
-from bot.local.api import Files, LocalBotApi, error_body
+from bot.botapi import Files, error_body
+from bot.local.api import LocalBotApi
 
 
 class LocalRequest(BaseRequest):

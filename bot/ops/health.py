@@ -19,7 +19,6 @@ from typing import Any
 from bot.ops.channels import Channel
 from bot.services import Services
 from storage import ops as store
-from storage.clock import from_db, to_db
 
 # How long a notice due now may wait before the sender counts as stuck. The sender paces at
 # about 25 a second, so only a very large broadcast comes near it.
@@ -54,7 +53,7 @@ class Report:
 
 
 async def check_database(services: Services) -> Check:
-    stamp = to_db(services.clock.now())
+    stamp = services.clock.now()
     try:
         # Off the event loop: a locked or failing disk must not stall the bot while we wait.
         await asyncio.to_thread(store.heartbeat, services.db.path, stamp, timeout_s=DB_TIMEOUT_S)
@@ -86,10 +85,10 @@ async def check_sender(services: Services, channel: Channel) -> Check:
         return Check(name, False, "the outbox sender is not running")
     now = services.clock.now()
     async with services.db.snapshot() as tx:
-        due = await store.oldest_due(tx, to_db(now))
+        due = await store.oldest_due(tx, now)
     # Keyed by channel once the outbox has one; "" while every notice is this channel's.
     found = due.get(channel.name, due.get(""))
-    waits = [] if found is None else [now - from_db(found)]
+    waits = [] if found is None else [now - found]
     if waits and max(waits) > SENDER_STALL:
         minutes = int(max(waits).total_seconds() // 60)
         return Check(name, False, f"a notice due {minutes} min ago is still waiting")

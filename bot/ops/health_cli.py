@@ -13,7 +13,6 @@ import aiohttp
 
 from bot.config import Settings
 from storage import ops as store
-from storage.clock import to_db
 
 TIMEOUT_S = 20.0
 
@@ -52,7 +51,7 @@ def _database_only(settings: Settings) -> int:
         print(f"FAIL database: there is no database at {path}")
         return 1
     try:
-        store.heartbeat(path, to_db(datetime.now(UTC)), timeout_s=5.0)
+        store.heartbeat(path, datetime.now(UTC), timeout_s=5.0)
     except sqlite3.Error as exc:
         print(f"FAIL database: cannot write ({exc})")
         return 1

@@ -23,7 +23,6 @@ from telegram.ext import ContextTypes, TypeHandler
 from bot.ops.channels import Channel, CouncilApp
 from bot.services import Services
 from storage import ops as store
-from storage.clock import from_db, to_db
 
 _KEY = "ops.counts"
 # Runs before every handler group the council registers (they use 0 and up).
@@ -87,11 +86,10 @@ class _Families(Collector):
 async def gather(services: Services, channels: Sequence[Channel]) -> list[Metric]:
     db, clock, settings = services.db, services.clock, services.settings
     now = clock.now()
-    stamp = to_db(now)
     async with db.snapshot() as tx:
         default = channels[0].name if channels else "main"
-        outbox = await store.outbox_figures(tx, stamp, default)
-        timers = await store.timer_figures(tx, stamp)
+        outbox = await store.outbox_figures(tx, now, default)
+        timers = await store.timer_figures(tx, now)
 
     notices = GaugeMetricFamily(
         "council_notices",
@@ -119,7 +117,7 @@ async def gather(services: Services, channels: Sequence[Channel]) -> list[Metric
         for reason, n in sorted(figures.parked_by_reason.items()):
             parked.add_metric([figures.channel, reason], n)
         for family, at in ((oldest, figures.oldest_queued_at), (waiting, figures.oldest_due_at)):
-            age = 0.0 if at is None else max((now - from_db(at)).total_seconds(), 0.0)
+            age = 0.0 if at is None else max((now - at).total_seconds(), 0.0)
             family.add_metric([figures.channel], age)
 
     timer_rows = GaugeMetricFamily(

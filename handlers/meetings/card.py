@@ -21,6 +21,7 @@ from handlers.base import Button, Call, Reply, Result
 from handlers.base import stale as _stale
 from handlers.meetings.common import (
     MOVE,
+    RSVP_WORDS,
     SAVED_WORDS,
     SHORT_WORDS,
     YOURS_WORDS,
@@ -61,7 +62,7 @@ async def _card(call: Call, meeting_id: int, *, edit: bool) -> Result:
         for choice in council.ANSWERS:
             if seen.names[choice]:
                 names = ", ".join(_name(p) for p in seen.names[choice])
-                lines.append(f"{call.t(f'meetings.rsvp.{choice}')}: {names}")
+                lines.append(f"{call.t(RSVP_WORDS[choice])}: {names}")
     upcoming = meeting.status == council.SCHEDULED and _moment(meeting) > call.services.clock.now()
     if call.me.role in roles.STAFF_SIDE and upcoming:
         buttons.append(

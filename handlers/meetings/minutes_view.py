@@ -24,6 +24,7 @@ from handlers.meetings.common import (
     DONE_WORDS,
     EXCERPT,
     MINUTES,
+    SHORT_WORDS,
     MinutesDraft,
     MinutesStep,
     _moment,
@@ -75,7 +76,7 @@ async def _register(call: Call, meeting_id: int, *, edit: bool) -> Result:
     buttons: list[list[Button]] = []
     for person, choice in found.people[:40]:
         mark = "✅" if person.id in found.attended else "▫️"
-        label = f"{mark} {_name(person)} ({call.t(f'meetings.short.{choice}')})"
+        label = f"{mark} {_name(person)} ({call.t(SHORT_WORDS[choice])})"
         buttons.append([Button(label[:60], MinutesAttended(meeting_id, person.id).pack())])
     # "− 1" only when there is someone to take off the count.
     counter = [call.button("meetings.minutes.others", MinutesOthers(meeting_id, 1))]
@@ -133,7 +134,7 @@ async def _decisions(call: Call, meeting_id: int, *, edit: bool) -> Result:
                     ref=label,
                     decision=row.decision.decision,
                     owner=row.decision.owner,
-                    due=row.decision.due_on,
+                    due=row.decision.due_on.isoformat(),
                 )
             )
         elif item.status == agenda_council.ON_AGENDA and item.meeting_id == meeting_id:

@@ -14,7 +14,6 @@ from bot.council import timers
 from bot.council.access import Person
 from bot.council.clock import FakeClock
 from storage import people
-from storage.clock import to_db
 from storage.db import Database
 from storage.sealing import Sealer
 from tests.support.harness import START, test_settings
@@ -65,7 +64,7 @@ def person(db: Database, clock: FakeClock) -> MakePerson:
                 wing=wing,
                 label=None,
                 language="en",
-                now=to_db(clock.now()),
+                now=clock.now(),
             )
             row = await people.by_id(tx, person_id)
         assert row is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot import i18n
 from bot.council import access_buttons as acb
 from bot.council.buttons import ButtonData
 from handlers.callbacks import pack
@@ -53,7 +54,12 @@ def test_the_wire_format_is_the_old_one(button: ButtonData, old: str) -> None:
         "1:lvy:1:x",
         "1:invc",
         "1:chn:a:b",
+        "1:lang:fr",
     ],
 )
 def test_forged_data_is_none(data: str) -> None:
     assert ButtonData.parse(data) is None
+
+
+def test_the_language_button_offers_exactly_the_catalogue_languages() -> None:
+    assert acb.LANGUAGES == i18n.LANGUAGES

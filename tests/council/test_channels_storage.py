@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import tomllib
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from tests.support.paths import EXAMPLE_CONFIG, ROOT
 
 CHANNELS_VERSION = 10
 NOW = "2026-11-01T09:00:00.000000Z"
+NOW_AT = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)  # the same moment, for storage calls
 
 
 def previous_schema(path: Path) -> None:
@@ -74,7 +76,9 @@ def seed_people(path: Path) -> dict[int, int]:
         (made[333], NOW, NOW),
     )
     conn.execute("INSERT INTO code_attempt (tg_user_id, at) VALUES (999, ?)", (NOW,))
-    conn.execute("INSERT INTO lockout (tg_user_id, until) VALUES (999, '2099-01-01T00:00:00Z')")
+    conn.execute(
+        "INSERT INTO lockout (tg_user_id, until) VALUES (999, '2099-01-01T00:00:00.000000Z')"
+    )
     conn.commit()
     conn.close()
     return made
@@ -103,8 +107,8 @@ async def test_a_database_from_before_channels_keeps_every_identity(tmp_path: Pa
         queued = await outbox.by_key(tx, "old:1")
         assert queued is not None and (queued.channel, queued.chat_id) == ("telegram", 333)
         # Wrong codes and lockouts survive, now per channel.
-        assert await invites.failures_since(tx, 999, "2000-01-01") == 1
-        assert await invites.locked_until(tx, 999) == "2099-01-01T00:00:00Z"
+        assert await invites.failures_since(tx, 999, datetime(2000, 1, 1, tzinfo=UTC)) == 1
+        assert await invites.locked_until(tx, 999) == datetime(2099, 1, 1, tzinfo=UTC)
         assert await invites.locked_until(tx, 999, "incell") is None
         # notify() by person goes on, without anyone knowing about channels.
         family = await people.by_id(tx, made[333])
@@ -249,11 +253,11 @@ async def test_older_code_writing_tg_user_id_still_makes_an_identity_and_forget_
         )
         found = await people.by_tg_user(tx, 4242)
         assert found is not None and found.id == person_id
-        assert await people.add_identity(tx, person_id, "incell", 4242, NOW)
-        assert not await people.add_identity(tx, person_id + 1, "incell", 4242, NOW)  # taken
-        await invites.record_failure(tx, 4242, NOW, "incell")
-        await invites.record_failure(tx, 4242, NOW)
-        assert await people.forget(tx, person_id, NOW, leaving=True) is not None
+        assert await people.add_identity(tx, person_id, "incell", 4242, NOW_AT)
+        assert not await people.add_identity(tx, person_id + 1, "incell", 4242, NOW_AT)  # taken
+        await invites.record_failure(tx, 4242, NOW_AT, "incell")
+        await invites.record_failure(tx, 4242, NOW_AT)
+        assert await people.forget(tx, person_id, NOW_AT, leaving=True) is not None
         assert await people.identities(tx, person_id) == []
         assert await people.by_identity(tx, "incell", 4242) is None
         assert await tx.value("SELECT COUNT(*) FROM code_attempt") == 0

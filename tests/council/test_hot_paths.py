@@ -3,6 +3,7 @@ kept by triggers. The plans are checked, not the time: a test never asserts on w
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from storage.db import Database
 from storage.keys import key_range
 
 NOW = "2026-11-02T10:00:00+00:00"
+AT = datetime(2026, 11, 2, 10, tzinfo=UTC)
 
 
 def test_key_range_holds_exactly_the_prefix() -> None:
@@ -37,7 +39,7 @@ async def test_withdraw_touches_only_the_prefix_and_uses_the_index(tmp_path: Pat
     await _queue(db, ["meeting:1:reminder:p5:1", "meeting:1:reminder:p50:1", "meeting:10:x"])
     await _queue(db, ["meeting:1:reminder:p5:2"], status="sent")
     async with db.transaction() as tx:
-        assert await outbox.withdraw_prefix(tx, "meeting:1:reminder:p5:", NOW, "can't go") == 1
+        assert await outbox.withdraw_prefix(tx, "meeting:1:reminder:p5:", AT, "can't go") == 1
         rows = await tx.all("SELECT key, status FROM outbox ORDER BY key")
         plan = await tx.all(
             "EXPLAIN QUERY PLAN UPDATE outbox INDEXED BY outbox_key_queued SET status = 'x'"
@@ -59,9 +61,9 @@ async def test_timer_cancel_by_range(tmp_path: Path) -> None:
     async with db.transaction() as tx:
         for key in ("meeting:3:reminder:60", "meeting:3:reminder:3600", "meeting:30:reminder:60"):
             await timers.upsert(
-                tx, key=key, kind="k", subject_id=3, due_at=NOW, checksum="c", payload={}
+                tx, key=key, kind="k", subject_id=3, due_at=AT, checksum="c", payload={}
             )
-        cancelled = await timers.cancel_prefix(tx, "meeting:3:reminder:", NOW)
+        cancelled = await timers.cancel_prefix(tx, "meeting:3:reminder:", AT)
         left = await tx.all("SELECT key FROM timer WHERE status = 'pending'")
     assert sorted(cancelled) == ["meeting:3:reminder:3600", "meeting:3:reminder:60"]
     assert [r["key"] for r in left] == ["meeting:30:reminder:60"]

@@ -20,15 +20,9 @@ Over HTTP (the real httpx transport, or a bot in another process)::
         double.push_update(double.message_update(1001, "/start"))  # served by getUpdates
 """
 
-from .core import (
-    Answer,
-    BotApiDouble,
-    Button,
-    Call,
-    CommandsKey,
-    ConnectionDropped,
-    SentMessage,
-)
+from bot.botapi import Button, CommandsKey
+
+from .core import Answer, BotApiDouble, Call, ConnectionDropped, SentMessage
 from .driver import TelegramDriver
 from .http import HttpDouble, serve_http
 from .request import DoubleRequest

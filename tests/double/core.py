@@ -1,7 +1,11 @@
-"""Transport-independent fake of the Telegram Bot API: state, validation, recording and faults.
+"""Transport-independent fake of the Telegram Bot API: state, recording and faults.
 
 ``BotApiDouble.handle(method, params, files)`` answers what api.telegram.org would answer (HTTP
-status plus JSON body). The transports (``request.DoubleRequest`` in-process, ``http.serve_http``
+status plus JSON body). What Telegram decides (methods, argument rules, limits, error texts, the
+JSON shapes) is bot/botapi.py, shared with the in-cell channel's own Bot API; this module keeps
+what is the double's own: users, groups and chats in memory, blocked users, replies, webhooks,
+parse_mode rendered into entities (formatting.py), every call recorded, faults injected, and the
+updates a test builds. The transports (``request.DoubleRequest`` in-process, ``http.serve_http``
 over HTTP) only translate bytes, so everything a test observes lives here. Every public method
 takes one re-entrant lock: HTTP handler threads and the test's event loop can share an instance.
 """
@@ -10,101 +14,57 @@ from __future__ import annotations
 
 import copy
 import itertools
-import json
 import mimetypes
 import random
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple
+from typing import Any, ClassVar, Literal, NamedTuple
+
+from bot.botapi import (
+    BLOCKED,
+    CANT_EDIT,
+    CHAT_ID_EMPTY,
+    CHAT_NOT_FOUND,
+    EDIT_NOT_FOUND,
+    MESSAGE_ID_MISSING,
+    NOT_FOUND,
+    REPLY_NOT_FOUND,
+    UNSUPPORTED_PARSE_MODE,
+    WEBHOOK_ACTIVE,
+    WEBHOOK_NOT_HTTPS,
+    ApiError,
+    Button,
+    FakeBotApi,
+    Files,
+    Formatted,
+    JsonDict,
+    MethodHandler,
+    bad,
+    callback_query_json,
+    check_text,
+    command_entities,
+    confirm_updates,
+    decode_params,
+    document_json,
+    error_body,
+    inline_rows,
+    message_json,
+    photo_sizes,
+    private_chat_json,
+    read_reply_markup,
+    too_many_requests,
+    user_json,
+)
 
 from .formatting import Entity, EntityParseError, render, utf16_len
 
-JsonDict = dict[str, Any]
-Files = dict[str, tuple[str, bytes]]
 FaultKind = Literal["429", "403", "400", "drop", "drop_after"]
 MessageKind = Literal["text", "photo", "document"]
 
-TEXT_LIMIT = 4096
-CAPTION_LIMIT = 1024
-CALLBACK_DATA_LIMIT = 64  # bytes of UTF-8
-CALLBACK_ANSWER_LIMIT = 200
-
-# Telegram's exact descriptions; bots branch on some of them (e.g. "message is not modified").
-TEXT_EMPTY = "Bad Request: message text is empty"
-TEXT_TOO_LONG = "Bad Request: message is too long"
-CAPTION_TOO_LONG = "Bad Request: message caption is too long"
-BUTTON_DATA_INVALID = "Bad Request: BUTTON_DATA_INVALID"
-TEXT_BUTTONS_UNALLOWED = (
-    "Bad Request: can't parse inline keyboard button: "
-    "Text buttons are unallowed in the inline keyboard"
-)
-BUTTON_TEXT_MISSING = (
-    'Bad Request: can\'t parse inline keyboard button: Field "text" must be of type String'
-)
-MARKUP_UNPARSABLE = "Bad Request: can't parse reply keyboard markup JSON object"
-KEYBOARD_NOT_ARRAY = (
-    'Bad Request: field "inline_keyboard" of the InlineKeyboardMarkup should be an Array of Arrays'
-)
-CHAT_ID_EMPTY = "Bad Request: chat_id is empty"
-CHAT_NOT_FOUND = "Bad Request: chat not found"
-MESSAGE_ID_MISSING = "Bad Request: message identifier is not specified"
-EDIT_NOT_FOUND = "Bad Request: message to edit not found"
-CANT_EDIT = "Bad Request: message can't be edited"
-NO_TEXT_TO_EDIT = "Bad Request: there is no text in the message to edit"
-NO_CAPTION_TO_EDIT = "Bad Request: there is no caption in the message to edit"
-NOT_MODIFIED = (
-    "Bad Request: message is not modified: specified new message content and reply markup are "
-    "exactly the same as a current content and reply markup of the message"
-)
-DELETE_NOT_FOUND = "Bad Request: message to delete not found"
-REPLY_NOT_FOUND = "Bad Request: message to be replied not found"
-QUERY_INVALID = "Bad Request: query is too old and response timeout expired or query ID is invalid"
-ANSWER_TOO_LONG = "Bad Request: MESSAGE_TOO_LONG"
-WRONG_FILE = "Bad Request: wrong file identifier/HTTP URL specified"
-INVALID_FILE_ID = "Bad Request: invalid file_id"
-FILE_EMPTY = "Bad Request: file must be non-empty"
-WRONG_ACTION = "Bad Request: wrong parameter action in request"
-UNSUPPORTED_PARSE_MODE = "Bad Request: unsupported parse_mode"
-BOT_COMMAND_INVALID = "Bad Request: BOT_COMMAND_INVALID"
-BOT_COMMAND_DESCRIPTION_INVALID = "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID"
-WEBHOOK_NOT_HTTPS = "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
-WEBHOOK_ACTIVE = (
-    "Conflict: can't use getUpdates method while webhook is active; "
-    "use deleteWebhook to delete the webhook first"
-)
-BLOCKED = "Forbidden: bot was blocked by the user"
 INJECTED_400 = "Bad Request: injected fault (double)"
 
-# Parameters that arrive as strings over form/multipart encodings and need Telegram's typing.
-_INT_PARAMS = frozenset(
-    {"chat_id", "message_id", "offset", "limit", "timeout", "user_id", "cache_time"}
-    | {"reply_to_message_id", "message_thread_id", "from_chat_id", "max_connections"}
-)
-_BOOL_PARAMS = frozenset(
-    {"show_alert", "disable_notification", "protect_content", "drop_pending_updates"}
-    | {"allow_sending_without_reply", "has_spoiler", "disable_content_type_detection"}
-    | {"show_caption_above_media", "allow_paid_broadcast", "disable_web_page_preview"}
-)
-_JSON_PARAMS = frozenset(
-    {"reply_markup", "commands", "scope", "menu_button", "allowed_updates", "entities"}
-    | {"caption_entities", "link_preview_options", "reply_parameters", "media"}
-)
-_INT_RE = re.compile(r"-?\d+")
-_COMMAND_RE = re.compile(r"/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?(?![\w/<>])")
-_BOT_COMMAND_NAME_RE = re.compile(r"[a-z0-9_]{1,32}")
-_BUTTON_ACTIONS = frozenset(
-    {"url", "callback_data", "web_app", "login_url", "switch_inline_query"}
-    | {"switch_inline_query_current_chat", "switch_inline_query_chosen_chat", "copy_text"}
-    | {"callback_game", "pay"}
-)
-_CHAT_ACTIONS = frozenset(
-    {"typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice"}
-    | {"upload_document", "choose_sticker", "find_location", "record_video_note"}
-    | {"upload_video_note"}
-)
 # Without allowed_updates Telegram sends every update type except these.
 _OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 _FILE_ID_PREFIX = {"photo": "AgAC", "document": "BQAC", "sticker": "CAAC", "voice": "AwAC"}
@@ -131,22 +91,6 @@ class Answer(NamedTuple):
     text: str | None
     show_alert: bool
     user_id: int  # who pressed the button
-    url: str | None = None
-
-
-class CommandsKey(NamedTuple):
-    """Key of ``BotApiDouble.commands``: a BotCommandScope plus a language code."""
-
-    scope_type: str = "default"
-    chat_id: int | None = None
-    user_id: int | None = None
-    language_code: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Button:
-    text: str
-    callback_data: str | None = None
     url: str | None = None
 
 
@@ -225,25 +169,6 @@ class _FaultRates:
     rng: random.Random = field(repr=False)
 
 
-class _ApiError(Exception):
-    def __init__(self, status: int, description: str, parameters: JsonDict | None = None) -> None:
-        super().__init__(description)
-        self.status = status
-        self.description = description
-        self.parameters = parameters
-
-    def body(self) -> JsonDict:
-        return error_body(self.status, self.description, self.parameters)
-
-
-def error_body(status: int, description: str, parameters: JsonDict | None = None) -> JsonDict:
-    """Telegram's error JSON."""
-    body: JsonDict = {"ok": False, "error_code": status, "description": description}
-    if parameters:
-        body["parameters"] = parameters
-    return body
-
-
 def long_poll_timeout(method: str, params: JsonDict, status: int, body: JsonDict) -> float:
     """Seconds a transport should hold an empty getUpdates answer open; 0 for everything else."""
     if status != 200 or method.lower() != "getupdates" or body.get("result"):
@@ -252,34 +177,6 @@ def long_poll_timeout(method: str, params: JsonDict, status: int, body: JsonDict
         return max(float(params.get("timeout") or 0), 0.0)
     except (TypeError, ValueError):
         return 0.0
-
-
-def _bad(description: str) -> _ApiError:
-    return _ApiError(400, description)
-
-
-def _decode_params(params: JsonDict) -> JsonDict:
-    """Type form-encoded values the way Telegram does; JSON bodies pass through unchanged."""
-    decoded: JsonDict = {}
-    for key, value in params.items():
-        if isinstance(value, str):
-            if key in _JSON_PARAMS:
-                try:
-                    value = json.loads(value)
-                except ValueError:
-                    pass  # left as a string; the method reports it like Telegram would
-            elif key in _INT_PARAMS:
-                if _INT_RE.fullmatch(value):
-                    value = int(value)
-            elif key in _BOOL_PARAMS:
-                value = value.lower() in ("true", "1")
-        decoded[key] = value
-    return decoded
-
-
-def _inline_rows(markup: JsonDict | None) -> list[Any] | None:
-    rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
-    return rows or None
 
 
 def _trim(text: str, entities: list[Entity]) -> tuple[str, list[Entity]]:
@@ -298,16 +195,11 @@ def _trim(text: str, entities: list[Entity]) -> tuple[str, list[Entity]]:
     return stripped, kept
 
 
-def _command_entities(text: str) -> list[Entity]:
-    # Only the leading command matters to PTB's CommandHandler.
-    match = _COMMAND_RE.match(text)
-    if not match:
-        return []
-    return [{"type": "bot_command", "offset": 0, "length": utf16_len(match.group(0))}]
-
-
-class BotApiDouble:
+class BotApiDouble(FakeBotApi[SentMessage, _StoredFile]):
     """A fake Telegram Bot API: answers requests, records them, and builds incoming updates."""
+
+    can_join_groups: ClassVar[bool] = True
+    only_photos_in_album: ClassVar[str] = "Bad Request: only photos are modelled in an album"
 
     def __init__(
         self,
@@ -320,14 +212,10 @@ class BotApiDouble:
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.token = token
-        self.bot_id = bot_id
         self.username = username
         self.first_name = first_name
         self.calls: list[Call] = []
         self.answers: list[Answer] = []
-        self.commands: dict[CommandsKey, list[JsonDict]] = {}
-        self.menu_buttons: dict[int | None, JsonDict] = {}
-        self.webhook_url = ""
         self._clock = clock
         self._wall_clock = wall_clock  # message dates; separate so a virtual clock can start at 0
         self._lock = threading.RLock()
@@ -352,38 +240,10 @@ class BotApiDouble:
         self._allowed_updates: frozenset[str] | None = None
         self._faults: list[_Fault] = []
         self._rates: _FaultRates | None = None
-        self._bot_user: JsonDict = {
-            "id": bot_id,
-            "is_bot": True,
-            "first_name": first_name,
-            "username": username,
-        }
-        handlers: list[tuple[str, Callable[[JsonDict, Files], Any]]] = [
-            ("getMe", self._get_me),
-            ("getUpdates", self._get_updates),
-            ("sendMessage", self._send_message),
-            ("editMessageText", self._edit_message_text),
-            ("editMessageCaption", self._edit_message_caption),
-            ("editMessageReplyMarkup", self._edit_message_reply_markup),
-            ("answerCallbackQuery", self._answer_callback_query),
-            ("deleteMessage", self._delete_message),
-            ("sendPhoto", self._send_photo),
-            ("sendMediaGroup", self._send_media_group),
-            ("sendDocument", self._send_document),
-            ("sendChatAction", self._send_chat_action),
-            ("setMyCommands", self._set_my_commands),
-            ("deleteMyCommands", self._delete_my_commands),
-            ("getMyCommands", self._get_my_commands),
-            ("setWebhook", self._set_webhook),
-            ("deleteWebhook", self._delete_webhook),
-            ("getWebhookInfo", self._get_webhook_info),
-            ("close", self._true),
-            ("logOut", self._true),
-            ("setChatMenuButton", self._set_chat_menu_button),
-            ("getChatMenuButton", self._get_chat_menu_button),
-            ("getFile", self._get_file),
-        ]
-        self._methods = {name.lower(): (name, fn) for name, fn in handlers}
+        super().__init__(bot_id, first_name, username)
+
+    def _method_table(self) -> list[tuple[str, MethodHandler]]:
+        return [*super()._method_table(), ("getUpdates", self._get_updates)]
 
     # ------------------------------------------------------------------ dispatch
 
@@ -397,12 +257,12 @@ class BotApiDouble:
         """
         with self._lock:
             at = self._clock()
-            entry = self._methods.get(method.lower())
+            entry = self.method(method)
             if entry is None:
                 self.calls.append(Call(method, dict(params), at, 404))
-                return 404, error_body(404, "Not Found")
+                return 404, error_body(404, NOT_FOUND)
             name, fn = entry
-            params = _decode_params(params)
+            params = decode_params(params)
             fault = self._draw_fault(name, params) if self._faults or self._rates else None
             if fault is not None and fault.kind != "drop_after":
                 error = self._fault_error(fault)
@@ -410,10 +270,7 @@ class BotApiDouble:
                 if error is None:
                     raise ConnectionDropped(name)
                 return error.status, error.body()
-            try:
-                status, body = 200, {"ok": True, "result": fn(params, files or {})}
-            except _ApiError as error:
-                status, body = error.status, error.body()
+            status, body = self.run(fn, params, files or {})
             if fault is not None:  # drop_after: Telegram did the work, the answer got lost
                 self.calls.append(Call(name, params, at, 0))
                 raise ConnectionDropped(name)
@@ -423,10 +280,7 @@ class BotApiDouble:
     def repoll(self, params: JsonDict) -> tuple[int, JsonDict]:
         """Re-run a waiting getUpdates without recording another call (for long polling)."""
         with self._lock:
-            try:
-                return 200, {"ok": True, "result": self._get_updates(_decode_params(params), {})}
-            except _ApiError as error:
-                return error.status, error.body()
+            return self.run(self._get_updates, decode_params(params), {})
 
     def handle_blocking(
         self,
@@ -550,14 +404,13 @@ class BotApiDouble:
         return None
 
     @staticmethod
-    def _fault_error(fault: _Fault) -> _ApiError | None:
+    def _fault_error(fault: _Fault) -> ApiError | None:
         if fault.kind == "429":
-            n = fault.retry_after
-            return _ApiError(429, f"Too Many Requests: retry after {n}", {"retry_after": n})
+            return too_many_requests(fault.retry_after)
         if fault.kind == "403":
-            return _ApiError(403, fault.description or BLOCKED)
+            return ApiError(403, fault.description or BLOCKED)
         if fault.kind == "400":
-            return _ApiError(400, fault.description or INJECTED_400)
+            return ApiError(400, fault.description or INJECTED_400)
         return None
 
     # ------------------------------------------------------------------ users and updates
@@ -573,14 +426,10 @@ class BotApiDouble:
     ) -> JsonDict:
         """Register a user; their private chat (id == user_id) becomes known to the bot."""
         with self._lock:
-            user: JsonDict = {"id": user_id, "is_bot": False, "first_name": first_name}
-            chat: JsonDict = {"id": user_id, "type": "private", "first_name": first_name}
-            for key, value in (("last_name", last_name), ("username", username)):
-                if value:
-                    user[key] = chat[key] = value
-            user["language_code"] = language_code
+            names: dict[str, Any] = {"username": username, "last_name": last_name}
+            user = user_json(user_id, first_name, language_code, **names)
             self._users[user_id] = user
-            self._chats[user_id] = chat
+            self._chats[user_id] = private_chat_json(user_id, first_name, **names)
             return dict(user)
 
     def group(self, chat_id: int, title: str, *, chat_type: str = "group") -> JsonDict:
@@ -601,7 +450,7 @@ class BotApiDouble:
     ) -> JsonDict:
         """Update for a text message from ``user_id`` (commands get a bot_command entity)."""
         content: JsonDict = {"text": text}
-        entities = _command_entities(text)
+        entities = command_entities(text)
         if entities:
             content["entities"] = entities
         with self._lock:
@@ -615,7 +464,7 @@ class BotApiDouble:
     ) -> JsonDict:
         with self._lock:
             stored = self._store_file("photo", "photo.jpg", b"\xff\xd8\xff\xe0fake-jpeg")
-            content: JsonDict = {"photo": self._photo_sizes(stored)}
+            content: JsonDict = {"photo": photo_sizes(stored)}
             if caption:
                 content["caption"] = caption
             return self._incoming_update(user_id, chat_id, None, content)
@@ -631,7 +480,7 @@ class BotApiDouble:
     ) -> JsonDict:
         with self._lock:
             stored = self._store_file("document", filename, data)
-            content: JsonDict = {"document": self._document(stored)}
+            content: JsonDict = {"document": document_json(stored)}
             if caption:
                 content["caption"] = caption
             return self._incoming_update(user_id, chat_id, None, content)
@@ -676,15 +525,11 @@ class BotApiDouble:
             message = self._by_key.get((chat, message_id))
             if message is None or message.deleted:
                 raise LookupError(f"no visible bot message {message_id} in chat {chat}")
-            query_id = str(4_000_000_000_000_000_000 + next(self._callback_seq))
-            self._callbacks[query_id] = _Callback(user_id, chat, message_id, data)
-            query = {
-                "id": query_id,
-                "from": dict(user),
-                "chat_instance": f"{self.bot_id}{chat}",
-                "data": data,
-                "message": copy.deepcopy(self._message_dict(message)),
-            }
+            shown = copy.deepcopy(self._message_dict(message))
+            query = callback_query_json(
+                next(self._callback_seq), dict(user), self.bot_id, chat, data, shown
+            )
+            self._callbacks[query["id"]] = _Callback(user_id, chat, message_id, data)
             return {"update_id": next(self._update_seq), "callback_query": query}
 
     def push_update(self, update: JsonDict) -> None:
@@ -801,7 +646,7 @@ class BotApiDouble:
             stored = self._file_paths.get(file_path)
             return stored.data if stored is not None else None
 
-    # ------------------------------------------------------------------ shared validation
+    # ------------------------------------------------------------------ where things are kept
 
     def _now(self) -> int:
         return int(self._wall_clock())
@@ -812,29 +657,18 @@ class BotApiDouble:
         self._last_message_id[chat_id] = message_id
         return message_id
 
-    def _known_chat(self, params: JsonDict) -> int:
+    def _chat_id(self, params: JsonDict, *, write: bool) -> int:
         raw = params.get("chat_id")
         if raw is None or raw == "":
-            raise _bad(CHAT_ID_EMPTY)
-        if isinstance(raw, int) and not isinstance(raw, bool) and raw in self._chats:
-            return raw
-        raise _bad(CHAT_NOT_FOUND)
-
-    def _writable_chat(self, params: JsonDict) -> int:
-        chat_id = self._known_chat(params)
-        if chat_id in self._blocked:
-            raise _ApiError(403, BLOCKED)
-        return chat_id
+            raise bad(CHAT_ID_EMPTY)
+        if not (isinstance(raw, int) and not isinstance(raw, bool) and raw in self._chats):
+            raise bad(CHAT_NOT_FOUND)
+        if write and raw in self._blocked:
+            raise ApiError(403, BLOCKED)
+        return raw
 
     def _formatted(
-        self,
-        params: JsonDict,
-        key: str,
-        entities_key: str,
-        limit: int,
-        too_long: str,
-        *,
-        required: bool,
+        self, params: JsonDict, key: str, limit: int, too_long: str, *, required: bool
     ) -> tuple[str, list[Entity]]:
         raw = params.get(key)
         source = "" if raw is None else str(raw)
@@ -843,44 +677,24 @@ class BotApiDouble:
             try:
                 text, entities = render(source, str(parse_mode))
             except KeyError:
-                raise _bad(UNSUPPORTED_PARSE_MODE) from None
+                raise bad(UNSUPPORTED_PARSE_MODE) from None
             except EntityParseError as error:
-                raise _bad(f"Bad Request: can't parse entities: {error}") from None
+                raise bad(f"Bad Request: can't parse entities: {error}") from None
         else:
-            given = params.get(entities_key)
+            given = params.get("entities" if key == "text" else "caption_entities")
             text, entities = source, list(given) if isinstance(given, list) else []
         text, entities = _trim(text, entities)
-        if required and not text:
-            raise _bad(TEXT_EMPTY)
-        if len(text) > limit:
-            raise _bad(too_long)
+        check_text(text, limit, too_long, required=required)
         return text, entities
 
-    def _reply_markup(self, params: JsonDict) -> tuple[JsonDict | None, list[list[Button]]]:
-        raw = params.get("reply_markup")
-        if raw is None:
-            return None, []
-        if not isinstance(raw, dict):
-            raise _bad(MARKUP_UNPARSABLE)
-        rows = raw.get("inline_keyboard")
-        if rows is None:
-            return raw, []  # reply keyboards, ForceReply, ReplyKeyboardRemove
-        if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-            raise _bad(KEYBOARD_NOT_ARRAY)
-        return raw, [[self._button(button) for button in row] for row in rows]
+    def _post(
+        self, chat_id: int, kind: str, formatted: Formatted, params: JsonDict, files: Files
+    ) -> JsonDict:
+        stored = self._input_file(params, files, kind) if kind != "text" else None
+        return self._deliver(chat_id, kind, *formatted, params, stored)
 
-    @staticmethod
-    def _button(raw: Any) -> Button:
-        if not isinstance(raw, dict) or not isinstance(raw.get("text"), str):
-            raise _bad(BUTTON_TEXT_MISSING)
-        data = raw.get("callback_data")
-        if data is not None and (
-            not isinstance(data, str) or not 1 <= len(data.encode()) <= CALLBACK_DATA_LIMIT
-        ):
-            raise _bad(BUTTON_DATA_INVALID)
-        if not _BUTTON_ACTIONS.intersection(raw):
-            raise _bad(TEXT_BUTTONS_UNALLOWED)
-        return Button(raw["text"], data, raw.get("url"))
+    def _post_album_photo(self, chat_id: int, caption: str, stored: _StoredFile) -> JsonDict:
+        return self._deliver(chat_id, "photo", caption, [], {}, stored)
 
     def _reply_target(self, chat_id: int, params: JsonDict) -> int | None:
         target = params.get("reply_to_message_id")
@@ -898,23 +712,23 @@ class BotApiDouble:
             return int(target)
         if allow:
             return None
-        raise _bad(REPLY_NOT_FOUND)
+        raise bad(REPLY_NOT_FOUND)
 
     def _deliver(
         self,
         chat_id: int,
-        kind: MessageKind,
+        kind: str,
         text: str,
         entities: list[Entity],
         params: JsonDict,
         stored: _StoredFile | None = None,
     ) -> JsonDict:
-        markup, buttons = self._reply_markup(params)
+        markup, buttons = read_reply_markup(params)
         reply_to = self._reply_target(chat_id, params)
         message = SentMessage(
             message_id=self._new_message_id(chat_id),
             chat_id=chat_id,
-            kind=kind,
+            kind=kind,  # type: ignore[arg-type]  # one of MessageKind
             text=text,
             entities=entities,
             reply_markup=markup,
@@ -934,25 +748,59 @@ class BotApiDouble:
 
     def _editable(self, params: JsonDict) -> SentMessage:
         if params.get("inline_message_id") is not None:
-            raise _bad(EDIT_NOT_FOUND)  # inline-mode messages are not modelled
-        chat_id = self._writable_chat(params)
+            raise bad(EDIT_NOT_FOUND)  # inline-mode messages are not modelled
+        chat_id = self._chat_id(params, write=True)
         message_id = params.get("message_id")
         if message_id is None:
-            raise _bad(MESSAGE_ID_MISSING)
+            raise bad(MESSAGE_ID_MISSING)
         message = self._by_key.get((chat_id, message_id))
         if message is None or message.deleted:
             if (chat_id, message_id) in self._incoming:
-                raise _bad(CANT_EDIT)
-            raise _bad(EDIT_NOT_FOUND)
+                raise bad(CANT_EDIT)
+            raise bad(EDIT_NOT_FOUND)
         return message
 
-    def _apply_edit(self, message: SentMessage, **changes: Any) -> JsonDict:
-        for name, value in changes.items():
+    def _keyboard_unchanged(
+        self, message: SentMessage, markup: JsonDict | None, buttons: list[list[Button]]
+    ) -> bool:
+        return inline_rows(markup) == inline_rows(message.reply_markup)
+
+    def _apply_edit(
+        self,
+        message: SentMessage,
+        markup: JsonDict | None,
+        buttons: list[list[Button]],
+        **content: Any,
+    ) -> JsonDict:
+        for name, value in content.items():
             setattr(message, name, value)
+        message.reply_markup = markup
+        message.buttons = buttons
         message.edited = True
         message.edit_date = self._now()
         self._changes.append(message)
         return self._message_dict(message)
+
+    def _open_press(self, query_id: str) -> _Callback | None:
+        callback = self._callbacks.get(query_id)
+        return None if callback is None or callback.answered else callback
+
+    def _answer_press(
+        self, press: _Callback, query_id: str, text: Any, show_alert: bool, url: Any
+    ) -> None:
+        press.answered = True
+        self.answers.append(Answer(query_id, text, show_alert, press.user_id, url))
+
+    def _delete(self, chat_id: int, message_id: Any) -> bool:
+        sent = self._by_key.get((chat_id, message_id))
+        if sent is not None and not sent.deleted:
+            sent.deleted = True
+            self._changes.append(sent)
+            return True
+        if self._incoming.pop((chat_id, message_id), None) is not None:
+            self._deleted_incoming.add((chat_id, message_id))
+            return True
+        return False
 
     def _store_file(self, kind: str, filename: str | None, data: bytes | None) -> _StoredFile:
         n = next(self._file_seq)
@@ -970,257 +818,43 @@ class BotApiDouble:
         self._file_paths[path] = stored
         return stored
 
-    def _input_file(self, params: JsonDict, files: Files, key: str) -> _StoredFile:
-        value = params.get(key)
-        upload: tuple[str, bytes] | None
-        if isinstance(value, str) and value.startswith("attach://"):
-            upload = files.get(value[len("attach://") :])
-        elif value is None or value == "":
-            upload = files.get(key)
-        elif isinstance(value, str):
-            known = self._files.get(value)
-            if known is not None:
-                return known
-            if value.startswith(("http://", "https://")):
-                return self._store_file(key, value.rsplit("/", 1)[-1] or None, None)
-            raise _bad(WRONG_FILE)
-        else:
-            upload = None
-        if upload is None:
-            raise _bad(f"Bad Request: there is no {key} in the request")
-        filename, data = upload
-        if not data:
-            raise _bad(FILE_EMPTY)
+    def _known_file(self, file_id: str) -> _StoredFile | None:
+        return self._files.get(file_id)
+
+    def _url_file(self, key: str, url: str) -> _StoredFile:
+        return self._store_file(key, url.rsplit("/", 1)[-1] or None, None)
+
+    def _upload(self, key: str, filename: str, data: bytes) -> _StoredFile:
         return self._store_file(key, filename, data)
 
-    @staticmethod
-    def _photo_sizes(stored: _StoredFile) -> list[JsonDict]:
-        size = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id}
-        return [{**size, "width": 800, "height": 600, "file_size": stored.size}]
-
-    @staticmethod
-    def _document(stored: _StoredFile) -> JsonDict:
-        document: JsonDict = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id}
-        if stored.filename:
-            document["file_name"] = stored.filename
-        if stored.mime_type:
-            document["mime_type"] = stored.mime_type
-        document["file_size"] = stored.size
-        return document
+    def _pending_update_count(self) -> int:
+        return len(self._updates)
 
     def _message_dict(self, message: SentMessage) -> JsonDict:
         """The full Message object Telegram returns for a bot message in its current state."""
-        body: JsonDict = {
-            "message_id": message.message_id,
-            "from": self._bot_user,
-            "chat": self._chats[message.chat_id],
-            "date": message.date,
-        }
-        if message.edit_date is not None:
-            body["edit_date"] = message.edit_date
-        if message.kind == "text":
-            body["text"] = message.text
-            if message.entities:
-                body["entities"] = message.entities
-        else:
-            stored = self._files.get(message.file_id or "")
-            if stored is not None:
-                if message.kind == "photo":
-                    body["photo"] = self._photo_sizes(stored)
-                else:
-                    body["document"] = self._document(stored)
-            if message.text:
-                body["caption"] = message.text
-                if message.entities:
-                    body["caption_entities"] = message.entities
-        rows = _inline_rows(message.reply_markup)
-        if rows:
-            body["reply_markup"] = {"inline_keyboard": rows}
-        return body
+        stored = self._files.get(message.file_id or "") if message.kind != "text" else None
+        return message_json(
+            message,
+            sender=self.bot_user,
+            chat=self._chats[message.chat_id],
+            stored=stored,
+            rows=inline_rows(message.reply_markup),
+        )
 
-    # ------------------------------------------------------------------ Bot API methods
-
-    def _true(self, params: JsonDict, files: Files) -> bool:
-        return True
-
-    def _get_me(self, params: JsonDict, files: Files) -> JsonDict:
-        return {
-            **self._bot_user,
-            "can_join_groups": True,
-            "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
-            "can_connect_to_business": False,
-            "has_main_web_app": False,
-        }
+    # ------------------------------------------------------------------ the double's own methods
 
     def _get_updates(self, params: JsonDict, files: Files) -> list[JsonDict]:
         if self.webhook_url:
-            raise _ApiError(409, WEBHOOK_ACTIVE)
+            raise ApiError(409, WEBHOOK_ACTIVE)
         allowed = params.get("allowed_updates")
         if isinstance(allowed, list):
             self._allowed_updates = frozenset(allowed) or None
-        offset = params.get("offset") or 0
-        if isinstance(offset, int) and offset > 0:
-            confirmed = 0
-            while confirmed < len(self._updates) and self._updates[confirmed]["update_id"] < offset:
-                confirmed += 1
-            del self._updates[:confirmed]
-        elif isinstance(offset, int) and offset < 0:
-            del self._updates[:offset]  # keep only the last -offset updates, forget the rest
-        limit = params.get("limit") or 100
-        limit = min(max(limit, 1), 100) if isinstance(limit, int) else 100
-        return self._updates[:limit]
-
-    def _send_message(self, params: JsonDict, files: Files) -> JsonDict:
-        text, entities = self._formatted(
-            params, "text", "entities", TEXT_LIMIT, TEXT_TOO_LONG, required=True
-        )
-        chat_id = self._writable_chat(params)
-        return self._deliver(chat_id, "text", text, entities, params)
-
-    def _send_photo(self, params: JsonDict, files: Files) -> JsonDict:
-        return self._send_file(params, files, "photo")
-
-    def _send_media_group(self, params: JsonDict, files: Files) -> list[JsonDict]:
-        """An album: 2 to 10 photos sent together, each with its own caption."""
-        media = params.get("media")
-        if isinstance(media, str):
-            media = json.loads(media)
-        if not isinstance(media, list) or not 2 <= len(media) <= 10:
-            raise _bad("Bad Request: wrong number of media in the album")
-        chat_id = self._writable_chat(params)
-        sent: list[JsonDict] = []
-        for item in media:
-            if not isinstance(item, dict) or item.get("type") != "photo":
-                raise _bad("Bad Request: only photos are modelled in an album")
-            caption = str(item.get("caption") or "")
-            if len(caption) > CAPTION_LIMIT:
-                raise _bad(CAPTION_TOO_LONG)
-            stored = self._input_file({"photo": item.get("media")}, files, "photo")
-            sent.append(self._deliver(chat_id, "photo", caption, [], {}, stored))
-        return sent
-
-    def _send_document(self, params: JsonDict, files: Files) -> JsonDict:
-        return self._send_file(params, files, "document")
-
-    def _send_file(self, params: JsonDict, files: Files, kind: MessageKind) -> JsonDict:
-        caption, entities = self._formatted(
-            params, "caption", "caption_entities", CAPTION_LIMIT, CAPTION_TOO_LONG, required=False
-        )
-        chat_id = self._writable_chat(params)
-        stored = self._input_file(params, files, kind)
-        return self._deliver(chat_id, kind, caption, entities, params, stored)
-
-    def _edit_message_text(self, params: JsonDict, files: Files) -> JsonDict:
-        text, entities = self._formatted(
-            params, "text", "entities", TEXT_LIMIT, TEXT_TOO_LONG, required=True
-        )
-        message = self._editable(params)
-        if message.kind != "text":
-            raise _bad(NO_TEXT_TO_EDIT)
-        # Telegram drops the inline keyboard when an edit does not repeat it.
-        markup, buttons = self._reply_markup(params)
-        unchanged_markup = _inline_rows(markup) == _inline_rows(message.reply_markup)
-        if text == message.text and entities == message.entities and unchanged_markup:
-            raise _bad(NOT_MODIFIED)
-        return self._apply_edit(
-            message, text=text, entities=entities, reply_markup=markup, buttons=buttons
-        )
-
-    def _edit_message_caption(self, params: JsonDict, files: Files) -> JsonDict:
-        caption, entities = self._formatted(
-            params, "caption", "caption_entities", CAPTION_LIMIT, CAPTION_TOO_LONG, required=False
-        )
-        message = self._editable(params)
-        if message.kind == "text":
-            raise _bad(NO_CAPTION_TO_EDIT)
-        markup, buttons = self._reply_markup(params)
-        unchanged_markup = _inline_rows(markup) == _inline_rows(message.reply_markup)
-        if caption == message.text and entities == message.entities and unchanged_markup:
-            raise _bad(NOT_MODIFIED)
-        return self._apply_edit(
-            message, text=caption, entities=entities, reply_markup=markup, buttons=buttons
-        )
-
-    def _edit_message_reply_markup(self, params: JsonDict, files: Files) -> JsonDict:
-        message = self._editable(params)
-        markup, buttons = self._reply_markup(params)
-        if _inline_rows(markup) == _inline_rows(message.reply_markup):
-            raise _bad(NOT_MODIFIED)
-        return self._apply_edit(message, reply_markup=markup, buttons=buttons)
-
-    def _answer_callback_query(self, params: JsonDict, files: Files) -> bool:
-        query_id = str(params.get("callback_query_id", ""))
-        callback = self._callbacks.get(query_id)
-        if callback is None or callback.answered:
-            raise _bad(QUERY_INVALID)
-        text = params.get("text")
-        if text is not None and len(str(text)) > CALLBACK_ANSWER_LIMIT:
-            raise _bad(ANSWER_TOO_LONG)
-        callback.answered = True
-        show_alert = bool(params.get("show_alert", False))
-        answer = Answer(query_id, text, show_alert, callback.user_id, params.get("url"))
-        self.answers.append(answer)
-        return True
-
-    def _delete_message(self, params: JsonDict, files: Files) -> bool:
-        chat_id = self._known_chat(params)
-        message_id = params.get("message_id")
-        if message_id is None:
-            raise _bad(MESSAGE_ID_MISSING)
-        sent = self._by_key.get((chat_id, message_id))
-        if sent is not None and not sent.deleted:
-            sent.deleted = True
-            self._changes.append(sent)
-            return True
-        if self._incoming.pop((chat_id, message_id), None) is not None:
-            self._deleted_incoming.add((chat_id, message_id))
-            return True
-        raise _bad(DELETE_NOT_FOUND)
-
-    def _send_chat_action(self, params: JsonDict, files: Files) -> bool:
-        self._writable_chat(params)
-        if params.get("action") not in _CHAT_ACTIONS:
-            raise _bad(WRONG_ACTION)
-        return True
-
-    def _commands_key(self, params: JsonDict) -> CommandsKey:
-        scope = params.get("scope")
-        scope = scope if isinstance(scope, dict) else {}
-        return CommandsKey(
-            str(scope.get("type", "default")),
-            scope.get("chat_id"),
-            scope.get("user_id"),
-            str(params.get("language_code") or ""),
-        )
-
-    def _set_my_commands(self, params: JsonDict, files: Files) -> bool:
-        raw = params.get("commands")
-        if not isinstance(raw, list):
-            raise _bad("Bad Request: can't parse commands JSON object")
-        commands: list[JsonDict] = []
-        for item in raw:
-            command = item.get("command") if isinstance(item, dict) else None
-            description = item.get("description") if isinstance(item, dict) else None
-            if not isinstance(command, str) or not _BOT_COMMAND_NAME_RE.fullmatch(command):
-                raise _bad(BOT_COMMAND_INVALID)
-            if not isinstance(description, str) or not 1 <= len(description.strip()) <= 256:
-                raise _bad(BOT_COMMAND_DESCRIPTION_INVALID)
-            commands.append({"command": command, "description": description})
-        self.commands[self._commands_key(params)] = commands
-        return True
-
-    def _delete_my_commands(self, params: JsonDict, files: Files) -> bool:
-        self.commands.pop(self._commands_key(params), None)
-        return True
-
-    def _get_my_commands(self, params: JsonDict, files: Files) -> list[JsonDict]:
-        return list(self.commands.get(self._commands_key(params), []))
+        return confirm_updates(self._updates, params)
 
     def _set_webhook(self, params: JsonDict, files: Files) -> bool:
         url = str(params.get("url") or "")
         if url and not url.startswith("https://"):
-            raise _bad(WEBHOOK_NOT_HTTPS)
+            raise bad(WEBHOOK_NOT_HTTPS)
         self.webhook_url = url
         if params.get("drop_pending_updates"):
             self._updates.clear()
@@ -1234,32 +868,3 @@ class BotApiDouble:
         if params.get("drop_pending_updates"):
             self._updates.clear()
         return True
-
-    def _get_webhook_info(self, params: JsonDict, files: Files) -> JsonDict:
-        return {
-            "url": self.webhook_url,
-            "has_custom_certificate": False,
-            "pending_update_count": len(self._updates),
-        }
-
-    def _set_chat_menu_button(self, params: JsonDict, files: Files) -> bool:
-        chat_id = self._known_chat(params) if params.get("chat_id") is not None else None
-        button = params.get("menu_button")
-        self.menu_buttons[chat_id] = button if isinstance(button, dict) else {"type": "default"}
-        return True
-
-    def _get_file(self, params: JsonDict, files: Files) -> JsonDict:
-        stored = self._files.get(str(params.get("file_id") or ""))
-        if stored is None:
-            raise _bad(INVALID_FILE_ID)
-        return {
-            "file_id": stored.file_id,
-            "file_unique_id": stored.file_unique_id,
-            "file_size": stored.size,
-            "file_path": stored.path,
-        }
-
-    def _get_chat_menu_button(self, params: JsonDict, files: Files) -> JsonDict:
-        chat_id = self._known_chat(params) if params.get("chat_id") is not None else None
-        button = self.menu_buttons.get(chat_id) or self.menu_buttons.get(None)
-        return button or {"type": "default"}

@@ -13,7 +13,9 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
-from .core import BotApiDouble, Button, JsonDict, SentMessage
+from bot.botapi import Button, JsonDict
+
+from .core import BotApiDouble, SentMessage
 
 
 class TelegramDriver:

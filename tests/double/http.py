@@ -14,15 +14,14 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
-from .core import BotApiDouble, ConnectionDropped, Files, JsonDict, error_body
+from bot.botapi import BODY_UNPARSABLE, JsonDict, error_body, parse_body
+
+from .core import BotApiDouble, ConnectionDropped
 
 _PATH_RE = re.compile(r"/bot([^/]+)/([A-Za-z0-9_]+)/?")
 _FILE_PATH_RE = re.compile(r"/file/bot([^/]+)/(.+)")
-_BOUNDARY_RE = re.compile(r'boundary="?([^";]+)"?', re.IGNORECASE)
-# httpx escapes these in multipart names (HTML5 form encoding); undo only them.
-_FORM_ESCAPES = {"%22": '"', "%0D": "\r", "%0A": "\n"}
 
 
 class _Server(ThreadingHTTPServer):
@@ -92,11 +91,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(401, error_body(401, "Unauthorized"))
             return
         try:
-            params, files = _parse_body(self.headers.get("Content-Type", ""), body)
+            params, files = parse_body(self.headers.get("Content-Type", ""), body, url.query)
         except ValueError:
-            self._reply(400, error_body(400, "Bad Request: can't parse request body"))
+            self._reply(400, error_body(400, BODY_UNPARSABLE))
             return
-        params = {**dict(parse_qsl(url.query, keep_blank_values=True)), **params}
         try:
             status, answer = double.handle_blocking(method, params, files, stop=self.server.closing)
         except ConnectionDropped:
@@ -116,61 +114,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
         except OSError:
             self.close_connection = True  # the client went away (e.g. a cancelled long poll)
-
-
-def _parse_body(content_type: str, body: bytes) -> tuple[JsonDict, Files]:
-    """Bot API parameters from a JSON, urlencoded or multipart/form-data body."""
-    if not body:
-        return {}, {}
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    if media_type == "application/json":
-        params = json.loads(body)
-        if not isinstance(params, dict):
-            raise ValueError("JSON body must be an object")
-        return params, {}
-    if media_type == "multipart/form-data":
-        return _parse_multipart(content_type, body)
-    return dict(parse_qsl(body.decode(), keep_blank_values=True)), {}
-
-
-def _parse_multipart(content_type: str, body: bytes) -> tuple[JsonDict, Files]:
-    boundary = _BOUNDARY_RE.search(content_type)
-    if boundary is None:
-        raise ValueError("multipart body without boundary")
-    params: JsonDict = {}
-    files: Files = {}
-    for part in body.split(b"--" + boundary.group(1).encode())[1:]:
-        if part.startswith(b"--"):
-            break  # closing delimiter
-        head, _, content = part.removeprefix(b"\r\n").partition(b"\r\n\r\n")
-        content = content.removesuffix(b"\r\n")
-        disposition = next(
-            (
-                line
-                for line in head.decode("utf-8", "replace").split("\r\n")
-                if line.lower().startswith("content-disposition:")
-            ),
-            "",
-        )
-        name = _form_param(disposition, "name")
-        if name is None:
-            continue
-        filename = _form_param(disposition, "filename")
-        if filename is None:
-            params[name] = content.decode()
-        else:
-            files[name] = (filename, content)
-    return params, files
-
-
-def _form_param(disposition: str, key: str) -> str | None:
-    match = re.search(rf';\s*{key}="([^"]*)"', disposition)
-    if match is None:
-        return None
-    value = match.group(1)
-    for escaped, char in _FORM_ESCAPES.items():
-        value = value.replace(escaped, char)
-    return value
 
 
 class HttpDouble:

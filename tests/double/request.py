@@ -12,7 +12,9 @@ from telegram._utils.types import ODVInput  # the alias PTB's own HTTPXRequest u
 from telegram.error import NetworkError
 from telegram.request import BaseRequest, RequestData
 
-from .core import BotApiDouble, ConnectionDropped, Files, JsonDict, error_body, long_poll_timeout
+from bot.botapi import Files, JsonDict, error_body
+
+from .core import BotApiDouble, ConnectionDropped, long_poll_timeout
 
 
 class DoubleRequest(BaseRequest):

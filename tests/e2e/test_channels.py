@@ -120,7 +120,7 @@ async def test_a_poll_for_members_and_families_reaches_both_channels_and_counts_
         first = await people.by_identity(tx, "incell", members[0])
         assert first is not None
         phone = two.tg.new_user()
-        assert await people.add_identity(tx, first.id, "telegram", phone, "2026-11-02T10:00:00Z")
+        assert await people.add_identity(tx, first.id, "telegram", phone, two.clock.now())
     await two.tg.tg.send(phone, "/polls")
     shown = two.tg.double.last(phone)
     assert shown is not None
@@ -306,7 +306,7 @@ async def test_a_block_on_one_channel_leaves_the_other_reachable(two: TwoChannel
         record = await people.by_identity(tx, "incell", member)
         assert record is not None
         phone = two.tg.new_user()
-        await people.add_identity(tx, record.id, "telegram", phone, "2026-11-02T10:00:00Z")
+        await people.add_identity(tx, record.id, "telegram", phone, two.clock.now())
     await two.cell.tg.send(member, "/whoami")  # the in-cell channel is the one used last
     two.cell.double.block(member)
     await announce(two, staff, "The library opens at nine.")
@@ -401,7 +401,7 @@ async def test_my_data_names_every_way_in(two: TwoChannels) -> None:
     async with two.db.transaction() as tx:
         record = await people.by_identity(tx, "incell", member)
         assert record is not None
-        await people.add_identity(tx, record.id, "telegram", 700_000_009, "2026-11-02T10:00:00Z")
+        await people.add_identity(tx, record.id, "telegram", 700_000_009, two.clock.now())
     await two.cell.tg.send(member, "/mydata")
     assert "You use the bot on: the in-cell service, Telegram" in two.cell.tg.last_text(member)
 

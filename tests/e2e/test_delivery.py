@@ -101,6 +101,8 @@ async def test_400_parks_with_the_reason_and_admin_sees_it(h: Harness) -> None:
     view = h.tg.last_text(admin)
     assert "Parked (could not be sent): 2" in view
     assert "test:400:stranger: 400 Chat not found" in view
+    # When it was parked, in UTC to the minute, as the outbox keeps it.
+    assert f"{h.clock.now().astimezone(UTC):%Y-%m-%d %H:%M}: test:400:stranger" in view
 
 
 async def test_dropped_connections_retry_with_backoff_then_park(h: Harness) -> None:
@@ -193,7 +195,7 @@ async def test_expired_and_departed_are_dropped_with_a_reason(h: Harness) -> Non
     await queue(h, late, "test:late", expires_at=h.clock.now() + timedelta(minutes=5))
     await queue(h, leaver, "test:leaver")
     async with h.db.transaction() as tx:
-        await people.set_status(tx, leaver.id, "left", "2026-11-02T10:00:00.000000Z")
+        await people.set_status(tx, leaver.id, "left", datetime(2026, 11, 2, 10, 0, tzinfo=UTC))
     h.clock.advance(timedelta(minutes=10))
     assert await h.deliver() == 0
     rows = {r["key"]: r for r in await h.rows("SELECT key, status, last_error FROM outbox")}

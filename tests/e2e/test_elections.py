@@ -9,7 +9,6 @@ from datetime import timedelta
 from bot.council import timers
 from handlers.callbacks import pack
 from storage import people
-from storage.clock import to_db
 from tests.support.harness import Harness
 
 RECORDED = "Your vote is recorded. Nobody, staff included, can see how you voted."
@@ -29,7 +28,7 @@ async def add_members(h: Harness, wing: str, names: list[str]) -> dict[str, int]
                 wing=wing,
                 label=name,
                 language="en",
-                now=to_db(h.clock.now()),
+                now=h.clock.now(),
             )
             out[name] = user_id
     return out

@@ -7,6 +7,7 @@ import os
 import sqlite3
 import stat
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -150,7 +151,13 @@ async def test_open_polls_sealed_with_another_key_are_refused_at_start(
     db = await _open(settings)
     async with db.transaction() as tx:
         staff = await people.upsert_member(
-            tx, tg_user_id=42, role="staff", wing=None, label=None, language="en", now="x"
+            tx,
+            tg_user_id=42,
+            role="staff",
+            wing=None,
+            label=None,
+            language="en",
+            now=datetime.now(UTC),
         )
         poll_id = await poll_store.create(
             tx,

@@ -81,7 +81,7 @@ async def add_people(
                 wing=wing,
                 label=None,
                 language="en",
-                now=to_db(h.clock.now()),
+                now=h.clock.now(),
             )
     return ids
 

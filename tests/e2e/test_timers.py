@@ -15,7 +15,6 @@ from bot.council.clock import Clock
 from bot.scheduler import scheduler_of
 from storage import people
 from storage import timers as timer_store
-from storage.clock import to_db
 from storage.db import Tx
 from storage.timers import TimerRow
 from tests.support.delivery import seed_people
@@ -97,14 +96,14 @@ async def test_the_job_queue_mirrors_schedule_move_cancel_and_fires_once(tmp_pat
         found = jobs(h)
         assert sorted(found) == ["test:ping:1", "test:ping:2", "test:ping:3"]
         job = h.app.job_queue.get_jobs_by_name("test:ping:2")[0]  # type: ignore[union-attr]
-        assert job.data == {"due_at": to_db(START + timedelta(hours=2))}
+        assert job.data == {"due_at": START + timedelta(hours=2)}
         assert job.next_t is not None
 
         # Moved: the job is replaced, never doubled. Cancelled: the job is gone.
         await schedule(h, 2, START + timedelta(minutes=90), person.id)
         moved = h.app.job_queue.get_jobs_by_name("test:ping:2")  # type: ignore[union-attr]
         assert len(moved) == 1
-        assert moved[0].data == {"due_at": to_db(START + timedelta(minutes=90))}
+        assert moved[0].data == {"due_at": START + timedelta(minutes=90)}
         async with h.db.transaction() as tx:
             assert await timers.cancel(tx, h.clock, "test:ping:3") == ["test:ping:3"]
         assert sorted(jobs(h)) == ["test:ping:1", "test:ping:2"]
@@ -169,7 +168,7 @@ async def test_after_a_restart_timers_fire_late_once_or_are_missed(tmp_path: Pat
             }
             assert sorted(jobs(again)) == ["test:ping:13"]
             job = again.app.job_queue.get_jobs_by_name("test:ping:13")[0]  # type: ignore[union-attr]
-            assert job.data == {"due_at": to_db(START + timedelta(hours=30))}
+            assert job.data == {"due_at": START + timedelta(hours=30)}
             expected = ["Announcement from HMP Example:\n\nping 12"] if restart == 1 else []
             assert pings(again, chat) == expected
             fired = await again.rows("SELECT key, status FROM outbox")
@@ -212,7 +211,7 @@ async def test_a_pending_timer_of_unknown_kind_stops_the_start(tmp_path: Path) -
                 key="gone:1",
                 kind="gone_kind",
                 subject_id=1,
-                due_at=to_db(START + timedelta(hours=1)),
+                due_at=START + timedelta(hours=1),
                 checksum="x",
                 payload={},
             )

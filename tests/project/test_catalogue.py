@@ -41,7 +41,12 @@ def test_every_literal_id_used_in_code_exists() -> None:
         for match in _LITERAL_ID.finditer(path.read_text(encoding="utf-8")):
             message_id = match.group(1)
             if "{" in message_id:
-                continue  # built from a role or status: covered by the role tests
+                # An id built by f-string is one the test cannot check: a closed family is
+                # declared with Ids (bot/council/ids.py) instead. The audit reader alone reads an
+                # open family (every area's actions), each looked up with i18n.has and a fallback.
+                if not message_id.startswith("reader.audit."):
+                    missing.append(f"{path.name}: built by f-string: {message_id}")
+                continue
             if not i18n.has(message_id):
                 missing.append(f"{path.name}: {message_id}")
     assert not missing, missing

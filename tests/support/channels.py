@@ -12,9 +12,9 @@ from telegram.error import NetworkError
 from telegram.request import BaseRequest, RequestData
 
 from bot.app import build_channels, on_start
-from bot.channels import Channels
 from bot.config import Channel
 from bot.council.clock import FakeClock
+from bot.serve import Channels
 from storage.db import Database
 from storage.sealing import Sealer
 from tests.double import BotApiDouble, DoubleRequest, TelegramDriver

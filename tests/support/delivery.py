@@ -6,7 +6,6 @@ from typing import Any
 
 from bot.council import notices
 from storage import people
-from storage.clock import to_db
 from storage.people import PersonRow
 from tests.support.harness import Harness
 
@@ -16,7 +15,7 @@ async def seed_people(
 ) -> list[PersonRow]:
     """People admitted straight into the database (no join flow), known to the double."""
     made: list[PersonRow] = []
-    now = to_db(h.clock.now())
+    now = h.clock.now()
     async with h.db.transaction() as tx:
         for _ in range(count):
             user_id = h.new_user(lang)

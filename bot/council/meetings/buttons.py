@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.council.buttons import ButtonData
-from bot.council.meetings.core import ANSWERS, Answer, Audience, Kind
+from bot.council.meetings.core import ANSWERS, RSVP_IDS, Answer, Audience, Kind
 from bot.council.notices import ButtonSpec
 
 # --- answers (RSVP), on notices and cards ---------------------------------------------------
@@ -22,12 +22,7 @@ class Rsvp(ButtonData, prefix="rsvp"):
 
 def rsvp_specs(meeting_id: int) -> list[list[ButtonSpec]]:
     """The answer buttons on a queued notice (catalogue id and data; delivery renders them)."""
-    return [
-        [
-            {"m": f"meetings.rsvp.{choice}", "d": Rsvp(meeting_id, choice).pack()}
-            for choice in ANSWERS
-        ]
-    ]
+    return [[{"m": RSVP_IDS[choice], "d": Rsvp(meeting_id, choice).pack()} for choice in ANSWERS]]
 
 
 # --- scheduling a meeting (staff) -----------------------------------------------------------

@@ -11,6 +11,7 @@ from bot import i18n
 from bot.config import Settings
 from bot.council import content, notices, roles
 from bot.council.access import Person
+from bot.council.ids import Ids
 from bot.council.roles import NotAllowed
 from storage import meetings as store
 from storage import people
@@ -31,6 +32,8 @@ GOING: Answer = "going"
 CANT: Answer = "cant"
 MAYBE: Answer = "maybe"
 ANSWERS: tuple[Answer, ...] = (GOING, CANT, MAYBE)
+KIND_IDS = Ids("meetings.kind.{}", KINDS)
+RSVP_IDS = Ids("meetings.rsvp.{}", ANSWERS)
 ONCE, WEEKLY, MONTHLY = "once", "weekly", "monthly"
 SCHEDULED, CANCELLED = "scheduled", "cancelled"
 DECIDED, IN_PROGRESS = "decided", "in_progress"
@@ -98,7 +101,7 @@ def _params(settings: Settings, meeting: MeetingRow) -> dict[str, Any]:
         "title": meeting.title,
         "place": meeting.place,
         "when": notices.when(meeting.starts_at),
-        "kind": notices.catalogue(f"meetings.kind.{meeting.kind}"),
+        "kind": notices.catalogue(KIND_IDS[meeting.kind]),
         "wing": notices.labelled(wing.labels) if wing else notices.catalogue("meetings.all_wings"),
     }
 

@@ -185,7 +185,7 @@ async def decide(
         kind=kind,
         decision=decision,
         owner=owner,
-        due_on=due_on.isoformat(),
+        due_on=due_on,
         recorded_by=actor.id,
         now=clock.now(),
     ):
