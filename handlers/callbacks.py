@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -37,6 +38,9 @@ def pack(kind: str, *args: str | int) -> str:
     return data
 
 
+# The same data comes again and again (every voter choosing the same option sends the same
+# Confirm): read once. Callback is frozen; bounded, since the data may be forged.
+@functools.lru_cache(maxsize=4096)
 def unpack(data: str | None) -> Callback | None:
     """None for anything not made by pack() of this version: old, forged or garbled data."""
     if not data or len(data.encode()) > MAX_BYTES:

@@ -169,13 +169,13 @@ async def confirm(call: Call, b: PollConfirm) -> Result:
     if outcome is Vote.RECORDED:
         # Replaces the "You chose" text: the chat keeps the choice no longer than needed, but
         # keeps the question, so the voter still knows which poll this was.
-        question = await polls.question(call.tx, poll_id) or ""
-        question = (
-            await content.shown(
-                call.tx, services.settings, "poll", poll_id, {"question": question}, call.lang
-            )
-        )["question"]
-        return call.reply("reader.poll.recorded", edit=True, question=question)
+        # The same words for every voter of this poll reading this language: made once.
+        key = ("polls.recorded", poll_id, call.lang)
+        text = call.tx.memo.get(key)
+        if not isinstance(text, str):
+            question = await polls.question_in(call.tx, services.settings, poll_id, call.lang)
+            text = call.tx.memo[key] = call.t("reader.poll.recorded", question=question)
+        return Reply(text, edit=True)
     if outcome is Vote.ALREADY:
         # A second press of the same Confirm: leave the message, say it once.
         call.toast = call.t("polls.already")

@@ -4,8 +4,9 @@ transactions on the event loop, read-only snapshots and backups through aiosqlit
 from __future__ import annotations
 
 import asyncio
+import functools
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -19,6 +20,7 @@ from storage.sealing import Sealer
 
 Row = sqlite3.Row
 Params = Sequence[Any] | dict[str, Any]
+Deferred = Callable[["Tx", list[Any]], Awaitable[None]]
 
 # After-commit events: checkpoint the WAL and truncate it to nothing now (a poll closed), or
 # soon (a vote: once votes pause, or after a number of them), so the WAL never holds more than a
@@ -63,6 +65,12 @@ class Tx:
     def __init__(self) -> None:
         self.events: list[tuple[str, Any]] = []
         self._sealer: Sealer | None = None
+        # Work put off until just before the group's COMMIT (defer()): this block's own items,
+        # and the group's (items of blocks already done, shared by every block of the group).
+        self._deferred: dict[str, tuple[Deferred, list[Any]]] = {}
+        self._group_deferred: dict[str, tuple[Deferred, list[Any]]] = {}
+        # The database's memo of facts that never change once written (Database.memo).
+        self.memo: dict[Hashable, Any] = {}
 
     @property
     def sealer(self) -> Sealer:
@@ -95,6 +103,20 @@ class Tx:
 
     def after_commit(self, kind: str, payload: Any = None) -> None:
         self.events.append((kind, payload))
+
+    def defer(self, key: str, item: Any, apply: Deferred) -> None:
+        """Add item to work done once for the whole group of transactions, just before its
+        COMMIT: apply(tx, items) gets every item deferred under key by the group's blocks that
+        succeeded (a block that fails takes its items with it). Only on the writer; apply must
+        not wait for anything but its own statements."""
+        self._deferred.setdefault(key, (apply, []))[1].append(item)
+
+    def deferred(self, key: str) -> list[Any]:
+        """Items deferred under key and not yet applied, the group's then this block's, so a
+        read can add them to what is stored."""
+        group = self._group_deferred.get(key)
+        own = self._deferred.get(key)
+        return [*(group[1] if group else ()), *(own[1] if own else ())]
 
 
 class _WriteTx(Tx):
@@ -176,6 +198,18 @@ class Database:
         self.checkpoint_every: int = 1000
         self._soon_count = 0
         self._soon_handle: asyncio.TimerHandle | None = None
+        # Group commit: the SQLite transaction that transactions begun in the same turn of the
+        # event loop share (each is a savepoint in it), and the future its COMMIT resolves.
+        self._group: asyncio.Future[None] | None = None
+        self._group_kinds: set[str] = set()
+        self._group_soon = 0
+        self._group_deferred: dict[str, tuple[Deferred, list[Any]]] = {}
+        self._flush_when_free = False
+        self._flushing_under_lock = False
+        # Facts that never change once committed (an open poll's question, options and closing
+        # time), kept for this database's lifetime so a hot path does not read them each time.
+        # Only for what no statement ever updates; whoever writes such a fact forgets it here.
+        self.memo: dict[Hashable, Any] = {}
         self.path = path
 
     @classmethod
@@ -216,6 +250,8 @@ class Database:
         return db
 
     async def close(self) -> None:
+        async with self._lock:
+            self._flush_locked()
         if self._soon_handle is not None:
             self._soon_handle.cancel()
             self._soon_handle = None
@@ -242,6 +278,7 @@ class Database:
             try:
                 tx = _ReadTx(reader)
                 tx._sealer = self.sealer
+                tx.memo = self.memo
                 yield tx
             finally:
                 await reader.execute("ROLLBACK")
@@ -251,28 +288,133 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
+        """One transaction, committed when the block ends: the caller goes on only once its
+        writes are on disk (in the WAL), and listeners hear its events only then.
+
+        Group commit: transactions that begin in the same turn of the event loop (a flood of
+        updates handled at once) share one SQLite transaction, each inside its own savepoint,
+        and one COMMIT at the start of the next turn ends them all. Each block still sees
+        nothing half-done (the lock serialises them, and a block that fails rolls back its own
+        savepoint only); a commit that fails fails every block of its group. One BEGIN, one
+        COMMIT and one copy of each changed page in the WAL for the group, instead of one per
+        update (bench/vote_burst.py; docs/BALLOT_SECRECY.md says what it changes for a WAL copy)."""
         async with self._lock:
+            group = self._group
+            if group is None:
+                self._conn.execute("BEGIN IMMEDIATE")
+                group = self._group = asyncio.get_running_loop().create_future()
+                asyncio.get_running_loop().call_soon(self._flush)
             tx = _WriteTx(self._conn)
             tx._sealer = self.sealer
-            self._conn.execute("BEGIN IMMEDIATE")
+            tx._group_deferred = self._group_deferred
+            tx.memo = self.memo
+            self._conn.execute("SAVEPOINT tx")
             try:
                 yield tx
-            except BaseException:
-                self._conn.execute("ROLLBACK")
+            except BaseException as exc:
+                self._undo(exc)
                 raise
-            self._conn.execute("COMMIT")
-            kinds = {kind for kind, _ in tx.events}
-            if CHECKPOINT_SOON in kinds and self.checkpoint_quiet_s is not None:
-                self._soon_count += 1
-                if self._soon_count >= self.checkpoint_every:
-                    kinds.add(CHECKPOINT)
-                else:
-                    self._checkpoint_later(self.checkpoint_quiet_s)
-            if self._checkpoint_wanted or CHECKPOINT in kinds:
-                self._checkpoint()
-        for kind, payload in tx.events:
+            else:
+                self._conn.execute("RELEASE tx")
+                for key, (apply, items) in tx._deferred.items():
+                    self._group_deferred.setdefault(key, (apply, []))[1].extend(items)
+                if tx.events:
+                    kinds = {kind for kind, _ in tx.events}
+                    self._group_kinds |= kinds
+                    if CHECKPOINT_SOON in kinds:
+                        self._group_soon += 1
+            finally:
+                if self._flush_when_free:  # the group's commit waited for this block to end
+                    self._flush_when_free = False
+                    asyncio.get_running_loop().call_soon(self._flush)
+        if tx.events and self._listeners:
+            # Heard once the group commits, before any caller goes on, and even if this caller
+            # is cancelled while it waits (a timer or a notice must not be missed for that).
+            group.add_done_callback(functools.partial(self._tell, tx.events))
+        # Shielded: a caller cancelled while waiting must not cancel the others' commit.
+        await asyncio.shield(group)
+
+    def _tell(self, events: list[tuple[str, Any]], group: asyncio.Future[None]) -> None:
+        if group.cancelled() or group.exception() is not None:
+            return
+        for kind, payload in events:
             for listener in self._listeners:
                 listener(kind, payload)
+
+    def _undo(self, exc: BaseException) -> None:
+        """A block failed: roll back its savepoint alone; if SQLite already rolled back the
+        whole transaction (a full disk, an I/O error), the group's other blocks fail too."""
+        try:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK TO tx")
+                self._conn.execute("RELEASE tx")
+                return
+        except sqlite3.Error:
+            pass
+        self._end_group(StorageError(f"a transaction of the group failed: {exc!r}"))
+
+    def _end_group(self, failure: BaseException) -> None:
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
+        group, self._group = self._group, None
+        self._group_kinds, self._group_soon = set(), 0
+        self._group_deferred = {}
+        if group is not None and not group.done():
+            group.set_exception(failure)
+            group.exception()  # retrieved: a group nobody else waits for is not an error
+
+    def _flush(self) -> None:
+        """Commit the open group (called at the start of the next turn of the loop, or under
+        the lock before work that needs no transaction open)."""
+        if self._group is None:
+            return
+        if self._lock.locked() and not self._flushing_under_lock:
+            # A block holds the lock across an await: commit once it ends, never in its middle.
+            self._flush_when_free = True
+            return
+        try:
+            self._apply_deferred()
+            self._conn.execute("COMMIT")
+        except Exception as exc:  # a deferred write or the commit: the whole group fails
+            self._end_group(exc)
+            return
+        group, self._group = self._group, None
+        kinds, self._group_kinds = self._group_kinds, set()
+        soon, self._group_soon = self._group_soon, 0
+        if soon and self.checkpoint_quiet_s is not None:
+            self._soon_count += soon
+            if self._soon_count >= self.checkpoint_every:
+                kinds.add(CHECKPOINT)
+            else:
+                self._checkpoint_later(self.checkpoint_quiet_s)
+        if self._checkpoint_wanted or CHECKPOINT in kinds:
+            self._checkpoint()
+        if not group.done():
+            group.set_result(None)
+
+    def _apply_deferred(self) -> None:
+        """Run the group's deferred work (Tx.defer) in the group's transaction, before COMMIT.
+        The writer's statements never wait, so each coroutine finishes in one step."""
+        work, self._group_deferred = self._group_deferred, {}
+        for apply, items in work.values():
+            tx = _WriteTx(self._conn)
+            tx._sealer = self.sealer
+            tx.memo = self.memo
+            step = apply(tx, items).__await__()
+            try:
+                next(step)
+            except StopIteration:
+                continue
+            step.close()
+            raise StorageError("deferred work must not wait: it runs just before the commit")
+
+    def _flush_locked(self) -> None:
+        """Under the lock: commit any open group first (checkpoints, migrations, closing)."""
+        self._flushing_under_lock = True
+        try:
+            self._flush()
+        finally:
+            self._flushing_under_lock = False
 
     def _checkpoint_later(self, delay: float) -> None:
         """(Re)start the quiet-time countdown: a burst of votes is checkpointed once it pauses."""
@@ -285,6 +427,7 @@ class Database:
         if self._lock.locked():  # a transaction is open: try again once it is done
             self._checkpoint_later(0.05)
             return
+        self._flush()  # a group waiting for its commit is committed first
         self._checkpoint()
 
     def _checkpoint(self) -> None:
@@ -308,11 +451,13 @@ class Database:
     async def checkpoint(self) -> bool:
         """Checkpoint and truncate the WAL now; False if a reader held it up (retried later)."""
         async with self._lock:
+            self._flush_locked()
             self._checkpoint()
             return not self._checkpoint_wanted
 
     async def schema_version(self) -> int:
         async with self._lock:
+            self._flush_locked()
             return self._version()
 
     def _version(self) -> int:
@@ -327,6 +472,7 @@ class Database:
         migrations = bundled_migrations()
         known = migrations[-1].version if migrations else 0
         async with self._lock:
+            self._flush_locked()
             current = self._version()
             if current > known:
                 raise StorageError(

@@ -33,11 +33,52 @@ def _seal_counts(tx: Tx, poll_id: int, counts: list[int]) -> bytes:
     return tx.sealer.seal(_COUNTS.pack(*padded), _aad(poll_id))
 
 
-async def _sealed_counts(tx: Tx, poll_id: int) -> list[int] | None:
+async def _stored_counts(tx: Tx, poll_id: int) -> list[int] | None:
     blob = await tx.value("SELECT sealed FROM poll_tally WHERE poll_id = ?", (poll_id,))
     if blob is None:
         return None
     return list(_COUNTS.unpack(tx.sealer.open(bytes(blob), _aad(poll_id))))
+
+
+def _add(counts: list[int], mask: int) -> list[int]:
+    return [n + ((mask >> index) & 1) for index, n in enumerate(counts)]
+
+
+# Ballots of the same group of transactions (storage/db.py: group commit) are added to the
+# sealed counts once, just before the group's COMMIT: one open and one re-seal per poll per
+# commit instead of one per vote. Until then they are (poll, selection) pairs in memory only.
+_BALLOTS = "poll.ballots"
+
+
+async def _sealed_counts(tx: Tx, poll_id: int) -> list[int] | None:
+    """The counts as they stand in this transaction: stored, plus ballots not yet added."""
+    counts = await _stored_counts(tx, poll_id)
+    if counts is None:
+        return None
+    for pending_poll, mask in tx.deferred(_BALLOTS):
+        if pending_poll == poll_id:
+            counts = _add(counts, mask)
+    return counts
+
+
+async def _add_ballots(tx: Tx, ballots: list[tuple[int, int]]) -> None:
+    by_poll: dict[int, list[int]] = {}
+    for poll_id, mask in ballots:
+        by_poll.setdefault(poll_id, []).append(mask)
+    for poll_id, masks in by_poll.items():
+        counts = await _stored_counts(tx, poll_id)
+        if counts is None:
+            status = await tx.value("SELECT status FROM poll WHERE id = ?", (poll_id,))
+            if status == "open":  # an open poll always has its sealed counts
+                raise RuntimeError(f"open poll {poll_id} has no sealed counts")
+            continue  # closed in the same group: close() counted these ballots already
+        for mask in masks:
+            counts = _add(counts, mask)
+        # A fresh nonce: every byte of the stored value changes, whatever was chosen.
+        await tx.execute(
+            "UPDATE poll_tally SET sealed = ? WHERE poll_id = ?",
+            (_seal_counts(tx, poll_id, counts), poll_id),
+        )
 
 
 @dataclass(frozen=True)
@@ -106,6 +147,7 @@ async def create(
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
         (question, int(multiple), audience, wing, created_by, to_db(opened_at), to_db(closes_at)),
     )
+    tx.memo.pop(("poll.fixed", poll_id), None)  # an id rolled back and used again
     await tx.executemany(
         "INSERT INTO poll_option (poll_id, option_index, label) VALUES (?, ?, ?)",
         [(poll_id, index, label) for index, label in enumerate(labels)],
@@ -158,11 +200,49 @@ async def get(tx: Tx, poll_id: int) -> PollRow | None:
     return None if row is None else _poll(row)
 
 
+@dataclass(frozen=True)
+class Fixed:
+    """What never changes once a poll is open (no statement updates these columns, and polls
+    are never deleted): read once per database, then from its memo (Database.memo)."""
+
+    question: str
+    closes_at: datetime
+    option_count: int
+    multiple: bool
+
+    def fits(self, mask: int) -> bool:
+        """1 to all of the options; exactly one unless multiple choice."""
+        return 0 < mask < (1 << self.option_count) and (self.multiple or mask & (mask - 1) == 0)
+
+
+async def fixed(tx: Tx, poll_id: int) -> Fixed | None:
+    key = ("poll.fixed", poll_id)
+    found = tx.memo.get(key)
+    if isinstance(found, Fixed):
+        return found
+    row = await tx.one(
+        "SELECT question, closes_at, multiple,"
+        " (SELECT COUNT(*) FROM poll_option o WHERE o.poll_id = p.id) AS option_count"
+        " FROM poll p WHERE p.id = ?",
+        (poll_id,),
+    )
+    if row is None or not row["option_count"]:
+        return None  # no such poll (or one being created: its options are not written yet)
+    found = Fixed(
+        question=str(row["question"]),
+        closes_at=from_db(row["closes_at"]),
+        option_count=int(row["option_count"]),
+        multiple=bool(row["multiple"]),
+    )
+    tx.memo[key] = found
+    return found
+
+
 async def question(tx: Tx, poll_id: int) -> str | None:
     """The question alone: get() also counts the ballots cast, a read the size of the
     electorate, which a vote's reply must not pay for."""
-    value = await tx.value("SELECT question FROM poll WHERE id = ?", (poll_id,))
-    return None if value is None else str(value)
+    found = await fixed(tx, poll_id)
+    return None if found is None else found.question
 
 
 async def labels(tx: Tx, poll_id: int) -> list[str]:
@@ -217,28 +297,22 @@ async def cast(tx: Tx, poll_id: int, person_id: int, mask: int, now: datetime) -
     for an elector who has not voted, on an open poll before its closing time, with a selection
     that fits the poll (1 to all of its options; exactly one unless multiple choice).
     False, with nothing changed, otherwise."""
-    # RETURNING reads the change count in the same round trip as the write.
-    flipped = await tx.all(
-        "UPDATE poll_elector SET voted = 1"
-        " WHERE poll_id = :poll AND person_id = :person AND voted = 0 AND EXISTS ("
-        "  SELECT 1 FROM poll p WHERE p.id = :poll AND p.status = 'open' AND p.closes_at > :now"
-        "  AND :mask > 0"
-        "  AND :mask < (1 << (SELECT COUNT(*) FROM poll_option o WHERE o.poll_id = :poll))"
-        "  AND (p.multiple = 1 OR (:mask & (:mask - 1)) = 0))"
-        " RETURNING voted",
-        {"poll": poll_id, "person": person_id, "mask": mask, "now": to_db(now)},
-    )
-    if len(flipped) != 1:
+    # The selection's fit and the closing time never change: checked against the memo. That
+    # the poll is still open (not closed early) and the flag are checked by the write itself.
+    poll = await fixed(tx, poll_id)
+    if poll is None or not poll.fits(mask) or poll.closes_at <= now:
         return False
-    counts = await _sealed_counts(tx, poll_id)
-    if counts is None:  # an open poll always has its sealed counts (created, or sealed at start)
-        raise RuntimeError(f"open poll {poll_id} has no sealed counts")
-    counts = [n + ((mask >> index) & 1) for index, n in enumerate(counts)]
-    # A fresh nonce: every byte of the stored value changes, whatever was chosen.
-    await tx.execute(
-        "UPDATE poll_tally SET sealed = ? WHERE poll_id = ?",
-        (_seal_counts(tx, poll_id, counts), poll_id),
+    flipped = await tx.execute(
+        "UPDATE poll_elector SET voted = 1"
+        " WHERE poll_id = ? AND person_id = ? AND voted = 0"
+        " AND EXISTS (SELECT 1 FROM poll p WHERE p.id = ? AND p.status = 'open')",
+        (poll_id, person_id, poll_id),
     )
+    if flipped != 1:
+        return False
+    # Added to the sealed counts just before this transaction's COMMIT, with the other ballots
+    # of its group (an open poll always has its sealed counts: created, or sealed at start).
+    tx.defer(_BALLOTS, (poll_id, mask), _add_ballots)
     tx.after_commit(CHECKPOINT_SOON)
     return True
 

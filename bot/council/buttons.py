@@ -17,6 +17,7 @@ standard library only, and it lives in the council so notices can carry buttons 
 from __future__ import annotations
 
 import enum
+import functools
 import re
 import types
 import typing
@@ -51,6 +52,7 @@ class ButtonData:
         cls.prefix = prefix
         cls._decoders = None
         ButtonData._kinds[prefix] = cls
+        _parse.cache_clear()  # data of this prefix read as unknown before now is known now
 
     # -- packing -------------------------------------------------------------------------------
 
@@ -72,6 +74,10 @@ class ButtonData:
     def parse(data: str | None) -> ButtonData | None:
         """The typed button for callback data, or None for anything not packed here by this
         version: old, forged, garbled or of an unknown kind."""
+        return _parse(data)
+
+    @staticmethod
+    def _parse_uncached(data: str | None) -> ButtonData | None:
         if not data or len(data.encode()) > MAX_BYTES:
             return None
         parts = data.split(":")
@@ -121,6 +127,12 @@ class ButtonData:
     def kinds() -> dict[str, type[ButtonData]]:
         """Every button kind declared so far, by prefix (the registry checks it covers them)."""
         return dict(ButtonData._kinds)
+
+
+# The same press data comes again and again (every voter choosing the same option of a poll
+# sends the same Confirm): parsed once. Buttons are frozen, so one instance serves every press;
+# bounded, since the data may be forged.
+_parse = functools.lru_cache(maxsize=4096)(ButtonData._parse_uncached)
 
 
 def _optional_of(kind: Any) -> Any | None:

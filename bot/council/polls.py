@@ -714,6 +714,22 @@ async def question(tx: Tx, poll_id: int) -> str | None:
     return await poll_store.question(tx, poll_id)
 
 
+async def question_in(tx: Tx, settings: Settings, poll_id: int, lang: str) -> str:
+    """The question in this reader's content language (bot.council.content), as every vote's
+    answer shows it: a poll's words never change once it is open, so they are read once per
+    language and kept in the database's memo."""
+    key = ("poll.question", poll_id, lang)
+    found = tx.memo.get(key)
+    if isinstance(found, str):
+        return found
+    words = await poll_store.question(tx, poll_id)
+    if words is None:
+        return ""
+    shown = await content.shown(tx, settings, "poll", poll_id, {"question": words}, lang)
+    tx.memo[key] = shown["question"]
+    return shown["question"]
+
+
 async def labels(tx: Tx, poll_id: int) -> list[str]:
     return await poll_store.labels(tx, poll_id)
 

@@ -105,7 +105,10 @@ async def test_the_wal_replayed_commit_by_commit_links_no_voter_to_a_ranking(
         ids = [candidate_ids[n] for n in ranking]
         padded = [*ids, *([0] * (store.MAX_RANK - len(ids)))]
         assert struct.pack(f">B{store.MAX_RANK}I", len(ids), *padded) not in raw
-        assert f"[{','.join(str(i) for i in ids)}]".encode() not in raw
+        # As JSON too; a one-name ranking ("[3]") is three bytes that random sealed bytes or any
+        # JSON list hold by chance, so only the longer rankings (stored the same way) are sought.
+        if len(ids) > 1:
+            assert f"[{','.join(str(i) for i in ids)}]".encode() not in raw
 
     # Outbox: every elector of the office got the same ballot notice; no row depends on a choice.
     rows = await h.rows(
