@@ -46,8 +46,8 @@ from bot.council.clock import SystemClock  # noqa: E402
 from bot.delivery import Sender  # noqa: E402
 from storage.clock import to_db  # noqa: E402
 from storage.db import Database  # noqa: E402
-from tests.double import BotApiDouble, DoubleRequest  # noqa: E402
-from tests.double.network import FloodLimits, Network, NetworkRequest  # noqa: E402
+from tests.fakes.double import BotApiDouble, DoubleRequest  # noqa: E402
+from tests.fakes.double.network import FloodLimits, Network, NetworkRequest  # noqa: E402
 from tests.support.harness import test_settings  # noqa: E402
 
 FIRST_USER = 800_000_001

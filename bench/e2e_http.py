@@ -7,7 +7,7 @@
 Set-up (not timed): 1,000 members and four polls, created through the real flow in process; every
 ballot is delivered by the outbox sender to the Bot API double, so each press below lands on a
 fresh ballot that nobody has voted on (no "message is not modified" shortcuts). Then the double
-is served over HTTP (tests/double/http.py: a threaded server, HTTP/1.1 keep-alive, the Bot API
+is served over HTTP (tests/fakes/double/http.py: a threaded server, HTTP/1.1 keep-alive, the Bot API
 wire format) and each bot runs as its own process (`python -m bot run`, or this file with --bare).
 
 Per bot, timed at the server (every call counted only when answered 200):
@@ -271,7 +271,7 @@ def phases(
 
 
 def main(presses: int) -> dict[str, Any]:
-    from tests.double import serve_http
+    from tests.fakes.double import serve_http
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)

@@ -7,7 +7,7 @@ The poll is opened through the real creation flow (in-process Application and ha
 the electors vote; the clock is moved to the closing-soon moment and then past the close, firing
 the stored timers as the scheduler would. Each time, the real sender (`Sender.drain(paced=True)`,
 what the background task runs, R = 30, the configuration's cap) delivers what was queued
-through `tests/double/network.py`, which answers at once but enforces Telegram's limits at
+through `tests/fakes/double/network.py`, which answers at once but enforces Telegram's limits at
 arrival (more than 30 in any rolling second is refused with 429) and counts every arrival.
 
 share_of_limit = sends / (the phases' spans, each + 1/R) / 30: how close to Telegram's limit the
@@ -35,8 +35,8 @@ from bot.app import build_application  # noqa: E402
 from bot.council import timers  # noqa: E402
 from bot.delivery import Sender  # noqa: E402
 from storage.clock import from_db  # noqa: E402
-from tests.double.network import FloodLimits, Network, NetworkRequest  # noqa: E402
 from tests.e2e.test_polls import add_people, create_poll, vote  # noqa: E402
+from tests.fakes.double.network import FloodLimits, Network, NetworkRequest  # noqa: E402
 from tests.support.harness import make_harness, test_settings  # noqa: E402
 
 ELECTORS = 1_000

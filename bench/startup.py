@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from storage.db import Database  # noqa: E402
-from tests.double import BotApiDouble, serve_http  # noqa: E402
+from tests.fakes.double import BotApiDouble, serve_http  # noqa: E402
 
 USERS = 10_000
 RUNS = 3

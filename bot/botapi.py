@@ -1,7 +1,7 @@
 """Telegram's Bot API as our two fakes of it answer: methods, argument rules, limits, errors, shapes.
 
 Two servers speak the Bot API here: the in-cell channel's own (bot/local/api.py: it keeps chats
-in its store and serves the page) and the tests' double of Telegram (tests/double/core.py: it
+in its store and serves the page) and the tests' double of Telegram (tests/fakes/double/core.py: it
 records calls and injects faults). Both are a ``FakeBotApi``: what Telegram decides is written
 here once (which methods exist and how each checks its arguments, how form values are typed,
 4096 characters, 64 bytes of button data, the exact 400 texts, 429 with retry_after, what a

@@ -14,8 +14,8 @@ from pathlib import Path
 from bot.app import build_channels
 from storage.db import Database
 from storage.sealing import Sealer
-from tests.double import BotApiDouble
-from tests.double.http import serve_http
+from tests.fakes.double import BotApiDouble
+from tests.fakes.double.http import serve_http
 from tests.support.channels import INCELL, TELEGRAM, two_channel_settings
 from tests.support.harness import ADMIN_ID
 from tests.support.paths import EXAMPLE_CONFIG, ROOT

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.double import BotApiDouble
-from tests.double.http import serve_http
+from tests.fakes.double import BotApiDouble
+from tests.fakes.double.http import serve_http
 from tests.support.harness import ADMIN_ID
 from tests.support.incell import PIN, Browser
 from tests.support.paths import EXAMPLE_CONFIG, ROOT

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from storage.clock import to_db
 from storage.db import Database
-from tests.double import BotApiDouble, serve_http
+from tests.fakes.double import BotApiDouble, serve_http
 from tests.support.harness import EXAMPLE_CONFIG, ROOT
 
 RECIPIENTS = 2000

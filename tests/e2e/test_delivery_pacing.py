@@ -17,7 +17,7 @@ from bot import delivery
 from bot.app import build_application, on_start, start_background, stop_background
 from bot.delivery import Sender
 from storage.db import Database
-from tests.double import BotApiDouble, DoubleRequest, TelegramDriver
+from tests.fakes.double import BotApiDouble, DoubleRequest, TelegramDriver
 from tests.support import harness as harness_module
 from tests.support.delivery import queue, seed_people
 from tests.support.harness import START, Harness

@@ -20,7 +20,7 @@ import pytest
 from bot.config import parse_settings
 from bot.ops import webhook
 from bot.ops.metrics import counts_of
-from tests.double import BotApiDouble, HttpDouble, serve_http
+from tests.fakes.double import BotApiDouble, HttpDouble, serve_http
 from tests.project.test_config import example, problems_for, run_cli
 from tests.support.harness import ADMIN_ID, EXAMPLE_CONFIG, ROOT, Harness, make_harness
 

@@ -9,7 +9,7 @@ from telegram import Bot
 from telegram.error import BadRequest, NetworkError, RetryAfter
 
 from bot.request import AiohttpRequest
-from tests.double import BotApiDouble, serve_http
+from tests.fakes.double import BotApiDouble, serve_http
 
 
 async def test_calls_uploads_long_polls_and_errors_over_http() -> None:

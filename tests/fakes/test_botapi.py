@@ -35,7 +35,7 @@ from bot.botapi import (
     too_many_requests,
 )
 from bot.local.api import LocalBotApi
-from tests.double import BotApiDouble
+from tests.fakes.double import BotApiDouble
 
 USER = 200000001
 

@@ -42,7 +42,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
-from tests.double import (
+from tests.fakes.double import (
     BotApiDouble,
     CommandsKey,
     ConnectionDropped,

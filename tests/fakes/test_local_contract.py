@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from bot.local import LocalChannel, Persona
-from tests.double import BotApiDouble, serve_http
+from tests.fakes.double import BotApiDouble, serve_http
 
 USER = 200000001
 OTHER = 200000002

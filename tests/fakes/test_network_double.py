@@ -11,8 +11,8 @@ from telegram import Bot
 from telegram.error import RetryAfter
 
 from bot.delivery import Limits, Pacer
-from tests.double import BotApiDouble
-from tests.double.network import FloodLimits, Network, NetworkRequest
+from tests.fakes.double import BotApiDouble
+from tests.fakes.double.network import FloodLimits, Network, NetworkRequest
 
 
 class Ticks:

@@ -17,7 +17,7 @@ from bot.council.clock import FakeClock
 from bot.serve import Channels
 from storage.db import Database
 from storage.sealing import Sealer
-from tests.double import BotApiDouble, DoubleRequest, TelegramDriver
+from tests.fakes.double import BotApiDouble, DoubleRequest, TelegramDriver
 from tests.support.harness import ADMIN_ID, START, Harness, test_settings
 
 TELEGRAM = Channel(

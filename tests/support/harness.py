@@ -17,7 +17,7 @@ from bot.services import Services
 from storage.db import Database
 from storage.people import PersonRow
 from storage.sealing import Sealer
-from tests.double import BotApiDouble, DoubleRequest, TelegramDriver
+from tests.fakes.double import BotApiDouble, DoubleRequest, TelegramDriver
 from tests.support.paths import EXAMPLE_CONFIG, ROOT  # noqa: F401 - re-exported for tests
 
 ADMIN_ID = 100000001  # the admin named in config.example.toml
