@@ -40,7 +40,6 @@ from bot.council import notices
 from bot.services import Services
 from storage import outbox
 from storage import people as people_store
-from storage.clock import to_db
 from storage.db import Tx
 from storage.outbox import NoticeRow
 
@@ -783,11 +782,8 @@ class Sender:
         """403: they blocked the bot. Mark them unreachable and park all that is queued to them."""
         now = self.services.clock.now()
         async with self.services.db.transaction() as tx:
-            # Only this identity: the person may still be reached on another channel. People's
-            # storage still takes text times (another area's file).
-            await people_store.set_identity_unreachable(
-                tx, self.channel, notice.chat_id, True, to_db(now)
-            )
+            # Only this identity: the person may still be reached on another channel.
+            await people_store.set_identity_unreachable(tx, self.channel, notice.chat_id, True, now)
             urgent = await outbox.urgent_queued_for_chat(tx, notice.chat_id, self.channel)
             parked = await outbox.park_chat(
                 tx, notice.chat_id, now, f"403 {exc.message}"[:300], self.channel

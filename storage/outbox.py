@@ -47,10 +47,8 @@ def param_time(text: str) -> datetime:
     return from_db(text)
 
 
-def _at(moment: datetime | str) -> str:
-    # Text passes through for callers in other areas not yet converted to datetime (notices,
-    # the paced drain): drop the str once they pass datetimes.
-    return moment if isinstance(moment, str) else to_db(moment)
+def _at(moment: datetime) -> str:
+    return to_db(moment)
 
 
 def _notice(row: Any) -> NoticeRow:
@@ -81,9 +79,9 @@ async def enqueue(
     params: dict[str, Any],
     buttons: list[list[dict[str, str]]] | None,
     urgent: bool,
-    not_before: datetime | str,
-    expires_at: datetime | str | None,
-    now: datetime | str,
+    not_before: datetime,
+    expires_at: datetime | None,
+    now: datetime,
     channel: str = "telegram",
 ) -> bool:
     """True if queued now; False if a notice with this key was queued before (never twice)."""
@@ -109,7 +107,7 @@ async def enqueue(
 
 async def due(
     tx: Tx,
-    now: datetime | str,
+    now: datetime,
     limit: int,
     *,
     skip_ids: Collection[int] = (),
@@ -251,7 +249,7 @@ async def hold(tx: Tx, notice_id: int, not_before: datetime) -> None:
     )
 
 
-async def requeue(tx: Tx, notice_id: int, not_before: datetime | str, error: str) -> None:
+async def requeue(tx: Tx, notice_id: int, not_before: datetime, error: str) -> None:
     """Telegram said wait (429): queued again, and the wait does not use up a try."""
     await tx.execute(
         "UPDATE outbox SET status = 'queued', not_before = ?, last_error = ?,"
@@ -260,9 +258,7 @@ async def requeue(tx: Tx, notice_id: int, not_before: datetime | str, error: str
     )
 
 
-async def delay_chat(
-    tx: Tx, chat_id: int, not_before: datetime | str, channel: str = "telegram"
-) -> None:
+async def delay_chat(tx: Tx, chat_id: int, not_before: datetime, channel: str = "telegram") -> None:
     """Hold everything queued to a chat until not_before, so a retried notice keeps its place
     and the one queued after it cannot overtake it."""
     await tx.execute(
@@ -316,7 +312,7 @@ async def park_chat(
     )
 
 
-async def withdraw_prefix(tx: Tx, key_prefix: str, now: datetime | str, reason: str) -> int:
+async def withdraw_prefix(tx: Tx, key_prefix: str, now: datetime, reason: str) -> int:
     """Withdraw queued notices whose key starts with a prefix (a cancelled meeting's reminders).
     A key range on the queued rows' key index: the cost follows the notices withdrawn, not the
     outbox's size."""

@@ -164,10 +164,9 @@ async def chosen_channel(tx: Tx, person_id: int) -> str | None:
 
 
 async def set_identity_unreachable(
-    tx: Tx, channel: str, user_id: int, unreachable: bool, now: datetime | str
+    tx: Tx, channel: str, user_id: int, unreachable: bool, now: datetime
 ) -> None:
-    """A 403 on one identity; the person is unreachable only when every identity is.
-    Text `now` passes through for the sender (bot/delivery.py) until it passes a datetime."""
+    """A 403 on one identity; the person is unreachable only when every identity is."""
     person_id = await tx.value(
         "SELECT person_id FROM identity WHERE channel = ? AND user_id = ?", (channel, user_id)
     )
@@ -183,7 +182,7 @@ async def set_identity_unreachable(
         " WHERE person_id = person.id AND unreachable = 0), updated_at = ?"
         " WHERE id = ? AND unreachable IS NOT (NOT EXISTS (SELECT 1 FROM identity"
         " WHERE person_id = person.id AND unreachable = 0))",
-        (now if isinstance(now, str) else to_db(now), person_id),
+        (to_db(now), person_id),
     )
 
 

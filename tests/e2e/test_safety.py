@@ -15,7 +15,6 @@ from bot.council import notices, safeguarding, timers
 from bot.council.access import person_ref
 from handlers.callbacks import pack
 from storage import outbox
-from storage.clock import to_db
 from tests.support.harness import ADMIN_ID, Harness
 from tests.support.safety import make_contact
 
@@ -82,7 +81,7 @@ async def test_urgent_notices_go_to_the_front_of_the_queue(h: Harness) -> None:
             await notices.notify(tx, h.clock, key=f"plain:{n}", chat_id=900 + n, message="x")
         h.clock.advance(timedelta(seconds=1))
         await notices.notify(tx, h.clock, key="urgent:1", chat_id=999, message="x", urgent=True)
-        first = await outbox.due(tx, to_db(h.clock.now()), 1)
+        first = await outbox.due(tx, h.clock.now(), 1)
     assert [n.key for n in first] == ["urgent:1"]
 
 

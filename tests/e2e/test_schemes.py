@@ -460,7 +460,6 @@ async def test_agenda_from_a_scheme_and_a_scheme_set_up_by_staff(h: Harness) -> 
 
 async def test_listener_requests_jump_the_queue_and_leaving_unlinks_requests(h: Harness) -> None:
     from storage import outbox
-    from storage.clock import to_db
 
     member = await h.join("member")
     staff = await h.join("staff", wing=None)
@@ -478,15 +477,15 @@ async def test_listener_requests_jump_the_queue_and_leaving_unlinks_requests(h: 
                 params={},
                 buttons=None,
                 urgent=False,
-                not_before=to_db(h.clock.now()),
+                not_before=h.clock.now(),
                 expires_at=None,
-                now=to_db(h.clock.now()),
+                now=h.clock.now(),
             )
     h.clock.advance(timedelta(minutes=1))
     await _open(h, member, "Listeners")
     await h.tg.press(member, "Ask for a Listener")
     async with h.db.transaction() as tx:
-        first = await outbox.due(tx, to_db(h.clock.now()), 5)
+        first = await outbox.due(tx, h.clock.now(), 5)
     assert first[0].key.startswith("scheme:req:1:") and first[0].urgent
     assert [n.key for n in first[1:]] == [f"backlog:{n}" for n in range(4)]
     # A note, then the member leaves: the request keeps no person and no note.
