@@ -16,16 +16,6 @@ class Callback:
     kind: str
     args: tuple[str, ...]
 
-    def int_arg(self, index: int) -> int | None:
-        """An argument as a positive number, or None when missing or forged."""
-        if index >= len(self.args) or not self.args[index].isdigit():
-            return None
-        value = int(self.args[index])
-        return value if 0 <= value < 2**62 else None
-
-    def arg(self, index: int) -> str | None:
-        return self.args[index] if index < len(self.args) else None
-
 
 def pack(kind: str, *args: str | int) -> str:
     parts = [VERSION, kind, *(str(a) for a in args)]
