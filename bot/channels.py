@@ -5,6 +5,7 @@ code that builds and runs the channels is bot/app.py and bot/serve.py (docs/CHAN
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,6 +15,7 @@ from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
 from bot.council.clock import Clock
+from bot.request import Answer, WrappingRequest
 
 CouncilApp = Application[Any, Any, Any, Any, Any, Any]
 
@@ -56,44 +58,19 @@ class ChannelHealth:
         self.error = error[:200]
 
 
-class TrackedRequest(BaseRequest):
+class TrackedRequest(WrappingRequest):
     """A Bot API transport that records every call's outcome in its channel's health. Any
     answer from the server counts as reachable; no answer (or a 5xx from a gateway) does not."""
 
     def __init__(self, inner: BaseRequest, health: ChannelHealth) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.health = health
 
-    @property
-    def read_timeout(self) -> float | None:
-        return self.inner.read_timeout
-
-    async def initialize(self) -> None:
-        await self.inner.initialize()
-
-    async def shutdown(self) -> None:
-        await self.inner.shutdown()
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = BaseRequest.DEFAULT_NONE,
-        write_timeout: Any = BaseRequest.DEFAULT_NONE,
-        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
-        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
+    async def around(
+        self, url: str, request_data: RequestData | None, call: Callable[[], Awaitable[Answer]]
+    ) -> Answer:
         try:
-            status, body = await self.inner.do_request(
-                url,
-                method,
-                request_data=request_data,
-                read_timeout=read_timeout,
-                write_timeout=write_timeout,
-                connect_timeout=connect_timeout,
-                pool_timeout=pool_timeout,
-            )
+            status, body = await call()
         except (NetworkError, OSError) as exc:
             # Never the URL: it holds the token.
             self.health.failed(type(exc).__name__)

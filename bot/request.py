@@ -9,6 +9,7 @@ for the sends in flight), and hands back bytes that PTB parses as usual.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -127,3 +128,54 @@ class AiohttpRequest(BaseRequest):
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+
+
+Answer = tuple[int, bytes]
+
+
+class WrappingRequest(BaseRequest):
+    """A transport around another, adding one thing (recording each call's outcome, a pulled
+    cable, network latency and limits): the subclass says what in `around`; the rest is the
+    inner transport's. BaseRequest's long signature is written here once."""
+
+    def __init__(self, inner: BaseRequest) -> None:
+        self.inner = inner
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self.inner.read_timeout
+
+    async def initialize(self) -> None:
+        await self.inner.initialize()
+
+    async def shutdown(self) -> None:
+        await self.inner.shutdown()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+    ) -> Answer:
+        async def call() -> Answer:
+            return await self.inner.do_request(
+                url,
+                method,
+                request_data=request_data,
+                read_timeout=read_timeout,
+                write_timeout=write_timeout,
+                connect_timeout=connect_timeout,
+                pool_timeout=pool_timeout,
+            )
+
+        return await self.around(url, request_data, call)
+
+    async def around(
+        self, url: str, request_data: RequestData | None, call: Callable[[], Awaitable[Answer]]
+    ) -> Answer:
+        """The call through the inner transport; override to add before, after or instead."""
+        return await call()

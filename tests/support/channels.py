@@ -4,6 +4,7 @@ channel is seen through an ordinary Harness, so every existing test step works o
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from telegram.request import BaseRequest, RequestData
 from bot.app import build_channels, on_start
 from bot.config import Channel
 from bot.council.clock import FakeClock
+from bot.request import Answer, WrappingRequest
 from bot.serve import Channels
 from storage.db import Database
 from storage.sealing import Sealer
@@ -42,45 +44,20 @@ INCELL = Channel(
 )
 
 
-class Cable(BaseRequest):
+class Cable(WrappingRequest):
     """The network between the bot and one channel's server: pull it out and every call fails
     as a dropped connection does, whatever the call (getMe, sendMessage, getUpdates)."""
 
     def __init__(self, inner: BaseRequest) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.down = False
 
-    @property
-    def read_timeout(self) -> float | None:
-        return self.inner.read_timeout
-
-    async def initialize(self) -> None:
-        await self.inner.initialize()
-
-    async def shutdown(self) -> None:
-        await self.inner.shutdown()
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = BaseRequest.DEFAULT_NONE,
-        write_timeout: Any = BaseRequest.DEFAULT_NONE,
-        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
-        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
+    async def around(
+        self, url: str, request_data: RequestData | None, call: Callable[[], Awaitable[Answer]]
+    ) -> Answer:
         if self.down:
             raise NetworkError("connection refused (cable pulled)")
-        return await self.inner.do_request(
-            url,
-            method,
-            request_data=request_data,
-            read_timeout=read_timeout,
-            write_timeout=write_timeout,
-            connect_timeout=connect_timeout,
-            pool_timeout=pool_timeout,
-        )
+        return await call()
 
 
 @dataclass

@@ -23,11 +23,12 @@ import math
 import random
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from telegram._utils.types import ODVInput
-from telegram.request import BaseRequest, RequestData
+from telegram.request import RequestData
+
+from bot.request import Answer, WrappingRequest
 
 from .core import BotApiDouble, JsonDict, error_body
 from .request import DoubleRequest
@@ -130,34 +131,17 @@ def _too_many(seconds: int) -> JsonDict:
     return error_body(429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds})
 
 
-class NetworkRequest(BaseRequest):
+class NetworkRequest(WrappingRequest):
     """A ``BaseRequest`` that crosses ``network`` to its double: for ``request()`` (sends, edits,
     answers). Long polls (getUpdates) go to the plain DoubleRequest: they wait anyway."""
 
     def __init__(self, network: Network) -> None:
+        super().__init__(DoubleRequest(network.double))
         self.network = network
-        self._inner = DoubleRequest(network.double)
 
-    @property
-    def read_timeout(self) -> float | None:
-        return self._inner.read_timeout
-
-    async def initialize(self) -> None:
-        await self._inner.initialize()
-
-    async def shutdown(self) -> None:
-        await self._inner.shutdown()
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
+    async def around(
+        self, url: str, request_data: RequestData | None, call: Callable[[], Awaitable[Answer]]
+    ) -> Answer:
         trip = self.network.round_trip()
         if trip > 0:
             await asyncio.sleep(trip / 2)  # on the way to Telegram
@@ -167,15 +151,7 @@ class NetworkRequest(BaseRequest):
         if refused is not None:
             status, body = 429, json.dumps(refused).encode()
         else:
-            status, body = await self._inner.do_request(
-                url,
-                method,
-                request_data,
-                read_timeout,
-                write_timeout,
-                connect_timeout,
-                pool_timeout,
-            )
+            status, body = await call()
         if trip > 0:
             await asyncio.sleep(trip / 2)  # and back
         return status, body
