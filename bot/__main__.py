@@ -331,6 +331,7 @@ def cmd_link(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     """Write a closed consultation's answers as CSV (no names unless given; see CONSULTATIONS.md)."""
     from bot.council import consultations
+    from bot.documents import consultations as consultation_documents
 
     settings = _settings(args.config)
 
@@ -338,15 +339,13 @@ def cmd_export(args: argparse.Namespace) -> int:
         db = await _open(settings)
         try:
             async with db.transaction() as tx:
-                data = await consultations.export_csv(
-                    tx, args.id, settings.establishment.default_language
-                )
+                found = await consultations.responses(tx, args.id)
         finally:
             await db.close()
-        if isinstance(data, consultations.Refusal):
+        if isinstance(found, consultations.Refusal):
             reason = {"not_found": "no such consultation", "not_closed": "it is still open"}
-            return reason.get(data, data)
-        return data
+            return reason.get(found, found)
+        return consultation_documents.export_csv(found, settings.establishment.default_language)
 
     data = asyncio.run(go())
     if isinstance(data, str):

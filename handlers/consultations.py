@@ -46,6 +46,7 @@ from bot.council.consultation_flows import (
 from bot.council.consultations import CloseEarly, Progress, Refusal, Sent
 from bot.council.flows import Draft as FlowDraft
 from bot.council.flows import Flow
+from bot.documents import consultations as consultation_documents
 from handlers import content as asking
 from handlers.base import Button, Call, Reply, Result
 from handlers.base import stale as _stale
@@ -794,9 +795,10 @@ async def summary(call: Call, b: ConsultationSummary) -> Result:
     found = await council.staff_view_summary(call.tx, call.services.clock, call.me, cid)
     if isinstance(found, Refusal):
         return _refused(call, found)
-    data = await council.export_csv(call.tx, cid, call.lang)
-    if isinstance(data, Refusal):
-        return _refused(call, data)
+    gathered = await council.responses(call.tx, cid)
+    if isinstance(gathered, Refusal):
+        return _refused(call, gathered)
+    data = consultation_documents.export_csv(gathered, call.lang)
     numbers = found.turnout
     lines = [
         call.t(

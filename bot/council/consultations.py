@@ -8,9 +8,7 @@ chose to give a name. Nobody but staff is ever shown another person's answers or
 
 from __future__ import annotations
 
-import csv
 import enum
-import io
 import re
 import secrets
 from dataclasses import dataclass, replace
@@ -18,7 +16,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, assert_never
 from zoneinfo import ZoneInfo
 
-from bot import i18n
 from bot.config import Settings
 from bot.council import audit, content, notices, roles, timers
 from bot.council.access import Person
@@ -700,58 +697,27 @@ def group_id(group: Group) -> str:
             assert_never(group)
 
 
-def _cell(text: str) -> str:
-    # A cell starting like a formula would run in a spreadsheet: make it plain text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+@dataclass(frozen=True)
+class Responses:
+    """Every submitted response of a closed consultation, gathered for export
+    (bot/documents/consultations.py draws the CSV): rows in random order, so the order says
+    nothing about who answered first; no ids, no times, and a name only where given."""
+
+    questions: list[QuestionRow]
+    rows: list[tuple[int, Group, str | None]]  # (participant, group, name given)
+    answers: dict[int, dict[int, AnswerRow]]  # participant -> question position -> answer
 
 
-async def export_csv(tx: Tx, consultation_id: int, lang: str) -> bytes | Refusal:
-    """Every submitted response, one row each, in random order: no ids, no times, and a name
-    only where the person chose to give one."""
+async def responses(tx: Tx, consultation_id: int) -> Responses | Refusal:
     consultation = await _closed(tx, consultation_id)
     if isinstance(consultation, Refusal):
         return consultation
-    questions = await store.questions(tx, consultation_id)
-    answers = await store.all_answers(tx, consultation_id)
     rows = await store.submitted_answers(tx, consultation_id)
-    # Shuffled, so row order says nothing about who answered first.
-    rows = sorted(rows, key=lambda _row: secrets.randbits(32))
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
-        [
-            i18n.t(lang, "consultations.csv_response"),
-            i18n.t(lang, "consultations.csv_group"),
-            i18n.t(lang, "consultations.csv_name"),
-            *(f"{q.position}. {_cell(q.prompt)}" for q in questions),
-        ]
+    return Responses(
+        questions=await store.questions(tx, consultation_id),
+        rows=sorted(rows, key=lambda _row: secrets.randbits(32)),
+        answers=await store.all_answers(tx, consultation_id),
     )
-    for number, (participant_id, grp, name) in enumerate(rows, start=1):
-        given = answers.get(participant_id, {})
-        cells: list[str] = []
-        for question in questions:
-            answer = given.get(question.position)
-            if answer is None:
-                cells.append("")
-            elif answer.choice is not None:
-                cells.append(
-                    _cell(
-                        "; ".join(
-                            question.options[i] for i in answer.choice if i < len(question.options)
-                        )
-                    )
-                )
-            else:
-                cells.append(_cell(answer.answer or ""))
-        writer.writerow(
-            [
-                number,
-                i18n.t(lang, group_id(grp)),
-                _cell(name or ""),
-                *cells,
-            ]
-        )
-    return buffer.getvalue().encode("utf-8-sig")
 
 
 async def to_report(tx: Tx, person: Person, consultation_id: int) -> ConsultationRow | Refusal:

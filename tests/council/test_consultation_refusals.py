@@ -73,8 +73,8 @@ async def test_refusals_are_answered_not_raised(
 
         # Staff read and write back only after the close.
         assert await council.summary(tx, cid) is Refusal.NOT_CLOSED
-        assert await council.export_csv(tx, cid, "en") is Refusal.NOT_CLOSED
-        assert await council.export_csv(tx, 999, "en") is Refusal.NOT_FOUND
+        assert await council.responses(tx, cid) is Refusal.NOT_CLOSED
+        assert await council.responses(tx, 999) is Refusal.NOT_FOUND
         assert await council.to_report(tx, who["staff"], cid) is Refusal.NOT_CLOSED
         summary = await council.staff_view_summary(tx, clock, who["family"], cid)
         assert summary is Refusal.NOT_FOR_YOU

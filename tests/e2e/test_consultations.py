@@ -593,8 +593,11 @@ async def test_leave_deletes_details_keeps_answers_anonymous_and_drops_notices(
     assert await h.rows("SELECT * FROM consultation_taker") == []
     async with h.db.transaction() as tx:
         from bot.council import consultations
+        from bot.documents.consultations import export_csv
 
-        exported = await consultations.export_csv(tx, cid, "en")
+        gathered = await consultations.responses(tx, cid)
+    assert not isinstance(gathered, consultations.Refusal), gathered
+    exported = export_csv(gathered, "en")
     assert isinstance(exported, bytes), exported
     data = exported.decode("utf-8-sig")
     assert "Kept, but anonymous" in data and "Evans" not in data
