@@ -45,6 +45,19 @@ async def my_data(call: Call) -> Result:
         call.t("privacy.meetings", answered=counts.answered_meetings, attended=counts.attended),
         call.t("privacy.polls", count=counts.polls),
         call.t("privacy.consultations", count=counts.consultations),
+    ]
+    if counts.elections or counts.stood or counts.offices:
+        lines += [
+            call.t("privacy.elections", count=counts.elections),
+            call.t("privacy.stood", count=counts.stood),
+            call.t("privacy.offices", count=counts.offices),
+        ]
+    if counts.scheme_requests or counts.peer_roles:
+        lines += [
+            call.t("privacy.scheme_requests", count=counts.scheme_requests),
+            call.t("privacy.peer_roles", count=counts.peer_roles),
+        ]
+    lines += [
         call.t("privacy.waiting", count=counts.waiting),
         "",
         call.t("privacy.kept", count=call.services.settings.retention.days),

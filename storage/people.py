@@ -405,6 +405,11 @@ class OwnData:
     polls: int
     consultations: int
     waiting: int
+    elections: int  # offices the person is on the register of
+    stood: int  # nominations, withdrawn ones too
+    offices: int  # council roles held now
+    scheme_requests: int  # requests for peer support made
+    peer_roles: int  # peer worker or coordinator roles held now
 
 
 async def own_data(tx: Tx, person_id: int) -> OwnData:
@@ -418,12 +423,18 @@ async def own_data(tx: Tx, person_id: int) -> OwnData:
         " (SELECT COUNT(*) FROM (SELECT consultation_id FROM consultation_taker"
         "   WHERE person_id = p.id UNION SELECT consultation_id FROM consultation_participant"
         "   WHERE person_id = p.id AND submitted_at IS NOT NULL)),"
-        " (SELECT COUNT(*) FROM outbox WHERE person_id = p.id AND status IN ('queued','sending'))"
+        " (SELECT COUNT(*) FROM outbox WHERE person_id = p.id AND status IN ('queued','sending')),"
+        " (SELECT COUNT(*) FROM election_elector WHERE person_id = p.id),"
+        " (SELECT COUNT(*) FROM candidate WHERE person_id = p.id),"
+        " (SELECT COUNT(*) FROM office_term WHERE person_id = p.id AND ended_at IS NULL),"
+        " (SELECT COUNT(*) FROM scheme_request WHERE person_id = p.id),"
+        " (SELECT COUNT(*) FROM peer_worker WHERE person_id = p.id AND ended_on IS NULL)"
+        "  + (SELECT COUNT(*) FROM scheme_coordinator WHERE person_id = p.id)"
         " FROM person p WHERE p.id = ?",
         (person_id,),
     )
     assert row is not None
-    return OwnData(from_db(str(row[0])), *(int(row[i]) for i in range(1, 8)))
+    return OwnData(from_db(str(row[0])), *(int(row[i]) for i in range(1, 13)))
 
 
 async def ended_before(tx: Tx, cutoff: datetime) -> list[int]:

@@ -197,3 +197,31 @@ async def test_the_audit_log_never_holds_a_staff_note_about_someone(h: Harness) 
     rows = await h.rows("SELECT detail FROM audit_log WHERE action = 'invite.create'")
     assert rows and all("Jones" not in r["detail"] for r in rows)
     assert '"labelled": true' in rows[0]["detail"]
+
+
+async def test_mydata_names_elections_and_peer_support_only_when_there_are_some(
+    h: Harness,
+) -> None:
+    from tests.e2e.test_elections import call_two_wing_election, stand
+
+    staff = await h.join("staff", wing=None)
+    member = await h.join("member")
+    quiet = await h.join("member")
+    await h.join("member", wing="b")  # B wing's office needs electors too
+    await call_two_wing_election(h, staff)
+    await stand(h, member, "A wing rep", "I will listen to everyone on A wing.")
+    await h.tg.send(member, "/schemes")
+    await h.tg.press(member, "Listeners")
+    await h.tg.press(member, "Ask for a Listener")
+    await h.tg.send(member, "/mydata")
+    text = h.tg.last_text(member)
+    assert "Elections you could vote in: 1. How you ranked is never stored with your name." in text
+    assert "Times you stood for election: 1" in text
+    assert "Council roles you hold now: 0" in text
+    assert "Times you asked for peer support: 1. Only staff see these." in text
+    assert "Peer support roles you hold now: 0" in text
+    # Another member on the register, who neither stood nor asked: no peer support lines.
+    await h.tg.send(quiet, "/mydata")
+    text = h.tg.last_text(quiet)
+    assert "Elections you could vote in: 1." in text and "Times you stood for election: 0" in text
+    assert "peer support" not in text
