@@ -363,7 +363,8 @@ async def _people_page(call: Call, page: int, *, edit: bool) -> Result:
     buttons: list[list[Button]] = []
     for person in rows:
         marker = f" · {call.t('safety.people_marker')}" if person.id in contacts else ""
-        lines.append(_person_line(call, person) + marker)
+        where = channels.known_on(call, found.channels.get(person.id, []))
+        lines.append(_person_line(call, person) + where + marker)
         if person.id != call.me.id and roles.may_revoke(call.me.role, person.role):
             ref = access.person_ref(person.id)
             buttons.append([call.button("people.remove", RevokeAsk(person.id), ref=ref)])

@@ -179,6 +179,13 @@ async def choose_channel(call: Call, b: ChooseChannel) -> Result:
     return call.reply("channels.chose", edit=True, channel=_label_of(call, choice))
 
 
+def known_on(call: Call, names: list[str]) -> str:
+    """For /people: where a person can be reached, when there is more than one channel."""
+    if not several(call):
+        return ""
+    return " · " + (", ".join(_label_of(call, n) for n in names) or call.t("channels.none_known"))
+
+
 async def ways_in(call: Call) -> list[str]:
     """For /mydata: the channels the bot knows them on (only when there is more than one)."""
     if not several(call):

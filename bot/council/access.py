@@ -490,13 +490,16 @@ class Roll:
     total: int
     people: list[Person]
     contacts: set[int]
+    channels: dict[int, list[str]]  # person id -> the channels they are known on
 
 
 async def roll(tx: Tx, *, page: int, size: int) -> Roll:
+    shown = await people.active_page(tx, limit=size, offset=page * size)
     return Roll(
         total=await people.count_active(tx),
-        people=await people.active_page(tx, limit=size, offset=page * size),
+        people=shown,
         contacts=await safety_store.contact_ids(tx),
+        channels=await people.channels_of_many(tx, [p.id for p in shown]),
     )
 
 

@@ -241,6 +241,11 @@ async def test_staff_give_a_member_a_second_identity_and_notices_follow_them(
     ]
     again = await two.tg.person(phone)
     assert again is not None and again.id == record.id and again.role == "member"
+    # /people says where each person can be reached, with more than one channel configured.
+    await two.tg.tg.send(staff, "/people")
+    listed = two.tg.tg.last_text(staff)
+    assert f"{ref} · member · A wing · test · the in-cell service, Telegram" in listed
+    assert "P-0001 · staff · - · test · Telegram" in listed
     # The code works once.
     thief = two.tg.new_user()
     await two.tg.tg.send(thief, f"/start {code}")
