@@ -389,7 +389,7 @@ async def chart(call: Call, b: eb.ElectionChart) -> Result:
     stage_label = call.t("elections.chart_stage")
 
     async def draw() -> list[Reply]:
-        from bot.council.election_chart import rounds_png
+        from bot.documents.election_chart import rounds_png
 
         png = rounds_png(result, title=title, stage_label=stage_label)
         return [Reply(title, photo=png)]

@@ -1,15 +1,11 @@
-"""The printable "you said, we did" board: an A4 PDF for one wing or the whole establishment, in
-English and Welsh, large clear type, for notice boards (most people in custody have no device).
-
-The font is DejaVu Sans from inside matplotlib's own package, so Welsh letters (ŵ, ŷ, â...) print
-on any server without system fonts. fpdf2 is imported inside render() only (docs/PERFORMANCE.md).
-"""
+"""The printable "you said, we did" board: what it shows for one wing or the whole
+establishment, gathered here; bot/documents/board.py draws the A4 PDF (most people in custody
+have no device, so the board goes on the wing's notice board)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 
 from bot.config import Settings
 from bot.council import agenda, content, outcomes, roles
@@ -89,13 +85,3 @@ async def _in_each_language(tx: Tx, settings: Settings, outcome_id: int, text: s
     """The board is for everyone: the outcome in each content language it was written in."""
     versions = await content.versions(tx, settings, "outcome", outcome_id, "text", text)
     return " / ".join(dict.fromkeys(versions.values()))
-
-
-def font_dir() -> Path:
-    """matplotlib's bundled DejaVu fonts (found without importing matplotlib itself)."""
-    from importlib.util import find_spec
-
-    spec = find_spec("matplotlib")
-    if spec is None or spec.origin is None:
-        raise RuntimeError("matplotlib is not installed: pip install -e . installs it")
-    return Path(spec.origin).parent / "mpl-data" / "fonts" / "ttf"

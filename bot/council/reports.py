@@ -3,7 +3,7 @@
 Counts only. Any count below settings.report_min_cell is shown as "<N" (N the minimum), and when
 exactly one count in a column is hidden, the next smallest is hidden too, so a total cannot give
 it away. Medians, shares and turnout over fewer than the minimum are not shown at all.
-matplotlib is imported inside chart() only: the bot starts without it (docs/PERFORMANCE.md).
+The charts and CSV files are drawn in bot/documents/reports.py.
 """
 
 from __future__ import annotations

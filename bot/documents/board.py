@@ -15,7 +15,8 @@ from typing import Any
 from babel.dates import format_date
 
 from bot import i18n
-from bot.council.board import Board, font_dir
+from bot.council.board import Board
+from bot.documents.fonts import font_dir
 
 BOTH = ("en", "cy")
 

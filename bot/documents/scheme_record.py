@@ -12,8 +12,8 @@ from typing import Any
 from babel.dates import format_date
 
 from bot import i18n
-from bot.council.board import font_dir
 from bot.council.scheme_record import Page
+from bot.documents.fonts import font_dir
 
 
 def _day(day: date, lang: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.documents.reports import _png, _pyplot  # the drawing moved out of the council
+from bot.documents.reports import _png, _pyplot
 
 
 def rounds_png(result: dict[str, Any], *, title: str, stage_label: str) -> bytes:
