@@ -131,7 +131,8 @@ class Watch:
         started = time.perf_counter()
         while not done():
             if proc.poll() is not None:
-                raise SystemExit("the bot process stopped")
+                said = proc.stderr.read().decode(errors="replace")[-3000:] if proc.stderr else ""
+                raise SystemExit(f"the bot process stopped:\n{said}")
             if time.perf_counter() - started > TIMEOUT_S:
                 raise SystemExit("the bot did not finish within the timeout")
             time.sleep(0.001)
@@ -163,6 +164,13 @@ async def setup(work: Path, presses: int) -> tuple[Any, list[int], list[dict[int
     # ballots are not held by quiet hours whatever the hour of the run.
     h.clock.set(datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0))
     staff = await h.join("staff", wing=None)
+    # `run` refuses real use without a safer-custody contact (issue 12): the staff member is one.
+    from storage import safety
+
+    person = await h.person(staff)
+    assert person is not None
+    async with h.db.transaction() as tx:
+        await safety.add_contact(tx, person.id, None, h.clock.now())
     users = await add_people(h, presses)
     rounds: list[dict[int, str]] = []
     for name in ("burst", "votes", "bare burst", "bare votes", "httpx burst", "httpx votes"):
@@ -184,6 +192,10 @@ def write_config(work: Path, base_url: str) -> Path:
     text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
     text = text.replace('base_url = "https://api.telegram.org/bot"', f'base_url = "{base_url}"')
     text = text.replace('path = "data/council.sqlite3"', f'path = "{work / "council.sqlite3"}"')
+    # The key the harness sealed the polls' counts with (tests/support/harness.py test_settings).
+    text = text.replace(
+        'key_file = "keys/council.key"', f'key_file = "{work / "keys" / "council.key"}"'
+    )
     config.write_text(text, encoding="utf-8")
     return config
 
@@ -303,16 +315,18 @@ def main(presses: int) -> dict[str, Any]:
             server.close()
 
         async def counted() -> list[int]:
+            from storage import polls
             from storage.db import Database
+            from storage.sealing import Sealer
 
-            db = await Database.open(work / "council.sqlite3")
+            # An open poll's counts are sealed (issue 12): read them with the council's key.
+            key = Sealer.load_or_create(work / "keys" / "council.key")
+            db = await Database.open(work / "council.sqlite3", sealer=key)
             async with db.transaction() as tx:
-                rows = await tx.all(
-                    "SELECT p.question, SUM(o.votes) FROM poll p JOIN poll_option o"
-                    " ON o.poll_id = p.id GROUP BY p.id ORDER BY p.id"
-                )
+                ids = [int(r[0]) for r in await tx.all("SELECT id FROM poll ORDER BY id")]
+                totals = [sum(await polls.counts_now(tx, poll_id)) for poll_id in ids]
             await db.close()
-            return [int(r[1]) for r in rows]
+            return totals
 
         totals = asyncio.run(counted())
     named = (("product", ours), ("product on httpx (before)", on_httpx), ("bare PTB", theirs))
