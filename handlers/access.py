@@ -27,7 +27,7 @@ from bot.council.access_buttons import (
 from bot.council.text import clean
 from bot.services import Services
 from handlers import channels, schemes
-from handlers.base import Button, Call, Reply, Result, stranger
+from handlers.base import Button, Call, Reply, Result, pairs, stranger
 from handlers.labels import ROLE, Ids
 
 if TYPE_CHECKING:
@@ -58,9 +58,8 @@ def _menu_entries(call: Call) -> list[tuple[str, list[Command]]]:
     return sections
 
 
-def _pairs(call: Call, commands: list[Command]) -> list[list[Button]]:
-    buttons = [call.button(c.menu_id or "", MenuCommand(c.name)) for c in commands]
-    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+def _command_pairs(call: Call, commands: list[Command]) -> list[list[Button]]:
+    return pairs([call.button(c.menu_id or "", MenuCommand(c.name)) for c in commands])
 
 
 def menu_buttons(call: Call) -> list[list[Button]]:
@@ -69,7 +68,7 @@ def menu_buttons(call: Call) -> list[list[Button]]:
     sections = _menu_entries(call)
     everything = [c for _, commands in sections for c in commands]
     if len(everything) <= MENU_FLAT:
-        return _pairs(call, everything)
+        return _command_pairs(call, everything)
     buttons = [
         call.button(MENU_SECTION[section], MenuSection(section))
         if len(commands) > 1
@@ -86,7 +85,7 @@ async def menu_section(call: Call, b: MenuSection) -> Result:
     if not found:
         call.toast = call.t("common.stale_button")
         return None
-    buttons = _pairs(call, found)
+    buttons = _command_pairs(call, found)
     buttons.append([call.button("menu.back", MenuCommand("menu"))])
     return call.reply(MENU_SECTION[b.section], buttons=buttons, edit=True)
 
