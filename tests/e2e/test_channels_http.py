@@ -16,9 +16,14 @@ from storage.db import Database
 from storage.sealing import Sealer
 from tests.fakes.double import BotApiDouble
 from tests.fakes.double.http import serve_http
-from tests.support.channels import INCELL, TELEGRAM, two_channel_settings
+from tests.support.channels import (
+    INCELL,
+    TELEGRAM,
+    two_channel_settings,
+    write_two_channel_config,
+)
 from tests.support.harness import ADMIN_ID
-from tests.support.paths import EXAMPLE_CONFIG, ROOT
+from tests.support.paths import ROOT
 
 
 async def eventually(condition: Callable[[], object], seconds: float = 10.0) -> None:
@@ -95,31 +100,7 @@ async def test_python_m_bot_run_serves_both_channels_and_stops_on_sigterm(tmp_pa
         username="council_incell_bot",
     )
     with serve_http(telegram_api) as telegram_http, serve_http(incell_api) as incell_http:
-        config = tmp_path / "config.toml"
-        text = (
-            EXAMPLE_CONFIG.read_text(encoding="utf-8")
-            .replace('path = "data/council.sqlite3"', f'path = "{tmp_path / "c.sqlite3"}"')
-            .replace('key_file = "keys/council.key"', f'key_file = "{tmp_path / "keys" / "k.key"}"')
-        )
-        config.write_text(
-            text
-            + f"""
-[[channels]]
-name = "telegram"
-kind = "telegram"
-base_url = "{telegram_http.base_url}"
-token_env = "TEST_TELEGRAM_TOKEN"
-roles = ["family", "staff", "observer", "admin"]
-
-[[channels]]
-name = "incell"
-kind = "incell"
-base_url = "{incell_http.base_url}"
-token_env = "TEST_INCELL_TOKEN"
-roles = ["member", "chair", "staff"]
-""",
-            encoding="utf-8",
-        )
+        config = write_two_channel_config(tmp_path, telegram_http.base_url, incell_http.base_url)
         env = {
             "PATH": "/usr/bin:/bin",
             "TEST_TELEGRAM_TOKEN": telegram_api.token,

@@ -18,9 +18,10 @@ import httpx
 
 from tests.fakes.double import BotApiDouble
 from tests.fakes.double.http import serve_http
+from tests.support.channels import write_two_channel_config
 from tests.support.harness import ADMIN_ID
 from tests.support.incell import PIN, Browser
-from tests.support.paths import EXAMPLE_CONFIG, ROOT
+from tests.support.paths import ROOT
 
 
 def free_port() -> int:
@@ -46,32 +47,12 @@ async def test_run_serves_telegram_and_the_incell_page_in_one_process(tmp_path: 
     telegram_api = BotApiDouble()
     page_port = free_port()
     with serve_http(telegram_api) as telegram_http:
-        config = tmp_path / "config.toml"
-        text = (
-            EXAMPLE_CONFIG.read_text(encoding="utf-8")
-            .replace('path = "data/council.sqlite3"', f'path = "{tmp_path / "c.sqlite3"}"')
-            .replace('key_file = "keys/council.key"', f'key_file = "{tmp_path / "keys" / "k.key"}"')
-            .replace("port = 8080", f"port = {page_port}")
-            .replace('signin = "none"', 'signin = "pin"\npublic_url = "http://127.0.0.1"')
-        )
-        config.write_text(
-            text
-            + f"""
-[[channels]]
-name = "telegram"
-kind = "telegram"
-base_url = "{telegram_http.base_url}"
-token_env = "TEST_TELEGRAM_TOKEN"
-roles = ["family", "staff", "observer", "admin"]
-
-[[channels]]
-name = "incell"
-kind = "incell"
-base_url = "http://127.0.0.1:9/bot"
-token_env = "TEST_INCELL_TOKEN"
-roles = ["member", "chair", "staff"]
-""",
-            encoding="utf-8",
+        config = write_two_channel_config(
+            tmp_path,
+            telegram_http.base_url,
+            "http://127.0.0.1:9/bot",
+            ("port = 8080", f"port = {page_port}"),
+            ('signin = "none"', 'signin = "pin"\npublic_url = "http://127.0.0.1"'),
         )
         # No TEST_INCELL_TOKEN: the in-cell channel is served here, with a token of its own.
         env = {"PATH": "/usr/bin:/bin", "TEST_TELEGRAM_TOKEN": telegram_api.token}

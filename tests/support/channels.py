@@ -21,6 +21,7 @@ from storage.db import Database
 from storage.sealing import Sealer
 from tests.fakes.double import BotApiDouble, DoubleRequest, TelegramDriver
 from tests.support.harness import ADMIN_ID, START, Harness, test_settings
+from tests.support.paths import EXAMPLE_CONFIG
 
 TELEGRAM = Channel(
     name="telegram",
@@ -83,6 +84,41 @@ class TwoChannels:
         for run in self.council.running:
             await run.app.shutdown()
         await self.db.close()
+
+
+def write_two_channel_config(
+    tmp_path: Path, telegram_url: str, incell_url: str, *replacements: tuple[str, str]
+) -> Path:
+    """config.toml for `python -m bot run` with Telegram and the in-cell channel (the example
+    config, its database and key in tmp_path, and any other (old, new) replacements)."""
+    text = (
+        EXAMPLE_CONFIG.read_text(encoding="utf-8")
+        .replace('path = "data/council.sqlite3"', f'path = "{tmp_path / "c.sqlite3"}"')
+        .replace('key_file = "keys/council.key"', f'key_file = "{tmp_path / "keys" / "k.key"}"')
+    )
+    for old, new in replacements:
+        text = text.replace(old, new)
+    config = tmp_path / "config.toml"
+    config.write_text(
+        text
+        + f"""
+[[channels]]
+name = "telegram"
+kind = "telegram"
+base_url = "{telegram_url}"
+token_env = "TEST_TELEGRAM_TOKEN"
+roles = ["family", "staff", "observer", "admin"]
+
+[[channels]]
+name = "incell"
+kind = "incell"
+base_url = "{incell_url}"
+token_env = "TEST_INCELL_TOKEN"
+roles = ["member", "chair", "staff"]
+""",
+        encoding="utf-8",
+    )
+    return config
 
 
 def two_channel_settings(db_path: Path, **changes: Any) -> Any:
