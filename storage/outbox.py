@@ -47,10 +47,6 @@ def param_time(text: str) -> datetime:
     return from_db(text)
 
 
-def _at(moment: datetime) -> str:
-    return to_db(moment)
-
-
 def _notice(row: Any) -> NoticeRow:
     return NoticeRow(
         id=row["id"],
@@ -96,9 +92,9 @@ async def enqueue(
             json.dumps(params, ensure_ascii=False, sort_keys=True),
             json.dumps(buttons, ensure_ascii=False) if buttons else None,
             int(urgent),
-            _at(not_before),
-            None if expires_at is None else _at(expires_at),
-            _at(now),
+            to_db(not_before),
+            None if expires_at is None else to_db(expires_at),
+            to_db(now),
             channel,
         ),
     )
@@ -119,7 +115,7 @@ async def due(
     The sender skips the ones it has in flight and the chats it must not write to yet.
     Each channel's sender asks for its own channel's notices only."""
     sql = f"SELECT {_COLUMNS} FROM outbox WHERE status IN ('queued','sending') AND not_before <= ?"
-    params: list[Any] = [_at(now)]
+    params: list[Any] = [to_db(now)]
     if channel is not None:
         sql += " AND channel = ?"
         params.append(channel)
@@ -254,7 +250,7 @@ async def requeue(tx: Tx, notice_id: int, not_before: datetime, error: str) -> N
     await tx.execute(
         "UPDATE outbox SET status = 'queued', not_before = ?, last_error = ?,"
         " attempts = MAX(attempts - 1, 0) WHERE id = ?",
-        (_at(not_before), error[:300], notice_id),
+        (to_db(not_before), error[:300], notice_id),
     )
 
 
@@ -264,7 +260,7 @@ async def delay_chat(tx: Tx, chat_id: int, not_before: datetime, channel: str = 
     await tx.execute(
         "UPDATE outbox SET not_before = ? WHERE channel = ? AND chat_id = ? AND status = 'queued'"
         " AND not_before < ?",
-        (_at(not_before), channel, chat_id, _at(not_before)),
+        (to_db(not_before), channel, chat_id, to_db(not_before)),
     )
 
 
@@ -320,7 +316,7 @@ async def withdraw_prefix(tx: Tx, key_prefix: str, now: datetime, reason: str) -
     return await tx.execute(
         "UPDATE outbox INDEXED BY outbox_key_queued SET status = 'withdrawn', done_at = ?,"
         " last_error = ? WHERE status = 'queued' AND key >= ? AND key < ?",
-        (_at(now), reason, low, high),
+        (to_db(now), reason, low, high),
     )
 
 
